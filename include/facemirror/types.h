@@ -1,0 +1,23 @@
+#pragma once
+// Value types shared by every stage. Plain data: safe to copy between threads.
+
+#include <array>
+#include <cstdint>
+#include <opencv2/core.hpp>
+
+namespace facemirror {
+
+/// Landmarks follow the iBUG/Multi-PIE 68-point order that OpenFace and dlib both use
+/// (0-16 jaw, 17-26 brows, 27-35 nose, 36-47 eyes, 48-67 mouth), 0-based.
+inline constexpr int landmark_count = 68;
+using landmarks_2d = std::array<cv::Point2d, landmark_count>;
+using landmarks_3d = std::array<cv::Point3d, landmark_count>;
+
+/// One decoded frame, upright (container rotation already applied), 8-bit BGR.
+struct video_frame {
+  int64_t index = 0;         // 0-based position in presentation order
+  double timestamp_s = 0.0;  // presentation time from the stream, seconds from the first frame
+  cv::Mat bgr;               // owns its pixels
+};
+
+}  // namespace facemirror

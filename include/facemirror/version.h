@@ -1,0 +1,8 @@
+#pragma once
+
+namespace facemirror {
+
+/// The library version, "major.minor.patch".
+[[nodiscard]] const char* version() noexcept;
+
+}  // namespace facemirror
