@@ -3,22 +3,24 @@
 // optional: tests that need it call FACEMIRROR_REQUIRE_SHARED() and are reported as skipped
 // when it is absent.
 
-#include <gtest/gtest.h>
-
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
 
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
 namespace facemirror::test {
 
 inline std::optional<std::filesystem::path> shared_dir() {
   const char* env = std::getenv("FACEMIRROR_SHARED_DIR");
-  if (env == nullptr || *env == '\0') return std::nullopt;
+  if (env == nullptr || *env == '\0')
+    return std::nullopt;
   std::filesystem::path dir(env);
-  if (!std::filesystem::is_directory(dir / "models" / "openface")) return std::nullopt;
+  if (!std::filesystem::is_directory(dir / "models" / "openface"))
+    return std::nullopt;
   return std::filesystem::weakly_canonical(dir);
 }
 
@@ -35,17 +37,17 @@ inline std::filesystem::path source_dir() {
 /// dlib's 68-point model from Debian's libdlib-data (or FACEMIRROR_LANDMARK_MODEL).
 inline std::optional<std::filesystem::path> dlib_landmark_model() {
   const char* env = std::getenv("FACEMIRROR_LANDMARK_MODEL");
-  std::filesystem::path file =
-      env ? env : "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
-  if (!std::filesystem::exists(file)) return std::nullopt;
+  std::filesystem::path file = env ? env : "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+  if (!std::filesystem::exists(file))
+    return std::nullopt;
   return file;
 }
 
 /// A fresh, empty directory under the build tree, unique to the running test.
 inline std::filesystem::path scratch_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = build_dir() / "test-scratch" /
-             (std::string(info->test_suite_name()) + "." + info->name());
+  auto dir =
+      build_dir() / "test-scratch" / (std::string(info->test_suite_name()) + "." + info->name());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -59,8 +61,8 @@ inline int run_command(const std::string& command) {
 
 }  // namespace facemirror::test
 
-#define FACEMIRROR_REQUIRE_SHARED()                                            \
-  do {                                                                         \
-    if (!::facemirror::test::shared_dir())                                     \
+#define FACEMIRROR_REQUIRE_SHARED()                                               \
+  do {                                                                            \
+    if (!::facemirror::test::shared_dir())                                        \
       GTEST_SKIP() << "shared data folder not found (set FACEMIRROR_SHARED_DIR)"; \
   } while (0)

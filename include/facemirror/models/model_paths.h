@@ -1,0 +1,30 @@
+#pragma once
+// Where the model files live, and the check that they are all there before any work starts.
+//
+// The OpenFace 2.2 model tree (AU_predictors/, model/) is never shipped with facemirror: it is
+// provisioned into a models directory (scripts/fetch_models.sh, checksum-verified) and found
+// here. dlib's 68-point landmark model comes from Debian's libdlib-data.
+
+#include <filesystem>
+#include <optional>
+
+namespace facemirror {
+
+struct model_paths {
+  std::filesystem::path root;            // the models directory
+  std::filesystem::path au_predictors;   // <root>/AU_predictors
+  std::filesystem::path pdm;             // <root>/AU_predictors/In-the-wild_aligned_PDM_68.txt
+  std::filesystem::path dlib_landmarks;  // shape_predictor_68_face_landmarks.dat
+};
+
+/// The models directory used when none is given: $FACEMIRROR_MODELS, else
+/// ${XDG_DATA_HOME:-$HOME/.local/share}/facemirror/models.
+[[nodiscard]] std::filesystem::path default_models_dir();
+
+/// Resolves and checks every file the AU pipeline needs. `dir` overrides the default.
+/// The dlib model is taken from <root>/shape_predictor_68_face_landmarks.dat when present,
+/// else from Debian's /usr/share/dlib/. Throws facemirror::error(model_format) naming the
+/// first missing file and how to provision it.
+[[nodiscard]] model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir);
+
+}  // namespace facemirror

@@ -1,0 +1,39 @@
+#pragma once
+// All-or-nothing file output: write to a temporary file beside the target, then rename.
+//
+// WHAT THIS REPRESENTS
+//   A file being written. Readers never see a partial target: until commit() the bytes live in
+//   "<target>.partial-<pid>-<n>" in the same directory (so rename() is atomic on POSIX), and a
+//   writer destroyed without commit() (error, exception, interrupted run) removes it.
+//
+// THREAD SAFETY
+//   One writer per target; not shared between threads.
+
+#include <cstdio>
+#include <filesystem>
+#include <string_view>
+
+namespace facemirror {
+
+class atomic_file {
+ public:
+  /// Creates the temporary file. Throws facemirror::error(io) naming the target on failure.
+  explicit atomic_file(std::filesystem::path target);
+  ~atomic_file();
+  atomic_file(const atomic_file&) = delete;
+  atomic_file& operator=(const atomic_file&) = delete;
+
+  void write(std::string_view bytes);
+
+  /// Flushes, syncs and renames onto the target. Throws facemirror::error(io) on failure.
+  void commit();
+
+  [[nodiscard]] const std::filesystem::path& temp_path() const { return temp_; }
+
+ private:
+  std::filesystem::path target_;
+  std::filesystem::path temp_;
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace facemirror

@@ -1,0 +1,93 @@
+#pragma once
+// The parallel engine: many videos in, one OpenFace-layout CSV per video out.
+//
+// WHAT THIS REPRESENTS
+//   A run over a batch of videos with models loaded once. Every video is cut into fixed-length
+//   frame segments (independent of the worker count); segments of all videos share one queue
+//   that N workers drain. Each worker owns its session (decoder, detector, tracker state) and
+//   warms its tracker up on a few frames before its segment. Order-dependent work (running
+//   median, AU prediction, post-processing, CSV text) runs in frame order through a per-video
+//   reorder buffer, so the output bytes are the same for any worker count.
+//
+// THREAD SAFETY
+//   run() may be called from one thread at a time; it owns every thread it starts, and calls
+//   the progress callback from one thread at a time (not necessarily the caller's).
+//
+// ERRORS
+//   Model problems throw from the constructor. A bad video never throws from run(): it is
+//   reported in its video_result (ok == false, error names the file and reason), its CSV is
+//   not written, and the rest of the batch goes on.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facemirror/landmarks/face_tracker.h"
+
+namespace facemirror {
+
+struct progress_event {
+  size_t video = 0;  // index into the jobs passed to run()
+  std::filesystem::path input;
+  int64_t frames_done = 0;  // of this video
+  int64_t frames_total = 0;
+  int64_t batch_frames_done = 0;  // over all videos
+  int64_t batch_frames_total = 0;
+  double fps = 0.0;   // batch throughput since run() started
+  std::string stage;  // "analysing", "writing", "done", "failed"
+};
+
+struct engine_options {
+  std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
+  int workers = 0;                                  // 0: one per hardware thread
+  int segment_frames = 240;                         // frames per work unit
+  int warmup_frames = 8;                            // tracker warm-up before a segment
+  bool compute_aus = true;
+  bool static_aus = false;  // OpenFace's -au_static models
+  face_tracker_options tracker;
+  /// Called every `progress_interval_frames` frames of a video and when a video ends.
+  std::function<void(const progress_event&)> on_progress;
+  int progress_interval_frames = 10;
+  /// Polled between frames; returning true stops the run: unfinished videos fail with
+  /// "interrupted" and leave no output.
+  std::function<bool()> should_abort;
+};
+
+struct video_job {
+  std::filesystem::path input;
+  std::filesystem::path output_csv;
+};
+
+struct video_result {
+  std::filesystem::path input;
+  std::filesystem::path output_csv;
+  bool ok = false;
+  std::string error;  // one line, names the file, when !ok
+  int64_t frames = 0;
+  int64_t successful_frames = 0;
+  double seconds = 0.0;  // wall time from its first segment to its CSV
+};
+
+class engine {
+ public:
+  explicit engine(engine_options options);
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  [[nodiscard]] double model_load_seconds() const;
+  [[nodiscard]] int worker_count() const;
+
+  /// Processes every job; returns one result per job, in job order.
+  [[nodiscard]] std::vector<video_result> run(const std::vector<video_job>& jobs);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace facemirror

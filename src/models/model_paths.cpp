@@ -1,0 +1,53 @@
+#include "facemirror/models/model_paths.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "facemirror/error.h"
+
+namespace facemirror {
+namespace {
+
+constexpr const char* debian_dlib_model = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+
+void require_file(const std::filesystem::path& file, const std::string& hint) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw error(error_code::model_format,
+                "missing model file '" + file.string() + "' (" + hint + ")");
+  }
+}
+
+}  // namespace
+
+std::filesystem::path default_models_dir() {
+  if (const char* env = std::getenv("FACEMIRROR_MODELS"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::filesystem::path(xdg) / "facemirror" / "models";
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home != nullptr ? home : ".") / ".local" / "share" / "facemirror" /
+         "models";
+}
+
+model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir) {
+  model_paths paths;
+  paths.root = dir ? *dir : default_models_dir();
+  const std::string provision = "run scripts/fetch_models.sh, or pass --models DIR";
+  paths.au_predictors = paths.root / "AU_predictors";
+  paths.pdm = paths.au_predictors / "In-the-wild_aligned_PDM_68.txt";
+  for (const char* name : {"main_dynamic_svms.txt", "main_static_svms.txt", "AU_all_best.txt",
+                           "AU_all_static.txt", "tris_68_full.txt"}) {
+    require_file(paths.au_predictors / name, provision);
+  }
+  require_file(paths.pdm, provision);
+  paths.dlib_landmarks = paths.root / "shape_predictor_68_face_landmarks.dat";
+  if (!std::filesystem::exists(paths.dlib_landmarks))
+    paths.dlib_landmarks = debian_dlib_model;
+  require_file(paths.dlib_landmarks, "install Debian's libdlib-data package");
+  return paths;
+}
+
+}  // namespace facemirror

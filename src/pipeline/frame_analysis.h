@@ -1,0 +1,37 @@
+#pragma once
+// The per-frame chain (track -> PDM fit -> pose -> AU features) with no knowledge of threads:
+// the engine runs it inside workers, each with its own tracker.
+
+#include <memory>
+#include <optional>
+
+#include "facemirror/au/au_engine.h"
+#include "facemirror/landmarks/face_tracker.h"
+#include "facemirror/landmarks/pdm.h"
+#include "facemirror/models/model_paths.h"
+#include "facemirror/output/csv_writer.h"
+
+namespace facemirror::detail {
+
+/// Read-only model data, loaded once per run and shared by every worker.
+struct shared_models {
+  shared_models(const model_paths& paths, bool compute_aus, bool static_aus);
+
+  std::shared_ptr<const landmark_model> landmarks;
+  std::shared_ptr<const point_distribution_model> pdm;
+  std::shared_ptr<const au_model_set> aus;                // null when AUs are off
+  std::shared_ptr<const au_feature_extractor> extractor;  // null when AUs are off
+};
+
+/// One frame's worker-side result: its CSV fields except the AUs, and the AU features that the
+/// in-order stage turns into AU values.
+struct analysed_frame {
+  frame_record record;
+  std::optional<au_features> features;
+};
+
+[[nodiscard]] analysed_frame analyse_frame(const video_frame& frame, face_tracker& tracker,
+                                           const shared_models& models,
+                                           const camera_intrinsics& camera);
+
+}  // namespace facemirror::detail

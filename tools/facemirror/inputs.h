@@ -1,0 +1,23 @@
+#pragma once
+// Turning the command line's INPUT... (files and folders) into the engine's jobs.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "facemirror/pipeline/engine.h"
+
+namespace facemirror::cli {
+
+struct input_plan {
+  std::vector<video_job> jobs;
+  std::vector<std::string> rejected;  // one line per input that cannot become a job
+};
+
+/// Expands folders to the video files directly inside them (sorted by name) and maps each
+/// video to OUTDIR/<stem>.csv. Two inputs with the same stem would overwrite each other: the
+/// later one is rejected.
+[[nodiscard]] input_plan plan_inputs(const std::vector<std::string>& inputs,
+                                     const std::filesystem::path& output_dir);
+
+}  // namespace facemirror::cli
