@@ -28,7 +28,8 @@ class error : public std::runtime_error {
 }  // namespace facemirror
 
 /// Always-on contract check for API boundaries: throws facemirror::error(internal).
-#define FACEMIRROR_CHECK(cond, msg)                                                 \
-  do {                                                                              \
-    if (!(cond)) throw ::facemirror::error(::facemirror::error_code::internal, msg); \
+#define FACEMIRROR_CHECK(cond, msg)                                       \
+  do {                                                                    \
+    if (!(cond))                                                          \
+      throw ::facemirror::error(::facemirror::error_code::internal, msg); \
   } while (0)

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+
 #include <opencv2/core.hpp>
 
 namespace facemirror {

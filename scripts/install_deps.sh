@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages facemirror builds, tests and runs with. Idempotent: only
+# missing packages are installed, so repeated runs cost a dpkg query.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config ffmpeg
+  libopencv-dev libdlib-dev libdlib-data
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libtbb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 curl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,136 @@
+// End-to-end runs of the facemirror CLI on the shared videos: the CLI contract, the CSV
+// layout against OpenFace's reference, bad inputs in a batch, determinism across workers.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <string>
+
+#include "cli_support.h"
+
+namespace facemirror::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_partial_files(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().find(".partial-") != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(cli_test, help_explains_the_options_with_an_example) {
+  const cli_run run = run_cli("aus --help");
+  EXPECT_EQ(run.status, 0);
+  for (const char* needle : {"--output-dir", "--models", "--workers", "--au-static", "--progress",
+                             "Example", "facemirror aus"}) {
+    EXPECT_NE(run.output.find(needle), std::string::npos) << needle;
+  }
+}
+
+TEST(cli_test, usage_error_exits_2) {
+  EXPECT_EQ(run_cli("aus").status, 2);
+  EXPECT_EQ(run_cli("frobnicate").status, 2);
+}
+
+TEST(cli_test, csv_matches_the_reference_rows_and_columns) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const cli_run run = run_cli(sample_video("changeLighting.wmv").string() + " -o " +
+                              out.string() + " " + models_arg());
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("ok "), std::string::npos) << run.output;
+  const auto ours = read_lines(out / "changeLighting.csv");
+  const auto reference = read_lines(*shared_dir() / "reference/openface22/changeLighting.csv");
+  ASSERT_EQ(ours.size(), reference.size());
+  // Every column we write is one of OpenFace's, in OpenFace's order.
+  const auto ref_names = split_fields(reference[0]);
+  size_t pos = 0;
+  for (const auto& name : split_fields(ours[0])) {
+    while (pos < ref_names.size() && ref_names[pos] != name) ++pos;
+    ASSERT_LT(pos, ref_names.size()) << name;
+  }
+  int successes = 0;
+  for (size_t i = 1; i < ours.size(); ++i) {
+    const auto ours_row = split_fields(ours[i]);
+    const auto ref_row = split_fields(reference[i]);
+    EXPECT_EQ(ours_row[0], ref_row[0]);  // 1-based frame
+    EXPECT_EQ(ours_row[2], ref_row[2]);  // timestamp from the stream
+    successes += ours_row[4] == "1";
+  }
+  EXPECT_GE(successes, static_cast<int>(0.99 * (ours.size() - 1)));
+}
+
+TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path in = dir / "in";
+  const fs::path out = dir / "out";
+  fs::create_directories(in);
+  std::ofstream(in / "empty.mp4").close();
+  std::ofstream(in / "notes.mp4") << "this is not a video\n";
+  ASSERT_EQ(run_command("head -c 300000 '" + sample_video("subj01_timepoint01.mp4").string() +
+                        "' > '" + (in / "truncated.mp4").string() + "'"),
+            0);
+  fs::copy_file(sample_video("changeLighting.wmv"), in / "good.wmv");
+  const cli_run run = run_cli(in.string() + " " + (dir / "missing.avi").string() + " -o " +
+                              out.string() + " " + models_arg());
+  EXPECT_EQ(run.status, 1) << run.output;
+  for (const char* name : {"empty.mp4", "notes.mp4", "truncated.mp4", "missing.avi"}) {
+    EXPECT_NE(run.output.find(std::string("FAILED '") + (name[0] == 'm' ? dir : in).string() +
+                              "/" + name + "'"),
+              std::string::npos)
+        << name << "\n"
+        << run.output;
+    EXPECT_FALSE(fs::exists(out / (fs::path(name).stem().string() + ".csv"))) << name;
+  }
+  EXPECT_TRUE(fs::exists(out / "good.csv"));
+  EXPECT_FALSE(has_partial_files(out));
+}
+
+TEST(cli_test, same_bytes_whatever_the_worker_count) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const std::string input = sample_video("changeLighting.wmv").string();
+  std::string first;
+  for (int workers : {1, 2, 3, 8}) {
+    const fs::path out = dir / ("w" + std::to_string(workers));
+    const cli_run run = run_cli(input + " -o " + out.string() + " " + models_arg() +
+                                " --segment-frames 20 --workers " + std::to_string(workers));
+    ASSERT_EQ(run.status, 0) << run.output;
+    const std::string csv = read_file(out / "changeLighting.csv");
+    ASSERT_FALSE(csv.empty());
+    if (first.empty()) {
+      first = csv;
+    } else {
+      EXPECT_TRUE(csv == first) << "workers=" << workers << " changed the CSV bytes";
+    }
+  }
+}
+
+TEST(cli_test, json_progress_is_one_object_per_line) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const cli_run run = run_cli(sample_video("changeLighting.wmv").string() + " -o " +
+                              out.string() + " " + models_arg() + " --progress json");
+  ASSERT_EQ(run.status, 0) << run.output;
+  int progress_lines = 0;
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("{", 0) != 0) continue;
+    ++progress_lines;
+    EXPECT_EQ(line.back(), '}');
+    for (const char* key : {"\"video\"", "\"frames_done\"", "\"frames_total\"", "\"fps\"",
+                            "\"stage\""}) {
+      EXPECT_NE(line.find(key), std::string::npos) << line;
+    }
+  }
+  EXPECT_GE(progress_lines, 88 / 10);
+  EXPECT_NE(run.output.find("\"stage\":\"done\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace facemirror::test

@@ -1,0 +1,46 @@
+#include "facemirror/models/model_paths.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "facemirror/error.h"
+#include "support/test_data.h"
+
+namespace facemirror {
+namespace {
+
+TEST(model_paths_test, missing_file_is_named_with_a_provisioning_hint) {
+  const auto dir = test::scratch_dir();
+  try {
+    (void)resolve_model_paths(dir);
+    FAIL() << "expected an error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::model_format);
+    const std::string what = e.what();
+    EXPECT_NE(what.find((dir / "AU_predictors").string()), std::string::npos) << what;
+    EXPECT_NE(what.find("fetch_models.sh"), std::string::npos) << what;
+  }
+}
+
+TEST(model_paths_test, default_folder_follows_the_environment) {
+  ::setenv("FACEMIRROR_MODELS", "/opt/fm-models", 1);
+  EXPECT_EQ(default_models_dir(), std::filesystem::path("/opt/fm-models"));
+  ::unsetenv("FACEMIRROR_MODELS");
+  ::setenv("XDG_DATA_HOME", "/tmp/xdg", 1);
+  EXPECT_EQ(default_models_dir(), std::filesystem::path("/tmp/xdg/facemirror/models"));
+  ::unsetenv("XDG_DATA_HOME");
+}
+
+TEST(model_paths_test, resolves_the_shared_openface_tree) {
+  FACEMIRROR_REQUIRE_SHARED();
+  if (!test::dlib_landmark_model()) GTEST_SKIP() << "libdlib-data not installed";
+  const auto paths = resolve_model_paths(*test::shared_dir() / "models/openface");
+  EXPECT_TRUE(std::filesystem::exists(paths.pdm));
+  EXPECT_TRUE(std::filesystem::exists(paths.dlib_landmarks));
+}
+
+}  // namespace
+}  // namespace facemirror
