@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Throughput of `facemirror aus` against worker count, side by side in one run.
+
+Runs the same inputs with --workers 1..N and prints a Markdown table: wall time, frames per
+second, speed-up and parallel efficiency against workers=1, and the peak RSS of the process.
+Next to it, OpenFace 2.2's FeatureExtraction figures for the same videos from
+shared/reference/openface22/timings.tsv (measured on a 2-core machine like ours; compare the
+ratios, since absolute times drift between runs and machines).
+
+  bench/bench_workers.py --cli build/release/tools/facemirror/facemirror [--workers 1,2]
+                         [--set shared|hd|all] [--repeat 1]
+
+Input sets: `shared` = the six shared videos; `hd` = a 1080p and a 4K upscaled copy of a
+1080x720 clip, made with ffmpeg into a temporary folder (never committed).
+"""
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_VIDEOS = [
+    "openface-samples/default.wmv", "openface-samples/changeLighting.wmv",
+    "openface-samples/2015-10-15-15-14.avi", "openface-samples/multi_face.avi",
+    "open_dbm/subj01_timepoint01.mp4", "open_dbm/subj02_timepoint01.mp4",
+]
+
+
+def run_cli(cli, inputs, out, workers, models, extra):
+    cmd = [cli, "aus", *map(str, inputs), "-o", str(out), "--workers", str(workers),
+           "--progress", "none", *extra]
+    if models:
+        cmd += ["--models", str(models)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not all children's
+    wall = time.perf_counter() - start
+    err = proc.stderr.read()
+    if status != 0:
+        sys.exit(f"facemirror failed (status {status}):\n{err}")
+    load = 0.0
+    for line in err.splitlines():
+        if "models loaded in" in line:
+            load = float(line.split("models loaded in")[1].split()[0])
+    return wall, load, usage.ru_maxrss / 1024.0
+
+
+def count_frames(csv_dir):
+    return sum(max(0, sum(1 for _ in open(f)) - 1) for f in Path(csv_dir).glob("*.csv"))
+
+
+def make_hd_inputs(shared, tmp):
+    src = shared / "videos/open_dbm/subj01_timepoint01.mp4"
+    made = []
+    for name, scale in (("upscaled_1080p.mp4", "1920:1080"), ("upscaled_4k.mp4", "3840:2160")):
+        out = tmp / name
+        subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(src), "-vf",
+                        f"scale={scale}", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
+                        str(out)], check=True)
+        made.append(out)
+    return made
+
+
+def openface_fps(shared, names):
+    table = shared / "reference/openface22/timings.tsv"
+    rows = {r["stem"]: r for r in csv.DictReader(open(table), delimiter="\t")}
+    frames = wall = wall_1core = 0.0
+    for name in names:
+        r = rows.get(Path(name).stem)
+        if r is None:
+            return None, None
+        frames += float(r["frames"])
+        wall += float(r["wall_def"])
+        wall_1core += float(r["wall_1core"])
+    return frames / wall, frames / wall_1core
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cli", default=str(ROOT / "build/release/tools/facemirror/facemirror"))
+    ap.add_argument("--shared", default=os.environ.get("FACEMIRROR_SHARED_DIR", ROOT.parent / "shared"))
+    ap.add_argument("--models", default=None, help="default: <shared>/models/openface")
+    ap.add_argument("--workers", default=f"1,{os.cpu_count()}")
+    ap.add_argument("--set", default="shared", choices=["shared", "hd", "all"])
+    ap.add_argument("--repeat", type=int, default=1, help="runs per configuration; best is kept")
+    ap.add_argument("--extra", default="", help="extra CLI arguments, e.g. '--no-aus'")
+    args = ap.parse_args()
+    shared = Path(args.shared)
+    models = Path(args.models) if args.models else shared / "models/openface"
+    workers = [int(w) for w in args.workers.split(",")]
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        sets = []
+        if args.set in ("shared", "all"):
+            sets.append(("shared 6 videos", [shared / "videos" / v for v in SHARED_VIDEOS],
+                         [Path(v).name for v in SHARED_VIDEOS]))
+        if args.set in ("hd", "all"):
+            sets.append(("1080p + 4K upscaled", make_hd_inputs(shared, tmp), []))
+        print(f"machine: {os.cpu_count()} cores; cli: {args.cli} {args.extra}".rstrip())
+        print()
+        print("| inputs | frames | workers | wall s | fps | speed-up | efficiency | peak RSS MiB |")
+        print("|---|---|---|---|---|---|---|---|")
+        for label, inputs, names in sets:
+            base = None
+            for w in workers:
+                best = None
+                for _ in range(args.repeat):
+                    out = tmp / f"out-{w}"
+                    wall, load, rss = run_cli(args.cli, inputs, out, w, models, args.extra.split())
+                    frames = count_frames(out)
+                    if best is None or wall < best[0]:
+                        best = (wall, load, rss, frames)
+                wall, load, rss, frames = best
+                fps = frames / wall
+                base = base or fps
+                print(f"| {label} | {frames} | {w} | {wall:.2f} | {fps:.1f} | {fps / base:.2f}x | "
+                      f"{fps / base / w:.0%} | {rss:.0f} |")
+            if names:
+                of2, of1 = openface_fps(shared, names)
+                if of2:
+                    print(f"| {label}: OpenFace 2.2 (reference table) | | 1 process | | "
+                          f"{of2:.1f} (1 core: {of1:.1f}) | | | |")
+
+
+if __name__ == "__main__":
+    main()
