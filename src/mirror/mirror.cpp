@@ -1,0 +1,130 @@
+#include "facemirror/mirror/mirror.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <opencv2/imgproc.hpp>
+
+#include "facemirror/error.h"
+
+namespace facemirror {
+
+std::optional<midline> midline_from_landmarks(const landmarks_2d& landmarks) {
+  midline line;
+  line.glabella = (landmarks[21] + landmarks[22]) * 0.5;
+  line.chin = landmarks[8];
+  if (cv::norm(line.chin - line.glabella) < 1e-6)
+    return std::nullopt;
+  return line;
+}
+
+midline midline_smoother::smooth(const midline& current) {
+  history_.push_back(current);
+  while (static_cast<int>(history_.size()) > window_)
+    history_.pop_front();
+  const size_t n = history_.size();
+  midline out{{0, 0}, {0, 0}};
+  double total = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    // Linear weights from 0.5 (oldest) to 1.0 (newest).
+    const double w = n == 1 ? 1.0 : 0.5 + 0.5 * static_cast<double>(i) / static_cast<double>(n - 1);
+    out.glabella += history_[i].glabella * w;
+    out.chin += history_[i].chin * w;
+    total += w;
+  }
+  out.glabella *= 1.0 / total;
+  out.chin *= 1.0 / total;
+  return out;
+}
+
+mirrored_faces mirror_faces(const cv::Mat& bgr, const midline& line, double seam_px) {
+  FACEMIRROR_CHECK(bgr.type() == CV_8UC3, "mirror_faces needs an 8-bit BGR image");
+  const cv::Point2d axis = line.chin - line.glabella;
+  const double length = std::hypot(axis.x, axis.y);
+  FACEMIRROR_CHECK(length > 1e-6, "mirror_faces needs a midline of non-zero length");
+  const cv::Point2d d = axis * (1.0 / length);
+  const cv::Point2d n(-d.y, d.x);  // unit normal; s(p) = (p - g).n >= 0 on the image-left side
+  const double offset = line.glabella.dot(n);
+
+  // The reflection p' = p - 2 s(p) n is affine (and its own inverse), so one warpAffine with
+  // bilinear sampling produces the whole reflected image.
+  const cv::Matx23d reflect(1 - 2 * n.x * n.x, -2 * n.x * n.y, 2 * offset * n.x,  //
+                            -2 * n.x * n.y, 1 - 2 * n.y * n.y, 2 * offset * n.y);
+  cv::Mat reflected;
+  cv::warpAffine(bgr, reflected, cv::Mat(reflect), bgr.size(),
+                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+
+  // Weight of the original image in right_mirrored: 1 where s >= seam, 0 where s <= -seam,
+  // linear across the seam (s is the signed distance to the midline in pixels).
+  cv::Mat keep_right(bgr.size(), CV_32F);
+  const double half = std::max(seam_px, 1e-3);
+  for (int y = 0; y < bgr.rows; ++y) {
+    float* row = keep_right.ptr<float>(y);
+    const double base = y * n.y - offset;
+    for (int x = 0; x < bgr.cols; ++x) {
+      const double s = x * n.x + base;
+      row[x] = static_cast<float>(std::clamp(0.5 + s / (2 * half), 0.0, 1.0));
+    }
+  }
+  cv::Mat keep_left = 1.0f - keep_right;
+  mirrored_faces out;
+  cv::blendLinear(bgr, reflected, keep_right, keep_left, out.right_mirrored);
+  cv::blendLinear(bgr, reflected, keep_left, keep_right, out.left_mirrored);
+  return out;
+}
+
+yaw_quality classify_yaw(double yaw_deg) {
+  const double a = std::abs(yaw_deg);
+  if (a <= 3.0)
+    return yaw_quality::good;
+  if (a <= 5.0)
+    return yaw_quality::acceptable;
+  return yaw_quality::poor;
+}
+
+const char* describe(yaw_quality quality) {
+  switch (quality) {
+    case yaw_quality::good:
+      return "OPTIMAL HEAD ROTATION FOR MIRRORING";
+    case yaw_quality::acceptable:
+      return "ACCEPTABLE HEAD ROTATION";
+    case yaw_quality::poor:
+      break;
+  }
+  return "EXCESSIVE HEAD ROTATION - MIRRORING AFFECTED";
+}
+
+cv::Mat draw_debug_frame(const cv::Mat& bgr, const std::optional<midline>& line,
+                         const landmarks_2d* landmarks, double yaw_deg) {
+  cv::Mat out = bgr.clone();
+  const int banner = 30;
+  cv::Scalar colour(0, 0, 255);
+  std::string text = "NO FACE: FRAME COPIED UNCHANGED";
+  if (line) {
+    const yaw_quality quality = classify_yaw(yaw_deg);
+    colour = quality == yaw_quality::good         ? cv::Scalar(0, 150, 0)
+             : quality == yaw_quality::acceptable ? cv::Scalar(0, 165, 255)
+                                                  : cv::Scalar(0, 0, 255);
+    char yaw[32];
+    std::snprintf(yaw, sizeof(yaw), "  (yaw %.1f deg)", yaw_deg);
+    text = std::string(describe(quality)) + yaw;
+    // Extend the midline by the frame diagonal both ways so it crosses the whole image.
+    const cv::Point2d axis = line->chin - line->glabella;
+    const double extend = std::hypot(out.cols, out.rows) / std::max(cv::norm(axis), 1e-6);
+    cv::line(out, line->glabella - axis * extend, line->chin + axis * extend, cv::Scalar(0, 0, 255),
+             2, cv::LINE_AA);
+    if (landmarks != nullptr) {
+      for (const auto& p : *landmarks)
+        cv::circle(out, p, 2, cv::Scalar(0, 255, 255), -1, cv::LINE_AA);
+    }
+    cv::circle(out, line->glabella, 4, cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
+    cv::circle(out, line->chin, 4, cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
+  }
+  cv::rectangle(out, cv::Rect(0, 0, out.cols, std::min(banner, out.rows)), colour, cv::FILLED);
+  cv::putText(out, text, cv::Point(8, 21), cv::FONT_HERSHEY_SIMPLEX, 0.55,
+              cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+  return out;
+}
+
+}  // namespace facemirror

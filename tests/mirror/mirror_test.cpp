@@ -1,0 +1,123 @@
+#include "facemirror/mirror/mirror.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+
+namespace facemirror {
+namespace {
+
+// A frame whose every pixel is distinct, so a wrong source pixel cannot go unnoticed.
+cv::Mat textured(int width, int height) {
+  cv::Mat img(height, width, CV_8UC3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      img.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(x * 7 + y), static_cast<uchar>(y * 5),
+                                          static_cast<uchar>((x * 3) ^ (y * 11)));
+    }
+  }
+  return img;
+}
+
+landmarks_2d landmarks_with_midline(cv::Point2d glabella, cv::Point2d chin) {
+  landmarks_2d pts{};
+  pts[21] = glabella + cv::Point2d(-4, 0);
+  pts[22] = glabella + cv::Point2d(4, 0);
+  pts[8] = chin;
+  return pts;
+}
+
+TEST(mirror_test, midline_runs_from_inner_brows_to_chin) {
+  auto line = midline_from_landmarks(landmarks_with_midline({50, 10}, {52, 90}));
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->glabella, cv::Point2d(50, 10));
+  EXPECT_EQ(line->chin, cv::Point2d(52, 90));
+  EXPECT_FALSE(midline_from_landmarks(landmarks_2d{}));
+}
+
+TEST(mirror_test, vertical_axis_reflection_is_pixel_exact) {
+  const cv::Mat src = textured(100, 60);
+  const midline line{{50, 5}, {50, 55}};
+  const auto out = mirror_faces(src, line, 3.0);
+  for (int y = 0; y < src.rows; ++y) {
+    for (int k = 4; k <= 45; ++k) {
+      // Image-left (patient's right) is kept in right_mirrored and reflected onto image-right.
+      ASSERT_EQ(out.right_mirrored.at<cv::Vec3b>(y, 50 - k), src.at<cv::Vec3b>(y, 50 - k));
+      ASSERT_EQ(out.right_mirrored.at<cv::Vec3b>(y, 50 + k), src.at<cv::Vec3b>(y, 50 - k));
+      ASSERT_EQ(out.left_mirrored.at<cv::Vec3b>(y, 50 + k), src.at<cv::Vec3b>(y, 50 + k));
+      ASSERT_EQ(out.left_mirrored.at<cv::Vec3b>(y, 50 - k), src.at<cv::Vec3b>(y, 50 + k));
+    }
+  }
+}
+
+TEST(mirror_test, tilted_axis_is_a_true_reflection) {
+  // Across the diagonal y = x the reflection of (x, y) is (y, x): exact on the pixel grid.
+  const cv::Mat src = textured(80, 80);
+  const midline line{{10, 10}, {60, 60}};
+  const auto out = mirror_faces(src, line, 2.0);
+  for (int y = 0; y < 80; ++y) {
+    for (int x = 0; x < 80; ++x) {
+      if (std::abs(x - y) < 4)
+        continue;                          // the blended seam
+      const bool image_left_side = y > x;  // s(p) > 0: the patient's right in this geometry
+      const cv::Vec3b kept = src.at<cv::Vec3b>(y, x);
+      const cv::Vec3b mirrored = src.at<cv::Vec3b>(x, y);
+      ASSERT_EQ(out.right_mirrored.at<cv::Vec3b>(y, x), image_left_side ? kept : mirrored);
+      ASSERT_EQ(out.left_mirrored.at<cv::Vec3b>(y, x), image_left_side ? mirrored : kept);
+    }
+  }
+}
+
+TEST(mirror_test, right_mirrored_is_built_from_the_image_left_half) {
+  cv::Mat src(40, 40, CV_8UC3, cv::Scalar(255, 0, 0));       // image right: blue
+  src(cv::Rect(0, 0, 20, 40)).setTo(cv::Scalar(0, 0, 255));  // image left: red
+  const auto out = mirror_faces(src, midline{{20, 0}, {20, 39}}, 1.0);
+  EXPECT_EQ(out.right_mirrored.at<cv::Vec3b>(20, 35), cv::Vec3b(0, 0, 255));
+  EXPECT_EQ(out.right_mirrored.at<cv::Vec3b>(20, 5), cv::Vec3b(0, 0, 255));
+  EXPECT_EQ(out.left_mirrored.at<cv::Vec3b>(20, 5), cv::Vec3b(255, 0, 0));
+  EXPECT_EQ(out.left_mirrored.at<cv::Vec3b>(20, 35), cv::Vec3b(255, 0, 0));
+}
+
+TEST(mirror_test, seam_blends_both_sides) {
+  cv::Mat src(20, 40, CV_8UC3, cv::Scalar(200, 200, 200));
+  src(cv::Rect(0, 0, 20, 20)).setTo(cv::Scalar(0, 0, 0));
+  const midline line{{19.5, 0}, {19.5, 19}};
+  const auto out = mirror_faces(src, line, 3.0);
+  // On the axis itself both halves weigh the same.
+  const cv::Vec3b at_seam = out.right_mirrored.at<cv::Vec3b>(10, 19);
+  EXPECT_GT(at_seam[0], 0);
+  EXPECT_LT(at_seam[0], 200);
+}
+
+TEST(mirror_test, smoother_weights_recent_frames_more) {
+  midline_smoother smoother(5);
+  midline first = smoother.smooth({{0, 0}, {0, 100}});
+  EXPECT_EQ(first.glabella, cv::Point2d(0, 0));
+  midline second = smoother.smooth({{10, 0}, {10, 100}});
+  // weights 0.5 (old) and 1.0 (new): 10 * 1 / 1.5
+  EXPECT_NEAR(second.glabella.x, 10.0 / 1.5, 1e-12);
+  for (int i = 0; i < 10; ++i)
+    (void)smoother.smooth({{10, 0}, {10, 100}});
+  EXPECT_NEAR(smoother.smooth({{10, 0}, {10, 100}}).glabella.x, 10.0, 1e-12);
+  smoother.reset();
+  EXPECT_EQ(smoother.smooth({{3, 0}, {3, 100}}).glabella.x, 3.0);
+}
+
+TEST(mirror_test, yaw_banner_thresholds) {
+  EXPECT_EQ(classify_yaw(0.0), yaw_quality::good);
+  EXPECT_EQ(classify_yaw(-3.0), yaw_quality::good);
+  EXPECT_EQ(classify_yaw(4.9), yaw_quality::acceptable);
+  EXPECT_EQ(classify_yaw(-5.1), yaw_quality::poor);
+}
+
+TEST(mirror_test, debug_frame_draws_midline_and_banner) {
+  const cv::Mat src(120, 160, CV_8UC3, cv::Scalar(0, 0, 0));
+  const cv::Mat dbg = draw_debug_frame(src, midline{{80, 40}, {80, 110}}, nullptr, 1.0);
+  EXPECT_EQ(dbg.at<cv::Vec3b>(5, 150), cv::Vec3b(0, 150, 0));  // green banner: good yaw
+  EXPECT_EQ(dbg.at<cv::Vec3b>(70, 80)[2], 255);                // red midline
+  const cv::Mat none = draw_debug_frame(src, std::nullopt, nullptr, 0.0);
+  EXPECT_EQ(none.at<cv::Vec3b>(5, 150), cv::Vec3b(0, 0, 255));
+  EXPECT_EQ(src.at<cv::Vec3b>(70, 80), cv::Vec3b(0, 0, 0));  // the source is untouched
+}
+
+}  // namespace
+}  // namespace facemirror
