@@ -1,0 +1,276 @@
+// Unit tests for the PDM (no shared data needed): a synthetic model written in OpenFace's
+// text format, parameter recovery from exact projections, load errors, pose and geometry.
+#include "facemirror/landmarks/pdm.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "facemirror/error.h"
+
+#include "landmarks/rotation.h"
+#include "support/test_data.h"
+
+namespace facemirror {
+namespace {
+
+constexpr int kModes = 8;
+
+// A face-sized synthetic PDM: mean points on a half-ellipsoid (mm), orthonormal random
+// components, decreasing eigenvalues, written like OpenFace's files.
+std::string synthetic_pdm_text() {
+  const int n = landmark_count;
+  cv::Mat_<double> mean(3 * n, 1);
+  for (int i = 0; i < n; ++i) {
+    const double t = 2 * CV_PI * i / n, u = 0.9 * std::sin(5.0 * i);
+    mean(i, 0) = 70 * std::cos(t) * std::cos(u);
+    mean(n + i, 0) = 80 * std::sin(t) * std::cos(u);
+    mean(2 * n + i, 0) = 40 * std::sin(u);
+  }
+  cv::Mat_<double> comps(3 * n, kModes);
+  cv::RNG rng(7);
+  rng.fill(comps, cv::RNG::NORMAL, 0, 1);
+  cv::SVD svd(comps, cv::SVD::MODIFY_A);
+  comps = svd.u.clone();  // orthonormal columns
+  std::ostringstream out;
+  out.precision(17);
+  out << "# The mean values of the components (in mm)\n" << 3 * n << "\n1\n6\n";
+  for (int r = 0; r < 3 * n; ++r)
+    out << mean(r, 0) << " \n";
+  out << "# The principal components (eigenvectors)\n" << 3 * n << "\n" << kModes << "\n6\n";
+  for (int r = 0; r < 3 * n; ++r) {
+    for (int k = 0; k < kModes; ++k)
+      out << comps(r, k) << " ";
+    out << "\n";
+  }
+  out << "# The variances of the components (eigenvalues)\n1\n" << kModes << "\n6\n";
+  for (int k = 0; k < kModes; ++k)
+    out << 900.0 / (k + 1) << " ";
+  out << "\n";
+  return out.str();
+}
+
+std::filesystem::path write(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream(file) << text;
+  return file;
+}
+
+point_distribution_model synthetic_pdm() {
+  static const std::string text = synthetic_pdm_text();
+  return point_distribution_model::load(write(test::scratch_dir() / "pdm.txt", text));
+}
+
+pdm_params some_params() {
+  pdm_params p;
+  p.scale = 1.7, p.rx = 0.15, p.ry = -0.3, p.rz = 0.08, p.tx = 321.5, p.ty = 244.25;
+  p.local = {12, -8, 5, 3, -4, 2, 1, -1};
+  return p;
+}
+
+void expect_load_error(const std::filesystem::path& file, const std::string& reason) {
+  try {
+    (void)point_distribution_model::load(file);
+    FAIL() << "expected an error for " << reason;
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::model_format);
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+  }
+}
+
+TEST(pdm, loads_openface_text_format) {
+  const auto pdm = synthetic_pdm();
+  EXPECT_EQ(pdm.point_count(), landmark_count);
+  EXPECT_EQ(pdm.mode_count(), kModes);
+  EXPECT_EQ(pdm.mean_shape().rows, 3 * landmark_count);
+  EXPECT_EQ(pdm.eigenvalues().cols, kModes);
+  EXPECT_NEAR(pdm.eigenvalues()(0, 1), 450.0, 1e-9);
+  EXPECT_NEAR(pdm.mean_shape()(0, 0), 70.0, 1e-9);
+}
+
+TEST(pdm, load_errors_name_the_file) {
+  const auto dir = test::scratch_dir();
+  const std::string text = synthetic_pdm_text();
+  expect_load_error(dir / "missing.txt", "missing file");
+  expect_load_error(write(dir / "truncated.txt", text.substr(0, text.size() / 2)), "truncated");
+  expect_load_error(write(dir / "empty.txt", ""), "empty");
+  expect_load_error(write(dir / "garbage.txt", "# mean\n204\n1\n6\nabc\n"), "garbage");
+  expect_load_error(write(dir / "bad_type.txt", "# mean\n204\n1\n9\n"), "type");
+  std::string wrong_count = text;
+  wrong_count.replace(wrong_count.rfind("\n1\n8\n6\n"), 7, "\n1\n7\n6\n");
+  expect_load_error(write(dir / "wrong_count.txt", wrong_count), "eigenvalue count");
+}
+
+TEST(pdm, shapes_are_grouped_xyz) {
+  const auto pdm = synthetic_pdm();
+  const auto p = some_params();
+  const cv::Mat_<double> variation = pdm.shape_variation(p.local);
+  const cv::Mat_<double> shape = pdm.shape_3d(p.local);
+  ASSERT_EQ(shape.rows, 3 * landmark_count);
+  cv::Mat_<double> expected = pdm.components() * cv::Mat_<double>(p.local);
+  EXPECT_LT(cv::norm(variation - expected), 1e-9);
+  EXPECT_LT(cv::norm(shape - (pdm.mean_shape() + expected)), 1e-9);
+  EXPECT_LT(cv::norm(pdm.shape_3d({}) - pdm.mean_shape()), 1e-12);  // empty = mean
+}
+
+TEST(pdm, project_uses_rx_ry_rz_weak_perspective) {
+  const auto pdm = synthetic_pdm();
+  const auto p = some_params();
+  const cv::Mat_<double> shape = pdm.shape_3d(p.local);
+  const cv::Matx33d r =
+      cv::Matx33d(1, 0, 0, 0, std::cos(p.rx), -std::sin(p.rx), 0, std::sin(p.rx), std::cos(p.rx)) *
+      cv::Matx33d(std::cos(p.ry), 0, std::sin(p.ry), 0, 1, 0, -std::sin(p.ry), 0, std::cos(p.ry)) *
+      cv::Matx33d(std::cos(p.rz), -std::sin(p.rz), 0, std::sin(p.rz), std::cos(p.rz), 0, 0, 0, 1);
+  const auto lm = pdm.project(p);
+  const int n = landmark_count;
+  for (int i : {0, 17, 33, 67}) {
+    const cv::Vec3d q = r * cv::Vec3d(shape(i, 0), shape(n + i, 0), shape(2 * n + i, 0));
+    EXPECT_NEAR(lm[i].x, p.scale * q[0] + p.tx, 1e-9);
+    EXPECT_NEAR(lm[i].y, p.scale * q[1] + p.ty, 1e-9);
+  }
+}
+
+TEST(pdm, rotation_helpers_round_trip) {
+  const cv::Vec3d e(0.3, -0.5, 1.2);
+  const cv::Vec3d back = detail::rotation_to_euler(detail::euler_to_rotation(e));
+  EXPECT_LT(cv::norm(back - e), 1e-12);
+  // The closed-form orthonormalisation equals the SVD polar factor of I + [w]x.
+  const cv::Vec3d w(0.05, -0.02, 0.08);
+  const cv::Matx33d a(1, -w[2], w[1], w[2], 1, -w[0], -w[1], w[0], 1);
+  cv::SVD svd{cv::Mat(a)};
+  const cv::Mat_<double> polar = svd.u * svd.vt;
+  EXPECT_LT(cv::norm(cv::Mat(detail::orthonormalised_small_rotation(w)) - polar), 1e-12);
+}
+
+TEST(pdm, fit_recovers_rigid_params_exactly) {
+  const auto pdm = synthetic_pdm();
+  auto truth = some_params();
+  truth.local.assign(kModes, 0.0);  // no shape: the regulariser has nothing to pull on
+  const auto fitted = pdm.fit(pdm.project(truth));
+  EXPECT_NEAR(fitted.scale, truth.scale, 1e-6);
+  EXPECT_NEAR(fitted.rx, truth.rx, 1e-6);
+  EXPECT_NEAR(fitted.ry, truth.ry, 1e-6);
+  EXPECT_NEAR(fitted.rz, truth.rz, 1e-6);
+  EXPECT_NEAR(fitted.tx, truth.tx, 1e-4);
+  EXPECT_NEAR(fitted.ty, truth.ty, 1e-4);
+  for (double v : fitted.local)
+    EXPECT_NEAR(v, 0.0, 1e-4);
+}
+
+double rms(const landmarks_2d& a, const landmarks_2d& b) {
+  double s = 0;
+  for (int i = 0; i < landmark_count; ++i)
+    s +=
+        std::hypot(a[i].x - b[i].x, a[i].y - b[i].y) * std::hypot(a[i].x - b[i].x, a[i].y - b[i].y);
+  return std::sqrt(s / landmark_count);
+}
+
+TEST(pdm, fit_recovers_shape_and_pose) {
+  const auto pdm = synthetic_pdm();
+  const auto truth = some_params();
+  const auto lm = pdm.project(truth);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto fitted = pdm.fit(lm);
+  std::cout
+      << "fit: "
+      << std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count()
+      << " us\n";
+  // The 1/eigenvalue prior shrinks the shape weights slightly, so recovery is close, not exact.
+  EXPECT_LT(rms(pdm.project(fitted), lm), 0.05);
+  EXPECT_NEAR(fitted.scale, truth.scale, 0.01);
+  EXPECT_NEAR(fitted.rx, truth.rx, 0.01);
+  EXPECT_NEAR(fitted.ry, truth.ry, 0.01);
+  EXPECT_NEAR(fitted.rz, truth.rz, 0.01);
+  for (int k = 0; k < kModes; ++k)
+    EXPECT_NEAR(fitted.local[k], truth.local[k], 0.5) << k;
+}
+
+TEST(pdm, fit_ignores_points_with_zero_x) {
+  const auto pdm = synthetic_pdm();
+  const auto truth = some_params();
+  auto lm = pdm.project(truth);
+  for (int i = 0; i < 20; ++i)
+    lm[3 * i] = {0, 0};
+  const auto fitted = pdm.fit(lm);
+  const auto full = pdm.project(fitted), expected = pdm.project(truth);
+  EXPECT_LT(rms(full, expected), 0.2);  // hidden points are predicted too
+  EXPECT_NEAR(fitted.ry, truth.ry, 0.01);
+}
+
+TEST(pdm, fit_without_enough_points_returns_no_fit) {
+  const auto pdm = synthetic_pdm();
+  landmarks_2d lm{};
+  lm[0] = {10, 10};
+  lm[1] = {20, 30};
+  const auto fitted = pdm.fit(lm);
+  EXPECT_EQ(fitted.scale, 0.0);
+  EXPECT_EQ(static_cast<int>(fitted.local.size()), kModes);
+}
+
+TEST(pdm, camera_guess_matches_openface) {
+  const auto vga = camera_intrinsics::guess(640, 480);
+  EXPECT_DOUBLE_EQ(vga.fx, 500);
+  EXPECT_DOUBLE_EQ(vga.fy, 500);
+  EXPECT_DOUBLE_EQ(vga.cx, 320);
+  EXPECT_DOUBLE_EQ(vga.cy, 240);
+  EXPECT_DOUBLE_EQ(camera_intrinsics::guess(1080, 720).fx, 500 * (1080 / 640.0 + 1.5) / 2);
+}
+
+TEST(pdm, weak_perspective_pose) {
+  const auto cam = camera_intrinsics::guess(640, 480);
+  const auto pose = estimate_head_pose(some_params(), cam);
+  EXPECT_DOUBLE_EQ(pose.tz, 500 / 1.7);
+  EXPECT_DOUBLE_EQ(pose.tx, (321.5 - 320) * pose.tz / 500);
+  EXPECT_DOUBLE_EQ(pose.ty, (244.25 - 240) * pose.tz / 500);
+  EXPECT_DOUBLE_EQ(pose.rx, 0.15);
+}
+
+TEST(pdm, perspective_pose_recovers_camera_pose) {
+  const auto pdm = synthetic_pdm();
+  const auto cam = camera_intrinsics::guess(640, 480);
+  auto p = some_params();
+  const cv::Matx33d r = detail::euler_to_rotation({0.1, -0.25, 0.05});
+  const cv::Vec3d t(-30, 15, 450);
+  const cv::Mat_<double> shape = pdm.shape_3d(p.local);
+  const int n = landmark_count;
+  landmarks_2d lm{};
+  for (int i = 0; i < n; ++i) {
+    const cv::Vec3d q = r * cv::Vec3d(shape(i, 0), shape(n + i, 0), shape(2 * n + i, 0)) + t;
+    lm[i] = {cam.fx * q[0] / q[2] + cam.cx, cam.fy * q[1] / q[2] + cam.cy};
+  }
+  // Seed from a weak-perspective fit of those points, as OpenFace does.
+  const auto seed = pdm.fit(lm);
+  p.scale = seed.scale, p.rx = seed.rx, p.ry = seed.ry, p.rz = seed.rz;
+  p.tx = seed.tx, p.ty = seed.ty;
+  const auto pose = estimate_head_pose(pdm, p, lm, cam);
+  EXPECT_NEAR(pose.tx, t[0], 1e-6);
+  EXPECT_NEAR(pose.ty, t[1], 1e-6);
+  EXPECT_NEAR(pose.tz, t[2], 1e-5);
+  EXPECT_NEAR(pose.rx, 0.1, 1e-8);
+  EXPECT_NEAR(pose.ry, -0.25, 1e-8);
+  EXPECT_NEAR(pose.rz, 0.05, 1e-8);
+}
+
+TEST(pdm, camera_space_landmarks_back_project_through_pixels) {
+  const auto pdm = synthetic_pdm();
+  const auto cam = camera_intrinsics::guess(640, 480);
+  const auto p = some_params();
+  const auto lm = pdm.project(p);
+  const auto pts = landmarks_in_camera_space(pdm, p, lm, cam);
+  const cv::Mat_<double> shape = pdm.shape_3d(p.local);
+  const cv::Matx33d r = detail::euler_to_rotation({p.rx, p.ry, p.rz});
+  const int n = landmark_count;
+  for (int i : {0, 30, 67}) {
+    const cv::Vec3d q = r * cv::Vec3d(shape(i, 0), shape(n + i, 0), shape(2 * n + i, 0));
+    EXPECT_NEAR(pts[i].z, cam.fx / p.scale + q[2], 1e-9);
+    EXPECT_NEAR(cam.fx * pts[i].x / pts[i].z + cam.cx, lm[i].x, 1e-9);
+    EXPECT_NEAR(cam.fy * pts[i].y / pts[i].z + cam.cy, lm[i].y, 1e-9);
+  }
+}
+
+}  // namespace
+}  // namespace facemirror
