@@ -3,18 +3,32 @@
 //
 // WHAT THIS REPRESENTS
 //   video_info: what one demux pass learns about a file without decoding it: every frame's
-//   presentation time (so rows == container frames and timestamps come from the stream, not
-//   from frame/fps), the key frames (for seeking), size and rotation.
-//   video_reader: an open decoder positioned anywhere in the file, yielding upright BGR frames
-//   with their 0-based index and PTS-derived timestamp.
+//   presentation time (so rows == frames the container shows, B-frames sorted into
+//   presentation order, edit-list lead-in excluded), the key frames (for seeking), upright
+//   size and rotation.
+//   video_reader: an open decoder positioned anywhere in the file, yielding upright 8-bit BGR
+//   frames with their 0-based index and timestamp from the table. Pixels are converted as
+//   cv::VideoCapture converts them (swscale, bicubic), so with the same libav they are
+//   bit-identical to what OpenFace read (tested on the shared sample videos).
+//
+// ROTATION
+//   rotation_deg comes from the stream's display matrix (or the legacy "rotate" tag when there
+//   is none) and matches what ffmpeg's own autorotate shows; mirroring in the matrix is ignored.
 //
 // THREAD SAFETY
 //   video_info is a value. A video_reader is used by one thread at a time; open one per
-//   worker to decode different segments of the same file concurrently.
+//   worker to decode different segments of the same file concurrently. The first call into this
+//   module sets libav's log level to quiet, process-wide, so our error is the only output.
 //
 // ERRORS
-//   Opening a missing, empty, truncated or non-video file throws facemirror::error
-//   (io or codec) whose message names the file and the reason.
+//   A missing, empty or unreadable file throws error(io); a non-video file, one without a video
+//   stream or decoder, or a truncated or corrupt one throws error(codec). The message is one
+//   line naming the file and the reason. Truncation is caught by probe_video() when the header
+//   lists more frames than the file holds (MP4, AVI) or the last packet is short, and otherwise
+//   by read() (a corrupt frame, or fewer frames than the table): a caller never gets fewer
+//   frames than frame_count() without an error. (A file cut exactly between packets in a format
+//   whose header has no frame count, such as ASF, is indistinguishable from a shorter video.)
+//   After read() throws, only destroy the reader.
 
 #include <cstdint>
 #include <filesystem>
@@ -22,32 +36,47 @@
 #include <optional>
 #include <vector>
 
+#include "facemirror/error.h"
 #include "facemirror/types.h"
 
 namespace facemirror {
 
 struct video_info {
   std::filesystem::path path;
-  int width = 0;          // upright size, after rotation
+  int width = 0;  // upright size, after rotation
   int height = 0;
-  int rotation_deg = 0;   // clockwise rotation applied to decoded frames: 0, 90, 180 or 270
-  double average_fps = 0; // from the container; informational (timestamps do not use it)
+  int rotation_deg = 0;    // clockwise rotation applied to decoded frames: 0, 90, 180 or 270
+  double average_fps = 0;  // from the container (what OpenCV reports as CAP_PROP_FPS)
+  /// True when every frame's PTS lies within half a frame of the nominal grid index/average_fps.
+  /// timestamps_s is then that grid (OpenFace's convention: it writes frame/fps, so this is what
+  /// makes our CSVs match, e.g. for ASF's millisecond-jittered PTS); otherwise it is the PTS.
+  bool constant_frame_rate = false;
   /// Presentation time of every frame in presentation order, seconds, first frame at 0.
   std::vector<double> timestamps_s;
   /// Indices (into timestamps_s) of frames that decoding can start from.
   std::vector<int64_t> keyframe_indices;
+  /// Raw presentation time of every frame, sorted, in the stream's time base; empty when the
+  /// container stores none. video_reader maps decoded frames back to indices through it.
+  std::vector<int64_t> pts;
 
   [[nodiscard]] int64_t frame_count() const { return static_cast<int64_t>(timestamps_s.size()); }
 };
 
 /// Reads the container once (packets only, no decoding) and returns its frame table.
-/// Throws facemirror::error if the file is missing, empty, not a video, or holds no frames.
+/// Throws facemirror::error if the file is missing, empty, not a video, holds no frames, or is
+/// visibly truncated (fewer packets than its header lists, or a short/corrupt packet).
 [[nodiscard]] video_info probe_video(const std::filesystem::path& path);
+
+struct video_reader_options {
+  /// libav decoding threads. 1 by default: the pipeline already decodes segments in parallel,
+  /// one reader each. 0 lets libav choose (one per core).
+  int decoder_threads = 1;
+};
 
 class video_reader {
  public:
   /// Opens the file for decoding. `info` must come from probe_video() on the same file.
-  explicit video_reader(video_info info);
+  explicit video_reader(video_info info, video_reader_options options = {});
   ~video_reader();
   video_reader(video_reader&&) noexcept;
   video_reader& operator=(video_reader&&) noexcept;
@@ -57,11 +86,16 @@ class video_reader {
   [[nodiscard]] const video_info& info() const;
 
   /// Positions the reader so that the next read() returns frame `index` (seeks to the
-  /// nearest earlier key frame and decodes forward).
+  /// nearest earlier key frame and decodes forward, or just decodes forward when that is
+  /// closer). The frames are bit-identical to those of a sequential read from frame 0: when the
+  /// container's seek lands past the target, the reader restarts from the beginning.
+  /// index == frame_count() positions at the end; anything outside [0, frame_count()] throws
+  /// error(invalid_argument).
   void seek(int64_t index);
 
   /// Decodes the next frame in presentation order; std::nullopt at the end of the stream.
-  /// A frame the decoder cannot produce (corrupt data mid-file) throws facemirror::error(codec).
+  /// Never returns fewer frames than the probe counted without saying so: a decode error, a
+  /// corrupt frame, a frame the decoder skipped, or an early end throws error(codec).
   [[nodiscard]] std::optional<video_frame> read();
 
  private:

@@ -1,0 +1,164 @@
+// probe_video(): the frame table from one demux pass over packets (no decoding).
+
+extern "C" {
+#include <libavutil/display.h>
+}
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "facemirror/io/video_reader.h"
+
+#include "io/libav.h"
+
+namespace facemirror {
+namespace {
+
+using io_detail::fail;
+
+const int32_t* display_matrix(const AVStream* st) {
+#if LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(60, 15, 100)
+  const AVPacketSideData* sd = av_packet_side_data_get(
+      st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
+  if (sd == nullptr || sd->size < 9 * sizeof(int32_t))
+    return nullptr;
+  return reinterpret_cast<const int32_t*>(sd->data);
+#else
+  size_t size = 0;
+  const uint8_t* data = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+  if (data == nullptr || size < 9 * sizeof(int32_t))
+    return nullptr;
+  return reinterpret_cast<const int32_t*>(data);
+#endif
+}
+
+// Clockwise degrees that make the picture upright, as ffmpeg's own autorotate does.
+int rotation_clockwise(const AVStream* st) {
+  double degrees = 0;
+  if (const int32_t* matrix = display_matrix(st)) {
+    // av_display_rotation_get() is counter-clockwise; flips in the matrix are ignored.
+    const double ccw = av_display_rotation_get(matrix);
+    if (!std::isnan(ccw))
+      degrees = -ccw;
+  } else if (const AVDictionaryEntry* tag = av_dict_get(st->metadata, "rotate", nullptr, 0)) {
+    degrees = std::atof(tag->value);  // legacy tag, already clockwise
+  }
+  const long quarter_turns = std::lround(degrees / 90.0);
+  return static_cast<int>(((quarter_turns % 4) + 4) % 4) * 90;
+}
+
+double nominal_fps(const AVStream* st) {
+  if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0)
+    return av_q2d(st->avg_frame_rate);
+  if (st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0)
+    return av_q2d(st->r_frame_rate);
+  return 0;
+}
+
+struct packet_entry {
+  int64_t ts;
+  bool key;
+};
+
+// Presentation times relative to the first frame; snapped to index/fps when the stream is
+// constant-rate (see video_info::constant_frame_rate).
+void fill_timestamps(video_info& info, AVRational time_base) {
+  const size_t n = info.pts.size();
+  info.timestamps_s.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    info.timestamps_s[i] =
+        static_cast<double>(info.pts[i] - info.pts[0]) * time_base.num / time_base.den;
+  }
+  const double fps = info.average_fps;
+  info.constant_frame_rate =
+      fps > 0 && std::all_of(info.timestamps_s.begin(), info.timestamps_s.end(),
+                             [&, i = size_t{0}](double t) mutable {
+                               return std::llround(t * fps) == static_cast<long long>(i++);
+                             });
+  if (info.constant_frame_rate) {
+    // Same arithmetic as OpenFace (frame * (1 / fps)) so 3-decimal output is identical.
+    for (size_t i = 0; i < n; ++i)
+      info.timestamps_s[i] = static_cast<double>(i) * (1.0 / fps);
+  }
+}
+
+}  // namespace
+
+video_info probe_video(const std::filesystem::path& path) {
+  io_detail::opened_input input = io_detail::open_input(path);
+  const AVStream* st = input.stream();
+
+  video_info info;
+  info.path = path;
+  info.rotation_deg = rotation_clockwise(st);
+  const bool quarter = info.rotation_deg == 90 || info.rotation_deg == 270;
+  info.width = quarter ? st->codecpar->height : st->codecpar->width;
+  info.height = quarter ? st->codecpar->width : st->codecpar->height;
+  info.average_fps = nominal_fps(st);
+
+  std::vector<packet_entry> packets;
+  int64_t stream_packets = 0;
+  bool missing_ts = false;
+  io_detail::packet_ptr pkt(av_packet_alloc());
+  for (;;) {
+    const int rc = av_read_frame(input.format.get(), pkt.get());
+    if (rc == AVERROR_EOF)
+      break;
+    if (rc < 0) {
+      fail(error_code::codec, path,
+           "demux error after frame " + std::to_string(packets.size()) + " (" +
+               io_detail::av_error_text(rc) + "); truncated?");
+    }
+    if (pkt->stream_index == input.stream_index) {
+      if (pkt->flags & AV_PKT_FLAG_CORRUPT) {
+        fail(error_code::codec, path,
+             "frame " + std::to_string(packets.size()) + " is truncated or corrupt");
+      }
+      ++stream_packets;
+      // Packets before an edit list's start are decoded for reference only; libavcodec drops
+      // their frames, so they are not frames of the video.
+      if (!(pkt->flags & AV_PKT_FLAG_DISCARD)) {
+        const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        missing_ts = missing_ts || ts == AV_NOPTS_VALUE;
+        packets.push_back({ts, (pkt->flags & AV_PKT_FLAG_KEY) != 0});
+      }
+    }
+    av_packet_unref(pkt.get());
+  }
+
+  if (packets.empty())
+    fail(error_code::codec, path, "no video frames");
+  if (st->nb_frames > 0 && stream_packets < st->nb_frames) {
+    fail(error_code::codec, path,
+         "truncated: header lists " + std::to_string(st->nb_frames) + " frames, file holds " +
+             std::to_string(stream_packets));
+  }
+
+  if (missing_ts) {
+    // Without timestamps the decode order is all we have: index/fps, no PTS mapping.
+    if (info.average_fps <= 0)
+      fail(error_code::codec, path, "no timestamps and no frame rate");
+    info.constant_frame_rate = true;
+    for (size_t i = 0; i < packets.size(); ++i) {
+      info.timestamps_s.push_back(static_cast<double>(i) * (1.0 / info.average_fps));
+      if (packets[i].key)
+        info.keyframe_indices.push_back(static_cast<int64_t>(i));
+    }
+    return info;
+  }
+
+  // Packets come in decode order; B-frames make presentation order the sorted PTS.
+  std::stable_sort(packets.begin(), packets.end(),
+                   [](const packet_entry& a, const packet_entry& b) { return a.ts < b.ts; });
+  info.pts.reserve(packets.size());
+  for (size_t i = 0; i < packets.size(); ++i) {
+    info.pts.push_back(packets[i].ts);
+    if (packets[i].key)
+      info.keyframe_indices.push_back(static_cast<int64_t>(i));
+  }
+  fill_timestamps(info, st->time_base);
+  return info;
+}
+
+}  // namespace facemirror

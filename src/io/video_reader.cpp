@@ -1,0 +1,260 @@
+// video_reader: decoding with exact frame indices. Every decoded frame is placed in the probe's
+// table by its PTS, so a seek lands on the same frame (and pixels) a sequential read would.
+
+#include "facemirror/io/video_reader.h"
+
+#include <algorithm>
+#include <string>
+
+#include <opencv2/imgproc.hpp>
+
+#include "io/libav.h"
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+namespace facemirror {
+
+using io_detail::fail;
+
+struct video_reader::impl {
+  video_info info;
+  video_reader_options options;
+  io_detail::opened_input input;
+  io_detail::codec_ptr decoder;
+  io_detail::packet_ptr packet{av_packet_alloc()};
+  io_detail::frame_ptr frame{av_frame_alloc()};
+  io_detail::sws_ptr sws;
+  cv::Mat scratch;  // swscale output, reused across frames
+
+  bool flushing = false;  // the demuxer hit EOF and the decoder was told to drain
+  bool finished = false;  // read() has returned the end of the stream
+  // Index of the next frame the decoder will emit; -1 right after a container seek, until the
+  // first frame's PTS places it.
+  int64_t next = 0;
+  int64_t target = 0;       // read() drops decoded frames before this index
+  bool after_seek = false;  // positioned by a container seek and target not yet reached
+
+  // (Re)opens the file and decodes from its first frame: always correct, never fastest.
+  void restart() {
+    decoder.reset();
+    input = io_detail::open_input(info.path);
+    decoder = io_detail::open_decoder(input, options.decoder_threads);
+    flushing = finished = after_seek = false;
+    next = 0;
+  }
+
+  void container_seek(int64_t keyframe) {
+    // BACKWARD: land on a key frame at or before the one asked for, whichever timestamp
+    // (PTS or DTS) the demuxer's index uses; read() restarts if it still overshoots.
+    const int rc = av_seek_frame(input.format.get(), input.stream_index,
+                                 info.pts[static_cast<size_t>(keyframe)], AVSEEK_FLAG_BACKWARD);
+    if (rc < 0)
+      return restart();
+    avcodec_flush_buffers(decoder.get());
+    flushing = finished = false;
+    next = -1;
+    after_seek = true;
+  }
+
+  int64_t keyframe_at_or_before(int64_t index) const {
+    const auto& keys = info.keyframe_indices;
+    auto it = std::upper_bound(keys.begin(), keys.end(), index);
+    return it == keys.begin() ? -1 : *std::prev(it);
+  }
+
+  // Position of a decoded frame's timestamp in the table, -1 if it is not there.
+  int64_t index_of(int64_t ts) const {
+    if (ts == AV_NOPTS_VALUE)
+      return -1;
+    auto it = std::lower_bound(info.pts.begin(), info.pts.end(), ts);
+    return it != info.pts.end() && *it == ts ? it - info.pts.begin() : -1;
+  }
+
+  std::string near_frame() const {
+    return next >= 0 ? " at frame " + std::to_string(next) : " after a seek";
+  }
+
+  // Sends the next packet of our stream to the decoder, or the drain signal at EOF.
+  void feed() {
+    for (;;) {
+      int rc = av_read_frame(input.format.get(), packet.get());
+      if (rc == AVERROR_EOF) {
+        avcodec_send_packet(decoder.get(), nullptr);
+        flushing = true;
+        return;
+      }
+      if (rc < 0)
+        fail(error_code::codec, info.path, "demux error" + near_frame());
+      if (packet->stream_index != input.stream_index) {
+        av_packet_unref(packet.get());
+        continue;
+      }
+      const bool corrupt = (packet->flags & AV_PKT_FLAG_CORRUPT) != 0;
+      rc = avcodec_send_packet(decoder.get(), packet.get());
+      av_packet_unref(packet.get());
+      if (corrupt)
+        fail(error_code::codec, info.path, "truncated or corrupt data" + near_frame());
+      if (rc < 0) {
+        fail(error_code::codec, info.path,
+             "decode error" + near_frame() + " (" + io_detail::av_error_text(rc) + ")");
+      }
+      return;
+    }
+  }
+
+  // Next decoded frame into `frame`; false once the decoder is drained.
+  bool receive() {
+    for (;;) {
+      const int rc = avcodec_receive_frame(decoder.get(), frame.get());
+      if (rc == 0)
+        return true;
+      if (rc == AVERROR_EOF)
+        return false;
+      if (rc != AVERROR(EAGAIN) || flushing) {
+        fail(error_code::codec, info.path,
+             "decode error" + near_frame() + " (" + io_detail::av_error_text(rc) + ")");
+      }
+      feed();
+    }
+  }
+
+  cv::Mat to_bgr() {
+    const AVCodecParameters* par = input.stream()->codecpar;
+    const int w = frame->width;
+    const int h = frame->height;
+    if (w != par->width || h != par->height) {
+      fail(error_code::codec, info.path,
+           "frame size changes mid-stream (" + std::to_string(par->width) + "x" +
+               std::to_string(par->height) + " to " + std::to_string(w) + "x" + std::to_string(h) +
+               "), which is not supported");
+    }
+    // SWS_BICUBIC is what cv::VideoCapture uses, so pixels match OpenCV-based tools (OpenFace).
+    sws.reset(sws_getCachedContext(sws.release(), w, h, static_cast<AVPixelFormat>(frame->format),
+                                   w, h, AV_PIX_FMT_BGR24, SWS_BICUBIC, nullptr, nullptr, nullptr));
+    if (!sws) {
+      fail(error_code::codec, info.path,
+           std::string("unsupported pixel format ") +
+               av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format)));
+    }
+    // swscale's SIMD paths write past the end of rows whose stride is not a multiple of the
+    // vector size (a 1080-wide BGR row is 3240 bytes and corrupted the heap), so convert into
+    // a padded scratch buffer and copy out: the caller still gets a fresh, continuous Mat.
+    const int stride = (w * 3 + 63) / 64 * 64;
+    if (scratch.rows < h + 1 || scratch.cols < stride)
+      scratch.create(h + 1, stride, CV_8UC1);
+    uint8_t* dst[4] = {scratch.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {static_cast<int>(scratch.step), 0, 0, 0};
+    sws_scale(sws.get(), frame->data, frame->linesize, 0, h, dst, dst_stride);
+    const cv::Mat converted(h, w, CV_8UC3, scratch.data, scratch.step);
+    cv::Mat out;
+    if (info.rotation_deg == 0) {
+      converted.copyTo(out);
+    } else {
+      cv::rotate(converted, out,
+                 info.rotation_deg == 90    ? cv::ROTATE_90_CLOCKWISE
+                 : info.rotation_deg == 180 ? cv::ROTATE_180
+                                            : cv::ROTATE_90_COUNTERCLOCKWISE);
+    }
+    return out;
+  }
+};
+
+video_reader::video_reader(video_info info, video_reader_options options)
+    : impl_(std::make_unique<impl>()) {
+  if (info.frame_count() == 0) {
+    throw error(error_code::invalid_argument,
+                "video_reader needs the video_info of a probed video: " + info.path.string());
+  }
+  impl_->info = std::move(info);
+  impl_->options = options;
+  impl_->restart();
+}
+
+video_reader::~video_reader() = default;
+video_reader::video_reader(video_reader&&) noexcept = default;
+video_reader& video_reader::operator=(video_reader&&) noexcept = default;
+
+const video_info& video_reader::info() const {
+  return impl_->info;
+}
+
+void video_reader::seek(int64_t index) {
+  impl& s = *impl_;
+  const int64_t count = s.info.frame_count();
+  if (index < 0 || index > count) {
+    throw error(error_code::invalid_argument, "seek to frame " + std::to_string(index) + " of " +
+                                                  std::to_string(count) + " in " +
+                                                  s.info.path.string());
+  }
+  s.target = index;
+  if (index == count) {
+    s.finished = true;
+    return;
+  }
+  const int64_t key = s.keyframe_at_or_before(index);
+  // Decoding forward is cheaper than seeking when no key frame lies between here and there.
+  const bool walk = !s.finished && !s.flushing && s.next >= 0 && s.next <= index && key <= s.next;
+  if (walk)
+    return;
+  s.finished = false;
+  if (key <= 0 || s.info.pts.empty())
+    return s.restart();
+  s.container_seek(key);
+}
+
+std::optional<video_frame> video_reader::read() {
+  impl& s = *impl_;
+  const int64_t count = s.info.frame_count();
+  while (!s.finished) {
+    if (!s.receive()) {
+      if (s.next < 0) {  // a seek that landed at the very end: decode from the start instead
+        s.restart();
+        continue;
+      }
+      s.finished = true;
+      if (s.next < count) {
+        fail(error_code::codec, s.info.path,
+             "decoding stopped at frame " + std::to_string(s.next) + " of " +
+                 std::to_string(count) + "; the file is truncated or corrupt");
+      }
+      break;
+    }
+    const int64_t mapped = s.index_of(s.frame->best_effort_timestamp);
+    if (s.next < 0) {
+      // First frame after a container seek: its PTS says where we are. If it cannot, or the
+      // seek went past the target, only a decode from the start gives the right frames.
+      if (mapped < 0 || mapped > s.target) {
+        s.restart();
+        continue;
+      }
+      s.next = mapped;
+    } else if (mapped > s.next) {
+      // Frames before the target may be skipped after a seek (leading frames of an open GOP);
+      // anywhere else a gap means the decoder dropped a frame we owe a row for.
+      if (!(s.after_seek && mapped <= s.target)) {
+        fail(error_code::codec, s.info.path,
+             "frame " + std::to_string(s.next) + " could not be decoded (corrupt data)");
+      }
+      s.next = mapped;
+    }
+    // mapped == next, or no usable PTS (missing, duplicated): decode order decides.
+    const int64_t index = s.next++;
+    if (index >= count) {
+      fail(error_code::codec, s.info.path,
+           "decoder produced more frames than the container lists (" + std::to_string(count) + ")");
+    }
+    if (index < s.target)
+      continue;
+    s.after_seek = false;
+    s.target = index + 1;
+    if ((s.frame->flags & AV_FRAME_FLAG_CORRUPT) || s.frame->decode_error_flags != 0) {
+      fail(error_code::codec, s.info.path, "frame " + std::to_string(index) + " is corrupt");
+    }
+    return video_frame{index, s.info.timestamps_s[static_cast<size_t>(index)], s.to_bgr()};
+  }
+  return std::nullopt;
+}
+
+}  // namespace facemirror

@@ -1,0 +1,176 @@
+// video_reader on synthetic clips made with the ffmpeg CLI: no shared data needed.
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "io_test_util.h"
+
+namespace facemirror {
+namespace {
+
+using test::ffmpeg;
+using test::read_all;
+using test::same_pixels;
+
+TEST(VideoReaderSynthetic, ProbeBuildsFrameTable) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto video = test::make_testsrc(test::scratch_dir());
+  const video_info info = probe_video(video);
+  EXPECT_EQ(info.frame_count(), 50);
+  EXPECT_EQ(info.width, 320);
+  EXPECT_EQ(info.height, 240);
+  EXPECT_EQ(info.rotation_deg, 0);
+  EXPECT_DOUBLE_EQ(info.average_fps, 25.0);
+  EXPECT_TRUE(info.constant_frame_rate);
+  for (int64_t i = 0; i < info.frame_count(); ++i) {
+    EXPECT_NEAR(info.timestamps_s[static_cast<size_t>(i)], i * 0.04, 1e-9);
+  }
+  ASSERT_EQ(info.pts.size(), 50u);
+  EXPECT_TRUE(std::is_sorted(info.pts.begin(), info.pts.end()));
+  ASSERT_GE(info.keyframe_indices.size(), 5u);  // -g 10
+  EXPECT_EQ(info.keyframe_indices.front(), 0);
+}
+
+TEST(VideoReaderSynthetic, SequentialReadYieldsEveryFrameLikeFfmpeg) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto video = test::make_testsrc(dir);
+  video_reader reader(probe_video(video));
+  const auto frames = read_all(reader);
+  ASSERT_EQ(frames.size(), 50u);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, static_cast<int64_t>(i));
+    EXPECT_EQ(frames[i].timestamp_s, reader.info().timestamps_s[i]);
+    EXPECT_EQ(frames[i].bgr.type(), CV_8UC3);
+    EXPECT_EQ(frames[i].bgr.size(), cv::Size(320, 240));
+    if (i > 0) {
+      EXPECT_NE(frames[i].bgr.data, frames[i - 1].bgr.data) << "frames share pixels";
+    }
+  }
+  EXPECT_FALSE(reader.read().has_value());
+  EXPECT_FALSE(reader.read().has_value()) << "the end is sticky";
+
+  // The same pixels ffmpeg's CLI produces (it also converts with bicubic swscale).
+  const auto raw = dir / "all.bgr";
+  ASSERT_TRUE(ffmpeg("-i " + test::quoted(video) + " -f rawvideo -pix_fmt bgr24", raw));
+  std::ifstream in(raw, std::ios::binary);
+  for (const auto& f : frames) {
+    cv::Mat expected(240, 320, CV_8UC3);
+    in.read(reinterpret_cast<char*>(expected.data), 240 * 320 * 3);
+    ASSERT_TRUE(in.good());
+    EXPECT_LE(cv::norm(f.bgr, expected, cv::NORM_INF), 2.0) << "frame " << f.index;
+  }
+}
+
+TEST(VideoReaderSynthetic, SeekGivesSamePixelsAsSequentialRead) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto video = test::make_testsrc(test::scratch_dir());
+  const video_info info = probe_video(video);
+  video_reader sequential_reader(info);
+  const auto sequential = read_all(sequential_reader);
+  ASSERT_EQ(sequential.size(), 50u);
+
+  video_reader reader(info);
+  // Key frames, frames just before and after them, backwards jumps, the last frame.
+  test::expect_seeks_match(reader, sequential, {0, 9, 10, 11, 25, 37, 49, 30, 5, 1, 20, 21});
+  reader.seek(info.frame_count());
+  EXPECT_FALSE(reader.read().has_value());
+  reader.seek(3);
+  ASSERT_EQ(reader.read()->index, 3);
+  EXPECT_THROW(reader.seek(-1), error);
+  EXPECT_THROW(reader.seek(info.frame_count() + 1), error);
+}
+
+TEST(VideoReaderSynthetic, AviWithMpeg4SeeksAndReads) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto video =
+      test::make_testsrc(test::scratch_dir(), "testsrc.avi", "-c:v mpeg4 -g 12 -q:v 4");
+  const video_info info = probe_video(video);
+  ASSERT_EQ(info.frame_count(), 50);
+  video_reader sequential_reader(info);
+  const auto sequential = read_all(sequential_reader);
+  ASSERT_EQ(sequential.size(), 50u);
+  video_reader reader(info);
+  test::expect_seeks_match(reader, sequential, {13, 12, 47, 2, 24});
+}
+
+TEST(VideoReaderSynthetic, DecoderThreadsDoNotChangePixels) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto video = test::make_testsrc(test::scratch_dir());
+  const video_info info = probe_video(video);
+  video_reader one(info);
+  video_reader many(info, video_reader_options{4});
+  const auto a = read_all(one);
+  const auto b = read_all(many);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(same_pixels(a[i].bgr, b[i].bgr)) << i;
+  test::expect_seeks_match(many, a, {33, 7});
+}
+
+TEST(VideoReaderSynthetic, MovedReaderKeepsPosition) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  video_reader reader(probe_video(test::make_testsrc(test::scratch_dir())));
+  reader.seek(12);
+  video_reader moved(std::move(reader));
+  EXPECT_EQ(moved.read()->index, 12);
+}
+
+TEST(VideoReaderSynthetic, EditListLeadingFramesAreNotFrames) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  // Stream-copying from 0.5 s keeps the packets from the previous key frame but marks them
+  // discarded through an edit list: 37 frames are shown, 40 packets are stored.
+  const auto dir = test::scratch_dir();
+  const auto trimmed = dir / "trimmed.mp4";
+  ASSERT_TRUE(ffmpeg("-ss 0.5 -i " + test::quoted(test::make_testsrc(dir)) + " -c copy", trimmed));
+  const video_info info = probe_video(trimmed);
+  EXPECT_EQ(info.frame_count(), 37);
+  video_reader sequential_reader(info);
+  const auto frames = read_all(sequential_reader);
+  ASSERT_EQ(frames.size(), 37u);
+  video_reader reader(info);
+  test::expect_seeks_match(reader, frames, {20, 3, 36, 0});
+}
+
+class VideoReaderRotation : public ::testing::TestWithParam<int> {};
+
+TEST_P(VideoReaderRotation, FramesComeOutUpright) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  test::expect_rotation_like_ffmpeg(test::make_testsrc(dir), dir, GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Tags, VideoReaderRotation, ::testing::Values(90, 180, 270));
+
+TEST(VideoReaderSynthetic, VariableFrameRateTimestampsFollowPts) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  // 1 s at 10 fps, then 1 s at 30 fps, in one H.264 stream that keeps the real PTS.
+  const auto video = test::scratch_dir() / "vfr.mp4";
+  ASSERT_TRUE(
+      ffmpeg("-f lavfi -i testsrc=size=160x120:rate=10:duration=1 "
+             "-f lavfi -i testsrc=size=160x120:rate=30:duration=1 "
+             "-filter_complex '[0:v][1:v]concat=n=2:v=1[v]' -map '[v]' -vsync vfr "
+             "-c:v libx264 -preset ultrafast -bf 2 -g 8",
+             video));
+  const video_info info = probe_video(video);
+  ASSERT_EQ(info.frame_count(), 40);
+  EXPECT_FALSE(info.constant_frame_rate);
+  for (int i = 0; i < 40; ++i) {
+    const double expected = i < 10 ? i / 10.0 : 1.0 + (i - 10) / 30.0;
+    EXPECT_NEAR(info.timestamps_s[static_cast<size_t>(i)], expected, 1e-3) << "frame " << i;
+  }
+  video_reader sequential_reader(info);
+  const auto frames = read_all(sequential_reader);
+  ASSERT_EQ(frames.size(), 40u);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].timestamp_s, info.timestamps_s[i]);
+  }
+  video_reader reader(info);
+  test::expect_seeks_match(reader, frames, {25, 8, 16, 39});
+}
+
+}  // namespace
+}  // namespace facemirror
