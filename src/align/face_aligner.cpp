@@ -1,0 +1,109 @@
+// Similarity alignment of the face to OpenFace's canonical 112x112 AU crop.
+#include "facemirror/align/face_aligner.h"
+
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "facemirror/error.h"
+
+namespace facemirror {
+namespace {
+
+// Points OpenFace treats as rigid (little expression-driven motion): jaw sides, nose, eye
+// corners and lids. Aligning on these keeps expressions from moving the crop.
+constexpr std::array<int, 24> rigid_points = {1,  2,  3,  4,  12, 13, 14, 15, 27, 28, 29, 31,
+                                              32, 33, 34, 35, 36, 39, 40, 41, 42, 45, 46, 47};
+
+// Jaw ends and brows, lifted so that the mask reaches the forehead.
+constexpr std::array<int, 12> lifted_points = {0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26};
+
+}  // namespace
+
+cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
+                                    const std::vector<cv::Point2d>& dst) {
+  FACEMIRROR_CHECK(src.size() == dst.size() && !src.empty(), "align_shapes_with_scale: sizes");
+  const double n = static_cast<double>(src.size());
+  cv::Point2d mean_src(0, 0), mean_dst(0, 0);
+  for (size_t i = 0; i < src.size(); ++i) {
+    mean_src += src[i];
+    mean_dst += dst[i];
+  }
+  mean_src *= 1.0 / n;
+  mean_dst *= 1.0 / n;
+  double ss_src = 0, ss_dst = 0;
+  for (size_t i = 0; i < src.size(); ++i) {
+    const cv::Point2d a = src[i] - mean_src, b = dst[i] - mean_dst;
+    ss_src += a.x * a.x + a.y * a.y;
+    ss_dst += b.x * b.x + b.y * b.y;
+  }
+  const double s_src = std::sqrt(ss_src / n), s_dst = std::sqrt(ss_dst / n);
+  // Cross-covariance of the scale-normalised, centred shapes.
+  cv::Matx22d h = cv::Matx22d::zeros();
+  for (size_t i = 0; i < src.size(); ++i) {
+    const cv::Point2d a = (src[i] - mean_src) * (1.0 / s_src);
+    const cv::Point2d b = (dst[i] - mean_dst) * (1.0 / s_dst);
+    h(0, 0) += a.x * b.x;
+    h(0, 1) += a.x * b.y;
+    h(1, 0) += a.y * b.x;
+    h(1, 1) += a.y * b.y;
+  }
+  cv::Mat w, u, vt;
+  cv::SVD::compute(cv::Mat(h), w, u, vt);
+  const cv::Mat v = vt.t();
+  // Kabsch: allow rotations only, never a reflection.
+  const double d = cv::determinant(v * u.t());
+  cv::Mat corr = cv::Mat::eye(2, 2, CV_64F);
+  corr.at<double>(1, 1) = d > 0 ? 1.0 : -1.0;
+  const cv::Mat r = v * corr * u.t();
+  return cv::Matx22d(r.ptr<double>()) * (s_dst / s_src);
+}
+
+face_aligner::face_aligner(const point_distribution_model& pdm, triangulation tris,
+                           double sim_scale, int size)
+    : tris_(std::move(tris)), sim_scale_(sim_scale), size_(size) {
+  const cv::Mat_<double>& mean = pdm.mean_shape();
+  const int n = pdm.point_count();
+  FACEMIRROR_CHECK(n == landmark_count, "face_aligner: the PDM must have 68 points");
+  for (int idx : rigid_points)
+    rigid_reference_.emplace_back(mean(idx) * sim_scale_, mean(idx + n) * sim_scale_);
+}
+
+cv::Matx23d face_aligner::warp_for(const landmarks_2d& landmarks, const pdm_params& params) const {
+  std::vector<cv::Point2d> src;
+  src.reserve(rigid_points.size());
+  for (int idx : rigid_points)
+    src.push_back(landmarks[idx]);
+  const cv::Matx22d sr = align_shapes_with_scale(src, rigid_reference_);
+  const cv::Vec2d t = sr * cv::Vec2d(params.tx, params.ty);
+  return {sr(0, 0), sr(0, 1), -t[0] + size_ / 2.0,  //
+          sr(1, 0), sr(1, 1), -t[1] + size_ / 2.0};
+}
+
+aligned_face face_aligner::align(const cv::Mat& frame, const landmarks_2d& landmarks,
+                                 const pdm_params& params) const {
+  aligned_face out;
+  out.warp = warp_for(landmarks, params);
+  cv::warpAffine(frame, out.image, cv::Mat(out.warp), cv::Size(size_, size_), cv::INTER_LINEAR);
+
+  // OpenFace lifts by (30 / 0.7) * sim_scale: 30 px at the default scale.
+  const double lift = (30.0 / 0.7) * sim_scale_;
+  std::array<bool, landmark_count> lifted{};
+  for (int idx : lifted_points)
+    lifted[idx] = true;
+  std::vector<cv::Point2f> dst(landmarks.size());
+  for (size_t i = 0; i < landmarks.size(); ++i) {
+    const cv::Point2d& p = landmarks[i];
+    const double x = out.warp(0, 0) * p.x + out.warp(0, 1) * p.y + out.warp(0, 2);
+    const double y = out.warp(1, 0) * p.x + out.warp(1, 1) * p.y + out.warp(1, 2);
+    dst[i] = cv::Point2f(static_cast<float>(x), static_cast<float>(lifted[i] ? y - lift : y));
+  }
+
+  const cv::Mat_<uchar> mask = triangle_mask(dst, tris_, out.image.size());
+  cv::Mat zero_outside;
+  out.image.copyTo(zero_outside, mask);  // copyTo with a mask leaves masked-out pixels at 0
+  out.image = zero_outside;
+  return out;
+}
+
+}  // namespace facemirror
