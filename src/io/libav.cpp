@@ -10,14 +10,14 @@ extern "C" {
 namespace facemirror::io_detail {
 namespace fs = std::filesystem;
 
-namespace {
-
 void silence_libav() {
   // libav prints its own diagnostics to stderr (e.g. "moov atom not found"); the user should
   // see exactly one line, ours. This is process-wide by libav's design.
   static std::once_flag once;
   std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
 }
+
+namespace {
 
 void check_file(const fs::path& path) {
   std::error_code ec;

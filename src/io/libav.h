@@ -39,6 +39,10 @@ using packet_ptr = std::unique_ptr<AVPacket, packet_closer>;
 using frame_ptr = std::unique_ptr<AVFrame, frame_closer>;
 using sws_ptr = std::unique_ptr<SwsContext, sws_closer>;
 
+/// Sets libav's log level to quiet, once per process, so our error is the only output.
+/// open_input() calls it; so does every other entry point into libav (the writer).
+void silence_libav();
+
 /// libav's text for an AVERROR code.
 std::string av_error_text(int code);
 

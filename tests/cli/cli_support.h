@@ -1,8 +1,6 @@
 #pragma once
 // Running the built CLI from tests and reading what it wrote.
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "support/test_data.h"
+#include <sys/wait.h>
 
 namespace facemirror::test {
 
@@ -23,10 +22,12 @@ inline cli_run run_cli(const std::string& args) {
   cli_run run;
   const std::string command = std::string(FACEMIRROR_CLI_PATH) + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
+  if (pipe == nullptr)
+    return run;
   char buffer[4096];
   size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.output.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    run.output.append(buffer, n);
   const int status = ::pclose(pipe);
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
@@ -42,7 +43,8 @@ inline std::string read_file(const std::filesystem::path& file) {
 inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   std::vector<std::string> lines;
   std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
   return lines;
 }
 
@@ -52,7 +54,8 @@ inline std::vector<std::string> split_fields(const std::string& line) {
   while (true) {
     size_t end = line.find(", ", start);
     fields.push_back(line.substr(start, end - start));
-    if (end == std::string::npos) break;
+    if (end == std::string::npos)
+      break;
     start = end + 2;
   }
   return fields;
@@ -63,7 +66,8 @@ inline std::string models_arg() {
 }
 
 inline std::filesystem::path sample_video(const std::string& name) {
-  if (name.rfind("subj", 0) == 0) return *shared_dir() / "videos/open_dbm" / name;
+  if (name.rfind("subj", 0) == 0)
+    return *shared_dir() / "videos/open_dbm" / name;
   return *shared_dir() / "videos/openface-samples" / name;
 }
 

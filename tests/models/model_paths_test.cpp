@@ -1,12 +1,13 @@
 #include "facemirror/models/model_paths.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "facemirror/error.h"
+
 #include "support/test_data.h"
 
 namespace facemirror {
@@ -36,7 +37,8 @@ TEST(model_paths_test, default_folder_follows_the_environment) {
 
 TEST(model_paths_test, resolves_the_shared_openface_tree) {
   FACEMIRROR_REQUIRE_SHARED();
-  if (!test::dlib_landmark_model()) GTEST_SKIP() << "libdlib-data not installed";
+  if (!test::dlib_landmark_model())
+    GTEST_SKIP() << "libdlib-data not installed";
   const auto paths = resolve_model_paths(*test::shared_dir() / "models/openface");
   EXPECT_TRUE(std::filesystem::exists(paths.pdm));
   EXPECT_TRUE(std::filesystem::exists(paths.dlib_landmarks));

@@ -1,0 +1,277 @@
+// video_writer on synthetic clips made with the ffmpeg CLI: no shared data needed. Outputs are
+// checked with our own probe/reader and, for the frame rate, with ffprobe.
+
+#include "facemirror/io/video_writer.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+
+#include "io_test_util.h"
+#include <unistd.h>
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ffmpeg;
+using test::quoted;
+using test::read_all;
+
+std::vector<video_frame> decode(const video_info& info) {
+  video_reader reader(info);
+  return read_all(reader);
+}
+
+// Encodes `frames` (all of them) on `timing`'s clock into `target`.
+void write_all(const fs::path& target, const video_info& timing,
+               const std::vector<video_frame>& frames, video_writer_options options = {}) {
+  video_writer writer(target, timing, frames.at(0).bgr.size(), options);
+  for (const auto& f : frames)
+    writer.write(f.bgr);
+  writer.finish();
+  EXPECT_EQ(writer.frames_written(), static_cast<int64_t>(frames.size()));
+}
+
+// Timestamps as the CSV prints them.
+std::vector<long long> millis(const std::vector<double>& seconds) {
+  std::vector<long long> out;
+  for (double t : seconds)
+    out.push_back(std::llround(t * 1000));
+  return out;
+}
+
+bool has_partial_files(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().find(".partial-") != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+// `key=value` lines of ffprobe's first video stream.
+std::string ffprobe_stream(const fs::path& video, const std::string& entries) {
+  const fs::path out = video.parent_path() / "ffprobe.txt";
+  const std::string cmd = "ffprobe -v error -select_streams v:0 -show_entries stream=" + entries +
+                          " -of default=noprint_wrappers=1 " + quoted(video) + " > " + quoted(out);
+  if (test::run_command(cmd) != 0)
+    return "ffprobe failed";
+  std::stringstream text;
+  text << std::ifstream(out).rdbuf();
+  return text.str();
+}
+
+void expect_close(const std::vector<video_frame>& expected, const std::vector<video_frame>& got) {
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].bgr.size(), expected[i].bgr.size());
+    EXPECT_GT(cv::PSNR(got[i].bgr, expected[i].bgr), 35.0) << "frame " << i;
+  }
+}
+
+TEST(VideoWriter, RoundTripKeepsFramesAndTimestamps) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = probe_video(test::make_testsrc(dir));
+  const auto frames = decode(source);
+  const auto out = dir / "out.mp4";
+  write_all(out, source, frames);
+
+  const video_info info = probe_video(out);
+  EXPECT_EQ(info.frame_count(), 50);
+  EXPECT_EQ(info.width, 320);
+  EXPECT_EQ(info.height, 240);
+  EXPECT_EQ(info.rotation_deg, 0);
+  EXPECT_DOUBLE_EQ(info.average_fps, 25.0);
+  EXPECT_TRUE(info.constant_frame_rate);
+  EXPECT_EQ(millis(info.timestamps_s), millis(source.timestamps_s));
+  expect_close(frames, decode(info));
+  EXPECT_FALSE(has_partial_files(dir));
+}
+
+TEST(VideoWriter, NtscRateStaysExact) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto src = dir / "ntsc.mp4";
+  ASSERT_TRUE(
+      ffmpeg("-f lavfi -i testsrc=size=320x240:rate=60000/1001 -t 2 -c:v libx264 "
+             "-preset ultrafast -pix_fmt yuv420p",
+             src));
+  const video_info source = probe_video(src);
+  ASSERT_EQ(source.frame_count(), 120);
+  const auto out = dir / "out.mp4";
+  write_all(out, source, decode(source));
+
+  const video_info info = probe_video(out);
+  EXPECT_EQ(info.frame_count(), 120);
+  EXPECT_DOUBLE_EQ(info.average_fps, 60000.0 / 1001.0);
+  EXPECT_TRUE(info.constant_frame_rate);
+  EXPECT_EQ(millis(info.timestamps_s), millis(source.timestamps_s));
+  const std::string stream = ffprobe_stream(out, "avg_frame_rate,r_frame_rate,nb_frames");
+  EXPECT_NE(stream.find("avg_frame_rate=60000/1001"), std::string::npos) << stream;
+  EXPECT_NE(stream.find("r_frame_rate=60000/1001"), std::string::npos) << stream;
+  EXPECT_NE(stream.find("nb_frames=120"), std::string::npos) << stream;
+}
+
+TEST(VideoWriter, VariableFrameRateKeepsTimestamps) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  // 1 s at 10 fps, then 1 s at 30 fps, as in the reader's VFR test. 4:2:0 like real inputs:
+  // testsrc in 4:4:4 loses its sharp colour edges to our 4:2:0 (PSNR ~28 dB before encoding).
+  const auto dir = test::scratch_dir();
+  const auto src = dir / "vfr.mp4";
+  ASSERT_TRUE(
+      ffmpeg("-f lavfi -i testsrc=size=320x240:rate=10:duration=1 "
+             "-f lavfi -i testsrc=size=320x240:rate=30:duration=1 "
+             "-filter_complex '[0:v][1:v]concat=n=2:v=1[v]' -map '[v]' -vsync vfr "
+             "-c:v libx264 -preset ultrafast -bf 2 -g 8 -pix_fmt yuv420p",
+             src));
+  const video_info source = probe_video(src);
+  ASSERT_EQ(source.frame_count(), 40);
+  ASSERT_FALSE(source.constant_frame_rate);
+  const auto frames = decode(source);
+  const auto out = dir / "out.mp4";
+  write_all(out, source, frames);
+
+  const video_info info = probe_video(out);
+  ASSERT_EQ(info.frame_count(), 40);
+  EXPECT_FALSE(info.constant_frame_rate);
+  for (size_t i = 0; i < 40; ++i)
+    EXPECT_NEAR(info.timestamps_s[i], source.timestamps_s[i], 1e-6) << "frame " << i;
+  expect_close(frames, decode(info));
+}
+
+TEST(VideoWriter, TimestampsWithoutSourcePtsArePreserved) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  // A hand-made frame table (no file behind it, no raw PTS): the writer needs only the timing.
+  const auto dir = test::scratch_dir();
+  const auto frames = decode(probe_video(test::make_testsrc(dir)));
+  video_info timing;
+  timing.timestamps_s = {0.0, 0.1, 0.15, 0.3, 0.333, 0.5, 0.9, 1.0};
+  const auto out = dir / "out.mp4";
+  write_all(out, timing, {frames.begin(), frames.begin() + 8});
+  const video_info info = probe_video(out);
+  ASSERT_EQ(info.frame_count(), 8);
+  EXPECT_EQ(millis(info.timestamps_s), millis(timing.timestamps_s));
+}
+
+TEST(VideoWriter, OddSizeIsPaddedToEven) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = probe_video(test::make_testsrc(dir));
+  auto frames = decode(source);
+  for (auto& f : frames)
+    f.bgr = f.bgr(cv::Rect(0, 0, 161, 121)).clone();
+  const auto out = dir / "odd.mp4";
+  video_writer writer(out, source, {161, 121});
+  EXPECT_EQ(writer.encoded_size(), cv::Size(162, 122));
+  for (const auto& f : frames)
+    writer.write(f.bgr);
+  writer.finish();
+
+  const video_info info = probe_video(out);
+  ASSERT_EQ(info.width, 162);
+  ASSERT_EQ(info.height, 122);
+  auto decoded = decode(info);
+  for (auto& f : decoded)
+    f.bgr = f.bgr(cv::Rect(0, 0, 161, 121)).clone();
+  expect_close(frames, decoded);
+}
+
+TEST(VideoWriter, FewerFramesThanTheSourceFailsAndLeavesNoFile) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = probe_video(test::make_testsrc(dir));
+  const auto frames = decode(source);
+  const auto out = dir / "short.mp4";
+  video_writer writer(out, source, {320, 240});
+  for (int i = 0; i < 10; ++i)
+    writer.write(frames[static_cast<size_t>(i)].bgr);
+  EXPECT_TRUE(has_partial_files(dir)) << "frames go to a partial file, not the target";
+  try {
+    writer.finish();
+    FAIL() << "finish() accepted 10 of 50 frames";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find(out.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(has_partial_files(dir));
+  EXPECT_THROW(writer.write(frames[10].bgr), error) << "a failed writer stays failed";
+}
+
+TEST(VideoWriter, DestroyWithoutFinishKeepsTheOldTarget) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = probe_video(test::make_testsrc(dir));
+  const auto frames = decode(source);
+  const auto out = dir / "existing.mp4";
+  std::ofstream(out) << "old";
+  {
+    video_writer writer(out, source, {320, 240});
+    for (const auto& f : frames)
+      writer.write(f.bgr);  // every frame, but no finish()
+  }
+  EXPECT_FALSE(has_partial_files(dir));
+  std::stringstream text;
+  text << std::ifstream(out).rdbuf();
+  EXPECT_EQ(text.str(), "old");
+}
+
+TEST(VideoWriter, BadFramesAreRejected) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = probe_video(test::make_testsrc(dir));
+  const auto frames = decode(source);
+  {
+    video_writer writer(dir / "size.mp4", source, {320, 240});
+    EXPECT_THROW(writer.write(cv::Mat(240, 321, CV_8UC3)), error);
+    EXPECT_THROW(writer.write(cv::Mat(240, 320, CV_8UC1)), error);
+  }
+  {
+    video_writer writer(dir / "extra.mp4", source, {320, 240});
+    for (const auto& f : frames)
+      writer.write(f.bgr);
+    try {
+      writer.write(frames[0].bgr);
+      FAIL() << "a 51st frame was accepted";
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), error_code::invalid_argument);
+    }
+  }
+  EXPECT_THROW(video_writer(dir / "x.mp4", video_info{}, {320, 240}), error);
+  video_writer_options bad_preset;
+  bad_preset.preset = "warp-speed";
+  EXPECT_THROW(video_writer(dir / "x.mp4", source, {320, 240}, bad_preset), error);
+  EXPECT_FALSE(has_partial_files(dir));
+}
+
+TEST(VideoWriter, UnwritableFolderNamesTheFile) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = probe_video(test::make_testsrc(dir));
+  std::vector<fs::path> targets = {dir / "missing" / "out.mp4"};
+  if (::geteuid() != 0) {  // root writes into read-only folders anyway
+    fs::create_directory(dir / "readonly");
+    fs::permissions(dir / "readonly", fs::perms::owner_read | fs::perms::owner_exec);
+    targets.push_back(dir / "readonly" / "out.mp4");
+  }
+  for (const auto& target : targets) {
+    try {
+      video_writer writer(target, source, {320, 240});
+      FAIL() << "opened " << target;
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), error_code::io);
+      const std::string what = e.what();
+      EXPECT_NE(what.find(target.string()), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+  if (fs::exists(dir / "readonly"))
+    fs::permissions(dir / "readonly", fs::perms::owner_all);
+}
+
+}  // namespace
+}  // namespace facemirror
