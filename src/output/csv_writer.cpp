@@ -9,24 +9,27 @@ namespace facemirror {
 namespace {
 
 constexpr const char* separator = ", ";
+// OpenFace 2.2 writes its per-frame fields with two spaces after the comma and only the AU
+// block (rewritten after post-processing) with one; we keep both so files diff cleanly.
+constexpr const char* frame_separator = ",  ";
 
 // std::to_chars never consults the locale, so a German or French LC_NUMERIC cannot turn the
 // decimal point into a comma.
-void append_fixed(std::string& out, double value, int decimals) {
+void append_fixed(std::string& out, double value, int decimals, const char* sep = frame_separator) {
   char buffer[64];
   if (!std::isfinite(value))
     value = 0.0;
   auto result =
       std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::fixed, decimals);
   FACEMIRROR_CHECK(result.ec == std::errc(), "number does not fit the CSV field");
-  out.append(separator).append(buffer, result.ptr);
+  out.append(sep).append(buffer, result.ptr);
 }
 
 void append_integer(std::string& out, int64_t value, bool first = false) {
   char buffer[32];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   if (!first)
-    out.append(separator);
+    out.append(frame_separator);
   out.append(buffer, result.ptr);
 }
 
@@ -91,9 +94,9 @@ void append_csv_row(std::string& out, const frame_record& r, const csv_columns& 
     append_fixed(out, i < static_cast<int>(q.local.size()) ? q.local[i] : 0.0, 3);
   }
   for (double v : r.au_intensity)
-    append_fixed(out, v, 2);
+    append_fixed(out, v, 2, separator);
   for (double v : r.au_presence)
-    append_fixed(out, v, 2);
+    append_fixed(out, v, 2, separator);
   out.push_back('\n');
 }
 

@@ -43,7 +43,7 @@ analysed_frame analyse_frame(const video_frame& frame, face_tracker& tracker,
   } else {
     r.params = models.pdm->fit(seen.landmarks);
   }
-  r.pose = estimate_head_pose(r.params, camera);
+  r.pose = estimate_head_pose(*models.pdm, r.params, r.landmarks, camera);
   r.landmarks_mm = landmarks_in_camera_space(*models.pdm, r.params, r.landmarks, camera);
   return out;
 }

@@ -48,15 +48,18 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   return lines;
 }
 
+// Splits on "," and drops the spaces OpenFace puts after it.
 inline std::vector<std::string> split_fields(const std::string& line) {
   std::vector<std::string> fields;
   size_t start = 0;
   while (true) {
-    size_t end = line.find(", ", start);
-    fields.push_back(line.substr(start, end - start));
+    size_t end = line.find(',', start);
+    std::string field = line.substr(start, end - start);
+    field.erase(0, field.find_first_not_of(' '));
+    fields.push_back(field);
     if (end == std::string::npos)
       break;
-    start = end + 2;
+    start = end + 1;
   }
   return fields;
 }

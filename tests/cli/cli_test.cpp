@@ -1,12 +1,12 @@
 // End-to-end runs of the facemirror CLI on the shared videos: the CLI contract, the CSV
 // layout against OpenFace's reference, bad inputs in a batch, determinism across workers.
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "cli_support.h"
 
@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 bool has_partial_files(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.path().filename().string().find(".partial-") != std::string::npos) return true;
+    if (entry.path().filename().string().find(".partial-") != std::string::npos)
+      return true;
   }
   return false;
 }
@@ -39,7 +40,7 @@ TEST(cli_test, usage_error_exits_2) {
 TEST(cli_test, csv_matches_the_reference_rows_and_columns) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path out = scratch_dir();
-  const cli_run run = run_cli(sample_video("changeLighting.wmv").string() + " -o " +
+  const cli_run run = run_cli("aus " + sample_video("changeLighting.wmv").string() + " -o " +
                               out.string() + " " + models_arg());
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("ok "), std::string::npos) << run.output;
@@ -50,7 +51,8 @@ TEST(cli_test, csv_matches_the_reference_rows_and_columns) {
   const auto ref_names = split_fields(reference[0]);
   size_t pos = 0;
   for (const auto& name : split_fields(ours[0])) {
-    while (pos < ref_names.size() && ref_names[pos] != name) ++pos;
+    while (pos < ref_names.size() && ref_names[pos] != name)
+      ++pos;
     ASSERT_LT(pos, ref_names.size()) << name;
   }
   int successes = 0;
@@ -76,15 +78,16 @@ TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
                         "' > '" + (in / "truncated.mp4").string() + "'"),
             0);
   fs::copy_file(sample_video("changeLighting.wmv"), in / "good.wmv");
-  const cli_run run = run_cli(in.string() + " " + (dir / "missing.avi").string() + " -o " +
+  const cli_run run = run_cli("aus " + in.string() + " " + (dir / "missing.avi").string() + " -o " +
                               out.string() + " " + models_arg());
   EXPECT_EQ(run.status, 1) << run.output;
   for (const char* name : {"empty.mp4", "notes.mp4", "truncated.mp4", "missing.avi"}) {
-    EXPECT_NE(run.output.find(std::string("FAILED '") + (name[0] == 'm' ? dir : in).string() +
-                              "/" + name + "'"),
-              std::string::npos)
-        << name << "\n"
-        << run.output;
+    // One line per bad input: "FAILED ... <path>: <reason>".
+    const std::string path = ((name[0] == 'm' ? dir : in) / name).string();
+    const auto at = run.output.find(path + ": ");
+    ASSERT_NE(at, std::string::npos) << name << "\n" << run.output;
+    const auto line_start = run.output.rfind('\n', at) + 1;
+    EXPECT_EQ(run.output.compare(line_start, 7, "FAILED "), 0) << run.output;
     EXPECT_FALSE(fs::exists(out / (fs::path(name).stem().string() + ".csv"))) << name;
   }
   EXPECT_TRUE(fs::exists(out / "good.csv"));
@@ -98,7 +101,7 @@ TEST(cli_test, same_bytes_whatever_the_worker_count) {
   std::string first;
   for (int workers : {1, 2, 3, 8}) {
     const fs::path out = dir / ("w" + std::to_string(workers));
-    const cli_run run = run_cli(input + " -o " + out.string() + " " + models_arg() +
+    const cli_run run = run_cli("aus " + input + " -o " + out.string() + " " + models_arg() +
                                 " --segment-frames 20 --workers " + std::to_string(workers));
     ASSERT_EQ(run.status, 0) << run.output;
     const std::string csv = read_file(out / "changeLighting.csv");
@@ -114,17 +117,18 @@ TEST(cli_test, same_bytes_whatever_the_worker_count) {
 TEST(cli_test, json_progress_is_one_object_per_line) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path out = scratch_dir();
-  const cli_run run = run_cli(sample_video("changeLighting.wmv").string() + " -o " +
+  const cli_run run = run_cli("aus " + sample_video("changeLighting.wmv").string() + " -o " +
                               out.string() + " " + models_arg() + " --progress json");
   ASSERT_EQ(run.status, 0) << run.output;
   int progress_lines = 0;
   std::istringstream lines(run.output);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("{", 0) != 0) continue;
+    if (line.rfind("{", 0) != 0)
+      continue;
     ++progress_lines;
     EXPECT_EQ(line.back(), '}');
-    for (const char* key : {"\"video\"", "\"frames_done\"", "\"frames_total\"", "\"fps\"",
-                            "\"stage\""}) {
+    for (const char* key :
+         {"\"video\"", "\"frames_done\"", "\"frames_total\"", "\"fps\"", "\"stage\""}) {
       EXPECT_NE(line.find(key), std::string::npos) << line;
     }
   }

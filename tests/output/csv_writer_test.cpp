@@ -13,15 +13,18 @@
 namespace facemirror {
 namespace {
 
+// Splits on "," and drops the spaces OpenFace puts after it.
 std::vector<std::string> split_fields(const std::string& line) {
   std::vector<std::string> fields;
   size_t start = 0;
   while (true) {
-    size_t end = line.find(", ", start);
-    fields.push_back(line.substr(start, end - start));
+    size_t end = line.find(',', start);
+    std::string field = line.substr(start, end - start);
+    field.erase(0, field.find_first_not_of(' '));
+    fields.push_back(field);
     if (end == std::string::npos)
       break;
-    start = end + 2;
+    start = end + 1;
   }
   return fields;
 }
@@ -113,6 +116,16 @@ TEST(csv_writer_test, row_uses_one_based_frames_and_openface_precision) {
   EXPECT_EQ(f[f.size() - 4], "0.05");
   EXPECT_EQ(f[f.size() - 3], "5.00");
   EXPECT_EQ(f[f.size() - 2], "1.00");
+}
+
+TEST(csv_writer_test, separators_match_openface_bytes) {
+  std::string row;
+  append_csv_row(row, sample_record(), columns_with_aus());
+  EXPECT_EQ(row.rfind("42,  0,  1.367,  0.97,  1,  -59.3,", 0), 0u) << row.substr(0, 60);
+  EXPECT_NE(row.find(", 0.05, 5.00, 1.00, 0.00\n"), std::string::npos);
+  EXPECT_EQ(
+      csv_header(columns_with_aus()).rfind("frame, face_id, timestamp, confidence, success, ", 0),
+      0u);
 }
 
 TEST(csv_writer_test, decimal_point_ignores_the_process_locale) {

@@ -14,24 +14,32 @@
 
 namespace facemirror::test {
 
+#ifndef FACEMIRROR_TEST_SHARED_DIR
+#define FACEMIRROR_TEST_SHARED_DIR ""
+#define FACEMIRROR_TEST_BUILD_DIR "."
+#define FACEMIRROR_TEST_SOURCE_DIR "."
+#endif
+
+/// $NAME when set and non-empty, else the value baked in at configure time.
+inline std::string setting(const char* name, const char* configured) {
+  const char* env = std::getenv(name);
+  return env != nullptr && *env != '\0' ? env : configured;
+}
+
 inline std::optional<std::filesystem::path> shared_dir() {
-  const char* env = std::getenv("FACEMIRROR_SHARED_DIR");
-  if (env == nullptr || *env == '\0')
+  const std::filesystem::path dir = setting("FACEMIRROR_SHARED_DIR", FACEMIRROR_TEST_SHARED_DIR);
+  if (dir.empty() || !std::filesystem::is_directory(dir / "models" / "openface")) {
     return std::nullopt;
-  std::filesystem::path dir(env);
-  if (!std::filesystem::is_directory(dir / "models" / "openface"))
-    return std::nullopt;
+  }
   return std::filesystem::weakly_canonical(dir);
 }
 
 inline std::filesystem::path build_dir() {
-  const char* env = std::getenv("FACEMIRROR_BUILD_DIR");
-  return env ? std::filesystem::path(env) : std::filesystem::current_path();
+  return setting("FACEMIRROR_BUILD_DIR", FACEMIRROR_TEST_BUILD_DIR);
 }
 
 inline std::filesystem::path source_dir() {
-  const char* env = std::getenv("FACEMIRROR_SOURCE_DIR");
-  return env ? std::filesystem::path(env) : std::filesystem::current_path();
+  return setting("FACEMIRROR_SOURCE_DIR", FACEMIRROR_TEST_SOURCE_DIR);
 }
 
 /// dlib's 68-point model from Debian's libdlib-data (or FACEMIRROR_LANDMARK_MODEL).

@@ -7,11 +7,13 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <opencv2/core/utility.hpp>
 
 #include "facemirror/models/model_paths.h"
 #include "facemirror/pipeline/engine.h"
@@ -38,6 +40,8 @@ struct aus_command {
   bool no_aus = false;
   std::string progress = "auto";
   bool quiet = false;
+  std::string isolation = "thread";
+  double timeout_s = 60.0;
 };
 
 void add_aus_options(CLI::App& cmd, aus_command& opt) {
@@ -65,6 +69,14 @@ void add_aus_options(CLI::App& cmd, aus_command& opt) {
                  "auto (bar on a terminal), bar, json (one JSON object per line on stderr) or none")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
   cmd.add_flag("-q,--quiet", opt.quiet, "No progress and no per-input summary lines");
+  cmd.add_option("--isolation", opt.isolation,
+                 "thread (default): workers share the models in memory; process: each worker is "
+                 "a process, and one that crashes or hangs is replaced, its segment retried once")
+      ->check(CLI::IsMember({"thread", "process"}));
+  cmd.add_option("--timeout", opt.timeout_s,
+                 "With --isolation process: seconds a worker may spend on one frame before it is "
+                 "killed and replaced")
+      ->check(CLI::PositiveNumber);
 }
 
 int run_aus(const aus_command& opt) {
@@ -90,6 +102,14 @@ int run_aus(const aus_command& opt) {
   options.static_aus = opt.static_aus;
   options.on_progress = [&printer](const facemirror::progress_event& e) { printer(e); };
   options.should_abort = [] { return interrupted.load(); };
+  options.mode =
+      opt.isolation == "process" ? facemirror::isolation::process : facemirror::isolation::thread;
+  options.frame_timeout_s = opt.timeout_s;
+  if (const char* fault = std::getenv("FACEMIRROR_TEST_FAULT"))
+    options.test_fault = fault;
+  // Parallelism comes from our workers; OpenCV's own pool would only oversubscribe the cores
+  // (and must not exist when worker processes are forked).
+  cv::setNumThreads(0);
 
   facemirror::engine engine(options);
   if (!opt.quiet) {

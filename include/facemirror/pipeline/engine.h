@@ -41,11 +41,19 @@ struct progress_event {
   std::string stage;  // "analysing", "writing", "done", "failed"
 };
 
+/// How workers are isolated from each other. Threads share the models in memory; processes
+/// inherit them copy-on-write, and a worker that crashes or hangs is replaced (its segment is
+/// retried once, then only its video fails).
+enum class isolation { thread, process };
+
 struct engine_options {
   std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
   int workers = 0;                                  // 0: one per hardware thread
   int segment_frames = 240;                         // frames per work unit
   int warmup_frames = 8;                            // tracker warm-up before a segment
+  isolation mode = isolation::thread;
+  /// A worker process that reports no finished frame for this long is killed and replaced.
+  double frame_timeout_s = 60.0;
   bool compute_aus = true;
   bool static_aus = false;  // OpenFace's -au_static models
   face_tracker_options tracker;
@@ -55,6 +63,8 @@ struct engine_options {
   /// Polled between frames; returning true stops the run: unfinished videos fail with
   /// "interrupted" and leave no output.
   std::function<bool()> should_abort;
+  /// Test-only fault injection: "crash|hang|throw@STEM#SEGMENT[@once]" (see tests/pipeline).
+  std::string test_fault;
 };
 
 struct video_job {

@@ -1,0 +1,140 @@
+#include "batch.h"
+
+#include <algorithm>
+
+#include "facemirror/output/atomic_file.h"
+
+namespace facemirror::detail {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
+             const shared_models& models)
+    : options_(options) {
+  const int64_t length = options.segment_frames;
+  for (size_t v = 0; v < jobs.size(); ++v) {
+    auto state = std::make_unique<video_state>();
+    state->job = jobs[v];
+    state->result.input = jobs[v].input;
+    state->result.output_csv = jobs[v].output_csv;
+    try {
+      state->info = probe_video(jobs[v].input);
+      const int64_t frames = state->info->frame_count();
+      state->assembler = std::make_unique<video_assembler>(frames, models);
+      state->result.frames = frames;
+      batch_total_ += frames;
+      for (int64_t s = 0; s * length < frames; ++s) {
+        tasks_.push_back({v, s, s * length, std::min(frames, (s + 1) * length), 0});
+      }
+    } catch (const std::exception& e) {
+      state->finished = true;
+      state->result.error = e.what();
+    }
+    videos_.push_back(std::move(state));
+  }
+}
+
+std::string batch::stem(size_t video) const {
+  return videos_[video]->job.input.stem().string();
+}
+
+bool batch::wants(const segment_task& task) {
+  video_state& video = *videos_[task.video];
+  std::lock_guard<std::mutex> lock(video.mutex);
+  if (video.finished)
+    return false;
+  if (!video.started)
+    video.started = std::chrono::steady_clock::now();
+  return true;
+}
+
+void batch::frame_done(size_t video) {
+  {
+    std::lock_guard<std::mutex> lock(videos_[video]->mutex);
+    ++videos_[video]->frames_analysed;
+  }
+  ++batch_done_;
+  report(video, "analysing", false);
+}
+
+void batch::deliver(const segment_task& task, std::vector<analysed_frame> frames) {
+  video_state& video = *videos_[task.video];
+  try {
+    std::unique_lock<std::mutex> lock(video.mutex);
+    if (video.finished)
+      return;
+    // The per-video mutex makes whoever delivers a segment the video's single in-order stage.
+    video.assembler->add_segment(task.segment, std::move(frames));
+    if (!video.assembler->complete())
+      return;
+    const std::string text = video.assembler->finish();
+    atomic_file file(video.job.output_csv);
+    file.write(text);
+    file.commit();
+    video.finished = true;
+    video.result.ok = true;
+    video.result.successful_frames = video.assembler->successful_frames();
+    video.result.seconds = seconds_since(*video.started);
+    video.assembler.reset();  // frees the finished video's frames and features
+  } catch (const std::exception& e) {
+    fail(task.video, e.what());
+    return;
+  }
+  report(task.video, "done", true);
+}
+
+void batch::fail(size_t index, const std::string& message) {
+  video_state& video = *videos_[index];
+  {
+    std::lock_guard<std::mutex> lock(video.mutex);
+    if (video.finished)
+      return;
+    video.finished = true;
+    video.result.error = message;
+    video.assembler.reset();
+  }
+  report(index, "failed", true);
+}
+
+void batch::report(size_t index, const char* stage, bool force) {
+  if (!options_.on_progress)
+    return;
+  video_state& video = *videos_[index];
+  progress_event event;
+  {
+    std::lock_guard<std::mutex> lock(video.mutex);
+    if (!force && video.frames_analysed < video.next_progress)
+      return;
+    video.next_progress = video.frames_analysed + options_.progress_interval_frames;
+    event.frames_done = video.frames_analysed;
+    event.frames_total = video.result.frames;
+  }
+  event.video = index;
+  event.input = video.job.input;
+  event.batch_frames_done = batch_done_;
+  event.batch_frames_total = batch_total_;
+  const double elapsed = seconds_since(start_);
+  event.fps = elapsed > 0 ? static_cast<double>(event.batch_frames_done) / elapsed : 0.0;
+  event.stage = stage;
+  std::lock_guard<std::mutex> lock(progress_mutex_);
+  options_.on_progress(event);
+}
+
+std::vector<video_result> batch::results() {
+  std::vector<video_result> out;
+  for (auto& video : videos_) {
+    std::lock_guard<std::mutex> lock(video->mutex);
+    if (!video->result.ok && video->result.error.empty()) {
+      video->result.error = "'" + video->job.input.string() + "': not all frames were processed";
+    }
+    out.push_back(video->result);
+  }
+  return out;
+}
+
+}  // namespace facemirror::detail

@@ -1,0 +1,71 @@
+#pragma once
+// The bookkeeping of one run: every video's frame table, its segments, its in-order stage and
+// its result. Thread-safe: executors call it from any worker thread (or one poll loop).
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "facemirror/io/video_reader.h"
+#include "facemirror/pipeline/engine.h"
+
+#include "segment_worker.h"
+#include "video_assembler.h"
+
+namespace facemirror::detail {
+
+class batch {
+ public:
+  /// Probes every input (a video that cannot be probed fails at once) and cuts the rest into
+  /// segments of `options.segment_frames`.
+  batch(const std::vector<video_job>& jobs, const engine_options& options,
+        const shared_models& models);
+
+  [[nodiscard]] const std::vector<segment_task>& tasks() const { return tasks_; }
+  [[nodiscard]] const video_info& info(size_t video) const { return *videos_[video]->info; }
+  [[nodiscard]] std::string stem(size_t video) const;
+
+  /// False once the video has failed or finished: its remaining segments are skipped.
+  [[nodiscard]] bool wants(const segment_task& task);
+
+  /// Counts an analysed frame for progress reporting.
+  void frame_done(size_t video);
+
+  /// Feeds a finished segment to the video's in-order stage; writes the CSV (atomically) when
+  /// it completes the video. A write failure fails the video.
+  void deliver(const segment_task& task, std::vector<analysed_frame> frames);
+
+  /// Marks the video failed (first message wins); its output is never written.
+  void fail(size_t video, const std::string& message);
+
+  /// One result per job, in job order; videos never completed are reported as failed.
+  [[nodiscard]] std::vector<video_result> results();
+
+ private:
+  struct video_state {
+    std::mutex mutex;
+    video_job job;
+    std::optional<video_info> info;
+    std::unique_ptr<video_assembler> assembler;
+    video_result result;
+    bool finished = false;
+    int64_t frames_analysed = 0;
+    int64_t next_progress = 0;
+    std::optional<std::chrono::steady_clock::time_point> started;
+  };
+
+  void report(size_t video, const char* stage, bool force);
+
+  const engine_options& options_;
+  std::vector<std::unique_ptr<video_state>> videos_;
+  std::vector<segment_task> tasks_;
+  std::mutex progress_mutex_;
+  std::atomic<int64_t> batch_done_{0};
+  int64_t batch_total_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace facemirror::detail

@@ -1,0 +1,26 @@
+#pragma once
+// The two ways of running a batch's segments: worker threads sharing the models in memory, or
+// worker processes that inherit them copy-on-write and can crash or hang without taking the
+// run down. Both feed the same batch (and so the same in-order stage): output is identical.
+
+#include "batch.h"
+#include "segment_worker.h"
+
+namespace facemirror::detail {
+
+struct run_context {
+  batch& work;
+  const shared_models& models;
+  const engine_options& options;
+  fault_plan fault;
+};
+
+void run_in_threads(run_context& context, int workers);
+void run_in_processes(run_context& context, int workers);
+
+/// The message a video fails with when its segment failed twice (a segment that fails is retried
+/// once): it always names the file and the frames.
+[[nodiscard]] std::string retry_message(const video_info& info, const segment_task& task,
+                                        const std::string& reason);
+
+}  // namespace facemirror::detail

@@ -1,0 +1,58 @@
+#pragma once
+// One worker's session: its own decoder and tracker, and the loop that analyses one segment.
+// No threads here; thread and process executors both drive it.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facemirror/io/video_reader.h"
+
+#include "frame_analysis.h"
+
+namespace facemirror::detail {
+
+struct segment_task {
+  size_t video = 0;
+  int64_t segment = 0;
+  int64_t first_frame = 0;
+  int64_t end_frame = 0;  // exclusive
+  int attempt = 0;        // 0 first try, 1 the retry after a crash, hang or error
+};
+
+/// Test-only fault injection, to prove a crashing or hanging worker cannot take the batch down.
+/// Spec "KIND@STEM#SEGMENT[@once]" with KIND crash|hang|throw (e.g. "crash@clip#1@once").
+struct fault_plan {
+  enum class kind { none, crash, hang, fail } what = kind::none;
+  std::string stem;
+  int64_t segment = -1;
+  bool first_attempt_only = false;
+
+  [[nodiscard]] static fault_plan parse(const std::string& spec);
+  /// Crashes, hangs or throws when `task` of the video `stem` is the one planned.
+  void trigger(const std::string& video_stem, const segment_task& task) const;
+};
+
+class worker_session {
+ public:
+  worker_session(const shared_models& models, const face_tracker_options& options);
+
+  /// Frames [first_frame, end_frame) of `info`, after `warmup_frames` of tracker warm-up.
+  /// `on_frame` runs after every analysed frame; returning false aborts (throws "interrupted").
+  [[nodiscard]] std::vector<analysed_frame> analyse(const video_info& info,
+                                                    const segment_task& task, int warmup_frames,
+                                                    const std::function<bool()>& on_frame);
+
+  /// Drops the decoder (after an error its state is unknown).
+  void forget_reader();
+
+ private:
+  const shared_models& models_;
+  face_tracker tracker_;
+  std::filesystem::path reader_path_;
+  std::optional<video_reader> reader_;
+};
+
+}  // namespace facemirror::detail

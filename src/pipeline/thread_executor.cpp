@@ -1,0 +1,72 @@
+#include <atomic>
+#include <thread>
+
+#include "executors.h"
+
+namespace facemirror::detail {
+
+std::string retry_message(const video_info& info, const segment_task& task,
+                          const std::string& reason) {
+  const std::string file = "'" + info.path.string() + "'";
+  const std::string where = reason.find(file) == std::string::npos
+                                ? file + ": frames " + std::to_string(task.first_frame + 1) + "-" +
+                                      std::to_string(task.end_frame) + ": "
+                                : "";
+  return where + reason + " (failed again on retry)";
+}
+
+namespace {
+
+void work(run_context& context, worker_session& session, std::atomic<size_t>& next) {
+  const auto& tasks = context.work.tasks();
+  const auto& options = context.options;
+  for (size_t t = next++; t < tasks.size(); t = next++) {
+    if (options.should_abort && options.should_abort())
+      return;
+    segment_task task = tasks[t];
+    for (; task.attempt < 2; ++task.attempt) {
+      if (!context.work.wants(task))
+        break;
+      try {
+        context.fault.trigger(context.work.stem(task.video), task);
+        auto frames =
+            session.analyse(context.work.info(task.video), task, options.warmup_frames, [&] {
+              context.work.frame_done(task.video);
+              return !(options.should_abort && options.should_abort());
+            });
+        context.work.deliver(task, std::move(frames));
+        break;
+      } catch (const std::exception& e) {
+        session.forget_reader();
+        const bool aborted = options.should_abort && options.should_abort();
+        if (aborted || task.attempt == 1) {
+          context.work.fail(
+              task.video,
+              aborted ? e.what() : retry_message(context.work.info(task.video), task, e.what()));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void run_in_threads(run_context& context, int workers) {
+  std::atomic<size_t> next{0};
+  std::vector<std::unique_ptr<worker_session>> sessions;
+  for (int i = 0; i < workers; ++i) {
+    sessions.push_back(std::make_unique<worker_session>(context.models, context.options.tracker));
+  }
+  if (workers == 1) {
+    work(context, *sessions[0], next);  // the same code path, without a thread
+    return;
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back([&context, &sessions, &next, i] { work(context, *sessions[i], next); });
+  }
+  for (auto& thread : threads)
+    thread.join();
+}
+
+}  // namespace facemirror::detail

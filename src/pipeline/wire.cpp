@@ -1,0 +1,123 @@
+#include "wire.h"
+
+#include <cstring>
+#include <type_traits>
+
+#include "facemirror/error.h"
+
+namespace facemirror::detail {
+namespace {
+
+class writer {
+ public:
+  explicit writer(std::string& out) : out_(out) {}
+  template <typename T>
+  void put(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_.append(reinterpret_cast<const char*>(&value), sizeof(T));
+  }
+  template <typename T>
+  void put_vector(const std::vector<T>& values) {
+    put<uint64_t>(values.size());
+    out_.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+  }
+
+ private:
+  std::string& out_;
+};
+
+class reader {
+ public:
+  explicit reader(std::string_view bytes) : bytes_(bytes) {}
+  template <typename T>
+  T get() {
+    T value;
+    take(&value, sizeof(T));
+    return value;
+  }
+  template <typename T>
+  std::vector<T> get_vector() {
+    const auto n = get<uint64_t>();
+    FACEMIRROR_CHECK(n <= bytes_.size() / sizeof(T), "worker result: bad vector length");
+    std::vector<T> values(n);
+    take(values.data(), n * sizeof(T));
+    return values;
+  }
+  [[nodiscard]] bool done() const { return bytes_.empty(); }
+
+ private:
+  void take(void* dst, size_t n) {
+    FACEMIRROR_CHECK(bytes_.size() >= n, "worker result: truncated");
+    std::memcpy(dst, bytes_.data(), n);
+    bytes_.remove_prefix(n);
+  }
+  std::string_view bytes_;
+};
+
+void put_params(writer& w, const pdm_params& p) {
+  for (double v : {p.scale, p.rx, p.ry, p.rz, p.tx, p.ty})
+    w.put(v);
+  w.put_vector(p.local);
+}
+
+pdm_params get_params(reader& r) {
+  pdm_params p;
+  for (double* v : {&p.scale, &p.rx, &p.ry, &p.rz, &p.tx, &p.ty})
+    *v = r.get<double>();
+  p.local = r.get_vector<double>();
+  return p;
+}
+
+}  // namespace
+
+void encode_frames(const std::vector<analysed_frame>& frames, std::string& out) {
+  writer w(out);
+  w.put<uint64_t>(frames.size());
+  for (const auto& f : frames) {
+    const frame_record& r = f.record;
+    w.put(r.index);
+    w.put(r.timestamp_s);
+    w.put(r.confidence);
+    w.put<uint8_t>(r.success);
+    w.put(r.pose);
+    w.put(r.landmarks);
+    w.put(r.landmarks_mm);
+    put_params(w, r.params);
+    w.put<uint8_t>(f.features.has_value());
+    if (f.features) {
+      w.put<uint8_t>(f.features->success);
+      w.put_vector(f.features->hog);
+      w.put_vector(f.features->geometry);
+      put_params(w, f.features->params);
+    }
+  }
+}
+
+std::vector<analysed_frame> decode_frames(std::string_view bytes) {
+  reader r(bytes);
+  const auto n = r.get<uint64_t>();
+  std::vector<analysed_frame> frames(n);
+  for (auto& f : frames) {
+    frame_record& rec = f.record;
+    rec.index = r.get<int64_t>();
+    rec.timestamp_s = r.get<double>();
+    rec.confidence = r.get<double>();
+    rec.success = r.get<uint8_t>() != 0;
+    rec.pose = r.get<head_pose>();
+    rec.landmarks = r.get<landmarks_2d>();
+    rec.landmarks_mm = r.get<landmarks_3d>();
+    rec.params = get_params(r);
+    if (r.get<uint8_t>() != 0) {
+      au_features features;
+      features.success = r.get<uint8_t>() != 0;
+      features.hog = r.get_vector<float>();
+      features.geometry = r.get_vector<double>();
+      features.params = get_params(r);
+      f.features = std::move(features);
+    }
+  }
+  FACEMIRROR_CHECK(r.done(), "worker result: trailing bytes");
+  return frames;
+}
+
+}  // namespace facemirror::detail

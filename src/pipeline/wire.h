@@ -1,0 +1,19 @@
+#pragma once
+// Binary encoding of a segment's results for the trip from a worker process to the parent.
+// Both ends are the same binary on the same machine, so values travel in native layout; the
+// encoding is exact, which keeps process mode byte-identical to thread mode.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "frame_analysis.h"
+
+namespace facemirror::detail {
+
+void encode_frames(const std::vector<analysed_frame>& frames, std::string& out);
+
+/// Throws facemirror::error(internal) on a malformed buffer.
+[[nodiscard]] std::vector<analysed_frame> decode_frames(std::string_view bytes);
+
+}  // namespace facemirror::detail

@@ -1,0 +1,151 @@
+// The parallel engine on real videos: identical bytes for any worker count and isolation mode,
+// progress at the promised interval, and faults (crashing, hanging, throwing workers) that
+// cost only their own video.
+
+#include "facemirror/pipeline/engine.h"
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "support/test_data.h"
+#include <sys/wait.h>
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class engine_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FACEMIRROR_REQUIRE_SHARED();
+    if (!test::dlib_landmark_model())
+      GTEST_SKIP() << "libdlib-data not installed";
+    clip_ = *test::shared_dir() / "videos/openface-samples/changeLighting.wmv";
+  }
+
+  engine_options options(int workers, isolation mode) const {
+    engine_options o;
+    o.models_dir = *test::shared_dir() / "models/openface";
+    o.workers = workers;
+    o.mode = mode;
+    o.segment_frames = 20;  // 88 frames: five segments, so workers really interleave
+    return o;
+  }
+
+  static void expect_no_child_processes() {
+    errno = 0;
+    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+    EXPECT_EQ(errno, ECHILD) << "a worker process was left behind";
+  }
+
+  fs::path clip_;
+};
+
+TEST_F(engine_test, same_bytes_for_every_worker_count_and_isolation) {
+  const fs::path dir = test::scratch_dir();
+  std::string reference;
+  for (isolation mode : {isolation::thread, isolation::process}) {
+    for (int workers : {1, 2, 3, 8}) {
+      const fs::path out = dir / ("out-" + std::to_string(workers) + "-" +
+                                  (mode == isolation::thread ? "t" : "p") + ".csv");
+      engine e(options(workers, mode));
+      const auto results = e.run({{clip_, out}});
+      ASSERT_TRUE(results[0].ok) << results[0].error;
+      const std::string csv = read_file(out);
+      if (reference.empty())
+        reference = csv;
+      EXPECT_TRUE(csv == reference) << "workers " << workers << " mode "
+                                    << (mode == isolation::thread ? "thread" : "process");
+    }
+  }
+  expect_no_child_processes();
+}
+
+TEST_F(engine_test, progress_fires_every_interval_frames) {
+  const fs::path dir = test::scratch_dir();
+  std::vector<progress_event> events;
+  engine_options o = options(1, isolation::thread);
+  o.progress_interval_frames = 10;
+  o.on_progress = [&](const progress_event& e) { events.push_back(e); };
+  engine e(o);
+  ASSERT_TRUE(e.run({{clip_, dir / "a.csv"}})[0].ok);
+  std::vector<int64_t> analysing;
+  for (const auto& ev : events) {
+    if (ev.stage == "analysing")
+      analysing.push_back(ev.frames_done);
+  }
+  ASSERT_EQ(analysing.size(), 88u / 10 + 1);  // at frames 1, 11, 21, ... 81
+  for (size_t i = 0; i < analysing.size(); ++i)
+    EXPECT_EQ(analysing[i], 1 + 10 * static_cast<int64_t>(i));
+  EXPECT_EQ(events.back().stage, "done");
+  EXPECT_EQ(events.back().frames_done, 88);
+  EXPECT_EQ(events.back().frames_total, 88);
+  EXPECT_GT(events.back().fps, 0.0);
+}
+
+struct fault_case {
+  const char* name;
+  isolation mode;
+  const char* fault;  // applied to segment 1 of "victim"
+  bool victim_survives;
+  const char* message;
+};
+
+void PrintTo(const fault_case& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class engine_fault_test : public engine_test, public ::testing::WithParamInterface<fault_case> {};
+
+TEST_P(engine_fault_test, only_the_victim_video_is_affected) {
+  const fault_case& c = GetParam();
+  const fs::path dir = test::scratch_dir();
+  fs::copy_file(clip_, dir / "victim.wmv");
+  fs::copy_file(clip_, dir / "bystander.wmv");
+  engine_options o = options(2, c.mode);
+  o.test_fault = c.fault;
+  o.frame_timeout_s = 3.0;
+  engine e(o);
+  const auto results = e.run(
+      {{dir / "victim.wmv", dir / "victim.csv"}, {dir / "bystander.wmv", dir / "bystander.csv"}});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[1].ok) << results[1].error;
+  EXPECT_TRUE(fs::exists(dir / "bystander.csv"));
+  EXPECT_EQ(results[0].ok, c.victim_survives) << results[0].error;
+  EXPECT_EQ(fs::exists(dir / "victim.csv"), c.victim_survives);
+  if (c.victim_survives) {
+    EXPECT_EQ(read_file(dir / "victim.csv"), read_file(dir / "bystander.csv"));
+  } else {
+    EXPECT_NE(results[0].error.find("victim.wmv"), std::string::npos) << results[0].error;
+    EXPECT_NE(results[0].error.find(c.message), std::string::npos) << results[0].error;
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().string().find(".partial-"), std::string::npos) << entry.path();
+  }
+  expect_no_child_processes();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    faults, engine_fault_test,
+    ::testing::Values(
+        fault_case{"crash", isolation::process, "crash@victim#1", false, "signal 6"},
+        fault_case{"crash_once", isolation::process, "crash@victim#1@once", true, ""},
+        fault_case{"hang", isolation::process, "hang@victim#1", false, "no progress"},
+        fault_case{"throw_thread", isolation::thread, "throw@victim#1", false, "injected"},
+        fault_case{"throw_once_thread", isolation::thread, "throw@victim#1@once", true, ""}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
+
+}  // namespace
+}  // namespace facemirror
