@@ -1,0 +1,121 @@
+#pragma once
+// Constrained Local Neural Field (CLNF) landmark fitting, re-implemented from Baltrusaitis,
+// Robinson & Morency (ICCV-W 2013) and Saragih et al. (IJCV 2011) against OpenFace 2.2's
+// model files (main_clnf_general.txt: 68-point PDM, CCNF patch experts at three scales and
+// seven views, plus inner-face and eye part models).
+//
+// WHAT THIS REPRESENTS
+//   clnf_model: the read-only model (PDM, patch experts, part models), loaded once per run.
+//   clnf_model::fit: one fit of the PDM parameters to a grey image from an initial estimate:
+//   coarse-to-fine over the patch scales, each scale a rigid then a non-rigid regularised
+//   landmark mean-shift (RLMS) on the patch experts' response maps; then the part models refine
+//   their landmarks and the 68-point PDM is refitted to the merged shape (as OpenFace does, so
+//   the output is always a PDM shape).
+//   clnf_tracker: the per-video integration point: refine an external estimate (the dlib
+//   tracker's landmarks) or follow the previous frame's fit, as OpenFace's video mode does.
+//
+// THREAD SAFETY
+//   clnf_model is immutable after load(): share one (std::shared_ptr<const>) between threads;
+//   fit() keeps all scratch in call-local buffers. clnf_tracker is stateful: one per worker,
+//   fed the frames of one video in order.
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "facemirror/landmarks/pdm.h"
+#include "facemirror/types.h"
+
+namespace facemirror {
+
+struct clnf_fit_options {
+  /// Search window (response map side, reference-frame pixels) per patch scale, coarse to
+  /// fine; 0 skips that scale. A scale is also skipped when the face is smaller than 0.9x the
+  /// scale the experts were trained at (they would need upsampling).
+  std::vector<int> window_sizes{11, 9, 7};
+  double sigma = 1.5;          // mean-shift Gaussian kernel standard deviation (reference px)
+  double reg_factor = 25.0;    // weight of the PDM prior (divided by each eigenvalue)
+  double weight_factor = 0.0;  // > 0: NU-RLMS, landmarks weighted by their expert's confidence
+  int iterations = 5;          // per rigid and per non-rigid stage, per scale
+  /// Lower the regularisation and widen the kernel at finer scales (OpenFace's
+  /// refine_parameters): reg - 15 log2(s/0.25), sigma + 0.25 log2(s/0.25).
+  bool adapt_per_scale = true;
+  bool refine_parts = true;      // run the hierarchical inner-face / eye part models
+  bool limit_pose = true;        // clamp rotations to [-pi/2, pi/2]
+  double convergence_px = 0.01;  // stop a stage when the shape moves less than this (L2, px)
+
+  /// From a detection or external estimate: all three scales (OpenFace's window_sizes_init).
+  [[nodiscard]] static clnf_fit_options detection() { return {}; }
+  /// From the previous frame's fit: skip the coarsest scale (OpenFace's window_sizes_small).
+  [[nodiscard]] static clnf_fit_options tracking() {
+    clnf_fit_options o;
+    o.window_sizes = {0, 9, 7};
+    return o;
+  }
+};
+
+struct clnf_fit_result {
+  landmarks_2d landmarks{};  // projection of `params` (OpenFace's x_*, y_*)
+  pdm_params params;         // OpenFace's p_scale, p_r*, p_t*, p_0..p_33
+  bool converged = false;    // the last non-rigid stage met convergence_px
+  /// Mean over visible landmarks of the log of the (normalised) final-scale response at the
+  /// fitted position: higher is a better fit; only comparable between fits of one model.
+  double likelihood = 0.0;
+};
+
+class clnf_model {
+ public:
+  /// Loads main_clnf_general.txt (or another OpenFace CLNF "main" file) and everything it
+  /// names. Throws facemirror::error(model_format) naming the offending file.
+  [[nodiscard]] static std::shared_ptr<const clnf_model> load(
+      const std::filesystem::path& main_file);
+
+  clnf_model(const clnf_model&) = delete;
+  clnf_model& operator=(const clnf_model&) = delete;
+  ~clnf_model();
+
+  [[nodiscard]] const point_distribution_model& pdm() const;
+
+  /// Fits from `init` (e.g. pdm().fit(estimate) or the previous frame's params).
+  /// `grey` is 8-bit or float single-channel. init.scale <= 0 throws error(invalid_argument).
+  [[nodiscard]] clnf_fit_result fit(const cv::Mat& grey, const pdm_params& init,
+                                    const clnf_fit_options& options = {}) const;
+
+  struct impl;  // internal (src/landmarks/clnf_internal.h)
+  [[nodiscard]] const impl& internals() const { return *impl_; }
+
+ private:
+  explicit clnf_model(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+struct clnf_tracker_options {
+  clnf_fit_options detection = clnf_fit_options::detection();
+  clnf_fit_options tracking = clnf_fit_options::tracking();
+  /// Follow the previous CLNF fit instead of re-initialising from each external estimate.
+  bool track = true;
+  /// Re-initialise from the external estimate when the tracked shape has drifted this far from
+  /// it (mean landmark distance over the face size, i.e. the PDM scale * 100 px).
+  double max_drift = 0.15;
+};
+
+class clnf_tracker {
+ public:
+  explicit clnf_tracker(std::shared_ptr<const clnf_model> model, clnf_tracker_options options = {});
+
+  /// Refines `estimate` (8-bit BGR/BGRA/grey frame): from the previous fit when tracking and it
+  /// still agrees with the estimate, otherwise from pdm().fit(estimate) with all scales.
+  [[nodiscard]] clnf_fit_result refine(const cv::Mat& frame, const landmarks_2d& estimate);
+
+  /// The frame had no face: the next refine() starts from its estimate.
+  void reset() { has_previous_ = false; }
+
+ private:
+  std::shared_ptr<const clnf_model> model_;
+  clnf_tracker_options options_;
+  bool has_previous_ = false;
+  pdm_params previous_;
+  cv::Mat grey_;  // reused conversion buffer
+};
+
+}  // namespace facemirror

@@ -1,0 +1,153 @@
+#pragma once
+// Internals of the CLNF fitter (include/facemirror/landmarks/clnf.h), shared by
+// clnf_patch.cpp (CCNF patch experts), clnf_shape.cpp (PDM geometry for any point count),
+// clnf_rlms.cpp (the optimiser) and clnf_model.cpp (loading and orchestration).
+//
+// THREAD SAFETY
+//   Everything here is immutable after loading; the functions use call-local scratch.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "facemirror/landmarks/clnf.h"
+#include "facemirror/landmarks/pdm.h"
+
+namespace facemirror::detail {
+
+// One logistic neuron of a CCNF patch expert: 2 alpha / (1 + exp(-(ncc * norm + bias))), where
+// ncc is the normalised cross-correlation of the image window with `weights`.
+struct ccnf_neuron {
+  int type = 0;    // 0: raw intensities (the only kind the shipped models use)
+  float norm = 0;  // scale of the weights before normalisation
+  float bias = 0;
+  float alpha = 0;
+  std::vector<float> weights;  // zero mean, unit L2 norm, row-major (height x width)
+};
+
+// A CCNF patch expert for one landmark in one view. Its response is Sigma * b, where b is the
+// sum of the neuron responses over the window and Sigma = (2 (sum alpha I + sum beta_k S_k))^-1
+// couples neighbouring positions through the model's similarity/sparsity matrices S_k.
+struct ccnf_patch {
+  int width = 0, height = 0;
+  std::vector<ccnf_neuron> neurons;
+  std::vector<double> betas;
+  double confidence = 0;
+  std::map<int, cv::Mat_<float>> sigma;  // window size -> Sigma (w^2 x w^2), precomputed
+
+  [[nodiscard]] bool empty() const { return neurons.empty(); }
+  // Sigma for window `w` from the sigma components (w^2 x w^2 each).
+  [[nodiscard]] cv::Mat_<float> compute_sigma(const std::vector<cv::Mat_<float>>& comps,
+                                              int w) const;
+};
+
+// All experts of one patch scale: views (head orientations) x landmarks.
+struct ccnf_scale {
+  double scale = 0;                          // reference-shape scale the experts expect
+  std::vector<cv::Vec3d> view_centres;       // radians (rx, ry, rz)
+  std::vector<std::vector<int>> visibility;  // [view][landmark]
+  std::map<int, std::vector<cv::Mat_<float>>> sigma_components;  // window -> S_k
+  std::vector<std::vector<ccnf_patch>> patches;                  // [view][landmark]
+
+  [[nodiscard]] int view_for(const pdm_params& p) const;
+};
+
+// Reads a binary CCNF patch file; precomputes Sigma for `windows`. Throws error(model_format)
+// naming the file on any inconsistency.
+ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<int>& windows);
+
+// Response maps (w x w, row-major, non-negative) of every visible landmark's expert around
+// `shape` (image coordinates). `to_ref` maps image offsets to the reference frame (2x2).
+// Invisible landmarks get an empty map.
+void patch_responses(const cv::Mat_<float>& grey, const std::vector<cv::Point2d>& shape,
+                     const cv::Matx22d& to_ref, const ccnf_scale& experts, int view, int window,
+                     std::vector<std::vector<float>>& responses);
+
+// PDM geometry for any point count (the part models have 28 and 51 points).
+class shape_model {
+ public:
+  shape_model() = default;
+  shape_model(const cv::Mat_<double>& mean, const cv::Mat_<double>& components,
+              const cv::Mat_<double>& eigenvalues);
+  // Reads an OpenFace PDM text file of any point count. Throws error(model_format).
+  [[nodiscard]] static shape_model load(const std::filesystem::path& file);
+
+  [[nodiscard]] int points() const { return n_; }
+  [[nodiscard]] int modes() const { return m_; }
+  [[nodiscard]] const std::vector<double>& eigenvalues() const { return eig_; }
+
+  // 3-D model shape (x, y, z per point) for `local`.
+  void shape_3d(const std::vector<double>& local, std::vector<cv::Point3d>& out) const;
+  [[nodiscard]] std::vector<cv::Point2d> project(const pdm_params& p) const;
+  // Jacobian of the projected shape: rows 2i (x) and 2i+1 (y), columns scale, 3 rotation
+  // increments (right-composed), tx, ty, then the local modes unless `rigid`.
+  void jacobian(const pdm_params& p, bool rigid, cv::Mat_<double>& j) const;
+  // Applies a Gauss-Newton step (rotation composed, not added).
+  void update(pdm_params& p, const cv::Mat_<double>& delta) const;
+  // Local weights to +-3 sqrt(eigenvalue); rotations to [-pi/2, pi/2] when limit_pose.
+  void clamp(pdm_params& p, bool limit_pose) const;
+  // OpenFace's CalcParams for any point count: box initialisation, then regularised
+  // Gauss-Newton (prior 1/eigenvalue, 0.75-damped) until the error stops falling.
+  [[nodiscard]] pdm_params fit(const std::vector<cv::Point2d>& landmarks) const;
+
+ private:
+  int n_ = 0, m_ = 0;
+  std::vector<double> mean_;   // 3n, grouped X.., Y.., Z..
+  std::vector<double> comps_;  // 3n x m row-major
+  std::vector<double> eig_;
+};
+
+// The 2x2 similarity (scale * rotation) taking `src` (centred, RMS-normalised) onto `dst`:
+// scale is the ratio of RMS spreads, rotation the 2-D Kabsch solution.
+[[nodiscard]] cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
+                                                  const std::vector<cv::Point2d>& dst);
+
+// What one scale's optimisation works on. `experts` is only read for the patch confidences
+// (weight_factor > 0) and may be null otherwise.
+struct rlms_inputs {
+  const shape_model* shape = nullptr;
+  const ccnf_scale* experts = nullptr;
+  int view = 0, window = 0;
+  const std::vector<std::vector<float>>* responses = nullptr;  // empty map: landmark unused
+  std::vector<cv::Point2d> base;  // landmarks where the responses were computed
+  cv::Matx22d to_ref, to_img;     // image <-> reference frame (2x2 similarity)
+  double sigma = 1.5, reg = 25, weight_factor = 0;
+};
+
+// One rigid (6 global parameters) or non-rigid (all) RLMS stage of up to opt.iterations
+// Gauss-Newton steps; true when it stopped on opt.convergence_px.
+bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p, const clnf_fit_options& opt);
+
+// One CLNF level (the main model or a part model): PDM plus experts per scale.
+struct clnf_level {
+  std::string name;
+  std::filesystem::path pdm_file;
+  shape_model shape;
+  std::vector<ccnf_scale> scales;
+};
+
+// Fits `p` with the level's experts (all scales of options.window_sizes). Returns the final
+// non-rigid convergence flag; `likelihood` receives the mean log response.
+bool fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params& p,
+               const clnf_fit_options& options, double& likelihood);
+
+}  // namespace facemirror::detail
+
+namespace facemirror {
+
+struct clnf_model::impl {
+  point_distribution_model pdm;  // the main level's PDM (68 points) with its tested fit()
+  detail::clnf_level main;
+  struct part {
+    detail::clnf_level level;
+    std::vector<std::pair<int, int>> mapping;  // (main index, part index)
+    clnf_fit_options options;
+  };
+  std::vector<part> parts;
+};
+
+}  // namespace facemirror

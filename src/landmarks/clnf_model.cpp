@@ -1,0 +1,236 @@
+// Loading OpenFace's CLNF model description files, the hierarchical (main + part models) fit,
+// and clnf_tracker, the per-video integration point.
+#include <fstream>
+#include <sstream>
+
+#include <opencv2/imgproc.hpp>
+
+#include "facemirror/error.h"
+
+#include "landmarks/clnf_internal.h"
+
+namespace facemirror {
+namespace {
+
+using detail::clnf_level;
+
+[[noreturn]] void fail(const std::filesystem::path& file, const std::string& why) {
+  throw error(error_code::model_format, file.string() + ": " + why);
+}
+
+std::vector<std::string> read_lines(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in)
+    fail(file, "cannot open");
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos)
+      lines.push_back(line);
+  return lines;
+}
+
+// A level file ("PDM <file>", "PatchesCCNF <file>"... relative to its folder). `windows` are the
+// window sizes per scale whose Sigma matrices are precomputed.
+clnf_level load_level(const std::filesystem::path& file, const std::string& name,
+                      const std::vector<std::vector<int>>& windows) {
+  clnf_level level;
+  level.name = name;
+  bool has_pdm = false;
+  for (const std::string& line : read_lines(file)) {
+    std::istringstream ss(line);
+    std::string key, rel;
+    ss >> key >> rel;
+    const std::filesystem::path target = file.parent_path() / rel;
+    if (key == "PDM") {
+      level.shape = detail::shape_model::load(target);
+      level.pdm_file = target;
+      has_pdm = true;
+    } else if (key == "PatchesCCNF") {
+      const size_t s = level.scales.size();
+      level.scales.push_back(
+          detail::load_ccnf_scale(target, s < windows.size() ? windows[s] : std::vector<int>{}));
+    } else if (key != "Triangulations") {
+      fail(file, "unknown entry '" + key + "'");
+    }
+  }
+  if (!has_pdm || level.scales.empty())
+    fail(file, "needs a PDM and at least one PatchesCCNF entry");
+  for (const auto& s : level.scales)
+    if (s.visibility.empty() || static_cast<int>(s.visibility[0].size()) != level.shape.points())
+      fail(file, "patch experts and PDM disagree on the landmark count");
+  return level;
+}
+
+// A "main" file names its level with "LandmarkDetector <file>"; returns that level.
+clnf_level load_main(const std::filesystem::path& file, const std::string& name,
+                     const std::vector<std::vector<int>>& windows) {
+  for (const std::string& line : read_lines(file)) {
+    std::istringstream ss(line);
+    std::string key, rel;
+    ss >> key >> rel;
+    if (key == "LandmarkDetector")
+      return load_level(file.parent_path() / rel, name, windows);
+  }
+  fail(file, "no LandmarkDetector entry");
+}
+
+// Settings of the part models (OpenFace's hierarchical parameters, checked by measurement).
+clnf_fit_options part_options(const std::string& name) {
+  clnf_fit_options o;
+  o.adapt_per_scale = false;
+  o.refine_parts = false;
+  if (name == "inner") {
+    o.window_sizes = {9};
+    o.reg_factor = 2.5;
+    o.sigma = 1.75;
+    o.weight_factor = 2.5;
+  } else {  // the eye models
+    o.window_sizes = {3, 5, 9};
+    o.reg_factor = 0.5;
+    o.sigma = 1.0;
+  }
+  return o;
+}
+
+}  // namespace
+
+clnf_model::clnf_model(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+clnf_model::~clnf_model() = default;
+
+const point_distribution_model& clnf_model::pdm() const {
+  return impl_->pdm;
+}
+
+std::shared_ptr<const clnf_model> clnf_model::load(const std::filesystem::path& main_file) {
+  auto m = std::make_unique<impl>();
+  // Sigma is precomputed for the windows the default detection and tracking options use.
+  const clnf_fit_options det = clnf_fit_options::detection(), trk = clnf_fit_options::tracking();
+  std::vector<std::vector<int>> windows;
+  for (size_t s = 0; s < std::max(det.window_sizes.size(), trk.window_sizes.size()); ++s) {
+    windows.emplace_back();
+    for (const auto* o : {&det, &trk})
+      if (s < o->window_sizes.size() && o->window_sizes[s] > 0)
+        windows.back().push_back(o->window_sizes[s]);
+  }
+  bool has_main = false;
+  for (const std::string& line : read_lines(main_file)) {
+    std::istringstream ss(line);
+    std::string key, rel;
+    ss >> key >> rel;
+    const std::filesystem::path target = main_file.parent_path() / rel;
+    if (key == "LandmarkDetector") {
+      m->main = load_level(target, "main", windows);
+      has_main = true;
+    } else if (key == "LandmarkDetector_part") {
+      impl::part part;
+      std::string name;
+      ss >> name;
+      part.options = part_options(name);
+      std::vector<std::vector<int>> part_windows;
+      for (int w : part.options.window_sizes)
+        part_windows.push_back({w});
+      part.level = load_main(target, name, part_windows);
+      int from = 0, to = 0;
+      while (ss >> from >> to) {
+        if (from < 0 || from >= 68 || to < 0 || to >= part.level.shape.points())
+          fail(main_file, "part '" + name + "': landmark index out of range");
+        part.mapping.emplace_back(from, to);
+      }
+      if (part.mapping.empty())
+        fail(main_file, "part '" + name + "' maps no landmarks");
+      m->parts.push_back(std::move(part));
+    }
+  }
+  if (!has_main)
+    fail(main_file, "no LandmarkDetector entry");
+  if (m->main.shape.points() != landmark_count)
+    fail(main_file, "the main model must have 68 landmarks");
+  m->pdm = point_distribution_model::load(m->main.pdm_file);
+  return std::shared_ptr<const clnf_model>(new clnf_model(std::move(m)));
+}
+
+clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
+                                const clnf_fit_options& options) const {
+  if (!(init.scale > 0))
+    throw error(error_code::invalid_argument, "clnf: initial parameters have no scale");
+  FACEMIRROR_CHECK(grey.channels() == 1, "clnf: fit needs a single-channel image");
+  cv::Mat_<float> image;
+  grey.convertTo(image, CV_32F);
+
+  clnf_fit_result result;
+  pdm_params p = init;
+  result.converged = detail::fit_level(impl_->main, image, p, options, result.likelihood);
+
+  if (options.refine_parts && !impl_->parts.empty()) {
+    std::vector<cv::Point2d> shape = impl_->main.shape.project(p);
+    bool parts_used = false;
+    for (const impl::part& part : impl_->parts) {
+      const detail::shape_model& ps = part.level.shape;
+      // Parts need the face at least 0.9x their finest training scale (no upsampling).
+      if (!(p.scale > 0.9 * part.level.scales[0].scale))
+        continue;
+      std::vector<cv::Point2d> part_pts(ps.points(), cv::Point2d(0, 0));
+      for (const auto& [from, to] : part.mapping)
+        part_pts[to] = shape[from];
+      pdm_params pp = ps.fit(part_pts);
+      if (!(pp.scale > 0))
+        continue;
+      double unused = 0;
+      detail::fit_level(part.level, image, pp, part.options, unused);
+      const std::vector<cv::Point2d> fitted = ps.project(pp);
+      for (const auto& [from, to] : part.mapping)
+        shape[from] = fitted[to];
+      parts_used = true;
+    }
+    if (parts_used) {
+      landmarks_2d merged;
+      std::copy(shape.begin(), shape.end(), merged.begin());
+      p = impl_->pdm.fit(merged);
+    }
+  }
+  result.params = p;
+  result.landmarks = impl_->pdm.project(p);
+  return result;
+}
+
+clnf_tracker::clnf_tracker(std::shared_ptr<const clnf_model> model, clnf_tracker_options options)
+    : model_(std::move(model)), options_(std::move(options)) {
+  FACEMIRROR_CHECK(model_ != nullptr, "clnf_tracker: null model");
+}
+
+clnf_fit_result clnf_tracker::refine(const cv::Mat& frame, const landmarks_2d& estimate) {
+  if (frame.channels() == 3)
+    cv::cvtColor(frame, grey_, cv::COLOR_BGR2GRAY);
+  else if (frame.channels() == 4)
+    cv::cvtColor(frame, grey_, cv::COLOR_BGRA2GRAY);
+  else
+    grey_ = frame;
+
+  bool follow = options_.track && has_previous_;
+  if (follow) {
+    // Keep following only while the previous fit still agrees with the external estimate.
+    const landmarks_2d prev = model_->pdm().project(previous_);
+    double d = 0;
+    for (int i = 0; i < landmark_count; ++i)
+      d += cv::norm(prev[i] - estimate[i]);
+    follow = d / landmark_count < options_.max_drift * previous_.scale * 100.0;
+  }
+  clnf_fit_result r;
+  if (follow) {
+    r = model_->fit(grey_, previous_, options_.tracking);
+  } else {
+    const pdm_params init = model_->pdm().fit(estimate);
+    if (!(init.scale > 0)) {
+      has_previous_ = false;
+      r.landmarks = estimate;
+      return r;
+    }
+    r = model_->fit(grey_, init, options_.detection);
+  }
+  previous_ = r.params;
+  has_previous_ = true;
+  return r;
+}
+
+}  // namespace facemirror

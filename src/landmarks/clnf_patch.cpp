@@ -1,0 +1,305 @@
+// CCNF patch experts: the binary model format (as laid out in OpenFace's ccnf_patches_*.txt
+// files, established by reading them) and the response maps of Baltrusaitis et al. 2013.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <opencv2/imgproc.hpp>
+
+#include "facemirror/error.h"
+
+#include "landmarks/clnf_internal.h"
+
+namespace facemirror::detail {
+namespace {
+
+// Little-endian cursor over the whole file with bounds checks that name the file.
+class binary_reader {
+ public:
+  explicit binary_reader(const std::filesystem::path& file) : file_(file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+      fail("cannot open");
+    data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  int32_t i32(const char* what) { return pod<int32_t>(what); }
+  double f64(const char* what) { return pod<double>(what); }
+  // OpenCV matrix as OpenFace writes it: rows, cols, type (CV_32S/32F/64F), data.
+  cv::Mat_<double> mat(const char* what) {
+    const int rows = i32(what), cols = i32(what), type = i32(what);
+    if (rows < 0 || cols < 0 || rows > 100000 || cols > 100000 ||
+        static_cast<int64_t>(rows) * cols > 100000000)
+      fail(std::string(what) + ": bad matrix size");
+    cv::Mat_<double> m(rows, cols);
+    for (int k = 0; k < rows * cols; ++k) {
+      switch (type) {
+        case CV_32S:
+          m(k / cols, k % cols) = pod<int32_t>(what);
+          break;
+        case CV_32F:
+          m(k / cols, k % cols) = pod<float>(what);
+          break;
+        case CV_64F:
+          m(k / cols, k % cols) = pod<double>(what);
+          break;
+        default:
+          fail(std::string(what) + ": unsupported matrix type " + std::to_string(type));
+      }
+    }
+    return m;
+  }
+  [[nodiscard]] bool at_end() const { return pos_ == data_.size(); }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw error(error_code::model_format, file_.string() + ": " + why);
+  }
+
+ private:
+  template <typename T>
+  T pod(const char* what) {
+    if (data_.size() - pos_ < sizeof(T))
+      fail(std::string("truncated while reading ") + what);
+    T v;
+    std::memcpy(&v, data_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+  std::filesystem::path file_;
+  std::vector<char> data_;
+  size_t pos_ = 0;
+};
+
+// Dot product with eight independent partial sums: without -ffast-math the compiler will not
+// reorder a single float reduction, which left the response maps (most of the fit's time)
+// unvectorised.
+inline float dot8(const float* a, const float* b, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int t = 0;
+  for (; t + 8 <= n; t += 8)
+    for (int k = 0; k < 8; ++k)
+      acc[k] += a[t + k] * b[t + k];
+  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; t < n; ++t)
+    s += a[t] * b[t];
+  return s;
+}
+
+ccnf_patch read_patch(binary_reader& in, int n_betas) {
+  ccnf_patch p;
+  if (in.i32("patch header") != 5)
+    in.fail("patch expert: unexpected record type");
+  p.width = in.i32("patch width");
+  p.height = in.i32("patch height");
+  const int n_neurons = in.i32("neuron count");
+  if (p.width <= 0 || p.height <= 0 || p.width > 64 || p.height > 64 || n_neurons < 0 ||
+      n_neurons > 1000)
+    in.fail("patch expert: bad size or neuron count");
+  if (n_neurons == 0) {  // an expert for a landmark hidden in this view: one padding int
+    in.i32("empty patch");
+    return p;
+  }
+  for (int k = 0; k < n_neurons; ++k) {
+    if (in.i32("neuron header") != 2)
+      in.fail("neuron: unexpected record type");
+    ccnf_neuron nr;
+    nr.type = in.i32("neuron type");
+    nr.norm = static_cast<float>(in.f64("neuron norm"));
+    nr.bias = static_cast<float>(in.f64("neuron bias"));
+    nr.alpha = static_cast<float>(in.f64("neuron alpha"));
+    const cv::Mat_<double> w = in.mat("neuron weights");
+    if (nr.type != 0)
+      in.fail("neuron: unsupported type " + std::to_string(nr.type));
+    if (w.rows != p.height || w.cols != p.width)
+      in.fail("neuron weights do not match the patch size");
+    // Normalised cross-correlation ignores the template's mean and scale: fold both in now.
+    const double mean = cv::mean(w)[0];
+    double sq = 0;
+    for (double v : w)
+      sq += (v - mean) * (v - mean);
+    const double inv = sq > 0 ? 1.0 / std::sqrt(sq) : 0.0;
+    for (double v : w)
+      nr.weights.push_back(static_cast<float>((v - mean) * inv));
+    p.neurons.push_back(std::move(nr));
+  }
+  for (int b = 0; b < n_betas; ++b)
+    p.betas.push_back(in.f64("beta"));
+  p.confidence = in.f64("patch confidence");
+  return p;
+}
+
+}  // namespace
+
+cv::Mat_<float> ccnf_patch::compute_sigma(const std::vector<cv::Mat_<float>>& comps, int w) const {
+  const int n = w * w;
+  double sum_alpha = 0;
+  for (const auto& nr : neurons)
+    sum_alpha += nr.alpha;
+  cv::Mat_<double> inv_sigma = cv::Mat_<double>::eye(n, n) * sum_alpha;
+  for (size_t b = 0; b < comps.size() && b < betas.size(); ++b) {
+    cv::Mat_<double> c;
+    comps[b].convertTo(c, CV_64F);
+    inv_sigma += betas[b] * c;
+  }
+  inv_sigma *= 2.0;
+  cv::Mat_<double> result;
+  cv::invert(inv_sigma, result, cv::DECOMP_CHOLESKY);
+  cv::Mat_<float> out;
+  result.convertTo(out, CV_32F);
+  return out;
+}
+
+int ccnf_scale::view_for(const pdm_params& p) const {
+  int best = 0;
+  double best_d = 1e300;
+  for (size_t v = 0; v < view_centres.size(); ++v) {
+    const cv::Vec3d d = view_centres[v] - cv::Vec3d(p.rx, p.ry, p.rz);
+    if (d.dot(d) < best_d)
+      best_d = d.dot(d), best = static_cast<int>(v);
+  }
+  return best;
+}
+
+ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<int>& windows) {
+  binary_reader in(file);
+  ccnf_scale s;
+  s.scale = in.f64("patch scale");
+  const int views = in.i32("view count");
+  if (!(s.scale > 0) || views <= 0 || views > 64)
+    in.fail("bad patch scale or view count");
+  for (int v = 0; v < views; ++v) {
+    const cv::Mat_<double> c = in.mat("view centre");
+    if (c.total() != 3)
+      in.fail("view centre is not 3 angles");
+    s.view_centres.emplace_back(c(0) * CV_PI / 180, c(1) * CV_PI / 180, c(2) * CV_PI / 180);
+  }
+  int points = -1;
+  for (int v = 0; v < views; ++v) {
+    const cv::Mat_<double> vis = in.mat("visibility");
+    if (points >= 0 && static_cast<int>(vis.total()) != points)
+      in.fail("views disagree on the landmark count");
+    points = static_cast<int>(vis.total());
+    s.visibility.emplace_back(vis.begin(), vis.end());
+  }
+  const int n_windows = in.i32("window count");
+  if (n_windows < 0 || n_windows > 64)
+    in.fail("bad window count");
+  int n_betas = -1;
+  for (int k = 0; k < n_windows; ++k) {
+    const int w = in.i32("window size");
+    const int n_comp = in.i32("sigma component count");
+    if (w <= 0 || w > 64 || n_comp < 0 || n_comp > 16 || (n_betas >= 0 && n_comp != n_betas))
+      in.fail("bad window size or sigma component count");
+    n_betas = n_comp;
+    auto& comps = s.sigma_components[w];
+    for (int c = 0; c < n_comp; ++c) {
+      cv::Mat_<float> m;
+      in.mat("sigma component").convertTo(m, CV_32F);
+      if (m.rows != w * w || m.cols != w * w)
+        in.fail("sigma component does not match its window");
+      comps.push_back(m);
+    }
+  }
+  for (int v = 0; v < views; ++v) {
+    s.patches.emplace_back();
+    for (int i = 0; i < points; ++i) {
+      s.patches.back().push_back(read_patch(in, std::max(n_betas, 0)));
+      ccnf_patch& p = s.patches.back().back();
+      if (p.empty())
+        continue;
+      for (int w : windows) {
+        if (w <= 0)
+          continue;
+        auto it = s.sigma_components.find(w);
+        p.sigma[w] = p.compute_sigma(
+            it == s.sigma_components.end() ? std::vector<cv::Mat_<float>>{} : it->second, w);
+      }
+    }
+  }
+  if (!in.at_end())
+    in.fail("trailing data after the last patch expert");
+  return s;
+}
+
+void patch_responses(const cv::Mat_<float>& grey, const std::vector<cv::Point2d>& shape,
+                     const cv::Matx22d& to_ref, const ccnf_scale& experts, int view, int window,
+                     std::vector<std::vector<float>>& responses) {
+  const cv::Matx22d to_img = to_ref.inv();
+  const int n = static_cast<int>(shape.size());
+  responses.assign(n, {});
+  std::vector<float> cols, sums;
+  cv::Mat_<float> roi;
+  for (int i = 0; i < n; ++i) {
+    if (!experts.visibility[view][i])
+      continue;
+    const ccnf_patch& patch = experts.patches[view][i];
+    if (patch.empty())
+      continue;
+    const int pw = patch.width, ph = patch.height, np = pw * ph;
+    const int rw = window + pw - 1, rh = window + ph - 1;
+    // Sample the search area in the reference frame, centred on the landmark: reference pixel
+    // (u, v) sits at landmark + to_img * (u - cu, v - cv).
+    const double a = to_img(0, 0), b = to_img(1, 0);
+    const double cu = (rw - 1) / 2.0, cv_ = (rh - 1) / 2.0;
+    const cv::Matx23d warp(a, -b, shape[i].x - a * cu + b * cv_, b, a,
+                           shape[i].y - b * cu - a * cv_);
+    cv::warpAffine(grey, roi, warp, cv::Size(rw, rh), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP);
+
+    // im2col: one contiguous row of pixels per window position, with its normaliser.
+    const int positions = window * window;
+    cols.resize(static_cast<size_t>(positions) * np);
+    sums.resize(positions);
+    for (int y = 0; y < window; ++y)
+      for (int x = 0; x < window; ++x) {
+        float* dst = cols.data() + static_cast<size_t>(y * window + x) * np;
+        double s = 0, sq = 0;
+        for (int r = 0; r < ph; ++r) {
+          const float* src = roi[y + r] + x;
+          for (int c = 0; c < pw; ++c) {
+            dst[r * pw + c] = src[c];
+            s += src[c];
+            sq += static_cast<double>(src[c]) * src[c];
+          }
+        }
+        const double var = sq - s * s / np;  // sum of squared deviations
+        sums[y * window + x] = var > 1e-10 ? static_cast<float>(1.0 / std::sqrt(var)) : 0.f;
+      }
+
+    std::vector<float> total(positions, 0.f);
+    for (const ccnf_neuron& nr : patch.neurons) {
+      if (nr.alpha < 1e-4f)  // negligible neurons were left out in training-time evaluation
+        continue;
+      const float* w = nr.weights.data();
+      for (int k = 0; k < positions; ++k) {
+        const float acc = dot8(cols.data() + static_cast<size_t>(k) * np, w, np);
+        const float ncc = acc * sums[k];  // template is zero-mean, so the patch mean drops out
+        total[k] += 2.f * nr.alpha / (1.f + std::exp(-(ncc * nr.norm + nr.bias)));
+      }
+    }
+
+    // The CRF's mean: Sigma * b (b already holds the 2 alpha factors).
+    auto it = patch.sigma.find(window);
+    cv::Mat_<float> local_sigma;
+    if (it == patch.sigma.end()) {
+      auto comps = experts.sigma_components.find(window);
+      local_sigma = patch.compute_sigma(
+          comps == experts.sigma_components.end() ? std::vector<cv::Mat_<float>>{} : comps->second,
+          window);
+    }
+    const cv::Mat_<float>& sigma = it == patch.sigma.end() ? local_sigma : it->second;
+    std::vector<float>& out = responses[i];
+    out.assign(positions, 0.f);
+    float lowest = 1e30f;
+    for (int r = 0; r < positions; ++r) {
+      const float acc = dot8(sigma[r], total.data(), positions);
+      out[r] = acc;
+      lowest = std::min(lowest, acc);
+    }
+    if (lowest < 0)  // mean-shift needs non-negative weights
+      for (float& v : out)
+        v -= lowest;
+  }
+}
+
+}  // namespace facemirror::detail

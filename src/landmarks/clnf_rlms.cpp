@@ -1,0 +1,174 @@
+// Regularised landmark mean-shift (Saragih et al. 2011) over CCNF response maps, with the
+// non-uniform weighting of Baltrusaitis et al. 2013 (NU-RLMS), coarse to fine over the scales.
+#include <algorithm>
+#include <cmath>
+
+#include "landmarks/clnf_internal.h"
+
+namespace facemirror::detail {
+namespace {
+
+// Kernel centres are snapped to a 0.1 px grid, as the kernel tables of the reference
+// implementation are; the shift itself is measured from the unsnapped position.
+constexpr double kKdeStep = 0.1;
+
+// Kernel-weighted response around (dx, dy) (window coordinates) and the mean-shift target.
+double kde(const std::vector<float>& resp, int w, double a, double dx, double dy, double& mx,
+           double& my) {
+  const double qx = std::floor(dx / kKdeStep + 0.5) * kKdeStep;
+  const double qy = std::floor(dy / kKdeStep + 0.5) * kKdeStep;
+  double kx[64], ky[64];
+  for (int k = 0; k < w; ++k) {
+    kx[k] = std::exp(a * (qx - k) * (qx - k));
+    ky[k] = std::exp(a * (qy - k) * (qy - k));
+  }
+  double sum = 0, sx = 0, sy = 0;
+  for (int y = 0; y < w; ++y) {
+    const float* row = resp.data() + static_cast<size_t>(y) * w;
+    double rs = 0, rx = 0;
+    for (int x = 0; x < w; ++x) {
+      const double v = row[x] * kx[x];
+      rs += v;
+      rx += v * x;
+    }
+    sum += rs * ky[y];
+    sx += rx * ky[y];
+    sy += rs * ky[y] * y;
+  }
+  mx = sum > 0 ? sx / sum : dx;
+  my = sum > 0 ? sy / sum : dy;
+  return sum;
+}
+
+// Window coordinates of landmark i of `shape` in the response map centred on base[i].
+cv::Point2d window_position(const rlms_inputs& in, const std::vector<cv::Point2d>& shape, int i) {
+  const cv::Vec2d off = in.to_ref * cv::Vec2d(shape[i].x - in.base[i].x, shape[i].y - in.base[i].y);
+  const double c = (in.window - 1) / 2.0;
+  const double hi = in.window - kKdeStep;
+  return {std::clamp(off[0] + c, 0.0, hi), std::clamp(off[1] + c, 0.0, hi)};
+}
+
+}  // namespace
+
+bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p, const clnf_fit_options& opt) {
+  const shape_model& sm = *in.shape;
+  const int n = sm.points(), m = sm.modes(), dim = rigid ? 6 : 6 + m;
+  const double a = -0.5 / (in.sigma * in.sigma);
+  std::vector<double> weight(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    if ((*in.responses)[i].empty())
+      continue;
+    weight[i] = in.weight_factor > 0 && in.experts
+                    ? in.weight_factor * in.experts->patches[in.view][i].confidence
+                    : 1.0;
+  }
+  cv::Mat_<double> j, h(dim, dim), g(dim, 1), d;
+  std::vector<cv::Point2d> previous;
+  for (int iter = 0; iter < opt.iterations; ++iter) {
+    const std::vector<cv::Point2d> shape = sm.project(p);
+    if (iter > 0) {
+      double moved = 0;
+      for (int i = 0; i < n; ++i) {
+        const cv::Point2d e = shape[i] - previous[i];
+        moved += e.dot(e);
+      }
+      if (std::sqrt(moved) < opt.convergence_px)
+        return true;
+    }
+    previous = shape;
+    sm.jacobian(p, rigid, j);
+    h.setTo(0);
+    g.setTo(0);
+    for (int i = 0; i < n; ++i) {
+      if (weight[i] == 0)
+        continue;
+      const cv::Point2d at = window_position(in, shape, i);
+      double mx, my;
+      kde((*in.responses)[i], in.window, a, at.x, at.y, mx, my);
+      const cv::Vec2d shift = in.to_img * cv::Vec2d(mx - at.x, my - at.y);
+      const double* jx = j[2 * i];
+      const double* jy = j[2 * i + 1];
+      const double wt = weight[i];
+      for (int r = 0; r < dim; ++r) {
+        const double ax = wt * jx[r], ay = wt * jy[r];
+        g(r) += ax * shift[0] + ay * shift[1];
+        double* hr = h[r];
+        for (int c = r; c < dim; ++c)
+          hr[c] += ax * jx[c] + ay * jy[c];
+      }
+    }
+    for (int r = 0; r < dim; ++r)
+      for (int c = 0; c < r; ++c)
+        h(r, c) = h(c, r);
+    if (!rigid) {
+      for (int k = 0; k < m; ++k) {
+        const double lambda = in.reg / sm.eigenvalues()[k];
+        h(6 + k, 6 + k) += lambda;
+        g(6 + k) -= lambda * p.local[k];
+      }
+    }
+    if (!cv::solve(h, g, d, cv::DECOMP_CHOLESKY))
+      return false;
+    sm.update(p, d);
+    sm.clamp(p, opt.limit_pose);
+  }
+  return false;
+}
+
+bool fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params& p,
+               const clnf_fit_options& options, double& likelihood) {
+  const shape_model& sm = level.shape;
+  p.local.resize(sm.modes(), 0.0);
+  bool converged = false;
+  likelihood = 0;
+  std::vector<std::vector<float>> responses;
+  for (size_t s = 0; s < level.scales.size(); ++s) {
+    const ccnf_scale& experts = level.scales[s];
+    const int window = s < options.window_sizes.size() ? options.window_sizes[s] : 0;
+    if (window <= 0 || 0.9 * experts.scale > p.scale)
+      continue;
+    rlms_inputs in;
+    in.shape = &sm;
+    in.experts = &experts;
+    in.window = window;
+    in.view = experts.view_for(p);
+    in.responses = &responses;
+    in.base = sm.project(p);
+    // The reference frame: the current non-rigid shape, unrotated, at the experts' scale.
+    pdm_params ref;
+    ref.scale = experts.scale;
+    ref.local = p.local;
+    in.to_ref = align_shapes_with_scale(in.base, sm.project(ref));
+    in.to_img = in.to_ref.inv();
+    in.sigma = options.sigma;
+    in.reg = options.reg_factor;
+    in.weight_factor = options.weight_factor;
+    if (options.adapt_per_scale) {
+      const double octave = std::log2(experts.scale / 0.25);
+      in.reg = std::max(0.001, in.reg - 15 * octave);
+      in.sigma += 0.25 * octave;
+      in.weight_factor += 2 * in.weight_factor * octave;
+    }
+    patch_responses(grey, in.base, in.to_ref, experts, in.view, window, responses);
+    rlms(in, true, p, options);
+    converged = rlms(in, false, p, options);
+
+    // Likelihood at the final position under this scale's responses.
+    const std::vector<cv::Point2d> shape = sm.project(p);
+    const double a = -0.5 / (in.sigma * in.sigma);
+    double total = 0;
+    int count = 0;
+    for (int i = 0; i < sm.points(); ++i) {
+      if (responses[i].empty())
+        continue;
+      const cv::Point2d at = window_position(in, shape, i);
+      double mx, my;
+      total += std::log(kde(responses[i], window, a, at.x, at.y, mx, my) + 1e-8);
+      ++count;
+    }
+    likelihood = count ? total / count : 0;
+  }
+  return converged;
+}
+
+}  // namespace facemirror::detail
