@@ -35,6 +35,10 @@ bool recover_source_pts(const video_info& timing, output_clock& clock) {
 
 }  // namespace
 
+AVRational rational_rate(double fps) {
+  return fps > 0 ? av_d2q(fps, max_den) : AVRational{0, 1};
+}
+
 int64_t output_clock::duration_at(int64_t frame_pts) const {
   const auto it = std::lower_bound(pts.begin(), pts.end(), frame_pts);
   return it != pts.end() && *it == frame_pts ? duration[static_cast<size_t>(it - pts.begin())] : 0;
@@ -43,8 +47,7 @@ int64_t output_clock::duration_at(int64_t frame_pts) const {
 output_clock make_output_clock(const video_info& timing) {
   output_clock clock;
   const size_t n = timing.timestamps_s.size();
-  if (timing.average_fps > 0)
-    clock.frame_rate = av_d2q(timing.average_fps, max_den);
+  clock.frame_rate = rational_rate(timing.average_fps);
 
   if (timing.constant_frame_rate && clock.frame_rate.num > 0) {
     // probe_video() snapped these timestamps to index/fps: exactly the grid of the rational rate.

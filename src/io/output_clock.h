@@ -24,6 +24,9 @@ struct output_clock {
   [[nodiscard]] int64_t duration_at(int64_t frame_pts) const;
 };
 
+/// The exact rational behind a container's rate (59.94... -> 60000/1001); {0, 1} if fps <= 0.
+AVRational rational_rate(double fps);
+
 /// Constant rate: time base 1/rate (the source's rational rate, e.g. 1001/60000), pts = index.
 /// Variable rate: the source's PTS relative to its first frame, in the source's time base
 /// (recovered from pts[] and timestamps_s); if that cannot be recovered exactly, timestamps_s

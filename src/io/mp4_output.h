@@ -1,0 +1,60 @@
+#pragma once
+// Private to src/io/: one MP4 file being written all-or-nothing, shared by video_writer and
+// chunk_muxer. Bytes go to "<target>.partial-<pid>-<n>" (n counts up per process, so writers and
+// muxers in one process never share a name); commit() completes, syncs and renames it onto the
+// target; destroying it uncommitted removes the partial file and leaves the target untouched.
+// Used by one thread at a time.
+
+#include <filesystem>
+#include <string>
+
+#include "io/libav.h"
+
+namespace facemirror::io_detail {
+
+/// Throws error(code) with "cannot write video <target>: <reason>".
+[[noreturn]] void fail_write(error_code code, const std::filesystem::path& target,
+                             const std::string& reason);
+
+class mp4_output {
+ public:
+  /// Creates the partial file and the MP4 muxer (nothing is written yet).
+  explicit mp4_output(std::filesystem::path target);
+  ~mp4_output();
+  mp4_output(const mp4_output&) = delete;
+  mp4_output& operator=(const mp4_output&) = delete;
+
+  /// The one video stream; set its codecpar and time_base before write_header().
+  [[nodiscard]] AVStream* stream() const { return stream_; }
+  /// Whether the encoder must put SPS/PPS in extradata (always true for MP4).
+  [[nodiscard]] bool wants_global_header() const;
+
+  /// faststart: the moov atom goes to the front (a second pass over the file at commit()).
+  void write_header(bool faststart);
+  /// Writes one packet whose timestamps are in stream()->time_base. The packet need not be
+  /// reference-counted: with one stream nothing is queued, so nothing is copied.
+  void write(AVPacket* packet);
+  /// Trailer, close, fsync, rename onto the target.
+  void commit();
+  /// Closes and removes the partial file (also done by the destructor unless committed).
+  void discard();
+
+  [[nodiscard]] const std::filesystem::path& target() const { return target_; }
+
+ private:
+  [[noreturn]] void fail(error_code code, const std::string& reason) const {
+    fail_write(code, target_, reason);
+  }
+
+  struct output_closer {
+    void operator()(AVFormatContext* p) const;
+  };
+
+  std::filesystem::path target_;
+  std::filesystem::path partial_;
+  std::unique_ptr<AVFormatContext, output_closer> output_;
+  AVStream* stream_ = nullptr;
+  bool committed_ = false;
+};
+
+}  // namespace facemirror::io_detail

@@ -1,0 +1,409 @@
+// segment_encoder + chunk_muxer on synthetic clips made with the ffmpeg CLI: no shared data
+// needed. Outputs are checked with our probe/reader, ffprobe and a full ffmpeg decode.
+
+#include "facemirror/io/segment_video.h"
+
+#include <fstream>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+
+#include "facemirror/io/video_writer.h"
+
+#include "io_test_util.h"
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ffmpeg;
+using test::quoted;
+
+std::vector<cv::Mat> decode(const video_info& info) {
+  video_reader reader(info);
+  std::vector<cv::Mat> frames;
+  for (auto& f : test::read_all(reader))
+    frames.push_back(f.bgr);
+  return frames;
+}
+
+// 4 s of 25 fps testsrc: 100 frames, 4:2:0 like real inputs.
+video_info make_source(const fs::path& dir, const std::string& rate = "25", int seconds = 4) {
+  const auto src = dir / ("src_" + std::to_string(seconds) + ".mp4");
+  EXPECT_TRUE(ffmpeg("-f lavfi -i testsrc=size=320x240:rate=" + rate + " -t " +
+                         std::to_string(seconds) +
+                         " -c:v libx264 -preset ultrafast -bf 2 -g 12 -pix_fmt yuv420p",
+                     src));
+  return probe_video(src);
+}
+
+// Segment k covers frames [starts[k], starts[k+1]) (the last one up to frames.size()).
+struct segmentation {
+  std::vector<int64_t> starts;
+  int64_t end(size_t k, size_t total) const {
+    return k + 1 < starts.size() ? starts[k + 1] : static_cast<int64_t>(total);
+  }
+};
+
+encoded_chunk encode_segment(const std::vector<cv::Mat>& frames, int64_t begin, int64_t end,
+                             const segment_encoder_options& options = {}) {
+  segment_encoder encoder(frames.at(0).size(), begin, options);
+  for (int64_t i = begin; i < end; ++i)
+    encoder.write(frames[static_cast<size_t>(i)]);
+  EXPECT_EQ(encoder.frames_written(), end - begin);
+  return encoder.finish();
+}
+
+// Encodes every segment (each on its own thread when `threaded`, started last segment first).
+std::vector<encoded_chunk> encode_all(const std::vector<cv::Mat>& frames, const segmentation& seg,
+                                      bool threaded = false,
+                                      const segment_encoder_options& options = {}) {
+  std::vector<encoded_chunk> chunks(seg.starts.size());
+  std::vector<std::thread> workers;
+  for (size_t k = seg.starts.size(); k-- > 0;) {
+    auto job = [&, k] {
+      chunks[k] = encode_segment(frames, seg.starts[k], seg.end(k, frames.size()), options);
+    };
+    if (threaded)
+      workers.emplace_back(job);
+    else
+      job();
+  }
+  for (auto& w : workers)
+    w.join();
+  return chunks;
+}
+
+void mux(const fs::path& out, const video_info& timing, cv::Size size,
+         const std::vector<encoded_chunk>& chunks) {
+  chunk_muxer muxer(out, timing, size);
+  for (const auto& c : chunks)
+    muxer.append(c);
+  muxer.finish();
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::stringstream text;
+  text << std::ifstream(p, std::ios::binary).rdbuf();
+  return text.str();
+}
+
+bool has_partial_files(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().find(".partial-") != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+std::vector<long long> millis(const std::vector<double>& seconds) {
+  std::vector<long long> out;
+  for (double t : seconds)
+    out.push_back(std::llround(t * 1000));
+  return out;
+}
+
+// What `command` prints (stdout and stderr).
+std::string output_of(const std::string& command, const fs::path& dir) {
+  const fs::path out = dir / "command_output.txt";
+  if (test::run_command(command + " > " + quoted(out) + " 2>&1") != 0)
+    return "command failed: " + command;
+  return file_bytes(out);
+}
+
+// Runs `work` with glibc filling every new allocation with non-zero garbage, so an encoder that
+// reads memory it never initialised (libx264's AVX-512 code does, see src/io/h264_encoder.cpp)
+// sees other values than in a fresh process, and gives other bytes.
+template <typename F>
+void with_dirty_allocations(F work) {
+#ifdef __GLIBC__
+  mallopt(M_PERTURB, 1);  // allocations are filled with 0xfe
+  struct restore {
+    ~restore() { mallopt(M_PERTURB, 0); }
+  } restore_perturb;
+#endif
+  work();
+}
+
+const segmentation thirties{{0, 30, 60, 90}};  // 30/30/30/10 of 100 frames
+
+TEST(SegmentVideo, SegmentsMuxIntoTheSourcesFramesAndTimestamps) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir);
+  ASSERT_EQ(source.frame_count(), 100);
+  const auto frames = decode(source);
+  const auto chunks = encode_all(frames, thirties);
+  for (const auto& c : chunks) {
+    EXPECT_FALSE(c.extradata.empty());
+    EXPECT_EQ(c.extradata, chunks[0].extradata) << "SPS/PPS differ at frame " << c.first_frame;
+    EXPECT_TRUE(c.packets.front().keyframe);
+  }
+  const auto out = dir / "out.mp4";
+  mux(out, source, frames[0].size(), chunks);
+
+  const video_info info = probe_video(out);
+  ASSERT_EQ(info.frame_count(), 100);
+  EXPECT_TRUE(info.constant_frame_rate);
+  EXPECT_DOUBLE_EQ(info.average_fps, 25.0);
+  EXPECT_EQ(millis(info.timestamps_s), millis(source.timestamps_s));
+  for (int64_t k : thirties.starts) {
+    EXPECT_NE(std::find(info.keyframe_indices.begin(), info.keyframe_indices.end(), k),
+              info.keyframe_indices.end())
+        << "no key frame at segment start " << k;
+  }
+  const auto decoded = decode(info);
+  ASSERT_EQ(decoded.size(), frames.size());
+  for (size_t i = 0; i < frames.size(); ++i)
+    EXPECT_GT(cv::PSNR(decoded[i], frames[i]), 35.0) << "frame " << i;
+
+  // The whole-file writer's output has the same clock.
+  const auto whole = dir / "whole.mp4";
+  video_writer writer(whole, source, frames[0].size());
+  for (const auto& f : frames)
+    writer.write(f);
+  writer.finish();
+  const video_info whole_info = probe_video(whole);
+  EXPECT_EQ(whole_info.timestamps_s, info.timestamps_s);
+  EXPECT_EQ(whole_info.average_fps, info.average_fps);
+}
+
+TEST(SegmentVideo, OutputIsByteIdenticalWhateverTheEncodingOrder) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir);
+  const auto frames = decode(source);
+  const cv::Size size = frames[0].size();
+
+  mux(dir / "a.mp4", source, size, encode_all(frames, thirties));
+  with_dirty_allocations([&] { mux(dir / "b.mp4", source, size, encode_all(frames, thirties)); });
+  // Concurrently, last segment first, and through the pipe's binary form.
+  std::vector<encoded_chunk> shipped;
+  for (const auto& c : encode_all(frames, thirties, true)) {
+    std::string bytes;
+    encode_chunk(c, bytes);
+    shipped.push_back(decode_chunk(bytes));
+  }
+  mux(dir / "c.mp4", source, size, shipped);
+
+  const std::string a = file_bytes(dir / "a.mp4");
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == file_bytes(dir / "b.mp4")) << "same frames, same segments, other bytes";
+  EXPECT_TRUE(a == file_bytes(dir / "c.mp4")) << "threaded, reordered encode changed the bytes";
+}
+
+TEST(SegmentVideo, NtscRateAndFrameCountAreKept) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir, "60000/1001", 2);
+  ASSERT_EQ(source.frame_count(), 120);
+  const auto frames = decode(source);
+  segment_encoder_options options;
+  options.frame_rate = source.average_fps;
+  const auto out = dir / "ntsc.mp4";
+  mux(out, source, frames[0].size(), encode_all(frames, {{0, 50, 100}}, false, options));
+
+  const video_info info = probe_video(out);
+  EXPECT_EQ(info.frame_count(), 120);
+  EXPECT_DOUBLE_EQ(info.average_fps, 60000.0 / 1001.0);
+  EXPECT_EQ(millis(info.timestamps_s), millis(source.timestamps_s));
+  const std::string stream = output_of(
+      "ffprobe -v error -select_streams v:0 -show_entries "
+      "stream=avg_frame_rate,r_frame_rate,nb_frames -of default=noprint_wrappers=1 " +
+          quoted(out),
+      dir);
+  EXPECT_NE(stream.find("avg_frame_rate=60000/1001"), std::string::npos) << stream;
+  EXPECT_NE(stream.find("r_frame_rate=60000/1001"), std::string::npos) << stream;
+  EXPECT_NE(stream.find("nb_frames=120"), std::string::npos) << stream;
+}
+
+TEST(SegmentVideo, VariableFrameRateKeepsTimestamps) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto src = dir / "vfr.mp4";
+  ASSERT_TRUE(
+      ffmpeg("-f lavfi -i testsrc=size=320x240:rate=10:duration=1 "
+             "-f lavfi -i testsrc=size=320x240:rate=30:duration=1 "
+             "-filter_complex '[0:v][1:v]concat=n=2:v=1[v]' -map '[v]' -vsync vfr "
+             "-c:v libx264 -preset ultrafast -bf 2 -g 8 -pix_fmt yuv420p",
+             src));
+  const video_info source = probe_video(src);
+  ASSERT_EQ(source.frame_count(), 40);
+  ASSERT_FALSE(source.constant_frame_rate);
+  const auto frames = decode(source);
+  const auto out = dir / "out.mp4";
+  mux(out, source, frames[0].size(), encode_all(frames, {{0, 7, 25}}));
+  const video_info info = probe_video(out);
+  ASSERT_EQ(info.frame_count(), 40);
+  for (size_t i = 0; i < 40; ++i)
+    EXPECT_NEAR(info.timestamps_s[i], source.timestamps_s[i], 1e-6) << "frame " << i;
+}
+
+TEST(SegmentVideo, FfmpegDecodesTheOutputWithoutErrors) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir);
+  const auto frames = decode(source);
+  const auto out = dir / "out.mp4";
+  mux(out, source, frames[0].size(), encode_all(frames, thirties));
+  EXPECT_EQ(output_of("ffmpeg -nostdin -v error -i " + quoted(out) + " -f null -", dir), "");
+}
+
+TEST(SegmentVideo, OddSizeIsPaddedToEven) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir, "25", 1);
+  auto frames = decode(source);
+  for (auto& f : frames)
+    f = f(cv::Rect(0, 0, 161, 121)).clone();
+  EXPECT_EQ(segment_encoder({161, 121}, 0).encoded_size(), cv::Size(162, 122));
+  const auto chunks = encode_all(frames, {{0, 10}});
+  EXPECT_EQ(chunks[0].width, 162);
+  EXPECT_EQ(chunks[0].height, 122);
+  const auto out = dir / "odd.mp4";
+  mux(out, source, {161, 121}, chunks);
+  const video_info info = probe_video(out);
+  ASSERT_EQ(info.width, 162);
+  ASSERT_EQ(info.height, 122);
+  const auto decoded = decode(info);
+  ASSERT_EQ(decoded.size(), frames.size());
+  for (size_t i = 0; i < frames.size(); ++i)
+    EXPECT_GT(cv::PSNR(decoded[i](cv::Rect(0, 0, 161, 121)), frames[i]), 35.0) << "frame " << i;
+}
+
+TEST(SegmentVideo, OutOfOrderOrMismatchedChunksAreRejected) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir);
+  const auto frames = decode(source);
+  const auto chunks = encode_all(frames, thirties);
+  segment_encoder_options other_rate;
+  other_rate.frame_rate = 30;  // another SPS
+  const auto other = encode_segment(frames, 30, 60, other_rate);
+
+  const auto out = dir / "out.mp4";
+  chunk_muxer muxer(out, source, frames[0].size());
+  try {
+    muxer.append(chunks[1]);
+    FAIL() << "the second segment was accepted first";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find(out.string()), std::string::npos) << e.what();
+  }
+  // A rejected chunk changes nothing: the right one still goes in.
+  muxer.append(chunks[0]);
+  EXPECT_THROW(muxer.append(chunks[0]), error) << "a segment appended twice";
+  EXPECT_THROW(muxer.append(other), error) << "a segment with other settings";
+  encoded_chunk cut = chunks[1];
+  cut.packets.erase(cut.packets.begin());  // starts at frame 31, not a key frame
+  EXPECT_THROW(muxer.append(cut), error);
+  EXPECT_EQ(muxer.frames_appended(), 30);
+  for (size_t k = 1; k < chunks.size(); ++k)
+    muxer.append(chunks[k]);
+  muxer.finish();
+  EXPECT_EQ(probe_video(out).frame_count(), 100);
+
+  chunk_muxer small(dir / "small.mp4", source, {160, 120});
+  EXPECT_THROW(small.append(chunks[0]), error) << "chunk size differs from the muxer's";
+}
+
+TEST(SegmentVideo, FinishWithMissingFramesLeavesNothing) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir);
+  const auto frames = decode(source);
+  const auto chunks = encode_all(frames, thirties);
+  const auto out = dir / "short.mp4";
+  chunk_muxer muxer(out, source, frames[0].size());
+  muxer.append(chunks[0]);
+  muxer.append(chunks[1]);
+  EXPECT_TRUE(has_partial_files(dir));
+  try {
+    muxer.finish();
+    FAIL() << "finish() accepted 60 of 100 frames";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find(out.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(has_partial_files(dir));
+  EXPECT_THROW(muxer.append(chunks[2]), error) << "a failed muxer stays failed";
+}
+
+TEST(SegmentVideo, DestroyWithoutFinishLeavesNothing) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const video_info source = make_source(dir);
+  const auto frames = decode(source);
+  const auto chunks = encode_all(frames, thirties);
+  const auto out = dir / "unfinished.mp4";
+  {
+    chunk_muxer muxer(out, source, frames[0].size());
+    for (const auto& c : chunks)
+      muxer.append(c);  // every frame, but no finish()
+  }
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(has_partial_files(dir));
+}
+
+TEST(SegmentVideo, BadEncoderInputIsRejected) {
+  EXPECT_THROW(segment_encoder({0, 240}, 0), error);
+  EXPECT_THROW(segment_encoder({320, 240}, -1), error);
+  segment_encoder_options bad_preset;
+  bad_preset.preset = "warp-speed";
+  EXPECT_THROW(segment_encoder({320, 240}, 0, bad_preset), error);
+
+  segment_encoder encoder({320, 240}, 10);
+  EXPECT_THROW(encoder.write(cv::Mat(240, 321, CV_8UC3)), error);
+  segment_encoder empty({320, 240}, 10);
+  try {
+    (void)empty.finish();
+    FAIL() << "an empty segment was accepted";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("frame 10"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SegmentVideo, ChunkBinaryFormRoundTripsAndRejectsDamage) {
+  encoded_chunk chunk;
+  chunk.first_frame = 42;
+  chunk.width = 64;
+  chunk.height = 48;
+  chunk.extradata = {0, 0, 0, 1, 0x67};
+  chunk.data = {1, 2, 3, 4, 5, 6, 7};
+  chunk.packets = {{0, 3, 42, true}, {3, 4, 43, false}};
+  std::string bytes;
+  encode_chunk(chunk, bytes);
+  const encoded_chunk back = decode_chunk(bytes);
+  EXPECT_EQ(back.first_frame, 42);
+  EXPECT_EQ(back.width, 64);
+  EXPECT_EQ(back.height, 48);
+  EXPECT_EQ(back.extradata, chunk.extradata);
+  EXPECT_EQ(back.data, chunk.data);
+  ASSERT_EQ(back.packets.size(), 2u);
+  EXPECT_EQ(back.packets[1].offset, 3);
+  EXPECT_EQ(back.packets[1].size, 4);
+  EXPECT_EQ(back.packets[1].frame, 43);
+  EXPECT_TRUE(back.packets[0].keyframe);
+  EXPECT_FALSE(back.packets[1].keyframe);
+
+  EXPECT_THROW(decode_chunk(std::string_view(bytes).substr(0, bytes.size() - 1)), error);
+  EXPECT_THROW(decode_chunk(bytes + "x"), error);
+  std::string bad_magic = bytes;
+  bad_magic[0] ^= 1;
+  EXPECT_THROW(decode_chunk(bad_magic), error);
+  encoded_chunk out_of_bounds = chunk;
+  out_of_bounds.packets[1].size = 5;
+  std::string oob;
+  encode_chunk(out_of_bounds, oob);
+  EXPECT_THROW(decode_chunk(oob), error);
+}
+
+}  // namespace
+}  // namespace facemirror
