@@ -64,9 +64,6 @@ std::string csv_header(const csv_columns& columns) {
 void append_csv_row(std::string& out, const frame_record& r, const csv_columns& columns) {
   FACEMIRROR_CHECK(static_cast<int>(r.params.local.size()) == columns.mode_count || !r.success,
                    "frame record has the wrong number of PDM modes");
-  FACEMIRROR_CHECK(r.au_intensity.size() == columns.au_intensity_names.size() &&
-                       r.au_presence.size() == columns.au_presence_names.size(),
-                   "frame record has the wrong number of AU values");
   append_integer(out, r.index + 1, /*first=*/true);
   append_integer(out, 0);  // face_id: FeatureExtraction follows a single face
   append_fixed(out, r.timestamp_s, 3);
@@ -93,11 +90,18 @@ void append_csv_row(std::string& out, const frame_record& r, const csv_columns& 
   for (int i = 0; i < columns.mode_count; ++i) {
     append_fixed(out, i < static_cast<int>(q.local.size()) ? q.local[i] : 0.0, 3);
   }
+  append_au_columns(out, r, columns);
+  out.push_back('\n');
+}
+
+void append_au_columns(std::string& out, const frame_record& r, const csv_columns& columns) {
+  FACEMIRROR_CHECK(r.au_intensity.size() == columns.au_intensity_names.size() &&
+                       r.au_presence.size() == columns.au_presence_names.size(),
+                   "frame record has the wrong number of AU values");
   for (double v : r.au_intensity)
     append_fixed(out, v, 2, separator);
   for (double v : r.au_presence)
     append_fixed(out, v, 2, separator);
-  out.push_back('\n');
 }
 
 }  // namespace facemirror

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "facemirror/error.h"
 #include "facemirror/output/atomic_file.h"
 
 namespace facemirror::detail {
@@ -15,7 +16,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
              const shared_models& models)
-    : options_(options) {
+    : options_(options), models_(models) {
   const int64_t length = options.segment_frames;
   for (size_t v = 0; v < jobs.size(); ++v) {
     auto state = std::make_unique<video_state>();
@@ -25,11 +26,12 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
     try {
       state->info = probe_video(jobs[v].input);
       const int64_t frames = state->info->frame_count();
-      state->assembler = std::make_unique<video_assembler>(frames, models);
       state->result.frames = frames;
+      state->table_paths = {jobs[v].output_csv};
       batch_total_ += frames;
       for (int64_t s = 0; s * length < frames; ++s) {
         tasks_.push_back({v, s, s * length, std::min(frames, (s + 1) * length), 0});
+        ++state->segments;
       }
     } catch (const std::exception& e) {
       state->finished = true;
@@ -62,30 +64,64 @@ void batch::frame_done(size_t video) {
   report(video, "analysing", false);
 }
 
-void batch::deliver(const segment_task& task, std::vector<analysed_frame> frames) {
+void batch::deliver(const segment_task& task, segment_output output) {
   video_state& video = *videos_[task.video];
   try {
     std::unique_lock<std::mutex> lock(video.mutex);
     if (video.finished)
       return;
     // The per-video mutex makes whoever delivers a segment the video's single in-order stage.
-    video.assembler->add_segment(task.segment, std::move(frames));
-    if (!video.assembler->complete())
+    FACEMIRROR_CHECK(task.segment >= video.next_segment && video.waiting.count(task.segment) == 0,
+                     "segment delivered twice");
+    video.waiting.emplace(task.segment, std::move(output));
+    for (auto it = video.waiting.find(video.next_segment); it != video.waiting.end();
+         it = video.waiting.find(video.next_segment)) {
+      consume(video, it->second);
+      video.waiting.erase(it);
+      ++video.next_segment;
+    }
+    if (video.next_segment < video.segments)
       return;
-    const std::string text = video.assembler->finish();
-    atomic_file file(video.job.output_csv);
-    file.write(text);
-    file.commit();
+    lock.unlock();
+    report(task.video, "writing", true);
+    lock.lock();
+    write_outputs(video);
     video.finished = true;
     video.result.ok = true;
-    video.result.successful_frames = video.assembler->successful_frames();
     video.result.seconds = seconds_since(*video.started);
-    video.assembler.reset();  // frees the finished video's frames and features
+    video.tables.clear();  // frees the finished video's in-order state
   } catch (const std::exception& e) {
     fail(task.video, e.what());
     return;
   }
   report(task.video, "done", true);
+}
+
+void batch::consume(video_state& video, segment_output& output) {
+  if (video.tables.empty()) {
+    for (size_t i = 0; i < video.table_paths.size(); ++i) {
+      video.tables.push_back(std::make_unique<csv_stream>(models_));
+    }
+  }
+  FACEMIRROR_CHECK(output.tables.size() == video.tables.size(), "segment has the wrong tables");
+  for (size_t i = 0; i < output.tables.size(); ++i) {
+    for (auto& frame : output.tables[i])
+      video.tables[i]->add(frame);
+  }
+}
+
+void batch::write_outputs(video_state& video) {
+  // Every file is written whole or not at all; all are prepared before any is committed, so a
+  // failure leaves none of this video's outputs behind.
+  std::vector<std::unique_ptr<atomic_file>> files;
+  for (size_t i = 0; i < video.tables.size(); ++i) {
+    files.push_back(std::make_unique<atomic_file>(video.table_paths[i]));
+    video.tables[i]->write_to(*files.back());
+  }
+  for (auto& file : files)
+    file->commit();
+  if (!video.tables.empty())
+    video.result.successful_frames = video.tables[0]->successful_frames();
 }
 
 void batch::fail(size_t index, const std::string& message) {
@@ -96,7 +132,8 @@ void batch::fail(size_t index, const std::string& message) {
       return;
     video.finished = true;
     video.result.error = message;
-    video.assembler.reset();
+    video.waiting.clear();
+    video.tables.clear();
   }
   report(index, "failed", true);
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,8 +13,8 @@
 #include "facemirror/io/video_reader.h"
 #include "facemirror/pipeline/engine.h"
 
+#include "csv_stream.h"
 #include "segment_worker.h"
-#include "video_assembler.h"
 
 namespace facemirror::detail {
 
@@ -34,9 +35,10 @@ class batch {
   /// Counts an analysed frame for progress reporting.
   void frame_done(size_t video);
 
-  /// Feeds a finished segment to the video's in-order stage; writes the CSV (atomically) when
-  /// it completes the video. A write failure fails the video.
-  void deliver(const segment_task& task, std::vector<analysed_frame> frames);
+  /// Feeds a finished segment to the video's in-order stage (segments wait in a reorder buffer
+  /// until their predecessors arrive) and writes the outputs, each atomically, once the video is
+  /// complete. A write failure fails the video.
+  void deliver(const segment_task& task, segment_output output);
 
   /// Marks the video failed (first message wins); its output is never written.
   void fail(size_t video, const std::string& message);
@@ -49,7 +51,11 @@ class batch {
     std::mutex mutex;
     video_job job;
     std::optional<video_info> info;
-    std::unique_ptr<video_assembler> assembler;
+    int64_t segments = 0;
+    int64_t next_segment = 0;
+    std::map<int64_t, segment_output> waiting;  // the reorder buffer
+    std::vector<std::unique_ptr<csv_stream>> tables;
+    std::vector<std::filesystem::path> table_paths;
     video_result result;
     bool finished = false;
     int64_t frames_analysed = 0;
@@ -58,6 +64,10 @@ class batch {
   };
 
   void report(size_t video, const char* stage, bool force);
+  void consume(video_state& video, segment_output& output);
+  void write_outputs(video_state& video);
+
+  const shared_models& models_;
 
   const engine_options& options_;
   std::vector<std::unique_ptr<video_state>> videos_;

@@ -23,7 +23,9 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-enum message_type : char { heartbeat = 'H', result = 'R', failure = 'E' };
+// heartbeat: a frame was analysed (counts for progress); alive: the worker is busy but has no
+// frame to count yet (starting up, seeking, warming its tracker up).
+enum message_type : char { heartbeat = 'H', alive = 'A', result = 'R', failure = 'E' };
 
 bool write_all(int fd, const void* data, size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -66,8 +68,10 @@ void send_message(int fd, message_type type, const std::string& payload) {
   std::signal(SIGINT, SIG_IGN);        // Ctrl-C reaches the whole group; the parent decides
   std::signal(SIGTERM, SIG_DFL);
   worker_session session(context.models, context.options.tracker);
+  send_message(result_fd, alive, {});
   segment_task task;
   while (read_all(task_fd, &task, sizeof(task))) {
+    send_message(result_fd, alive, {});
     try {
       context.fault.trigger(context.work.stem(task.video), task);
       auto frames =
@@ -76,7 +80,7 @@ void send_message(int fd, message_type type, const std::string& payload) {
             return true;
           });
       std::string payload;
-      encode_frames(frames, payload);
+      encode_segment(frames, payload);
       send_message(result_fd, result, payload);
     } catch (const std::exception& e) {
       session.forget_reader();
@@ -259,12 +263,13 @@ class process_pool {
       const segment_task task = *w.task;
       std::string payload = w.inbox.substr(header, size);
       w.inbox.erase(0, header + size);
-      if (type == heartbeat) {
-        context_.work.frame_done(task.video);
+      if (type == heartbeat || type == alive) {
+        if (type == heartbeat)
+          context_.work.frame_done(task.video);
         w.deadline = clock_type::now() + timeout;
       } else if (type == result) {
         w.task.reset();
-        context_.work.deliver(task, decode_frames(payload));
+        context_.work.deliver(task, decode_segment(payload));
       } else {
         w.task.reset();
         on_failure(task, payload);

@@ -55,9 +55,8 @@ void worker_session::forget_reader() {
   reader_path_.clear();
 }
 
-std::vector<analysed_frame> worker_session::analyse(const video_info& info,
-                                                    const segment_task& task, int warmup_frames,
-                                                    const std::function<bool()>& on_frame) {
+segment_output worker_session::analyse(const video_info& info, const segment_task& task,
+                                       int warmup_frames, const std::function<bool()>& on_frame) {
   // Keep the decoder open across consecutive segments of one video; seek() is exact, so reuse
   // does not change results.
   if (!reader_ || reader_path_ != info.path) {
@@ -70,7 +69,8 @@ std::vector<analysed_frame> worker_session::analyse(const video_info& info,
   tracker_.reset();
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
 
-  std::vector<analysed_frame> out;
+  segment_output result;
+  std::vector<analysed_frame>& out = result.tables.emplace_back();
   out.reserve(static_cast<size_t>(task.end_frame - task.first_frame));
   for (int64_t index = warm_start; index < task.end_frame; ++index) {
     std::optional<video_frame> frame = reader_->read();
@@ -87,7 +87,7 @@ std::vector<analysed_frame> worker_session::analyse(const video_info& info,
     if (!on_frame())
       throw error(error_code::io, "'" + info.path.string() + "': interrupted");
   }
-  return out;
+  return result;
 }
 
 }  // namespace facemirror::detail

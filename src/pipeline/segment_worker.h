@@ -35,15 +35,19 @@ struct fault_plan {
   void trigger(const std::string& video_stem, const segment_task& task) const;
 };
 
+/// What a worker hands to the in-order stage for one segment.
+struct segment_output {
+  std::vector<std::vector<analysed_frame>> tables;  // one per output CSV, frames in order
+};
+
 class worker_session {
  public:
   worker_session(const shared_models& models, const face_tracker_options& options);
 
   /// Frames [first_frame, end_frame) of `info`, after `warmup_frames` of tracker warm-up.
   /// `on_frame` runs after every analysed frame; returning false aborts (throws "interrupted").
-  [[nodiscard]] std::vector<analysed_frame> analyse(const video_info& info,
-                                                    const segment_task& task, int warmup_frames,
-                                                    const std::function<bool()>& on_frame);
+  [[nodiscard]] segment_output analyse(const video_info& info, const segment_task& task,
+                                       int warmup_frames, const std::function<bool()>& on_frame);
 
   /// Drops the decoder (after an error its state is unknown).
   void forget_reader();

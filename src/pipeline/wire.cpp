@@ -70,8 +70,7 @@ pdm_params get_params(reader& r) {
 
 }  // namespace
 
-void encode_frames(const std::vector<analysed_frame>& frames, std::string& out) {
-  writer w(out);
+void put_frames(writer& w, const std::vector<analysed_frame>& frames) {
   w.put<uint64_t>(frames.size());
   for (const auto& f : frames) {
     const frame_record& r = f.record;
@@ -93,8 +92,7 @@ void encode_frames(const std::vector<analysed_frame>& frames, std::string& out) 
   }
 }
 
-std::vector<analysed_frame> decode_frames(std::string_view bytes) {
-  reader r(bytes);
+std::vector<analysed_frame> get_frames(reader& r) {
   const auto n = r.get<uint64_t>();
   std::vector<analysed_frame> frames(n);
   for (auto& f : frames) {
@@ -116,8 +114,37 @@ std::vector<analysed_frame> decode_frames(std::string_view bytes) {
       f.features = std::move(features);
     }
   }
+  return frames;
+}
+
+void encode_frames(const std::vector<analysed_frame>& frames, std::string& out) {
+  writer w(out);
+  put_frames(w, frames);
+}
+
+std::vector<analysed_frame> decode_frames(std::string_view bytes) {
+  reader r(bytes);
+  auto frames = get_frames(r);
   FACEMIRROR_CHECK(r.done(), "worker result: trailing bytes");
   return frames;
+}
+
+void encode_segment(const segment_output& output, std::string& out) {
+  writer w(out);
+  w.put<uint64_t>(output.tables.size());
+  for (const auto& table : output.tables)
+    put_frames(w, table);
+}
+
+segment_output decode_segment(std::string_view bytes) {
+  reader r(bytes);
+  segment_output output;
+  const auto tables = r.get<uint64_t>();
+  FACEMIRROR_CHECK(tables <= 16, "worker result: bad table count");
+  for (uint64_t i = 0; i < tables; ++i)
+    output.tables.push_back(get_frames(r));
+  FACEMIRROR_CHECK(r.done(), "worker result: trailing bytes");
+  return output;
 }
 
 }  // namespace facemirror::detail

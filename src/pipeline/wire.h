@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "frame_analysis.h"
+#include "segment_worker.h"
 
 namespace facemirror::detail {
 
@@ -15,5 +16,8 @@ void encode_frames(const std::vector<analysed_frame>& frames, std::string& out);
 
 /// Throws facemirror::error(internal) on a malformed buffer.
 [[nodiscard]] std::vector<analysed_frame> decode_frames(std::string_view bytes);
+
+void encode_segment(const segment_output& output, std::string& out);
+[[nodiscard]] segment_output decode_segment(std::string_view bytes);
 
 }  // namespace facemirror::detail

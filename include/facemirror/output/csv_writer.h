@@ -46,4 +46,8 @@ struct csv_columns {
 /// Appends one row (with its trailing newline) to `out`.
 void append_csv_row(std::string& out, const frame_record& record, const csv_columns& columns);
 
+/// Appends only the AU fields of a row (no newline), for writers that format the rest of the row
+/// before the AU values are known.
+void append_au_columns(std::string& out, const frame_record& record, const csv_columns& columns);
+
 }  // namespace facemirror

@@ -1,0 +1,91 @@
+#include "csv_stream.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "facemirror/error.h"
+
+namespace facemirror::detail {
+namespace {
+
+[[noreturn]] void spill_failed() {
+  throw error(error_code::io, std::string("cannot use a temporary file: ") + std::strerror(errno));
+}
+
+}  // namespace
+
+csv_stream::csv_stream(const shared_models& models) {
+  columns_.mode_count = models.pdm->mode_count();
+  if (models.aus) {
+    predictor_ = std::make_unique<au_video_predictor>(models.aus);
+    columns_.au_intensity_names = models.aus->intensity_names();
+    columns_.au_presence_names = models.aus->presence_names();
+  }
+  spill_ = std::tmpfile();
+  if (spill_ == nullptr)
+    spill_failed();
+}
+
+csv_stream::~csv_stream() {
+  if (spill_ != nullptr)
+    std::fclose(spill_);
+}
+
+void csv_stream::add(analysed_frame& frame) {
+  FACEMIRROR_CHECK(frame.record.index == frames_, "frames reached the in-order stage out of order");
+  if (predictor_)
+    predictor_->add_frame(*frame.features);
+  if (frame.record.success)
+    ++successful_;
+  // The AU columns come last and are filled in by write_to(); format the rest now.
+  row_.clear();
+  csv_columns fixed = columns_;
+  fixed.au_intensity_names.clear();
+  fixed.au_presence_names.clear();
+  frame.record.au_intensity.clear();
+  frame.record.au_presence.clear();
+  append_csv_row(row_, frame.record, fixed);
+  row_.pop_back();  // the newline; AU values follow
+  const uint32_t size = static_cast<uint32_t>(row_.size());
+  if (std::fwrite(&size, sizeof(size), 1, spill_) != 1 ||
+      std::fwrite(row_.data(), 1, row_.size(), spill_) != row_.size()) {
+    spill_failed();
+  }
+  ++frames_;
+}
+
+void csv_stream::write_to(atomic_file& out) {
+  std::vector<au_values> aus;
+  if (predictor_) {
+    aus = predictor_->finish();
+    FACEMIRROR_CHECK(static_cast<int64_t>(aus.size()) == frames_,
+                     "AU predictor returned the wrong frame count");
+  }
+  out.write(csv_header(columns_));
+  if (std::fseek(spill_, 0, SEEK_SET) != 0)
+    spill_failed();
+  std::string chunk;
+  for (int64_t i = 0; i < frames_; ++i) {
+    uint32_t size = 0;
+    if (std::fread(&size, sizeof(size), 1, spill_) != 1)
+      spill_failed();
+    row_.resize(size);
+    if (std::fread(row_.data(), 1, size, spill_) != size)
+      spill_failed();
+    frame_record au_only;
+    if (predictor_) {
+      au_only.au_intensity = std::move(aus[static_cast<size_t>(i)].intensity);
+      au_only.au_presence = std::move(aus[static_cast<size_t>(i)].presence);
+    }
+    append_au_columns(row_, au_only, columns_);
+    row_.push_back('\n');
+    chunk += row_;
+    if (chunk.size() > (1 << 20)) {
+      out.write(chunk);
+      chunk.clear();
+    }
+  }
+  out.write(chunk);
+}
+
+}  // namespace facemirror::detail

@@ -1,0 +1,45 @@
+#pragma once
+// One output CSV in the making: takes analysed frames strictly in frame order (the running
+// median and AU prediction are order-dependent) and writes the finished file at the end.
+//
+// Memory does not grow with the video beyond the AU predictor's per-frame predictions: each
+// row's fixed part is formatted at once and spilled to an anonymous temporary file, and the
+// AU columns (known only after post-processing) are appended while the file is copied out.
+// Knows nothing of threads: the batch serialises calls per video.
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+
+#include "facemirror/output/atomic_file.h"
+
+#include "frame_analysis.h"
+
+namespace facemirror::detail {
+
+class csv_stream {
+ public:
+  explicit csv_stream(const shared_models& models);
+  ~csv_stream();
+  csv_stream(const csv_stream&) = delete;
+  csv_stream& operator=(const csv_stream&) = delete;
+
+  /// The next frame (frame order, every frame of the video).
+  void add(analysed_frame& frame);
+
+  /// Runs the AU post-processing and writes header and rows to `out` (not committed).
+  void write_to(atomic_file& out);
+
+  [[nodiscard]] int64_t frames() const { return frames_; }
+  [[nodiscard]] int64_t successful_frames() const { return successful_; }
+
+ private:
+  std::FILE* spill_ = nullptr;
+  std::unique_ptr<au_video_predictor> predictor_;
+  csv_columns columns_;
+  int64_t frames_ = 0;
+  int64_t successful_ = 0;
+  std::string row_;  // scratch
+};
+
+}  // namespace facemirror::detail
