@@ -43,6 +43,8 @@ model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir)
     require_file(paths.au_predictors / name, provision);
   }
   require_file(paths.pdm, provision);
+  paths.clnf = paths.root / "model" / "main_clnf_general.txt";
+  require_file(paths.clnf, provision);
   paths.dlib_landmarks = paths.root / "shape_predictor_68_face_landmarks.dat";
   if (!std::filesystem::exists(paths.dlib_landmarks))
     paths.dlib_landmarks = debian_dlib_model;

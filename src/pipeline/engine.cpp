@@ -28,7 +28,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   const auto start = std::chrono::steady_clock::now();
   impl_->models = std::make_unique<detail::shared_models>(
       resolve_model_paths(impl_->options.models_dir), impl_->options.compute_aus,
-      impl_->options.static_aus);
+      impl_->options.static_aus, impl_->options.landmarks == landmark_method::clnf);
   impl_->load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int cores = static_cast<int>(std::thread::hardware_concurrency());

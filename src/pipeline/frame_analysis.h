@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "facemirror/au/au_engine.h"
+#include "facemirror/landmarks/clnf.h"
 #include "facemirror/landmarks/face_tracker.h"
 #include "facemirror/landmarks/pdm.h"
 #include "facemirror/models/model_paths.h"
@@ -15,9 +16,10 @@ namespace facemirror::detail {
 
 /// Read-only model data, loaded once per run and shared by every worker.
 struct shared_models {
-  shared_models(const model_paths& paths, bool compute_aus, bool static_aus);
+  shared_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf);
 
   std::shared_ptr<const landmark_model> landmarks;
+  std::shared_ptr<const clnf_model> clnf;  // null when landmarks come from dlib alone
   std::shared_ptr<const point_distribution_model> pdm;
   std::shared_ptr<const au_model_set> aus;                // null when AUs are off
   std::shared_ptr<const au_feature_extractor> extractor;  // null when AUs are off
@@ -30,7 +32,26 @@ struct analysed_frame {
   std::optional<au_features> features;
 };
 
-[[nodiscard]] analysed_frame analyse_frame(const video_frame& frame, face_tracker& tracker,
+/// A worker's landmark state for one video: the dlib tracker (face box and starting shape)
+/// and, when CLNF is on, the CLNF fit that follows the face from frame to frame.
+class landmark_session {
+ public:
+  landmark_session(const shared_models& models, const face_tracker_options& options);
+
+  /// Landmarks of the next frame. `clnf_params` receives the CLNF fit's parameters (OpenFace's
+  /// p_* columns) when CLNF is on and a face was found.
+  [[nodiscard]] face_observation observe(const cv::Mat& bgr,
+                                         std::optional<pdm_params>& clnf_params);
+
+  /// A new video or segment: forget the previous face.
+  void reset();
+
+ private:
+  face_tracker tracker_;
+  std::optional<clnf_tracker> clnf_;
+};
+
+[[nodiscard]] analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,
                                            const shared_models& models,
                                            const camera_intrinsics& camera);
 

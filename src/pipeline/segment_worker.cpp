@@ -48,7 +48,7 @@ void fault_plan::trigger(const std::string& video_stem, const segment_task& task
 }
 
 worker_session::worker_session(const shared_models& models, const face_tracker_options& options)
-    : models_(models), tracker_(models.landmarks, options) {}
+    : models_(models), landmarks_(models, options) {}
 
 void worker_session::forget_reader() {
   reader_.reset();
@@ -66,7 +66,7 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
   }
   const int64_t warm_start = std::max<int64_t>(0, task.first_frame - warmup_frames);
   reader_->seek(warm_start);
-  tracker_.reset();
+  landmarks_.reset();
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
 
   segment_output result;
@@ -80,10 +80,11 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
                       std::to_string(info.frame_count()) + " could not be decoded");
     }
     if (index < task.first_frame) {
-      (void)tracker_.track(frame->bgr);  // warm-up: only the tracker state matters
+      std::optional<pdm_params> ignored;  // warm-up: only the tracker state matters
+      (void)landmarks_.observe(frame->bgr, ignored);
       continue;
     }
-    out.push_back(analyse_frame(*frame, tracker_, models_, camera));
+    out.push_back(analyse_frame(*frame, landmarks_, models_, camera));
     if (!on_frame())
       throw error(error_code::io, "'" + info.path.string() + "': interrupted");
   }

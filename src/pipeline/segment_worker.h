@@ -54,7 +54,7 @@ class worker_session {
 
  private:
   const shared_models& models_;
-  face_tracker tracker_;
+  landmark_session landmarks_;
   std::filesystem::path reader_path_;
   std::optional<video_reader> reader_;
 };

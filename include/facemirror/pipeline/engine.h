@@ -46,12 +46,18 @@ struct progress_event {
 /// retried once, then only its video fails).
 enum class isolation { thread, process };
 
+/// How the 68 landmarks are found. clnf (default) reproduces OpenFace 2.2's CLNF fit, tracked
+/// from frame to frame (dlib's detector and shape predictor supply the face and the starting
+/// shape); dlib uses dlib's 68-point shape predictor alone (faster, about 2-8 px from OpenFace).
+enum class landmark_method { clnf, dlib };
+
 struct engine_options {
   std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
   int workers = 0;                                  // 0: one per hardware thread
   int segment_frames = 240;                         // frames per work unit
   int warmup_frames = 8;                            // tracker warm-up before a segment
   isolation mode = isolation::thread;
+  landmark_method landmarks = landmark_method::clnf;
   /// A worker process that reports no finished frame for this long is killed and replaced.
   double frame_timeout_s = 60.0;
   bool compute_aus = true;
