@@ -1,6 +1,7 @@
 #include "batch.h"
 
 #include <algorithm>
+#include <fstream>
 
 #include "facemirror/error.h"
 #include "facemirror/output/atomic_file.h"
@@ -27,7 +28,7 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       state->info = probe_video(jobs[v].input);
       const int64_t frames = state->info->frame_count();
       state->result.frames = frames;
-      state->table_paths = {jobs[v].output_csv};
+      plan_outputs(*state, options.compute_aus);
       batch_total_ += frames;
       for (int64_t s = 0; s * length < frames; ++s) {
         tasks_.push_back({v, s, s * length, std::min(frames, (s + 1) * length), 0});
@@ -90,6 +91,7 @@ void batch::deliver(const segment_task& task, segment_output output) {
     video.result.ok = true;
     video.result.seconds = seconds_since(*video.started);
     video.tables.clear();  // frees the finished video's in-order state
+    video.muxers.clear();
   } catch (const std::exception& e) {
     fail(task.video, e.what());
     return;
@@ -97,29 +99,71 @@ void batch::deliver(const segment_task& task, segment_output output) {
   report(task.video, "done", true);
 }
 
+void batch::plan_outputs(video_state& video, bool compute_aus) {
+  if (video.job.kind == job_kind::aus) {
+    video.table_paths = {video.job.output_csv};
+    return;
+  }
+  const bool rotated = video.info->rotation_deg != 0;
+  const mirror_outputs out = mirror_outputs_for(video.job.input, video.job.output_dir, rotated);
+  if (compute_aus)
+    video.table_paths = {out.right_csv, out.left_csv};
+  video.video_paths = {out.right_video, out.left_video, out.debug_video};
+  if (rotated) {
+    video.video_paths.push_back(out.source_video);
+  } else {
+    video.copy.emplace(video.job.input, out.source_video);
+  }
+}
+
 void batch::consume(video_state& video, segment_output& output) {
-  if (video.tables.empty()) {
+  if (video.tables.empty() && video.muxers.empty()) {
     for (size_t i = 0; i < video.table_paths.size(); ++i) {
       video.tables.push_back(std::make_unique<csv_stream>(models_));
     }
+    const cv::Size size(video.info->width, video.info->height);
+    for (const auto& path : video.video_paths) {
+      video.muxers.push_back(std::make_unique<chunk_muxer>(path, *video.info, size));
+    }
   }
-  FACEMIRROR_CHECK(output.tables.size() == video.tables.size(), "segment has the wrong tables");
+  FACEMIRROR_CHECK(
+      output.tables.size() == video.tables.size() && output.videos.size() == video.muxers.size(),
+      "segment has the wrong outputs");
   for (size_t i = 0; i < output.tables.size(); ++i) {
     for (auto& frame : output.tables[i])
       video.tables[i]->add(frame);
   }
+  // Encoded segments go straight to disk: memory holds one segment's packets, not the video.
+  for (size_t i = 0; i < output.videos.size(); ++i)
+    video.muxers[i]->append(output.videos[i]);
 }
 
 void batch::write_outputs(video_state& video) {
-  // Every file is written whole or not at all; all are prepared before any is committed, so a
-  // failure leaves none of this video's outputs behind.
+  // Every file is written whole or not at all. CSVs are prepared before anything is
+  // committed, so a failure there leaves none of this video's outputs behind.
   std::vector<std::unique_ptr<atomic_file>> files;
   for (size_t i = 0; i < video.tables.size(); ++i) {
     files.push_back(std::make_unique<atomic_file>(video.table_paths[i]));
     video.tables[i]->write_to(*files.back());
   }
+  std::unique_ptr<atomic_file> copy;
+  if (video.copy) {
+    // An upright source is copied, not re-encoded: bit-exact, audio included.
+    copy = std::make_unique<atomic_file>(video.copy->second);
+    std::ifstream in(video.copy->first, std::ios::binary);
+    std::vector<char> buffer(1 << 20);
+    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+      copy->write(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+    }
+    if (in.bad())
+      throw error(error_code::io, "cannot read '" + video.copy->first.string() + "'");
+  }
+  for (auto& muxer : video.muxers)
+    muxer->finish();
   for (auto& file : files)
     file->commit();
+  if (copy)
+    copy->commit();
   if (!video.tables.empty())
     video.result.successful_frames = video.tables[0]->successful_frames();
 }
@@ -134,6 +178,7 @@ void batch::fail(size_t index, const std::string& message) {
     video.result.error = message;
     video.waiting.clear();
     video.tables.clear();
+    video.muxers.clear();  // removes their partial files
   }
   report(index, "failed", true);
 }
@@ -175,3 +220,21 @@ std::vector<video_result> batch::results() {
 }
 
 }  // namespace facemirror::detail
+
+namespace facemirror {
+
+mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
+                                  const std::filesystem::path& dir, bool rotated) {
+  const std::string stem = input.stem().string();
+  mirror_outputs out;
+  out.right_video = dir / (stem + "_right_mirrored.mp4");
+  out.left_video = dir / (stem + "_left_mirrored.mp4");
+  out.debug_video = dir / (stem + "_debug.mp4");
+  out.right_csv = dir / (stem + "_right_mirrored.csv");
+  out.left_csv = dir / (stem + "_left_mirrored.csv");
+  out.source_video =
+      dir / (stem + "_source" + (rotated ? std::string(".mp4") : input.extension().string()));
+  return out;
+}
+
+}  // namespace facemirror

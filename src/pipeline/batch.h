@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "facemirror/io/segment_video.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/pipeline/engine.h"
 
@@ -28,6 +29,7 @@ class batch {
   [[nodiscard]] const std::vector<segment_task>& tasks() const { return tasks_; }
   [[nodiscard]] const video_info& info(size_t video) const { return *videos_[video]->info; }
   [[nodiscard]] std::string stem(size_t video) const;
+  [[nodiscard]] job_kind kind(size_t video) const { return videos_[video]->job.kind; }
 
   /// False once the video has failed or finished: its remaining segments are skipped.
   [[nodiscard]] bool wants(const segment_task& task);
@@ -56,6 +58,9 @@ class batch {
     std::map<int64_t, segment_output> waiting;  // the reorder buffer
     std::vector<std::unique_ptr<csv_stream>> tables;
     std::vector<std::filesystem::path> table_paths;
+    std::vector<std::unique_ptr<chunk_muxer>> muxers;
+    std::vector<std::filesystem::path> video_paths;
+    std::optional<std::pair<std::filesystem::path, std::filesystem::path>> copy;  // from, to
     video_result result;
     bool finished = false;
     int64_t frames_analysed = 0;
@@ -65,6 +70,7 @@ class batch {
 
   void report(size_t video, const char* stage, bool force);
   void consume(video_state& video, segment_output& output);
+  static void plan_outputs(video_state& video, bool compute_aus);
   void write_outputs(video_state& video);
 
   const shared_models& models_;

@@ -15,6 +15,17 @@ struct run_context {
   fault_plan fault;
 };
 
+/// Runs the job's kind of work on one segment.
+[[nodiscard]] inline segment_output run_segment(worker_session& session, run_context& context,
+                                                const segment_task& task,
+                                                const std::function<bool()>& on_frame) {
+  const video_info& info = context.work.info(task.video);
+  const int warmup = context.options.warmup_frames;
+  return context.work.kind(task.video) == job_kind::mirror
+             ? session.mirror(info, task, warmup, on_frame)
+             : session.analyse(info, task, warmup, on_frame);
+}
+
 void run_in_threads(run_context& context, int workers);
 void run_in_processes(run_context& context, int workers);
 

@@ -74,11 +74,10 @@ void send_message(int fd, message_type type, const std::string& payload) {
     send_message(result_fd, alive, {});
     try {
       context.fault.trigger(context.work.stem(task.video), task);
-      auto frames =
-          session.analyse(context.work.info(task.video), task, context.options.warmup_frames, [&] {
-            send_message(result_fd, heartbeat, {});
-            return true;
-          });
+      auto frames = run_segment(session, context, task, [&] {
+        send_message(result_fd, heartbeat, {});
+        return true;
+      });
       std::string payload;
       encode_segment(frames, payload);
       send_message(result_fd, result, payload);

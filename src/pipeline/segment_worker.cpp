@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "facemirror/error.h"
+#include "facemirror/mirror/mirror.h"
 
 #include <unistd.h>
 
@@ -48,15 +49,14 @@ void fault_plan::trigger(const std::string& video_stem, const segment_task& task
 }
 
 worker_session::worker_session(const shared_models& models, const face_tracker_options& options)
-    : models_(models), landmarks_(models, options) {}
+    : models_(models), tracker_options_(options), landmarks_(models, options) {}
 
 void worker_session::forget_reader() {
   reader_.reset();
   reader_path_.clear();
 }
 
-segment_output worker_session::analyse(const video_info& info, const segment_task& task,
-                                       int warmup_frames, const std::function<bool()>& on_frame) {
+video_reader& worker_session::open_at(const video_info& info, int64_t index) {
   // Keep the decoder open across consecutive segments of one video; seek() is exact, so reuse
   // does not change results.
   if (!reader_ || reader_path_ != info.path) {
@@ -64,8 +64,29 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
     reader_.emplace(info);
     reader_path_ = info.path;
   }
+  reader_->seek(index);
+  return *reader_;
+}
+
+video_frame worker_session::next_frame(video_reader& reader, const video_info& info,
+                                       int64_t index) {
+  std::optional<video_frame> frame = reader.read();
+  if (!frame || frame->index != index) {
+    throw error(error_code::codec,
+                "'" + info.path.string() + "': frame " + std::to_string(index + 1) + " of " +
+                    std::to_string(info.frame_count()) + " could not be decoded");
+  }
+  return std::move(*frame);
+}
+
+[[noreturn]] static void interrupted(const video_info& info) {
+  throw error(error_code::io, "'" + info.path.string() + "': interrupted");
+}
+
+segment_output worker_session::analyse(const video_info& info, const segment_task& task,
+                                       int warmup_frames, const std::function<bool()>& on_frame) {
   const int64_t warm_start = std::max<int64_t>(0, task.first_frame - warmup_frames);
-  reader_->seek(warm_start);
+  video_reader& reader = open_at(info, warm_start);
   landmarks_.reset();
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
 
@@ -73,20 +94,15 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
   std::vector<analysed_frame>& out = result.tables.emplace_back();
   out.reserve(static_cast<size_t>(task.end_frame - task.first_frame));
   for (int64_t index = warm_start; index < task.end_frame; ++index) {
-    std::optional<video_frame> frame = reader_->read();
-    if (!frame || frame->index != index) {
-      throw error(error_code::codec,
-                  "'" + info.path.string() + "': frame " + std::to_string(index + 1) + " of " +
-                      std::to_string(info.frame_count()) + " could not be decoded");
-    }
+    const video_frame frame = next_frame(reader, info, index);
     if (index < task.first_frame) {
       std::optional<pdm_params> ignored;  // warm-up: only the tracker state matters
-      (void)landmarks_.observe(frame->bgr, ignored);
+      (void)landmarks_.observe(frame.bgr, ignored);
       continue;
     }
-    out.push_back(analyse_frame(*frame, landmarks_, models_, camera));
+    out.push_back(analyse_frame(frame, landmarks_, models_, camera));
     if (!on_frame())
-      throw error(error_code::io, "'" + info.path.string() + "': interrupted");
+      interrupted(info);
   }
   return result;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "facemirror/io/segment_video.h"
 #include "facemirror/io/video_reader.h"
 
 #include "frame_analysis.h"
@@ -38,6 +39,7 @@ struct fault_plan {
 /// What a worker hands to the in-order stage for one segment.
 struct segment_output {
   std::vector<std::vector<analysed_frame>> tables;  // one per output CSV, frames in order
+  std::vector<encoded_chunk> videos;                // one per output video (mirror jobs)
 };
 
 class worker_session {
@@ -49,12 +51,24 @@ class worker_session {
   [[nodiscard]] segment_output analyse(const video_info& info, const segment_task& task,
                                        int warmup_frames, const std::function<bool()>& on_frame);
 
+  /// The S1 mirror job on the same segment: tables {right, left} when AUs are on, videos
+  /// {right, left, debug} plus the upright source when the input is rotated.
+  [[nodiscard]] segment_output mirror(const video_info& info, const segment_task& task,
+                                      int warmup_frames, const std::function<bool()>& on_frame);
+
   /// Drops the decoder (after an error its state is unknown).
   void forget_reader();
 
  private:
+  video_reader& open_at(const video_info& info, int64_t index);
+  [[nodiscard]] static video_frame next_frame(video_reader& reader, const video_info& info,
+                                              int64_t index);
+
   const shared_models& models_;
+  face_tracker_options tracker_options_;
   landmark_session landmarks_;
+  // The mirrored faces are tracked like independent videos (created on first mirror job).
+  std::optional<landmark_session> right_, left_;
   std::filesystem::path reader_path_;
   std::optional<video_reader> reader_;
 };

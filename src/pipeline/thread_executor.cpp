@@ -29,11 +29,10 @@ void work(run_context& context, worker_session& session, std::atomic<size_t>& ne
         break;
       try {
         context.fault.trigger(context.work.stem(task.video), task);
-        auto frames =
-            session.analyse(context.work.info(task.video), task, options.warmup_frames, [&] {
-              context.work.frame_done(task.video);
-              return !(options.should_abort && options.should_abort());
-            });
+        auto frames = run_segment(session, context, task, [&] {
+          context.work.frame_done(task.video);
+          return !(options.should_abort && options.should_abort());
+        });
         context.work.deliver(task, std::move(frames));
         break;
       } catch (const std::exception& e) {

@@ -44,6 +44,12 @@ class reader {
     return values;
   }
   [[nodiscard]] bool done() const { return bytes_.empty(); }
+  std::string_view take_view(size_t n) {
+    FACEMIRROR_CHECK(bytes_.size() >= n, "worker result: truncated");
+    std::string_view view = bytes_.substr(0, n);
+    bytes_.remove_prefix(n);
+    return view;
+  }
 
  private:
   void take(void* dst, size_t n) {

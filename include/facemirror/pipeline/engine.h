@@ -73,10 +73,27 @@ struct engine_options {
   std::string test_fault;
 };
 
+/// aus: one OpenFace-layout CSV per video. mirror: S1 Face Mirror's job, in one pass: the
+/// left- and right-mirrored videos, a debug video, the upright source and (when AUs are on)
+/// the AU CSV of each mirrored face.
+enum class job_kind { aus, mirror };
+
 struct video_job {
   std::filesystem::path input;
-  std::filesystem::path output_csv;
+  std::filesystem::path output_csv;  // kind == aus
+  job_kind kind = job_kind::aus;
+  std::filesystem::path output_dir;  // kind == mirror: files named by mirror_outputs_for()
 };
+
+/// S1 Face Mirror's output names for `input` in `dir`: <stem>_right_mirrored.mp4 (the
+/// patient's right half and its reflection), <stem>_left_mirrored.mp4, <stem>_debug.mp4,
+/// <stem>_right_mirrored.csv, <stem>_left_mirrored.csv, and <stem>_source<ext>: an exact copy of
+/// an upright input, or <stem>_source.mp4 re-encoded upright when the input carries rotation.
+struct mirror_outputs {
+  std::filesystem::path right_video, left_video, debug_video, source_video, right_csv, left_csv;
+};
+[[nodiscard]] mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
+                                                const std::filesystem::path& dir, bool rotated);
 
 struct video_result {
   std::filesystem::path input;
