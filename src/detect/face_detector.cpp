@@ -13,9 +13,20 @@
 
 namespace facemirror {
 
+namespace {
+
+// dlib builds its frontal detector by parsing a serialised model (~0.3 s). Parse it once per
+// process and copy it (cheap) into each detector; the prototype is never modified.
+const dlib::frontal_face_detector& prototype_detector() {
+  static const dlib::frontal_face_detector prototype = dlib::get_frontal_face_detector();
+  return prototype;
+}
+
+}  // namespace
+
 struct face_detector::impl {
   face_detector_options options;
-  dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+  dlib::frontal_face_detector detector = prototype_detector();
   std::vector<dlib::rect_detection> scratch;  // reused between calls to avoid reallocations
 };
 
