@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include <opencv2/imgproc.hpp>
 
@@ -38,6 +39,53 @@ midline midline_smoother::smooth(const midline& current) {
   return out;
 }
 
+namespace {
+
+// Weight of the original pixel in right_mirrored at signed distance s from the midline: 1 for
+// s >= half, 0 for s <= -half, linear across the seam.
+float keep_right_weight(double s, double half) {
+  return static_cast<float>(std::clamp(0.5 + s / (2 * half), 0.0, 1.0));
+}
+
+cv::Vec3b mix(const cv::Vec3b& a, const cv::Vec3b& b, float wa) {
+  cv::Vec3b out;
+  for (int c = 0; c < 3; ++c)
+    out[c] = cv::saturate_cast<uchar>(wa * a[c] + (1.0f - wa) * b[c]);
+  return out;
+}
+
+// One image row, where s(x) = nx * x + base. Only the few pixels within the seam band are
+// blended; the rest of the row is a copy of one image or the other.
+void compose_row(const cv::Vec3b* original, const cv::Vec3b* reflected, cv::Vec3b* right,
+                 cv::Vec3b* left, int cols, double nx, double base, double half) {
+  int band_begin = 0;
+  int band_end = cols;
+  if (std::abs(nx) > 1e-12) {
+    const double xa = (-half - base) / nx;
+    const double xb = (half - base) / nx;
+    band_begin = std::clamp(static_cast<int>(std::floor(std::min(xa, xb))), 0, cols);
+    band_end = std::clamp(static_cast<int>(std::ceil(std::max(xa, xb))) + 1, band_begin, cols);
+  }
+  auto fill = [&](int from, int to) {
+    if (from >= to)
+      return;
+    // Outside the band every pixel of the range is on the same side of the midline.
+    const bool image_left_side = nx * (from + to - 1) * 0.5 + base >= 0;
+    const size_t bytes = static_cast<size_t>(to - from) * sizeof(cv::Vec3b);
+    std::memcpy(right + from, (image_left_side ? original : reflected) + from, bytes);
+    std::memcpy(left + from, (image_left_side ? reflected : original) + from, bytes);
+  };
+  fill(0, band_begin);
+  for (int x = band_begin; x < band_end; ++x) {
+    const float w = keep_right_weight(nx * x + base, half);
+    right[x] = mix(original[x], reflected[x], w);
+    left[x] = mix(original[x], reflected[x], 1.0f - w);
+  }
+  fill(band_end, cols);
+}
+
+}  // namespace
+
 mirrored_faces mirror_faces(const cv::Mat& bgr, const midline& line, double seam_px) {
   FACEMIRROR_CHECK(bgr.type() == CV_8UC3, "mirror_faces needs an 8-bit BGR image");
   const cv::Point2d axis = line.chin - line.glabella;
@@ -55,22 +103,15 @@ mirrored_faces mirror_faces(const cv::Mat& bgr, const midline& line, double seam
   cv::warpAffine(bgr, reflected, cv::Mat(reflect), bgr.size(),
                  cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
 
-  // Weight of the original image in right_mirrored: 1 where s >= seam, 0 where s <= -seam,
-  // linear across the seam (s is the signed distance to the midline in pixels).
-  cv::Mat keep_right(bgr.size(), CV_32F);
+  mirrored_faces out;
+  out.right_mirrored.create(bgr.size(), CV_8UC3);
+  out.left_mirrored.create(bgr.size(), CV_8UC3);
   const double half = std::max(seam_px, 1e-3);
   for (int y = 0; y < bgr.rows; ++y) {
-    float* row = keep_right.ptr<float>(y);
-    const double base = y * n.y - offset;
-    for (int x = 0; x < bgr.cols; ++x) {
-      const double s = x * n.x + base;
-      row[x] = static_cast<float>(std::clamp(0.5 + s / (2 * half), 0.0, 1.0));
-    }
+    compose_row(bgr.ptr<cv::Vec3b>(y), reflected.ptr<cv::Vec3b>(y),
+                out.right_mirrored.ptr<cv::Vec3b>(y), out.left_mirrored.ptr<cv::Vec3b>(y), bgr.cols,
+                n.x, y * n.y - offset, half);
   }
-  cv::Mat keep_left = 1.0f - keep_right;
-  mirrored_faces out;
-  cv::blendLinear(bgr, reflected, keep_right, keep_left, out.right_mirrored);
-  cv::blendLinear(bgr, reflected, keep_left, keep_right, out.left_mirrored);
   return out;
 }
 

@@ -38,6 +38,9 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
   const cv::Size size(info.width, info.height);
   segment_encoder_options encoding;
   encoding.frame_rate = info.average_fps;
+  // S1's own choice for its mirrored videos: crf 18 keeps them visually lossless, and the
+  // fastest preset keeps three 1080p encodes per frame from dominating the job.
+  encoding.preset = "ultrafast";
   // right, left, debug, and the upright source when the container asked for a rotation.
   const size_t video_count = info.rotation_deg != 0 ? 4 : 3;
   std::vector<std::unique_ptr<segment_encoder>> encoders;
