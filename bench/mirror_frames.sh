@@ -27,7 +27,7 @@ fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$1"
 shift
-shared="${FACEMIRROR_SHARED_DIR:-$root/../shared}"
+shared="$(realpath -m "${FACEMIRROR_SHARED_DIR:-$root/../shared}")"
 at="${AT:-2}"
 cli="${FACEMIRROR:-}"
 if [[ -z "$cli" ]]; then

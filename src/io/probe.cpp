@@ -129,7 +129,10 @@ video_info probe_video(const std::filesystem::path& path) {
 
   if (packets.empty())
     fail(error_code::codec, path, "no video frames");
-  if (st->nb_frames > 0 && stream_packets < st->nb_frames) {
+  // Capture software writes index entries for dropped frames that hold no packet, so a frame
+  // or two (1%) fewer than the header says is a complete file; more is a truncated one.
+  const int64_t allowed_shortfall = std::max<int64_t>(1, st->nb_frames / 100);
+  if (st->nb_frames > 0 && stream_packets + allowed_shortfall < st->nb_frames) {
     fail(error_code::codec, path,
          "truncated: header lists " + std::to_string(st->nb_frames) + " frames, file holds " +
              std::to_string(stream_packets));

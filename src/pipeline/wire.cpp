@@ -140,6 +140,14 @@ void encode_segment(const segment_output& output, std::string& out) {
   w.put<uint64_t>(output.tables.size());
   for (const auto& table : output.tables)
     put_frames(w, table);
+  w.put<uint64_t>(output.videos.size());
+  std::string bytes;
+  for (const auto& video : output.videos) {
+    bytes.clear();
+    encode_chunk(video, bytes);
+    w.put<uint64_t>(bytes.size());
+    out.append(bytes);
+  }
 }
 
 segment_output decode_segment(std::string_view bytes) {
@@ -149,6 +157,12 @@ segment_output decode_segment(std::string_view bytes) {
   FACEMIRROR_CHECK(tables <= 16, "worker result: bad table count");
   for (uint64_t i = 0; i < tables; ++i)
     output.tables.push_back(get_frames(r));
+  const auto videos = r.get<uint64_t>();
+  FACEMIRROR_CHECK(videos <= 16, "worker result: bad video count");
+  for (uint64_t i = 0; i < videos; ++i) {
+    const auto size = r.get<uint64_t>();
+    output.videos.push_back(decode_chunk(r.take_view(size)));
+  }
   FACEMIRROR_CHECK(r.done(), "worker result: trailing bytes");
   return output;
 }
