@@ -62,7 +62,8 @@ void batch::frame_done(size_t video) {
     ++videos_[video]->frames_analysed;
   }
   ++batch_done_;
-  report(video, "analysing", false);
+  // Mirror jobs mirror and analyse both faces in one pass; the stage names what the user asked.
+  report(video, videos_[video]->job.kind == job_kind::mirror ? "mirroring" : "analysing", false);
 }
 
 void batch::deliver(const segment_task& task, segment_output output) {

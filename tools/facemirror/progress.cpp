@@ -43,10 +43,10 @@ void progress_printer::operator()(const progress_event& e) {
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(width - filled), '.');
   std::fprintf(stderr,
-               "\r[%s] %3.0f%%  %lld/%lld frames  %.1f fps  ETA %d:%02d  %s %lld/%lld\x1b[K",
+               "\r[%s] %3.0f%%  %lld/%lld frames  %.1f fps  ETA %d:%02d  %s: %s %lld/%lld\x1b[K",
                bar.c_str(), fraction * 100.0, static_cast<long long>(e.batch_frames_done),
                static_cast<long long>(e.batch_frames_total), e.fps, static_cast<int>(eta) / 60,
-               static_cast<int>(eta) % 60, e.input.filename().c_str(),
+               static_cast<int>(eta) % 60, e.input.filename().c_str(), e.stage.c_str(),
                static_cast<long long>(e.frames_done), static_cast<long long>(e.frames_total));
   std::fflush(stderr);
   bar_drawn_ = true;
