@@ -125,7 +125,7 @@ bool fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params&
   for (size_t s = 0; s < level.scales.size(); ++s) {
     const ccnf_scale& experts = level.scales[s];
     const int window = s < options.window_sizes.size() ? options.window_sizes[s] : 0;
-    if (window <= 0 || 0.9 * experts.scale > p.scale)
+    if (window <= 0 || options.min_scale_ratio * experts.scale > p.scale)
       continue;
     rlms_inputs in;
     in.shape = &sm;

@@ -30,9 +30,11 @@ namespace facemirror {
 
 struct clnf_fit_options {
   /// Search window (response map side, reference-frame pixels) per patch scale, coarse to
-  /// fine; 0 skips that scale. A scale is also skipped when the face is smaller than 0.9x the
-  /// scale the experts were trained at (they would need upsampling).
+  /// fine; 0 skips that scale.
   std::vector<int> window_sizes{11, 9, 7};
+  /// A scale is also skipped when the face (PDM scale) is below this fraction of the scale its
+  /// experts were trained at (they would need upsampling). 0 runs every scale.
+  double min_scale_ratio = 0.9;
   double sigma = 1.5;          // mean-shift Gaussian kernel standard deviation (reference px)
   double reg_factor = 25.0;    // weight of the PDM prior (divided by each eigenvalue)
   double weight_factor = 0.0;  // > 0: NU-RLMS, landmarks weighted by their expert's confidence
@@ -61,6 +63,9 @@ struct clnf_fit_result {
   /// Mean over visible landmarks of the log of the (normalised) final-scale response at the
   /// fitted position: higher is a better fit; only comparable between fits of one model.
   double likelihood = 0.0;
+  /// Each part model's own fitted landmarks, in model order (OpenFace's eye_lmk_* are the two
+  /// 28-point eye parts); empty for a part that was skipped.
+  std::vector<std::vector<cv::Point2d>> parts;
 };
 
 class clnf_model {
