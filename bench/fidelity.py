@@ -42,6 +42,31 @@ def presence_agreement(ref_csv, cand_csv):
     return agree / total if total else float("nan")
 
 
+def pose_difference(ref_csv, cand_csv):
+    """Mean |difference| of pose_T* (mm) and pose_R* (rad) over frames where both succeed."""
+    def read(path):
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f, skipinitialspace=True))
+        head = [h.strip() for h in rows[0]]
+        return head, {r[0].strip(): r for r in rows[1:] if r}
+    rh, ref = read(ref_csv)
+    ch, cand = read(cand_csv)
+    if "pose_Tx" not in rh or "pose_Tx" not in ch:
+        return None, None
+    t = r_ = n = 0
+    for frame, row in ref.items():
+        other = cand.get(frame)
+        if other is None or row[rh.index("success")].strip() != "1" or \
+                other[ch.index("success")].strip() != "1":
+            continue
+        n += 1
+        t += sum(abs(float(row[rh.index(c)]) - float(other[ch.index(c)]))
+                 for c in ("pose_Tx", "pose_Ty", "pose_Tz")) / 3
+        r_ += sum(abs(float(row[rh.index(c)]) - float(other[ch.index(c)]))
+                  for c in ("pose_Rx", "pose_Ry", "pose_Rz")) / 3
+    return (t / n, r_ / n) if n else (None, None)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", default=str(ROOT / "build/release/tools/facemirror/facemirror"))
@@ -58,8 +83,9 @@ def main():
                    *flags, *args.extra.split()]
             subprocess.run(cmd, check=True)
             print(f"\n{label} AU models ({' '.join(flags) or 'default'})\n")
-            print("| video | mean r | min r (AU) | AU_r MAE | AU_c agreement | landmarks px | success |")
-            print("|---|---|---|---|---|---|---|")
+            print("| video | mean r | min r (AU) | AU_r MAE | AU_c agreement | landmarks px | "
+                  "pose T mm / R rad | success |")
+            print("|---|---|---|---|---|---|---|---|")
             for v in VIDEOS:
                 stem = Path(v).stem
                 ref = shared / "reference/openface22" / f"{refdir}{stem}.csv"
@@ -72,9 +98,11 @@ def main():
                 worst = min(aus, key=lambda k: aus[k]["r"])
                 lm = rep.get("landmark_mean_px")
                 lm_text = f"{lm:.2f}" if lm is not None else "n/a"
+                pt, pr = pose_difference(ref, cand)
+                pose_text = f"{pt:.2f} / {pr:.4f}" if pt is not None else "n/a"
                 print(f"| {stem} | {rep['mean_r']:.4f} | {aus[worst]['r']:.3f} ({worst[:4]}) | "
                       f"{rep['mean_mae']:.4f} | {presence_agreement(ref, cand):.2%} | {lm_text} | "
-                      f"{rep['cand_success']}/{rep['candidate_rows']} |")
+                      f"{pose_text} | {rep['cand_success']}/{rep['candidate_rows']} |")
 
 
 if __name__ == "__main__":
