@@ -114,6 +114,19 @@ TEST(cli_test, same_bytes_whatever_the_worker_count) {
   }
 }
 
+TEST(cli_test, face_threshold_is_honoured) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  // No face in these videos scores 5: every row must say success 0, and the run still succeeds.
+  const cli_run run = run_cli("aus " + sample_video("changeLighting.wmv").string() + " -o " +
+                              out.string() + " " + models_arg() + " --no-aus --face-threshold 5");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto lines = read_lines(out / "changeLighting.csv");
+  ASSERT_EQ(lines.size(), 89u);
+  for (size_t i = 1; i < lines.size(); ++i)
+    EXPECT_EQ(split_fields(lines[i])[4], "0") << i;
+}
+
 TEST(cli_test, json_progress_is_one_object_per_line) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path out = scratch_dir();

@@ -27,6 +27,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.compute_aus = !opt.no_aus;
   options.static_aus = opt.static_aus;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;
+  options.tracker.acquire_score = opt.face_threshold;
   options.mode = opt.isolation == "process" ? isolation::process : isolation::thread;
   options.frame_timeout_s = opt.timeout_s;
   options.on_progress = [&printer](const progress_event& e) { printer(e); };

@@ -22,6 +22,7 @@ struct run_options {
   bool no_aus = false;
   bool force = false;  // mirror: redo videos whose outputs exist
   std::string landmarks = "clnf";
+  double face_threshold = -0.5;  // detection score needed to accept a new face
   std::string progress = "auto";
   bool quiet = false;
   std::string isolation = "thread";

@@ -47,6 +47,9 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
                  "clnf (default): OpenFace 2.2's CLNF fit, tracked; dlib: dlib's 68-point "
                  "predictor alone (faster, less faithful to OpenFace)")
       ->check(CLI::IsMember({"clnf", "dlib"}));
+  cmd.add_option("--face-threshold", opt.face_threshold,
+                 "Detector score a new face needs to be accepted (dlib HOG margin, default -0.5; "
+                 "higher is stricter). The CSV's confidence is 1/(1+exp(-2(score+0.5)))");
   cmd.add_flag("--au-static", opt.static_aus,
                "Use OpenFace's static AU models (no person-specific normalisation), like "
                "FeatureExtraction -au_static");
