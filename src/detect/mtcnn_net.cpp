@@ -1,0 +1,234 @@
+// Reader and forward pass for OpenFace's binary CNN files (the MTCNN PNet/RNet/ONet).
+//
+// File layout (little-endian int32 / float32), worked out from the bytes:
+//   int depth; then per layer an int type tag:
+//     0 conv:    int in, int out; float bias[out]; then in*out matrices (input-major), each
+//                a 3x3 or 2x2 kernel
+//     1 maxpool: int kernel_x, kernel_y, stride_x, stride_y (Caffe "ceil" output size)
+//     2 FC:      matrix bias (out x 1); matrix weights (in x out)
+//     3 PReLU:   matrix slopes (channels x 1)
+//   A matrix is int rows, int cols, int cv_type (5 = CV_32F), then rows*cols floats.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "facemirror/detect/mtcnn_detector.h"
+#include "facemirror/error.h"
+
+namespace facemirror {
+
+namespace {
+
+class reader {
+ public:
+  explicit reader(const std::string& path) : path_(path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      fail("cannot be opened");
+    bytes_.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw error(error_code::model_format, "mtcnn: " + path_ + ": " + why);
+  }
+  std::int32_t i32() {
+    std::int32_t v;
+    take(&v, 4);
+    return v;
+  }
+  cv::Mat floats(int rows, int cols) {
+    if (rows <= 0 || cols <= 0 || rows > 100000 || cols > 100000)
+      fail("bad matrix size");
+    cv::Mat m(rows, cols, CV_32F);
+    take(m.data, std::size_t(rows) * cols * 4);
+    return m;
+  }
+  cv::Mat matrix() {
+    const int rows = i32(), cols = i32(), type = i32();
+    if (type != CV_32F)
+      fail("matrix is not float32");
+    return floats(rows, cols);
+  }
+  bool at_end() const { return pos_ == bytes_.size(); }
+
+ private:
+  void take(void* dst, std::size_t n) {
+    if (bytes_.size() - pos_ < n)
+      fail("truncated");
+    std::memcpy(dst, bytes_.data() + pos_, n);
+    pos_ += n;
+  }
+  std::string path_;
+  std::vector<char> bytes_;
+  std::size_t pos_ = 0;
+};
+
+struct fmap {  // feature map: one row per pixel (row-major), one column per channel
+  int h = 0, w = 0;
+  cv::Mat data;
+};
+
+fmap conv(const fmap& x, const mtcnn_net::layer& l) {
+  const int oh = x.h - l.kh + 1, ow = x.w - l.kw + 1, c = x.data.cols;
+  if (oh <= 0 || ow <= 0)
+    return {};
+  cv::Mat cols(oh * ow, c * l.kh * l.kw, CV_32F);
+  for (int oy = 0; oy < oh; ++oy) {
+    for (int ox = 0; ox < ow; ++ox) {
+      float* dst = cols.ptr<float>(oy * ow + ox);
+      for (int ci = 0; ci < c; ++ci)
+        for (int dy = 0; dy < l.kh; ++dy)
+          for (int dx = 0; dx < l.kw; ++dx)
+            *dst++ = x.data.at<float>((oy + dy) * x.w + ox + dx, ci);
+    }
+  }
+  fmap y{oh, ow, {}};
+  cv::gemm(cols, l.weights, 1.0, cv::noArray(), 0.0, y.data);
+  for (int r = 0; r < y.data.rows; ++r)
+    y.data.row(r) += l.bias;
+  return y;
+}
+
+fmap max_pool(const fmap& x, const mtcnn_net::layer& l) {
+  auto out_size = [](int n, int k, int s) {
+    int o = int(std::ceil(double(n - k) / s)) + 1;
+    if ((o - 1) * s >= n)
+      --o;
+    return o;
+  };
+  const int oh = out_size(x.h, l.kh, l.stride_y), ow = out_size(x.w, l.kw, l.stride_x);
+  const int c = x.data.cols;
+  fmap y{oh, ow, cv::Mat(oh * ow, c, CV_32F, cv::Scalar(-1e30))};
+  for (int oy = 0; oy < oh; ++oy)
+    for (int ox = 0; ox < ow; ++ox) {
+      float* dst = y.data.ptr<float>(oy * ow + ox);
+      for (int iy = oy * l.stride_y; iy < std::min(x.h, oy * l.stride_y + l.kh); ++iy)
+        for (int ix = ox * l.stride_x; ix < std::min(x.w, ox * l.stride_x + l.kw); ++ix) {
+          const float* src = x.data.ptr<float>(iy * x.w + ix);
+          for (int ci = 0; ci < c; ++ci)
+            dst[ci] = std::max(dst[ci], src[ci]);
+        }
+    }
+  return y;
+}
+
+fmap fully_connected(const fmap& x, const mtcnn_net::layer& l) {
+  cv::Mat in = x.data;
+  fmap y{x.h, x.w, {}};
+  if (in.cols != l.weights.rows) {
+    // Flatten the whole map, channel by channel, each channel column by column (the nets
+    // come from a Caffe model run on transposed images). Validated against ONet's landmarks.
+    const int c = in.cols;
+    cv::Mat flat(1, x.h * x.w * c, CV_32F);
+    float* dst = flat.ptr<float>();
+    for (int ci = 0; ci < c; ++ci)
+      for (int col = 0; col < x.w; ++col)
+        for (int row = 0; row < x.h; ++row)
+          *dst++ = in.at<float>(row * x.w + col, ci);
+    in = flat;
+    y = {1, 1, {}};
+  }
+  if (in.cols != l.weights.rows)
+    throw error(error_code::internal, "mtcnn: FC input size mismatch");
+  cv::gemm(in, l.weights, 1.0, cv::noArray(), 0.0, y.data);
+  for (int r = 0; r < y.data.rows; ++r)
+    y.data.row(r) += l.bias;
+  return y;
+}
+
+void prelu(fmap& x, const mtcnn_net::layer& l) {
+  const float* a = l.weights.ptr<float>();
+  for (int r = 0; r < x.data.rows; ++r) {
+    float* p = x.data.ptr<float>(r);
+    for (int ci = 0; ci < x.data.cols; ++ci)
+      if (p[ci] < 0)
+        p[ci] *= a[ci];
+  }
+}
+
+}  // namespace
+
+mtcnn_net mtcnn_net::load(const std::string& path) {
+  reader r(path);
+  const int depth = r.i32();
+  if (depth <= 0 || depth > 64)
+    r.fail("bad layer count");
+  mtcnn_net net;
+  int channels = 3;
+  for (int i = 0; i < depth; ++i) {
+    layer l;
+    l.type = r.i32();
+    if (l.type == 0) {
+      l.in = r.i32();
+      l.out = r.i32();
+      if (l.in != channels || l.out <= 0 || l.out > 4096)
+        r.fail("bad conv layer channels");
+      l.bias = r.floats(1, l.out);
+      for (int a = 0; a < l.in * l.out; ++a) {
+        const int ci = a / l.out, co = a % l.out;
+        const cv::Mat k = r.matrix();
+        if (a == 0) {
+          l.kh = k.rows;
+          l.kw = k.cols;
+          l.weights = cv::Mat(l.in * l.kh * l.kw, l.out, CV_32F);
+        } else if (k.rows != l.kh || k.cols != l.kw) {
+          r.fail("inconsistent conv kernel sizes");
+        }
+        for (int dy = 0; dy < l.kh; ++dy)
+          for (int dx = 0; dx < l.kw; ++dx)
+            l.weights.at<float>((ci * l.kh + dy) * l.kw + dx, co) = k.at<float>(dy, dx);
+      }
+      channels = l.out;
+    } else if (l.type == 1) {
+      l.kw = r.i32();
+      l.kh = r.i32();
+      l.stride_x = r.i32();
+      l.stride_y = r.i32();
+      if (l.kw <= 0 || l.kh <= 0 || l.stride_x <= 0 || l.stride_y <= 0)
+        r.fail("bad max-pool layer");
+    } else if (l.type == 2) {
+      l.bias = r.matrix().reshape(1, 1);
+      l.weights = r.matrix();
+      if (l.weights.cols != l.bias.cols)
+        r.fail("bad fully connected layer");
+      l.in = l.weights.rows;
+      l.out = channels = l.weights.cols;
+    } else if (l.type == 3) {
+      l.weights = r.matrix().reshape(1, 1);
+      if (l.weights.cols != channels)
+        r.fail("bad PReLU layer");
+    } else {
+      r.fail("unknown layer type " + std::to_string(l.type));
+    }
+    net.layers.push_back(std::move(l));
+  }
+  if (!r.at_end())
+    r.fail("trailing bytes");
+  return net;
+}
+
+std::vector<cv::Mat> mtcnn_net::forward(const cv::Mat& input) const {
+  if (input.type() != CV_32FC3)
+    throw error(error_code::invalid_argument, "mtcnn_net: input must be CV_32FC3");
+  fmap x{input.rows, input.cols, input.clone().reshape(1, input.rows * input.cols)};
+  for (const layer& l : layers) {
+    if (x.data.empty())
+      return {};
+    if (l.type == 0)
+      x = conv(x, l);
+    else if (l.type == 1)
+      x = max_pool(x, l);
+    else if (l.type == 2)
+      x = fully_connected(x, l);
+    else
+      prelu(x, l);
+  }
+  std::vector<cv::Mat> out;
+  for (int ci = 0; ci < x.data.cols; ++ci)
+    out.push_back(x.data.col(ci).clone().reshape(1, x.h));
+  return out;
+}
+
+}  // namespace facemirror
