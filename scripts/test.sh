@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command, and what CI runs (.ci/run): install dependencies, build with
-# warnings as errors, run the test suite. Tests that need ../shared skip when it is absent.
+# warnings as errors, run the test suite, then the concurrency tests again under ThreadSanitizer
+# (build/tsan). Tests that need ../shared skip when it is absent.
 # Labels: unit, integration, concurrency, shared (needs ../shared), slow (left out here;
 # run them with: ctest --test-dir build/ci -L slow).
 set -euo pipefail
@@ -17,3 +18,21 @@ cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DFACEMIRROR_WERROR=O
   -DFACEMIRROR_SHARED_DIR="${FACEMIRROR_SHARED_DIR:-$repo_root/../shared}"
 cmake --build build/ci -j "$jobs"
 ctest --test-dir build/ci --output-on-failure -j "$jobs" -LE slow
+
+# ThreadSanitizer run of the concurrency tests (label concurrency: engine_test's worker threads
+# and the batch bookkeeping they share). Only the targets those tests need are built; under TSan
+# engine_test keeps to its thread-isolation cases (see the comment at its top). A race fails the
+# run (halt_on_error). Those tests need ../shared, so without it there is nothing to run.
+# FACEMIRROR_TSAN=0 skips this step.
+shared_dir=${FACEMIRROR_SHARED_DIR:-$repo_root/../shared}
+if [ "${FACEMIRROR_TSAN:-1}" = 0 ]; then
+  echo "test.sh: ThreadSanitizer run skipped (FACEMIRROR_TSAN=0)" >&2
+elif [ ! -d "$shared_dir/models/openface" ]; then
+  echo "test.sh: ThreadSanitizer run skipped: no shared data folder at $shared_dir" >&2
+else
+  cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFACEMIRROR_SANITIZE=thread \
+    -DFACEMIRROR_BUILD_TOOLS=OFF -DFACEMIRROR_BUILD_BENCH=OFF -DFACEMIRROR_SHARED_DIR="$shared_dir"
+  cmake --build build/tsan -j "$jobs" --target engine_test
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+    ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L concurrency
+fi
