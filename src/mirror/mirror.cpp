@@ -72,8 +72,11 @@ void compose_row(const cv::Vec3b* original, const cv::Vec3b* reflected, cv::Vec3
     // Outside the band every pixel of the range is on the same side of the midline.
     const bool image_left_side = nx * (from + to - 1) * 0.5 + base >= 0;
     const size_t bytes = static_cast<size_t>(to - from) * sizeof(cv::Vec3b);
-    std::memcpy(right + from, (image_left_side ? original : reflected) + from, bytes);
-    std::memcpy(left + from, (image_left_side ? reflected : original) + from, bytes);
+    // cv::Vec3b is three bytes with no invariants: a byte copy is a valid copy.
+    std::memcpy(static_cast<void*>(right + from), (image_left_side ? original : reflected) + from,
+                bytes);
+    std::memcpy(static_cast<void*>(left + from), (image_left_side ? reflected : original) + from,
+                bytes);
   };
   fill(0, band_begin);
   for (int x = band_begin; x < band_end; ++x) {

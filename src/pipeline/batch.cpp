@@ -17,7 +17,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
              const shared_models& models)
-    : options_(options), models_(models) {
+    : models_(models), options_(options) {
   const int64_t length = options.segment_frames;
   for (size_t v = 0; v < jobs.size(); ++v) {
     auto state = std::make_unique<video_state>();

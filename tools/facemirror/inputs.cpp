@@ -48,7 +48,10 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
                               ".csv");
       continue;
     }
-    plan.jobs.push_back({file, output_dir / (stem + ".csv")});
+    video_job job;
+    job.input = file;
+    job.output_csv = output_dir / (stem + ".csv");
+    plan.jobs.push_back(job);
   }
   return plan;
 }
