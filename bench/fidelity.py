@@ -22,12 +22,16 @@ VIDEOS = ["openface-samples/default.wmv", "openface-samples/changeLighting.wmv",
           "open_dbm/subj01_timepoint01.mp4", "open_dbm/subj02_timepoint01.mp4"]
 
 
+def read_rows(path):
+    """Header and rows keyed by frame number of an OpenFace-layout CSV."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f, skipinitialspace=True))
+    head = [h.strip() for h in rows[0]]
+    return head, {r[0].strip(): r for r in rows[1:] if r}
+
+
 def presence_agreement(ref_csv, cand_csv):
-    def read(path):
-        with open(path, newline="") as f:
-            rows = list(csv.reader(f, skipinitialspace=True))
-        head = [h.strip() for h in rows[0]]
-        return head, {r[0].strip(): r for r in rows[1:] if r}
+    read = read_rows
     rh, ref = read(ref_csv)
     ch, cand = read(cand_csv)
     cols = [h for h in rh if h.startswith("AU") and h.endswith("_c") and h in ch]
@@ -44,11 +48,7 @@ def presence_agreement(ref_csv, cand_csv):
 
 def pose_difference(ref_csv, cand_csv):
     """Mean |difference| of pose_T* (mm) and pose_R* (rad) over frames where both succeed."""
-    def read(path):
-        with open(path, newline="") as f:
-            rows = list(csv.reader(f, skipinitialspace=True))
-        head = [h.strip() for h in rows[0]]
-        return head, {r[0].strip(): r for r in rows[1:] if r}
+    read = read_rows
     rh, ref = read(ref_csv)
     ch, cand = read(cand_csv)
     if "pose_Tx" not in rh or "pose_Tx" not in ch:

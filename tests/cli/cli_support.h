@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/csv_fields.h"
 #include "support/test_data.h"
 #include <sys/wait.h>
 
@@ -46,22 +47,6 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   for (std::string line; std::getline(in, line);)
     lines.push_back(line);
   return lines;
-}
-
-// Splits on "," and drops the spaces OpenFace puts after it.
-inline std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  while (true) {
-    size_t end = line.find(',', start);
-    std::string field = line.substr(start, end - start);
-    field.erase(0, field.find_first_not_of(' '));
-    fields.push_back(field);
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
-  }
-  return fields;
 }
 
 inline std::string models_arg() {

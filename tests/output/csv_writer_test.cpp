@@ -8,26 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/csv_fields.h"
 #include "support/test_data.h"
 
 namespace facemirror {
 namespace {
 
-// Splits on "," and drops the spaces OpenFace puts after it.
-std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  while (true) {
-    size_t end = line.find(',', start);
-    std::string field = line.substr(start, end - start);
-    field.erase(0, field.find_first_not_of(' '));
-    fields.push_back(field);
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
-  }
-  return fields;
-}
+using test::split_fields;
 
 csv_columns columns_with_aus() {
   csv_columns c;
