@@ -1,6 +1,13 @@
 #pragma once
-// One worker's session: its own decoder and tracker, and the loop that analyses one segment.
-// No threads here; thread and process executors both drive it.
+// One worker's session and the loop that analyses one segment. No threads here; thread and
+// process executors both drive it.
+//
+// WHAT IS WHOSE
+//   Owned by the session, never shared: the decoder (video_reader), the dlib detectors and
+//   trackers, the CLNF tracking state, the midline smoother, the segment encoders and all
+//   scratch buffers. Read-only and shared: shared_models (dlib predictor, PDM, CLNF patch
+//   experts, AU models), loaded once per run; worker threads share them in memory, worker
+//   processes inherit them copy-on-write from the parent (loaded before the fork).
 
 #include <cstdint>
 #include <functional>
