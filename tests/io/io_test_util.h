@@ -54,6 +54,31 @@ inline std::filesystem::path make_testsrc(const std::filesystem::path& dir,
   return out;
 }
 
+/// A variable-frame-rate clip: 1 s at 10 fps then 1 s at 30 fps (40 frames) in one H.264 stream
+/// that keeps the real PTS, 4:2:0 like real inputs.
+inline ::testing::AssertionResult make_vfr_clip(const std::filesystem::path& out,
+                                                const std::string& size = "320x240") {
+  return ffmpeg("-f lavfi -i testsrc=size=" + size +
+                    ":rate=10:duration=1 "
+                    "-f lavfi -i testsrc=size=" +
+                    size +
+                    ":rate=30:duration=1 "
+                    "-filter_complex '[0:v][1:v]concat=n=2:v=1[v]' -map '[v]' -vsync vfr "
+                    "-c:v libx264 -preset ultrafast -bf 2 -g 8 -pix_fmt yuv420p",
+                out);
+}
+
+/// ffprobe's `key=value` lines for the first video stream's `entries` (comma-separated).
+inline std::string ffprobe_stream(const std::filesystem::path& video, const std::string& entries) {
+  const auto out = video.parent_path() / "ffprobe.txt";
+  const std::string cmd = "ffprobe -v error -select_streams v:0 -show_entries stream=" + entries +
+                          " -of default=noprint_wrappers=1 " + quoted(video) + " > " + quoted(out);
+  if (run_command(cmd) != 0)
+    return "ffprobe failed";
+  std::ifstream in(out);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 /// The first `bytes` bytes of `src` (a truncated copy).
 inline std::filesystem::path truncated_copy(const std::filesystem::path& src,
                                             const std::filesystem::path& out,

@@ -22,6 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::ffmpeg;
+using test::ffprobe_stream;
+using test::make_vfr_clip;
 using test::quoted;
 
 std::vector<cv::Mat> decode(const video_info& info) {
@@ -212,11 +214,7 @@ TEST(SegmentVideo, NtscRateAndFrameCountAreKept) {
   EXPECT_EQ(info.frame_count(), 120);
   EXPECT_DOUBLE_EQ(info.average_fps, 60000.0 / 1001.0);
   EXPECT_EQ(millis(info.timestamps_s), millis(source.timestamps_s));
-  const std::string stream = output_of(
-      "ffprobe -v error -select_streams v:0 -show_entries "
-      "stream=avg_frame_rate,r_frame_rate,nb_frames -of default=noprint_wrappers=1 " +
-          quoted(out),
-      dir);
+  const std::string stream = ffprobe_stream(out, "avg_frame_rate,r_frame_rate,nb_frames");
   EXPECT_NE(stream.find("avg_frame_rate=60000/1001"), std::string::npos) << stream;
   EXPECT_NE(stream.find("r_frame_rate=60000/1001"), std::string::npos) << stream;
   EXPECT_NE(stream.find("nb_frames=120"), std::string::npos) << stream;
@@ -226,12 +224,7 @@ TEST(SegmentVideo, VariableFrameRateKeepsTimestamps) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto dir = test::scratch_dir();
   const auto src = dir / "vfr.mp4";
-  ASSERT_TRUE(
-      ffmpeg("-f lavfi -i testsrc=size=320x240:rate=10:duration=1 "
-             "-f lavfi -i testsrc=size=320x240:rate=30:duration=1 "
-             "-filter_complex '[0:v][1:v]concat=n=2:v=1[v]' -map '[v]' -vsync vfr "
-             "-c:v libx264 -preset ultrafast -bf 2 -g 8 -pix_fmt yuv420p",
-             src));
+  ASSERT_TRUE(make_vfr_clip(src, "320x240"));
   const video_info source = probe_video(src);
   ASSERT_EQ(source.frame_count(), 40);
   ASSERT_FALSE(source.constant_frame_rate);

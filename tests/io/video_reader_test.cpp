@@ -12,6 +12,8 @@ namespace facemirror {
 namespace {
 
 using test::ffmpeg;
+using test::ffprobe_stream;
+using test::make_vfr_clip;
 using test::read_all;
 using test::same_pixels;
 
@@ -149,12 +151,7 @@ TEST(VideoReaderSynthetic, VariableFrameRateTimestampsFollowPts) {
   FACEMIRROR_REQUIRE_FFMPEG();
   // 1 s at 10 fps, then 1 s at 30 fps, in one H.264 stream that keeps the real PTS.
   const auto video = test::scratch_dir() / "vfr.mp4";
-  ASSERT_TRUE(
-      ffmpeg("-f lavfi -i testsrc=size=160x120:rate=10:duration=1 "
-             "-f lavfi -i testsrc=size=160x120:rate=30:duration=1 "
-             "-filter_complex '[0:v][1:v]concat=n=2:v=1[v]' -map '[v]' -vsync vfr "
-             "-c:v libx264 -preset ultrafast -bf 2 -g 8",
-             video));
+  ASSERT_TRUE(make_vfr_clip(video, "160x120"));
   const video_info info = probe_video(video);
   ASSERT_EQ(info.frame_count(), 40);
   EXPECT_FALSE(info.constant_frame_rate);

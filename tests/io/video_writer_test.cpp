@@ -18,6 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::ffmpeg;
+using test::ffprobe_stream;
+using test::make_vfr_clip;
 using test::quoted;
 using test::read_all;
 
@@ -53,17 +55,6 @@ bool has_partial_files(const fs::path& dir) {
 }
 
 // `key=value` lines of ffprobe's first video stream.
-std::string ffprobe_stream(const fs::path& video, const std::string& entries) {
-  const fs::path out = video.parent_path() / "ffprobe.txt";
-  const std::string cmd = "ffprobe -v error -select_streams v:0 -show_entries stream=" + entries +
-                          " -of default=noprint_wrappers=1 " + quoted(video) + " > " + quoted(out);
-  if (test::run_command(cmd) != 0)
-    return "ffprobe failed";
-  std::stringstream text;
-  text << std::ifstream(out).rdbuf();
-  return text.str();
-}
-
 void expect_close(const std::vector<video_frame>& expected, const std::vector<video_frame>& got) {
   ASSERT_EQ(got.size(), expected.size());
   for (size_t i = 0; i < got.size(); ++i) {
@@ -122,12 +113,7 @@ TEST(VideoWriter, VariableFrameRateKeepsTimestamps) {
   // testsrc in 4:4:4 loses its sharp colour edges to our 4:2:0 (PSNR ~28 dB before encoding).
   const auto dir = test::scratch_dir();
   const auto src = dir / "vfr.mp4";
-  ASSERT_TRUE(
-      ffmpeg("-f lavfi -i testsrc=size=320x240:rate=10:duration=1 "
-             "-f lavfi -i testsrc=size=320x240:rate=30:duration=1 "
-             "-filter_complex '[0:v][1:v]concat=n=2:v=1[v]' -map '[v]' -vsync vfr "
-             "-c:v libx264 -preset ultrafast -bf 2 -g 8 -pix_fmt yuv420p",
-             src));
+  ASSERT_TRUE(make_vfr_clip(src, "320x240"));
   const video_info source = probe_video(src);
   ASSERT_EQ(source.frame_count(), 40);
   ASSERT_FALSE(source.constant_frame_rate);
