@@ -72,11 +72,15 @@ def main():
     ap.add_argument("--cli", default=str(ROOT / "build/release/tools/facemirror/facemirror"))
     ap.add_argument("--shared", default=os.environ.get("FACEMIRROR_SHARED_DIR", ROOT.parent / "shared"))
     ap.add_argument("--extra", default="")
+    ap.add_argument("--models", choices=["dynamic", "static", "both"], default="both",
+                    help="which AU model set(s) to run")
     args = ap.parse_args()
     shared = Path(args.shared)
     compare = shared / "tools/au_compare.py"
     with tempfile.TemporaryDirectory() as tmp:
         for label, flags, refdir in (("dynamic", [], ""), ("static", ["--au-static"], "au_static/")):
+            if args.models not in (label, "both"):
+                continue
             out = Path(tmp) / label
             cmd = [args.cli, "aus", *[str(shared / "videos" / v) for v in VIDEOS], "-o", str(out),
                    "--models", str(shared / "models/openface"), "--progress", "none", "-q",
