@@ -99,10 +99,17 @@ bool face_tracker::acquire(const cv::Mat& bgr, cv::Rect2d& box, double& score) {
   return true;
 }
 
-face_observation face_tracker::track(const cv::Mat& bgr) {
+landmarks_2d face_tracker::fit_landmarks(const cv::Mat& bgr) {
+  FACEMIRROR_CHECK(tracking_, "face_tracker::fit_landmarks needs a face found in this frame");
+  previous_ = model_->predict(bgr, box_);
+  return previous_;
+}
+
+face_observation face_tracker::track(const cv::Mat& bgr, landmark_fitting fitting) {
   cv::Rect2d box;
   double score = 0.0;
-  const bool found = (tracking_ && follow(bgr, box, score)) || acquire(bgr, box, score);
+  const bool followed = tracking_ && follow(bgr, box, score);
+  const bool found = followed || acquire(bgr, box, score);
   face_observation out;
   if (!found) {
     tracking_ = false;
@@ -112,7 +119,10 @@ face_observation face_tracker::track(const cv::Mat& bgr) {
     out.landmarks = previous_;
     return out;
   }
-  previous_ = model_->predict(bgr, box);
+  out.acquired = !followed;
+  out.fitted = out.acquired || fitting == landmark_fitting::every_frame;
+  if (out.fitted)
+    previous_ = model_->predict(bgr, box);
   box_ = box;
   tracking_ = true;
   has_previous_ = true;

@@ -1,6 +1,7 @@
 #include "facemirror/mirror/mirror.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -114,6 +115,63 @@ mirrored_faces mirror_faces(const cv::Mat& bgr, const midline& line, double seam
     compose_row(bgr.ptr<cv::Vec3b>(y), reflected.ptr<cv::Vec3b>(y),
                 out.right_mirrored.ptr<cv::Vec3b>(y), out.left_mirrored.ptr<cv::Vec3b>(y), bgr.cols,
                 n.x, y * n.y - offset, half);
+  }
+  return out;
+}
+
+int mirror_partner(int landmark) {
+  FACEMIRROR_CHECK(landmark >= 0 && landmark < landmark_count, "landmark index out of range");
+  // Pairs of the 68-point scheme (iBUG 300-W), each listed from the image-left point.
+  static const std::array<int, landmark_count> partner = [] {
+    std::array<int, landmark_count> p{};
+    for (int i = 0; i < landmark_count; ++i)
+      p[i] = i;
+    auto pair = [&p](int a, int b) {
+      p[a] = b;
+      p[b] = a;
+    };
+    for (int i = 0; i < 8; ++i)
+      pair(i, 16 - i);  // jaw
+    for (int i = 0; i < 5; ++i)
+      pair(17 + i, 26 - i);  // brows
+    pair(31, 35);
+    pair(32, 34);  // nostrils
+    for (int i = 0; i < 4; ++i)
+      pair(36 + i, 45 - i);  // upper eyelids and corners
+    pair(40, 47);
+    pair(41, 46);  // lower eyelids
+    for (int i = 0; i < 3; ++i)
+      pair(48 + i, 54 - i);  // outer upper lip
+    pair(55, 59);
+    pair(56, 58);  // outer lower lip
+    pair(60, 64);
+    pair(61, 63);
+    pair(65, 67);  // inner lip
+    return p;
+  }();
+  return partner[landmark];
+}
+
+mirrored_landmarks mirror_landmarks(const landmarks_2d& source, const midline& line) {
+  const cv::Point2d axis = line.chin - line.glabella;
+  const double length = std::hypot(axis.x, axis.y);
+  FACEMIRROR_CHECK(length > 1e-6, "mirror_landmarks needs a midline of non-zero length");
+  const cv::Point2d n(-axis.y / length, axis.x / length);  // same normal as mirror_faces
+  auto side = [&](const cv::Point2d& p) { return (p - line.glabella).dot(n); };
+  auto reflect = [&](const cv::Point2d& p) { return p - 2 * side(p) * n; };
+
+  // A pair's image-left member is the one further along the normal (s >= 0 is image left).
+  mirrored_landmarks out;
+  for (int i = 0; i < landmark_count; ++i) {
+    const int j = mirror_partner(i);
+    const cv::Point2d& p = source[i];
+    if (j == i) {
+      out.right_mirrored[i] = out.left_mirrored[i] = p - side(p) * n;
+      continue;
+    }
+    const bool i_is_image_left = side(p) > side(source[j]) || (side(p) == side(source[j]) && i < j);
+    out.right_mirrored[i] = i_is_image_left ? p : reflect(source[j]);
+    out.left_mirrored[i] = i_is_image_left ? reflect(source[j]) : p;
   }
   return out;
 }

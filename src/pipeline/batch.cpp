@@ -137,6 +137,7 @@ void batch::consume(video_state& video, segment_output& output) {
   // Encoded segments go straight to disk: memory holds one segment's packets, not the video.
   for (size_t i = 0; i < output.videos.size(); ++i)
     video.muxers[i]->append(output.videos[i]);
+  video.result.successful_frames += output.face_frames;
 }
 
 void batch::write_outputs(video_state& video) {
@@ -165,8 +166,6 @@ void batch::write_outputs(video_state& video) {
     file->commit();
   if (copy)
     copy->commit();
-  if (!video.tables.empty())
-    video.result.successful_frames = video.tables[0]->successful_frames();
 }
 
 void batch::fail(size_t index, const std::string& message) {

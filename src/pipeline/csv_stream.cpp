@@ -35,8 +35,6 @@ void csv_stream::add(analysed_frame& frame) {
   FACEMIRROR_CHECK(frame.record.index == frames_, "frames reached the in-order stage out of order");
   if (predictor_)
     predictor_->add_frame(*frame.features);
-  if (frame.record.success)
-    ++successful_;
   // The AU columns come last and are filled in by write_to(); format the rest now.
   row_.clear();
   csv_columns fixed = columns_;

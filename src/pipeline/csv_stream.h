@@ -31,14 +31,12 @@ class csv_stream {
   void write_to(atomic_file& out);
 
   [[nodiscard]] int64_t frames() const { return frames_; }
-  [[nodiscard]] int64_t successful_frames() const { return successful_; }
 
  private:
   std::FILE* spill_ = nullptr;
   std::unique_ptr<au_video_predictor> predictor_;
   csv_columns columns_;
   int64_t frames_ = 0;
-  int64_t successful_ = 0;
   std::string row_;  // scratch
 };
 

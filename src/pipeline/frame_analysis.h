@@ -43,16 +43,26 @@ class landmark_session {
   [[nodiscard]] face_observation observe(const cv::Mat& bgr,
                                          std::optional<pdm_params>& clnf_params);
 
+  /// Landmarks of the next frame from an outside estimate instead of dlib: the mirrored faces
+  /// start from the source face's landmarks reflected (no detection of their own). CLNF fits
+  /// from the estimate (or follows its previous fit); without CLNF this is observe(bgr, ...).
+  [[nodiscard]] face_observation observe_from(const cv::Mat& bgr, const face_observation& estimate,
+                                              std::optional<pdm_params>& clnf_params);
+
   /// A new video or segment: forget the previous face.
   void reset();
 
  private:
   face_tracker tracker_;
   std::optional<clnf_tracker> clnf_;
+  landmarks_2d last_{};  // the last CLNF landmarks, reported while the face is lost
+  bool has_last_ = false;
 };
 
+/// `estimate`, when given, replaces the session's own detection (landmark_session::observe_from).
 [[nodiscard]] analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,
                                            const shared_models& models,
-                                           const camera_intrinsics& camera);
+                                           const camera_intrinsics& camera,
+                                           const face_observation* estimate = nullptr);
 
 }  // namespace facemirror::detail

@@ -38,9 +38,10 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
   const cv::Size size(info.width, info.height);
   segment_encoder_options encoding;
   encoding.frame_rate = info.average_fps;
-  // S1's own choice for its mirrored videos: crf 18 keeps them visually lossless, and the
-  // fastest preset keeps three 1080p encodes per frame from dominating the job.
+  // The fastest preset keeps three 1080p encodes per frame from dominating the job; the quality
+  // (crf, S1's 18 by default) is the user's.
   encoding.preset = "ultrafast";
+  encoding.crf = mirror_crf_;
   // right, left, debug, and the upright source when the container asked for a rotation.
   const size_t video_count = info.rotation_deg != 0 ? 4 : 3;
   std::vector<std::unique_ptr<segment_encoder>> encoders;
@@ -66,14 +67,25 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
     // Frames without a face are copied unchanged (their CSV rows say success 0).
     mirrored_faces faces =
         line ? mirror_faces(frame.bgr, *line) : mirrored_faces{frame.bgr, frame.bgr};
+    // The mirrored faces are fitted from the source face reflected, not detected again: the
+    // source fit already says where (and whether) they are, and detection was a third of the
+    // job's time.
+    face_observation right_estimate, left_estimate;
+    if (line) {
+      const mirrored_landmarks estimates = mirror_landmarks(seen.landmarks, *line);
+      right_estimate = left_estimate = seen;
+      right_estimate.landmarks = estimates.right_mirrored;
+      left_estimate.landmarks = estimates.left_mirrored;
+    }
     if (index < task.first_frame) {
       if (aus) {
         std::optional<pdm_params> ignored;
-        (void)right_->observe(faces.right_mirrored, ignored);
-        (void)left_->observe(faces.left_mirrored, ignored);
+        (void)right_->observe_from(faces.right_mirrored, right_estimate, ignored);
+        (void)left_->observe_from(faces.left_mirrored, left_estimate, ignored);
       }
       continue;
     }
+    result.face_frames += line ? 1 : 0;
     double yaw_deg = 0.0;
     if (seen.success) {
       const pdm_params params = fit ? *fit : models_.pdm->fit(seen.landmarks);
@@ -87,10 +99,10 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
     if (video_count == 4)
       encoders[3]->write(frame.bgr);
     if (aus) {
-      result.tables[0].push_back(
-          analyse_frame(with_image(frame, faces.right_mirrored), *right_, models_, camera));
-      result.tables[1].push_back(
-          analyse_frame(with_image(frame, faces.left_mirrored), *left_, models_, camera));
+      result.tables[0].push_back(analyse_frame(with_image(frame, faces.right_mirrored), *right_,
+                                               models_, camera, &right_estimate));
+      result.tables[1].push_back(analyse_frame(with_image(frame, faces.left_mirrored), *left_,
+                                               models_, camera, &left_estimate));
     }
     if (!on_frame()) {
       throw error(error_code::io, "'" + info.path.string() + "': interrupted");

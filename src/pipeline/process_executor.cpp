@@ -67,7 +67,7 @@ void send_message(int fd, message_type type, const std::string& payload) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the parent
   std::signal(SIGINT, SIG_IGN);        // Ctrl-C reaches the whole group; the parent decides
   std::signal(SIGTERM, SIG_DFL);
-  worker_session session(context.models, context.options.tracker);
+  worker_session session(context.models, context.options);
   send_message(result_fd, alive, {});
   segment_task task;
   while (read_all(task_fd, &task, sizeof(task))) {

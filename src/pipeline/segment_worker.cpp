@@ -48,8 +48,11 @@ void fault_plan::trigger(const std::string& video_stem, const segment_task& task
   }
 }
 
-worker_session::worker_session(const shared_models& models, const face_tracker_options& options)
-    : models_(models), tracker_options_(options), landmarks_(models, options) {}
+worker_session::worker_session(const shared_models& models, const engine_options& options)
+    : models_(models),
+      tracker_options_(options.tracker),
+      mirror_crf_(options.mirror_crf),
+      landmarks_(models, options.tracker) {}
 
 void worker_session::forget_reader() {
   reader_.reset();
@@ -101,6 +104,7 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
       continue;
     }
     out.push_back(analyse_frame(frame, landmarks_, models_, camera));
+    result.face_frames += out.back().record.success ? 1 : 0;
     if (!on_frame())
       interrupted(info);
   }

@@ -17,6 +17,7 @@
 
 #include "facemirror/io/segment_video.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/pipeline/engine.h"
 
 #include "frame_analysis.h"
 
@@ -47,11 +48,12 @@ struct fault_plan {
 struct segment_output {
   std::vector<std::vector<analysed_frame>> tables;  // one per output CSV, frames in order
   std::vector<encoded_chunk> videos;                // one per output video (mirror jobs)
+  int64_t face_frames = 0;                          // frames of the segment with a face
 };
 
 class worker_session {
  public:
-  worker_session(const shared_models& models, const face_tracker_options& options);
+  worker_session(const shared_models& models, const engine_options& options);
 
   /// Frames [first_frame, end_frame) of `info`, after `warmup_frames` of tracker warm-up.
   /// `on_frame` runs after every analysed frame; returning false aborts (throws "interrupted").
@@ -73,6 +75,7 @@ class worker_session {
 
   const shared_models& models_;
   face_tracker_options tracker_options_;
+  int mirror_crf_;
   landmark_session landmarks_;
   // The mirrored faces are tracked like independent videos (created on first mirror job).
   std::optional<landmark_session> right_, left_;

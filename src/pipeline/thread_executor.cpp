@@ -54,7 +54,7 @@ void run_in_threads(run_context& context, int workers) {
   std::atomic<size_t> next{0};
   std::vector<std::unique_ptr<worker_session>> sessions;
   for (int i = 0; i < workers; ++i) {
-    sessions.push_back(std::make_unique<worker_session>(context.models, context.options.tracker));
+    sessions.push_back(std::make_unique<worker_session>(context.models, context.options));
   }
   if (workers == 1) {
     work(context, *sessions[0], next);  // the same code path, without a thread

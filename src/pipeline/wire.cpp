@@ -137,6 +137,7 @@ std::vector<analysed_frame> decode_frames(std::string_view bytes) {
 
 void encode_segment(const segment_output& output, std::string& out) {
   writer w(out);
+  w.put<int64_t>(output.face_frames);
   w.put<uint64_t>(output.tables.size());
   for (const auto& table : output.tables)
     put_frames(w, table);
@@ -153,6 +154,7 @@ void encode_segment(const segment_output& output, std::string& out) {
 segment_output decode_segment(std::string_view bytes) {
   reader r(bytes);
   segment_output output;
+  output.face_frames = r.get<int64_t>();
   const auto tables = r.get<uint64_t>();
   FACEMIRROR_CHECK(tables <= 16, "worker result: bad table count");
   for (uint64_t i = 0; i < tables; ++i)

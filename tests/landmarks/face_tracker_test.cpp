@@ -154,6 +154,27 @@ TEST(FaceTracker, FollowsTheLargestFaceOfSeveral) {
   EXPECT_LT(sum / 20, 4.0);  // measured 2.2 px; another face would be > 100 px away
 }
 
+TEST(FaceTracker, FitsLandmarksOnlyOnAcquisitionWhenAsked) {
+  REQUIRE_DATA();
+  const auto frames = read_frames("default.wmv", 5);
+  face_tracker every(shared_model()), on_acquisition(shared_model());
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const auto a = every.track(frames[i]);
+    const auto b = on_acquisition.track(frames[i], landmark_fitting::on_acquisition);
+    ASSERT_TRUE(a.success && b.success) << "frame " << i + 1;
+    EXPECT_EQ(a.acquired, i == 0);
+    EXPECT_EQ(b.acquired, i == 0);
+    EXPECT_TRUE(a.fitted);
+    EXPECT_EQ(b.fitted, i == 0) << "frame " << i + 1;
+    EXPECT_EQ(a.face_box, b.face_box) << "the face is followed alike";
+    if (i > 0) {
+      // Asked for afterwards, the landmarks are the ones every_frame fitted.
+      const landmarks_2d late = on_acquisition.fit_landmarks(frames[i]);
+      EXPECT_EQ(late, a.landmarks) << "frame " << i + 1;
+    }
+  }
+}
+
 TEST(FaceTracker, IsDeterministic) {
   REQUIRE_DATA();
   const auto frames = read_frames("default.wmv", 30);

@@ -88,6 +88,52 @@ TEST(mirror_test, seam_blends_both_sides) {
   EXPECT_LT(at_seam[0], 200);
 }
 
+TEST(mirror_test, landmark_partners_pair_left_with_right) {
+  EXPECT_EQ(mirror_partner(0), 16);   // jaw ends
+  EXPECT_EQ(mirror_partner(8), 8);    // chin
+  EXPECT_EQ(mirror_partner(17), 26);  // outer brow ends
+  EXPECT_EQ(mirror_partner(36), 45);  // outer eye corners
+  EXPECT_EQ(mirror_partner(39), 42);  // inner eye corners
+  EXPECT_EQ(mirror_partner(48), 54);  // mouth corners
+  EXPECT_EQ(mirror_partner(66), 66);  // inner lower lip centre
+  for (int i = 0; i < landmark_count; ++i)
+    EXPECT_EQ(mirror_partner(mirror_partner(i)), i) << i;
+}
+
+// A face symmetric about x = 50 except that its image-left half is 2 px lower: each mirrored
+// face must keep one half exactly and carry the reflection of that half on the other side.
+TEST(mirror_test, mirrored_landmarks_keep_one_half_and_reflect_it) {
+  landmarks_2d face{};
+  for (int i = 0; i < landmark_count; ++i) {
+    const int j = mirror_partner(i);
+    const double dx = 5.0 + i % 17;
+    if (j == i) {
+      face[i] = {50.0 + 0.5, 10.0 + i};  // near the line, not on it
+    } else if (i < j) {
+      face[i] = {50.0 + dx, 10.0 + i + 2.0};  // image left: x > 50 in this test's frame
+      face[j] = {50.0 - dx, 10.0 + i};
+    }
+  }
+  face[21] = {47, 20};
+  face[22] = {53, 20};
+  face[8] = {50, 90};
+  const midline line{{50, 20}, {50, 90}};
+  const mirrored_landmarks m = mirror_landmarks(face, line);
+  // s >= 0 (image left) is where the normal (-d.y, d.x) = (-1, 0) points: x < 50.
+  for (int i = 0; i < landmark_count; ++i) {
+    const int j = mirror_partner(i);
+    if (j == i) {
+      EXPECT_NEAR(m.right_mirrored[i].x, 50.0, 1e-9) << i;
+      EXPECT_NEAR(m.left_mirrored[i].y, face[i].y, 1e-9) << i;
+      continue;
+    }
+    const bool image_left = face[i].x < face[j].x;
+    const cv::Point2d mirrored_partner(100.0 - face[j].x, face[j].y);
+    EXPECT_EQ(m.right_mirrored[i], image_left ? face[i] : mirrored_partner) << i;
+    EXPECT_EQ(m.left_mirrored[i], image_left ? mirrored_partner : face[i]) << i;
+  }
+}
+
 TEST(mirror_test, smoother_weights_recent_frames_more) {
   midline_smoother smoother(5);
   midline first = smoother.smooth({{0, 0}, {0, 100}});

@@ -24,6 +24,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
     options.models_dir = fs::path(opt.models_dir);
   options.workers = opt.workers;
   options.segment_frames = opt.segment_frames;
+  options.mirror_crf = opt.crf;
   options.compute_aus = !opt.no_aus;
   options.static_aus = opt.static_aus;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;

@@ -18,6 +18,7 @@ struct run_options {
   std::string models_dir;
   int workers = 0;
   int segment_frames = 240;
+  int crf = 18;  // mirror: x264 quality of the written videos
   bool static_aus = false;
   bool no_aus = false;
   bool force = false;  // mirror: redo videos whose outputs exist

@@ -95,6 +95,12 @@ int main(int argc, char** argv) {
                    "<stem>_left_mirrored.mp4/.csv, <stem>_debug.mp4, <stem>_source.<ext>")
       ->required();
   mirror_cmd->add_flag("--no-aus", mirror.no_aus, "Mirror only: no AU CSVs");
+  mirror_cmd
+      ->add_option("--crf", mirror.crf,
+                   "x264 quality of the written videos (0 lossless .. 51; 18, S1's, is visually "
+                   "lossless; lower keeps re-analysed AUs closer to the in-pass AUs, larger files)")
+      ->check(CLI::Range(0, 51))
+      ->capture_default_str();
   mirror_cmd->add_flag("--force", mirror.force,
                        "Process videos whose outputs are all present already (skipped by default, "
                        "so an interrupted batch resumes where it stopped)");

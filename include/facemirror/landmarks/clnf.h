@@ -115,6 +115,9 @@ class clnf_tracker {
   /// The frame had no face: the next refine() starts from its estimate.
   void reset() { has_previous_ = false; }
 
+  /// A previous fit exists that the next refine() may follow.
+  [[nodiscard]] bool tracking() const { return has_previous_; }
+
  private:
   std::shared_ptr<const clnf_model> model_;
   clnf_tracker_options options_;

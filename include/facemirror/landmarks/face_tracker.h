@@ -73,14 +73,29 @@ struct face_observation {
   double confidence = 0.0;
   cv::Rect2d face_box;       // detector box the landmarks were fitted in (last known if lost)
   landmarks_2d landmarks{};  // last known landmarks when success is false (as OpenFace writes)
+  /// The face was (re)acquired by a whole-frame search on this frame rather than followed from
+  /// the previous one: a landmark fitter that tracks on its own must start again.
+  bool acquired = false;
+  /// The landmarks were fitted on this frame (false when track() was told to skip them).
+  bool fitted = false;
 };
+
+/// Which frames the shape predictor runs on: every frame with a face, or only on frames where
+/// the face was (re)acquired, for callers whose own fitter (CLNF) follows the face from frame
+/// to frame and needs the tracker only to say whether and where the face still is.
+enum class landmark_fitting { every_frame, on_acquisition };
 
 class face_tracker {
  public:
   face_tracker(std::shared_ptr<const landmark_model> model, face_tracker_options options = {});
 
   /// Processes the next frame of the current video (8-bit BGR, BGRA or grey).
-  [[nodiscard]] face_observation track(const cv::Mat& bgr);
+  [[nodiscard]] face_observation track(const cv::Mat& bgr,
+                                       landmark_fitting fitting = landmark_fitting::every_frame);
+
+  /// Fits the landmarks in the face box of the last successful track() on the same frame `bgr`
+  /// (for a caller that skipped them and then needs them after all).
+  [[nodiscard]] landmarks_2d fit_landmarks(const cv::Mat& bgr);
 
   /// Forgets the previous face: the next frame is detected from scratch (new video/segment).
   void reset();

@@ -45,6 +45,19 @@ struct mirrored_faces {
   cv::Mat left_mirrored;   // patient's left half + its reflection
 };
 
+/// The 68 landmarks each mirrored face should have, from the source face's landmarks: the kept
+/// half's points stay, the other half's are the reflections of their left/right partners, and
+/// points on the facial midline (nose ridge, chin, lip centres) move onto the line. A starting
+/// estimate for fitting the mirrored faces without detecting them again.
+struct mirrored_landmarks {
+  landmarks_2d right_mirrored;
+  landmarks_2d left_mirrored;
+};
+[[nodiscard]] mirrored_landmarks mirror_landmarks(const landmarks_2d& source, const midline& line);
+
+/// The 68-point scheme's left/right partner of each landmark (itself for midline points).
+[[nodiscard]] int mirror_partner(int landmark);
+
 /// Mirrors `bgr` across `line`. `seam_px` is the half-width of the blend band along the line.
 [[nodiscard]] mirrored_faces mirror_faces(const cv::Mat& bgr, const midline& line,
                                           double seam_px = 3.0);

@@ -62,6 +62,9 @@ struct engine_options {
   double frame_timeout_s = 60.0;
   bool compute_aus = true;
   bool static_aus = false;  // OpenFace's -au_static models
+  /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
+  /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
+  int mirror_crf = 18;
   face_tracker_options tracker;
   /// Called every `progress_interval_frames` frames of a video and when a video ends.
   std::function<void(const progress_event&)> on_progress;
