@@ -99,6 +99,13 @@ bool face_tracker::acquire(const cv::Mat& bgr, cv::Rect2d& box, double& score) {
   return true;
 }
 
+void face_tracker::lost_near(const cv::Rect2d& face_box) {
+  tracking_ = false;
+  has_previous_ = true;
+  lost_frames_ = 0;
+  box_ = face_box;
+}
+
 landmarks_2d face_tracker::fit_landmarks(const cv::Mat& bgr) {
   FACEMIRROR_CHECK(tracking_, "face_tracker::fit_landmarks needs a face found in this frame");
   previous_ = model_->predict(bgr, box_);

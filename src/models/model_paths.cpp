@@ -45,6 +45,8 @@ model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir)
   require_file(paths.pdm, provision);
   paths.clnf = paths.root / "model" / "main_clnf_general.txt";
   require_file(paths.clnf, provision);
+  paths.validator = paths.root / "model" / "detection_validation" / "validator_cnn.txt";
+  require_file(paths.validator, provision);
   paths.dlib_landmarks = paths.root / "shape_predictor_68_face_landmarks.dat";
   if (!std::filesystem::exists(paths.dlib_landmarks))
     paths.dlib_landmarks = debian_dlib_model;

@@ -1,17 +1,9 @@
 #include "frame_analysis.h"
 
+#include "facemirror/error.h"
+
 namespace facemirror::detail {
-
 namespace {
-
-// CLNF has lost the face when its landmarks' centre leaves the box the detector just found.
-bool outside(const landmarks_2d& landmarks, const cv::Rect2d& box) {
-  cv::Point2d centre(0, 0);
-  for (const auto& p : landmarks)
-    centre += p;
-  centre *= 1.0 / landmark_count;
-  return !box.contains(centre);
-}
 
 cv::Rect2d bounding_box(const landmarks_2d& landmarks) {
   cv::Point2d lo = landmarks[0], hi = landmarks[0];
@@ -27,8 +19,10 @@ cv::Rect2d bounding_box(const landmarks_2d& landmarks) {
 shared_models::shared_models(const model_paths& paths, bool compute_aus, bool static_aus,
                              bool use_clnf) {
   landmarks = std::make_shared<const landmark_model>(paths.dlib_landmarks);
-  if (use_clnf)
+  if (use_clnf) {
     clnf = clnf_model::load(paths.clnf);
+    validator = detection_validator::load(paths.validator);
+  }
   pdm = std::make_shared<const point_distribution_model>(point_distribution_model::load(paths.pdm));
   if (compute_aus) {
     aus = au_model_set::load(paths.au_predictors, static_aus ? au_model_set::kind::static_only
@@ -38,9 +32,11 @@ shared_models::shared_models(const model_paths& paths, bool compute_aus, bool st
 }
 
 landmark_session::landmark_session(const shared_models& models, const face_tracker_options& options)
-    : tracker_(models.landmarks, options) {
-  if (models.clnf)
+    : tracker_(models.landmarks, options), validator_(models.validator) {
+  if (models.clnf) {
+    FACEMIRROR_CHECK(validator_ != nullptr, "landmark_session: CLNF needs the detection validator");
     clnf_.emplace(models.clnf);
+  }
 }
 
 void landmark_session::reset() {
@@ -48,34 +44,39 @@ void landmark_session::reset() {
   if (clnf_)
     clnf_->reset();
   last_ = landmarks_2d{};
-  has_last_ = false;
 }
 
-face_observation landmark_session::observe_from(const cv::Mat& bgr,
-                                                const face_observation& estimate,
-                                                std::optional<pdm_params>& clnf_params) {
-  if (!clnf_)
-    return observe(bgr, clnf_params);
-  clnf_params.reset();
-  face_observation seen = estimate;
-  if (!seen.success) {
+void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
+                             std::optional<pdm_params>& params) {
+  const cv::Vec3d rotation(fit.params.rx, fit.params.ry, fit.params.rz);
+  const detection_check check = validator_->validate(bgr, fit.landmarks, rotation);
+  seen.confidence = check.certainty;
+  seen.success = check.success;
+  if (!check.success) {
+    // OpenFace keeps the last good landmarks but reports the rejected fit's certainty.
     clnf_->reset();
     seen.landmarks = last_;
-    return seen;
+    return;
   }
-  // As in observe(): the estimate starts CLNF and says whether the face is still there; CLNF
-  // then follows its own fit, so both ways of analysing a face track it alike.
-  clnf_fit_result fit;
-  if (clnf_->tracking()) {
-    fit = clnf_->refine(bgr, last_);
-    if (outside(fit.landmarks, bounding_box(estimate.landmarks)))
-      clnf_->reset();
-  }
-  if (!clnf_->tracking())
-    fit = clnf_->refine(bgr, estimate.landmarks);
   seen.landmarks = last_ = fit.landmarks;
-  has_last_ = true;
-  clnf_params = std::move(fit.params);
+  params = std::move(fit.params);
+}
+
+bool landmark_session::follow(const cv::Mat& bgr, face_observation& seen,
+                              std::optional<pdm_params>& params) {
+  if (!clnf_->tracking())
+    return false;
+  clnf_fit_result fit = clnf_->refine(bgr, last_);  // its own last fit: follow it
+  judge(bgr, fit, seen, params);
+  return seen.success;
+}
+
+face_observation landmark_session::restart(const cv::Mat& bgr, const landmarks_2d& estimate,
+                                           std::optional<pdm_params>& params) {
+  clnf_->reset();
+  clnf_fit_result fit = clnf_->refine(bgr, estimate);
+  face_observation seen;
+  judge(bgr, fit, seen, params);
   return seen;
 }
 
@@ -84,31 +85,38 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   clnf_params.reset();
   if (!clnf_)
     return tracker_.track(bgr);
-  // While CLNF follows the face, dlib only says whether and where it still is: its landmarks
-  // are fitted only to (re)start CLNF. Refitting them every frame and restarting CLNF from them
-  // when they disagreed let a bad dlib fit (a mirrored face's mouth 80 px low) into the output.
-  face_observation seen = tracker_.track(bgr, landmark_fitting::on_acquisition);
-  if (!seen.success) {
-    clnf_->reset();
-    if (has_last_)
-      seen.landmarks = last_;
+  face_observation seen;
+  if (follow(bgr, seen, clnf_params))
+    return seen;
+  // Lost (or never found): detect on the whole frame. The largest face when none was seen yet
+  // (OpenFace's choice); otherwise one near where it was lost, so that a fit failing for a
+  // frame does not hand the video to a bystander.
+  if (last_[0] != cv::Point2d() || last_[landmark_count - 1] != cv::Point2d())
+    tracker_.lost_near(bounding_box(last_));
+  const face_observation detected = tracker_.track(bgr, landmark_fitting::on_acquisition);
+  if (!detected.success) {
+    seen.success = false;
+    seen.landmarks = last_;
     return seen;
   }
-  clnf_fit_result fit;
-  if (!seen.fitted && clnf_->tracking()) {
-    fit = clnf_->refine(bgr, last_);  // its own last fit as the estimate: follow it
-    if (outside(fit.landmarks, seen.face_box))
-      clnf_->reset();
-  }
-  if (!clnf_->tracking()) {
-    const landmarks_2d estimate = seen.fitted ? seen.landmarks : tracker_.fit_landmarks(bgr);
+  return restart(bgr, detected.landmarks, clnf_params);
+}
+
+face_observation landmark_session::observe_from(const cv::Mat& bgr,
+                                                const face_observation& estimate,
+                                                std::optional<pdm_params>& clnf_params) {
+  clnf_params.reset();
+  if (!clnf_)
+    return observe(bgr, clnf_params);
+  face_observation seen;
+  if (!estimate.success) {
     clnf_->reset();
-    fit = clnf_->refine(bgr, estimate);
+    seen.landmarks = last_;
+    return seen;
   }
-  seen.landmarks = last_ = fit.landmarks;
-  has_last_ = true;
-  clnf_params = std::move(fit.params);
-  return seen;
+  if (follow(bgr, seen, clnf_params))
+    return seen;
+  return restart(bgr, estimate.landmarks, clnf_params);
 }
 
 analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,

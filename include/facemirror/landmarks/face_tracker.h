@@ -97,6 +97,10 @@ class face_tracker {
   /// (for a caller that skipped them and then needs them after all).
   [[nodiscard]] landmarks_2d fit_landmarks(const cv::Mat& bgr);
 
+  /// The face was last seen in `face_box` (by another fitter) and is lost: the next track()
+  /// searches the whole frame but, for max_lost_frames frames, takes only faces near it.
+  void lost_near(const cv::Rect2d& face_box);
+
   /// Forgets the previous face: the next frame is detected from scratch (new video/segment).
   void reset();
 
