@@ -5,8 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include <opencv2/core/utility.hpp>
-
 #include "facemirror/io/video_reader.h"
 #include "facemirror/version.h"
 
@@ -89,9 +87,6 @@ int run(const run_options& opt, job_kind kind) {
   }
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));
-  // Parallelism comes from our workers; OpenCV's own pool would only oversubscribe the cores
-  // (and must not exist when worker processes are forked).
-  cv::setNumThreads(0);
   engine runner(engine_options_from(opt, printer));
   if (!opt.quiet) {
     std::fprintf(stderr, "facemirror %s: models loaded in %.2f s, %d workers\n", version(),

@@ -12,6 +12,9 @@
 // THREAD SAFETY
 //   run() may be called from one thread at a time; it owns every thread it starts, and calls
 //   the progress callback from one thread at a time (not necessarily the caller's).
+//   Constructing an engine makes the libraries under it single-threaded for the process
+//   (OpenCV's parallel_for, OpenBLAS): the workers are the parallelism, and library thread
+//   pools only oversubscribe the cores (and must not exist when worker processes fork).
 //
 // ERRORS
 //   Model problems throw from the constructor. A bad video never throws from run(): it is
