@@ -222,14 +222,18 @@ ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<
   return s;
 }
 
-void patch_responses(const cv::Mat_<float>& grey, const std::vector<cv::Point2d>& shape,
-                     const cv::Matx22d& to_ref, const ccnf_scale& experts, int view, int window,
-                     std::vector<std::vector<float>>& responses) {
+// The response maps are most of a fit's time. Where the CPU has AVX2 this runs a clone with
+// twice the vector width; FMA stays off, so each lane still rounds a product and then a sum as
+// the SSE2 build does, and the maps are bit-identical on either path.
+__attribute__((target_clones("avx2", "default"))) void patch_responses(
+    const cv::Mat_<float>& grey, const std::vector<cv::Point2d>& shape, const cv::Matx22d& to_ref,
+    const ccnf_scale& experts, int view, int window, std::vector<std::vector<float>>& responses) {
   const cv::Matx22d to_img = to_ref.inv();
   const int n = static_cast<int>(shape.size());
   responses.assign(n, {});
   std::vector<float> cols, sums;
   cv::Mat_<float> roi;
+  cv::Mat_<double> sum, sqsum;
   for (int i = 0; i < n; ++i) {
     if (!experts.visibility[view][i])
       continue;
@@ -246,22 +250,20 @@ void patch_responses(const cv::Mat_<float>& grey, const std::vector<cv::Point2d>
                            shape[i].y - b * cu - a * cv_);
     cv::warpAffine(grey, roi, warp, cv::Size(rw, rh), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP);
 
-    // im2col: one contiguous row of pixels per window position, with its normaliser.
+    // im2col: one contiguous row of pixels per window position, with its normaliser. The
+    // window sums come from integral images: summing each patch anew was a serial chain of
+    // double additions per pixel, slower than all the neurons' dot products together.
     const int positions = window * window;
     cols.resize(static_cast<size_t>(positions) * np);
     sums.resize(positions);
+    cv::integral(roi, sum, sqsum, CV_64F, CV_64F);
     for (int y = 0; y < window; ++y)
       for (int x = 0; x < window; ++x) {
         float* dst = cols.data() + static_cast<size_t>(y * window + x) * np;
-        double s = 0, sq = 0;
-        for (int r = 0; r < ph; ++r) {
-          const float* src = roi[y + r] + x;
-          for (int c = 0; c < pw; ++c) {
-            dst[r * pw + c] = src[c];
-            s += src[c];
-            sq += static_cast<double>(src[c]) * src[c];
-          }
-        }
+        for (int r = 0; r < ph; ++r)
+          std::memcpy(dst + r * pw, roi[y + r] + x, sizeof(float) * pw);
+        const double s = sum(y + ph, x + pw) - sum(y, x + pw) - sum(y + ph, x) + sum(y, x);
+        const double sq = sqsum(y + ph, x + pw) - sqsum(y, x + pw) - sqsum(y + ph, x) + sqsum(y, x);
         const double var = sq - s * s / np;  // sum of squared deviations
         sums[y * window + x] = var > 1e-10 ? static_cast<float>(1.0 / std::sqrt(var)) : 0.f;
       }
