@@ -11,73 +11,40 @@
 #include "facemirror/au/linear_model.h"
 #include "facemirror/error.h"
 
+#include "core/model_file.h"
+
 namespace facemirror {
 namespace {
 
-class byte_reader {
- public:
-  byte_reader(const std::filesystem::path& file, std::vector<char> bytes)
-      : file_(file), bytes_(std::move(bytes)) {}
-
-  template <typename T>
-  T read(const char* what) {
-    T v;
-    need(sizeof(T), what);
-    std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return v;
-  }
-
-  std::vector<double> matrix(const char* what, int expect_rows, int expect_cols) {
-    const auto rows = read<int32_t>(what);
-    const auto cols = read<int32_t>(what);
-    const auto type = read<int32_t>(what);
-    if (rows < 1 || cols < 1 || rows > 10'000'000 / cols)
-      fail(std::string(what) + ": bad matrix size " + std::to_string(rows) + "x" +
-           std::to_string(cols));
-    if ((expect_rows > 0 && rows != expect_rows) || (expect_cols > 0 && cols != expect_cols))
-      fail(std::string(what) + ": unexpected matrix shape " + std::to_string(rows) + "x" +
-           std::to_string(cols));
-    if (type != CV_64F && type != CV_32F)
-      fail(std::string(what) + ": unsupported element type " + std::to_string(type));
-    const size_t n = static_cast<size_t>(rows) * static_cast<size_t>(cols);
-    std::vector<double> out(n);
-    for (size_t i = 0; i < n; ++i)
-      out[i] = type == CV_64F ? read<double>(what) : static_cast<double>(read<float>(what));
-    for (double v : out)
-      if (!std::isfinite(v))
-        fail(std::string(what) + ": non-finite value");
-    return out;
-  }
-
-  [[nodiscard]] size_t remaining() const { return bytes_.size() - pos_; }
-
-  [[noreturn]] void fail(const std::string& reason) const {
-    throw error(error_code::model_format, file_.string() + ": " + reason);
-  }
-
- private:
-  void need(size_t n, const char* what) const {
-    if (bytes_.size() - pos_ < n)
-      fail(std::string("truncated while reading ") + what);
-  }
-
-  std::filesystem::path file_;
-  std::vector<char> bytes_;
-  size_t pos_ = 0;
-};
+// A matrix of OpenFace's AU model as a flat vector, with the shape the model needs.
+std::vector<double> read_vector(detail::model_file& r, const char* what, int expect_rows,
+                                int expect_cols) {
+  const cv::Mat m = r.mat_as_stored(what);
+  if (m.rows < 1 || m.cols < 1)
+    r.fail(std::string(what) + ": bad matrix size " + std::to_string(m.rows) + "x" +
+           std::to_string(m.cols));
+  if ((expect_rows > 0 && m.rows != expect_rows) || (expect_cols > 0 && m.cols != expect_cols))
+    r.fail(std::string(what) + ": unexpected matrix shape " + std::to_string(m.rows) + "x" +
+           std::to_string(m.cols));
+  if (m.type() != CV_64F && m.type() != CV_32F)
+    r.fail(std::string(what) + ": unsupported element type " + std::to_string(m.type()));
+  cv::Mat_<double> values;
+  m.convertTo(values, CV_64F);
+  std::vector<double> out(values.begin(), values.end());
+  for (double v : out)
+    if (!std::isfinite(v))
+      r.fail(std::string(what) + ": non-finite value");
+  return out;
+}
 
 }  // namespace
 
 linear_au_model read_linear_au_model(const std::filesystem::path& file, std::string au) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw error(error_code::model_format, file.string() + ": cannot open AU model");
-  byte_reader r(file, std::vector<char>(std::istreambuf_iterator<char>(in), {}));
+  detail::model_file r(file);
 
   linear_au_model m;
   m.au = std::move(au);
-  const auto tag = r.read<int32_t>("type tag");
+  const auto tag = r.i32("type tag");
   switch (tag) {
     case 0:
       m.kind = linear_model_kind::svr_static;
@@ -95,18 +62,18 @@ linear_au_model read_linear_au_model(const std::filesystem::path& file, std::str
       r.fail("unsupported model type tag " + std::to_string(tag));
   }
   if (m.kind == linear_model_kind::svr_dynamic) {
-    m.cutoff = r.read<double>("cutoff");
+    m.cutoff = r.f64("cutoff");
     if (!std::isfinite(m.cutoff) || m.cutoff > 1.0)
       r.fail("bad cutoff");
   }
-  m.means = r.matrix("means", 1, -1);
-  m.weights = r.matrix("weights", static_cast<int>(m.means.size()), 1);
-  m.bias = r.read<double>("bias");
+  m.means = read_vector(r, "means", 1, -1);
+  m.weights = read_vector(r, "weights", static_cast<int>(m.means.size()), 1);
+  m.bias = r.f64("bias");
   if (!std::isfinite(m.bias))
     r.fail("non-finite bias");
   if (m.classifier()) {
-    m.positive_class = r.read<double>("positive class");
-    m.negative_class = r.read<double>("negative class");
+    m.positive_class = r.f64("positive class");
+    m.negative_class = r.f64("negative class");
   }
   if (r.remaining() != 0)
     r.fail(std::to_string(r.remaining()) + " unexpected trailing bytes (wrong type tag?)");

@@ -11,66 +11,13 @@
 
 #include "facemirror/error.h"
 
+#include "core/model_file.h"
 #include "landmarks/clnf_internal.h"
 
 namespace facemirror::detail {
 namespace {
 
 // Little-endian cursor over the whole file with bounds checks that name the file.
-class binary_reader {
- public:
-  explicit binary_reader(const std::filesystem::path& file) : file_(file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-      fail("cannot open");
-    data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  int32_t i32(const char* what) { return pod<int32_t>(what); }
-  double f64(const char* what) { return pod<double>(what); }
-  // OpenCV matrix as OpenFace writes it: rows, cols, type (CV_32S/32F/64F), data.
-  cv::Mat_<double> mat(const char* what) {
-    const int rows = i32(what), cols = i32(what), type = i32(what);
-    if (rows < 0 || cols < 0 || rows > 100000 || cols > 100000 ||
-        static_cast<int64_t>(rows) * cols > 100000000)
-      fail(std::string(what) + ": bad matrix size");
-    cv::Mat_<double> m(rows, cols);
-    for (int k = 0; k < rows * cols; ++k) {
-      switch (type) {
-        case CV_32S:
-          m(k / cols, k % cols) = pod<int32_t>(what);
-          break;
-        case CV_32F:
-          m(k / cols, k % cols) = pod<float>(what);
-          break;
-        case CV_64F:
-          m(k / cols, k % cols) = pod<double>(what);
-          break;
-        default:
-          fail(std::string(what) + ": unsupported matrix type " + std::to_string(type));
-      }
-    }
-    return m;
-  }
-  [[nodiscard]] bool at_end() const { return pos_ == data_.size(); }
-  [[noreturn]] void fail(const std::string& why) const {
-    throw error(error_code::model_format, file_.string() + ": " + why);
-  }
-
- private:
-  template <typename T>
-  T pod(const char* what) {
-    if (data_.size() - pos_ < sizeof(T))
-      fail(std::string("truncated while reading ") + what);
-    T v;
-    std::memcpy(&v, data_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return v;
-  }
-  std::filesystem::path file_;
-  std::vector<char> data_;
-  size_t pos_ = 0;
-};
-
 // Dot product with eight independent partial sums: without -ffast-math the compiler will not
 // reorder a single float reduction, which left the response maps (most of the fit's time)
 // unvectorised.
@@ -86,7 +33,7 @@ inline float dot8(const float* a, const float* b, int n) {
   return s;
 }
 
-ccnf_patch read_patch(binary_reader& in, int n_betas) {
+ccnf_patch read_patch(model_file& in, int n_betas) {
   ccnf_patch p;
   if (in.i32("patch header") != 5)
     in.fail("patch expert: unexpected record type");
@@ -162,7 +109,7 @@ int ccnf_scale::view_for(const pdm_params& p) const {
 }
 
 ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<int>& windows) {
-  binary_reader in(file);
+  model_file in(file);
   ccnf_scale s;
   s.scale = in.f64("patch scale");
   const int views = in.i32("view count");

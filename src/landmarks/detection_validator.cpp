@@ -34,59 +34,10 @@
 
 #include "facemirror/error.h"
 
+#include "core/model_file.h"
+
 namespace facemirror {
 namespace {
-
-// Little-endian cursor over the whole file; every read is bounds-checked and failures name
-// the file.
-class byte_reader {
- public:
-  explicit byte_reader(const std::filesystem::path& file) : file_(file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-      fail("cannot open");
-    data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  int32_t i32(const char* what) { return pod<int32_t>(what); }
-  float f32(const char* what) { return pod<float>(what); }
-  double f64(const char* what) { return pod<double>(what); }
-  // One OpenCV matrix (CV_8U, CV_32S, CV_32F or CV_64F, single channel), as double.
-  cv::Mat_<double> mat(const char* what) {
-    const int rows = i32(what), cols = i32(what), type = i32(what);
-    if (rows < 0 || cols < 0 || static_cast<int64_t>(rows) * cols > 10'000'000)
-      fail(std::string(what) + ": bad matrix size");
-    if (type != CV_8U && type != CV_32S && type != CV_32F && type != CV_64F)
-      fail(std::string(what) + ": unsupported matrix type " + std::to_string(type));
-    const size_t bytes = static_cast<size_t>(rows) * cols * CV_ELEM_SIZE(type);
-    if (data_.size() - pos_ < bytes)
-      fail(std::string("truncated while reading ") + what);
-    cv::Mat raw(rows, cols, type);
-    if (bytes > 0)
-      std::memcpy(raw.data, data_.data() + pos_, bytes);
-    pos_ += bytes;
-    cv::Mat_<double> m;
-    raw.convertTo(m, CV_64F);
-    return m;
-  }
-  [[nodiscard]] bool at_end() const { return pos_ == data_.size(); }
-  [[noreturn]] void fail(const std::string& why) const {
-    throw error(error_code::model_format, file_.string() + ": " + why);
-  }
-
- private:
-  template <typename T>
-  T pod(const char* what) {
-    if (data_.size() - pos_ < sizeof(T))
-      fail(std::string("truncated while reading ") + what);
-    T v;
-    std::memcpy(&v, data_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return v;
-  }
-  std::filesystem::path file_;
-  std::vector<char> data_;
-  size_t pos_ = 0;
-};
 
 enum class layer_kind { conv = 0, max_pool = 1, dense = 2, relu = 3, sigmoid = 4 };
 
@@ -172,7 +123,7 @@ maps_t dense(const maps_t& in, const layer& l) {
   return {out};
 }
 
-layer read_layer(byte_reader& in) {
+layer read_layer(detail::model_file& in) {
   layer l;
   const int type = in.i32("layer type");
   if (type < 0 || type > 4)
@@ -214,7 +165,7 @@ layer read_layer(byte_reader& in) {
 
 // The layers come before the warp that fixes the input size: check that they chain on it and
 // end in a vector once both are read.
-void check_chain(byte_reader& in, const std::vector<layer>& layers, int rows, int cols) {
+void check_chain(detail::model_file& in, const std::vector<layer>& layers, int rows, int cols) {
   int maps = 1;
   for (const layer& l : layers) {
     if (l.kind == layer_kind::conv) {
@@ -236,7 +187,7 @@ void check_chain(byte_reader& in, const std::vector<layer>& layers, int rows, in
     in.fail("network does not end in a vector");
 }
 
-piecewise_warp read_warp(byte_reader& in) {
+piecewise_warp read_warp(detail::model_file& in) {
   piecewise_warp w;
   const int pixels = in.i32("warp pixel count");
   const double ox = in.f64("warp origin"), oy = in.f64("warp origin");
@@ -282,7 +233,7 @@ piecewise_warp read_warp(byte_reader& in) {
   return w;
 }
 
-view_model read_view(byte_reader& in) {
+view_model read_view(detail::model_file& in) {
   view_model v;
   const cv::Mat_<double> mean = in.mat("mean image"), stddev = in.mat("standard deviations");
   const int depth = in.i32("layer count");
@@ -429,7 +380,7 @@ detection_validator::~detection_validator() = default;
 
 std::shared_ptr<const detection_validator> detection_validator::load(
     const std::filesystem::path& file) {
-  byte_reader in(file);
+  detail::model_file in(file);
   const int type = in.i32("validator type");
   if (type != 3)
     in.fail("validator type " + std::to_string(type) + " is not the CNN validator (3)");
