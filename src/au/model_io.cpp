@@ -1,9 +1,7 @@
 // Parsing of OpenFace's binary linear AU models and AU list files.
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 
 #include <opencv2/core.hpp>
