@@ -12,9 +12,13 @@ namespace facemirror {
 
 namespace {
 
+// Box arithmetic follows OpenFace's FaceDetectorMTCNN::DetectFaces step by step, in float as
+// it does (integer truncation and rounding included), so that the box CLNF starts from is the
+// same one: a pixel of difference in the box moves the first fitted frames by a fraction of a
+// pixel.
 struct candidate {
-  double x1, y1, x2, y2;  // corners in frame pixels (x2, y2 exclusive)
-  double score;
+  float x, y, w, h;  // frame pixels
+  float score;
   cv::Vec4f reg;  // box regression: corner offsets relative to width/height
 };
 
@@ -22,61 +26,87 @@ double face_probability(float non_face, float face) {
   return 1.0 / (1.0 + std::exp(double(non_face) - double(face)));  // 2-way softmax
 }
 
-// Greedy non-maximum suppression; overlap is IoU, or intersection over the smaller box.
-std::vector<candidate> nms(std::vector<candidate> boxes, double threshold, bool use_min) {
-  std::sort(boxes.begin(), boxes.end(),
-            [](const candidate& a, const candidate& b) { return a.score > b.score; });
+// OpenCV's Rect_<float> -> Rect conversion (round to nearest), used by OpenFace's overlap test
+// and box correction.
+cv::Rect rounded(const candidate& c) {
+  return {cvRound(c.x), cvRound(c.y), cvRound(c.w), cvRound(c.h)};
+}
+
+// Greedy non-maximum suppression in OpenFace's order: highest score first (the later of equal
+// scores first); overlap of the rounded boxes as IoU, or as intersection over the smaller box.
+std::vector<candidate> nms(const std::vector<candidate>& boxes, double threshold, bool use_min) {
+  std::vector<std::size_t> order(boxes.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return boxes[a].score < boxes[b].score; });
   std::vector<candidate> kept;
-  std::vector<bool> dropped(boxes.size(), false);
-  for (std::size_t i = 0; i < boxes.size(); ++i) {
-    if (dropped[i])
-      continue;
-    const candidate& a = boxes[i];
-    kept.push_back(a);
-    const double area_a = (a.x2 - a.x1) * (a.y2 - a.y1);
-    for (std::size_t j = i + 1; j < boxes.size(); ++j) {
-      const candidate& b = boxes[j];
-      const double iw = std::min(a.x2, b.x2) - std::max(a.x1, b.x1);
-      const double ih = std::min(a.y2, b.y2) - std::max(a.y1, b.y1);
-      if (iw <= 0 || ih <= 0)
-        continue;
-      const double inter = iw * ih, area_b = (b.x2 - b.x1) * (b.y2 - b.y1);
-      const double o =
-          use_min ? inter / std::min(area_a, area_b) : inter / (area_a + area_b - inter);
-      if (o > threshold)
-        dropped[j] = true;
+  while (!order.empty()) {
+    const candidate& a = boxes[order.back()];
+    order.pop_back();
+    const cv::Rect ra = rounded(a);
+    std::vector<std::size_t> rest;
+    for (std::size_t j : order) {
+      const cv::Rect rb = rounded(boxes[j]);
+      const float inter = float((ra & rb).area());
+      const float denom =
+          use_min ? float(std::min(ra.area(), rb.area())) : float(ra.area() + rb.area()) - inter;
+      if (!(inter / denom > threshold))
+        rest.push_back(j);
     }
+    order = std::move(rest);
+    kept.push_back(a);
   }
   return kept;
 }
 
-void regress_and_square(std::vector<candidate>& boxes, bool square) {
+// Applies each box's regression to its rounded box (one pixel larger for ONet's, `add1`).
+void regress(std::vector<candidate>& boxes, bool add1) {
   for (candidate& c : boxes) {
-    const double w = c.x2 - c.x1, h = c.y2 - c.y1;
-    const cv::Vec4f& r = c.reg;
-    c.x1 += r[0] * w;
-    c.y1 += r[1] * h;
-    c.x2 += r[2] * w;
-    c.y2 += r[3] * h;
-    if (square) {
-      const double side = std::max(c.x2 - c.x1, c.y2 - c.y1);
-      const double cx = (c.x1 + c.x2) / 2, cy = (c.y1 + c.y2) / 2;
-      c = {cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2, c.score, c.reg};
+    cv::Rect b = rounded(c);
+    if (add1) {
+      ++b.width;
+      ++b.height;
     }
+    const float x1 = b.x + c.reg[0] * b.width, y1 = b.y + c.reg[1] * b.height;
+    const float x2 = b.x + b.width + b.width * c.reg[2];
+    const float y2 = b.y + b.height + b.height * c.reg[3];
+    c.x = x1;
+    c.y = y1;
+    c.w = x2 - x1;
+    c.h = y2 - y1;
   }
 }
 
-// The box's pixels (zero outside the frame) resized to size x size.
+// Squares each box about its centre, truncating corner and side to whole pixels.
+void square(std::vector<candidate>& boxes) {
+  for (candidate& c : boxes) {
+    const float side = std::max(c.w, c.h);
+    const float x = float(c.x + 0.5 * (c.w - side)), y = float(c.y + 0.5 * (c.h - side));
+    c.x = float(int(x));
+    c.y = float(int(y));
+    c.w = c.h = float(int(side));
+  }
+}
+
+// OpenFace's input normalisation: (pixel - 127.5) / 128 on every channel.
+void normalise(cv::Mat& image) {
+  cv::subtract(image, cv::Scalar::all(127.5), image);
+  image *= 0.0078125;
+}
+
+// OpenFace's crop of a (whole-pixel) box: (w + 1) x (h + 1) pixels from (x - 1, y - 1), zero
+// (black) outside the frame, resized to size x size and normalised to [-1, 1].
 cv::Mat crop(const cv::Mat& image, const candidate& c, int size) {
-  const cv::Rect box(int(std::lround(c.x1)), int(std::lround(c.y1)),
-                     std::max(1, int(std::lround(c.x2 - c.x1))),
-                     std::max(1, int(std::lround(c.y2 - c.y1))));
-  cv::Mat patch(box.size(), image.type(), cv::Scalar::all(0));
+  const int w = int(c.w) + 1, h = int(c.h) + 1, x = int(c.x), y = int(c.y);
+  cv::Mat patch(h, w, CV_32FC3, cv::Scalar::all(0));
+  const cv::Rect box(x - 1, y - 1, w, h);
   const cv::Rect inside = box & cv::Rect(0, 0, image.cols, image.rows);
   if (inside.area() > 0)
     image(inside).copyTo(patch(inside - box.tl()));
   cv::Mat out;
   cv::resize(patch, out, cv::Size(size, size), 0, 0, cv::INTER_LINEAR);
+  normalise(out);
   return out;
 }
 
@@ -89,9 +119,9 @@ std::vector<candidate> refine(const mtcnn_net& net, const cv::Mat& image,
     if (out.size() < 6)
       continue;
     candidate k = c;
-    k.score = face_probability(out[0].at<float>(0), out[1].at<float>(0));
+    k.score = float(face_probability(out[0].at<float>(0), out[1].at<float>(0)));
     k.reg = {out[2].at<float>(0), out[3].at<float>(0), out[4].at<float>(0), out[5].at<float>(0)};
-    if (k.score >= threshold)
+    if (k.score >= float(threshold))
       kept.push_back(k);
   }
   return kept;
@@ -117,56 +147,68 @@ std::vector<face_detection> mtcnn_detector::detect(const cv::Mat& bgr) const {
     return {};
   if (bgr.depth() != CV_8U || (bgr.channels() != 1 && bgr.channels() != 3))
     throw error(error_code::invalid_argument, "mtcnn_detector: expects 8-bit BGR or grey");
+  // The nets take RGB; pixels stay in [0, 255] until each net's input is normalised.
   cv::Mat rgb;
   if (bgr.channels() == 1)
     cv::cvtColor(bgr, rgb, cv::COLOR_GRAY2RGB);
   else
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   cv::Mat image;
-  rgb.convertTo(image, CV_32FC3, 1.0 / 128.0, -127.5 / 128.0);
+  rgb.convertTo(image, CV_32FC3);
 
-  // Stage 1: PNet is a 12 px detector with stride 2 applied to every pyramid level.
+  // Stage 1: PNet is a 12 px detector with stride 2 applied to every pyramid level, from the
+  // smallest face searched for up to the frame's shorter side.
+  const int min_dim = std::min(image.rows, image.cols);
+  const int levels = int(std::floor(std::log(options_.min_face_px / min_dim) /
+                                    std::log(options_.pyramid_factor))) +
+                     1;
   std::vector<candidate> proposals;
-  for (double scale = 12.0 / options_.min_face_px; std::min(image.rows, image.cols) * scale >= 12.0;
-       scale *= options_.pyramid_factor) {
+  for (int i = 0; i < levels; ++i) {
+    const double scale = 12.0 / options_.min_face_px * std::pow(options_.pyramid_factor, i);
     cv::Mat level;
     cv::resize(image, level,
                cv::Size(int(std::ceil(image.cols * scale)), int(std::ceil(image.rows * scale))), 0,
-               0, cv::INTER_AREA);
+               0, cv::INTER_LINEAR);
+    normalise(level);
     const std::vector<cv::Mat> out = pnet_.forward(level);
     if (out.size() < 6)
       continue;
+    const float s = float(scale);
     std::vector<candidate> found;
-    for (int y = 0; y < out[0].rows; ++y)
-      for (int x = 0; x < out[0].cols; ++x) {
-        const double p = face_probability(out[0].at<float>(y, x), out[1].at<float>(y, x));
-        if (p < options_.pnet_threshold)
+    for (int x = 0; x < out[0].cols; ++x)
+      for (int y = 0; y < out[0].rows; ++y) {
+        const float p = float(face_probability(out[0].at<float>(y, x), out[1].at<float>(y, x)));
+        if (p < float(options_.pnet_threshold))
           continue;
-        found.push_back({2 * x / scale,
-                         2 * y / scale,
-                         (2 * x + 12) / scale,
-                         (2 * y + 12) / scale,
+        const float x1 = float(int((2 * x + 1) / s)), x2 = float(int((2 * x + 12) / s));
+        const float y1 = float(int((2 * y + 1) / s)), y2 = float(int((2 * y + 12) / s));
+        found.push_back({x1,
+                         y1,
+                         x2 - x1,
+                         y2 - y1,
                          p,
                          {out[2].at<float>(y, x), out[3].at<float>(y, x), out[4].at<float>(y, x),
                           out[5].at<float>(y, x)}});
       }
-    found = nms(std::move(found), 0.5, false);
+    found = nms(found, 0.5, false);
     proposals.insert(proposals.end(), found.begin(), found.end());
   }
-  proposals = nms(std::move(proposals), 0.7, false);
-  regress_and_square(proposals, true);
+  proposals = nms(proposals, 0.7, false);
+  regress(proposals, false);
+  square(proposals);
 
   // Stage 2 and 3: RNet (24 px) and ONet (48 px) re-score and refine.
   std::vector<candidate> boxes = refine(rnet_, image, proposals, 24, options_.rnet_threshold);
-  boxes = nms(std::move(boxes), 0.7, false);
-  regress_and_square(boxes, true);
+  boxes = nms(boxes, 0.7, false);
+  regress(boxes, false);
+  square(boxes);
   boxes = refine(onet_, image, boxes, 48, options_.onet_threshold);
-  regress_and_square(boxes, false);
-  boxes = nms(std::move(boxes), 0.7, true);
+  regress(boxes, true);
+  boxes = nms(boxes, 0.7, true);
 
   std::vector<face_detection> faces;
   for (const candidate& c : boxes)
-    faces.push_back({cv::Rect2d(c.x1, c.y1, c.x2 - c.x1, c.y2 - c.y1), c.score});
+    faces.push_back({cv::Rect2d(c.x, c.y, c.w, c.h), c.score});
   return faces;  // nms() left them most probable first
 }
 

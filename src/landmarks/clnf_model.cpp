@@ -8,6 +8,7 @@
 #include "facemirror/error.h"
 
 #include "landmarks/clnf_internal.h"
+#include "landmarks/rotation.h"
 
 namespace facemirror {
 namespace {
@@ -205,18 +206,89 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
   return result;
 }
 
+pdm_params clnf_params_in_box(const point_distribution_model& pdm, const cv::Rect2d& box,
+                              const cv::Vec3d& rotation) {
+  pdm_params p;
+  p.local.assign(pdm.mode_count(), 0.0);
+  p.scale = 0.0;
+  if (!(box.width > 0) || !(box.height > 0))
+    return p;
+  const cv::Mat_<double> mean = pdm.shape_3d({});
+  const int n = pdm.point_count();
+  const cv::Matx33d r = detail::euler_to_rotation(rotation);
+  double lo_x = 0, hi_x = 0, lo_y = 0, hi_y = 0;
+  for (int i = 0; i < n; ++i) {
+    const cv::Vec3d q = r * cv::Vec3d(mean(i), mean(i + n), mean(i + 2 * n));
+    if (i == 0 || q[0] < lo_x)
+      lo_x = q[0];
+    if (i == 0 || q[0] > hi_x)
+      hi_x = q[0];
+    if (i == 0 || q[1] < lo_y)
+      lo_y = q[1];
+    if (i == 0 || q[1] > hi_y)
+      hi_y = q[1];
+  }
+  if (!(hi_x > lo_x) || !(hi_y > lo_y))
+    return p;
+  p.scale = (box.width / (hi_x - lo_x) + box.height / (hi_y - lo_y)) / 2;
+  p.rx = rotation[0];
+  p.ry = rotation[1];
+  p.rz = rotation[2];
+  p.tx = box.x + box.width / 2 - p.scale * (lo_x + hi_x) / 2;
+  p.ty = box.y + box.height / 2 - p.scale * (lo_y + hi_y) / 2;
+  return p;
+}
+
+const std::vector<cv::Vec3d>& clnf_box_rotations() {
+  static const std::vector<cv::Vec3d> rotations{{0, 0, 0},         {0, -0.5236, 0},  {0, 0.5236, 0},
+                                                {0, -0.96, 0},     {0, 0.96, 0},     {0, 0, 0.5236},
+                                                {0, 0, -0.5236},   {0, -1.57, 0},    {0, 1.57, 0},
+                                                {0, -1.22, 0.698}, {0, 1.22, -0.698}};
+  return rotations;
+}
+
 clnf_tracker::clnf_tracker(std::shared_ptr<const clnf_model> model, clnf_tracker_options options)
     : model_(std::move(model)), options_(std::move(options)) {
   FACEMIRROR_CHECK(model_ != nullptr, "clnf_tracker: null model");
 }
 
-clnf_fit_result clnf_tracker::refine(const cv::Mat& frame, const landmarks_2d& estimate) {
+const cv::Mat& clnf_tracker::grey(const cv::Mat& frame) {
   if (frame.channels() == 3)
     cv::cvtColor(frame, grey_, cv::COLOR_BGR2GRAY);
   else if (frame.channels() == 4)
     cv::cvtColor(frame, grey_, cv::COLOR_BGRA2GRAY);
   else
     grey_ = frame;
+  return grey_;
+}
+
+clnf_fit_result clnf_tracker::start_in_box(const cv::Mat& frame, const cv::Rect2d& box,
+                                           const std::vector<cv::Vec3d>& rotations) {
+  has_previous_ = false;
+  clnf_fit_result best;
+  best.params.scale = 0.0;
+  best.params.local.assign(model_->pdm().mode_count(), 0.0);
+  bool found = false;
+  const cv::Mat& image = grey(frame);
+  for (const cv::Vec3d& rotation : rotations) {
+    const pdm_params init = clnf_params_in_box(model_->pdm(), box, rotation);
+    if (!(init.scale > 0))
+      continue;
+    clnf_fit_result r = model_->fit(image, init, options_.detection);
+    if (!found || r.likelihood > best.likelihood) {
+      best = std::move(r);
+      found = true;
+    }
+  }
+  if (found) {
+    previous_ = best.params;
+    has_previous_ = true;
+  }
+  return best;
+}
+
+clnf_fit_result clnf_tracker::refine(const cv::Mat& frame, const landmarks_2d& estimate) {
+  grey(frame);
 
   bool follow = options_.track && has_previous_;
   if (follow) {

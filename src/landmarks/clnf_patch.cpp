@@ -43,8 +43,8 @@ ccnf_patch read_patch(model_file& in, int n_betas) {
   if (p.width <= 0 || p.height <= 0 || p.width > 64 || p.height > 64 || n_neurons < 0 ||
       n_neurons > 1000)
     in.fail("patch expert: bad size or neuron count");
-  if (n_neurons == 0) {  // an expert for a landmark hidden in this view: one padding int
-    in.i32("empty patch");
+  if (n_neurons == 0) {           // an expert for a landmark hidden in this view: one padding int
+    (void)in.i32("empty patch");  // padding
     return p;
   }
   for (int k = 0; k < n_neurons; ++k) {

@@ -47,6 +47,9 @@ model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir)
   require_file(paths.clnf, provision);
   paths.validator = paths.root / "model" / "detection_validation" / "validator_cnn.txt";
   require_file(paths.validator, provision);
+  paths.mtcnn = paths.root / "model" / "mtcnn_detector";
+  for (const char* name : {"MTCNN_detector.txt", "PNet.dat", "RNet.dat", "ONet.dat"})
+    require_file(paths.mtcnn / name, provision);
   paths.dlib_landmarks = paths.root / "shape_predictor_68_face_landmarks.dat";
   if (!std::filesystem::exists(paths.dlib_landmarks))
     paths.dlib_landmarks = debian_dlib_model;

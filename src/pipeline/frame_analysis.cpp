@@ -14,14 +14,24 @@ cv::Rect2d bounding_box(const landmarks_2d& landmarks) {
   return {lo, hi};
 }
 
+cv::Point2d centre(const cv::Rect2d& r) {
+  return {r.x + r.width / 2, r.y + r.height / 2};
+}
+
+bool has_face(const landmarks_2d& landmarks) {
+  return landmarks[0] != cv::Point2d() || landmarks[landmark_count - 1] != cv::Point2d();
+}
+
 }  // namespace
 
 shared_models::shared_models(const model_paths& paths, bool compute_aus, bool static_aus,
-                             bool use_clnf) {
+                             bool use_clnf, clnf_start start) {
   landmarks = std::make_shared<const landmark_model>(paths.dlib_landmarks);
   if (use_clnf) {
     clnf = clnf_model::load(paths.clnf);
     validator = detection_validator::load(paths.validator);
+    if (start == clnf_start::mtcnn_box)
+      mtcnn = std::make_shared<const mtcnn_detector>(mtcnn_detector::load(paths.mtcnn.string()));
   }
   pdm = std::make_shared<const point_distribution_model>(point_distribution_model::load(paths.pdm));
   if (compute_aus) {
@@ -32,7 +42,7 @@ shared_models::shared_models(const model_paths& paths, bool compute_aus, bool st
 }
 
 landmark_session::landmark_session(const shared_models& models, const face_tracker_options& options)
-    : tracker_(models.landmarks, options), validator_(models.validator) {
+    : tracker_(models.landmarks, options), validator_(models.validator), mtcnn_(models.mtcnn) {
   if (models.clnf) {
     FACEMIRROR_CHECK(validator_ != nullptr, "landmark_session: CLNF needs the detection validator");
     clnf_.emplace(models.clnf);
@@ -80,6 +90,34 @@ face_observation landmark_session::restart(const cv::Mat& bgr, const landmarks_2
   return seen;
 }
 
+std::optional<cv::Rect2d> landmark_session::mtcnn_face(const cv::Mat& bgr, cv::Point2d at,
+                                                       double radius, bool widest) const {
+  std::optional<cv::Rect2d> found;
+  double best = 0;
+  for (const face_detection& f : mtcnn_->detect(bgr)) {
+    const cv::Rect2d b = mtcnn_box_to_clnf(f.box);
+    const double d = cv::norm(centre(b) - at);
+    if (d > radius)
+      continue;
+    // Most probable first: on a tie the earlier face stays (as OpenFace's widest-face choice).
+    const double key = widest ? b.width : -d;
+    if (!found || key > best) {
+      found = b;
+      best = key;
+    }
+  }
+  return found;
+}
+
+bool landmark_session::restart_in_box(const cv::Mat& bgr, const cv::Rect2d& box,
+                                      face_observation& seen, std::optional<pdm_params>& params) {
+  clnf_fit_result fit = clnf_->start_in_box(bgr, box);
+  if (!(fit.params.scale > 0))
+    return false;
+  judge(bgr, fit, seen, params);
+  return true;
+}
+
 face_observation landmark_session::observe(const cv::Mat& bgr,
                                            std::optional<pdm_params>& clnf_params) {
   clnf_params.reset();
@@ -88,16 +126,34 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   face_observation seen;
   if (follow(bgr, seen, clnf_params))
     return seen;
-  // Lost (or never found): detect on the whole frame. The largest face when none was seen yet
-  // (OpenFace's choice); otherwise one near where it was lost, so that a fit failing for a
-  // frame does not hand the video to a bystander.
-  if (last_[0] != cv::Point2d() || last_[landmark_count - 1] != cv::Point2d())
-    tracker_.lost_near(bounding_box(last_));
+  if (has_face(last_)) {
+    // Lost: detect again on the whole frame, but take only a face near where it was lost
+    // (centre within one face width), so that a fit failing for a frame does not hand the
+    // video to a bystander. With MTCNN, as OpenFace: the widest such face, CLNF started in its
+    // box; else (or when MTCNN finds none) dlib's detector and landmarks.
+    const cv::Rect2d lost = bounding_box(last_);
+    if (mtcnn_) {
+      const auto box = mtcnn_face(bgr, centre(lost), lost.width, true);
+      if (box && restart_in_box(bgr, *box, seen, clnf_params))
+        return seen;
+    }
+    tracker_.lost_near(lost);
+  }
+  // A new face (none seen yet in this video or segment): dlib's detector decides whether and
+  // which one (the largest, as OpenFace, scoring at least face_tracker_options::acquire_score).
+  // With MTCNN, CLNF starts in MTCNN's box of that face (the nearest centre, within half
+  // dlib's box side), as OpenFace starts from its own detection; else from dlib's landmarks.
   const face_observation detected = tracker_.track(bgr, landmark_fitting::on_acquisition);
   if (!detected.success) {
     seen.success = false;
     seen.landmarks = last_;
     return seen;
+  }
+  if (mtcnn_ && !has_face(last_)) {
+    const auto box =
+        mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width, false);
+    if (box && restart_in_box(bgr, *box, seen, clnf_params))
+      return seen;
   }
   return restart(bgr, detected.landmarks, clnf_params);
 }

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "facemirror/au/au_engine.h"
+#include "facemirror/detect/mtcnn_detector.h"
 #include "facemirror/landmarks/clnf.h"
 #include "facemirror/landmarks/detection_validator.h"
 #include "facemirror/landmarks/face_tracker.h"
@@ -15,13 +16,31 @@
 
 namespace facemirror::detail {
 
+/// Where CLNF starts from when it has no fit to follow (a video's or segment's first face, or
+/// after the validator rejected the fit).
+enum class clnf_start {
+  /// OpenFace 2.2's initialisation (the default): an MTCNN face box, corrected to CLNF's
+  /// convention (mtcnn_box_to_clnf), the PDM mean shape placed in it under OpenFace's eleven
+  /// rotation hypotheses, the most likely fit kept. A new face is the one dlib's detector
+  /// accepts (so face_tracker_options::acquire_score applies), located by MTCNN; a lost face
+  /// is re-found by MTCNN near where it was lost, as OpenFace re-detects. Falls back to
+  /// dlib_landmarks where MTCNN finds no such face. Reproduces OpenFace's first fitted frame to
+  /// its CSV rounding; needs model/mtcnn_detector/{PNet,RNet,ONet}.dat.
+  mtcnn_box,
+  /// dlib's HOG detection and 68-point shape predictor; CLNF starts from pdm().fit() of them.
+  dlib_landmarks,
+};
+
 /// Read-only model data, loaded once per run and shared by every worker.
 struct shared_models {
-  shared_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf);
+  shared_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf,
+                clnf_start start = clnf_start::mtcnn_box);
 
   std::shared_ptr<const landmark_model> landmarks;
   std::shared_ptr<const clnf_model> clnf;                // null when landmarks come from dlib alone
   std::shared_ptr<const detection_validator> validator;  // with CLNF: OpenFace's success test
+  /// With CLNF and clnf_start::mtcnn_box: OpenFace's MTCNN (stateless, shared by all workers).
+  std::shared_ptr<const mtcnn_detector> mtcnn;
   std::shared_ptr<const point_distribution_model> pdm;
   std::shared_ptr<const au_model_set> aus;                // null when AUs are off
   std::shared_ptr<const au_feature_extractor> extractor;  // null when AUs are off
@@ -36,9 +55,9 @@ struct analysed_frame {
 
 /// A worker's landmark state for one video, as OpenFace's video mode keeps it. With CLNF: the
 /// fit follows the face from the previous frame and the detection validator decides whether it
-/// is still a face (success, confidence); only when it is not does dlib detect the face again
-/// (largest face, as OpenFace) and CLNF restart from dlib's landmarks. Without CLNF: dlib's
-/// tracker alone.
+/// is still a face (success, confidence); only when it is not is the face detected again
+/// (largest face, as OpenFace; once a face was seen, only faces near it) and CLNF restarted,
+/// from MTCNN's box or dlib's landmarks (clnf_start). Without CLNF: dlib's tracker alone.
 class landmark_session {
  public:
   landmark_session(const shared_models& models, const face_tracker_options& options);
@@ -63,6 +82,14 @@ class landmark_session {
   /// Restarts CLNF from `estimate` and validates the fit.
   face_observation restart(const cv::Mat& bgr, const landmarks_2d& estimate,
                            std::optional<pdm_params>& params);
+  /// The corrected (mtcnn_box_to_clnf) MTCNN box of a face whose centre lies within `radius`
+  /// of `at`: the widest such face (OpenFace's choice) or the nearest one.
+  [[nodiscard]] std::optional<cv::Rect2d> mtcnn_face(const cv::Mat& bgr, cv::Point2d at,
+                                                     double radius, bool widest) const;
+  /// OpenFace's start: CLNF from a face box (clnf_tracker::start_in_box), then validated.
+  /// False when no fit could be made.
+  bool restart_in_box(const cv::Mat& bgr, const cv::Rect2d& box, face_observation& seen,
+                      std::optional<pdm_params>& params);
   /// Fills `seen` from a fit and the validator's verdict on it.
   void judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
              std::optional<pdm_params>& params);
@@ -70,6 +97,7 @@ class landmark_session {
   face_tracker tracker_;
   std::optional<clnf_tracker> clnf_;
   std::shared_ptr<const detection_validator> validator_;
+  std::shared_ptr<const mtcnn_detector> mtcnn_;  // null: restart from dlib's landmarks
   landmarks_2d last_{};  // the last accepted CLNF landmarks, reported while the face is lost
 };
 

@@ -6,7 +6,10 @@
 //   boxes, RNet and ONet re-score and refine the survivors on 24 and 48 px crops. The weights
 //   are read from OpenFace's binary CNN files (model/mtcnn_detector/{PNet,RNet,ONet}.dat).
 //   Boxes are square-ish MTCNN boxes (forehead to chin); mtcnn_box_to_clnf() maps one to the
-//   box convention OpenFace uses to initialise its landmark model.
+//   box convention OpenFace uses to initialise its landmark model. The cascade's box
+//   arithmetic (pyramid, integer truncation and rounding, crops, suppression order) follows
+//   OpenFace 2.2's FaceDetectorMTCNN, so that CLNF started from the box reproduces OpenFace's
+//   first fitted frame.
 //
 // THREAD SAFETY
 //   detect() is const and keeps no scratch state: one detector may serve several threads.

@@ -12,7 +12,8 @@
 //   their landmarks and the 68-point PDM is refitted to the merged shape (as OpenFace does, so
 //   the output is always a PDM shape).
 //   clnf_tracker: the per-video integration point: refine an external estimate (the dlib
-//   tracker's landmarks) or follow the previous frame's fit, as OpenFace's video mode does.
+//   tracker's landmarks), start from a face box (OpenFace's initialisation from its MTCNN
+//   detection) or follow the previous frame's fit, as OpenFace's video mode does.
 //
 // THREAD SAFETY
 //   clnf_model is immutable after load(): share one (std::shared_ptr<const>) between threads;
@@ -94,6 +95,19 @@ class clnf_model {
   std::unique_ptr<impl> impl_;
 };
 
+/// OpenFace's PDM::CalcParams from a face box: the PDM mean shape (zero local parameters)
+/// rotated by `rotation` (Euler rx, ry, rz), scaled by the mean of box.width / shape width and
+/// box.height / shape height (the rotated shape's x and y extents) and translated so that the
+/// centre of its extent lies on the centre of the box. Returns scale 0 for an empty box.
+[[nodiscard]] pdm_params clnf_params_in_box(const point_distribution_model& pdm,
+                                            const cv::Rect2d& box,
+                                            const cv::Vec3d& rotation = cv::Vec3d());
+
+/// The head rotations OpenFace 2.2 tries when it starts its landmark model from a face box
+/// after a detection (DetectLandmarksInImage, multi_view): frontal first, then yaw +-30 and
+/// +-55 degrees, roll +-30, yaw +-90 and yaw +-70 combined with roll -+40 degrees.
+[[nodiscard]] const std::vector<cv::Vec3d>& clnf_box_rotations();
+
 struct clnf_tracker_options {
   clnf_fit_options detection = clnf_fit_options::detection();
   clnf_fit_options tracking = clnf_fit_options::tracking();
@@ -112,6 +126,15 @@ class clnf_tracker {
   /// still agrees with the estimate, otherwise from pdm().fit(estimate) with all scales.
   [[nodiscard]] clnf_fit_result refine(const cv::Mat& frame, const landmarks_2d& estimate);
 
+  /// Starts from a face box as OpenFace does after a detection: for each of `rotations`, the
+  /// mean shape placed in `box` (clnf_params_in_box) is fitted with the detection options,
+  /// and the fit with the highest likelihood is kept (the first one on a tie). The next
+  /// refine() follows it. An empty box or rotation list gives a result with scale 0 (and no
+  /// fit to follow).
+  [[nodiscard]] clnf_fit_result start_in_box(
+      const cv::Mat& frame, const cv::Rect2d& box,
+      const std::vector<cv::Vec3d>& rotations = clnf_box_rotations());
+
   /// The frame had no face: the next refine() starts from its estimate.
   void reset() { has_previous_ = false; }
 
@@ -124,6 +147,9 @@ class clnf_tracker {
   bool has_previous_ = false;
   pdm_params previous_;
   cv::Mat grey_;  // reused conversion buffer
+
+  /// `frame` as a single-channel image (grey_ or the frame itself).
+  const cv::Mat& grey(const cv::Mat& frame);
 };
 
 }  // namespace facemirror

@@ -17,6 +17,7 @@ struct model_paths {
   std::filesystem::path dlib_landmarks;  // shape_predictor_68_face_landmarks.dat
   std::filesystem::path clnf;            // <root>/model/main_clnf_general.txt
   std::filesystem::path validator;       // <root>/model/detection_validation/validator_cnn.txt
+  std::filesystem::path mtcnn;           // <root>/model/mtcnn_detector (a folder)
 };
 
 /// The models directory used when none is given: $FACEMIRROR_MODELS, else
