@@ -171,10 +171,19 @@ ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<
 
 // The response maps are most of a fit's time. Where the CPU has AVX2 this runs a clone with
 // twice the vector width; FMA stays off, so each lane still rounds a product and then a sum as
-// the SSE2 build does, and the maps are bit-identical on either path.
-__attribute__((target_clones("avx2", "default"))) void patch_responses(
-    const cv::Mat_<float>& grey, const std::vector<cv::Point2d>& shape, const cv::Matx22d& to_ref,
-    const ccnf_scale& experts, int view, int window, std::vector<std::vector<float>>& responses) {
+// the SSE2 build does, and the maps are bit-identical on either path. Sanitizer builds get one
+// version: the clone's ifunc resolver runs before ThreadSanitizer's runtime is up and crashes.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define FACEMIRROR_SIMD_CLONES
+#else
+#define FACEMIRROR_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
+FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
+                                            const std::vector<cv::Point2d>& shape,
+                                            const cv::Matx22d& to_ref, const ccnf_scale& experts,
+                                            int view, int window,
+                                            std::vector<std::vector<float>>& responses) {
   const cv::Matx22d to_img = to_ref.inv();
   const int n = static_cast<int>(shape.size());
   responses.assign(n, {});
