@@ -155,7 +155,10 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
     if (box && restart_in_box(bgr, *box, seen, clnf_params))
       return seen;
   }
-  return restart(bgr, detected.landmarks, clnf_params);
+  // The tracker fits landmarks only when it acquired the face anew; when it merely followed
+  // its box (its last face was never accepted by the validator), fit them now.
+  return restart(bgr, detected.fitted ? detected.landmarks : tracker_.fit_landmarks(bgr),
+                 clnf_params);
 }
 
 face_observation landmark_session::observe_from(const cv::Mat& bgr,
