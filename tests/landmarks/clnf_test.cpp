@@ -5,9 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +17,7 @@
 #include "facemirror/landmarks/face_tracker.h"
 
 #include "landmarks/clnf_internal.h"
+#include "support/reference_csv.h"
 #include "support/test_data.h"
 
 namespace facemirror {
@@ -27,33 +26,6 @@ namespace {
 std::filesystem::path model_dir() {
   return *test::shared_dir() / "models/openface/model";
 }
-
-// OpenFace's ", "-separated CSV, every cell parsed as a number.
-struct reference_csv {
-  std::map<std::string, int> column;
-  std::vector<std::vector<double>> rows;
-  explicit reference_csv(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::string line, cell;
-    std::getline(in, line);
-    std::stringstream head(line);
-    for (int i = 0; std::getline(head, cell, ','); ++i)
-      column[cell.substr(cell.find_first_not_of(' '))] = i;
-    while (std::getline(in, line)) {
-      std::stringstream ss(line);
-      rows.emplace_back();
-      while (std::getline(ss, cell, ','))
-        rows.back().push_back(std::atof(cell.c_str()));
-    }
-  }
-  double at(size_t r, const std::string& name) const { return rows[r][column.at(name)]; }
-  landmarks_2d landmarks(size_t r) const {
-    landmarks_2d lm{};
-    for (int i = 0; i < landmark_count; ++i)
-      lm[i] = {at(r, "x_" + std::to_string(i)), at(r, "y_" + std::to_string(i))};
-    return lm;
-  }
-};
 
 double mean_distance(const landmarks_2d& a, const landmarks_2d& b) {
   double d = 0;
@@ -160,7 +132,7 @@ TEST(clnf_rlms, recovers_synthetic_shape) {
 TEST(clnf_patch_experts, response_peaks_at_reference_landmark) {
   FACEMIRROR_REQUIRE_SHARED();
   const auto dir = *test::shared_dir();
-  const reference_csv ref(dir / "reference/openface22/default.csv");
+  const test::reference_csv ref(dir / "reference/openface22/default.csv");
   video_reader reader(probe_video(dir / "videos/openface-samples/default.wmv"));
   cv::Mat grey;
   cv::cvtColor(reader.read()->bgr, grey, cv::COLOR_BGR2GRAY);
@@ -200,7 +172,7 @@ TEST(clnf_tracker, matches_openface_on_default_wmv) {
   if (!dlib_file)
     GTEST_SKIP() << "dlib shape predictor not installed";
   const auto dir = *test::shared_dir();
-  const reference_csv ref(dir / "reference/openface22/default.csv");
+  const test::reference_csv ref(dir / "reference/openface22/default.csv");
   video_reader reader(probe_video(dir / "videos/openface-samples/default.wmv"));
   face_tracker dlib_tracker(std::make_shared<const landmark_model>(*dlib_file));
   const auto model = clnf_model::load(model_dir() / "main_clnf_general.txt");

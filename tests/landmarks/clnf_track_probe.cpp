@@ -12,9 +12,6 @@
 //   clnf_track_probe MODEL_MAIN VIDEO REFERENCE_CSV [FRAMES [NUDGE_PX]]
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,47 +20,11 @@
 #include "facemirror/io/video_reader.h"
 #include "facemirror/landmarks/clnf.h"
 
+#include "support/reference_csv.h"
+
 namespace fm = facemirror;
 
 namespace {
-
-struct reference_csv {
-  std::map<std::string, int> column;
-  std::vector<std::vector<double>> rows;
-  explicit reference_csv(const std::string& file) {
-    std::ifstream in(file);
-    std::string line, cell;
-    std::getline(in, line);
-    std::stringstream head(line);
-    for (int i = 0; std::getline(head, cell, ','); ++i)
-      column[cell.substr(cell.find_first_not_of(' '))] = i;
-    while (std::getline(in, line)) {
-      std::stringstream ss(line);
-      rows.emplace_back();
-      while (std::getline(ss, cell, ','))
-        rows.back().push_back(std::atof(cell.c_str()));
-    }
-  }
-  double at(size_t r, const std::string& name) const { return rows[r][column.at(name)]; }
-  fm::landmarks_2d landmarks(size_t r) const {
-    fm::landmarks_2d lm{};
-    for (int i = 0; i < fm::landmark_count; ++i)
-      lm[i] = {at(r, "x_" + std::to_string(i)), at(r, "y_" + std::to_string(i))};
-    return lm;
-  }
-  fm::pdm_params params(size_t r, int modes) const {
-    fm::pdm_params p;
-    p.scale = at(r, "p_scale");
-    p.rx = at(r, "p_rx");
-    p.ry = at(r, "p_ry");
-    p.rz = at(r, "p_rz");
-    p.tx = at(r, "p_tx");
-    p.ty = at(r, "p_ty");
-    for (int k = 0; k < modes; ++k)
-      p.local.push_back(at(r, "p_" + std::to_string(k)));
-    return p;
-  }
-};
 
 void distance(const fm::landmarks_2d& a, const fm::landmarks_2d& b, double& all, double& jaw) {
   all = jaw = 0;
@@ -89,7 +50,7 @@ int main(int argc, char** argv) {
   const int frames = argc > 4 ? std::atoi(argv[4]) : 12;
   const double nudge = argc > 5 ? std::atof(argv[5]) : 0.01;
   const auto model = fm::clnf_model::load(argv[1]);
-  const reference_csv ref(argv[3]);
+  const facemirror::test::reference_csv ref(argv[3]);
   fm::video_reader reader(fm::probe_video(argv[2]));
   const int modes = model->pdm().mode_count();
   const fm::clnf_fit_options trk = fm::clnf_fit_options::tracking();

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,7 +17,7 @@
 #include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
 
-#include "support/csv_fields.h"
+#include "support/reference_csv.h"
 #include "support/test_data.h"
 
 namespace facemirror {
@@ -33,35 +32,6 @@ const std::shared_ptr<const detection_validator>& shared_validator() {
   return v;
 }
 
-// The columns of an OpenFace CSV this test needs, per row.
-struct reference_rows {
-  std::vector<double> confidence;
-  std::vector<int> success;
-  std::vector<landmarks_2d> landmarks;
-  std::vector<cv::Vec3d> rotation;  // p_rx, p_ry, p_rz
-
-  explicit reference_rows(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::string line;
-    std::getline(in, line);
-    std::map<std::string, size_t> col;
-    const auto header = test::split_fields(line);
-    for (size_t i = 0; i < header.size(); ++i)
-      col[header[i]] = i;
-    while (std::getline(in, line)) {
-      const auto f = test::split_fields(line);
-      const auto at = [&](const std::string& name) { return std::stod(f.at(col.at(name))); };
-      confidence.push_back(at("confidence"));
-      success.push_back(static_cast<int>(at("success")));
-      landmarks_2d lm{};
-      for (int i = 0; i < landmark_count; ++i)
-        lm[i] = {at("x_" + std::to_string(i)), at("y_" + std::to_string(i))};
-      landmarks.push_back(lm);
-      rotation.push_back({at("p_rx"), at("p_ry"), at("p_rz")});
-    }
-  }
-};
-
 // OpenFace prints the confidence with two decimals.
 double round2(double v) {
   return std::round(v * 100.0) / 100.0;
@@ -73,23 +43,23 @@ struct agreement {
 };
 
 agreement compare_video(const std::filesystem::path& video, const std::filesystem::path& csv) {
-  const reference_rows ref(csv);
+  const test::reference_csv ref(csv);
   const auto& validator = *shared_validator();
   video_reader reader(probe_video(video));
   agreement a;
   std::chrono::steady_clock::duration spent{};
-  for (size_t i = 0; i < ref.confidence.size(); ++i) {
+  for (size_t i = 0; i < ref.rows(); ++i) {
     const auto frame = reader.read();
     if (!frame)
       throw std::runtime_error("video ended before the reference rows: " + video.string());
     const auto t0 = std::chrono::steady_clock::now();
-    const detection_check c = validator.validate(frame->bgr, ref.landmarks[i], ref.rotation[i]);
+    const detection_check c = validator.validate(frame->bgr, ref.landmarks(i), ref.rotation(i));
     spent += std::chrono::steady_clock::now() - t0;
-    const double d = std::abs(round2(c.certainty) - ref.confidence[i]);
+    const double d = std::abs(round2(c.certainty) - ref.at(i, "confidence"));
     a.mean_abs += d;
     a.max_abs = std::max(a.max_abs, d);
     a.same_confidence += d < 0.005;
-    a.same_success += c.success == (ref.success[i] == 1);
+    a.same_success += c.success == (ref.at(i, "success") == 1);
     ++a.frames;
   }
   a.mean_abs /= a.frames;
@@ -238,12 +208,12 @@ TEST(detection_validator, matches_openface_on_every_reference_video) {
 TEST(detection_validator, rejects_what_is_not_a_face) {
   FACEMIRROR_REQUIRE_SHARED();
   const auto dir = *test::shared_dir();
-  const reference_rows ref(dir / "reference/openface22/default.csv");
+  const test::reference_csv ref(dir / "reference/openface22/default.csv");
   video_reader reader(probe_video(dir / "videos/openface-samples/default.wmv"));
   const cv::Mat frame = reader.read()->bgr;
   const auto& v = *shared_validator();
-  const landmarks_2d face = ref.landmarks[0];
-  const cv::Vec3d rot = ref.rotation[0];
+  const landmarks_2d face = ref.landmarks(0);
+  const cv::Vec3d rot = ref.rotation(0);
   EXPECT_TRUE(v.validate(frame, face, rot).success);
 
   // The same shape moved onto the background, or onto a blank image.
@@ -272,7 +242,7 @@ TEST(detection_validator, rejects_what_is_not_a_face) {
 TEST(detection_validator, concurrent_checks_agree) {
   FACEMIRROR_REQUIRE_SHARED();
   const auto dir = *test::shared_dir();
-  const reference_rows ref(dir / "reference/openface22/default.csv");
+  const test::reference_csv ref(dir / "reference/openface22/default.csv");
   video_reader reader(probe_video(dir / "videos/openface-samples/default.wmv"));
   std::vector<cv::Mat> frames;
   for (int i = 0; i < 8; ++i)
@@ -280,11 +250,11 @@ TEST(detection_validator, concurrent_checks_agree) {
   const auto& v = *shared_validator();
   std::vector<double> serial, threaded(frames.size());
   for (size_t i = 0; i < frames.size(); ++i)
-    serial.push_back(v.check(frames[i], ref.landmarks[i], ref.rotation[i]));
+    serial.push_back(v.check(frames[i], ref.landmarks(i), ref.rotation(i)));
   std::vector<std::thread> workers;
   for (size_t i = 0; i < frames.size(); ++i)
     workers.emplace_back(
-        [&, i] { threaded[i] = v.check(frames[i], ref.landmarks[i], ref.rotation[i]); });
+        [&, i] { threaded[i] = v.check(frames[i], ref.landmarks(i), ref.rotation(i)); });
   for (auto& w : workers)
     w.join();
   EXPECT_EQ(serial, threaded);

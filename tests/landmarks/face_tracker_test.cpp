@@ -4,7 +4,6 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 
 #include "facemirror/error.h"
 
+#include "support/reference_csv.h"
 #include "support/test_data.h"
 
 namespace facemirror {
@@ -81,33 +81,13 @@ std::vector<cv::Mat> read_frames(const char* video, int count) {
   return frames;
 }
 
-// OpenFace's landmarks per frame (1-based frame numbers), from a ", "-separated reference CSV.
+// OpenFace's landmarks per frame (1-based frame numbers) from its reference CSV.
 std::map<int, landmarks_2d> read_reference(const char* stem) {
-  std::ifstream in(*test::shared_dir() / "reference" / "openface22" / (std::string(stem) + ".csv"));
-  auto cells = [](const std::string& line) {
-    std::vector<std::string> out;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) {
-      out.push_back(cell.substr(std::min(cell.find_first_not_of(' '), cell.size())));
-    }
-    return out;
-  };
-  std::string line;
-  std::getline(in, line);
-  const auto head = cells(line);
-  auto column = [&](const std::string& name) {
-    return static_cast<size_t>(std::find(head.begin(), head.end(), name) - head.begin());
-  };
-  const size_t frame_col = column("frame"), x0 = column("x_0"), y0 = column("y_0");
+  const test::reference_csv csv(*test::shared_dir() / "reference" / "openface22" /
+                                (std::string(stem) + ".csv"));
   std::map<int, landmarks_2d> out;
-  while (std::getline(in, line)) {
-    const auto row = cells(line);
-    if (row.size() != head.size())
-      continue;
-    landmarks_2d& l = out[std::stoi(row[frame_col])];
-    for (size_t i = 0; i < landmark_count; ++i)
-      l[i] = {std::stod(row[x0 + i]), std::stod(row[y0 + i])};
-  }
+  for (size_t r = 0; r < csv.rows(); ++r)
+    out[static_cast<int>(csv.at(r, "frame"))] = csv.landmarks(r);
   return out;
 }
 

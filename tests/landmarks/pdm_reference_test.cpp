@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,59 +11,11 @@
 
 #include "facemirror/landmarks/pdm.h"
 
+#include "support/reference_csv.h"
 #include "support/test_data.h"
 
 namespace facemirror {
 namespace {
-
-// Minimal reader for OpenFace's ", "-separated CSV: every column parsed as a number.
-struct reference_csv {
-  std::map<std::string, int> column;
-  std::vector<std::vector<double>> rows;
-
-  explicit reference_csv(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    std::string line;
-    std::getline(in, line);
-    auto split = [](const std::string& s) {
-      std::vector<std::string> out;
-      std::stringstream ss(s);
-      std::string cell;
-      while (std::getline(ss, cell, ',')) {
-        const auto b = cell.find_first_not_of(' '), e = cell.find_last_not_of(" \r");
-        out.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
-      }
-      return out;
-    };
-    const auto names = split(line);
-    for (size_t i = 0; i < names.size(); ++i)
-      column[names[i]] = static_cast<int>(i);
-    while (std::getline(in, line)) {
-      std::vector<double> row;
-      for (const auto& cell : split(line))
-        row.push_back(std::atof(cell.c_str()));
-      rows.push_back(std::move(row));
-    }
-  }
-  double at(size_t r, const std::string& name) const { return rows[r][column.at(name)]; }
-};
-
-landmarks_2d landmarks_of(const reference_csv& csv, size_t r) {
-  landmarks_2d lm{};
-  for (int i = 0; i < landmark_count; ++i)
-    lm[i] = {csv.at(r, "x_" + std::to_string(i)), csv.at(r, "y_" + std::to_string(i))};
-  return lm;
-}
-
-pdm_params params_of(const reference_csv& csv, size_t r, int modes) {
-  pdm_params p;
-  p.scale = csv.at(r, "p_scale");
-  p.rx = csv.at(r, "p_rx"), p.ry = csv.at(r, "p_ry"), p.rz = csv.at(r, "p_rz");
-  p.tx = csv.at(r, "p_tx"), p.ty = csv.at(r, "p_ty");
-  for (int k = 0; k < modes; ++k)
-    p.local.push_back(csv.at(r, "p_" + std::to_string(k)));
-  return p;
-}
 
 double rms(const landmarks_2d& a, const landmarks_2d& b) {
   double s = 0;
@@ -104,19 +53,19 @@ TEST_P(pdm_reference, matches_openface) {
   const auto shared = *test::shared_dir();
   const auto pdm = point_distribution_model::load(
       shared / "models/openface/model/pdms/In-the-wild_aligned_PDM_68.txt");
-  const reference_csv csv(shared / "reference/openface22" / GetParam().csv);
+  const test::reference_csv csv(shared / "reference/openface22" / GetParam().csv);
   const auto cam = camera_intrinsics::guess(GetParam().width, GetParam().height);
-  ASSERT_GT(csv.rows.size(), 100u);
+  ASSERT_GT(csv.rows(), 100u);
 
   stat fit_rms, ref_rms, d_scale, d_rot, d_t, d_local, d_local_sd;
   stat pose_t, pose_r, wp_t, wp_r, xyz;
   double fit_seconds = 0, pose_seconds = 0;
   int fits = 0;
-  for (size_t r = 0; r < csv.rows.size(); ++r) {
+  for (size_t r = 0; r < csv.rows(); ++r) {
     if (csv.at(r, "success") != 1)
       continue;
-    const landmarks_2d lm = landmarks_of(csv, r);
-    const pdm_params ref = params_of(csv, r, pdm.mode_count());
+    const landmarks_2d lm = csv.landmarks(r);
+    const pdm_params ref = csv.params(r, pdm.mode_count());
 
     const auto t0 = std::chrono::steady_clock::now();
     const pdm_params fitted = pdm.fit(lm);
