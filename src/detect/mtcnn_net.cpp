@@ -11,59 +11,33 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "facemirror/detect/mtcnn_detector.h"
 #include "facemirror/error.h"
+
+#include "core/model_file.h"
 
 namespace facemirror {
 
 namespace {
 
-class reader {
- public:
-  explicit reader(const std::string& path) : path_(path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-      fail("cannot be opened");
-    bytes_.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  [[noreturn]] void fail(const std::string& why) const {
-    throw error(error_code::model_format, "mtcnn: " + path_ + ": " + why);
-  }
-  std::int32_t i32() {
-    std::int32_t v;
-    take(&v, 4);
-    return v;
-  }
-  cv::Mat floats(int rows, int cols) {
-    if (rows <= 0 || cols <= 0 || rows > 100000 || cols > 100000)
-      fail("bad matrix size");
-    cv::Mat m(rows, cols, CV_32F);
-    take(m.data, std::size_t(rows) * cols * 4);
-    return m;
-  }
-  cv::Mat matrix() {
-    const int rows = i32(), cols = i32(), type = i32();
-    if (type != CV_32F)
-      fail("matrix is not float32");
-    return floats(rows, cols);
-  }
-  bool at_end() const { return pos_ == bytes_.size(); }
+// A float32 matrix with its header (rows, cols, type), as every MTCNN weight but the conv bias.
+cv::Mat float_matrix(detail::model_file& r, const char* what) {
+  cv::Mat m = r.mat_as_stored(what);
+  if (m.type() != CV_32F)
+    r.fail(std::string(what) + ": matrix is not float32");
+  if (m.empty())
+    r.fail(std::string(what) + ": bad matrix size");
+  return m;
+}
 
- private:
-  void take(void* dst, std::size_t n) {
-    if (bytes_.size() - pos_ < n)
-      fail("truncated");
-    std::memcpy(dst, bytes_.data() + pos_, n);
-    pos_ += n;
-  }
-  std::string path_;
-  std::vector<char> bytes_;
-  std::size_t pos_ = 0;
-};
+// `n` bare float32 values (a conv layer's bias) as a 1 x n row.
+cv::Mat float_row(detail::model_file& r, int n, const char* what) {
+  cv::Mat m(1, n, CV_32F);
+  for (int k = 0; k < n; ++k)
+    m.at<float>(0, k) = r.f32(what);
+  return m;
+}
 
 struct fmap {  // feature map: one row per pixel (row-major), one column per channel
   int h = 0, w = 0;
@@ -151,24 +125,24 @@ void prelu(fmap& x, const mtcnn_net::layer& l) {
 }  // namespace
 
 mtcnn_net mtcnn_net::load(const std::string& path) {
-  reader r(path);
-  const int depth = r.i32();
+  detail::model_file r(path);
+  const int depth = r.i32("layer count");
   if (depth <= 0 || depth > 64)
     r.fail("bad layer count");
   mtcnn_net net;
   int channels = 3;
   for (int i = 0; i < depth; ++i) {
     layer l;
-    l.type = r.i32();
+    l.type = r.i32("layer type");
     if (l.type == 0) {
-      l.in = r.i32();
-      l.out = r.i32();
+      l.in = r.i32("conv inputs");
+      l.out = r.i32("conv outputs");
       if (l.in != channels || l.out <= 0 || l.out > 4096)
         r.fail("bad conv layer channels");
-      l.bias = r.floats(1, l.out);
+      l.bias = float_row(r, l.out, "conv bias");
       for (int a = 0; a < l.in * l.out; ++a) {
         const int ci = a / l.out, co = a % l.out;
-        const cv::Mat k = r.matrix();
+        const cv::Mat k = float_matrix(r, "conv kernel");
         if (a == 0) {
           l.kh = k.rows;
           l.kw = k.cols;
@@ -182,21 +156,21 @@ mtcnn_net mtcnn_net::load(const std::string& path) {
       }
       channels = l.out;
     } else if (l.type == 1) {
-      l.kw = r.i32();
-      l.kh = r.i32();
-      l.stride_x = r.i32();
-      l.stride_y = r.i32();
+      l.kw = r.i32("max-pool kernel");
+      l.kh = r.i32("max-pool kernel");
+      l.stride_x = r.i32("max-pool stride");
+      l.stride_y = r.i32("max-pool stride");
       if (l.kw <= 0 || l.kh <= 0 || l.stride_x <= 0 || l.stride_y <= 0)
         r.fail("bad max-pool layer");
     } else if (l.type == 2) {
-      l.bias = r.matrix().reshape(1, 1);
-      l.weights = r.matrix();
+      l.bias = float_matrix(r, "fully connected bias").reshape(1, 1);
+      l.weights = float_matrix(r, "fully connected weights");
       if (l.weights.cols != l.bias.cols)
         r.fail("bad fully connected layer");
       l.in = l.weights.rows;
       l.out = channels = l.weights.cols;
     } else if (l.type == 3) {
-      l.weights = r.matrix().reshape(1, 1);
+      l.weights = float_matrix(r, "PReLU slopes").reshape(1, 1);
       if (l.weights.cols != channels)
         r.fail("bad PReLU layer");
     } else {
