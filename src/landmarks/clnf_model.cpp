@@ -287,33 +287,38 @@ clnf_fit_result clnf_tracker::start_in_box(const cv::Mat& frame, const cv::Rect2
   return best;
 }
 
-clnf_fit_result clnf_tracker::refine(const cv::Mat& frame, const landmarks_2d& estimate) {
-  grey(frame);
+clnf_fit_result clnf_tracker::follow(const cv::Mat& frame) {
+  FACEMIRROR_CHECK(has_previous_, "clnf_tracker::follow needs a previous fit");
+  clnf_fit_result r = model_->fit(grey(frame), previous_, options_.tracking);
+  previous_ = r.params;
+  return r;
+}
 
-  bool follow = options_.track && has_previous_;
-  if (follow) {
+clnf_fit_result clnf_tracker::start(const cv::Mat& frame, const landmarks_2d& estimate) {
+  has_previous_ = false;
+  const pdm_params init = model_->pdm().fit(estimate);
+  if (!(init.scale > 0)) {
+    clnf_fit_result r;
+    r.landmarks = estimate;
+    return r;
+  }
+  clnf_fit_result r = model_->fit(grey(frame), init, options_.detection);
+  previous_ = r.params;
+  has_previous_ = true;
+  return r;
+}
+
+clnf_fit_result clnf_tracker::refine(const cv::Mat& frame, const landmarks_2d& estimate) {
+  if (options_.track && has_previous_) {
     // Keep following only while the previous fit still agrees with the external estimate.
     const landmarks_2d prev = model_->pdm().project(previous_);
     double d = 0;
     for (int i = 0; i < landmark_count; ++i)
       d += cv::norm(prev[i] - estimate[i]);
-    follow = d / landmark_count < options_.max_drift * previous_.scale * 100.0;
+    if (d / landmark_count < options_.max_drift * previous_.scale * 100.0)
+      return follow(frame);
   }
-  clnf_fit_result r;
-  if (follow) {
-    r = model_->fit(grey_, previous_, options_.tracking);
-  } else {
-    const pdm_params init = model_->pdm().fit(estimate);
-    if (!(init.scale > 0)) {
-      has_previous_ = false;
-      r.landmarks = estimate;
-      return r;
-    }
-    r = model_->fit(grey_, init, options_.detection);
-  }
-  previous_ = r.params;
-  has_previous_ = true;
-  return r;
+  return start(frame, estimate);
 }
 
 }  // namespace facemirror

@@ -76,15 +76,14 @@ bool landmark_session::follow(const cv::Mat& bgr, face_observation& seen,
                               std::optional<pdm_params>& params) {
   if (!clnf_->tracking())
     return false;
-  clnf_fit_result fit = clnf_->refine(bgr, last_);  // its own last fit: follow it
+  clnf_fit_result fit = clnf_->follow(bgr);
   judge(bgr, fit, seen, params);
   return seen.success;
 }
 
 face_observation landmark_session::restart(const cv::Mat& bgr, const landmarks_2d& estimate,
                                            std::optional<pdm_params>& params) {
-  clnf_->reset();
-  clnf_fit_result fit = clnf_->refine(bgr, estimate);
+  clnf_fit_result fit = clnf_->start(bgr, estimate);
   face_observation seen;
   judge(bgr, fit, seen, params);
   return seen;

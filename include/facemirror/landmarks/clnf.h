@@ -126,6 +126,14 @@ class clnf_tracker {
   /// still agrees with the estimate, otherwise from pdm().fit(estimate) with all scales.
   [[nodiscard]] clnf_fit_result refine(const cv::Mat& frame, const landmarks_2d& estimate);
 
+  /// Fits from the previous fit with the tracking options, as OpenFace's video mode does on a
+  /// frame after a successful one. Needs tracking().
+  [[nodiscard]] clnf_fit_result follow(const cv::Mat& frame);
+
+  /// Fits from pdm().fit(estimate) with the detection options (all scales), forgetting any
+  /// previous fit. An estimate the PDM cannot fit gives scale 0 and no fit to follow.
+  [[nodiscard]] clnf_fit_result start(const cv::Mat& frame, const landmarks_2d& estimate);
+
   /// Starts from a face box as OpenFace does after a detection: for each of `rotations`, the
   /// mean shape placed in `box` (clnf_params_in_box) is fitted with the detection options,
   /// and the fit with the highest likelihood is kept (the first one on a tie). The next
