@@ -108,4 +108,24 @@ codec_ptr open_decoder(const opened_input& input, int threads) {
   return ctx;
 }
 
+bool bgr_converter::convert(const AVFrame& frame, cv::Mat& out) {
+  const int w = frame.width;
+  const int h = frame.height;
+  sws_.reset(sws_getCachedContext(sws_.release(), w, h, static_cast<AVPixelFormat>(frame.format), w,
+                                  h, AV_PIX_FMT_BGR24, SWS_BICUBIC, nullptr, nullptr, nullptr));
+  if (!sws_)
+    return false;
+  // swscale's SIMD paths write past the end of rows whose stride is not a multiple of the
+  // vector size (a 1080-wide BGR row is 3240 bytes and corrupted the heap), so convert into
+  // a padded scratch buffer and copy out: the caller still gets a fresh, continuous Mat.
+  const int stride = (w * 3 + 63) / 64 * 64;
+  if (scratch_.rows < h + 1 || scratch_.cols < stride)
+    scratch_.create(h + 1, stride, CV_8UC1);
+  uint8_t* dst[4] = {scratch_.data, nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(scratch_.step), 0, 0, 0};
+  sws_scale(sws_.get(), frame.data, frame.linesize, 0, h, dst, dst_stride);
+  cv::Mat(h, w, CV_8UC3, scratch_.data, scratch_.step).copyTo(out);
+  return true;
+}
+
 }  // namespace facemirror::io_detail

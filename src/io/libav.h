@@ -13,6 +13,8 @@ extern "C" {
 #include <memory>
 #include <string>
 
+#include <opencv2/core.hpp>
+
 #include "facemirror/error.h"
 
 namespace facemirror::io_detail {
@@ -66,5 +68,18 @@ opened_input open_input(const std::filesystem::path& path);
 /// A decoder for the chosen stream with `threads` decoding threads (1 = single-threaded, so
 /// parallelism stays with the pipeline's segments; 0 lets libav pick).
 codec_ptr open_decoder(const opened_input& input, int threads);
+
+/// Decoded pictures to 8-bit BGR as cv::VideoCapture converts them (swscale, bicubic), so
+/// pixels match OpenCV-based tools (OpenFace). video_reader and chunk_decoder share it: the mirror
+/// job's analysis of its own encoded frames then sees what a reader of the file will see.
+class bgr_converter {
+ public:
+  /// A fresh, continuous BGR copy of `frame`; false for a pixel format swscale cannot convert.
+  [[nodiscard]] bool convert(const AVFrame& frame, cv::Mat& out);
+
+ private:
+  sws_ptr sws_;
+  cv::Mat scratch_;  // swscale output, reused across frames
+};
 
 }  // namespace facemirror::io_detail

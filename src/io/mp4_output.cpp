@@ -64,7 +64,9 @@ bool mp4_output::wants_global_header() const {
   return (output_->oformat->flags & AVFMT_GLOBALHEADER) != 0;
 }
 
-void mp4_output::write_header(bool faststart) {
+void mp4_output::write_header(bool faststart, const std::string& comment) {
+  if (!comment.empty())
+    av_dict_set(&output_->metadata, "comment", comment.c_str(), 0);
   AVDictionary* options = nullptr;
   if (faststart)
     av_dict_set(&options, "movflags", "+faststart", 0);

@@ -30,7 +30,8 @@ class mp4_output {
   [[nodiscard]] bool wants_global_header() const;
 
   /// faststart: the moov atom goes to the front (a second pass over the file at commit()).
-  void write_header(bool faststart);
+  /// `comment`, when not empty, is stored as the file's comment tag (ffprobe shows it).
+  void write_header(bool faststart, const std::string& comment = {});
   /// Writes one packet whose timestamps are in stream()->time_base. The packet need not be
   /// reference-counted: with one stream nothing is queued, so nothing is copied.
   void write(AVPacket* packet);

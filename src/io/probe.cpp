@@ -96,6 +96,8 @@ video_info probe_video(const std::filesystem::path& path) {
   info.width = quarter ? st->codecpar->height : st->codecpar->width;
   info.height = quarter ? st->codecpar->width : st->codecpar->height;
   info.average_fps = nominal_fps(st);
+  if (const AVDictionaryEntry* tag = av_dict_get(input.format->metadata, "comment", nullptr, 0))
+    info.comment = tag->value;
 
   std::vector<packet_entry> packets;
   int64_t stream_packets = 0;

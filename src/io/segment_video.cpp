@@ -142,6 +142,10 @@ cv::Size segment_encoder::encoded_size() const {
   return impl_->coded;
 }
 
+const encoded_chunk& segment_encoder::chunk_so_far() const {
+  return impl_->chunk;
+}
+
 // ---------------------------------------------------------------------------------------------
 // chunk_muxer
 
@@ -151,6 +155,7 @@ struct chunk_muxer::impl {
   io_detail::output_clock clock;
   std::optional<io_detail::mp4_output> output;
   std::vector<uint8_t> extradata;  // the first chunk's; later chunks must match
+  std::string comment;
   int64_t appended = 0;
   bool failed = false;  // a write threw or finish() ran: only destruction may follow
 
@@ -208,7 +213,7 @@ struct chunk_muxer::impl {
     par->extradata_size = static_cast<int>(chunk.extradata.size());
     output->stream()->time_base = clock.time_base;  // a hint: the muxer picks its own timescale
     output->stream()->avg_frame_rate = clock.frame_rate;
-    output->write_header(true);
+    output->write_header(true, comment);
     extradata = chunk.extradata;
   }
 
@@ -233,10 +238,12 @@ struct chunk_muxer::impl {
   }
 };
 
-chunk_muxer::chunk_muxer(fs::path target, const video_info& timing, cv::Size size)
+chunk_muxer::chunk_muxer(fs::path target, const video_info& timing, cv::Size size,
+                         std::string comment)
     : impl_(std::make_unique<impl>()) {
   impl& s = *impl_;
   s.target = std::move(target);
+  s.comment = std::move(comment);
   if (timing.frame_count() == 0)
     s.fail(error_code::invalid_argument, "the source's timing holds no frames");
   if (size.width <= 0 || size.height <= 0)

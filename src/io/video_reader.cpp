@@ -25,8 +25,7 @@ struct video_reader::impl {
   io_detail::codec_ptr decoder;
   io_detail::packet_ptr packet{av_packet_alloc()};
   io_detail::frame_ptr frame{av_frame_alloc()};
-  io_detail::sws_ptr sws;
-  cv::Mat scratch;  // swscale output, reused across frames
+  io_detail::bgr_converter bgr;
 
   bool flushing = false;  // the demuxer hit EOF and the decoder was told to drain
   bool finished = false;  // read() has returned the end of the stream
@@ -130,33 +129,19 @@ struct video_reader::impl {
                std::to_string(par->height) + " to " + std::to_string(w) + "x" + std::to_string(h) +
                "), which is not supported");
     }
-    // SWS_BICUBIC is what cv::VideoCapture uses, so pixels match OpenCV-based tools (OpenFace).
-    sws.reset(sws_getCachedContext(sws.release(), w, h, static_cast<AVPixelFormat>(frame->format),
-                                   w, h, AV_PIX_FMT_BGR24, SWS_BICUBIC, nullptr, nullptr, nullptr));
-    if (!sws) {
+    cv::Mat converted;
+    if (!bgr.convert(*frame, converted)) {
       fail(error_code::codec, info.path,
            std::string("unsupported pixel format ") +
                av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format)));
     }
-    // swscale's SIMD paths write past the end of rows whose stride is not a multiple of the
-    // vector size (a 1080-wide BGR row is 3240 bytes and corrupted the heap), so convert into
-    // a padded scratch buffer and copy out: the caller still gets a fresh, continuous Mat.
-    const int stride = (w * 3 + 63) / 64 * 64;
-    if (scratch.rows < h + 1 || scratch.cols < stride)
-      scratch.create(h + 1, stride, CV_8UC1);
-    uint8_t* dst[4] = {scratch.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {static_cast<int>(scratch.step), 0, 0, 0};
-    sws_scale(sws.get(), frame->data, frame->linesize, 0, h, dst, dst_stride);
-    const cv::Mat converted(h, w, CV_8UC3, scratch.data, scratch.step);
+    if (info.rotation_deg == 0)
+      return converted;
     cv::Mat out;
-    if (info.rotation_deg == 0) {
-      converted.copyTo(out);
-    } else {
-      cv::rotate(converted, out,
-                 info.rotation_deg == 90    ? cv::ROTATE_90_CLOCKWISE
-                 : info.rotation_deg == 180 ? cv::ROTATE_180
-                                            : cv::ROTATE_90_COUNTERCLOCKWISE);
-    }
+    cv::rotate(converted, out,
+               info.rotation_deg == 90    ? cv::ROTATE_90_CLOCKWISE
+               : info.rotation_deg == 180 ? cv::ROTATE_180
+                                          : cv::ROTATE_90_COUNTERCLOCKWISE);
     return out;
   }
 };

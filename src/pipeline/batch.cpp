@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <string_view>
 
 #include "facemirror/error.h"
 #include "facemirror/output/atomic_file.h"
@@ -13,12 +14,33 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The comment tag of the mirror job's mirrored videos. It tells `aus` to cut such a video where
+// the mirror job did and to start each segment's tracking cold, as the mirror job's in-pass
+// analysis does: the re-analysis then gives the in-pass CSV byte for byte.
+constexpr std::string_view mirrored_tag = "facemirror mirrored face; segment_frames=";
+
+std::string mirrored_comment(int segment_frames) {
+  return std::string(mirrored_tag) + std::to_string(segment_frames);
+}
+
+// The segment length a mirrored video was written with; nullopt for any other video.
+std::optional<int64_t> mirrored_segment_frames(const std::string& comment) {
+  if (comment.rfind(mirrored_tag, 0) != 0)
+    return std::nullopt;
+  const std::string digits = comment.substr(mirrored_tag.size());
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const int64_t frames = std::stoll(digits);
+  return frames > 0 ? std::optional<int64_t>(frames) : std::nullopt;
+}
+
 }  // namespace
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
              const shared_models& models)
     : models_(models), options_(options) {
-  const int64_t length = options.segment_frames;
   for (size_t v = 0; v < jobs.size(); ++v) {
     auto state = std::make_unique<video_state>();
     state->job = jobs[v];
@@ -29,6 +51,14 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       const int64_t frames = state->info->frame_count();
       state->result.frames = frames;
       plan_outputs(*state, options.compute_aus);
+      int64_t length = options.segment_frames;
+      state->warmup_frames = options.warmup_frames;
+      if (state->job.kind == job_kind::aus) {
+        if (const auto mirrored = mirrored_segment_frames(state->info->comment)) {
+          length = *mirrored;
+          state->warmup_frames = 0;
+        }
+      }
       batch_total_ += frames;
       for (int64_t s = 0; s * length < frames; ++s) {
         tasks_.push_back({v, s, s * length, std::min(frames, (s + 1) * length), 0});
@@ -123,8 +153,11 @@ void batch::consume(video_state& video, segment_output& output) {
       video.tables.push_back(std::make_unique<csv_stream>(models_));
     }
     const cv::Size size(video.info->width, video.info->height);
-    for (const auto& path : video.video_paths) {
-      video.muxers.push_back(std::make_unique<chunk_muxer>(path, *video.info, size));
+    for (size_t i = 0; i < video.video_paths.size(); ++i) {
+      // The first two are the mirrored faces (see plan_outputs).
+      const std::string comment = i < 2 ? mirrored_comment(options_.segment_frames) : "";
+      video.muxers.push_back(
+          std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size, comment));
     }
   }
   FACEMIRROR_CHECK(

@@ -22,7 +22,8 @@ namespace facemirror::detail {
 class batch {
  public:
   /// Probes every input (a video that cannot be probed fails at once) and cuts the rest into
-  /// segments of `options.segment_frames`.
+  /// segments of `options.segment_frames` (a mirrored video from the mirror job, re-analysed:
+  /// into the segments it was written in).
   batch(const std::vector<video_job>& jobs, const engine_options& options,
         const shared_models& models);
 
@@ -30,6 +31,9 @@ class batch {
   [[nodiscard]] const video_info& info(size_t video) const { return *videos_[video]->info; }
   [[nodiscard]] std::string stem(size_t video) const;
   [[nodiscard]] job_kind kind(size_t video) const { return videos_[video]->job.kind; }
+  /// Tracker warm-up before each segment: none for a mirrored video written by the mirror job
+  /// (its segments start cold, as they did when the mirror job analysed them).
+  [[nodiscard]] int warmup_frames(size_t video) const { return videos_[video]->warmup_frames; }
 
   /// False once the video has failed or finished: its remaining segments are skipped.
   [[nodiscard]] bool wants(const segment_task& task);
@@ -54,6 +58,7 @@ class batch {
     video_job job;
     std::optional<video_info> info;
     int64_t segments = 0;
+    int warmup_frames = 0;
     int64_t next_segment = 0;
     std::map<int64_t, segment_output> waiting;  // the reorder buffer
     std::vector<std::unique_ptr<csv_stream>> tables;

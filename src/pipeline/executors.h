@@ -20,7 +20,7 @@ struct run_context {
                                                 const segment_task& task,
                                                 const std::function<bool()>& on_frame) {
   const video_info& info = context.work.info(task.video);
-  const int warmup = context.options.warmup_frames;
+  const int warmup = context.work.warmup_frames(task.video);
   return context.work.kind(task.video) == job_kind::mirror
              ? session.mirror(info, task, warmup, on_frame)
              : session.analyse(info, task, warmup, on_frame);

@@ -160,35 +160,15 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
                  clnf_params);
 }
 
-face_observation landmark_session::observe_from(const cv::Mat& bgr,
-                                                const face_observation& estimate,
-                                                std::optional<pdm_params>& clnf_params) {
-  clnf_params.reset();
-  if (!clnf_)
-    return observe(bgr, clnf_params);
-  face_observation seen;
-  if (!estimate.success) {
-    clnf_->reset();
-    seen.landmarks = last_;
-    return seen;
-  }
-  if (follow(bgr, seen, clnf_params))
-    return seen;
-  return restart(bgr, estimate.landmarks, clnf_params);
-}
-
 analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,
-                             const shared_models& models, const camera_intrinsics& camera,
-                             const face_observation* estimate) {
+                             const shared_models& models, const camera_intrinsics& camera) {
   analysed_frame out;
   frame_record& r = out.record;
   r.index = frame.index;
   r.timestamp_s = frame.timestamp_s;
 
   std::optional<pdm_params> clnf_params;
-  const face_observation seen = estimate != nullptr
-                                    ? landmarks.observe_from(frame.bgr, *estimate, clnf_params)
-                                    : landmarks.observe(frame.bgr, clnf_params);
+  const face_observation seen = landmarks.observe(frame.bgr, clnf_params);
   r.success = seen.success;
   r.confidence = seen.confidence;
   r.landmarks = seen.landmarks;

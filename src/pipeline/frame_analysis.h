@@ -67,12 +67,6 @@ class landmark_session {
   [[nodiscard]] face_observation observe(const cv::Mat& bgr,
                                          std::optional<pdm_params>& clnf_params);
 
-  /// As observe(), but a lost face restarts from an outside estimate instead of a detection:
-  /// the mirrored faces restart from the source face's landmarks reflected. An estimate
-  /// without success means there is no face. Without CLNF this is observe(bgr, ...).
-  [[nodiscard]] face_observation observe_from(const cv::Mat& bgr, const face_observation& estimate,
-                                              std::optional<pdm_params>& clnf_params);
-
   /// A new video or segment: forget the previous face.
   void reset();
 
@@ -101,10 +95,9 @@ class landmark_session {
   landmarks_2d last_{};  // the last accepted CLNF landmarks, reported while the face is lost
 };
 
-/// `estimate`, when given, replaces the session's own detection (landmark_session::observe_from).
+/// Landmarks, pose and AU features of one frame, as one CSV row needs them.
 [[nodiscard]] analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,
                                            const shared_models& models,
-                                           const camera_intrinsics& camera,
-                                           const face_observation* estimate = nullptr);
+                                           const camera_intrinsics& camera);
 
 }  // namespace facemirror::detail

@@ -1,10 +1,11 @@
 // The S1 mirror job on one segment: find the face, smooth its midline in frame order, reflect
 // each half into a whole face, encode the mirrored, debug (and, for rotated inputs, upright
-// source) videos, and analyse both mirrored faces for AUs from the in-memory frames.
+// source) videos, and analyse both mirrored faces for AUs from their encoded frames in memory.
 
 #include <cmath>
 
 #include "facemirror/error.h"
+#include "facemirror/io/segment_video.h"
 #include "facemirror/mirror/mirror.h"
 
 #include "segment_worker.h"
@@ -14,9 +15,47 @@ namespace {
 
 constexpr double degrees_per_radian = 180.0 / 3.14159265358979323846;
 
-video_frame with_image(const video_frame& frame, const cv::Mat& image) {
-  return video_frame{frame.index, frame.timestamp_s, image};
-}
+// The mirrored faces are analysed from their encoded frames decoded again in memory, exactly as
+// `facemirror aus` reads the written videos back, and tracked from a cold start at the segment's
+// first frame, as `aus` does for a mirrored video (the chunk before is another worker's): the
+// re-analysis of the files then reproduces the in-pass CSVs byte for byte. The uncompressed
+// frames would differ from the file's by the codec's noise, which the tracked fit and the
+// person-specific AU normalisation amplified to r 0.51-0.96 between the two.
+class mirrored_face_analysis {
+ public:
+  mirrored_face_analysis(landmark_session& landmarks, const shared_models& models,
+                         const video_info& info, cv::Size encoded_size,
+                         std::vector<analysed_frame>& out)
+      : landmarks_(landmarks),
+        models_(models),
+        info_(info),
+        camera_(camera_intrinsics::guess(encoded_size.width, encoded_size.height)),
+        out_(out) {
+    landmarks_.reset();
+  }
+
+  // Analyses the frames of `chunk` the encoder has handed over since the last call.
+  void catch_up(const encoded_chunk& chunk) { analyse(decoder_.decode_new(chunk)); }
+  void finish(const encoded_chunk& chunk) {
+    catch_up(chunk);
+    analyse(decoder_.drain());
+  }
+
+ private:
+  void analyse(std::vector<video_frame> frames) {
+    for (video_frame& frame : frames) {
+      frame.timestamp_s = info_.timestamps_s[static_cast<size_t>(frame.index)];
+      out_.push_back(analyse_frame(frame, landmarks_, models_, camera_));
+    }
+  }
+
+  landmark_session& landmarks_;
+  const shared_models& models_;
+  const video_info& info_;
+  camera_intrinsics camera_;
+  std::vector<analysed_frame>& out_;
+  chunk_decoder decoder_;
+};
 
 }  // namespace
 
@@ -26,14 +65,6 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
   const int64_t warm_start = std::max<int64_t>(0, task.first_frame - warmup_frames);
   video_reader& reader = open_at(info, warm_start);
   landmarks_.reset();
-  if (aus) {
-    if (!right_)
-      right_.emplace(models_, tracker_options_);
-    if (!left_)
-      left_.emplace(models_, tracker_options_);
-    right_->reset();
-    left_->reset();
-  }
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
   const cv::Size size(info.width, info.height);
   segment_encoder_options encoding;
@@ -50,8 +81,18 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
   }
 
   segment_output result;
-  if (aus)
+  std::vector<mirrored_face_analysis> faces_analysis;
+  if (aus) {
+    if (!right_)
+      right_.emplace(models_, tracker_options_);
+    if (!left_)
+      left_.emplace(models_, tracker_options_);
     result.tables.resize(2);
+    faces_analysis.reserve(2);
+    const cv::Size encoded = encoders[0]->encoded_size();
+    faces_analysis.emplace_back(*right_, models_, info, encoded, result.tables[0]);
+    faces_analysis.emplace_back(*left_, models_, info, encoded, result.tables[1]);
+  }
   // Warm-up frames feed the smoother too, so a segment's first midlines are smoothed exactly
   // like the ones after them.
   midline_smoother smoother;
@@ -64,27 +105,11 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
       if (auto raw = midline_from_landmarks(seen.landmarks))
         line = smoother.smooth(*raw);
     }
-    // Frames without a face are copied unchanged (their CSV rows say success 0).
-    mirrored_faces faces =
-        line ? mirror_faces(frame.bgr, *line) : mirrored_faces{frame.bgr, frame.bgr};
-    // The mirrored faces start from the source face reflected, not from detections of their
-    // own: the source fit already says where (and whether) they are, detecting them cost about
-    // a sixth of the job's time, and dlib's fits of these unnatural faces were sometimes far off.
-    face_observation right_estimate, left_estimate;
-    if (line) {
-      const mirrored_landmarks estimates = mirror_landmarks(seen.landmarks, *line);
-      right_estimate = left_estimate = seen;
-      right_estimate.landmarks = estimates.right_mirrored;
-      left_estimate.landmarks = estimates.left_mirrored;
-    }
-    if (index < task.first_frame) {
-      if (aus) {
-        std::optional<pdm_params> ignored;
-        (void)right_->observe_from(faces.right_mirrored, right_estimate, ignored);
-        (void)left_->observe_from(faces.left_mirrored, left_estimate, ignored);
-      }
+    if (index < task.first_frame)
       continue;
-    }
+    // Frames without a face are copied unchanged (their CSV rows say success 0).
+    const mirrored_faces faces =
+        line ? mirror_faces(frame.bgr, *line) : mirrored_faces{frame.bgr, frame.bgr};
     result.face_frames += line ? 1 : 0;
     double yaw_deg = 0.0;
     if (seen.success) {
@@ -98,18 +123,17 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
         draw_debug_frame(frame.bgr, line, seen.success ? &seen.landmarks : nullptr, yaw_deg));
     if (video_count == 4)
       encoders[3]->write(frame.bgr);
-    if (aus) {
-      result.tables[0].push_back(analyse_frame(with_image(frame, faces.right_mirrored), *right_,
-                                               models_, camera, &right_estimate));
-      result.tables[1].push_back(analyse_frame(with_image(frame, faces.left_mirrored), *left_,
-                                               models_, camera, &left_estimate));
-    }
+    for (size_t i = 0; i < faces_analysis.size(); ++i)
+      faces_analysis[i].catch_up(encoders[i]->chunk_so_far());
     if (!on_frame()) {
       throw error(error_code::io, "'" + info.path.string() + "': interrupted");
     }
   }
-  for (auto& encoder : encoders)
-    result.videos.push_back(encoder->finish());
+  for (size_t i = 0; i < encoders.size(); ++i) {
+    result.videos.push_back(encoders[i]->finish());
+    if (i < faces_analysis.size())
+      faces_analysis[i].finish(result.videos.back());
+  }
   return result;
 }
 

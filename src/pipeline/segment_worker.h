@@ -61,7 +61,9 @@ class worker_session {
                                        int warmup_frames, const std::function<bool()>& on_frame);
 
   /// The S1 mirror job on the same segment: tables {right, left} when AUs are on, videos
-  /// {right, left, debug} plus the upright source when the input is rotated.
+  /// {right, left, debug} plus the upright source when the input is rotated. The tables come
+  /// from the mirrored videos' encoded frames, decoded in memory, tracked from the segment's
+  /// first frame without warm-up (see mirror_outputs_for).
   [[nodiscard]] segment_output mirror(const video_info& info, const segment_task& task,
                                       int warmup_frames, const std::function<bool()>& on_frame);
 

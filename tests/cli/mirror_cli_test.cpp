@@ -1,7 +1,7 @@
 // End-to-end runs of `facemirror mirror` on short clips cut from the shared videos: S1's output
 // names, frame count and rate kept (59.94 fps, rotated portrait input), which half each
 // mirrored video keeps, determinism across workers and isolation modes, resume and --force, a
-// corrupt input in a batch, and the in-pass AUs against `facemirror aus` on the written videos.
+// corrupt input in a batch, and `facemirror aus` on the written videos giving the in-pass CSVs.
 
 #include <algorithm>
 #include <cmath>
@@ -131,32 +131,6 @@ table read_table(const fs::path& file) {
     t.rows.push_back(std::move(row));
   }
   return t;
-}
-
-double pearson(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = static_cast<double>(a.size());
-  double ma = 0, mb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    ma += a[i] / n;
-    mb += b[i] / n;
-  }
-  double sab = 0, saa = 0, sbb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-  }
-  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
-}
-
-double stddev(const std::vector<double>& a) {
-  double mean = 0;
-  for (double v : a)
-    mean += v / static_cast<double>(a.size());
-  double var = 0;
-  for (double v : a)
-    var += (v - mean) * (v - mean) / static_cast<double>(a.size());
-  return std::sqrt(var);
 }
 
 cv::Mat frame_at(const fs::path& file, int64_t index) {
@@ -558,73 +532,38 @@ TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {
   EXPECT_NE(run.output.find("done 1, skipped 0, failed 1"), std::string::npos) << run.output;
 }
 
-// The in-pass CSVs come from the in-memory mirrored frames, `facemirror aus` on the written
-// videos from their H.264 (crf 18) decode. Measured on changeLighting (88 frames): success
-// agrees on every frame; over the AUs whose in-pass sd > 0.05, per-AU Pearson r has median 0.98
-// on each side but a long tail (0.0-0.9: AU10, AU15, AU20, AU45), because a few frames'
-// landmark fits diverge (up to 75 px) and OpenFace's person-specific normalisation spreads that
-// over the video; right against left gives median r -0.05. On subj01's right-mirrored face the
-// CLNF fit is bistable (mouth ~40 px low on most frames) and the median r is only 0.6.
-TEST(mirror_cli_test, in_pass_aus_agree_with_aus_of_the_written_videos) {
+// The in-pass AUs are measured on the mirrored frames as the written videos decode, each
+// segment tracked from a cold start; `facemirror aus` on a mirrored video reads its segment
+// length from the file's comment tag and starts its segments cold too. So the AUs-only mode on
+// the written videos gives the in-pass CSVs byte for byte, whatever either run's workers or
+// --segment-frames. (Analysing the uncompressed frames instead left per-AU r at 0.51-0.96
+// between the two: codec noise, amplified by the tracked fit and OpenFace's person-specific
+// normalisation.)
+TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
   const fs::path out = dir / "out";
   const fs::path input = sample_video("changeLighting.wmv");
-  const cli_run run = run_cli(mirror_cmd(input, out, "--workers 2"));
+  const cli_run run = run_cli(mirror_cmd(input, out, "--workers 2 --segment-frames 30"));
   ASSERT_EQ(run.status, 0) << run.output;
+  const fs::path right = out / "changeLighting_right_mirrored.mp4";
+  const fs::path left = out / "changeLighting_left_mirrored.mp4";
+  EXPECT_EQ(probe_video(right).comment, "facemirror mirrored face; segment_frames=30");
+  EXPECT_EQ(probe_video(out / "changeLighting_debug.mp4").comment, "");
+
   const fs::path other = dir / "other";
-  const cli_run aus = run_cli("aus " + quoted(out / "changeLighting_right_mirrored.mp4") + " " +
-                              quoted(out / "changeLighting_left_mirrored.mp4") + " -o " +
-                              quoted(other) + " " + models_arg() + " --progress none --workers 2");
+  const cli_run aus =
+      run_cli("aus " + quoted(right) + " " + quoted(left) + " -o " + quoted(other) + " " +
+              models_arg() + " --progress none --workers 1 --segment-frames 50");
   ASSERT_EQ(aus.status, 0) << aus.output;
-  const auto load = [&](const fs::path& folder, const char* side) {
-    return read_table(folder / ("changeLighting_" + std::string(side) + "_mirrored.csv"));
-  };
   for (const char* side : {"right", "left"}) {
-    const table in_pass = load(out, side);
-    const table written = load(other, side);
-    const table other_side = load(other, std::string(side) == "right" ? "left" : "right");
-    ASSERT_EQ(in_pass.rows.size(), written.rows.size()) << side;
-    ASSERT_GT(in_pass.rows.size(), 80u);
-    size_t success_agree = 0;
-    for (size_t i = 0; i < in_pass.rows.size(); ++i)
-      success_agree += in_pass.at(i, "success") == written.at(i, "success");
-    EXPECT_GE(static_cast<double>(success_agree), 0.95 * static_cast<double>(in_pass.rows.size()))
-        << side;
-    std::vector<double> same, crossed;
-    std::string report;
-    for (const auto& column : in_pass.names) {
-      if (column.rfind("AU", 0) != 0 || column.substr(column.size() - 2) != "_r")
-        continue;
-      std::vector<double> a, b, c;
-      for (size_t i = 0; i < in_pass.rows.size(); ++i) {
-        a.push_back(in_pass.at(i, column));
-        b.push_back(written.at(i, column));
-        c.push_back(other_side.at(i, column));
-      }
-      if (stddev(a) <= 0.05)
-        continue;
-      same.push_back(pearson(a, b));
-      crossed.push_back(pearson(a, c));
-      char item[64];
-      std::snprintf(item, sizeof(item), " %s %.2f", column.c_str(), same.back());
-      report += item;
-    }
-    ASSERT_GE(same.size(), 8u) << side << ": too few AUs vary to compare";
-    const auto median = [](std::vector<double> v) {
-      std::sort(v.begin(), v.end());
-      return v[v.size() / 2];
-    };
-    const double close = static_cast<double>(
-        std::count_if(same.begin(), same.end(), [](double r) { return r >= 0.8; }));
-    std::printf(
-        "%s_mirrored: success agrees on %zu/%zu frames; r:%s; median r %.3f (against the "
-        "other side %.3f)\n",
-        side, success_agree, in_pass.rows.size(), report.c_str(), median(same), median(crossed));
-    EXPECT_GE(median(same), 0.9) << side << report;
-    EXPECT_GE(close, 0.6 * static_cast<double>(same.size())) << side << report;
-    EXPECT_LT(median(crossed), 0.5) << side << ": the other side's AUs agree as well";
+    const std::string name = "changeLighting_" + std::string(side) + "_mirrored.csv";
+    const std::string in_pass = read_file(out / name);
+    EXPECT_GT(read_table(out / name).rows.size(), 80u);
+    EXPECT_TRUE(in_pass == read_file(other / name)) << name << " differs";
   }
+  EXPECT_FALSE(read_file(out / "changeLighting_right_mirrored.csv") ==
+               read_file(out / "changeLighting_left_mirrored.csv"));
 }
 
 }  // namespace

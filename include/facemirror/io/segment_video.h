@@ -109,6 +109,34 @@ class segment_encoder {
 
   [[nodiscard]] int64_t frames_written() const;
   [[nodiscard]] cv::Size encoded_size() const;
+  /// The packets the encoder has given so far (a prefix of what finish() returns).
+  [[nodiscard]] const encoded_chunk& chunk_so_far() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Decodes a chunk back into frames, bit-identical to what video_reader returns for the same
+/// frames of the muxed file (same decoder, same conversion; the muxer only re-wraps packets).
+/// The mirror job analyses its mirrored faces from these frames, so that reading its videos
+/// back gives the AUs it wrote. Frames come out with their index and a zero timestamp (a chunk
+/// has no clock: the source's video_info does).
+class chunk_decoder {
+ public:
+  chunk_decoder();
+  ~chunk_decoder();
+  chunk_decoder(chunk_decoder&&) noexcept;
+  chunk_decoder& operator=(chunk_decoder&&) noexcept;
+  chunk_decoder(const chunk_decoder&) = delete;
+  chunk_decoder& operator=(const chunk_decoder&) = delete;
+
+  /// Decodes the packets of `chunk` that earlier calls have not seen (the chunk may have grown:
+  /// segment_encoder::chunk_so_far()) and returns the frames that came out, in order. A chunk
+  /// with another first frame starts a new stream. Throws error(codec) if libav fails.
+  [[nodiscard]] std::vector<video_frame> decode_new(const encoded_chunk& chunk);
+  /// After the chunk's last packet: the frames the decoder still holds.
+  [[nodiscard]] std::vector<video_frame> drain();
 
  private:
   struct impl;
@@ -119,8 +147,10 @@ class segment_encoder {
 class chunk_muxer {
  public:
   /// Creates the partial file. `timing` is the source's probe; `size` is the frame size the
-  /// chunks were encoded from (before padding).
-  chunk_muxer(std::filesystem::path target, const video_info& timing, cv::Size size);
+  /// chunks were encoded from (before padding); `comment`, when not empty, becomes the file's
+  /// comment tag (video_info::comment when probed).
+  chunk_muxer(std::filesystem::path target, const video_info& timing, cv::Size size,
+              std::string comment = {});
   /// Without a successful finish(): removes the partial file.
   ~chunk_muxer();
   chunk_muxer(chunk_muxer&&) noexcept;

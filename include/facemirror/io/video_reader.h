@@ -34,6 +34,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "facemirror/error.h"
@@ -58,6 +59,8 @@ struct video_info {
   /// Raw presentation time of every frame, sorted, in the stream's time base; empty when the
   /// container stores none. video_reader maps decoded frames back to indices through it.
   std::vector<int64_t> pts;
+  /// The container's comment tag ("" when none). The mirror job marks its mirrored videos here.
+  std::string comment;
 
   [[nodiscard]] int64_t frame_count() const { return static_cast<int64_t>(timestamps_s.size()); }
 };

@@ -95,6 +95,10 @@ struct video_job {
 /// patient's right half and its reflection), <stem>_left_mirrored.mp4, <stem>_debug.mp4,
 /// <stem>_right_mirrored.csv, <stem>_left_mirrored.csv, and <stem>_source<ext>: an exact copy of
 /// an upright input, or <stem>_source.mp4 re-encoded upright when the input carries rotation.
+/// The mirrored CSVs are measured on the mirrored videos' own decoded frames, each segment
+/// tracked from a cold start; the mirrored videos carry the comment tag "facemirror mirrored
+/// face; segment_frames=N", from which an aus job cuts and tracks them the same way, so
+/// re-analysing them gives the same CSVs byte for byte.
 struct mirror_outputs {
   std::filesystem::path right_video, left_video, debug_video, source_video, right_csv, left_csv;
 };
