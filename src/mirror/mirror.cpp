@@ -152,28 +152,36 @@ int mirror_partner(int landmark) {
   return partner[landmark];
 }
 
-mirrored_landmarks mirror_landmarks(const landmarks_2d& source, const midline& line) {
-  const cv::Point2d axis = line.chin - line.glabella;
-  const double length = std::hypot(axis.x, axis.y);
-  FACEMIRROR_CHECK(length > 1e-6, "mirror_landmarks needs a midline of non-zero length");
-  const cv::Point2d n(-axis.y / length, axis.x / length);  // same normal as mirror_faces
-  auto side = [&](const cv::Point2d& p) { return (p - line.glabella).dot(n); };
-  auto reflect = [&](const cv::Point2d& p) { return p - 2 * side(p) * n; };
-
-  // A pair's image-left member is the one further along the normal (s >= 0 is image left).
-  mirrored_landmarks out;
+double landmark_asymmetry(const landmarks_2d& landmarks) {
+  // The least-squares reflection taking every landmark onto its partner: the partners are a
+  // permutation of the same points, so the reflection fixes their centroid, and its angle
+  // maximises tr(Q H) for the cross-covariance H of points and partners (orthogonal
+  // Procrustes restricted to reflections, which in 2-D has this closed form).
+  cv::Point2d centroid(0, 0);
+  for (const auto& p : landmarks)
+    centroid += p;
+  centroid *= 1.0 / landmark_count;
+  double h11 = 0, h12 = 0, h21 = 0, h22 = 0;
   for (int i = 0; i < landmark_count; ++i) {
-    const int j = mirror_partner(i);
-    const cv::Point2d& p = source[i];
-    if (j == i) {
-      out.right_mirrored[i] = out.left_mirrored[i] = p - side(p) * n;
-      continue;
-    }
-    const bool i_is_image_left = side(p) > side(source[j]) || (side(p) == side(source[j]) && i < j);
-    out.right_mirrored[i] = i_is_image_left ? p : reflect(source[j]);
-    out.left_mirrored[i] = i_is_image_left ? reflect(source[j]) : p;
+    const cv::Point2d p = landmarks[i] - centroid;
+    const cv::Point2d q = landmarks[mirror_partner(i)] - centroid;
+    h11 += p.x * q.x;
+    h12 += p.x * q.y;
+    h21 += p.y * q.x;
+    h22 += p.y * q.y;
   }
-  return out;
+  const double width = cv::norm(landmarks[0] - landmarks[16]);
+  if (!(width > 0))
+    return 0.0;
+  const double twice_angle = std::atan2(h12 + h21, h11 - h22);
+  const double c = std::cos(twice_angle), s = std::sin(twice_angle);
+  double total = 0;
+  for (int i = 0; i < landmark_count; ++i) {
+    const cv::Point2d p = landmarks[i] - centroid;
+    const cv::Point2d reflected(c * p.x + s * p.y, s * p.x - c * p.y);
+    total += cv::norm(reflected + centroid - landmarks[mirror_partner(i)]);
+  }
+  return total / landmark_count / width;
 }
 
 yaw_quality classify_yaw(double yaw_deg) {

@@ -57,6 +57,7 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
         if (const auto mirrored = mirrored_segment_frames(state->info->comment)) {
           length = *mirrored;
           state->warmup_frames = 0;
+          state->faces = face_kind::mirrored;
         }
       }
       batch_total_ += frames;

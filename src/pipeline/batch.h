@@ -34,6 +34,8 @@ class batch {
   /// Tracker warm-up before each segment: none for a mirrored video written by the mirror job
   /// (its segments start cold, as they did when the mirror job analysed them).
   [[nodiscard]] int warmup_frames(size_t video) const { return videos_[video]->warmup_frames; }
+  /// mirrored for a mirrored video written by the mirror job, tracked as the job tracked it.
+  [[nodiscard]] face_kind faces(size_t video) const { return videos_[video]->faces; }
 
   /// False once the video has failed or finished: its remaining segments are skipped.
   [[nodiscard]] bool wants(const segment_task& task);
@@ -59,6 +61,7 @@ class batch {
     std::optional<video_info> info;
     int64_t segments = 0;
     int warmup_frames = 0;
+    face_kind faces = face_kind::natural;
     int64_t next_segment = 0;
     std::map<int64_t, segment_output> waiting;  // the reorder buffer
     std::vector<std::unique_ptr<csv_stream>> tables;

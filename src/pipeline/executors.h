@@ -23,7 +23,7 @@ struct run_context {
   const int warmup = context.work.warmup_frames(task.video);
   return context.work.kind(task.video) == job_kind::mirror
              ? session.mirror(info, task, warmup, on_frame)
-             : session.analyse(info, task, warmup, on_frame);
+             : session.analyse(info, task, warmup, context.work.faces(task.video), on_frame);
 }
 
 void run_in_threads(run_context& context, int workers);

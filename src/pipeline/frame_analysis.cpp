@@ -1,6 +1,7 @@
 #include "frame_analysis.h"
 
 #include "facemirror/error.h"
+#include "facemirror/mirror/mirror.h"
 
 namespace facemirror::detail {
 namespace {
@@ -20,6 +21,20 @@ cv::Point2d centre(const cv::Rect2d& r) {
 
 bool has_face(const landmarks_2d& landmarks) {
   return landmarks[0] != cv::Point2d() || landmarks[landmark_count - 1] != cv::Point2d();
+}
+
+// A mirrored face is symmetric, so it faces the camera: of OpenFace's start rotations only the
+// ones without yaw (frontal, rolled +-30 degrees) can fit it. A third of the cost of a start.
+const std::vector<cv::Vec3d>& rotations_without_yaw() {
+  static const std::vector<cv::Vec3d> rotations = [] {
+    std::vector<cv::Vec3d> kept;
+    for (const cv::Vec3d& r : clnf_box_rotations()) {
+      if (r[1] == 0.0)
+        kept.push_back(r);
+    }
+    return kept;
+  }();
+  return rotations;
 }
 
 }  // namespace
@@ -49,11 +64,13 @@ landmark_session::landmark_session(const shared_models& models, const face_track
   }
 }
 
-void landmark_session::reset() {
+void landmark_session::reset(face_kind kind) {
   tracker_.reset();
   if (clnf_)
     clnf_->reset();
   last_ = landmarks_2d{};
+  kind_ = kind;
+  frames_lost_ = 0;
 }
 
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
@@ -61,8 +78,9 @@ void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_obse
   const cv::Vec3d rotation(fit.params.rx, fit.params.ry, fit.params.rz);
   const detection_check check = validator_->validate(bgr, fit.landmarks, rotation);
   seen.confidence = check.certainty;
-  seen.success = check.success;
-  if (!check.success) {
+  seen.success = check.success && (kind_ == face_kind::natural ||
+                                   landmark_asymmetry(fit.landmarks) <= mirrored_fit_max_asymmetry);
+  if (!seen.success) {
     // OpenFace keeps the last good landmarks but reports the rejected fit's certainty.
     clnf_->reset();
     seen.landmarks = last_;
@@ -70,6 +88,7 @@ void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_obse
   }
   seen.landmarks = last_ = fit.landmarks;
   params = std::move(fit.params);
+  frames_lost_ = 0;
 }
 
 bool landmark_session::follow(const cv::Mat& bgr, face_observation& seen,
@@ -110,7 +129,8 @@ std::optional<cv::Rect2d> landmark_session::mtcnn_face(const cv::Mat& bgr, cv::P
 
 bool landmark_session::restart_in_box(const cv::Mat& bgr, const cv::Rect2d& box,
                                       face_observation& seen, std::optional<pdm_params>& params) {
-  clnf_fit_result fit = clnf_->start_in_box(bgr, box);
+  clnf_fit_result fit = clnf_->start_in_box(
+      bgr, box, kind_ == face_kind::mirrored ? rotations_without_yaw() : clnf_box_rotations());
   if (!(fit.params.scale > 0))
     return false;
   judge(bgr, fit, seen, params);
@@ -125,6 +145,11 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   face_observation seen;
   if (follow(bgr, seen, clnf_params))
     return seen;
+  if (kind_ == face_kind::mirrored && frames_lost_++ % mirrored_redetect_interval != 0) {
+    seen.success = false;
+    seen.landmarks = last_;
+    return seen;
+  }
   if (has_face(last_)) {
     // Lost: detect again on the whole frame, but take only a face near where it was lost
     // (centre within one face width), so that a fit failing for a frame does not hand the

@@ -31,6 +31,20 @@ enum class clnf_start {
   dlib_landmarks,
 };
 
+/// What a landmark session looks at. A mirrored face (the mirror job's, or a video it wrote) is
+/// symmetric by construction, which lets the session reject fits that are not (see
+/// landmark_session), and is often lost for long stretches (a turned head makes a half-face
+/// that is no face), where detecting it again on every frame cost the mirror job half its speed.
+enum class face_kind { natural, mirrored };
+
+/// A fit of a mirrored face further than this from symmetry (landmark_asymmetry: mean distance
+/// of reflected landmarks from their partners, per jaw width) has lost part of the face: right
+/// fits of the shared videos' mirrored faces score 0.005 (median), lost ones 0.05 to 0.35.
+inline constexpr double mirrored_fit_max_asymmetry = 0.05;
+/// A lost mirrored face is looked for again on every this many frames (the first lost one
+/// included).
+inline constexpr int mirrored_redetect_interval = 5;
+
 /// Read-only model data, loaded once per run and shared by every worker.
 struct shared_models {
   shared_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf,
@@ -58,6 +72,9 @@ struct analysed_frame {
 /// is still a face (success, confidence); only when it is not is the face detected again
 /// (largest face, as OpenFace; once a face was seen, only faces near it) and CLNF restarted,
 /// from MTCNN's box or dlib's landmarks (clnf_start). Without CLNF: dlib's tracker alone.
+/// For a mirrored face (face_kind) a fit must also be symmetric (mirrored_fit_max_asymmetry)
+/// to be accepted, and a lost face is detected again only every mirrored_redetect_interval
+/// frames; the frames between report no face.
 class landmark_session {
  public:
   landmark_session(const shared_models& models, const face_tracker_options& options);
@@ -67,8 +84,8 @@ class landmark_session {
   [[nodiscard]] face_observation observe(const cv::Mat& bgr,
                                          std::optional<pdm_params>& clnf_params);
 
-  /// A new video or segment: forget the previous face.
-  void reset();
+  /// A new video or segment: forget the previous face. `kind` applies from here on.
+  void reset(face_kind kind = face_kind::natural);
 
  private:
   /// Follows the previous fit; true (and `seen` filled) when the validator accepts it.
@@ -93,6 +110,8 @@ class landmark_session {
   std::shared_ptr<const detection_validator> validator_;
   std::shared_ptr<const mtcnn_detector> mtcnn_;  // null: restart from dlib's landmarks
   landmarks_2d last_{};  // the last accepted CLNF landmarks, reported while the face is lost
+  face_kind kind_ = face_kind::natural;
+  int64_t frames_lost_ = 0;  // consecutive frames without an accepted fit (mirrored faces)
 };
 
 /// Landmarks, pose and AU features of one frame, as one CSV row needs them.

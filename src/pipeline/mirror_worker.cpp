@@ -31,7 +31,7 @@ class mirrored_face_analysis {
         info_(info),
         camera_(camera_intrinsics::guess(encoded_size.width, encoded_size.height)),
         out_(out) {
-    landmarks_.reset();
+    landmarks_.reset(face_kind::mirrored);
   }
 
   // Analyses the frames of `chunk` the encoder has handed over since the last call.

@@ -87,10 +87,11 @@ video_frame worker_session::next_frame(video_reader& reader, const video_info& i
 }
 
 segment_output worker_session::analyse(const video_info& info, const segment_task& task,
-                                       int warmup_frames, const std::function<bool()>& on_frame) {
+                                       int warmup_frames, face_kind faces,
+                                       const std::function<bool()>& on_frame) {
   const int64_t warm_start = std::max<int64_t>(0, task.first_frame - warmup_frames);
   video_reader& reader = open_at(info, warm_start);
-  landmarks_.reset();
+  landmarks_.reset(faces);
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
 
   segment_output result;

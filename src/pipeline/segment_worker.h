@@ -55,10 +55,12 @@ class worker_session {
  public:
   worker_session(const shared_models& models, const engine_options& options);
 
-  /// Frames [first_frame, end_frame) of `info`, after `warmup_frames` of tracker warm-up.
-  /// `on_frame` runs after every analysed frame; returning false aborts (throws "interrupted").
+  /// Frames [first_frame, end_frame) of `info`, after `warmup_frames` of tracker warm-up,
+  /// tracking faces of the given kind. `on_frame` runs after every analysed frame; returning
+  /// false aborts (throws "interrupted").
   [[nodiscard]] segment_output analyse(const video_info& info, const segment_task& task,
-                                       int warmup_frames, const std::function<bool()>& on_frame);
+                                       int warmup_frames, face_kind faces,
+                                       const std::function<bool()>& on_frame);
 
   /// The S1 mirror job on the same segment: tables {right, left} when AUs are on, videos
   /// {right, left, debug} plus the upright source when the input is rotated. The tables come

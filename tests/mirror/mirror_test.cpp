@@ -100,38 +100,49 @@ TEST(mirror_test, landmark_partners_pair_left_with_right) {
     EXPECT_EQ(mirror_partner(mirror_partner(i)), i) << i;
 }
 
-// A face symmetric about x = 50 except that its image-left half is 2 px lower: each mirrored
-// face must keep one half exactly and carry the reflection of that half on the other side.
-TEST(mirror_test, mirrored_landmarks_keep_one_half_and_reflect_it) {
+// A face symmetric about a tilted line scores 0; moving one half's points by a known amount
+// scores what that displacement is, relative to the jaw's width.
+TEST(mirror_test, landmark_asymmetry_measures_distance_from_mirror_symmetry) {
   landmarks_2d face{};
   for (int i = 0; i < landmark_count; ++i) {
     const int j = mirror_partner(i);
     const double dx = 5.0 + i % 17;
     if (j == i) {
-      face[i] = {50.0 + 0.5, 10.0 + i};  // near the line, not on it
+      face[i] = {0.0, 10.0 + i};
     } else if (i < j) {
-      face[i] = {50.0 + dx, 10.0 + i + 2.0};  // image left: x > 50 in this test's frame
-      face[j] = {50.0 - dx, 10.0 + i};
+      face[i] = {-dx, 10.0 + i};
+      face[j] = {dx, 10.0 + i};
     }
   }
-  face[21] = {47, 20};
-  face[22] = {53, 20};
-  face[8] = {50, 90};
-  const midline line{{50, 20}, {50, 90}};
-  const mirrored_landmarks m = mirror_landmarks(face, line);
-  // s >= 0 (image left) is where the normal (-d.y, d.x) = (-1, 0) points: x < 50.
+  face[0] = {-50, 10};
+  face[16] = {50, 10};  // jaw 100 wide
+  // Tilt by 20 degrees and shift: still exactly symmetric.
+  const double a = 20.0 * CV_PI / 180.0;
+  landmarks_2d tilted{};
   for (int i = 0; i < landmark_count; ++i) {
-    const int j = mirror_partner(i);
-    if (j == i) {
-      EXPECT_NEAR(m.right_mirrored[i].x, 50.0, 1e-9) << i;
-      EXPECT_NEAR(m.left_mirrored[i].y, face[i].y, 1e-9) << i;
-      continue;
-    }
-    const bool image_left = face[i].x < face[j].x;
-    const cv::Point2d mirrored_partner(100.0 - face[j].x, face[j].y);
-    EXPECT_EQ(m.right_mirrored[i], image_left ? face[i] : mirrored_partner) << i;
-    EXPECT_EQ(m.left_mirrored[i], image_left ? mirrored_partner : face[i]) << i;
+    const cv::Point2d& p = face[i];
+    tilted[i] = {300 + std::cos(a) * p.x - std::sin(a) * p.y,
+                 200 + std::sin(a) * p.x + std::cos(a) * p.y};
   }
+  EXPECT_NEAR(landmark_asymmetry(tilted), 0.0, 1e-12);
+
+  // One half of the mouth (the lower-numbered point of each of its 8 pairs) moves down: each
+  // such pair is then that far from symmetry about the old line, counted from both points,
+  // 10 px giving 2 * 8 * 10 / 68 / 100 = 0.0235 of the jaw's width. The least-squares line
+  // tilts a little to meet the moved points, spreading some of it over all of them.
+  const auto lower_mouth_half = [&](double px) {
+    landmarks_2d lowered = face;
+    for (int i = 48; i < landmark_count; ++i) {
+      if (mirror_partner(i) > i)
+        lowered[i].y += px;
+    }
+    return landmark_asymmetry(lowered);
+  };
+  const double ten = lower_mouth_half(10);
+  EXPECT_GT(ten, 0.02);
+  EXPECT_LT(ten, 0.035);
+  EXPECT_NEAR(lower_mouth_half(20), 2 * ten, 0.1 * ten);
+  EXPECT_EQ(landmark_asymmetry(landmarks_2d{}), 0.0);
 }
 
 TEST(mirror_test, smoother_weights_recent_frames_more) {
