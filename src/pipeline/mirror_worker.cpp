@@ -107,7 +107,9 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
     }
     if (index < task.first_frame)
       continue;
-    // Frames without a face are copied unchanged (their CSV rows say success 0).
+    // Frames without a face are copied unchanged and flagged in the debug video. Their mirrored
+    // CSV rows are whatever the analysis finds in the unmirrored frame, as a re-analysis of the
+    // file would find (usually nothing: the source fit failed there too).
     const mirrored_faces faces =
         line ? mirror_faces(frame.bgr, *line) : mirrored_faces{frame.bgr, frame.bgr};
     result.face_frames += line ? 1 : 0;
