@@ -143,6 +143,12 @@ mtcnn_detector mtcnn_detector::load(const std::string& dir, mtcnn_options option
 }
 
 std::vector<face_detection> mtcnn_detector::detect(const cv::Mat& bgr) const {
+  return detect(bgr, options_.min_face_px);
+}
+
+std::vector<face_detection> mtcnn_detector::detect(const cv::Mat& bgr, double min_face_px) const {
+  if (!(min_face_px >= 12.0))
+    throw error(error_code::invalid_argument, "mtcnn_detector: min_face_px must be 12 or more");
   if (bgr.empty())
     return {};
   if (bgr.depth() != CV_8U || (bgr.channels() != 1 && bgr.channels() != 3))
@@ -159,12 +165,11 @@ std::vector<face_detection> mtcnn_detector::detect(const cv::Mat& bgr) const {
   // Stage 1: PNet is a 12 px detector with stride 2 applied to every pyramid level, from the
   // smallest face searched for up to the frame's shorter side.
   const int min_dim = std::min(image.rows, image.cols);
-  const int levels = int(std::floor(std::log(options_.min_face_px / min_dim) /
-                                    std::log(options_.pyramid_factor))) +
-                     1;
+  const int levels =
+      int(std::floor(std::log(min_face_px / min_dim) / std::log(options_.pyramid_factor))) + 1;
   std::vector<candidate> proposals;
   for (int i = 0; i < levels; ++i) {
-    const double scale = 12.0 / options_.min_face_px * std::pow(options_.pyramid_factor, i);
+    const double scale = 12.0 / min_face_px * std::pow(options_.pyramid_factor, i);
     cv::Mat level;
     cv::resize(image, level,
                cv::Size(int(std::ceil(image.cols * scale)), int(std::ceil(image.rows * scale))), 0,

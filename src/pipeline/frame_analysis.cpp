@@ -109,10 +109,31 @@ face_observation landmark_session::restart(const cv::Mat& bgr, const landmarks_2
 }
 
 std::optional<cv::Rect2d> landmark_session::mtcnn_face(const cv::Mat& bgr, cv::Point2d at,
-                                                       double radius, bool widest) const {
+                                                       double radius, double face_width,
+                                                       bool widest) const {
+  // OpenFace scans the whole frame for faces from 60 px up; for a mirrored face (no OpenFace
+  // result to match) only the square that can hold an acceptable face is scanned, for faces of
+  // at least half the size expected: MTCNN was a sixth of the mirror job on multi_face.
+  cv::Mat image = bgr;
+  cv::Point2d origin(0, 0);
+  double min_face = mtcnn_->options().min_face_px;
+  if (kind_ == face_kind::mirrored) {
+    const double reach = radius + face_width;
+    const cv::Rect area =
+        cv::Rect(cv::Point(int(std::floor(at.x - reach)), int(std::floor(at.y - reach))),
+                 cv::Point(int(std::ceil(at.x + reach)), int(std::ceil(at.y + reach)))) &
+        cv::Rect(0, 0, bgr.cols, bgr.rows);
+    if (area.empty())
+      return std::nullopt;
+    image = bgr(area);
+    origin = area.tl();
+    min_face = std::max(min_face, 0.5 * face_width);
+  }
   std::optional<cv::Rect2d> found;
   double best = 0;
-  for (const face_detection& f : mtcnn_->detect(bgr)) {
+  for (face_detection f : mtcnn_->detect(image, min_face)) {
+    f.box.x += origin.x;
+    f.box.y += origin.y;
     const cv::Rect2d b = mtcnn_box_to_clnf(f.box);
     const double d = cv::norm(centre(b) - at);
     if (d > radius)
@@ -157,7 +178,7 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
     // box; else (or when MTCNN finds none) dlib's detector and landmarks.
     const cv::Rect2d lost = bounding_box(last_);
     if (mtcnn_) {
-      const auto box = mtcnn_face(bgr, centre(lost), lost.width, true);
+      const auto box = mtcnn_face(bgr, centre(lost), lost.width, lost.width, true);
       if (box && restart_in_box(bgr, *box, seen, clnf_params))
         return seen;
     }
@@ -174,8 +195,8 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
     return seen;
   }
   if (mtcnn_ && !has_face(last_)) {
-    const auto box =
-        mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width, false);
+    const auto box = mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width,
+                                detected.face_box.width, false);
     if (box && restart_in_box(bgr, *box, seen, clnf_params))
       return seen;
   }

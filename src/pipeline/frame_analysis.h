@@ -94,9 +94,11 @@ class landmark_session {
   face_observation restart(const cv::Mat& bgr, const landmarks_2d& estimate,
                            std::optional<pdm_params>& params);
   /// The corrected (mtcnn_box_to_clnf) MTCNN box of a face whose centre lies within `radius`
-  /// of `at`: the widest such face (OpenFace's choice) or the nearest one.
+  /// of `at`: the widest such face (OpenFace's choice) or the nearest one. `face_width` is the
+  /// size expected: a mirrored face is searched for only around `at` and at that size.
   [[nodiscard]] std::optional<cv::Rect2d> mtcnn_face(const cv::Mat& bgr, cv::Point2d at,
-                                                     double radius, bool widest) const;
+                                                     double radius, double face_width,
+                                                     bool widest) const;
   /// OpenFace's start: CLNF from a face box (clnf_tracker::start_in_box), then validated.
   /// False when no fit could be made.
   bool restart_in_box(const cv::Mat& bgr, const cv::Rect2d& box, face_observation& seen,

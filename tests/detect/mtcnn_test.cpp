@@ -59,6 +59,26 @@ TEST(MtcnnShared, FindsTheFaceInSample1) {
   EXPECT_GT(overlap(faces[0].box, hog_face), 0.4);
 }
 
+// The smallest face searched for bounds the pyramid: the ~216 px face is found when searching
+// from 100 px up, not from 400 px up; the default size is what detect(image) uses.
+TEST(MtcnnShared, MinimumFaceSizeBoundsTheSearch) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const auto file = *test::shared_dir() / "videos" / "openface-samples" / "sample1.jpg";
+  const cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(image.empty()) << file;
+  const auto detector = mtcnn_detector::load(model_dir().string());
+  const auto by_default = detector.detect(image);
+  const auto same = detector.detect(image, detector.options().min_face_px);
+  ASSERT_EQ(by_default.size(), 1u);
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_EQ(same[0].box, by_default[0].box);
+  const auto from_100 = detector.detect(image, 100);
+  ASSERT_EQ(from_100.size(), 1u);
+  EXPECT_GT(overlap(from_100[0].box, by_default[0].box), 0.7);
+  EXPECT_TRUE(detector.detect(image, 400).empty());
+  EXPECT_THROW((void)detector.detect(image, 5), error);
+}
+
 TEST(MtcnnShared, TruncatedFileIsReportedByName) {
   FACEMIRROR_REQUIRE_SHARED();
   const auto dir = test::scratch_dir();
