@@ -181,6 +181,13 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
       const auto box = mtcnn_face(bgr, centre(lost), lost.width, lost.width, true);
       if (box && restart_in_box(bgr, *box, seen, clnf_params))
         return seen;
+      // A lost mirrored face that MTCNN cannot see is mostly a half-face too narrow to be a
+      // face; dlib's scan of the whole frame rarely helps there, and the next try is near.
+      if (kind_ == face_kind::mirrored) {
+        seen.success = false;
+        seen.landmarks = last_;
+        return seen;
+      }
     }
     tracker_.lost_near(lost);
   }
