@@ -50,13 +50,11 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       state->info = probe_video(jobs[v].input);
       const int64_t frames = state->info->frame_count();
       state->result.frames = frames;
-      plan_outputs(*state, options.compute_aus);
+      plan_outputs(*state, options);
       int64_t length = options.segment_frames;
-      state->warmup_frames = options.warmup_frames;
       if (state->job.kind == job_kind::aus) {
         if (const auto mirrored = mirrored_segment_frames(state->info->comment)) {
           length = *mirrored;
-          state->warmup_frames = 0;
           state->faces = face_kind::mirrored;
         }
       }
@@ -131,18 +129,21 @@ void batch::deliver(const segment_task& task, segment_output output) {
   report(task.video, "done", true);
 }
 
-void batch::plan_outputs(video_state& video, bool compute_aus) {
+void batch::plan_outputs(video_state& video, const engine_options& options) {
   if (video.job.kind == job_kind::aus) {
     video.table_paths = {video.job.output_csv};
     return;
   }
   const bool rotated = video.info->rotation_deg != 0;
   const mirror_outputs out = mirror_outputs_for(video.job.input, video.job.output_dir, rotated);
-  if (compute_aus)
+  if (options.compute_aus)
     video.table_paths = {out.right_csv, out.left_csv};
   video.video_paths = {out.right_video, out.left_video, out.debug_video};
+  const std::string mirrored = mirrored_comment(options.segment_frames);
+  video.video_comments = {mirrored, mirrored, ""};
   if (rotated) {
     video.video_paths.push_back(out.source_video);
+    video.video_comments.emplace_back();
   } else {
     video.copy.emplace(video.job.input, out.source_video);
   }
@@ -155,10 +156,8 @@ void batch::consume(video_state& video, segment_output& output) {
     }
     const cv::Size size(video.info->width, video.info->height);
     for (size_t i = 0; i < video.video_paths.size(); ++i) {
-      // The first two are the mirrored faces (see plan_outputs).
-      const std::string comment = i < 2 ? mirrored_comment(options_.segment_frames) : "";
-      video.muxers.push_back(
-          std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size, comment));
+      video.muxers.push_back(std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size,
+                                                           video.video_comments[i]));
     }
   }
   FACEMIRROR_CHECK(

@@ -33,7 +33,9 @@ class batch {
   [[nodiscard]] job_kind kind(size_t video) const { return videos_[video]->job.kind; }
   /// Tracker warm-up before each segment: none for a mirrored video written by the mirror job
   /// (its segments start cold, as they did when the mirror job analysed them).
-  [[nodiscard]] int warmup_frames(size_t video) const { return videos_[video]->warmup_frames; }
+  [[nodiscard]] int warmup_frames(size_t video) const {
+    return faces(video) == face_kind::mirrored ? 0 : options_.warmup_frames;
+  }
   /// mirrored for a mirrored video written by the mirror job, tracked as the job tracked it.
   [[nodiscard]] face_kind faces(size_t video) const { return videos_[video]->faces; }
 
@@ -60,7 +62,6 @@ class batch {
     video_job job;
     std::optional<video_info> info;
     int64_t segments = 0;
-    int warmup_frames = 0;
     face_kind faces = face_kind::natural;
     int64_t next_segment = 0;
     std::map<int64_t, segment_output> waiting;  // the reorder buffer
@@ -68,6 +69,7 @@ class batch {
     std::vector<std::filesystem::path> table_paths;
     std::vector<std::unique_ptr<chunk_muxer>> muxers;
     std::vector<std::filesystem::path> video_paths;
+    std::vector<std::string> video_comments;  // the container comment tag of each video
     std::optional<std::pair<std::filesystem::path, std::filesystem::path>> copy;  // from, to
     video_result result;
     bool finished = false;
@@ -78,7 +80,7 @@ class batch {
 
   void report(size_t video, const char* stage, bool force);
   void consume(video_state& video, segment_output& output);
-  static void plan_outputs(video_state& video, bool compute_aus);
+  static void plan_outputs(video_state& video, const engine_options& options);
   void write_outputs(video_state& video);
 
   const shared_models& models_;

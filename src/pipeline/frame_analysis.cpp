@@ -91,6 +91,12 @@ void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_obse
   frames_lost_ = 0;
 }
 
+face_observation landmark_session::no_face(face_observation seen) const {
+  seen.success = false;
+  seen.landmarks = last_;
+  return seen;
+}
+
 bool landmark_session::follow(const cv::Mat& bgr, face_observation& seen,
                               std::optional<pdm_params>& params) {
   if (!clnf_->tracking())
@@ -166,16 +172,14 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   face_observation seen;
   if (follow(bgr, seen, clnf_params))
     return seen;
-  if (kind_ == face_kind::mirrored && frames_lost_++ % mirrored_redetect_interval != 0) {
-    seen.success = false;
-    seen.landmarks = last_;
-    return seen;
-  }
+  if (kind_ == face_kind::mirrored && frames_lost_++ % mirrored_redetect_interval != 0)
+    return no_face(seen);
   if (has_face(last_)) {
-    // Lost: detect again on the whole frame, but take only a face near where it was lost
-    // (centre within one face width), so that a fit failing for a frame does not hand the
-    // video to a bystander. With MTCNN, as OpenFace: the widest such face, CLNF started in its
-    // box; else (or when MTCNN finds none) dlib's detector and landmarks.
+    // Lost: detect again (on the whole frame; a mirrored face around where it was lost), but
+    // take only a face near where it was lost (centre within one face width), so that a fit
+    // failing for a frame does not hand the video to a bystander. With MTCNN, as OpenFace: the
+    // widest such face, CLNF started in its box; else (or when MTCNN finds none) dlib's detector
+    // and landmarks.
     const cv::Rect2d lost = bounding_box(last_);
     if (mtcnn_) {
       const auto box = mtcnn_face(bgr, centre(lost), lost.width, lost.width, true);
@@ -183,11 +187,8 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
         return seen;
       // A lost mirrored face that MTCNN cannot see is mostly a half-face too narrow to be a
       // face; dlib's scan of the whole frame rarely helps there, and the next try is near.
-      if (kind_ == face_kind::mirrored) {
-        seen.success = false;
-        seen.landmarks = last_;
-        return seen;
-      }
+      if (kind_ == face_kind::mirrored)
+        return no_face(seen);
     }
     tracker_.lost_near(lost);
   }
@@ -196,11 +197,8 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   // With MTCNN, CLNF starts in MTCNN's box of that face (the nearest centre, within half
   // dlib's box side), as OpenFace starts from its own detection; else from dlib's landmarks.
   const face_observation detected = tracker_.track(bgr, landmark_fitting::on_acquisition);
-  if (!detected.success) {
-    seen.success = false;
-    seen.landmarks = last_;
-    return seen;
-  }
+  if (!detected.success)
+    return no_face(seen);
   if (mtcnn_ && !has_face(last_)) {
     const auto box = mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width,
                                 detected.face_box.width, false);

@@ -103,6 +103,9 @@ class landmark_session {
   /// False when no fit could be made.
   bool restart_in_box(const cv::Mat& bgr, const cv::Rect2d& box, face_observation& seen,
                       std::optional<pdm_params>& params);
+  /// `seen` (keeping any rejected fit's confidence) as a frame without a face: OpenFace reports
+  /// the last accepted landmarks there.
+  [[nodiscard]] face_observation no_face(face_observation seen) const;
   /// Fills `seen` from a fit and the validator's verdict on it.
   void judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
              std::optional<pdm_params>& params);
