@@ -42,11 +42,16 @@ TEST(MtcnnShared, LoadsTheThreeNets) {
   EXPECT_EQ(map[0].size(), cv::Size(15, 11));
 }
 
+// OpenFace's sample1.jpg: one face, ~216 px.
+cv::Mat sample1() {
+  const auto file = *test::shared_dir() / "videos" / "openface-samples" / "sample1.jpg";
+  return cv::imread(file.string(), cv::IMREAD_COLOR);
+}
+
 TEST(MtcnnShared, FindsTheFaceInSample1) {
   FACEMIRROR_REQUIRE_SHARED();
-  const auto file = *test::shared_dir() / "videos" / "openface-samples" / "sample1.jpg";
-  const cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
-  ASSERT_FALSE(image.empty()) << file;
+  const cv::Mat image = sample1();
+  ASSERT_FALSE(image.empty()) << "cannot read sample1.jpg";
   const auto detector = mtcnn_detector::load(model_dir().string());
   const auto faces = detector.detect(image);
   ASSERT_EQ(faces.size(), 1u);
@@ -63,9 +68,8 @@ TEST(MtcnnShared, FindsTheFaceInSample1) {
 // from 100 px up, not from 400 px up; the default size is what detect(image) uses.
 TEST(MtcnnShared, MinimumFaceSizeBoundsTheSearch) {
   FACEMIRROR_REQUIRE_SHARED();
-  const auto file = *test::shared_dir() / "videos" / "openface-samples" / "sample1.jpg";
-  const cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
-  ASSERT_FALSE(image.empty()) << file;
+  const cv::Mat image = sample1();
+  ASSERT_FALSE(image.empty()) << "cannot read sample1.jpg";
   const auto detector = mtcnn_detector::load(model_dir().string());
   const auto by_default = detector.detect(image);
   const auto same = detector.detect(image, detector.options().min_face_px);
