@@ -17,6 +17,16 @@
 #include "facemirror/landmarks/clnf.h"
 #include "facemirror/landmarks/pdm.h"
 
+// The fit's hot loops get a clone with twice the vector width where the CPU has AVX2. FMA stays
+// off, so each lane still rounds a product and then a sum as the SSE2 build does: results are
+// bit-identical on either path. Sanitizer builds get one version: the clone's ifunc resolver
+// runs before ThreadSanitizer's runtime is up and crashes.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define FACEMIRROR_SIMD_CLONES
+#else
+#define FACEMIRROR_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 namespace facemirror::detail {
 
 // One logistic neuron of a CCNF patch expert: 2 alpha / (1 + exp(-(ncc * norm + bias))), where
@@ -60,6 +70,11 @@ struct ccnf_scale {
 // naming the file on any inconsistency.
 ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<int>& windows);
 
+// cv::warpAffine(src, out, to_src, size, INTER_LINEAR | WARP_INVERSE_MAP), zero border,
+// bit for bit, without OpenCV's per-call set-up (clnf_sampling.cpp).
+void warp_linear(const cv::Mat_<float>& src, const cv::Matx23d& to_src, cv::Size size,
+                 cv::Mat_<float>& out);
+
 // Response maps (w x w, row-major, non-negative) of every visible landmark's expert around
 // `shape` (image coordinates). `to_ref` maps image offsets to the reference frame (2x2).
 // Invisible landmarks get an empty map.
@@ -96,8 +111,9 @@ class shape_model {
 
  private:
   int n_ = 0, m_ = 0;
-  std::vector<double> mean_;   // 3n, grouped X.., Y.., Z..
-  std::vector<double> comps_;  // 3n x m row-major
+  std::vector<double> mean_;           // 3n, grouped X.., Y.., Z..
+  std::vector<double> comps_;          // 3n x m row-major
+  std::vector<double> comps_by_mode_;  // the same, m x 3n
   std::vector<double> eig_;
 };
 

@@ -17,20 +17,86 @@
 namespace facemirror::detail {
 namespace {
 
-// Little-endian cursor over the whole file with bounds checks that name the file.
+// Eight floats as one value: GCC and Clang map it to one AVX register or two SSE ones, with the
+// same lane-by-lane arithmetic on both.
+typedef float float8 __attribute__((vector_size(32)));
+
+// (An out-parameter: returning a vector by value warns of an ABI change in the SSE2 build.)
+inline void load8(const float* p, float8& v) {
+  std::memcpy(&v, p, sizeof v);
+}
+
+inline float lane_sum(const float8& acc) {
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 // Dot product with eight independent partial sums: without -ffast-math the compiler will not
 // reorder a single float reduction, which left the response maps (most of the fit's time)
 // unvectorised.
 inline float dot8(const float* a, const float* b, int n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  float8 acc = {};
   int t = 0;
-  for (; t + 8 <= n; t += 8)
-    for (int k = 0; k < 8; ++k)
-      acc[k] += a[t + k] * b[t + k];
-  float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  float8 at, bt;
+  for (; t + 8 <= n; t += 8) {
+    load8(a + t, at);
+    load8(b + t, bt);
+    acc += at * bt;
+  }
+  float s = lane_sum(acc);
   for (; t < n; ++t)
     s += a[t] * b[t];
   return s;
+}
+
+// The patch rows are a few floats each (11 at most in the shipped models): a library memcpy call
+// per row cost as much as copying.
+inline void copy_row(const float* src, int n, float* dst) {
+  int t = 0;
+  float8 v;
+  for (; t + 8 <= n; t += 8) {
+    load8(src + t, v);
+    std::memcpy(dst + t, &v, sizeof v);
+  }
+  for (; t < n; ++t)
+    dst[t] = src[t];
+}
+
+// dot8 of `rows` consecutive rows of `a` (`stride` floats apart) with `b`, four rows at a time.
+// One dot8 is a chain of dependent vector additions that keeps the adder waiting on itself;
+// four independent chains overlap. Each row is still summed in dot8's exact order, so the
+// results are bit-identical to calling dot8 row by row.
+inline void dot8_rows(const float* a, size_t stride, const float* b, int n, int rows, float* out) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float* a0 = a + r * stride;
+    const float* a1 = a0 + stride;
+    const float* a2 = a1 + stride;
+    const float* a3 = a2 + stride;
+    float8 acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+    int t = 0;
+    float8 bt, x0, x1, x2, x3;
+    for (; t + 8 <= n; t += 8) {
+      load8(b + t, bt);
+      load8(a0 + t, x0);
+      load8(a1 + t, x1);
+      load8(a2 + t, x2);
+      load8(a3 + t, x3);
+      acc0 += x0 * bt;
+      acc1 += x1 * bt;
+      acc2 += x2 * bt;
+      acc3 += x3 * bt;
+    }
+    float s0 = lane_sum(acc0), s1 = lane_sum(acc1), s2 = lane_sum(acc2), s3 = lane_sum(acc3);
+    for (; t < n; ++t) {
+      s0 += a0[t] * b[t];
+      s1 += a1[t] * b[t];
+      s2 += a2[t] * b[t];
+      s3 += a3[t] * b[t];
+    }
+    out[r] = s0, out[r + 1] = s1, out[r + 2] = s2, out[r + 3] = s3;
+  }
+  for (; r < rows; ++r)
+    out[r] = dot8(a + r * stride, b, n);
 }
 
 ccnf_patch read_patch(model_file& in, int n_betas) {
@@ -169,16 +235,7 @@ ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<
   return s;
 }
 
-// The response maps are most of a fit's time. Where the CPU has AVX2 this runs a clone with
-// twice the vector width; FMA stays off, so each lane still rounds a product and then a sum as
-// the SSE2 build does, and the maps are bit-identical on either path. Sanitizer builds get one
-// version: the clone's ifunc resolver runs before ThreadSanitizer's runtime is up and crashes.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define FACEMIRROR_SIMD_CLONES
-#else
-#define FACEMIRROR_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-
+// The response maps are most of a fit's time (see FACEMIRROR_SIMD_CLONES).
 FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
                                             const std::vector<cv::Point2d>& shape,
                                             const cv::Matx22d& to_ref, const ccnf_scale& experts,
@@ -187,7 +244,7 @@ FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
   const cv::Matx22d to_img = to_ref.inv();
   const int n = static_cast<int>(shape.size());
   responses.assign(n, {});
-  std::vector<float> cols, sums;
+  std::vector<float> cols, sums, dots;
   cv::Mat_<float> roi;
   cv::Mat_<double> sum, sqsum;
   for (int i = 0; i < n; ++i) {
@@ -204,7 +261,7 @@ FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
     const double cu = (rw - 1) / 2.0, cv_ = (rh - 1) / 2.0;
     const cv::Matx23d warp(a, -b, shape[i].x - a * cu + b * cv_, b, a,
                            shape[i].y - b * cu - a * cv_);
-    cv::warpAffine(grey, roi, warp, cv::Size(rw, rh), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP);
+    warp_linear(grey, warp, cv::Size(rw, rh), roi);
 
     // im2col: one contiguous row of pixels per window position, with its normaliser. The
     // window sums come from integral images: summing each patch anew was a serial chain of
@@ -217,7 +274,7 @@ FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
       for (int x = 0; x < window; ++x) {
         float* dst = cols.data() + static_cast<size_t>(y * window + x) * np;
         for (int r = 0; r < ph; ++r)
-          std::memcpy(dst + r * pw, roi[y + r] + x, sizeof(float) * pw);
+          copy_row(roi[y + r] + x, pw, dst + r * pw);
         const double s = sum(y + ph, x + pw) - sum(y, x + pw) - sum(y + ph, x) + sum(y, x);
         const double sq = sqsum(y + ph, x + pw) - sqsum(y, x + pw) - sqsum(y + ph, x) + sqsum(y, x);
         const double var = sq - s * s / np;  // sum of squared deviations
@@ -225,15 +282,22 @@ FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
       }
 
     std::vector<float> total(positions, 0.f);
+    dots.resize(positions);
     for (const ccnf_neuron& nr : patch.neurons) {
       if (nr.alpha < 1e-4f)  // negligible neurons were left out in training-time evaluation
         continue;
-      const float* w = nr.weights.data();
+      dot8_rows(cols.data(), np, nr.weights.data(), np, positions, dots.data());
+      // The logistic in three passes: only the exponential stays a scalar library call, the
+      // arithmetic around it vectorises (each value still gets the same operations).
       for (int k = 0; k < positions; ++k) {
-        const float acc = dot8(cols.data() + static_cast<size_t>(k) * np, w, np);
-        const float ncc = acc * sums[k];  // template is zero-mean, so the patch mean drops out
-        total[k] += 2.f * nr.alpha / (1.f + std::exp(-(ncc * nr.norm + nr.bias)));
+        const float ncc = dots[k] * sums[k];  // template is zero-mean, so the patch mean drops out
+        dots[k] = -(ncc * nr.norm + nr.bias);
       }
+      for (int k = 0; k < positions; ++k)
+        dots[k] = std::exp(dots[k]);
+      const float twice_alpha = 2.f * nr.alpha;
+      for (int k = 0; k < positions; ++k)
+        total[k] += twice_alpha / (1.f + dots[k]);
     }
 
     // The CRF's mean: Sigma * b (b already holds the 2 alpha factors).
@@ -248,12 +312,10 @@ FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
     const cv::Mat_<float>& sigma = it == patch.sigma.end() ? local_sigma : it->second;
     std::vector<float>& out = responses[i];
     out.assign(positions, 0.f);
+    dot8_rows(sigma[0], sigma.step1(), total.data(), positions, positions, out.data());
     float lowest = 1e30f;
-    for (int r = 0; r < positions; ++r) {
-      const float acc = dot8(sigma[r], total.data(), positions);
-      out[r] = acc;
-      lowest = std::min(lowest, acc);
-    }
+    for (float v : out)
+      lowest = std::min(lowest, v);
     if (lowest < 0)  // mean-shift needs non-negative weights
       for (float& v : out)
         v -= lowest;

@@ -18,6 +18,11 @@ shape_model::shape_model(const cv::Mat_<double>& mean, const cv::Mat_<double>& c
     : n_(mean.rows / 3), m_(components.cols) {
   mean_.assign(mean.begin(), mean.end());
   comps_.assign(components.begin(), components.end());
+  comps_by_mode_.resize(comps_.size());
+  for (int row = 0; row < 3 * n_; ++row)
+    for (int k = 0; k < m_; ++k)
+      comps_by_mode_[static_cast<size_t>(k) * 3 * n_ + row] =
+          comps_[static_cast<size_t>(row) * m_ + k];
   eig_.assign(eigenvalues.begin(), eigenvalues.end());
 }
 
@@ -53,23 +58,25 @@ shape_model shape_model::load(const std::filesystem::path& file) {
   return shape_model(mean, comps, eig);
 }
 
-void shape_model::shape_3d(const std::vector<double>& local, std::vector<cv::Point3d>& out) const {
-  out.resize(n_);
-  const bool has_local = static_cast<int>(local.size()) == m_;
-  for (int i = 0; i < n_; ++i) {
-    double v[3];
-    for (int a = 0; a < 3; ++a) {
-      const int row = a * n_ + i;
-      double s = mean_[row];
-      if (has_local) {
-        const double* c = comps_.data() + static_cast<size_t>(row) * m_;
-        for (int k = 0; k < m_; ++k)
-          s += c[k] * local[k];
-      }
-      v[a] = s;
+// Every coordinate is its mean plus the modes' contributions added in mode order; running over
+// the modes outermost (components stored mode by mode) lets each addition cover many
+// coordinates at once without changing any coordinate's order of additions.
+FACEMIRROR_SIMD_CLONES void shape_model::shape_3d(const std::vector<double>& local,
+                                                  std::vector<cv::Point3d>& out) const {
+  const size_t coords = 3 * static_cast<size_t>(n_);
+  std::vector<double> v(mean_);
+  if (static_cast<int>(local.size()) == m_) {
+    double* acc = v.data();
+    for (int k = 0; k < m_; ++k) {
+      const double* c = comps_by_mode_.data() + k * coords;
+      const double w = local[k];
+      for (size_t row = 0; row < coords; ++row)
+        acc[row] += c[row] * w;
     }
-    out[i] = {v[0], v[1], v[2]};
   }
+  out.resize(n_);
+  for (int i = 0; i < n_; ++i)
+    out[i] = {v[i], v[n_ + i], v[2 * n_ + i]};
 }
 
 std::vector<cv::Point2d> shape_model::project(const pdm_params& p) const {
@@ -142,7 +149,7 @@ void shape_model::clamp(pdm_params& p, bool limit_pose) const {
   }
 }
 
-pdm_params shape_model::fit(const std::vector<cv::Point2d>& lm) const {
+FACEMIRROR_SIMD_CLONES pdm_params shape_model::fit(const std::vector<cv::Point2d>& lm) const {
   pdm_params p;
   p.local.assign(m_, 0.0);
   // Points at x == 0 are unknown (a part model fed only the landmarks it shares).

@@ -1,0 +1,69 @@
+// warp_linear must reproduce cv::warpAffine (INTER_LINEAR | WARP_INVERSE_MAP, zero border) bit
+// for bit: the CLNF fits, and through them every CSV, depend on the exact sampled values.
+#include <cstring>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "landmarks/clnf_internal.h"
+
+namespace facemirror {
+namespace {
+
+bool same_bits(const cv::Mat& a, const cv::Mat& b) {
+  if (a.size() != b.size() || a.type() != b.type())
+    return false;
+  for (int y = 0; y < a.rows; ++y)
+    if (std::memcmp(a.ptr(y), b.ptr(y), a.cols * a.elemSize()) != 0)
+      return false;
+  return true;
+}
+
+cv::Mat_<float> reference(const cv::Mat_<float>& src, const cv::Matx23d& m, cv::Size size) {
+  cv::Mat_<float> out;
+  cv::warpAffine(src, out, m, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP);
+  return out;
+}
+
+TEST(warp_linear, matches_opencv_on_random_similarities_inside_and_across_the_border) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  cv::Mat_<float> src(48, 64);
+  cv::randu(src, 0.0, 255.0);
+  int crossing_border = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const double angle = unit(rng) * 2 * CV_PI, scale = 0.3 + 2.7 * unit(rng);
+    const double a = scale * std::cos(angle), b = scale * std::sin(angle);
+    // Centres from well outside to well inside the image; every 4th one on a 1/64 grid, where
+    // the fixed-point rounding meets exact ties.
+    double cx = -20 + 104 * unit(rng), cy = -20 + 88 * unit(rng);
+    if (trial % 4 == 0)
+      cx = std::round(cx * 64) / 64, cy = std::round(cy * 64) / 64;
+    const cv::Size size(1 + trial % 23, 1 + trial % 19);
+    const cv::Matx23d m(a, -b, cx, b, a, cy);
+    cv::Mat_<float> ours;
+    detail::warp_linear(src, m, size, ours);
+    const cv::Mat_<float> theirs = reference(src, m, size);
+    ASSERT_TRUE(same_bits(ours, theirs)) << "trial " << trial;
+    crossing_border += cx < 2 || cy < 2 || cx > 60 || cy > 44;
+  }
+  EXPECT_GT(crossing_border, 300);
+}
+
+TEST(warp_linear, matches_opencv_on_tiny_images_and_pure_translations) {
+  for (const cv::Size image : {cv::Size(1, 1), cv::Size(2, 1), cv::Size(1, 3), cv::Size(5, 4)}) {
+    cv::Mat_<float> src(image);
+    cv::randu(src, -1.0, 1.0);
+    for (double t = -3; t <= 6; t += 0.25) {
+      const cv::Matx23d m(1, 0, t, 0, 1, -t / 2);
+      cv::Mat_<float> ours;
+      detail::warp_linear(src, m, cv::Size(7, 6), ours);
+      ASSERT_TRUE(same_bits(ours, reference(src, m, cv::Size(7, 6))))
+          << image << " shifted by " << t;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace facemirror
