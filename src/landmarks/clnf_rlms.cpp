@@ -11,17 +11,54 @@ namespace {
 // Kernel centres are snapped to a 0.1 px grid, as the kernel tables of the reference
 // implementation are; the shift itself is measured from the unsnapped position.
 constexpr double kKdeStep = 0.1;
+constexpr int kKdeStepsPerPixel = 10;
+
+// The Gaussian kernel's factors exp(a (q - k)^2), k = 0..w-1, for the offsets q on the kKdeStep
+// grid, each row computed the first time its offset comes up in one rlms() call: the landmarks
+// return to the same few offsets, and the exponentials were a large part of the optimiser.
+class kernel_rows {
+ public:
+  kernel_rows(int w, double a)
+      : w_(w),
+        a_(a),
+        values_(static_cast<size_t>(kKdeStepsPerPixel * w + 1) * w),
+        ready_(kKdeStepsPerPixel * w + 1, 0) {}
+
+  // The row for offset `grid` * kKdeStep (grid = the offset rounded to the grid, as a double).
+  const double* row(double grid) {
+    const double q = grid * kKdeStep;
+    if (grid < 0 || grid >= static_cast<double>(ready_.size())) {  // not met with clamped input
+      spare_.resize(w_);
+      fill(q, spare_.data());
+      return spare_.data();
+    }
+    const size_t at = static_cast<size_t>(grid);
+    double* out = values_.data() + at * w_;
+    if (!ready_[at]) {
+      fill(q, out);
+      ready_[at] = 1;
+    }
+    return out;
+  }
+
+ private:
+  void fill(double q, double* out) const {
+    for (int k = 0; k < w_; ++k)
+      out[k] = std::exp(a_ * (q - k) * (q - k));
+  }
+
+  int w_;
+  double a_;
+  std::vector<double> values_;
+  std::vector<char> ready_;
+  std::vector<double> spare_;
+};
 
 // Kernel-weighted response around (dx, dy) (window coordinates) and the mean-shift target.
-double kde(const std::vector<float>& resp, int w, double a, double dx, double dy, double& mx,
-           double& my) {
-  const double qx = std::floor(dx / kKdeStep + 0.5) * kKdeStep;
-  const double qy = std::floor(dy / kKdeStep + 0.5) * kKdeStep;
-  double kx[64], ky[64];
-  for (int k = 0; k < w; ++k) {
-    kx[k] = std::exp(a * (qx - k) * (qx - k));
-    ky[k] = std::exp(a * (qy - k) * (qy - k));
-  }
+double kde(const std::vector<float>& resp, int w, kernel_rows& kernel, double dx, double dy,
+           double& mx, double& my) {
+  const double* kx = kernel.row(std::floor(dx / kKdeStep + 0.5));
+  const double* ky = kernel.row(std::floor(dy / kKdeStep + 0.5));
   double sum = 0, sx = 0, sy = 0;
   for (int y = 0; y < w; ++y) {
     const float* row = resp.data() + static_cast<size_t>(y) * w;
@@ -50,10 +87,11 @@ cv::Point2d window_position(const rlms_inputs& in, const std::vector<cv::Point2d
 
 }  // namespace
 
-bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p, const clnf_fit_options& opt) {
+FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p,
+                                 const clnf_fit_options& opt) {
   const shape_model& sm = *in.shape;
   const int n = sm.points(), m = sm.modes(), dim = rigid ? 6 : 6 + m;
-  const double a = -0.5 / (in.sigma * in.sigma);
+  kernel_rows kernel(in.window, -0.5 / (in.sigma * in.sigma));
   std::vector<double> weight(n, 0.0);
   for (int i = 0; i < n; ++i) {
     if ((*in.responses)[i].empty())
@@ -84,7 +122,7 @@ bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p, const clnf_fit_optio
         continue;
       const cv::Point2d at = window_position(in, shape, i);
       double mx, my;
-      kde((*in.responses)[i], in.window, a, at.x, at.y, mx, my);
+      kde((*in.responses)[i], in.window, kernel, at.x, at.y, mx, my);
       const cv::Vec2d shift = in.to_img * cv::Vec2d(mx - at.x, my - at.y);
       const double* jx = j[2 * i];
       const double* jy = j[2 * i + 1];
@@ -155,7 +193,7 @@ bool fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params&
 
     // Likelihood at the final position under this scale's responses.
     const std::vector<cv::Point2d> shape = sm.project(p);
-    const double a = -0.5 / (in.sigma * in.sigma);
+    kernel_rows kernel(in.window, -0.5 / (in.sigma * in.sigma));
     double total = 0;
     int count = 0;
     for (int i = 0; i < sm.points(); ++i) {
@@ -163,7 +201,7 @@ bool fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params&
         continue;
       const cv::Point2d at = window_position(in, shape, i);
       double mx, my;
-      total += std::log(kde(responses[i], window, a, at.x, at.y, mx, my) + 1e-8);
+      total += std::log(kde(responses[i], window, kernel, at.x, at.y, mx, my) + 1e-8);
       ++count;
     }
     likelihood = count ? total / count : 0;

@@ -92,7 +92,8 @@ std::vector<cv::Point2d> shape_model::project(const pdm_params& p) const {
   return out;
 }
 
-void shape_model::jacobian(const pdm_params& p, bool rigid, cv::Mat_<double>& j) const {
+FACEMIRROR_SIMD_CLONES void shape_model::jacobian(const pdm_params& p, bool rigid,
+                                                  cv::Mat_<double>& j) const {
   std::vector<cv::Point3d> s;
   shape_3d(p.local, s);
   const cv::Matx33d r = euler_to_rotation({p.rx, p.ry, p.rz});
