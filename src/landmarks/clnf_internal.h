@@ -122,6 +122,9 @@ class shape_model {
 [[nodiscard]] cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
                                                   const std::vector<cv::Point2d>& dst);
 
+// Largest search window (response map side) the optimiser accepts.
+constexpr int max_window = 64;
+
 // What one scale's optimisation works on. `experts` is only read for the patch confidences
 // (weight_factor > 0) and may be null otherwise.
 struct rlms_inputs {

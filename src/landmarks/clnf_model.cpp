@@ -161,6 +161,8 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
   if (!(init.scale > 0))
     throw error(error_code::invalid_argument, "clnf: initial parameters have no scale");
   FACEMIRROR_CHECK(grey.channels() == 1, "clnf: fit needs a single-channel image");
+  for (int w : options.window_sizes)  // the mean-shift works on fixed-size row buffers
+    FACEMIRROR_CHECK(w <= detail::max_window, "clnf: search windows are at most 64 pixels");
   cv::Mat_<float> image;
   grey.convertTo(image, CV_32F);
 

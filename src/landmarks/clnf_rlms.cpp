@@ -59,18 +59,24 @@ double kde(const std::vector<float>& resp, int w, kernel_rows& kernel, double dx
            double& mx, double& my) {
   const double* kx = kernel.row(std::floor(dx / kKdeStep + 0.5));
   const double* ky = kernel.row(std::floor(dy / kKdeStep + 0.5));
+  // Each row's two sums are serial chains of additions; the rows' chains are independent, so
+  // they are run side by side (rs, rx per row), then folded in row order as before.
+  double rs[max_window], rx[max_window];
+  for (int y = 0; y < w; ++y)
+    rs[y] = 0, rx[y] = 0;
+  for (int x = 0; x < w; ++x) {
+    const double k = kx[x];
+    for (int y = 0; y < w; ++y) {
+      const double v = resp[static_cast<size_t>(y) * w + x] * k;
+      rs[y] += v;
+      rx[y] += v * x;
+    }
+  }
   double sum = 0, sx = 0, sy = 0;
   for (int y = 0; y < w; ++y) {
-    const float* row = resp.data() + static_cast<size_t>(y) * w;
-    double rs = 0, rx = 0;
-    for (int x = 0; x < w; ++x) {
-      const double v = row[x] * kx[x];
-      rs += v;
-      rx += v * x;
-    }
-    sum += rs * ky[y];
-    sx += rx * ky[y];
-    sy += rs * ky[y] * y;
+    sum += rs[y] * ky[y];
+    sx += rx[y] * ky[y];
+    sy += rs[y] * ky[y] * y;
   }
   mx = sum > 0 ? sx / sum : dx;
   my = sum > 0 ? sy / sum : dy;
