@@ -1,5 +1,8 @@
 #include "frame_analysis.h"
 
+#include <future>
+
+#include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
 #include "facemirror/mirror/mirror.h"
 
@@ -41,9 +44,17 @@ const std::vector<cv::Vec3d>& rotations_without_yaw() {
 
 shared_models::shared_models(const model_paths& paths, bool compute_aus, bool static_aus,
                              bool use_clnf, clnf_start start) {
-  landmarks = std::make_shared<const landmark_model>(paths.dlib_landmarks);
+  // The two largest models load on threads of their own while this one reads the rest: the
+  // loads are independent, and start-up was two seconds of every run on one core.
+  auto clnf_loading = std::async(std::launch::async,
+                                 [&] { return use_clnf ? clnf_model::load(paths.clnf) : nullptr; });
+  auto dlib_loading = std::async(std::launch::async, [&] {
+    // The first face_detector unpacks dlib's HOG detector (a third of a second), which every
+    // worker's session would otherwise wait for when it starts.
+    (void)face_detector{};
+    return std::make_shared<const landmark_model>(paths.dlib_landmarks);
+  });
   if (use_clnf) {
-    clnf = clnf_model::load(paths.clnf);
     validator = detection_validator::load(paths.validator);
     if (start == clnf_start::mtcnn_box)
       mtcnn = std::make_shared<const mtcnn_detector>(mtcnn_detector::load(paths.mtcnn.string()));
@@ -54,6 +65,8 @@ shared_models::shared_models(const model_paths& paths, bool compute_aus, bool st
                                                              : au_model_set::kind::dynamic);
     extractor = std::make_shared<const au_feature_extractor>(aus);
   }
+  clnf = clnf_loading.get();  // rethrows a load's error here (the other future waits on exit)
+  landmarks = dlib_loading.get();
 }
 
 landmark_session::landmark_session(const shared_models& models, const face_tracker_options& options)
