@@ -10,6 +10,8 @@
 
 #include "facemirror/error.h"
 
+#include "mirror/reflect.h"
+
 namespace facemirror {
 
 std::optional<midline> midline_from_landmarks(const landmarks_2d& landmarks) {
@@ -99,13 +101,12 @@ mirrored_faces mirror_faces(const cv::Mat& bgr, const midline& line, double seam
   const cv::Point2d n(-d.y, d.x);  // unit normal; s(p) = (p - g).n >= 0 on the image-left side
   const double offset = line.glabella.dot(n);
 
-  // The reflection p' = p - 2 s(p) n is affine (and its own inverse), so one warpAffine with
-  // bilinear sampling produces the whole reflected image.
+  // The reflection p' = p - 2 s(p) n is affine (and its own inverse), so one affine warp with
+  // bilinear sampling (and the edge replicated) produces the whole reflected image.
   const cv::Matx23d reflect(1 - 2 * n.x * n.x, -2 * n.x * n.y, 2 * offset * n.x,  //
                             -2 * n.x * n.y, 1 - 2 * n.y * n.y, 2 * offset * n.y);
   cv::Mat reflected;
-  cv::warpAffine(bgr, reflected, cv::Mat(reflect), bgr.size(),
-                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  detail::warp_bgr_linear(bgr, reflect, reflected);  // cv::warpAffine's pixels, faster
 
   mirrored_faces out;
   out.right_mirrored.create(bgr.size(), CV_8UC3);
