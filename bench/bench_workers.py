@@ -9,11 +9,13 @@ ratios, since absolute times drift between runs and machines).
 
   bench/bench_workers.py --cli build/release/tools/facemirror/facemirror [--workers 1,2]
                          [--set shared|hd|all] [--repeat 1]
-  bench/bench_workers.py --baseline OTHER_CLI --rounds 4 [--command mirror] [--workers 2]
+  bench/bench_workers.py --baseline OTHER_CLI --rounds 4 [--command aus,mirror] [--workers 2]
 
 With --baseline, each worker count is run in rounds that alternate this CLI and the baseline
 (this machine's timings drift between runs, so interleaving is what makes the ratio fair), and
-the table gives every round's fps and CPU seconds for both, their ratio, and the means.
+the table gives every round's fps and CPU seconds for both, their ratio, and the means;
+`--command aus,mirror` runs both jobs in the one invocation, and OpenFace's reference-table
+row follows.
 
 Input sets: `shared` = the six shared videos; `hd` = a 1080p and a 4K upscaled copy of a
 1080x720 clip, made with ffmpeg into a temporary folder (never committed).
@@ -54,31 +56,37 @@ def run_cli(cli, command, inputs, out, workers, models, extra):
     return wall, load, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
-def compare(args, sets, workers, models, tmp):
+def compare(args, commands, sets, workers, models, tmp):
     """Rounds alternating this CLI and the baseline; fps, CPU seconds and ratios per round."""
-    extra = args.extra.split() + (["--force"] if args.command == "mirror" else [])
-    print(f"machine: {os.cpu_count()} cores; `facemirror {args.command}`; this: {args.cli}; "
+    print(f"machine: {os.cpu_count()} cores; this: {args.cli}; "
           f"baseline: {args.baseline} {args.extra}".rstrip())
     print()
-    print("| inputs | workers | round | fps | baseline fps | ratio | CPU s | baseline CPU s |")
-    print("|---|---|---|---|---|---|---|---|")
-    for label, inputs, _ in sets:
-        frames = count_frames(inputs)
-        for w in workers:
-            rows = []
-            for r in range(args.rounds):
-                pair = []
-                for cli in (args.cli, args.baseline):
-                    wall, _, _, cpu = run_cli(cli, args.command, inputs, tmp / f"cmp-{w}", w,
-                                              models, extra)
-                    pair += [frames / wall, cpu]
-                rows.append(pair)
-                fps, cpu, base_fps, base_cpu = pair
-                print(f"| {label} | {w} | {r + 1} | {fps:.1f} | {base_fps:.1f} | "
-                      f"{fps / base_fps:.2f}x | {cpu:.1f} | {base_cpu:.1f} |", flush=True)
-            mean = [sum(col) / len(rows) for col in zip(*rows)]
-            print(f"| {label} | {w} | mean | {mean[0]:.1f} | {mean[2]:.1f} | "
-                  f"{mean[0] / mean[2]:.2f}x | {mean[1]:.1f} | {mean[3]:.1f} |", flush=True)
+    print("| job | inputs | workers | round | fps | baseline fps | ratio | CPU s | baseline CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for command in commands:
+        extra = args.extra.split() + (["--force"] if command == "mirror" else [])
+        for label, inputs, _ in sets:
+            frames = count_frames(inputs)
+            for w in workers:
+                rows = []
+                for r in range(args.rounds):
+                    pair = []
+                    for cli in (args.cli, args.baseline):
+                        wall, _, _, cpu = run_cli(cli, command, inputs, tmp / f"cmp-{w}", w,
+                                                  models, extra)
+                        pair += [frames / wall, cpu]
+                    rows.append(pair)
+                    fps, cpu, base_fps, base_cpu = pair
+                    print(f"| {command} | {label} | {w} | {r + 1} | {fps:.1f} | {base_fps:.1f} | "
+                          f"{fps / base_fps:.2f}x | {cpu:.1f} | {base_cpu:.1f} |", flush=True)
+                mean = [sum(col) / len(rows) for col in zip(*rows)]
+                print(f"| {command} | {label} | {w} | mean | {mean[0]:.1f} | {mean[2]:.1f} | "
+                      f"{mean[0] / mean[2]:.2f}x | {mean[1]:.1f} | {mean[3]:.1f} |", flush=True)
+    for label, _, names in sets:
+        of2, of1 = openface_fps(Path(args.shared), names) if names else (None, None)
+        if of2:
+            print(f"| OpenFace 2.2 FeatureExtraction (reference table) | {label} | 1 process | | "
+                  f"{of2:.1f} (1 core: {of1:.1f}) | | | | |")
 
 
 def count_frames(inputs):
@@ -127,13 +135,18 @@ def main():
     ap.add_argument("--set", default="shared", choices=["shared", "hd", "all"])
     ap.add_argument("--repeat", type=int, default=1, help="runs per configuration; best is kept")
     ap.add_argument("--extra", default="", help="extra CLI arguments, e.g. '--no-aus'")
-    ap.add_argument("--command", default="aus", choices=["aus", "mirror"])
+    ap.add_argument("--command", default="aus",
+                    help="aus, mirror, or both in one run (with --baseline): aus,mirror")
     ap.add_argument("--baseline", default=None, help="another facemirror CLI to interleave with")
     ap.add_argument("--rounds", type=int, default=3, help="with --baseline: rounds per worker count")
     args = ap.parse_args()
     shared = Path(args.shared)
     models = Path(args.models) if args.models else shared / "models/openface"
     workers = [int(w) for w in args.workers.split(",")]
+    commands = args.command.split(",")
+    if any(c not in ("aus", "mirror") for c in commands) or (len(commands) > 1 and not args.baseline):
+        ap.error("--command: aus or mirror; both (aus,mirror) only with --baseline")
+    args.command = commands[0]
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -144,7 +157,7 @@ def main():
         if args.set in ("hd", "all"):
             sets.append(("1080p + 4K upscaled", make_hd_inputs(shared, tmp), []))
         if args.baseline:
-            compare(args, sets, workers, models, tmp)
+            compare(args, commands, sets, workers, models, tmp)
             return
         print(f"machine: {os.cpu_count()} cores; cli: {args.cli} {args.extra}".rstrip())
         print()

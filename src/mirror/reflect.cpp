@@ -18,6 +18,8 @@
 #include <cstring>
 #include <vector>
 
+#include "facemirror/error.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -144,7 +146,8 @@ __attribute__((target("avx2"))) int warp_row_avx2(const uint8_t* src, size_t ste
 }  // namespace
 
 void warp_bgr_linear(const cv::Mat& bgr, const cv::Matx23d& to_src, cv::Mat& out) {
-  CV_Assert(bgr.type() == CV_8UC3 && !bgr.empty());
+  FACEMIRROR_CHECK(bgr.type() == CV_8UC3 && !bgr.empty(),
+                   "warp_bgr_linear needs an 8-bit BGR image");
   out.create(bgr.size(), CV_8UC3);
   const int w = bgr.cols, h = bgr.rows;
   const double scale = 1 << position_bits;
