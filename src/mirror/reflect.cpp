@@ -3,22 +3,20 @@
 // 5 ns a pixel (4 ms a 1080x720 frame).
 //
 // The arithmetic is OpenCV's fixed point (tests/mirror/reflect_test.cpp compares the two):
-// source positions in 1/1024 pixel, rounded to nearest (ties to even, as cvRound), plus half a
-// 1/32 step, then cut to a 1/32-pixel grid; the four weights of a position on that grid are
-// (32 - ay)(32 - ax), (32 - ay) ax, ay (32 - ax), ay ax, which sum to 1024; each channel is the
-// weighted sum of the four neighbours, +512, shifted right by 10 (OpenCV's 15-bit weights are
-// these times 32, with the rounding constant and shift scaled alike). Neighbours outside the
-// image are clamped to its edge (BORDER_REPLICATE).
+// source positions as core/warp_positions.h computes them in 1/32 pixel; the four weights of a
+// position on that grid are (32 - ay)(32 - ax), (32 - ay) ax, ay (32 - ax), ay ax, which sum to
+// 1024; each channel is the weighted sum of the four neighbours, +512, shifted right by 10
+// (OpenCV's 15-bit weights are these times 32, with the rounding constant and shift scaled alike).
+// Neighbours outside the image are clamped to its edge (BORDER_REPLICATE).
 #include "reflect.h"
 
 #include <algorithm>
-#include <climits>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "facemirror/error.h"
+
+#include "core/warp_positions.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -27,27 +25,13 @@
 namespace facemirror::detail {
 namespace {
 
-constexpr int position_bits = 10;
-constexpr int fraction_bits = 5;
-constexpr int fraction_mask = (1 << fraction_bits) - 1;
-
-int round_to_int(double v) {
-  const double r = std::nearbyint(v);
-  if (r >= static_cast<double>(INT_MAX))
-    return INT_MAX;
-  if (r <= static_cast<double>(INT_MIN))
-    return INT_MIN;
-  return static_cast<int>(r);
-}
-
-int to_short(int v) {
-  return std::clamp(v, SHRT_MIN, SHRT_MAX);
-}
+constexpr int fraction_bits = warp_positions::fraction_bits;
+constexpr int fraction_mask = warp_positions::fraction_mask;
 
 // One output pixel, anywhere (edge clamping included).
 inline void warp_pixel(const uint8_t* src, size_t step, int w, int h, int fx, int fy,
                        uint8_t* dst) {
-  const int sx = to_short(fx >> fraction_bits), sy = to_short(fy >> fraction_bits);
+  const int sx = warp_positions::pixel(fx), sy = warp_positions::pixel(fy);
   const int ax = fx & fraction_mask, ay = fy & fraction_mask;
   const int w00 = (32 - ay) * (32 - ax), w01 = (32 - ay) * ax;
   const int w10 = ay * (32 - ax), w11 = ay * ax;
@@ -150,32 +134,24 @@ void warp_bgr_linear(const cv::Mat& bgr, const cv::Matx23d& to_src, cv::Mat& out
                    "warp_bgr_linear needs an 8-bit BGR image");
   out.create(bgr.size(), CV_8UC3);
   const int w = bgr.cols, h = bgr.rows;
-  const double scale = 1 << position_bits;
-  const int round_delta = (1 << position_bits) >> (fraction_bits + 1);
-  const int shift = position_bits - fraction_bits;
-  std::vector<int> dx(w), dy(w);
-  for (int x = 0; x < w; ++x) {
-    dx[x] = round_to_int(to_src(0, 0) * x * scale);
-    dy[x] = round_to_int(to_src(1, 0) * x * scale);
-  }
+  const warp_positions at(to_src, w);
+  constexpr int shift = warp_positions::shift;
 #ifdef FACEMIRROR_REFLECT_AVX2
   static const bool avx2 = __builtin_cpu_supports("avx2");
-#else
-  constexpr bool avx2 = false;
 #endif
   const size_t step = bgr.step;
   const uint8_t* src = bgr.data;
   for (int y = 0; y < h; ++y) {
-    const int x0 = round_to_int((to_src(0, 1) * y + to_src(0, 2)) * scale) + round_delta;
-    const int y0 = round_to_int((to_src(1, 1) * y + to_src(1, 2)) * scale) + round_delta;
+    const int x0 = at.origin_x(y), y0 = at.origin_y(y);
     uint8_t* row = out.ptr<uint8_t>(y);
     int x = 0;
 #ifdef FACEMIRROR_REFLECT_AVX2
     if (avx2)
-      x = warp_row_avx2(src, step, w, h, x0, y0, shift, dx.data(), dy.data(), row);
+      x = warp_row_avx2(src, step, w, h, x0, y0, shift, at.dx(), at.dy(), row);
 #endif
     for (; x < w; ++x)
-      warp_pixel(src, step, w, h, (x0 + dx[x]) >> shift, (y0 + dy[x]) >> shift, row + 3 * x);
+      warp_pixel(src, step, w, h, (x0 + at.dx()[x]) >> shift, (y0 + at.dy()[x]) >> shift,
+                 row + 3 * x);
   }
 }
 

@@ -1,24 +1,17 @@
 // warp_linear must reproduce cv::warpAffine (INTER_LINEAR | WARP_INVERSE_MAP, zero border) bit
 // for bit: the CLNF fits, and through them every CSV, depend on the exact sampled values.
-#include <cstring>
 #include <random>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
 #include "landmarks/clnf_internal.h"
+#include "support/image_compare.h"
 
 namespace facemirror {
 namespace {
 
-bool same_bits(const cv::Mat& a, const cv::Mat& b) {
-  if (a.size() != b.size() || a.type() != b.type())
-    return false;
-  for (int y = 0; y < a.rows; ++y)
-    if (std::memcmp(a.ptr(y), b.ptr(y), a.cols * a.elemSize()) != 0)
-      return false;
-  return true;
-}
+using test::same_bits;
 
 cv::Mat_<float> reference(const cv::Mat_<float>& src, const cv::Matx23d& m, cv::Size size) {
   cv::Mat_<float> out;

@@ -4,23 +4,17 @@
 #include "mirror/reflect.h"
 
 #include <cmath>
-#include <cstring>
 #include <random>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "support/image_compare.h"
+
 namespace facemirror {
 namespace {
 
-bool same_bits(const cv::Mat& a, const cv::Mat& b) {
-  if (a.size() != b.size() || a.type() != b.type())
-    return false;
-  for (int y = 0; y < a.rows; ++y)
-    if (std::memcmp(a.ptr(y), b.ptr(y), a.cols * a.elemSize()) != 0)
-      return false;
-  return true;
-}
+using test::same_bits;
 
 cv::Mat reference(const cv::Mat& bgr, const cv::Matx23d& m) {
   cv::Mat out;
