@@ -146,7 +146,6 @@ def main():
     commands = args.command.split(",")
     if any(c not in ("aus", "mirror") for c in commands) or (len(commands) > 1 and not args.baseline):
         ap.error("--command: aus or mirror; both (aus,mirror) only with --baseline")
-    args.command = commands[0]
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -170,8 +169,9 @@ def main():
                 best = None
                 for _ in range(args.repeat):
                     out = tmp / f"out-{w}"
-                    wall, load, rss, _ = run_cli(args.cli, args.command, inputs, out, w, models,
-                                              args.extra.split() + (["--force"] if args.command == "mirror" else []))
+                    command = commands[0]  # one job without --baseline
+                    wall, load, rss, _ = run_cli(args.cli, command, inputs, out, w, models,
+                                              args.extra.split() + (["--force"] if command == "mirror" else []))
                     frames = count_frames(inputs)
                     if best is None or wall < best[0]:
                         best = (wall, load, rss, frames)
