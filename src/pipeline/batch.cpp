@@ -40,35 +40,113 @@ std::optional<int64_t> mirrored_segment_frames(const std::string& comment) {
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
              const shared_models& models)
-    : models_(models), options_(options) {
+    : models_(models), options_(options), jobs_(jobs.size()) {
+  std::vector<segment_task> tasks;
   for (size_t v = 0; v < jobs.size(); ++v) {
     auto state = std::make_unique<video_state>();
     state->job = jobs[v];
     state->result.input = jobs[v].input;
     state->result.output_csv = jobs[v].output_csv;
-    try {
-      state->info = probe_video(jobs[v].input);
-      const int64_t frames = state->info->frame_count();
-      state->result.frames = frames;
-      plan_outputs(*state, options);
-      int64_t length = options.segment_frames;
-      if (state->job.kind == job_kind::aus) {
-        if (const auto mirrored = mirrored_segment_frames(state->info->comment)) {
-          length = *mirrored;
-          state->faces = face_kind::mirrored;
-        }
-      }
-      batch_total_ += frames;
-      for (int64_t s = 0; s * length < frames; ++s) {
-        tasks_.push_back({v, s, s * length, std::min(frames, (s + 1) * length), 0});
-        ++state->segments;
-      }
-    } catch (const std::exception& e) {
-      state->finished = true;
-      state->result.error = e.what();
-    }
     videos_.push_back(std::move(state));
   }
+  for (size_t v = 0; v < jobs.size(); ++v) {
+    video_state& state = *videos_[v];
+    try {
+      state.info = probe_video(jobs[v].input);
+      const int64_t frames = state.info->frame_count();
+      state.result.frames = frames;
+      plan_outputs(state, options);
+      int64_t length = options.segment_frames;
+      if (state.job.kind == job_kind::aus) {
+        if (const auto mirrored = mirrored_segment_frames(state.info->comment))
+          length = *mirrored;
+      } else {
+        length = mirror_chunk_frames;
+      }
+      if (state.job.kind == job_kind::mirror && options.compute_aus) {
+        // The mirrored videos have the source's frames; they are analysed once written.
+        const mirror_outputs out = mirror_outputs_for(state.job.input, state.job.output_dir,
+                                                      state.info->rotation_deg != 0);
+        for (const auto& [video, csv] :
+             {std::pair{out.right_video, out.right_csv}, std::pair{out.left_video, out.left_csv}}) {
+          auto child = std::make_unique<video_state>();
+          child->job = {video, csv, job_kind::aus, {}};
+          child->result.input = video;
+          child->parent = v;
+          state.children.push_back(videos_.size());
+          videos_.push_back(std::move(child));
+        }
+      }
+      state.progress_total = frames * static_cast<int64_t>(1 + state.children.size());
+      batch_total_ += state.progress_total;
+      cut(v, state, length);
+      for (int64_t s = 0; s < state.segments; ++s)
+        tasks.push_back({v, s, s * length, std::min(frames, (s + 1) * length), 0, {}, {}});
+    } catch (const std::exception& e) {
+      state.finished = true;
+      state.result.error = e.what();
+    }
+  }
+  initial_tasks_ = tasks.size();
+  queue_.assign(tasks.begin(), tasks.end());
+}
+
+void batch::cut(size_t, video_state& video, int64_t segment_frames) {
+  video.segment_frames = segment_frames;
+  const int64_t frames = video.info->frame_count();
+  video.segments = (frames + segment_frames - 1) / segment_frames;
+}
+
+std::optional<segment_task> batch::next_task(bool wait, const std::function<bool()>& should_stop) {
+  std::unique_lock<std::mutex> lock(queue_mutex_);
+  for (;;) {
+    if (should_stop && should_stop())
+      return std::nullopt;
+    if (!queue_.empty()) {
+      segment_task task = std::move(queue_.front());
+      queue_.pop_front();
+      ++in_flight_;
+      return task;
+    }
+    if (!wait || in_flight_ == 0)
+      return std::nullopt;
+    // Woken when a task is queued or finished; the timeout notices should_stop.
+    queue_changed_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+}
+
+void batch::task_finished() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    --in_flight_;
+  }
+  queue_changed_.notify_all();
+}
+
+void batch::queue(std::vector<segment_task> tasks, bool first) {
+  if (tasks.empty())
+    return;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    for (auto& task : tasks) {
+      if (first)
+        queue_.push_front(std::move(task));
+      else
+        queue_.push_back(std::move(task));
+    }
+  }
+  queue_changed_.notify_all();
+}
+
+const video_info& batch::info(const segment_task& task) {
+  video_state& video = *videos_[task.video];
+  if (!video.info) {
+    // Only in a worker process, whose copy of the batch was made before the parent probed
+    // this video: probe it here too (the same file, so the same frame table).
+    FACEMIRROR_CHECK(!task.late_input.empty(), "a task for a video that was never probed");
+    video.info = probe_video(task.late_input);
+  }
+  return *video.info;
 }
 
 std::string batch::stem(size_t video) const {
@@ -85,59 +163,121 @@ bool batch::wants(const segment_task& task) {
   return true;
 }
 
-void batch::frame_done(size_t video) {
+void batch::frame_done(size_t index) {
+  // A mirrored video's analysis counts towards its mirror job.
+  const size_t shown = videos_[index]->parent.value_or(index);
   {
-    std::lock_guard<std::mutex> lock(videos_[video]->mutex);
-    ++videos_[video]->frames_analysed;
+    std::lock_guard<std::mutex> lock(videos_[shown]->mutex);
+    ++videos_[shown]->frames_analysed;
   }
   ++batch_done_;
-  // Mirror jobs mirror and analyse both faces in one pass; the stage names what the user asked.
-  report(video, videos_[video]->job.kind == job_kind::mirror ? "mirroring" : "analysing", false);
+  // Mirror jobs mirror and analyse both faces; the stage names what the user asked.
+  report(shown, videos_[shown]->job.kind == job_kind::mirror ? "mirroring" : "analysing", false);
 }
 
 void batch::deliver(const segment_task& task, segment_output output) {
   video_state& video = *videos_[task.video];
+  std::vector<segment_task> carried;
   try {
     std::unique_lock<std::mutex> lock(video.mutex);
     if (video.finished)
       return;
     // The per-video mutex makes whoever delivers a segment the video's single in-order stage.
-    FACEMIRROR_CHECK(task.segment >= video.next_segment && video.waiting.count(task.segment) == 0,
-                     "segment delivered twice");
-    video.waiting.emplace(task.segment, std::move(output));
-    for (auto it = video.waiting.find(video.next_segment); it != video.waiting.end();
-         it = video.waiting.find(video.next_segment)) {
-      consume(video, it->second);
-      video.waiting.erase(it);
-      ++video.next_segment;
+    if (task.carried) {
+      FACEMIRROR_CHECK(task.segment == video.next_segment && !video.carried,
+                       "carried segment out of turn");
+      video.carried = std::move(output);
+    } else {
+      FACEMIRROR_CHECK(task.segment >= video.next_segment && video.waiting.count(task.segment) == 0,
+                       "segment delivered twice");
+      video.waiting.emplace(task.segment, std::move(output));
     }
-    if (video.next_segment < video.segments)
-      return;
-    lock.unlock();
-    report(task.video, "writing", true);
-    lock.lock();
-    write_outputs(video);
-    video.finished = true;
-    video.result.ok = true;
-    video.result.seconds = seconds_since(*video.started);
-    video.tables.clear();  // frees the finished video's in-order state
-    video.muxers.clear();
+    advance(task.video, video, carried);
+    if (video.next_segment == video.segments)
+      complete(task.video, lock);
   } catch (const std::exception& e) {
     fail(task.video, e.what());
     return;
   }
-  report(task.video, "done", true);
+  queue(std::move(carried), true);
+}
+
+void batch::advance(size_t index, video_state& video, std::vector<segment_task>& queue) {
+  while (video.next_segment < video.segments) {
+    const auto it = video.waiting.find(video.next_segment);
+    if (it == video.waiting.end())
+      return;
+    segment_output& cold = it->second;
+    const int64_t first = video.next_segment * video.segment_frames;
+    const int64_t end = std::min(video.info->frame_count(), first + video.segment_frames);
+    const bool continues =
+        video.next_segment == 0 || (cold.lead_in && !video.tail.empty() &&
+                                    tracks_agree(*cold.lead_in, video.tail.back().record));
+    if (!continues) {
+      if (!video.carried) {
+        if (!video.carried_queued) {
+          auto carried = std::make_shared<handover>();
+          carried->state = video.tail_state;
+          carried->before = video.tail;
+          carried->reference.reserve(cold.frames.size());
+          for (const analysed_frame& f : cold.frames)
+            carried->reference.push_back({f.record, std::nullopt});
+          queue.push_back({index, video.next_segment, first, end, 0, std::move(carried),
+                           video.info->path.string()});
+          video.carried_queued = true;
+        }
+        return;
+      }
+      // The video's track carried on to handover_frame; the cold track from there.
+      segment_output& track = *video.carried;
+      const auto from = static_cast<size_t>(track.handover_frame - first);
+      std::move(cold.frames.begin() + static_cast<std::ptrdiff_t>(from), cold.frames.end(),
+                std::back_inserter(track.frames));
+      if (track.handover_frame < end)
+        track.end_state = std::move(cold.end_state);
+      cold = std::move(track);
+      video.carried.reset();
+      video.carried_queued = false;
+    }
+    consume(video, cold);
+    video.waiting.erase(it);
+    ++video.next_segment;
+  }
+}
+
+void batch::consume(video_state& video, segment_output& output) {
+  if (video.tables.empty() && video.muxers.empty()) {
+    if (video.job.kind == job_kind::aus)
+      video.tables.push_back(std::make_unique<csv_stream>(models_));
+    const cv::Size size(video.info->width, video.info->height);
+    for (size_t i = 0; i < video.video_paths.size(); ++i) {
+      video.muxers.push_back(std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size,
+                                                           video.video_comments[i]));
+    }
+  }
+  FACEMIRROR_CHECK(output.videos.size() == video.muxers.size(), "segment has the wrong outputs");
+  for (const auto& frame : output.frames) {
+    video.result.successful_frames += frame.record.success ? 1 : 0;
+    video.tail.push_back({frame.record, std::nullopt});
+  }
+  const auto keep = static_cast<size_t>(std::max(1, options_.warmup_frames));
+  if (video.tail.size() > keep)
+    video.tail.erase(video.tail.begin(), video.tail.end() - static_cast<std::ptrdiff_t>(keep));
+  video.tail_state = std::move(output.end_state);
+  if (!video.tables.empty()) {
+    for (auto& frame : output.frames)
+      video.tables[0]->add(frame);
+  }
+  // Encoded segments go straight to disk: memory holds one segment's packets, not the video.
+  for (size_t i = 0; i < output.videos.size(); ++i)
+    video.muxers[i]->append(output.videos[i]);
 }
 
 void batch::plan_outputs(video_state& video, const engine_options& options) {
-  if (video.job.kind == job_kind::aus) {
-    video.table_paths = {video.job.output_csv};
+  if (video.job.kind == job_kind::aus)
     return;
-  }
   const bool rotated = video.info->rotation_deg != 0;
   const mirror_outputs out = mirror_outputs_for(video.job.input, video.job.output_dir, rotated);
-  if (options.compute_aus)
-    video.table_paths = {out.right_csv, out.left_csv};
   video.video_paths = {out.right_video, out.left_video, out.debug_video};
   const std::string mirrored = mirrored_comment(options.segment_frames);
   video.video_comments = {mirrored, mirrored, ""};
@@ -149,60 +289,114 @@ void batch::plan_outputs(video_state& video, const engine_options& options) {
   }
 }
 
-void batch::consume(video_state& video, segment_output& output) {
-  if (video.tables.empty() && video.muxers.empty()) {
-    for (size_t i = 0; i < video.table_paths.size(); ++i) {
-      video.tables.push_back(std::make_unique<csv_stream>(models_));
-    }
-    const cv::Size size(video.info->width, video.info->height);
-    for (size_t i = 0; i < video.video_paths.size(); ++i) {
-      video.muxers.push_back(std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size,
-                                                           video.video_comments[i]));
-    }
-  }
-  FACEMIRROR_CHECK(
-      output.tables.size() == video.tables.size() && output.videos.size() == video.muxers.size(),
-      "segment has the wrong outputs");
-  for (size_t i = 0; i < output.tables.size(); ++i) {
-    for (auto& frame : output.tables[i])
-      video.tables[i]->add(frame);
-  }
-  // Encoded segments go straight to disk: memory holds one segment's packets, not the video.
-  for (size_t i = 0; i < output.videos.size(); ++i)
-    video.muxers[i]->append(output.videos[i]);
-  video.result.successful_frames += output.face_frames;
+namespace {
+
+// The upright source, copied rather than re-encoded: bit-exact, audio included.
+std::unique_ptr<atomic_file> copy_of(const std::filesystem::path& from,
+                                     const std::filesystem::path& to) {
+  auto copy = std::make_unique<atomic_file>(to);
+  std::ifstream in(from, std::ios::binary);
+  std::vector<char> buffer(1 << 20);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
+    copy->write(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+  if (in.bad())
+    throw error(error_code::io, "cannot read '" + from.string() + "'");
+  return copy;
 }
 
-void batch::write_outputs(video_state& video) {
-  // Every file is written whole or not at all. CSVs are prepared before anything is
-  // committed, so a failure there leaves none of this video's outputs behind.
-  std::vector<std::unique_ptr<atomic_file>> files;
-  for (size_t i = 0; i < video.tables.size(); ++i) {
-    files.push_back(std::make_unique<atomic_file>(video.table_paths[i]));
-    video.tables[i]->write_to(*files.back());
-  }
-  std::unique_ptr<atomic_file> copy;
-  if (video.copy) {
-    // An upright source is copied, not re-encoded: bit-exact, audio included.
-    copy = std::make_unique<atomic_file>(video.copy->second);
-    std::ifstream in(video.copy->first, std::ios::binary);
-    std::vector<char> buffer(1 << 20);
-    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
-      copy->write(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
-    }
-    if (in.bad())
-      throw error(error_code::io, "cannot read '" + video.copy->first.string() + "'");
+}  // namespace
+
+void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
+  video_state& video = *videos_[index];
+  lock.unlock();
+  report(index, "writing", true);
+  lock.lock();
+  if (video.finished)
+    return;
+  // Every file is written whole or not at all.
+  std::unique_ptr<atomic_file> csv;
+  if (!video.tables.empty()) {
+    csv = std::make_unique<atomic_file>(video.job.output_csv);
+    video.tables[0]->write_to(*csv);
   }
   for (auto& muxer : video.muxers)
     muxer->finish();
-  for (auto& file : files)
-    file->commit();
-  if (copy)
-    copy->commit();
+  video.tables.clear();  // frees the finished video's in-order state
+  video.muxers.clear();
+  video.waiting.clear();
+  video.tail.clear();
+  if (video.parent) {
+    // A mirrored video's analysis: its parent commits the CSV with its own files.
+    video.finished = true;
+    video.result.ok = true;
+    lock.unlock();
+    finish_parent(*video.parent, std::move(csv));
+    return;
+  }
+  if (!video.children.empty()) {
+    // The mirrored videos are written: analyse them as `facemirror aus` would read them.
+    video.children_pending = static_cast<int>(video.children.size());
+    lock.unlock();
+    std::vector<segment_task> tasks;
+    for (const size_t c : video.children) {
+      video_state& child = *videos_[c];
+      std::lock_guard<std::mutex> child_lock(child.mutex);
+      child.info = probe_video(child.job.input);
+      child.result.frames = child.info->frame_count();
+      cut(c, child, options_.segment_frames);
+      for (int64_t s = 0; s < child.segments; ++s) {
+        const int64_t first = s * child.segment_frames;
+        tasks.push_back({c,
+                         s,
+                         first,
+                         std::min(child.result.frames, first + child.segment_frames),
+                         0,
+                         {},
+                         child.job.input.string()});
+      }
+    }
+    queue(std::move(tasks), false);
+    return;
+  }
+  if (csv)
+    csv->commit();
+  if (video.copy)
+    copy_of(video.copy->first, video.copy->second)->commit();
+  video.finished = true;
+  video.result.ok = true;
+  video.result.seconds = seconds_since(*video.started);
+  lock.unlock();
+  report(index, "done", true);
+}
+
+void batch::finish_parent(size_t index, std::unique_ptr<atomic_file> csv) {
+  video_state& video = *videos_[index];
+  try {
+    std::unique_lock<std::mutex> lock(video.mutex);
+    if (video.finished)
+      return;
+    video.prepared.push_back(std::move(csv));
+    if (--video.children_pending > 0)
+      return;
+    for (auto& file : video.prepared)
+      file->commit();
+    video.prepared.clear();
+    if (video.copy)
+      copy_of(video.copy->first, video.copy->second)->commit();
+    video.finished = true;
+    video.result.ok = true;
+    video.result.seconds = seconds_since(*video.started);
+  } catch (const std::exception& e) {
+    fail(index, e.what());
+    return;
+  }
+  report(index, "done", true);
 }
 
 void batch::fail(size_t index, const std::string& message) {
   video_state& video = *videos_[index];
+  std::optional<size_t> parent;
+  std::vector<size_t> children;
   {
     std::lock_guard<std::mutex> lock(video.mutex);
     if (video.finished)
@@ -210,14 +404,28 @@ void batch::fail(size_t index, const std::string& message) {
     video.finished = true;
     video.result.error = message;
     video.waiting.clear();
+    video.carried.reset();
     video.tables.clear();
     video.muxers.clear();  // removes their partial files
+    video.prepared.clear();
+    parent = video.parent;
+    children = video.children;
   }
-  report(index, "failed", true);
+  // A mirror job fails with its mirrored videos' analyses, and they with it.
+  if (parent)
+    fail(*parent, message);
+  for (const size_t c : children) {
+    std::lock_guard<std::mutex> lock(videos_[c]->mutex);
+    videos_[c]->finished = true;
+    videos_[c]->waiting.clear();
+    videos_[c]->tables.clear();
+  }
+  if (index < jobs_)
+    report(index, "failed", true);
 }
 
 void batch::report(size_t index, const char* stage, bool force) {
-  if (!options_.on_progress)
+  if (!options_.on_progress || index >= jobs_)
     return;
   video_state& video = *videos_[index];
   progress_event event;
@@ -227,7 +435,7 @@ void batch::report(size_t index, const char* stage, bool force) {
       return;
     video.next_progress = video.frames_analysed + options_.progress_interval_frames;
     event.frames_done = video.frames_analysed;
-    event.frames_total = video.result.frames;
+    event.frames_total = video.progress_total;
   }
   event.video = index;
   event.input = video.job.input;
@@ -242,12 +450,13 @@ void batch::report(size_t index, const char* stage, bool force) {
 
 std::vector<video_result> batch::results() {
   std::vector<video_result> out;
-  for (auto& video : videos_) {
-    std::lock_guard<std::mutex> lock(video->mutex);
-    if (!video->result.ok && video->result.error.empty()) {
-      video->result.error = "'" + video->job.input.string() + "': not all frames were processed";
+  for (size_t v = 0; v < jobs_; ++v) {
+    video_state& video = *videos_[v];
+    std::lock_guard<std::mutex> lock(video.mutex);
+    if (!video.result.ok && video.result.error.empty()) {
+      video.result.error = "'" + video.job.input.string() + "': not all frames were processed";
     }
-    out.push_back(video->result);
+    out.push_back(video.result);
   }
   return out;
 }

@@ -1,9 +1,19 @@
 #pragma once
 // The bookkeeping of one run: every video's frame table, its segments, its in-order stage and
-// its result. Thread-safe: executors call it from any worker thread (or one poll loop).
+// its result, and the queue of tasks the workers take. Thread-safe: executors call it from any
+// worker thread (or one poll loop).
+//
+// THE QUEUE
+//   It starts with every video's segments as cold tasks. The in-order stage adds a carried task
+//   where a segment's cold track does not continue the video's track (see handover in
+//   segment_worker.h), and a mirror job with AUs adds the AU analysis of its two mirrored
+//   videos once they are written. Carried tasks go first: the video waits for them.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,12 +22,18 @@
 
 #include "facemirror/io/segment_video.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/output/atomic_file.h"
 #include "facemirror/pipeline/engine.h"
 
 #include "csv_stream.h"
 #include "segment_worker.h"
 
 namespace facemirror::detail {
+
+/// The mirror job's segments, whatever --segment-frames says: each is encoded as one chunk that
+/// starts with a key frame, so the mirrored videos' pixels, and the AUs measured on them, would
+/// otherwise depend on that engineering parameter through the codec's noise.
+inline constexpr int64_t mirror_chunk_frames = 240;
 
 class batch {
  public:
@@ -27,17 +43,23 @@ class batch {
   batch(const std::vector<video_job>& jobs, const engine_options& options,
         const shared_models& models);
 
-  [[nodiscard]] const std::vector<segment_task>& tasks() const { return tasks_; }
-  [[nodiscard]] const video_info& info(size_t video) const { return *videos_[video]->info; }
+  /// The number of tasks the run starts with.
+  [[nodiscard]] size_t initial_tasks() const { return initial_tasks_; }
+
+  /// The next task, or nullopt once none is queued and none is being worked on (the run is
+  /// over) or `should_stop` says so. With `wait`, blocks while none is queued but some are
+  /// being worked on (they may add more); without, returns nullopt at once then too.
+  [[nodiscard]] std::optional<segment_task> next_task(bool wait,
+                                                      const std::function<bool()>& should_stop);
+  /// A task from next_task() is done with: delivered, failed for good or skipped.
+  void task_finished();
+
+  /// The task's video (probing a video the batch probed after this process's copy was made).
+  [[nodiscard]] const video_info& info(const segment_task& task);
   [[nodiscard]] std::string stem(size_t video) const;
   [[nodiscard]] job_kind kind(size_t video) const { return videos_[video]->job.kind; }
-  /// Tracker warm-up before each segment: none for a mirrored video written by the mirror job
-  /// (its segments start cold, as they did when the mirror job analysed them).
-  [[nodiscard]] int warmup_frames(size_t video) const {
-    return faces(video) == face_kind::mirrored ? 0 : options_.warmup_frames;
-  }
-  /// mirrored for a mirrored video written by the mirror job, tracked as the job tracked it.
-  [[nodiscard]] face_kind faces(size_t video) const { return videos_[video]->faces; }
+  /// Tracker warm-up before each cold task.
+  [[nodiscard]] int warmup_frames() const { return options_.warmup_frames; }
 
   /// False once the video has failed or finished: its remaining segments are skipped.
   [[nodiscard]] bool wants(const segment_task& task);
@@ -45,9 +67,9 @@ class batch {
   /// Counts an analysed frame for progress reporting.
   void frame_done(size_t video);
 
-  /// Feeds a finished segment to the video's in-order stage (segments wait in a reorder buffer
-  /// until their predecessors arrive) and writes the outputs, each atomically, once the video is
-  /// complete. A write failure fails the video.
+  /// Feeds a finished task to the video's in-order stage (segments wait in a reorder buffer
+  /// until their predecessors are resolved) and writes the outputs, each atomically, once the
+  /// video is complete. A write failure fails the video.
   void deliver(const segment_task& task, segment_output output);
 
   /// Marks the video failed (first message wins); its output is never written.
@@ -61,33 +83,53 @@ class batch {
     std::mutex mutex;
     video_job job;
     std::optional<video_info> info;
+    int64_t segment_frames = 0;
     int64_t segments = 0;
-    face_kind faces = face_kind::natural;
     int64_t next_segment = 0;
-    std::map<int64_t, segment_output> waiting;  // the reorder buffer
+    std::map<int64_t, segment_output> waiting;  // cold tasks' outputs: the reorder buffer
+    std::optional<segment_output> carried;      // the carried task's output for next_segment
+    bool carried_queued = false;
+    std::vector<analysed_frame> tail;    // the video's track's last frames (no AU features)
+    landmark_session::state tail_state;  // its state after them
     std::vector<std::unique_ptr<csv_stream>> tables;
-    std::vector<std::filesystem::path> table_paths;
     std::vector<std::unique_ptr<chunk_muxer>> muxers;
     std::vector<std::filesystem::path> video_paths;
     std::vector<std::string> video_comments;  // the container comment tag of each video
     std::optional<std::pair<std::filesystem::path, std::filesystem::path>> copy;  // from, to
+    // A mirror job with AUs: its two mirrored videos' AU analyses (videos of their own, kind
+    // aus, probed once written). Each hands its prepared CSV to the parent, which commits them.
+    std::vector<size_t> children;
+    std::optional<size_t> parent;
+    int children_pending = 0;
+    std::vector<std::unique_ptr<atomic_file>> prepared;
     video_result result;
     bool finished = false;
     int64_t frames_analysed = 0;
+    int64_t progress_total = 0;
     int64_t next_progress = 0;
     std::optional<std::chrono::steady_clock::time_point> started;
   };
 
   void report(size_t video, const char* stage, bool force);
+  void cut(size_t index, video_state& video, int64_t segment_frames);
+  void advance(size_t index, video_state& video, std::vector<segment_task>& queue);
   void consume(video_state& video, segment_output& output);
+  void queue(std::vector<segment_task> tasks, bool first);
+  void complete(size_t index, std::unique_lock<std::mutex>& lock);
+  void finish_parent(size_t parent, std::unique_ptr<atomic_file> csv);
   static void plan_outputs(video_state& video, const engine_options& options);
-  void write_outputs(video_state& video);
 
   const shared_models& models_;
-
   const engine_options& options_;
-  std::vector<std::unique_ptr<video_state>> videos_;
-  std::vector<segment_task> tasks_;
+  std::vector<std::unique_ptr<video_state>> videos_;  // the jobs, then mirror jobs' children
+  size_t jobs_ = 0;
+  size_t initial_tasks_ = 0;
+
+  std::mutex queue_mutex_;  // taken after a video's mutex, never before
+  std::condition_variable queue_changed_;
+  std::deque<segment_task> queue_;
+  int64_t in_flight_ = 0;
+
   std::mutex progress_mutex_;
   std::atomic<int64_t> batch_done_{0};
   int64_t batch_total_ = 0;

@@ -69,7 +69,7 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
                               detail::fault_plan::parse(impl_->options.test_fault)};
   // More workers than segments would only sit idle.
   const int workers =
-      std::max(1, std::min<int>(impl_->workers, static_cast<int>(work.tasks().size())));
+      std::max(1, std::min<int>(impl_->workers, static_cast<int>(work.initial_tasks())));
   if (impl_->options.mode == isolation::process) {
     detail::run_in_processes(context, workers);
   } else {

@@ -19,11 +19,11 @@ struct run_context {
 [[nodiscard]] inline segment_output run_segment(worker_session& session, run_context& context,
                                                 const segment_task& task,
                                                 const std::function<bool()>& on_frame) {
-  const video_info& info = context.work.info(task.video);
-  const int warmup = context.work.warmup_frames(task.video);
+  const video_info& info = context.work.info(task);
+  const int warmup = context.work.warmup_frames();
   return context.work.kind(task.video) == job_kind::mirror
              ? session.mirror(info, task, warmup, on_frame)
-             : session.analyse(info, task, warmup, context.work.faces(task.video), on_frame);
+             : session.analyse(info, task, warmup, on_frame);
 }
 
 void run_in_threads(run_context& context, int workers);
@@ -33,5 +33,11 @@ void run_in_processes(run_context& context, int workers);
 /// once): it always names the file and the frames.
 [[nodiscard]] std::string retry_message(const video_info& info, const segment_task& task,
                                         const std::string& reason);
+
+/// Whether a frame of `task` counts towards progress: a carried task tracks frames that the
+/// segment's cold task already counted.
+[[nodiscard]] inline bool counts_frames(const segment_task& task) {
+  return task.carried == nullptr;
+}
 
 }  // namespace facemirror::detail

@@ -86,6 +86,26 @@ void landmark_session::reset(face_kind kind) {
   frames_lost_ = 0;
 }
 
+landmark_session::state landmark_session::save() const {
+  state s;
+  s.tracker = tracker_.save();
+  if (clnf_)
+    s.clnf = clnf_->save();
+  s.last = last_;
+  s.kind = kind_;
+  s.frames_lost = frames_lost_;
+  return s;
+}
+
+void landmark_session::restore(const state& s) {
+  tracker_.restore(s.tracker);
+  if (clnf_)
+    clnf_->restore(s.clnf);
+  last_ = s.last;
+  kind_ = s.kind;
+  frames_lost_ = s.frames_lost;
+}
+
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
                              std::optional<pdm_params>& params) {
   const cv::Vec3d rotation(fit.params.rx, fit.params.ry, fit.params.rz);

@@ -87,6 +87,19 @@ class landmark_session {
   /// A new video or segment: forget the previous face. `kind` applies from here on.
   void reset(face_kind kind = face_kind::natural);
 
+  /// Everything observe() carries from one frame to the next. A session that restore()s
+  /// another's state (same models and options) continues that session's track exactly: the
+  /// engine hands a video's track over from one segment to the next with it.
+  struct state {
+    face_tracker::state tracker;
+    clnf_tracker::state clnf;
+    landmarks_2d last{};
+    face_kind kind = face_kind::natural;
+    int64_t frames_lost = 0;
+  };
+  [[nodiscard]] state save() const;
+  void restore(const state& s);
+
  private:
   /// Follows the previous fit; true (and `seen` filled) when the validator accepts it.
   bool follow(const cv::Mat& bgr, face_observation& seen, std::optional<pdm_params>& params);

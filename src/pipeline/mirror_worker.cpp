@@ -1,6 +1,7 @@
-// The S1 mirror job on one segment: find the face, smooth its midline in frame order, reflect
-// each half into a whole face, encode the mirrored, debug (and, for rotated inputs, upright
-// source) videos, and analyse both mirrored faces for AUs from their encoded frames in memory.
+// The S1 mirror job on one segment: follow the source face, smooth its midline in frame order,
+// reflect each half into a whole face and encode the mirrored, debug (and, for rotated inputs,
+// upright source) videos. The mirrored faces' AUs are measured afterwards on the written
+// mirrored videos (batch.cpp), exactly as `facemirror aus` measures them.
 
 #include <cmath>
 
@@ -15,56 +16,26 @@ namespace {
 
 constexpr double degrees_per_radian = 180.0 / 3.14159265358979323846;
 
-// The mirrored faces are analysed from their encoded frames decoded again in memory, exactly as
-// `facemirror aus` reads the written videos back, and tracked from a cold start at the segment's
-// first frame, as `aus` does for a mirrored video (the chunk before is another worker's): the
-// re-analysis of the files then reproduces the in-pass CSVs byte for byte. The uncompressed
-// frames would differ from the file's by the codec's noise, which the tracked fit and the
-// person-specific AU normalisation amplified to r 0.51-0.96 between the two.
-class mirrored_face_analysis {
- public:
-  mirrored_face_analysis(landmark_session& landmarks, const shared_models& models,
-                         const video_info& info, cv::Size encoded_size,
-                         std::vector<analysed_frame>& out)
-      : landmarks_(landmarks),
-        models_(models),
-        info_(info),
-        camera_(camera_intrinsics::guess(encoded_size.width, encoded_size.height)),
-        out_(out) {
-    landmarks_.reset(face_kind::mirrored);
+// The source face's record for one frame: success, landmarks and pose (the debug banner's
+// yaw), no AUs.
+analysed_frame source_frame(int64_t index, const face_observation& seen,
+                            const std::optional<pdm_params>& fit, const shared_models& models,
+                            const camera_intrinsics& camera) {
+  analysed_frame out;
+  out.record = observed_record(index, seen);
+  if (seen.success) {
+    out.record.params = fit ? *fit : models.pdm->fit(seen.landmarks);
+    out.record.pose = estimate_head_pose(*models.pdm, out.record.params, seen.landmarks, camera);
   }
-
-  // Analyses the frames of `chunk` the encoder has handed over since the last call.
-  void catch_up(const encoded_chunk& chunk) { analyse(decoder_.decode_new(chunk)); }
-  void finish(const encoded_chunk& chunk) {
-    catch_up(chunk);
-    analyse(decoder_.drain());
-  }
-
- private:
-  void analyse(std::vector<video_frame> frames) {
-    for (video_frame& frame : frames) {
-      frame.timestamp_s = info_.timestamps_s[static_cast<size_t>(frame.index)];
-      out_.push_back(analyse_frame(frame, landmarks_, models_, camera_));
-    }
-  }
-
-  landmark_session& landmarks_;
-  const shared_models& models_;
-  const video_info& info_;
-  camera_intrinsics camera_;
-  std::vector<analysed_frame>& out_;
-  chunk_decoder decoder_;
-};
+  return out;
+}
 
 }  // namespace
 
 segment_output worker_session::mirror(const video_info& info, const segment_task& task,
                                       int warmup_frames, const std::function<bool()>& on_frame) {
-  const bool aus = models_.extractor != nullptr;
-  const int64_t warm_start = std::max<int64_t>(0, task.first_frame - warmup_frames);
-  video_reader& reader = open_at(info, warm_start);
-  landmarks_.reset();
+  const int64_t start = start_track(info, task, warmup_frames);
+  video_reader& reader = *reader_;
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
   const cv::Size size(info.width, info.height);
   segment_encoder_options encoding;
@@ -80,62 +51,68 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
     encoders.push_back(std::make_unique<segment_encoder>(size, task.first_frame, encoding));
   }
 
-  segment_output result;
-  std::vector<mirrored_face_analysis> faces_analysis;
-  if (aus) {
-    if (!right_)
-      right_.emplace(models_, tracker_options_);
-    if (!left_)
-      left_.emplace(models_, tracker_options_);
-    result.tables.resize(2);
-    faces_analysis.reserve(2);
-    const cv::Size encoded = encoders[0]->encoded_size();
-    faces_analysis.emplace_back(*right_, models_, info, encoded, result.tables[0]);
-    faces_analysis.emplace_back(*left_, models_, info, encoded, result.tables[1]);
-  }
-  // Warm-up frames feed the smoother too, so a segment's first midlines are smoothed exactly
-  // like the ones after them.
+  // The midlines are smoothed over the frames before the segment too, so a segment's first
+  // midlines are smoothed like the ones after them: a cold task's warm-up frames, or the
+  // video's track that a carried task continues.
   midline_smoother smoother;
-  for (int64_t index = warm_start; index < task.end_frame; ++index) {
+  const auto smoothed = [&smoother](const frame_record& r) -> std::optional<midline> {
+    if (!r.success)
+      return std::nullopt;
+    const auto raw = midline_from_landmarks(r.landmarks);
+    return raw ? std::optional<midline>(smoother.smooth(*raw)) : std::nullopt;
+  };
+  if (task.carried) {
+    for (const analysed_frame& before : task.carried->before)
+      (void)smoothed(before.record);
+  }
+
+  segment_output result;
+  result.handover_frame = task.end_frame;
+  bool tracking = true;  // false once a carried track has agreed with the reference
+  for (int64_t index = start; index < task.end_frame; ++index) {
     const video_frame frame = next_frame(reader, info, index);
-    std::optional<pdm_params> fit;
-    const face_observation seen = landmarks_.observe(frame.bgr, fit);
-    std::optional<midline> line;
-    if (seen.success) {
-      if (auto raw = midline_from_landmarks(seen.landmarks))
-        line = smoother.smooth(*raw);
+    analysed_frame source;
+    if (tracking) {
+      std::optional<pdm_params> fit;
+      const face_observation seen = landmarks_.observe(frame.bgr, fit);
+      source = source_frame(index, seen, fit, models_, camera);
+      if (task.carried) {
+        const analysed_frame& reference =
+            task.carried->reference[static_cast<size_t>(index - task.first_frame)];
+        if (tracks_agree(source.record, reference.record)) {
+          result.handover_frame = index;
+          result.end_state = landmarks_.save();
+          tracking = false;
+        }
+      }
     }
-    if (index < task.first_frame)
+    if (!tracking)
+      source = task.carried->reference[static_cast<size_t>(index - task.first_frame)];
+    const std::optional<midline> line = smoothed(source.record);
+    if (index < task.first_frame) {
+      if (index + 1 == task.first_frame)
+        result.lead_in = source.record;
       continue;
-    // Frames without a face are copied unchanged and flagged in the debug video. Their mirrored
-    // CSV rows are whatever the analysis finds in the unmirrored frame, as a re-analysis of the
-    // file would find (usually nothing: the source fit failed there too).
+    }
+    // Frames without a face are copied unchanged and flagged in the debug video.
     const mirrored_faces faces =
         line ? mirror_faces(frame.bgr, *line) : mirrored_faces{frame.bgr, frame.bgr};
-    result.face_frames += line ? 1 : 0;
-    double yaw_deg = 0.0;
-    if (seen.success) {
-      const pdm_params params = fit ? *fit : models_.pdm->fit(seen.landmarks);
-      yaw_deg =
-          estimate_head_pose(*models_.pdm, params, seen.landmarks, camera).ry * degrees_per_radian;
-    }
+    const double yaw_deg = source.record.success ? source.record.pose.ry * degrees_per_radian : 0;
     encoders[0]->write(faces.right_mirrored);
     encoders[1]->write(faces.left_mirrored);
-    encoders[2]->write(
-        draw_debug_frame(frame.bgr, line, seen.success ? &seen.landmarks : nullptr, yaw_deg));
+    encoders[2]->write(draw_debug_frame(
+        frame.bgr, line, source.record.success ? &source.record.landmarks : nullptr, yaw_deg));
     if (video_count == 4)
       encoders[3]->write(frame.bgr);
-    for (size_t i = 0; i < faces_analysis.size(); ++i)
-      faces_analysis[i].catch_up(encoders[i]->chunk_so_far());
-    if (!on_frame()) {
-      throw error(error_code::io, "'" + info.path.string() + "': interrupted");
-    }
+    if (tracking)
+      result.frames.push_back(std::move(source));
+    if (!on_frame())
+      interrupted(info);
   }
-  for (size_t i = 0; i < encoders.size(); ++i) {
-    result.videos.push_back(encoders[i]->finish());
-    if (i < faces_analysis.size())
-      faces_analysis[i].finish(result.videos.back());
-  }
+  if (tracking)
+    result.end_state = landmarks_.save();
+  for (auto& encoder : encoders)
+    result.videos.push_back(encoder->finish());
   return result;
 }
 

@@ -69,13 +69,18 @@ void send_message(int fd, message_type type, const std::string& payload) {
   std::signal(SIGTERM, SIG_DFL);
   worker_session session(context.models, context.options);
   send_message(result_fd, alive, {});
-  segment_task task;
-  while (read_all(task_fd, &task, sizeof(task))) {
+  uint64_t size = 0;
+  std::string bytes;
+  while (read_all(task_fd, &size, sizeof(size))) {
+    bytes.resize(size);
+    if (!read_all(task_fd, bytes.data(), size))
+      break;
     send_message(result_fd, alive, {});
     try {
+      const segment_task task = decode_task(bytes);
       context.fault.trigger(context.work.stem(task.video), task);
       auto frames = run_segment(session, context, task, [&] {
-        send_message(result_fd, heartbeat, {});
+        send_message(result_fd, counts_frames(task) ? heartbeat : alive, {});
         return true;
       });
       std::string payload;
@@ -110,7 +115,6 @@ class process_pool {
   process_pool& operator=(const process_pool&) = delete;
 
   void run() {
-    const auto& tasks = context_.work.tasks();
     const auto timeout = std::chrono::duration_cast<clock_type::duration>(
         std::chrono::duration<double>(context_.options.frame_timeout_s));
     for (;;) {
@@ -120,17 +124,25 @@ class process_pool {
       }
       bool busy = false;
       for (auto& w : workers_) {
-        while (!w.task && (!retries_.empty() || next_ < tasks.size())) {
+        while (!w.task) {
           segment_task task;
           if (!retries_.empty()) {
             task = retries_.front();
             retries_.pop_front();
+          } else if (auto next = context_.work.next_task(false, {})) {
+            task = std::move(*next);
           } else {
-            task = tasks[next_++];
+            break;
           }
-          if (!context_.work.wants(task))
+          if (!context_.work.wants(task)) {
+            context_.work.task_finished();
             continue;
-          if (!write_all(w.task_fd, &task, sizeof(task))) {
+          }
+          std::string message;
+          encode_task(task, message);
+          const uint64_t size = message.size();
+          if (!write_all(w.task_fd, &size, sizeof(size)) ||
+              !write_all(w.task_fd, message.data(), message.size())) {
             // It died while idle: not this segment's fault, so the attempt is not counted.
             retries_.push_front(task);
             replace(w);
@@ -202,12 +214,13 @@ class process_pool {
       ++task.attempt;
       retries_.push_front(task);
     } else {
-      context_.work.fail(task.video, retry_message(context_.work.info(task.video), task, reason));
+      context_.work.fail(task.video, retry_message(context_.work.info(task), task, reason));
+      context_.work.task_finished();
     }
   }
 
   std::string segment_text(const segment_task& task) const {
-    return "'" + context_.work.info(task.video).path.string() + "': frames " +
+    return "'" + context_.work.info(task).path.string() + "': frames " +
            std::to_string(task.first_frame + 1) + "-" + std::to_string(task.end_frame);
   }
 
@@ -269,6 +282,7 @@ class process_pool {
       } else if (type == result) {
         w.task.reset();
         context_.work.deliver(task, decode_segment(payload));
+        context_.work.task_finished();
       } else {
         w.task.reset();
         on_failure(task, payload);
@@ -279,8 +293,10 @@ class process_pool {
 
   void abort_all() {
     for (auto& w : workers_) {
-      if (w.task)
+      if (w.task) {
         context_.work.fail(w.task->video, segment_text(*w.task) + ": interrupted");
+        context_.work.task_finished();
+      }
       reap(w, true);
     }
   }
@@ -307,7 +323,6 @@ class process_pool {
   run_context& context_;
   std::vector<worker_process> workers_;
   std::deque<segment_task> retries_;
-  size_t next_ = 0;
   int last_status_ = 0;
 };
 

@@ -49,10 +49,7 @@ void fault_plan::trigger(const std::string& video_stem, const segment_task& task
 }
 
 worker_session::worker_session(const shared_models& models, const engine_options& options)
-    : models_(models),
-      tracker_options_(options.tracker),
-      mirror_crf_(options.mirror_crf),
-      landmarks_(models, options.tracker) {}
+    : models_(models), mirror_crf_(options.mirror_crf), landmarks_(models, options.tracker) {}
 
 void worker_session::forget_reader() {
   reader_.reset();
@@ -82,33 +79,79 @@ video_frame worker_session::next_frame(video_reader& reader, const video_info& i
   return std::move(*frame);
 }
 
-[[noreturn]] static void interrupted(const video_info& info) {
+bool tracks_agree(const frame_record& a, const frame_record& b) {
+  const auto blank = [](const frame_record& r) {
+    return !r.success && r.landmarks[0] == cv::Point2d() &&
+           r.landmarks[landmark_count - 1] == cv::Point2d();
+  };
+  if (blank(a) && blank(b))
+    return true;
+  if (!a.success || !b.success)
+    return false;
+  double distance = 0.0;
+  for (int i = 0; i < landmark_count; ++i)
+    distance += cv::norm(a.landmarks[i] - b.landmarks[i]);
+  return distance / landmark_count <= handover_max_px;
+}
+
+frame_record observed_record(int64_t index, const face_observation& seen) {
+  frame_record r;
+  r.index = index;
+  r.success = seen.success;
+  r.confidence = seen.confidence;
+  r.landmarks = seen.landmarks;
+  return r;
+}
+
+[[noreturn]] void interrupted(const video_info& info) {
   throw error(error_code::io, "'" + info.path.string() + "': interrupted");
 }
 
-segment_output worker_session::analyse(const video_info& info, const segment_task& task,
-                                       int warmup_frames, face_kind faces,
-                                       const std::function<bool()>& on_frame) {
+int64_t worker_session::start_track(const video_info& info, const segment_task& task,
+                                    int warmup_frames) {
+  if (task.carried) {
+    landmarks_.restore(task.carried->state);
+    open_at(info, task.first_frame);
+    return task.first_frame;
+  }
+  landmarks_.reset();
   const int64_t warm_start = std::max<int64_t>(0, task.first_frame - warmup_frames);
-  video_reader& reader = open_at(info, warm_start);
-  landmarks_.reset(faces);
+  open_at(info, warm_start);
+  return warm_start;
+}
+
+segment_output worker_session::analyse(const video_info& info, const segment_task& task,
+                                       int warmup_frames, const std::function<bool()>& on_frame) {
+  const int64_t start = start_track(info, task, warmup_frames);
+  video_reader& reader = *reader_;
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
 
   segment_output result;
-  std::vector<analysed_frame>& out = result.tables.emplace_back();
-  out.reserve(static_cast<size_t>(task.end_frame - task.first_frame));
-  for (int64_t index = warm_start; index < task.end_frame; ++index) {
+  result.handover_frame = task.end_frame;
+  result.frames.reserve(static_cast<size_t>(task.end_frame - task.first_frame));
+  for (int64_t index = start; index < task.end_frame; ++index) {
     const video_frame frame = next_frame(reader, info, index);
     if (index < task.first_frame) {
       std::optional<pdm_params> ignored;  // warm-up: only the tracker state matters
-      (void)landmarks_.observe(frame.bgr, ignored);
+      const face_observation seen = landmarks_.observe(frame.bgr, ignored);
+      if (index + 1 == task.first_frame)
+        result.lead_in = observed_record(index, seen);
       continue;
     }
-    out.push_back(analyse_frame(frame, landmarks_, models_, camera));
-    result.face_frames += out.back().record.success ? 1 : 0;
+    analysed_frame analysed = analyse_frame(frame, landmarks_, models_, camera);
+    if (task.carried) {
+      const auto& reference =
+          task.carried->reference[static_cast<size_t>(index - task.first_frame)];
+      if (tracks_agree(analysed.record, reference.record)) {
+        result.handover_frame = index;
+        break;
+      }
+    }
+    result.frames.push_back(std::move(analysed));
     if (!on_frame())
       interrupted(info);
   }
+  result.end_state = landmarks_.save();
   return result;
 }
 

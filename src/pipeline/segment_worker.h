@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,13 +24,46 @@
 
 namespace facemirror::detail {
 
+/// How a segment's track continues the video's track. Every segment is first tracked from a
+/// cold start (after warm-up frames before it), in parallel with the others. The in-order stage
+/// then checks whether that cold track agrees with the track that came through the previous
+/// segment at the last warm-up frame (tracks_agree); where it does not, the previous track is
+/// carried on into the segment (a carried task, from its saved state) until it agrees with the
+/// cold track, and only from there on is the cold track used. The video's track is then the
+/// one continuous tracking gives, up to the agreement tolerance, whatever the segment layout;
+/// and since every decision depends only on the layout, the bytes do not depend on the worker
+/// count or isolation mode.
+struct handover {
+  landmark_session::state state;          // the previous track's state after first_frame - 1
+  std::vector<analysed_frame> before;     // its last frames (mirror jobs smooth midlines over them)
+  std::vector<analysed_frame> reference;  // the segment's cold track, first_frame onwards
+};
+
 struct segment_task {
   size_t video = 0;
   int64_t segment = 0;
   int64_t first_frame = 0;
   int64_t end_frame = 0;  // exclusive
   int attempt = 0;        // 0 first try, 1 the retry after a crash, hang or error
+  /// Set for a carried task: continue the previous track from its state (see handover).
+  std::shared_ptr<const handover> carried;
+  /// A video the batch probed after the workers started (the mirror job's mirrored videos):
+  /// its path, for a worker process whose copy of the batch predates the probe.
+  std::string late_input;
 };
+
+/// Whether two tracks of one video are interchangeable at a frame: both follow a face and
+/// their landmarks lie within handover_max_px of each other (mean distance), or neither has
+/// seen a face yet. Then either track's continuation is a continuous track of the video.
+[[nodiscard]] bool tracks_agree(const frame_record& a, const frame_record& b);
+/// The handover tolerance: well below the CSV's 0.1 px landmark precision and OpenFace's
+/// agreement with itself (0.02-0.04 px on the shared videos).
+inline constexpr double handover_max_px = 0.01;
+
+/// A frame's landmark observation as a record without pose or AUs (warm-up frames).
+[[nodiscard]] frame_record observed_record(int64_t index, const face_observation& seen);
+/// Throws the error that a user's interruption ends a segment with.
+[[noreturn]] void interrupted(const video_info& info);
 
 /// Test-only fault injection, to prove a crashing or hanging worker cannot take the batch down.
 /// Spec "KIND@STEM#SEGMENT[@once]" with KIND crash|hang|throw (e.g. "crash@clip#1@once").
@@ -46,26 +80,32 @@ struct fault_plan {
 
 /// What a worker hands to the in-order stage for one segment.
 struct segment_output {
-  std::vector<std::vector<analysed_frame>> tables;  // one per output CSV, frames in order
-  std::vector<encoded_chunk> videos;                // one per output video (mirror jobs)
-  int64_t face_frames = 0;                          // frames of the segment with a face
+  /// The face's track: from first_frame to end_frame, or, for a carried task, to
+  /// handover_frame. aus: the CSV rows; mirror: the source face's landmarks and pose.
+  std::vector<analysed_frame> frames;
+  std::vector<encoded_chunk> videos;  // one per output video (mirror jobs), the whole segment
+  /// A cold task with warm-up: the track at the warm-up's last frame (first_frame - 1).
+  std::optional<frame_record> lead_in;
+  landmark_session::state end_state;  // after the last frame tracked
+  /// A carried task: the first frame taken from the reference (cold) track; end_frame when the
+  /// carried track never agreed with it.
+  int64_t handover_frame = 0;
 };
 
 class worker_session {
  public:
   worker_session(const shared_models& models, const engine_options& options);
 
-  /// Frames [first_frame, end_frame) of `info`, after `warmup_frames` of tracker warm-up,
-  /// tracking faces of the given kind. `on_frame` runs after every analysed frame; returning
-  /// false aborts (throws "interrupted").
+  /// Frames [first_frame, end_frame) of `info`: a cold task after `warmup_frames` of tracker
+  /// warm-up, a carried task from its handover state until its track agrees with the
+  /// reference. `on_frame` runs after every analysed frame; returning false aborts (throws
+  /// "interrupted").
   [[nodiscard]] segment_output analyse(const video_info& info, const segment_task& task,
-                                       int warmup_frames, face_kind faces,
-                                       const std::function<bool()>& on_frame);
+                                       int warmup_frames, const std::function<bool()>& on_frame);
 
-  /// The S1 mirror job on the same segment: tables {right, left} when AUs are on, videos
-  /// {right, left, debug} plus the upright source when the input is rotated. The tables come
-  /// from the mirrored videos' encoded frames, decoded in memory, tracked from the segment's
-  /// first frame without warm-up (see mirror_outputs_for).
+  /// The S1 mirror job on the same segment: videos {right, left, debug} plus the upright
+  /// source when the input is rotated, and the source face's track (frames). A carried task
+  /// tracks as analyse() does and renders the whole segment again from the video's track.
   [[nodiscard]] segment_output mirror(const video_info& info, const segment_task& task,
                                       int warmup_frames, const std::function<bool()>& on_frame);
 
@@ -77,12 +117,13 @@ class worker_session {
   [[nodiscard]] static video_frame next_frame(video_reader& reader, const video_info& info,
                                               int64_t index);
 
+  /// Starts the segment's track: seeks to its warm-up (cold) or its first frame (carried) and
+  /// sets the landmark session up. Returns the first frame to decode.
+  int64_t start_track(const video_info& info, const segment_task& task, int warmup_frames);
+
   const shared_models& models_;
-  face_tracker_options tracker_options_;
   int mirror_crf_;
   landmark_session landmarks_;
-  // The mirrored faces are tracked like independent videos (created on first mirror job).
-  std::optional<landmark_session> right_, left_;
   std::filesystem::path reader_path_;
   std::optional<video_reader> reader_;
 };

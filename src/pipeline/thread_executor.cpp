@@ -17,20 +17,18 @@ std::string retry_message(const video_info& info, const segment_task& task,
 
 namespace {
 
-void work(run_context& context, worker_session& session, std::atomic<size_t>& next) {
-  const auto& tasks = context.work.tasks();
+void work(run_context& context, worker_session& session) {
   const auto& options = context.options;
-  for (size_t t = next++; t < tasks.size(); t = next++) {
-    if (options.should_abort && options.should_abort())
-      return;
-    segment_task task = tasks[t];
+  while (std::optional<segment_task> next = context.work.next_task(true, options.should_abort)) {
+    segment_task task = std::move(*next);
     for (; task.attempt < 2; ++task.attempt) {
       if (!context.work.wants(task))
         break;
       try {
         context.fault.trigger(context.work.stem(task.video), task);
         auto frames = run_segment(session, context, task, [&] {
-          context.work.frame_done(task.video);
+          if (counts_frames(task))
+            context.work.frame_done(task.video);
           return !(options.should_abort && options.should_abort());
         });
         context.work.deliver(task, std::move(frames));
@@ -41,28 +39,28 @@ void work(run_context& context, worker_session& session, std::atomic<size_t>& ne
         if (aborted || task.attempt == 1) {
           context.work.fail(
               task.video,
-              aborted ? e.what() : retry_message(context.work.info(task.video), task, e.what()));
+              aborted ? e.what() : retry_message(context.work.info(task), task, e.what()));
         }
       }
     }
+    context.work.task_finished();
   }
 }
 
 }  // namespace
 
 void run_in_threads(run_context& context, int workers) {
-  std::atomic<size_t> next{0};
   std::vector<std::unique_ptr<worker_session>> sessions;
   for (int i = 0; i < workers; ++i) {
     sessions.push_back(std::make_unique<worker_session>(context.models, context.options));
   }
   if (workers == 1) {
-    work(context, *sessions[0], next);  // the same code path, without a thread
+    work(context, *sessions[0]);  // the same code path, without a thread
     return;
   }
   std::vector<std::thread> threads;
   for (int i = 0; i < workers; ++i) {
-    threads.emplace_back([&context, &sessions, &next, i] { work(context, *sessions[i], next); });
+    threads.emplace_back([&context, &sessions, i] { work(context, *sessions[i]); });
   }
   for (auto& thread : threads)
     thread.join();

@@ -135,12 +135,56 @@ std::vector<analysed_frame> decode_frames(std::string_view bytes) {
   return frames;
 }
 
+namespace {
+
+void put_record(writer& w, const frame_record& r) {
+  put_frames(w, {analysed_frame{r, std::nullopt}});
+}
+
+frame_record get_record(reader& r) {
+  auto frames = get_frames(r);
+  FACEMIRROR_CHECK(frames.size() == 1, "worker message: bad record");
+  return std::move(frames[0].record);
+}
+
+void put_state(writer& w, const landmark_session::state& s) {
+  w.put<uint8_t>(s.tracker.tracking);
+  w.put<uint8_t>(s.tracker.has_previous);
+  w.put(s.tracker.lost_frames);
+  w.put(s.tracker.box);
+  w.put(s.tracker.previous);
+  w.put<uint8_t>(s.clnf.has_previous);
+  put_params(w, s.clnf.previous);
+  w.put(s.last);
+  w.put<uint8_t>(s.kind == face_kind::mirrored);
+  w.put(s.frames_lost);
+}
+
+landmark_session::state get_state(reader& r) {
+  landmark_session::state s;
+  s.tracker.tracking = r.get<uint8_t>() != 0;
+  s.tracker.has_previous = r.get<uint8_t>() != 0;
+  s.tracker.lost_frames = r.get<int>();
+  s.tracker.box = r.get<cv::Rect2d>();
+  s.tracker.previous = r.get<landmarks_2d>();
+  s.clnf.has_previous = r.get<uint8_t>() != 0;
+  s.clnf.previous = get_params(r);
+  s.last = r.get<landmarks_2d>();
+  s.kind = r.get<uint8_t>() != 0 ? face_kind::mirrored : face_kind::natural;
+  s.frames_lost = r.get<int64_t>();
+  return s;
+}
+
+}  // namespace
+
 void encode_segment(const segment_output& output, std::string& out) {
   writer w(out);
-  w.put<int64_t>(output.face_frames);
-  w.put<uint64_t>(output.tables.size());
-  for (const auto& table : output.tables)
-    put_frames(w, table);
+  put_frames(w, output.frames);
+  w.put<uint8_t>(output.lead_in.has_value());
+  if (output.lead_in)
+    put_record(w, *output.lead_in);
+  put_state(w, output.end_state);
+  w.put(output.handover_frame);
   w.put<uint64_t>(output.videos.size());
   std::string bytes;
   for (const auto& video : output.videos) {
@@ -154,11 +198,11 @@ void encode_segment(const segment_output& output, std::string& out) {
 segment_output decode_segment(std::string_view bytes) {
   reader r(bytes);
   segment_output output;
-  output.face_frames = r.get<int64_t>();
-  const auto tables = r.get<uint64_t>();
-  FACEMIRROR_CHECK(tables <= 16, "worker result: bad table count");
-  for (uint64_t i = 0; i < tables; ++i)
-    output.tables.push_back(get_frames(r));
+  output.frames = get_frames(r);
+  if (r.get<uint8_t>() != 0)
+    output.lead_in = get_record(r);
+  output.end_state = get_state(r);
+  output.handover_frame = r.get<int64_t>();
   const auto videos = r.get<uint64_t>();
   FACEMIRROR_CHECK(videos <= 16, "worker result: bad video count");
   for (uint64_t i = 0; i < videos; ++i) {
@@ -167,6 +211,44 @@ segment_output decode_segment(std::string_view bytes) {
   }
   FACEMIRROR_CHECK(r.done(), "worker result: trailing bytes");
   return output;
+}
+
+void encode_task(const segment_task& task, std::string& out) {
+  writer w(out);
+  w.put<uint64_t>(task.video);
+  w.put(task.segment);
+  w.put(task.first_frame);
+  w.put(task.end_frame);
+  w.put(task.attempt);
+  w.put<uint64_t>(task.late_input.size());
+  out.append(task.late_input);
+  w.put<uint8_t>(task.carried != nullptr);
+  if (task.carried) {
+    put_state(w, task.carried->state);
+    put_frames(w, task.carried->before);
+    put_frames(w, task.carried->reference);
+  }
+}
+
+segment_task decode_task(std::string_view bytes) {
+  reader r(bytes);
+  segment_task task;
+  task.video = static_cast<size_t>(r.get<uint64_t>());
+  task.segment = r.get<int64_t>();
+  task.first_frame = r.get<int64_t>();
+  task.end_frame = r.get<int64_t>();
+  task.attempt = r.get<int>();
+  const auto path_size = r.get<uint64_t>();
+  task.late_input = std::string(r.take_view(path_size));
+  if (r.get<uint8_t>() != 0) {
+    auto carried = std::make_shared<handover>();
+    carried->state = get_state(r);
+    carried->before = get_frames(r);
+    carried->reference = get_frames(r);
+    task.carried = std::move(carried);
+  }
+  FACEMIRROR_CHECK(r.done(), "worker task: trailing bytes");
+  return task;
 }
 
 }  // namespace facemirror::detail

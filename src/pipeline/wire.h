@@ -1,5 +1,6 @@
 #pragma once
-// Binary encoding of a segment's results for the trip from a worker process to the parent.
+// Binary encoding of a segment's task and results for the trips between the parent and a
+// worker process.
 // Both ends are the same binary on the same machine, so values travel in native layout; the
 // encoding is exact, which keeps process mode byte-identical to thread mode.
 
@@ -19,5 +20,9 @@ void encode_frames(const std::vector<analysed_frame>& frames, std::string& out);
 
 void encode_segment(const segment_output& output, std::string& out);
 [[nodiscard]] segment_output decode_segment(std::string_view bytes);
+
+/// A task on its way from the parent to a worker process.
+void encode_task(const segment_task& task, std::string& out);
+[[nodiscard]] segment_task decode_task(std::string_view bytes);
 
 }  // namespace facemirror::detail

@@ -533,28 +533,27 @@ TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {
   EXPECT_NE(run.output.find("done 1, skipped 0, failed 1"), std::string::npos) << run.output;
 }
 
-// The in-pass AUs are measured on the mirrored frames as the written videos decode, each
-// segment tracked from a cold start; `facemirror aus` on a mirrored video reads its segment
-// length from the file's comment tag and starts its segments cold too. So the AUs-only mode on
-// the written videos gives the in-pass CSVs byte for byte, whatever either run's workers or
-// --segment-frames. (Analysing the uncompressed frames instead left per-AU r at 0.51-0.96
-// between the two: codec noise, amplified by the tracked fit and OpenFace's person-specific
-// normalisation.)
+// The mirrored faces' AUs are measured on the written mirrored videos, cut as their comment tag
+// says and tracked as any video (warm-up, then the handover rule between segments), exactly as
+// `facemirror aus` measures them: so the AUs-only mode on the written videos gives the mirror
+// job's CSVs byte for byte, whatever either run's workers or --segment-frames. (Analysing the
+// uncompressed frames instead left per-AU r at 0.51-0.96 between the two: codec noise,
+// amplified by the tracked fit and OpenFace's person-specific normalisation.)
 TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
   // Frames 441-560 of 2015-10-15-15-14: the head turns away and back, so that one half-face
-  // is too narrow to be a face for a while (the mirrored-face rules have work to do).
+  // is too narrow to be a face for a while (the tracker loses and finds it again).
   const fs::path input = dir / "turn.mp4";
   make_clip(sample_video("2015-10-15-15-14.avi"), input, 120,
             "-vf \"select=between(n\\,440\\,559),setpts=N/FRAME_RATE/TB\" -c:v libx264 "
             "-preset veryfast -crf 16 -pix_fmt yuv420p");
   const fs::path out = dir / "out";
-  const cli_run run = run_cli(mirror_cmd(input, out, "--workers 2 --segment-frames 60"));
+  const cli_run run = run_cli(mirror_cmd(input, out, "--workers 2 --segment-frames 30"));
   ASSERT_EQ(run.status, 0) << run.output;
   const fs::path right = out / "turn_right_mirrored.mp4";
   const fs::path left = out / "turn_left_mirrored.mp4";
-  EXPECT_EQ(probe_video(right).comment, "facemirror mirrored face; segment_frames=60");
+  EXPECT_EQ(probe_video(right).comment, "facemirror mirrored face; segment_frames=30");
   EXPECT_EQ(probe_video(out / "turn_debug.mp4").comment, "");
 
   const fs::path other = dir / "other";
@@ -562,29 +561,12 @@ TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
       run_cli("aus " + quoted(right) + " " + quoted(left) + " -o " + quoted(other) + " " +
               models_arg() + " --progress none --workers 1 --segment-frames 50");
   ASSERT_EQ(aus.status, 0) << aus.output;
-  size_t rejected = 0;
   for (const char* side : {"right", "left"}) {
     const std::string name = "turn_" + std::string(side) + "_mirrored.csv";
     const table rows = read_table(out / name);
     ASSERT_EQ(rows.rows.size(), 120u) << name;
     EXPECT_TRUE(read_file(out / name) == read_file(other / name)) << name << " differs";
-    // A mirrored face's accepted fits are symmetric (landmark_session's rule for them: 0.05;
-    // the margin is the CSV's 0.1 px rounding).
-    for (size_t i = 0; i < rows.rows.size(); ++i) {
-      if (rows.at(i, "success") != 1) {
-        ++rejected;
-        continue;
-      }
-      landmarks_2d points;
-      for (int k = 0; k < landmark_count; ++k) {
-        points[k] = {rows.at(i, "x_" + std::to_string(k)), rows.at(i, "y_" + std::to_string(k))};
-      }
-      EXPECT_LE(landmark_asymmetry(points), 0.052) << name << " row " << i;
-    }
   }
-  // Measured: 25 of the left face's frames, none of the right's.
-  EXPECT_GT(rejected, 5u) << "no fit was rejected: the clip no longer tests the rules";
-  EXPECT_LT(rejected, 120u);
   EXPECT_FALSE(read_file(out / "turn_right_mirrored.csv") ==
                read_file(out / "turn_left_mirrored.csv"));
 }

@@ -149,6 +149,18 @@ class clnf_tracker {
   /// A previous fit exists that the next refine() may follow.
   [[nodiscard]] bool tracking() const { return has_previous_; }
 
+  /// What the tracker carries from one frame to the next. restore() of another tracker's
+  /// state (same model and options) makes it continue exactly as that tracker would.
+  struct state {
+    bool has_previous = false;
+    pdm_params previous;
+  };
+  [[nodiscard]] state save() const { return {has_previous_, previous_}; }
+  void restore(state s) {
+    has_previous_ = s.has_previous;
+    previous_ = std::move(s.previous);
+  }
+
  private:
   std::shared_ptr<const clnf_model> model_;
   clnf_tracker_options options_;

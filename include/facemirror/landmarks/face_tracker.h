@@ -104,6 +104,26 @@ class face_tracker {
   /// Forgets the previous face: the next frame is detected from scratch (new video/segment).
   void reset();
 
+  /// What track() carries from one frame to the next. restore() of another tracker's state
+  /// (same model and options) makes it continue exactly as that tracker would.
+  struct state {
+    bool tracking = false;
+    bool has_previous = false;
+    int lost_frames = 0;
+    cv::Rect2d box;
+    landmarks_2d previous{};
+  };
+  [[nodiscard]] state save() const {
+    return {tracking_, has_previous_, lost_frames_, box_, previous_};
+  }
+  void restore(const state& s) {
+    tracking_ = s.tracking;
+    has_previous_ = s.has_previous;
+    lost_frames_ = s.lost_frames;
+    box_ = s.box;
+    previous_ = s.previous;
+  }
+
  private:
   /// Region check around box_; true and sets box/score when the face is still there.
   bool follow(const cv::Mat& bgr, cv::Rect2d& box, double& score);

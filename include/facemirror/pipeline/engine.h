@@ -5,9 +5,12 @@
 //   A run over a batch of videos with models loaded once. Every video is cut into fixed-length
 //   frame segments (independent of the worker count); segments of all videos share one queue
 //   that N workers drain. Each worker owns its session (decoder, detector, tracker state) and
-//   warms its tracker up on a few frames before its segment. Order-dependent work (running
-//   median, AU prediction, post-processing, CSV text) runs in frame order through a per-video
-//   reorder buffer, so the output bytes are the same for any worker count.
+//   warms its tracker up on a few frames before its segment. Where that cold track does not
+//   agree with the track that came through the segment before, the earlier track is carried on
+//   into the segment until they agree, so a video's track is the one continuous tracking gives
+//   (to 0.01 px) whatever the segment length. Order-dependent work (running median, AU
+//   prediction, post-processing, CSV text) runs in frame order through a per-video reorder
+//   buffer, so the output bytes are the same for any worker count.
 //
 // THREAD SAFETY
 //   run() may be called from one thread at a time; it owns every thread it starts, and calls
@@ -95,10 +98,11 @@ struct video_job {
 /// patient's right half and its reflection), <stem>_left_mirrored.mp4, <stem>_debug.mp4,
 /// <stem>_right_mirrored.csv, <stem>_left_mirrored.csv, and <stem>_source<ext>: an exact copy of
 /// an upright input, or <stem>_source.mp4 re-encoded upright when the input carries rotation.
-/// The mirrored CSVs are measured on the mirrored videos' own decoded frames, each segment
-/// tracked from a cold start; the mirrored videos carry the comment tag "facemirror mirrored
-/// face; segment_frames=N", from which an aus job cuts and tracks them the same way, so
-/// re-analysing them gives the same CSVs byte for byte.
+/// The mirrored CSVs are measured on the written mirrored videos, as `facemirror aus` measures
+/// any video; the mirrored videos carry the comment tag "facemirror mirrored face;
+/// segment_frames=N", from which an aus job cuts them the same way, so re-analysing them gives
+/// the same CSVs byte for byte. The mirrored videos themselves are encoded in fixed chunks of
+/// 240 frames whatever segment_frames says, so their pixels do not depend on it.
 struct mirror_outputs {
   std::filesystem::path right_video, left_video, debug_video, source_video, right_csv, left_csv;
 };
