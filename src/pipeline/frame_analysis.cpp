@@ -89,7 +89,9 @@ void landmark_session::reset(face_kind kind) {
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
                              std::optional<pdm_params>& params) {
   const cv::Vec3d rotation(fit.params.rx, fit.params.ry, fit.params.rz);
-  const detection_check check = validator_->validate(bgr, fit.landmarks, rotation);
+  // A fit that shrank below CLNF's smallest face failed unvalidated (certainty 0, as OpenFace).
+  const detection_check check =
+      fit.face_too_small ? detection_check{} : validator_->validate(bgr, fit.landmarks, rotation);
   seen.confidence = check.certainty;
   seen.success = check.success && (kind_ == face_kind::natural ||
                                    landmark_asymmetry(fit.landmarks) <= mirrored_fit_max_asymmetry);
