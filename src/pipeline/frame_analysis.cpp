@@ -1,6 +1,7 @@
 #include "frame_analysis.h"
 
 #include <future>
+#include <limits>
 
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
@@ -212,8 +213,17 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   // With MTCNN, CLNF starts in MTCNN's box of that face (the nearest centre, within half
   // dlib's box side), as OpenFace starts from its own detection; else from dlib's landmarks.
   const face_observation detected = tracker_.track(bgr, landmark_fitting::on_acquisition);
-  if (!detected.success)
+  if (!detected.success) {
+    // dlib's detector misses faces under ~80 px that OpenFace's MTCNN finds (default.wmv
+    // shrunk to 130x98, a face 38 px wide, is found and followed from frame 1): then the new
+    // face is MTCNN's widest anywhere in the frame, OpenFace's own choice.
+    if (mtcnn_ && !has_face(last_) && kind_ == face_kind::natural) {
+      const auto box = mtcnn_face(bgr, {0, 0}, std::numeric_limits<double>::infinity(), 0, true);
+      if (box && restart_in_box(bgr, *box, seen, clnf_params))
+        return seen;
+    }
     return no_face(seen);
+  }
   if (mtcnn_ && !has_face(last_)) {
     const auto box = mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width,
                                 detected.face_box.width, false);

@@ -22,10 +22,11 @@ enum class clnf_start {
   /// OpenFace 2.2's initialisation (the default): an MTCNN face box, corrected to CLNF's
   /// convention (mtcnn_box_to_clnf), the PDM mean shape placed in it under OpenFace's eleven
   /// rotation hypotheses, the most likely fit kept. A new face is the one dlib's detector
-  /// accepts (so face_tracker_options::acquire_score applies), located by MTCNN; a lost face
-  /// is re-found by MTCNN near where it was lost, as OpenFace re-detects. Falls back to
-  /// dlib_landmarks where MTCNN finds no such face. Reproduces OpenFace's first fitted frame to
-  /// its CSV rounding; needs model/mtcnn_detector/{PNet,RNet,ONet}.dat.
+  /// accepts (so face_tracker_options::acquire_score applies), located by MTCNN, or where dlib
+  /// finds none (faces under ~80 px) MTCNN's widest face in the frame, as OpenFace chooses; a
+  /// lost face is re-found by MTCNN near where it was lost, as OpenFace re-detects. Falls back
+  /// to dlib_landmarks where MTCNN finds no such face. Reproduces OpenFace's first fitted frame
+  /// to its CSV rounding; needs model/mtcnn_detector/{PNet,RNet,ONet}.dat.
   mtcnn_box,
   /// dlib's HOG detection and 68-point shape predictor; CLNF starts from pdm().fit() of them.
   dlib_landmarks,
