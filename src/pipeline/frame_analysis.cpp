@@ -71,7 +71,10 @@ shared_models::shared_models(const model_paths& paths, bool compute_aus, bool st
 }
 
 landmark_session::landmark_session(const shared_models& models, const face_tracker_options& options)
-    : tracker_(models.landmarks, options), validator_(models.validator), mtcnn_(models.mtcnn) {
+    : tracker_(models.landmarks, options),
+      validator_(models.validator),
+      mtcnn_(models.mtcnn),
+      mtcnn_new_faces_(options.acquire_score <= face_tracker_options{}.acquire_score) {
   if (models.clnf) {
     FACEMIRROR_CHECK(validator_ != nullptr, "landmark_session: CLNF needs the detection validator");
     clnf_.emplace(models.clnf);
@@ -217,7 +220,7 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
     // dlib's detector misses faces under ~80 px that OpenFace's MTCNN finds (default.wmv
     // shrunk to 130x98, a face 38 px wide, is found and followed from frame 1): then the new
     // face is MTCNN's widest anywhere in the frame, OpenFace's own choice.
-    if (mtcnn_ && !has_face(last_) && kind_ == face_kind::natural) {
+    if (mtcnn_ && mtcnn_new_faces_ && !has_face(last_) && kind_ == face_kind::natural) {
       const auto box = mtcnn_face(bgr, {0, 0}, std::numeric_limits<double>::infinity(), 0, true);
       if (box && restart_in_box(bgr, *box, seen, clnf_params))
         return seen;
