@@ -149,10 +149,15 @@ struct clnf_level {
   std::vector<ccnf_scale> scales;
 };
 
-// Fits `p` with the level's experts (all scales of options.window_sizes). Returns the final
-// non-rigid convergence flag; `likelihood` receives the mean log response.
-bool fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params& p,
-               const clnf_fit_options& options, double& likelihood);
+struct level_fit {
+  bool converged = false;  // the last non-rigid stage met convergence_px
+  bool too_small = false;  // stopped: the PDM scale fell below options.min_face_scale
+  double likelihood = 0;   // mean log response at the last scale run
+};
+
+// Fits `p` with the level's experts (every scale of options.window_sizes with a window).
+level_fit fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params& p,
+                    const clnf_fit_options& options);
 
 }  // namespace facemirror::detail
 

@@ -82,10 +82,9 @@ clnf_fit_options part_options(const std::string& name) {
   o.adapt_per_scale = false;
   o.refine_parts = false;
   // The part runs only on faces at least 0.9x its first scale (checked in fit()); after that
-  // the reference runs every scale of the part, however small: gating the eyes' 1.5 scale on
-  // the eye PDM's own scale (~1.25x the face's) left 2015-10-15-15-14 and default.wmv with
-  // 0.2-0.3 px eye errors in stretches where that scale hovers near 1.35.
-  o.min_scale_ratio = 0;
+  // the reference runs every scale of the part, however small (as for the main model): gating
+  // the eyes' 1.5 scale on the eye PDM's own scale (~1.25x the face's) left 2015-10-15-15-14
+  // and default.wmv with 0.2-0.3 px eye errors in stretches where that scale hovers near 1.35.
   if (name == "inner") {
     o.window_sizes = {9};
     o.reg_factor = 2.5;
@@ -168,9 +167,12 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
 
   clnf_fit_result result;
   pdm_params p = init;
-  result.converged = detail::fit_level(impl_->main, image, p, options, result.likelihood);
+  const detail::level_fit main = detail::fit_level(impl_->main, image, p, options);
+  result.converged = main.converged;
+  result.likelihood = main.likelihood;
+  result.face_too_small = main.too_small;
 
-  if (options.refine_parts && !impl_->parts.empty()) {
+  if (options.refine_parts && !impl_->parts.empty() && !main.too_small) {
     // Every part starts from the main model's fit, not from an earlier part's refinement (the
     // reference fits the parts independently and only then merges them, later parts winning).
     const std::vector<cv::Point2d> main_shape = impl_->main.shape.project(p);
@@ -189,8 +191,7 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
       pdm_params pp = ps.fit(part_pts);
       if (!(pp.scale > 0))
         continue;
-      double unused = 0;
-      detail::fit_level(part.level, image, pp, part.options, unused);
+      (void)detail::fit_level(part.level, image, pp, part.options);
       const std::vector<cv::Point2d> fitted = ps.project(pp);
       for (const auto& [from, to] : part.mapping)
         shape[from] = fitted[to];

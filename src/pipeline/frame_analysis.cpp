@@ -1,6 +1,7 @@
 #include "frame_analysis.h"
 
 #include <future>
+#include <limits>
 
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
@@ -70,7 +71,10 @@ shared_models::shared_models(const model_paths& paths, bool compute_aus, bool st
 }
 
 landmark_session::landmark_session(const shared_models& models, const face_tracker_options& options)
-    : tracker_(models.landmarks, options), validator_(models.validator), mtcnn_(models.mtcnn) {
+    : tracker_(models.landmarks, options),
+      validator_(models.validator),
+      mtcnn_(models.mtcnn),
+      mtcnn_new_faces_(options.acquire_score <= face_tracker_options{}.acquire_score) {
   if (models.clnf) {
     FACEMIRROR_CHECK(validator_ != nullptr, "landmark_session: CLNF needs the detection validator");
     clnf_.emplace(models.clnf);
@@ -109,7 +113,9 @@ void landmark_session::restore(const state& s) {
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
                              std::optional<pdm_params>& params) {
   const cv::Vec3d rotation(fit.params.rx, fit.params.ry, fit.params.rz);
-  const detection_check check = validator_->validate(bgr, fit.landmarks, rotation);
+  // A fit that shrank below CLNF's smallest face failed unvalidated (certainty 0, as OpenFace).
+  const detection_check check =
+      fit.face_too_small ? detection_check{} : validator_->validate(bgr, fit.landmarks, rotation);
   seen.confidence = check.certainty;
   seen.success = check.success && (kind_ == face_kind::natural ||
                                    landmark_asymmetry(fit.landmarks) <= mirrored_fit_max_asymmetry);
@@ -230,8 +236,17 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   // With MTCNN, CLNF starts in MTCNN's box of that face (the nearest centre, within half
   // dlib's box side), as OpenFace starts from its own detection; else from dlib's landmarks.
   const face_observation detected = tracker_.track(bgr, landmark_fitting::on_acquisition);
-  if (!detected.success)
+  if (!detected.success) {
+    // dlib's detector misses faces under ~80 px that OpenFace's MTCNN finds (default.wmv
+    // shrunk to 130x98, a face 38 px wide, is found and followed from frame 1): then the new
+    // face is MTCNN's widest anywhere in the frame, OpenFace's own choice.
+    if (mtcnn_ && mtcnn_new_faces_ && !has_face(last_) && kind_ == face_kind::natural) {
+      const auto box = mtcnn_face(bgr, {0, 0}, std::numeric_limits<double>::infinity(), 0, true);
+      if (box && restart_in_box(bgr, *box, seen, clnf_params))
+        return seen;
+    }
     return no_face(seen);
+  }
   if (mtcnn_ && !has_face(last_)) {
     const auto box = mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width,
                                 detected.face_box.width, false);

@@ -22,10 +22,12 @@ enum class clnf_start {
   /// OpenFace 2.2's initialisation (the default): an MTCNN face box, corrected to CLNF's
   /// convention (mtcnn_box_to_clnf), the PDM mean shape placed in it under OpenFace's eleven
   /// rotation hypotheses, the most likely fit kept. A new face is the one dlib's detector
-  /// accepts (so face_tracker_options::acquire_score applies), located by MTCNN; a lost face
-  /// is re-found by MTCNN near where it was lost, as OpenFace re-detects. Falls back to
-  /// dlib_landmarks where MTCNN finds no such face. Reproduces OpenFace's first fitted frame to
-  /// its CSV rounding; needs model/mtcnn_detector/{PNet,RNet,ONet}.dat.
+  /// accepts (so face_tracker_options::acquire_score applies), located by MTCNN, or where dlib
+  /// finds none (faces under ~80 px) MTCNN's widest face in the frame, as OpenFace chooses
+  /// (unless acquire_score is stricter than its default); a
+  /// lost face is re-found by MTCNN near where it was lost, as OpenFace re-detects. Falls back
+  /// to dlib_landmarks where MTCNN finds no such face. Reproduces OpenFace's first fitted frame
+  /// to its CSV rounding; needs model/mtcnn_detector/{PNet,RNet,ONet}.dat.
   mtcnn_box,
   /// dlib's HOG detection and 68-point shape predictor; CLNF starts from pdm().fit() of them.
   dlib_landmarks,
@@ -127,6 +129,9 @@ class landmark_session {
   std::optional<clnf_tracker> clnf_;
   std::shared_ptr<const detection_validator> validator_;
   std::shared_ptr<const mtcnn_detector> mtcnn_;  // null: restart from dlib's landmarks
+  /// MTCNN may pick a new face dlib's detector does not see; not when a stricter
+  /// face_tracker_options::acquire_score than the default asks for faces dlib is sure of.
+  bool mtcnn_new_faces_ = true;
   landmarks_2d last_{};  // the last accepted CLNF landmarks, reported while the face is lost
   face_kind kind_ = face_kind::natural;
   int64_t frames_lost_ = 0;  // consecutive frames without an accepted fit (mirrored faces)

@@ -49,7 +49,9 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
       ->check(CLI::IsMember({"clnf", "dlib"}));
   cmd.add_option("--face-threshold", opt.face_threshold,
                  "Detector score a new face needs to be accepted (dlib HOG margin, default -0.5; "
-                 "higher is stricter). The CSV's confidence is 1/(1+exp(-2(score+0.5)))");
+                 "higher is stricter; above the default, faces dlib's detector cannot see, "
+                 "under ~80 px, are not taken from MTCNN either). The CSV's confidence is "
+                 "1/(1+exp(-2(score+0.5)))");
   cmd.add_flag("--au-static", opt.static_aus,
                "Use OpenFace's static AU models (no person-specific normalisation), like "
                "FeatureExtraction -au_static");

@@ -33,9 +33,12 @@ struct clnf_fit_options {
   /// Search window (response map side, reference-frame pixels) per patch scale, coarse to
   /// fine; 0 skips that scale.
   std::vector<int> window_sizes{11, 9, 7};
-  /// A scale is also skipped when the face (PDM scale) is below this fraction of the scale its
-  /// experts were trained at (they would need upsampling). 0 runs every scale.
-  double min_scale_ratio = 0.9;
+  /// Every scale with a window runs, however small the face (OpenFace's main model does not
+  /// skip the finer experts; only the part models wait for a face at least 0.9x their first
+  /// scale). The fit stops as failed (clnf_fit_result::face_too_small) when after a scale the
+  /// PDM scale is below this: OpenFace's "face too small for landmark detection", a face of
+  /// about 35 px across. 0 never stops.
+  double min_face_scale = 0.25;
   double sigma = 1.5;          // mean-shift Gaussian kernel standard deviation (reference px)
   double reg_factor = 25.0;    // weight of the PDM prior (divided by each eigenvalue)
   double weight_factor = 0.0;  // > 0: NU-RLMS, landmarks weighted by their expert's confidence
@@ -61,6 +64,9 @@ struct clnf_fit_result {
   landmarks_2d landmarks{};  // projection of `params` (OpenFace's x_*, y_*)
   pdm_params params;         // OpenFace's p_scale, p_r*, p_t*, p_0..p_33
   bool converged = false;    // the last non-rigid stage met convergence_px
+  /// The face shrank below clnf_fit_options::min_face_scale: the fit stopped there and is a
+  /// failure whatever it looks like (OpenFace reports it with certainty 0, unvalidated).
+  bool face_too_small = false;
   /// Mean over visible landmarks of the log of the (normalised) final-scale response at the
   /// fitted position: higher is a better fit; only comparable between fits of one model.
   double likelihood = 0.0;
