@@ -290,9 +290,10 @@ clnf_fit_result clnf_tracker::start_in_box(const cv::Mat& frame, const cv::Rect2
   return best;
 }
 
-clnf_fit_result clnf_tracker::follow(const cv::Mat& frame) {
+clnf_fit_result clnf_tracker::follow(const cv::Mat& frame, bool after_failure) {
   FACEMIRROR_CHECK(has_previous_, "clnf_tracker::follow needs a previous fit");
-  clnf_fit_result r = model_->fit(grey(frame), previous_, options_.tracking);
+  clnf_fit_result r =
+      model_->fit(grey(frame), previous_, after_failure ? options_.detection : options_.tracking);
   previous_ = r.params;
   return r;
 }

@@ -88,6 +88,93 @@ void landmark_session::reset(face_kind kind) {
   last_ = landmarks_2d{};
   kind_ = kind;
   frames_lost_ = 0;
+  tracking_ = false;
+  failures_ = -1;
+  accepted_ = false;
+  fit_params_.reset();
+  confidence_ = 0.0;
+}
+
+detection_check landmark_session::validate(const cv::Mat& bgr, const clnf_fit_result& fit) const {
+  // A fit that shrank below CLNF's smallest face failed unvalidated (certainty 0, as OpenFace).
+  if (fit.face_too_small)
+    return detection_check{};
+  return validator_->validate(bgr, fit.landmarks,
+                              cv::Vec3d(fit.params.rx, fit.params.ry, fit.params.rz));
+}
+
+void landmark_session::take(clnf_fit_result& fit, const detection_check& check,
+                            face_observation& seen) {
+  seen.confidence = confidence_ = check.certainty;
+  seen.success = check.success;
+  last_ = fit.landmarks;
+  fit_params_ = std::move(fit.params);
+}
+
+void landmark_session::redetect(const cv::Mat& bgr, face_observation& seen) {
+  const pdm_params tracked = clnf_->previous();
+  clnf_fit_result fit;
+  if (mtcnn_) {
+    // OpenFace: MTCNN on the whole frame, the widest face, CLNF from its box.
+    const auto box =
+        mtcnn_face(bgr, cv::Point2d(), std::numeric_limits<double>::infinity(), 0.0, true);
+    if (!box)
+      return;
+    fit = clnf_->start_in_box(bgr, *box, clnf_box_rotations());
+  } else {
+    tracker_.lost_near(bounding_box(last_));
+    const face_observation detected = tracker_.track(bgr, landmark_fitting::on_acquisition);
+    if (!detected.success)
+      return;
+    fit = clnf_->start(bgr, detected.fitted ? detected.landmarks : tracker_.fit_landmarks(bgr));
+  }
+  if (!(fit.params.scale > 0)) {
+    clnf_->resume(tracked);
+    return;
+  }
+  const detection_check check = validate(bgr, fit);
+  if (check.success) {
+    take(fit, check, seen);
+    failures_ = -1;
+    return;
+  }
+  // Rejected: OpenFace goes on from the tracked fit, but its certainty is the re-detection's.
+  seen.confidence = confidence_ = check.certainty;
+  clnf_->resume(tracked);
+}
+
+face_observation landmark_session::observe_natural(const cv::Mat& bgr,
+                                                   std::optional<pdm_params>& clnf_params) {
+  face_observation seen;
+  seen.confidence = confidence_;
+  if (tracking_) {
+    clnf_fit_result fit = clnf_->follow(bgr, !accepted_);
+    take(fit, validate(bgr, fit), seen);
+    failures_ = seen.success ? -1 : failures_ + 1;
+    if (!seen.success && failures_ % openface_reinit_every == 0)
+      redetect(bgr, seen);
+  } else if ((failures_ + 1) % (6 * openface_reinit_every) == 0 && mtcnn_) {
+    // A face given up after openface_max_failures: OpenFace's first detection again, whose fit
+    // it follows even when the validator rejects it.
+    const auto box =
+        mtcnn_face(bgr, cv::Point2d(), std::numeric_limits<double>::infinity(), 0.0, true);
+    if (box) {
+      clnf_fit_result fit = clnf_->start_in_box(bgr, *box, clnf_box_rotations());
+      if (fit.params.scale > 0) {
+        take(fit, validate(bgr, fit), seen);
+        tracking_ = true;
+        failures_ = -1;
+      }
+    }
+  }
+  if (!tracking_)
+    ++failures_;
+  if (failures_ > openface_max_failures && mtcnn_)
+    tracking_ = false;  // (without MTCNN, dlib's detector goes on re-detecting it instead)
+  accepted_ = seen.success;
+  seen.landmarks = last_;
+  clnf_params = fit_params_;
+  return seen;
 }
 
 landmark_session::state landmark_session::save() const {
@@ -98,6 +185,11 @@ landmark_session::state landmark_session::save() const {
   s.last = last_;
   s.kind = kind_;
   s.frames_lost = frames_lost_;
+  s.tracking = tracking_;
+  s.failures = failures_;
+  s.accepted = accepted_;
+  s.fit_params = fit_params_;
+  s.confidence = confidence_;
   return s;
 }
 
@@ -108,17 +200,33 @@ void landmark_session::restore(const state& s) {
   last_ = s.last;
   kind_ = s.kind;
   frames_lost_ = s.frames_lost;
+  tracking_ = s.tracking;
+  failures_ = s.failures;
+  accepted_ = s.accepted;
+  fit_params_ = s.fit_params;
+  confidence_ = s.confidence;
 }
 
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
                              std::optional<pdm_params>& params) {
-  const cv::Vec3d rotation(fit.params.rx, fit.params.ry, fit.params.rz);
-  // A fit that shrank below CLNF's smallest face failed unvalidated (certainty 0, as OpenFace).
-  const detection_check check =
-      fit.face_too_small ? detection_check{} : validator_->validate(bgr, fit.landmarks, rotation);
+  const detection_check check = validate(bgr, fit);
+  if (kind_ == face_kind::natural) {
+    // A new face: OpenFace follows its first fit even when the validator rejects it ("the
+    // validator might be wrong").
+    if (!(fit.params.scale > 0)) {
+      seen = no_face(seen);
+      return;
+    }
+    take(fit, check, seen);
+    seen.landmarks = last_;
+    tracking_ = true;
+    failures_ = -1;
+    accepted_ = seen.success;
+    params = fit_params_;
+    return;
+  }
   seen.confidence = check.certainty;
-  seen.success = check.success && (kind_ == face_kind::natural ||
-                                   landmark_asymmetry(fit.landmarks) <= mirrored_fit_max_asymmetry);
+  seen.success = check.success && landmark_asymmetry(fit.landmarks) <= mirrored_fit_max_asymmetry;
   if (!seen.success) {
     // OpenFace keeps the last good landmarks but reports the rejected fit's certainty.
     clnf_->reset();
@@ -208,6 +316,8 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   clnf_params.reset();
   if (!clnf_)
     return tracker_.track(bgr);
+  if (kind_ == face_kind::natural && has_face(last_))
+    return observe_natural(bgr, clnf_params);  // a face tracked, or given up
   face_observation seen;
   if (follow(bgr, seen, clnf_params))
     return seen;

@@ -47,6 +47,15 @@ inline constexpr double mirrored_fit_max_asymmetry = 0.05;
 /// included).
 inline constexpr int mirrored_redetect_interval = 5;
 
+/// OpenFace 2.2's video mode (FaceModelParameters::reinit_video_every): while the validator
+/// rejects the tracked fit, the face is detected again on the first rejected frame and then on
+/// every this many (the 1st, 3rd, 5th... failure in a row).
+inline constexpr int openface_reinit_every = 2;
+/// After more failures in a row than this, OpenFace stops tracking the face (its
+/// tracking_initialised is cleared) and only looks for it on every 6 * openface_reinit_every
+/// frames.
+inline constexpr int openface_max_failures = 100;
+
 /// Read-only model data, loaded once per run and shared by every worker.
 struct shared_models {
   shared_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf,
@@ -71,12 +80,21 @@ struct analysed_frame {
 
 /// A worker's landmark state for one video, as OpenFace's video mode keeps it. With CLNF: the
 /// fit follows the face from the previous frame and the detection validator decides whether it
-/// is still a face (success, confidence); only when it is not is the face detected again
-/// (largest face, as OpenFace; once a face was seen, only faces near it) and CLNF restarted,
-/// from MTCNN's box or dlib's landmarks (clnf_start). Without CLNF: dlib's tracker alone.
-/// For a mirrored face (face_kind) a fit must also be symmetric (mirrored_fit_max_asymmetry)
-/// to be accepted, and a lost face is detected again only every mirrored_redetect_interval
-/// frames; the frames between report no face.
+/// is still a face (success, confidence). A rejected fit is still the one followed on the next
+/// frame (with the wider search windows) and is what the frame reports (landmarks, p_*, pose),
+/// as OpenFace writes it. On the 1st, 3rd, 5th... rejection in a row (openface_reinit_every)
+/// the face is detected again: MTCNN's widest face in the whole frame, CLNF started in its box
+/// (OpenFace's eleven start rotations); that fit replaces the tracked one only if the validator
+/// accepts it (the frame then reports the re-detection's confidence either way). After
+/// openface_max_failures rejections in a row the face is given up and looked for on every
+/// 6 * openface_reinit_every frames. A video's first face is chosen by dlib's detector and
+/// located by MTCNN (clnf_start); without MTCNN, dlib's detector and landmarks restart CLNF.
+/// Without CLNF: dlib's tracker alone.
+/// For a mirrored face (face_kind) the rules differ: a fit must also be symmetric
+/// (mirrored_fit_max_asymmetry) to be accepted, a rejected fit is dropped (the frame reports
+/// the last accepted landmarks), and a lost face is detected again only every
+/// mirrored_redetect_interval frames, near where it was lost; the frames between report no
+/// face.
 class landmark_session {
  public:
   landmark_session(const shared_models& models, const face_tracker_options& options);
@@ -98,11 +116,26 @@ class landmark_session {
     landmarks_2d last{};
     face_kind kind = face_kind::natural;
     int64_t frames_lost = 0;
+    bool tracking = false;
+    int64_t failures = -1;
+    bool accepted = false;
+    std::optional<pdm_params> fit_params;
+    double confidence = 0.0;
   };
   [[nodiscard]] state save() const;
   void restore(const state& s);
 
  private:
+  /// The natural face's frame (OpenFace's video-mode rules, see the class comment).
+  face_observation observe_natural(const cv::Mat& bgr, std::optional<pdm_params>& clnf_params);
+  /// OpenFace's re-detection of a tracked face the validator rejected on this frame: `seen`
+  /// holds the rejected tracked fit, which stays unless the re-detection's fit is accepted.
+  void redetect(const cv::Mat& bgr, face_observation& seen);
+  /// Makes `fit` the frame's reported (and followed) fit with the validator's verdict.
+  void take(clnf_fit_result& fit, const detection_check& check, face_observation& seen);
+  /// The validator's verdict on a CLNF fit.
+  [[nodiscard]] detection_check validate(const cv::Mat& bgr, const clnf_fit_result& fit) const;
+
   /// Follows the previous fit; true (and `seen` filled) when the validator accepts it.
   bool follow(const cv::Mat& bgr, face_observation& seen, std::optional<pdm_params>& params);
   /// Restarts CLNF from `estimate` and validates the fit.
@@ -135,6 +168,14 @@ class landmark_session {
   landmarks_2d last_{};  // the last accepted CLNF landmarks, reported while the face is lost
   face_kind kind_ = face_kind::natural;
   int64_t frames_lost_ = 0;  // consecutive frames without an accepted fit (mirrored faces)
+  // Natural faces, OpenFace's tracking state: a face is being tracked (tracking_initialised),
+  // its fits rejected in a row minus one (failures_in_a_row: -1 after an accepted frame), the
+  // previous frame's verdict (detection_success) and the fit the frames report (p_*).
+  bool tracking_ = false;
+  int64_t failures_ = -1;
+  bool accepted_ = false;
+  std::optional<pdm_params> fit_params_;
+  double confidence_ = 0.0;  // the last verdict's certainty, reported while no fit is made
 };
 
 /// Landmarks, pose and AU features of one frame, as one CSV row needs them.

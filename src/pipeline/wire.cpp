@@ -158,6 +158,13 @@ void put_state(writer& w, const landmark_session::state& s) {
   w.put(s.last);
   w.put<uint8_t>(s.kind == face_kind::mirrored);
   w.put(s.frames_lost);
+  w.put<uint8_t>(s.tracking);
+  w.put(s.failures);
+  w.put<uint8_t>(s.accepted);
+  w.put<uint8_t>(s.fit_params.has_value());
+  if (s.fit_params)
+    put_params(w, *s.fit_params);
+  w.put(s.confidence);
 }
 
 landmark_session::state get_state(reader& r) {
@@ -172,6 +179,12 @@ landmark_session::state get_state(reader& r) {
   s.last = r.get<landmarks_2d>();
   s.kind = r.get<uint8_t>() != 0 ? face_kind::mirrored : face_kind::natural;
   s.frames_lost = r.get<int64_t>();
+  s.tracking = r.get<uint8_t>() != 0;
+  s.failures = r.get<int64_t>();
+  s.accepted = r.get<uint8_t>() != 0;
+  if (r.get<uint8_t>() != 0)
+    s.fit_params = get_params(r);
+  s.confidence = r.get<double>();
   return s;
 }
 

@@ -132,9 +132,22 @@ class clnf_tracker {
   /// still agrees with the estimate, otherwise from pdm().fit(estimate) with all scales.
   [[nodiscard]] clnf_fit_result refine(const cv::Mat& frame, const landmarks_2d& estimate);
 
-  /// Fits from the previous fit with the tracking options, as OpenFace's video mode does on a
-  /// frame after a successful one. Needs tracking().
-  [[nodiscard]] clnf_fit_result follow(const cv::Mat& frame);
+  /// Fits from the previous fit (which the validator may have rejected: OpenFace's video mode
+  /// keeps fitting from it), and keeps the result as the fit to follow next. With the tracking
+  /// options after a frame the validator accepted; after one it rejected (`after_failure`),
+  /// with the detection options, as OpenFace widens its search windows to window_sizes_init
+  /// there. Needs tracking().
+  [[nodiscard]] clnf_fit_result follow(const cv::Mat& frame, bool after_failure = false);
+
+  /// The fit the next follow() starts from (valid while tracking()).
+  [[nodiscard]] const pdm_params& previous() const { return previous_; }
+
+  /// Makes `params` the fit to follow next (OpenFace restores its tracked fit when a
+  /// re-detection's fit is rejected). A scale <= 0 forgets any fit, as reset() does.
+  void resume(const pdm_params& params) {
+    previous_ = params;
+    has_previous_ = params.scale > 0;
+  }
 
   /// Fits from pdm().fit(estimate) with the detection options (all scales), forgetting any
   /// previous fit. An estimate the PDM cannot fit gives scale 0 and no fit to follow.
