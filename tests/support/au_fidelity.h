@@ -286,7 +286,7 @@ inline std::vector<std::string> fidelity_misses(const fidelity_report& rep,
   if (!rep.mean_r) {
     why.emplace_back("no mean r (no AU with an r whose reference varies)");
   } else if (*rep.mean_r < bar.mean_r) {
-    std::snprintf(text, sizeof text, "mean r %.4f < %.4f", *rep.mean_r, bar.mean_r);
+    std::snprintf(text, sizeof text, "mean r %.5f < %.4f", *rep.mean_r, bar.mean_r);
     why.emplace_back(text);
   }
   for (const auto& s : rep.aus) {
@@ -298,7 +298,7 @@ inline std::vector<std::string> fidelity_misses(const fidelity_report& rep,
       why.emplace_back(text);
     }
     if (s.in_mean && *s.r < bar.min_r) {
-      std::snprintf(text, sizeof text, "%s r %.3f < %.3f", s.name.c_str(), *s.r, bar.min_r);
+      std::snprintf(text, sizeof text, "%s r %.4f < %.3f", s.name.c_str(), *s.r, bar.min_r);
       why.emplace_back(text);
     }
   }
