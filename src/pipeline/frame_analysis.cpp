@@ -5,7 +5,6 @@
 
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
-#include "facemirror/mirror/mirror.h"
 
 namespace facemirror::detail {
 namespace {
@@ -25,20 +24,6 @@ cv::Point2d centre(const cv::Rect2d& r) {
 
 bool has_face(const landmarks_2d& landmarks) {
   return landmarks[0] != cv::Point2d() || landmarks[landmark_count - 1] != cv::Point2d();
-}
-
-// A mirrored face is symmetric, so it faces the camera: of OpenFace's start rotations only the
-// ones without yaw (frontal, rolled +-30 degrees) can fit it. A third of the cost of a start.
-const std::vector<cv::Vec3d>& rotations_without_yaw() {
-  static const std::vector<cv::Vec3d> rotations = [] {
-    std::vector<cv::Vec3d> kept;
-    for (const cv::Vec3d& r : clnf_box_rotations()) {
-      if (r[1] == 0.0)
-        kept.push_back(r);
-    }
-    return kept;
-  }();
-  return rotations;
 }
 
 }  // namespace
@@ -81,13 +66,11 @@ landmark_session::landmark_session(const shared_models& models, const face_track
   }
 }
 
-void landmark_session::reset(face_kind kind) {
+void landmark_session::reset() {
   tracker_.reset();
   if (clnf_)
     clnf_->reset();
   last_ = landmarks_2d{};
-  kind_ = kind;
-  frames_lost_ = 0;
   tracking_ = false;
   failures_ = -1;
   accepted_ = false;
@@ -116,8 +99,7 @@ void landmark_session::redetect(const cv::Mat& bgr, face_observation& seen) {
   clnf_fit_result fit;
   if (mtcnn_) {
     // OpenFace: MTCNN on the whole frame, the widest face, CLNF from its box.
-    const auto box =
-        mtcnn_face(bgr, cv::Point2d(), std::numeric_limits<double>::infinity(), 0.0, true);
+    const auto box = mtcnn_face(bgr, cv::Point2d(), std::numeric_limits<double>::infinity(), true);
     if (!box)
       return;
     fit = clnf_->start_in_box(bgr, *box, clnf_box_rotations());
@@ -156,8 +138,7 @@ face_observation landmark_session::observe_natural(const cv::Mat& bgr,
   } else if ((failures_ + 1) % (6 * openface_reinit_every) == 0 && mtcnn_) {
     // A face given up after openface_max_failures: OpenFace's first detection again, whose fit
     // it follows even when the validator rejects it.
-    const auto box =
-        mtcnn_face(bgr, cv::Point2d(), std::numeric_limits<double>::infinity(), 0.0, true);
+    const auto box = mtcnn_face(bgr, cv::Point2d(), std::numeric_limits<double>::infinity(), true);
     if (box) {
       clnf_fit_result fit = clnf_->start_in_box(bgr, *box, clnf_box_rotations());
       if (fit.params.scale > 0) {
@@ -183,8 +164,6 @@ landmark_session::state landmark_session::save() const {
   if (clnf_)
     s.clnf = clnf_->save();
   s.last = last_;
-  s.kind = kind_;
-  s.frames_lost = frames_lost_;
   s.tracking = tracking_;
   s.failures = failures_;
   s.accepted = accepted_;
@@ -198,8 +177,6 @@ void landmark_session::restore(const state& s) {
   if (clnf_)
     clnf_->restore(s.clnf);
   last_ = s.last;
-  kind_ = s.kind;
-  frames_lost_ = s.frames_lost;
   tracking_ = s.tracking;
   failures_ = s.failures;
   accepted_ = s.accepted;
@@ -209,48 +186,25 @@ void landmark_session::restore(const state& s) {
 
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
                              std::optional<pdm_params>& params) {
+  // A new face: OpenFace follows its first fit even when the validator rejects it ("the
+  // validator might be wrong").
+  if (!(fit.params.scale > 0)) {
+    seen = no_face(seen);
+    return;
+  }
   const detection_check check = validate(bgr, fit);
-  if (kind_ == face_kind::natural) {
-    // A new face: OpenFace follows its first fit even when the validator rejects it ("the
-    // validator might be wrong").
-    if (!(fit.params.scale > 0)) {
-      seen = no_face(seen);
-      return;
-    }
-    take(fit, check, seen);
-    seen.landmarks = last_;
-    tracking_ = true;
-    failures_ = -1;
-    accepted_ = seen.success;
-    params = fit_params_;
-    return;
-  }
-  seen.confidence = check.certainty;
-  seen.success = check.success && landmark_asymmetry(fit.landmarks) <= mirrored_fit_max_asymmetry;
-  if (!seen.success) {
-    // OpenFace keeps the last good landmarks but reports the rejected fit's certainty.
-    clnf_->reset();
-    seen.landmarks = last_;
-    return;
-  }
-  seen.landmarks = last_ = fit.landmarks;
-  params = std::move(fit.params);
-  frames_lost_ = 0;
+  take(fit, check, seen);
+  seen.landmarks = last_;
+  tracking_ = true;
+  failures_ = -1;
+  accepted_ = seen.success;
+  params = fit_params_;
 }
 
 face_observation landmark_session::no_face(face_observation seen) const {
   seen.success = false;
   seen.landmarks = last_;
   return seen;
-}
-
-bool landmark_session::follow(const cv::Mat& bgr, face_observation& seen,
-                              std::optional<pdm_params>& params) {
-  if (!clnf_->tracking())
-    return false;
-  clnf_fit_result fit = clnf_->follow(bgr);
-  judge(bgr, fit, seen, params);
-  return seen.success;
 }
 
 face_observation landmark_session::restart(const cv::Mat& bgr, const landmarks_2d& estimate,
@@ -262,31 +216,11 @@ face_observation landmark_session::restart(const cv::Mat& bgr, const landmarks_2
 }
 
 std::optional<cv::Rect2d> landmark_session::mtcnn_face(const cv::Mat& bgr, cv::Point2d at,
-                                                       double radius, double face_width,
-                                                       bool widest) const {
-  // OpenFace scans the whole frame for faces from 60 px up; for a mirrored face (no OpenFace
-  // result to match) only the square that can hold an acceptable face is scanned, for faces of
-  // at least half the size expected: MTCNN was a sixth of the mirror job on multi_face.
-  cv::Mat image = bgr;
-  cv::Point2d origin(0, 0);
-  double min_face = mtcnn_->options().min_face_px;
-  if (kind_ == face_kind::mirrored) {
-    const double reach = radius + face_width;
-    const cv::Rect area =
-        cv::Rect(cv::Point(int(std::floor(at.x - reach)), int(std::floor(at.y - reach))),
-                 cv::Point(int(std::ceil(at.x + reach)), int(std::ceil(at.y + reach)))) &
-        cv::Rect(0, 0, bgr.cols, bgr.rows);
-    if (area.empty())
-      return std::nullopt;
-    image = bgr(area);
-    origin = area.tl();
-    min_face = std::max(min_face, 0.5 * face_width);
-  }
+                                                       double radius, bool widest) const {
+  // OpenFace scans the whole frame for faces from 60 px up.
   std::optional<cv::Rect2d> found;
   double best = 0;
-  for (face_detection f : mtcnn_->detect(image, min_face)) {
-    f.box.x += origin.x;
-    f.box.y += origin.y;
+  for (const face_detection& f : mtcnn_->detect(bgr, mtcnn_->options().min_face_px)) {
     const cv::Rect2d b = mtcnn_box_to_clnf(f.box);
     const double d = cv::norm(centre(b) - at);
     if (d > radius)
@@ -303,8 +237,7 @@ std::optional<cv::Rect2d> landmark_session::mtcnn_face(const cv::Mat& bgr, cv::P
 
 bool landmark_session::restart_in_box(const cv::Mat& bgr, const cv::Rect2d& box,
                                       face_observation& seen, std::optional<pdm_params>& params) {
-  clnf_fit_result fit = clnf_->start_in_box(
-      bgr, box, kind_ == face_kind::mirrored ? rotations_without_yaw() : clnf_box_rotations());
+  clnf_fit_result fit = clnf_->start_in_box(bgr, box, clnf_box_rotations());
   if (!(fit.params.scale > 0))
     return false;
   judge(bgr, fit, seen, params);
@@ -316,31 +249,9 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
   clnf_params.reset();
   if (!clnf_)
     return tracker_.track(bgr);
-  if (kind_ == face_kind::natural && has_face(last_))
+  if (has_face(last_))
     return observe_natural(bgr, clnf_params);  // a face tracked, or given up
   face_observation seen;
-  if (follow(bgr, seen, clnf_params))
-    return seen;
-  if (kind_ == face_kind::mirrored && frames_lost_++ % mirrored_redetect_interval != 0)
-    return no_face(seen);
-  if (has_face(last_)) {
-    // Lost: detect again (on the whole frame; a mirrored face around where it was lost), but
-    // take only a face near where it was lost (centre within one face width), so that a fit
-    // failing for a frame does not hand the video to a bystander. With MTCNN, as OpenFace: the
-    // widest such face, CLNF started in its box; else (or when MTCNN finds none) dlib's detector
-    // and landmarks.
-    const cv::Rect2d lost = bounding_box(last_);
-    if (mtcnn_) {
-      const auto box = mtcnn_face(bgr, centre(lost), lost.width, lost.width, true);
-      if (box && restart_in_box(bgr, *box, seen, clnf_params))
-        return seen;
-      // A lost mirrored face that MTCNN cannot see is mostly a half-face too narrow to be a
-      // face; dlib's scan of the whole frame rarely helps there, and the next try is near.
-      if (kind_ == face_kind::mirrored)
-        return no_face(seen);
-    }
-    tracker_.lost_near(lost);
-  }
   // A new face (none seen yet in this video or segment): dlib's detector decides whether and
   // which one (the largest, as OpenFace, scoring at least face_tracker_options::acquire_score).
   // With MTCNN, CLNF starts in MTCNN's box of that face (the nearest centre, within half
@@ -350,16 +261,16 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
     // dlib's detector misses faces under ~80 px that OpenFace's MTCNN finds (default.wmv
     // shrunk to 130x98, a face 38 px wide, is found and followed from frame 1): then the new
     // face is MTCNN's widest anywhere in the frame, OpenFace's own choice.
-    if (mtcnn_ && mtcnn_new_faces_ && !has_face(last_) && kind_ == face_kind::natural) {
-      const auto box = mtcnn_face(bgr, {0, 0}, std::numeric_limits<double>::infinity(), 0, true);
+    if (mtcnn_ && mtcnn_new_faces_) {
+      const auto box = mtcnn_face(bgr, {0, 0}, std::numeric_limits<double>::infinity(), true);
       if (box && restart_in_box(bgr, *box, seen, clnf_params))
         return seen;
     }
     return no_face(seen);
   }
-  if (mtcnn_ && !has_face(last_)) {
-    const auto box = mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width,
-                                detected.face_box.width, false);
+  if (mtcnn_) {
+    const auto box =
+        mtcnn_face(bgr, centre(detected.face_box), 0.5 * detected.face_box.width, false);
     if (box && restart_in_box(bgr, *box, seen, clnf_params))
       return seen;
   }

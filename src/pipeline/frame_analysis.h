@@ -33,20 +33,6 @@ enum class clnf_start {
   dlib_landmarks,
 };
 
-/// What a landmark session looks at. A mirrored face (the mirror job's, or a video it wrote) is
-/// symmetric by construction, which lets the session reject fits that are not (see
-/// landmark_session), and is often lost for long stretches (a turned head makes a half-face
-/// that is no face), where detecting it again on every frame cost the mirror job half its speed.
-enum class face_kind { natural, mirrored };
-
-/// A fit of a mirrored face further than this from symmetry (landmark_asymmetry: mean distance
-/// of reflected landmarks from their partners, per jaw width) has lost part of the face: right
-/// fits of the shared videos' mirrored faces score 0.005 (median), lost ones 0.05 to 0.35.
-inline constexpr double mirrored_fit_max_asymmetry = 0.05;
-/// A lost mirrored face is looked for again on every this many frames (the first lost one
-/// included).
-inline constexpr int mirrored_redetect_interval = 5;
-
 /// OpenFace 2.2's video mode (FaceModelParameters::reinit_video_every): while the validator
 /// rejects the tracked fit, the face is detected again on the first rejected frame and then on
 /// every this many (the 1st, 3rd, 5th... failure in a row).
@@ -90,11 +76,8 @@ struct analysed_frame {
 /// 6 * openface_reinit_every frames. A video's first face is chosen by dlib's detector and
 /// located by MTCNN (clnf_start); without MTCNN, dlib's detector and landmarks restart CLNF.
 /// Without CLNF: dlib's tracker alone.
-/// For a mirrored face (face_kind) the rules differ: a fit must also be symmetric
-/// (mirrored_fit_max_asymmetry) to be accepted, a rejected fit is dropped (the frame reports
-/// the last accepted landmarks), and a lost face is detected again only every
-/// mirrored_redetect_interval frames, near where it was lost; the frames between report no
-/// face.
+/// A mirrored face (the mirror job's, or a video it wrote) is tracked by the same rules, as
+/// OpenFace tracks it when S1's users run it on a mirrored video.
 class landmark_session {
  public:
   landmark_session(const shared_models& models, const face_tracker_options& options);
@@ -104,8 +87,8 @@ class landmark_session {
   [[nodiscard]] face_observation observe(const cv::Mat& bgr,
                                          std::optional<pdm_params>& clnf_params);
 
-  /// A new video or segment: forget the previous face. `kind` applies from here on.
-  void reset(face_kind kind = face_kind::natural);
+  /// A new video or segment: forget the previous face.
+  void reset();
 
   /// Everything observe() carries from one frame to the next. A session that restore()s
   /// another's state (same models and options) continues that session's track exactly: the
@@ -114,8 +97,6 @@ class landmark_session {
     face_tracker::state tracker;
     clnf_tracker::state clnf;
     landmarks_2d last{};
-    face_kind kind = face_kind::natural;
-    int64_t frames_lost = 0;
     bool tracking = false;
     int64_t failures = -1;
     bool accepted = false;
@@ -136,17 +117,13 @@ class landmark_session {
   /// The validator's verdict on a CLNF fit.
   [[nodiscard]] detection_check validate(const cv::Mat& bgr, const clnf_fit_result& fit) const;
 
-  /// Follows the previous fit; true (and `seen` filled) when the validator accepts it.
-  bool follow(const cv::Mat& bgr, face_observation& seen, std::optional<pdm_params>& params);
   /// Restarts CLNF from `estimate` and validates the fit.
   face_observation restart(const cv::Mat& bgr, const landmarks_2d& estimate,
                            std::optional<pdm_params>& params);
   /// The corrected (mtcnn_box_to_clnf) MTCNN box of a face whose centre lies within `radius`
-  /// of `at`: the widest such face (OpenFace's choice) or the nearest one. `face_width` is the
-  /// size expected: a mirrored face is searched for only around `at` and at that size.
+  /// of `at`: the widest such face (OpenFace's choice) or the nearest one.
   [[nodiscard]] std::optional<cv::Rect2d> mtcnn_face(const cv::Mat& bgr, cv::Point2d at,
-                                                     double radius, double face_width,
-                                                     bool widest) const;
+                                                     double radius, bool widest) const;
   /// OpenFace's start: CLNF from a face box (clnf_tracker::start_in_box), then validated.
   /// False when no fit could be made.
   bool restart_in_box(const cv::Mat& bgr, const cv::Rect2d& box, face_observation& seen,
@@ -166,9 +143,7 @@ class landmark_session {
   /// face_tracker_options::acquire_score than the default asks for faces dlib is sure of.
   bool mtcnn_new_faces_ = true;
   landmarks_2d last_{};  // the last accepted CLNF landmarks, reported while the face is lost
-  face_kind kind_ = face_kind::natural;
-  int64_t frames_lost_ = 0;  // consecutive frames without an accepted fit (mirrored faces)
-  // Natural faces, OpenFace's tracking state: a face is being tracked (tracking_initialised),
+  // OpenFace's tracking state: a face is being tracked (tracking_initialised),
   // its fits rejected in a row minus one (failures_in_a_row: -1 after an accepted frame), the
   // previous frame's verdict (detection_success) and the fit the frames report (p_*).
   bool tracking_ = false;

@@ -156,8 +156,6 @@ void put_state(writer& w, const landmark_session::state& s) {
   w.put<uint8_t>(s.clnf.has_previous);
   put_params(w, s.clnf.previous);
   w.put(s.last);
-  w.put<uint8_t>(s.kind == face_kind::mirrored);
-  w.put(s.frames_lost);
   w.put<uint8_t>(s.tracking);
   w.put(s.failures);
   w.put<uint8_t>(s.accepted);
@@ -177,8 +175,6 @@ landmark_session::state get_state(reader& r) {
   s.clnf.has_previous = r.get<uint8_t>() != 0;
   s.clnf.previous = get_params(r);
   s.last = r.get<landmarks_2d>();
-  s.kind = r.get<uint8_t>() != 0 ? face_kind::mirrored : face_kind::natural;
-  s.frames_lost = r.get<int64_t>();
   s.tracking = r.get<uint8_t>() != 0;
   s.failures = r.get<int64_t>();
   s.accepted = r.get<uint8_t>() != 0;

@@ -33,7 +33,7 @@ TEST(tracker_failure_policy, follows_rejected_fits_as_openface_on_a_mirrored_fac
   const test::reference_csv ref(dir / "reference/openface22/mirrored/default_left_mirrored.csv");
   const shared_models models(resolve_model_paths(dir / "models/openface"), false, false, true);
   landmark_session session(models, face_tracker_options{});
-  session.reset(face_kind::natural);
+  session.reset();
   video_reader reader(probe_video(video));
 
   // OpenFace rejects frames 118-121 and 123 (confidence 0.02, 0.02, 0.72, 0.62, 0.02).
