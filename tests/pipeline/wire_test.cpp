@@ -65,5 +65,109 @@ TEST(wire_test, truncated_buffer_is_rejected) {
   EXPECT_THROW((void)decode_frames(extra), std::runtime_error);
 }
 
+landmark_session::state sample_state() {
+  landmark_session::state s;
+  s.tracker.tracking = true;
+  s.tracker.lost_frames = 3;
+  s.tracker.box = {10.5, 20.25, 100, 120};
+  s.tracker.previous[7] = {1.0 / 3.0, 2.0};
+  s.clnf.has_previous = true;
+  s.clnf.previous.scale = 0.75;
+  s.clnf.previous.local = {1e-17, -2.5};
+  s.last[67] = {400.125, 300.5};
+  s.tracking = true;
+  s.failures = 4;
+  s.accepted = false;
+  s.fit_params = s.clnf.previous;
+  s.confidence = 0.875;
+  return s;
+}
+
+void expect_same_state(const landmark_session::state& a, const landmark_session::state& b) {
+  EXPECT_EQ(a.tracker.tracking, b.tracker.tracking);
+  EXPECT_EQ(a.tracker.lost_frames, b.tracker.lost_frames);
+  EXPECT_EQ(a.tracker.box, b.tracker.box);
+  EXPECT_EQ(a.tracker.previous, b.tracker.previous);
+  EXPECT_EQ(a.clnf.has_previous, b.clnf.has_previous);
+  EXPECT_EQ(a.clnf.previous.scale, b.clnf.previous.scale);
+  EXPECT_EQ(a.clnf.previous.local, b.clnf.previous.local);
+  EXPECT_EQ(a.last, b.last);
+  EXPECT_EQ(a.tracking, b.tracking);
+  EXPECT_EQ(a.failures, b.failures);
+  EXPECT_EQ(a.accepted, b.accepted);
+  ASSERT_EQ(a.fit_params.has_value(), b.fit_params.has_value());
+  EXPECT_EQ(a.fit_params->local, b.fit_params->local);
+  EXPECT_EQ(a.confidence, b.confidence);
+}
+
+// A carried task crosses to a worker process with the whole tracking state: anything lost on
+// the way would make process mode's bytes differ from thread mode's.
+TEST(wire_test, carried_task_round_trip_is_exact) {
+  segment_task task{3, 7, 140, 160, 1, nullptr, "/videos/late input.mp4"};
+  auto carried = std::make_shared<handover>();
+  carried->state = sample_state();
+  carried->before = {sample(138, false), sample(139, false)};
+  carried->reference = {sample(140, false)};
+  task.carried = carried;
+  std::string bytes;
+  encode_task(task, bytes);
+  const segment_task back = decode_task(bytes);
+  EXPECT_EQ(back.video, 3u);
+  EXPECT_EQ(back.segment, 7);
+  EXPECT_EQ(back.first_frame, 140);
+  EXPECT_EQ(back.end_frame, 160);
+  EXPECT_EQ(back.attempt, 1);
+  EXPECT_EQ(back.late_input, task.late_input);
+  ASSERT_NE(back.carried, nullptr);
+  expect_same_state(back.carried->state, carried->state);
+  ASSERT_EQ(back.carried->before.size(), 2u);
+  EXPECT_EQ(back.carried->before[1].record.landmarks, carried->before[1].record.landmarks);
+  ASSERT_EQ(back.carried->reference.size(), 1u);
+  EXPECT_EQ(back.carried->reference[0].record.index, 140);
+
+  std::string cold;
+  encode_task({0, 0, 0, 20, 0, nullptr, ""}, cold);
+  EXPECT_EQ(decode_task(cold).carried, nullptr);
+}
+
+TEST(wire_test, segment_output_round_trip_is_exact) {
+  segment_output out;
+  out.frames = {sample(20, true), sample(21, true)};
+  out.lead_in = sample(19, false).record;
+  out.end_state = sample_state();
+  out.handover_frame = 22;
+  std::string bytes;
+  encode_segment(out, bytes);
+  const segment_output back = decode_segment(bytes);
+  ASSERT_EQ(back.frames.size(), 2u);
+  EXPECT_EQ(back.frames[1].features->hog, out.frames[1].features->hog);
+  ASSERT_TRUE(back.lead_in.has_value());
+  EXPECT_EQ(back.lead_in->landmarks, out.lead_in->landmarks);
+  expect_same_state(back.end_state, out.end_state);
+  EXPECT_EQ(back.handover_frame, 22);
+}
+
+TEST(handover_test, tracks_agree_within_the_tolerance_or_before_any_face) {
+  frame_record a = sample(5, false).record;
+  a.success = true;
+  frame_record b = a;
+  EXPECT_TRUE(tracks_agree(a, b));
+  for (auto& p : b.landmarks)
+    p.x += 0.9 * handover_max_px;
+  EXPECT_TRUE(tracks_agree(a, b));
+  for (auto& p : b.landmarks)
+    p.x += 0.2 * handover_max_px;
+  EXPECT_FALSE(tracks_agree(a, b));
+  // A track that lost its face never agrees with one that follows it, however close the
+  // landmarks it reports (the last accepted ones).
+  b = a;
+  b.success = false;
+  EXPECT_FALSE(tracks_agree(a, b));
+  // Neither has seen a face yet: the same state.
+  frame_record none;
+  EXPECT_TRUE(tracks_agree(none, none));
+  EXPECT_FALSE(tracks_agree(none, a));
+}
+
 }  // namespace
 }  // namespace facemirror::detail
