@@ -70,8 +70,7 @@ opened_input open_input(const std::filesystem::path& path);
 codec_ptr open_decoder(const opened_input& input, int threads);
 
 /// Decoded pictures to 8-bit BGR as cv::VideoCapture converts them (swscale, bicubic), so
-/// pixels match OpenCV-based tools (OpenFace). video_reader and chunk_decoder share it: the mirror
-/// job's analysis of its own encoded frames then sees what a reader of the file will see.
+/// pixels match OpenCV-based tools (OpenFace).
 class bgr_converter {
  public:
   /// A fresh, continuous BGR copy of `frame`; false for a pixel format swscale cannot convert.

@@ -142,10 +142,6 @@ cv::Size segment_encoder::encoded_size() const {
   return impl_->coded;
 }
 
-const encoded_chunk& segment_encoder::chunk_so_far() const {
-  return impl_->chunk;
-}
-
 // ---------------------------------------------------------------------------------------------
 // chunk_muxer
 

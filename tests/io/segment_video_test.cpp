@@ -199,51 +199,6 @@ TEST(SegmentVideo, OutputIsByteIdenticalWhateverTheEncodingOrder) {
   EXPECT_TRUE(a == file_bytes(dir / "c.mp4")) << "threaded, reordered encode changed the bytes";
 }
 
-// The mirror job analyses its mirrored faces from its chunks decoded in memory; that is only
-// the analysis of the written file if the pixels are the reader's, to the bit.
-TEST(SegmentVideo, DecodedChunksGiveTheFramesOfTheMuxedFile) {
-  FACEMIRROR_REQUIRE_FFMPEG();
-  const auto dir = test::scratch_dir();
-  const video_info source = make_source(dir);
-  const auto frames = decode(source);
-  const cv::Size size = frames[0].size();
-  std::vector<cv::Mat> in_memory;
-  std::vector<encoded_chunk> chunks;
-  chunk_decoder decoder;
-  for (size_t k = 0; k < thirties.starts.size(); ++k) {
-    // Fed as the encoder hands packets over, as the mirror job does.
-    segment_encoder encoder(size, thirties.starts[k]);
-    for (int64_t i = thirties.starts[k]; i < thirties.end(k, frames.size()); ++i) {
-      encoder.write(frames[static_cast<size_t>(i)]);
-      for (auto& f : decoder.decode_new(encoder.chunk_so_far()))
-        in_memory.push_back(f.bgr);
-    }
-    chunks.push_back(encoder.finish());
-    for (auto& f : decoder.decode_new(chunks.back()))
-      in_memory.push_back(f.bgr);
-    for (auto& f : decoder.drain()) {
-      EXPECT_EQ(f.index, static_cast<int64_t>(in_memory.size()));
-      in_memory.push_back(f.bgr);
-    }
-  }
-  const auto out = dir / "out.mp4";
-  {
-    chunk_muxer muxer(out, source, size, "made by a test");
-    for (const auto& c : chunks)
-      muxer.append(c);
-    muxer.finish();
-  }
-  const video_info info = probe_video(out);
-  EXPECT_EQ(info.comment, "made by a test");
-  EXPECT_EQ(source.comment, "");
-  const auto from_file = decode(info);
-  ASSERT_EQ(in_memory.size(), from_file.size());
-  for (size_t i = 0; i < from_file.size(); ++i) {
-    ASSERT_EQ(in_memory[i].size(), from_file[i].size());
-    EXPECT_EQ(cv::norm(in_memory[i], from_file[i], cv::NORM_INF), 0.0) << "frame " << i;
-  }
-}
-
 TEST(SegmentVideo, NtscRateAndFrameCountAreKept) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto dir = test::scratch_dir();

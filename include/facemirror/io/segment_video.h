@@ -109,34 +109,6 @@ class segment_encoder {
 
   [[nodiscard]] int64_t frames_written() const;
   [[nodiscard]] cv::Size encoded_size() const;
-  /// The packets the encoder has given so far (a prefix of what finish() returns).
-  [[nodiscard]] const encoded_chunk& chunk_so_far() const;
-
- private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
-
-/// Decodes a chunk back into frames, bit-identical to what video_reader returns for the same
-/// frames of the muxed file (same decoder, same conversion; the muxer only re-wraps packets).
-/// The mirror job analyses its mirrored faces from these frames, so that reading its videos
-/// back gives the AUs it wrote. Frames come out with their index and a zero timestamp (a chunk
-/// has no clock: the source's video_info does).
-class chunk_decoder {
- public:
-  chunk_decoder();
-  ~chunk_decoder();
-  chunk_decoder(chunk_decoder&&) noexcept;
-  chunk_decoder& operator=(chunk_decoder&&) noexcept;
-  chunk_decoder(const chunk_decoder&) = delete;
-  chunk_decoder& operator=(const chunk_decoder&) = delete;
-
-  /// Decodes the packets of `chunk` that earlier calls have not seen (the chunk may have grown:
-  /// segment_encoder::chunk_so_far()) and returns the frames that came out, in order. A chunk
-  /// with another first frame starts a new stream. Throws error(codec) if libav fails.
-  [[nodiscard]] std::vector<video_frame> decode_new(const encoded_chunk& chunk);
-  /// After the chunk's last packet: the frames the decoder still holds.
-  [[nodiscard]] std::vector<video_frame> drain();
 
  private:
   struct impl;
