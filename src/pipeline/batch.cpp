@@ -79,9 +79,8 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       }
       state.progress_total = frames * static_cast<int64_t>(1 + state.children.size());
       batch_total_ += state.progress_total;
-      cut(v, state, length);
-      for (int64_t s = 0; s < state.segments; ++s)
-        tasks.push_back({v, s, s * length, std::min(frames, (s + 1) * length), 0, {}, {}});
+      const std::vector<segment_task> segments = cut(v, state, length, {});
+      tasks.insert(tasks.end(), segments.begin(), segments.end());
     } catch (const std::exception& e) {
       state.finished = true;
       state.result.error = e.what();
@@ -91,10 +90,17 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
   queue_.assign(tasks.begin(), tasks.end());
 }
 
-void batch::cut(size_t, video_state& video, int64_t segment_frames) {
+std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,
+                                     const std::string& late_input) {
   video.segment_frames = segment_frames;
   const int64_t frames = video.info->frame_count();
   video.segments = (frames + segment_frames - 1) / segment_frames;
+  std::vector<segment_task> tasks;
+  for (int64_t s = 0; s < video.segments; ++s) {
+    tasks.push_back({index, s, s * segment_frames, std::min(frames, (s + 1) * segment_frames), 0,
+                     nullptr, late_input});
+  }
+  return tasks;
 }
 
 std::optional<segment_task> batch::next_task(bool wait, const std::function<bool()>& should_stop) {
@@ -128,12 +134,8 @@ void batch::queue(std::vector<segment_task> tasks, bool first) {
     return;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
-    for (auto& task : tasks) {
-      if (first)
-        queue_.push_front(std::move(task));
-      else
-        queue_.push_back(std::move(task));
-    }
+    queue_.insert(first ? queue_.begin() : queue_.end(), std::make_move_iterator(tasks.begin()),
+                  std::make_move_iterator(tasks.end()));
   }
   queue_changed_.notify_all();
 }
@@ -334,7 +336,8 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     return;
   }
   if (!video.children.empty()) {
-    // The mirrored videos are written: analyse them as `facemirror aus` would read them.
+    // The mirrored videos are written: analyse them as `facemirror aus` would read them, ahead
+    // of other videos, so that a batch completes video by video.
     video.children_pending = static_cast<int>(video.children.size());
     lock.unlock();
     std::vector<segment_task> tasks;
@@ -343,19 +346,11 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
       std::lock_guard<std::mutex> child_lock(child.mutex);
       child.info = probe_video(child.job.input);
       child.result.frames = child.info->frame_count();
-      cut(c, child, options_.segment_frames);
-      for (int64_t s = 0; s < child.segments; ++s) {
-        const int64_t first = s * child.segment_frames;
-        tasks.push_back({c,
-                         s,
-                         first,
-                         std::min(child.result.frames, first + child.segment_frames),
-                         0,
-                         {},
-                         child.job.input.string()});
-      }
+      const std::vector<segment_task> segments =
+          cut(c, child, options_.segment_frames, child.job.input.string());
+      tasks.insert(tasks.end(), segments.begin(), segments.end());
     }
-    queue(std::move(tasks), false);
+    queue(std::move(tasks), true);
     return;
   }
   if (csv)

@@ -111,7 +111,9 @@ class batch {
   };
 
   void report(size_t video, const char* stage, bool force);
-  void cut(size_t index, video_state& video, int64_t segment_frames);
+  /// Cuts the probed video into segments of `segment_frames`: its cold tasks.
+  std::vector<segment_task> cut(size_t index, video_state& video, int64_t segment_frames,
+                                const std::string& late_input);
   void advance(size_t index, video_state& video, std::vector<segment_task>& queue);
   void consume(video_state& video, segment_output& output);
   void queue(std::vector<segment_task> tasks, bool first);
