@@ -139,7 +139,10 @@ struct rlms_inputs {
 
 // One rigid (6 global parameters) or non-rigid (all) RLMS stage of up to opt.iterations
 // Gauss-Newton steps; true when it stopped on opt.convergence_px.
-bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p, const clnf_fit_options& opt);
+// `last_offsets`, when given, receives the window coordinates (unclamped) at which the last
+// step's mean-shifts were taken: the position before the last update.
+bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p, const clnf_fit_options& opt,
+          std::vector<cv::Point2d>* last_offsets = nullptr);
 
 // One CLNF level (the main model or a part model): PDM plus experts per scale.
 struct clnf_level {

@@ -94,7 +94,8 @@ cv::Point2d window_position(const rlms_inputs& in, const std::vector<cv::Point2d
 }  // namespace
 
 FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p,
-                                 const clnf_fit_options& opt) {
+                                 const clnf_fit_options& opt,
+                                 std::vector<cv::Point2d>* last_offsets) {
   const shape_model& sm = *in.shape;
   const int n = sm.points(), m = sm.modes(), dim = rigid ? 6 : 6 + m;
   kernel_rows kernel(in.window, -0.5 / (in.sigma * in.sigma));
@@ -120,6 +121,15 @@ FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& 
         return true;
     }
     previous = shape;
+    if (last_offsets) {
+      last_offsets->resize(n);
+      const double c = (in.window - 1) / 2.0;
+      for (int i = 0; i < n; ++i) {
+        const cv::Vec2d off =
+            in.to_ref * cv::Vec2d(shape[i].x - in.base[i].x, shape[i].y - in.base[i].y);
+        (*last_offsets)[i] = {off[0] + c, off[1] + c};
+      }
+    }
     sm.jacobian(p, rigid, j);
     h.setTo(0);
     g.setTo(0);
@@ -196,19 +206,26 @@ level_fit fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_pa
     }
     patch_responses(grey, in.base, in.to_ref, experts, in.view, window, responses);
     rlms(in, true, p, options);
-    out.converged = rlms(in, false, p, options);
+    std::vector<cv::Point2d> last;
+    out.converged = rlms(in, false, p, options, &last);
 
-    // Likelihood at the final position under this scale's responses.
-    const std::vector<cv::Point2d> shape = sm.project(p);
-    kernel_rows kernel(in.window, -0.5 / (in.sigma * in.sigma));
+    // Likelihood under this scale's responses, as OpenFace computes it: at the position where
+    // the last mean-shift was taken (before the last update), unclamped, with the exact
+    // Gaussian kernel rather than the 0.1 px table.
+    const double a = -0.5 / (in.sigma * in.sigma);
     double total = 0;
     int count = 0;
     for (int i = 0; i < sm.points(); ++i) {
-      if (responses[i].empty())
+      if (responses[i].empty() || last.empty())
         continue;
-      const cv::Point2d at = window_position(in, shape, i);
-      double mx, my;
-      total += std::log(kde(responses[i], window, kernel, at.x, at.y, mx, my) + 1e-8);
+      const std::vector<float>& r = responses[i];
+      double sum = 0;
+      for (int y = 0; y < window; ++y)
+        for (int x = 0; x < window; ++x) {
+          const double ex = last[i].x - x, ey = last[i].y - y;
+          sum += r[static_cast<size_t>(y) * window + x] * std::exp(a * (ex * ex + ey * ey));
+        }
+      total += std::log(sum + 1e-8);
       ++count;
     }
     out.likelihood = count ? total / count : 0;

@@ -67,8 +67,9 @@ struct clnf_fit_result {
   /// The face shrank below clnf_fit_options::min_face_scale: the fit stopped there and is a
   /// failure whatever it looks like (OpenFace reports it with certainty 0, unvalidated).
   bool face_too_small = false;
-  /// Mean over visible landmarks of the log of the (normalised) final-scale response at the
-  /// fitted position: higher is a better fit; only comparable between fits of one model.
+  /// Mean over visible landmarks of the log of the final-scale response, Gaussian-weighted
+  /// around the position of the last mean-shift step (the one before the last update, as
+  /// OpenFace measures it): higher is a better fit; only comparable between fits of one model.
   double likelihood = 0.0;
   /// Each part model's own fitted landmarks, in model order (OpenFace's eye_lmk_* are the two
   /// 28-point eye parts); empty for a part that was skipped.
