@@ -12,6 +12,14 @@ namespace facemirror {
 /// (0-16 jaw, 17-26 brows, 27-35 nose, 36-47 eyes, 48-67 mouth), 0-based.
 inline constexpr int landmark_count = 68;
 using landmarks_2d = std::array<cv::Point2d, landmark_count>;
+
+/// The mean distance (pixels) between corresponding landmarks of two shapes.
+[[nodiscard]] inline double mean_landmark_distance(const landmarks_2d& a, const landmarks_2d& b) {
+  double sum = 0.0;
+  for (int i = 0; i < landmark_count; ++i)
+    sum += cv::norm(a[i] - b[i]);
+  return sum / landmark_count;
+}
 using landmarks_3d = std::array<cv::Point3d, landmark_count>;
 
 /// One decoded frame, upright (container rotation already applied), 8-bit BGR.

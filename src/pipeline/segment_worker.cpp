@@ -88,10 +88,7 @@ bool tracks_agree(const frame_record& a, const frame_record& b) {
     return true;
   if (!a.success || !b.success)
     return false;
-  double distance = 0.0;
-  for (int i = 0; i < landmark_count; ++i)
-    distance += cv::norm(a.landmarks[i] - b.landmarks[i]);
-  return distance / landmark_count <= handover_max_px;
+  return mean_landmark_distance(a.landmarks, b.landmarks) <= handover_max_px;
 }
 
 frame_record observed_record(int64_t index, const face_observation& seen) {

@@ -30,13 +30,6 @@ std::filesystem::path model_dir() {
   return *test::shared_dir() / "models/openface/model";
 }
 
-double mean_distance(const landmarks_2d& a, const landmarks_2d& b) {
-  double d = 0;
-  for (int i = 0; i < landmark_count; ++i)
-    d += cv::norm(a[i] - b[i]);
-  return d / landmark_count;
-}
-
 TEST(clnf_patch_experts, load_general_scale) {
   FACEMIRROR_REQUIRE_SHARED();
   const auto s =
@@ -201,7 +194,7 @@ TEST(clnf_tracker, matches_openface_on_default_wmv) {
     }
     const cv::Vec3d rotation(r.params.rx, r.params.ry, r.params.rz);
     accepted += validator->validate(frame->bgr, r.landmarks, rotation).success;
-    const double err = mean_distance(r.landmarks, ref.landmarks(f));
+    const double err = mean_landmark_distance(r.landmarks, ref.landmarks(f));
     (f == 0 ? start_err : tracked_err) += err;
     worst_err = std::max(worst_err, err);
     EXPECT_NEAR(r.params.scale, ref.at(f, "p_scale"), 0.01) << "frame " << f + 1;
@@ -257,7 +250,7 @@ TEST(clnf_model, small_face_uses_every_scale_as_openface) {
     const clnf_fit_result r =
         model->fit(grey, ref.params(k - 1, modes), clnf_fit_options::tracking());
     EXPECT_FALSE(r.face_too_small);
-    err += mean_distance(r.landmarks, ref.landmarks(k));
+    err += mean_landmark_distance(r.landmarks, ref.landmarks(k));
     ++steps;
   }
   std::printf("%s: one tracking step %.3f px\n", stem.c_str(), err / steps);

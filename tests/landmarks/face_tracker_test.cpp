@@ -91,13 +91,6 @@ std::map<int, landmarks_2d> read_reference(const char* stem) {
   return out;
 }
 
-double mean_distance(const landmarks_2d& a, const landmarks_2d& b) {
-  double sum = 0.0;
-  for (size_t i = 0; i < landmark_count; ++i)
-    sum += cv::norm(a[i] - b[i]);
-  return sum / landmark_count;
-}
-
 TEST(FaceTracker, FollowsDefaultWmvCloseToOpenFace) {
   REQUIRE_DATA();
   const auto frames = read_frames("default.wmv", 60);
@@ -109,7 +102,7 @@ TEST(FaceTracker, FollowsDefaultWmvCloseToOpenFace) {
     ASSERT_TRUE(obs.success) << "frame " << i + 1;
     EXPECT_GT(obs.confidence, 0.5);
     EXPECT_LE(obs.confidence, 1.0);
-    const double d = mean_distance(obs.landmarks, reference.at(static_cast<int>(i) + 1));
+    const double d = mean_landmark_distance(obs.landmarks, reference.at(static_cast<int>(i) + 1));
     EXPECT_LT(d, 5.0) << "frame " << i + 1;  // measured max 2.72 px
     sum += d;
   }
@@ -129,7 +122,7 @@ TEST(FaceTracker, FollowsTheLargestFaceOfSeveral) {
     const face_observation obs = tracker.track(frames[i]);
     ASSERT_TRUE(obs.success) << "frame " << i + 1;
     if (i >= 20)
-      sum += mean_distance(obs.landmarks, reference.at(static_cast<int>(i) + 1));
+      sum += mean_landmark_distance(obs.landmarks, reference.at(static_cast<int>(i) + 1));
   }
   EXPECT_LT(sum / 20, 4.0);  // measured 2.2 px; another face would be > 100 px away
 }
@@ -187,7 +180,7 @@ TEST(FaceTracker, KeepsLastLandmarksWhenTheFaceIsLostAndForgetsThemOnReset) {
 
   const face_observation back = tracker.track(frames[4]);
   EXPECT_TRUE(back.success);  // re-detected (whole frame) near where it was lost
-  EXPECT_LT(mean_distance(back.landmarks, last.landmarks), 3.0);
+  EXPECT_LT(mean_landmark_distance(back.landmarks, last.landmarks), 3.0);
 
   tracker.reset();
   const face_observation fresh = tracker.track(blank);

@@ -19,13 +19,6 @@
 namespace facemirror::detail {
 namespace {
 
-double mean_distance(const landmarks_2d& a, const landmarks_2d& b) {
-  double d = 0;
-  for (int i = 0; i < landmark_count; ++i)
-    d += cv::norm(a[i] - b[i]);
-  return d / landmark_count;
-}
-
 TEST(tracker_failure_policy, follows_rejected_fits_as_openface_on_a_mirrored_face) {
   FACEMIRROR_REQUIRE_SHARED();
   const auto dir = *test::shared_dir();
@@ -47,7 +40,7 @@ TEST(tracker_failure_policy, follows_rejected_fits_as_openface_on_a_mirrored_fac
     const face_observation seen = session.observe(frame->bgr, params);
     const bool ref_success = ref.at(i, "success") == 1;
     same_success += seen.success == ref_success;
-    const double d = mean_distance(seen.landmarks, ref.landmarks(i));
+    const double d = mean_landmark_distance(seen.landmarks, ref.landmarks(i));
     total += d;
     if (ref_success)
       continue;
