@@ -212,9 +212,11 @@ void batch::advance(size_t index, video_state& video, std::vector<segment_task>&
     segment_output& cold = it->second;
     const int64_t first = video.next_segment * video.segment_frames;
     const int64_t end = std::min(video.info->frame_count(), first + video.segment_frames);
-    const bool continues =
-        video.next_segment == 0 || (cold.lead_in && !video.tail.empty() &&
-                                    tracks_agree(*cold.lead_in, video.tail.back().record));
+    const bool continues = video.next_segment == 0 ||
+                           (cold.lead_in && !video.tail.empty() &&
+                            tracks_agree(*cold.lead_in, video.tail.back().record,
+                                         video.job.kind == job_kind::mirror ? mirror_handover_max_px
+                                                                            : handover_max_px));
     if (!continues) {
       if (!video.carried) {
         if (!video.carried_queued) {

@@ -79,7 +79,7 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
       if (task.carried) {
         const analysed_frame& reference =
             task.carried->reference[static_cast<size_t>(index - task.first_frame)];
-        if (tracks_agree(source.record, reference.record)) {
+        if (tracks_agree(source.record, reference.record, mirror_handover_max_px)) {
           result.handover_frame = index;
           result.end_state = landmarks_.save();
           tracking = false;

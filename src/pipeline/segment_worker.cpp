@@ -79,7 +79,7 @@ video_frame worker_session::next_frame(video_reader& reader, const video_info& i
   return std::move(*frame);
 }
 
-bool tracks_agree(const frame_record& a, const frame_record& b) {
+bool tracks_agree(const frame_record& a, const frame_record& b, double tolerance_px) {
   const auto blank = [](const frame_record& r) {
     return !r.success && r.landmarks[0] == cv::Point2d() &&
            r.landmarks[landmark_count - 1] == cv::Point2d();
@@ -88,7 +88,7 @@ bool tracks_agree(const frame_record& a, const frame_record& b) {
     return true;
   if (!a.success || !b.success)
     return false;
-  return mean_landmark_distance(a.landmarks, b.landmarks) <= handover_max_px;
+  return mean_landmark_distance(a.landmarks, b.landmarks) <= tolerance_px;
 }
 
 frame_record observed_record(int64_t index, const face_observation& seen) {
@@ -139,7 +139,7 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
     if (task.carried) {
       const auto& reference =
           task.carried->reference[static_cast<size_t>(index - task.first_frame)];
-      if (tracks_agree(analysed.record, reference.record)) {
+      if (tracks_agree(analysed.record, reference.record, handover_max_px)) {
         result.handover_frame = index;
         break;
       }

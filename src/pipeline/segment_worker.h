@@ -53,12 +53,18 @@ struct segment_task {
 };
 
 /// Whether two tracks of one video are interchangeable at a frame: both follow a face and
-/// their landmarks lie within handover_max_px of each other (mean distance), or neither has
-/// seen a face yet. Then either track's continuation is a continuous track of the video.
-[[nodiscard]] bool tracks_agree(const frame_record& a, const frame_record& b);
-/// The handover tolerance: well below the CSV's 0.1 px landmark precision and OpenFace's
-/// agreement with itself (0.02-0.04 px on the shared videos).
+/// their landmarks lie within `tolerance_px` of each other (mean distance), or neither has seen
+/// a face yet. Then either track's continuation is a continuous track of the video.
+[[nodiscard]] bool tracks_agree(const frame_record& a, const frame_record& b, double tolerance_px);
+/// The handover tolerance of a video whose landmarks are the output (aus): well below the CSV's
+/// 0.1 px landmark precision and OpenFace's agreement with itself (0.02-0.04 px).
 inline constexpr double handover_max_px = 0.01;
+/// The mirror job's source face only places the midline (smoothed over 5 frames), and its
+/// segments are fixed (mirror_chunk_frames), so its track is the same whatever the options: a
+/// cold start within the CSV's precision of the track that came through is taken as it is.
+/// Only a cold start that settled elsewhere (5-7 px away at some shared boundaries) makes the
+/// carried task render and encode the segment again.
+inline constexpr double mirror_handover_max_px = 0.1;
 
 /// A frame's landmark observation as a record without pose or AUs (warm-up frames).
 [[nodiscard]] frame_record observed_record(int64_t index, const face_observation& seen);

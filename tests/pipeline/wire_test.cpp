@@ -151,22 +151,22 @@ TEST(handover_test, tracks_agree_within_the_tolerance_or_before_any_face) {
   frame_record a = sample(5, false).record;
   a.success = true;
   frame_record b = a;
-  EXPECT_TRUE(tracks_agree(a, b));
+  EXPECT_TRUE(tracks_agree(a, b, handover_max_px));
   for (auto& p : b.landmarks)
     p.x += 0.9 * handover_max_px;
-  EXPECT_TRUE(tracks_agree(a, b));
+  EXPECT_TRUE(tracks_agree(a, b, handover_max_px));
   for (auto& p : b.landmarks)
     p.x += 0.2 * handover_max_px;
-  EXPECT_FALSE(tracks_agree(a, b));
+  EXPECT_FALSE(tracks_agree(a, b, handover_max_px));
   // A track that lost its face never agrees with one that follows it, however close the
   // landmarks it reports (the last accepted ones).
   b = a;
   b.success = false;
-  EXPECT_FALSE(tracks_agree(a, b));
+  EXPECT_FALSE(tracks_agree(a, b, handover_max_px));
   // Neither has seen a face yet: the same state.
   frame_record none;
-  EXPECT_TRUE(tracks_agree(none, none));
-  EXPECT_FALSE(tracks_agree(none, a));
+  EXPECT_TRUE(tracks_agree(none, none, handover_max_px));
+  EXPECT_FALSE(tracks_agree(none, a, handover_max_px));
 }
 
 }  // namespace
