@@ -75,13 +75,14 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
     if (tracking) {
       std::optional<pdm_params> fit;
       const face_observation seen = landmarks_.observe(frame.bgr, fit);
-      source = source_frame(index, seen, fit, models_, camera);
+      // Warm-up frames only feed the smoother and the lead-in: no pose.
+      source = index < task.first_frame ? analysed_frame{observed_record(index, seen), std::nullopt}
+                                        : source_frame(index, seen, fit, models_, camera);
       if (task.carried) {
         const analysed_frame& reference =
             task.carried->reference[static_cast<size_t>(index - task.first_frame)];
         if (tracks_agree(source.record, reference.record, mirror_handover_max_px)) {
-          result.handover_frame = index;
-          result.end_state = landmarks_.save();
+          result.handover_frame = index;  // the reference's end state is the segment's
           tracking = false;
         }
       }

@@ -1,4 +1,3 @@
-#include <atomic>
 #include <thread>
 
 #include "executors.h"
