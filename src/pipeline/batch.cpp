@@ -39,7 +39,7 @@ std::optional<int64_t> mirrored_segment_frames(const std::string& comment) {
 }  // namespace
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
-             const shared_models& models)
+             const analysis_models& models)
     : models_(models), options_(options), jobs_(jobs.size()) {
   std::vector<segment_task> tasks;
   for (size_t v = 0; v < jobs.size(); ++v) {

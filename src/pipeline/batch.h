@@ -41,7 +41,7 @@ class batch {
   /// segments of `options.segment_frames` (a mirrored video from the mirror job, re-analysed:
   /// into the segments it was written in).
   batch(const std::vector<video_job>& jobs, const engine_options& options,
-        const shared_models& models);
+        const analysis_models& models);
 
   /// The number of tasks the run starts with.
   [[nodiscard]] size_t initial_tasks() const { return initial_tasks_; }
@@ -121,7 +121,7 @@ class batch {
   void finish_parent(size_t parent, std::unique_ptr<atomic_file> csv);
   static void plan_outputs(video_state& video, const engine_options& options);
 
-  const shared_models& models_;
+  const analysis_models& models_;
   const engine_options& options_;
   std::vector<std::unique_ptr<video_state>> videos_;  // the jobs, then mirror jobs' children
   size_t jobs_ = 0;

@@ -11,15 +11,14 @@
 #include <cstdio>
 #include <memory>
 
+#include "facemirror/analysis/landmark_session.h"
 #include "facemirror/output/atomic_file.h"
-
-#include "frame_analysis.h"
 
 namespace facemirror::detail {
 
 class csv_stream {
  public:
-  explicit csv_stream(const shared_models& models);
+  explicit csv_stream(const analysis_models& models);
   ~csv_stream();
   csv_stream(const csv_stream&) = delete;
   csv_stream& operator=(const csv_stream&) = delete;

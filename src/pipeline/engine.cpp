@@ -6,11 +6,11 @@
 
 #include <opencv2/core/utility.hpp>
 
+#include "facemirror/analysis/landmark_session.h"
 #include "facemirror/error.h"
 
 #include "batch.h"
 #include "executors.h"
-#include "frame_analysis.h"
 #include <dlfcn.h>
 
 namespace facemirror {
@@ -32,7 +32,7 @@ void keep_libraries_single_threaded() {
 
 struct engine::impl {
   engine_options options;
-  std::unique_ptr<detail::shared_models> models;
+  std::unique_ptr<analysis_models> models;
   double load_seconds = 0.0;
   int workers = 1;
 };
@@ -45,7 +45,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   impl_->options = std::move(options);
   keep_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();
-  impl_->models = std::make_unique<detail::shared_models>(
+  impl_->models = std::make_unique<analysis_models>(
       resolve_model_paths(impl_->options.models_dir), impl_->options.compute_aus,
       impl_->options.static_aus, impl_->options.landmarks == landmark_method::clnf);
   impl_->load_seconds =

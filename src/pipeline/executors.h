@@ -10,7 +10,7 @@ namespace facemirror::detail {
 
 struct run_context {
   batch& work;
-  const shared_models& models;
+  const analysis_models& models;
   const engine_options& options;
   fault_plan fault;
 };

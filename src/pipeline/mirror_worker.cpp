@@ -19,7 +19,7 @@ constexpr double degrees_per_radian = 180.0 / 3.14159265358979323846;
 // The source face's record for one frame: success, landmarks and pose (the debug banner's
 // yaw), no AUs.
 analysed_frame source_frame(int64_t index, const face_observation& seen,
-                            const std::optional<pdm_params>& fit, const shared_models& models,
+                            const std::optional<pdm_params>& fit, const analysis_models& models,
                             const camera_intrinsics& camera) {
   analysed_frame out;
   out.record = observed_record(index, seen);

@@ -48,7 +48,7 @@ void fault_plan::trigger(const std::string& video_stem, const segment_task& task
   }
 }
 
-worker_session::worker_session(const shared_models& models, const engine_options& options)
+worker_session::worker_session(const analysis_models& models, const engine_options& options)
     : models_(models), mirror_crf_(options.mirror_crf), landmarks_(models, options.tracker) {}
 
 void worker_session::forget_reader() {

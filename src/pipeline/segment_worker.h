@@ -5,7 +5,7 @@
 // WHAT IS WHOSE
 //   Owned by the session, never shared: the decoder (video_reader), the dlib detectors and
 //   trackers, the CLNF tracking state, the midline smoother, the segment encoders and all
-//   scratch buffers. Read-only and shared: shared_models (dlib predictor, PDM, CLNF patch
+//   scratch buffers. Read-only and shared: analysis_models (dlib predictor, PDM, CLNF patch
 //   experts, AU models), loaded once per run; worker threads share them in memory, worker
 //   processes inherit them copy-on-write from the parent (loaded before the fork).
 
@@ -16,11 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "facemirror/analysis/landmark_session.h"
 #include "facemirror/io/segment_video.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/pipeline/engine.h"
-
-#include "frame_analysis.h"
 
 namespace facemirror::detail {
 
@@ -100,7 +99,7 @@ struct segment_output {
 
 class worker_session {
  public:
-  worker_session(const shared_models& models, const engine_options& options);
+  worker_session(const analysis_models& models, const engine_options& options);
 
   /// Frames [first_frame, end_frame) of `info`: a cold task after `warmup_frames` of tracker
   /// warm-up, a carried task from its handover state until its track agrees with the
@@ -127,7 +126,7 @@ class worker_session {
   /// sets the landmark session up. Returns the first frame to decode.
   int64_t start_track(const video_info& info, const segment_task& task, int warmup_frames);
 
-  const shared_models& models_;
+  const analysis_models& models_;
   int mirror_crf_;
   landmark_session landmarks_;
   std::filesystem::path reader_path_;

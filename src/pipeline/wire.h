@@ -8,7 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "frame_analysis.h"
+#include "facemirror/analysis/landmark_session.h"
+
 #include "segment_worker.h"
 
 namespace facemirror::detail {

@@ -3,11 +3,11 @@
 // started in MTCNN's box reproduces OpenFace's first row.
 #include <gtest/gtest.h>
 
+#include "facemirror/analysis/landmark_session.h"
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/models/model_paths.h"
 
-#include "frame_analysis.h"
 #include "support/reference_csv.h"
 #include "support/test_data.h"
 
@@ -25,9 +25,8 @@ TEST(mtcnn_acquisition, finds_a_face_too_small_for_dlib) {
   // The case this guards: dlib's detector sees no face here.
   ASSERT_TRUE(face_detector{}.detect(frame->bgr).empty());
 
-  const detail::shared_models models(resolve_model_paths(dir / "models/openface"), false, false,
-                                     true);
-  detail::landmark_session session(models, face_tracker_options{});
+  const analysis_models models(resolve_model_paths(dir / "models/openface"), false, false, true);
+  landmark_session session(models, face_tracker_options{});
   std::optional<pdm_params> params;
   const face_observation seen = session.observe(frame->bgr, params);
   ASSERT_TRUE(seen.success) << "OpenFace tracks this face from frame 1";

@@ -1,4 +1,4 @@
-#include "frame_analysis.h"
+#include "facemirror/analysis/landmark_session.h"
 
 #include <future>
 #include <limits>
@@ -6,7 +6,7 @@
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
 
-namespace facemirror::detail {
+namespace facemirror {
 namespace {
 
 cv::Rect2d bounding_box(const landmarks_2d& landmarks) {
@@ -28,8 +28,8 @@ bool has_face(const landmarks_2d& landmarks) {
 
 }  // namespace
 
-shared_models::shared_models(const model_paths& paths, bool compute_aus, bool static_aus,
-                             bool use_clnf, clnf_start start) {
+analysis_models::analysis_models(const model_paths& paths, bool compute_aus, bool static_aus,
+                                 bool use_clnf, clnf_start start) {
   // The two largest models load on threads of their own while this one reads the rest: the
   // loads are independent, and start-up was two seconds of every run on one core.
   auto clnf_loading = std::async(std::launch::async,
@@ -55,7 +55,8 @@ shared_models::shared_models(const model_paths& paths, bool compute_aus, bool st
   landmarks = dlib_loading.get();
 }
 
-landmark_session::landmark_session(const shared_models& models, const face_tracker_options& options)
+landmark_session::landmark_session(const analysis_models& models,
+                                   const face_tracker_options& options)
     : tracker_(models.landmarks, options),
       validator_(models.validator),
       mtcnn_(models.mtcnn),
@@ -281,7 +282,7 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
 }
 
 analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,
-                             const shared_models& models, const camera_intrinsics& camera) {
+                             const analysis_models& models, const camera_intrinsics& camera) {
   analysed_frame out;
   frame_record& r = out.record;
   r.index = frame.index;
@@ -322,4 +323,4 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   return out;
 }
 
-}  // namespace facemirror::detail
+}  // namespace facemirror

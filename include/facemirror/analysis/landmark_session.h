@@ -1,6 +1,26 @@
 #pragma once
-// The per-frame chain (track -> PDM fit -> pose -> AU features) with no knowledge of threads:
-// the engine runs it inside workers, each with its own tracker.
+// A face followed through a video by OpenFace 2.2's video-mode rules, frame by frame, and the
+// model data every such session shares.
+//
+// WHAT THIS REPRESENTS
+//   analysis_models: every model the per-frame chain needs (landmarks, CLNF, validator, MTCNN,
+//   PDM, AU models), loaded once per run.
+//   landmark_session: one video's landmark state (OpenFace's tracking rules, below).
+//   analyse_frame: one frame through the chain (track -> PDM fit -> pose -> AU features): the
+//   fields of its CSV row except the AU values, which need the video's frames in order
+//   (au_video_predictor). video_session (video_session.h) puts the two together for a caller
+//   with one thread; the parallel engine runs analyse_frame in its workers and the predictor in
+//   its in-order stage.
+//
+// UNITS
+//   Pixels of the frame for 2-D landmarks; millimetres in camera space for 3-D ones; radians.
+//
+// THREAD SAFETY
+//   analysis_models is immutable after construction: share one between threads.
+//   landmark_session is stateful: one per thread, fed one video's frames in order.
+//
+// ERRORS
+//   analysis_models' constructor throws facemirror::error (model_format, io) naming the file.
 
 #include <memory>
 #include <optional>
@@ -14,7 +34,7 @@
 #include "facemirror/models/model_paths.h"
 #include "facemirror/output/csv_writer.h"
 
-namespace facemirror::detail {
+namespace facemirror {
 
 /// Where CLNF starts from when it has no fit to follow (a video's or segment's first face, or
 /// after the validator rejected the fit).
@@ -43,9 +63,9 @@ inline constexpr int openface_reinit_every = 2;
 inline constexpr int openface_max_failures = 100;
 
 /// Read-only model data, loaded once per run and shared by every worker.
-struct shared_models {
-  shared_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf,
-                clnf_start start = clnf_start::mtcnn_box);
+struct analysis_models {
+  analysis_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf,
+                  clnf_start start = clnf_start::mtcnn_box);
 
   std::shared_ptr<const landmark_model> landmarks;
   std::shared_ptr<const clnf_model> clnf;                // null when landmarks come from dlib alone
@@ -80,7 +100,7 @@ struct analysed_frame {
 /// OpenFace tracks it when S1's users run it on a mirrored video.
 class landmark_session {
  public:
-  landmark_session(const shared_models& models, const face_tracker_options& options);
+  landmark_session(const analysis_models& models, const face_tracker_options& options);
 
   /// Landmarks of the next frame. `clnf_params` receives the CLNF fit's parameters (OpenFace's
   /// p_* columns) when CLNF is on and a face was found.
@@ -155,7 +175,7 @@ class landmark_session {
 
 /// Landmarks, pose and AU features of one frame, as one CSV row needs them.
 [[nodiscard]] analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,
-                                           const shared_models& models,
+                                           const analysis_models& models,
                                            const camera_intrinsics& camera);
 
-}  // namespace facemirror::detail
+}  // namespace facemirror

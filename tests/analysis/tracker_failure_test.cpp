@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include "facemirror/analysis/landmark_session.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/models/model_paths.h"
 
-#include "frame_analysis.h"
 #include "support/reference_csv.h"
 #include "support/test_data.h"
 
@@ -24,7 +24,7 @@ TEST(tracker_failure_policy, follows_rejected_fits_as_openface_on_a_mirrored_fac
   const auto dir = *test::shared_dir();
   const auto video = dir / "videos/mirrored/default_left_mirrored.mp4";
   const test::reference_csv ref(dir / "reference/openface22/mirrored/default_left_mirrored.csv");
-  const shared_models models(resolve_model_paths(dir / "models/openface"), false, false, true);
+  const analysis_models models(resolve_model_paths(dir / "models/openface"), false, false, true);
   landmark_session session(models, face_tracker_options{});
   session.reset();
   video_reader reader(probe_video(video));
