@@ -1,0 +1,29 @@
+#pragma once
+// Still images (JPEG, PNG, BMP, TIFF... whatever OpenCV's imgcodecs reads) as 8-bit BGR.
+//
+// WHAT THIS REPRESENTS
+//   read_image: one file decoded, orientation as stored (no EXIF rotation, as OpenFace reads
+//   them), converted to 8-bit BGR: 16-bit samples keep their high byte, grey is replicated into
+//   three channels, an alpha channel is dropped.
+//   is_image_file: whether a path's extension is one read_image takes (for sorting a batch's
+//   inputs into images and videos).
+//
+// THREAD SAFETY
+//   Pure functions of the file.
+//
+// ERRORS
+//   A missing or unreadable file throws error(io); a file OpenCV cannot decode as an image
+//   throws error(codec). The message names the file.
+
+#include <filesystem>
+
+#include <opencv2/core.hpp>
+
+namespace facemirror {
+
+[[nodiscard]] cv::Mat read_image(const std::filesystem::path& file);
+
+/// .jpg .jpeg .png .bmp .tif .tiff .webp (any case).
+[[nodiscard]] bool is_image_file(const std::filesystem::path& file);
+
+}  // namespace facemirror

@@ -1,0 +1,144 @@
+// Still images against OpenFace 2.2's FaceLandmarkImg (reference/openface22/images: one CSV per
+// image, one row per face): the same faces, landmarks within 0.5 px, AUs from the static
+// models correlated across all the faces.
+#include "facemirror/analysis/image_analyzer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "facemirror/error.h"
+#include "facemirror/io/image_reader.h"
+#include "facemirror/models/model_paths.h"
+
+#include "support/reference_csv.h"
+#include "support/test_data.h"
+
+namespace facemirror {
+namespace {
+
+double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const double n = static_cast<double>(a.size());
+  double ma = 0, mb = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    ma += a[i] / n, mb += b[i] / n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::shared_ptr<const analysis_models> still_image_models(const std::filesystem::path& shared) {
+  return std::make_shared<const analysis_models>(resolve_model_paths(shared / "models/openface"),
+                                                 /*compute_aus=*/true, /*static_aus=*/true,
+                                                 /*use_clnf=*/true);
+}
+
+TEST(image_analyzer, finds_and_measures_every_face_as_face_landmark_img) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const auto shared = *test::shared_dir();
+  const image_analyzer analyzer(still_image_models(shared));
+
+  const std::vector<std::string> images = {"sample1.jpg",
+                                           "sample2.jpg",
+                                           "sample3.jpg",
+                                           "sample4.jpg",
+                                           "sample5.jpg",
+                                           "sample6.jpg",
+                                           "sample3_16bit_gray.png",
+                                           "sample3_16bit_rgb.png"};
+  std::vector<std::string> au_names;
+  std::vector<std::vector<double>> ours_au, ref_au;  // per AU, over all matched faces
+  double distance_sum = 0;
+  int matched = 0;
+  for (const std::string& name : images) {
+    const std::filesystem::path file = shared / "videos/openface-samples" / name;
+    const test::reference_csv ref(shared / "reference/openface22/images" /
+                                  (file.stem().string() + ".csv"));
+    const std::vector<frame_record> faces = analyzer.analyze(read_image(file));
+    EXPECT_EQ(faces.size(), ref.rows()) << name;
+    for (size_t row = 0; row < ref.rows(); ++row) {
+      const landmarks_2d want = ref.landmarks(row);
+      const frame_record* best = nullptr;
+      double best_distance = std::numeric_limits<double>::infinity();
+      for (const frame_record& face : faces) {
+        const double d = mean_landmark_distance(face.landmarks, want);
+        if (d < best_distance)
+          best = &face, best_distance = d;
+      }
+      if (best == nullptr)
+        continue;
+      std::printf(
+          "%s face %zu: %.3f px, confidence %.3f (OpenFace %.3f), scale %.3f (%.3f) "
+          "rotation %.3f %.3f %.3f (%.3f %.3f %.3f)\n",
+          name.c_str(), row, best_distance, best->confidence, ref.at(row, "confidence"),
+          best->params.scale, ref.at(row, "p_scale"), best->params.rx, best->params.ry,
+          best->params.rz, ref.at(row, "p_rx"), ref.at(row, "p_ry"), ref.at(row, "p_rz"));
+      EXPECT_EQ(best->index, static_cast<int64_t>(row)) << name << ": faces in another order";
+      EXPECT_NEAR(best->confidence, ref.at(row, "confidence"), 0.0011) << name << " face " << row;
+      distance_sum += best_distance;
+      ++matched;
+      ASSERT_EQ(best->au_intensity.size(), 17u);
+      if (ours_au.empty())
+        ours_au.resize(17), ref_au.resize(17);
+      static const char* names[] = {"AU01", "AU02", "AU04", "AU05", "AU06", "AU07",
+                                    "AU09", "AU10", "AU12", "AU14", "AU15", "AU17",
+                                    "AU20", "AU23", "AU25", "AU26", "AU45"};
+      for (size_t k = 0; k < 17; ++k) {
+        ours_au[k].push_back(best->au_intensity[k]);
+        ref_au[k].push_back(ref.at(row, std::string(names[k]) + "_r"));
+      }
+    }
+  }
+  ASSERT_GT(matched, 0);
+  const double mean_distance = distance_sum / matched;
+  double r_sum = 0;
+  int r_count = 0;
+  for (size_t k = 0; k < ours_au.size(); ++k) {
+    const double r = pearson(ours_au[k], ref_au[k]);
+    std::printf("AU intensity %zu: r %.4f\n", k, r);
+    if (!std::isnan(r))
+      r_sum += r, ++r_count;
+  }
+  const double mean_r = r_sum / r_count;
+  std::printf("%d faces matched: landmarks %.3f px mean, AU intensity r %.4f mean\n", matched,
+              mean_distance, mean_r);
+  EXPECT_LE(mean_distance, 0.5);
+  EXPECT_GE(mean_r, 0.95);
+}
+
+TEST(image_analyzer, an_image_without_a_face_gives_no_face) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const image_analyzer analyzer(still_image_models(*test::shared_dir()));
+  const cv::Mat grey_wall(240, 320, CV_8UC3, cv::Scalar(128, 128, 128));
+  EXPECT_TRUE(analyzer.analyze(grey_wall).empty());
+}
+
+TEST(image_analyzer, refuses_the_dynamic_au_models) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const auto shared = *test::shared_dir();
+  auto dynamic = std::make_shared<const analysis_models>(
+      resolve_model_paths(shared / "models/openface"), true, /*static_aus=*/false, true);
+  EXPECT_THROW(image_analyzer{dynamic}, error);
+}
+
+TEST(read_image, names_the_file_it_cannot_read) {
+  const std::filesystem::path missing = "/nonexistent/face.jpg";
+  try {
+    (void)read_image(missing);
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::io);
+    EXPECT_NE(std::string(e.what()).find(missing.string()), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace facemirror

@@ -1,0 +1,71 @@
+// video_session (one video on the caller's thread) gives the rows the parallel engine writes
+// for that video in one segment, byte for byte: the engine adds concurrency, not arithmetic.
+#include "facemirror/analysis/video_session.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "facemirror/io/video_reader.h"
+#include "facemirror/models/model_paths.h"
+#include "facemirror/pipeline/engine.h"
+
+#include "support/test_data.h"
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(video_session, gives_the_engines_csv_byte_for_byte) {
+  FACEMIRROR_REQUIRE_SHARED();
+  if (!test::dlib_landmark_model())
+    GTEST_SKIP() << "libdlib-data not installed";
+  const fs::path shared = *test::shared_dir();
+  const fs::path video = shared / "videos/openface-samples/changeLighting.wmv";
+  const fs::path dir = test::scratch_dir();
+
+  engine_options options;
+  options.models_dir = shared / "models/openface";
+  options.workers = 1;
+  options.segment_frames = 1 << 20;  // one segment: the track video_session follows
+  video_job job;
+  job.input = video;
+  job.output_csv = dir / "engine.csv";
+  {
+    engine e(options);
+    ASSERT_TRUE(e.run({job})[0].ok);
+  }
+  std::ifstream in(job.output_csv, std::ios::binary);
+  std::stringstream engine_csv;
+  engine_csv << in.rdbuf();
+
+  auto models = std::make_shared<const analysis_models>(
+      resolve_model_paths(shared / "models/openface"), true, false, true);
+  video_session session(models);
+  std::vector<frame_record> rows;
+  video_reader reader(probe_video(video));
+  while (auto frame = reader.read())
+    rows.push_back(session.track(frame->bgr, frame->timestamp_s));
+  const std::vector<au_values> aus = session.finish();
+  ASSERT_EQ(aus.size(), rows.size());
+  EXPECT_EQ(session.frames_tracked(), 0);  // finish() starts over
+
+  csv_columns columns;
+  columns.mode_count = models->pdm->mode_count();
+  columns.au_intensity_names = models->aus->intensity_names();
+  columns.au_presence_names = models->aus->presence_names();
+  std::string csv = csv_header(columns);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].au_intensity = aus[i].intensity;
+    rows[i].au_presence = aus[i].presence;
+    append_csv_row(csv, rows[i], columns);
+  }
+  EXPECT_EQ(rows.size(), 88u);
+  EXPECT_TRUE(csv == engine_csv.str()) << "video_session's CSV differs from the engine's";
+}
+
+}  // namespace
+}  // namespace facemirror
