@@ -8,6 +8,7 @@ extern "C" {
 #include <cmath>
 #include <cstdlib>
 
+#include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
 
 #include "io/libav.h"
@@ -83,9 +84,35 @@ void fill_timestamps(video_info& info, AVRational time_base) {
   }
 }
 
+video_info probe_frame_folder(const std::filesystem::path& folder) {
+  video_info info;
+  info.path = folder;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
+    if (entry.is_regular_file() && is_image_file(entry.path()))
+      info.frame_files.push_back(entry.path());
+  if (ec)
+    throw error(error_code::io, folder.string() + ": cannot list the folder: " + ec.message());
+  if (info.frame_files.empty())
+    throw error(error_code::io, folder.string() + ": a frame folder without image files");
+  std::sort(info.frame_files.begin(), info.frame_files.end());
+  const cv::Mat first = read_image(info.frame_files.front());
+  info.width = first.cols;
+  info.height = first.rows;
+  const size_t n = info.frame_files.size();
+  info.timestamps_s.assign(n, 0.0);  // OpenFace writes 0 for every frame of a folder
+  info.keyframe_indices.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    info.keyframe_indices[i] = static_cast<int64_t>(i);
+  info.constant_frame_rate = true;
+  return info;
+}
+
 }  // namespace
 
 video_info probe_video(const std::filesystem::path& path) {
+  if (std::filesystem::is_directory(path))
+    return probe_frame_folder(path);
   io_detail::opened_input input = io_detail::open_input(path);
   const AVStream* st = input.stream();
 

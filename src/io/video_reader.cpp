@@ -8,6 +8,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "facemirror/io/image_reader.h"
+
 #include "io/libav.h"
 
 extern "C" {
@@ -119,6 +121,24 @@ struct video_reader::impl {
     }
   }
 
+  // The next image of a frame folder, which must have the first image's size.
+  std::optional<video_frame> read_frame_file() {
+    if (finished || next >= info.frame_count()) {
+      finished = true;
+      return std::nullopt;
+    }
+    const std::filesystem::path& file = info.frame_files[static_cast<size_t>(next)];
+    cv::Mat image = read_image(file);
+    if (image.cols != info.width || image.rows != info.height) {
+      fail(error_code::codec, file,
+           "is " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+               " but the folder's first frame is " + std::to_string(info.width) + "x" +
+               std::to_string(info.height));
+    }
+    const int64_t index = next++;
+    return video_frame{index, info.timestamps_s[static_cast<size_t>(index)], std::move(image)};
+  }
+
   cv::Mat to_bgr() {
     const AVCodecParameters* par = input.stream()->codecpar;
     const int w = frame->width;
@@ -154,7 +174,8 @@ video_reader::video_reader(video_info info, video_reader_options options)
   }
   impl_->info = std::move(info);
   impl_->options = options;
-  impl_->restart();
+  if (impl_->info.frame_files.empty())
+    impl_->restart();
 }
 
 video_reader::~video_reader() = default;
@@ -178,6 +199,11 @@ void video_reader::seek(int64_t index) {
     s.finished = true;
     return;
   }
+  if (!s.info.frame_files.empty()) {  // every image of a frame folder is a key frame
+    s.finished = false;
+    s.next = index;
+    return;
+  }
   const int64_t key = s.keyframe_at_or_before(index);
   // Decoding forward is cheaper than seeking when no key frame lies between here and there.
   const bool walk = !s.finished && !s.flushing && s.next >= 0 && s.next <= index && key <= s.next;
@@ -192,6 +218,8 @@ void video_reader::seek(int64_t index) {
 std::optional<video_frame> video_reader::read() {
   impl& s = *impl_;
   const int64_t count = s.info.frame_count();
+  if (!s.info.frame_files.empty())
+    return s.read_frame_file();
   while (!s.finished) {
     if (!s.receive()) {
       if (s.next < 0) {  // a seek that landed at the very end: decode from the start instead

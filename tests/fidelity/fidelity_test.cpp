@@ -58,6 +58,14 @@ const fidelity_case cases[] = {
      "--segment-frames 30", 0.9968, 0.989, 0.03},
     {"segments_of_30_2015_10_15_15_14", "openface-samples/2015-10-15-15-14.avi",
      "2015-10-15-15-14.csv", "--segment-frames 30", 0.9968, 0.989, 0.02},
+    // Frame folders (OpenFace's -fdir): 30 images tracked as one video, in 8-bit colour, 16-bit
+    // colour and 8-bit grey (OpenFace's agreement with itself on them was not measured).
+    {"frame_folder_jpeg", "openface-samples/image_sequence", "image_sequences/image_sequence.csv",
+     "--frames --segment-frames 10", 1, 1, 0},
+    {"frame_folder_16bit", "openface-samples/image_sequence_16bit",
+     "image_sequences/image_sequence_16bit.csv", "--frames", 1, 1, 0},
+    {"frame_folder_grey", "openface-samples/image_sequence_gray",
+     "image_sequences/image_sequence_gray.csv", "--frames", 1, 1, 0},
 };
 
 // The case's name in gtest's messages (instead of its bytes).

@@ -67,7 +67,7 @@ int run(const run_options& opt, job_kind kind) {
     std::fprintf(stderr, "facemirror: cannot create output folder '%s'\n", opt.output_dir.c_str());
     return 1;
   }
-  input_plan plan = plan_inputs(opt.inputs, output_dir);
+  input_plan plan = plan_inputs(opt.inputs, output_dir, opt.frame_folders);
   std::vector<video_job> jobs;
   int skipped = 0;
   for (auto& job : plan.jobs) {

@@ -28,6 +28,7 @@ struct run_options {
   bool quiet = false;
   std::string isolation = "thread";
   double timeout_s = 60.0;
+  bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)
 };
 
 /// Runs a batch; returns the process exit status.

@@ -19,13 +19,15 @@ bool looks_like_video(const std::filesystem::path& file) {
 }  // namespace
 
 input_plan plan_inputs(const std::vector<std::string>& inputs,
-                       const std::filesystem::path& output_dir) {
+                       const std::filesystem::path& output_dir, bool frame_folders) {
   input_plan plan;
   std::vector<std::filesystem::path> files;
   for (const auto& input : inputs) {
     std::filesystem::path path(input);
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
+    if (frame_folders && std::filesystem::is_directory(path, ec)) {
+      files.push_back(path.has_filename() ? path : path.parent_path());  // "dir/" names dir
+    } else if (std::filesystem::is_directory(path, ec)) {
       std::vector<std::filesystem::path> found;
       for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
         if (entry.is_regular_file() && looks_like_video(entry.path()))

@@ -15,9 +15,11 @@ struct input_plan {
 };
 
 /// Expands folders to the video files directly inside them (sorted by name) and maps each
-/// video to OUTDIR/<stem>.csv. Two inputs with the same stem would overwrite each other: the
-/// later one is rejected.
+/// video to OUTDIR/<stem>.csv. With `frame_folders`, a folder is instead one video whose frames
+/// are its image files (OpenFace's -fdir), written to OUTDIR/<folder name>.csv. Two inputs with
+/// the same stem would overwrite each other: the later one is rejected.
 [[nodiscard]] input_plan plan_inputs(const std::vector<std::string>& inputs,
-                                     const std::filesystem::path& output_dir);
+                                     const std::filesystem::path& output_dir,
+                                     bool frame_folders = false);
 
 }  // namespace facemirror::cli

@@ -79,6 +79,9 @@ int main(int argc, char** argv) {
                    "Folder for the CSVs: OUTDIR/<input stem>.csv (created if missing)")
       ->required();
   aus_cmd->add_flag("--no-aus", aus.no_aus, "Landmarks, pose and shape parameters only");
+  aus_cmd->add_flag("--frames", aus.frame_folders,
+                    "Folders given are frame folders: each is one video whose frames are its "
+                    "image files in name order (OpenFace's -fdir), written to OUTDIR/<folder>.csv");
   aus_cmd->footer(
       "Example:\n  facemirror aus patient01.mp4 sessions/ -o results/ --workers 4\n"
       "writes results/patient01.csv and one CSV per video in sessions/. AUs of videos written by\n"

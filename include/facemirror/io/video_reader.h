@@ -61,6 +61,9 @@ struct video_info {
   std::vector<int64_t> pts;
   /// The container's comment tag ("" when none). The mirror job marks its mirrored videos here.
   std::string comment;
+  /// A frame folder (OpenFace's -fdir): one image file per frame, in name order; empty for a
+  /// video file. Its frames are all key frames and all at time 0, as OpenFace writes them.
+  std::vector<std::filesystem::path> frame_files;
 
   [[nodiscard]] int64_t frame_count() const { return static_cast<int64_t>(timestamps_s.size()); }
 };
@@ -68,6 +71,8 @@ struct video_info {
 /// Reads the container once (packets only, no decoding) and returns its frame table.
 /// Throws facemirror::error if the file is missing, empty, not a video, holds no frames, or is
 /// visibly truncated (fewer packets than its header lists, or a short/corrupt packet).
+/// A folder is a frame folder: every image file directly inside it (is_image_file), sorted by
+/// name, one per frame (the first one is read for the size); error(io) when it holds none.
 [[nodiscard]] video_info probe_video(const std::filesystem::path& path);
 
 struct video_reader_options {
@@ -98,7 +103,9 @@ class video_reader {
 
   /// Decodes the next frame in presentation order; std::nullopt at the end of the stream.
   /// Never returns fewer frames than the probe counted without saying so: a decode error, a
-  /// corrupt frame, a frame the decoder skipped, or an early end throws error(codec).
+  /// corrupt frame, a frame the decoder skipped, or an early end throws error(codec). In a
+  /// frame folder, an image that cannot be read or whose size differs from the first one's
+  /// throws error(io or codec) naming that image.
   [[nodiscard]] std::optional<video_frame> read();
 
  private:

@@ -1,0 +1,71 @@
+// Frame folders (OpenFace's -fdir) read as videos: frames in name order at time 0, seekable,
+// and an image that does not belong (other size, not an image) named in the error.
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "facemirror/io/video_reader.h"
+
+#include "support/test_data.h"
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A w x h image whose every pixel is `level`, so a frame's content says which file it came from.
+void write_frame(const fs::path& file, int level, int w = 32, int h = 24) {
+  ASSERT_TRUE(cv::imwrite(file.string(), cv::Mat(h, w, CV_8UC3, cv::Scalar::all(level))));
+}
+
+TEST(frame_folder, frames_in_name_order_at_time_zero_and_seekable) {
+  const fs::path dir = test::scratch_dir();
+  write_frame(dir / "010.png", 30);
+  write_frame(dir / "002.png", 20);
+  write_frame(dir / "001.png", 10);
+  std::ofstream(dir / "notes.txt") << "not a frame";
+  const video_info info = probe_video(dir);
+  ASSERT_EQ(info.frame_count(), 3);
+  EXPECT_EQ(info.width, 32);
+  EXPECT_EQ(info.height, 24);
+  video_reader reader(info);
+  for (int i = 0; i < 3; ++i) {
+    const auto frame = reader.read();
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->index, i);
+    EXPECT_EQ(frame->timestamp_s, 0.0);
+    EXPECT_EQ(frame->bgr.at<cv::Vec3b>(0, 0)[0], (i + 1) * 10);
+  }
+  EXPECT_FALSE(reader.read());
+  reader.seek(1);
+  const auto again = reader.read();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->index, 1);
+  EXPECT_EQ(again->bgr.at<cv::Vec3b>(0, 0)[0], 20);
+}
+
+TEST(frame_folder, an_image_of_another_size_is_named) {
+  const fs::path dir = test::scratch_dir();
+  write_frame(dir / "a.png", 10);
+  write_frame(dir / "b.png", 10, 40, 24);
+  video_reader reader(probe_video(dir));
+  ASSERT_TRUE(reader.read());
+  try {
+    (void)reader.read();
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::codec);
+    EXPECT_NE(std::string(e.what()).find("b.png"), std::string::npos) << e.what();
+  }
+}
+
+TEST(frame_folder, a_folder_without_images_is_an_error) {
+  const fs::path dir = test::scratch_dir();
+  std::ofstream(dir / "notes.txt") << "not a frame";
+  EXPECT_THROW((void)probe_video(dir), error);
+}
+
+}  // namespace
+}  // namespace facemirror
