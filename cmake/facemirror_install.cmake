@@ -45,7 +45,7 @@ set(CPACK_PACKAGE_DESCRIPTION
     "facemirror computes per-frame facial Action Units exactly as OpenFace 2.2 does and writes \
 OpenFace's CSV layout; it also produces S1 Face Mirror's mirrored videos. The package holds the \
 facemirror CLI, libfacemirror.so with its headers, CMake package and pkg-config file, and the \
-Python module. The models are not included: run /usr/share/facemirror/fetch_models.sh.")
+Python module. The models are not included: run ${CMAKE_INSTALL_FULL_DATADIR}/facemirror/fetch_models.sh.")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
