@@ -157,3 +157,21 @@ def test_a_missing_video_raises_the_cli_message(tmp_path):
 def test_a_models_folder_without_models_raises(tmp_path):
     with pytest.raises(facemirror.Error, match="missing model file"):
         facemirror.extract(tmp_path / "any.mp4", models=tmp_path)
+
+
+@needs_shared
+def test_mirror_writes_s1_outputs(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEO), "-frames:v", "24",
+                    "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    out = tmp_path / "mirrored"
+    results = facemirror.mirror(clip, out, models=MODELS, workers=2)
+    assert len(results) == 1 and results[0].ok and results[0].frames == 24
+    outputs = results[0].outputs
+    assert set(outputs) == {"right_video", "left_video", "debug_video", "source_video",
+                            "right_csv", "left_csv"}
+    assert sorted(os.listdir(out)) == sorted(os.path.basename(p) for p in outputs.values())
+    assert outputs["right_video"] == str(out / "clip_right_mirrored.mp4")
+    for side in ("right_csv", "left_csv"):
+        table = facemirror.read_csv(outputs[side], as_dataframe=False)
+        np.testing.assert_array_equal(table["frame"], np.arange(1, 25))
