@@ -175,3 +175,23 @@ def test_mirror_writes_s1_outputs(tmp_path):
     for side in ("right_csv", "left_csv"):
         table = facemirror.read_csv(outputs[side], as_dataframe=False)
         np.testing.assert_array_equal(table["frame"], np.arange(1, 25))
+
+
+def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "session.mp4").write_bytes(b"")
+    with pytest.raises(facemirror.Error, match="another input already writes session.csv"):
+        facemirror.extract([tmp_path / "a", tmp_path / "b" / "session.mp4"],
+                           out_dir=tmp_path / "out", models=tmp_path)
+    assert not (tmp_path / "out").exists()
+
+
+@needs_shared
+def test_read_csv_gives_a_dataframe_when_pandas_is_there(cli_csv):
+    pandas = pytest.importorskip("pandas")
+    frame = facemirror.read_csv(cli_csv)
+    assert isinstance(frame, pandas.DataFrame) and len(frame) == 88
+    expected = read_csv_with_csv_module(cli_csv)
+    assert list(frame.columns) == list(expected)
+    np.testing.assert_array_equal(frame["AU12_r"].to_numpy(), expected["AU12_r"])
