@@ -9,6 +9,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libtbb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 curl ca-certificates
+  python3-dev python3-pybind11 pybind11-dev python3-numpy python3-pytest dpkg-dev file
 )
 
 missing=()

@@ -14,8 +14,11 @@ bash scripts/install_deps.sh
 if [ -d ../shared ] && [ -z "${FACEMIRROR_SHARED_DIR:-}" ]; then
   export FACEMIRROR_SHARED_DIR=$(cd ../shared && pwd)
 fi
+# Every optional part ON, so a missing test dependency fails here instead of skipping tests.
+# Prefix /usr: the .deb the package test builds has Debian's layout (nothing is installed here).
 cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DFACEMIRROR_WERROR=ON \
-  -DFACEMIRROR_SHARED_DIR="${FACEMIRROR_SHARED_DIR:-$repo_root/../shared}"
+  -DFACEMIRROR_BUILD_TESTS=ON -DFACEMIRROR_BUILD_BENCH=ON -DFACEMIRROR_BUILD_PYTHON=ON \
+  -DCMAKE_INSTALL_PREFIX=/usr -DFACEMIRROR_SHARED_DIR="${FACEMIRROR_SHARED_DIR:-$repo_root/../shared}"
 cmake --build build/ci -j "$jobs"
 ctest --test-dir build/ci --output-on-failure -j "$jobs" -LE slow
 
@@ -31,7 +34,8 @@ elif [ ! -d "$shared_dir/models/openface" ]; then
   echo "test.sh: ThreadSanitizer run skipped: no shared data folder at $shared_dir" >&2
 else
   cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFACEMIRROR_SANITIZE=thread \
-    -DFACEMIRROR_BUILD_TOOLS=OFF -DFACEMIRROR_BUILD_BENCH=OFF -DFACEMIRROR_SHARED_DIR="$shared_dir"
+    -DFACEMIRROR_BUILD_TOOLS=OFF -DFACEMIRROR_BUILD_BENCH=OFF -DFACEMIRROR_BUILD_PYTHON=OFF \
+    -DFACEMIRROR_BUILD_TESTS=ON -DFACEMIRROR_SHARED_DIR="$shared_dir"
   cmake --build build/tsan -j "$jobs" --target engine_test
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
     ctest --test-dir build/tsan --output-on-failure -j "$jobs" -L concurrency

@@ -18,6 +18,9 @@
 //   Constructing an engine makes the libraries under it single-threaded for the process
 //   (OpenCV's parallel_for, OpenBLAS): the workers are the parallelism, and library thread
 //   pools only oversubscribe the cores (and must not exist when worker processes fork).
+//   isolation::process also sets SIGPIPE to SIG_IGN for the process (a worker killed while
+//   writing must not kill the caller) and forks worker processes that run only this library's
+//   code; isolation::thread changes no signal disposition.
 //
 // ERRORS
 //   Model problems throw from the constructor. A bad video never throws from run(): it is

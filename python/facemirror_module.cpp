@@ -1,0 +1,256 @@
+// facemirror._facemirror: facemirror::engine's batch jobs for Python. The public Python API is
+// python/facemirror/__init__.py; this module only runs the engine and hands back its results.
+//
+// GIL and Ctrl-C: the engine runs on a thread of its own with the GIL released. The calling
+// thread waits in short slices and polls PyErr_CheckSignals() between them (Python runs signal
+// handlers only on the main thread, so the poll belongs there); a pending KeyboardInterrupt, or
+// an exception raised by the progress callback, sets the flag that engine_options::should_abort
+// reads. The engine then stops, removes every unfinished output, and the exception is raised
+// once run() has returned. The progress callback re-acquires the GIL only for its own call.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "facemirror/error.h"
+#include "facemirror/io/video_reader.h"
+#include "facemirror/pipeline/engine.h"
+#include "facemirror/version.h"
+
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+namespace py = pybind11;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct run_request {
+  std::string kind;  // "aus" or "mirror"
+  std::vector<fs::path> inputs;
+  std::vector<fs::path> outputs;  // aus: one CSV per input; mirror: the output folder, once
+  std::optional<fs::path> models_dir;
+  int workers = 0;
+  int segment_frames = 240;
+  std::string landmarks = "clnf";
+  std::string isolation = "thread";
+  double frame_timeout_s = 60.0;
+  double face_threshold = -0.5;
+  bool compute_aus = true;
+  bool static_aus = false;
+  int mirror_crf = 18;
+  int progress_every = 10;
+};
+
+facemirror::engine_options engine_options_for(const run_request& request) {
+  facemirror::engine_options options;
+  options.models_dir = request.models_dir;
+  options.workers = request.workers;
+  options.segment_frames = request.segment_frames;
+  if (request.landmarks != "clnf" && request.landmarks != "dlib")
+    throw py::value_error("landmarks must be 'clnf' or 'dlib', not '" + request.landmarks + "'");
+  options.landmarks = request.landmarks == "dlib" ? facemirror::landmark_method::dlib
+                                                  : facemirror::landmark_method::clnf;
+  if (request.isolation != "thread" && request.isolation != "process")
+    throw py::value_error("isolation must be 'thread' or 'process', not '" + request.isolation +
+                          "'");
+  options.mode = request.isolation == "process" ? facemirror::isolation::process
+                                                : facemirror::isolation::thread;
+  options.frame_timeout_s = request.frame_timeout_s;
+  options.tracker.acquire_score = request.face_threshold;
+  options.compute_aus = request.compute_aus;
+  options.static_aus = request.static_aus;
+  options.mirror_crf = request.mirror_crf;
+  if (request.progress_every < 1)
+    throw py::value_error("progress_every must be at least 1");
+  options.progress_interval_frames = request.progress_every;
+  return options;
+}
+
+std::vector<facemirror::video_job> jobs_for(const run_request& request) {
+  std::vector<facemirror::video_job> jobs;
+  const bool mirror = request.kind == "mirror";
+  if (!mirror && request.kind != "aus")
+    throw py::value_error("kind must be 'aus' or 'mirror'");
+  if (mirror ? request.outputs.size() != 1 : request.outputs.size() != request.inputs.size())
+    throw py::value_error("outputs do not match the inputs");
+  for (size_t i = 0; i < request.inputs.size(); ++i) {
+    facemirror::video_job job;
+    job.input = request.inputs[i];
+    if (mirror) {
+      job.kind = facemirror::job_kind::mirror;
+      job.output_dir = request.outputs[0];
+    } else {
+      job.output_csv = request.outputs[i];
+    }
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+// What the engine thread hands back to the waiting caller.
+struct engine_run {
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  bool finished = false;
+  std::vector<facemirror::video_result> results;
+  std::exception_ptr failure;
+  std::atomic<bool> abort{false};
+  // Set (under the GIL) by the progress callback when it raises; re-raised after the run.
+  std::optional<py::error_already_set> callback_error;
+};
+
+py::dict result_dict(const run_request& request, const facemirror::video_result& result) {
+  py::dict out;
+  out["path"] = result.input;
+  out["ok"] = result.ok;
+  out["error"] = result.error;
+  out["frames"] = result.frames;
+  out["successful_frames"] = result.successful_frames;
+  out["seconds"] = result.seconds;
+  if (request.kind == "aus") {
+    out["output_csv"] = result.output_csv;
+    return out;
+  }
+  py::dict files;
+  if (result.ok) {
+    bool rotated = false;
+    try {
+      rotated = facemirror::probe_video(result.input).rotation_deg != 0;
+    } catch (const std::exception&) {
+      // It was just read whole; should it have gone since, the names below are still S1's.
+    }
+    const auto names = facemirror::mirror_outputs_for(result.input, request.outputs[0], rotated);
+    files["right_video"] = names.right_video;
+    files["left_video"] = names.left_video;
+    files["debug_video"] = names.debug_video;
+    files["source_video"] = names.source_video;
+    if (request.compute_aus) {
+      files["right_csv"] = names.right_csv;
+      files["left_csv"] = names.left_csv;
+    }
+  }
+  out["outputs"] = files;
+  return out;
+}
+
+py::list run(const run_request& request, const py::object& progress) {
+  facemirror::engine_options options = engine_options_for(request);
+  const std::vector<facemirror::video_job> jobs = jobs_for(request);
+  auto state = std::make_shared<engine_run>();
+  if (!progress.is_none()) {
+    // The engine calls this from one worker thread at a time, never with the GIL held.
+    options.on_progress = [state, &progress](const facemirror::progress_event& event) {
+      py::gil_scoped_acquire gil;
+      if (state->abort)
+        return;
+      try {
+        progress(event.input.string(), event.frames_done, event.frames_total, event.fps);
+      } catch (py::error_already_set& raised) {
+        state->callback_error = std::move(raised);
+        state->abort = true;
+      }
+    };
+  }
+  options.should_abort = [state] { return state->abort.load(); };
+
+  std::unique_ptr<facemirror::engine> engine;
+  {
+    py::gil_scoped_release no_gil;
+    engine = std::make_unique<facemirror::engine>(std::move(options));
+  }
+  std::thread runner([state, &engine, &jobs] {
+    std::vector<facemirror::video_result> results;
+    std::exception_ptr failure;
+    try {
+      results = engine->run(jobs);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(state->mutex);
+    state->results = std::move(results);
+    state->failure = failure;
+    state->finished = true;
+    state->finished_cv.notify_all();
+  });
+
+  std::optional<py::error_already_set> interrupt;
+  for (;;) {
+    bool finished = false;
+    {
+      py::gil_scoped_release no_gil;
+      std::unique_lock<std::mutex> lock(state->mutex);
+      finished = state->finished_cv.wait_for(lock, std::chrono::milliseconds(50),
+                                             [&] { return state->finished; });
+    }
+    if (finished)
+      break;
+    if (!interrupt && PyErr_CheckSignals() != 0) {
+      interrupt.emplace();  // fetches the KeyboardInterrupt (or whatever the handler raised)
+      state->abort = true;
+    }
+  }
+  {
+    py::gil_scoped_release no_gil;
+    runner.join();
+    engine.reset();
+  }
+  if (interrupt)
+    throw std::move(*interrupt);
+  if (state->callback_error)
+    throw std::move(*state->callback_error);
+  if (state->failure)
+    std::rethrow_exception(state->failure);
+  py::list results;
+  for (const auto& result : state->results)
+    results.append(result_dict(request, result));
+  return results;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_facemirror, m) {
+  m.doc() = "facemirror's engine, for the Python API in facemirror/__init__.py.";
+  m.attr("__version__") = facemirror::version();
+  py::register_exception<facemirror::error>(m, "Error", PyExc_RuntimeError);
+
+  m.def(
+      "run",
+      [](std::string kind, std::vector<fs::path> inputs, std::vector<fs::path> outputs,
+         std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
+         std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
+         bool static_aus, int mirror_crf, int progress_every, const py::object& progress) {
+        run_request request;
+        request.kind = std::move(kind);
+        request.inputs = std::move(inputs);
+        request.outputs = std::move(outputs);
+        request.models_dir = std::move(models_dir);
+        request.workers = workers;
+        request.segment_frames = segment_frames;
+        request.landmarks = std::move(landmarks);
+        request.isolation = std::move(isolation);
+        request.frame_timeout_s = frame_timeout_s;
+        request.face_threshold = face_threshold;
+        request.compute_aus = compute_aus;
+        request.static_aus = static_aus;
+        request.mirror_crf = mirror_crf;
+        request.progress_every = progress_every;
+        return run(request, progress);
+      },
+      py::arg("kind"), py::arg("inputs"), py::arg("outputs"), py::arg("models_dir"),
+      py::arg("workers"), py::arg("segment_frames"), py::arg("landmarks"), py::arg("isolation"),
+      py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
+      py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("progress"),
+      "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
+      "Use facemirror.extract() / facemirror.mirror() instead.");
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# install_test.sh BUILD_DIR SOURCE_DIR PYTHON SHARED_DIR
+#
+# Installs BUILD_DIR into a temporary prefix, then, against that prefix only: builds examples/
+# twice (find_package(facemirror) and pkg-config) and runs each on a shared video, checking that
+# it loaded the installed libfacemirror.so and wrote the installed CLI's CSV byte for byte; and
+# imports the installed Python module. Exits 77 (skipped) after the builds when the shared data
+# folder is absent.
+set -euo pipefail
+build=$1 source=$2 python=$3 shared=$4
+work="$build/test-scratch/install_test"
+rm -rf "$work"
+mkdir -p "$work"
+prefix="$work/prefix"
+
+fail() { echo "install_test: $*" >&2; exit 1; }
+
+cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+for file in bin/facemirror include/facemirror/pipeline/engine.h share/man/man1/facemirror.1 \
+            share/facemirror/fetch_models.sh; do
+  [ -f "$prefix/$file" ] || fail "cmake --install did not install $file"
+done
+libdir=$(dirname "$(find "$prefix" -name 'libfacemirror.so' | head -1)")
+[ -f "$libdir/pkgconfig/facemirror.pc" ] || fail "no facemirror.pc in $libdir/pkgconfig"
+[ -f "$libdir/cmake/facemirror/facemirrorConfig.cmake" ] || fail "no CMake package in $libdir/cmake"
+soname=$(objdump -p "$libdir/libfacemirror.so" | awk '/SONAME/ {print $2}')
+[[ "$soname" == libfacemirror.so.* ]] || fail "libfacemirror.so has SONAME '$soname'"
+
+# The installed programs must load the installed library, not the build tree's.
+uses_installed_lib() {
+  local lib
+  lib=$(ldd "$1" | awk '/libfacemirror/ {print $3}')
+  [ "$(realpath "$lib")" = "$(realpath "$libdir/$soname")" ] ||
+    fail "$1 loads libfacemirror from '$lib', not from $libdir"
+}
+uses_installed_lib "$prefix/bin/facemirror"
+"$prefix/bin/facemirror" --version | grep -q '^0\.' || fail "installed facemirror --version"
+
+for how in cmake pkg-config; do
+  PKG_CONFIG_PATH="$libdir/pkgconfig" cmake -S "$source/examples" -B "$work/examples-$how" \
+    -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+    -DFACEMIRROR_FIND_WITH="$how" >"$work/examples-$how.log" ||
+    { cat "$work/examples-$how.log" >&2; fail "configuring examples/ with $how failed"; }
+  cmake --build "$work/examples-$how" >>"$work/examples-$how.log" ||
+    { cat "$work/examples-$how.log" >&2; fail "building examples/ with $how failed"; }
+  uses_installed_lib "$work/examples-$how/au_summary"
+done
+
+if [ -n "$python" ]; then
+  site=$(dirname "$(find "$prefix" -path '*-packages/facemirror/__init__.py' | head -1)")
+  [ -d "$site" ] || fail "the Python module was not installed"
+  uses_installed_lib "$(ls "$site"/_facemirror*.so)"
+  PYTHONPATH=$(dirname "$site") "$python" -c "
+import sys, facemirror
+assert facemirror.__file__.startswith('$prefix'), facemirror.__file__
+print('installed python module', facemirror.__version__, 'at', facemirror.__file__)
+" || fail "the installed Python module does not import"
+fi
+
+video="$shared/videos/openface-samples/changeLighting.wmv"
+models="$shared/models/openface"
+if [ ! -f "$video" ] || [ ! -d "$models" ]; then
+  echo "install_test: shared data folder not found: examples built, not run" >&2
+  exit 77
+fi
+"$prefix/bin/facemirror" aus "$video" -o "$work/cli" --models "$models" -q
+for how in cmake pkg-config; do
+  "$work/examples-$how/au_summary" "$video" "$work/au_summary-$how.csv" "$models"
+  cmp "$work/cli/changeLighting.csv" "$work/au_summary-$how.csv" ||
+    fail "examples/au_summary ($how) wrote another CSV than the installed CLI"
+done
+echo "install_test: ok"

@@ -1,0 +1,197 @@
+"""The Python module against the CLI on a shared video: same values, progress, Ctrl-C, errors.
+
+Run by CTest (test python_module) with the build tree's package on PYTHONPATH; skipped when the
+shared data folder is absent.
+"""
+
+import csv
+import os
+import pathlib
+import signal
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import facemirror
+
+SHARED = pathlib.Path(os.environ.get("FACEMIRROR_SHARED_DIR")
+                      or os.environ.get("FACEMIRROR_TEST_SHARED_DIR", ""))
+MODELS = SHARED / "models" / "openface"
+VIDEO = SHARED / "videos" / "openface-samples" / "changeLighting.wmv"  # 88 frames, 640x480
+CLI = os.environ.get("FACEMIRROR_CLI", "facemirror")
+
+needs_shared = pytest.mark.skipif(not MODELS.is_dir() or not VIDEO.is_file(),
+                                  reason="shared data folder not found (set FACEMIRROR_SHARED_DIR)")
+
+
+def read_csv_with_csv_module(path):
+    """An independent reader: every column as float64, by name."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f, skipinitialspace=True))
+    names = rows[0]
+    return {name: np.array([float(row[i]) for row in rows[1:]]) for i, name in enumerate(names)}
+
+
+@pytest.fixture(scope="module")
+def cli_csv(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli")
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(out), "--models", str(MODELS),
+                    "--workers", "2", "-q"], check=True)
+    return out / "changeLighting.csv"
+
+
+def test_help_shows_the_api():
+    assert "extract(" in facemirror.__doc__ and "KeyboardInterrupt" in facemirror.__doc__
+    for function in (facemirror.extract, facemirror.mirror):
+        assert "progress" in function.__doc__
+    assert facemirror.__version__.count(".") == 2
+
+
+@needs_shared
+def test_extract_writes_the_cli_csv_and_returns_its_values(cli_csv, tmp_path):
+    results = facemirror.extract([VIDEO], out_dir=tmp_path, models=MODELS, workers=2,
+                                 as_dataframe=False)
+    assert len(results) == 1
+    result = results[0]
+    assert result.ok and result.error == ""
+    assert result.path == str(VIDEO) and result.frames == 88
+    assert pathlib.Path(result.output_csv) == tmp_path / "changeLighting.csv"
+    assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
+    expected = read_csv_with_csv_module(cli_csv)
+    assert list(result.columns) == list(expected)
+    assert result.columns["frame"].dtype == np.int64
+    for name, values in expected.items():
+        np.testing.assert_array_equal(result.columns[name], values, err_msg=name)
+    assert result.successful_frames == int(expected["success"].sum())
+
+
+@needs_shared
+def test_progress_fires_every_n_frames_with_the_gil_released(cli_csv):
+    events = []
+    ticks = [0]
+    running = threading.Event()
+    running.set()
+
+    def count_ticks():  # runs only while extract() has let go of the GIL
+        while running.is_set():
+            ticks[0] += 1
+            time.sleep(0.005)
+
+    ticker = threading.Thread(target=count_ticks)
+    ticker.start()
+    try:
+        results = facemirror.extract(VIDEO, models=MODELS, workers=2, progress_every=10,
+                                     progress=lambda *event: events.append(event))
+    finally:
+        running.clear()
+        ticker.join()
+    assert results[0].output_csv is None  # no out_dir: nothing left behind
+    expected = read_csv_with_csv_module(cli_csv)
+    for name, values in expected.items():
+        np.testing.assert_array_equal(np.asarray(results[0].columns[name], dtype=float), values)
+
+    assert {e[0] for e in events} == {str(VIDEO)}
+    assert {e[2] for e in events} == {88}
+    done = [e[1] for e in events]
+    assert done[-1] == 88 and done == sorted(done)
+    during = [d for d in done if d < 88]  # then one or two calls as the video ends
+    assert len(during) >= 88 // 10 - 1, done
+    assert (np.diff(during) >= 10).all(), done
+    assert len(done) - len(during) <= 2, done
+    assert all(e[3] >= 0.0 for e in events)
+    assert ticks[0] > 20, "another Python thread could not run during extract()"
+
+
+@needs_shared
+def test_exception_from_progress_stops_the_run_and_leaves_no_file(tmp_path):
+    calls = []
+
+    def interrupt(*event):
+        calls.append(event)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        facemirror.extract(VIDEO, out_dir=tmp_path, models=MODELS, workers=2, progress=interrupt)
+    assert len(calls) == 1
+    assert os.listdir(tmp_path) == []
+
+
+@needs_shared
+def test_sigint_raises_keyboard_interrupt_and_leaves_no_file(tmp_path):
+    sent = []
+
+    def send_sigint(video, done, total, rate):
+        if not sent:
+            sent.append(done)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        facemirror.extract(VIDEO, out_dir=tmp_path, models=MODELS, workers=1,
+                           segment_frames=88, progress=send_sigint)
+    assert sent and sent[0] < 88
+    assert os.listdir(tmp_path) == []
+    assert time.monotonic() - started < 60
+
+
+@needs_shared
+def test_a_missing_video_raises_the_cli_message(tmp_path):
+    missing = tmp_path / "no_such_video.mp4"
+    with pytest.raises(facemirror.Error) as raised:
+        facemirror.extract(missing, out_dir=tmp_path / "out", models=MODELS)
+    message = str(raised.value)
+    assert str(missing) in message
+    cli = subprocess.run([CLI, "aus", str(missing), "-o", str(tmp_path / "cli"), "--models",
+                          str(MODELS), "-q"], capture_output=True, text=True)
+    assert cli.returncode == 1
+    assert f"FAILED {message}\n" in cli.stderr
+
+    results = raised.value.results
+    assert [r.status for r in results] == ["failed"] and results[0].columns is None
+    assert os.listdir(tmp_path / "out") == []
+
+
+def test_a_models_folder_without_models_raises(tmp_path):
+    with pytest.raises(facemirror.Error, match="missing model file"):
+        facemirror.extract(tmp_path / "any.mp4", models=tmp_path)
+
+
+@needs_shared
+def test_mirror_writes_s1_outputs(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEO), "-frames:v", "24",
+                    "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    out = tmp_path / "mirrored"
+    results = facemirror.mirror(clip, out, models=MODELS, workers=2)
+    assert len(results) == 1 and results[0].ok and results[0].frames == 24
+    outputs = results[0].outputs
+    assert set(outputs) == {"right_video", "left_video", "debug_video", "source_video",
+                            "right_csv", "left_csv"}
+    assert sorted(os.listdir(out)) == sorted(os.path.basename(p) for p in outputs.values())
+    assert outputs["right_video"] == str(out / "clip_right_mirrored.mp4")
+    for side in ("right_csv", "left_csv"):
+        table = facemirror.read_csv(outputs[side], as_dataframe=False)
+        np.testing.assert_array_equal(table["frame"], np.arange(1, 25))
+
+
+def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "session.mp4").write_bytes(b"")
+    with pytest.raises(facemirror.Error, match="another input already writes session.csv"):
+        facemirror.extract([tmp_path / "a", tmp_path / "b" / "session.mp4"],
+                           out_dir=tmp_path / "out", models=tmp_path)
+    assert not (tmp_path / "out").exists()
+
+
+@needs_shared
+def test_read_csv_gives_a_dataframe_when_pandas_is_there(cli_csv):
+    pandas = pytest.importorskip("pandas")
+    frame = facemirror.read_csv(cli_csv)
+    assert isinstance(frame, pandas.DataFrame) and len(frame) == 88
+    expected = read_csv_with_csv_module(cli_csv)
+    assert list(frame.columns) == list(expected)
+    np.testing.assert_array_equal(frame["AU12_r"].to_numpy(), expected["AU12_r"])
