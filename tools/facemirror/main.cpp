@@ -78,7 +78,19 @@ int main(int argc, char** argv) {
       ->add_option("-o,--output-dir", aus.output_dir,
                    "Folder for the CSVs: OUTDIR/<input stem>.csv (created if missing)")
       ->required();
-  aus_cmd->add_flag("--no-aus", aus.no_aus, "Landmarks, pose and shape parameters only");
+  CLI::Option* no_aus =
+      aus_cmd->add_flag("--no-aus", aus.no_aus, "Landmarks, pose and shape parameters only");
+  aus_cmd
+      ->add_flag("--hog", aus.write_hog,
+                 "Also write OUTDIR/<stem>.hog: OpenFace 2.2's binary HOG file (its -hogalign), "
+                 "the 12x12x31 FHOG of the aligned face per frame, and <stem>_of_details.txt")
+      ->excludes(no_aus);
+  aus_cmd
+      ->add_flag("--aligned", aus.write_aligned_faces,
+                 "Also write OUTDIR/<stem>_aligned/frame_det_00_NNNNNN.bmp: the 112x112 "
+                 "similarity-aligned, masked face per frame, as OpenFace 2.2's -simalign, and "
+                 "<stem>_of_details.txt")
+      ->excludes(no_aus);
   aus_cmd->footer(
       "Example:\n  facemirror aus patient01.mp4 sessions/ -o results/ --workers 4\n"
       "writes results/patient01.csv and one CSV per video in sessions/. AUs of videos written by\n"
