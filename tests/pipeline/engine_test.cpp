@@ -84,8 +84,11 @@ TEST_F(engine_test, same_bytes_for_every_worker_count_and_isolation) {
   const std::vector<int> worker_counts = under_tsan ? std::vector{2, 8} : std::vector{1, 2, 3, 8};
   for (isolation mode : modes) {
     for (int workers : worker_counts) {
-      const fs::path out = dir / ("out-" + std::to_string(workers) + "-" +
-                                  (mode == isolation::thread ? "t" : "p") + ".csv");
+      // A folder per run and the same file names in each: the details file names the files.
+      const fs::path run_dir =
+          dir / ("run-" + std::to_string(workers) + (mode == isolation::thread ? "t" : "p"));
+      fs::create_directories(run_dir);
+      const fs::path out = run_dir / "out.csv";
       engine_options o = options(workers, mode);
       // OpenFace's HOG file and aligned faces travel with the frames (across the pipe in
       // process mode) and are written in frame order: their bytes must not vary either.
