@@ -69,8 +69,8 @@ struct engine_options {
   bool compute_aus = true;
   bool static_aus = false;  // OpenFace's -au_static models
   /// aus jobs (not mirror jobs' AU analyses): also write OpenFace 2.2's HOG file (-hogalign)
-  /// and/or folder of aligned faces
-  /// (-simalign) beside the CSV, named by openface_outputs_for(), with <stem>_of_details.txt.
+  /// and/or folder of aligned faces (-simalign) beside the CSV, named by
+  /// openface_outputs_for(), with <stem>_of_details.txt.
   /// Both need compute_aus (the HOG is the AU features'; the faces are what it describes).
   /// Off, the engine does no extra work.
   bool write_hog = false;
