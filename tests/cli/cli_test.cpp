@@ -8,7 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include "facemirror/output/aligned_face_folder.h"
+#include "facemirror/output/hog_file.h"
+
 #include "cli_support.h"
+#include "support/bmp_reader.h"
 
 namespace facemirror::test {
 namespace {
@@ -84,14 +88,21 @@ TEST(cli_test, a_vanished_face_fails_and_is_found_again) {
                         "t=fill\" -frames:v 50 -c:v libx264 -crf 12 -pix_fmt yuv420p " +
                         clip.string()),
             0);
-  const cli_run run =
-      run_cli("aus " + clip.string() + " -o " + out.string() + " -q " + models_arg());
+  const cli_run run = run_cli("aus " + clip.string() + " -o " + out.string() +
+                              " -q --hog --aligned " + models_arg());
   ASSERT_EQ(run.status, 0) << run.output;
   const auto lines = read_lines(out / "gap.csv");
   ASSERT_EQ(lines.size(), 51u);
+  // OpenFace's HOG record is flagged invalid and its aligned face black where no face was
+  // tracked (the failed frame's AU features).
+  const std::vector<hog_record> hog = read_hog_file(out / "gap.hog");
+  ASSERT_EQ(hog.size(), 50u);
   for (size_t i = 1; i < lines.size(); ++i) {
     const bool black = i >= 21 && i <= 30;
     EXPECT_EQ(split_fields(lines[i])[4], black ? "0" : "1") << "frame " << i;
+    EXPECT_EQ(hog[i - 1].valid, !black) << "frame " << i;
+    const cv::Mat face = read_bmp(out / "gap_aligned" / aligned_face_name(int64_t(i)));
+    EXPECT_EQ(cv::countNonZero(face.reshape(1)) == 0, black) << "frame " << i;
   }
 }
 
