@@ -288,6 +288,7 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   r.index = frame.index;
   r.timestamp_s = frame.timestamp_s;
 
+  cv::Mat* aligned = models.keep_aligned_faces ? &out.aligned_face : nullptr;
   std::optional<pdm_params> clnf_params;
   const face_observation seen = landmarks.observe(frame.bgr, clnf_params);
   r.success = seen.success;
@@ -301,7 +302,7 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
     r.params.local.assign(models.pdm->mode_count(), 0.0);
     r.params.scale = 0.0;
     if (models.extractor)
-      out.features = models.extractor->extract(frame.bgr, seen.landmarks, false);
+      out.features = models.extractor->extract(frame.bgr, seen.landmarks, false, aligned);
     return out;
   }
 
@@ -309,7 +310,7 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   // and pose columns come from the landmark fit: CLNF's own parameters when CLNF is on; with
   // dlib alone, the AU extractor's fit is reused rather than fitting twice.
   if (models.extractor) {
-    out.features = models.extractor->extract(frame.bgr, seen.landmarks, seen.success);
+    out.features = models.extractor->extract(frame.bgr, seen.landmarks, seen.success, aligned);
   }
   if (clnf_params) {
     r.params = *clnf_params;

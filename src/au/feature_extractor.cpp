@@ -10,13 +10,16 @@ namespace {
 
 constexpr int hog_cell = 8;
 
-au_features failed_features(const au_model_set& models) {
+au_features failed_features(const au_model_set& models, cv::Mat* aligned) {
   // OpenFace describes a failed frame by a black face and zero shape weights; the HOG of a
   // black image is constant, but cheap enough not to cache.
   const int size = models.aligner().size();
   au_features f;
   f.success = false;
-  f.hog = extract_fhog(cv::Mat(size, size, CV_8UC3, cv::Scalar::all(0)), hog_cell);
+  const cv::Mat black(size, size, CV_8UC3, cv::Scalar::all(0));
+  f.hog = extract_fhog(black, hog_cell);
+  if (aligned != nullptr)
+    *aligned = black;
   f.geometry = geometry_descriptor(models.pdm(), {});
   f.params.local.assign(models.pdm().mode_count(), 0.0);
   return f;
@@ -41,24 +44,27 @@ cv::Mat au_feature_extractor::aligned_face(const cv::Mat& bgr, const landmarks_2
 }
 
 au_features au_feature_extractor::extract(const cv::Mat& bgr, const landmarks_2d& landmarks,
-                                          bool success) const {
+                                          bool success, cv::Mat* aligned) const {
   if (!success)
-    return failed_features(*models_);
+    return failed_features(*models_, aligned);
   // OpenFace's FaceAnalyser re-fits the PDM to the tracked landmarks and describes the face
   // with that fit, not with the tracker's own parameters.
-  return extract_with_params(bgr, landmarks, models_->pdm().fit(landmarks), true);
+  return extract_with_params(bgr, landmarks, models_->pdm().fit(landmarks), true, aligned);
 }
 
 au_features au_feature_extractor::extract_with_params(const cv::Mat& bgr,
                                                       const landmarks_2d& landmarks,
-                                                      const pdm_params& params,
-                                                      bool success) const {
+                                                      const pdm_params& params, bool success,
+                                                      cv::Mat* aligned) const {
   if (!success || !(params.scale > 0.0))
-    return failed_features(*models_);
+    return failed_features(*models_, aligned);
   au_features f;
   f.success = true;
   f.params = params;
-  f.hog = extract_fhog(aligned_face(bgr, landmarks, params), hog_cell);
+  cv::Mat face = aligned_face(bgr, landmarks, params);
+  f.hog = extract_fhog(face, hog_cell);
+  if (aligned != nullptr)
+    *aligned = std::move(face);
   f.geometry = geometry_descriptor(models_->pdm(), params.local);
   FACEMIRROR_CHECK(static_cast<int>(f.hog.size()) == models_->hog_length(),
                    "au_feature_extractor: unexpected FHOG length");

@@ -1,11 +1,14 @@
 #include "batch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <string_view>
 
 #include "facemirror/error.h"
+#include "facemirror/features/au_descriptors.h"
 #include "facemirror/output/atomic_file.h"
+#include "facemirror/output/of_details.h"
 
 namespace facemirror::detail {
 namespace {
@@ -268,6 +271,8 @@ void batch::consume(video_state& video, segment_output& output) {
   if (video.tail.size() > keep)
     video.tail.erase(video.tail.begin(), video.tail.end() - static_cast<std::ptrdiff_t>(keep));
   video.tail_state = std::move(output.end_state);
+  if (writes_openface_outputs(video))
+    write_openface_outputs(video, output.frames);
   if (!video.tables.empty()) {
     for (auto& frame : output.frames)
       video.tables[0]->add(frame);
@@ -275,6 +280,71 @@ void batch::consume(video_state& video, segment_output& output) {
   // Encoded segments go straight to disk: memory holds one segment's packets, not the video.
   for (size_t i = 0; i < output.videos.size(); ++i)
     video.muxers[i]->append(output.videos[i]);
+}
+
+bool batch::writes_openface_outputs(const video_state& video) const {
+  return video.job.kind == job_kind::aus && !video.parent &&
+         (options_.write_hog || options_.write_aligned_faces);
+}
+
+void batch::open_openface_outputs(video_state& video) const {
+  const openface_outputs out = openface_outputs_for(video.job.output_csv);
+  if (options_.write_hog && !video.hog)
+    video.hog = std::make_unique<hog_file_writer>(out.hog);
+  if (options_.write_aligned_faces && !video.aligned)
+    video.aligned = std::make_unique<aligned_face_folder>(out.aligned_folder);
+}
+
+void batch::write_openface_outputs(video_state& video, std::vector<analysed_frame>& frames) const {
+  open_openface_outputs(video);
+  for (analysed_frame& frame : frames) {
+    FACEMIRROR_CHECK(frame.features.has_value(), "OpenFace outputs need the AU features");
+    if (video.hog) {
+      const std::vector<float>& hog = frame.features->hog;
+      // A square grid of cells (12 x 12 for OpenFace's 112-pixel face and cell 8).
+      const int cells = static_cast<int>(
+          std::lround(std::sqrt(static_cast<double>(hog.size()) / fhog_orientations)));
+      FACEMIRROR_CHECK(static_cast<size_t>(cells * cells * fhog_orientations) == hog.size(),
+                       "HOG of a non-square face");
+      video.hog->add(hog, cells, cells, fhog_orientations, frame.features->success);
+    }
+    if (video.aligned) {
+      FACEMIRROR_CHECK(!frame.aligned_face.empty(), "aligned face missing");
+      video.aligned->add(frame.record.index + 1, frame.aligned_face);
+    }
+    frame.aligned_face.release();  // the folder has it: memory holds segments, not the video
+  }
+}
+
+void batch::commit_openface_outputs(video_state& video) const {
+  open_openface_outputs(video);  // a video without frames still gets its (empty) outputs
+  const openface_outputs out = openface_outputs_for(video.job.output_csv);
+  of_details details;
+  details.input = video.job.input;
+  details.input_full = std::filesystem::absolute(video.job.input);
+  const camera_intrinsics camera = camera_intrinsics::guess(video.info->width, video.info->height);
+  details.fx = camera.fx;
+  details.fy = camera.fy;
+  details.cx = camera.cx;
+  details.cy = camera.cy;
+  if (video.hog)
+    details.hog = out.hog.filename().string();
+  if (video.aligned)
+    details.aligned_folder = out.aligned_folder.filename().string();
+  details.csv = video.job.output_csv.filename().string();
+  // facemirror's CSV has every column group OpenFace's does except gaze.
+  details.gaze = false;
+  details.aus = options_.compute_aus;
+  details.landmarks_2d = details.landmarks_3d = details.pose = details.shape_parameters = true;
+  atomic_file details_file(out.details);
+  details_file.write(format_of_details(details));
+  if (video.hog)
+    video.hog->commit();
+  if (video.aligned)
+    video.aligned->commit();
+  details_file.commit();
+  video.hog.reset();
+  video.aligned.reset();
 }
 
 void batch::plan_outputs(video_state& video, const engine_options& options) {
@@ -355,6 +425,8 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     queue(std::move(tasks), true);
     return;
   }
+  if (writes_openface_outputs(video))
+    commit_openface_outputs(video);
   if (csv)
     csv->commit();
   if (video.copy)
@@ -403,6 +475,8 @@ void batch::fail(size_t index, const std::string& message) {
     video.waiting.clear();
     video.carried.reset();
     video.tables.clear();
+    video.hog.reset();  // removes their partial files
+    video.aligned.reset();
     video.muxers.clear();  // removes their partial files
     video.prepared.clear();
     parent = video.parent;
@@ -461,6 +535,12 @@ std::vector<video_result> batch::results() {
 }  // namespace facemirror::detail
 
 namespace facemirror {
+
+openface_outputs openface_outputs_for(const std::filesystem::path& output_csv) {
+  const std::filesystem::path dir = output_csv.parent_path();
+  const std::string stem = output_csv.stem().string();
+  return {dir / (stem + ".hog"), dir / (stem + "_aligned"), dir / (stem + "_of_details.txt")};
+}
 
 mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
                                   const std::filesystem::path& dir, bool rotated) {

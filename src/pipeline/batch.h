@@ -22,7 +22,9 @@
 
 #include "facemirror/io/segment_video.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/output/aligned_face_folder.h"
 #include "facemirror/output/atomic_file.h"
+#include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
 
 #include "csv_stream.h"
@@ -92,6 +94,10 @@ class batch {
     std::vector<analysed_frame> tail;    // the video's track's last frames (no AU features)
     landmark_session::state tail_state;  // its state after them
     std::vector<std::unique_ptr<csv_stream>> tables;
+    // OpenFace's HOG file and aligned faces (engine_options::write_hog, write_aligned_faces),
+    // streamed in frame order as segments are consumed, committed with the CSV.
+    std::unique_ptr<hog_file_writer> hog;
+    std::unique_ptr<aligned_face_folder> aligned;
     std::vector<std::unique_ptr<chunk_muxer>> muxers;
     std::vector<std::filesystem::path> video_paths;
     std::vector<std::string> video_comments;  // the container comment tag of each video
@@ -116,6 +122,14 @@ class batch {
                                 const std::string& late_input);
   void advance(size_t index, video_state& video, std::vector<segment_task>& queue);
   void consume(video_state& video, segment_output& output);
+  /// Whether the video writes OpenFace's HOG file or aligned faces (a job's own aus video).
+  [[nodiscard]] bool writes_openface_outputs(const video_state& video) const;
+  /// Creates the video's HOG file and aligned-face folder writers, once.
+  void open_openface_outputs(video_state& video) const;
+  /// Streams the frames' HOG and aligned faces out (frame order) and drops the faces.
+  void write_openface_outputs(video_state& video, std::vector<analysed_frame>& frames) const;
+  /// Commits the HOG file, aligned faces and the details file of a complete video.
+  void commit_openface_outputs(video_state& video) const;
   void queue(std::vector<segment_task> tasks, bool first);
   void complete(size_t index, std::unique_lock<std::mutex>& lock);
   void finish_parent(size_t parent, std::unique_ptr<atomic_file> csv);

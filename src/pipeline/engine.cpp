@@ -42,12 +42,17 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "segment frames and the frame timeout must be positive, warm-up non-negative");
   }
+  if ((options.write_hog || options.write_aligned_faces) && !options.compute_aus) {
+    throw error(error_code::invalid_argument,
+                "the HOG file and aligned faces are the AU features' own: they need AUs on");
+  }
   impl_->options = std::move(options);
   keep_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();
   impl_->models = std::make_unique<analysis_models>(
       resolve_model_paths(impl_->options.models_dir), impl_->options.compute_aus,
       impl_->options.static_aus, impl_->options.landmarks == landmark_method::clnf);
+  impl_->models->keep_aligned_faces = impl_->options.write_aligned_faces;
   impl_->load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int cores = static_cast<int>(std::thread::hardware_concurrency());

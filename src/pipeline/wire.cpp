@@ -74,6 +74,39 @@ pdm_params get_params(reader& r) {
   return p;
 }
 
+// An 8-bit image (the aligned face): rows, cols, channels, then the pixels row by row; an
+// empty image is rows == 0 and nothing else.
+void put_image(writer& w, const cv::Mat& image) {
+  w.put<int32_t>(image.empty() ? 0 : image.rows);
+  if (image.empty())
+    return;
+  FACEMIRROR_CHECK(image.depth() == CV_8U, "wire: only 8-bit images travel");
+  w.put<int32_t>(image.cols);
+  w.put<int32_t>(image.channels());
+  std::vector<uchar> pixels(image.total() * image.elemSize());
+  const size_t row_bytes = static_cast<size_t>(image.cols) * image.elemSize();
+  for (int y = 0; y < image.rows; ++y)
+    std::memcpy(pixels.data() + static_cast<size_t>(y) * row_bytes, image.ptr(y), row_bytes);
+  w.put_vector(pixels);
+}
+
+cv::Mat get_image(reader& r) {
+  const auto rows = r.get<int32_t>();
+  if (rows == 0)
+    return {};
+  const auto cols = r.get<int32_t>();
+  const auto channels = r.get<int32_t>();
+  FACEMIRROR_CHECK(rows > 0 && cols > 0 && channels >= 1 && channels <= 4,
+                   "worker result: bad image header");
+  const std::vector<uchar> pixels = r.get_vector<uchar>();
+  FACEMIRROR_CHECK(pixels.size() == static_cast<size_t>(rows) * static_cast<size_t>(cols) *
+                                        static_cast<size_t>(channels),
+                   "worker result: bad image size");
+  cv::Mat image(rows, cols, CV_8UC(channels));
+  std::memcpy(image.data, pixels.data(), pixels.size());
+  return image;
+}
+
 }  // namespace
 
 void put_frames(writer& w, const std::vector<analysed_frame>& frames) {
@@ -95,6 +128,7 @@ void put_frames(writer& w, const std::vector<analysed_frame>& frames) {
       w.put_vector(f.features->geometry);
       put_params(w, f.features->params);
     }
+    put_image(w, f.aligned_face);
   }
 }
 
@@ -119,6 +153,7 @@ std::vector<analysed_frame> get_frames(reader& r) {
       features.params = get_params(r);
       f.features = std::move(features);
     }
+    f.aligned_face = get_image(r);
   }
   return frames;
 }

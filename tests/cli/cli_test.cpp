@@ -8,7 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include "facemirror/output/aligned_face_folder.h"
+#include "facemirror/output/hog_file.h"
+
 #include "cli_support.h"
+#include "support/bmp_reader.h"
 
 namespace facemirror::test {
 namespace {
@@ -27,7 +31,7 @@ TEST(cli_test, help_explains_the_options_with_an_example) {
   const cli_run run = run_cli("aus --help");
   EXPECT_EQ(run.status, 0);
   for (const char* needle : {"--output-dir", "--models", "--workers", "--au-static", "--progress",
-                             "Example", "facemirror aus"}) {
+                             "--hog", "--aligned", "Example", "facemirror aus"}) {
     EXPECT_NE(run.output.find(needle), std::string::npos) << needle;
   }
 }
@@ -35,6 +39,9 @@ TEST(cli_test, help_explains_the_options_with_an_example) {
 TEST(cli_test, usage_error_exits_2) {
   EXPECT_EQ(run_cli("aus").status, 2);
   EXPECT_EQ(run_cli("frobnicate").status, 2);
+  // The HOG file and aligned faces are the AU features' own.
+  EXPECT_EQ(run_cli("aus x.mp4 -o out --hog --no-aus").status, 2);
+  EXPECT_EQ(run_cli("aus x.mp4 -o out --aligned --no-aus").status, 2);
 }
 
 TEST(cli_test, csv_matches_the_reference_rows_and_columns) {
@@ -81,14 +88,21 @@ TEST(cli_test, a_vanished_face_fails_and_is_found_again) {
                         "t=fill\" -frames:v 50 -c:v libx264 -crf 12 -pix_fmt yuv420p " +
                         clip.string()),
             0);
-  const cli_run run =
-      run_cli("aus " + clip.string() + " -o " + out.string() + " -q " + models_arg());
+  const cli_run run = run_cli("aus " + clip.string() + " -o " + out.string() +
+                              " -q --hog --aligned " + models_arg());
   ASSERT_EQ(run.status, 0) << run.output;
   const auto lines = read_lines(out / "gap.csv");
   ASSERT_EQ(lines.size(), 51u);
+  // OpenFace's HOG record is flagged invalid and its aligned face black where no face was
+  // tracked (the failed frame's AU features).
+  const std::vector<hog_record> hog = read_hog_file(out / "gap.hog");
+  ASSERT_EQ(hog.size(), 50u);
   for (size_t i = 1; i < lines.size(); ++i) {
     const bool black = i >= 21 && i <= 30;
     EXPECT_EQ(split_fields(lines[i])[4], black ? "0" : "1") << "frame " << i;
+    EXPECT_EQ(hog[i - 1].valid, !black) << "frame " << i;
+    const cv::Mat face = read_bmp(out / "gap_aligned" / aligned_face_name(int64_t(i)));
+    EXPECT_EQ(cv::countNonZero(face.reshape(1)) == 0, black) << "frame " << i;
   }
 }
 
@@ -104,8 +118,9 @@ TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
                         "' > '" + (in / "truncated.mp4").string() + "'"),
             0);
   fs::copy_file(sample_video("changeLighting.wmv"), in / "good.wmv");
+  // With OpenFace's HOG file and aligned faces, which must not be left behind either.
   const cli_run run = run_cli("aus " + in.string() + " " + (dir / "missing.avi").string() + " -o " +
-                              out.string() + " " + models_arg());
+                              out.string() + " --hog --aligned " + models_arg());
   EXPECT_EQ(run.status, 1) << run.output;
   for (const char* name : {"empty.mp4", "notes.mp4", "truncated.mp4", "missing.avi"}) {
     // One line per bad input: "FAILED ... <path>: <reason>".
@@ -114,9 +129,15 @@ TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
     ASSERT_NE(at, std::string::npos) << name << "\n" << run.output;
     const auto line_start = run.output.rfind('\n', at) + 1;
     EXPECT_EQ(run.output.compare(line_start, 7, "FAILED "), 0) << run.output;
-    EXPECT_FALSE(fs::exists(out / (fs::path(name).stem().string() + ".csv"))) << name;
+    const std::string stem = fs::path(name).stem().string();
+    for (const std::string& file :
+         {stem + ".csv", stem + ".hog", stem + "_aligned", stem + "_of_details.txt"})
+      EXPECT_FALSE(fs::exists(out / file)) << file;
   }
   EXPECT_TRUE(fs::exists(out / "good.csv"));
+  EXPECT_TRUE(fs::exists(out / "good.hog"));
+  EXPECT_TRUE(fs::exists(out / "good_aligned/frame_det_00_000088.bmp"));
+  EXPECT_TRUE(fs::exists(out / "good_of_details.txt"));
   EXPECT_FALSE(has_partial_files(out));
 }
 

@@ -162,7 +162,7 @@ TEST(clnf_patch_experts, response_peaks_at_reference_landmark) {
 }
 
 // Regression on the first 50 frames of default.wmv along the production path
-// (src/pipeline/frame_analysis.cpp): CLNF started as OpenFace starts it, in the corrected box of
+// (src/analysis/landmark_session.cpp): CLNF started as OpenFace starts it, in the corrected box of
 // MTCNN's detection on the first frame under OpenFace's eleven start rotations, then each frame
 // fitted from the previous one, every fit judged by the detection validator.
 TEST(clnf_tracker, matches_openface_on_default_wmv) {

@@ -11,6 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include "facemirror/output/aligned_face_folder.h"
+#include "facemirror/output/hog_file.h"
+
 #include "support/test_data.h"
 #include <sys/wait.h>
 
@@ -81,20 +84,34 @@ TEST_F(engine_test, same_bytes_for_every_worker_count_and_isolation) {
   const std::vector<int> worker_counts = under_tsan ? std::vector{2, 8} : std::vector{1, 2, 3, 8};
   for (isolation mode : modes) {
     for (int workers : worker_counts) {
-      const fs::path out = dir / ("out-" + std::to_string(workers) + "-" +
-                                  (mode == isolation::thread ? "t" : "p") + ".csv");
+      // A folder per run and the same file names in each: the details file names the files.
+      const fs::path run_dir =
+          dir / ("run-" + std::to_string(workers) + (mode == isolation::thread ? "t" : "p"));
+      fs::create_directories(run_dir);
+      const fs::path out = run_dir / "out.csv";
       engine_options o = options(workers, mode);
+      // OpenFace's HOG file and aligned faces travel with the frames (across the pipe in
+      // process mode) and are written in frame order: their bytes must not vary either.
+      o.write_hog = true;
+      o.write_aligned_faces = true;
       std::string last_stage;  // the engine calls on_progress from any worker, one at a time
       o.on_progress = [&](const progress_event& ev) { last_stage = ev.stage; };
       engine e(o);
       const auto results = e.run({aus_job(clip_, out)});
       ASSERT_TRUE(results[0].ok) << results[0].error;
       EXPECT_EQ(last_stage, "done");
-      const std::string csv = read_file(out);
+      const openface_outputs extras = openface_outputs_for(out);
+      std::string bytes = read_file(out) + read_file(extras.hog) + read_file(extras.details);
+      int64_t faces = 0;
+      for (int64_t frame = 1; fs::exists(extras.aligned_folder / aligned_face_name(frame));
+           ++frame, ++faces)
+        bytes += read_file(extras.aligned_folder / aligned_face_name(frame));
+      EXPECT_EQ(faces, results[0].frames);
+      EXPECT_EQ(read_hog_file(extras.hog).size(), static_cast<size_t>(results[0].frames));
       if (reference.empty())
-        reference = csv;
-      EXPECT_TRUE(csv == reference) << "workers " << workers << " mode "
-                                    << (mode == isolation::thread ? "thread" : "process");
+        reference = bytes;
+      EXPECT_TRUE(bytes == reference) << "workers " << workers << " mode "
+                                      << (mode == isolation::thread ? "thread" : "process");
     }
   }
   expect_no_child_processes();

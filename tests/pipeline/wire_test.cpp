@@ -25,6 +25,11 @@ analysed_frame sample(int64_t index, bool with_features) {
     a.geometry = {1.0 / 7.0, -2.0};
     a.params = f.record.params;
     f.features = a;
+    // The aligned face (OpenFace's -simalign output) travels with its features; a view into a
+    // larger image checks that only its own pixels do.
+    cv::Mat frame(6, 9, CV_8UC3);
+    cv::randu(frame, 0, 256);
+    f.aligned_face = frame(cv::Rect(2, 1, 5, 4));
   }
   return f;
 }
@@ -50,6 +55,11 @@ TEST(wire_test, round_trip_is_exact) {
       EXPECT_EQ(a.features->hog, b.features->hog);
       EXPECT_EQ(a.features->geometry, b.features->geometry);
       EXPECT_EQ(a.features->params.scale, b.features->params.scale);
+    }
+    ASSERT_EQ(a.aligned_face.size(), b.aligned_face.size());
+    EXPECT_EQ(a.aligned_face.type(), b.aligned_face.type());
+    if (!a.aligned_face.empty()) {
+      EXPECT_EQ(cv::norm(a.aligned_face, b.aligned_face, cv::NORM_INF), 0.0);
     }
   }
 }

@@ -25,6 +25,8 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.mirror_crf = opt.crf;
   options.compute_aus = !opt.no_aus;
   options.static_aus = opt.static_aus;
+  options.write_hog = opt.write_hog;
+  options.write_aligned_faces = opt.write_aligned_faces;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;
   options.tracker.acquire_score = opt.face_threshold;
   options.mode = opt.isolation == "process" ? isolation::process : isolation::thread;

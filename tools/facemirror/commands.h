@@ -21,7 +21,9 @@ struct run_options {
   int crf = 18;  // mirror: x264 quality of the written videos
   bool static_aus = false;
   bool no_aus = false;
-  bool force = false;  // mirror: redo videos whose outputs exist
+  bool write_hog = false;            // aus: OpenFace's <stem>.hog
+  bool write_aligned_faces = false;  // aus: OpenFace's <stem>_aligned/ folder
+  bool force = false;                // mirror: redo videos whose outputs exist
   std::string landmarks = "clnf";
   double face_threshold = -0.5;  // detection score needed to accept a new face
   std::string progress = "auto";

@@ -78,7 +78,19 @@ int main(int argc, char** argv) {
       ->add_option("-o,--output-dir", aus.output_dir,
                    "Folder for the CSVs: OUTDIR/<input stem>.csv (created if missing)")
       ->required();
-  aus_cmd->add_flag("--no-aus", aus.no_aus, "Landmarks, pose and shape parameters only");
+  CLI::Option* no_aus =
+      aus_cmd->add_flag("--no-aus", aus.no_aus, "Landmarks, pose and shape parameters only");
+  aus_cmd
+      ->add_flag("--hog", aus.write_hog,
+                 "Also write OUTDIR/<stem>.hog: OpenFace 2.2's binary HOG file (its -hogalign), "
+                 "the 12x12x31 FHOG of the aligned face per frame, and <stem>_of_details.txt")
+      ->excludes(no_aus);
+  aus_cmd
+      ->add_flag("--aligned", aus.write_aligned_faces,
+                 "Also write OUTDIR/<stem>_aligned/frame_det_00_NNNNNN.bmp: the 112x112 "
+                 "similarity-aligned, masked face per frame, as OpenFace 2.2's -simalign, and "
+                 "<stem>_of_details.txt")
+      ->excludes(no_aus);
   aus_cmd->add_flag("--frames", aus.frame_folders,
                     "Folders given are frame folders: each is one video whose frames are its "
                     "image files in name order (OpenFace's -fdir), written to OUTDIR/<folder>.csv");

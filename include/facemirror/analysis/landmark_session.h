@@ -75,6 +75,9 @@ struct analysis_models {
   std::shared_ptr<const point_distribution_model> pdm;
   std::shared_ptr<const au_model_set> aus;                // null when AUs are off
   std::shared_ptr<const au_feature_extractor> extractor;  // null when AUs are off
+  /// analyse_frame keeps each frame's aligned face (analysed_frame::aligned_face) for
+  /// OpenFace's aligned-face output; off, the face is dropped once its HOG is taken.
+  bool keep_aligned_faces = false;
 };
 
 /// One frame's worker-side result: its CSV fields except the AUs, and the AU features that the
@@ -82,6 +85,8 @@ struct analysis_models {
 struct analysed_frame {
   frame_record record;
   std::optional<au_features> features;
+  /// With analysis_models::keep_aligned_faces: the face `features` describe (empty otherwise).
+  cv::Mat aligned_face{};
 };
 
 /// A worker's landmark state for one video, as OpenFace's video mode keeps it. With CLNF: the

@@ -93,12 +93,15 @@ class au_feature_extractor {
   /// OpenFace's per-frame features. When `success`, re-fits the PDM to `landmarks` and aligns
   /// and masks the face; otherwise (or if the fit fails) the features are those of a black
   /// face with zero shape weights, and success is false. `bgr` is 8-bit grey, BGR or BGRA.
-  [[nodiscard]] au_features extract(const cv::Mat& bgr, const landmarks_2d& landmarks,
-                                    bool success) const;
+  /// When `aligned` is given it receives the face the HOG describes (the black face on a failed
+  /// frame): 8-bit, 1 or 3 channels as `bgr` (BGRA loses its alpha), aligner().size() square.
+  [[nodiscard]] au_features extract(const cv::Mat& bgr, const landmarks_2d& landmarks, bool success,
+                                    cv::Mat* aligned = nullptr) const;
 
   /// As extract(), with PDM parameters already fitted to `landmarks` (for validation).
   [[nodiscard]] au_features extract_with_params(const cv::Mat& bgr, const landmarks_2d& landmarks,
-                                                const pdm_params& params, bool success) const;
+                                                const pdm_params& params, bool success,
+                                                cv::Mat* aligned = nullptr) const;
 
   /// The aligned, masked 112x112 face extract() describes (for debugging and tests).
   [[nodiscard]] cv::Mat aligned_face(const cv::Mat& bgr, const landmarks_2d& landmarks,

@@ -71,6 +71,13 @@ struct engine_options {
   double frame_timeout_s = 60.0;
   bool compute_aus = true;
   bool static_aus = false;  // OpenFace's -au_static models
+  /// aus jobs (not mirror jobs' AU analyses): also write OpenFace 2.2's HOG file (-hogalign)
+  /// and/or folder of aligned faces (-simalign) beside the CSV, named by
+  /// openface_outputs_for(), with <stem>_of_details.txt.
+  /// Both need compute_aus (the HOG is the AU features'; the faces are what it describes).
+  /// Off, the engine does no extra work.
+  bool write_hog = false;
+  bool write_aligned_faces = false;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
   int mirror_crf = 18;
@@ -111,6 +118,17 @@ struct mirror_outputs {
 };
 [[nodiscard]] mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
                                                 const std::filesystem::path& dir, bool rotated);
+
+/// OpenFace 2.2's extra outputs of an aus job whose CSV is `output_csv` (DIR/STEM.csv), all in
+/// DIR: STEM.hog (include/facemirror/output/hog_file.h), STEM_aligned/frame_det_00_NNNNNN.bmp
+/// (include/facemirror/output/aligned_face_folder.h: the 112x112 similarity-aligned, masked
+/// colour face the AU models see, one per frame, black where no face was tracked) and
+/// STEM_of_details.txt (include/facemirror/output/of_details.h). Each appears whole or not at
+/// all, when the video succeeds.
+struct openface_outputs {
+  std::filesystem::path hog, aligned_folder, details;
+};
+[[nodiscard]] openface_outputs openface_outputs_for(const std::filesystem::path& output_csv);
 
 struct video_result {
   std::filesystem::path input;

@@ -1,0 +1,53 @@
+#pragma once
+// OpenFace 2.2's folder of aligned faces (FeatureExtraction -simalign, "<stem>_aligned/"):
+// one 24-bit BMP per frame, "frame_det_00_NNNNNN.bmp" (face 00, 1-based frame number, six
+// digits), as OpenCV writes BMPs (54-byte header, bottom-up rows, no compression).
+//
+// WHAT THIS REPRESENTS
+//   A folder being filled. Until commit() the files live in "<target>.partial-<pid>-<n>/"
+//   beside the target; commit() renames it onto the target in one step (an existing target
+//   folder is swapped out atomically, then removed), so readers see the complete folder or
+//   none. A folder destroyed without commit() (error, exception, interrupted run) is removed.
+//
+// THREAD SAFETY
+//   One writer per folder, not shared between threads. encode_bmp is pure.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace facemirror {
+
+/// The bytes of a BMP file of an 8-bit BGR (or grey, written as BGR) image.
+/// Throws error(invalid_argument) for any other image type or an empty image.
+[[nodiscard]] std::string encode_bmp(const cv::Mat& image);
+
+/// OpenFace's name of a frame's aligned face: frame_det_00_000001.bmp for `frame_number` 1.
+[[nodiscard]] std::string aligned_face_name(int64_t frame_number, int face = 0);
+
+class aligned_face_folder {
+ public:
+  /// Creates the temporary folder. Throws error(io) naming `target` on failure.
+  explicit aligned_face_folder(std::filesystem::path target);
+  ~aligned_face_folder();
+  aligned_face_folder(const aligned_face_folder&) = delete;
+  aligned_face_folder& operator=(const aligned_face_folder&) = delete;
+
+  /// Writes the face of 1-based `frame_number` (see encode_bmp for the accepted images).
+  /// Throws error(io) naming the file on failure.
+  void add(int64_t frame_number, const cv::Mat& face);
+
+  /// Moves the folder onto the target (replacing an existing one). Throws error(io) on failure.
+  void commit();
+
+  [[nodiscard]] const std::filesystem::path& temp_path() const { return temp_; }
+
+ private:
+  std::filesystem::path target_;
+  std::filesystem::path temp_;
+  bool committed_ = false;
+};
+
+}  // namespace facemirror

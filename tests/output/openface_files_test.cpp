@@ -1,0 +1,178 @@
+// OpenFace's HOG file, aligned-face folder and details file: layout, atomicity, errors.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "facemirror/error.h"
+#include "facemirror/output/aligned_face_folder.h"
+#include "facemirror/output/hog_file.h"
+#include "facemirror/output/of_details.h"
+
+#include "support/bmp_reader.h"
+#include "support/test_data.h"
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_bytes(const fs::path& file, const std::string& bytes) {
+  std::ofstream(file, std::ios::binary) << bytes;
+}
+
+TEST(hog_file_test, records_round_trip_in_openface_layout) {
+  const fs::path file = test::scratch_dir() / "clip.hog";
+  std::vector<float> values(2 * 3 * 31);
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = 0.001f * static_cast<float>(i);
+  {
+    hog_file_writer writer(file);
+    writer.add(values, 2, 3, 31, true);
+    writer.add(values, 2, 3, 31, false);
+    EXPECT_FALSE(fs::exists(file));
+    writer.commit();
+  }
+  const std::string bytes = test::read_bytes(file);
+  ASSERT_EQ(bytes.size(), 2 * (16 + values.size() * 4));
+  // Header: cell columns, cell rows, channels (int32), then validity as a float.
+  int32_t header[3];
+  float valid = 0;
+  std::memcpy(header, bytes.data(), 12);
+  std::memcpy(&valid, bytes.data() + 12, 4);
+  EXPECT_EQ(header[0], 3);
+  EXPECT_EQ(header[1], 2);
+  EXPECT_EQ(header[2], 31);
+  EXPECT_EQ(valid, 1.0f);
+  const std::vector<hog_record> records = read_hog_file(file);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].cols, 3);
+  EXPECT_EQ(records[0].rows, 2);
+  EXPECT_TRUE(records[0].valid);
+  EXPECT_FALSE(records[1].valid);
+  EXPECT_EQ(records[1].values, values);
+}
+
+TEST(hog_file_test, abandoned_writer_leaves_nothing_and_bad_sizes_throw) {
+  const fs::path dir = test::scratch_dir();
+  {
+    hog_file_writer writer(dir / "clip.hog");
+    EXPECT_THROW(writer.add(std::vector<float>(10), 2, 2, 31, true), error);
+  }
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+TEST(hog_file_test, malformed_files_are_named_in_the_error) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path truncated = dir / "truncated.hog";
+  {
+    hog_file_writer writer(truncated);
+    writer.add(std::vector<float>(31, 0.5f), 1, 1, 31, true);
+    writer.commit();
+  }
+  std::string bytes = test::read_bytes(truncated);
+  write_bytes(truncated, bytes.substr(0, bytes.size() - 4));
+  try {
+    (void)read_hog_file(truncated);
+    FAIL() << "a truncated record was accepted";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated.hog"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("truncated record"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)read_hog_file(dir / "missing.hog"), error);
+}
+
+TEST(aligned_face_folder_test, bmp_layout_is_opencvs) {
+  cv::Mat face(3, 5, CV_8UC3);
+  for (int y = 0; y < face.rows; ++y)
+    for (int x = 0; x < face.cols; ++x)
+      face.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x), uchar(y), uchar(x + 10 * y));
+  const std::string bmp = encode_bmp(face);
+  // 5 pixels of 3 bytes padded to 16-byte rows, under a 54-byte header.
+  ASSERT_EQ(bmp.size(), 54u + 3 * 16);
+  const fs::path file = test::scratch_dir() / "face.bmp";
+  write_bytes(file, bmp);
+  const cv::Mat back = test::read_bmp(file);
+  EXPECT_EQ(cv::norm(back, face, cv::NORM_INF), 0.0);
+  EXPECT_EQ(aligned_face_name(1), "frame_det_00_000001.bmp");
+  EXPECT_EQ(aligned_face_name(123456), "frame_det_00_123456.bmp");
+  EXPECT_THROW((void)encode_bmp(cv::Mat(2, 2, CV_32FC1)), error);
+}
+
+TEST(aligned_face_folder_test, bytes_equal_openfaces_own_bmp) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path reference = *test::shared_dir() /
+                             "reference/openface22/hog_simalign/changeLighting_aligned/"
+                             "frame_det_00_000001.bmp";
+  EXPECT_TRUE(encode_bmp(test::read_bmp(reference)) == test::read_bytes(reference));
+}
+
+TEST(aligned_face_folder_test, folder_appears_whole_on_commit_and_replaces_an_old_one) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path target = dir / "clip_aligned";
+  const cv::Mat face(4, 4, CV_8UC3, cv::Scalar(1, 2, 3));
+  fs::create_directory(target);
+  write_bytes(target / "stale.bmp", "old");
+  {
+    aligned_face_folder folder(target);
+    folder.add(1, face);
+    folder.add(2, face);
+    EXPECT_TRUE(fs::exists(target / "stale.bmp")) << "the old folder stays until commit";
+    EXPECT_FALSE(fs::exists(target / "frame_det_00_000001.bmp"));
+    folder.commit();
+  }
+  EXPECT_FALSE(fs::exists(target / "stale.bmp"));
+  EXPECT_TRUE(fs::exists(target / "frame_det_00_000002.bmp"));
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir))
+    ++entries;
+  EXPECT_EQ(entries, 1u) << "the swapped-out folder was not removed";
+}
+
+TEST(aligned_face_folder_test, abandoned_folder_leaves_nothing_behind) {
+  const fs::path dir = test::scratch_dir();
+  {
+    aligned_face_folder folder(dir / "clip_aligned");
+    folder.add(1, cv::Mat(4, 4, CV_8UC1, cv::Scalar(7)));
+  }
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+TEST(of_details_test, matches_openfaces_layout) {
+  of_details d;
+  d.input = "videos/openface-samples/changeLighting.wmv";
+  d.input_full = d.input;
+  d.fx = d.fy = 500;
+  d.cx = 320;
+  d.cy = 240;
+  d.hog = "changeLighting.hog";
+  d.aligned_folder = "changeLighting_aligned";
+  d.csv = "changeLighting.csv";
+  const std::string expected =
+      "Input:videos/openface-samples/changeLighting.wmv\n"
+      "Input full path:videos/openface-samples/changeLighting.wmv\n"
+      "Camera parameters:500,500,320,240\n"
+      "Output HOG:changeLighting.hog\n"
+      "Output aligned directory:changeLighting_aligned\n"
+      "Output csv:changeLighting.csv\n"
+      "Gaze: 0\nAUs: 0\nLandmarks 2D: 0\nLandmarks 3D: 0\nPose: 0\nShape parameters: 0\n";
+  EXPECT_EQ(format_of_details(d), expected);
+  if (const auto shared = test::shared_dir()) {
+    EXPECT_EQ(format_of_details(d),
+              test::read_bytes(*shared /
+                               "reference/openface22/hog_simalign/changeLighting_of_details.txt"));
+  }
+  d.fx = d.fy = 458.3333333;
+  d.hog.reset();
+  d.aligned_folder.reset();
+  d.aus = true;
+  const std::string text = format_of_details(d);
+  EXPECT_NE(text.find("Camera parameters:458.333,458.333,320,240\nOutput csv:"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("AUs: 1\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace facemirror
