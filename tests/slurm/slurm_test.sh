@@ -28,7 +28,7 @@ names=(default.wmv changeLighting.wmv 2015-10-15-15-14.avi multi_face.avi
   subj01_timepoint01.mp4 subj02_timepoint01.mp4)
 videos=()
 for name in "${names[@]}"; do
-  file=$(find "$shared/videos" -type f -name "$name" | sort | head -n 1)
+  file=$(find "$shared/videos" -type f -name "$name" | sort | sed -n 1p)
   [ -n "$file" ] || skip "shared video $name not found under $shared/videos"
   videos+=("$file")
 done
@@ -50,16 +50,20 @@ if [ "$started" = 3 ]; then skip "Slurm cannot start here (reason above)"; fi
 eval "$cluster_env"
 export FACEMIRROR="$cli" FACEMIRROR_MODELS="$shared/models/openface"
 
+# One line per job (per task of an array). Captured whole before anything greps it: with
+# pipefail, `scontrol | grep -q` fails when grep stops reading early.
+job_info() { scontrol -o show job "$1" 2>/dev/null || true; }
 # All of a job's (or array's) tasks have ended.
 wait_for() {
   local deadline=$((SECONDS + $2))
-  while scontrol -o show job "$1" 2>/dev/null |
-    grep -Eq 'JobState=(PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED|REQUEUED|RESIZING)'; do
-    [ $SECONDS -lt $deadline ] || { scontrol -o show job "$1" >&2; fail "job $1 still running after $2 s"; }
+  while grep -Eq 'JobState=(PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED|REQUEUED|RESIZING)' \
+    <<<"$(job_info "$1")"; do
+    [ $SECONDS -lt $deadline ] || { job_info "$1" >&2; fail "job $1 still running after $2 s"; }
     sleep 1
   done
 }
-job_states() { scontrol -o show job "$1" | grep -o 'JobState=[A-Z_]*' | sort | uniq -c | tr -s ' '; }
+job_states() { job_info "$1" | grep -o 'JobState=[A-Z_]*' | sort | uniq -c | tr -s ' '; }
+half_written() { find "$1" -name '*.partial-*'; }
 submit() {  # OUTDIR TASKS INPUTS... -> sets array_job, summary_job
   local out=$1 tasks=$2 ids
   shift 2
@@ -80,9 +84,7 @@ check_outputs() {  # OUTDIR VIDEOS...
   done
   [ "$(find "$out" -maxdepth 1 -name '*.csv' | wc -l)" = $# ] ||
     fail "$out holds other CSVs than the $# expected: $(ls "$out")"
-  if find "$out" -name '*.partial-*' | grep -q .; then
-    fail "half-written files left in $out: $(find "$out" -name '*.partial-*')"
-  fi
+  [ -z "$(half_written "$out")" ] || fail "half-written files left in $out: $(half_written "$out")"
 }
 # Each video analysed ("ok" line) exactly once over all task logs of OUTDIR.
 check_analysed_once() {  # OUTDIR VIDEOS...
@@ -110,7 +112,7 @@ wait_for "$summary_job" 60
 note "batch 1 took $((SECONDS - start)) s: array $(job_states "$array_job")"
 [ "$(job_states "$array_job")" = " 3 JobState=COMPLETED" ] ||
   fail "array tasks did not all complete: $(job_states "$array_job"); logs: $(tail -n 5 "$out1"/logs/*)"
-scontrol -o show job "$summary_job" | grep -q 'JobState=COMPLETED.*ExitCode=0:0' ||
+grep -q 'JobState=COMPLETED.*ExitCode=0:0' <<<"$(job_info "$summary_job")" ||
   fail "summary job $summary_job did not complete with exit 0"
 for task in 0 1 2; do
   grep -q "^shard $task/3: " "$out1/logs/${array_job}_$task.log" || fail "task $task ran no shard"
@@ -139,13 +141,13 @@ note "cancelled task ${first_array}_0"
 wait_for "$first_array" 120
 wait_for "$first_summary" 60
 [ ! -f "$second_csv" ] || fail "the cancel came after task 0's second video: nothing was interrupted"
-scontrol -o show job "${first_array}_0" | grep -q 'JobState=CANCELLED' ||
-  fail "task 0 was not cancelled: $(scontrol -o show job "${first_array}_0")"
-scontrol -o show job "$first_summary" | grep -q 'JobState=FAILED' ||
+grep -q 'JobState=CANCELLED' <<<"$(job_info "${first_array}_0")" ||
+  fail "task 0 was not cancelled: $(job_info "${first_array}_0")"
+grep -q 'JobState=FAILED' <<<"$(job_info "$first_summary")" ||
   fail "the summary after the cancel did not fail: $(cat "$out2/logs/summary_$first_summary.log")"
 grep -Eq '^(failed|missing) .*changeLighting' "$out2/logs/summary_$first_summary.log" ||
   fail "the summary after the cancel does not name changeLighting"
-if find "$out2" -name '*.partial-*' | grep -q .; then fail "the cancel left half-written files"; fi
+[ -z "$(half_written "$out2")" ] || fail "the cancel left half-written files: $(half_written "$out2")"
 
 note "batch 2 resubmitted"
 submit "$out2" 2 "${short_videos[@]}"
