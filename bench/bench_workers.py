@@ -23,6 +23,7 @@ Input sets: `shared` = the six shared videos; `hd` = a 1080p and a 4K upscaled c
 import argparse
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,8 @@ SHARED_VIDEOS = [
 
 
 def run_cli(cli, command, inputs, out, workers, models, extra):
+    # aus skips videos whose CSV is present (resume): every run starts from an empty folder.
+    shutil.rmtree(out, ignore_errors=True)
     cmd = [cli, command, *map(str, inputs), "-o", str(out), "--workers", str(workers),
            "--progress", "none", *extra]
     if models:

@@ -9,6 +9,7 @@ given workers and prints frames, wall time, fps and peak RSS.
 """
 import argparse
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -40,6 +41,7 @@ def main():
                 cmd = [args.cli, "aus", str(video), "-o", str(Path(tmp) / "out"), "--workers",
                        workers, "--models", str(shared / "models/openface"), "-q",
                        *args.extra.split()]
+                shutil.rmtree(Path(tmp) / "out", ignore_errors=True)  # aus skips present CSVs
                 start = time.perf_counter()
                 proc = subprocess.Popen(cmd)
                 _, status, usage = os.wait4(proc.pid, 0)

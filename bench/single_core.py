@@ -57,6 +57,7 @@ def main():
                 cmd = ["taskset", "-c", "0", args.cli, "aus", str(shared / "videos" / v), "-o", tmp,
                        "--workers", "1", "--models", str(shared / "models/openface"),
                        "--progress", "none", *flags, *args.extra.split()]
+                Path(tmp, stem + ".csv").unlink(missing_ok=True)  # aus skips present CSVs
                 wall, load = timed(cmd)
                 row.append(frames / (wall - load))
             print(f"| {stem} | {frames} | {row[0]:.1f} | {row[1]:.1f} | "

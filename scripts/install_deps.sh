@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages facemirror builds, tests and runs with. Idempotent: only
 # missing packages are installed, so repeated runs cost a dpkg query.
+#   --slurm  also Slurm and munge (slurm-wlm, munge), which the Slurm test (tests/slurm) runs
+#            as a throw-away single-node cluster; scripts/test.sh passes it.
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 curl ca-certificates
   python3-dev python3-pybind11 pybind11-dev python3-numpy python3-pytest dpkg-dev file
 )
+
+if [ "${1:-}" = --slurm ]; then
+  packages+=(slurm-wlm munge)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--slurm]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,5 +33,6 @@ echo "install_deps: installing ${missing[*]}" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+# Another apt run on the machine holds dpkg's lock for a while: wait for it rather than fail.
+$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -11,6 +11,8 @@ cd "$repo_root"
 jobs=$(nproc)
 
 bash scripts/install_deps.sh
+# Slurm and munge for tests/slurm, which skips (saying why) where they cannot be installed.
+bash scripts/install_deps.sh --slurm || echo "test.sh: Slurm packages not installed" >&2
 if [ -d ../shared ] && [ -z "${FACEMIRROR_SHARED_DIR:-}" ]; then
   export FACEMIRROR_SHARED_DIR=$(cd ../shared && pwd)
 fi

@@ -193,4 +193,18 @@ video_info probe_video(const std::filesystem::path& path) {
   return info;
 }
 
+int64_t header_frame_count(const std::filesystem::path& path) {
+  const io_detail::opened_input input = io_detail::open_input(path);
+  const AVStream* st = input.stream();
+  if (st->nb_frames > 0)
+    return st->nb_frames;
+  // No count in the header (ASF, Matroska): its duration at the nominal rate.
+  double seconds = 0;
+  if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+    seconds = static_cast<double>(st->duration) * av_q2d(st->time_base);
+  else if (input.format->duration > 0)
+    seconds = static_cast<double>(input.format->duration) / AV_TIME_BASE;
+  return std::max<int64_t>(0, std::llround(seconds * nominal_fps(st)));
+}
+
 }  // namespace facemirror

@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "facemirror/io/video_reader.h"
 #include "facemirror/version.h"
 
 #include "inputs.h"
 #include "progress.h"
+#include "shards.h"
+#include "status.h"
 
 namespace facemirror::cli {
 namespace {
@@ -38,30 +41,103 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   return options;
 }
 
-// A mirror job is complete when every file it would write is there (S1's resume rule).
-bool mirror_outputs_exist(const video_job& job, bool with_aus) {
-  bool rotated = false;
+// Expected work of a video, for splitting a batch into shards: the frame count its header
+// announces (header_frame_count: every task plans every video, so reading only headers keeps
+// that to milliseconds per video where probe_video would read the whole cohort once per task).
+// A video that cannot be opened weighs nothing: it fails at once in whichever shard gets it.
+int64_t expected_frames(const fs::path& input) {
   try {
-    rotated = probe_video(job.input).rotation_deg != 0;
+    return header_frame_count(input);
   } catch (const std::exception&) {
-    return false;  // let the engine report the bad input
+    return 0;
   }
-  const mirror_outputs out = mirror_outputs_for(job.input, job.output_dir, rotated);
-  std::vector<fs::path> files = {out.right_video, out.left_video, out.debug_video,
-                                 out.source_video};
-  if (with_aus)
-    files.insert(files.end(), {out.right_csv, out.left_csv});
-  for (const auto& file : files) {
-    if (!fs::exists(file))
-      return false;
+}
+
+// Keeps this shard's jobs (in plan order). Every task computes the same split from the same
+// plan, so the shards together hold every video exactly once. Inputs the plan rejected are
+// reported by shard 0 alone.
+void keep_shard(input_plan& plan, const shard_spec& shard, bool quiet) {
+  std::vector<int64_t> work;
+  int64_t total_frames = 0;
+  for (const auto& job : plan.jobs) {
+    work.push_back(expected_frames(job.input));
+    total_frames += work.back();
   }
-  return true;
+  const std::vector<int> shard_of = split_by_work(work, shard.count);
+  std::vector<video_job> kept;
+  int64_t kept_frames = 0;
+  for (size_t i = 0; i < plan.jobs.size(); ++i) {
+    if (shard_of[i] == shard.index) {
+      kept.push_back(plan.jobs[i]);
+      kept_frames += work[i];
+    }
+  }
+  if (!quiet) {
+    std::fprintf(stderr, "shard %d/%d: %zu of %zu videos, %lld of %lld frames\n", shard.index,
+                 shard.count, kept.size(), plan.jobs.size(), static_cast<long long>(kept_frames),
+                 static_cast<long long>(total_frames));
+  }
+  plan.jobs = std::move(kept);
+  if (shard.index != 0)
+    plan.rejected.clear();
+}
+
+// Whether a job can be skipped: all its outputs are present (each written whole) and its last
+// attempt did not fail (a failed --force redo leaves older outputs behind).
+bool complete(const video_job& job, const fs::path& output_dir, const run_options& opt) {
+  const auto status = read_status(status_file(output_dir, job.input, job.kind));
+  if (status && !status->done)
+    return false;
+  std::vector<fs::path> outputs = expected_outputs(job, !opt.no_aus);
+  if (job.kind == job_kind::aus) {  // the OpenFace files this run asks for must be there too
+    const openface_outputs extra = openface_outputs_for(job.output_csv);
+    if (opt.write_hog)
+      outputs.push_back(extra.hog);
+    if (opt.write_aligned_faces)
+      outputs.push_back(extra.aligned_folder);
+  }
+  return all_exist(outputs);
+}
+
+void record_status(const video_job& job, const video_result& result, const fs::path& output_dir,
+                   bool with_aus) {
+  video_status status;
+  status.input = job.input;
+  status.kind = job.kind;
+  status.done = result.ok;
+  status.reason = result.error;
+  status.frames = result.frames;
+  status.frames_with_face = result.successful_frames;
+  if (result.ok)
+    status.outputs = expected_outputs(job, with_aus);
+  try {
+    write_status(status_file(output_dir, job.input, job.kind), status);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror: %s\n", e.what());
+  }
 }
 
 }  // namespace
 
 int run(const run_options& opt, job_kind kind) {
   const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> inputs = opt.inputs;
+  std::optional<shard_spec> shard;
+  try {
+    if (!opt.manifest.empty()) {
+      const auto listed = read_manifest(opt.manifest);
+      inputs.insert(inputs.end(), listed.begin(), listed.end());
+    }
+    if (!opt.shard.empty())
+      shard = parse_shard(opt.shard);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror: %s\n", e.what());
+    return 2;
+  }
+  if (inputs.empty()) {
+    std::fprintf(stderr, "facemirror: no inputs: give INPUT... or --manifest FILE\n");
+    return 2;
+  }
   const fs::path output_dir(opt.output_dir);
   std::error_code ec;
   fs::create_directories(output_dir, ec);
@@ -69,33 +145,50 @@ int run(const run_options& opt, job_kind kind) {
     std::fprintf(stderr, "facemirror: cannot create output folder '%s'\n", opt.output_dir.c_str());
     return 1;
   }
-  input_plan plan = plan_inputs(opt.inputs, output_dir, opt.frame_folders);
+  input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders);
+  if (shard)
+    keep_shard(plan, *shard, opt.quiet);
+  const bool with_aus = !opt.no_aus;
   std::vector<video_job> jobs;
   int skipped = 0;
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
       job.kind = job_kind::mirror;
       job.output_dir = output_dir;
-      if (!opt.force && mirror_outputs_exist(job, !opt.no_aus)) {
-        ++skipped;
-        if (!opt.quiet) {
-          std::fprintf(stderr, "skip   %s (outputs present; --force redoes it)\n",
-                       job.input.string().c_str());
-        }
-        continue;
-      }
     }
+    if (!opt.force && complete(job, output_dir, opt)) {
+      ++skipped;
+      if (!opt.quiet) {
+        std::fprintf(stderr, "skip   %s (outputs present; --force redoes it)\n",
+                     job.input.string().c_str());
+      }
+      continue;
+    }
+    // The attempt starting now is the video's status: an older one no longer describes it.
+    fs::remove(status_file(output_dir, job.input, job.kind), ec);
     jobs.push_back(job);
   }
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));
-  engine runner(engine_options_from(opt, printer));
-  if (!opt.quiet) {
-    std::fprintf(stderr, "facemirror %s: models loaded in %.2f s, %d workers\n", version(),
-                 runner.model_load_seconds(), runner.worker_count());
+  std::vector<video_result> results;
+  // A resumed shard whose videos are all done has nothing to load the models for.
+  if (!jobs.empty()) {
+    engine runner(engine_options_from(opt, printer));
+    if (!opt.quiet) {
+      std::fprintf(stderr, "facemirror %s: models loaded in %.2f s, %d workers\n", version(),
+                   runner.model_load_seconds(), runner.worker_count());
+    }
+    results = runner.run(jobs);
   }
-  const auto results = runner.run(jobs);
   printer.finish();
+  // Status files are for batches split over runs (`facemirror summary` reads them); a plain
+  // run leaves OUTDIR as it was (S1's folder layout). An interrupted run leaves nothing behind
+  // either: its unfinished videos are simply missing, and a rerun does them.
+  const bool keep_status = !opt.manifest.empty() || shard.has_value();
+  for (size_t i = 0; keep_status && i < results.size(); ++i) {
+    if (results[i].ok || !interrupted)
+      record_status(jobs[i], results[i], output_dir, with_aus);
+  }
 
   int failures = static_cast<int>(plan.rejected.size());
   int64_t frames = 0;

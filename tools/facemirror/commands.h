@@ -23,7 +23,9 @@ struct run_options {
   bool no_aus = false;
   bool write_hog = false;            // aus: OpenFace's <stem>.hog
   bool write_aligned_faces = false;  // aus: OpenFace's <stem>_aligned/ folder
-  bool force = false;                // mirror: redo videos whose outputs exist
+  bool force = false;    // redo videos whose outputs exist (and whose last attempt did not fail)
+  std::string manifest;  // file listing more inputs, one per line (shards.h)
+  std::string shard;     // "I/N", "auto/N" or "auto": only this shard of the inputs (shards.h)
   std::string landmarks = "clnf";
   double face_threshold = -0.5;  // detection score needed to accept a new face
   std::string progress = "auto";
@@ -33,7 +35,20 @@ struct run_options {
   bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)
 };
 
-/// Runs a batch; returns the process exit status.
+/// Runs a batch; returns the process exit status. Skips videos whose outputs are present
+/// (unless force). With a manifest or a shard, writes each processed video's status file
+/// (status.h) when the batch ends.
 [[nodiscard]] int run(const run_options& options, job_kind kind);
+
+struct summary_options {
+  std::string output_dir;
+  std::string manifest;  // empty: the videos that have a status file in OUTDIR
+  std::string kind = "aus";
+  std::string csv;  // empty: OUTDIR/status/summary.csv
+};
+
+/// `facemirror summary`: every video of the batch as done, failed (with the reason) or
+/// missing, as a table on stdout and a CSV. Returns 0 only when every video is done.
+[[nodiscard]] int summarize(const summary_options& options);
 
 }  // namespace facemirror::cli

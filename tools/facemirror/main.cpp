@@ -22,8 +22,15 @@ extern "C" void on_signal(int) {
 
 void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
   cmd.add_option("inputs", opt.inputs,
-                 "Video files, or folders whose video files are all processed")
-      ->required();
+                 "Video files, or folders whose video files are all processed (or --manifest)");
+  cmd.add_option("--manifest", opt.manifest,
+                 "File listing inputs, one per line (# comments; relative paths are relative to "
+                 "the manifest's folder), processed after any INPUT");
+  cmd.add_option("--shard", opt.shard,
+                 "I/N: process only shard I (0-based) of N, the inputs split by frame count so "
+                 "the shards take similar time; auto/N takes I from $SLURM_ARRAY_TASK_ID; auto "
+                 "also takes N from a contiguous Slurm array. Every shard of one input list "
+                 "computes the same split");
   cmd.add_option("--models", opt.models_dir,
                  "Models folder holding OpenFace's AU_predictors/ and model/ (default: "
                  "$FACEMIRROR_MODELS, else ~/.local/share/facemirror/models; fill it with "
@@ -94,6 +101,9 @@ int main(int argc, char** argv) {
   aus_cmd->add_flag("--frames", aus.frame_folders,
                     "Folders given are frame folders: each is one video whose frames are its "
                     "image files in name order (OpenFace's -fdir), written to OUTDIR/<folder>.csv");
+  aus_cmd->add_flag("--force", aus.force,
+                    "Process videos whose CSV is present already (skipped by default, so an "
+                    "interrupted batch or a resubmitted shard resumes where it stopped)");
   aus_cmd->footer(
       "Example:\n  facemirror aus patient01.mp4 sessions/ -o results/ --workers 4\n"
       "writes results/patient01.csv and one CSV per video in sessions/. AUs of videos written by\n"
@@ -126,6 +136,24 @@ int main(int argc, char** argv) {
       "\"right_mirrored\" is the patient's right half (image left in an unflipped camera view)\n"
       "and its reflection across the glabella-chin midline.");
 
+  cli::summary_options summary;
+  CLI::App* summary_cmd = app.add_subcommand(
+      "summary",
+      "Report a batch's videos as done, failed (with the reason) or missing; exit status 1 "
+      "while any is failed or missing");
+  summary_cmd->add_option("output_dir", summary.output_dir, "The batch's output folder (-o)")
+      ->required();
+  summary_cmd->add_option("--manifest", summary.manifest,
+                          "The batch's inputs (as given to aus/mirror --manifest); without it, "
+                          "the videos that have a status file in OUTDIR/status");
+  summary_cmd->add_option("--kind", summary.kind, "The batch's command: aus (default) or mirror")
+      ->check(CLI::IsMember({"aus", "mirror"}));
+  summary_cmd->add_option("--csv", summary.csv,
+                          "Where the CSV goes (default OUTDIR/status/summary.csv)");
+  summary_cmd->footer(
+      "Example:\n  facemirror summary results/ --manifest results/manifest.txt\n"
+      "prints one line per video and writes results/status/summary.csv.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -138,6 +166,8 @@ int main(int argc, char** argv) {
       return cli::run(aus, facemirror::job_kind::aus);
     if (mirror_cmd->parsed())
       return cli::run(mirror, facemirror::job_kind::mirror);
+    if (summary_cmd->parsed())
+      return cli::summarize(summary);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "facemirror: %s\n", e.what());
     return 1;

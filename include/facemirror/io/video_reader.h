@@ -75,6 +75,13 @@ struct video_info {
 /// name, one per frame (the first one is read for the size); error(io) when it holds none.
 [[nodiscard]] video_info probe_video(const std::filesystem::path& path);
 
+/// The frame count the container's header announces (its stream's frame count, else its
+/// duration at the nominal frame rate): a planning estimate that reads the header and the few
+/// packets libav needs for stream info, not the whole file as probe_video() does. It may differ
+/// from probe_video().frame_count() (it is what the file claims); the same file always gives
+/// the same number. Throws like probe_video() for a file that cannot be opened as a video.
+[[nodiscard]] int64_t header_frame_count(const std::filesystem::path& path);
+
 struct video_reader_options {
   /// libav decoding threads. 1 by default: the pipeline already decodes segments in parallel,
   /// one reader each. 0 lets libav choose (one per core).

@@ -1,0 +1,98 @@
+// A manifest split into shards, resumed and summarised, through the CLI alone (no Slurm):
+// each video in exactly one shard, failures recorded with their reason, a rerun skips what is
+// done, and `facemirror summary` exits non-zero until nothing is failed or missing.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "../cli/cli_support.h"
+#include "support/csv_fields.h"
+#include "support/test_data.h"
+
+namespace facemirror::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
+  return count;
+}
+
+TEST(batch_cli_test, shards_resume_and_summary) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path out = dir / "out";
+  const fs::path manifest = dir / "manifest.txt";
+  std::ofstream(dir / "notes.mp4") << "this is not a video\n";
+  std::ofstream(manifest) << "# two bad inputs and a good one\nnotes.mp4\n"
+                          << sample_video("changeLighting.wmv").string() << "\nmissing.avi\n";
+  const std::string common = " -o " + out.string() + " --manifest " + manifest.string() + " " +
+                             models_arg() + " --progress none";
+
+  std::string all_runs;
+  for (int shard = 0; shard < 2; ++shard) {
+    const cli_run run = run_cli("aus" + common + " --shard " + std::to_string(shard) + "/2");
+    EXPECT_NE(run.output.find("shard " + std::to_string(shard) + "/2: "), std::string::npos)
+        << run.output;
+    all_runs += run.output;
+  }
+  // Every video in exactly one shard: one line each, ok or FAILED.
+  EXPECT_EQ(count_of(all_runs, "ok     " + sample_video("changeLighting.wmv").string()), 1u)
+      << all_runs;
+  EXPECT_EQ(count_of(all_runs, (dir / "notes.mp4").string() + ": "), 1u) << all_runs;
+  EXPECT_EQ(count_of(all_runs, (dir / "missing.avi").string() + ": "), 1u) << all_runs;
+  EXPECT_TRUE(fs::exists(out / "changeLighting.csv"));
+
+  const cli_run summary = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_EQ(summary.status, 1) << summary.output;
+  EXPECT_NE(summary.output.find("done 1/3, failed 2, missing 0"), std::string::npos)
+      << summary.output;
+  const auto rows = read_lines(out / "status" / "summary.csv");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0], "video,state,detail");
+  EXPECT_EQ(rows[1].rfind((dir / "notes.mp4").string() + ",failed,", 0), 0u) << rows[1];
+  EXPECT_NE(rows[1].find("notes.mp4"), rows[1].rfind("notes.mp4")) << "reason names the file";
+  EXPECT_EQ(rows[2].rfind(sample_video("changeLighting.wmv").string() + ",done,", 0), 0u)
+      << rows[2];
+
+  // A rerun of every shard redoes only what is not done.
+  const std::string csv = read_file(out / "changeLighting.csv");
+  std::string reruns;
+  for (int shard = 0; shard < 2; ++shard)
+    reruns += run_cli("aus" + common + " --shard " + std::to_string(shard) + "/2").output;
+  EXPECT_EQ(count_of(reruns, "skip   " + sample_video("changeLighting.wmv").string()), 1u)
+      << reruns;
+  EXPECT_EQ(count_of(reruns, "ok     "), 0u) << reruns;
+  EXPECT_EQ(read_file(out / "changeLighting.csv"), csv);
+
+  // Once the bad inputs are gone from the manifest, the batch is complete.
+  std::ofstream(manifest) << sample_video("changeLighting.wmv").string() << "\n";
+  const cli_run done = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_EQ(done.status, 0) << done.output;
+  EXPECT_NE(done.output.find("done 1/1, failed 0, missing 0"), std::string::npos) << done.output;
+
+  // Without the CSV the video is missing again.
+  fs::remove(out / "changeLighting.csv");
+  EXPECT_EQ(run_cli("summary " + out.string() + " --manifest " + manifest.string()).status, 1);
+}
+
+TEST(batch_cli_test, bad_shard_and_manifest_are_usage_errors_naming_the_cause) {
+  const fs::path dir = scratch_dir();
+  const cli_run no_manifest =
+      run_cli("aus --manifest " + (dir / "absent.txt").string() + " -o " + dir.string());
+  EXPECT_EQ(no_manifest.status, 2);
+  EXPECT_NE(no_manifest.output.find((dir / "absent.txt").string()), std::string::npos)
+      << no_manifest.output;
+  const cli_run bad_shard = run_cli("aus x.mp4 --shard 3/3 -o " + dir.string());
+  EXPECT_EQ(bad_shard.status, 2);
+  EXPECT_NE(bad_shard.output.find("0-based"), std::string::npos) << bad_shard.output;
+}
+
+}  // namespace
+}  // namespace facemirror::test

@@ -1,0 +1,100 @@
+#include "status.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "facemirror/io/video_reader.h"
+#include "facemirror/output/atomic_file.h"
+
+namespace facemirror::cli {
+
+namespace fs = std::filesystem;
+
+const char* kind_name(job_kind kind) {
+  return kind == job_kind::aus ? "aus" : "mirror";
+}
+
+fs::path status_dir(const fs::path& output_dir) {
+  return output_dir / "status";
+}
+
+fs::path status_file(const fs::path& output_dir, const fs::path& input, job_kind kind) {
+  return status_dir(output_dir) / (input.stem().string() + "." + kind_name(kind) + ".json");
+}
+
+void write_status(const fs::path& file, const video_status& status) {
+  nlohmann::ordered_json json;
+  json["input"] = status.input.string();
+  json["kind"] = kind_name(status.kind);
+  json["state"] = status.done ? "done" : "failed";
+  if (status.done) {
+    json["frames"] = status.frames;
+    json["frames_with_face"] = status.frames_with_face;
+    json["outputs"] = nlohmann::json::array();
+    for (const auto& output : status.outputs)
+      json["outputs"].push_back(output.string());
+  } else {
+    json["reason"] = status.reason;
+  }
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  atomic_file out(file);
+  out.write(json.dump(2) + "\n");
+  out.commit();
+}
+
+std::optional<video_status> read_status(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec))
+    return std::nullopt;
+  video_status status;
+  try {
+    std::ifstream in(file);
+    const auto json = nlohmann::json::parse(in);
+    status.input = json.at("input").get<std::string>();
+    status.kind = json.at("kind").get<std::string>() == "mirror" ? job_kind::mirror : job_kind::aus;
+    status.done = json.at("state").get<std::string>() == "done";
+    if (status.done) {
+      status.frames = json.value("frames", int64_t{0});
+      status.frames_with_face = json.value("frames_with_face", int64_t{0});
+      for (const auto& output : json.at("outputs"))
+        status.outputs.emplace_back(output.get<std::string>());
+    } else {
+      status.reason = json.value("reason", std::string("(no reason recorded)"));
+    }
+  } catch (const std::exception& e) {
+    status = video_status{};
+    status.reason = "status file '" + file.string() + "' is unreadable: " + e.what();
+  }
+  return status;
+}
+
+std::vector<fs::path> expected_outputs(const video_job& job, bool with_aus) {
+  if (job.kind == job_kind::aus)
+    return {job.output_csv};
+  bool rotated = false;
+  try {
+    rotated = probe_video(job.input).rotation_deg != 0;
+  } catch (const std::exception&) {
+    // The engine reports the bad input; its outputs cannot exist.
+  }
+  const mirror_outputs out = mirror_outputs_for(job.input, job.output_dir, rotated);
+  std::vector<fs::path> files = {out.right_video, out.left_video, out.debug_video,
+                                 out.source_video};
+  if (with_aus)
+    files.insert(files.end(), {out.right_csv, out.left_csv});
+  return files;
+}
+
+bool all_exist(const std::vector<fs::path>& outputs) {
+  for (const auto& file : outputs) {
+    std::error_code ec;
+    if (!fs::exists(file, ec))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace facemirror::cli

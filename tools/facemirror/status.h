@@ -1,0 +1,58 @@
+#pragma once
+// Per-video status files: what the last attempt at a video ended in, so that a batch split over
+// many runs (a Slurm array's tasks, a resubmission) can be summarised and resumed.
+//
+// Runs given --manifest or --shard write them (a plain run leaves OUTDIR as S1 lays it out).
+// OUTDIR/status/<stem>.<kind>.json holds one attempt's outcome: the input, "done" with the
+// output files and frame counts, or "failed" with the reason (one line naming the file). It is
+// written whole or not at all (atomic_file) after the attempt ends, and removed when a new
+// attempt starts, so: no status file + all outputs present = done by an earlier run (or one
+// killed before it could write statuses; outputs are atomic, so present means complete);
+// "failed" = the last attempt failed, whatever older outputs lie around. Single-threaded.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facemirror/pipeline/engine.h"
+
+namespace facemirror::cli {
+
+struct video_status {
+  std::filesystem::path input;
+  job_kind kind = job_kind::aus;
+  bool done = false;
+  std::string reason;                          // failed: why (one line)
+  std::vector<std::filesystem::path> outputs;  // done: every file the attempt wrote
+  int64_t frames = 0;
+  int64_t frames_with_face = 0;
+};
+
+[[nodiscard]] const char* kind_name(job_kind kind);
+
+/// OUTDIR/status: status files and the summary CSV (a folder, so no video's stem can clash).
+[[nodiscard]] std::filesystem::path status_dir(const std::filesystem::path& output_dir);
+
+/// OUTDIR/status/<input stem>.<kind>.json
+[[nodiscard]] std::filesystem::path status_file(const std::filesystem::path& output_dir,
+                                                const std::filesystem::path& input, job_kind kind);
+
+/// Writes atomically (creating OUTDIR/status). Throws facemirror::error naming the file.
+void write_status(const std::filesystem::path& file, const video_status& status);
+
+/// nullopt when there is no status file. A file that cannot be parsed reads as a failed attempt
+/// whose reason says so (it cannot be half-written, so it was damaged by something else).
+[[nodiscard]] std::optional<video_status> read_status(const std::filesystem::path& file);
+
+/// The files a job writes when it succeeds: OUTDIR/<stem>.csv for aus; the mirror job's videos
+/// and (with AUs) CSVs, whose source copy's name depends on the input's rotation (probed; a
+/// video that cannot be probed gets the unrotated names).
+[[nodiscard]] std::vector<std::filesystem::path> expected_outputs(const video_job& job,
+                                                                  bool with_aus);
+
+/// True when every file in `outputs` exists (each was renamed into place whole).
+[[nodiscard]] bool all_exist(const std::vector<std::filesystem::path>& outputs);
+
+}  // namespace facemirror::cli

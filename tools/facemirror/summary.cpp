@@ -1,0 +1,161 @@
+// `facemirror summary OUTDIR [--manifest FILE]`: where a batch stands, from its outputs and the
+// per-video status files (status.h).
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "facemirror/output/atomic_file.h"
+
+#include "commands.h"
+#include "inputs.h"
+#include "shards.h"
+#include "status.h"
+
+namespace facemirror::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct summary_row {
+  std::string input;
+  std::string state;   // done, failed, missing
+  std::string detail;  // failed: the reason; done: frame counts
+};
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos)
+    return text;
+  std::string quoted = "\"";
+  for (const char c : text) {
+    if (c == '"')
+      quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+summary_row row_for(const video_job& job, const fs::path& output_dir) {
+  summary_row row;
+  row.input = job.input.string();
+  const auto status = read_status(status_file(output_dir, job.input, job.kind));
+  if (status && !status->done) {
+    row.state = "failed";
+    row.detail = status->reason;
+    return row;
+  }
+  // A status file names what its attempt wrote (a mirror job may have run without AUs);
+  // without one, the default outputs of the kind.
+  const auto outputs =
+      status && !status->outputs.empty() ? status->outputs : expected_outputs(job, true);
+  if (!all_exist(outputs)) {
+    row.state = "missing";
+    if (status)
+      row.detail = "outputs removed since it was done";
+    return row;
+  }
+  row.state = "done";
+  if (status) {
+    row.detail = std::to_string(status->frames) + " frames, " +
+                 std::to_string(status->frames_with_face) + " with a face";
+  }
+  return row;
+}
+
+// Without a manifest, the batch is what left a status file of this kind.
+std::vector<video_job> jobs_from_status_files(const fs::path& output_dir, job_kind kind) {
+  std::vector<video_job> jobs;
+  std::error_code ec;
+  const std::string suffix = std::string(".") + kind_name(kind) + ".json";
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(status_dir(output_dir), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    const auto status = read_status(file);
+    video_job job;
+    job.kind = kind;
+    job.input = status && !status->input.empty() ? status->input : file.stem().stem();
+    job.output_csv = output_dir / (job.input.stem().string() + ".csv");
+    job.output_dir = output_dir;
+    jobs.push_back(job);
+  }
+  return jobs;
+}
+
+}  // namespace
+
+int summarize(const summary_options& opt) {
+  const fs::path output_dir(opt.output_dir);
+  const job_kind kind = opt.kind == "mirror" ? job_kind::mirror : job_kind::aus;
+  std::vector<video_job> jobs;
+  std::vector<summary_row> rows;
+  if (!opt.manifest.empty()) {
+    std::vector<std::string> inputs;
+    try {
+      inputs = read_manifest(opt.manifest);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "facemirror: %s\n", e.what());
+      return 2;
+    }
+    input_plan plan = plan_inputs(inputs, output_dir);
+    jobs = std::move(plan.jobs);
+    for (const auto& reason : plan.rejected)
+      rows.push_back({"(manifest)", "failed", reason});
+  } else {
+    if (!fs::is_directory(output_dir)) {
+      std::fprintf(stderr, "facemirror: output folder '%s' does not exist\n",
+                   opt.output_dir.c_str());
+      return 2;
+    }
+    jobs = jobs_from_status_files(output_dir, kind);
+  }
+  for (auto& job : jobs) {
+    job.kind = kind;
+    job.output_dir = output_dir;
+    rows.push_back(row_for(job, output_dir));
+  }
+
+  int done = 0, failed = 0, missing = 0;
+  size_t width = 5;
+  for (const auto& row : rows)
+    width = std::max(width, row.input.size());
+  std::printf("%-7s  %-*s  %s\n", "state", static_cast<int>(width), "video", "detail");
+  for (const auto& row : rows) {
+    done += row.state == "done";
+    failed += row.state == "failed";
+    missing += row.state == "missing";
+    std::printf("%-7s  %-*s  %s\n", row.state.c_str(), static_cast<int>(width), row.input.c_str(),
+                row.detail.c_str());
+  }
+  std::printf("done %d/%zu, failed %d, missing %d\n", done, rows.size(), failed, missing);
+
+  const fs::path csv = opt.csv.empty() ? status_dir(output_dir) / "summary.csv" : fs::path(opt.csv);
+  try {
+    std::error_code ec;
+    if (csv.has_parent_path())
+      fs::create_directories(csv.parent_path(), ec);
+    std::string text = "video,state,detail\n";
+    for (const auto& row : rows)
+      text += csv_field(row.input) + "," + row.state + "," + csv_field(row.detail) + "\n";
+    atomic_file out(csv);
+    out.write(text);
+    out.commit();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror: %s\n", e.what());
+    return 1;
+  }
+  if (rows.empty()) {
+    std::fprintf(stderr, "facemirror: no videos to summarise in '%s' (give --manifest)\n",
+                 opt.output_dir.c_str());
+    return 1;
+  }
+  return failed == 0 && missing == 0 ? 0 : 1;
+}
+
+}  // namespace facemirror::cli
