@@ -69,9 +69,13 @@ std::set<std::string> listing(const fs::path& dir) {
 std::set<std::string> s1_names(const std::string& stem, const std::string& source_ext,
                                bool aus = true) {
   std::set<std::string> names = {stem + "_right_mirrored.mp4", stem + "_left_mirrored.mp4",
-                                 stem + "_debug.mp4", stem + "_source" + source_ext};
-  if (aus)
-    names.insert({stem + "_right_mirrored.csv", stem + "_left_mirrored.csv"});
+                                 stem + "_debug.mp4", stem + "_source" + source_ext,
+                                 stem + "_head_pose.csv"};
+  // With AUs the report runs at the end of the job (tests/report checks its contents).
+  if (aus) {
+    names.insert({stem + "_right_mirrored.csv", stem + "_left_mirrored.csv", stem + "_report.html",
+                  stem + "_asymmetry.csv", "index.html", "asymmetry_summary.csv"});
+  }
   return names;
 }
 
