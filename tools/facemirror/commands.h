@@ -28,7 +28,22 @@ struct run_options {
   bool quiet = false;
   std::string isolation = "thread";
   double timeout_s = 60.0;
+  bool no_report = false;    // mirror: no HTML report at the end
+  std::string command_line;  // as typed, for the report's provenance
 };
+
+/// `facemirror report OUTDIR`: the HTML reports and asymmetry CSVs of an output folder.
+struct report_command {
+  std::string folder;
+  std::string models_dir;
+  int stills = 3;
+  bool quiet = false;
+  std::string command_line;
+};
+[[nodiscard]] int run_report(const report_command& options);
+
+/// Joins argv into one line (arguments with spaces quoted), for provenance.
+[[nodiscard]] std::string command_line(int argc, char** argv);
 
 /// Runs a batch; returns the process exit status.
 [[nodiscard]] int run(const run_options& options, job_kind kind);

@@ -106,11 +106,36 @@ int main(int argc, char** argv) {
   mirror_cmd->add_flag("--force", mirror.force,
                        "Process videos whose outputs are all present already (skipped by default, "
                        "so an interrupted batch resumes where it stopped)");
+  mirror_cmd->add_flag("--no-report", mirror.no_report,
+                       "No HTML report at the end (by default 'facemirror report OUTDIR' runs on "
+                       "the job's videos)");
   mirror_cmd->footer(
       "Example:\n  facemirror mirror patients/ -o mirrored/\n"
       "\"right_mirrored\" is the patient's right half (image left in an unflipped camera view)\n"
       "and its reflection across the glabella-chin midline.");
 
+  cli::report_command report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "The clinician's report of an output folder: <stem>_report.html per video (self-contained: "
+      "left/right AU charts, summary table, quality, provenance), index.html, <stem>_asymmetry.csv "
+      "and asymmetry_summary.csv");
+  report_cmd
+      ->add_option("folder", report.folder,
+                   "Output folder of 'facemirror mirror' (left/right report) or 'facemirror "
+                   "aus' (one face per video)")
+      ->required();
+  report_cmd->add_option("--models", report.models_dir,
+                         "Models folder whose checksums the provenance lists (default as for aus)");
+  report_cmd
+      ->add_option("--stills", report.stills,
+                   "Stills of both mirrored faces at the frames of strongest asymmetry")
+      ->check(CLI::Range(0, 12))
+      ->capture_default_str();
+  report_cmd->add_flag("-q,--quiet", report.quiet, "No per-video lines");
+
+  const std::string typed = cli::command_line(argc, argv);
+  aus.command_line = mirror.command_line = report.command_line = typed;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -123,6 +148,8 @@ int main(int argc, char** argv) {
       return cli::run(aus, facemirror::job_kind::aus);
     if (mirror_cmd->parsed())
       return cli::run(mirror, facemirror::job_kind::mirror);
+    if (report_cmd->parsed())
+      return cli::run_report(report);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "facemirror: %s\n", e.what());
     return 1;
