@@ -5,6 +5,7 @@ headless Chromium (driven over the DevTools protocol on a pipe) opens the file a
 screenshot is not blank and that the page prints. Exit 77 (skipped) without the shared data.
 
 usage: browser_report_test.py --cli FACEMIRROR --shared DIR --scratch DIR [--screenshot PNG]
+(--screenshot also writes PNG's stem + "_quality.png": the docs/ pictures)
 """
 import argparse
 import base64
@@ -284,6 +285,18 @@ def main():
                                 session=session)["data"]
             with open(args.screenshot, "wb") as f:
                 f.write(base64.b64decode(full))
+            # The quality section (yaw bands, stills) beside it, for the README.
+            top = evaluate("Math.floor(document.getElementById('quality').getBoundingClientRect()"
+                           ".top + window.scrollY)")
+            end = evaluate("Math.ceil(document.getElementById('provenance')"
+                           ".getBoundingClientRect().top + window.scrollY)")
+            quality = browser.call("Page.captureScreenshot",
+                                   {"format": "png", "captureBeyondViewport": True,
+                                    "clip": {"x": 0, "y": top, "width": 1000,
+                                             "height": max(1, end - top), "scale": 1}},
+                                   session=session)["data"]
+            with open(os.path.splitext(args.screenshot)[0] + "_quality.png", "wb") as f:
+                f.write(base64.b64decode(quality))
         pdf = base64.b64decode(browser.call("Page.printToPDF", {"printBackground": True},
                                             session=session)["data"])
         print("PDF: %d bytes" % len(pdf))
