@@ -9,7 +9,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libtbb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 curl ca-certificates
-  libssl-dev
+  libssl-dev libcpp-httplib-dev
   # The report's browser test renders the HTML report headless (fonts for its text).
   chromium fonts-dejavu-core
 )

@@ -30,8 +30,14 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.tracker.acquire_score = opt.face_threshold;
   options.mode = opt.isolation == "process" ? isolation::process : isolation::thread;
   options.frame_timeout_s = opt.timeout_s;
-  options.on_progress = [&printer](const progress_event& e) { printer(e); };
-  options.should_abort = [] { return interrupted.load(); };
+  options.on_progress = [&printer, &opt](const progress_event& e) {
+    printer(e);
+    if (opt.on_progress)
+      opt.on_progress(e);
+  };
+  options.should_abort = [&opt] {
+    return interrupted.load() || (opt.should_abort && opt.should_abort());
+  };
   if (const char* fault = std::getenv("FACEMIRROR_TEST_FAULT"))
     options.test_fault = fault;
   return options;
@@ -145,6 +151,8 @@ int run(const run_options& opt, job_kind kind) {
         const std::string stem = job.input.stem().string();
         if (!fs::exists(output_dir / (stem + "_report.html")))
           unreported.push_back(stem);
+        if (opt.on_outcome)
+          opt.on_outcome("skipped", job.input.string(), output_dir.string());
         if (!opt.quiet) {
           std::fprintf(stderr, "skip   %s (outputs present; --force redoes it)\n",
                        job.input.string().c_str());
@@ -166,9 +174,15 @@ int run(const run_options& opt, job_kind kind) {
 
   int failures = static_cast<int>(plan.rejected.size());
   int64_t frames = 0;
-  for (const auto& line : plan.rejected)
+  for (const auto& line : plan.rejected) {
     std::fprintf(stderr, "FAILED %s\n", line.c_str());
+    if (opt.on_outcome)
+      opt.on_outcome("failed", "", line);
+  }
   for (const auto& r : results) {
+    if (opt.on_outcome)
+      opt.on_outcome(r.ok ? "done" : "failed", r.input.string(),
+                     r.ok ? output_dir.string() : r.error);
     if (!r.ok) {
       ++failures;
       std::fprintf(stderr, "FAILED %s\n", r.error.c_str());

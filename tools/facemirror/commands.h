@@ -2,6 +2,7 @@
 // The CLI's commands: options as parsed, and the run that turns them into engine jobs.
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ struct run_options {
   double timeout_s = 60.0;
   bool no_report = false;    // mirror: no HTML report at the end
   std::string command_line;  // as typed, for the report's provenance
+  // For the app: progress and stop requests besides the terminal's and SIGINT, and each
+  // input's outcome ("done", "skipped" or "failed", the input, and the output folder or the
+  // reason). Called from the engine's threads one at a time.
+  std::function<void(const progress_event&)> on_progress;
+  std::function<bool()> should_abort;
+  std::function<void(const std::string&, const std::string&, const std::string&)> on_outcome;
 };
 
 /// `facemirror report OUTDIR`: the HTML reports and asymmetry CSVs of an output folder.

@@ -14,6 +14,9 @@ struct input_plan {
   std::vector<std::string> rejected;  // one line per input that cannot become a job
 };
 
+/// True for the file names plan_inputs() takes as videos (by extension).
+[[nodiscard]] bool is_video_file(const std::filesystem::path& file);
+
 /// Expands folders to the video files directly inside them (sorted by name) and maps each
 /// video to OUTDIR/<stem>.csv. Two inputs with the same stem would overwrite each other: the
 /// later one is rejected.

@@ -12,6 +12,7 @@
 
 #include "facemirror/version.h"
 
+#include "app.h"
 #include "commands.h"
 
 namespace {
@@ -134,6 +135,22 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   report_cmd->add_flag("-q,--quiet", report.quiet, "No per-video lines");
 
+  cli::app_options app_opts;
+  CLI::App* app_cmd = app.add_subcommand(
+      "app",
+      "Local web UI: choose videos and an output folder, start a mirror or AU batch, watch its "
+      "progress, open the reports. Listens on 127.0.0.1 only and prints its URL (with a random "
+      "token) on one line");
+  app_cmd->add_option("--port", app_opts.port, "Port (default: any free one)")
+      ->check(CLI::Range(0, 65535));
+  app_cmd->add_flag("--no-browser", app_opts.no_browser, "Print the URL, do not open a browser");
+  app_cmd->add_option("--root", app_opts.roots,
+                      "Folder the page may browse, read videos from and write to (repeatable; "
+                      "default: your home folder)");
+  app_cmd->add_option("--models", app_opts.models_dir, "Models folder (default as for aus)");
+  app_cmd->add_option("-w,--workers", app_opts.workers, "Workers (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
+
   const std::string typed = cli::command_line(argc, argv);
   aus.command_line = mirror.command_line = report.command_line = typed;
   try {
@@ -150,6 +167,8 @@ int main(int argc, char** argv) {
       return cli::run(mirror, facemirror::job_kind::mirror);
     if (report_cmd->parsed())
       return cli::run_report(report);
+    if (app_cmd->parsed())
+      return cli::run_app(app_opts);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "facemirror: %s\n", e.what());
     return 1;
