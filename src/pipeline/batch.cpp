@@ -270,10 +270,12 @@ void batch::consume(video_state& video, segment_output& output) {
       video.head_pose = "frame,timestamp,success,confidence,yaw_deg\n";
     for (const auto& frame : output.frames) {
       const frame_record& r = frame.record;
+      // The mirror worker's source records carry no timestamp: the frame table has it.
+      const double timestamp = video.info->timestamps_s[static_cast<size_t>(r.index)];
       char row[96];
       std::snprintf(row, sizeof(row), "%lld,%.3f,%d,%.2f,%.2f\n",
-                    static_cast<long long>(r.index + 1), r.timestamp_s, r.success ? 1 : 0,
-                    r.confidence, r.success ? r.pose.ry * 180.0 / 3.14159265358979323846 : 0.0);
+                    static_cast<long long>(r.index + 1), timestamp, r.success ? 1 : 0, r.confidence,
+                    r.success ? r.pose.ry * 180.0 / 3.14159265358979323846 : 0.0);
       video.head_pose += row;
     }
   }

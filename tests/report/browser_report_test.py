@@ -65,6 +65,13 @@ def main():
                  "asymmetry_summary.csv", "subj01_head_pose.csv"]:
         if not os.path.isfile(os.path.join(out, name)):
             fail(name + " was not written:\n" + text)
+    # The source face's yaw per frame, on the video's time axis (30 fps).
+    with open(os.path.join(out, "subj01_head_pose.csv")) as f:
+        pose = [line.split(",") for line in f.read().splitlines()[1:]]
+    times = [float(p[1]) for p in pose]
+    if len(pose) != 60 or [int(p[0]) for p in pose] != list(range(1, 61)) or \
+            abs(times[-1] - 59 / 30) > 0.002 or sorted(set(times)) != times:
+        fail("subj01_head_pose.csv: %d rows, timestamps %s..%s" % (len(pose), times[:3], times[-1:]))
     with open(os.path.join(out, "subj01_asymmetry.csv")) as f:
         lines = f.read().splitlines()
     if len(lines) != 1 + AU_COLUMNS:
