@@ -446,9 +446,11 @@ TEST(mirror_cli_test, same_bytes_whatever_the_workers_and_isolation) {
   const fs::path dir = scratch_dir();
   const fs::path clip = dir / "clip.mp4";
   make_subj01_clip(clip, 40);
+  // The report's CSVs too (its HTML names the command, which names the worker count).
   const std::vector<std::string> names = {"clip_right_mirrored.mp4", "clip_left_mirrored.mp4",
-                                          "clip_debug.mp4", "clip_right_mirrored.csv",
-                                          "clip_left_mirrored.csv"};
+                                          "clip_debug.mp4",          "clip_right_mirrored.csv",
+                                          "clip_left_mirrored.csv",  "clip_head_pose.csv",
+                                          "clip_asymmetry.csv",      "asymmetry_summary.csv"};
   std::map<std::string, std::string> first;
   int run_index = 0;
   for (const char* config : {"--workers 1", "--workers 2", "--workers 2 --isolation process"}) {
