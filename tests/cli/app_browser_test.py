@@ -2,7 +2,8 @@
 """`facemirror app` as its user sees it: the server starts on 127.0.0.1 and prints its URL with a
 token; headless Chromium (DevTools protocol on a pipe) opens it, browses to a short shared clip,
 starts a mirror + AUs batch, sees the progress reach 100% and opens the video's report. The
-refusals: no token, a wrong token, a foreign Host, a foreign Origin, paths outside the roots.
+refusals: no token, a wrong token, a foreign Host, a foreign Origin, paths outside the roots;
+"only unprocessed" skips the finished video; Cancel stops a batch and leaves no file.
 Exit 77 (skipped) without the shared data.
 
 usage: app_browser_test.py --cli FACEMIRROR --shared DIR --scratch DIR
@@ -167,6 +168,38 @@ def main():
         if '"outcome":"skipped"' not in events:
             fail("the processed video was not skipped: " + events[-500:])
         print("second run: skipped")
+
+        # Cancel: a longer clip is stopped after its first progress event; it leaves no file.
+        longer = os.path.join(root, "videos", "longer.mp4")
+        subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", source, "-an", "-frames:v",
+                        "150", "-vf", "scale=640:360", "-c:v", "libx264", "-preset", "veryfast",
+                        "-pix_fmt", "yuv420p", longer], check=True)
+        status, _ = request(port, "POST", "/api/start" + q({}), {}, json.dumps(
+            {"inputs": [longer], "output": os.path.join(root, "out"), "mode": "mirror",
+             "rerun": "all"}))
+        if status != 200:
+            fail("third start: %d" % status)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request("GET", "/api/events" + q({"from": 0}))
+        stream = connection.getresponse()
+        cancelled_at, finished = None, None
+        while finished is None:
+            line = stream.readline()
+            if not line:
+                break
+            if not line.startswith(b"data: "):
+                continue
+            event = json.loads(line[6:])
+            if event["type"] == "progress" and event["frames_done"] > 0 and cancelled_at is None:
+                cancelled_at = event["frames_done"]
+                request(port, "POST", "/api/cancel" + q({}))
+            elif event["type"] == "finished":
+                finished = event
+        connection.close()
+        left = [n for n in os.listdir(os.path.join(root, "out")) if n.startswith("longer")]
+        print("cancelled at frame %s: %s, files left %s" % (cancelled_at, finished, left))
+        if cancelled_at is None or not finished or not finished["cancelled"] or left:
+            fail("cancel did not stop the batch cleanly")
     finally:
         if browser:
             browser.close()
