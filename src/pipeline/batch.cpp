@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <string_view>
 
@@ -267,6 +268,20 @@ void batch::consume(video_state& video, segment_output& output) {
     video.result.successful_frames += frame.record.success ? 1 : 0;
     video.tail.push_back({frame.record, std::nullopt});
   }
+  if (video.job.kind == job_kind::mirror) {
+    if (video.head_pose.empty())
+      video.head_pose = "frame,timestamp,success,confidence,yaw_deg\n";
+    for (const auto& frame : output.frames) {
+      const frame_record& r = frame.record;
+      // The mirror worker's source records carry no timestamp: the frame table has it.
+      const double timestamp = video.info->timestamps_s[static_cast<size_t>(r.index)];
+      char row[96];
+      std::snprintf(row, sizeof(row), "%lld,%.3f,%d,%.2f,%.2f\n",
+                    static_cast<long long>(r.index + 1), timestamp, r.success ? 1 : 0, r.confidence,
+                    r.success ? r.pose.ry * 180.0 / 3.14159265358979323846 : 0.0);
+      video.head_pose += row;
+    }
+  }
   const auto keep = static_cast<size_t>(std::max(1, options_.warmup_frames));
   if (video.tail.size() > keep)
     video.tail.erase(video.tail.begin(), video.tail.end() - static_cast<std::ptrdiff_t>(keep));
@@ -393,6 +408,14 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     csv = std::make_unique<atomic_file>(video.job.output_csv);
     video.tables[0]->write_to(*csv);
   }
+  std::unique_ptr<atomic_file> head_pose;
+  if (video.job.kind == job_kind::mirror) {
+    const mirror_outputs out =
+        mirror_outputs_for(video.job.input, video.job.output_dir, video.info->rotation_deg != 0);
+    head_pose = std::make_unique<atomic_file>(out.head_pose_csv);
+    head_pose->write(video.head_pose);
+    video.head_pose.clear();
+  }
   for (auto& muxer : video.muxers)
     muxer->finish();
   video.tables.clear();  // frees the finished video's in-order state
@@ -411,6 +434,7 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     // The mirrored videos are written: analyse them as `facemirror aus` would read them, ahead
     // of other videos, so that a batch completes video by video.
     video.children_pending = static_cast<int>(video.children.size());
+    video.prepared.push_back(std::move(head_pose));
     lock.unlock();
     std::vector<segment_task> tasks;
     for (const size_t c : video.children) {
@@ -429,6 +453,8 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     commit_openface_outputs(video);
   if (csv)
     csv->commit();
+  if (head_pose)
+    head_pose->commit();
   if (video.copy)
     copy_of(video.copy->first, video.copy->second)->commit();
   video.finished = true;
@@ -551,6 +577,7 @@ mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
   out.debug_video = dir / (stem + "_debug.mp4");
   out.right_csv = dir / (stem + "_right_mirrored.csv");
   out.left_csv = dir / (stem + "_left_mirrored.csv");
+  out.head_pose_csv = dir / (stem + "_head_pose.csv");
   out.source_video =
       dir / (stem + "_source" + (rotated ? std::string(".mp4") : input.extension().string()));
   return out;

@@ -102,6 +102,9 @@ class batch {
     std::vector<std::filesystem::path> video_paths;
     std::vector<std::string> video_comments;  // the container comment tag of each video
     std::optional<std::pair<std::filesystem::path, std::filesystem::path>> copy;  // from, to
+    // A mirror job: the source face's head pose per frame (<stem>_head_pose.csv), the yaw the
+    // debug video's banner shows, for the report's quality section.
+    std::string head_pose;
     // A mirror job with AUs: its two mirrored videos' AU analyses (videos of their own, kind
     // aus, probed once written). Each hands its prepared CSV to the parent, which commits them.
     std::vector<size_t> children;

@@ -69,9 +69,13 @@ std::set<std::string> listing(const fs::path& dir) {
 std::set<std::string> s1_names(const std::string& stem, const std::string& source_ext,
                                bool aus = true) {
   std::set<std::string> names = {stem + "_right_mirrored.mp4", stem + "_left_mirrored.mp4",
-                                 stem + "_debug.mp4", stem + "_source" + source_ext};
-  if (aus)
-    names.insert({stem + "_right_mirrored.csv", stem + "_left_mirrored.csv"});
+                                 stem + "_debug.mp4", stem + "_source" + source_ext,
+                                 stem + "_head_pose.csv"};
+  // With AUs the report runs at the end of the job (tests/report checks its contents).
+  if (aus) {
+    names.insert({stem + "_right_mirrored.csv", stem + "_left_mirrored.csv", stem + "_report.html",
+                  stem + "_asymmetry.csv", "index.html", "asymmetry_summary.csv"});
+  }
   return names;
 }
 
@@ -442,9 +446,11 @@ TEST(mirror_cli_test, same_bytes_whatever_the_workers_and_isolation) {
   const fs::path dir = scratch_dir();
   const fs::path clip = dir / "clip.mp4";
   make_subj01_clip(clip, 40);
+  // The report's CSVs too (its HTML names the command, which names the worker count).
   const std::vector<std::string> names = {"clip_right_mirrored.mp4", "clip_left_mirrored.mp4",
-                                          "clip_debug.mp4", "clip_right_mirrored.csv",
-                                          "clip_left_mirrored.csv"};
+                                          "clip_debug.mp4",          "clip_right_mirrored.csv",
+                                          "clip_left_mirrored.csv",  "clip_head_pose.csv",
+                                          "clip_asymmetry.csv",      "asymmetry_summary.csv"};
   std::map<std::string, std::string> first;
   int run_index = 0;
   for (const char* config : {"--workers 1", "--workers 2", "--workers 2 --isolation process"}) {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "facemirror/io/video_reader.h"
+#include "facemirror/report/report.h"
 #include "facemirror/version.h"
 
 #include "inputs.h"
@@ -34,8 +35,14 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.tracker.acquire_score = opt.face_threshold;
   options.mode = opt.isolation == "process" ? isolation::process : isolation::thread;
   options.frame_timeout_s = opt.timeout_s;
-  options.on_progress = [&printer](const progress_event& e) { printer(e); };
-  options.should_abort = [] { return interrupted.load(); };
+  options.on_progress = [&printer, &opt](const progress_event& e) {
+    printer(e);
+    if (opt.on_progress)
+      opt.on_progress(e);
+  };
+  options.should_abort = [&opt] {
+    return interrupted.load() || (opt.should_abort && opt.should_abort());
+  };
   if (const char* fault = std::getenv("FACEMIRROR_TEST_FAULT"))
     options.test_fault = fault;
   return options;
@@ -117,7 +124,71 @@ void record_status(const video_job& job, const video_result& result, const fs::p
   }
 }
 
+// The report of the videos this mirror job did or found done (other videos in the folder keep
+// their reports; index.html lists them all).
+int report_mirror_job(const run_options& opt, const std::vector<std::string>& stems) {
+  report_options options;
+  options.command = opt.command_line;
+  if (!opt.models_dir.empty())
+    options.models_dir = fs::path(opt.models_dir);
+  options.stems = stems;
+  try {
+    int failures = 0;
+    for (const auto& r : write_report(fs::path(opt.output_dir), options)) {
+      if (!r.ok) {
+        ++failures;
+        std::fprintf(stderr, "FAILED report %s: %s\n", r.stem.c_str(), r.error.c_str());
+      } else if (!opt.quiet) {
+        std::fprintf(stderr, "report %s\n", r.html.string().c_str());
+      }
+    }
+    return failures == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "FAILED report: %s\n", e.what());
+    return 1;
+  }
+}
+
 }  // namespace
+
+std::string command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i > 0)
+      line += ' ';
+    const bool plain = !arg.empty() && arg.find_first_of(" \t'\"\\$") == std::string::npos;
+    line += plain ? arg : "'" + arg + "'";
+  }
+  return line;
+}
+
+int run_report(const report_command& command) {
+  report_options options;
+  options.command = command.command_line;
+  if (!command.models_dir.empty())
+    options.models_dir = fs::path(command.models_dir);
+  options.stills = command.stills;
+  std::vector<report_result> results;
+  try {
+    results = write_report(fs::path(command.folder), options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror: %s\n", e.what());
+    return 1;
+  }
+  int failures = 0;
+  for (const auto& r : results) {
+    if (!r.ok) {
+      ++failures;
+      std::fprintf(stderr, "FAILED %s: %s\n", r.stem.c_str(), r.error.c_str());
+    } else if (!command.quiet) {
+      std::fprintf(stderr, "ok     %s\n", r.html.string().c_str());
+    }
+  }
+  if (!command.quiet)
+    std::fprintf(stderr, "index  %s\n", (fs::path(command.folder) / "index.html").string().c_str());
+  return failures == 0 ? 0 : 1;
+}
 
 int run(const run_options& opt, job_kind kind) {
   const auto start = std::chrono::steady_clock::now();
@@ -150,6 +221,7 @@ int run(const run_options& opt, job_kind kind) {
     keep_shard(plan, *shard, opt.quiet);
   const bool with_aus = !opt.no_aus;
   std::vector<video_job> jobs;
+  std::vector<std::string> unreported;  // skipped mirror jobs that have no report yet
   int skipped = 0;
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
@@ -158,6 +230,11 @@ int run(const run_options& opt, job_kind kind) {
     }
     if (!opt.force && complete(job, output_dir, opt)) {
       ++skipped;
+      const std::string stem = job.input.stem().string();
+      if (kind == job_kind::mirror && !fs::exists(output_dir / (stem + "_report.html")))
+        unreported.push_back(stem);
+      if (opt.on_outcome)
+        opt.on_outcome("skipped", job.input.string(), output_dir.string());
       if (!opt.quiet) {
         std::fprintf(stderr, "skip   %s (outputs present; --force redoes it)\n",
                      job.input.string().c_str());
@@ -192,9 +269,15 @@ int run(const run_options& opt, job_kind kind) {
 
   int failures = static_cast<int>(plan.rejected.size());
   int64_t frames = 0;
-  for (const auto& line : plan.rejected)
+  for (const auto& line : plan.rejected) {
     std::fprintf(stderr, "FAILED %s\n", line.c_str());
+    if (opt.on_outcome)
+      opt.on_outcome("failed", "", line);
+  }
   for (const auto& r : results) {
+    if (opt.on_outcome)
+      opt.on_outcome(r.ok ? "done" : "failed", r.input.string(),
+                     r.ok ? output_dir.string() : r.error);
     if (!r.ok) {
       ++failures;
       std::fprintf(stderr, "FAILED %s\n", r.error.c_str());
@@ -218,6 +301,17 @@ int run(const run_options& opt, job_kind kind) {
   }
   if (interrupted)
     return 130;
+  // The report covers the videos done now and skipped ones without a report; a run that
+  // skipped everything rewrites nothing.
+  std::vector<std::string> stems = unreported;
+  for (const auto& r : results) {
+    if (r.ok)
+      stems.push_back(r.input.stem().string());
+  }
+  if (kind == job_kind::mirror && !opt.no_report && !opt.no_aus && !stems.empty()) {
+    if (report_mirror_job(opt, stems) != 0)
+      return 1;
+  }
   return failures == 0 ? 0 : 1;
 }
 

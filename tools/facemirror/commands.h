@@ -2,6 +2,7 @@
 // The CLI's commands: options as parsed, and the run that turns them into engine jobs.
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,28 @@ struct run_options {
   std::string isolation = "thread";
   double timeout_s = 60.0;
   bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)
+  bool no_report = false;    // mirror: no HTML report at the end
+  std::string command_line;  // as typed, for the report's provenance
+  // For the app: progress and stop requests besides the terminal's and SIGINT, and each
+  // input's outcome ("done", "skipped" or "failed", the input, and the output folder or the
+  // reason). Called from the engine's threads one at a time.
+  std::function<void(const progress_event&)> on_progress;
+  std::function<bool()> should_abort;
+  std::function<void(const std::string&, const std::string&, const std::string&)> on_outcome;
 };
+
+/// `facemirror report OUTDIR`: the HTML reports and asymmetry CSVs of an output folder.
+struct report_command {
+  std::string folder;
+  std::string models_dir;
+  int stills = 3;
+  bool quiet = false;
+  std::string command_line;
+};
+[[nodiscard]] int run_report(const report_command& options);
+
+/// Joins argv into one line (arguments with spaces quoted), for provenance.
+[[nodiscard]] std::string command_line(int argc, char** argv);
 
 /// Runs a batch; returns the process exit status. Skips videos whose outputs are present
 /// (unless force). With a manifest or a shard, writes each processed video's status file

@@ -18,6 +18,10 @@ bool looks_like_video(const std::filesystem::path& file) {
 
 }  // namespace
 
+bool is_video_file(const std::filesystem::path& file) {
+  return looks_like_video(file);
+}
+
 input_plan plan_inputs(const std::vector<std::string>& inputs,
                        const std::filesystem::path& output_dir, bool frame_folders) {
   input_plan plan;

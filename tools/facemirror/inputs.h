@@ -14,6 +14,9 @@ struct input_plan {
   std::vector<std::string> rejected;  // one line per input that cannot become a job
 };
 
+/// True for the file names plan_inputs() takes as videos (by extension).
+[[nodiscard]] bool is_video_file(const std::filesystem::path& file);
+
 /// Expands folders to the video files directly inside them (sorted by name) and maps each
 /// video to OUTDIR/<stem>.csv. With `frame_folders`, a folder is instead one video whose frames
 /// are its image files (OpenFace's -fdir), written to OUTDIR/<folder name>.csv. Two inputs with

@@ -12,6 +12,7 @@
 
 #include "facemirror/version.h"
 
+#include "app.h"
 #include "commands.h"
 
 namespace {
@@ -131,6 +132,9 @@ int main(int argc, char** argv) {
   mirror_cmd->add_flag("--force", mirror.force,
                        "Process videos whose outputs are all present already (skipped by default, "
                        "so an interrupted batch resumes where it stopped)");
+  mirror_cmd->add_flag("--no-report", mirror.no_report,
+                       "No HTML report at the end (by default 'facemirror report OUTDIR' runs on "
+                       "the job's videos)");
   mirror_cmd->footer(
       "Example:\n  facemirror mirror patients/ -o mirrored/\n"
       "\"right_mirrored\" is the patient's right half (image left in an unflipped camera view)\n"
@@ -154,6 +158,44 @@ int main(int argc, char** argv) {
       "Example:\n  facemirror summary results/ --manifest results/manifest.txt\n"
       "prints one line per video and writes results/status/summary.csv.");
 
+  cli::report_command report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "The clinician's report of an output folder: <stem>_report.html per video (self-contained: "
+      "left/right AU charts, summary table, quality, provenance), index.html, <stem>_asymmetry.csv "
+      "and asymmetry_summary.csv");
+  report_cmd
+      ->add_option("folder", report.folder,
+                   "Output folder of 'facemirror mirror' (left/right report) or 'facemirror "
+                   "aus' (one face per video)")
+      ->required();
+  report_cmd->add_option("--models", report.models_dir,
+                         "Models folder whose checksums the provenance lists (default as for aus)");
+  report_cmd
+      ->add_option("--stills", report.stills,
+                   "Stills of both mirrored faces at the frames of strongest asymmetry")
+      ->check(CLI::Range(0, 12))
+      ->capture_default_str();
+  report_cmd->add_flag("-q,--quiet", report.quiet, "No per-video lines");
+
+  cli::app_options app_opts;
+  CLI::App* app_cmd = app.add_subcommand(
+      "app",
+      "Local web UI: choose videos and an output folder, start a mirror or AU batch, watch its "
+      "progress, open the reports. Listens on 127.0.0.1 only and prints its URL (with a random "
+      "token) on one line");
+  app_cmd->add_option("--port", app_opts.port, "Port (default: any free one)")
+      ->check(CLI::Range(0, 65535));
+  app_cmd->add_flag("--no-browser", app_opts.no_browser, "Print the URL, do not open a browser");
+  app_cmd->add_option("--root", app_opts.roots,
+                      "Folder the page may browse, read videos from and write to (repeatable; "
+                      "default: your home folder)");
+  app_cmd->add_option("--models", app_opts.models_dir, "Models folder (default as for aus)");
+  app_cmd->add_option("-w,--workers", app_opts.workers, "Workers (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
+
+  const std::string typed = cli::command_line(argc, argv);
+  aus.command_line = mirror.command_line = report.command_line = typed;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -168,6 +210,10 @@ int main(int argc, char** argv) {
       return cli::run(mirror, facemirror::job_kind::mirror);
     if (summary_cmd->parsed())
       return cli::summarize(summary);
+    if (report_cmd->parsed())
+      return cli::run_report(report);
+    if (app_cmd->parsed())
+      return cli::run_app(app_opts);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "facemirror: %s\n", e.what());
     return 1;

@@ -113,8 +113,11 @@ struct video_job {
 /// segment_frames=N", from which an aus job cuts them the same way, so re-analysing them gives
 /// the same CSVs byte for byte. The mirrored videos themselves are encoded in fixed chunks of
 /// 240 frames whatever segment_frames says, so their pixels do not depend on it.
+/// <stem>_head_pose.csv holds the source face's yaw per frame (frame, timestamp, success,
+/// confidence, yaw_deg: the debug video's banner), for the report's quality section.
 struct mirror_outputs {
   std::filesystem::path right_video, left_video, debug_video, source_video, right_csv, left_csv;
+  std::filesystem::path head_pose_csv;
 };
 [[nodiscard]] mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
                                                 const std::filesystem::path& dir, bool rotated);

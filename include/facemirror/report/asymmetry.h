@@ -1,0 +1,78 @@
+#pragma once
+// Left/right AU statistics and asymmetry indices for the clinician's report.
+//
+// WHAT THIS REPRESENTS
+//   Per AU and side, over the frames where that side's face was found (success == 1; other
+//   frames are dropped, never counted as 0):
+//     mean, p95 (95th percentile, linear interpolation between order statistics), peak (max)
+//     and the time of the peak;
+//     baseline b = median of the first `baseline_s` seconds (the resting face at the start of a
+//     recording; all frames with a face when the recording is shorter);
+//     excursion E = max(0, p95 - b): how far the AU rose above rest, robust to one-frame spikes.
+//   Two indices compare the sides (shared/research/asymmetry_report.md, recommendations 1-3):
+//     asymmetry index AI = (R - L) / (R + L) on the means, in [-1, 1]: 0 symmetric, > 0 right
+//       stronger, < 0 left stronger; undefined when both means are 0;
+//     symmetry ratio SR = min(E_L, E_R) / max(E_L, E_R), in [0, 1], 1 symmetric, with an
+//       activation gate: when max(E_L, E_R) < engaged_min the AU was "not engaged" (no SR,
+//       rather than calling two resting sides symmetric); when the stronger side is engaged but
+//       the weaker moves less than weaker_min, SR = 0 ("no movement on the weaker side").
+//   For presences (AU*_c) the mean is the share of frames the AU is present; p95, peak and
+//   baseline are computed the same way (0 or 1), the excursion and SR are not used.
+//
+// UNITS
+//   AU_r intensity 0..5 (OpenFace), AU_c 0/1, times in seconds.
+//
+// THREAD SAFETY
+//   Pure functions on values.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace facemirror {
+
+struct asymmetry_thresholds {
+  double baseline_s = 1.0;   // rest window at the start of the recording
+  double engaged_min = 0.5;  // excursion the stronger side needs (half of OpenFace's "minimal")
+  double weaker_min = 0.1;   // below this the weaker side did not move
+};
+
+struct side_stats {
+  int64_t frames_with_face = 0;
+  double mean = 0;
+  double p95 = 0;
+  double peak = 0;
+  double peak_time_s = 0;
+  double baseline = 0;
+  double excursion = 0;  // max(0, p95 - baseline)
+};
+
+/// Statistics of `values` over the rows where `success` is true. `timestamp_s` gives each row's
+/// time (baseline window, peak time). All three have the same length (throws
+/// error(invalid_argument) otherwise). No row with a face gives all zeros.
+[[nodiscard]] side_stats compute_side_stats(const std::vector<double>& values,
+                                            const std::vector<bool>& success,
+                                            const std::vector<double>& timestamp_s,
+                                            const asymmetry_thresholds& thresholds = {});
+
+/// The 95th percentile by linear interpolation between order statistics (numpy's default):
+/// position 0.95 * (n - 1) in the sorted values. 0 for no values.
+[[nodiscard]] double percentile95(std::vector<double> values);
+
+/// (R - L) / (R + L); nullopt when R + L == 0.
+[[nodiscard]] std::optional<double> asymmetry_index(double left, double right);
+
+enum class engagement { engaged, not_engaged, weaker_side_still };
+
+struct symmetry_ratio {
+  engagement state = engagement::not_engaged;
+  double ratio = 0;         // min/max excursion; meaningful unless not_engaged
+  std::string weaker_side;  // "left", "right" or "" (equal, or not engaged)
+};
+
+/// SR of two excursions under the activation gate described above.
+[[nodiscard]] symmetry_ratio compute_symmetry_ratio(double left_excursion, double right_excursion,
+                                                    const asymmetry_thresholds& thresholds = {});
+
+}  // namespace facemirror

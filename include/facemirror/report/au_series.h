@@ -1,0 +1,52 @@
+#pragma once
+// One face's AUs over time, as read back from an OpenFace-2.2-layout CSV.
+//
+// WHAT THIS REPRESENTS
+//   The columns the report needs from a CSV that `facemirror aus` or `facemirror mirror` wrote
+//   (or OpenFace 2.2 FeatureExtraction): per row the frame's timestamp (seconds), success,
+//   confidence, head yaw (pose_Ry, radians) and every AU*_r (intensity, 0..5) and AU*_c
+//   (presence, 0 or 1) column, in the file's column order. Rows stay in file order (frame order).
+//
+// THREAD SAFETY
+//   A value type. read_au_series() is pure (reads only its file).
+//
+// ERRORS
+//   read_au_series() throws facemirror::error(io) when the file cannot be read, and
+//   error(invalid_argument) naming the file and line when it is not in OpenFace's layout
+//   (missing timestamp/success column, no AU columns, a row with the wrong field count or a
+//   field that is not a number).
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace facemirror {
+
+struct au_column {
+  std::string name;            // "AU01_r", "AU28_c"
+  bool intensity = true;       // _r (0..5) or _c (0/1)
+  std::vector<double> values;  // one per row
+};
+
+struct au_series {
+  std::filesystem::path source;
+  std::vector<double> timestamp_s;
+  std::vector<bool> success;
+  std::vector<double> confidence;
+  std::vector<double> yaw_rad;  // pose_Ry; empty when the file has no pose columns
+  std::vector<au_column> aus;   // intensities first, then presences, each in file order
+
+  [[nodiscard]] size_t rows() const { return timestamp_s.size(); }
+  [[nodiscard]] int64_t frames_with_face() const;
+  /// The column called `name`, or nullptr.
+  [[nodiscard]] const au_column* find(const std::string& name) const;
+};
+
+/// Reads an OpenFace-2.2-layout CSV (", " or "," separated).
+[[nodiscard]] au_series read_au_series(const std::filesystem::path& csv);
+
+/// Parses CSV text; `source` names it in errors.
+[[nodiscard]] au_series parse_au_series(const std::string& text,
+                                        const std::filesystem::path& source);
+
+}  // namespace facemirror

@@ -1,0 +1,98 @@
+#pragma once
+// The clinician's report: self-contained HTML pages and CSV tables from a facemirror output
+// folder.
+//
+// WHAT THIS REPRESENTS
+//   A report over one output folder. For every video the folder holds the report writes
+//     <stem>_report.html   one file, no network, no external file: per-AU SVG charts of the
+//                          left and right mirrored faces over time (intensities as lines,
+//                          presences as bands), the summary table with the indices' definitions,
+//                          quality (head-yaw bands, frames without a face, embedded JPEG stills
+//                          of both mirrored faces at the strongest asymmetry) and provenance;
+//     <stem>_asymmetry.csv the summary table's numbers (mirror jobs only);
+//   and for the folder index.html (links to every report) and asymmetry_summary.csv (every
+//   mirror job's rows, with a video column).
+//   A video is found by its outputs: a mirror job's <stem>_left_mirrored.csv and
+//   <stem>_right_mirrored.csv (the mirrored videos <stem>_{left,right}_mirrored.mp4 give the
+//   stills, <stem>_head_pose.csv the source face's yaw, <stem>_source.* the input's frame
+//   count and rate), or an aus job's <stem>.csv in OpenFace's layout (one face: the same charts
+//   and table, no left/right indices).
+//   "left" and "right" are the patient's anatomical sides: right_mirrored is the patient's right
+//   half (image left in an unflipped camera view) and its reflection.
+//
+// THREAD SAFETY
+//   Single-threaded; write_report() touches only files of its folder.
+//
+// ERRORS
+//   A folder that does not exist, or holds no video's outputs, throws error(invalid_argument)
+//   naming it. A video whose files are unreadable or malformed does not stop the others: its
+//   report_result carries the reason (naming the file), it is listed as failed in index.html,
+//   and nothing is written for it. Every file is written whole or not at all (atomic_file).
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facemirror/report/asymmetry.h"
+
+namespace facemirror {
+
+struct report_options {
+  /// The command line to print under provenance (the CLI passes its argv).
+  std::string command;
+  /// Models folder whose files' SHA-256 the provenance lists; nullopt: default_models_dir().
+  /// A missing folder is reported as such in the page, not an error.
+  std::optional<std::filesystem::path> models_dir;
+  /// Only these stems (empty: every video in the folder). index.html always lists the folder.
+  std::vector<std::string> stems;
+  /// Stills of both mirrored faces at the frames of strongest asymmetry (0: none).
+  int stills = 3;
+  asymmetry_thresholds thresholds;
+};
+
+/// One video's outputs in the folder, as found by find_report_videos().
+struct report_video {
+  std::string stem;
+  bool mirrored = false;                // a left/right pair, else one face
+  std::filesystem::path left_csv;       // mirrored
+  std::filesystem::path right_csv;      // mirrored
+  std::filesystem::path face_csv;       // one face
+  std::filesystem::path left_video;     // may not exist (no stills then)
+  std::filesystem::path right_video;    // may not exist
+  std::filesystem::path head_pose_csv;  // may not exist (no yaw bands then)
+  std::optional<std::filesystem::path> source_video;
+};
+
+/// Every video whose outputs are in `dir`, sorted by stem.
+[[nodiscard]] std::vector<report_video> find_report_videos(const std::filesystem::path& dir);
+
+struct report_result {
+  std::string stem;
+  bool ok = false;
+  std::string error;  // one line naming the file and the reason, when !ok
+  std::filesystem::path html;
+};
+
+/// Writes the reports of `dir` (see above); one result per video reported.
+[[nodiscard]] std::vector<report_result> write_report(const std::filesystem::path& dir,
+                                                      const report_options& options);
+
+/// One AU's summary row, for the CSVs and tests.
+struct au_summary {
+  std::string au;  // "AU12_r"
+  bool intensity = true;
+  side_stats left;                  // the single face's numbers for a one-face video
+  side_stats right;                 // unused for a one-face video
+  std::optional<double> asymmetry;  // AI on the means
+  symmetry_ratio symmetry;          // intensities of mirrored videos only
+};
+
+/// The header and rows of <stem>_asymmetry.csv; `video_column` prefixes each row with the stem
+/// (asymmetry_summary.csv). Numbers have 4 decimals; an undefined index is empty.
+[[nodiscard]] std::string asymmetry_csv_header(bool video_column);
+[[nodiscard]] std::string asymmetry_csv_rows(const std::string& stem,
+                                             const std::vector<au_summary>& rows,
+                                             bool video_column);
+
+}  // namespace facemirror

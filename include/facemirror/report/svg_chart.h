@@ -1,0 +1,55 @@
+#pragma once
+// SVG line charts drawn by our code (no script, no library), for the HTML report.
+//
+// WHAT THIS REPRESENTS
+//   One chart: a time axis in seconds, a value axis, and series drawn as polylines (AU
+//   intensities) or as bands of filled runs (AU presences, one row per series). Long series are
+//   reduced to the minimum and maximum of each pixel column, in time order, so a chart's size
+//   is bounded by its width, whatever the video's length, and no peak is lost.
+//
+// THREAD SAFETY
+//   Pure functions.
+
+#include <string>
+#include <vector>
+
+namespace facemirror {
+
+struct chart_series {
+  std::string label;   // legend text
+  std::string colour;  // CSS colour
+  std::vector<double> time_s;
+  std::vector<double> values;
+  std::vector<bool> valid;  // false: no face on that row (a gap in the line)
+};
+
+struct chart_layout {
+  int width = 720;
+  int height = 150;
+  double y_max = 5.0;  // intensities: OpenFace's 0..5
+};
+
+/// A line chart; `id` and `css_class` go on the <svg> element, `title` into its <title>.
+[[nodiscard]] std::string line_chart_svg(const std::string& id, const std::string& css_class,
+                                         const std::string& title,
+                                         const std::vector<chart_series>& series,
+                                         const chart_layout& layout);
+
+/// A band chart: one row per series, filled where the value is >= 0.5 (present).
+[[nodiscard]] std::string band_chart_svg(const std::string& id, const std::string& css_class,
+                                         const std::string& title,
+                                         const std::vector<chart_series>& series,
+                                         const chart_layout& layout);
+
+/// Column-wise min/max reduction of one series to at most 2 * columns points, as index pairs
+/// into the series (in time order). Runs of invalid rows break the line: an index of -1 marks
+/// a gap. Exposed for tests.
+[[nodiscard]] std::vector<long> reduce_to_columns(const std::vector<double>& time_s,
+                                                  const std::vector<double>& values,
+                                                  const std::vector<bool>& valid, double t0,
+                                                  double t1, int columns);
+
+/// Escapes &, <, >, " and ' for HTML text and attributes.
+[[nodiscard]] std::string html_escape(const std::string& text);
+
+}  // namespace facemirror

@@ -1,0 +1,140 @@
+#include "facemirror/report/au_series.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "facemirror/error.h"
+
+namespace facemirror {
+namespace {
+
+std::string trim(const std::string& s) {
+  const size_t begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos)
+    return "";
+  const size_t end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::istringstream in(line);
+  while (std::getline(in, field, ','))
+    fields.push_back(trim(field));
+  if (!line.empty() && line.back() == ',')
+    fields.emplace_back();
+  return fields;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+int64_t au_series::frames_with_face() const {
+  int64_t n = 0;
+  for (const bool s : success)
+    n += s ? 1 : 0;
+  return n;
+}
+
+const au_column* au_series::find(const std::string& name) const {
+  for (const auto& column : aus) {
+    if (column.name == name)
+      return &column;
+  }
+  return nullptr;
+}
+
+au_series parse_au_series(const std::string& text, const std::filesystem::path& source) {
+  const std::string where = "'" + source.string() + "'";
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line))
+    throw error(error_code::invalid_argument, where + ": empty file, not an OpenFace CSV");
+  const std::vector<std::string> header = split_fields(line);
+  int timestamp = -1, success = -1, confidence = -1, yaw = -1;
+  std::vector<int> intensity_columns, presence_columns;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const std::string& name = header[i];
+    const int index = static_cast<int>(i);
+    if (name == "timestamp")
+      timestamp = index;
+    else if (name == "success")
+      success = index;
+    else if (name == "confidence")
+      confidence = index;
+    else if (name == "pose_Ry")
+      yaw = index;
+    else if (name.rfind("AU", 0) == 0 && ends_with(name, "_r"))
+      intensity_columns.push_back(index);
+    else if (name.rfind("AU", 0) == 0 && ends_with(name, "_c"))
+      presence_columns.push_back(index);
+  }
+  if (timestamp < 0 || success < 0)
+    throw error(error_code::invalid_argument,
+                where + ": no 'timestamp' or 'success' column, not an OpenFace CSV");
+  if (intensity_columns.empty() && presence_columns.empty())
+    throw error(error_code::invalid_argument,
+                where + ": no AU columns (was it written with --no-aus?)");
+
+  au_series series;
+  series.source = source;
+  std::vector<int> columns = intensity_columns;
+  columns.insert(columns.end(), presence_columns.begin(), presence_columns.end());
+  for (const int c : columns)
+    series.aus.push_back(
+        {header[static_cast<size_t>(c)], ends_with(header[static_cast<size_t>(c)], "_r"), {}});
+
+  int64_t line_number = 1;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (trim(line).empty())
+      continue;
+    const std::vector<std::string> fields = split_fields(line);
+    if (fields.size() != header.size()) {
+      throw error(error_code::invalid_argument, where + ": line " + std::to_string(line_number) +
+                                                    " has " + std::to_string(fields.size()) +
+                                                    " fields, the header " +
+                                                    std::to_string(header.size()));
+    }
+    const auto number = [&](int column) {
+      const std::string& field = fields[static_cast<size_t>(column)];
+      char* end = nullptr;
+      errno = 0;
+      const double value = std::strtod(field.c_str(), &end);
+      if (field.empty() || end != field.c_str() + field.size() || errno == ERANGE) {
+        throw error(error_code::invalid_argument,
+                    where + ": line " + std::to_string(line_number) + ", column '" +
+                        header[static_cast<size_t>(column)] + "': '" + field + "' is not a number");
+      }
+      return value;
+    };
+    series.timestamp_s.push_back(number(timestamp));
+    series.success.push_back(number(success) != 0);
+    series.confidence.push_back(confidence >= 0 ? number(confidence) : 0.0);
+    if (yaw >= 0)
+      series.yaw_rad.push_back(number(yaw));
+    for (size_t a = 0; a < columns.size(); ++a)
+      series.aus[a].values.push_back(number(columns[a]));
+  }
+  return series;
+}
+
+au_series read_au_series(const std::filesystem::path& csv) {
+  std::ifstream in(csv, std::ios::binary);
+  if (!in)
+    throw error(error_code::io, "cannot read '" + csv.string() + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad())
+    throw error(error_code::io, "cannot read '" + csv.string() + "'");
+  return parse_au_series(text.str(), csv);
+}
+
+}  // namespace facemirror

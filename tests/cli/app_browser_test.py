@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""`facemirror app` as its user sees it: the server starts on 127.0.0.1 and prints its URL with a
+token; headless Chromium (DevTools protocol on a pipe) opens it, browses to a short shared clip,
+starts a mirror + AUs batch, sees the progress reach 100% and opens the video's report. The
+refusals: no token, a wrong token, a foreign Host, a foreign Origin, paths outside the roots;
+"only unprocessed" skips the finished video; Cancel stops a batch and leaves no file.
+Exit 77 (skipped) without the shared data.
+
+usage: app_browser_test.py --cli FACEMIRROR --shared DIR --scratch DIR
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from devtools import DevTools, fail  # noqa: E402
+
+
+def request(port, method, path, headers=None, body=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cli", required=True)
+    parser.add_argument("--shared", required=True)
+    parser.add_argument("--scratch", required=True)
+    parser.add_argument("--screenshot", help="save the finished page here")
+    args = parser.parse_args()
+    source = os.path.join(args.shared, "videos", "open_dbm", "subj01_timepoint01.mp4")
+    models = os.path.join(args.shared, "models", "openface")
+    if not os.path.isfile(source) or not os.path.isdir(models):
+        print("SKIP: no shared data at " + args.shared)
+        return 77
+
+    shutil.rmtree(args.scratch, ignore_errors=True)
+    root = os.path.join(args.scratch, "root")
+    os.makedirs(os.path.join(root, "videos"))
+    os.makedirs(os.path.join(root, "out"))
+    clip = os.path.join(root, "videos", "clip.mp4")
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", source, "-an", "-frames:v", "30",
+                    "-vf", "scale=640:360", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16",
+                    "-pix_fmt", "yuv420p", clip], check=True)
+    outside = os.path.join(args.scratch, "outside.mp4")
+    shutil.copy(clip, outside)
+
+    server = subprocess.Popen([args.cli, "app", "--no-browser", "--root", root, "--models", models,
+                               "--workers", "2"], stdout=subprocess.PIPE, text=True)
+    browser = None
+    profile = tempfile.mkdtemp(prefix="facemirror_chromium_")
+    try:
+        url = server.stdout.readline().strip()
+        parsed = urllib.parse.urlparse(url)
+        token = urllib.parse.parse_qs(parsed.query).get("token", [""])[0]
+        if parsed.hostname != "127.0.0.1" or len(token) != 32:
+            fail("the app printed %r, not http://127.0.0.1:PORT/?token=..." % url)
+        port = parsed.port
+        print("app at 127.0.0.1:%d" % port)
+
+        # Refusals, each on its own.
+        q = lambda params: "?" + urllib.parse.urlencode(dict({"token": token}, **params))  # noqa
+        checks = [
+            ("no token", "GET", "/", {}, None, 403),
+            ("wrong token", "GET", "/?token=" + "0" * 32, {}, None, 403),
+            ("foreign Host", "GET", "/" + q({}), {"Host": "evil.example:%d" % port}, None, 403),
+            ("foreign Origin", "POST", "/api/cancel" + q({}), {"Origin": "http://evil.example"},
+             None, 403),
+            ("listing outside the root", "GET", "/api/list" + q({"path": args.scratch}), {}, None,
+             403),
+            ("'..' out of the root", "GET",
+             "/api/list" + q({"path": os.path.join(root, "..", "..")}), {}, None, 403),
+            ("reading a file outside the root", "GET", "/files" + q({"path": outside}), {}, None,
+             403),
+            ("an input outside the root", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [outside], "output": os.path.join(root, "out"),
+                         "mode": "mirror"}), 403),
+            ("an output outside the root", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": args.scratch, "mode": "mirror"}), 403),
+            ("the page with the token", "GET", "/" + q({}), {}, None, 200),
+        ]
+        for name, method, path, headers, body, expected in checks:
+            status, _ = request(port, method, path, headers, body)
+            print("%-32s -> %d" % (name, status))
+            if status != expected:
+                fail("%s: status %d, expected %d" % (name, status, expected))
+
+        browser = DevTools(profile)
+        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.call("Target.attachToTarget",
+                               {"targetId": target, "flatten": True})["sessionId"]
+        browser.call("Page.enable", session=session)
+        browser.call("Runtime.enable", session=session)
+
+        def evaluate(expression, wait=False):
+            result = browser.call("Runtime.evaluate", {"expression": expression,
+                                                       "returnByValue": True,
+                                                       "awaitPromise": wait}, session=session)
+            return result["result"].get("value")
+
+        def wait_until(expression, timeout, what):
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                if evaluate(expression):
+                    return
+                time.sleep(0.25)
+            fail("timed out waiting for " + what + "; page: " +
+                 str(evaluate("document.body.innerText"))[:2000])
+
+        browser.call("Page.navigate", {"url": url}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        # Browse into videos/, tick the clip, output into out/, mirror + AUs, start.
+        wait_until("document.querySelector('#browser div.folder') !== null", 20, "the listing")
+        evaluate("[...document.querySelectorAll('#browser div.folder')]"
+                 ".find(d => d.textContent === 'videos/').click()")
+        wait_until("document.querySelector('#browser input[type=checkbox]') !== null", 20,
+                   "the videos folder")
+        evaluate("document.querySelector('#browser input[type=checkbox]').click()")
+        evaluate("document.getElementById('output').value = %s" %
+                 json.dumps(os.path.join(root, "out")))
+        evaluate("document.querySelector('input[name=mode][value=mirror]').click()")
+        evaluate("document.getElementById('start').click()")
+        started = time.time()
+        wait_until("document.getElementById('overall-percent').textContent === '100%' && "
+                   "!document.getElementById('summary').hidden", 240, "the batch to finish")
+        summary = evaluate("document.getElementById('summary-line').textContent")
+        print("summary after %.1f s: %s" % (time.time() - started, summary))
+        if not summary.startswith("done 1, skipped 0, failed 0"):
+            fail("summary: " + summary)
+        if args.screenshot:
+            import base64
+            shot = browser.call("Page.captureScreenshot", {"format": "png"}, session=session)
+            with open(args.screenshot, "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+        report = evaluate("document.querySelector('a.report-link').href")
+        browser.call("Page.navigate", {"url": report}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        wait_until("document.title.startsWith('facemirror report: clip') && "
+                   "document.readyState === 'complete'", 30, "the report")
+        charts = evaluate("document.querySelectorAll('svg.au-chart').length")
+        print("report opened from the app: %s charts" % charts)
+        if charts != 35:
+            fail("the report shows %s charts" % charts)
+
+        # Only unprocessed: the same batch again is skipped.
+        status, _ = request(port, "POST", "/api/start" + q({}), {}, json.dumps(
+            {"inputs": [clip], "output": os.path.join(root, "out"), "mode": "mirror",
+             "rerun": "unprocessed"}))
+        if status != 200:
+            fail("second start: %d" % status)
+        deadline = time.time() + 60
+        events = ""
+        while time.time() < deadline and '"finished"' not in events:
+            _, data = request(port, "GET", "/api/events" + q({"from": 0}))
+            events = data.decode()
+        if '"outcome":"skipped"' not in events:
+            fail("the processed video was not skipped: " + events[-500:])
+        print("second run: skipped")
+
+        # Cancel: a longer clip is stopped after its first progress event; it leaves no file.
+        longer = os.path.join(root, "videos", "longer.mp4")
+        subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", source, "-an", "-frames:v",
+                        "150", "-vf", "scale=640:360", "-c:v", "libx264", "-preset", "veryfast",
+                        "-pix_fmt", "yuv420p", longer], check=True)
+        status, _ = request(port, "POST", "/api/start" + q({}), {}, json.dumps(
+            {"inputs": [longer], "output": os.path.join(root, "out"), "mode": "mirror",
+             "rerun": "all"}))
+        if status != 200:
+            fail("third start: %d" % status)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request("GET", "/api/events" + q({"from": 0}))
+        stream = connection.getresponse()
+        cancelled_at, finished = None, None
+        while finished is None:
+            line = stream.readline()
+            if not line:
+                break
+            if not line.startswith(b"data: "):
+                continue
+            event = json.loads(line[6:])
+            if event["type"] == "progress" and event["frames_done"] > 0 and cancelled_at is None:
+                cancelled_at = event["frames_done"]
+                request(port, "POST", "/api/cancel" + q({}))
+            elif event["type"] == "finished":
+                finished = event
+        connection.close()
+        left = [n for n in os.listdir(os.path.join(root, "out")) if n.startswith("longer")]
+        print("cancelled at frame %s: %s, files left %s" % (cancelled_at, finished, left))
+        if cancelled_at is None or not finished or not finished["cancelled"] or left:
+            fail("cancel did not stop the batch cleanly")
+    finally:
+        if browser:
+            browser.close()
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            fail("the app did not stop on SIGTERM")
+        shutil.rmtree(profile, ignore_errors=True)
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,342 @@
+// The report's numbers on hand-computed series, and the structure of the pages and CSVs it
+// writes from a small synthetic output folder.
+
+#include "facemirror/report/report.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "facemirror/error.h"
+#include "facemirror/report/asymmetry.h"
+#include "facemirror/report/au_series.h"
+#include "facemirror/report/svg_chart.h"
+
+#include "report/report_html.h"
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+TEST(Asymmetry, Percentile95InterpolatesBetweenOrderStatistics) {
+  // position 0.95 * 4 = 3.8 between 4 and 5 -> 4.8
+  EXPECT_DOUBLE_EQ(percentile95({5, 1, 4, 2, 3}), 4.8);
+  EXPECT_DOUBLE_EQ(percentile95({2}), 2.0);
+  EXPECT_DOUBLE_EQ(percentile95({}), 0.0);
+}
+
+TEST(Asymmetry, SideStatsUseOnlyFramesWithAFace) {
+  // Frame 4 (value 9) has no face: it is neither the peak nor part of the mean.
+  const std::vector<double> values = {0, 0, 2, 4, 9, 1};
+  const std::vector<bool> success = {true, true, true, true, false, true};
+  const std::vector<double> time = {0, 0.5, 1.0, 1.5, 2.0, 2.5};
+  const side_stats s = compute_side_stats(values, success, time);
+  EXPECT_EQ(s.frames_with_face, 5);
+  EXPECT_DOUBLE_EQ(s.mean, 7.0 / 5.0);
+  EXPECT_DOUBLE_EQ(s.peak, 4.0);
+  EXPECT_DOUBLE_EQ(s.peak_time_s, 1.5);
+  EXPECT_DOUBLE_EQ(s.baseline, 0.0);  // median of the first second: {0, 0}
+  // sorted {0, 0, 1, 2, 4}: position 3.8 -> 2 + 0.8 * 2
+  EXPECT_DOUBLE_EQ(s.p95, 3.6);
+  EXPECT_DOUBLE_EQ(s.excursion, 3.6);
+}
+
+TEST(Asymmetry, BaselineIsTheMedianOfTheFirstSecondAndExcursionIsNeverNegative) {
+  asymmetry_thresholds t;
+  t.baseline_s = 1.0;
+  const side_stats s = compute_side_stats({3, 1, 2, 0.5, 0.5}, {true, true, true, true, true},
+                                          {0, 0.4, 0.8, 1.2, 1.6}, t);
+  EXPECT_DOUBLE_EQ(s.baseline, 2.0);  // median of {3, 1, 2}
+  // sorted {0.5, 0.5, 1, 2, 3}: 2 + 0.8 * 1 = 2.8 -> E = 0.8
+  EXPECT_NEAR(s.excursion, 0.8, 1e-12);
+  const side_stats falling =
+      compute_side_stats({3, 3, 0, 0}, {true, true, true, true}, {0, 0.1, 2, 3}, t);
+  EXPECT_GE(falling.excursion, 0.0);
+}
+
+TEST(Asymmetry, NoFaceGivesZeros) {
+  const side_stats s = compute_side_stats({1, 2}, {false, false}, {0, 1});
+  EXPECT_EQ(s.frames_with_face, 0);
+  EXPECT_EQ(s.mean, 0.0);
+  EXPECT_THROW((void)compute_side_stats({1, 2}, {true}, {0, 1}), error);
+}
+
+TEST(Asymmetry, IndexIsRightMinusLeftOverTheirSum) {
+  EXPECT_DOUBLE_EQ(*asymmetry_index(1.0, 3.0), 0.5);
+  EXPECT_DOUBLE_EQ(*asymmetry_index(2.0, 0.0), -1.0);
+  EXPECT_DOUBLE_EQ(*asymmetry_index(1.5, 1.5), 0.0);
+  EXPECT_FALSE(asymmetry_index(0.0, 0.0).has_value());
+}
+
+TEST(Asymmetry, SymmetryRatioHasAnActivationGate) {
+  const symmetry_ratio resting = compute_symmetry_ratio(0.2, 0.3);
+  EXPECT_EQ(resting.state, engagement::not_engaged);
+  EXPECT_EQ(resting.weaker_side, "");
+
+  const symmetry_ratio still = compute_symmetry_ratio(1.0, 0.05);
+  EXPECT_EQ(still.state, engagement::weaker_side_still);
+  EXPECT_EQ(still.ratio, 0.0);
+  EXPECT_EQ(still.weaker_side, "right");
+
+  const symmetry_ratio half = compute_symmetry_ratio(1.0, 2.0);
+  EXPECT_EQ(half.state, engagement::engaged);
+  EXPECT_DOUBLE_EQ(half.ratio, 0.5);
+  EXPECT_EQ(half.weaker_side, "left");
+
+  asymmetry_thresholds strict;
+  strict.engaged_min = 3.0;
+  EXPECT_EQ(compute_symmetry_ratio(1.0, 2.0, strict).state, engagement::not_engaged);
+}
+
+TEST(AuSeries, ParsesOpenFaceLayoutAndNamesTheFileOnErrors) {
+  const std::string csv =
+      "frame, face_id, timestamp, confidence, success, pose_Ry, AU01_r, AU12_r, AU01_c\n"
+      "1, 0, 0.000, 0.98, 1, 0.0524, 0.50, 1.25, 1\n"
+      "2, 0, 0.033, 0.10, 0, 0.0000, 0.00, 0.00, 0\n";
+  const au_series s = parse_au_series(csv, "x.csv");
+  ASSERT_EQ(s.rows(), 2u);
+  EXPECT_EQ(s.frames_with_face(), 1);
+  ASSERT_EQ(s.aus.size(), 3u);
+  EXPECT_EQ(s.aus[0].name, "AU01_r");
+  EXPECT_TRUE(s.aus[0].intensity);
+  EXPECT_FALSE(s.aus[2].intensity);
+  EXPECT_DOUBLE_EQ(s.find("AU12_r")->values[0], 1.25);
+  EXPECT_DOUBLE_EQ(s.yaw_rad[0], 0.0524);
+
+  const auto message_of = [](const std::string& text) {
+    try {
+      (void)parse_au_series(text, "bad.csv");
+    } catch (const error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message_of("frame, timestamp, success, AU01_r\n1, 0, 1\n").find("'bad.csv': line 2"),
+            std::string::npos);
+  EXPECT_NE(message_of("frame, timestamp, success, AU01_r\n1, 0, 1, x\n").find("not a number"),
+            std::string::npos);
+  EXPECT_NE(message_of("frame, confidence\n").find("bad.csv"), std::string::npos);
+  EXPECT_NE(message_of("frame, timestamp, success\n1, 0, 1\n").find("no AU columns"),
+            std::string::npos);
+  EXPECT_THROW((void)read_au_series("/nonexistent/x.csv"), error);
+}
+
+TEST(SvgChart, ColumnReductionBoundsPointsAndKeepsPeaks) {
+  std::vector<double> t, v;
+  std::vector<bool> ok;
+  for (int i = 0; i < 10000; ++i) {
+    t.push_back(i / 30.0);
+    v.push_back(i == 4321 ? 5.0 : 0.1 * (i % 7));
+    ok.push_back(i < 5000 || i > 5100);
+  }
+  const auto points = reduce_to_columns(t, v, ok, t.front(), t.back(), 100);
+  EXPECT_LE(points.size(), 2u * 100 + 1);  // two per column and one gap marker
+  EXPECT_NE(std::find(points.begin(), points.end(), 4321), points.end());
+  EXPECT_EQ(std::count(points.begin(), points.end(), -1), 1);  // the no-face gap breaks the line
+  long last = -1;
+  for (const long p : points) {
+    if (p < 0)
+      continue;
+    EXPECT_GT(p, last);  // time order
+    last = p;
+  }
+}
+
+TEST(SvgChart, EscapesTextAndDrawsOnePathPerSeries) {
+  EXPECT_EQ(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+  chart_series a{"Right", "#c00", {0, 1, 2}, {0, 5, 1}, {true, true, true}};
+  chart_series b{"Left", "#00c", {0, 1, 2}, {1, 1, 1}, {true, false, true}};
+  const std::string svg = line_chart_svg("c1", "au-chart", "AU12 <x>", {a, b}, chart_layout{});
+  EXPECT_EQ(count_of(svg, "<path class=\"series\""), 2u);
+  EXPECT_NE(svg.find("<title>AU12 &lt;x&gt;</title>"), std::string::npos);
+  const std::string bands = band_chart_svg("c2", "au-chart", "AU12_c", {a, b}, chart_layout{});
+  EXPECT_EQ(count_of(bands, "class=\"present\""), 3u);  // a: [1,2] one run; b: frames 0 and 2
+  EXPECT_EQ(count_of(bands, "class=\"noface\""), 1u);
+}
+
+TEST(ReportDetail, Base64AndStrongestAsymmetryFrames) {
+  EXPECT_EQ(detail::base64("Man"), "TWFu");
+  EXPECT_EQ(detail::base64("Ma"), "TWE=");
+  EXPECT_EQ(detail::base64("M"), "TQ==");
+  EXPECT_EQ(detail::base64(""), "");
+
+  const std::string header = "frame, timestamp, confidence, success, AU01_r, AU12_r\n";
+  // Differences |R - L| per frame: 0, 3, 0.5, 2.9 (frame 3 is only 0.1 s after frame 1), 1,
+  // and frame 5 would be largest but the left face is missing there.
+  const au_series left = parse_au_series(header +
+                                             "1, 0.0, 1, 1, 0, 0\n2, 1.0, 1, 1, 0, 0\n"
+                                             "3, 2.0, 1, 1, 0, 0\n4, 1.1, 1, 1, 0, 0\n"
+                                             "5, 4.0, 1, 1, 0, 0\n6, 5.0, 1, 0, 0, 0\n",
+                                         "l.csv");
+  const au_series right = parse_au_series(header +
+                                              "1, 0.0, 1, 1, 0, 0\n2, 1.0, 1, 1, 1, 2\n"
+                                              "3, 2.0, 1, 1, 0.5, 0\n4, 1.1, 1, 1, 2.9, 0\n"
+                                              "5, 4.0, 1, 1, 1, 0\n6, 5.0, 1, 1, 5, 5\n",
+                                          "r.csv");
+  EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 2, 0.5), (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 3, 0.5),
+            (std::vector<int64_t>{1, 2, 4}));
+}
+
+// A synthetic mirror job's folder: two AU CSVs whose numbers are known.
+class ReportFolder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("facemirror_report_test_" +
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+
+  // 4 frames at 1 fps; left AU12 rises to 2, right to 4; AU01 rests on both sides.
+  void write_pair(const std::string& stem) {
+    const std::string header =
+        "frame, face_id, timestamp, confidence, success, AU01_r, AU12_r, AU12_c\n";
+    write(stem + "_left_mirrored.csv", header +
+                                           "1, 0, 0.000, 0.98, 1, 0.10, 0.00, 0\n"
+                                           "2, 0, 1.000, 0.98, 1, 0.10, 2.00, 1\n"
+                                           "3, 0, 2.000, 0.98, 1, 0.10, 2.00, 1\n"
+                                           "4, 0, 3.000, 0.98, 1, 0.10, 0.00, 0\n");
+    write(stem + "_right_mirrored.csv", header +
+                                            "1, 0, 0.000, 0.98, 1, 0.10, 0.00, 0\n"
+                                            "2, 0, 1.000, 0.98, 1, 0.20, 4.00, 1\n"
+                                            "3, 0, 2.000, 0.98, 1, 0.10, 4.00, 1\n"
+                                            "4, 0, 3.000, 0.10, 0, 0.00, 0.00, 0\n");
+    write(stem + "_head_pose.csv",
+          "frame,timestamp,success,confidence,yaw_deg\n1,0.000,1,0.98,1.00\n2,1.000,1,0.98,4.00\n"
+          "3,2.000,1,0.98,-7.50\n4,3.000,0,0.10,0.00\n");
+  }
+
+  // Checksumming a real models folder is the integration test's job.
+  report_options fast() const {
+    report_options options;
+    options.models_dir = dir_ / "no_models_here";
+    return options;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
+  write_pair("patient");
+  report_options options;
+  options.command = "facemirror report out/";
+  options.models_dir = dir_ / "no_models_here";
+  const auto results = write_report(dir_, options);
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+
+  const std::string html = read_text(dir_ / "patient_report.html");
+  EXPECT_EQ(count_of(html, "class=\"au-chart"), 3u);  // one chart per AU column
+  EXPECT_NE(html.find("id=\"chart-AU12_r\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"chart-AU12_c\""), std::string::npos);
+  EXPECT_NE(html.find("<table id=\"summary\""), std::string::npos);
+  EXPECT_EQ(count_of(html, "<tr data-au="), 3u);
+  EXPECT_NE(html.find("(R &minus; L) / (R + L)"), std::string::npos);  // the definition
+  EXPECT_NE(html.find("facemirror report out/"), std::string::npos);   // provenance
+  EXPECT_NE(html.find("not checked"), std::string::npos);              // no models there
+  // Yaw bands: 1.0 good, 4.0 acceptable, -7.5 poor, one frame without a face.
+  EXPECT_NE(html.find("<td class=\"l\">good</td><td>1</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"l\">acceptable</td><td>1</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"l\">poor</td><td>1</td>"), std::string::npos);
+  // Self-contained: nothing to fetch, and a policy that forbids fetching.
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_NE(html.find("default-src 'none'"), std::string::npos);
+
+  // AU12: left mean 1.0, right mean (0 + 4 + 4) / 3 over its 3 frames with a face.
+  // AI = (8/3 - 1) / (8/3 + 1) = 5/11 = 0.4545. p95: left sorted {0,0,2,2} -> 2; right {0,4,4}
+  // -> 4. Baselines (first second): 0 both. SR = 2/4 = 0.5, left weaker.
+  const std::string csv = read_text(dir_ / "patient_asymmetry.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n') + 1), asymmetry_csv_header(false));
+  EXPECT_NE(csv.find("AU12_r,intensity,4,1.0000,2.0000,2.0000,1.000,0.0000,2.0000,"
+                     "3,2.6667,4.0000,4.0000,1.000,0.0000,4.0000,0.4545,0.5000,left,engaged\n"),
+            std::string::npos)
+      << csv;
+  // AU01 rests: not engaged, no ratio.
+  EXPECT_NE(csv.find(",,,not_engaged\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("AU12_c,presence,4,0.5000"), std::string::npos) << csv;
+
+  const std::string summary = read_text(dir_ / "asymmetry_summary.csv");
+  EXPECT_EQ(summary.rfind(asymmetry_csv_header(true), 0), 0u);
+  EXPECT_EQ(count_of(summary, "\npatient,AU"), 3u);
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_NE(index.find("href=\"patient_report.html\""), std::string::npos);
+  EXPECT_NE(index.find("AU12_r SR 0.50 (left weaker)"), std::string::npos);
+}
+
+TEST_F(ReportFolder, ABadVideoFailsAloneAndWritesNothingForIt) {
+  write_pair("good");
+  write("bad_left_mirrored.csv", "frame, timestamp, success, AU01_r\n1, 0, 1, 0.5\n");
+  write("bad_right_mirrored.csv", "frame, timestamp, success, AU01_r\n1, 0, 1\n");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_NE(results[0].error.find("bad_right_mirrored.csv"), std::string::npos) << results[0].error;
+  EXPECT_TRUE(results[1].ok);
+  EXPECT_FALSE(fs::exists(dir_ / "bad_report.html"));
+  EXPECT_FALSE(fs::exists(dir_ / "bad_asymmetry.csv"));
+  EXPECT_TRUE(fs::exists(dir_ / "good_report.html"));
+  EXPECT_NE(read_text(dir_ / "index.html").find("id=\"failed\""), std::string::npos);
+  for (const auto& entry : fs::directory_iterator(dir_))
+    EXPECT_EQ(entry.path().string().find(".partial"), std::string::npos) << entry.path();
+}
+
+TEST_F(ReportFolder, AnAusFolderGetsOneFaceReports) {
+  write("clip.csv",
+        "frame, face_id, timestamp, confidence, success, pose_Ry, AU01_r, AU01_c\n"
+        "1, 0, 0.0, 0.9, 1, 0.0, 0.5, 1\n2, 0, 0.5, 0.9, 1, 0.1, 1.5, 1\n");
+  write("notes.csv", "a,b\n1,2\n");  // not an AU CSV: ignored
+  const auto videos = find_report_videos(dir_);
+  ASSERT_EQ(videos.size(), 1u);
+  EXPECT_FALSE(videos[0].mirrored);
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  const std::string html = read_text(dir_ / "clip_report.html");
+  EXPECT_EQ(count_of(html, "class=\"au-chart"), 2u);
+  EXPECT_EQ(html.find("(R &minus; L)"), std::string::npos);  // no left/right index
+  EXPECT_FALSE(fs::exists(dir_ / "clip_asymmetry.csv"));
+  // 0.1 rad = 5.7 deg: poor; 0: good.
+  EXPECT_NE(html.find("<td class=\"l\">poor</td><td>1</td>"), std::string::npos);
+}
+
+TEST_F(ReportFolder, AnEmptyFolderIsAnErrorNamingIt) {
+  try {
+    (void)write_report(dir_, fast());
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir_.string()), std::string::npos);
+  }
+  EXPECT_THROW((void)write_report(dir_ / "missing", fast()), error);
+}
+
+}  // namespace
+}  // namespace facemirror

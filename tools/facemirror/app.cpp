@@ -1,0 +1,390 @@
+#include "app.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app_page.h"
+#include "app_security.h"
+#include "commands.h"
+#include "inputs.h"
+#include <httplib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace facemirror::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// What the page sees of the current (or last) batch: a numbered list of JSON events.
+class batch_state {
+ public:
+  // False when a batch is running already.
+  bool begin() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_)
+      return false;
+    running_ = true;
+    cancel_ = false;
+    events_.clear();
+    ++generation_;
+    return true;
+  }
+  void push(json event) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      event["seq"] = events_.size();
+      events_.push_back(event.dump());
+    }
+    changed_.notify_all();
+  }
+  void end(json event) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      event["seq"] = events_.size();
+      events_.push_back(event.dump());
+      running_ = false;
+    }
+    changed_.notify_all();
+  }
+  void cancel() { cancel_ = true; }
+  [[nodiscard]] bool cancelled() const { return cancel_; }
+
+  // The events from `from` on, waiting up to `wait` for one; `finished` when the batch ended
+  // and every event was handed out.
+  std::vector<std::string> after(size_t from, std::chrono::milliseconds wait, bool& finished) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait_for(lock, wait, [&] { return events_.size() > from; });
+    std::vector<std::string> out;
+    for (size_t i = from; i < events_.size(); ++i)
+      out.push_back(events_[i]);
+    finished = !running_ && generation_ > 0;
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> events_;
+  bool running_ = false;
+  int generation_ = 0;
+  std::atomic<bool> cancel_{false};
+};
+
+void refuse(httplib::Response& res, int status, const std::string& why) {
+  res.status = status;
+  res.set_content(json{{"error", why}}.dump(), "application/json");
+}
+
+const char* content_type_of(const fs::path& file) {
+  const std::string ext = file.extension().string();
+  if (ext == ".html")
+    return "text/html; charset=utf-8";
+  if (ext == ".csv")
+    return "text/csv; charset=utf-8";
+  if (ext == ".mp4")
+    return "video/mp4";
+  if (ext == ".png")
+    return "image/png";
+  return "application/octet-stream";
+}
+
+// Opens the URL in the desktop's browser: xdg-open with the URL as its argument, no shell. A
+// grandchild runs it, so nothing is left for us to reap.
+void open_browser(const std::string& url) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::fork() == 0) {
+      ::execlp("xdg-open", "xdg-open", url.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::_exit(0);
+  }
+  if (child > 0)
+    ::waitpid(child, nullptr, 0);
+}
+
+}  // namespace
+
+int run_app(const app_options& options) {
+  std::vector<fs::path> roots;
+  std::vector<std::string> root_names = options.roots;
+  if (root_names.empty()) {
+    const char* home = std::getenv("HOME");
+    root_names.push_back(home != nullptr ? home : "/");
+  }
+  for (const auto& r : root_names) {
+    std::error_code ec;
+    const fs::path root = fs::canonical(fs::absolute(r), ec);
+    if (ec || !fs::is_directory(root)) {
+      std::fprintf(stderr, "facemirror app: root '%s' is not a folder\n", r.c_str());
+      return 2;
+    }
+    roots.push_back(root);
+  }
+  const std::string token = random_token();
+  httplib::Server server;
+  batch_state batch;
+  std::thread worker;
+  int port = 0;
+
+  // Every request: our Host, our Origin (when sent), the token.
+  server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!host_allowed(req.get_header_value("Host"), port)) {
+      refuse(res, 403, "foreign Host");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!origin_allowed(req.get_header_value("Origin"), port)) {
+      refuse(res, 403, "foreign Origin");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const std::string given = req.has_header("X-Facemirror-Token")
+                                  ? req.get_header_value("X-Facemirror-Token")
+                                  : req.get_param_value("token");
+    if (!token_matches(given, token)) {
+      refuse(res, 403, "missing or wrong token");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  server.Get("/", [&](const httplib::Request&, httplib::Response& res) {
+    json roots_json = json::array();
+    for (const auto& r : roots)
+      roots_json.push_back(r.string());
+    std::string page = app_page;
+    const std::string marker = "/*CONFIG*/";
+    page.replace(page.find(marker), marker.size(),
+                 json{{"token", token}, {"roots", roots_json}}.dump());
+    res.set_content(page, "text/html; charset=utf-8");
+  });
+
+  server.Get("/api/list", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto dir = inside_roots(req.get_param_value("path"), roots);
+    if (!dir) {
+      refuse(res, 403, "outside the chosen folders");
+      return;
+    }
+    if (!fs::is_directory(*dir)) {
+      refuse(res, 404, "not a folder");
+      return;
+    }
+    json entries = json::array();
+    std::error_code ec;
+    for (const auto& entry :
+         fs::directory_iterator(*dir, fs::directory_options::skip_permission_denied, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.empty() || name[0] == '.')
+        continue;
+      const bool folder = entry.is_directory(ec);
+      entries.push_back({{"name", name},
+                         {"path", entry.path().string()},
+                         {"folder", folder},
+                         {"video", !folder && is_video_file(entry.path())},
+                         {"size", folder ? 0 : static_cast<int64_t>(entry.file_size(ec))}});
+    }
+    std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
+      return a["folder"] != b["folder"] ? a["folder"].get<bool>() : a["name"] < b["name"];
+    });
+    res.set_content(
+        json{{"path", dir->string()}, {"parent", dir->parent_path().string()}, {"entries", entries}}
+            .dump(),
+        "application/json");
+  });
+
+  server.Post("/api/start", [&](const httplib::Request& req, httplib::Response& res) {
+    json body;
+    try {
+      body = json::parse(req.body);
+    } catch (const std::exception&) {
+      refuse(res, 400, "the request is not JSON");
+      return;
+    }
+    const std::string mode = body.value("mode", "");
+    if (mode != "mirror" && mode != "mirror_only" && mode != "aus") {
+      refuse(res, 400, "mode must be mirror, mirror_only or aus");
+      return;
+    }
+    const auto output = inside_roots(body.value("output", ""), roots);
+    if (!output) {
+      refuse(res, 403, "output folder outside the chosen folders");
+      return;
+    }
+    std::vector<std::string> inputs;
+    for (const auto& item : body.value("inputs", json::array())) {
+      const auto path =
+          item.is_string() ? inside_roots(item.get<std::string>(), roots) : std::nullopt;
+      if (!path) {
+        refuse(res, 403, "an input outside the chosen folders");
+        return;
+      }
+      inputs.push_back(path->string());
+    }
+    if (inputs.empty()) {
+      refuse(res, 400, "no inputs");
+      return;
+    }
+    const bool rerun_all = body.value("rerun", "unprocessed") == "all";
+    if (!batch.begin()) {
+      refuse(res, 409, "a batch is running");
+      return;
+    }
+    if (worker.joinable())
+      worker.join();
+    run_options run;
+    run.output_dir = output->string();
+    run.models_dir = options.models_dir;
+    run.workers = options.workers;
+    run.progress = "none";
+    run.quiet = true;
+    run.no_aus = mode == "mirror_only";
+    run.force = rerun_all;
+    const job_kind kind = mode == "aus" ? job_kind::aus : job_kind::mirror;
+    if (kind == job_kind::aus && !rerun_all) {
+      // S1's "only unprocessed" for AUs: a video whose CSV is there is skipped.
+      const input_plan plan = plan_inputs(inputs, *output);
+      inputs.clear();
+      for (const auto& job : plan.jobs) {
+        if (fs::exists(job.output_csv))
+          batch.push({{"type", "outcome"}, {"outcome", "skipped"}, {"input", job.input.string()}});
+        else
+          inputs.push_back(job.input.string());
+      }
+    }
+    run.inputs = inputs;
+    run.command_line =
+        "facemirror app: " + mode + " of " + std::to_string(inputs.size()) + " inputs";
+    run.on_progress = [&batch](const progress_event& e) {
+      batch.push({{"type", "progress"},
+                  {"video", e.input.string()},
+                  {"stage", e.stage},
+                  {"frames_done", e.frames_done},
+                  {"frames_total", e.frames_total},
+                  {"batch_frames_done", e.batch_frames_done},
+                  {"batch_frames_total", e.batch_frames_total},
+                  {"fps", e.fps}});
+    };
+    run.should_abort = [&batch] { return batch.cancelled(); };
+    run.on_outcome = [&batch](const std::string& outcome, const std::string& input,
+                              const std::string& detail) {
+      json event = {{"type", "outcome"}, {"outcome", outcome}, {"input", input}};
+      if (outcome == "done" && !input.empty()) {
+        const std::string stem = fs::path(input).stem().string();
+        event["report"] = (fs::path(detail) / (stem + "_report.html")).string();
+        event["folder"] = detail;
+      } else if (outcome == "failed") {
+        event["reason"] = detail;
+      }
+      batch.push(event);
+    };
+    worker = std::thread([run, kind, &batch, output = *output] {
+      const auto start = std::chrono::steady_clock::now();
+      int status = 1;
+      if (run.inputs.empty()) {
+        status = 0;
+      } else {
+        try {
+          status = cli::run(run, kind);
+        } catch (const std::exception& e) {
+          batch.push(
+              {{"type", "outcome"}, {"outcome", "failed"}, {"input", ""}, {"reason", e.what()}});
+        }
+      }
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      json finished = {{"type", "finished"},
+                       {"status", status},
+                       {"seconds", seconds},
+                       {"cancelled", batch.cancelled()}};
+      if (fs::exists(output / "index.html"))
+        finished["index"] = (output / "index.html").string();
+      batch.end(finished);
+    });
+    res.set_content(json{{"started", true}}.dump(), "application/json");
+  });
+
+  server.Post("/api/cancel", [&](const httplib::Request&, httplib::Response& res) {
+    batch.cancel();
+    res.set_content(json{{"cancelling", true}}.dump(), "application/json");
+  });
+
+  // Server-sent events: every event of the batch from ?from=N on, until it finishes.
+  server.Get("/api/events", [&](const httplib::Request& req, httplib::Response& res) {
+    size_t from = 0;
+    try {
+      from = req.has_param("from") ? std::stoul(req.get_param_value("from")) : 0;
+    } catch (const std::exception&) {
+      from = 0;
+    }
+    auto next = std::make_shared<size_t>(from);
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream", [&batch, next](size_t, httplib::DataSink& sink) {
+          bool finished = false;
+          const auto events = batch.after(*next, std::chrono::milliseconds(500), finished);
+          std::string text;
+          for (const auto& e : events)
+            text += "data: " + e + "\n\n";
+          *next += events.size();
+          if (text.empty())
+            text = ": keep-alive\n\n";
+          if (!sink.write(text.data(), text.size()))
+            return false;
+          if (finished && events.empty())
+            sink.done();
+          return true;
+        });
+  });
+
+  // A finished job's files (reports, CSVs, videos), read where they are.
+  server.Get("/files", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto file = inside_roots(req.get_param_value("path"), roots);
+    if (!file) {
+      refuse(res, 403, "outside the chosen folders");
+      return;
+    }
+    std::ifstream in(*file, std::ios::binary);
+    if (!fs::is_regular_file(*file) || !in) {
+      refuse(res, 404, "no such file");
+      return;
+    }
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    res.set_content(bytes, content_type_of(*file));
+  });
+
+  port = options.port == 0 ? server.bind_to_any_port("127.0.0.1")
+                           : (server.bind_to_port("127.0.0.1", options.port) ? options.port : -1);
+  if (port <= 0) {
+    std::fprintf(stderr, "facemirror app: cannot listen on 127.0.0.1:%d\n", options.port);
+    return 1;
+  }
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/?token=" + token;
+  std::printf("%s\n", url.c_str());
+  std::fflush(stdout);
+  if (!options.no_browser)
+    open_browser(url);
+  // SIGINT/SIGTERM set `interrupted`; a watcher stops the server (and any batch).
+  std::thread watcher([&server, &batch] {
+    while (!interrupted)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    batch.cancel();
+    server.stop();
+  });
+  server.listen_after_bind();
+  interrupted = true;
+  watcher.join();
+  if (worker.joinable())
+    worker.join();
+  return 0;
+}
+
+}  // namespace facemirror::cli

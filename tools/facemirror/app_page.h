@@ -1,0 +1,134 @@
+#pragma once
+// The app's single page: HTML, style and script in one string, no external file. The server
+// replaces the CONFIG marker with {"token": ..., "roots": [...]}.
+
+namespace facemirror::cli {
+
+inline constexpr const char* app_page = R"APP(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>facemirror</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<style>
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:20px auto;max-width:1000px;padding:0 12px;font-size:14px;color:#222}
+h1{font-size:20px}h2{font-size:16px;margin-top:20px;border-bottom:1px solid #ccc}
+.cols{display:flex;gap:20px}.col{flex:1;min-width:0}
+#browser{border:1px solid #ccc;height:300px;overflow:auto;padding:4px}
+#browser div{padding:2px 4px;cursor:default}#browser div.folder{cursor:pointer;color:#1f5fbf}
+#browser div:hover{background:#f0f4ff}#where{font-size:12px;color:#555;word-break:break-all}
+#inputs li{font-size:12px;word-break:break-all}
+table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
+.bar{background:#eee;height:14px;width:100%;position:relative}.bar span{display:block;height:14px;background:#2e8b3a}
+.failed{color:#c8321e}.skipped{color:#777}button{margin:4px 4px 4px 0}input[type=text]{width:100%}
+</style></head><body>
+<h1>facemirror</h1>
+<div class="cols"><div class="col">
+<h2>Choose videos</h2><div id="where"></div>
+<button id="up">Up</button><button id="add-folder">Add this folder</button><button id="use-output">Output here</button>
+<div id="browser"></div></div>
+<div class="col"><h2>Batch</h2>
+<ol id="inputs"></ol><button id="clear">Clear</button>
+<p>Output folder<br><input type="text" id="output"></p>
+<p>Mode<br><label><input type="radio" name="mode" value="mirror" checked> mirror + AUs</label>
+<label><input type="radio" name="mode" value="mirror_only"> mirror only</label>
+<label><input type="radio" name="mode" value="aus"> AUs only</label></p>
+<p>Finished videos<br><label><input type="radio" name="rerun" value="unprocessed" checked> only unprocessed</label>
+<label><input type="radio" name="rerun" value="all"> re-run all</label></p>
+<button id="start">Start</button><button id="cancel" disabled>Cancel</button>
+<p id="message" class="failed"></p></div></div>
+<h2>Progress</h2>
+<div class="bar"><span id="overall-bar" style="width:0%"></span></div>
+<p><span id="overall-percent">0%</span> <span id="overall-detail"></span></p>
+<table id="videos"><thead><tr><th>video</th><th>stage</th><th>frames</th><th>fps</th><th>ETA</th><th>result</th></tr></thead><tbody></tbody></table>
+<div id="summary" hidden><h2>Summary</h2><p id="summary-line"></p><ul id="links"></ul></div>
+<script>
+const config = /*CONFIG*/;
+const api = (path, params) => path + "?" + new URLSearchParams(Object.assign({token: config.token}, params || {}));
+const $ = id => document.getElementById(id);
+let here = config.roots[0], inputs = [], rows = {}, started = 0, counts = {};
+function text(el, s) { el.textContent = s; return el; }
+async function browse(path) {
+  const r = await fetch(api("/api/list", {path}));
+  const data = await r.json();
+  if (!r.ok) { text($("message"), data.error); return; }
+  here = data.path; text($("where"), here);
+  const list = $("browser"); list.replaceChildren();
+  for (const e of data.entries) {
+    const div = document.createElement("div");
+    div.dataset.path = e.path;
+    if (e.folder) { div.className = "folder"; text(div, e.name + "/"); div.onclick = () => browse(e.path); }
+    else if (e.video) {
+      const box = document.createElement("input"); box.type = "checkbox"; box.checked = inputs.includes(e.path);
+      box.onchange = () => { if (box.checked) addInput(e.path); else removeInput(e.path); };
+      div.append(box, " " + e.name);
+    } else { text(div, e.name); div.style.color = "#999"; }
+    list.append(div);
+  }
+}
+function showInputs() {
+  const ol = $("inputs"); ol.replaceChildren();
+  for (const p of inputs) { const li = document.createElement("li"); text(li, p); ol.append(li); }
+}
+function addInput(p) { if (!inputs.includes(p)) inputs.push(p); showInputs(); }
+function removeInput(p) { inputs = inputs.filter(x => x !== p); showInputs(); }
+$("up").onclick = () => { const parent = here.replace(/\/[^\/]+\/?$/, "") || "/"; browse(parent); };
+$("add-folder").onclick = () => addInput(here);
+$("use-output").onclick = () => { $("output").value = here; };
+$("clear").onclick = () => { inputs = []; showInputs(); browse(here); };
+function row(video) {
+  if (!rows[video]) {
+    const tr = document.createElement("tr");
+    for (let i = 0; i < 6; ++i) tr.append(document.createElement("td"));
+    text(tr.children[0], video.split("/").pop());
+    $("videos").tBodies[0].append(tr); rows[video] = tr;
+  }
+  return rows[video];
+}
+function link(href, label, cls) {
+  const li = document.createElement("li"), a = document.createElement("a");
+  a.href = api("/files", {path: href}); a.className = cls; text(a, label); a.target = "_blank";
+  li.append(a); $("links").append(li);
+}
+function onEvent(e) {
+  if (e.type === "progress") {
+    const tr = row(e.video);
+    text(tr.children[1], e.stage);
+    text(tr.children[2], e.frames_done + " / " + e.frames_total);
+    text(tr.children[3], e.fps.toFixed(1));
+    const left = e.batch_frames_total - e.batch_frames_done;
+    text(tr.children[4], e.fps > 0 ? Math.round(left / e.fps) + " s" : "");
+    const pct = e.batch_frames_total > 0 ? Math.floor(100 * e.batch_frames_done / e.batch_frames_total) : 0;
+    $("overall-bar").style.width = pct + "%"; text($("overall-percent"), pct + "%");
+    text($("overall-detail"), e.batch_frames_done + " of " + e.batch_frames_total + " frames");
+  } else if (e.type === "outcome") {
+    counts[e.outcome] = (counts[e.outcome] || 0) + 1;
+    const tr = row(e.input || "(input)");
+    tr.children[5].className = e.outcome;
+    text(tr.children[5], e.outcome + (e.reason ? ": " + e.reason : ""));
+    if (e.outcome === "done" && e.report) link(e.report, "report: " + e.input.split("/").pop(), "report-link");
+  } else if (e.type === "finished") {
+    $("start").disabled = false; $("cancel").disabled = true;
+    if (!e.cancelled && e.status === 0) { $("overall-bar").style.width = "100%"; text($("overall-percent"), "100%"); }
+    if (e.index) link(e.index, "all reports (index.html)", "index-link");
+    text($("summary-line"), "done " + (counts.done || 0) + ", skipped " + (counts.skipped || 0) +
+         ", failed " + (counts.failed || 0) + " in " + e.seconds.toFixed(1) + " s" + (e.cancelled ? " (cancelled)" : ""));
+    $("summary").hidden = false;
+  }
+}
+$("start").onclick = async () => {
+  text($("message"), "");
+  const body = {inputs, output: $("output").value,
+                mode: document.querySelector("input[name=mode]:checked").value,
+                rerun: document.querySelector("input[name=rerun]:checked").value};
+  const r = await fetch(api("/api/start"), {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+  const data = await r.json();
+  if (!r.ok) { text($("message"), data.error); return; }
+  rows = {}; counts = {}; $("videos").tBodies[0].replaceChildren(); $("links").replaceChildren();
+  $("summary").hidden = true; $("start").disabled = true; $("cancel").disabled = false;
+  const source = new EventSource(api("/api/events", {from: 0}));
+  source.onmessage = m => { const e = JSON.parse(m.data); onEvent(e); if (e.type === "finished") source.close(); };
+};
+$("cancel").onclick = () => fetch(api("/api/cancel"), {method: "POST"});
+browse(here);
+</script></body></html>
+)APP";
+
+}  // namespace facemirror::cli

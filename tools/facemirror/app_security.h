@@ -1,0 +1,35 @@
+#pragma once
+// The local web app's gatekeeping, as pure functions (tested without a server).
+//
+// The app listens on 127.0.0.1 only, but any web page the user visits can make the browser send
+// requests there. So every request must carry the random token printed with the URL, name our
+// own host and port in Host (a foreign name is a DNS-rebinding page), come from our own Origin
+// when the browser says where it comes from, and name only paths inside the folders the user
+// chose to expose (the roots).
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace facemirror::cli {
+
+/// 32 hex digits from std::random_device.
+[[nodiscard]] std::string random_token();
+
+/// Constant-time comparison: the time taken does not depend on where they differ.
+[[nodiscard]] bool token_matches(const std::string& given, const std::string& token);
+
+/// Host is exactly "127.0.0.1:PORT" or "localhost:PORT".
+[[nodiscard]] bool host_allowed(const std::string& host, int port);
+
+/// Origin is absent (a top-level navigation or same-origin GET) or our own
+/// "http://127.0.0.1:PORT" / "http://localhost:PORT".
+[[nodiscard]] bool origin_allowed(const std::string& origin, int port);
+
+/// The path, with symbolic links and ".." resolved, when it lies inside one of `roots`
+/// (themselves canonical); nullopt otherwise or when `path` is empty or relative.
+[[nodiscard]] std::optional<std::filesystem::path> inside_roots(
+    const std::string& path, const std::vector<std::filesystem::path>& roots);
+
+}  // namespace facemirror::cli
