@@ -63,6 +63,7 @@ landmark_session::landmark_session(const shared_models& models, const face_track
   if (models.clnf) {
     FACEMIRROR_CHECK(validator_ != nullptr, "landmark_session: CLNF needs the detection validator");
     clnf_.emplace(models.clnf);
+    part_names_ = models.clnf->part_names();
   }
 }
 
@@ -76,6 +77,7 @@ void landmark_session::reset() {
   accepted_ = false;
   fit_params_.reset();
   confidence_ = 0.0;
+  eyes_ = eye_pair{};
 }
 
 detection_check landmark_session::validate(const cv::Mat& bgr, const clnf_fit_result& fit) const {
@@ -92,6 +94,9 @@ void landmark_session::take(clnf_fit_result& fit, const detection_check& check,
   seen.success = check.success;
   last_ = fit.landmarks;
   fit_params_ = std::move(fit.params);
+  // A fit stopped as too small has no part fits: the eyes keep their last fit.
+  if (!fit.parts.empty())
+    eyes_ = eye_parts_of(part_names_, fit.parts);
 }
 
 void landmark_session::redetect(const cv::Mat& bgr, face_observation& seen) {
@@ -169,6 +174,7 @@ landmark_session::state landmark_session::save() const {
   s.accepted = accepted_;
   s.fit_params = fit_params_;
   s.confidence = confidence_;
+  s.eyes = eyes_;
   return s;
 }
 
@@ -182,6 +188,7 @@ void landmark_session::restore(const state& s) {
   accepted_ = s.accepted;
   fit_params_ = s.fit_params;
   confidence_ = s.confidence;
+  eyes_ = s.eyes;
 }
 
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
@@ -319,6 +326,7 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   }
   r.pose = estimate_head_pose(*models.pdm, r.params, r.landmarks, camera);
   r.landmarks_mm = landmarks_in_camera_space(*models.pdm, r.params, r.landmarks, camera);
+  r.eyes = observe_eyes(landmarks.eyes(), r.landmarks_mm, r.pose, camera, r.success);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // The CLI's commands: options as parsed, and the run that turns them into engine jobs.
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct run_options {
   std::string progress = "auto";
   bool quiet = false;
   std::string isolation = "thread";
+  std::string outputs = "all";  // aus: OpenFace's output selectors (csv_outputs::parse)
+  /// aus: camera intrinsics (pixels), all four or none (OpenFace's guess).
+  std::optional<double> fx, fy, cx, cy;
   double timeout_s = 60.0;
 };
 

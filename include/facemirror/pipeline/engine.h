@@ -33,6 +33,8 @@
 #include <vector>
 
 #include "facemirror/landmarks/face_tracker.h"
+#include "facemirror/landmarks/pdm.h"
+#include "facemirror/output/csv_writer.h"
 
 namespace facemirror {
 
@@ -68,6 +70,13 @@ struct engine_options {
   double frame_timeout_s = 60.0;
   bool compute_aus = true;
   bool static_aus = false;  // OpenFace's -au_static models
+  /// The column groups of the CSVs (OpenFace's output selectors; all by default). Without
+  /// `aus` no AU models are loaded, as with compute_aus = false.
+  csv_outputs outputs;
+  /// Camera intrinsics (pixels) for pose, 3-D landmarks and gaze, OpenFace's -fx -fy -cx -cy;
+  /// unset: OpenFace's guess from each video's size (camera_intrinsics::guess). fx and fy must
+  /// be positive and all four finite, else the constructor throws error(invalid_argument).
+  std::optional<camera_intrinsics> camera;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
   int mirror_crf = 18;
