@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
       ->add_option("-o,--output-dir", aus.output_dir,
                    "Folder for the CSVs: OUTDIR/<input stem>.csv (created if missing)")
       ->required();
-  aus_cmd->add_flag("--no-aus", aus.no_aus, "Landmarks, pose and shape parameters only");
+  aus_cmd->add_flag("--no-aus", aus.no_aus,
+                    "No AU columns and no AU models (the other column groups stay)");
   aus_cmd
       ->add_option("--outputs", aus.outputs,
                    "Column groups of the CSV, comma-separated: 2Dfp, 3Dfp, pdmparams, pose, aus, "
