@@ -125,8 +125,11 @@ void landmark_session::redetect(const cv::Mat& bgr, face_observation& seen) {
     failures_ = -1;
     return;
   }
-  // Rejected: OpenFace goes on from the tracked fit, but its certainty is the re-detection's.
+  // Rejected: OpenFace goes on from the tracked fit, but its certainty is the re-detection's,
+  // and so are its eyes (it restores only the main model's parameters).
   seen.confidence = confidence_ = check.certainty;
+  if (!fit.parts.empty())
+    eyes_ = eye_parts_of(part_names_, fit.parts);
   clnf_->resume(tracked);
 }
 

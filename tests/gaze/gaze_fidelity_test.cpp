@@ -26,22 +26,25 @@ constexpr double min_gaze_angle_r = 0.98;
 constexpr double max_eye_landmark_px = 0.1;
 constexpr int face_landmarks = 68;
 
-// Rows of two CSVs of one video, paired on `frame`, where both report success.
+// Rows of two CSVs of one video, paired on `frame`, where both report success (or, with
+// `successful` false, where both report failure).
 struct paired_rows {
   const csv_table& reference;
   const csv_table& ours;
   std::vector<std::pair<size_t, size_t>> rows;  // (reference row, our row)
 
-  paired_rows(const csv_table& ref, const csv_table& candidate) : reference(ref), ours(candidate) {
+  paired_rows(const csv_table& ref, const csv_table& candidate, bool successful = true)
+      : reference(ref), ours(candidate) {
+    const std::string wanted = successful ? "1" : "0";
     const int ref_frame = ref.column("frame"), our_frame = candidate.column("frame");
     const int ref_ok = ref.column("success"), our_ok = candidate.column("success");
     std::map<std::string, size_t> our_rows;
     for (size_t i = 0; i < candidate.rows.size(); ++i) {
-      if (candidate.rows[i].at(our_ok) == "1")
+      if (candidate.rows[i].at(our_ok) == wanted)
         our_rows[candidate.rows[i].at(our_frame)] = i;
     }
     for (size_t i = 0; i < ref.rows.size(); ++i) {
-      if (ref.rows[i].at(ref_ok) != "1")
+      if (ref.rows[i].at(ref_ok) != wanted)
         continue;
       const auto it = our_rows.find(ref.rows[i].at(ref_frame));
       if (it != our_rows.end())
@@ -170,6 +173,15 @@ TEST(gaze_fidelity_test, six_videos_meet_the_gaze_and_eye_landmark_bar) {
     EXPECT_GE(r_x, min_gaze_angle_r);
     EXPECT_GE(r_y, min_gaze_angle_r);
     EXPECT_LE(eye_px, max_eye_landmark_px);
+    // Where both fail (multi_face's frames 578-579), OpenFace still writes eye landmarks: those
+    // of its re-detection's fit when that was rejected, not the tracked fit's it reports.
+    const paired_rows failed(reference, ours, false);
+    if (!failed.rows.empty()) {
+      const double failed_px = failed.mean_point_distance({"eye_lmk_x_", "eye_lmk_y_"}, 56);
+      std::printf("%-20s %4zu failed frames: eye landmarks %.3f px\n", c.stem, failed.rows.size(),
+                  failed_px);
+      EXPECT_LE(failed_px, max_eye_landmark_px);
+    }
   }
 }
 
