@@ -64,6 +64,7 @@ landmark_session::landmark_session(const analysis_models& models,
   if (models.clnf) {
     FACEMIRROR_CHECK(validator_ != nullptr, "landmark_session: CLNF needs the detection validator");
     clnf_.emplace(models.clnf);
+    part_names_ = models.clnf->part_names();
   }
 }
 
@@ -77,6 +78,7 @@ void landmark_session::reset() {
   accepted_ = false;
   fit_params_.reset();
   confidence_ = 0.0;
+  eyes_ = eye_pair{};
 }
 
 detection_check landmark_session::validate(const cv::Mat& bgr, const clnf_fit_result& fit) const {
@@ -93,6 +95,9 @@ void landmark_session::take(clnf_fit_result& fit, const detection_check& check,
   seen.success = check.success;
   last_ = fit.landmarks;
   fit_params_ = std::move(fit.params);
+  // A fit stopped as too small has no part fits: the eyes keep their last fit.
+  if (!fit.parts.empty())
+    eyes_ = eye_parts_of(part_names_, fit.parts);
 }
 
 void landmark_session::redetect(const cv::Mat& bgr, face_observation& seen) {
@@ -121,8 +126,11 @@ void landmark_session::redetect(const cv::Mat& bgr, face_observation& seen) {
     failures_ = -1;
     return;
   }
-  // Rejected: OpenFace goes on from the tracked fit, but its certainty is the re-detection's.
+  // Rejected: OpenFace goes on from the tracked fit, but its certainty is the re-detection's,
+  // and so are its eyes (it restores only the main model's parameters).
   seen.confidence = confidence_ = check.certainty;
+  if (!fit.parts.empty())
+    eyes_ = eye_parts_of(part_names_, fit.parts);
   clnf_->resume(tracked);
 }
 
@@ -170,6 +178,7 @@ landmark_session::state landmark_session::save() const {
   s.accepted = accepted_;
   s.fit_params = fit_params_;
   s.confidence = confidence_;
+  s.eyes = eyes_;
   return s;
 }
 
@@ -183,6 +192,7 @@ void landmark_session::restore(const state& s) {
   accepted_ = s.accepted;
   fit_params_ = s.fit_params;
   confidence_ = s.confidence;
+  eyes_ = s.eyes;
 }
 
 void landmark_session::judge(const cv::Mat& bgr, clnf_fit_result& fit, face_observation& seen,
@@ -321,6 +331,7 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   }
   r.pose = estimate_head_pose(*models.pdm, r.params, r.landmarks, camera);
   r.landmarks_mm = landmarks_in_camera_space(*models.pdm, r.params, r.landmarks, camera);
+  r.eyes = observe_eyes(landmarks.eyes(), r.landmarks_mm, r.pose, camera, r.success);
   return out;
 }
 

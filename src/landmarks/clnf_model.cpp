@@ -182,20 +182,25 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
     for (size_t k = 0; k < impl_->parts.size(); ++k) {
       const impl::part& part = impl_->parts[k];
       const detail::shape_model& ps = part.level.shape;
-      // A part runs only when the face is at least 0.9x its first training scale (no upsampling).
-      if (!(p.scale > 0.9 * part.level.scales[0].scale))
-        continue;
       std::vector<cv::Point2d> part_pts(ps.points(), cv::Point2d(0, 0));
       for (const auto& [from, to] : part.mapping)
         part_pts[to] = main_shape[from];
       pdm_params pp = ps.fit(part_pts);
       if (!(pp.scale > 0))
         continue;
-      (void)detail::fit_level(part.level, image, pp, part.options);
-      const std::vector<cv::Point2d> fitted = ps.project(pp);
+      // A part runs only when the face is at least 0.9x its first training scale (no
+      // upsampling); otherwise it keeps its fit to the main model's points, as OpenFace does.
+      const bool refined = p.scale > 0.9 * part.level.scales[0].scale;
+      if (refined)
+        (void)detail::fit_level(part.level, image, pp, part.options);
+      clnf_part_fit& out = result.parts[k];
+      out.landmarks = ps.project(pp);
+      ps.shape_3d(pp.local, out.model_shape);
+      out.params = std::move(pp);
+      if (!refined)
+        continue;
       for (const auto& [from, to] : part.mapping)
-        shape[from] = fitted[to];
-      result.parts[k] = fitted;
+        shape[from] = out.landmarks[to];
       parts_used = true;
     }
     if (parts_used) {
@@ -207,6 +212,13 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
   result.params = p;
   result.landmarks = impl_->pdm.project(p);
   return result;
+}
+
+std::vector<std::string> clnf_model::part_names() const {
+  std::vector<std::string> names;
+  for (const impl::part& part : impl_->parts)
+    names.push_back(part.level.name);
+  return names;
 }
 
 pdm_params clnf_params_in_box(const point_distribution_model& pdm, const cv::Rect2d& box,

@@ -256,7 +256,7 @@ void batch::advance(size_t index, video_state& video, std::vector<segment_task>&
 void batch::consume(video_state& video, segment_output& output) {
   if (video.tables.empty() && video.muxers.empty()) {
     if (video.job.kind == job_kind::aus)
-      video.tables.push_back(std::make_unique<csv_stream>(models_));
+      video.tables.push_back(std::make_unique<csv_stream>(models_, options_.outputs));
     const cv::Size size(video.info->width, video.info->height);
     for (size_t i = 0; i < video.video_paths.size(); ++i) {
       video.muxers.push_back(std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size,

@@ -14,7 +14,8 @@ namespace {
 
 }  // namespace
 
-csv_stream::csv_stream(const analysis_models& models) {
+csv_stream::csv_stream(const analysis_models& models, const csv_outputs& outputs) {
+  columns_.outputs = outputs;
   columns_.mode_count = models.pdm->mode_count();
   if (models.aus) {
     predictor_ = std::make_unique<au_video_predictor>(models.aus);

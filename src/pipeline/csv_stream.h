@@ -18,7 +18,7 @@ namespace facemirror::detail {
 
 class csv_stream {
  public:
-  explicit csv_stream(const analysis_models& models);
+  csv_stream(const analysis_models& models, const csv_outputs& outputs);
   ~csv_stream();
   csv_stream(const csv_stream&) = delete;
   csv_stream& operator=(const csv_stream&) = delete;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include <opencv2/core/utility.hpp>
@@ -42,16 +43,25 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "segment frames and the frame timeout must be positive, warm-up non-negative");
   }
-  if ((options.write_hog || options.write_aligned_faces) && !options.compute_aus) {
+  if ((options.write_hog || options.write_aligned_faces) &&
+      !(options.compute_aus && options.outputs.aus)) {
     throw error(error_code::invalid_argument,
                 "the HOG file and aligned faces are the AU features' own: they need AUs on");
+  }
+  if (const auto& cam = options.camera) {
+    const bool finite = std::isfinite(cam->fx) && std::isfinite(cam->fy) &&
+                        std::isfinite(cam->cx) && std::isfinite(cam->cy);
+    if (!finite || !(cam->fx > 0) || !(cam->fy > 0))
+      throw error(error_code::invalid_argument,
+                  "camera intrinsics: fx and fy must be positive and fx, fy, cx, cy finite");
   }
   impl_->options = std::move(options);
   keep_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();
   impl_->models = std::make_unique<analysis_models>(
-      resolve_model_paths(impl_->options.models_dir), impl_->options.compute_aus,
-      impl_->options.static_aus, impl_->options.landmarks == landmark_method::clnf);
+      resolve_model_paths(impl_->options.models_dir),
+      impl_->options.compute_aus && impl_->options.outputs.aus, impl_->options.static_aus,
+      impl_->options.landmarks == landmark_method::clnf);
   impl_->models->keep_aligned_faces = impl_->options.write_aligned_faces;
   impl_->load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

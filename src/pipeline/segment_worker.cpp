@@ -49,7 +49,10 @@ void fault_plan::trigger(const std::string& video_stem, const segment_task& task
 }
 
 worker_session::worker_session(const analysis_models& models, const engine_options& options)
-    : models_(models), mirror_crf_(options.mirror_crf), landmarks_(models, options.tracker) {}
+    : models_(models),
+      mirror_crf_(options.mirror_crf),
+      camera_(options.camera),
+      landmarks_(models, options.tracker) {}
 
 void worker_session::forget_reader() {
   reader_.reset();
@@ -121,7 +124,8 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
                                        int warmup_frames, const std::function<bool()>& on_frame) {
   const int64_t start = start_track(info, task, warmup_frames);
   video_reader& reader = *reader_;
-  const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);
+  const camera_intrinsics camera =
+      camera_ ? *camera_ : camera_intrinsics::guess(info.width, info.height);
 
   segment_output result;
   result.handover_frame = task.end_frame;

@@ -120,6 +120,7 @@ void put_frames(writer& w, const std::vector<analysed_frame>& frames) {
     w.put(r.pose);
     w.put(r.landmarks);
     w.put(r.landmarks_mm);
+    w.put(r.eyes);
     put_params(w, r.params);
     w.put<uint8_t>(f.features.has_value());
     if (f.features) {
@@ -144,6 +145,7 @@ std::vector<analysed_frame> get_frames(reader& r) {
     rec.pose = r.get<head_pose>();
     rec.landmarks = r.get<landmarks_2d>();
     rec.landmarks_mm = r.get<landmarks_3d>();
+    rec.eyes = r.get<eye_observation>();
     rec.params = get_params(r);
     if (r.get<uint8_t>() != 0) {
       au_features features;
@@ -198,6 +200,7 @@ void put_state(writer& w, const landmark_session::state& s) {
   if (s.fit_params)
     put_params(w, *s.fit_params);
   w.put(s.confidence);
+  w.put(s.eyes);
 }
 
 landmark_session::state get_state(reader& r) {
@@ -216,6 +219,7 @@ landmark_session::state get_state(reader& r) {
   if (r.get<uint8_t>() != 0)
     s.fit_params = get_params(r);
   s.confidence = r.get<double>();
+  s.eyes = r.get<eye_pair>();
   return s;
 }
 

@@ -30,8 +30,9 @@ bool has_partial_files(const fs::path& dir) {
 TEST(cli_test, help_explains_the_options_with_an_example) {
   const cli_run run = run_cli("aus --help");
   EXPECT_EQ(run.status, 0);
-  for (const char* needle : {"--output-dir", "--models", "--workers", "--au-static", "--progress",
-                             "--hog", "--aligned", "Example", "facemirror aus"}) {
+  for (const char* needle :
+       {"--output-dir", "--models", "--workers", "--au-static", "--progress", "--hog", "--aligned",
+        "--outputs", "--fx", "--cy", "Example", "facemirror aus"}) {
     EXPECT_NE(run.output.find(needle), std::string::npos) << needle;
   }
 }
@@ -42,6 +43,39 @@ TEST(cli_test, usage_error_exits_2) {
   // The HOG file and aligned faces are the AU features' own.
   EXPECT_EQ(run_cli("aus x.mp4 -o out --hog --no-aus").status, 2);
   EXPECT_EQ(run_cli("aus x.mp4 -o out --aligned --no-aus").status, 2);
+}
+
+// OpenFace's output selectors: --outputs aus writes exactly FeatureExtraction -aus's columns (the
+// five leading ones and the AUs, in the reference's order), one row per frame.
+TEST(cli_test, outputs_aus_writes_exactly_openfaces_aus_columns) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const cli_run run = run_cli("aus " + sample_video("changeLighting.wmv").string() + " -o " +
+                              out.string() + " " + models_arg() + " -q --outputs aus");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto ours = read_lines(out / "changeLighting.csv");
+  const auto reference = read_lines(*shared_dir() / "reference/openface22/changeLighting.csv");
+  std::string expected = "frame, face_id, timestamp, confidence, success";
+  for (const auto& name : split_fields(reference.at(0))) {
+    const std::string suffix = name.size() > 2 ? name.substr(name.size() - 2) : "";
+    if (name.rfind("AU", 0) == 0 && (suffix == "_r" || suffix == "_c"))
+      expected += ", " + name;
+  }
+  ASSERT_FALSE(ours.empty());
+  EXPECT_EQ(ours[0], expected);
+  EXPECT_EQ(split_fields(ours[0]).size(), 5u + 17 + 18);
+  ASSERT_EQ(ours.size(), reference.size());
+  EXPECT_EQ(split_fields(ours[1]).size(), split_fields(ours[0]).size());
+}
+
+TEST(cli_test, bad_output_selectors_and_partial_intrinsics_are_usage_errors) {
+  const cli_run unknown = run_cli("aus in.mp4 -o out --outputs aus,hog");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.output.find("'hog'"), std::string::npos) << unknown.output;
+  const cli_run partial = run_cli("aus in.mp4 -o out --fx 600 --fy 600");
+  EXPECT_EQ(partial.status, 2);
+  EXPECT_NE(partial.output.find("--cx"), std::string::npos) << partial.output;
+  EXPECT_EQ(run_cli("aus in.mp4 -o out --fx 0 --fy 600 --cx 1 --cy 1").status, 2);
 }
 
 TEST(cli_test, csv_matches_the_reference_rows_and_columns) {

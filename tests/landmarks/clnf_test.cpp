@@ -202,7 +202,7 @@ TEST(clnf_tracker, matches_openface_on_default_wmv) {
     ASSERT_EQ(r.parts.size(), 3u);
     double e = 0;
     for (int k = 0; k < 56; ++k) {
-      const std::vector<cv::Point2d>& eye = r.parts[1 + k / 28];
+      const std::vector<cv::Point2d>& eye = r.parts[1 + k / 28].landmarks;
       ASSERT_EQ(eye.size(), 28u);
       const std::string i = std::to_string(k);
       e += cv::norm(eye[k % 28] -

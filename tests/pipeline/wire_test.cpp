@@ -18,6 +18,9 @@ analysed_frame sample(int64_t index, bool with_features) {
   }
   f.record.params.scale = 1.25;
   f.record.params.local = {0.5, -1.5, 1e-300};
+  f.record.eyes.gaze = {{0.25, 0.125, -0.96}, {0.05, 1.0 / 3.0, -0.99}, 0.155, -0.097};
+  f.record.eyes.landmarks[55] = {191.5 + index, 271.25};
+  f.record.eyes.landmarks_mm[3] = {-24.4, -13.2, 326.9 + index};
   if (with_features) {
     au_features a;
     a.success = true;
@@ -50,6 +53,10 @@ TEST(wire_test, round_trip_is_exact) {
     EXPECT_EQ(a.record.landmarks_mm, b.record.landmarks_mm);
     EXPECT_EQ(a.record.params.local, b.record.params.local);
     EXPECT_EQ(a.record.pose.rz, b.record.pose.rz);
+    EXPECT_EQ(a.record.eyes.gaze.eye_1, b.record.eyes.gaze.eye_1);
+    EXPECT_EQ(a.record.eyes.gaze.angle_y, b.record.eyes.gaze.angle_y);
+    EXPECT_EQ(a.record.eyes.landmarks, b.record.eyes.landmarks);
+    EXPECT_EQ(a.record.eyes.landmarks_mm, b.record.eyes.landmarks_mm);
     ASSERT_EQ(a.features.has_value(), b.features.has_value());
     if (a.features) {
       EXPECT_EQ(a.features->hog, b.features->hog);
@@ -90,6 +97,11 @@ landmark_session::state sample_state() {
   s.accepted = false;
   s.fit_params = s.clnf.previous;
   s.confidence = 0.875;
+  s.eyes[1].fitted = true;
+  s.eyes[1].landmarks[27] = {300.125, 200.5};
+  s.eyes[1].model_shape[0] = {1.0 / 3.0, -2.0, 7.5};
+  s.eyes[1].scale = 1.5;
+  s.eyes[1].rz = -0.25;
   return s;
 }
 
@@ -108,6 +120,13 @@ void expect_same_state(const landmark_session::state& a, const landmark_session:
   ASSERT_EQ(a.fit_params.has_value(), b.fit_params.has_value());
   EXPECT_EQ(a.fit_params->local, b.fit_params->local);
   EXPECT_EQ(a.confidence, b.confidence);
+  for (size_t e = 0; e < a.eyes.size(); ++e) {
+    EXPECT_EQ(a.eyes[e].fitted, b.eyes[e].fitted);
+    EXPECT_EQ(a.eyes[e].landmarks, b.eyes[e].landmarks);
+    EXPECT_EQ(a.eyes[e].model_shape, b.eyes[e].model_shape);
+    EXPECT_EQ(a.eyes[e].scale, b.eyes[e].scale);
+    EXPECT_EQ(a.eyes[e].rz, b.eyes[e].rz);
+  }
 }
 
 // A carried task crosses to a worker process with the whole tracking state: anything lost on

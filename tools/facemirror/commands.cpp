@@ -28,6 +28,12 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.segment_frames = opt.segment_frames;
   options.mirror_crf = opt.crf;
   options.compute_aus = !opt.no_aus;
+  options.outputs = csv_outputs::parse(opt.outputs);
+  if (opt.no_aus)
+    options.outputs.aus = false;
+  if (opt.fx) {  // main() checks that all four or none are given
+    options.camera = camera_intrinsics{*opt.fx, *opt.fy, *opt.cx, *opt.cy};
+  }
   options.static_aus = opt.static_aus;
   options.write_hog = opt.write_hog;
   options.write_aligned_faces = opt.write_aligned_faces;

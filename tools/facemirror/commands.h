@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,13 @@ struct run_options {
   std::string progress = "auto";
   bool quiet = false;
   std::string isolation = "thread";
+  std::string outputs = "all";  // aus: OpenFace's output selectors (csv_outputs::parse)
+  /// aus: camera intrinsics (pixels), all four or none (OpenFace's guess).
+  std::optional<double> fx, fy, cx, cy;
   double timeout_s = 60.0;
   bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)
-  bool no_report = false;    // mirror: no HTML report at the end
-  std::string command_line;  // as typed, for the report's provenance
+  bool no_report = false;      // mirror: no HTML report at the end
+  std::string command_line;    // as typed, for the report's provenance
   // For the app: progress and stop requests besides the terminal's and SIGINT, and each
   // input's outcome ("done", "skipped" or "failed", the input, and the output folder or the
   // reason). Called from the engine's threads one at a time.

@@ -86,8 +86,8 @@ int main(int argc, char** argv) {
       ->add_option("-o,--output-dir", aus.output_dir,
                    "Folder for the CSVs: OUTDIR/<input stem>.csv (created if missing)")
       ->required();
-  CLI::Option* no_aus =
-      aus_cmd->add_flag("--no-aus", aus.no_aus, "Landmarks, pose and shape parameters only");
+  CLI::Option* no_aus = aus_cmd->add_flag(
+      "--no-aus", aus.no_aus, "No AU columns and no AU models (the other column groups stay)");
   aus_cmd
       ->add_flag("--hog", aus.write_hog,
                  "Also write OUTDIR/<stem>.hog: OpenFace 2.2's binary HOG file (its -hogalign), "
@@ -105,6 +105,35 @@ int main(int argc, char** argv) {
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");
+  aus_cmd
+      ->add_option("--outputs", aus.outputs,
+                   "Column groups of the CSV, comma-separated: 2Dfp, 3Dfp, pdmparams, pose, aus, "
+                   "gaze (OpenFace's -2Dfp -3Dfp -pdmparams -pose -aus -gaze) or all; the "
+                   "columns keep OpenFace's order")
+      ->capture_default_str()
+      ->check([](const std::string& list) -> std::string {
+        try {
+          (void)facemirror::csv_outputs::parse(list);
+          return {};
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+      });
+  CLI::Option* fx = aus_cmd->add_option(
+      "--fx", aus.fx,
+      "Camera focal length in x, pixels (with --fy --cx --cy; default: OpenFace's "
+      "guess, 500 * (width/640 + height/480) / 2, centre of the image)");
+  CLI::Option* fy = aus_cmd->add_option("--fy", aus.fy, "Camera focal length in y, pixels");
+  CLI::Option* cx = aus_cmd->add_option("--cx", aus.cx, "Camera principal point x, pixels");
+  CLI::Option* cy = aus_cmd->add_option("--cy", aus.cy, "Camera principal point y, pixels");
+  for (CLI::Option* o : {fx, fy})
+    o->check(CLI::PositiveNumber);
+  for (CLI::Option* o : {fx, fy, cx, cy}) {
+    for (CLI::Option* other : {fx, fy, cx, cy}) {
+      if (other != o)
+        o->needs(other);
+    }
+  }
   aus_cmd->footer(
       "Example:\n  facemirror aus patient01.mp4 sessions/ -o results/ --workers 4\n"
       "writes results/patient01.csv and one CSV per video in sessions/. AUs of videos written by\n"

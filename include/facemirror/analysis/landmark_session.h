@@ -27,6 +27,7 @@
 
 #include "facemirror/au/au_engine.h"
 #include "facemirror/detect/mtcnn_detector.h"
+#include "facemirror/gaze/gaze.h"
 #include "facemirror/landmarks/clnf.h"
 #include "facemirror/landmarks/detection_validator.h"
 #include "facemirror/landmarks/face_tracker.h"
@@ -115,6 +116,10 @@ class landmark_session {
   /// A new video or segment: forget the previous face.
   void reset();
 
+  /// The eye part models' fits that go with the reported landmarks (unfitted without CLNF or
+  /// before any fit).
+  [[nodiscard]] const eye_pair& eyes() const { return eyes_; }
+
   /// Everything observe() carries from one frame to the next. A session that restore()s
   /// another's state (same models and options) continues that session's track exactly: the
   /// engine hands a video's track over from one segment to the next with it.
@@ -127,6 +132,7 @@ class landmark_session {
     bool accepted = false;
     std::optional<pdm_params> fit_params;
     double confidence = 0.0;
+    eye_pair eyes{};
   };
   [[nodiscard]] state save() const;
   void restore(const state& s);
@@ -176,6 +182,8 @@ class landmark_session {
   bool accepted_ = false;
   std::optional<pdm_params> fit_params_;
   double confidence_ = 0.0;  // the last verdict's certainty, reported while no fit is made
+  std::vector<std::string> part_names_;  // the CLNF model's part names (eye_parts_of)
+  eye_pair eyes_{};                      // the eye parts of the reported fit
 };
 
 /// Landmarks, pose and AU features of one frame, as one CSV row needs them.

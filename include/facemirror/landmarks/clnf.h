@@ -22,6 +22,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "facemirror/landmarks/pdm.h"
@@ -60,6 +61,15 @@ struct clnf_fit_options {
   }
 };
 
+/// One part model's fit (OpenFace's hierarchical models: inner face, the two 28-point eyes).
+struct clnf_part_fit {
+  std::vector<cv::Point2d> landmarks;  // projection of `params` (image pixels)
+  pdm_params params;                   // the part PDM's own global and local parameters
+  /// The part PDM's shape for params.local in model space (mean + V * local, unrotated,
+  /// unscaled): with `params` and the camera it places the part in 3-D (eye_lmk_X/Y/Z).
+  std::vector<cv::Point3d> model_shape;
+};
+
 struct clnf_fit_result {
   landmarks_2d landmarks{};  // projection of `params` (OpenFace's x_*, y_*)
   pdm_params params;         // OpenFace's p_scale, p_r*, p_t*, p_0..p_33
@@ -71,9 +81,11 @@ struct clnf_fit_result {
   /// around the position of the last mean-shift step (the one before the last update, as
   /// OpenFace measures it): higher is a better fit; only comparable between fits of one model.
   double likelihood = 0.0;
-  /// Each part model's own fitted landmarks, in model order (OpenFace's eye_lmk_* are the two
-  /// 28-point eye parts); empty for a part that was skipped.
-  std::vector<std::vector<cv::Point2d>> parts;
+  /// Each part model's fit, in model order (clnf_model::part_names(); OpenFace's eye_lmk_* are
+  /// the two 28-point eye parts). A part the face is too small for keeps its PDM fitted to the
+  /// main model's points there, unrefined (what OpenFace reports for it); all parts are empty
+  /// when the main fit stopped as face_too_small or options.refine_parts is off.
+  std::vector<clnf_part_fit> parts;
 };
 
 class clnf_model {
@@ -88,6 +100,10 @@ class clnf_model {
   ~clnf_model();
 
   [[nodiscard]] const point_distribution_model& pdm() const;
+
+  /// The part models' names in file order (clnf_fit_result::parts follows it), e.g. "inner",
+  /// "left_eye_28", "right_eye_28" for main_clnf_general.txt.
+  [[nodiscard]] std::vector<std::string> part_names() const;
 
   /// Fits from `init` (e.g. pdm().fit(estimate) or the previous frame's params).
   /// `grey` is 8-bit or float single-channel. init.scale <= 0 throws error(invalid_argument).

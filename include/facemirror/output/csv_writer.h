@@ -4,17 +4,21 @@
 // WHAT THIS REPRESENTS
 //   The text of one output CSV: OpenFace's column names, order, separator (", ") and
 //   per-column precision, 1-based frame numbers, "." decimals whatever the process locale.
-//   Columns (a subset of OpenFace's, same relative order): frame, face_id, timestamp,
-//   confidence, success, pose_T*/pose_R*, x_*, y_*, X_*, Y_*, Z_*, p_scale..p_ty, p_*,
-//   then AU*_r and AU*_c when AUs were computed.
+//   Columns, in OpenFace's order, each group present when its output is selected
+//   (csv_outputs; all by default, giving OpenFace's 714 columns): frame, face_id, timestamp,
+//   confidence, success, then gaze_0_*, gaze_1_*, gaze_angle_*, eye_lmk_x/y_*,
+//   eye_lmk_X/Y/Z_* (gaze), pose_T*/pose_R* (pose), x_*, y_* (2Dfp), X_*, Y_*, Z_* (3Dfp),
+//   p_scale..p_ty, p_* (pdmparams), AU*_r and AU*_c (aus, when AU names are given).
 //
 // THREAD SAFETY
 //   Pure functions of their arguments.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "facemirror/gaze/gaze.h"
 #include "facemirror/landmarks/pdm.h"
 #include "facemirror/types.h"
 
@@ -30,11 +34,32 @@ struct frame_record {
   landmarks_2d landmarks{};
   landmarks_3d landmarks_mm{};  // camera space, millimetres
   pdm_params params;
+  eye_observation eyes{};            // eye landmarks and gaze (zeros where there is no fit)
   std::vector<double> au_intensity;  // empty when AUs are not computed
   std::vector<double> au_presence;
 };
 
+/// OpenFace's output selectors: which column groups a CSV holds. OpenFace's
+/// FeatureExtraction flags map one to one; giving none of them means all, as there.
+struct csv_outputs {
+  bool gaze = true;          // -gaze: gaze_*, eye_lmk_* (2-D and 3-D)
+  bool pose = true;          // -pose: pose_T*, pose_R*
+  bool landmarks_2d = true;  // -2Dfp: x_*, y_*
+  bool landmarks_3d = true;  // -3Dfp: X_*, Y_*, Z_*
+  bool pdm_params = true;    // -pdmparams: p_scale..p_ty, p_*
+  bool aus = true;           // -aus: AU*_r, AU*_c
+
+  /// Just the groups named in a comma-separated list of OpenFace's flag names without the
+  /// dash ("2Dfp,3Dfp,pdmparams,pose,aus,gaze", any order; "all" selects every group).
+  /// Throws facemirror::error(invalid_argument) naming an unknown or empty item.
+  [[nodiscard]] static csv_outputs parse(std::string_view list);
+  /// The list parse() reads back, in OpenFace's column order.
+  [[nodiscard]] std::string to_string() const;
+  [[nodiscard]] bool operator==(const csv_outputs& o) const;
+};
+
 struct csv_columns {
+  csv_outputs outputs;
   int mode_count = 34;                          // number of p_i columns
   std::vector<std::string> au_intensity_names;  // e.g. "AU01" -> column "AU01_r"
   std::vector<std::string> au_presence_names;   // e.g. "AU28" -> column "AU28_c"

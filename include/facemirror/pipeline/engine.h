@@ -36,6 +36,8 @@
 #include <vector>
 
 #include "facemirror/landmarks/face_tracker.h"
+#include "facemirror/landmarks/pdm.h"
+#include "facemirror/output/csv_writer.h"
 
 namespace facemirror {
 
@@ -78,6 +80,13 @@ struct engine_options {
   /// Off, the engine does no extra work.
   bool write_hog = false;
   bool write_aligned_faces = false;
+  /// The column groups of the CSVs (OpenFace's output selectors; all by default). Without
+  /// `aus` no AU models are loaded, as with compute_aus = false.
+  csv_outputs outputs;
+  /// Camera intrinsics (pixels) for pose, 3-D landmarks and gaze, OpenFace's -fx -fy -cx -cy;
+  /// unset: OpenFace's guess from each video's size (camera_intrinsics::guess). fx and fy must
+  /// be positive and all four finite, else the constructor throws error(invalid_argument).
+  std::optional<camera_intrinsics> camera;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
   int mirror_crf = 18;
