@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "facemirror/error.h"
+#include "facemirror/gaze/gaze.h"
 
 namespace facemirror {
 
@@ -46,6 +47,9 @@ std::vector<frame_record> image_analyzer::analyze(
     r.params = std::move(fit.params);
     r.pose = estimate_head_pose(*m.pdm, r.params, r.landmarks, cam);
     r.landmarks_mm = landmarks_in_camera_space(*m.pdm, r.params, r.landmarks, cam);
+    // FaceLandmarkImg estimates the gaze of every face it fits, whatever the validator says.
+    r.eyes = observe_eyes(eye_parts_of(m.clnf->part_names(), fit.parts), r.landmarks_mm, r.pose,
+                          cam, /*face_found=*/true);
     if (m.extractor) {
       // FaceLandmarkImg measures the AUs of every fitted face, whatever the validator says.
       const au_features features = m.extractor->extract(bgr, r.landmarks, true);

@@ -98,7 +98,9 @@ bool csv_outputs::operator==(const csv_outputs& o) const {
 
 std::string csv_header(const csv_columns& columns) {
   const csv_outputs& on = columns.outputs;
-  std::string out = "frame, face_id, timestamp, confidence, success";
+  std::string out = columns.layout == csv_layout::still_image
+                        ? "face, confidence"
+                        : "frame, face_id, timestamp, confidence, success";
   if (on.gaze) {
     for (const char* name : {"gaze_0_x", "gaze_0_y", "gaze_0_z", "gaze_1_x", "gaze_1_y", "gaze_1_z",
                              "gaze_angle_x", "gaze_angle_y"}) {
@@ -142,55 +144,64 @@ void append_csv_row(std::string& out, const frame_record& r, const csv_columns& 
                        !columns.outputs.pdm_params,
                    "frame record has the wrong number of PDM modes");
   const csv_outputs& on = columns.outputs;
-  append_integer(out, r.index + 1, /*first=*/true);
-  append_integer(out, 0);  // face_id: FeatureExtraction follows a single face
-  append_fixed(out, r.timestamp_s, 3);
-  append_fixed(out, r.confidence, 2);
-  append_integer(out, r.success ? 1 : 0);
+  const bool still = columns.layout == csv_layout::still_image;
+  // FaceLandmarkImg separates every field with ", "; FeatureExtraction its per-frame ones with
+  // ",  ".
+  const char* sep = still ? separator : frame_separator;
+  if (still) {
+    append_integer(out, r.index, /*first=*/true);  // face: 0-based, the analyser's order
+    append_fixed(out, r.confidence, 3, sep);
+  } else {
+    append_integer(out, r.index + 1, /*first=*/true);
+    append_integer(out, 0);  // face_id: FeatureExtraction follows a single face
+    append_fixed(out, r.timestamp_s, 3, sep);
+    append_fixed(out, r.confidence, 2, sep);
+    append_integer(out, r.success ? 1 : 0);
+  }
   if (on.gaze) {
     const gaze_estimate& g = r.eyes.gaze;
     for (double v : {g.eye_0.x, g.eye_0.y, g.eye_0.z, g.eye_1.x, g.eye_1.y, g.eye_1.z})
-      append_fixed(out, v, 6);
-    append_fixed(out, g.angle_x, 3);
-    append_fixed(out, g.angle_y, 3);
+      append_fixed(out, v, 6, sep);
+    append_fixed(out, g.angle_x, 3, sep);
+    append_fixed(out, g.angle_y, 3, sep);
     for (const auto& pt : r.eyes.landmarks)
-      append_fixed(out, pt.x, 1);
+      append_fixed(out, pt.x, 1, sep);
     for (const auto& pt : r.eyes.landmarks)
-      append_fixed(out, pt.y, 1);
+      append_fixed(out, pt.y, 1, sep);
     for (const auto& pt : r.eyes.landmarks_mm)
-      append_fixed(out, pt.x, 1);
+      append_fixed(out, pt.x, 1, sep);
     for (const auto& pt : r.eyes.landmarks_mm)
-      append_fixed(out, pt.y, 1);
+      append_fixed(out, pt.y, 1, sep);
     for (const auto& pt : r.eyes.landmarks_mm)
-      append_fixed(out, pt.z, 1);
+      append_fixed(out, pt.z, 1, sep);
   }
   if (on.pose) {
     const head_pose& p = r.pose;
     for (double v : {p.tx, p.ty, p.tz})
-      append_fixed(out, v, 1);
+      append_fixed(out, v, 1, sep);
     for (double v : {p.rx, p.ry, p.rz})
-      append_fixed(out, v, 3);
+      append_fixed(out, v, 3, sep);
   }
   if (on.landmarks_2d) {
     for (const auto& pt : r.landmarks)
-      append_fixed(out, pt.x, 1);
+      append_fixed(out, pt.x, 1, sep);
     for (const auto& pt : r.landmarks)
-      append_fixed(out, pt.y, 1);
+      append_fixed(out, pt.y, 1, sep);
   }
   if (on.landmarks_3d) {
     for (const auto& pt : r.landmarks_mm)
-      append_fixed(out, pt.x, 1);
+      append_fixed(out, pt.x, 1, sep);
     for (const auto& pt : r.landmarks_mm)
-      append_fixed(out, pt.y, 1);
+      append_fixed(out, pt.y, 1, sep);
     for (const auto& pt : r.landmarks_mm)
-      append_fixed(out, pt.z, 1);
+      append_fixed(out, pt.z, 1, sep);
   }
   if (on.pdm_params) {
     const pdm_params& q = r.params;
     for (double v : {q.scale, q.rx, q.ry, q.rz, q.tx, q.ty})
-      append_fixed(out, v, 3);
+      append_fixed(out, v, 3, sep);
     for (int i = 0; i < columns.mode_count; ++i)
-      append_fixed(out, i < static_cast<int>(q.local.size()) ? q.local[i] : 0.0, 3);
+      append_fixed(out, i < static_cast<int>(q.local.size()) ? q.local[i] : 0.0, 3, sep);
   }
   append_au_columns(out, r, columns);
   out.push_back('\n');
@@ -204,8 +215,10 @@ void append_au_columns(std::string& out, const frame_record& r, const csv_column
                    "frame record has the wrong number of AU values");
   for (double v : r.au_intensity)
     append_fixed(out, v, 2, separator);
+  // FaceLandmarkImg prints presences with one decimal ("1.0"), FeatureExtraction with two.
+  const int presence_decimals = columns.layout == csv_layout::still_image ? 1 : 2;
   for (double v : r.au_presence)
-    append_fixed(out, v, 2, separator);
+    append_fixed(out, v, presence_decimals, separator);
 }
 
 }  // namespace facemirror

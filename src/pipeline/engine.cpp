@@ -9,9 +9,11 @@
 
 #include "facemirror/analysis/landmark_session.h"
 #include "facemirror/error.h"
+#include "facemirror/io/image_reader.h"
 
 #include "batch.h"
 #include "executors.h"
+#include "still_images.h"
 #include <dlfcn.h>
 
 namespace facemirror {
@@ -34,8 +36,13 @@ void keep_libraries_single_threaded() {
 struct engine::impl {
   engine_options options;
   std::unique_ptr<analysis_models> models;
+  /// The models with OpenFace's static AU models in place of the dynamic ones, for still
+  /// images (FaceLandmarkImg's); made on the first batch with an image.
+  std::unique_ptr<analysis_models> image_models;
   double load_seconds = 0.0;
   int workers = 1;
+
+  const analysis_models& still_image_models();
 };
 
 engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
@@ -78,7 +85,44 @@ int engine::worker_count() const {
   return impl_->workers;
 }
 
+const analysis_models& engine::impl::still_image_models() {
+  if (!image_models) {
+    image_models = std::make_unique<analysis_models>(*models);
+    if (models->aus && models->aus->model_kind() != au_model_set::kind::static_only) {
+      image_models->aus = au_model_set::load(resolve_model_paths(options.models_dir).au_predictors,
+                                             au_model_set::kind::static_only);
+      image_models->extractor = std::make_shared<const au_feature_extractor>(image_models->aus);
+    }
+  }
+  return *image_models;
+}
+
 std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
+  // Still images are analysed alone (FaceLandmarkImg's rules); the rest are videos.
+  std::vector<video_job> videos;
+  std::vector<size_t> video_index, images;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (jobs[i].kind == job_kind::aus && is_image_file(jobs[i].input)) {
+      images.push_back(i);
+    } else {
+      videos.push_back(jobs[i]);
+      video_index.push_back(i);
+    }
+  }
+  std::vector<video_result> results(jobs.size());
+  if (!images.empty()) {
+    detail::run_still_images(jobs, images, impl_->still_image_models(), impl_->options,
+                             impl_->workers, results);
+  }
+  if (videos.empty())
+    return results;
+  std::vector<video_result> video_results = run_videos(videos);
+  for (size_t k = 0; k < videos.size(); ++k)
+    results[video_index[k]] = std::move(video_results[k]);
+  return results;
+}
+
+std::vector<video_result> engine::run_videos(const std::vector<video_job>& jobs) {
   detail::batch work(jobs, impl_->options, *impl_->models);
   detail::run_context context{work, *impl_->models, impl_->options,
                               detail::fault_plan::parse(impl_->options.test_fault)};

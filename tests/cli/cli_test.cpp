@@ -2,6 +2,7 @@
 // layout against OpenFace's reference, bad inputs in a batch, determinism across workers.
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <string>
@@ -228,6 +229,48 @@ TEST(cli_test, json_progress_is_one_object_per_line) {
   }
   EXPECT_GE(progress_lines, 88 / 10);
   EXPECT_NE(run.output.find("\"stage\":\"done\""), std::string::npos);
+}
+
+// Still images in a batch with a video: each image's CSV in FaceLandmarkImg's layout (its exact
+// header, one row per face in its order, its separators), its values close to OpenFace's, and
+// the video's CSV as ever.
+TEST(cli_test, still_images_are_written_in_face_landmark_imgs_layout) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const cli_run run = run_cli("aus " + sample_video("sample2.jpg").string() + " " +
+                              sample_video("sample3_16bit_gray.png").string() + " " +
+                              sample_video("changeLighting.wmv").string() + " -o " + out.string() +
+                              " " + models_arg() + " -q --workers 2");
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_TRUE(fs::exists(out / "changeLighting.csv"));
+  for (const std::string stem : {"sample2", "sample3_16bit_gray"}) {
+    const auto ours = read_lines(out / (stem + ".csv"));
+    const auto reference =
+        read_lines(*shared_dir() / "reference/openface22/images" / (stem + ".csv"));
+    ASSERT_EQ(ours.size(), reference.size()) << stem;
+    EXPECT_EQ(ours[0], reference[0]) << stem << ": header differs";
+    const auto names = split_fields(reference[0]);
+    for (size_t row = 1; row < ours.size(); ++row) {
+      const auto mine = split_fields(ours[row]), theirs = split_fields(reference[row]);
+      ASSERT_EQ(mine.size(), theirs.size());
+      EXPECT_EQ(mine[0], theirs[0]);  // face index
+      EXPECT_EQ(mine[1], theirs[1]);  // confidence, three decimals
+      double landmark_error = 0, gaze_error = 0;
+      for (size_t c = 0; c < names.size(); ++c) {
+        const double d = std::abs(std::stod(mine[c]) - std::stod(theirs[c]));
+        if (names[c].rfind("x_", 0) == 0 || names[c].rfind("y_", 0) == 0)
+          landmark_error += d / (2 * 68);
+        if (names[c] == "gaze_angle_x" || names[c] == "gaze_angle_y")
+          gaze_error = std::max(gaze_error, d);
+        // Presences print as OpenFace prints them ("1.0"), intensities with two decimals.
+        if (names[c].size() > 2 && names[c].substr(names[c].size() - 2) == "_c") {
+          EXPECT_EQ(mine[c].size(), 3u) << names[c];
+        }
+      }
+      EXPECT_LT(landmark_error, 0.1) << stem << " face " << row - 1;
+      EXPECT_LE(gaze_error, 0.011) << stem << " face " << row - 1;
+    }
+  }
 }
 
 }  // namespace

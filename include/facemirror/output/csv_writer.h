@@ -26,7 +26,7 @@ namespace facemirror {
 
 /// Everything written on one CSV row.
 struct frame_record {
-  int64_t index = 0;  // 0-based; written 1-based
+  int64_t index = 0;  // 0-based frame, written 1-based; in a still image's CSV the face, as is
   double timestamp_s = 0.0;
   double confidence = 0.0;
   bool success = false;
@@ -58,7 +58,13 @@ struct csv_outputs {
   [[nodiscard]] bool operator==(const csv_outputs& o) const;
 };
 
+/// Whose layout: FeatureExtraction's (one row per frame: frame, face_id, timestamp,
+/// confidence, success, ...) or FaceLandmarkImg's for a still image (one row per face: face,
+/// confidence with three decimals, ...; every field separated by ", "; presences "1.0").
+enum class csv_layout { video, still_image };
+
 struct csv_columns {
+  csv_layout layout = csv_layout::video;
   csv_outputs outputs;
   int mode_count = 34;                          // number of p_i columns
   std::vector<std::string> au_intensity_names;  // e.g. "AU01" -> column "AU01_r"

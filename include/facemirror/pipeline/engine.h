@@ -106,6 +106,10 @@ struct engine_options {
 /// the AU CSV of each mirrored face.
 enum class job_kind { aus, mirror };
 
+/// An aus job whose input is a still image (is_image_file: .jpg, .png...) is analysed alone, as
+/// OpenFace's FaceLandmarkImg analyses it (image_analyzer: every face, OpenFace's static AU
+/// models, its CSV layout: one row per face), on the same workers (threads, whatever the
+/// isolation). A folder input (probe_video) is a frame folder: one video of its images.
 struct video_job {
   std::filesystem::path input;
   std::filesystem::path output_csv;  // kind == aus
@@ -166,6 +170,8 @@ class engine {
   [[nodiscard]] std::vector<video_result> run(const std::vector<video_job>& jobs);
 
  private:
+  [[nodiscard]] std::vector<video_result> run_videos(const std::vector<video_job>& jobs);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };
