@@ -135,6 +135,7 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
     files["left_video"] = names.left_video;
     files["debug_video"] = names.debug_video;
     files["source_video"] = names.source_video;
+    files["head_pose_csv"] = names.head_pose_csv;
     if (request.compute_aus) {
       files["right_csv"] = names.right_csv;
       files["left_csv"] = names.left_csv;

@@ -54,7 +54,7 @@ class VideoResult:
     tracked face. seconds: wall time of the video. output_csv: the aus job's CSV (None when
     extract() ran without out_dir). columns: the aus job's table (DataFrame or dict of NumPy
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
-    left_video, debug_video, source_video, right_csv, left_csv).
+    left_video, debug_video, source_video, head_pose_csv, right_csv, left_csv).
     """
 
     path: str

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,25 +16,12 @@
 #include "facemirror/io/image_reader.h"
 #include "facemirror/models/model_paths.h"
 
+#include "support/au_fidelity.h"
 #include "support/reference_csv.h"
 #include "support/test_data.h"
 
 namespace facemirror {
 namespace {
-
-double pearson(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = static_cast<double>(a.size());
-  double ma = 0, mb = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    ma += a[i] / n, mb += b[i] / n;
-  double sab = 0, saa = 0, sbb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-  }
-  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : std::numeric_limits<double>::quiet_NaN();
-}
 
 std::shared_ptr<const analysis_models> still_image_models(const std::filesystem::path& shared) {
   return std::make_shared<const analysis_models>(resolve_model_paths(shared / "models/openface"),
@@ -102,10 +90,10 @@ TEST(image_analyzer, finds_and_measures_every_face_as_face_landmark_img) {
   double r_sum = 0;
   int r_count = 0;
   for (size_t k = 0; k < ours_au.size(); ++k) {
-    const double r = pearson(ours_au[k], ref_au[k]);
-    std::printf("AU intensity %zu: r %.4f\n", k, r);
-    if (!std::isnan(r))
-      r_sum += r, ++r_count;
+    const std::optional<double> r = test::pearson(ours_au[k], ref_au[k]);
+    std::printf("AU intensity %zu: r %.4f\n", k, r.value_or(std::nan("")));
+    if (r)
+      r_sum += *r, ++r_count;
   }
   const double mean_r = r_sum / r_count;
   std::printf("%d faces matched: landmarks %.3f px mean, AU intensity r %.4f mean\n", matched,

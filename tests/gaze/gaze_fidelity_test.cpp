@@ -76,17 +76,7 @@ struct paired_rows {
 
   [[nodiscard]] double pearson_r(const std::string& name) const {
     const auto [x, y] = column(name);
-    const double n = static_cast<double>(x.size());
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < x.size(); ++i)
-      mx += x[i] / n, my += y[i] / n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-      sxy += (x[i] - mx) * (y[i] - my);
-      sxx += (x[i] - mx) * (x[i] - mx);
-      syy += (y[i] - my) * (y[i] - my);
-    }
-    return sxy / std::sqrt(sxx * syy);
+    return test::pearson(x, y).value_or(std::nan(""));
   }
 
   // Mean distance between corresponding points given by per-axis column prefixes.

@@ -54,9 +54,10 @@ TEST(VideoReaderBadInput, EmptyFile) {
   expect_error([&] { (void)probe_video(file); }, error_code::io, file, "empty");
 }
 
-TEST(VideoReaderBadInput, Directory) {
+// A folder is a frame folder (OpenFace's -fdir); one without images is no video.
+TEST(VideoReaderBadInput, DirectoryWithoutImages) {
   const auto dir = test::scratch_dir();
-  expect_error([&] { (void)probe_video(dir); }, error_code::io, dir, "not a regular file");
+  expect_error([&] { (void)probe_video(dir); }, error_code::io, dir, "without image files");
 }
 
 TEST(VideoReaderBadInput, TextFileNamedMp4) {
