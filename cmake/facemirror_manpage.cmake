@@ -2,7 +2,7 @@
 #
 # Writes the man page from the CLI's --help pages (the top level and each subcommand) as
 # preformatted sections, so it always says what the installed binary does.
-foreach(page "" aus mirror)
+foreach(page "" aus mirror openface openface-img)
   execute_process(COMMAND ${CLI} ${page} --help OUTPUT_VARIABLE text RESULT_VARIABLE status)
   if(NOT status EQUAL 0)
     message(FATAL_ERROR "'${CLI} ${page} --help' failed (${status})")
@@ -11,7 +11,8 @@ foreach(page "" aus mirror)
   string(REPLACE "\\" "\\e" text "${text}")
   string(REGEX REPLACE "(^|\n)([.'])" "\\1\\\\&\\2" text "${text}")
   string(REPLACE "${CLI}" "facemirror" text "${text}")  # CLI11 prints argv[0]
-  set(help_${page} "${text}")
+  string(REPLACE "-" "_" key "${page}")
+  set(help_${key} "${text}")
 endforeach()
 string(TIMESTAMP today "%Y-%m-%d" UTC)
 file(WRITE ${OUTPUT}.tmp
@@ -24,6 +25,9 @@ facemirror \\- OpenFace-2.2-compatible facial Action Units from videos, on every
 .br
 .B facemirror mirror
 \\fIINPUT\\fR... \\fB-o\\fR \\fIOUTDIR\\fR [\\fIOPTIONS\\fR]
+.br
+.B facemirror openface
+\\fIOPENFACE-FLAGS\\fR...
 .SH DESCRIPTION
 .nf
 ${help_}
@@ -35,6 +39,14 @@ ${help_aus}
 .SH \"FACEMIRROR MIRROR\"
 .nf
 ${help_mirror}
+.fi
+.SH \"FACEMIRROR OPENFACE\"
+.nf
+${help_openface}
+.fi
+.SH \"FACEMIRROR OPENFACE-IMG\"
+.nf
+${help_openface_img}
 .fi
 .SH \"EXIT STATUS\"
 0 every input succeeded, 1 some input failed, 2 usage error, 130 interrupted (unfinished outputs

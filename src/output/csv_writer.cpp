@@ -63,11 +63,14 @@ csv_outputs csv_outputs::parse(std::string_view list) {
       out.aus = true;
     } else if (item == "all") {
       out = csv_outputs{};
+    } else if (item == "none") {
+      // OpenFace's CSV when only -hogalign/-simalign select outputs: the identifying columns.
+      out = none;
     } else {
       throw error(error_code::invalid_argument,
                   "unknown output '" + std::string(item) +
                       "' (expected a comma-separated list of 2Dfp, 3Dfp, pdmparams, pose, aus, "
-                      "gaze or all)");
+                      "gaze, all or none)");
     }
     if (comma == std::string_view::npos)
       break;
@@ -88,7 +91,7 @@ std::string csv_outputs::to_string() const {
     if (on)
       out.append(out.empty() ? "" : ",").append(name);
   }
-  return out;
+  return out.empty() ? "none" : out;
 }
 
 bool csv_outputs::operator==(const csv_outputs& o) const {

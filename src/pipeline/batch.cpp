@@ -337,7 +337,8 @@ void batch::commit_openface_outputs(video_state& video) const {
   of_details details;
   details.input = video.job.input;
   details.input_full = std::filesystem::absolute(video.job.input);
-  const camera_intrinsics camera = camera_intrinsics::guess(video.info->width, video.info->height);
+  const camera_intrinsics camera =
+      options_.camera.value_or(camera_intrinsics::guess(video.info->width, video.info->height));
   details.fx = camera.fx;
   details.fy = camera.fy;
   details.cx = camera.cx;
@@ -347,10 +348,14 @@ void batch::commit_openface_outputs(video_state& video) const {
   if (video.aligned)
     details.aligned_folder = out.aligned_folder.filename().string();
   details.csv = video.job.output_csv.filename().string();
-  // facemirror's CSV has every column group OpenFace's does except gaze.
-  details.gaze = false;
-  details.aus = options_.compute_aus;
-  details.landmarks_2d = details.landmarks_3d = details.pose = details.shape_parameters = true;
+  // The CSV's column groups, as OpenFace lists its output selectors.
+  const csv_outputs& groups = options_.outputs;
+  details.gaze = groups.gaze;
+  details.aus = options_.compute_aus && groups.aus;
+  details.landmarks_2d = groups.landmarks_2d;
+  details.landmarks_3d = groups.landmarks_3d;
+  details.pose = groups.pose;
+  details.shape_parameters = groups.pdm_params;
   atomic_file details_file(out.details);
   details_file.write(format_of_details(details));
   if (video.hog)

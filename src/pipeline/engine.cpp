@@ -50,8 +50,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "segment frames and the frame timeout must be positive, warm-up non-negative");
   }
-  if ((options.write_hog || options.write_aligned_faces) &&
-      !(options.compute_aus && options.outputs.aus)) {
+  if ((options.write_hog || options.write_aligned_faces) && !options.compute_aus) {
     throw error(error_code::invalid_argument,
                 "the HOG file and aligned faces are the AU features' own: they need AUs on");
   }
@@ -65,9 +64,12 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   impl_->options = std::move(options);
   keep_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();
+  // The HOG file and aligned faces come from the AU features' pipeline, so they load it even
+  // when the CSV has no AU columns (OpenFace's -hogalign/-simalign without -aus).
+  const engine_options& o = impl_->options;
+  const bool au_features = o.compute_aus && (o.outputs.aus || o.write_hog || o.write_aligned_faces);
   impl_->models = std::make_unique<analysis_models>(
-      resolve_model_paths(impl_->options.models_dir),
-      impl_->options.compute_aus && impl_->options.outputs.aus, impl_->options.static_aus,
+      resolve_model_paths(impl_->options.models_dir), au_features, impl_->options.static_aus,
       impl_->options.landmarks == landmark_method::clnf);
   impl_->models->keep_aligned_faces = impl_->options.write_aligned_faces;
   impl_->load_seconds =

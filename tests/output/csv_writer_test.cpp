@@ -191,6 +191,11 @@ TEST(csv_writer_test, output_selector_lists_parse_and_reject_unknown_names) {
   }
   EXPECT_THROW((void)csv_outputs::parse(""), std::exception);
   EXPECT_THROW((void)csv_outputs::parse("aus,"), std::exception);
+  const csv_outputs none = csv_outputs::parse("none");
+  EXPECT_FALSE(none.gaze || none.pose || none.landmarks_2d || none.landmarks_3d ||
+               none.pdm_params || none.aus);
+  EXPECT_EQ(none.to_string(), "none");
+  EXPECT_EQ(csv_outputs::parse(none.to_string()), none);
 }
 
 TEST(csv_writer_test, rejects_records_that_do_not_match_the_columns) {

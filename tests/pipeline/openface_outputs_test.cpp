@@ -234,12 +234,12 @@ void openface_outputs_test::check_details() const {
   std::stringstream text;
   text << in.rdbuf();
   // The input lines name the input as given; the rest is what OpenFace writes for this run,
-  // except the column groups, which are facemirror's CSV's (it has all but gaze).
+  // with the column groups of this run's CSV (all of them).
   EXPECT_NE(text.str().find("Camera parameters:500,500,320,240\n"
                             "Output HOG:changeLighting.hog\n"
                             "Output aligned directory:changeLighting_aligned\n"
                             "Output csv:changeLighting.csv\n"
-                            "Gaze: 0\nAUs: 1\nLandmarks 2D: 1\nLandmarks 3D: 1\nPose: 1\n"
+                            "Gaze: 1\nAUs: 1\nLandmarks 2D: 1\nLandmarks 3D: 1\nPose: 1\n"
                             "Shape parameters: 1\n"),
             std::string::npos)
       << text.str();

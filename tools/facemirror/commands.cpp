@@ -223,6 +223,15 @@ int run(const run_options& opt, job_kind kind) {
     return 1;
   }
   input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders);
+  if (!opt.output_name.empty()) {
+    if (plan.jobs.size() + plan.rejected.size() != 1) {
+      std::fprintf(stderr, "facemirror: an output name is for a single input, not %zu\n",
+                   plan.jobs.size() + plan.rejected.size());
+      return 2;
+    }
+    for (auto& job : plan.jobs)  // the .hog, _aligned/ and details names follow the CSV's
+      job.output_csv = output_dir / (opt.output_name + ".csv");
+  }
   if (shard)
     keep_shard(plan, *shard, opt.quiet);
   const bool with_aus = !opt.no_aus;

@@ -38,6 +38,7 @@ struct run_options {
   std::optional<double> fx, fy, cx, cy;
   double timeout_s = 60.0;
   bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)
+  std::string output_name;     // OpenFace's -of: the single input's outputs are NAME.csv, ...
   bool no_report = false;      // mirror: no HTML report at the end
   std::string command_line;    // as typed, for the report's provenance
   // For the app: progress and stop requests besides the terminal's and SIGINT, and each

@@ -7,6 +7,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +16,7 @@
 
 #include "app.h"
 #include "commands.h"
+#include "openface_args.h"
 
 namespace {
 
@@ -69,6 +72,38 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
   cmd.add_flag("-q,--quiet", opt.quiet, "No progress and no per-input summary lines");
 }
 
+// `facemirror openface[-img] ARGS...`: OpenFace's single-dash flags, which CLI11 does not
+// parse, translated by openface_args into the run `facemirror aus` does.
+int run_openface(facemirror::cli::openface_program program, int argc, char** argv) {
+  namespace cli = facemirror::cli;
+  const char* name =
+      program == cli::openface_program::feature_extraction ? "openface" : "openface-img";
+  cli::openface_command command;
+  try {
+    command = cli::parse_openface_args(std::vector<std::string>(argv + 2, argv + argc), program);
+  } catch (const cli::openface_usage_error& e) {
+    std::fprintf(stderr, "facemirror %s: %s\n", name, e.what());
+    return 2;
+  }
+  if (command.help) {
+    std::fputs(cli::openface_usage(program).c_str(), stdout);
+    return 0;
+  }
+  if (!command.options.quiet) {
+    for (const auto& note : command.notes)
+      std::fprintf(stderr, "facemirror %s: %s\n", name, note.c_str());
+  }
+  command.options.command_line = cli::command_line(argc, argv);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  try {
+    return cli::run(command.options, facemirror::job_kind::aus);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror: %s\n", e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +112,11 @@ int main(int argc, char** argv) {
       "facemirror: OpenFace-2.2-compatible facial Action Units from videos, on every core"};
   app.set_version_flag("--version", facemirror::version());
   app.require_subcommand(1);
+
+  if (argc >= 2 && std::string(argv[1]) == "openface")
+    return run_openface(cli::openface_program::feature_extraction, argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "openface-img")
+    return run_openface(cli::openface_program::face_landmark_img, argc, argv);
 
   cli::run_options aus;
   CLI::App* aus_cmd = app.add_subcommand(
@@ -106,10 +146,11 @@ int main(int argc, char** argv) {
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");
   aus_cmd
-      ->add_option("--outputs", aus.outputs,
-                   "Column groups of the CSV, comma-separated: 2Dfp, 3Dfp, pdmparams, pose, aus, "
-                   "gaze (OpenFace's -2Dfp -3Dfp -pdmparams -pose -aus -gaze) or all; the "
-                   "columns keep OpenFace's order")
+      ->add_option(
+          "--outputs", aus.outputs,
+          "Column groups of the CSV, comma-separated: 2Dfp, 3Dfp, pdmparams, pose, aus, "
+          "gaze (OpenFace's -2Dfp -3Dfp -pdmparams -pose -aus -gaze), all, or none (only the "
+          "five identifying columns); the columns keep OpenFace's order")
       ->capture_default_str()
       ->check([](const std::string& list) -> std::string {
         try {
@@ -222,6 +263,14 @@ int main(int argc, char** argv) {
   app_cmd->add_option("--models", app_opts.models_dir, "Models folder (default as for aus)");
   app_cmd->add_option("-w,--workers", app_opts.workers, "Workers (default: one per core)")
       ->check(CLI::NonNegativeNumber);
+
+  // Listed here for --help; main() hands their arguments to run_openface() before CLI11.
+  app.add_subcommand("openface",
+                     "OpenFace 2.2 FeatureExtraction's command line (-f, -fdir, -out_dir, -of, "
+                     "-aus, ...): the same files; 'facemirror openface --help' lists the flags");
+  app.add_subcommand("openface-img",
+                     "OpenFace 2.2 FaceLandmarkImg's command line: every image alone, every face "
+                     "in it; 'facemirror openface-img --help' lists the flags");
 
   const std::string typed = cli::command_line(argc, argv);
   aus.command_line = mirror.command_line = report.command_line = typed;

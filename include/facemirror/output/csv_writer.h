@@ -50,7 +50,8 @@ struct csv_outputs {
   bool aus = true;           // -aus: AU*_r, AU*_c
 
   /// Just the groups named in a comma-separated list of OpenFace's flag names without the
-  /// dash ("2Dfp,3Dfp,pdmparams,pose,aus,gaze", any order; "all" selects every group).
+  /// dash ("2Dfp,3Dfp,pdmparams,pose,aus,gaze", any order; "all" selects every group, "none"
+  /// no group: the CSV keeps only its identifying columns, as OpenFace's with -hogalign alone).
   /// Throws facemirror::error(invalid_argument) naming an unknown or empty item.
   [[nodiscard]] static csv_outputs parse(std::string_view list);
   /// The list parse() reads back, in OpenFace's column order.

@@ -76,12 +76,14 @@ struct engine_options {
   /// aus jobs (not mirror jobs' AU analyses): also write OpenFace 2.2's HOG file (-hogalign)
   /// and/or folder of aligned faces (-simalign) beside the CSV, named by
   /// openface_outputs_for(), with <stem>_of_details.txt.
-  /// Both need compute_aus (the HOG is the AU features'; the faces are what it describes).
+  /// Both need compute_aus (the HOG is the AU features'; the faces are what it describes), not
+  /// outputs.aus: without it the AU models still run, their columns are left out of the CSV.
   /// Off, the engine does no extra work.
   bool write_hog = false;
   bool write_aligned_faces = false;
   /// The column groups of the CSVs (OpenFace's output selectors; all by default). Without
-  /// `aus` no AU models are loaded, as with compute_aus = false.
+  /// `aus` (and without write_hog/write_aligned_faces) no AU models are loaded, as with
+  /// compute_aus = false.
   csv_outputs outputs;
   /// Camera intrinsics (pixels) for pose, 3-D landmarks and gaze, OpenFace's -fx -fy -cx -cy;
   /// unset: OpenFace's guess from each video's size (camera_intrinsics::guess). fx and fy must

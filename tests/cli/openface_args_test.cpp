@@ -1,0 +1,125 @@
+// OpenFace's command lines (FeatureExtraction, FaceLandmarkImg) translated into `facemirror aus`
+// options: what each flag maps to, what is ignored, what is refused, and the messages.
+
+#include "openface_args.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/test_data.h"
+
+namespace facemirror::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+openface_command feature_extraction(const std::vector<std::string>& args) {
+  return parse_openface_args(args, openface_program::feature_extraction);
+}
+
+// The message of the usage error the arguments raise ("" when none is raised).
+std::string refusal(const std::vector<std::string>& args,
+                    openface_program program = openface_program::feature_extraction) {
+  try {
+    (void)parse_openface_args(args, program);
+  } catch (const openface_usage_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(openface_args_test, selectors_map_onto_the_csv_groups_and_openface_files) {
+  const run_options aus = feature_extraction({"-f", "v.avi", "-out_dir", "D", "-aus"}).options;
+  EXPECT_EQ(aus.inputs, std::vector<std::string>{"v.avi"});
+  EXPECT_EQ(aus.output_dir, "D");
+  EXPECT_EQ(aus.outputs, "aus");
+  EXPECT_FALSE(aus.write_hog || aus.write_aligned_faces || aus.no_aus || aus.frame_folders);
+  EXPECT_TRUE(aus.force);  // OpenFace overwrites
+
+  const run_options some =
+      feature_extraction({"-f", "v.avi", "-gaze", "-2Dfp", "-au_static", "-hogalign"}).options;
+  EXPECT_EQ(some.outputs, "gaze,2Dfp");
+  EXPECT_TRUE(some.write_hog && some.static_aus);
+  EXPECT_FALSE(some.write_aligned_faces);
+  EXPECT_EQ(some.output_dir, "processed");  // OpenFace's default folder
+
+  // -hogalign/-simalign alone: OpenFace's CSV then has its identifying columns only.
+  const run_options files = feature_extraction({"-f", "v.avi", "-hogalign", "-simalign"}).options;
+  EXPECT_EQ(files.outputs, "none");
+  EXPECT_TRUE(files.write_hog && files.write_aligned_faces);
+
+  // No selector: every output, HOG and aligned faces included, as OpenFace.
+  const openface_command all = feature_extraction({"-f", "v.avi"});
+  EXPECT_EQ(all.options.outputs, "all");
+  EXPECT_TRUE(all.options.write_hog && all.options.write_aligned_faces);
+  ASSERT_FALSE(all.notes.empty());
+  EXPECT_NE(all.notes.back().find("tracked"), std::string::npos);
+}
+
+TEST(openface_args_test, inputs_names_intrinsics_and_ignored_flags) {
+  const fs::path frames = facemirror::test::scratch_dir();
+  const run_options opt =
+      feature_extraction({"-fdir", frames.string(), "-f", "a.mp4", "-fx", "600", "-fy", "601",
+                          "-cx", "310", "-cy", "245", "-mloc", "model/main_clnf_general.txt",
+                          "-verbose", "-q", "--workers", "3"})
+          .options;
+  EXPECT_EQ(opt.inputs, (std::vector<std::string>{frames.string(), "a.mp4"}));
+  EXPECT_TRUE(opt.frame_folders);
+  EXPECT_EQ(opt.fx, 600);
+  EXPECT_EQ(opt.fy, 601);
+  EXPECT_EQ(opt.cx, 310);
+  EXPECT_EQ(opt.cy, 245);
+  EXPECT_TRUE(opt.quiet);
+  EXPECT_EQ(opt.workers, 3);
+
+  const run_options named =
+      feature_extraction({"-f", "a.mp4", "-out_dir", "D", "-of", "sub/name.csv"}).options;
+  EXPECT_EQ(fs::path(named.output_dir), fs::path("D") / "sub");
+  EXPECT_EQ(named.output_name, "name");
+}
+
+TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
+  EXPECT_NE(refusal({"-f", "v.avi", "-frobnicate"}).find("unknown OpenFace flag '-frobnicate'"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-tracked"}).find("-tracked"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-nomask"}).find("-nomask"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-mloc", "model/main_ceclm_general.txt"})
+                .find("main_ceclm_general.txt"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-fx", "600"}).find("all four"), std::string::npos);
+  EXPECT_NE(
+      refusal({"-f", "v.avi", "-fx", "abc", "-fy", "1", "-cx", "1", "-cy", "1"}).find("'abc'"),
+      std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-out_dir"}).find("-out_dir needs a value"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "a.avi", "-f", "b.avi", "-of", "x"}).find("single input"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-aus"}).find("no input"), std::string::npos);
+  EXPECT_NE(refusal({"v.avi"}).find("'v.avi'"), std::string::npos);
+  EXPECT_NE(refusal({"-fdir", "/no/such/folder"}).find("/no/such/folder"), std::string::npos);
+  EXPECT_EQ(refusal({"-f", "v.avi", "-simscale", "0.7", "-simsize", "112"}), "");
+  EXPECT_NE(refusal({"-f", "v.avi", "-simsize", "224"}).find("-simsize"), std::string::npos);
+}
+
+TEST(openface_args_test, face_landmark_img_takes_every_image_of_a_folder_alone) {
+  const fs::path folder = facemirror::test::scratch_dir();
+  for (const char* name : {"b.png", "a.jpg", "notes.txt"})
+    std::ofstream(folder / name) << "x";
+  const openface_command img = parse_openface_args({"-fdir", folder.string(), "-out_dir", "D"},
+                                                   openface_program::face_landmark_img);
+  EXPECT_EQ(img.options.inputs,
+            (std::vector<std::string>{(folder / "a.jpg").string(), (folder / "b.png").string()}));
+  EXPECT_FALSE(img.options.frame_folders);
+  EXPECT_FALSE(img.options.write_hog || img.options.write_aligned_faces);
+  EXPECT_NE(refusal({"-f", "v.avi"}, openface_program::face_landmark_img).find("not an image"),
+            std::string::npos);
+  EXPECT_NE(
+      refusal({"-f", "a.jpg", "-hogalign"}, openface_program::face_landmark_img).find("-hogalign"),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace facemirror::cli

@@ -1,0 +1,111 @@
+// `facemirror openface`: OpenFace 2.2 FeatureExtraction's command line gives OpenFace's files
+// (names, columns) and the same bytes as the `facemirror aus` run it stands for.
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "cli_support.h"
+
+namespace facemirror::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string image_sequence() {
+  return sample_video("image_sequence").string();
+}
+
+// OpenFace's header for -aus: the five identifying columns and the reference's AU columns.
+std::string openface_aus_header() {
+  const auto reference = read_lines(*shared_dir() / "reference/openface22/default.csv");
+  std::string header = "frame, face_id, timestamp, confidence, success";
+  for (const auto& name : split_fields(reference.at(0))) {
+    const std::string suffix = name.size() > 2 ? name.substr(name.size() - 2) : "";
+    if (name.rfind("AU", 0) == 0 && (suffix == "_r" || suffix == "_c"))
+      header += ", " + name;
+  }
+  return header;
+}
+
+TEST(openface_cli_test, aus_flag_writes_openfaces_au_columns_as_aus_does) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const std::string video = sample_video("changeLighting.wmv").string();
+  const cli_run run = run_cli("openface -f " + video + " -out_dir " + (out / "D").string() +
+                              " -aus -q " + models_arg());
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto ours = read_lines(out / "D/changeLighting.csv");
+  ASSERT_FALSE(ours.empty());
+  EXPECT_EQ(ours[0], openface_aus_header());
+  EXPECT_EQ(ours.size(),
+            read_lines(*shared_dir() / "reference/openface22/changeLighting.csv").size());
+  EXPECT_FALSE(fs::exists(out / "D/changeLighting.hog"));  // not asked for
+  // The same engine run as `aus --outputs aus`: the same bytes.
+  const cli_run aus = run_cli("aus " + video + " -o " + (out / "aus").string() +
+                              " --outputs aus -q " + models_arg());
+  ASSERT_EQ(aus.status, 0) << aus.output;
+  EXPECT_EQ(read_file(out / "D/changeLighting.csv"), read_file(out / "aus/changeLighting.csv"));
+}
+
+// No selector: every output, as OpenFace: the 714 columns, the HOG file, the aligned faces and
+// the details file. -fdir names the CSV after the folder.
+TEST(openface_cli_test, fdir_without_selectors_writes_every_output) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const cli_run run = run_cli("openface -fdir " + image_sequence() + " -out_dir " + out.string() +
+                              " -q " + models_arg() + " -mloc model/main_clnf_general.txt");
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto ours = read_lines(out / "image_sequence.csv");
+  const auto reference =
+      read_lines(*shared_dir() / "reference/openface22/image_sequences/image_sequence.csv");
+  ASSERT_FALSE(ours.empty());
+  EXPECT_EQ(ours[0], reference.at(0));
+  EXPECT_EQ(split_fields(ours[0]).size(), 714u);
+  EXPECT_EQ(ours.size(), reference.size());
+  EXPECT_TRUE(fs::is_regular_file(out / "image_sequence.hog"));
+  EXPECT_TRUE(fs::is_regular_file(out / "image_sequence_aligned/frame_det_00_000030.bmp"));
+  EXPECT_TRUE(fs::is_regular_file(out / "image_sequence_of_details.txt"));
+}
+
+// -of NAME names every output of the single input; -hogalign -simalign alone write the
+// identifying columns and a details file listing no column group, as OpenFace's.
+TEST(openface_cli_test, of_names_the_outputs) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const cli_run run = run_cli("openface -fdir " + image_sequence() + " -out_dir " + out.string() +
+                              " -of sub/named.csv -hogalign -simalign -q " + models_arg());
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_FALSE(fs::exists(out / "image_sequence.csv"));
+  const auto ours = read_lines(out / "sub/named.csv");
+  ASSERT_EQ(ours.size(), 31u);
+  EXPECT_EQ(ours[0], "frame, face_id, timestamp, confidence, success");
+  EXPECT_TRUE(fs::is_regular_file(out / "sub/named.hog"));
+  EXPECT_TRUE(fs::is_directory(out / "sub/named_aligned"));
+  const std::string details = read_file(out / "sub/named_of_details.txt");
+  EXPECT_NE(details.find("Output HOG:named.hog\nOutput aligned directory:named_aligned\n"
+                         "Output csv:named.csv\nGaze: 0\nAUs: 0\nLandmarks 2D: 0\n"
+                         "Landmarks 3D: 0\nPose: 0\nShape parameters: 0\n"),
+            std::string::npos)
+      << details;
+}
+
+TEST(openface_cli_test, unknown_and_incomplete_flags_exit_2_naming_them) {
+  const cli_run unknown = run_cli("openface -f in.avi -out_dir out -frobnicate");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.output.find("'-frobnicate'"), std::string::npos) << unknown.output;
+  const cli_run partial = run_cli("openface -f in.avi -out_dir out -fx 600");
+  EXPECT_EQ(partial.status, 2);
+  EXPECT_NE(partial.output.find("-fx -fy -cx -cy"), std::string::npos) << partial.output;
+  const cli_run refused = run_cli("openface -f in.avi -tracked");
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.output.find("-tracked"), std::string::npos) << refused.output;
+  const cli_run help = run_cli("openface --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.output.find("-out_dir"), std::string::npos) << help.output;
+  EXPECT_NE(run_cli("--help").output.find("openface"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace facemirror::test

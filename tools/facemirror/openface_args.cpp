@@ -1,0 +1,303 @@
+#include "openface_args.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "facemirror/io/image_reader.h"
+
+namespace facemirror::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The output selectors. FeatureExtraction: any of them given = only those outputs; none =
+// every output (OpenFace's rule, which includes the HOG file, the aligned faces and the
+// tracked video).
+const std::map<std::string, std::string> csv_selectors = {
+    {"-2Dfp", "2Dfp"}, {"-3Dfp", "3Dfp"}, {"-pdmparams", "pdmparams"},
+    {"-pose", "pose"}, {"-aus", "aus"},   {"-gaze", "gaze"}};
+
+// Flags that change nothing facemirror writes: OpenFace's display windows and its console
+// verbosity. Facemirror opens no window.
+const std::set<std::string> ignored_switches = {"-verbose",   "-vis-track", "-vis-hog",
+                                                "-vis-align", "-vis-aus",   "-vis"};
+
+// OpenFace flags whose outputs facemirror does not produce: refused with the reason, so a
+// script does not silently get less than it asked for.
+const std::map<std::string, std::string> refused_flags = {
+    {"-tracked", "facemirror writes no tracked (annotated) video"},
+    {"-nomask", "facemirror's aligned faces and HOG are always masked, as OpenFace's default"},
+    {"-g", "facemirror's aligned faces are always in colour, as OpenFace's default"},
+    {"-nobadaligned",
+     "facemirror writes an aligned face for every frame, black where no face was tracked, as "
+     "OpenFace's default"},
+    {"-wild", "facemirror implements only CLNF's default fitting settings, not -wild's"},
+    {"-multi_view", "facemirror implements only CLNF's default (frontal) view"},
+    {"-sigma", "facemirror implements only CLNF's default fitting settings"},
+    {"-w_reg", "facemirror implements only CLNF's default fitting settings"},
+    {"-reg", "facemirror implements only CLNF's default fitting settings"},
+    {"-n_iter", "facemirror implements only CLNF's default fitting settings"},
+    {"-device", "facemirror reads files, not cameras"},
+    {"-cam_width", "facemirror reads files, not cameras"},
+    {"-cam_height", "facemirror reads files, not cameras"},
+};
+
+// The landmark model facemirror re-implements (OpenFace's -mloc names its file).
+constexpr const char* clnf_model_file = "main_clnf_general.txt";
+
+class argument_reader {
+ public:
+  explicit argument_reader(const std::vector<std::string>& args) : args_(args) {}
+  bool done() const { return next_ >= args_.size(); }
+  const std::string& take() { return args_[next_++]; }
+  std::string value_of(const std::string& flag) {
+    if (done())
+      throw openface_usage_error("OpenFace flag " + flag + " needs a value");
+    return take();
+  }
+  double number_of(const std::string& flag) {
+    const std::string text = value_of(flag);
+    size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || text.empty() || !std::isfinite(value))
+      throw openface_usage_error("OpenFace flag " + flag + " needs a number, not '" + text + "'");
+    return value;
+  }
+
+ private:
+  const std::vector<std::string>& args_;
+  size_t next_ = 0;
+};
+
+// The image files directly inside a folder, in name order (FaceLandmarkImg's -fdir).
+std::vector<std::string> images_in(const fs::path& folder) {
+  std::vector<std::string> images;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    if (entry.is_regular_file() && is_image_file(entry.path()))
+      images.push_back(entry.path().string());
+  }
+  std::sort(images.begin(), images.end());
+  return images;
+}
+
+}  // namespace
+
+openface_command parse_openface_args(const std::vector<std::string>& args,
+                                     openface_program program) {
+  const bool images = program == openface_program::face_landmark_img;
+  openface_command command;
+  run_options& opt = command.options;
+  opt.output_dir = "processed";  // OpenFace's default output folder, relative to the cwd
+  opt.force = true;              // OpenFace overwrites earlier outputs
+  std::vector<std::string> selected_groups;
+  bool hog = false, aligned = false;
+  std::string output_name;
+  std::optional<double> intrinsics[4];
+  const char* const intrinsic_flags[4] = {"-fx", "-fy", "-cx", "-cy"};
+
+  argument_reader in(args);
+  while (!in.done()) {
+    const std::string flag = in.take();
+    if (flag == "-h" || flag == "-help" || flag == "--help") {
+      command.help = true;
+      return command;
+    }
+    if (flag == "-f") {
+      const std::string file = in.value_of(flag);
+      std::error_code ec;
+      if (fs::is_directory(file, ec)) {
+        throw openface_usage_error(
+            "-f '" + file + "' is a folder; " +
+            (images ? "-fdir takes a folder of images" : "-fdir takes a folder of frames"));
+      }
+      if (images && !is_image_file(file)) {
+        throw openface_usage_error("-f '" + file +
+                                   "' is not an image file (FaceLandmarkImg reads images; "
+                                   "'facemirror openface' reads videos)");
+      }
+      if (!images && is_image_file(file)) {
+        command.notes.push_back("'" + file +
+                                "' is a still image: analysed as FaceLandmarkImg does (every "
+                                "face, its layout), not as a one-frame video");
+      }
+      opt.inputs.push_back(file);
+    } else if (flag == "-fdir") {
+      const std::string folder = in.value_of(flag);
+      std::error_code ec;
+      if (!fs::is_directory(folder, ec))
+        throw openface_usage_error("-fdir '" + folder + "' is not a folder");
+      if (images) {
+        const std::vector<std::string> found = images_in(folder);
+        if (found.empty())
+          throw openface_usage_error("-fdir '" + folder + "' holds no image files");
+        opt.inputs.insert(opt.inputs.end(), found.begin(), found.end());
+      } else {
+        opt.inputs.push_back(folder);
+        opt.frame_folders = true;
+      }
+    } else if (flag == "-out_dir") {
+      opt.output_dir = in.value_of(flag);
+    } else if (flag == "-of") {
+      output_name = in.value_of(flag);
+    } else if (csv_selectors.count(flag) > 0) {
+      selected_groups.push_back(csv_selectors.at(flag));
+    } else if (flag == "-hogalign" || flag == "-simalign") {
+      if (images) {
+        throw openface_usage_error(flag +
+                                   ": facemirror writes HOG files and aligned faces for videos "
+                                   "and frame folders only ('facemirror openface')");
+      }
+      (flag == "-hogalign" ? hog : aligned) = true;
+    } else if (flag == "-au_static") {
+      opt.static_aus = true;
+    } else if (std::find(std::begin(intrinsic_flags), std::end(intrinsic_flags), flag) !=
+               std::end(intrinsic_flags)) {
+      const auto index = std::find(std::begin(intrinsic_flags), std::end(intrinsic_flags), flag) -
+                         std::begin(intrinsic_flags);
+      intrinsics[index] = in.number_of(flag);
+      if (index < 2 && *intrinsics[index] <= 0)
+        throw openface_usage_error(flag + " must be positive (a focal length in pixels)");
+    } else if (flag == "-q") {
+      opt.quiet = true;
+    } else if (ignored_switches.count(flag) > 0) {
+      command.notes.push_back("ignoring " + flag + ": facemirror opens no window");
+    } else if (flag == "-format_vis_image") {
+      (void)in.value_of(flag);
+      command.notes.push_back("ignoring -format_vis_image: facemirror writes no visualisation");
+    } else if (flag == "-mloc") {
+      const std::string model = in.value_of(flag);
+      if (fs::path(model).filename() != clnf_model_file) {
+        throw openface_usage_error("-mloc '" + model + "': facemirror implements only " +
+                                   clnf_model_file + " (CLNF), not this landmark model");
+      }
+      command.notes.push_back(std::string("-mloc ") + clnf_model_file +
+                              ": facemirror's own CLNF, from --models");
+    } else if (flag == "-simscale" || flag == "-simsize") {
+      const double value = in.number_of(flag);
+      const double standard = flag == "-simscale" ? 0.7 : 112;
+      if (value != standard) {
+        throw openface_usage_error(flag + " " + std::to_string(value) +
+                                   ": facemirror aligns faces only at OpenFace's default (" +
+                                   (flag == "-simscale" ? "0.7" : "112") + ")");
+      }
+    } else if (flag == "-format_aligned") {
+      const std::string format = in.value_of(flag);
+      if (format != "bmp") {
+        throw openface_usage_error("-format_aligned " + format +
+                                   ": facemirror writes aligned faces as bmp only (OpenFace's "
+                                   "default)");
+      }
+    } else if (refused_flags.count(flag) > 0) {
+      throw openface_usage_error("OpenFace flag " + flag +
+                                 " is not supported: " + refused_flags.at(flag));
+    } else if (flag == "--models") {  // facemirror's own, for where the models live
+      opt.models_dir = in.value_of(flag);
+    } else if (flag == "--workers") {
+      const double workers = in.number_of(flag);
+      if (workers < 0 || workers != std::floor(workers))
+        throw openface_usage_error("--workers needs a whole number >= 0");
+      opt.workers = static_cast<int>(workers);
+    } else if (!flag.empty() && flag[0] == '-') {
+      throw openface_usage_error("unknown OpenFace flag '" + flag + "' (facemirror " +
+                                 (images ? "openface-img" : "openface") +
+                                 " --help lists the flags it takes)");
+    } else {
+      throw openface_usage_error("unexpected argument '" + flag +
+                                 "' (inputs are given with -f FILE or -fdir DIR)");
+    }
+  }
+
+  if (opt.inputs.empty())
+    throw openface_usage_error("no input: give -f FILE or -fdir DIR");
+  const int given = static_cast<int>(
+      std::count_if(std::begin(intrinsics), std::end(intrinsics), [](auto& v) { return bool(v); }));
+  if (given != 0 && given != 4)
+    throw openface_usage_error("-fx -fy -cx -cy go together: give all four or none");
+  if (given == 4) {
+    opt.fx = intrinsics[0];
+    opt.fy = intrinsics[1];
+    opt.cx = intrinsics[2];
+    opt.cy = intrinsics[3];
+  }
+
+  const bool any_selector = !selected_groups.empty() || hog || aligned;
+  if (any_selector) {
+    std::string list;
+    for (const auto& group : selected_groups)
+      list.append(list.empty() ? "" : ",").append(group);
+    opt.outputs = list.empty() ? "none" : list;
+    opt.write_hog = hog;
+    opt.write_aligned_faces = aligned;
+  } else {
+    opt.outputs = "all";
+    opt.write_hog = opt.write_aligned_faces = !images;
+    command.notes.push_back(
+        images ? "no output selector: every CSV column; OpenFace would also write the aligned "
+                 "faces, HOG and annotated image, which facemirror does not for images"
+               : "no output selector: every output as OpenFace, except the tracked video "
+                 "(-tracked), which facemirror does not write");
+  }
+
+  if (!output_name.empty()) {
+    if (opt.inputs.size() != 1)
+      throw openface_usage_error("-of names the output of a single input; " +
+                                 std::to_string(opt.inputs.size()) + " inputs were given");
+    // As OpenFace: a folder part of NAME is under the output folder, the extension goes.
+    const fs::path name(output_name);
+    if (name.stem().empty())
+      throw openface_usage_error("-of '" + output_name + "' names no file");
+    opt.output_dir = (fs::path(opt.output_dir) / name.parent_path()).string();
+    opt.output_name = name.stem().string();
+  }
+  return command;
+}
+
+std::string openface_usage(openface_program program) {
+  const bool images = program == openface_program::face_landmark_img;
+  std::string text =
+      images ? "facemirror openface-img: OpenFace 2.2 FaceLandmarkImg's command line\n"
+               "Usage: facemirror openface-img (-f IMAGE | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
+               "  -f IMAGE        an image (repeatable): every face in it, FaceLandmarkImg's "
+               "layout\n"
+               "  -fdir DIR       every image file in DIR, each analysed alone (repeatable)\n"
+             : "facemirror openface: OpenFace 2.2 FeatureExtraction's command line\n"
+               "Usage: facemirror openface (-f VIDEO | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
+               "  -f VIDEO        a video (repeatable)\n"
+               "  -fdir DIR       a folder of frames, analysed as one video (repeatable)\n";
+  text +=
+      "  -out_dir DIR    output folder (default: processed, as OpenFace)\n"
+      "  -of NAME        output name of the single input: DIR/NAME.csv\n"
+      "  -2Dfp -3Dfp -pdmparams -pose -aus -gaze\n"
+      "                  CSV column groups; with no selector, every output\n";
+  if (!images) {
+    text +=
+        "  -hogalign       also write DIR/<name>.hog (OpenFace's binary HOG file)\n"
+        "  -simalign       also write DIR/<name>_aligned/ (112x112 aligned faces)\n";
+  }
+  text +=
+      "  -au_static      static AU models (no person-specific normalisation)\n"
+      "  -fx -fy -cx -cy camera intrinsics in pixels, all four or none\n"
+      "  --models DIR    facemirror's models folder; --workers N   workers (default: cores)\n"
+      "Accepted, no effect: -q (no progress lines), -verbose, -vis-track, -vis-hog, "
+      "-vis-align,\n"
+      "  -vis-aus, -format_vis_image F, -mloc .../main_clnf_general.txt, -simscale 0.7,\n"
+      "  -simsize 112, -format_aligned bmp.\n"
+      "Refused (exit 2): -tracked, -nomask, -g, -nobadaligned, -wild, -multi_view, -sigma, "
+      "-w_reg,\n"
+      "  -reg, -n_iter, -device, -cam_width, -cam_height, other -mloc models; any other flag is "
+      "unknown.\n"
+      "Outputs are overwritten, as OpenFace does. Exit status as facemirror aus.\n";
+  return text;
+}
+
+}  // namespace facemirror::cli
