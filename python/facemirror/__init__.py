@@ -14,6 +14,17 @@ Ctrl-C with ``KeyboardInterrupt`` (as does an exception raised by ``progress``),
 partial file. A video that cannot be read raises ``facemirror.Error`` with the message the CLI
 prints (or, with ``on_error="return"``, comes back with ``status == "failed"``).
 
+And frame by frame, on NumPy arrays the caller holds (a camera, frames already decoded):
+
+* ``Analyzer(models=None).analyze(image, rgb=False, camera=None)``: every face of a still image
+  as ``facemirror aus photo.jpg`` (OpenFace's FaceLandmarkImg) measures it, as Face objects
+  (landmarks, 3-D landmarks, eye landmarks, gaze, pose, PDM parameters, confidence, AUs).
+* ``VideoSession(models=None, camera=None)``: ``track(frame, timestamp)`` gives each frame's
+  Face, ``finish()`` the video's AU columns as ``facemirror aus`` writes them.
+* ``read_image(path)``, ``read_video(path)``: the pixels the CLI analyses, as BGR arrays.
+
+Both release the GIL while they compute.
+
 The models are looked up as the CLI does: ``models=...``, else ``$FACEMIRROR_MODELS``, else
 ``~/.local/share/facemirror/models`` (fill it with ``fetch_models.sh``).
 

@@ -75,6 +75,13 @@ def assert_matches_row(columns, row, where):
     return set(names)
 
 
+def test_help_shows_the_per_frame_api():
+    for name in ("Analyzer", "VideoSession", "read_video", "read_image"):
+        assert name in facemirror.__doc__ and name in facemirror.__all__
+    assert "rgb=True" in facemirror.Analyzer.analyze.__doc__
+    assert "finish()" in facemirror.VideoSession.__doc__ and "AU01_r" in facemirror.Face.__doc__
+
+
 @pytest.fixture(scope="module")
 def analyzer():
     return facemirror.Analyzer(models=MODELS)
