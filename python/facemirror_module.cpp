@@ -1,5 +1,6 @@
-// facemirror._facemirror: facemirror::engine's batch jobs for Python. The public Python API is
-// python/facemirror/__init__.py; this module only runs the engine and hands back its results.
+// facemirror._facemirror: facemirror::engine's batch jobs for Python (the per-frame classes are
+// per_frame.cpp's). The public Python API is python/facemirror/__init__.py; this module only
+// runs the engine and hands back its results.
 //
 // GIL and Ctrl-C: the engine runs on a thread of its own with the GIL released. The calling
 // thread waits in short slices and polls PyErr_CheckSignals() between them (Python runs signal
@@ -25,6 +26,7 @@
 #include "facemirror/pipeline/engine.h"
 #include "facemirror/version.h"
 
+#include "per_frame.h"
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -135,7 +137,7 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
     files["left_video"] = names.left_video;
     files["debug_video"] = names.debug_video;
     files["source_video"] = names.source_video;
-    files["head_pose_csv"] = names.head_pose_csv;
+    files["head_pose_csv"] = names.head_pose_csv;  // written with or without AUs
     if (request.compute_aus) {
       files["right_csv"] = names.right_csv;
       files["left_csv"] = names.left_csv;
@@ -224,6 +226,7 @@ PYBIND11_MODULE(_facemirror, m) {
   m.doc() = "facemirror's engine, for the Python API in facemirror/__init__.py.";
   m.attr("__version__") = facemirror::version();
   py::register_exception<facemirror::error>(m, "Error", PyExc_RuntimeError);
+  facemirror::python::bind_per_frame(m);
 
   m.def(
       "run",

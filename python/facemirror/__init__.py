@@ -14,6 +14,17 @@ Ctrl-C with ``KeyboardInterrupt`` (as does an exception raised by ``progress``),
 partial file. A video that cannot be read raises ``facemirror.Error`` with the message the CLI
 prints (or, with ``on_error="return"``, comes back with ``status == "failed"``).
 
+And frame by frame, on NumPy arrays the caller holds (a camera, frames already decoded):
+
+* ``Analyzer(models=None).analyze(image, rgb=False, camera=None)``: every face of a still image
+  as ``facemirror aus photo.jpg`` (OpenFace's FaceLandmarkImg) measures it, as Face objects
+  (landmarks, 3-D landmarks, eye landmarks, gaze, pose, PDM parameters, confidence, AUs).
+* ``VideoSession(models=None, camera=None)``: ``track(frame, timestamp)`` gives each frame's
+  Face, ``finish()`` the video's AU columns as ``facemirror aus`` writes them.
+* ``read_image(path)``, ``read_video(path)``: the pixels the CLI analyses, as BGR arrays.
+
+Both release the GIL while they compute.
+
 The models are looked up as the CLI does: ``models=...``, else ``$FACEMIRROR_MODELS``, else
 ``~/.local/share/facemirror/models`` (fill it with ``fetch_models.sh``).
 
@@ -31,10 +42,12 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 import numpy as np
 
+from . import _facemirror as _native
 from ._facemirror import Error, __version__
 from ._facemirror import run as _run
 
-__all__ = ["extract", "mirror", "read_csv", "VideoResult", "Error", "__version__"]
+__all__ = ["extract", "mirror", "read_csv", "VideoResult", "Analyzer", "VideoSession", "Face",
+           "read_video", "read_image", "Error", "__version__"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 ProgressCallback = Callable[[str, int, int, float], Any]
@@ -54,7 +67,7 @@ class VideoResult:
     tracked face. seconds: wall time of the video. output_csv: the aus job's CSV (None when
     extract() ran without out_dir). columns: the aus job's table (DataFrame or dict of NumPy
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
-    left_video, debug_video, source_video, head_pose_csv, right_csv, left_csv).
+    left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv).
     """
 
     path: str
@@ -249,9 +262,9 @@ def mirror(
     """Runs S1 Face Mirror's job (``facemirror mirror``) on videos; one VideoResult per video.
 
     Writes into out_dir (created if missing): <stem>_right_mirrored.mp4 and .csv,
-    <stem>_left_mirrored.mp4 and .csv (no CSVs with aus=False), <stem>_debug.mp4 and
-    <stem>_source.<ext>; each result's ``outputs`` maps those roles to paths. crf: x264 quality
-    of the written videos (18, S1's, is visually lossless). Videos are always redone (the CLI's
+    <stem>_left_mirrored.mp4 and .csv (no CSVs with aus=False), <stem>_debug.mp4,
+    <stem>_source.<ext> and <stem>_head_pose.csv (the source face's yaw per frame); each
+    result's ``outputs`` maps those roles to paths. crf: x264 quality of the written videos (18, S1's, is visually lossless). Videos are always redone (the CLI's
     resume rule is the caller's to apply). workers, segment_frames, progress, progress_every,
     models, landmarks, face_threshold, isolation, frame_timeout and on_error are extract()'s.
     """
@@ -277,3 +290,155 @@ def mirror(
         for item in raw
     ]
     return _check(results, on_error)
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-frame API: one image, or one video frame by frame, from arrays the caller holds.
+
+
+@dataclass
+class Face:
+    """One face of an image (Analyzer.analyze) or one frame of a video (VideoSession.track).
+
+    Pixels for 2-D points, millimetres in camera space for 3-D ones, radians for angles; the
+    fields are OpenFace's CSV columns:
+
+    index: the face's position in the image's list (FaceLandmarkImg's ``face``), or the 0-based
+      frame of a video. timestamp: seconds (0 for an image). confidence, success: the detection
+      validator's certainty and verdict.
+    landmarks: 68x2 (x_*, y_*). landmarks_3d: 68x3 (X_*, Y_*, Z_*).
+    eye_landmarks: 56x2 (eye_lmk_x/y_*). eye_landmarks_3d: 56x3 (eye_lmk_X/Y/Z_*).
+    gaze_0, gaze_1: unit gaze vectors of the two eyes (gaze_0_x.. gaze_1_z);
+      gaze_angle: (gaze_angle_x, gaze_angle_y).
+    pose: (pose_Tx, pose_Ty, pose_Tz, pose_Rx, pose_Ry, pose_Rz).
+    params_global: (p_scale, p_rx, p_ry, p_rz, p_tx, p_ty); params_local: p_0..p_33.
+    au_intensity: {"AU01_r": 0..5, ...} (17); au_presence: {"AU01_c": 0 or 1, ...} (18).
+      Empty for a video frame: a video's AUs come from VideoSession.finish().
+    """
+
+    index: int
+    timestamp: float
+    confidence: float
+    success: bool
+    landmarks: np.ndarray
+    landmarks_3d: np.ndarray
+    eye_landmarks: np.ndarray
+    eye_landmarks_3d: np.ndarray
+    gaze_0: np.ndarray
+    gaze_1: np.ndarray
+    gaze_angle: np.ndarray
+    pose: np.ndarray
+    params_global: np.ndarray
+    params_local: np.ndarray
+    au_intensity: Dict[str, float]
+    au_presence: Dict[str, float]
+
+
+def _models_dir(models: Optional[PathLike]) -> Optional[str]:
+    return None if models is None else os.fspath(models)
+
+
+def _camera(camera) -> Optional[List[float]]:
+    return None if camera is None else [float(v) for v in camera]
+
+
+class Analyzer:
+    """Every face of still images, as OpenFace 2.2's FaceLandmarkImg (and ``facemirror aus`` on
+    an image file) finds and measures them: MTCNN's faces, CLNF landmarks, pose, gaze and the
+    static AU models.
+
+    Analyzer(models=None) loads the models once (models: the models folder, else
+    ``$FACEMIRROR_MODELS``, else ``~/.local/share/facemirror/models``); a missing model file
+    raises facemirror.Error naming it. One Analyzer may be used from several threads at once.
+    Like extract(), it makes OpenCV and OpenBLAS single-threaded for the process: OpenBLAS's
+    thread pool splits its sums differently, and the values would then differ from the CLI's
+    in the last printed digit.
+
+    Example::
+
+        analyzer = facemirror.Analyzer()
+        for face in analyzer.analyze(facemirror.read_image("group.jpg")):
+            print(face.index, face.confidence, face.au_intensity["AU12_r"])
+    """
+
+    def __init__(self, models: Optional[PathLike] = None):
+        self._native = _native.Analyzer(_models_dir(models))
+
+    def analyze(self, image: np.ndarray, rgb: bool = False, camera=None) -> List[Face]:
+        """The faces of one image, in FaceLandmarkImg's order; [] when there is none.
+
+        image: a uint8 NumPy array, HxWx3 BGR (OpenCV's order; rgb=True for RGB, e.g. from
+          Pillow), HxWx4 BGRA or HxW grey. Read in place, without a copy, when each row's pixels
+          are contiguous (any C-ordered array or a row/column crop of one); otherwise (a step
+          between columns, a flipped view) and always with rgb=True, copied once. Do not write
+          into it from another thread while analyze() runs.
+        camera: (fx, fy, cx, cy) in pixels; None: OpenFace's guess from the image size.
+
+        Releases the GIL while analysing. A wrong dtype or shape raises ValueError (a non-array
+        TypeError).
+        """
+        return [Face(**face) for face in self._native.analyze(image, rgb, _camera(camera))]
+
+
+class VideoSession:
+    """One video followed frame by frame, as OpenFace 2.2's FeatureExtraction (and
+    ``facemirror aus``) follows it, for frames the caller decodes (a camera, frames in memory).
+
+    VideoSession(models=None, camera=None): models as Analyzer's (the dynamic AU models, as
+    for videos); camera: the video's (fx, fy, cx, cy), else OpenFace's guess from the first
+    frame's size. One session per video; use it from one thread at a time. Like Analyzer, it
+    makes OpenCV and OpenBLAS single-threaded for the process.
+
+    track(frame, timestamp, rgb=False) -> Face: the next frame (arrays as Analyzer.analyze
+      takes them; timestamp in seconds from the video's start). The face's AU dicts are empty:
+      OpenFace's video AUs need the whole video (person-specific median, post-processing).
+      Releases the GIL while tracking.
+    finish() -> dict of NumPy arrays: per frame tracked since the start (or the last
+      finish()), the columns frame (1-based), timestamp, confidence, success and OpenFace's
+      AU*_r and AU*_c, as ``facemirror aus`` writes them. The session then starts over.
+
+    Example::
+
+        session = facemirror.VideoSession()
+        for timestamp, frame in facemirror.read_video("patient01.mp4"):
+            face = session.track(frame, timestamp)
+        aus = session.finish()
+        print(aus["AU12_r"].max())
+    """
+
+    def __init__(self, models: Optional[PathLike] = None, camera=None):
+        self._native = _native.VideoSession(_models_dir(models), _camera(camera))
+        self._frames: List[tuple] = []
+
+    def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> Face:
+        face = Face(**self._native.track(frame, float(timestamp), rgb))
+        self._frames.append((face.index + 1, face.timestamp, face.confidence, int(face.success)))
+        return face
+
+    def finish(self) -> Dict[str, np.ndarray]:
+        aus = self._native.finish()
+        frames, self._frames = self._frames, []
+        columns: Dict[str, np.ndarray] = {}
+        for k, name in enumerate(("frame", "timestamp", "confidence", "success")):
+            dtype = np.int64 if name in _INTEGER_COLUMNS else np.float64
+            columns[name] = np.array([f[k] for f in frames], dtype=dtype)
+        columns.update(aus)
+        return columns
+
+    @property
+    def frames_tracked(self) -> int:
+        """Frames tracked since the start or the last finish()."""
+        return self._native.frames_tracked
+
+
+def read_video(path: PathLike):
+    """The frames of a video file as ``facemirror aus`` decodes them: yields (timestamp in
+    seconds, HxWx3 uint8 BGR array) in presentation order, upright. A file that cannot be read
+    raises facemirror.Error naming it and the reason."""
+    return _native.VideoFrames(os.fspath(path))
+
+
+def read_image(path: PathLike) -> np.ndarray:
+    """An image file as ``facemirror aus`` reads it: HxWx3 uint8 BGR (grey replicated, alpha
+    dropped, no EXIF rotation). A file that cannot be read raises facemirror.Error."""
+    return _native.read_image(os.fspath(path))

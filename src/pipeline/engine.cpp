@@ -18,20 +18,16 @@
 
 namespace facemirror {
 
-namespace {
-
 // OpenBLAS (behind cv::gemm in Debian's OpenCV) starts a thread per core for every product and
 // spins them between calls: with our own workers on every core that cost more in scheduler
 // time than the products themselves (mirror job: 13.5 -> 11.0 s). It is looked up at run time
 // because it is OpenCV's dependency, not ours, and may be another BLAS.
-void keep_libraries_single_threaded() {
+void make_libraries_single_threaded() {
   cv::setNumThreads(0);
   using set_threads_fn = void (*)(int);
   if (auto set = reinterpret_cast<set_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
     set(1);
 }
-
-}  // namespace
 
 struct engine::impl {
   engine_options options;
@@ -62,7 +58,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
                   "camera intrinsics: fx and fy must be positive and fx, fy, cx, cy finite");
   }
   impl_->options = std::move(options);
-  keep_libraries_single_threaded();
+  make_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();
   // The HOG file and aligned faces come from the AU features' pipeline, so they load it even
   // when the CSV has no AU columns (OpenFace's -hogalign/-simalign without -aus).

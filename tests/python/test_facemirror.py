@@ -169,7 +169,7 @@ def test_mirror_writes_s1_outputs(tmp_path):
     assert len(results) == 1 and results[0].ok and results[0].frames == 24
     outputs = results[0].outputs
     assert set(outputs) == {"right_video", "left_video", "debug_video", "source_video",
-                            "head_pose_csv", "right_csv", "left_csv"}
+                            "right_csv", "left_csv", "head_pose_csv"}
     assert sorted(os.listdir(out)) == sorted(os.path.basename(p) for p in outputs.values())
     assert outputs["right_video"] == str(out / "clip_right_mirrored.mp4")
     for side in ("right_csv", "left_csv"):

@@ -178,4 +178,12 @@ class engine {
   std::unique_ptr<impl> impl_;
 };
 
+/// What constructing an engine does to the libraries under the analysis, for callers of the
+/// per-frame classes (image_analyzer, video_session) without an engine: OpenCV's parallel_for
+/// and OpenBLAS single-threaded, process-wide. The values depend on it: with its thread pool,
+/// OpenBLAS splits its sums differently (a gaze vector of sample6.jpg moved by 1.6e-4 against
+/// the CLI's), so a caller who wants the CLI's values, to the last printed digit, calls this
+/// first. Idempotent; call it before starting threads that use those libraries.
+void make_libraries_single_threaded();
+
 }  // namespace facemirror

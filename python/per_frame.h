@@ -1,0 +1,11 @@
+#pragma once
+// The per-frame classes of facemirror._facemirror (Analyzer, VideoSession, VideoFrames,
+// read_image), bound by the module definition in facemirror_module.cpp.
+
+#include <pybind11/pybind11.h>
+
+namespace facemirror::python {
+
+void bind_per_frame(pybind11::module_& m);
+
+}  // namespace facemirror::python

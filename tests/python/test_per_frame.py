@@ -1,0 +1,206 @@
+"""The per-frame API (Analyzer, VideoSession) against the CLI's CSVs of the same shared files.
+
+The CSVs print each value rounded (OpenFace's precisions: 1 decimal for pixels and millimetres,
+2 for AUs, 3 for angles and PDM parameters, 6 for gaze vectors), so a value from Python must lie
+within half a unit of the last printed digit of the CLI's. Run by CTest (python_module) with the
+build tree's package on PYTHONPATH; skipped when the shared data folder is absent.
+"""
+
+import csv
+import os
+import pathlib
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import facemirror
+
+SHARED = pathlib.Path(os.environ.get("FACEMIRROR_SHARED_DIR")
+                      or os.environ.get("FACEMIRROR_TEST_SHARED_DIR", ""))
+MODELS = SHARED / "models" / "openface"
+SAMPLES = SHARED / "videos" / "openface-samples"
+IMAGE = SAMPLES / "sample6.jpg"  # 12 faces
+VIDEO = SAMPLES / "changeLighting.wmv"  # 88 frames
+CLI = os.environ.get("FACEMIRROR_CLI", "facemirror")
+
+needs_shared = pytest.mark.skipif(
+    not MODELS.is_dir() or not IMAGE.is_file() or not VIDEO.is_file(),
+    reason="shared data folder not found (set FACEMIRROR_SHARED_DIR)")
+
+
+def read_rows(path):
+    """The CSV's rows as {column: float}, read independently of facemirror."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f, skipinitialspace=True))
+    return [{name: float(value) for name, value in zip(rows[0], row)} for row in rows[1:]]
+
+
+def face_columns(face, still):
+    """(column, value, printed decimals) of every CSV column a Face holds."""
+    out = [("confidence", face.confidence, 3 if still else 2)]
+    for eye, vector in ((0, face.gaze_0), (1, face.gaze_1)):
+        out += [(f"gaze_{eye}_{axis}", v, 6) for axis, v in zip("xyz", vector)]
+    out += [("gaze_angle_x", face.gaze_angle[0], 3), ("gaze_angle_y", face.gaze_angle[1], 3)]
+    for axis, column in (("x", 0), ("y", 1)):
+        out += [(f"eye_lmk_{axis}_{i}", v, 1) for i, v in enumerate(face.eye_landmarks[:, column])]
+    for axis, column in (("X", 0), ("Y", 1), ("Z", 2)):
+        out += [(f"eye_lmk_{axis}_{i}", v, 1)
+                for i, v in enumerate(face.eye_landmarks_3d[:, column])]
+    out += [(name, v, 1 if name.startswith("pose_T") else 3) for name, v in
+            zip(("pose_Tx", "pose_Ty", "pose_Tz", "pose_Rx", "pose_Ry", "pose_Rz"), face.pose)]
+    for axis, column in (("x", 0), ("y", 1)):
+        out += [(f"{axis}_{i}", v, 1) for i, v in enumerate(face.landmarks[:, column])]
+    for axis, column in (("X", 0), ("Y", 1), ("Z", 2)):
+        out += [(f"{axis}_{i}", v, 1) for i, v in enumerate(face.landmarks_3d[:, column])]
+    out += [(name, v, 3) for name, v in
+            zip(("p_scale", "p_rx", "p_ry", "p_rz", "p_tx", "p_ty"), face.params_global)]
+    out += [(f"p_{i}", v, 3) for i, v in enumerate(face.params_local)]
+    out += [(name, v, 2) for name, v in face.au_intensity.items()]
+    out += [(name, v, 1 if still else 2) for name, v in face.au_presence.items()]
+    return out
+
+
+def assert_matches_row(columns, row, where):
+    """Every value within half a unit of the row's last printed digit; every column checked."""
+    names = [name for name, _, _ in columns]
+    assert len(set(names)) == len(names)
+    for name, value, decimals in columns:
+        assert name in row, f"{where}: {name} is not a CSV column"
+        tolerance = 0.51 * 10.0 ** -decimals
+        assert abs(value - row[name]) <= tolerance, \
+            f"{where} {name}: python {value}, CSV {row[name]} (tolerance {tolerance})"
+    return set(names)
+
+
+def test_help_shows_the_per_frame_api():
+    for name in ("Analyzer", "VideoSession", "read_video", "read_image"):
+        assert name in facemirror.__doc__ and name in facemirror.__all__
+    assert "rgb=True" in facemirror.Analyzer.analyze.__doc__
+    assert "finish()" in facemirror.VideoSession.__doc__ and "AU01_r" in facemirror.Face.__doc__
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return facemirror.Analyzer(models=MODELS)
+
+
+@pytest.fixture(scope="module")
+def image():
+    return facemirror.read_image(IMAGE)
+
+
+@pytest.fixture(scope="module")
+def bgr_faces(analyzer, image):
+    """The faces of the BGR image, analysed while another Python thread counts."""
+    ticks = [0]
+    running = threading.Event()
+    running.set()
+
+    def count_ticks():  # runs only while analyze() has let go of the GIL
+        while running.is_set():
+            ticks[0] += 1
+            time.sleep(0.002)
+
+    ticker = threading.Thread(target=count_ticks)
+    ticker.start()
+    try:
+        started = ticks[0]
+        faces = analyzer.analyze(image)
+        ticked = ticks[0] - started
+    finally:
+        running.clear()
+        ticker.join()
+    assert ticked > 10, "another Python thread could not run during analyze()"
+    return faces
+
+
+@needs_shared
+def test_analyzer_matches_the_cli_on_a_group_photo(bgr_faces, tmp_path):
+    faces = bgr_faces
+    subprocess.run([CLI, "aus", str(IMAGE), "-o", str(tmp_path), "--models", str(MODELS), "-q"],
+                   check=True)
+    rows = read_rows(tmp_path / "sample6.csv")
+    assert len(rows) == 12 and len(faces) == 12
+    for face, row in zip(faces, rows):
+        assert face.index == int(row["face"])
+        assert face.landmarks.shape == (68, 2) and face.landmarks_3d.shape == (68, 3)
+        assert face.eye_landmarks.shape == (56, 2) and face.params_local.shape == (34,)
+        assert len(face.au_intensity) == 17 and len(face.au_presence) == 18
+        checked = assert_matches_row(face_columns(face, still=True), row, f"face {face.index}")
+        assert checked == set(row) - {"face"}  # nothing the CSV holds is left unchecked
+
+
+@needs_shared
+def test_rgb_input_gives_the_same_faces(analyzer, image, bgr_faces):
+    # A view with a negative channel stride: copied once, then converted from RGB.
+    rgb_faces = analyzer.analyze(image[:, :, ::-1], rgb=True)
+    assert len(rgb_faces) == len(bgr_faces) == 12
+    for a, b in zip(bgr_faces, rgb_faces):
+        np.testing.assert_array_equal(a.landmarks, b.landmarks)
+        np.testing.assert_array_equal(a.eye_landmarks, b.eye_landmarks)
+        np.testing.assert_array_equal(a.pose, b.pose)
+        assert a.au_intensity == b.au_intensity and a.au_presence == b.au_presence
+
+
+@needs_shared
+def test_bad_arrays_raise(analyzer):
+    with pytest.raises(ValueError, match=r"not \(48, 64, 2\)"):
+        analyzer.analyze(np.zeros((48, 64, 2), np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        analyzer.analyze(np.zeros((48, 64, 3), np.float32))
+    with pytest.raises(ValueError, match=r"not \(48,\)"):
+        analyzer.analyze(np.zeros(48, np.uint8))
+    with pytest.raises(ValueError, match="rgb=True"):
+        analyzer.analyze(np.zeros((48, 64), np.uint8), rgb=True)
+    with pytest.raises(TypeError, match="NumPy array"):
+        analyzer.analyze([[0, 0], [0, 0]])
+    assert analyzer.analyze(np.zeros((48, 64, 3), np.uint8)) == []  # no face is no error
+
+
+def test_a_models_folder_without_models_raises(tmp_path):
+    with pytest.raises(facemirror.Error, match="missing model file"):
+        facemirror.Analyzer(models=tmp_path)
+    with pytest.raises(facemirror.Error, match="missing model file"):
+        facemirror.VideoSession(models=tmp_path)
+
+
+@needs_shared
+def test_video_session_matches_the_cli_on_a_video(tmp_path):
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path), "--models", str(MODELS),
+                    "--segment-frames", "100000", "--workers", "1", "-q"], check=True)
+    rows = read_rows(tmp_path / "changeLighting.csv")
+    assert len(rows) == 88
+
+    session = facemirror.VideoSession(models=MODELS)
+    frames = facemirror.read_video(VIDEO)
+    assert frames.frame_count == 88
+    faces = [session.track(frame, timestamp) for timestamp, frame in frames]
+    assert session.frames_tracked == 88
+    aus = session.finish()
+    assert session.frames_tracked == 0
+
+    assert len(faces) == 88
+    for i, (face, row) in enumerate(zip(faces, rows)):
+        assert face.index == i and int(row["frame"]) == i + 1
+        assert abs(face.timestamp - row["timestamp"]) <= 0.00051
+        assert face.success == bool(row["success"])
+        assert face.au_intensity == {} and face.au_presence == {}
+        assert_matches_row(face_columns(face, still=False), row, f"frame {i + 1}")
+
+    au_names = [name for name in rows[0] if name.startswith("AU")]
+    assert list(aus) == ["frame", "timestamp", "confidence", "success"] + au_names
+    np.testing.assert_array_equal(aus["frame"], np.arange(1, 89))
+    for name in au_names:
+        assert aus[name].shape == (88,)
+        expected = np.array([row[name] for row in rows])
+        np.testing.assert_allclose(aus[name], expected, rtol=0, atol=0.0051, err_msg=name)
+    np.testing.assert_array_equal(aus["success"], [int(row["success"]) for row in rows])
+
+
+def test_read_video_names_a_missing_file(tmp_path):
+    missing = tmp_path / "no_such_video.mp4"
+    with pytest.raises(facemirror.Error, match="no_such_video.mp4"):
+        facemirror.read_video(missing)
