@@ -5,6 +5,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "facemirror/analysis/image_analyzer.h"
@@ -80,7 +81,9 @@ void run_still_images(const std::vector<video_job>& jobs, const std::vector<size
         for (const frame_record& face : faces)
           r.successful_frames += face.success ? 1 : 0;
       } catch (const std::exception& e) {
-        r.error = e.what();
+        // One line naming the file, as for videos (the readers' errors already name it).
+        const std::string why = e.what(), file = job.input.string();
+        r.error = why.find(file) == std::string::npos ? file + ": " + why : why;
       }
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const int64_t finished = ++done;

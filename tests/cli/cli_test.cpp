@@ -5,6 +5,7 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -229,6 +230,21 @@ TEST(cli_test, json_progress_is_one_object_per_line) {
   }
   EXPECT_GE(progress_lines, 88 / 10);
   EXPECT_NE(run.output.find("\"stage\":\"done\""), std::string::npos);
+}
+
+// A file named like an image that is none fails alone, named with the reason; the good image of
+// the batch is written and the bad one leaves no file.
+TEST(cli_test, a_bad_image_fails_alone_naming_the_file) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const fs::path bad = out / "notes.jpg";
+  std::ofstream(bad) << "not a photograph\n";
+  const cli_run run = run_cli("aus " + bad.string() + " " + sample_video("sample1.jpg").string() +
+                              " -o " + (out / "csv").string() + " " + models_arg() + " -q");
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_NE(run.output.find(bad.string() + ": not an image"), std::string::npos) << run.output;
+  EXPECT_TRUE(fs::exists(out / "csv/sample1.csv"));
+  EXPECT_FALSE(fs::exists(out / "csv/notes.csv"));
 }
 
 // Still images in a batch with a video: each image's CSV in FaceLandmarkImg's layout (its exact
