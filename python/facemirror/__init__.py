@@ -174,6 +174,19 @@ def _check(results: List[VideoResult], on_error: str) -> List[VideoResult]:
     return results
 
 
+
+def _video_result(item, **extra):
+    """A VideoResult from one engine result dict (the binding's), plus job-specific fields."""
+    return VideoResult(
+        path=os.fspath(item["path"]),
+        status="ok" if item["ok"] else "failed",
+        error=item["error"],
+        frames=item["frames"],
+        successful_frames=item["successful_frames"],
+        seconds=item["seconds"],
+        **extra,
+    )
+
 def extract(
     inputs: Union[PathLike, Iterable[PathLike]],
     out_dir: Optional[PathLike] = None,
@@ -227,14 +240,7 @@ def extract(
         )
         results = []
         for item in raw:
-            result = VideoResult(
-                path=os.fspath(item["path"]),
-                status="ok" if item["ok"] else "failed",
-                error=item["error"],
-                frames=item["frames"],
-                successful_frames=item["successful_frames"],
-                seconds=item["seconds"],
-            )
+            result = _video_result(item)
             if result.ok:
                 result.columns = read_csv(item["output_csv"], as_dataframe)
                 if out_dir is not None:
@@ -278,15 +284,7 @@ def mirror(
                             progress),
     )
     results = [
-        VideoResult(
-            path=os.fspath(item["path"]),
-            status="ok" if item["ok"] else "failed",
-            error=item["error"],
-            frames=item["frames"],
-            successful_frames=item["successful_frames"],
-            seconds=item["seconds"],
-            outputs={role: os.fspath(p) for role, p in item["outputs"].items()},
-        )
+        _video_result(item, outputs={role: os.fspath(p) for role, p in item["outputs"].items()})
         for item in raw
     ]
     return _check(results, on_error)
