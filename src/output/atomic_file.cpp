@@ -3,8 +3,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "facemirror/error.h"
 
@@ -62,6 +64,20 @@ void atomic_file::commit() {
     errno = saved;
     throw_io(target_, "rename onto");
   }
+}
+
+std::unique_ptr<atomic_file> atomic_copy(const std::filesystem::path& from,
+                                         const std::filesystem::path& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in)
+    throw error(error_code::io, "cannot read '" + from.string() + "'");
+  auto copy = std::make_unique<atomic_file>(to);
+  std::vector<char> buffer(1 << 20);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
+    copy->write(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+  if (in.bad())
+    throw error(error_code::io, "cannot read '" + from.string() + "'");
+  return copy;
 }
 
 }  // namespace facemirror

@@ -96,11 +96,12 @@ const analysis_models& engine::impl::still_image_models() {
 }
 
 std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
-  // Still images are analysed alone (FaceLandmarkImg's rules); the rest are videos.
+  // Still images are analysed (or mirrored) alone, by FaceLandmarkImg's rules; the rest are
+  // videos.
   std::vector<video_job> videos;
   std::vector<size_t> video_index, images;
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (jobs[i].kind == job_kind::aus && is_image_file(jobs[i].input)) {
+    if (is_image_file(jobs[i].input)) {
       images.push_back(i);
     } else {
       videos.push_back(jobs[i]);

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 namespace facemirror {
@@ -35,5 +36,11 @@ class atomic_file {
   std::filesystem::path temp_;
   std::FILE* file_ = nullptr;
 };
+
+/// A byte-exact copy of `from` (audio and metadata included), written to an atomic_file for
+/// `to` that the caller commits with its other outputs. Throws facemirror::error(io) naming the
+/// file that cannot be read or created.
+[[nodiscard]] std::unique_ptr<atomic_file> atomic_copy(const std::filesystem::path& from,
+                                                       const std::filesystem::path& to);
 
 }  // namespace facemirror
