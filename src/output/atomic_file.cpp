@@ -1,6 +1,5 @@
 #include "facemirror/output/atomic_file.h"
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,12 +9,11 @@
 
 #include "facemirror/error.h"
 
+#include "core/partial_path.h"
 #include <unistd.h>
 
 namespace facemirror {
 namespace {
-
-std::atomic<unsigned> temp_counter{0};
 
 [[noreturn]] void throw_io(const std::filesystem::path& path, const std::string& what) {
   throw error(error_code::io,
@@ -25,8 +23,7 @@ std::atomic<unsigned> temp_counter{0};
 }  // namespace
 
 atomic_file::atomic_file(std::filesystem::path target) : target_(std::move(target)) {
-  temp_ = target_;
-  temp_ += ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++);
+  temp_ = detail::partial_path(target_);
   file_ = std::fopen(temp_.c_str(), "wb");
   if (file_ == nullptr)
     throw_io(target_, "create");

@@ -123,8 +123,7 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
 
 std::vector<video_result> engine::run_videos(const std::vector<video_job>& jobs) {
   detail::batch work(jobs, impl_->options, *impl_->models);
-  detail::run_context context{work, *impl_->models, impl_->options,
-                              detail::fault_plan::parse(impl_->options.test_fault)};
+  detail::run_context context{work, *impl_->models, impl_->options};
   // More workers than segments would only sit idle.
   const int workers =
       std::max(1, std::min<int>(impl_->workers, static_cast<int>(work.initial_tasks())));

@@ -19,8 +19,8 @@
 #include "facemirror/report/svg_chart.h"
 #include "facemirror/version.h"
 
+#include "models/sha256.h"
 #include "report/report_html.h"
-#include <openssl/evp.h>
 
 namespace facemirror {
 namespace fs = std::filesystem;
@@ -206,28 +206,6 @@ yaw_track yaw_from_series(const au_series& face) {
 
 // ---- provenance ----------------------------------------------------------------------------
 
-std::string sha256_of(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw error(error_code::io, "cannot read '" + file.string() + "'");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
-    EVP_DigestUpdate(ctx, buffer.data(), static_cast<size_t>(in.gcount()));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    char b[3];
-    std::snprintf(b, sizeof(b), "%02x", digest[i]);
-    hex += b;
-  }
-  return hex;
-}
-
 struct model_checksums {
   std::string root;
   std::string error;    // when the folder could not be read
@@ -248,25 +226,15 @@ model_checksums checksum_models(const std::optional<fs::path>& dir) {
     }
     std::sort(files.begin(), files.end());
     for (const auto& file : files)
-      out.listing +=
-          sha256_of(file) + "  ./" + fs::relative(file, paths.root).generic_string() + "\n";
+      out.listing += detail::sha256_of_file(file) + "  ./" +
+                     fs::relative(file, paths.root).generic_string() + "\n";
     if (!fs::equivalent(paths.dlib_landmarks.parent_path(), paths.root)) {
-      out.listing += sha256_of(paths.dlib_landmarks) + "  " + paths.dlib_landmarks.string() + "\n";
+      out.listing += detail::sha256_of_file(paths.dlib_landmarks) + "  " +
+                     paths.dlib_landmarks.string() + "\n";
       files.push_back(paths.dlib_landmarks);
     }
     out.files = files.size();
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-    EVP_DigestUpdate(ctx, out.listing.data(), out.listing.size());
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx, digest, &length);
-    EVP_MD_CTX_free(ctx);
-    for (unsigned int i = 0; i < length; ++i) {
-      char b[3];
-      std::snprintf(b, sizeof(b), "%02x", digest[i]);
-      out.digest += b;
-    }
+    out.digest = detail::sha256_hex(out.listing);
   } catch (const std::exception& e) {
     out.error = e.what();
   }

@@ -3,8 +3,10 @@
 //
 // WHAT THIS REPRESENTS
 //   A file being written. Readers never see a partial target: until commit() the bytes live in
-//   "<target>.partial-<pid>-<n>" in the same directory (so rename() is atomic on POSIX), and a
-//   writer destroyed without commit() (error, exception, interrupted run) removes it.
+//   "<target>.partial-<host>-<pid>-<n>" in the same directory (so rename() is atomic on POSIX), and
+//   a writer destroyed without commit() (error, exception, interrupted run) removes it. The
+//   temporary files of a killed run (SIGKILL: no destructor runs) are removed by the next
+//   writer of the same target, as are any whose process is no longer running.
 //
 // THREAD SAFETY
 //   One writer per target; not shared between threads.

@@ -99,8 +99,6 @@ struct engine_options {
   /// Polled between frames; returning true stops the run: unfinished videos fail with
   /// "interrupted" and leave no output.
   std::function<bool()> should_abort;
-  /// Test-only fault injection: "crash|hang|throw@STEM#SEGMENT[@once]" (see tests/pipeline).
-  std::string test_fault;
 };
 
 /// aus: one OpenFace-layout CSV per video. mirror: S1 Face Mirror's job, in one pass: the
