@@ -1,12 +1,32 @@
-// face_detector on synthetic input: no faces where there are none, argument checks.
+// face_detector on synthetic input: no faces where there are none, argument checks; the
+// detector unpacked at build time is dlib's.
 #include "facemirror/detect/face_detector.h"
 
+#include <cstddef>
+#include <sstream>
+#include <string>
+
+#include <dlib/image_processing/frontal_face_detector.h>
 #include <gtest/gtest.h>
 
 #include "facemirror/error.h"
 
 namespace facemirror {
+namespace detail {
+extern const unsigned char frontal_detector_bytes[];  // generated at build time
+extern const std::size_t frontal_detector_size;
+}  // namespace detail
+
 namespace {
+
+TEST(FaceDetector, EmbeddedDetectorIsDlibsOwn) {
+  std::ostringstream fresh;
+  dlib::serialize(dlib::get_frontal_face_detector(), fresh);
+  const std::string embedded(reinterpret_cast<const char*>(detail::frontal_detector_bytes),
+                             detail::frontal_detector_size);
+  EXPECT_TRUE(fresh.str() == embedded)
+      << "embedded " << embedded.size() << " bytes, dlib's " << fresh.str().size();
+}
 
 TEST(FaceDetector, BlankImageHasNoFace) {
   face_detector detector;
