@@ -6,6 +6,8 @@
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
 
+#include "face_fit.h"
+
 namespace facemirror {
 namespace {
 
@@ -82,11 +84,7 @@ void landmark_session::reset() {
 }
 
 detection_check landmark_session::validate(const cv::Mat& bgr, const clnf_fit_result& fit) const {
-  // A fit that shrank below CLNF's smallest face failed unvalidated (certainty 0, as OpenFace).
-  if (fit.face_too_small)
-    return detection_check{};
-  return validator_->validate(bgr, fit.landmarks,
-                              cv::Vec3d(fit.params.rx, fit.params.ry, fit.params.rz));
+  return detail::validate_fit(*validator_, bgr, fit);
 }
 
 void landmark_session::take(clnf_fit_result& fit, const detection_check& check,

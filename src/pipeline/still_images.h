@@ -1,6 +1,10 @@
 #pragma once
-// The still images of a batch: each analysed alone, as OpenFace's FaceLandmarkImg analyses it
-// (every face, static AU models), its CSV written atomically, on the engine's workers.
+// The inputs of a batch that are analysed whole, each on one of the engine's worker threads
+// (whatever the isolation), their CSV written atomically: still images, each analysed alone as
+// OpenFace's FaceLandmarkImg analyses it (every face, static AU models), and, with
+// engine_options::max_faces above 1, videos whose faces are followed as OpenFace's
+// FaceLandmarkVidMulti follows them (multi_face_session: its slots' tracks run through the
+// whole video, so a video is one unit of work, and its bytes depend on nothing but the video).
 
 #include <vector>
 
@@ -17,5 +21,15 @@ namespace facemirror::detail {
 void run_still_images(const std::vector<video_job>& jobs, const std::vector<size_t>& images,
                       const analysis_models& models, const engine_options& options, int workers,
                       std::vector<video_result>& results);
+
+/// Analyses jobs[i] (a video or frame folder, kind aus) for every i in `videos` with up to
+/// options.max_faces faces (multi_face_session) on `workers` threads, one video per thread at a
+/// time, and fills results[i] (frames: the video's; successful_frames: its successful rows).
+/// `models` as for run_still_images, with CLNF and MTCNN. A video fails alone; should_abort
+/// stops between frames (the video fails as "interrupted", no CSV). Progress: every
+/// options.progress_interval_frames frames ("analysing") and at the end ("done" or "failed").
+void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector<size_t>& videos,
+                           const analysis_models& models, const engine_options& options,
+                           int workers, std::vector<video_result>& results);
 
 }  // namespace facemirror::detail

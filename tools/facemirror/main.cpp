@@ -142,6 +142,17 @@ int main(int argc, char** argv) {
   aus_cmd->add_flag("--frames", aus.frame_folders,
                     "Folders given are frame folders: each is one video whose frames are its "
                     "image files in name order (OpenFace's -fdir), written to OUTDIR/<folder>.csv");
+  aus_cmd
+      ->add_option(
+          "--max-faces", aus.max_faces,
+          "Faces followed per video: 1 (default) as OpenFace's FeatureExtraction; N > 1 as its "
+          "FaceLandmarkVidMulti: up to N faces, new ones found every 8 frames, face_id = the "
+          "tracker's slot, one row per tracked face and frame, OpenFace's static AU models "
+          "(no post-processing), FaceLandmarkVidMulti's CSV layout. Such a video is one unit of "
+          "work: one worker per video, whatever --segment-frames or --isolation (threads); "
+          "not with --hog, --aligned or --landmarks dlib")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");
