@@ -19,10 +19,12 @@ const analysis_models& checked(const std::shared_ptr<const analysis_models>& mod
     throw error(error_code::invalid_argument,
                 "multi_face_session: several faces take the static AU models (a slot's face may "
                 "change, so there is no person to calibrate the dynamic ones on)");
-  if (options.max_faces < 1 || options.detect_every < 1 || options.max_failures < 0)
+  if (options.max_faces < 1 || options.detect_every < 1 || options.max_failures < 0 ||
+      !(options.new_face_overlap >= 0 && options.new_face_overlap <= 1) ||
+      !(options.same_face_overlap >= 0 && options.same_face_overlap <= 1))
     throw error(error_code::invalid_argument,
                 "multi_face_session: max_faces and detect_every must be at least 1, "
-                "max_failures at least 0");
+                "max_failures at least 0, the overlaps within [0, 1]");
   return *models;
 }
 
@@ -35,13 +37,10 @@ cv::Rect2d landmark_box(const landmarks_2d& landmarks) {
   return {lo, hi};
 }
 
-// Whether a detection is a face a slot already tracks. The measure is FaceLandmarkVidMulti's:
-// the intersection over the sum of both areas less twice the intersection (which is not the
-// union), above one half.
-bool tracked_already(const cv::Rect2d& detection, const cv::Rect2d& tracked) {
-  const double both = (detection & tracked).area();
-  const double rest = detection.area() + tracked.area() - 2 * both;
-  return both > 0 && (rest <= 0 || both / rest > 0.5);
+// Intersection over union of two boxes.
+double overlap(const cv::Rect2d& a, const cv::Rect2d& b) {
+  const double both = (a & b).area();
+  return both > 0 ? both / (a.area() + b.area() - both) : 0.0;
 }
 
 }  // namespace
@@ -98,10 +97,21 @@ std::vector<frame_record> multi_face_session::track(const cv::Mat& bgr, double t
     for (const face_detection& d : m.mtcnn->detect(bgr, m.mtcnn->options().min_face_px)) {
       const cv::Rect2d box = mtcnn_box_to_clnf(d.box);
       const bool known = std::any_of(slots_.begin(), slots_.end(), [&](const slot& s) {
-        return s.occupied && tracked_already(box, landmark_box(s.landmarks));
+        return s.occupied && overlap(box, landmark_box(s.landmarks)) > options_.new_face_overlap;
       });
       if (!known)
         found.push_back(box);
+    }
+  }
+
+  // Two slots whose fits have come to coincide follow one face: the earlier slot is freed.
+  for (size_t k = 0; k < slots_.size(); ++k) {
+    for (size_t j = k + 1; j < slots_.size(); ++j) {
+      if (slots_[k].occupied && slots_[j].occupied &&
+          overlap(landmark_box(slots_[k].landmarks), landmark_box(slots_[j].landmarks)) >
+              options_.same_face_overlap) {
+        slots_[k] = slot(m.clnf);
+      }
     }
   }
 

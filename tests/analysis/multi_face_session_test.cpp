@@ -1,7 +1,8 @@
 // Several faces in a video against OpenFace 2.2's FaceLandmarkVidMulti
 // (reference/openface22/FaceLandmarkVidMulti/multi_face.csv: up to 4 faces over 702 frames,
 // 2119 rows). Rows are matched by frame and face position (nearest landmark centroid); the
-// matched rows' landmarks must agree to 0.5 px on average, and nearly every row must match.
+// matched rows' landmarks must agree to 0.5 px on average, nearly every row must match, with
+// OpenFace's face_id and success, and the AUs (static models) must correlate.
 #include "facemirror/analysis/multi_face_session.h"
 
 #include <algorithm>
@@ -149,10 +150,15 @@ TEST(multi_face_session, follows_the_faces_face_landmark_vid_multi_follows) {
       "%.4f mean (min %.4f)\n",
       ref.rows(), our_rows, matched, same_id, same_success, ref.rows() - matched,
       our_rows - matched, mean_distance, mean_r, r_min);
+  // Measured: 2113 of 2119 matched, all with OpenFace's face_id, 9 rows of ours unmatched,
+  // 0.063 px, r 0.9954 (min 0.986). The 15 unmatched rows are two trackers OpenFace frees by a
+  // rule not reproduced and one validator verdict (frame 473) that ends a track early here.
   EXPECT_LE(mean_distance, 0.5);
-  EXPECT_GE(matched, ref.rows() * 95 / 100);
-  EXPECT_LE(our_rows - matched, ref.rows() * 5 / 100);
-  EXPECT_GE(mean_r, 0.95);
+  EXPECT_GE(matched, ref.rows() * 99 / 100);
+  EXPECT_LE(our_rows - matched, ref.rows() / 100);
+  EXPECT_GE(same_id, matched * 99 / 100);
+  EXPECT_GE(same_success, matched * 99 / 100);
+  EXPECT_GE(mean_r, 0.98);
 }
 
 TEST(multi_face_session, refuses_the_dynamic_au_models_and_bad_options) {
