@@ -290,6 +290,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (aus_cmd->parsed() && aus.max_faces > 1 &&
+      (aus.write_hog || aus.write_aligned_faces || aus.landmarks == "dlib")) {
+    std::fprintf(stderr,
+                 "facemirror aus: --max-faces above 1 (FaceLandmarkVidMulti's rules) writes no "
+                 "HOG file or aligned faces and needs the CLNF landmarks\n");
+    return 2;
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   try {
