@@ -76,8 +76,8 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
 // parse, translated by openface_args into the run `facemirror aus` does.
 int run_openface(facemirror::cli::openface_program program, int argc, char** argv) {
   namespace cli = facemirror::cli;
-  const char* name =
-      program == cli::openface_program::feature_extraction ? "openface" : "openface-img";
+  const std::string subcommand = cli::openface_subcommand(program);
+  const char* name = subcommand.c_str();
   cli::openface_command command;
   try {
     command = cli::parse_openface_args(std::vector<std::string>(argv + 2, argv + argc), program);
@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
     return run_openface(cli::openface_program::feature_extraction, argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "openface-img")
     return run_openface(cli::openface_program::face_landmark_img, argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "openface-multi")
+    return run_openface(cli::openface_program::face_landmark_vid_multi, argc, argv);
 
   cli::run_options aus;
   CLI::App* aus_cmd = app.add_subcommand(
@@ -282,6 +284,9 @@ int main(int argc, char** argv) {
   app.add_subcommand("openface-img",
                      "OpenFace 2.2 FaceLandmarkImg's command line: every image alone, every face "
                      "in it; 'facemirror openface-img --help' lists the flags");
+  app.add_subcommand("openface-multi",
+                     "OpenFace 2.2 FaceLandmarkVidMulti's command line: up to 4 faces per video "
+                     "(aus --max-faces 4); 'facemirror openface-multi --help' lists the flags");
 
   const std::string typed = cli::command_line(argc, argv);
   aus.command_line = mirror.command_line = report.command_line = typed;
