@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -51,6 +52,16 @@ TEST(multi_face_cli, rows_are_openfaces_and_bytes_do_not_depend_on_workers) {
       EXPECT_TRUE(csv == first) << how << " changed the CSV bytes";
     }
   }
+
+  // FaceLandmarkVidMulti's text: every field separated by ", ", presences with one decimal,
+  // as in the reference's first row.
+  const std::vector<std::string> lines = read_lines(dir / "out0/a.csv");
+  ASSERT_GE(lines.size(), 2u);
+  const std::string reference_row =
+      read_lines(*shared_dir() / "reference/openface22/FaceLandmarkVidMulti/multi_face.csv").at(1);
+  EXPECT_EQ(lines[1].substr(0, 20), reference_row.substr(0, 20));
+  EXPECT_EQ(lines[1].find(",  "), std::string::npos) << lines[1].substr(0, 80);
+  EXPECT_EQ(lines[1].substr(lines[1].rfind(", ")).size(), std::string(", 0.0").size());
 
   // Every reference row of the clip's frames, by (frame, face_id), with its landmarks.
   const fs::path reference_file =
