@@ -1,9 +1,20 @@
 #include "face_fit.h"
 
+#include <algorithm>
+
 #include "facemirror/analysis/image_analyzer.h"
 #include "facemirror/gaze/gaze.h"
 
 namespace facemirror::detail {
+
+cv::Rect2d landmark_box(const landmarks_2d& landmarks) {
+  cv::Point2d lo = landmarks[0], hi = landmarks[0];
+  for (const auto& p : landmarks) {
+    lo = {std::min(lo.x, p.x), std::min(lo.y, p.y)};
+    hi = {std::max(hi.x, p.x), std::max(hi.y, p.y)};
+  }
+  return {lo, hi};
+}
 
 detection_check validate_fit(const detection_validator& validator, const cv::Mat& bgr,
                              const clnf_fit_result& fit) {

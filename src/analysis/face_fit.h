@@ -7,6 +7,9 @@
 
 namespace facemirror::detail {
 
+/// The smallest box holding every landmark.
+[[nodiscard]] cv::Rect2d landmark_box(const landmarks_2d& landmarks);
+
 /// The validator's verdict on a fit; a fit that shrank below CLNF's smallest face failed
 /// unvalidated (certainty 0, as OpenFace).
 [[nodiscard]] detection_check validate_fit(const detection_validator& validator, const cv::Mat& bgr,

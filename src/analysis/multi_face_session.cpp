@@ -28,15 +28,6 @@ const analysis_models& checked(const std::shared_ptr<const analysis_models>& mod
   return *models;
 }
 
-cv::Rect2d landmark_box(const landmarks_2d& landmarks) {
-  cv::Point2d lo = landmarks[0], hi = landmarks[0];
-  for (const auto& p : landmarks) {
-    lo = {std::min(lo.x, p.x), std::min(lo.y, p.y)};
-    hi = {std::max(hi.x, p.x), std::max(hi.y, p.y)};
-  }
-  return {lo, hi};
-}
-
 // Intersection over union of two boxes.
 double overlap(const cv::Rect2d& a, const cv::Rect2d& b) {
   const double both = (a & b).area();
@@ -97,7 +88,8 @@ std::vector<frame_record> multi_face_session::track(const cv::Mat& bgr, double t
     for (const face_detection& d : m.mtcnn->detect(bgr, m.mtcnn->options().min_face_px)) {
       const cv::Rect2d box = mtcnn_box_to_clnf(d.box);
       const bool known = std::any_of(slots_.begin(), slots_.end(), [&](const slot& s) {
-        return s.occupied && overlap(box, landmark_box(s.landmarks)) > options_.new_face_overlap;
+        return s.occupied &&
+               overlap(box, detail::landmark_box(s.landmarks)) > options_.new_face_overlap;
       });
       if (!known)
         found.push_back(box);
@@ -108,8 +100,8 @@ std::vector<frame_record> multi_face_session::track(const cv::Mat& bgr, double t
   for (size_t k = 0; k < slots_.size(); ++k) {
     for (size_t j = k + 1; j < slots_.size(); ++j) {
       if (slots_[k].occupied && slots_[j].occupied &&
-          overlap(landmark_box(slots_[k].landmarks), landmark_box(slots_[j].landmarks)) >
-              options_.same_face_overlap) {
+          overlap(detail::landmark_box(slots_[k].landmarks),
+                  detail::landmark_box(slots_[j].landmarks)) > options_.same_face_overlap) {
         slots_[k] = slot(m.clnf);
       }
     }
