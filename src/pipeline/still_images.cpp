@@ -184,10 +184,12 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
               std::string rows;
               while (auto frame = reader.read()) {
                 rows.clear();
+                bool found = false;
                 for (const frame_record& face : session.track(frame->bgr, frame->timestamp_s)) {
                   append_csv_row(rows, face, columns);
-                  out.successful += face.success ? 1 : 0;
+                  found = found || face.success;
                 }
+                out.successful += found ? 1 : 0;
                 csv.write(rows);
                 ++out.frames;
                 if (!progress(out.frames, total))

@@ -24,7 +24,8 @@ void run_still_images(const std::vector<video_job>& jobs, const std::vector<size
 
 /// Analyses jobs[i] (a video or frame folder, kind aus) for every i in `videos` with up to
 /// options.max_faces faces (multi_face_session) on `workers` threads, one video per thread at a
-/// time, and fills results[i] (frames: the video's; successful_frames: its successful rows).
+/// time, and fills results[i] (frames: the video's; successful_frames: its frames with at least
+/// one successful face).
 /// `models` as for run_still_images, with CLNF and MTCNN. A video fails alone; should_abort
 /// stops between frames (the video fails as "interrupted", no CSV). Progress: every
 /// options.progress_interval_frames frames ("analysing") and at the end ("done" or "failed").
