@@ -23,6 +23,7 @@ bool has_face(const landmarks_2d& landmarks) {
 
 analysis_models::analysis_models(const model_paths& paths, bool compute_aus, bool static_aus,
                                  bool use_clnf, clnf_start start) {
+  verify_model_checksums(paths);  // before any parser reads a damaged file
   // The two largest models load on threads of their own while this one reads the rest: the
   // loads are independent, and start-up was two seconds of every run on one core.
   auto clnf_loading = std::async(std::launch::async,

@@ -1,8 +1,8 @@
 #include "io/mp4_output.h"
 
-#include <atomic>
 #include <system_error>
 
+#include "core/partial_path.h"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,8 +10,6 @@ namespace facemirror::io_detail {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<unsigned> partial_counter{0};
 
 // The data must be on disk before the rename makes it the target (as atomic_file does); avio
 // gives no descriptor, but fsync on any descriptor of the file flushes the file.
@@ -37,8 +35,7 @@ void mp4_output::output_closer::operator()(AVFormatContext* p) const {
 
 mp4_output::mp4_output(fs::path target) : target_(std::move(target)) {
   silence_libav();
-  partial_ = target_;
-  partial_ += ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(partial_counter++);
+  partial_ = detail::partial_path(target_);
   // "file:" keeps a ':' in the name from being read as a protocol; the temp name has no .mp4
   // extension, so the muxer is named rather than guessed.
   const std::string url = "file:" + partial_.string();

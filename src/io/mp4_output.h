@@ -1,8 +1,10 @@
 #pragma once
 // Private to src/io/: one MP4 file being written all-or-nothing, shared by video_writer and
-// chunk_muxer. Bytes go to "<target>.partial-<pid>-<n>" (n counts up per process, so writers and
-// muxers in one process never share a name); commit() completes, syncs and renames it onto the
+// chunk_muxer. Bytes go to "<target>.partial-<host>-<pid>-<n>" (n counts up per process, so writers
+// and muxers in one process never share a name); commit() completes, syncs and renames it onto the
 // target; destroying it uncommitted removes the partial file and leaves the target untouched.
+// The partial files of a killed run are removed by the next writer of the target
+// (core/partial_path.h).
 // Used by one thread at a time.
 
 #include <filesystem>

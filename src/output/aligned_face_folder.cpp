@@ -1,6 +1,5 @@
 #include "facemirror/output/aligned_face_folder.h"
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +7,7 @@
 
 #include "facemirror/error.h"
 
+#include "core/partial_path.h"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -15,8 +15,6 @@ namespace facemirror {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<unsigned> folder_counter{0};
 
 [[noreturn]] void throw_io(const fs::path& path, const std::string& what, int err) {
   throw error(error_code::io, "cannot " + what + " '" + path.string() + "': " + std::strerror(err));
@@ -71,10 +69,8 @@ std::string aligned_face_name(int64_t frame_number, int face) {
 }
 
 aligned_face_folder::aligned_face_folder(fs::path target) : target_(std::move(target)) {
-  temp_ = target_;
-  temp_ += ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(folder_counter++);
+  temp_ = detail::partial_path(target_);
   std::error_code ec;
-  fs::remove_all(temp_, ec);  // a stale folder of a crashed run with our pid
   if (!fs::create_directory(temp_, ec))
     throw_io(target_, "create", ec ? ec.value() : EEXIST);
 }

@@ -1,19 +1,19 @@
 #include "facemirror/output/atomic_file.h"
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "facemirror/error.h"
 
+#include "core/partial_path.h"
 #include <unistd.h>
 
 namespace facemirror {
 namespace {
-
-std::atomic<unsigned> temp_counter{0};
 
 [[noreturn]] void throw_io(const std::filesystem::path& path, const std::string& what) {
   throw error(error_code::io,
@@ -23,8 +23,7 @@ std::atomic<unsigned> temp_counter{0};
 }  // namespace
 
 atomic_file::atomic_file(std::filesystem::path target) : target_(std::move(target)) {
-  temp_ = target_;
-  temp_ += ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter++);
+  temp_ = detail::partial_path(target_);
   file_ = std::fopen(temp_.c_str(), "wb");
   if (file_ == nullptr)
     throw_io(target_, "create");
@@ -62,6 +61,20 @@ void atomic_file::commit() {
     errno = saved;
     throw_io(target_, "rename onto");
   }
+}
+
+std::unique_ptr<atomic_file> atomic_copy(const std::filesystem::path& from,
+                                         const std::filesystem::path& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in)
+    throw error(error_code::io, "cannot read '" + from.string() + "'");
+  auto copy = std::make_unique<atomic_file>(to);
+  std::vector<char> buffer(1 << 20);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
+    copy->write(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+  if (in.bad())
+    throw error(error_code::io, "cannot read '" + from.string() + "'");
+  return copy;
 }
 
 }  // namespace facemirror

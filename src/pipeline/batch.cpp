@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <string_view>
 
 #include "facemirror/error.h"
 #include "facemirror/features/au_descriptors.h"
+#include "facemirror/io/image_reader.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/of_details.h"
 
@@ -379,26 +379,9 @@ void batch::plan_outputs(video_state& video, const engine_options& options) {
     video.video_paths.push_back(out.source_video);
     video.video_comments.emplace_back();
   } else {
-    video.copy.emplace(video.job.input, out.source_video);
+    video.copy.emplace(video.job.input, out.source_video);  // bit-exact, audio included
   }
 }
-
-namespace {
-
-// The upright source, copied rather than re-encoded: bit-exact, audio included.
-std::unique_ptr<atomic_file> copy_of(const std::filesystem::path& from,
-                                     const std::filesystem::path& to) {
-  auto copy = std::make_unique<atomic_file>(to);
-  std::ifstream in(from, std::ios::binary);
-  std::vector<char> buffer(1 << 20);
-  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
-    copy->write(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
-  if (in.bad())
-    throw error(error_code::io, "cannot read '" + from.string() + "'");
-  return copy;
-}
-
-}  // namespace
 
 void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
   video_state& video = *videos_[index];
@@ -461,7 +444,7 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
   if (head_pose)
     head_pose->commit();
   if (video.copy)
-    copy_of(video.copy->first, video.copy->second)->commit();
+    atomic_copy(video.copy->first, video.copy->second)->commit();
   video.finished = true;
   video.result.ok = true;
   video.result.seconds = seconds_since(*video.started);
@@ -482,7 +465,7 @@ void batch::finish_parent(size_t index, std::unique_ptr<atomic_file> csv) {
       file->commit();
     video.prepared.clear();
     if (video.copy)
-      copy_of(video.copy->first, video.copy->second)->commit();
+      atomic_copy(video.copy->first, video.copy->second)->commit();
     video.finished = true;
     video.result.ok = true;
     video.result.seconds = seconds_since(*video.started);
@@ -576,10 +559,11 @@ openface_outputs openface_outputs_for(const std::filesystem::path& output_csv) {
 mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
                                   const std::filesystem::path& dir, bool rotated) {
   const std::string stem = input.stem().string();
+  const std::string picture = is_image_file(input) ? ".png" : ".mp4";
   mirror_outputs out;
-  out.right_video = dir / (stem + "_right_mirrored.mp4");
-  out.left_video = dir / (stem + "_left_mirrored.mp4");
-  out.debug_video = dir / (stem + "_debug.mp4");
+  out.right_video = dir / (stem + "_right_mirrored" + picture);
+  out.left_video = dir / (stem + "_left_mirrored" + picture);
+  out.debug_video = dir / (stem + "_debug" + picture);
   out.right_csv = dir / (stem + "_right_mirrored.csv");
   out.left_csv = dir / (stem + "_left_mirrored.csv");
   out.head_pose_csv = dir / (stem + "_head_pose.csv");

@@ -105,12 +105,12 @@ const analysis_models& engine::impl::still_image_models() {
 }
 
 std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
-  // Still images are analysed alone (FaceLandmarkImg's rules), videos with several faces whole
-  // (FaceLandmarkVidMulti's); the rest are videos cut into segments.
+  // Still images are analysed (or mirrored) alone, by FaceLandmarkImg's rules; videos with
+  // several faces whole, by FaceLandmarkVidMulti's; the rest are videos cut into segments.
   std::vector<video_job> videos;
   std::vector<size_t> video_index, images, multi_face;
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (jobs[i].kind == job_kind::aus && is_image_file(jobs[i].input)) {
+    if (is_image_file(jobs[i].input)) {
       images.push_back(i);
     } else if (jobs[i].kind == job_kind::aus && impl_->options.max_faces > 1) {
       multi_face.push_back(i);
@@ -138,8 +138,7 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
 
 std::vector<video_result> engine::run_videos(const std::vector<video_job>& jobs) {
   detail::batch work(jobs, impl_->options, *impl_->models);
-  detail::run_context context{work, *impl_->models, impl_->options,
-                              detail::fault_plan::parse(impl_->options.test_fault)};
+  detail::run_context context{work, *impl_->models, impl_->options};
   // More workers than segments would only sit idle.
   const int workers =
       std::max(1, std::min<int>(impl_->workers, static_cast<int>(work.initial_tasks())));

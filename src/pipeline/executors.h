@@ -12,7 +12,6 @@ struct run_context {
   batch& work;
   const analysis_models& models;
   const engine_options& options;
-  fault_plan fault;
 };
 
 /// Runs the job's kind of work on one segment.
@@ -24,6 +23,12 @@ struct run_context {
   return context.work.kind(task.video) == job_kind::mirror
              ? session.mirror(info, task, warmup, on_frame)
              : session.analyse(info, task, warmup, on_frame);
+}
+
+/// Calls the tests' fault seam (before_segment), when set, for `task`.
+inline void before_segment_hook(run_context& context, const segment_task& task) {
+  if (before_segment != nullptr)
+    before_segment(context.work.stem(task.video), task);
 }
 
 void run_in_threads(run_context& context, int workers);

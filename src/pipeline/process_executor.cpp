@@ -78,7 +78,7 @@ void send_message(int fd, message_type type, const std::string& payload) {
     send_message(result_fd, alive, {});
     try {
       const segment_task task = decode_task(bytes);
-      context.fault.trigger(context.work.stem(task.video), task);
+      before_segment_hook(context, task);
       auto frames = run_segment(session, context, task, [&] {
         send_message(result_fd, counts_frames(task) ? heartbeat : alive, {});
         return true;

@@ -70,18 +70,13 @@ inline constexpr double mirror_handover_max_px = 0.1;
 /// Throws the error that a user's interruption ends a segment with.
 [[noreturn]] void interrupted(const video_info& info);
 
-/// Test-only fault injection, to prove a crashing or hanging worker cannot take the batch down.
-/// Spec "KIND@STEM#SEGMENT[@once]" with KIND crash|hang|throw (e.g. "crash@clip#1@once").
-struct fault_plan {
-  enum class kind { none, crash, hang, fail } what = kind::none;
-  std::string stem;
-  int64_t segment = -1;
-  bool first_attempt_only = false;
-
-  [[nodiscard]] static fault_plan parse(const std::string& spec);
-  /// Crashes, hangs or throws when `task` of the video `stem` is the one planned.
-  void trigger(const std::string& video_stem, const segment_task& task) const;
-};
+/// The tests' seam for faults (tests/support/fault_injection.h sets it): called before a worker
+/// runs a segment (in the worker process under process isolation), to crash, hang or throw
+/// there on purpose. Null in every program but the tests'. Hidden: libfacemirror.so does not
+/// export it, so neither the installed library nor the installed CLI can set it; only a program
+/// linked with the stage archives (the test executables, the tests' facemirror_fault_cli) can.
+using segment_hook = void (*)(const std::string& video_stem, const segment_task& task);
+__attribute__((visibility("hidden"))) extern segment_hook before_segment;
 
 /// What a worker hands to the in-order stage for one segment.
 struct segment_output {

@@ -3,18 +3,24 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <functional>
+#include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include "facemirror/analysis/image_analyzer.h"
 #include "facemirror/analysis/multi_face_session.h"
 #include "facemirror/error.h"
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/mirror/mirror.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/csv_writer.h"
 
@@ -36,16 +42,120 @@ csv_columns columns_of(const analysis_models& models, const engine_options& opti
   return columns;
 }
 
-/// One input's analysis on a worker: its frames and successful rows (its CSV is written to the
-/// atomic_file it is given as it goes: a long video's rows need not fit in memory).
-struct whole_output {
-  int64_t frames = 0;
-  int64_t successful = 0;
-};
+std::string still_image_csv(const analysis_models& models, const std::vector<frame_record>& faces,
+                            const engine_options& options) {
+  const csv_columns columns = columns_of(models, options, csv_layout::still_image);
+  std::string text = csv_header(columns);
+  for (const frame_record& face : faces)
+    append_csv_row(text, face, columns);
+  return text;
+}
+
+void write_still_image_csv(const image_analyzer& analyzer, const analysis_models& models,
+                           const video_job& job, const engine_options& options,
+                           video_result& result) {
+  const std::vector<frame_record> faces = analyzer.analyze(read_image(job.input), options.camera);
+  atomic_file out(job.output_csv);
+  out.write(still_image_csv(models, faces, options));
+  out.commit();
+  result.frames = 1;
+  for (const frame_record& face : faces)
+    result.successful_frames += face.success ? 1 : 0;
+}
+
+double jaw_width(const frame_record& face) {
+  return cv::norm(face.landmarks[16] - face.landmarks[0]);
+}
+
+cv::Point2d landmark_centre(const frame_record& face) {
+  cv::Point2d sum(0, 0);
+  for (const auto& p : face.landmarks)
+    sum += cv::Point2d(p);
+  return sum / static_cast<double>(face.landmarks.size());
+}
+
+std::unique_ptr<atomic_file> png_file(const cv::Mat& bgr, const std::filesystem::path& path) {
+  std::vector<unsigned char> bytes;
+  if (!cv::imencode(".png", bgr, bytes))
+    throw error(error_code::codec, "cannot encode '" + path.string() + "' as PNG");
+  auto file = std::make_unique<atomic_file>(path);
+  file->write(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return file;
+}
+
+// The mirrored face in a mirrored image: of the faces found there (FaceLandmarkImg's rules, so
+// `facemirror aus` on the written image lists the same faces), the one nearest where the source
+// face was. It keeps its place in that list as its `face` number.
+std::string mirrored_face_csv(const image_analyzer& analyzer, const analysis_models& models,
+                              const cv::Mat& mirrored, const frame_record& source,
+                              const engine_options& options) {
+  const std::vector<frame_record> faces = analyzer.analyze(mirrored, options.camera);
+  const cv::Point2d centre = landmark_centre(source);
+  const frame_record* nearest = nullptr;
+  double best = std::numeric_limits<double>::infinity();
+  for (const frame_record& face : faces) {
+    const double distance = cv::norm(landmark_centre(face) - centre);
+    if (distance < best) {
+      best = distance;
+      nearest = &face;
+    }
+  }
+  if (nearest == nullptr)
+    return still_image_csv(models, {}, options);
+  return still_image_csv(models, {*nearest}, options);
+}
+
+void mirror_still_image(const image_analyzer& analyzer, const analysis_models& models,
+                        const video_job& job, const engine_options& options, video_result& result) {
+  const cv::Mat bgr = read_image(job.input);
+  const std::vector<frame_record> faces = analyzer.analyze(bgr, options.camera);
+  const frame_record* source = nullptr;
+  for (const frame_record& face : faces) {
+    if (face.success && (source == nullptr || jaw_width(face) > jaw_width(*source)))
+      source = &face;
+  }
+  const std::optional<midline> line =
+      source ? midline_from_landmarks(source->landmarks) : std::optional<midline>();
+  if (!line) {
+    throw error(error_code::invalid_argument,
+                job.input.string() + ": no face to mirror" +
+                    (faces.empty() ? std::string(" (none found)")
+                                   : " (" + std::to_string(faces.size()) +
+                                         " found, none passed the landmark validator)"));
+  }
+  const mirrored_faces mirrored = mirror_faces(bgr, *line);
+  const double yaw_deg = source->pose.ry * 180.0 / 3.14159265358979323846;
+  const mirror_outputs out = mirror_outputs_for(job.input, job.output_dir, false);
+  // PNG is lossless: `facemirror aus` on a written image sees the pixels measured here.
+  std::vector<std::unique_ptr<atomic_file>> files;
+  files.push_back(png_file(mirrored.right_mirrored, out.right_video));
+  files.push_back(png_file(mirrored.left_mirrored, out.left_video));
+  files.push_back(
+      png_file(draw_debug_frame(bgr, line, &source->landmarks, yaw_deg), out.debug_video));
+  files.push_back(atomic_copy(job.input, out.source_video));
+  char pose_row[96];
+  std::snprintf(pose_row, sizeof(pose_row), "1,0.000,1,%.2f,%.2f\n", source->confidence, yaw_deg);
+  files.push_back(std::make_unique<atomic_file>(out.head_pose_csv));
+  files.back()->write(std::string("frame,timestamp,success,confidence,yaw_deg\n") + pose_row);
+  if (models.aus) {
+    files.push_back(std::make_unique<atomic_file>(out.right_csv));
+    files.back()->write(
+        mirrored_face_csv(analyzer, models, mirrored.right_mirrored, *source, options));
+    files.push_back(std::make_unique<atomic_file>(out.left_csv));
+    files.back()->write(
+        mirrored_face_csv(analyzer, models, mirrored.left_mirrored, *source, options));
+  }
+  for (auto& file : files)
+    file->commit();
+  result.frames = 1;
+  result.successful_frames = 1;
+}
+
 /// Reports `frames_done` of `frames_total` of the input in progress; false: stop (interrupted).
 using frame_progress = std::function<bool(int64_t frames_done, int64_t frames_total)>;
-using whole_analysis =
-    std::function<whole_output(const video_job&, atomic_file& csv, const frame_progress&)>;
+/// One input's analysis on a worker: writes and commits its outputs (each atomically) and sets
+/// the result's frames and successful_frames; throws on failure.
+using whole_analysis = std::function<void(const video_job&, video_result&, const frame_progress&)>;
 
 // The worker threads' loop over the inputs analysed whole: each input's CSV written
 // atomically, a failure confined to its input and named, progress reported one event at a time.
@@ -92,18 +202,14 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
       const auto start = std::chrono::steady_clock::now();
       int64_t counted = 0;  // frames of this input already in batch_done
       try {
-        atomic_file file(job.output_csv);
-        const whole_output out = analyse(job, file, [&](int64_t done, int64_t total) {
+        analyse(job, r, [&](int64_t done, int64_t total) {
           batch_done += done - counted;
           counted = done;
           if (done % std::max(1, options.progress_interval_frames) == 0)
             report(i, done, total, "analysing");
           return !(options.should_abort && options.should_abort());
         });
-        file.commit();
         r.ok = true;
-        r.frames = out.frames;
-        r.successful_frames = out.successful;
       } catch (const std::exception& e) {
         // One line naming the file, as for videos (the readers' errors already name it).
         const std::string why = e.what(), name = job.input.string();
@@ -111,7 +217,7 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
       }
       batch_done += planned - std::min(counted, planned);
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      report(i, r.ok ? r.frames : counted, r.ok ? r.frames : planned, r.ok ? "done" : "failed");
+      report(i, r.ok ? r.frames : planned, r.ok ? r.frames : planned, r.ok ? "done" : "failed");
     }
   };
   std::vector<std::thread> threads;
@@ -141,20 +247,13 @@ void run_still_images(const std::vector<video_job>& jobs, const std::vector<size
     }
     return;
   }
-  const csv_columns columns = columns_of(models, options, csv_layout::still_image);
-  run_whole(
-      jobs, images, options, workers, results,
-      [&](const video_job& job, atomic_file& csv, const frame_progress&) {
-        whole_output out;
-        std::string text = csv_header(columns);
-        for (const frame_record& face : analyzer->analyze(read_image(job.input), options.camera)) {
-          append_csv_row(text, face, columns);
-          out.successful += face.success ? 1 : 0;
-        }
-        csv.write(text);
-        out.frames = 1;
-        return out;
-      });
+  run_whole(jobs, images, options, workers, results,
+            [&](const video_job& job, video_result& r, const frame_progress&) {
+              if (job.kind == job_kind::mirror)
+                mirror_still_image(*analyzer, models, job, options, r);
+              else
+                write_still_image_csv(*analyzer, models, job, options, r);
+            });
 }
 
 void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector<size_t>& videos,
@@ -175,12 +274,13 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
     }
   }
   run_whole(jobs, videos, options, workers, results,
-            [&](const video_job& job, atomic_file& csv, const frame_progress& progress) {
+            [&](const video_job& job, video_result& out, const frame_progress& progress) {
               video_reader reader(probe_video(job.input));
               const int64_t total = reader.info().frame_count();
               multi_face_session session(shared, multi, options.camera);
-              whole_output out;
+              atomic_file csv(job.output_csv);
               csv.write(csv_header(columns));
+              int64_t frames = 0, with_face = 0;
               std::string rows;
               while (auto frame = reader.read()) {
                 rows.clear();
@@ -189,13 +289,14 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
                   append_csv_row(rows, face, columns);
                   found = found || face.success;
                 }
-                out.successful += found ? 1 : 0;
+                with_face += found ? 1 : 0;
                 csv.write(rows);
-                ++out.frames;
-                if (!progress(out.frames, total))
+                if (!progress(++frames, total))
                   throw error(error_code::io, "'" + job.input.string() + "': interrupted");
               }
-              return out;
+              csv.commit();
+              out.frames = frames;
+              out.successful_frames = with_face;
             });
 }
 

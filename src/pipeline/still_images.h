@@ -1,10 +1,17 @@
 #pragma once
 // The inputs of a batch that are analysed whole, each on one of the engine's worker threads
-// (whatever the isolation), their CSV written atomically: still images, each analysed alone as
-// OpenFace's FaceLandmarkImg analyses it (every face, static AU models), and, with
-// engine_options::max_faces above 1, videos whose faces are followed as OpenFace's
-// FaceLandmarkVidMulti follows them (multi_face_session: its slots' tracks run through the
-// whole video, so a video is one unit of work, and its bytes depend on nothing but the video).
+// (whatever the isolation), every output written atomically:
+//   - still images of aus jobs as OpenFace's FaceLandmarkImg analyses an image (every face,
+//     static AU models);
+//   - still images of mirror jobs as S1 mirrors a video frame: the image's main face (the
+//     widest successful fit) reflected across its midline into two lossless PNG images, a debug
+//     image, a copy of the source, a one-row head-pose CSV and, with AUs on, each mirrored
+//     image's CSV in FaceLandmarkImg's layout holding the mirrored face's row. Every output is
+//     complete or absent; an image without a face fails alone;
+//   - with engine_options::max_faces above 1, aus jobs' videos, whose faces are followed as
+//     OpenFace's FaceLandmarkVidMulti follows them (multi_face_session: its slots' tracks run
+//     through the whole video, so a video is one unit of work, and its bytes depend on nothing
+//     but the video).
 
 #include <vector>
 
@@ -13,10 +20,10 @@
 
 namespace facemirror::detail {
 
-/// Analyses jobs[i] (a still image) for every i in `images` on `workers` threads and fills
-/// results[i]. `models` must be the still-image models (static AUs, or none). An image that
-/// cannot be read or written fails alone, with the reason; should_abort stops before the next
-/// image (unfinished ones fail as "interrupted"). Progress: one event per image ("done" or
+/// Runs jobs[i] (a still image, aus or mirror) for every i in `images` on `workers` threads and
+/// fills results[i]. `models` must be the still-image models (static AUs, or none). An image
+/// that cannot be read or written fails alone, with the reason; should_abort stops before the
+/// next image (unfinished ones fail as "interrupted"). Progress: one event per image ("done" or
 /// "failed", 1 of 1 frame).
 void run_still_images(const std::vector<video_job>& jobs, const std::vector<size_t>& images,
                       const analysis_models& models, const engine_options& options, int workers,

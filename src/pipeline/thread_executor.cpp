@@ -24,7 +24,7 @@ void work(run_context& context, worker_session& session) {
       if (!context.work.wants(task))
         break;
       try {
-        context.fault.trigger(context.work.stem(task.video), task);
+        before_segment_hook(context, task);
         auto frames = run_segment(session, context, task, [&] {
           if (counts_frames(task))
             context.work.frame_done(task.video);

@@ -58,7 +58,7 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
   if (!std::getline(in, line))
     throw error(error_code::invalid_argument, where + ": empty file, not an OpenFace CSV");
   const std::vector<std::string> header = split_fields(line);
-  int timestamp = -1, success = -1, confidence = -1, yaw = -1;
+  int timestamp = -1, success = -1, confidence = -1, yaw = -1, face = -1;
   std::vector<int> intensity_columns, presence_columns;
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string& name = header[i];
@@ -69,6 +69,8 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       success = index;
     else if (name == "confidence")
       confidence = index;
+    else if (name == "face")
+      face = index;
     else if (name == "pose_Ry")
       yaw = index;
     else if (name.rfind("AU", 0) == 0 && ends_with(name, "_r"))
@@ -76,7 +78,10 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
     else if (name.rfind("AU", 0) == 0 && ends_with(name, "_c"))
       presence_columns.push_back(index);
   }
-  if (timestamp < 0 || success < 0)
+  // FaceLandmarkImg's layout (a still image: one row per face found, no time, no success
+  // column because every listed face was fitted) reads as a series of instants at time 0.
+  const bool still_image = face >= 0 && timestamp < 0 && success < 0;
+  if (!still_image && (timestamp < 0 || success < 0))
     throw error(error_code::invalid_argument,
                 where + ": no 'timestamp' or 'success' column, not an OpenFace CSV");
   if (intensity_columns.empty() && presence_columns.empty())
@@ -115,8 +120,8 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       }
       return value;
     };
-    series.timestamp_s.push_back(number(timestamp));
-    series.success.push_back(number(success) != 0);
+    series.timestamp_s.push_back(still_image ? 0.0 : number(timestamp));
+    series.success.push_back(still_image || number(success) != 0);
     series.confidence.push_back(confidence >= 0 ? number(confidence) : 0.0);
     if (yaw >= 0)
       series.yaw_rad.push_back(number(yaw));

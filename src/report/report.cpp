@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "facemirror/error.h"
+#include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/mirror/mirror.h"
 #include "facemirror/models/model_paths.h"
@@ -18,8 +19,8 @@
 #include "facemirror/report/svg_chart.h"
 #include "facemirror/version.h"
 
+#include "models/sha256.h"
 #include "report/report_html.h"
-#include <openssl/evp.h>
 
 namespace facemirror {
 namespace fs = std::filesystem;
@@ -205,28 +206,6 @@ yaw_track yaw_from_series(const au_series& face) {
 
 // ---- provenance ----------------------------------------------------------------------------
 
-std::string sha256_of(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw error(error_code::io, "cannot read '" + file.string() + "'");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
-    EVP_DigestUpdate(ctx, buffer.data(), static_cast<size_t>(in.gcount()));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    char b[3];
-    std::snprintf(b, sizeof(b), "%02x", digest[i]);
-    hex += b;
-  }
-  return hex;
-}
-
 struct model_checksums {
   std::string root;
   std::string error;    // when the folder could not be read
@@ -247,25 +226,15 @@ model_checksums checksum_models(const std::optional<fs::path>& dir) {
     }
     std::sort(files.begin(), files.end());
     for (const auto& file : files)
-      out.listing +=
-          sha256_of(file) + "  ./" + fs::relative(file, paths.root).generic_string() + "\n";
+      out.listing += detail::sha256_of_file(file) + "  ./" +
+                     fs::relative(file, paths.root).generic_string() + "\n";
     if (!fs::equivalent(paths.dlib_landmarks.parent_path(), paths.root)) {
-      out.listing += sha256_of(paths.dlib_landmarks) + "  " + paths.dlib_landmarks.string() + "\n";
+      out.listing += detail::sha256_of_file(paths.dlib_landmarks) + "  " +
+                     paths.dlib_landmarks.string() + "\n";
       files.push_back(paths.dlib_landmarks);
     }
     out.files = files.size();
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-    EVP_DigestUpdate(ctx, out.listing.data(), out.listing.size());
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx, digest, &length);
-    EVP_MD_CTX_free(ctx);
-    for (unsigned int i = 0; i < length; ++i) {
-      char b[3];
-      std::snprintf(b, sizeof(b), "%02x", digest[i]);
-      out.digest += b;
-    }
+    out.digest = detail::sha256_hex(out.listing);
   } catch (const std::exception& e) {
     out.error = e.what();
   }
@@ -291,6 +260,12 @@ std::string jpeg_data_uri(const cv::Mat& bgr, int height) {
 std::vector<std::string> frames_as_jpeg(const fs::path& video, const std::vector<int64_t>& frames,
                                         int height) {
   std::vector<std::string> out;
+  if (is_image_file(video)) {  // a photograph's mirror job: its one frame is the image
+    const cv::Mat image = read_image(video);
+    for (size_t i = 0; i < frames.size(); ++i)
+      out.push_back(jpeg_data_uri(image, height));
+    return out;
+  }
   video_reader reader(probe_video(video));
   for (const int64_t frame : frames) {
     reader.seek(frame);
@@ -544,6 +519,11 @@ std::string charts(const video_report& r) {
                             "lower row left; grey: "
                             "no face). "
                           : "Intensities as lines (0-5), presences as bands (grey: no face). ";
+  if (r.left.rows() <= 1) {
+    return out +
+           "A still image: one value per AU, given in the summary table; there is no "
+           "time to chart.</p></section>\n";
+  }
   out += "Time in seconds from the start of the video.</p>";
   chart_layout line_layout;
   chart_layout band_layout;
@@ -678,9 +658,15 @@ std::string provenance(const video_report& r, const report_options& options,
   if (r.video.source_video) {
     std::string line = html_escape(r.video.source_video->filename().string());
     try {
-      const video_info info = probe_video(*r.video.source_video);
-      line += ": " + std::to_string(info.frame_count()) + " frames at " + num(info.average_fps, 3) +
-              " frames/s, " + std::to_string(info.width) + "x" + std::to_string(info.height);
+      if (is_image_file(*r.video.source_video)) {
+        const cv::Mat image = read_image(*r.video.source_video);
+        line += ": a still image, " + std::to_string(image.cols) + "x" + std::to_string(image.rows);
+      } else {
+        const video_info info = probe_video(*r.video.source_video);
+        line += ": " + std::to_string(info.frame_count()) + " frames at " +
+                num(info.average_fps, 3) + " frames/s, " + std::to_string(info.width) + "x" +
+                std::to_string(info.height);
+      }
     } catch (const std::exception& e) {
       line += " (" + html_escape(e.what()) + ")";
     }
@@ -804,8 +790,10 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
       v.mirrored = true;
       v.left_csv = file;
       v.right_csv = dir / (stem + right_suffix);
-      v.left_video = dir / (stem + "_left_mirrored.mp4");
-      v.right_video = dir / (stem + "_right_mirrored.mp4");
+      // A photograph's mirror job writes PNG images where a video's writes MP4 videos.
+      const std::string picture = fs::exists(dir / (stem + "_left_mirrored.png")) ? ".png" : ".mp4";
+      v.left_video = dir / (stem + "_left_mirrored" + picture);
+      v.right_video = dir / (stem + "_right_mirrored" + picture);
       v.head_pose_csv = dir / (stem + "_head_pose.csv");
       for (const auto& other : files) {
         if (other.stem() == stem + "_source")

@@ -1,5 +1,6 @@
 #include "facemirror/output/atomic_file.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,8 @@
 #include "facemirror/error.h"
 
 #include "support/test_data.h"
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace facemirror {
 namespace {
@@ -32,6 +35,53 @@ TEST(atomic_file_test, target_appears_only_on_commit) {
   file.commit();
   EXPECT_EQ(read_all(target), "frame\n1\n");
   EXPECT_FALSE(fs::exists(file.temp_path()));
+}
+
+std::string host() {
+  char name[256] = {};
+  EXPECT_EQ(::gethostname(name, sizeof(name) - 1), 0);
+  return name;
+}
+
+// A pid that no process has now: a child that has exited and been reaped.
+pid_t gone_pid() {
+  const pid_t child = ::fork();
+  if (child == 0)
+    ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+// What a run killed with SIGKILL leaves (no destructor ran) is removed by the next writer of the
+// same target; the partial files of live writers, and of other hosts' recent ones, are not.
+TEST(atomic_file_test, a_new_writer_removes_the_orphans_of_its_target) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path target = dir / "out.csv";
+  const std::string here = host();
+  const fs::path dead_file =
+      dir / ("out.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-0");
+  const fs::path dead_folder =
+      dir / ("out.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-3");
+  const fs::path live =
+      dir / ("out.csv.partial-" + here + "-" + std::to_string(::getppid()) + "-0");
+  const fs::path foreign_recent = dir / "out.csv.partial-other-node-7-12-0";
+  const fs::path foreign_old = dir / "out.csv.partial-other-node-7-13-0";
+  const fs::path other_target =
+      dir / ("other.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-0");
+  for (const auto& file : {dead_file, live, foreign_recent, foreign_old, other_target})
+    std::ofstream(file) << "partial";
+  fs::create_directories(dead_folder / "inside");
+  fs::last_write_time(foreign_old, fs::file_time_type::clock::now() - std::chrono::hours(2));
+
+  atomic_file file(target);
+  EXPECT_FALSE(fs::exists(dead_file));
+  EXPECT_FALSE(fs::exists(dead_folder));
+  EXPECT_FALSE(fs::exists(foreign_old));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(foreign_recent));
+  EXPECT_TRUE(fs::exists(other_target));  // another target's: its own writer's business
+  EXPECT_NE(file.temp_path().filename().string().find(".partial-" + here + "-"), std::string::npos);
+  file.commit();
 }
 
 TEST(atomic_file_test, abandoned_writer_leaves_nothing_behind) {

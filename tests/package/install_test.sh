@@ -23,6 +23,10 @@ done
 libdir=$(dirname "$(find "$prefix" -name 'libfacemirror.so' | head -1)")
 [ -f "$libdir/pkgconfig/facemirror.pc" ] || fail "no facemirror.pc in $libdir/pkgconfig"
 [ -f "$libdir/cmake/facemirror/facemirrorConfig.cmake" ] || fail "no CMake package in $libdir/cmake"
+# The tests' fault switch must not be installed (no_test_switches_test checks the build tree).
+if grep -rlaF FACEMIRROR_TEST_FAULT "$prefix/bin" "$prefix/include" "$libdir"; then
+  fail "the installed files above carry the tests' fault switch FACEMIRROR_TEST_FAULT"
+fi
 soname=$(objdump -p "$libdir/libfacemirror.so" | awk '/SONAME/ {print $2}')
 [[ "$soname" == libfacemirror.so.* ]] || fail "libfacemirror.so has SONAME '$soname'"
 

@@ -14,6 +14,7 @@
 #include "facemirror/output/aligned_face_folder.h"
 #include "facemirror/output/hog_file.h"
 
+#include "support/fault_injection.h"
 #include "support/test_data.h"
 #include <sys/wait.h>
 
@@ -163,7 +164,10 @@ TEST_P(engine_fault_test, only_the_victim_video_is_affected) {
   fs::copy_file(clip_, dir / "victim.wmv");
   fs::copy_file(clip_, dir / "bystander.wmv");
   engine_options o = options(2, c.mode);
-  o.test_fault = c.fault;
+  test::inject_fault(c.fault);
+  struct remove_fault {
+    ~remove_fault() { test::inject_fault(""); }
+  } remove_after;
   // Long enough for a loaded CI machine, short enough to keep the hang case quick.
   o.frame_timeout_s = c.fault[0] == 'h' ? 5.0 : 60.0;
   engine e(o);

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "segment_worker.h"
+#include "support/fault_injection.h"
 
-namespace facemirror::detail {
+namespace facemirror::test {
 namespace {
 
 TEST(fault_plan_test, parses_kind_stem_segment_and_once) {
@@ -20,7 +20,7 @@ TEST(fault_plan_test, parses_kind_stem_segment_and_once) {
 
 TEST(fault_plan_test, throw_fires_only_on_the_planned_segment_and_attempt) {
   const auto plan = fault_plan::parse("throw@clip#2@once");
-  segment_task task;
+  detail::segment_task task;
   task.segment = 2;
   EXPECT_THROW(plan.trigger("clip", task), std::runtime_error);
   EXPECT_NO_THROW(plan.trigger("other", task));
@@ -32,4 +32,4 @@ TEST(fault_plan_test, throw_fires_only_on_the_planned_segment_and_attempt) {
 }
 
 }  // namespace
-}  // namespace facemirror::detail
+}  // namespace facemirror::test

@@ -4,7 +4,6 @@ Run by CTest (test python_module) with the build tree's package on PYTHONPATH; s
 shared data folder is absent.
 """
 
-import csv
 import os
 import pathlib
 import signal
@@ -16,23 +15,7 @@ import numpy as np
 import pytest
 
 import facemirror
-
-SHARED = pathlib.Path(os.environ.get("FACEMIRROR_SHARED_DIR")
-                      or os.environ.get("FACEMIRROR_TEST_SHARED_DIR", ""))
-MODELS = SHARED / "models" / "openface"
-VIDEO = SHARED / "videos" / "openface-samples" / "changeLighting.wmv"  # 88 frames, 640x480
-CLI = os.environ.get("FACEMIRROR_CLI", "facemirror")
-
-needs_shared = pytest.mark.skipif(not MODELS.is_dir() or not VIDEO.is_file(),
-                                  reason="shared data folder not found (set FACEMIRROR_SHARED_DIR)")
-
-
-def read_csv_with_csv_module(path):
-    """An independent reader: every column as float64, by name."""
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f, skipinitialspace=True))
-    names = rows[0]
-    return {name: np.array([float(row[i]) for row in rows[1:]]) for i, name in enumerate(names)}
+from shared_data import CLI, MODELS, VIDEO, needs_shared, read_csv_columns
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +43,7 @@ def test_extract_writes_the_cli_csv_and_returns_its_values(cli_csv, tmp_path):
     assert result.path == str(VIDEO) and result.frames == 88
     assert pathlib.Path(result.output_csv) == tmp_path / "changeLighting.csv"
     assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
-    expected = read_csv_with_csv_module(cli_csv)
+    expected = read_csv_columns(cli_csv)
     assert list(result.columns) == list(expected)
     assert result.columns["frame"].dtype == np.int64
     for name, values in expected.items():
@@ -89,7 +72,7 @@ def test_progress_fires_every_n_frames_with_the_gil_released(cli_csv):
         running.clear()
         ticker.join()
     assert results[0].output_csv is None  # no out_dir: nothing left behind
-    expected = read_csv_with_csv_module(cli_csv)
+    expected = read_csv_columns(cli_csv)
     for name, values in expected.items():
         np.testing.assert_array_equal(np.asarray(results[0].columns[name], dtype=float), values)
 
@@ -192,7 +175,7 @@ def test_read_csv_gives_a_dataframe_when_pandas_is_there(cli_csv):
     pandas = pytest.importorskip("pandas")
     frame = facemirror.read_csv(cli_csv)
     assert isinstance(frame, pandas.DataFrame) and len(frame) == 88
-    expected = read_csv_with_csv_module(cli_csv)
+    expected = read_csv_columns(cli_csv)
     assert list(frame.columns) == list(expected)
     np.testing.assert_array_equal(frame["AU12_r"].to_numpy(), expected["AU12_r"])
 

@@ -6,9 +6,6 @@ within half a unit of the last printed digit of the CLI's. Run by CTest (python_
 build tree's package on PYTHONPATH; skipped when the shared data folder is absent.
 """
 
-import csv
-import os
-import pathlib
 import subprocess
 import threading
 import time
@@ -17,25 +14,7 @@ import numpy as np
 import pytest
 
 import facemirror
-
-SHARED = pathlib.Path(os.environ.get("FACEMIRROR_SHARED_DIR")
-                      or os.environ.get("FACEMIRROR_TEST_SHARED_DIR", ""))
-MODELS = SHARED / "models" / "openface"
-SAMPLES = SHARED / "videos" / "openface-samples"
-IMAGE = SAMPLES / "sample6.jpg"  # 12 faces
-VIDEO = SAMPLES / "changeLighting.wmv"  # 88 frames
-CLI = os.environ.get("FACEMIRROR_CLI", "facemirror")
-
-needs_shared = pytest.mark.skipif(
-    not MODELS.is_dir() or not IMAGE.is_file() or not VIDEO.is_file(),
-    reason="shared data folder not found (set FACEMIRROR_SHARED_DIR)")
-
-
-def read_rows(path):
-    """The CSV's rows as {column: float}, read independently of facemirror."""
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f, skipinitialspace=True))
-    return [{name: float(value) for name, value in zip(rows[0], row)} for row in rows[1:]]
+from shared_data import CLI, IMAGE, MODELS, VIDEO, needs_shared, read_csv_rows
 
 
 def face_columns(face, still):
@@ -122,7 +101,7 @@ def test_analyzer_matches_the_cli_on_a_group_photo(bgr_faces, tmp_path):
     faces = bgr_faces
     subprocess.run([CLI, "aus", str(IMAGE), "-o", str(tmp_path), "--models", str(MODELS), "-q"],
                    check=True)
-    rows = read_rows(tmp_path / "sample6.csv")
+    rows = read_csv_rows(tmp_path / "sample6.csv")
     assert len(rows) == 12 and len(faces) == 12
     for face, row in zip(faces, rows):
         assert face.index == int(row["face"])
@@ -171,7 +150,7 @@ def test_a_models_folder_without_models_raises(tmp_path):
 def test_video_session_matches_the_cli_on_a_video(tmp_path):
     subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path), "--models", str(MODELS),
                     "--segment-frames", "100000", "--workers", "1", "-q"], check=True)
-    rows = read_rows(tmp_path / "changeLighting.csv")
+    rows = read_csv_rows(tmp_path / "changeLighting.csv")
     assert len(rows) == 88
 
     session = facemirror.VideoSession(models=MODELS)

@@ -139,6 +139,19 @@ TEST(AuSeries, ParsesOpenFaceLayoutAndNamesTheFileOnErrors) {
   EXPECT_THROW((void)read_au_series("/nonexistent/x.csv"), error);
 }
 
+// A photograph's CSV (FaceLandmarkImg's layout): each listed face an instant at time 0, fitted.
+TEST(AuSeries, ReadsAStillImagesFacesAsFittedInstants) {
+  const au_series s = parse_au_series(
+      "face, confidence, pose_Ry, AU01_r, AU01_c\n0, 0.917, 0.1000, 0.75, 1.0\n", "photo.csv");
+  ASSERT_EQ(s.rows(), 1u);
+  EXPECT_EQ(s.frames_with_face(), 1);
+  EXPECT_DOUBLE_EQ(s.timestamp_s[0], 0.0);
+  EXPECT_DOUBLE_EQ(s.confidence[0], 0.917);
+  EXPECT_DOUBLE_EQ(s.find("AU01_r")->values[0], 0.75);
+  // Without a `face` column a CSV with no time is still refused.
+  EXPECT_THROW((void)parse_au_series("confidence, AU01_r\n0.9, 0.5\n", "x.csv"), error);
+}
+
 TEST(SvgChart, ColumnReductionBoundsPointsAndKeepsPeaks) {
   std::vector<double> t, v;
   std::vector<bool> ok;

@@ -76,6 +76,13 @@ TEST(batch_cli_test, shards_resume_and_summary) {
   const cli_run done = run_cli("summary " + out.string() + " --manifest " + manifest.string());
   EXPECT_EQ(done.status, 0) << done.output;
   EXPECT_NE(done.output.find("done 1/1, failed 0, missing 0"), std::string::npos) << done.output;
+  EXPECT_EQ(done.output.find("report index:"), std::string::npos) << done.output;
+  // With the batch's report written, the summary points at its index.
+  ASSERT_EQ(run_cli("report " + out.string() + " " + models_arg()).status, 0);
+  const cli_run reported = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_NE(reported.output.find("report index: " + (out / "index.html").string() + "\n"),
+            std::string::npos)
+      << reported.output;
 
   // Without the CSV the video is missing again.
   fs::remove(out / "changeLighting.csv");

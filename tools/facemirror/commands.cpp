@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -50,8 +49,6 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.should_abort = [&opt] {
     return interrupted.load() || (opt.should_abort && opt.should_abort());
   };
-  if (const char* fault = std::getenv("FACEMIRROR_TEST_FAULT"))
-    options.test_fault = fault;
   return options;
 }
 

@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
   CLI::App* mirror_cmd = app.add_subcommand(
       "mirror",
       "S1 Face Mirror: left- and right-mirrored videos, a debug video and the AUs of both "
-      "mirrored faces, in one pass");
+      "mirrored faces, in one pass (photographs: the same as PNG images, one row per face)");
   add_common_options(*mirror_cmd, mirror);
   mirror_cmd
       ->add_option("-o,--output-dir", mirror.output_dir,

@@ -134,6 +134,9 @@ int summarize(const summary_options& opt) {
                 row.detail.c_str());
   }
   std::printf("done %d/%zu, failed %d, missing %d\n", done, rows.size(), failed, missing);
+  // The batch's report (written by each mirror job, or by `facemirror report OUTDIR`).
+  if (std::error_code ec; fs::exists(output_dir / "index.html", ec))
+    std::printf("report index: %s\n", (output_dir / "index.html").c_str());
 
   const fs::path csv = opt.csv.empty() ? status_dir(output_dir) / "summary.csv" : fs::path(opt.csv);
   try {

@@ -63,7 +63,9 @@ inline constexpr int openface_reinit_every = 2;
 /// frames.
 inline constexpr int openface_max_failures = 100;
 
-/// Read-only model data, loaded once per run and shared by every worker.
+/// Read-only model data, loaded once per run and shared by every worker. The constructor first
+/// checks the OpenFace files against their checksums (verify_model_checksums: a damaged file
+/// throws error(model_format) naming it).
 struct analysis_models {
   analysis_models(const model_paths& paths, bool compute_aus, bool static_aus, bool use_clnf,
                   clnf_start start = clnf_start::mtcnn_box);

@@ -29,7 +29,7 @@
 //   As video_writer (see video_writer.h): frame i gets the timestamp and duration the writer
 //   would give it from the same video_info (59.94 stays 60000/1001, variable rates keep their
 //   PTS); odd sizes are padded to even; BT.601 limited range; output goes to
-//   "<target>.partial-<pid>-<n>" and finish() renames it onto the target; a muxer destroyed
+//   "<target>.partial-<host>-<pid>-<n>" and finish() renames it onto the target; a muxer destroyed
 //   without a successful finish() removes the partial file. Errors are facemirror::error with a
 //   one-line message naming the file (or, for an encoder, the segment's first frame).
 //

@@ -24,10 +24,10 @@
 //   what video_reader's conversion inverts.
 //
 // ALL OR NOTHING
-//   Bytes go to "<target>.partial-<pid>-<n>" in the target's folder; finish() renames it onto
-//   the target (replacing an existing file atomically). A writer destroyed without a successful
-//   finish() (an error, an exception elsewhere, too few frames) removes the partial file and
-//   leaves any existing target untouched.
+//   Bytes go to "<target>.partial-<host>-<pid>-<n>" in the target's folder; finish() renames it
+//   onto the target (replacing an existing file atomically). A writer destroyed without a
+//   successful finish() (an error, an exception elsewhere, too few frames) removes the partial file
+//   and leaves any existing target untouched.
 //
 // THREAD SAFETY
 //   A video_writer is used by one thread at a time. Different writers (different targets) may

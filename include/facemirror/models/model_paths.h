@@ -30,4 +30,12 @@ struct model_paths {
 /// first missing file and how to provision it.
 [[nodiscard]] model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir);
 
+/// Checks every OpenFace 2.2 model file present under paths.root against the SHA-256 list this
+/// library was built with (models/openface-2.2.0.sha256, the list scripts/fetch_models.sh
+/// verifies), so that a file truncated or altered after provisioning fails by name when the
+/// models load instead of loading wrong numbers (or crashing a parser). Throws
+/// facemirror::error(model_format) naming the first such file. Hashes the whole tree (43 MB):
+/// tens of milliseconds. dlib's model is Debian's package's, left to dpkg.
+void verify_model_checksums(const model_paths& paths);
+
 }  // namespace facemirror

@@ -4,10 +4,11 @@
 // digits), as OpenCV writes BMPs (54-byte header, bottom-up rows, no compression).
 //
 // WHAT THIS REPRESENTS
-//   A folder being filled. Until commit() the files live in "<target>.partial-<pid>-<n>/"
+//   A folder being filled. Until commit() the files live in "<target>.partial-<host>-<pid>-<n>/"
 //   beside the target; commit() renames it onto the target in one step (an existing target
 //   folder is swapped out atomically, then removed), so readers see the complete folder or
-//   none. A folder destroyed without commit() (error, exception, interrupted run) is removed.
+//   none. A folder destroyed without commit() (error, exception, interrupted run) is removed;
+//   one a killed run (SIGKILL) left is removed by the next writer of the same target.
 //
 // THREAD SAFETY
 //   One writer per folder, not shared between threads. encode_bmp is pure.

@@ -3,14 +3,17 @@
 //
 // WHAT THIS REPRESENTS
 //   A file being written. Readers never see a partial target: until commit() the bytes live in
-//   "<target>.partial-<pid>-<n>" in the same directory (so rename() is atomic on POSIX), and a
-//   writer destroyed without commit() (error, exception, interrupted run) removes it.
+//   "<target>.partial-<host>-<pid>-<n>" in the same directory (so rename() is atomic on POSIX), and
+//   a writer destroyed without commit() (error, exception, interrupted run) removes it. The
+//   temporary files of a killed run (SIGKILL: no destructor runs) are removed by the next
+//   writer of the same target, as are any whose process is no longer running.
 //
 // THREAD SAFETY
 //   One writer per target; not shared between threads.
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 namespace facemirror {
@@ -35,5 +38,11 @@ class atomic_file {
   std::filesystem::path temp_;
   std::FILE* file_ = nullptr;
 };
+
+/// A byte-exact copy of `from` (audio and metadata included), written to an atomic_file for
+/// `to` that the caller commits with its other outputs. Throws facemirror::error(io) naming the
+/// file that cannot be read or created.
+[[nodiscard]] std::unique_ptr<atomic_file> atomic_copy(const std::filesystem::path& from,
+                                                       const std::filesystem::path& to);
 
 }  // namespace facemirror

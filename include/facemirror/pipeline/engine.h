@@ -107,8 +107,6 @@ struct engine_options {
   /// Polled between frames; returning true stops the run: unfinished videos fail with
   /// "interrupted" and leave no output.
   std::function<bool()> should_abort;
-  /// Test-only fault injection: "crash|hang|throw@STEM#SEGMENT[@once]" (see tests/pipeline).
-  std::string test_fault;
 };
 
 /// aus: one OpenFace-layout CSV per video. mirror: S1 Face Mirror's job, in one pass: the
@@ -119,7 +117,9 @@ enum class job_kind { aus, mirror };
 /// An aus job whose input is a still image (is_image_file: .jpg, .png...) is analysed alone, as
 /// OpenFace's FaceLandmarkImg analyses it (image_analyzer: every face, OpenFace's static AU
 /// models, its CSV layout: one row per face), on the same workers (threads, whatever the
-/// isolation). A folder input (probe_video) is a frame folder: one video of its images.
+/// isolation). A folder input (probe_video) is a frame folder: one video of its images. A mirror
+/// job whose input is a still image mirrors the image's widest successfully fitted face (no
+/// face: the job fails, nothing written): see mirror_outputs_for.
 struct video_job {
   std::filesystem::path input;
   std::filesystem::path output_csv;  // kind == aus
@@ -138,6 +138,10 @@ struct video_job {
 /// 240 frames whatever segment_frames says, so their pixels do not depend on it.
 /// <stem>_head_pose.csv holds the source face's yaw per frame (frame, timestamp, success,
 /// confidence, yaw_deg: the debug video's banner), for the report's quality section.
+/// For a still image input the three "videos" are lossless PNG images (<stem>_right_mirrored.png,
+/// <stem>_left_mirrored.png, <stem>_debug.png), the source is copied, the head-pose CSV has one
+/// row, and each mirrored CSV is in FaceLandmarkImg's layout with one row: the face found in that
+/// mirrored image nearest the source face (numbered as `facemirror aus` on the image numbers it).
 struct mirror_outputs {
   std::filesystem::path right_video, left_video, debug_video, source_video, right_csv, left_csv;
   std::filesystem::path head_pose_csv;

@@ -6,6 +6,8 @@
 //   (or OpenFace 2.2 FeatureExtraction): per row the frame's timestamp (seconds), success,
 //   confidence, head yaw (pose_Ry, radians) and every AU*_r (intensity, 0..5) and AU*_c
 //   (presence, 0 or 1) column, in the file's column order. Rows stay in file order (frame order).
+//   A still image's CSV (FaceLandmarkImg's layout: a `face` column, no timestamp or success)
+//   reads as one row per listed face, each at time 0 and successful.
 //
 // THREAD SAFETY
 //   A value type. read_au_series() is pure (reads only its file).

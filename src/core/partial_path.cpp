@@ -1,0 +1,80 @@
+#include "core/partial_path.h"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
+#include <signal.h>
+#include <unistd.h>
+
+namespace facemirror::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<unsigned> partial_counter{0};
+
+// A partial file of another machine (an output folder on shared storage) is an orphan only
+// when untouched this long: its pid means nothing here, and a live writer adds to its file
+// (or its folder) with every frame or chunk.
+constexpr auto foreign_orphan_age = std::chrono::hours(1);
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0')
+    return "localhost";
+  return name;
+}
+
+const std::string& this_host() {
+  static const std::string name = host_name();
+  return name;
+}
+
+// Whether `rest` (what follows "<target>.partial-") names a writer that is gone: one of this
+// machine whose process is not running, or another machine's untouched for an hour.
+bool orphaned(const fs::path& file, const std::string& rest) {
+  // rest is "<host>-<pid>-<n>"; the host may itself contain '-'.
+  const auto last = rest.rfind('-');
+  const auto middle =
+      last == std::string::npos || last == 0 ? std::string::npos : rest.rfind('-', last - 1);
+  if (middle == std::string::npos)
+    return false;
+  const std::string host = rest.substr(0, middle);
+  const pid_t pid = static_cast<pid_t>(std::atol(rest.substr(middle + 1).c_str()));
+  if (host == this_host()) {
+    return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+  }
+  std::error_code ec;
+  const auto modified = fs::last_write_time(file, ec);
+  return !ec && fs::file_time_type::clock::now() - modified > foreign_orphan_age;
+}
+
+void remove_orphans(const fs::path& target) {
+  const std::string prefix = target.filename().string() + ".partial-";
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) == 0 &&
+        orphaned(it->path(), name.substr(prefix.size()))) {
+      std::error_code ignored;  // an orphan that cannot be removed is only a leftover
+      fs::remove_all(it->path(), ignored);
+    }
+  }
+}
+
+}  // namespace
+
+fs::path partial_path(const fs::path& target) {
+  remove_orphans(target);
+  fs::path partial = target;
+  partial += ".partial-" + this_host() + "-" + std::to_string(::getpid()) + "-" +
+             std::to_string(partial_counter++);
+  return partial;
+}
+
+}  // namespace facemirror::detail
