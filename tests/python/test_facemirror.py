@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import facemirror
-from shared_data import CLI, MODELS, VIDEO, needs_shared, read_csv_columns
+from shared_data import CLI, MODELS, SAMPLES, VIDEO, needs_shared, read_csv_columns
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_max_faces_follows_several_faces_as_the_cli(tmp_path):
     # The first 16 frames of multi_face.avi, stream-copied (OpenFace's frames): three faces.
     clip = tmp_path / "multi.avi"
     subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i",
-                    str(SHARED / "videos" / "openface-samples" / "multi_face.avi"), "-an",
+                    str(SAMPLES / "multi_face.avi"), "-an",
                     "-frames:v", "16", "-c", "copy", str(clip)], check=True)
     cli_out = tmp_path / "cli"
     subprocess.run([CLI, "aus", str(clip), "-o", str(cli_out), "--models", str(MODELS),
