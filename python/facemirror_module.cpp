@@ -52,6 +52,7 @@ struct run_request {
   bool static_aus = false;
   int mirror_crf = 18;
   int progress_every = 10;
+  int max_faces = 1;
 };
 
 facemirror::engine_options engine_options_for(const run_request& request) {
@@ -73,6 +74,9 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   options.compute_aus = request.compute_aus;
   options.static_aus = request.static_aus;
   options.mirror_crf = request.mirror_crf;
+  if (request.max_faces < 1)
+    throw py::value_error("max_faces must be at least 1");
+  options.max_faces = request.max_faces;
   if (request.progress_every < 1)
     throw py::value_error("progress_every must be at least 1");
   options.progress_interval_frames = request.progress_every;
@@ -233,7 +237,8 @@ PYBIND11_MODULE(_facemirror, m) {
       [](std::string kind, std::vector<fs::path> inputs, std::vector<fs::path> outputs,
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
-         bool static_aus, int mirror_crf, int progress_every, const py::object& progress) {
+         bool static_aus, int mirror_crf, int progress_every, int max_faces,
+         const py::object& progress) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -249,12 +254,14 @@ PYBIND11_MODULE(_facemirror, m) {
         request.static_aus = static_aus;
         request.mirror_crf = mirror_crf;
         request.progress_every = progress_every;
+        request.max_faces = max_faces;
         return run(request, progress);
       },
       py::arg("kind"), py::arg("inputs"), py::arg("outputs"), py::arg("models_dir"),
       py::arg("workers"), py::arg("segment_frames"), py::arg("landmarks"), py::arg("isolation"),
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
-      py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("progress"),
+      py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
+      py::arg("progress"),
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
       "Use facemirror.extract() / facemirror.mirror() instead.");
 }

@@ -146,7 +146,8 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
 
 
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
-                      face_threshold, aus, static_aus, crf, progress_every, progress):
+                      face_threshold, aus, static_aus, crf, progress_every, progress,
+                      max_faces=1):
     return dict(
         models_dir=None if models is None else os.fspath(models),
         workers=workers,
@@ -159,6 +160,7 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         static_aus=static_aus,
         mirror_crf=crf,
         progress_every=progress_every,
+        max_faces=max_faces,
         progress=progress,
     )
 
@@ -203,6 +205,7 @@ def extract(
     frame_timeout: float = 60.0,
     on_error: str = "raise",
     as_dataframe: Optional[bool] = None,
+    max_faces: int = 1,
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
@@ -224,6 +227,9 @@ def extract(
       ``results`` attribute holds every result) or "return" (failed videos have status
       "failed").
     as_dataframe: None: a DataFrame when pandas is importable; False: a dict of NumPy arrays.
+    max_faces: 1 follows one face (FeatureExtraction); N > 1 up to N faces by OpenFace's
+      FaceLandmarkVidMulti rules (the CLI's --max-faces: one row per tracked face and frame,
+      its tracker in face_id, static AU models; each video on one worker).
 
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """
@@ -236,7 +242,7 @@ def extract(
             "aus", files, csvs,
             **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                 frame_timeout, face_threshold, aus, static_aus, 18,
-                                progress_every, progress),
+                                progress_every, progress, max_faces),
         )
         results = []
         for item in raw:

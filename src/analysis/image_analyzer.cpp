@@ -5,6 +5,8 @@
 #include "facemirror/error.h"
 #include "facemirror/gaze/gaze.h"
 
+#include "face_fit.h"
+
 namespace facemirror {
 
 image_analyzer::image_analyzer(std::shared_ptr<const analysis_models> models)
@@ -35,28 +37,15 @@ std::vector<frame_record> image_analyzer::analyze(
     clnf_fit_result fit = clnf.start_in_box(bgr, mtcnn_box_to_clnf(face.box), {cv::Vec3d()});
     if (!(fit.params.scale > 0))
       continue;
-    frame_record r;
+    const detection_check check = detail::validate_fit(*m.validator, bgr, fit);
+    // FaceLandmarkImg estimates the gaze and AUs of every face it fits, whatever the validator
+    // says.
+    frame_record r = detail::describe_fit(bgr, fit.landmarks, fit.params,
+                                          eye_parts_of(m.clnf->part_names(), fit.parts),
+                                          /*gaze=*/true, m, cam);
     r.index = static_cast<int64_t>(faces.size());
-    if (!fit.face_too_small) {
-      const detection_check check = m.validator->validate(
-          bgr, fit.landmarks, cv::Vec3d(fit.params.rx, fit.params.ry, fit.params.rz));
-      r.confidence = check.certainty;
-      r.success = check.success;
-    }
-    r.landmarks = fit.landmarks;
-    r.params = std::move(fit.params);
-    r.pose = estimate_head_pose(*m.pdm, r.params, r.landmarks, cam);
-    r.landmarks_mm = landmarks_in_camera_space(*m.pdm, r.params, r.landmarks, cam);
-    // FaceLandmarkImg estimates the gaze of every face it fits, whatever the validator says.
-    r.eyes = observe_eyes(eye_parts_of(m.clnf->part_names(), fit.parts), r.landmarks_mm, r.pose,
-                          cam, /*face_found=*/true);
-    if (m.extractor) {
-      // FaceLandmarkImg measures the AUs of every fitted face, whatever the validator says.
-      const au_features features = m.extractor->extract(bgr, r.landmarks, true);
-      au_values values = predict_still_image_aus(*m.aus, features);
-      r.au_intensity = std::move(values.intensity);
-      r.au_presence = std::move(values.presence);
-    }
+    r.confidence = check.certainty;
+    r.success = check.success;
     faces.push_back(std::move(r));
   }
   return faces;

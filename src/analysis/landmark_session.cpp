@@ -6,17 +6,10 @@
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
 
+#include "face_fit.h"
+
 namespace facemirror {
 namespace {
-
-cv::Rect2d bounding_box(const landmarks_2d& landmarks) {
-  cv::Point2d lo = landmarks[0], hi = landmarks[0];
-  for (const auto& p : landmarks) {
-    lo = {std::min(lo.x, p.x), std::min(lo.y, p.y)};
-    hi = {std::max(hi.x, p.x), std::max(hi.y, p.y)};
-  }
-  return {lo, hi};
-}
 
 cv::Point2d centre(const cv::Rect2d& r) {
   return {r.x + r.width / 2, r.y + r.height / 2};
@@ -83,11 +76,7 @@ void landmark_session::reset() {
 }
 
 detection_check landmark_session::validate(const cv::Mat& bgr, const clnf_fit_result& fit) const {
-  // A fit that shrank below CLNF's smallest face failed unvalidated (certainty 0, as OpenFace).
-  if (fit.face_too_small)
-    return detection_check{};
-  return validator_->validate(bgr, fit.landmarks,
-                              cv::Vec3d(fit.params.rx, fit.params.ry, fit.params.rz));
+  return detail::validate_fit(*validator_, bgr, fit);
 }
 
 void landmark_session::take(clnf_fit_result& fit, const detection_check& check,
@@ -111,7 +100,7 @@ void landmark_session::redetect(const cv::Mat& bgr, face_observation& seen) {
       return;
     fit = clnf_->start_in_box(bgr, *box, clnf_box_rotations());
   } else {
-    tracker_.lost_near(bounding_box(last_));
+    tracker_.lost_near(detail::landmark_box(last_));
     const face_observation detected = tracker_.track(bgr, landmark_fitting::on_acquisition);
     if (!detected.success)
       return;

@@ -26,11 +26,11 @@ void append_fixed(std::string& out, double value, int decimals, const char* sep 
   out.append(sep).append(buffer, result.ptr);
 }
 
-void append_integer(std::string& out, int64_t value, bool first = false) {
+void append_integer(std::string& out, int64_t value, const char* sep) {
   char buffer[32];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  if (!first)
-    out.append(frame_separator);
+  if (sep != nullptr)
+    out.append(sep);
   out.append(buffer, result.ptr);
 }
 
@@ -148,18 +148,18 @@ void append_csv_row(std::string& out, const frame_record& r, const csv_columns& 
                    "frame record has the wrong number of PDM modes");
   const csv_outputs& on = columns.outputs;
   const bool still = columns.layout == csv_layout::still_image;
-  // FaceLandmarkImg separates every field with ", "; FeatureExtraction its per-frame ones with
-  // ",  ".
-  const char* sep = still ? separator : frame_separator;
+  // FaceLandmarkImg and FaceLandmarkVidMulti separate every field with ", "; FeatureExtraction
+  // its per-frame ones with ",  ".
+  const char* sep = columns.layout == csv_layout::video ? frame_separator : separator;
   if (still) {
-    append_integer(out, r.index, /*first=*/true);  // face: 0-based, the analyser's order
+    append_integer(out, r.index, nullptr);  // face: 0-based, the analyser's order
     append_fixed(out, r.confidence, 3, sep);
   } else {
-    append_integer(out, r.index + 1, /*first=*/true);
-    append_integer(out, 0);  // face_id: FeatureExtraction follows a single face
+    append_integer(out, r.index + 1, nullptr);
+    append_integer(out, r.face_id, sep);  // 0 in FeatureExtraction's, which follows a single face
     append_fixed(out, r.timestamp_s, 3, sep);
     append_fixed(out, r.confidence, 2, sep);
-    append_integer(out, r.success ? 1 : 0);
+    append_integer(out, r.success ? 1 : 0, sep);
   }
   if (on.gaze) {
     const gaze_estimate& g = r.eyes.gaze;
@@ -218,8 +218,9 @@ void append_au_columns(std::string& out, const frame_record& r, const csv_column
                    "frame record has the wrong number of AU values");
   for (double v : r.au_intensity)
     append_fixed(out, v, 2, separator);
-  // FaceLandmarkImg prints presences with one decimal ("1.0"), FeatureExtraction with two.
-  const int presence_decimals = columns.layout == csv_layout::still_image ? 1 : 2;
+  // FaceLandmarkImg and FaceLandmarkVidMulti print presences with one decimal ("1.0"),
+  // FeatureExtraction with two.
+  const int presence_decimals = columns.layout == csv_layout::video ? 2 : 1;
   for (double v : r.au_presence)
     append_fixed(out, v, presence_decimals, separator);
 }

@@ -33,7 +33,8 @@ struct engine::impl {
   engine_options options;
   std::unique_ptr<analysis_models> models;
   /// The models with OpenFace's static AU models in place of the dynamic ones, for still
-  /// images (FaceLandmarkImg's); made on the first batch with an image.
+  /// images (FaceLandmarkImg's) and videos with several faces (FaceLandmarkVidMulti's); made on
+  /// the first batch with one.
   std::unique_ptr<analysis_models> image_models;
   double load_seconds = 0.0;
   int workers = 1;
@@ -50,6 +51,14 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "the HOG file and aligned faces are the AU features' own: they need AUs on");
   }
+  if (options.max_faces < 1)
+    throw error(error_code::invalid_argument, "the number of faces must be at least 1");
+  if (options.max_faces > 1 && (options.write_hog || options.write_aligned_faces)) {
+    throw error(error_code::invalid_argument,
+                "several faces (FaceLandmarkVidMulti's rules) write no HOG file or aligned faces");
+  }
+  if (options.max_faces > 1 && options.landmarks != landmark_method::clnf)
+    throw error(error_code::invalid_argument, "several faces need the CLNF landmarks");
   if (const auto& cam = options.camera) {
     const bool finite = std::isfinite(cam->fx) && std::isfinite(cam->fy) &&
                         std::isfinite(cam->cx) && std::isfinite(cam->cy);
@@ -96,13 +105,15 @@ const analysis_models& engine::impl::still_image_models() {
 }
 
 std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
-  // Still images are analysed (or mirrored) alone, by FaceLandmarkImg's rules; the rest are
-  // videos.
+  // Still images are analysed (or mirrored) alone, by FaceLandmarkImg's rules; videos with
+  // several faces whole, by FaceLandmarkVidMulti's; the rest are videos cut into segments.
   std::vector<video_job> videos;
-  std::vector<size_t> video_index, images;
+  std::vector<size_t> video_index, images, multi_face;
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (is_image_file(jobs[i].input)) {
       images.push_back(i);
+    } else if (jobs[i].kind == job_kind::aus && impl_->options.max_faces > 1) {
+      multi_face.push_back(i);
     } else {
       videos.push_back(jobs[i]);
       video_index.push_back(i);
@@ -112,6 +123,10 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
   if (!images.empty()) {
     detail::run_still_images(jobs, images, impl_->still_image_models(), impl_->options,
                              impl_->workers, results);
+  }
+  if (!multi_face.empty()) {
+    detail::run_multi_face_videos(jobs, multi_face, impl_->still_image_models(), impl_->options,
+                                  impl_->workers, results);
   }
   if (videos.empty())
     return results;

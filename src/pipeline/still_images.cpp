@@ -1,9 +1,11 @@
 #include "still_images.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -14,8 +16,10 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "facemirror/analysis/image_analyzer.h"
+#include "facemirror/analysis/multi_face_session.h"
 #include "facemirror/error.h"
 #include "facemirror/io/image_reader.h"
+#include "facemirror/io/video_reader.h"
 #include "facemirror/mirror/mirror.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/csv_writer.h"
@@ -23,10 +27,10 @@
 namespace facemirror::detail {
 namespace {
 
-std::string still_image_csv(const analysis_models& models, const std::vector<frame_record>& faces,
-                            const engine_options& options) {
+csv_columns columns_of(const analysis_models& models, const engine_options& options,
+                       csv_layout layout) {
   csv_columns columns;
-  columns.layout = csv_layout::still_image;
+  columns.layout = layout;
   columns.outputs = options.outputs;
   columns.mode_count = models.pdm->mode_count();
   if (models.aus) {
@@ -35,6 +39,12 @@ std::string still_image_csv(const analysis_models& models, const std::vector<fra
   } else {
     columns.outputs.aus = false;
   }
+  return columns;
+}
+
+std::string still_image_csv(const analysis_models& models, const std::vector<frame_record>& faces,
+                            const engine_options& options) {
+  const csv_columns columns = columns_of(models, options, csv_layout::still_image);
   std::string text = csv_header(columns);
   for (const frame_record& face : faces)
     append_csv_row(text, face, columns);
@@ -141,6 +151,84 @@ void mirror_still_image(const image_analyzer& analyzer, const analysis_models& m
   result.successful_frames = 1;
 }
 
+/// Reports `frames_done` of `frames_total` of the input in progress; false: stop (interrupted).
+using frame_progress = std::function<bool(int64_t frames_done, int64_t frames_total)>;
+/// One input's analysis on a worker: writes and commits its outputs (each atomically) and sets
+/// the result's frames and successful_frames; throws on failure.
+using whole_analysis = std::function<void(const video_job&, video_result&, const frame_progress&)>;
+
+// The worker threads' loop over the inputs analysed whole: each input's CSV written
+// atomically, a failure confined to its input and named, progress reported one event at a time.
+void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& inputs,
+               const engine_options& options, int workers, std::vector<video_result>& results,
+               const whole_analysis& analyse) {
+  std::atomic<size_t> next{0};
+  std::mutex report_mutex;  // progress callbacks one at a time
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<int64_t> batch_done{0};
+  int64_t batch_total = 0;
+  for (size_t i : inputs)
+    batch_total += std::max<int64_t>(1, results[i].frames);
+
+  const auto report = [&](size_t i, int64_t done, int64_t total, const char* stage) {
+    if (!options.on_progress)
+      return;
+    progress_event event;
+    event.video = i;
+    event.input = jobs[i].input;
+    event.frames_done = done;
+    event.frames_total = total;
+    event.batch_frames_done = batch_done;
+    event.batch_frames_total = batch_total;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    event.fps = seconds > 0 ? static_cast<double>(event.batch_frames_done) / seconds : 0.0;
+    event.stage = stage;
+    std::lock_guard<std::mutex> lock(report_mutex);
+    options.on_progress(event);
+  };
+  auto work = [&] {
+    for (size_t k = next++; k < inputs.size(); k = next++) {
+      const size_t i = inputs[k];
+      const video_job& job = jobs[i];
+      video_result& r = results[i];
+      r.input = job.input;
+      r.output_csv = job.output_csv;
+      const int64_t planned = std::max<int64_t>(1, r.frames);
+      if (options.should_abort && options.should_abort()) {
+        r.error = job.input.string() + ": interrupted";
+        continue;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      int64_t counted = 0;  // frames of this input already in batch_done
+      try {
+        analyse(job, r, [&](int64_t done, int64_t total) {
+          batch_done += done - counted;
+          counted = done;
+          if (done % std::max(1, options.progress_interval_frames) == 0)
+            report(i, done, total, "analysing");
+          return !(options.should_abort && options.should_abort());
+        });
+        r.ok = true;
+      } catch (const std::exception& e) {
+        // One line naming the file, as for videos (the readers' errors already name it).
+        const std::string why = e.what(), name = job.input.string();
+        r.error = why.find(name) == std::string::npos ? name + ": " + why : why;
+      }
+      batch_done += planned - std::min(counted, planned);
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      report(i, r.ok ? r.frames : planned, r.ok ? r.frames : planned, r.ok ? "done" : "failed");
+    }
+  };
+  std::vector<std::thread> threads;
+  const int n = std::max(1, std::min<int>(workers, static_cast<int>(inputs.size())));
+  for (int t = 1; t < n; ++t)
+    threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads)
+    t.join();
+}
+
 }  // namespace
 
 void run_still_images(const std::vector<video_job>& jobs, const std::vector<size_t>& images,
@@ -159,59 +247,57 @@ void run_still_images(const std::vector<video_job>& jobs, const std::vector<size
     }
     return;
   }
-  std::atomic<size_t> next{0};
-  std::mutex report_mutex;  // progress callbacks one at a time
-  const auto started = std::chrono::steady_clock::now();
-  std::atomic<int64_t> done{0};
+  run_whole(jobs, images, options, workers, results,
+            [&](const video_job& job, video_result& r, const frame_progress&) {
+              if (job.kind == job_kind::mirror)
+                mirror_still_image(*analyzer, models, job, options, r);
+              else
+                write_still_image_csv(*analyzer, models, job, options, r);
+            });
+}
 
-  auto work = [&] {
-    for (size_t k = next++; k < images.size(); k = next++) {
-      const size_t i = images[k];
-      const video_job& job = jobs[i];
-      video_result& r = results[i];
-      r.input = job.input;
-      r.output_csv = job.output_csv;
-      if (options.should_abort && options.should_abort()) {
-        r.error = job.input.string() + ": interrupted";
-        continue;
-      }
-      const auto start = std::chrono::steady_clock::now();
-      try {
-        if (job.kind == job_kind::mirror)
-          mirror_still_image(*analyzer, models, job, options, r);
-        else
-          write_still_image_csv(*analyzer, models, job, options, r);
-        r.ok = true;
-      } catch (const std::exception& e) {
-        // One line naming the file, as for videos (the readers' errors already name it).
-        const std::string why = e.what(), file = job.input.string();
-        r.error = why.find(file) == std::string::npos ? file + ": " + why : why;
-      }
-      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const int64_t finished = ++done;
-      if (options.on_progress) {
-        progress_event event;
-        event.video = i;
-        event.input = job.input;
-        event.frames_done = event.frames_total = 1;
-        event.batch_frames_done = finished;
-        event.batch_frames_total = static_cast<int64_t>(images.size());
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        event.fps = seconds > 0 ? static_cast<double>(finished) / seconds : 0.0;
-        event.stage = r.ok ? "done" : "failed";
-        std::lock_guard<std::mutex> lock(report_mutex);
-        options.on_progress(event);
-      }
+void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector<size_t>& videos,
+                           const analysis_models& models, const engine_options& options,
+                           int workers, std::vector<video_result>& results) {
+  if (videos.empty())
+    return;
+  // Borrowed: the engine keeps `models` alive for the whole run.
+  const std::shared_ptr<const analysis_models> shared(&models, [](const auto*) {});
+  multi_face_options multi;
+  multi.max_faces = options.max_faces;
+  const csv_columns columns = columns_of(models, options, csv_layout::multi_face_video);
+  for (size_t i : videos) {
+    try {  // the frame counts first, for the batch's progress
+      results[i].frames = probe_video(jobs[i].input).frame_count();
+    } catch (const std::exception&) {
+      results[i].frames = 0;  // fails again, with its reason, when analysed
     }
-  };
-  std::vector<std::thread> threads;
-  const int n = std::max(1, std::min<int>(workers, static_cast<int>(images.size())));
-  for (int t = 1; t < n; ++t)
-    threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads)
-    t.join();
+  }
+  run_whole(jobs, videos, options, workers, results,
+            [&](const video_job& job, video_result& out, const frame_progress& progress) {
+              video_reader reader(probe_video(job.input));
+              const int64_t total = reader.info().frame_count();
+              multi_face_session session(shared, multi, options.camera);
+              atomic_file csv(job.output_csv);
+              csv.write(csv_header(columns));
+              int64_t frames = 0, with_face = 0;
+              std::string rows;
+              while (auto frame = reader.read()) {
+                rows.clear();
+                bool found = false;
+                for (const frame_record& face : session.track(frame->bgr, frame->timestamp_s)) {
+                  append_csv_row(rows, face, columns);
+                  found = found || face.success;
+                }
+                with_face += found ? 1 : 0;
+                csv.write(rows);
+                if (!progress(++frames, total))
+                  throw error(error_code::io, "'" + job.input.string() + "': interrupted");
+              }
+              csv.commit();
+              out.frames = frames;
+              out.successful_frames = with_face;
+            });
 }
 
 }  // namespace facemirror::detail

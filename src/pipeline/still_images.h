@@ -1,13 +1,17 @@
 #pragma once
-// The still images of a batch, each analysed alone on the engine's workers (threads, whatever
-// the isolation):
-//   - aus jobs as OpenFace's FaceLandmarkImg analyses an image (every face, static AU models),
-//     its CSV written atomically;
-//   - mirror jobs as S1 mirrors a video frame: the image's main face (the widest successful
-//     fit) reflected across its midline into two lossless PNG images, a debug image, a copy of
-//     the source, a one-row head-pose CSV and, with AUs on, each mirrored image's CSV in
-//     FaceLandmarkImg's layout holding the mirrored face's row. Every output is complete or
-//     absent; an image without a face fails alone.
+// The inputs of a batch that are analysed whole, each on one of the engine's worker threads
+// (whatever the isolation), every output written atomically:
+//   - still images of aus jobs as OpenFace's FaceLandmarkImg analyses an image (every face,
+//     static AU models);
+//   - still images of mirror jobs as S1 mirrors a video frame: the image's main face (the
+//     widest successful fit) reflected across its midline into two lossless PNG images, a debug
+//     image, a copy of the source, a one-row head-pose CSV and, with AUs on, each mirrored
+//     image's CSV in FaceLandmarkImg's layout holding the mirrored face's row. Every output is
+//     complete or absent; an image without a face fails alone;
+//   - with engine_options::max_faces above 1, aus jobs' videos, whose faces are followed as
+//     OpenFace's FaceLandmarkVidMulti follows them (multi_face_session: its slots' tracks run
+//     through the whole video, so a video is one unit of work, and its bytes depend on nothing
+//     but the video).
 
 #include <vector>
 
@@ -24,5 +28,16 @@ namespace facemirror::detail {
 void run_still_images(const std::vector<video_job>& jobs, const std::vector<size_t>& images,
                       const analysis_models& models, const engine_options& options, int workers,
                       std::vector<video_result>& results);
+
+/// Analyses jobs[i] (a video or frame folder, kind aus) for every i in `videos` with up to
+/// options.max_faces faces (multi_face_session) on `workers` threads, one video per thread at a
+/// time, and fills results[i] (frames: the video's; successful_frames: its frames with at least
+/// one successful face).
+/// `models` as for run_still_images, with CLNF and MTCNN. A video fails alone; should_abort
+/// stops between frames (the video fails as "interrupted", no CSV). Progress: every
+/// options.progress_interval_frames frames ("analysing") and at the end ("done" or "failed").
+void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector<size_t>& videos,
+                           const analysis_models& models, const engine_options& options,
+                           int workers, std::vector<video_result>& results);
 
 }  // namespace facemirror::detail

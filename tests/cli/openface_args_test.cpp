@@ -1,5 +1,6 @@
-// OpenFace's command lines (FeatureExtraction, FaceLandmarkImg) translated into `facemirror aus`
-// options: what each flag maps to, what is ignored, what is refused, and the messages.
+// OpenFace's command lines (FeatureExtraction, FaceLandmarkImg, FaceLandmarkVidMulti) translated
+// into `facemirror aus` options: what each flag maps to, what is ignored, what is refused, and the
+// messages.
 
 #include "openface_args.h"
 
@@ -119,6 +120,21 @@ TEST(openface_args_test, face_landmark_img_takes_every_image_of_a_folder_alone) 
   EXPECT_NE(
       refusal({"-f", "a.jpg", "-hogalign"}, openface_program::face_landmark_img).find("-hogalign"),
       std::string::npos);
+}
+
+TEST(openface_args_test, face_landmark_vid_multi_follows_four_faces_and_writes_the_csv_only) {
+  const auto multi = openface_program::face_landmark_vid_multi;
+  const openface_command all = parse_openface_args({"-f", "v.avi", "-out_dir", "D"}, multi);
+  EXPECT_EQ(all.options.max_faces, 4);
+  EXPECT_EQ(all.options.outputs, "all");
+  EXPECT_FALSE(all.options.write_hog || all.options.write_aligned_faces);
+  ASSERT_FALSE(all.notes.empty());
+  EXPECT_NE(all.notes.back().find("several faces"), std::string::npos);
+  EXPECT_EQ(parse_openface_args({"-f", "v.avi", "-aus"}, multi).options.outputs, "aus");
+  EXPECT_EQ(feature_extraction({"-f", "v.avi"}).options.max_faces, 1);
+  EXPECT_NE(refusal({"-f", "v.avi", "-simalign"}, multi).find("-simalign"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-x"}, multi).find("openface-multi"), std::string::npos);
+  EXPECT_NE(openface_usage(multi).find("FaceLandmarkVidMulti"), std::string::npos);
 }
 
 }  // namespace

@@ -134,6 +134,22 @@ TEST(csv_writer_test, separators_match_openface_bytes) {
       0u);
 }
 
+// FaceLandmarkVidMulti's rows: the tracker's face_id, every field separated by ", ",
+// presences with one decimal (reference/openface22/FaceLandmarkVidMulti/multi_face.csv).
+TEST(csv_writer_test, multi_face_rows_carry_the_face_id_in_face_landmark_vid_multis_text) {
+  csv_columns multi = columns_with_aus();
+  multi.layout = csv_layout::multi_face_video;
+  multi.outputs = csv_outputs::parse("aus");
+  frame_record r = sample_record();
+  r.face_id = 3;
+  std::string row;
+  append_csv_row(row, r, multi);
+  EXPECT_EQ(row, "42, 3, 1.367, 0.97, 1, 0.05, 5.00, 1.0, 0.0\n");
+  csv_columns single = multi;
+  single.layout = csv_layout::video;
+  EXPECT_EQ(csv_header(multi), csv_header(single));  // FeatureExtraction's column names
+}
+
 TEST(csv_writer_test, decimal_point_ignores_the_process_locale) {
   const char* german = std::setlocale(LC_ALL, "de_DE.UTF-8");
   if (german == nullptr)

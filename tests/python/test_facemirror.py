@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import facemirror
-from shared_data import CLI, MODELS, VIDEO, needs_shared, read_csv_columns
+from shared_data import CLI, MODELS, SAMPLES, VIDEO, needs_shared, read_csv_columns
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +178,25 @@ def test_read_csv_gives_a_dataframe_when_pandas_is_there(cli_csv):
     expected = read_csv_columns(cli_csv)
     assert list(frame.columns) == list(expected)
     np.testing.assert_array_equal(frame["AU12_r"].to_numpy(), expected["AU12_r"])
+
+
+@needs_shared
+def test_max_faces_follows_several_faces_as_the_cli(tmp_path):
+    # The first 16 frames of multi_face.avi, stream-copied (OpenFace's frames): three faces.
+    clip = tmp_path / "multi.avi"
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i",
+                    str(SAMPLES / "multi_face.avi"), "-an",
+                    "-frames:v", "16", "-c", "copy", str(clip)], check=True)
+    cli_out = tmp_path / "cli"
+    subprocess.run([CLI, "aus", str(clip), "-o", str(cli_out), "--models", str(MODELS),
+                    "--max-faces", "4", "-q"], check=True)
+    results = facemirror.extract(clip, out_dir=tmp_path / "py", models=MODELS, max_faces=4,
+                                 as_dataframe=False)
+    result = results[0]
+    assert result.frames == 16 and result.successful_frames == 16
+    assert (pathlib.Path(result.output_csv).read_bytes()
+            == (cli_out / "multi.csv").read_bytes())
+    assert sorted(set(result.columns["face_id"].tolist())) == [0, 1, 2]
+    assert len(result.columns["frame"]) == 3 * 16
+    with pytest.raises(ValueError):
+        facemirror.extract(clip, models=MODELS, max_faces=0)

@@ -22,6 +22,7 @@ struct run_options {
   int segment_frames = 240;
   int crf = 18;  // mirror: x264 quality of the written videos
   bool static_aus = false;
+  int max_faces = 1;  // aus --max-faces: FaceLandmarkVidMulti's rules above 1
   bool no_aus = false;
   bool write_hog = false;            // aus: OpenFace's <stem>.hog
   bool write_aligned_faces = false;  // aus: OpenFace's <stem>_aligned/ folder

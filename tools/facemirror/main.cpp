@@ -76,8 +76,8 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
 // parse, translated by openface_args into the run `facemirror aus` does.
 int run_openface(facemirror::cli::openface_program program, int argc, char** argv) {
   namespace cli = facemirror::cli;
-  const char* name =
-      program == cli::openface_program::feature_extraction ? "openface" : "openface-img";
+  const std::string subcommand = cli::openface_subcommand(program);
+  const char* name = subcommand.c_str();
   cli::openface_command command;
   try {
     command = cli::parse_openface_args(std::vector<std::string>(argv + 2, argv + argc), program);
@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
     return run_openface(cli::openface_program::feature_extraction, argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "openface-img")
     return run_openface(cli::openface_program::face_landmark_img, argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "openface-multi")
+    return run_openface(cli::openface_program::face_landmark_vid_multi, argc, argv);
 
   cli::run_options aus;
   CLI::App* aus_cmd = app.add_subcommand(
@@ -142,6 +144,17 @@ int main(int argc, char** argv) {
   aus_cmd->add_flag("--frames", aus.frame_folders,
                     "Folders given are frame folders: each is one video whose frames are its "
                     "image files in name order (OpenFace's -fdir), written to OUTDIR/<folder>.csv");
+  aus_cmd
+      ->add_option(
+          "--max-faces", aus.max_faces,
+          "Faces followed per video: 1 (default) as OpenFace's FeatureExtraction; N > 1 as its "
+          "FaceLandmarkVidMulti: up to N faces, new ones found every 8 frames, face_id = the "
+          "tracker's slot, one row per tracked face and frame, OpenFace's static AU models "
+          "(no post-processing), FaceLandmarkVidMulti's CSV layout. Such a video is one unit of "
+          "work: one worker per video, whatever --segment-frames or --isolation (threads); "
+          "not with --hog, --aligned or --landmarks dlib")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");
@@ -271,6 +284,9 @@ int main(int argc, char** argv) {
   app.add_subcommand("openface-img",
                      "OpenFace 2.2 FaceLandmarkImg's command line: every image alone, every face "
                      "in it; 'facemirror openface-img --help' lists the flags");
+  app.add_subcommand("openface-multi",
+                     "OpenFace 2.2 FaceLandmarkVidMulti's command line: up to 4 faces per video "
+                     "(aus --max-faces 4); 'facemirror openface-multi --help' lists the flags");
 
   const std::string typed = cli::command_line(argc, argv);
   aus.command_line = mirror.command_line = report.command_line = typed;
@@ -278,6 +294,13 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (aus_cmd->parsed() && aus.max_faces > 1 &&
+      (aus.write_hog || aus.write_aligned_faces || aus.landmarks == "dlib")) {
+    std::fprintf(stderr,
+                 "facemirror aus: --max-faces above 1 (FaceLandmarkVidMulti's rules) writes no "
+                 "HOG file or aligned faces and needs the CLNF landmarks\n");
+    return 2;
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -95,8 +95,11 @@ std::vector<std::string> images_in(const fs::path& folder) {
 openface_command parse_openface_args(const std::vector<std::string>& args,
                                      openface_program program) {
   const bool images = program == openface_program::face_landmark_img;
+  const bool multi = program == openface_program::face_landmark_vid_multi;
   openface_command command;
   run_options& opt = command.options;
+  if (multi)
+    opt.max_faces = 4;           // FaceLandmarkVidMulti's number of trackers
   opt.output_dir = "processed";  // OpenFace's default output folder, relative to the cwd
   opt.force = true;              // OpenFace overwrites earlier outputs
   std::vector<std::string> selected_groups;
@@ -152,10 +155,10 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     } else if (csv_selectors.count(flag) > 0) {
       selected_groups.push_back(csv_selectors.at(flag));
     } else if (flag == "-hogalign" || flag == "-simalign") {
-      if (images) {
+      if (images || multi) {
         throw openface_usage_error(flag +
                                    ": facemirror writes HOG files and aligned faces for videos "
-                                   "and frame folders only ('facemirror openface')");
+                                   "and frame folders with one face only ('facemirror openface')");
       }
       (flag == "-hogalign" ? hog : aligned) = true;
     } else if (flag == "-au_static") {
@@ -209,7 +212,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       opt.workers = static_cast<int>(workers);
     } else if (!flag.empty() && flag[0] == '-') {
       throw openface_usage_error("unknown OpenFace flag '" + flag + "' (facemirror " +
-                                 (images ? "openface-img" : "openface") +
+                                 openface_subcommand(program) +
                                  " --help lists the flags it takes)");
     } else {
       throw openface_usage_error("unexpected argument '" + flag +
@@ -240,12 +243,14 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     opt.write_aligned_faces = aligned;
   } else {
     opt.outputs = "all";
-    opt.write_hog = opt.write_aligned_faces = !images;
+    opt.write_hog = opt.write_aligned_faces = !images && !multi;
     command.notes.push_back(
-        images ? "no output selector: every CSV column; OpenFace would also write the aligned "
-                 "faces, HOG and annotated image, which facemirror does not for images"
-               : "no output selector: every output as OpenFace, except the tracked video "
-                 "(-tracked), which facemirror does not write");
+        images  ? "no output selector: every CSV column; OpenFace would also write the aligned "
+                  "faces, HOG and annotated image, which facemirror does not for images"
+        : multi ? "no output selector: every CSV column; OpenFace would also write the aligned "
+                  "faces, HOG and tracked video, which facemirror does not with several faces"
+                : "no output selector: every output as OpenFace, except the tracked video "
+                  "(-tracked), which facemirror does not write");
   }
 
   if (!output_name.empty()) {
@@ -262,24 +267,43 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
   return command;
 }
 
+std::string openface_subcommand(openface_program program) {
+  switch (program) {
+    case openface_program::face_landmark_img:
+      return "openface-img";
+    case openface_program::face_landmark_vid_multi:
+      return "openface-multi";
+    default:
+      return "openface";
+  }
+}
+
 std::string openface_usage(openface_program program) {
   const bool images = program == openface_program::face_landmark_img;
+  const bool multi = program == openface_program::face_landmark_vid_multi;
   std::string text =
-      images ? "facemirror openface-img: OpenFace 2.2 FaceLandmarkImg's command line\n"
-               "Usage: facemirror openface-img (-f IMAGE | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
-               "  -f IMAGE        an image (repeatable): every face in it, FaceLandmarkImg's "
-               "layout\n"
-               "  -fdir DIR       every image file in DIR, each analysed alone (repeatable)\n"
-             : "facemirror openface: OpenFace 2.2 FeatureExtraction's command line\n"
-               "Usage: facemirror openface (-f VIDEO | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
-               "  -f VIDEO        a video (repeatable)\n"
-               "  -fdir DIR       a folder of frames, analysed as one video (repeatable)\n";
+      multi    ? "facemirror openface-multi: OpenFace 2.2 FaceLandmarkVidMulti's command line\n"
+                 "Usage: facemirror openface-multi (-f VIDEO | -fdir DIR)... [-out_dir DIR] "
+                 "[FLAGS]\n"
+                 "  -f VIDEO        a video (repeatable): up to 4 faces, FaceLandmarkVidMulti's "
+                 "rules and layout\n"
+                 "                  (facemirror aus --max-faces 4; static AU models)\n"
+                 "  -fdir DIR       a folder of frames, analysed as one video (repeatable)\n"
+      : images ? "facemirror openface-img: OpenFace 2.2 FaceLandmarkImg's command line\n"
+                 "Usage: facemirror openface-img (-f IMAGE | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
+                 "  -f IMAGE        an image (repeatable): every face in it, FaceLandmarkImg's "
+                 "layout\n"
+                 "  -fdir DIR       every image file in DIR, each analysed alone (repeatable)\n"
+               : "facemirror openface: OpenFace 2.2 FeatureExtraction's command line\n"
+                 "Usage: facemirror openface (-f VIDEO | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
+                 "  -f VIDEO        a video (repeatable)\n"
+                 "  -fdir DIR       a folder of frames, analysed as one video (repeatable)\n";
   text +=
       "  -out_dir DIR    output folder (default: processed, as OpenFace)\n"
       "  -of NAME        output name of the single input: DIR/NAME.csv\n"
       "  -2Dfp -3Dfp -pdmparams -pose -aus -gaze\n"
       "                  CSV column groups; with no selector, every output\n";
-  if (!images) {
+  if (!images && !multi) {
     text +=
         "  -hogalign       also write DIR/<name>.hog (OpenFace's binary HOG file)\n"
         "  -simalign       also write DIR/<name>_aligned/ (112x112 aligned faces)\n";

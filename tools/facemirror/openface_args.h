@@ -1,11 +1,14 @@
 #pragma once
-// `facemirror openface` and `facemirror openface-img`: OpenFace 2.2's own command lines
-// (FeatureExtraction's and FaceLandmarkImg's single-dash flags), translated into the options
-// of `facemirror aus`, so a script that ran OpenFace only swaps the program name.
+// `facemirror openface`, `facemirror openface-img` and `facemirror openface-multi`: OpenFace
+// 2.2's own command lines (FeatureExtraction's, FaceLandmarkImg's and FaceLandmarkVidMulti's
+// single-dash flags), translated into the options of `facemirror aus`, so a script that ran
+// OpenFace only swaps the program name.
 //
 // The rule for the two programs: `openface` is FeatureExtraction (-f: videos, -fdir: a folder
 // of frames analysed as one video); `openface-img` is FaceLandmarkImg (-f: images, -fdir: a
-// folder whose every image is analysed alone, every face in it, in FaceLandmarkImg's layout).
+// folder whose every image is analysed alone, every face in it, in FaceLandmarkImg's layout);
+// `openface-multi` is FaceLandmarkVidMulti (FeatureExtraction's inputs, up to 4 faces each:
+// aus --max-faces 4; it writes no HOG file or aligned faces).
 //
 // Flags are sorted into four kinds (openface_usage() lists them):
 // - mapped: inputs, output folder and name, the output selectors, -au_static, -hogalign,
@@ -26,8 +29,9 @@
 namespace facemirror::cli {
 
 enum class openface_program {
-  feature_extraction,  // facemirror openface
-  face_landmark_img,   // facemirror openface-img
+  feature_extraction,       // facemirror openface
+  face_landmark_img,        // facemirror openface-img
+  face_landmark_vid_multi,  // facemirror openface-multi: FeatureExtraction's inputs, 4 faces
 };
 
 /// A command line facemirror cannot honour; what() names the flag or argument and the reason.
@@ -48,6 +52,9 @@ struct openface_command {
 /// Throws openface_usage_error. Reads the filesystem (folders of -fdir), nothing else.
 [[nodiscard]] openface_command parse_openface_args(const std::vector<std::string>& args,
                                                    openface_program program);
+
+/// The subcommand's name: "openface", "openface-img" or "openface-multi".
+[[nodiscard]] std::string openface_subcommand(openface_program program);
 
 /// The subcommand's --help text: every flag it takes, ignores or refuses.
 [[nodiscard]] std::string openface_usage(openface_program program);

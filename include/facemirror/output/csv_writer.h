@@ -27,6 +27,7 @@ namespace facemirror {
 /// Everything written on one CSV row.
 struct frame_record {
   int64_t index = 0;  // 0-based frame, written 1-based; in a still image's CSV the face, as is
+  int face_id = 0;    // the face's tracker slot (multi_face_video layout); 0 for a single face
   double timestamp_s = 0.0;
   double confidence = 0.0;
   bool success = false;
@@ -60,9 +61,11 @@ struct csv_outputs {
 };
 
 /// Whose layout: FeatureExtraction's (one row per frame: frame, face_id, timestamp,
-/// confidence, success, ...) or FaceLandmarkImg's for a still image (one row per face: face,
-/// confidence with three decimals, ...; every field separated by ", "; presences "1.0").
-enum class csv_layout { video, still_image };
+/// confidence, success, ...), FaceLandmarkImg's for a still image (one row per face: face,
+/// confidence with three decimals, ...; every field separated by ", "; presences "1.0") or
+/// FaceLandmarkVidMulti's (one row per tracked face and frame: FeatureExtraction's columns with
+/// frame_record::face_id, every field separated by ", ", presences "1.0").
+enum class csv_layout { video, still_image, multi_face_video };
 
 struct csv_columns {
   csv_layout layout = csv_layout::video;

@@ -89,6 +89,14 @@ struct engine_options {
   /// unset: OpenFace's guess from each video's size (camera_intrinsics::guess). fx and fy must
   /// be positive and all four finite, else the constructor throws error(invalid_argument).
   std::optional<camera_intrinsics> camera;
+  /// aus jobs' videos: 1 (the default) follows one face as OpenFace's FeatureExtraction does;
+  /// N > 1 follows up to N faces as OpenFace's FaceLandmarkVidMulti does (multi_face_session:
+  /// its rules, its CSV layout with the tracker slot as face_id, OpenFace's static AU models
+  /// with no post-processing). Such a video is analysed whole by one worker thread, whatever
+  /// the isolation (its trackers' slots run through the whole video), so a batch runs several
+  /// at once but one video on one core; its bytes depend on nothing but the video. Needs CLNF;
+  /// excludes write_hog and write_aligned_faces (the constructor throws error(invalid_argument)).
+  int max_faces = 1;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
   int mirror_crf = 18;
