@@ -77,10 +77,10 @@ using maps_t = std::vector<cv::Mat_<float>>;
 // Valid cross-correlation of every input map with its kernels, summed per output: one BLAS
 // single-precision GEMM of the unrolled input patches (one row per output pixel, the columns
 // ordered map by map, each kernel column by column, then a 1 for the bias) with the weights.
-// Each output is a float sum of ~600 products; this is the layout and the GEMM OpenFace 2.2
+// Each output is a float sum of many products; this is the layout and the GEMM OpenFace 2.2
 // computes it with (OpenBLAS's sgemm, column-major, no transposes), so the sums round as
-// OpenFace's do. Any other order (cv::gemm on row-major kernels, the bias added afterwards)
-// moves the outputs by a few ulp, enough to flip the arg-max bin on borderline faces.
+// OpenFace's do. Another order (cv::gemm on row-major kernels, the bias added afterwards) moves
+// the outputs by a few ulp; on the fifteen shared videos no frame's bin changed with it.
 maps_t convolve(const maps_t& in, const layer& l) {
   const int oh = in[0].rows - l.kh + 1, ow = in[0].cols - l.kw + 1;
   const int rows = oh * ow, depth = l.weights.rows, kernels = l.outputs;
