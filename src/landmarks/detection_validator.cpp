@@ -36,6 +36,11 @@
 
 #include "core/model_file.h"
 
+// The Fortran BLAS entry point (OpenBLAS on Debian), as OpenFace 2.2 calls it.
+extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n,
+                       const int* k, const float* alpha, const float* a, const int* lda,
+                       const float* b, const int* ldb, const float* beta, float* c, const int* ldc);
+
 namespace facemirror {
 namespace {
 
@@ -44,9 +49,10 @@ enum class layer_kind { conv = 0, max_pool = 1, dense = 2, relu = 3, sigmoid = 4
 struct layer {
   layer_kind kind = layer_kind::relu;
   int inputs = 0, outputs = 0, kh = 0, kw = 0;  // conv: maps and kernel size; dense: sizes
-  // conv: outputs x (inputs*kh*kw), columns ordered (input, row, col); dense: outputs x inputs.
+  // conv: (inputs*kh*kw + 1) x outputs, rows ordered (input, col, row) with the bias last (the
+  // order of OpenFace's sums, see convolve); dense: outputs x inputs.
   cv::Mat_<float> weights;
-  cv::Mat_<float> bias;  // outputs x 1
+  cv::Mat_<float> bias;  // dense: outputs x 1
 };
 
 struct piecewise_warp {
@@ -68,26 +74,36 @@ struct view_model {
 
 using maps_t = std::vector<cv::Mat_<float>>;
 
-// Valid cross-correlation of every input map with its kernels, summed per output: one GEMM of
-// the unrolled input patches (im2col, one row per output pixel) with the weights. This layout
-// is the one OpenCV's gemm runs fastest here (~6x the weights-first product).
+// Valid cross-correlation of every input map with its kernels, summed per output: one BLAS
+// single-precision GEMM of the unrolled input patches (one row per output pixel, the columns
+// ordered map by map, each kernel column by column, then a 1 for the bias) with the weights.
+// Each output is a float sum of many products; this is the layout and the GEMM OpenFace 2.2
+// computes it with (OpenBLAS's sgemm, column-major, no transposes), so the sums round as
+// OpenFace's do. Another order (cv::gemm on row-major kernels, the bias added afterwards) moves
+// the outputs by a few ulp; on the fifteen shared videos no frame's bin changed with it.
 maps_t convolve(const maps_t& in, const layer& l) {
   const int oh = in[0].rows - l.kh + 1, ow = in[0].cols - l.kw + 1;
-  cv::Mat_<float> patches(oh * ow, l.inputs * l.kh * l.kw);
+  const int rows = oh * ow, depth = l.weights.rows, kernels = l.outputs;
+  cv::Mat_<float> patches(rows, depth);
   for (int y = 0; y < oh; ++y)
     for (int x = 0; x < ow; ++x) {
       float* row = patches.ptr<float>(y * ow + x);
       for (int m = 0; m < l.inputs; ++m)
-        for (int dy = 0; dy < l.kh; ++dy, row += l.kw)
-          std::memcpy(row, in[m].ptr<float>(y + dy) + x, sizeof(float) * l.kw);
+        for (int dx = 0; dx < l.kw; ++dx)
+          for (int dy = 0; dy < l.kh; ++dy)
+            *row++ = in[m](y + dy, x + dx);
+      *row = 1.0f;
     }
-  cv::Mat_<float> out;
-  cv::gemm(patches, l.weights, 1.0, cv::noArray(), 0.0, out, cv::GEMM_2_T);
-  maps_t result(l.outputs);
-  for (int k = 0; k < l.outputs; ++k) {
+  cv::Mat_<float> out(rows, kernels);
+  const float one = 1.0f, zero = 0.0f;
+  // Column-major: out^T (kernels x rows) = weights^T (kernels x depth) * patches^T.
+  sgemm_("N", "N", &kernels, &rows, &depth, &one, l.weights.ptr<float>(), &kernels,
+         patches.ptr<float>(), &depth, &zero, out.ptr<float>(), &kernels);
+  maps_t result(kernels);
+  for (int k = 0; k < kernels; ++k) {
     result[k].create(oh, ow);
-    for (int q = 0; q < oh * ow; ++q)
-      result[k](q) = out(q, k) + l.bias(k);
+    for (int q = 0; q < rows; ++q)
+      result[k](q) = out(q, k);
   }
   return result;
 }
@@ -134,9 +150,9 @@ layer read_layer(detail::model_file& in) {
     l.outputs = in.i32("convolution kernels");
     if (l.inputs < 1 || l.outputs < 1 || l.inputs > 4096 || l.outputs > 4096)
       in.fail("bad convolution layer size");
-    l.bias.create(l.outputs, 1);
-    for (int k = 0; k < l.outputs; ++k)
-      l.bias(k) = in.f32("convolution bias");
+    std::vector<float> bias(l.outputs);
+    for (float& b : bias)
+      b = in.f32("convolution bias");
     for (int m = 0; m < l.inputs; ++m)
       for (int k = 0; k < l.outputs; ++k) {
         const cv::Mat_<double> kernel = in.mat("convolution kernel");
@@ -144,13 +160,15 @@ layer read_layer(detail::model_file& in) {
           l.kh = kernel.rows, l.kw = kernel.cols;
           if (l.kh < 1 || l.kw < 1 || int64_t{l.inputs} * l.kh * l.kw > 10'000'000)
             in.fail("bad convolution kernel size");
-          l.weights.create(l.outputs, l.inputs * l.kh * l.kw);
+          l.weights.create(l.inputs * l.kh * l.kw + 1, l.outputs);
+          for (int j = 0; j < l.outputs; ++j)
+            l.weights(l.weights.rows - 1, j) = bias[j];
         }
         if (kernel.rows != l.kh || kernel.cols != l.kw)
           in.fail("convolution kernels of different sizes");
-        for (int y = 0; y < l.kh; ++y)
-          for (int x = 0; x < l.kw; ++x)
-            l.weights(k, (m * l.kh + y) * l.kw + x) = static_cast<float>(kernel(y, x));
+        for (int x = 0; x < l.kw; ++x)
+          for (int y = 0; y < l.kh; ++y)
+            l.weights((m * l.kw + x) * l.kh + y, k) = static_cast<float>(kernel(y, x));
       }
   } else if (l.kind == layer_kind::dense) {
     const cv::Mat_<double> bias = in.mat("dense bias"), weights = in.mat("dense weights");
@@ -331,11 +349,13 @@ double certainty(const cv::Mat_<float>& warped, const view_model& v) {
     vec(i) = warped(v.paw.pixels[i]);
   cv::Scalar mean, sd;
   cv::meanStdDev(vec, mean, sd);
+  // OpenFace subtracts the mean as a float and scales by the float of 1 / sd (OpenCV's
+  // convertTo); dividing by sd instead rounds differently on some pixels.
   const auto m = static_cast<float>(mean[0]);
-  const auto s = static_cast<float>(sd[0] == 0 ? 1.0 : sd[0]);
+  const auto inv_s = static_cast<float>(1.0 / (sd[0] == 0 ? 1.0 : sd[0]));
   cv::Mat_<float> img(warped.size(), 0.0f);
   for (int i = 0; i < n; ++i)
-    img(v.paw.pixels[i]) = ((vec(i) - m) / s - v.mean(i)) / v.stddev(i);
+    img(v.paw.pixels[i]) = ((vec(i) - m) * inv_s - v.mean(i)) / v.stddev(i);
 
   maps_t maps{img};
   for (const layer& l : v.layers) {
