@@ -2,7 +2,7 @@
 # Fails (listing the files) when any C++ source differs from clang-format's output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(find include src tools tests bench python examples -name '*.h' -o -name '*.cpp' | sort)
+mapfile -t files < <(find include src tools tests bench python examples fuzz -name '*.h' -o -name '*.cpp' | sort)
 bad=()
 for f in "${files[@]}"; do
   clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("$f")

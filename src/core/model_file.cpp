@@ -33,8 +33,12 @@ cv::Mat model_file::mat_as_stored(const char* what) {
     fail(std::string(what) + ": bad matrix size");
   if (type != CV_8U && type != CV_32S && type != CV_32F && type != CV_64F)
     fail(std::string(what) + ": unsupported matrix type " + std::to_string(type));
+  const size_t bytes = static_cast<size_t>(rows) * cols * CV_ELEM_SIZE(type);
+  // Checked before allocating: a corrupt header must not cost a matrix the file cannot fill.
+  if (remaining() < bytes)
+    fail(std::string("truncated while reading ") + what);
   cv::Mat m(rows, cols, type);
-  take(m.data, static_cast<size_t>(rows) * cols * CV_ELEM_SIZE(type), what);
+  take(m.data, bytes, what);
   return m;
 }
 

@@ -40,6 +40,12 @@ shape_model shape_model::load(const std::filesystem::path& file) {
     int rows = 0, cols = 0, type = 0;
     if (!(ss >> rows >> cols >> type) || rows <= 0 || cols <= 0 || rows > 100000 || cols > 1000)
       throw error(error_code::model_format, file.string() + ": bad " + what + " header");
+    // A value takes a digit and a separator: refuse a header the file cannot fill before
+    // allocating its matrix (as point_distribution_model::load does).
+    if (static_cast<size_t>(rows) * static_cast<size_t>(cols) > text.size() / 2 + 1)
+      throw error(
+          error_code::model_format,
+          file.string() + ": " + what + " header announces more values than the file holds");
     cv::Mat_<double> m(rows, cols);
     for (double& v : m)
       if (!(ss >> v))

@@ -45,6 +45,13 @@ class matrix_reader {
       fail(std::string(what) + ": bad size");
     if (type != CV_32F && type != CV_64F)
       fail(std::string(what) + ": unsupported type code");
+    // Each value takes a digit and a separator: a header asking for more values than the rest
+    // of the file can hold is corrupt, and is refused before its matrix is allocated (up to
+    // 80 GB for the largest header the size check above lets through).
+    const size_t left = body_.size() - static_cast<size_t>(pos_ - body_.c_str());
+    if (rows * cols > static_cast<double>(left / 2 + 1))
+      fail(std::string(what) + ": " + std::to_string(static_cast<long long>(rows * cols)) +
+           " values announced, more than the file holds");
     cv::Mat_<double> m(static_cast<int>(rows), static_cast<int>(cols));
     for (int r = 0; r < m.rows; ++r)
       for (int c = 0; c < m.cols; ++c)

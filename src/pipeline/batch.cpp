@@ -11,33 +11,13 @@
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/of_details.h"
 
+#include "mirror_tag.h"
+
 namespace facemirror::detail {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The comment tag of the mirror job's mirrored videos. It tells `aus` to cut such a video where
-// the mirror job did and to start each segment's tracking cold, as the mirror job's in-pass
-// analysis does: the re-analysis then gives the in-pass CSV byte for byte.
-constexpr std::string_view mirrored_tag = "facemirror mirrored face; segment_frames=";
-
-std::string mirrored_comment(int segment_frames) {
-  return std::string(mirrored_tag) + std::to_string(segment_frames);
-}
-
-// The segment length a mirrored video was written with; nullopt for any other video.
-std::optional<int64_t> mirrored_segment_frames(const std::string& comment) {
-  if (comment.rfind(mirrored_tag, 0) != 0)
-    return std::nullopt;
-  const std::string digits = comment.substr(mirrored_tag.size());
-  if (digits.empty() || digits.size() > 9 ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  const int64_t frames = std::stoll(digits);
-  return frames > 0 ? std::optional<int64_t>(frames) : std::nullopt;
 }
 
 }  // namespace

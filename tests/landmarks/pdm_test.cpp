@@ -13,6 +13,7 @@
 
 #include "facemirror/error.h"
 
+#include "landmarks/clnf_internal.h"
 #include "landmarks/rotation.h"
 #include "support/test_data.h"
 
@@ -103,6 +104,17 @@ TEST(pdm, load_errors_name_the_file) {
   std::string wrong_count = text;
   wrong_count.replace(wrong_count.rfind("\n1\n8\n6\n"), 7, "\n1\n7\n6\n");
   expect_load_error(write(dir / "wrong_count.txt", wrong_count), "eigenvalue count");
+}
+
+// Found reading the reader, confirmed by fuzz/fuzz_pdm: a header announcing 100000 x 100000 values
+// made the reader allocate 80 GB before reading one (std::bad_alloc or cv::Exception instead of a
+// model_format error). The CLNF's own PDM reader refuses the same file.
+TEST(pdm, header_larger_than_the_file_fails_before_allocating) {
+  const auto file = write(test::scratch_dir() / "huge.txt", "# mean\n100000\n100000\n6\n1 2 3\n");
+  expect_load_error(file, "huge header");
+  EXPECT_THROW((void)detail::shape_model::load(
+                   write(test::scratch_dir() / "huge_shape.txt", "100000 1000 6\n1 2 3\n")),
+               error);
 }
 
 TEST(pdm, shapes_are_grouped_xyz) {
