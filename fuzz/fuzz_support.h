@@ -2,7 +2,7 @@
 // What every libFuzzer target in fuzz/ shares.
 //
 // The parsers take paths, as the program calls them, so each input is written to a file in a
-// scratch folder of this process (removed at exit) and the parser reads it back: what is fuzzed
+// scratch folder of this process (scratch_dir) and the parser reads it back: what is fuzzed
 // is the real entry point, file reading included.
 //
 // THE RULE A TARGET CHECKS
@@ -24,7 +24,9 @@
 
 namespace facemirror::fuzz {
 
-/// This process's scratch folder: $TMPDIR (or /tmp)/facemirror-fuzz-<pid>, removed at exit.
+/// This process's scratch folder: $TMPDIR (or /tmp)/facemirror-fuzz-<pid>, removed at a normal
+/// exit; libFuzzer's own end (_Exit) skips that, so scripts/fuzz.sh points $TMPDIR at a folder
+/// of its own and removes it after each target.
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
     const char* tmp = std::getenv("TMPDIR");

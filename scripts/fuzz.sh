@@ -45,9 +45,14 @@ for t in $targets; do
   # Inputs that once found a bug (fuzz/regressions/<target>/, committed) run first every time.
   regressions=()
   if [ -d "fuzz/regressions/$t" ]; then regressions=("fuzz/regressions/$t"); fi
-  "$build/fuzz/$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+  # The target's scratch folder (fuzz_support.h): libFuzzer ends with _Exit, past atexit's
+  # clean-up, so the folder lives here and goes after the run.
+  rm -rf "$build/tmp/$t"
+  mkdir -p "$build/tmp/$t"
+  TMPDIR=$PWD/$build/tmp/$t "$build/fuzz/$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$build/findings/$t/" \
     "$build/corpus/$t" "$build/seeds/$t" "${regressions[@]}" >"$log" 2>&1 || rc=$?
+  rm -rf "$build/tmp/$t"
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   done_line=$(grep -E '^#[0-9]+.*(DONE|INITED|NEW|REDUCE|pulse)' "$log" | tail -1 || true)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
