@@ -53,11 +53,14 @@ set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR}/src)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+# dlib is compiled in (its header code; nothing links libdlib.so), but the landmark model the
+# trackers start from is Debian's /usr/share/dlib/shape_predictor_68_face_landmarks.dat.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libdlib-data")
 if(FACEMIRROR_BUILD_PYTHON_ENABLED)
   # The extension is built for one interpreter version.
   math(EXPR next_minor "${Python3_VERSION_MINOR} + 1")
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${next_minor}), python3-numpy")
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS
+         ", python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${next_minor}), python3-numpy")
 endif()
 # Building against the headers needs OpenCV's; the CLI runs without them.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libopencv-dev, pkg-config, python3-pandas")

@@ -27,8 +27,9 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Version)" = "$project_version" ] || fail "Version is '$(field Version)'"
 depends=$(field Depends)
 echo "Depends: $depends"
-# Each runtime library the program links must come from its Debian package.
-for package in libc6 'libstdc\+\+6' 'libopencv-core[0-9]' 'libdlib[0-9]' 'libavcodec[0-9]' \
+# Each runtime library the program links must come from its Debian package, and dlib's landmark
+# model (dlib itself is compiled in) from libdlib-data.
+for package in libc6 'libstdc\+\+6' 'libopencv-core[0-9]' libdlib-data 'libavcodec[0-9]' \
                'libavformat[0-9]' 'libswscale[0-9]'; do
   grep -Eq "(^|, )$package" <<<"$depends" || fail "Depends lacks $package: $depends"
 done
