@@ -54,6 +54,8 @@ class reader {
  private:
   void take(void* dst, size_t n) {
     FACEMIRROR_CHECK(bytes_.size() >= n, "worker result: truncated");
+    if (n == 0)
+      return;  // an empty vector's data() may be null, which memcpy may not be given (UBSan)
     std::memcpy(dst, bytes_.data(), n);
     bytes_.remove_prefix(n);
   }
