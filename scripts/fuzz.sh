@@ -11,6 +11,10 @@
 # target grows is kept in build/fuzz/corpus/<target>/ for the next run. The inputs of bugs found
 # so far are committed in fuzz/regressions/<target>/ and run at the start of every run.
 #   FACEMIRROR_FUZZ_TARGETS="fuzz_video fuzz_pdm"  runs only these.
+#   FACEMIRROR_FUZZ_SEED=N                         libFuzzer's random seed (default: a new one
+#                                                  each run). A fixed seed makes a run follow the
+#                                                  same mutations on any machine, up to where its
+#                                                  time runs out, so a finding replays exactly.
 #   FACEMIRROR_SHARED_DIR                          the shared data folder (default ../shared).
 set -euo pipefail
 
@@ -50,6 +54,7 @@ for t in $targets; do
   rm -rf "$build/tmp/$t"
   mkdir -p "$build/tmp/$t"
   TMPDIR=$PWD/$build/tmp/$t "$build/fuzz/$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+    ${FACEMIRROR_FUZZ_SEED:+-seed="$FACEMIRROR_FUZZ_SEED"} \
     -print_final_stats=1 -artifact_prefix="$build/findings/$t/" \
     "$build/corpus/$t" "$build/seeds/$t" "${regressions[@]}" >"$log" 2>&1 || rc=$?
   rm -rf "$build/tmp/$t"

@@ -70,9 +70,12 @@ fi
 
 # Every libFuzzer target for a few seconds from its seed corpus (scripts/fuzz.sh; clang, ASan,
 # UBSan): a finding fails the run. FACEMIRROR_FUZZ_SECONDS sets the time per target (0 skips).
+# The seed is fixed here so that a red run replays exactly (same mutations, same finding);
+# exploring with new seeds is scripts/fuzz.sh's default, run by hand for longer.
 fuzz_seconds=${FACEMIRROR_FUZZ_SECONDS:-5}
 if [ "$fuzz_seconds" = 0 ]; then
   echo "test.sh: fuzzing skipped (FACEMIRROR_FUZZ_SECONDS=0)" >&2
 else
-  FACEMIRROR_SHARED_DIR="$shared_dir" bash scripts/fuzz.sh "$fuzz_seconds"
+  FACEMIRROR_SHARED_DIR="$shared_dir" FACEMIRROR_FUZZ_SEED=${FACEMIRROR_FUZZ_SEED:-1} \
+    bash scripts/fuzz.sh "$fuzz_seconds"
 fi

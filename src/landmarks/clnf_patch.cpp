@@ -190,6 +190,8 @@ ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<
   int points = -1;
   for (int v = 0; v < views; ++v) {
     const cv::Mat_<double> vis = in.mat("visibility");
+    if (vis.empty())
+      in.fail("a view's visibility lists no landmarks");
     if (points >= 0 && static_cast<int>(vis.total()) != points)
       in.fail("views disagree on the landmark count");
     points = static_cast<int>(vis.total());
