@@ -75,10 +75,8 @@ struct landmark_model::impl {
           const auto len = static_cast<long>(n);
           if ((rows != len && rows != -len) || (cols != 1 && cols != -1))
             throw dlib::serialization_error("shape_predictor leaf of wrong size");
-          const size_t at = leaves.size();
-          leaves.resize(at + n);
-          for (size_t k = 0; k < n; ++k)
-            leaves[at + k] = read_float(buf, in);
+          for (size_t k = 0; k < n; ++k)  // (not resize-then-assign: zero-filling 65 MB first)
+            leaves.push_back(read_float(buf, in));
         }
       }
     }
