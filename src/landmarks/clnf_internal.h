@@ -91,8 +91,8 @@ struct ccnf_scale {
   [[nodiscard]] int view_for(const pdm_params& p) const;
 };
 
-// Reads a binary CCNF patch file; precomputes Sigma for `windows`. Throws error(model_format)
-// naming the file on any inconsistency.
+// Reads a binary CCNF patch file; Sigma for `windows` is computed on first use
+// (ccnf_patch::sigma_for). Throws error(model_format) naming the file on any inconsistency.
 ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<int>& windows);
 
 // cv::warpAffine(src, out, to_src, size, INTER_LINEAR | WARP_INVERSE_MAP), zero border,
