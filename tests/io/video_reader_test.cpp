@@ -17,6 +17,18 @@ using test::make_vfr_clip;
 using test::read_all;
 using test::same_pixels;
 
+// The testsrc clip's frame table and every frame, read in order by a reader of its own.
+struct read_clip {
+  video_info info;
+  std::vector<video_frame> frames;
+};
+read_clip read_testsrc() {
+  read_clip clip{probe_video(test::make_testsrc(test::scratch_dir())), {}};
+  video_reader reader(clip.info);
+  clip.frames = read_all(reader);
+  return clip;
+}
+
 TEST(VideoReaderSynthetic, ProbeBuildsFrameTable) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto video = test::make_testsrc(test::scratch_dir());
@@ -69,10 +81,7 @@ TEST(VideoReaderSynthetic, SequentialReadYieldsEveryFrameLikeFfmpeg) {
 
 TEST(VideoReaderSynthetic, SeekGivesSamePixelsAsSequentialRead) {
   FACEMIRROR_REQUIRE_FFMPEG();
-  const auto video = test::make_testsrc(test::scratch_dir());
-  const video_info info = probe_video(video);
-  video_reader sequential_reader(info);
-  const auto sequential = read_all(sequential_reader);
+  const auto [info, sequential] = read_testsrc();
   ASSERT_EQ(sequential.size(), 50u);
 
   video_reader reader(info);
@@ -118,10 +127,7 @@ TEST(VideoReaderSynthetic, DecoderThreadsDoNotChangePixels) {
 // a 35 MB copy and page faults per frame), never one still held (the test above).
 TEST(VideoReaderSynthetic, ReleasedFramesAreReusedWithoutChangingPixels) {
   FACEMIRROR_REQUIRE_FFMPEG();
-  const auto video = test::make_testsrc(test::scratch_dir());
-  const video_info info = probe_video(video);
-  video_reader keeping_reader(info);
-  const auto kept = read_all(keeping_reader);
+  const auto [info, kept] = read_testsrc();
   ASSERT_EQ(kept.size(), 50u);
   video_reader reader(info);
   const uchar* previous = nullptr;
