@@ -20,6 +20,14 @@ using landmarks_2d = std::array<cv::Point2d, landmark_count>;
     sum += cv::norm(a[i] - b[i]);
   return sum / landmark_count;
 }
+
+/// The centroid of a shape's landmarks (pixels).
+[[nodiscard]] inline cv::Point2d landmark_centroid(const landmarks_2d& landmarks) {
+  cv::Point2d sum(0, 0);
+  for (const cv::Point2d& p : landmarks)
+    sum += p;
+  return sum / landmark_count;
+}
 using landmarks_3d = std::array<cv::Point3d, landmark_count>;
 
 /// One decoded frame, upright (container rotation already applied), 8-bit BGR.

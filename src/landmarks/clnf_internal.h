@@ -4,10 +4,13 @@
 // clnf_rlms.cpp (the optimiser) and clnf_model.cpp (loading and orchestration).
 //
 // THREAD SAFETY
-//   Everything here is immutable after loading; the functions use call-local scratch.
+//   Everything here is immutable after loading, except ccnf_patch's Sigma cache, which fills
+//   itself once per window under std::call_once; the functions use call-local scratch.
 
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,16 +47,37 @@ struct ccnf_neuron {
 // sum of the neuron responses over the window and Sigma = (2 (sum alpha I + sum beta_k S_k))^-1
 // couples neighbouring positions through the model's similarity/sparsity matrices S_k.
 struct ccnf_patch {
+  // Sigma for one window, computed on the first call (thread-safe) and kept. Inverting every
+  // view's matrices at load was a third of a short video's CPU, and a video mostly uses one or
+  // two of the seven views.
+  class cached_sigma {
+   public:
+    [[nodiscard]] const cv::Mat_<float>& get(const ccnf_patch& patch,
+                                             const std::vector<cv::Mat_<float>>& comps,
+                                             int w) const;
+
+   private:
+    mutable std::once_flag once_;
+    mutable cv::Mat_<float> sigma_;
+  };
+
   int width = 0, height = 0;
   std::vector<ccnf_neuron> neurons;
   std::vector<double> betas;
   double confidence = 0;
-  std::map<int, cv::Mat_<float>> sigma;  // window size -> Sigma (w^2 x w^2), precomputed
+  // window size -> Sigma (w^2 x w^2): the windows named at load, filled on first use. The map
+  // itself never changes after loading, so concurrent readers need no lock.
+  std::map<int, std::unique_ptr<cached_sigma>> sigma;
 
   [[nodiscard]] bool empty() const { return neurons.empty(); }
   // Sigma for window `w` from the sigma components (w^2 x w^2 each).
   [[nodiscard]] cv::Mat_<float> compute_sigma(const std::vector<cv::Mat_<float>>& comps,
                                               int w) const;
+  // Sigma for window `w` with `components` (window -> S_k): the cached matrix for a window named
+  // at load, else computed into `scratch`.
+  [[nodiscard]] const cv::Mat_<float>& sigma_for(
+      int w, const std::map<int, std::vector<cv::Mat_<float>>>& components,
+      cv::Mat_<float>& scratch) const;
 };
 
 // All experts of one patch scale: views (head orientations) x landmarks.

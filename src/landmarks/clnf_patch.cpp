@@ -163,6 +163,26 @@ cv::Mat_<float> ccnf_patch::compute_sigma(const std::vector<cv::Mat_<float>>& co
   return out;
 }
 
+const cv::Mat_<float>& ccnf_patch::cached_sigma::get(const ccnf_patch& patch,
+                                                     const std::vector<cv::Mat_<float>>& comps,
+                                                     int w) const {
+  std::call_once(once_, [&] { sigma_ = patch.compute_sigma(comps, w); });
+  return sigma_;
+}
+
+const cv::Mat_<float>& ccnf_patch::sigma_for(
+    int w, const std::map<int, std::vector<cv::Mat_<float>>>& components,
+    cv::Mat_<float>& scratch) const {
+  static const std::vector<cv::Mat_<float>> none;
+  auto comps = components.find(w);
+  const std::vector<cv::Mat_<float>>& c = comps == components.end() ? none : comps->second;
+  auto cached = sigma.find(w);
+  if (cached != sigma.end())
+    return cached->second->get(*this, c, w);
+  scratch = compute_sigma(c, w);
+  return scratch;
+}
+
 int ccnf_scale::view_for(const pdm_params& p) const {
   int best = 0;
   double best_d = 1e300;
@@ -223,13 +243,9 @@ ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<
       ccnf_patch& p = s.patches.back().back();
       if (p.empty())
         continue;
-      for (int w : windows) {
-        if (w <= 0)
-          continue;
-        auto it = s.sigma_components.find(w);
-        p.sigma[w] = p.compute_sigma(
-            it == s.sigma_components.end() ? std::vector<cv::Mat_<float>>{} : it->second, w);
-      }
+      for (int w : windows)
+        if (w > 0 && !p.sigma.count(w))
+          p.sigma.emplace(w, std::make_unique<ccnf_patch::cached_sigma>());
     }
   }
   if (!in.at_end())
@@ -247,7 +263,7 @@ FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat& grey,
   const int n = static_cast<int>(shape.size());
   responses.assign(n, {});
   std::vector<float> cols, sums, dots;
-  cv::Mat_<float> roi;
+  cv::Mat_<float> roi, local_sigma;
   cv::Mat_<double> sum, sqsum;
   for (int i = 0; i < n; ++i) {
     if (!experts.visibility[view][i])
@@ -303,15 +319,7 @@ FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat& grey,
     }
 
     // The CRF's mean: Sigma * b (b already holds the 2 alpha factors).
-    auto it = patch.sigma.find(window);
-    cv::Mat_<float> local_sigma;
-    if (it == patch.sigma.end()) {
-      auto comps = experts.sigma_components.find(window);
-      local_sigma = patch.compute_sigma(
-          comps == experts.sigma_components.end() ? std::vector<cv::Mat_<float>>{} : comps->second,
-          window);
-    }
-    const cv::Mat_<float>& sigma = it == patch.sigma.end() ? local_sigma : it->second;
+    const cv::Mat_<float>& sigma = patch.sigma_for(window, experts.sigma_components, local_sigma);
     std::vector<float>& out = responses[i];
     out.assign(positions, 0.f);
     dot8_rows(sigma[0], sigma.step1(), total.data(), positions, positions, out.data());

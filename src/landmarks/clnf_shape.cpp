@@ -3,12 +3,11 @@
 // 2011; the weak-perspective model of pdm.h).
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "facemirror/error.h"
 
 #include "landmarks/clnf_internal.h"
+#include "landmarks/pdm_text.h"
 #include "landmarks/rotation.h"
 
 namespace facemirror::detail {
@@ -27,41 +26,8 @@ shape_model::shape_model(const cv::Mat_<double>& mean, const cv::Mat_<double>& c
 }
 
 shape_model shape_model::load(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in)
-    throw error(error_code::model_format, file.string() + ": cannot open");
-  // OpenFace's matrix text format: '#' comment lines, then rows, cols, type, values.
-  std::string text, line;
-  while (std::getline(in, line))
-    if (line.find('#') == std::string::npos)
-      text += line + '\n';
-  std::istringstream ss(text);
-  auto matrix = [&](const char* what) {
-    int rows = 0, cols = 0, type = 0;
-    if (!(ss >> rows >> cols >> type) || rows <= 0 || cols <= 0 || rows > 100000 || cols > 1000)
-      throw error(error_code::model_format, file.string() + ": bad " + what + " header");
-    // A value takes a digit and a separator: refuse a header the file cannot fill before
-    // allocating its matrix (as point_distribution_model::load does).
-    if (static_cast<size_t>(rows) * static_cast<size_t>(cols) > text.size() / 2 + 1)
-      throw error(
-          error_code::model_format,
-          file.string() + ": " + what + " header announces more values than the file holds");
-    cv::Mat_<double> m(rows, cols);
-    for (double& v : m)
-      if (!(ss >> v))
-        throw error(error_code::model_format, file.string() + ": truncated " + what);
-    return m;
-  };
-  const cv::Mat_<double> mean = matrix("mean shape");
-  const cv::Mat_<double> comps = matrix("components");
-  cv::Mat_<double> eig = matrix("eigenvalues");
-  if (mean.cols != 1 || mean.rows % 3 != 0 || comps.rows != mean.rows ||
-      static_cast<int>(eig.total()) != comps.cols)
-    throw error(error_code::model_format, file.string() + ": inconsistent matrix sizes");
-  for (double v : eig)
-    if (!(v > 0))
-      throw error(error_code::model_format, file.string() + ": non-positive eigenvalue");
-  return shape_model(mean, comps, eig);
+  const pdm_matrices pdm = read_pdm_text(file);
+  return shape_model(pdm.mean, pdm.components, pdm.eigenvalues);
 }
 
 // Every coordinate is its mean plus the modes' contributions added in mode order; running over

@@ -10,7 +10,10 @@
 // videos and overall (2.87 -> 2.79 px); -0.25 and -0.75 were worse. That is the half-pixel
 // difference between pixel-corner and pixel-centre coordinates in the two training sets, so
 // it is applied to every prediction.
+#include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -40,20 +43,48 @@ struct landmark_model::impl {
   std::vector<float> leaves;
   std::vector<size_t> leaf_offset;  // per tree (all stages in order): index into leaves
 
+  // The file in dlib's serialisation order (version, initial shape, forests, anchors, deltas).
+  // dlib reads the ~17 million leaf floats one virtual stream call and one heap matrix each,
+  // then they were copied into `leaves`: over a second of every run's start-up. The leaves are
+  // read here straight into `leaves`; everything else still goes through dlib's deserialisers.
   void read(std::istream& in) {
     int version = 0;
     dlib::deserialize(version, in);
     if (version != 1)
       throw dlib::serialization_error("unknown shape_predictor version");
     dlib::deserialize(initial_shape, in);
-    dlib::deserialize(forests, in);
+    if (initial_shape.size() % 2 != 0)
+      throw dlib::serialization_error("inconsistent shape_predictor contents");
+    const auto n = static_cast<unsigned long>(initial_shape.size());
+    std::streambuf& buf = *in.rdbuf();
+    forests.resize(read_size(in, "cascade stages"));
+    for (auto& stage : forests) {
+      stage.resize(read_size(in, "trees"));
+      for (auto& tree : stage) {
+        dlib::deserialize(tree.splits, in);
+        if (read_size(in, "leaves") != tree.splits.size() + 1)
+          throw dlib::serialization_error("malformed shape_predictor tree");
+        if (leaves.empty())  // sized once, for stages like the first tree (growing copies it)
+          leaves.reserve(forests.size() * stage.size() * (tree.splits.size() + 1) * n);
+        leaf_offset.push_back(leaves.size());
+        for (size_t l = 0; l <= tree.splits.size(); ++l) {
+          long rows = 0, cols = 0;
+          dlib::deserialize(rows, in);
+          dlib::deserialize(cols, in);
+          // (dlib's newer format stores the sizes negated)
+          const auto len = static_cast<long>(n);
+          if ((rows != len && rows != -len) || (cols != 1 && cols != -1))
+            throw dlib::serialization_error("shape_predictor leaf of wrong size");
+          for (size_t k = 0; k < n; ++k)  // (not resize-then-assign: zero-filling 65 MB first)
+            leaves.push_back(read_float(buf, in));
+        }
+      }
+    }
     dlib::deserialize(anchor_idx, in);
     dlib::deserialize(deltas, in);
     const auto stages = forests.size();
-    if (stages == 0 || anchor_idx.size() != stages || deltas.size() != stages ||
-        initial_shape.size() % 2 != 0) {
+    if (stages == 0 || anchor_idx.size() != stages || deltas.size() != stages)
       throw dlib::serialization_error("inconsistent shape_predictor contents");
-    }
     for (size_t s = 0; s < stages; ++s) {
       if (anchor_idx[s].size() != deltas[s].size())
         throw dlib::serialization_error("inconsistent shape_predictor feature pixels");
@@ -62,24 +93,61 @@ struct landmark_model::impl {
           throw dlib::serialization_error("shape_predictor anchor out of range");
       }
       for (const auto& tree : forests[s]) {
-        if (tree.leaf_values.size() != tree.splits.size() + 1)
-          throw dlib::serialization_error("malformed shape_predictor tree");
         for (const auto& split : tree.splits) {
           if (split.idx1 >= deltas[s].size() || split.idx2 >= deltas[s].size())
             throw dlib::serialization_error("shape_predictor split out of range");
         }
-        leaf_offset.push_back(leaves.size());
-        for (const auto& leaf : tree.leaf_values) {
-          if (leaf.size() != initial_shape.size())
-            throw dlib::serialization_error("shape_predictor leaf of wrong size");
-          leaves.insert(leaves.end(), leaf.begin(), leaf.end());
-        }
       }
     }
-    for (auto& stage : forests) {
-      for (auto& tree : stage)
-        tree.leaf_values = {};  // now in `leaves`
+  }
+
+  static unsigned long read_size(std::istream& in, const char* what) {
+    unsigned long size = 0;
+    dlib::deserialize(size, in);
+    if (size > 1'000'000)  // far above any real model: a damaged count, not a huge allocation
+      throw dlib::serialization_error(std::string("implausible number of ") + what);
+    return size;
+  }
+
+  // One of dlib's integers: a control byte (bit 7: negative, bits 0-3: byte count), then the
+  // magnitude's bytes, least significant first. sbumpc is an inline buffer read.
+  template <typename T>
+  static T read_int(std::streambuf& buf) {
+    const int control = buf.sbumpc();
+    if (control == std::char_traits<char>::eof())
+      throw dlib::serialization_error("unexpected end of file");
+    const int bytes = control & 0x0F;
+    if (bytes == 0 || bytes > static_cast<int>(sizeof(T)))
+      throw dlib::serialization_error("malformed integer");
+    std::uint64_t magnitude = 0;
+    for (int k = 0; k < bytes; ++k) {
+      const int b = buf.sbumpc();
+      if (b == std::char_traits<char>::eof())
+        throw dlib::serialization_error("unexpected end of file");
+      magnitude |= static_cast<std::uint64_t>(b) << (8 * k);
     }
+    // (negated in unsigned arithmetic: no overflow on a damaged file)
+    return static_cast<T>((control & 0x80) ? 0 - magnitude : magnitude);
+  }
+
+  // One of dlib's floats: mantissa and binary exponent as integers (exponents 32000-32002 mark
+  // +inf, -inf, NaN), converted as dlib converts them, so the values are bit-identical. A byte
+  // with any of bits 4-6 set starts dlib's older text format: left to dlib.
+  static float read_float(std::streambuf& buf, std::istream& in) {
+    if ((buf.sgetc() & 0x70) != 0) {
+      float v = 0;
+      dlib::deserialize(v, in);
+      return v;
+    }
+    const auto mantissa = read_int<std::int64_t>(buf);
+    const auto exponent = read_int<std::int16_t>(buf);
+    if (exponent < 32000)
+      return std::ldexp(static_cast<float>(mantissa), exponent);
+    if (exponent == 32000)
+      return std::numeric_limits<float>::infinity();
+    if (exponent == 32001)
+      return -std::numeric_limits<float>::infinity();
+    return std::numeric_limits<float>::quiet_NaN();
   }
 
   template <typename image_type>
@@ -120,7 +188,12 @@ struct landmark_model::impl {
 landmark_model::landmark_model(const std::filesystem::path& file)
     : impl_(std::make_unique<impl>()) {
   const std::string name = file.string();
-  std::ifstream in(file, std::ios::binary);
+  // A 1 MiB stream buffer (set before open, as libstdc++ requires): the reads are a few bytes
+  // each, and the default 8 KiB one made a system call per few thousand floats.
+  std::vector<char> stream_buffer(1 << 20);
+  std::ifstream in;
+  in.rdbuf()->pubsetbuf(stream_buffer.data(), static_cast<std::streamsize>(stream_buffer.size()));
+  in.open(file, std::ios::binary);
   if (!in)
     throw error(error_code::model_format, "landmark model " + name + ": cannot open file");
   try {

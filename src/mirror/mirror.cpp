@@ -158,10 +158,7 @@ double landmark_asymmetry(const landmarks_2d& landmarks) {
   // permutation of the same points, so the reflection fixes their centroid, and its angle
   // maximises tr(Q H) for the cross-covariance H of points and partners (orthogonal
   // Procrustes restricted to reflections, which in 2-D has this closed form).
-  cv::Point2d centroid(0, 0);
-  for (const auto& p : landmarks)
-    centroid += p;
-  centroid *= 1.0 / landmark_count;
+  const cv::Point2d centroid = landmark_centroid(landmarks);
   double h11 = 0, h12 = 0, h21 = 0, h22 = 0;
   for (int i = 0; i < landmark_count; ++i) {
     const cv::Point2d p = landmarks[i] - centroid;

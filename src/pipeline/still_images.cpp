@@ -67,13 +67,6 @@ double jaw_width(const frame_record& face) {
   return cv::norm(face.landmarks[16] - face.landmarks[0]);
 }
 
-cv::Point2d landmark_centre(const frame_record& face) {
-  cv::Point2d sum(0, 0);
-  for (const auto& p : face.landmarks)
-    sum += cv::Point2d(p);
-  return sum / static_cast<double>(face.landmarks.size());
-}
-
 std::unique_ptr<atomic_file> png_file(const cv::Mat& bgr, const std::filesystem::path& path) {
   std::vector<unsigned char> bytes;
   if (!cv::imencode(".png", bgr, bytes))
@@ -90,11 +83,11 @@ std::string mirrored_face_csv(const image_analyzer& analyzer, const analysis_mod
                               const cv::Mat& mirrored, const frame_record& source,
                               const engine_options& options) {
   const std::vector<frame_record> faces = analyzer.analyze(mirrored, options.camera);
-  const cv::Point2d centre = landmark_centre(source);
+  const cv::Point2d centre = landmark_centroid(source.landmarks);
   const frame_record* nearest = nullptr;
   double best = std::numeric_limits<double>::infinity();
   for (const frame_record& face : faces) {
-    const double distance = cv::norm(landmark_centre(face) - centre);
+    const double distance = cv::norm(landmark_centroid(face.landmarks) - centre);
     if (distance < best) {
       best = distance;
       nearest = &face;

@@ -48,7 +48,11 @@ TEST(clnf_patch_experts, load_general_scale) {
   EXPECT_EQ(p.neurons.size(), 7u);
   EXPECT_EQ(p.betas.size(), 3u);
   ASSERT_EQ(p.sigma.count(11), 1u);
-  EXPECT_EQ(p.sigma.at(11).rows, 121);
+  cv::Mat_<float> scratch;
+  const cv::Mat_<float>& sigma = p.sigma_for(11, s.sigma_components, scratch);
+  EXPECT_EQ(sigma.rows, 121);
+  EXPECT_TRUE(scratch.empty());  // the cached matrix, not a fresh one
+  EXPECT_EQ(&p.sigma_for(11, s.sigma_components, scratch), &sigma);
   double sq = 0;  // weights are stored normalised for the cross-correlation
   for (float w : p.neurons[0].weights)
     sq += w * w;

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <dlib/image_processing/shape_predictor.h>
+#include <dlib/opencv/cv_image.h>
+#include <dlib/serialize.h>
 #include <gtest/gtest.h>
 #include <opencv2/videoio.hpp>
 
@@ -54,6 +57,36 @@ TEST(LandmarkModel, TruncatedModelIsNamed) {
   const auto file = test::scratch_dir() / "truncated.dat";
   std::ofstream(file, std::ios::binary).write(head.data(), in.gcount());
   expect_model_error(file);
+}
+
+// The model is read with a decoder of our own (landmark_model.cpp); dlib's own shape_predictor,
+// read by dlib, must place every landmark where ours does: dlib rounds to whole pixels and ours
+// is shifted by -0.5 px, so ours + 0.5 lies within half a pixel of dlib's.
+TEST(LandmarkModel, ReadsTheModelAsDlibDoes) {
+  const auto model_file = test::dlib_landmark_model();
+  FACEMIRROR_REQUIRE_SHARED();
+  if (!model_file)
+    GTEST_SKIP() << "dlib landmark model not installed";
+  dlib::shape_predictor dlib_model;
+  dlib::deserialize(model_file->string()) >> dlib_model;
+  const landmark_model ours(*model_file);
+  cv::VideoCapture capture(
+      (*test::shared_dir() / "videos" / "openface-samples" / "default.wmv").string());
+  cv::Mat frame;
+  ASSERT_TRUE(capture.read(frame));
+  for (const cv::Rect2d box : {cv::Rect2d(250, 160, 160, 160), cv::Rect2d(230, 150, 200, 190)}) {
+    const landmarks_2d mine = ours.predict(frame, box);
+    const dlib::full_object_detection theirs =
+        dlib_model(dlib::cv_image<dlib::bgr_pixel>(frame),
+                   dlib::rectangle(static_cast<long>(box.x), static_cast<long>(box.y),
+                                   static_cast<long>(box.x + box.width - 1),
+                                   static_cast<long>(box.y + box.height - 1)));
+    ASSERT_EQ(theirs.num_parts(), static_cast<unsigned long>(landmark_count));
+    for (int i = 0; i < landmark_count; ++i) {
+      EXPECT_NEAR(mine[i].x + 0.5, theirs.part(i).x(), 0.5 + 1e-3) << "landmark " << i;
+      EXPECT_NEAR(mine[i].y + 0.5, theirs.part(i).y(), 0.5 + 1e-3) << "landmark " << i;
+    }
+  }
 }
 
 // --- face_tracker on videos -------------------------------------------------------------
