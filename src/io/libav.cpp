@@ -116,15 +116,25 @@ bool bgr_converter::convert(const AVFrame& frame, cv::Mat& out) {
   if (!sws_)
     return false;
   // swscale's SIMD paths write past the end of rows whose stride is not a multiple of the
-  // vector size (a 1080-wide BGR row is 3240 bytes and corrupted the heap), so convert into
-  // a padded scratch buffer and copy out: the caller still gets a fresh, continuous Mat.
-  const int stride = (w * 3 + 63) / 64 * 64;
-  if (scratch_.rows < h + 1 || scratch_.cols < stride)
-    scratch_.create(h + 1, stride, CV_8UC1);
-  uint8_t* dst[4] = {scratch_.data, nullptr, nullptr, nullptr};
-  int dst_stride[4] = {static_cast<int>(scratch_.step), 0, 0, 0};
+  // vector size (a 1080-wide BGR row is 3240 bytes and corrupted the heap), so it writes into a
+  // buffer with padded rows and a spare row.
+  const int row = w * 3;
+  const int stride = (row + 63) / 64 * 64;
+  // The buffer is reused once the caller has let go of the frame it held (only we hold it
+  // now): at 4K a fresh 35 MB frame cost a copy and page faults on every pixel.
+  // (The count is read atomically, as OpenCV changes it; a new Mat, not create(), which would
+  // keep a still-shared buffer of the same size.)
+  if (buffer_.rows != h + 1 || buffer_.cols != stride || CV_XADD(&buffer_.u->refcount, 0) != 1)
+    buffer_ = cv::Mat(h + 1, stride, CV_8UC1);
+  uint8_t* dst[4] = {buffer_.data, nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(buffer_.step), 0, 0, 0};
   sws_scale(sws_.get(), frame.data, frame.linesize, 0, h, dst, dst_stride);
-  cv::Mat(h, w, CV_8UC3, scratch_.data, scratch_.step).copyTo(out);
+  const cv::Mat picture = buffer_(cv::Rect(0, 0, row, h)).reshape(3);
+  if (stride == row) {
+    out = picture;  // continuous: the caller shares the buffer
+    return true;
+  }
+  picture.copyTo(out);  // padded rows: a continuous copy, and the buffer stays ours
   return true;
 }
 

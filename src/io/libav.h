@@ -73,12 +73,16 @@ codec_ptr open_decoder(const opened_input& input, int threads);
 /// pixels match OpenCV-based tools (OpenFace).
 class bgr_converter {
  public:
-  /// A fresh, continuous BGR copy of `frame`; false for a pixel format swscale cannot convert.
+  /// A continuous BGR picture of `frame` in `out`, whose pixels nobody else holds; false for a
+  /// pixel format swscale cannot convert. When a BGR row is a multiple of 64 bytes (widths
+  /// divisible by 64, e.g. 640, 1280, 1920, 3840) `out` shares the converter's buffer, which
+  /// the next call reuses only if `out`'s pixels have been released by then (else it
+  /// allocates a new one): a caller never sees its frame overwritten.
   [[nodiscard]] bool convert(const AVFrame& frame, cv::Mat& out);
 
  private:
   sws_ptr sws_;
-  cv::Mat scratch_;  // swscale output, reused across frames
+  cv::Mat buffer_;  // swscale output (padded rows, one spare row), reused when free
 };
 
 }  // namespace facemirror::io_detail

@@ -96,14 +96,17 @@ struct ccnf_scale {
 ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<int>& windows);
 
 // cv::warpAffine(src, out, to_src, size, INTER_LINEAR | WARP_INVERSE_MAP), zero border,
-// bit for bit, without OpenCV's per-call set-up (clnf_sampling.cpp).
-void warp_linear(const cv::Mat_<float>& src, const cv::Matx23d& to_src, cv::Size size,
+// bit for bit, without OpenCV's per-call set-up (clnf_sampling.cpp). `src` is CV_32FC1 or
+// CV_8UC1; an 8-bit source gives exactly what its float copy would (every uchar is exactly a
+// float), so the fitter samples the 8-bit grey frame itself: converting a whole 4K frame to
+// float for a few thousand samples was most of a 4K frame's time.
+void warp_linear(const cv::Mat& src, const cv::Matx23d& to_src, cv::Size size,
                  cv::Mat_<float>& out);
 
 // Response maps (w x w, row-major, non-negative) of every visible landmark's expert around
 // `shape` (image coordinates). `to_ref` maps image offsets to the reference frame (2x2).
 // Invisible landmarks get an empty map.
-void patch_responses(const cv::Mat_<float>& grey, const std::vector<cv::Point2d>& shape,
+void patch_responses(const cv::Mat& grey, const std::vector<cv::Point2d>& shape,
                      const cv::Matx22d& to_ref, const ccnf_scale& experts, int view, int window,
                      std::vector<std::vector<float>>& responses);
 
@@ -184,7 +187,7 @@ struct level_fit {
 };
 
 // Fits `p` with the level's experts (every scale of options.window_sizes with a window).
-level_fit fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params& p,
+level_fit fit_level(const clnf_level& level, const cv::Mat& grey, pdm_params& p,
                     const clnf_fit_options& options);
 
 }  // namespace facemirror::detail

@@ -162,8 +162,11 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
   FACEMIRROR_CHECK(grey.channels() == 1, "clnf: fit needs a single-channel image");
   for (int w : options.window_sizes)  // the mean-shift works on fixed-size row buffers
     FACEMIRROR_CHECK(w <= detail::max_window, "clnf: search windows are at most 64 pixels");
-  cv::Mat_<float> image;
-  grey.convertTo(image, CV_32F);
+  // The experts sample 8-bit and float images as they are (warp_linear); any other depth is
+  // converted to float once.
+  cv::Mat image = grey;
+  if (grey.depth() != CV_8U && grey.depth() != CV_32F)
+    grey.convertTo(image, CV_32F);
 
   clnf_fit_result result;
   pdm_params p = init;

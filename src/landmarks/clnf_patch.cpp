@@ -254,7 +254,7 @@ ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<
 }
 
 // The response maps are most of a fit's time (see FACEMIRROR_SIMD_CLONES).
-FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat_<float>& grey,
+FACEMIRROR_SIMD_CLONES void patch_responses(const cv::Mat& grey,
                                             const std::vector<cv::Point2d>& shape,
                                             const cv::Matx22d& to_ref, const ccnf_scale& experts,
                                             int view, int window,

@@ -169,7 +169,7 @@ FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& 
   return false;
 }
 
-level_fit fit_level(const clnf_level& level, const cv::Mat_<float>& grey, pdm_params& p,
+level_fit fit_level(const clnf_level& level, const cv::Mat& grey, pdm_params& p,
                     const clnf_fit_options& options) {
   const shape_model& sm = level.shape;
   p.local.resize(sm.modes(), 0.0);

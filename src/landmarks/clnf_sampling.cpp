@@ -7,12 +7,17 @@
 // float weights of the 1/32 grid, and source pixels outside the image read as 0. What it saves is
 // OpenCV's set-up per call (tiling, a parallel_for_, coordinate and weight tables), which
 // outweighed the sampling itself on areas of a few hundred pixels.
+#include "facemirror/error.h"
+
 #include "core/warp_positions.h"
 #include "landmarks/clnf_internal.h"
 
 namespace facemirror::detail {
 
-void warp_linear(const cv::Mat_<float>& src, const cv::Matx23d& to_src, cv::Size size,
+namespace {
+
+template <typename Pixel>
+void warp_pixels(const cv::Mat_<Pixel>& src, const cv::Matx23d& to_src, cv::Size size,
                  cv::Mat_<float>& out) {
   out.create(size);
   const warp_positions at(to_src, size.width);
@@ -20,7 +25,7 @@ void warp_linear(const cv::Mat_<float>& src, const cv::Matx23d& to_src, cv::Size
   constexpr float step = 1.f / (1 << warp_positions::fraction_bits);
   const int w = src.cols, h = src.rows;
   auto pixel = [&](int x, int y) -> float {
-    return x >= 0 && x < w && y >= 0 && y < h ? src(y, x) : 0.f;
+    return x >= 0 && x < w && y >= 0 && y < h ? static_cast<float>(src(y, x)) : 0.f;
   };
   for (int y = 0; y < size.height; ++y) {
     const int x0 = at.origin_x(y), y0 = at.origin_y(y);
@@ -34,9 +39,10 @@ void warp_linear(const cv::Mat_<float>& src, const cv::Matx23d& to_src, cv::Size
       const float w10 = ay * (1.f - ax), w11 = ay * ax;
       float p00, p01, p10, p11;
       if (sx >= 0 && sy >= 0 && sx < w - 1 && sy < h - 1) {
-        const float* s0 = src[sy] + sx;
-        const float* s1 = src[sy + 1] + sx;
-        p00 = s0[0], p01 = s0[1], p10 = s1[0], p11 = s1[1];
+        const Pixel* s0 = src[sy] + sx;
+        const Pixel* s1 = src[sy + 1] + sx;
+        p00 = static_cast<float>(s0[0]), p01 = static_cast<float>(s0[1]);
+        p10 = static_cast<float>(s1[0]), p11 = static_cast<float>(s1[1]);
       } else {
         p00 = pixel(sx, sy), p01 = pixel(sx + 1, sy);
         p10 = pixel(sx, sy + 1), p11 = pixel(sx + 1, sy + 1);
@@ -44,6 +50,18 @@ void warp_linear(const cv::Mat_<float>& src, const cv::Matx23d& to_src, cv::Size
       row[x] = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11;
     }
   }
+}
+
+}  // namespace
+
+void warp_linear(const cv::Mat& src, const cv::Matx23d& to_src, cv::Size size,
+                 cv::Mat_<float>& out) {
+  FACEMIRROR_CHECK(src.channels() == 1 && (src.depth() == CV_8U || src.depth() == CV_32F),
+                   "warp_linear: the source must be 8-bit or float, single-channel");
+  if (src.depth() == CV_8U)
+    warp_pixels<uchar>(src, to_src, size, out);
+  else
+    warp_pixels<float>(src, to_src, size, out);
 }
 
 }  // namespace facemirror::detail

@@ -58,5 +58,26 @@ TEST(warp_linear, matches_opencv_on_tiny_images_and_pure_translations) {
   }
 }
 
+// The fitter samples the 8-bit grey frame without a float copy of it: the result must be the
+// float copy's, bit for bit, inside the image and across its border.
+TEST(warp_linear, samples_an_8_bit_image_as_its_float_copy) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  cv::Mat_<uchar> grey(37, 53);
+  cv::randu(grey, 0, 256);
+  cv::Mat_<float> copy;
+  grey.convertTo(copy, CV_32F);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const double angle = unit(rng) * 2 * CV_PI, scale = 0.3 + 2.7 * unit(rng);
+    const double a = scale * std::cos(angle), b = scale * std::sin(angle);
+    const cv::Matx23d m(a, -b, -15 + 83 * unit(rng), b, a, -15 + 67 * unit(rng));
+    const cv::Size size(1 + trial % 17, 1 + trial % 13);
+    cv::Mat_<float> from_grey, from_copy;
+    detail::warp_linear(grey, m, size, from_grey);
+    detail::warp_linear(copy, m, size, from_copy);
+    ASSERT_TRUE(same_bits(from_grey, from_copy)) << "trial " << trial;
+  }
+}
+
 }  // namespace
 }  // namespace facemirror
