@@ -74,22 +74,17 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
   queue_.assign(tasks.begin(), tasks.end());
 }
 
-int64_t equal_segment_frames(int64_t frames, int64_t max_frames) {
-  FACEMIRROR_CHECK(max_frames > 0, "segments need a positive length");
-  if (frames <= 0)
-    return max_frames;
-  const int64_t count = (frames + max_frames - 1) / max_frames;
-  return (frames + count - 1) / count;
-}
-
 std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,
                                      const std::string& late_input) {
   const int64_t frames = video.info->frame_count();
-  // The mirror job's segments stay its fixed encoding chunks.
-  if (video.job.kind == job_kind::aus)
-    segment_frames = equal_segment_frames(frames, segment_frames);
-  video.segment_frames = segment_frames;
   video.segments = (frames + segment_frames - 1) / segment_frames;
+  // An analysis is cut into equal segments of at most segment_frames (288 frames: 144 + 144,
+  // not 240 + 48, which left one of two workers idle for most of a short video). The lengths
+  // depend on the frame count alone, never on the worker count. The mirror job's segments stay
+  // its fixed encoding chunks.
+  if (video.job.kind == job_kind::aus && video.segments > 0)
+    segment_frames = (frames + video.segments - 1) / video.segments;
+  video.segment_frames = segment_frames;
   std::vector<segment_task> tasks;
   for (int64_t s = 0; s < video.segments; ++s) {
     tasks.push_back({index, s, s * segment_frames, std::min(frames, (s + 1) * segment_frames), 0,

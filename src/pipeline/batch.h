@@ -37,12 +37,6 @@ namespace facemirror::detail {
 /// otherwise depend on that engineering parameter through the codec's noise.
 inline constexpr int64_t mirror_chunk_frames = 240;
 
-/// The length of an analysis's segments: the fewest segments of at most `max_frames` for
-/// `frames` frames, made equal (all of this length but the last, shorter by less than their
-/// count). It depends on the frame count alone, never on the worker count, so the bytes do not.
-/// 288 frames at most 240: 144 + 144 (240 + 48 left one of two workers idle for most of it).
-[[nodiscard]] int64_t equal_segment_frames(int64_t frames, int64_t max_frames);
-
 class batch {
  public:
   /// Probes every input (a video that cannot be probed fails at once) and cuts the rest into
@@ -127,8 +121,9 @@ class batch {
 
   void report(size_t video, const char* stage, bool force);
   /// Cuts the probed video into its cold tasks: a mirror job's source into chunks of exactly
-  /// `segment_frames` (the last one shorter), an analysis into segments of
-  /// equal_segment_frames(frames, segment_frames).
+  /// `segment_frames` (the last one shorter), an analysis into the fewest segments of
+  /// at most `segment_frames`, all of one length ceil(frames / count) but the last (shorter by
+  /// less than the count).
   std::vector<segment_task> cut(size_t index, video_state& video, int64_t segment_frames,
                                 const std::string& late_input);
   void advance(size_t index, video_state& video, std::vector<segment_task>& queue);
