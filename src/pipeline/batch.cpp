@@ -76,15 +76,9 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
 
 std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,
                                      const std::string& late_input) {
+  video.segment_frames = segment_frames;
   const int64_t frames = video.info->frame_count();
   video.segments = (frames + segment_frames - 1) / segment_frames;
-  // An analysis is cut into equal segments of at most segment_frames (288 frames: 144 + 144,
-  // not 240 + 48, which left one of two workers idle for most of a short video). The lengths
-  // depend on the frame count alone, never on the worker count. The mirror job's segments stay
-  // its fixed encoding chunks.
-  if (video.job.kind == job_kind::aus && video.segments > 0)
-    segment_frames = (frames + video.segments - 1) / video.segments;
-  video.segment_frames = segment_frames;
   std::vector<segment_task> tasks;
   for (int64_t s = 0; s < video.segments; ++s) {
     tasks.push_back({index, s, s * segment_frames, std::min(frames, (s + 1) * segment_frames), 0,

@@ -120,10 +120,7 @@ class batch {
   };
 
   void report(size_t video, const char* stage, bool force);
-  /// Cuts the probed video into its cold tasks: a mirror job's source into chunks of exactly
-  /// `segment_frames` (the last one shorter), an analysis into the fewest segments of
-  /// at most `segment_frames`, all of one length ceil(frames / count) but the last (shorter by
-  /// less than the count).
+  /// Cuts the probed video into segments of `segment_frames`: its cold tasks.
   std::vector<segment_task> cut(size_t index, video_state& video, int64_t segment_frames,
                                 const std::string& late_input);
   void advance(size_t index, video_state& video, std::vector<segment_task>& queue);

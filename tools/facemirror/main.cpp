@@ -52,8 +52,7 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
                  "killed and replaced (default 60)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--segment-frames", opt.segment_frames,
-                 "Most frames per work unit; every video is cut into the fewest equal segments "
-                 "of at most this length")
+                 "Frames per work unit; every video is cut into segments of this length")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--landmarks", opt.landmarks,
                  "clnf (default): OpenFace 2.2's CLNF fit, tracked; dlib: dlib's 68-point "

@@ -65,10 +65,8 @@ enum class landmark_method { clnf, dlib };
 struct engine_options {
   std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
   int workers = 0;                                  // 0: one per hardware thread
-  /// Most frames per work unit: a video is cut into the fewest equal segments of at most this
-  /// length (the mirror job's source: into chunks of exactly mirror_chunk_frames).
-  int segment_frames = 240;
-  int warmup_frames = 8;  // tracker warm-up before a segment
+  int segment_frames = 240;                         // frames per work unit
+  int warmup_frames = 8;                            // tracker warm-up before a segment
   isolation mode = isolation::thread;
   landmark_method landmarks = landmark_method::clnf;
   /// A worker process that reports no finished frame for this long is killed and replaced.
