@@ -15,7 +15,9 @@ With --baseline, each worker count is run in rounds that alternate this CLI and 
 (this machine's timings drift between runs, so interleaving is what makes the ratio fair), and
 the table gives every round's fps and CPU seconds for both, their ratio, and the means;
 `--command aus,mirror` runs both jobs in the one invocation, and OpenFace's reference-table
-row follows.
+row follows, then this CLI's means against OpenFace 2.2 at its best on this machine kind
+(shared/reference/openface22/timings_avx512.tsv, one process after another, and for the six
+shared videos two processes at once): wall and CPU ratios, CPU milliseconds per frame.
 
 Input sets: `shared` = the six shared videos; `hd` = a 1080p and a 4K upscaled copy of a
 1080x720 clip, made with ffmpeg into a temporary folder (never committed).
@@ -31,6 +33,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# OpenFace 2.2 at its best on this machine kind: the six shared videos as two FeatureExtraction
+# processes at once (xargs -P2), wall and CPU seconds, medians of three alternating runs
+# (shared/reference/openface22/README.md, "Speed on an AVX-512 machine of the same kind").
+OPENFACE_TWO_PROCESSES_SIX_VIDEOS = (38.0, 75.0)
 SHARED_VIDEOS = [
     "openface-samples/default.wmv", "openface-samples/changeLighting.wmv",
     "openface-samples/2015-10-15-15-14.avi", "openface-samples/multi_face.avi",
@@ -64,6 +70,7 @@ def compare(args, commands, sets, workers, models, tmp):
     print(f"machine: {os.cpu_count()} cores; this: {args.cli}; "
           f"baseline: {args.baseline} {args.extra}".rstrip())
     print()
+    means = []  # (command, inputs, workers, frames, mean wall s, mean CPU s) of this CLI
     print("| job | inputs | workers | round | fps | baseline fps | ratio | CPU s | baseline CPU s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for command in commands:
@@ -85,11 +92,41 @@ def compare(args, commands, sets, workers, models, tmp):
                 mean = [sum(col) / len(rows) for col in zip(*rows)]
                 print(f"| {command} | {label} | {w} | mean | {mean[0]:.1f} | {mean[2]:.1f} | "
                       f"{mean[0] / mean[2]:.2f}x | {mean[1]:.1f} | {mean[3]:.1f} |", flush=True)
+                means.append((command, label, w, frames, frames / mean[0], mean[1]))
     for label, _, names in sets:
         of2, of1 = openface_fps(Path(args.shared), names) if names else (None, None)
         if of2:
             print(f"| OpenFace 2.2 FeatureExtraction (reference table) | {label} | 1 process | | "
                   f"{of2:.1f} (1 core: {of1:.1f}) | | | | |")
+    print_against_openface_at_its_best(Path(args.shared), sets, means)
+
+
+def print_against_openface_at_its_best(shared, sets, means):
+    """facemirror's mean rounds against OpenFace 2.2 on this machine kind (timings_avx512.tsv:
+    one process per video; the six videos' batch as two processes at once, from its README)."""
+    table = shared / "reference/openface22/timings_avx512.tsv"
+    if not table.exists():
+        return
+    rows = {r["stem"]: r for r in csv.DictReader(open(table), delimiter="\t")}
+    names_of = {label: names for label, _, names in sets}
+    print()
+    print("| job | inputs | workers | wall s | CPU s | CPU ms/frame | OpenFace | OpenFace wall s "
+          "| OpenFace CPU s | wall ratio | CPU ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for command, label, w, frames, wall, cpu in means:
+        names = names_of.get(label) or []
+        stems = [Path(n).stem for n in names]
+        if not stems or any(s not in rows for s in stems):
+            continue
+        one_wall = sum(float(rows[s]["wall_s"]) for s in stems)
+        one_cpu = sum(float(rows[s]["user_s"]) + float(rows[s]["sys_s"]) for s in stems)
+        best = [("one process after another", one_wall, one_cpu)]
+        if sorted(names) == sorted(Path(v).name for v in SHARED_VIDEOS):
+            best.append(("two processes at once", *OPENFACE_TWO_PROCESSES_SIX_VIDEOS))
+        for how, of_wall, of_cpu in best:
+            print(f"| {command} | {label} | {w} | {wall:.1f} | {cpu:.1f} | "
+                  f"{1000 * cpu / frames:.1f} | {how} | {of_wall:.1f} | {of_cpu:.1f} | "
+                  f"{of_wall / wall:.2f}x | {of_cpu / cpu:.2f}x |")
 
 
 def count_frames(inputs):
