@@ -9,10 +9,13 @@
 # munge needed), then per round runs the six shared videos once locally (`facemirror aus
 # --workers $(nproc)`) and once through scripts/slurm/submit.sh --tasks 1 --cpus-per-task
 # $(nproc), alternating which goes first (this machine's speed drifts; interleaving keeps the
-# ratio fair). Slurm time runs from sbatch to the array's end as the controller sees it
-# (polled every 0.2 s). Prints a Markdown table of fps per round and the mean ratio, and splits
-# the array's time into facemirror's own (its "done ... in X s" line, model loading included)
-# and Slurm's share (scheduling, launch, the poll); the CSVs of both runs are compared byte for
+# ratio fair). Slurm time runs from sbatch to the array's end as the controller sees it (the
+# task log is watched until facemirror's last line, then the controller is polled every
+# 0.05 s). Prints a Markdown table of fps per round and the mean ratio, and splits the array's
+# time into facemirror's own (its "done ... in X s" line, model loading included) and Slurm's
+# share (scheduling, launch, the poll). Each round also times a 1-task array that runs `true`:
+# Slurm's fixed cost alone, from which the ceiling local / (local + that) follows, the best
+# ratio any array of this batch could reach here. The CSVs of both runs are compared byte for
 # byte.
 set -euo pipefail
 
@@ -50,16 +53,33 @@ local_run() {  # OUTDIR -> seconds
   end=$(now)
   calc "$end - $start"
 }
+wait_for_end() {  # JOB: returns once the controller no longer counts it as queued or running
+  # Captured before grep: with pipefail, `scontrol | grep -q` fails when grep stops early.
+  while grep -Eq 'JobState=(PENDING|CONFIGURING|RUNNING|COMPLETING)' <<<"$(scontrol -o show job "$1")"; do
+    sleep 0.05
+  done
+}
+empty_array_run() {  # -> seconds from sbatch to the end of a 1-task array that does nothing
+  local start end job
+  start=$(now)
+  job=$(sbatch --parsable --array=0-0 --cpus-per-task="$cores" --output=/dev/null --wrap true)
+  wait_for_end "${job%%;*}"
+  end=$(now)
+  calc "$end - $start"
+}
 slurm_run() {  # OUTDIR -> seconds
   local start end ids job
   start=$(now)
   ids=$(bash "$repo/scripts/slurm/submit.sh" "${videos[@]}" -o "$1" --tasks 1 \
     --cpus-per-task "$cores" 2>/dev/null)
   job=$(sed -n 's/^array_job=//p' <<<"$ids")
-  # Captured before grep: with pipefail, `scontrol | grep -q` fails when grep stops early.
-  while grep -Eq 'JobState=(PENDING|CONFIGURING|RUNNING|COMPLETING)' <<<"$(scontrol -o show job "$job")"; do
-    sleep 0.2
+  # Until facemirror's last line is in the task log, only the file is looked at: asking the
+  # controller five times a second (an scontrol process and a munge credential each time)
+  # took CPU from the task it was timing on this 2-core machine.
+  while ! grep -q '^done ' "$1/logs/${job}_0.log" 2>/dev/null; do
+    sleep 0.1
   done
+  wait_for_end "$job"
   end=$(now)
   grep -q 'JobState=COMPLETED' <<<"$(scontrol -o show job "$job")" || { echo "array $job failed" >&2; exit 1; }
   # facemirror's own time inside the task ("done ... in X s"): the rest is Slurm's.
@@ -70,9 +90,10 @@ slurm_run() {  # OUTDIR -> seconds
 frames=0
 echo "machine: $cores cores; $(uname -r); cli $cli"
 echo
-echo "| round | local s | local fps | 1-task array s | array fps | array / local | facemirror s in the task | Slurm's share s |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| round | local s | local fps | 1-task array s | array fps | array / local | facemirror s in the task | Slurm's share s | empty array s | ceiling |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 sum_ratio=0
+sum_ceiling=0
 for round in $(seq "$rounds"); do
   # Not $(...): slurm_run sets task_s, which a subshell would lose.
   if [ $((round % 2)) = 1 ]; then
@@ -83,6 +104,8 @@ for round in $(seq "$rounds"); do
     t_local=$(local_run "$work/local_$round")
   fi
   t_slurm=$(cat "$work/t_slurm")
+  # Slurm's own cost, measured alone: no array can beat local / (local + this).
+  t_empty=$(empty_array_run)
   if [ "$frames" = 0 ]; then
     for csv in "$work/local_$round"/*.csv; do frames=$((frames + $(wc -l <"$csv") - 1)); done
   fi
@@ -92,12 +115,15 @@ for round in $(seq "$rounds"); do
       { echo "$stem.csv differs between the local and the Slurm run" >&2; exit 1; }
   done
   ratio=$(calc "$t_local / $t_slurm")
+  ceiling=$(calc "$t_local / ($t_local + $t_empty)")
   sum_ratio=$(calc "$sum_ratio + $ratio")
-  printf '| %d | %.1f | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |\n' "$round" "$t_local" \
-    "$(calc "$frames / $t_local")" "$t_slurm" "$(calc "$frames / $t_slurm")" "$ratio" \
-    "$task_s" "$(calc "$t_slurm - $task_s")"
+  sum_ceiling=$(calc "$sum_ceiling + $ceiling")
+  printf '| %d | %.1f | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f | %.2f | %.3f |\n' "$round" \
+    "$t_local" "$(calc "$frames / $t_local")" "$t_slurm" "$(calc "$frames / $t_slurm")" "$ratio" \
+    "$task_s" "$(calc "$t_slurm - $task_s")" "$t_empty" "$ceiling"
   rm -rf "$work/local_$round" "$work/slurm_$round"
 done
-printf '| mean | | | | | %.3f | | |\n' "$(calc "$sum_ratio / $rounds")"
+printf '| mean | | | | | %.3f | | | | %.3f |\n' "$(calc "$sum_ratio / $rounds")" \
+  "$(calc "$sum_ceiling / $rounds")"
 echo
 echo "($frames frames per run)"
