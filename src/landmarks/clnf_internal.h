@@ -52,9 +52,10 @@ struct ccnf_patch {
   // two of the seven views.
   class cached_sigma {
    public:
-    [[nodiscard]] const cv::Mat_<float>& get(const ccnf_patch& patch,
-                                             const std::vector<cv::Mat_<float>>& comps,
-                                             int w) const;
+    // `components`: window -> S_k, looked up only when Sigma is first computed.
+    [[nodiscard]] const cv::Mat_<float>& get(
+        const ccnf_patch& patch, const std::map<int, std::vector<cv::Mat_<float>>>& components,
+        int w) const;
 
    private:
     mutable std::once_flag once_;

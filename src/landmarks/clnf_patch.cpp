@@ -163,23 +163,33 @@ cv::Mat_<float> ccnf_patch::compute_sigma(const std::vector<cv::Mat_<float>>& co
   return out;
 }
 
-const cv::Mat_<float>& ccnf_patch::cached_sigma::get(const ccnf_patch& patch,
-                                                     const std::vector<cv::Mat_<float>>& comps,
-                                                     int w) const {
-  std::call_once(once_, [&] { sigma_ = patch.compute_sigma(comps, w); });
+namespace {
+
+// The S_k of window `w`; none when the file holds no sigma components for it.
+const std::vector<cv::Mat_<float>>& components_for(
+    int w, const std::map<int, std::vector<cv::Mat_<float>>>& components) {
+  static const std::vector<cv::Mat_<float>> none;
+  const auto it = components.find(w);
+  return it == components.end() ? none : it->second;
+}
+
+}  // namespace
+
+const cv::Mat_<float>& ccnf_patch::cached_sigma::get(
+    const ccnf_patch& patch, const std::map<int, std::vector<cv::Mat_<float>>>& components,
+    int w) const {
+  std::call_once(once_, [&] { sigma_ = patch.compute_sigma(components_for(w, components), w); });
   return sigma_;
 }
 
+// The cached matrix is looked up first: once it is filled, a fit needs nothing else here.
 const cv::Mat_<float>& ccnf_patch::sigma_for(
     int w, const std::map<int, std::vector<cv::Mat_<float>>>& components,
     cv::Mat_<float>& scratch) const {
-  static const std::vector<cv::Mat_<float>> none;
-  auto comps = components.find(w);
-  const std::vector<cv::Mat_<float>>& c = comps == components.end() ? none : comps->second;
-  auto cached = sigma.find(w);
+  const auto cached = sigma.find(w);
   if (cached != sigma.end())
-    return cached->second->get(*this, c, w);
-  scratch = compute_sigma(c, w);
+    return cached->second->get(*this, components, w);
+  scratch = compute_sigma(components_for(w, components), w);
   return scratch;
 }
 
