@@ -73,19 +73,40 @@ slurm_run() {  # OUTDIR -> seconds
   ids=$(bash "$repo/scripts/slurm/submit.sh" "${videos[@]}" -o "$1" --tasks 1 \
     --cpus-per-task "$cores" 2>/dev/null)
   job=$(sed -n 's/^array_job=//p' <<<"$ids")
-  # Until facemirror's last line is in the task log, only the file is looked at: asking the
-  # controller five times a second (an scontrol process and a munge credential each time)
-  # took CPU from the task it was timing on this 2-core machine.
-  while ! grep -q '^done ' "$1/logs/${job}_0.log" 2>/dev/null; do
-    sleep 0.1
-  done
+  summary_job=$(sed -n 's/^summary_job=//p' <<<"$ids")
+  # Until facemirror's last line is in the task log, one process looks at the file, forking
+  # nothing: asking the controller five times a second (an scontrol process and a munge
+  # credential each time), or even a grep and a sleep ten times a second (4-5% of a core in
+  # `top`), took CPU from the task it was timing on this 2-core machine.
+  python3 - "$1/logs/${job}_0.log" <<'WATCH'
+import sys, time
+path, seen = sys.argv[1], 0
+while True:
+    try:
+        with open(path, "rb") as log:
+            log.seek(seen)
+            tail = log.read()
+        if b"\ndone " in b"\n" + tail:
+            break
+        seen += tail.rfind(b"\n") + 1
+    except FileNotFoundError:
+        pass
+    time.sleep(0.05)
+WATCH
   wait_for_end "$job"
   end=$(now)
   grep -q 'JobState=COMPLETED' <<<"$(scontrol -o show job "$job")" || { echo "array $job failed" >&2; exit 1; }
   # facemirror's own time inside the task ("done ... in X s"): the rest is Slurm's.
   task_s=$(sed -n 's/^done .* in \([0-9.]*\) s .*/\1/p' "$1/logs/${job}_0.log")
+  # Not timed, but waited for: the summary job must not share the node with what comes next
+  # (the empty array below needs every CPU, and would time Slurm's cost plus the summary's).
+  wait_for_end "$summary_job"
   calc "$end - $start"
 }
+
+# The first job after the controller starts waits ~3 s whatever the settings; that is a
+# cluster's start, not a batch's cost.
+empty_array_run >/dev/null
 
 frames=0
 echo "machine: $cores cores; $(uname -r); cli $cli"
