@@ -1,28 +1,18 @@
 #include "core/model_file.h"
 
-#include <fstream>
-#include <iterator>
-#include <system_error>
+#include <utility>
 
 #include "facemirror/error.h"
+
+#include "core/file_bytes.h"
 
 namespace facemirror::detail {
 
 model_file::model_file(const std::filesystem::path& file) : file_(file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
+  auto bytes = read_file_bytes(file);
+  if (!bytes)
     fail("cannot open");
-  // One read of the whole file: through istreambuf_iterator the buffer grew a byte at a time,
-  // a tenth of a one-photo run's CPU over the patch expert files.
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec) {  // not a regular file: read it as a stream
-    data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return;
-  }
-  data_.resize(static_cast<size_t>(size));
-  in.read(data_.data(), static_cast<std::streamsize>(size));
-  data_.resize(static_cast<size_t>(in.gcount()));  // shorter if it shrank: read as truncated
+  data_ = std::move(*bytes);  // shorter than its size if it shrank: read as truncated
 }
 
 void model_file::fail(const std::string& why) const {

@@ -43,7 +43,7 @@ class model_file {
   }
 
   std::filesystem::path file_;
-  std::vector<char> data_;
+  std::string data_;
   size_t pos_ = 0;
 };
 

@@ -1,11 +1,11 @@
 #include "facemirror/output/hog_file.h"
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "facemirror/error.h"
+
+#include "core/file_bytes.h"
 
 namespace facemirror {
 namespace {
@@ -47,12 +47,10 @@ void hog_file_writer::commit() {
 }
 
 std::vector<hog_record> read_hog_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw error(error_code::io, "cannot open HOG file '" + file.string() + "'");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad())
-    throw error(error_code::io, "cannot read HOG file '" + file.string() + "'");
+  const auto read = detail::read_file_bytes(file);
+  if (!read)
+    throw error(error_code::io, "cannot open or read HOG file '" + file.string() + "'");
+  const std::string& bytes = *read;
   std::vector<hog_record> records;
   size_t at = 0;
   const auto malformed = [&](const std::string& why) {

@@ -2,10 +2,11 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include "facemirror/error.h"
+
+#include "core/file_bytes.h"
 
 namespace facemirror {
 namespace {
@@ -132,14 +133,10 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
 }
 
 au_series read_au_series(const std::filesystem::path& csv) {
-  std::ifstream in(csv, std::ios::binary);
-  if (!in)
+  const auto text = detail::read_file_bytes(csv);
+  if (!text)
     throw error(error_code::io, "cannot read '" + csv.string() + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    throw error(error_code::io, "cannot read '" + csv.string() + "'");
-  return parse_au_series(text.str(), csv);
+  return parse_au_series(*text, csv);
 }
 
 }  // namespace facemirror
