@@ -161,13 +161,13 @@ void batch::frame_done(size_t index) {
   report(shown, videos_[shown]->job.kind == job_kind::mirror ? "mirroring" : "analysing", false);
 }
 
-void batch::deliver(const segment_task& task, segment_output output) {
+std::optional<segment_task> batch::deliver(const segment_task& task, segment_output output) {
   video_state& video = *videos_[task.video];
   std::vector<segment_task> carried;
   try {
     std::unique_lock<std::mutex> lock(video.mutex);
     if (video.finished)
-      return;
+      return std::nullopt;
     // The per-video mutex makes whoever delivers a segment the video's single in-order stage.
     if (task.carried) {
       FACEMIRROR_CHECK(task.segment == video.next_segment && !video.carried,
@@ -183,9 +183,15 @@ void batch::deliver(const segment_task& task, segment_output output) {
       complete(task.video, lock);
   } catch (const std::exception& e) {
     fail(task.video, e.what());
-    return;
+    return std::nullopt;
+  }
+  if (carried.size() == 1 && carried.front().first_frame == task.end_frame) {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    ++in_flight_;
+    return std::move(carried.front());
   }
   queue(std::move(carried), true);
+  return std::nullopt;
 }
 
 void batch::advance(size_t index, video_state& video, std::vector<segment_task>& queue) {

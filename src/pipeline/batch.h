@@ -72,7 +72,12 @@ class batch {
   /// Feeds a finished task to the video's in-order stage (segments wait in a reorder buffer
   /// until their predecessors are resolved) and writes the outputs, each atomically, once the
   /// video is complete. A write failure fails the video.
-  void deliver(const segment_task& task, segment_output output);
+  /// Returns the carried task this delivery made necessary when it starts where `task` ended:
+  /// the caller's reader is positioned there, so the caller runs it next (counted in flight
+  /// like a task from next_task()) rather than another worker seeking back to the key frame
+  /// before it and decoding up to there. Any other carried task is queued first.
+  [[nodiscard]] std::optional<segment_task> deliver(const segment_task& task,
+                                                    segment_output output);
 
   /// Marks the video failed (first message wins); its output is never written.
   void fail(size_t video, const std::string& message);

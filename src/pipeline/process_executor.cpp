@@ -99,6 +99,7 @@ struct worker_process {
   int task_fd = -1;    // parent writes segment tasks
   int result_fd = -1;  // parent reads messages
   std::optional<segment_task> task;
+  std::optional<segment_task> follow;  // see batch::deliver: this worker's next task
   clock_type::time_point deadline;
   std::string inbox;
 };
@@ -126,7 +127,10 @@ class process_pool {
       for (auto& w : workers_) {
         while (!w.task) {
           segment_task task;
-          if (!retries_.empty()) {
+          if (w.follow) {  // the carried task its last result made, where its reader is
+            task = std::move(*w.follow);
+            w.follow.reset();
+          } else if (!retries_.empty()) {
             task = retries_.front();
             retries_.pop_front();
           } else if (auto next = context_.work.next_task(false, {})) {
@@ -184,7 +188,9 @@ class process_pool {
     }
     ::close(to_child[0]);
     ::close(from_child[1]);
+    std::optional<segment_task> follow = std::move(w.follow);  // a replacement runs it instead
     w = worker_process{};
+    w.follow = std::move(follow);
     w.pid = pid;
     w.task_fd = to_child[1];
     w.result_fd = from_child[0];
@@ -281,7 +287,7 @@ class process_pool {
         w.deadline = clock_type::now() + timeout;
       } else if (type == result) {
         w.task.reset();
-        context_.work.deliver(task, decode_segment(payload));
+        w.follow = context_.work.deliver(task, decode_segment(payload));
         context_.work.task_finished();
       } else {
         w.task.reset();
@@ -293,9 +299,11 @@ class process_pool {
 
   void abort_all() {
     for (auto& w : workers_) {
-      if (w.task) {
-        context_.work.fail(w.task->video, segment_text(*w.task) + ": interrupted");
-        context_.work.task_finished();
+      for (const auto* task : {&w.task, &w.follow}) {
+        if (*task) {
+          context_.work.fail((*task)->video, segment_text(**task) + ": interrupted");
+          context_.work.task_finished();
+        }
       }
       reap(w, true);
     }

@@ -18,7 +18,13 @@ namespace {
 
 void work(run_context& context, worker_session& session) {
   const auto& options = context.options;
-  while (std::optional<segment_task> next = context.work.next_task(true, options.should_abort)) {
+  std::optional<segment_task> follow;  // a carried task that starts where the last one ended
+  for (;;) {
+    std::optional<segment_task> next =
+        follow ? std::move(follow) : context.work.next_task(true, options.should_abort);
+    follow.reset();
+    if (!next)
+      break;
     segment_task task = std::move(*next);
     for (; task.attempt < 2; ++task.attempt) {
       if (!context.work.wants(task))
@@ -30,7 +36,7 @@ void work(run_context& context, worker_session& session) {
             context.work.frame_done(task.video);
           return !(options.should_abort && options.should_abort());
         });
-        context.work.deliver(task, std::move(frames));
+        follow = context.work.deliver(task, std::move(frames));
         break;
       } catch (const std::exception& e) {
         session.forget_reader();
