@@ -17,7 +17,10 @@
 //   the progress callback from one thread at a time (not necessarily the caller's).
 //   Constructing an engine makes the libraries under it single-threaded for the process
 //   (OpenCV's parallel_for, OpenBLAS): the workers are the parallelism, and library thread
-//   pools only oversubscribe the cores (and must not exist when worker processes fork).
+//   pools only oversubscribe the cores (and must not exist when worker processes fork). The
+//   one exception is each worker's video decoder, which runs two threads of its own while the
+//   worker reads a video, so that cores left idle near the end of the work decode for the
+//   workers still busy.
 //   isolation::process also sets SIGPIPE to SIG_IGN for the process (a worker killed while
 //   writing must not kill the caller) and forks worker processes that run only this library's
 //   code; isolation::thread changes no signal disposition.
