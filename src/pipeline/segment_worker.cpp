@@ -18,8 +18,9 @@ worker_session::worker_session(const analysis_models& models, const engine_optio
 namespace {
 // The decoder works a frame ahead on threads of its own (libavcodec's frame threading, the same
 // pixels). Where workers outnumber the segments left (one short video, a batch's end) an idle
-// core decodes for a busy worker: 4K default.wmv with 2 workers, 15.6 -> 12.6 s. With every
-// worker busy it measured neutral (the six shared videos, 1.00x).
+// core decodes for a busy worker: 4K default.wmv with 2 workers, 15.6-16.6 s -> 12.4-12.8 s
+// (interleaved, README Speed). With every worker busy it measured neutral (the six shared
+// videos, 1.00x).
 constexpr int decoder_threads_per_reader = 2;
 }  // namespace
 
