@@ -1,19 +1,13 @@
 // Triangulation loading and the triangle coverage mask.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
-#include <string>
 
 #include "facemirror/align/face_aligner.h"
-#include "facemirror/error.h"
+
+#include "core/text_matrix.h"
 
 namespace facemirror {
 namespace {
-
-[[noreturn]] void fail(const std::filesystem::path& file, const std::string& reason) {
-  throw error(error_code::model_format, file.string() + ": " + reason);
-}
 
 // OpenFace's test: p and q lie on the same side of the line a->b, or on it.
 bool same_side(float px, float py, float qx, float qy, float ax, float ay, float bx, float by) {
@@ -32,32 +26,17 @@ bool in_triangle(float x, float y, const cv::Point2f& a, const cv::Point2f& b,
 }  // namespace
 
 triangulation triangulation::load(const std::filesystem::path& file, int point_count) {
-  std::ifstream in(file);
-  if (!in)
-    fail(file, "cannot open triangulation file");
-  std::string body;
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first != std::string::npos && line[first] == '#')
-      continue;
-    body += line + '\n';
-  }
-  std::istringstream tokens(body);
-  long rows = 0, cols = 0, type = 0;
-  if (!(tokens >> rows >> cols >> type))
-    fail(file, "missing matrix header");
-  if (rows < 1 || rows > 100000 || cols != 3)
-    fail(file, "expected an n x 3 index matrix");
-  std::vector<std::array<int, 3>> tris(static_cast<size_t>(rows));
-  for (auto& t : tris) {
-    for (int& v : t) {
-      long idx = -1;
-      if (!(tokens >> idx))
-        fail(file, "truncated triangle list");
-      if (idx < 0 || idx >= point_count)
-        fail(file, "vertex index out of range");
-      v = static_cast<int>(idx);
+  detail::text_matrix_reader reader(file, "triangulation");
+  const cv::Mat_<double> indices = reader.next("triangles", {CV_32S});
+  if (indices.cols != 3)
+    reader.fail("expected an n x 3 index matrix");
+  std::vector<std::array<int, 3>> tris(static_cast<size_t>(indices.rows));
+  for (int r = 0; r < indices.rows; ++r) {
+    for (int c = 0; c < 3; ++c) {
+      const double index = indices(r, c);
+      if (index != std::floor(index) || index < 0 || index >= point_count)
+        reader.fail("vertex index out of range");
+      tris[static_cast<size_t>(r)][static_cast<size_t>(c)] = static_cast<int>(index);
     }
   }
   return triangulation(std::move(tris));
