@@ -154,6 +154,22 @@ def main():
         if charts != 35:
             fail("the report shows %s charts" % charts)
 
+        # A written video, whole and as the byte range a video player asks for, is the file's.
+        video = os.path.join(root, "out", "clip_left_mirrored.mp4")
+        with open(video, "rb") as f:
+            on_disk = f.read()
+        status, served = request(port, "GET", "/files" + q({"path": video}))
+        if status != 200 or served != on_disk:
+            fail("/files served %d bytes (status %d) of a %d-byte video" %
+                 (len(served), status, len(on_disk)))
+        start = len(on_disk) // 3
+        status, part = request(port, "GET", "/files" + q({"path": video}),
+                               {"Range": "bytes=%d-%d" % (start, len(on_disk) - 1)})
+        if status != 206 or part != on_disk[start:]:
+            fail("a range request got status %d and %d bytes, expected 206 and %d" %
+                 (status, len(part), len(on_disk) - start))
+        print("the written video served whole and from byte %d of %d" % (start, len(on_disk)))
+
         # Only unprocessed: the same batch again is skipped.
         status, _ = request(port, "POST", "/api/start" + q({}), {}, json.dumps(
             {"inputs": [clip], "output": os.path.join(root, "out"), "mode": "mirror",

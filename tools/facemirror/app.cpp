@@ -1,13 +1,16 @@
 #include "app.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -352,13 +355,25 @@ int run_app(const app_options& options) {
       refuse(res, 403, "outside the chosen folders");
       return;
     }
-    std::ifstream in(*file, std::ios::binary);
-    if (!fs::is_regular_file(*file) || !in) {
+    auto in = std::make_shared<std::ifstream>(*file, std::ios::binary);
+    std::error_code size_error;
+    const auto size = fs::file_size(*file, size_error);
+    if (!fs::is_regular_file(*file) || !*in || size_error) {
       refuse(res, 404, "no such file");
       return;
     }
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    res.set_content(bytes, content_type_of(*file));
+    // Streamed in 64 KiB pieces (and any byte range a video player asks for), never read whole:
+    // a job's mirrored 4K videos run to gigabytes.
+    res.set_content_provider(
+        static_cast<size_t>(size), content_type_of(*file),
+        [in](size_t offset, size_t length, httplib::DataSink& sink) {
+          std::vector<char> piece(std::min<size_t>(length, size_t{1} << 16));
+          in->clear();
+          in->seekg(static_cast<std::streamoff>(offset));
+          in->read(piece.data(), static_cast<std::streamsize>(piece.size()));
+          const auto got = static_cast<size_t>(in->gcount());
+          return got > 0 && sink.write(piece.data(), got);  // a file cut short ends the reply
+        });
   });
 
   port = options.port == 0 ? server.bind_to_any_port("127.0.0.1")
