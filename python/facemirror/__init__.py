@@ -213,8 +213,8 @@ def extract(
     out_dir: where to write <stem>.csv per video (created if missing; the same bytes as
       ``facemirror aus``). None: the CSVs go to a temporary folder that is removed afterwards.
     workers: worker threads (0: one per core; the output does not depend on it);
-      segment_frames: frames per work unit (the CLI's --segment-frames; another length can move
-      a value by its last printed digit).
+      segment_frames: frames per work unit (the CLI's --segment-frames; a remainder under half
+      of it joins the last segment; another length can move a value by its last printed digit).
     progress: called as progress(video, frames_done, frames_total, frames_per_second) from the
       engine, with the GIL held, every ``progress_every`` frames of a video (frames_done grows
       by at least that much between calls) and once when the video ends; frames_per_second is

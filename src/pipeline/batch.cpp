@@ -12,6 +12,7 @@
 #include "facemirror/output/of_details.h"
 
 #include "mirror_tag.h"
+#include "segment_layout.h"
 
 namespace facemirror::detail {
 namespace {
@@ -76,13 +77,12 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
 
 std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,
                                      const std::string& late_input) {
-  video.segment_frames = segment_frames;
-  const int64_t frames = video.info->frame_count();
-  video.segments = (frames + segment_frames - 1) / segment_frames;
+  video.bounds = segment_boundaries(video.info->frame_count(), segment_frames);
+  video.segments = static_cast<int64_t>(video.bounds.size()) - 1;
   std::vector<segment_task> tasks;
   for (int64_t s = 0; s < video.segments; ++s) {
-    tasks.push_back({index, s, s * segment_frames, std::min(frames, (s + 1) * segment_frames), 0,
-                     nullptr, late_input});
+    const auto at = static_cast<size_t>(s);
+    tasks.push_back({index, s, video.bounds[at], video.bounds[at + 1], 0, nullptr, late_input});
   }
   return tasks;
 }
@@ -200,8 +200,8 @@ void batch::advance(size_t index, video_state& video, std::vector<segment_task>&
     if (it == video.waiting.end())
       return;
     segment_output& cold = it->second;
-    const int64_t first = video.next_segment * video.segment_frames;
-    const int64_t end = std::min(video.info->frame_count(), first + video.segment_frames);
+    const int64_t first = video.bounds[static_cast<size_t>(video.next_segment)];
+    const int64_t end = video.bounds[static_cast<size_t>(video.next_segment) + 1];
     const bool continues = video.next_segment == 0 ||
                            (cold.lead_in && !video.tail.empty() &&
                             tracks_agree(*cold.lead_in, video.tail.back().record,

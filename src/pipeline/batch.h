@@ -90,7 +90,7 @@ class batch {
     std::mutex mutex;
     video_job job;
     std::optional<video_info> info;
-    int64_t segment_frames = 0;
+    std::vector<int64_t> bounds;  // segment s is frames [bounds[s], bounds[s + 1])
     int64_t segments = 0;
     int64_t next_segment = 0;
     std::map<int64_t, segment_output> waiting;  // cold tasks' outputs: the reorder buffer
@@ -125,7 +125,8 @@ class batch {
   };
 
   void report(size_t video, const char* stage, bool force);
-  /// Cuts the probed video into segments of `segment_frames`: its cold tasks.
+  /// Cuts the probed video into segments of `segment_frames` (segment_layout.h): its cold
+  /// tasks.
   std::vector<segment_task> cut(size_t index, video_state& video, int64_t segment_frames,
                                 const std::string& late_input);
   void advance(size_t index, video_state& video, std::vector<segment_task>& queue);

@@ -52,7 +52,8 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
                  "killed and replaced (default 60)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--segment-frames", opt.segment_frames,
-                 "Frames per work unit; every video is cut into segments of this length")
+                 "Frames per work unit; every video is cut into segments of this length (a "
+                 "remainder under half of it joins the last segment)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--landmarks", opt.landmarks,
                  "clnf (default): OpenFace 2.2's CLNF fit, tracked; dlib: dlib's 68-point "

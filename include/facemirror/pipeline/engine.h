@@ -68,8 +68,9 @@ enum class landmark_method { clnf, dlib };
 struct engine_options {
   std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
   int workers = 0;                                  // 0: one per hardware thread
-  int segment_frames = 240;                         // frames per work unit
-  int warmup_frames = 8;                            // tracker warm-up before a segment
+  /// Frames per work unit; a remainder under half of it joins the last segment.
+  int segment_frames = 240;
+  int warmup_frames = 8;  // tracker warm-up before a segment
   isolation mode = isolation::thread;
   landmark_method landmarks = landmark_method::clnf;
   /// A worker process that reports no finished frame for this long is killed and replaced.
@@ -138,7 +139,8 @@ struct video_job {
 /// any video; the mirrored videos carry the comment tag "facemirror mirrored face;
 /// segment_frames=N", from which an aus job cuts them the same way, so re-analysing them gives
 /// the same CSVs byte for byte. The mirrored videos themselves are encoded in fixed chunks of
-/// 240 frames whatever segment_frames says, so their pixels do not depend on it.
+/// 240 frames (a remainder under 120 joins the last chunk) whatever segment_frames says, so
+/// their pixels do not depend on it.
 /// <stem>_head_pose.csv holds the source face's yaw per frame (frame, timestamp, success,
 /// confidence, yaw_deg: the debug video's banner), for the report's quality section.
 /// For a still image input the three "videos" are lossless PNG images (<stem>_right_mirrored.png,
