@@ -78,9 +78,8 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
 std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,
                                      const std::string& late_input) {
   video.bounds = segment_boundaries(video.info->frame_count(), segment_frames);
-  video.segments = static_cast<int64_t>(video.bounds.size()) - 1;
   std::vector<segment_task> tasks;
-  for (int64_t s = 0; s < video.segments; ++s) {
+  for (int64_t s = 0; s < video.segments(); ++s) {
     const auto at = static_cast<size_t>(s);
     tasks.push_back({index, s, video.bounds[at], video.bounds[at + 1], 0, nullptr, late_input});
   }
@@ -179,7 +178,7 @@ std::optional<segment_task> batch::deliver(const segment_task& task, segment_out
       video.waiting.emplace(task.segment, std::move(output));
     }
     advance(task.video, video, carried);
-    if (video.next_segment == video.segments)
+    if (video.next_segment == video.segments())
       complete(task.video, lock);
   } catch (const std::exception& e) {
     fail(task.video, e.what());
@@ -195,7 +194,7 @@ std::optional<segment_task> batch::deliver(const segment_task& task, segment_out
 }
 
 void batch::advance(size_t index, video_state& video, std::vector<segment_task>& queue) {
-  while (video.next_segment < video.segments) {
+  while (video.next_segment < video.segments()) {
     const auto it = video.waiting.find(video.next_segment);
     if (it == video.waiting.end())
       return;

@@ -91,7 +91,6 @@ class batch {
     video_job job;
     std::optional<video_info> info;
     std::vector<int64_t> bounds;  // segment s is frames [bounds[s], bounds[s + 1])
-    int64_t segments = 0;
     int64_t next_segment = 0;
     std::map<int64_t, segment_output> waiting;  // cold tasks' outputs: the reorder buffer
     std::optional<segment_output> carried;      // the carried task's output for next_segment
@@ -122,6 +121,10 @@ class batch {
     int64_t progress_total = 0;
     int64_t next_progress = 0;
     std::optional<std::chrono::steady_clock::time_point> started;
+
+    [[nodiscard]] int64_t segments() const {
+      return bounds.empty() ? 0 : static_cast<int64_t>(bounds.size()) - 1;
+    }
   };
 
   void report(size_t video, const char* stage, bool force);
