@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "facemirror/detect/mtcnn_detector.h"
 #include "facemirror/error.h"
@@ -20,6 +21,14 @@
 namespace facemirror {
 
 namespace {
+
+// The double sums get a clone with twice the vector width where the CPU has AVX2 (same bits:
+// see sum_in_double). Sanitizer and clang builds get one version, as the CLNF kernels do.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__) || defined(__clang__)
+#define FACEMIRROR_MTCNN_CLONES
+#else
+#define FACEMIRROR_MTCNN_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
 
 // A float32 matrix with its header (rows, cols, type), as every MTCNN weight but the conv bias.
 cv::Mat float_matrix(detail::model_file& r, const char* what) {
@@ -44,25 +53,108 @@ struct fmap {  // feature map: one row per pixel (row-major), one column per cha
   cv::Mat data;
 };
 
+extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n,
+                       const int* k, const float* alpha, const float* a, const int* lda,
+                       const float* b, const int* ldb, const float* beta, float* c, const int* ldc);
+
+// Below this many rows a product sums in double (see multiply_add).
+constexpr int blas_min_rows = 100;
+
+// out = in * weights, each output summed over k in order in double and rounded once to float.
+// Four rows by eight outputs at a time, so a weight is converted once for four rows and the
+// sums stay in registers; the order of the additions is the plain loop's, so every path and
+// vector width gives the same bits (a float product is exact in double, fused or not).
+FACEMIRROR_MTCNN_CLONES void sum_in_double(const cv::Mat& in, const cv::Mat& weights,
+                                           cv::Mat& out) {
+  constexpr int row_block = 4, col_block = 8;
+  const int rows = in.rows, inner = in.cols, outputs = weights.cols;
+  for (int r0 = 0; r0 < rows; r0 += row_block) {
+    const int nr = std::min(row_block, rows - r0);
+    const float* a[row_block];
+    for (int i = 0; i < row_block; ++i)
+      a[i] = in.ptr<float>(r0 + std::min(i, nr - 1));  // a short block repeats its last row
+    for (int j0 = 0; j0 < outputs; j0 += col_block) {
+      const int nc = std::min(col_block, outputs - j0);
+      double acc[row_block][col_block] = {};
+      if (nc == col_block) {
+        for (int k = 0; k < inner; ++k) {
+          const float* w = weights.ptr<float>(k) + j0;
+          double wk[col_block];
+          for (int t = 0; t < col_block; ++t)
+            wk[t] = w[t];
+          for (int i = 0; i < row_block; ++i) {
+            const double aik = a[i][k];
+            for (int t = 0; t < col_block; ++t)
+              acc[i][t] += aik * wk[t];
+          }
+        }
+      } else {
+        for (int k = 0; k < inner; ++k) {
+          const float* w = weights.ptr<float>(k) + j0;
+          for (int i = 0; i < row_block; ++i) {
+            const double aik = a[i][k];
+            for (int t = 0; t < nc; ++t)
+              acc[i][t] += aik * static_cast<double>(w[t]);
+          }
+        }
+      }
+      for (int i = 0; i < nr; ++i) {
+        float* o = out.ptr<float>(r0 + i) + j0;
+        for (int t = 0; t < nc; ++t)
+          o[t] = static_cast<float>(acc[i][t]);
+      }
+    }
+  }
+}
+
+// in * weights + bias, `in` one sample per row. The arithmetic is the one cv::gemm has on
+// Debian's OpenCV 4.6, reproduced bit for bit: from 100 rows on it hands the product to BLAS
+// (one single-precision sgemm), below that its own kernel sums each output over k in order in
+// double (the float products are exact there) and rounds once; the bias is then added in
+// float. The fidelity tests were measured with these roundings, and the re-detections and
+// first boxes of knife-edge videos (a mirrored half-face that the validator rejects, a track
+// that can settle in two fits) follow another fit under another one. cv::gemm itself spent
+// most of the nets' time in its small-matrix path and a per-row bias add; the nets run on
+// every candidate box of every re-detection.
+cv::Mat multiply_add(const cv::Mat& in, const cv::Mat& weights, const cv::Mat& bias) {
+  const int rows = in.rows, inner = in.cols, outputs = weights.cols;
+  cv::Mat out(rows, outputs, CV_32F);
+  if (rows >= blas_min_rows) {
+    const float one = 1.0f, zero = 0.0f;
+    // Column-major: out^T (outputs x rows) = weights^T * in^T.
+    sgemm_("N", "N", &outputs, &rows, &inner, &one, weights.ptr<float>(), &outputs, in.ptr<float>(),
+           &inner, &zero, out.ptr<float>(), &outputs);
+  } else {
+    sum_in_double(in, weights, out);
+  }
+  const float* b = bias.ptr<float>();
+  for (int r = 0; r < rows; ++r) {
+    float* o = out.ptr<float>(r);
+    for (int j = 0; j < outputs; ++j)
+      o[j] += b[j];
+  }
+  return out;
+}
+
 fmap conv(const fmap& x, const mtcnn_net::layer& l) {
   const int oh = x.h - l.kh + 1, ow = x.w - l.kw + 1, c = x.data.cols;
   if (oh <= 0 || ow <= 0)
     return {};
+  // im2col: one row per output pixel, its window channel by channel, each row by row.
   cv::Mat cols(oh * ow, c * l.kh * l.kw, CV_32F);
+  const float* src = x.data.ptr<float>();
   for (int oy = 0; oy < oh; ++oy) {
     for (int ox = 0; ox < ow; ++ox) {
       float* dst = cols.ptr<float>(oy * ow + ox);
       for (int ci = 0; ci < c; ++ci)
-        for (int dy = 0; dy < l.kh; ++dy)
+        for (int dy = 0; dy < l.kh; ++dy) {
+          const float* pixel = src + (static_cast<size_t>(oy + dy) * x.w + ox) * c + ci;
           for (int dx = 0; dx < l.kw; ++dx)
-            *dst++ = x.data.at<float>((oy + dy) * x.w + ox + dx, ci);
+            *dst++ = pixel[static_cast<size_t>(dx) * c];
+        }
     }
   }
-  fmap y{oh, ow, {}};
-  cv::gemm(cols, l.weights, 1.0, cv::noArray(), 0.0, y.data);
-  for (int r = 0; r < y.data.rows; ++r)
-    y.data.row(r) += l.bias;
-  return y;
+  return {oh, ow, multiply_add(cols, l.weights, l.bias)};
 }
 
 fmap max_pool(const fmap& x, const mtcnn_net::layer& l) {
@@ -106,9 +198,7 @@ fmap fully_connected(const fmap& x, const mtcnn_net::layer& l) {
   }
   if (in.cols != l.weights.rows)
     throw error(error_code::internal, "mtcnn: FC input size mismatch");
-  cv::gemm(in, l.weights, 1.0, cv::noArray(), 0.0, y.data);
-  for (int r = 0; r < y.data.rows; ++r)
-    y.data.row(r) += l.bias;
+  y.data = multiply_add(in, l.weights, l.bias);
   return y;
 }
 

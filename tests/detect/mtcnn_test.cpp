@@ -1,8 +1,12 @@
 // mtcnn_detector with OpenFace's weights: loads the nets, finds the face in sample1.jpg,
 // reports malformed weight files by name.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
@@ -40,6 +44,95 @@ TEST(MtcnnShared, LoadsTheThreeNets) {
   const auto map = pnet.forward(cv::Mat(32, 40, CV_32FC3, cv::Scalar::all(0)));
   ASSERT_EQ(map.size(), 6u);
   EXPECT_EQ(map[0].size(), cv::Size(15, 11));
+}
+
+// The nets' arithmetic is cv::gemm's (see mtcnn_net.cpp): a forward pass written with cv::gemm
+// must give the same bits on every output, on the net sizes re-detection runs (PNet on a
+// pyramid level, RNet and ONet on crops), whichever of its two paths a layer takes.
+std::vector<cv::Mat> forward_with_cv_gemm(const mtcnn_net& net, const cv::Mat& input) {
+  int h = input.rows, w = input.cols;
+  cv::Mat x = input.clone().reshape(1, h * w);  // one row per pixel, one column per channel
+  for (const auto& l : net.layers) {
+    const int c = x.cols;
+    if (l.type == 0) {
+      const int oh = h - l.kh + 1, ow = w - l.kw + 1;
+      cv::Mat cols(oh * ow, c * l.kh * l.kw, CV_32F);
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox) {
+          int q = 0;
+          for (int ci = 0; ci < c; ++ci)
+            for (int dy = 0; dy < l.kh; ++dy)
+              for (int dx = 0; dx < l.kw; ++dx)
+                cols.at<float>(oy * ow + ox, q++) = x.at<float>((oy + dy) * w + ox + dx, ci);
+        }
+      cv::gemm(cols, l.weights, 1.0, cv::noArray(), 0.0, x);
+      h = oh;
+      w = ow;
+    } else if (l.type == 1) {
+      auto out_size = [](int n, int k, int s) {
+        const int o = int(std::ceil(double(n - k) / s)) + 1;
+        return (o - 1) * s >= n ? o - 1 : o;
+      };
+      const int oh = out_size(h, l.kh, l.stride_y), ow = out_size(w, l.kw, l.stride_x);
+      cv::Mat y(oh * ow, c, CV_32F, cv::Scalar(-1e30));
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox)
+          for (int iy = oy * l.stride_y; iy < std::min(h, oy * l.stride_y + l.kh); ++iy)
+            for (int ix = ox * l.stride_x; ix < std::min(w, ox * l.stride_x + l.kw); ++ix)
+              for (int ci = 0; ci < c; ++ci)
+                y.at<float>(oy * ow + ox, ci) =
+                    std::max(y.at<float>(oy * ow + ox, ci), x.at<float>(iy * w + ix, ci));
+      x = y;
+      h = oh;
+      w = ow;
+      continue;
+    } else if (l.type == 2) {
+      cv::Mat in = x;
+      if (c != l.weights.rows) {  // flattened channel by channel, column by column
+        in.create(1, h * w * c, CV_32F);
+        int q = 0;
+        for (int ci = 0; ci < c; ++ci)
+          for (int col = 0; col < w; ++col)
+            for (int row = 0; row < h; ++row)
+              in.at<float>(0, q++) = x.at<float>(row * w + col, ci);
+        h = w = 1;
+      }
+      cv::gemm(in, l.weights, 1.0, cv::noArray(), 0.0, x);
+    } else {
+      for (int r = 0; r < x.rows; ++r)
+        for (int ci = 0; ci < c; ++ci)
+          if (x.at<float>(r, ci) < 0)
+            x.at<float>(r, ci) *= l.weights.at<float>(0, ci);
+      continue;
+    }
+    for (int r = 0; r < x.rows; ++r)
+      x.row(r) += l.bias;
+  }
+  std::vector<cv::Mat> out;
+  for (int ci = 0; ci < x.cols; ++ci)
+    out.push_back(x.col(ci).clone().reshape(1, h));
+  return out;
+}
+
+TEST(MtcnnShared, ForwardRoundsAsCvGemm) {
+  FACEMIRROR_REQUIRE_SHARED();
+  cv::RNG rng(7);
+  for (const auto& [name, h, w] :
+       {std::tuple{"PNet.dat", 30, 41}, std::tuple{"PNet.dat", 90, 120},
+        std::tuple{"RNet.dat", 24, 24}, std::tuple{"ONet.dat", 48, 48}}) {
+    const auto net = mtcnn_net::load((model_dir() / name).string());
+    for (int trial = 0; trial < 3; ++trial) {
+      cv::Mat input(h, w, CV_32FC3);
+      rng.fill(input, cv::RNG::UNIFORM, -1.0, 1.0);
+      const auto fast = net.forward(input);
+      const auto reference = forward_with_cv_gemm(net, input);
+      ASSERT_EQ(fast.size(), reference.size()) << name;
+      for (size_t i = 0; i < fast.size(); ++i) {
+        ASSERT_EQ(fast[i].size(), reference[i].size()) << name << " output " << i;
+        EXPECT_EQ(cv::countNonZero(fast[i] != reference[i]), 0) << name << " output " << i;
+      }
+    }
+  }
 }
 
 // OpenFace's sample1.jpg: one face, ~216 px.
