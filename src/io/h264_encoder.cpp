@@ -75,6 +75,8 @@ h264_encoder::h264_encoder(const h264_settings& settings, std::string error_pref
     enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // MP4 keeps SPS/PPS in the avcC box
   if (!settings.allow_b_frames)
     enc->max_b_frames = 0;
+  if (settings.keyframe_interval > 0)
+    enc->gop_size = settings.keyframe_interval;
   av_opt_set(enc->priv_data, "preset", settings.preset.c_str(), 0);
   av_opt_set_double(enc->priv_data, "crf", settings.crf, 0);
   if (const char* params = x264_params())

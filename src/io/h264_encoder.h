@@ -38,6 +38,7 @@ struct h264_settings {
   int threads = 1;             // 1 for reproducible output; 0 lets libav choose
   bool global_header = true;   // SPS/PPS in extradata (MP4's avcC) rather than in-band
   bool allow_b_frames = true;  // false: bf=0, so decode order == presentation order
+  int keyframe_interval = 0;   // frames from one key frame to the next; 0: x264's default (250)
 };
 
 /// x264's preset names. Checked before opening because x264 prints its own error to stderr

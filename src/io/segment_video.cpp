@@ -69,6 +69,8 @@ segment_encoder::segment_encoder(cv::Size size, int64_t first_frame,
     s.fail(error_code::invalid_argument, "unknown x264 preset '" + options.preset + "'");
   if (!(options.frame_rate >= 0))
     s.fail(error_code::invalid_argument, "frame_rate must be 0 or more");
+  if (options.keyframe_interval < 0)
+    s.fail(error_code::invalid_argument, "keyframe_interval must be 0 or more");
   io_detail::silence_libav();
 
   io_detail::h264_settings settings;
@@ -82,6 +84,7 @@ segment_encoder::segment_encoder(cv::Size size, int64_t first_frame,
   settings.threads = 1;           // reproducible bitstream
   settings.global_header = true;  // SPS/PPS once, in the chunk's extradata (MP4's avcC)
   settings.allow_b_frames = false;
+  settings.keyframe_interval = options.keyframe_interval;
   s.encoder.emplace(settings, s.prefix);
 
   const AVCodecContext* ctx = s.encoder->context();

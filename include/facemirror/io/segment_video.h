@@ -86,6 +86,9 @@ struct segment_encoder_options {
   /// does (the MP4 timing comes from the muxer either way); 0 writes 25. Part of the extradata,
   /// so the same for every segment of a stream.
   double frame_rate = 0;
+  /// Frames from one key frame to the next within the chunk (which starts with one); 0: x264's
+  /// default, 250. Shorter makes a seek decode fewer frames and the file a little larger.
+  int keyframe_interval = 0;
 };
 
 /// Encodes frames first_frame, first_frame+1, ... of one output stream into one chunk.
