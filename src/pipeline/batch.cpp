@@ -26,7 +26,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
              const analysis_models& models)
     : models_(models), options_(options), jobs_(jobs.size()) {
-  std::vector<segment_task> tasks;
+  std::vector<std::vector<segment_task>> segments_of(jobs.size());
   for (size_t v = 0; v < jobs.size(); ++v) {
     auto state = std::make_unique<video_state>();
     state->job = jobs[v];
@@ -64,15 +64,19 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       }
       state.progress_total = frames * static_cast<int64_t>(1 + state.children.size());
       batch_total_ += state.progress_total;
-      const std::vector<segment_task> segments = cut(v, state, length, {});
-      tasks.insert(tasks.end(), segments.begin(), segments.end());
+      segments_of[v] = cut(v, state, length, {});
     } catch (const std::exception& e) {
       state.finished = true;
       state.result.error = e.what();
     }
   }
-  initial_tasks_ = tasks.size();
-  queue_.assign(tasks.begin(), tasks.end());
+  // Each video's tasks stay together (a batch completes video by video); see start_order.
+  std::vector<int64_t> longest(jobs.size(), 0);
+  for (size_t v = 0; v < jobs.size(); ++v)
+    longest[v] = longest_segment(videos_[v]->bounds);  // 0 for a video that failed already
+  for (const size_t v : start_order(longest))
+    queue_.insert(queue_.end(), segments_of[v].begin(), segments_of[v].end());
+  initial_tasks_ = queue_.size();
 }
 
 std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,

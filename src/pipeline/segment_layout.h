@@ -9,8 +9,10 @@
 // bytes.
 //
 // The layout depends only on the frame count and the segment length, never on the worker
-// count, so the output stays the same bytes for any number of workers.
+// count, so the output stays the same bytes for any number of workers. The order in which
+// videos start changes no byte either; it decides how the run ends (start_order).
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -21,5 +23,15 @@ namespace facemirror::detail {
 /// plus `segment_frames` when the remainder is shorter than half a segment (no segment is
 /// shorter than half a segment unless the whole video is). `segment_frames` must be positive.
 [[nodiscard]] std::vector<int64_t> segment_boundaries(int64_t frame_count, int64_t segment_frames);
+
+/// The longest segment of a layout from segment_boundaries() (0 for none).
+[[nodiscard]] int64_t longest_segment(const std::vector<int64_t>& bounds);
+
+/// The order in which a batch's videos start, given each one's longest segment: longest first,
+/// ties in input order (longest-processing-time-first). A segment runs on one worker from start
+/// to end and a short video is one segment, so a batch in input order could end with one core
+/// idle while the other finishes a long segment queued last (the mirror job on the six shared
+/// videos: subj02's 148 frames tracked, mirrored and encoded alone for its last ~2.5 s).
+[[nodiscard]] std::vector<size_t> start_order(const std::vector<int64_t>& longest_segments);
 
 }  // namespace facemirror::detail

@@ -56,5 +56,21 @@ TEST(SegmentLayout, EverySegmentButASoleOneIsAtLeastHalfASegment) {
   }
 }
 
+TEST(SegmentLayout, LongestSegmentOfALayout) {
+  EXPECT_EQ(longest_segment(segment_boundaries(842, 240)), 240);
+  EXPECT_EQ(longest_segment(segment_boundaries(288, 240)), 288);  // the tail joined
+  EXPECT_EQ(longest_segment(segment_boundaries(148, 240)), 148);
+  EXPECT_EQ(longest_segment({}), 0);
+}
+
+TEST(SegmentLayout, VideosStartLongestSegmentFirstTiesInInputOrder) {
+  // The six shared videos in the README's order: default (288, one segment), changeLighting
+  // (88), 2015-10-15-15-14 (842: 240s), multi_face (702: 240s), subj01 (158), subj02 (148).
+  const std::vector<int64_t> longest{288, 88, 240, 240, 158, 148};
+  EXPECT_EQ(start_order(longest), (std::vector<size_t>{0, 2, 3, 4, 5, 1}));
+  EXPECT_EQ(start_order({5, 5, 5}), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_TRUE(start_order({}).empty());
+}
+
 }  // namespace
 }  // namespace facemirror::detail
