@@ -208,9 +208,11 @@ int main(int argc, char** argv) {
       ->required();
   mirror_cmd->add_flag("--no-aus", mirror.no_aus, "Mirror only: no AU CSVs");
   mirror_cmd
-      ->add_option("--crf", mirror.crf,
-                   "x264 quality of the written videos (0 lossless .. 51; 18, S1's, is visually "
-                   "lossless; lower keeps re-analysed AUs closer to the in-pass AUs, larger files)")
+      ->add_option(
+          "--crf", mirror.crf,
+          "x264 quality of the mirrored videos (0 lossless .. 51; 18, S1's, is visually "
+          "lossless; lower keeps re-analysed AUs closer to the in-pass AUs, larger files); "
+          "the debug video is encoded 10 steps coarser")
       ->check(CLI::Range(0, 51))
       ->capture_default_str();
   mirror_cmd->add_flag("--force", mirror.force,

@@ -103,6 +103,7 @@ struct engine_options {
   int max_faces = 1;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
+  /// The debug video gets mirror_crf + 10 (at most 51).
   int mirror_crf = 18;
   face_tracker_options tracker;
   /// Called every `progress_interval_frames` frames of a video and when a video ends.
