@@ -155,18 +155,27 @@ std::shared_ptr<const clnf_model> clnf_model::load(const std::filesystem::path& 
   return std::shared_ptr<const clnf_model>(new clnf_model(std::move(m)));
 }
 
+namespace {
+
+// The experts sample 8-bit and float images as they are (warp_linear); any other depth is
+// converted to float once.
+cv::Mat sampled_image(const cv::Mat& grey) {
+  FACEMIRROR_CHECK(grey.channels() == 1, "clnf: fit needs a single-channel image");
+  cv::Mat image = grey;
+  if (grey.depth() != CV_8U && grey.depth() != CV_32F)
+    grey.convertTo(image, CV_32F);
+  return image;
+}
+
+}  // namespace
+
 clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
                                 const clnf_fit_options& options) const {
   if (!(init.scale > 0))
     throw error(error_code::invalid_argument, "clnf: initial parameters have no scale");
-  FACEMIRROR_CHECK(grey.channels() == 1, "clnf: fit needs a single-channel image");
   for (int w : options.window_sizes)  // the mean-shift works on fixed-size row buffers
     FACEMIRROR_CHECK(w <= detail::max_window, "clnf: search windows are at most 64 pixels");
-  // The experts sample 8-bit and float images as they are (warp_linear); any other depth is
-  // converted to float once.
-  cv::Mat image = grey;
-  if (grey.depth() != CV_8U && grey.depth() != CV_32F)
-    grey.convertTo(image, CV_32F);
+  const cv::Mat image = sampled_image(grey);
 
   clnf_fit_result result;
   pdm_params p = init;
@@ -174,47 +183,57 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
   result.converged = main.converged;
   result.likelihood = main.likelihood;
   result.face_too_small = main.too_small;
-
-  if (options.refine_parts && !impl_->parts.empty() && !main.too_small) {
-    // Every part starts from the main model's fit, not from an earlier part's refinement (the
-    // reference fits the parts independently and only then merges them, later parts winning).
-    const std::vector<cv::Point2d> main_shape = impl_->main.shape.project(p);
-    std::vector<cv::Point2d> shape = main_shape;
-    bool parts_used = false;
-    result.parts.resize(impl_->parts.size());
-    for (size_t k = 0; k < impl_->parts.size(); ++k) {
-      const impl::part& part = impl_->parts[k];
-      const detail::shape_model& ps = part.level.shape;
-      std::vector<cv::Point2d> part_pts(ps.points(), cv::Point2d(0, 0));
-      for (const auto& [from, to] : part.mapping)
-        part_pts[to] = main_shape[from];
-      pdm_params pp = ps.fit(part_pts);
-      if (!(pp.scale > 0))
-        continue;
-      // A part runs only when the face is at least 0.9x its first training scale (no
-      // upsampling); otherwise it keeps its fit to the main model's points, as OpenFace does.
-      const bool refined = p.scale > 0.9 * part.level.scales[0].scale;
-      if (refined)
-        (void)detail::fit_level(part.level, image, pp, part.options);
-      clnf_part_fit& out = result.parts[k];
-      out.landmarks = ps.project(pp);
-      ps.shape_3d(pp.local, out.model_shape);
-      out.params = std::move(pp);
-      if (!refined)
-        continue;
-      for (const auto& [from, to] : part.mapping)
-        shape[from] = out.landmarks[to];
-      parts_used = true;
-    }
-    if (parts_used) {
-      landmarks_2d merged;
-      std::copy(shape.begin(), shape.end(), merged.begin());
-      p = impl_->pdm.fit(merged);
-    }
-  }
-  result.params = p;
-  result.landmarks = impl_->pdm.project(p);
+  result.params = std::move(p);
+  result.landmarks = impl_->pdm.project(result.params);
+  if (options.refine_parts)
+    refine_parts_of(image, result);
   return result;
+}
+
+void clnf_model::refine_parts(const cv::Mat& grey, clnf_fit_result& fit) const {
+  refine_parts_of(sampled_image(grey), fit);
+}
+
+void clnf_model::refine_parts_of(const cv::Mat& image, clnf_fit_result& result) const {
+  if (impl_->parts.empty() || result.face_too_small || !(result.params.scale > 0))
+    return;
+  pdm_params& p = result.params;
+  // Every part starts from the main model's fit, not from an earlier part's refinement (the
+  // reference fits the parts independently and only then merges them, later parts winning).
+  const std::vector<cv::Point2d> main_shape = impl_->main.shape.project(p);
+  std::vector<cv::Point2d> shape = main_shape;
+  bool parts_used = false;
+  result.parts.assign(impl_->parts.size(), clnf_part_fit{});
+  for (size_t k = 0; k < impl_->parts.size(); ++k) {
+    const impl::part& part = impl_->parts[k];
+    const detail::shape_model& ps = part.level.shape;
+    std::vector<cv::Point2d> part_pts(ps.points(), cv::Point2d(0, 0));
+    for (const auto& [from, to] : part.mapping)
+      part_pts[to] = main_shape[from];
+    pdm_params pp = ps.fit(part_pts);
+    if (!(pp.scale > 0))
+      continue;
+    // A part runs only when the face is at least 0.9x its first training scale (no
+    // upsampling); otherwise it keeps its fit to the main model's points, as OpenFace does.
+    const bool refined = p.scale > 0.9 * part.level.scales[0].scale;
+    if (refined)
+      (void)detail::fit_level(part.level, image, pp, part.options);
+    clnf_part_fit& out = result.parts[k];
+    out.landmarks = ps.project(pp);
+    ps.shape_3d(pp.local, out.model_shape);
+    out.params = std::move(pp);
+    if (!refined)
+      continue;
+    for (const auto& [from, to] : part.mapping)
+      shape[from] = out.landmarks[to];
+    parts_used = true;
+  }
+  if (parts_used) {
+    landmarks_2d merged;
+    std::copy(shape.begin(), shape.end(), merged.begin());
+    p = impl_->pdm.fit(merged);
+    result.landmarks = impl_->pdm.project(p);
+  }
 }
 
 std::vector<std::string> clnf_model::part_names() const {
@@ -288,16 +307,22 @@ clnf_fit_result clnf_tracker::start_in_box(const cv::Mat& frame, const cv::Rect2
   best.params.local.assign(model_->pdm().mode_count(), 0.0);
   bool found = false;
   const cv::Mat& image = grey(frame);
+  // The hypotheses compete on the main model's likelihood, which the part models do not
+  // change: only the winner's parts are fitted (the same result as fitting every one's).
+  clnf_fit_options main_only = options_.detection;
+  main_only.refine_parts = false;
   for (const cv::Vec3d& rotation : rotations) {
     const pdm_params init = clnf_params_in_box(model_->pdm(), box, rotation);
     if (!(init.scale > 0))
       continue;
-    clnf_fit_result r = model_->fit(image, init, options_.detection);
+    clnf_fit_result r = model_->fit(image, init, main_only);
     if (!found || r.likelihood > best.likelihood) {
       best = std::move(r);
       found = true;
     }
   }
+  if (found && options_.detection.refine_parts)
+    model_->refine_parts(image, best);
   if (found) {
     previous_ = best.params;
     has_previous_ = true;

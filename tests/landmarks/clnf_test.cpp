@@ -261,6 +261,49 @@ TEST(clnf_model, small_face_uses_every_scale_as_openface) {
   EXPECT_LT(err / steps, 0.08);
 }
 
+// start_in_box fits the part models only on the winning hypothesis: refine_parts() on a fit made
+// without them must give what fit() with them gives, bit for bit (landmarks, params, parts).
+TEST(clnf_model, parts_refined_afterwards_equal_parts_refined_in_the_fit) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const auto dir = *test::shared_dir();
+  const test::reference_csv ref(dir / "reference/openface22/default.csv");
+  video_reader reader(probe_video(dir / "videos/openface-samples/default.wmv"));
+  const auto frame = reader.read();
+  ASSERT_TRUE(frame);
+  const auto model = clnf_model::load(model_dir() / "main_clnf_general.txt");
+  cv::Mat grey;
+  cv::cvtColor(frame->bgr, grey, cv::COLOR_BGR2GRAY);
+  // OpenFace's first fit, as a box, under one of the turned hypotheses.
+  const landmarks_2d first = ref.landmarks(0);
+  cv::Point2d lo = first[0], hi = first[0];
+  for (const cv::Point2d& q : first) {
+    lo = {std::min(lo.x, q.x), std::min(lo.y, q.y)};
+    hi = {std::max(hi.x, q.x), std::max(hi.y, q.y)};
+  }
+  const pdm_params start =
+      clnf_params_in_box(model->pdm(), cv::Rect2d(lo, hi), cv::Vec3d(0, 0.5236, 0));
+  const clnf_fit_options with_parts = clnf_fit_options::detection();
+  clnf_fit_options main_only = with_parts;
+  main_only.refine_parts = false;
+  const clnf_fit_result whole = model->fit(grey, start, with_parts);
+  clnf_fit_result later = model->fit(grey, start, main_only);
+  EXPECT_TRUE(later.parts.empty());
+  ASSERT_EQ(whole.parts.size(), 3u);
+  model->refine_parts(grey, later);
+  EXPECT_EQ(later.likelihood, whole.likelihood);
+  EXPECT_EQ(later.params.scale, whole.params.scale);
+  EXPECT_EQ(later.params.local, whole.params.local);
+  for (int i = 0; i < landmark_count; ++i)
+    EXPECT_EQ(later.landmarks[i], whole.landmarks[i]) << "landmark " << i;
+  ASSERT_EQ(later.parts.size(), whole.parts.size());
+  for (size_t k = 0; k < whole.parts.size(); ++k) {
+    EXPECT_EQ(later.parts[k].landmarks, whole.parts[k].landmarks) << "part " << k;
+    EXPECT_EQ(later.parts[k].params.local, whole.parts[k].params.local) << "part " << k;
+  }
+  // The parts moved the fit: the test would not see a refine_parts() that did nothing.
+  EXPECT_NE(model->fit(grey, start, main_only).params.local, whole.params.local);
+}
+
 // A face below PDM scale 0.25 (about 35 px across) fails the fit, as OpenFace's "face too
 // small for landmark detection": the same face at 60% size is fitted to a scale under 0.25.
 TEST(clnf_model, face_below_quarter_scale_is_too_small) {

@@ -110,11 +110,18 @@ class clnf_model {
   [[nodiscard]] clnf_fit_result fit(const cv::Mat& grey, const pdm_params& init,
                                     const clnf_fit_options& options = {}) const;
 
+  /// The hierarchical part models on a main-model fit made with refine_parts off: fills
+  /// `fit.parts` and moves its landmarks and params to the refined parts, exactly as fit() with
+  /// refine_parts on would have (the main model's likelihood is unchanged). Does nothing after a
+  /// face_too_small fit.
+  void refine_parts(const cv::Mat& grey, clnf_fit_result& fit) const;
+
   struct impl;  // internal (src/landmarks/clnf_internal.h)
   [[nodiscard]] const impl& internals() const { return *impl_; }
 
  private:
   explicit clnf_model(std::unique_ptr<impl> p);
+  void refine_parts_of(const cv::Mat& image, clnf_fit_result& fit) const;  // image: sampled
   std::unique_ptr<impl> impl_;
 };
 
