@@ -195,7 +195,7 @@ void clnf_model::refine_parts(const cv::Mat& grey, clnf_fit_result& fit) const {
 }
 
 void clnf_model::refine_parts_of(const cv::Mat& image, clnf_fit_result& result) const {
-  if (impl_->parts.empty() || result.face_too_small || !(result.params.scale > 0))
+  if (impl_->parts.empty() || result.face_too_small)
     return;
   pdm_params& p = result.params;
   // Every part starts from the main model's fit, not from an earlier part's refinement (the

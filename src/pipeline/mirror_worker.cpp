@@ -48,14 +48,14 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
   encoding.preset = "ultrafast";
   encoding.crf = mirror_crf_;
   // A key frame every 60 frames: the report's stills and a viewer's seeks decode at most 59
-  // frames to reach any frame (x264's 250 made the report's stills most of its time), for ~5%
+  // frames to reach any frame (x264's 250 made the report's stills most of its time), for ~2%
   // more bytes at crf 18.
   encoding.keyframe_interval = 60;
   // right, left, debug, and the upright source when the container asked for a rotation.
   const size_t video_count = info.rotation_deg != 0 ? 4 : 3;
   // The debug video is a visual check of the midline and landmarks: ten quality steps coarser
-  // (crf 28 for S1's 18) it looks the same at a glance, is ~6x smaller and a third cheaper to
-  // encode (docs: README, Speed).
+  // (crf 28 for S1's 18) it looks the same at a glance, is 3-6x smaller and about a third
+  // cheaper to encode (README, Speed).
   segment_encoder_options debug_encoding = encoding;
   debug_encoding.crf = std::min(debug_crf_max, encoding.crf + debug_crf_offset);
   std::vector<std::unique_ptr<segment_encoder>> encoders;
