@@ -13,11 +13,13 @@ ratios, since absolute times drift between runs and machines).
 
 With --baseline, each worker count is run in rounds that alternate this CLI and the baseline
 (this machine's timings drift between runs, so interleaving is what makes the ratio fair), and
-the table gives every round's fps and CPU seconds for both, their ratio, and the means;
+the table gives every round's fps, CPU seconds and peak RSS for both, the fps ratio, and the
+means (the largest RSS);
 `--command aus,mirror` runs both jobs in the one invocation, and OpenFace's reference-table
 row follows, then this CLI's means against OpenFace 2.2 at its best on this machine kind
 (shared/reference/openface22/timings_avx512.tsv, one process after another, and for the six
-shared videos two processes at once): wall and CPU ratios, CPU milliseconds per frame.
+shared videos two processes at once): wall and CPU ratios, CPU milliseconds per frame, peak RSS
+(OpenFace's: its largest video's, or at most its two largest together for two processes).
 
 Input sets: `shared` = the six shared videos; `hd` = a 1080p and a 4K upscaled copy of a
 1080x720 clip, made with ffmpeg into a temporary folder (never committed).
@@ -70,9 +72,10 @@ def compare(args, commands, sets, workers, models, tmp):
     print(f"machine: {os.cpu_count()} cores; this: {args.cli}; "
           f"baseline: {args.baseline} {args.extra}".rstrip())
     print()
-    means = []  # (command, inputs, workers, frames, mean wall s, mean CPU s) of this CLI
-    print("| job | inputs | workers | round | fps | baseline fps | ratio | CPU s | baseline CPU s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    means = []  # (command, inputs, workers, frames, mean wall s, mean CPU s, peak RSS MiB)
+    print("| job | inputs | workers | round | fps | baseline fps | ratio | CPU s | baseline CPU s "
+          "| peak RSS MiB | baseline peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for command in commands:
         extra = args.extra.split() + (["--force"] if command == "mirror" else [])
         for label, inputs, _ in sets:
@@ -82,22 +85,25 @@ def compare(args, commands, sets, workers, models, tmp):
                 for r in range(args.rounds):
                     pair = []
                     for cli in (args.cli, args.baseline):
-                        wall, _, _, cpu = run_cli(cli, command, inputs, tmp / f"cmp-{w}", w,
-                                                  models, extra)
-                        pair += [frames / wall, cpu]
+                        wall, _, rss, cpu = run_cli(cli, command, inputs, tmp / f"cmp-{w}", w,
+                                                    models, extra)
+                        pair += [frames / wall, cpu, rss]
                     rows.append(pair)
-                    fps, cpu, base_fps, base_cpu = pair
+                    fps, cpu, rss, base_fps, base_cpu, base_rss = pair
                     print(f"| {command} | {label} | {w} | {r + 1} | {fps:.1f} | {base_fps:.1f} | "
-                          f"{fps / base_fps:.2f}x | {cpu:.1f} | {base_cpu:.1f} |", flush=True)
+                          f"{fps / base_fps:.2f}x | {cpu:.1f} | {base_cpu:.1f} | {rss:.0f} | "
+                          f"{base_rss:.0f} |", flush=True)
                 mean = [sum(col) / len(rows) for col in zip(*rows)]
-                print(f"| {command} | {label} | {w} | mean | {mean[0]:.1f} | {mean[2]:.1f} | "
-                      f"{mean[0] / mean[2]:.2f}x | {mean[1]:.1f} | {mean[3]:.1f} |", flush=True)
-                means.append((command, label, w, frames, frames / mean[0], mean[1]))
+                peak, base_peak = max(r[2] for r in rows), max(r[5] for r in rows)
+                print(f"| {command} | {label} | {w} | mean (RSS: max) | {mean[0]:.1f} | "
+                      f"{mean[3]:.1f} | {mean[0] / mean[3]:.2f}x | {mean[1]:.1f} | {mean[4]:.1f} | "
+                      f"{peak:.0f} | {base_peak:.0f} |", flush=True)
+                means.append((command, label, w, frames, frames / mean[0], mean[1], peak))
     for label, _, names in sets:
         of2, of1 = openface_fps(Path(args.shared), names) if names else (None, None)
         if of2:
             print(f"| OpenFace 2.2 FeatureExtraction (reference table) | {label} | 1 process | | "
-                  f"{of2:.1f} (1 core: {of1:.1f}) | | | | |")
+                  f"{of2:.1f} (1 core: {of1:.1f}) | | | | | | |")
     print_against_openface_at_its_best(Path(args.shared), sets, means)
 
 
@@ -110,23 +116,27 @@ def print_against_openface_at_its_best(shared, sets, means):
     rows = {r["stem"]: r for r in csv.DictReader(open(table), delimiter="\t")}
     names_of = {label: names for label, _, names in sets}
     print()
-    print("| job | inputs | workers | wall s | CPU s | CPU ms/frame | OpenFace | OpenFace wall s "
-          "| OpenFace CPU s | wall ratio | CPU ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for command, label, w, frames, wall, cpu in means:
+    print("| job | inputs | workers | wall s | CPU s | CPU ms/frame | peak RSS MiB | OpenFace "
+          "| OpenFace wall s | OpenFace CPU s | OpenFace peak RSS MiB | wall ratio | CPU ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for command, label, w, frames, wall, cpu, rss in means:
         names = names_of.get(label) or []
         stems = [Path(n).stem for n in names]
         if not stems or any(s not in rows for s in stems):
             continue
         one_wall = sum(float(rows[s]["wall_s"]) for s in stems)
         one_cpu = sum(float(rows[s]["user_s"]) + float(rows[s]["sys_s"]) for s in stems)
-        best = [("one process after another", one_wall, one_cpu)]
+        # One process per video: its largest (two at once hold two of them).
+        one_rss = max(float(rows[s]["rss_mib"]) for s in stems)
+        best = [("one process after another", one_wall, one_cpu, f"{one_rss:.0f}")]
         if sorted(names) == sorted(Path(v).name for v in SHARED_VIDEOS):
-            best.append(("two processes at once", *OPENFACE_TWO_PROCESSES_SIX_VIDEOS))
-        for how, of_wall, of_cpu in best:
+            two_rss = sum(sorted(float(rows[s]["rss_mib"]) for s in stems)[-2:])
+            best.append(("two processes at once", *OPENFACE_TWO_PROCESSES_SIX_VIDEOS,
+                         f"<= {two_rss:.0f}"))
+        for how, of_wall, of_cpu, of_rss in best:
             print(f"| {command} | {label} | {w} | {wall:.1f} | {cpu:.1f} | "
-                  f"{1000 * cpu / frames:.1f} | {how} | {of_wall:.1f} | {of_cpu:.1f} | "
-                  f"{of_wall / wall:.2f}x | {of_cpu / cpu:.2f}x |")
+                  f"{1000 * cpu / frames:.1f} | {rss:.0f} | {how} | {of_wall:.1f} | {of_cpu:.1f} | "
+                  f"{of_rss} | {of_wall / wall:.2f}x | {of_cpu / cpu:.2f}x |")
 
 
 def count_frames(inputs):
