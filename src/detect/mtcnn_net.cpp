@@ -16,19 +16,13 @@
 #include "facemirror/detect/mtcnn_detector.h"
 #include "facemirror/error.h"
 
+#include "core/blas.h"
 #include "core/model_file.h"
+#include "core/simd_clones.h"
 
 namespace facemirror {
 
 namespace {
-
-// The double sums get a clone with twice the vector width where the CPU has AVX2 (same bits:
-// see sum_in_double). Sanitizer and clang builds get one version, as the CLNF kernels do.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__) || defined(__clang__)
-#define FACEMIRROR_MTCNN_CLONES
-#else
-#define FACEMIRROR_MTCNN_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
 
 // A float32 matrix with its header (rows, cols, type), as every MTCNN weight but the conv bias.
 cv::Mat float_matrix(detail::model_file& r, const char* what) {
@@ -53,10 +47,6 @@ struct fmap {  // feature map: one row per pixel (row-major), one column per cha
   cv::Mat data;
 };
 
-extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n,
-                       const int* k, const float* alpha, const float* a, const int* lda,
-                       const float* b, const int* ldb, const float* beta, float* c, const int* ldc);
-
 // Below this many rows a product sums in double (see multiply_add).
 constexpr int blas_min_rows = 100;
 
@@ -64,8 +54,7 @@ constexpr int blas_min_rows = 100;
 // Four rows by eight outputs at a time, so a weight is converted once for four rows and the
 // sums stay in registers; the order of the additions is the plain loop's, so every path and
 // vector width gives the same bits (a float product is exact in double, fused or not).
-FACEMIRROR_MTCNN_CLONES void sum_in_double(const cv::Mat& in, const cv::Mat& weights,
-                                           cv::Mat& out) {
+FACEMIRROR_SIMD_CLONES void sum_in_double(const cv::Mat& in, const cv::Mat& weights, cv::Mat& out) {
   constexpr int row_block = 4, col_block = 8;
   const int rows = in.rows, inner = in.cols, outputs = weights.cols;
   for (int r0 = 0; r0 < rows; r0 += row_block) {

@@ -20,16 +20,7 @@
 #include "facemirror/landmarks/clnf.h"
 #include "facemirror/landmarks/pdm.h"
 
-// The fit's hot loops get a clone with twice the vector width where the CPU has AVX2. FMA stays
-// off, so each lane still rounds a product and then a sum as the SSE2 build does: results are
-// bit-identical on either path. Sanitizer builds get one version: the clone's ifunc resolver
-// runs before ThreadSanitizer's runtime is up and crashes. So does clang (the fuzz build): clang
-// 14 leaves the dispatched member functions undefined at link time.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__) || defined(__clang__)
-#define FACEMIRROR_SIMD_CLONES
-#else
-#define FACEMIRROR_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
+#include "core/simd_clones.h"  // the fit's hot loops: see FACEMIRROR_SIMD_CLONES
 
 namespace facemirror::detail {
 

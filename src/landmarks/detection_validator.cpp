@@ -34,12 +34,8 @@
 
 #include "facemirror/error.h"
 
+#include "core/blas.h"
 #include "core/model_file.h"
-
-// The Fortran BLAS entry point (OpenBLAS on Debian), as OpenFace 2.2 calls it.
-extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n,
-                       const int* k, const float* alpha, const float* a, const int* lda,
-                       const float* b, const int* ldb, const float* beta, float* c, const int* ldc);
 
 namespace facemirror {
 namespace {
