@@ -437,12 +437,16 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
   video.finished = true;
   video.result.ok = true;
   video.result.seconds = seconds_since(*video.started);
+  const video_result result = video.result;
   lock.unlock();
   report(index, "done", true);
+  if (options_.on_video_done)
+    options_.on_video_done(result);
 }
 
 void batch::finish_parent(size_t index, std::unique_ptr<atomic_file> csv) {
   video_state& video = *videos_[index];
+  video_result result;
   try {
     std::unique_lock<std::mutex> lock(video.mutex);
     if (video.finished)
@@ -458,11 +462,14 @@ void batch::finish_parent(size_t index, std::unique_ptr<atomic_file> csv) {
     video.finished = true;
     video.result.ok = true;
     video.result.seconds = seconds_since(*video.started);
+    result = video.result;
   } catch (const std::exception& e) {
     fail(index, e.what());
     return;
   }
   report(index, "done", true);
+  if (options_.on_video_done)
+    options_.on_video_done(result);
 }
 
 void batch::fail(size_t index, const std::string& message) {

@@ -211,6 +211,8 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
       batch_done += planned - std::min(counted, planned);
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       report(i, r.ok ? r.frames : planned, r.ok ? r.frames : planned, r.ok ? "done" : "failed");
+      if (r.ok && options.on_video_done)
+        options.on_video_done(r);
     }
   };
   std::vector<std::thread> threads;

@@ -830,65 +830,103 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
   return out;
 }
 
-std::vector<report_result> write_report(const fs::path& dir, const report_options& options) {
-  const std::vector<report_video> videos = find_report_videos(dir);
+namespace {
+
+// Every video of the folder, analysed (or why not), for the index and the pages.
+struct folder_entry {
+  report_video video;
+  std::optional<video_report> report;
+  std::string error;  // when report is empty
+};
+
+std::vector<folder_entry> analyse_folder(const fs::path& dir, const report_options& options) {
+  std::vector<report_video> videos = find_report_videos(dir);
   if (videos.empty())
     throw error(error_code::invalid_argument,
                 "'" + dir.string() +
                     "' holds no AU CSVs to report on (<stem>_left_mirrored.csv and "
                     "<stem>_right_mirrored.csv from 'facemirror mirror', or <stem>.csv from "
                     "'facemirror aus')");
-  const model_checksums models = checksum_models(options.models_dir);
-  std::vector<report_result> results;
+  std::vector<folder_entry> entries;
+  for (auto& video : videos) {
+    folder_entry entry;
+    entry.video = std::move(video);
+    try {
+      entry.report = analyse(entry.video, options);
+    } catch (const std::exception& e) {
+      entry.error = e.what();
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+// A video's page and (mirror jobs) its asymmetry table.
+report_result write_pages(const fs::path& dir, const folder_entry& entry,
+                          const report_options& options, const model_checksums& models) {
+  report_result result;
+  result.stem = entry.video.stem;
+  result.html = dir / (entry.video.stem + "_report.html");
+  if (!entry.report) {
+    result.error = entry.error;
+    return result;
+  }
+  try {
+    const video_report& r = *entry.report;
+    write_whole(result.html, video_page(r, options, models));
+    if (entry.video.mirrored)
+      write_whole(
+          dir / (entry.video.stem + "_asymmetry.csv"),
+          asymmetry_csv_header(false) + asymmetry_csv_rows(entry.video.stem, r.summary, false));
+    result.ok = true;
+  } catch (const std::exception& e) {
+    result.error = e.what();
+  }
+  return result;
+}
+
+// index.html (a row per video, linked where its page exists) and asymmetry_summary.csv.
+void write_index(const fs::path& dir, const std::vector<folder_entry>& entries,
+                 const std::vector<report_result>& failed_pages) {
   std::string summary = asymmetry_csv_header(true);
   std::string index_rows, failures;
-  for (const auto& video : videos) {
-    const bool selected =
-        options.stems.empty() ||
-        std::find(options.stems.begin(), options.stems.end(), video.stem) != options.stems.end();
-    report_result result;
-    result.stem = video.stem;
-    result.html = dir / (video.stem + "_report.html");
-    std::string worst;
-    try {
-      const video_report r = analyse(video, options);
-      if (selected) {
-        write_whole(result.html, video_page(r, options, models));
-        if (video.mirrored)
-          write_whole(
-              dir / (video.stem + "_asymmetry.csv"),
-              asymmetry_csv_header(false) + asymmetry_csv_rows(video.stem, r.summary, false));
-      }
-      if (video.mirrored)
-        summary += asymmetry_csv_rows(video.stem, r.summary, true);
-      // The index names each video's least symmetric engaged AU.
-      const au_summary* lowest = nullptr;
-      for (const auto& row : r.summary) {
-        if (row.intensity && row.symmetry.state != engagement::not_engaged &&
-            (lowest == nullptr || row.symmetry.ratio < lowest->symmetry.ratio))
-          lowest = &row;
-      }
-      if (video.mirrored)
-        worst = lowest ? lowest->au + " SR " + num(lowest->symmetry.ratio) + " (" +
-                             lowest->symmetry.weaker_side + " weaker)"
-                       : "no AU engaged";
-      const bool linked = selected || fs::exists(result.html);
-      index_rows += "<tr><td class=\"l\">" +
-                    (linked ? "<a href=\"" + html_escape(result.html.filename().string()) + "\">" +
-                                  html_escape(video.stem) + "</a>"
-                            : html_escape(video.stem)) +
-                    "</td><td class=\"l\">" + (video.mirrored ? "left/right" : "one face") +
-                    "</td><td>" + std::to_string(r.left.rows()) + "</td><td>" +
-                    std::to_string(r.left.frames_with_face()) +
-                    (video.mirrored ? " / " + std::to_string(r.right.frames_with_face()) : "") +
-                    "</td><td class=\"l\">" + html_escape(worst) + "</td></tr>\n";
-      result.ok = true;
-    } catch (const std::exception& e) {
-      result.error = e.what();
-      failures += "<li>" + html_escape(video.stem) + ": " + html_escape(e.what()) + "</li>";
+  for (const auto& entry : entries) {
+    const auto page_failure =
+        std::find_if(failed_pages.begin(), failed_pages.end(),
+                     [&](const report_result& r) { return r.stem == entry.video.stem; });
+    const std::string error =
+        page_failure != failed_pages.end() ? page_failure->error : entry.error;
+    if (!entry.report || !error.empty()) {
+      failures += "<li>" + html_escape(entry.video.stem) + ": " + html_escape(error) + "</li>";
+      continue;
     }
-    if (selected)
-      results.push_back(result);
+    const video_report& r = *entry.report;
+    const report_video& video = entry.video;
+    if (video.mirrored)
+      summary += asymmetry_csv_rows(video.stem, r.summary, true);
+    // The index names each video's least symmetric engaged AU.
+    const au_summary* lowest = nullptr;
+    for (const auto& row : r.summary) {
+      if (row.intensity && row.symmetry.state != engagement::not_engaged &&
+          (lowest == nullptr || row.symmetry.ratio < lowest->symmetry.ratio))
+        lowest = &row;
+    }
+    std::string worst;
+    if (video.mirrored)
+      worst = lowest ? lowest->au + " SR " + num(lowest->symmetry.ratio) + " (" +
+                           lowest->symmetry.weaker_side + " weaker)"
+                     : "no AU engaged";
+    const fs::path html = dir / (video.stem + "_report.html");
+    const bool linked = fs::exists(html);
+    index_rows += "<tr><td class=\"l\">" +
+                  (linked ? "<a href=\"" + html_escape(html.filename().string()) + "\">" +
+                                html_escape(video.stem) + "</a>"
+                          : html_escape(video.stem)) +
+                  "</td><td class=\"l\">" + (video.mirrored ? "left/right" : "one face") +
+                  "</td><td>" + std::to_string(r.left.rows()) + "</td><td>" +
+                  std::to_string(r.left.frames_with_face()) +
+                  (video.mirrored ? " / " + std::to_string(r.right.frames_with_face()) : "") +
+                  "</td><td class=\"l\">" + html_escape(worst) + "</td></tr>\n";
   }
   write_whole(dir / "asymmetry_summary.csv", summary);
   std::string index = page_head("facemirror reports: " + dir.filename().string());
@@ -905,7 +943,55 @@ std::vector<report_result> write_report(const fs::path& dir, const report_option
     index += "<h2>Failed</h2><ul id=\"failed\">" + failures + "</ul>";
   index += "</body></html>\n";
   write_whole(dir / "index.html", index);
+}
+
+}  // namespace
+
+std::vector<report_result> write_report(const fs::path& dir, const report_options& options) {
+  const std::vector<folder_entry> entries = analyse_folder(dir, options);
+  const model_checksums models = checksum_models(options.models_dir);
+  std::vector<report_result> results, failed;
+  for (const auto& entry : entries) {
+    const bool selected = options.stems.empty() ||
+                          std::find(options.stems.begin(), options.stems.end(), entry.video.stem) !=
+                              options.stems.end();
+    if (!selected)
+      continue;
+    results.push_back(write_pages(dir, entry, options, models));
+    if (!results.back().ok)
+      failed.push_back(results.back());
+  }
+  write_index(dir, entries, failed);
   return results;
+}
+
+report_result write_video_report(const fs::path& dir, const std::string& stem,
+                                 const report_options& options) {
+  report_result result;
+  result.stem = stem;
+  result.html = dir / (stem + "_report.html");
+  try {
+    for (auto& video : find_report_videos(dir)) {
+      if (video.stem != stem)
+        continue;
+      folder_entry entry;
+      entry.video = std::move(video);
+      try {
+        entry.report = analyse(entry.video, options);
+      } catch (const std::exception& e) {
+        entry.error = e.what();
+      }
+      return write_pages(dir, entry, options, checksum_models(options.models_dir));
+    }
+    result.error = "'" + dir.string() + "' holds no AU CSVs of '" + stem + "' to report on";
+  } catch (const std::exception& e) {
+    result.error = e.what();
+  }
+  return result;
+}
+
+void write_report_index(const fs::path& dir, const report_options& options) {
+  write_index(dir, analyse_folder(dir, options), {});
 }
 
 }  // namespace facemirror

@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -142,6 +145,28 @@ TEST_F(engine_test, progress_fires_every_interval_frames) {
   EXPECT_GT(events.back().fps, 0.0);
 }
 
+TEST_F(engine_test, a_mirror_job_is_announced_once_its_last_file_is_written) {
+  if (under_tsan)
+    GTEST_SKIP() << "covered by the thread-isolation fault cases";
+  const fs::path dir = test::scratch_dir();
+  video_job job;
+  job.input = clip_;
+  job.kind = job_kind::mirror;
+  job.output_dir = dir;
+  const mirror_outputs out = mirror_outputs_for(clip_, dir, false);
+  std::vector<bool> all_written;  // one entry per call
+  engine_options o = options(2, isolation::thread);
+  o.on_video_done = [&](const video_result& r) {
+    EXPECT_EQ(r.input, clip_);
+    all_written.push_back(fs::exists(out.right_video) && fs::exists(out.left_video) &&
+                          fs::exists(out.debug_video) && fs::exists(out.right_csv) &&
+                          fs::exists(out.left_csv) && fs::exists(out.head_pose_csv));
+  };
+  engine e(o);
+  ASSERT_TRUE(e.run({job})[0].ok);
+  EXPECT_EQ(all_written, std::vector<bool>{true});
+}
+
 struct fault_case {
   const char* name;
   isolation mode;
@@ -170,10 +195,21 @@ TEST_P(engine_fault_test, only_the_victim_video_is_affected) {
   } remove_after;
   // Long enough for a loaded CI machine, short enough to keep the hang case quick.
   o.frame_timeout_s = c.fault[0] == 'h' ? 5.0 : 60.0;
+  // Each finished video is announced once, with its CSV in place; a failed one never.
+  std::mutex done_mutex;
+  std::multiset<std::string> done_with_csv, done_without_csv;
+  o.on_video_done = [&](const video_result& r) {
+    const bool csv_written = fs::exists(r.output_csv);
+    const std::lock_guard<std::mutex> lock(done_mutex);
+    (csv_written ? done_with_csv : done_without_csv).insert(r.input.filename().string());
+  };
   engine e(o);
   const auto results = e.run({aus_job(dir / "victim.wmv", dir / "victim.csv"),
                               aus_job(dir / "bystander.wmv", dir / "bystander.csv")});
   ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(done_without_csv.empty());
+  EXPECT_EQ(done_with_csv.count("bystander.wmv"), 1u);
+  EXPECT_EQ(done_with_csv.count("victim.wmv"), c.victim_survives ? 1u : 0u);
   EXPECT_TRUE(results[1].ok) << results[1].error;
   EXPECT_TRUE(fs::exists(dir / "bystander.csv"));
   EXPECT_EQ(results[0].ok, c.victim_survives) << results[0].error;

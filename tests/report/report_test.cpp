@@ -322,6 +322,35 @@ TEST_F(ReportFolder, ABadVideoFailsAloneAndWritesNothingForIt) {
     EXPECT_EQ(entry.path().string().find(".partial"), std::string::npos) << entry.path();
 }
 
+TEST_F(ReportFolder, OneVideoAtATimeThenTheIndexGiveWhatTheWholeFolderGives) {
+  write_pair("first");
+  write_pair("second");
+  const report_result first = write_video_report(dir_, "first", fast());
+  ASSERT_TRUE(first.ok) << first.error;
+  EXPECT_EQ(first.html, dir_ / "first_report.html");
+  EXPECT_TRUE(fs::exists(dir_ / "first_asymmetry.csv"));
+  // Only that video's files: not the other's, not the folder's.
+  EXPECT_FALSE(fs::exists(dir_ / "second_report.html"));
+  EXPECT_FALSE(fs::exists(dir_ / "index.html"));
+  EXPECT_FALSE(fs::exists(dir_ / "asymmetry_summary.csv"));
+  const report_result missing = write_video_report(dir_, "third", fast());
+  EXPECT_FALSE(missing.ok);
+  EXPECT_NE(missing.error.find("third"), std::string::npos) << missing.error;
+
+  ASSERT_TRUE(write_video_report(dir_, "second", fast()).ok);
+  write_report_index(dir_, fast());
+  const std::string index = read_text(dir_ / "index.html");
+  const std::string summary = read_text(dir_ / "asymmetry_summary.csv");
+  const std::string page = read_text(dir_ / "second_report.html");
+  EXPECT_NE(index.find("href=\"first_report.html\""), std::string::npos);
+  EXPECT_NE(index.find("href=\"second_report.html\""), std::string::npos);
+  // The same bytes as the whole folder's report.
+  (void)write_report(dir_, fast());
+  EXPECT_EQ(read_text(dir_ / "index.html"), index);
+  EXPECT_EQ(read_text(dir_ / "asymmetry_summary.csv"), summary);
+  EXPECT_EQ(read_text(dir_ / "second_report.html"), page);
+}
+
 TEST_F(ReportFolder, AnAusFolderGetsOneFaceReports) {
   write("clip.csv",
         "frame, face_id, timestamp, confidence, success, pose_Ry, AU01_r, AU01_c\n"

@@ -1,8 +1,10 @@
 #include "commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 
 #include "facemirror/io/video_reader.h"
@@ -128,29 +130,52 @@ void record_status(const video_job& job, const video_result& result, const fs::p
   }
 }
 
-// The report of the videos this mirror job did or found done (other videos in the folder keep
-// their reports; index.html lists them all).
-int report_mirror_job(const run_options& opt, const std::vector<std::string>& stems) {
+report_options report_options_for(const run_options& opt) {
   report_options options;
   options.command = opt.command_line;
   if (!opt.models_dir.empty())
     options.models_dir = fs::path(opt.models_dir);
-  options.stems = stems;
+  return options;
+}
+
+// The report of the videos this mirror job did or found done (other videos in the folder keep
+// their reports; index.html lists them all). `written`: the pages the job wrote as each video
+// finished (engine_options::on_video_done); the rest are written now, with the index.
+int report_mirror_job(const run_options& opt, const std::vector<std::string>& stems,
+                      const std::vector<report_result>& written) {
+  report_options options = report_options_for(opt);
+  std::vector<report_result> results;
+  for (const auto& stem : stems) {
+    const auto done = std::find_if(written.begin(), written.end(),
+                                   [&](const report_result& r) { return r.stem == stem && r.ok; });
+    if (done != written.end())
+      results.push_back(*done);
+    else
+      options.stems.push_back(stem);
+  }
   try {
-    int failures = 0;
-    for (const auto& r : write_report(fs::path(opt.output_dir), options)) {
-      if (!r.ok) {
-        ++failures;
-        std::fprintf(stderr, "FAILED report %s: %s\n", r.stem.c_str(), r.error.c_str());
-      } else if (!opt.quiet) {
-        std::fprintf(stderr, "report %s\n", r.html.string().c_str());
-      }
+    if (options.stems.empty()) {
+      write_report_index(fs::path(opt.output_dir), options);
+    } else {
+      for (auto& r : write_report(fs::path(opt.output_dir), options))
+        results.push_back(std::move(r));
     }
-    return failures == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "FAILED report: %s\n", e.what());
     return 1;
   }
+  std::sort(results.begin(), results.end(),
+            [](const report_result& a, const report_result& b) { return a.stem < b.stem; });
+  int failures = 0;
+  for (const auto& r : results) {
+    if (!r.ok) {
+      ++failures;
+      std::fprintf(stderr, "FAILED report %s: %s\n", r.stem.c_str(), r.error.c_str());
+    } else if (!opt.quiet) {
+      std::fprintf(stderr, "report %s\n", r.html.string().c_str());
+    }
+  }
+  return failures == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -261,9 +286,23 @@ int run(const run_options& opt, job_kind kind) {
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));
   std::vector<video_result> results;
+  const bool writes_report = kind == job_kind::mirror && !opt.no_report && !opt.no_aus;
+  // Each finished video's report is written on the worker that finished it while the others
+  // go on, rather than all of them after the batch.
+  std::mutex written_mutex;
+  std::vector<report_result> written;
   // A resumed shard whose videos are all done has nothing to load the models for.
   if (!jobs.empty()) {
-    engine runner(engine_options_from(opt, printer));
+    engine_options options = engine_options_from(opt, printer);
+    if (writes_report) {
+      options.on_video_done = [&](const video_result& done) {
+        report_result r =
+            write_video_report(output_dir, done.input.stem().string(), report_options_for(opt));
+        const std::lock_guard<std::mutex> lock(written_mutex);
+        written.push_back(std::move(r));
+      };
+    }
+    engine runner(std::move(options));
     if (!opt.quiet) {
       std::fprintf(stderr, "facemirror %s: models loaded in %.2f s, %d workers\n", version(),
                    runner.model_load_seconds(), runner.worker_count());
@@ -321,8 +360,8 @@ int run(const run_options& opt, job_kind kind) {
     if (r.ok)
       stems.push_back(r.input.stem().string());
   }
-  if (kind == job_kind::mirror && !opt.no_report && !opt.no_aus && !stems.empty()) {
-    if (report_mirror_job(opt, stems) != 0)
+  if (writes_report && !stems.empty()) {
+    if (report_mirror_job(opt, stems, written) != 0)
       return 1;
   }
   return failures == 0 ? 0 : 1;

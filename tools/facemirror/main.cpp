@@ -219,8 +219,9 @@ int main(int argc, char** argv) {
                        "Process videos whose outputs are all present already (skipped by default, "
                        "so an interrupted batch resumes where it stopped)");
   mirror_cmd->add_flag("--no-report", mirror.no_report,
-                       "No HTML report at the end (by default 'facemirror report OUTDIR' runs on "
-                       "the job's videos)");
+                       "No HTML reports (by default each video's report is written as soon as "
+                       "its outputs are, and the folder's index at the end, as 'facemirror report "
+                       "OUTDIR' writes them)");
   mirror_cmd->footer(
       "Example:\n  facemirror mirror patients/ -o mirrored/\n"
       "\"right_mirrored\" is the patient's right half (image left in an unflipped camera view)\n"

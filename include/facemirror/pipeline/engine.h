@@ -44,6 +44,8 @@
 
 namespace facemirror {
 
+struct video_result;
+
 struct progress_event {
   size_t video = 0;  // index into the jobs passed to run()
   std::filesystem::path input;
@@ -112,6 +114,14 @@ struct engine_options {
   /// Polled between frames; returning true stops the run: unfinished videos fail with
   /// "interrupted" and leave no output.
   std::function<bool()> should_abort;
+  /// Called once for each input whose outputs are all written, as soon as they are, while the
+  /// rest of the batch goes on (the CLI writes a mirror job's report there, so a finished
+  /// video's report does not wait for the batch). It runs on the worker thread that finished
+  /// the input, which takes no task meanwhile; under isolation::process on the engine's thread
+  /// that collects the workers' results, so workers done with a segment wait for it. Calls for
+  /// different inputs may overlap: it must be thread-safe, and must not throw. Not called for
+  /// failed inputs.
+  std::function<void(const video_result&)> on_video_done;
 };
 
 /// aus: one OpenFace-layout CSV per video. mirror: S1 Face Mirror's job, in one pass: the

@@ -21,7 +21,10 @@
 //   half (image left in an unflipped camera view) and its reflection.
 //
 // THREAD SAFETY
-//   Single-threaded; write_report() touches only files of its folder.
+//   The functions touch only files of their folder. write_video_report() calls for different
+//   videos of one folder may run at once (each writes only its video's files), also while
+//   other programs' outputs appear in the folder; write_report() and write_report_index()
+//   write the folder's index and must not overlap each other.
 //
 // ERRORS
 //   A folder that does not exist, or holds no video's outputs, throws error(invalid_argument)
@@ -77,6 +80,18 @@ struct report_result {
 /// Writes the reports of `dir` (see above); one result per video reported.
 [[nodiscard]] std::vector<report_result> write_report(const std::filesystem::path& dir,
                                                       const report_options& options);
+
+/// One video's <stem>_report.html and (mirror jobs) <stem>_asymmetry.csv, nothing else: for a
+/// caller that reports each video as soon as its outputs are written, then writes the index
+/// once with write_report_index(). `options.stems` is ignored. Never throws: a missing or
+/// malformed video is a result with its reason.
+[[nodiscard]] report_result write_video_report(const std::filesystem::path& dir,
+                                               const std::string& stem,
+                                               const report_options& options);
+
+/// The folder's index.html and asymmetry_summary.csv alone (write_report writes them too);
+/// throws as write_report does for a folder without videos.
+void write_report_index(const std::filesystem::path& dir, const report_options& options);
 
 /// One AU's summary row, for the CSVs and tests.
 struct au_summary {
