@@ -130,15 +130,24 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
   }
   if (videos.empty())
     return results;
-  std::vector<video_result> video_results = run_videos(videos);
+  std::vector<video_result> video_results = run_videos(videos, video_index);
   for (size_t k = 0; k < videos.size(); ++k)
     results[video_index[k]] = std::move(video_results[k]);
   return results;
 }
 
-std::vector<video_result> engine::run_videos(const std::vector<video_job>& jobs) {
-  detail::batch work(jobs, impl_->options, *impl_->models);
-  detail::run_context context{work, *impl_->models, impl_->options};
+std::vector<video_result> engine::run_videos(const std::vector<video_job>& jobs,
+                                             const std::vector<size_t>& job_index) {
+  engine_options options = impl_->options;
+  if (options.on_progress) {
+    options.on_progress = [&](const progress_event& event) {
+      progress_event numbered = event;
+      numbered.video = job_index[event.video];
+      impl_->options.on_progress(numbered);
+    };
+  }
+  detail::batch work(jobs, options, *impl_->models);
+  detail::run_context context{work, *impl_->models, options};
   // More workers than segments would only sit idle.
   const int workers =
       std::max(1, std::min<int>(impl_->workers, static_cast<int>(work.initial_tasks())));

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -143,6 +144,25 @@ TEST_F(engine_test, progress_fires_every_interval_frames) {
   EXPECT_EQ(events.back().frames_done, 88);
   EXPECT_EQ(events.back().frames_total, 88);
   EXPECT_GT(events.back().fps, 0.0);
+}
+
+TEST_F(engine_test, progress_names_each_input_by_its_place_in_the_jobs) {
+  if (under_tsan)
+    GTEST_SKIP() << "one worker: no threads for ThreadSanitizer to check";
+  // A still image is analysed apart from the videos, before them: the video's events must
+  // still carry its own index, not its place among the videos.
+  const fs::path dir = test::scratch_dir();
+  const fs::path image = *test::shared_dir() / "videos/openface-samples/sample1.jpg";
+  std::map<std::string, std::set<size_t>> indices;
+  engine_options o = options(1, isolation::thread);
+  o.on_progress = [&](const progress_event& e) {
+    indices[e.input.filename().string()].insert(e.video);
+  };
+  engine e(o);
+  const auto results = e.run({aus_job(image, dir / "image.csv"), aus_job(clip_, dir / "clip.csv")});
+  ASSERT_TRUE(results[0].ok && results[1].ok);
+  EXPECT_EQ(indices["sample1.jpg"], std::set<size_t>{0});
+  EXPECT_EQ(indices[clip_.filename().string()], std::set<size_t>{1});
 }
 
 TEST_F(engine_test, a_mirror_job_is_announced_once_its_last_file_is_written) {

@@ -200,7 +200,10 @@ class engine {
   [[nodiscard]] std::vector<video_result> run(const std::vector<video_job>& jobs);
 
  private:
-  [[nodiscard]] std::vector<video_result> run_videos(const std::vector<video_job>& jobs);
+  /// The videos cut into segments; `job_index[k]`: jobs[k]'s index in run()'s jobs, which its
+  /// progress events carry.
+  [[nodiscard]] std::vector<video_result> run_videos(const std::vector<video_job>& jobs,
+                                                     const std::vector<size_t>& job_index);
 
   struct impl;
   std::unique_ptr<impl> impl_;
