@@ -839,6 +839,17 @@ struct folder_entry {
   std::string error;  // when report is empty
 };
 
+folder_entry analysed(report_video video, const report_options& options) {
+  folder_entry entry;
+  entry.video = std::move(video);
+  try {
+    entry.report = analyse(entry.video, options);
+  } catch (const std::exception& e) {
+    entry.error = e.what();
+  }
+  return entry;
+}
+
 std::vector<folder_entry> analyse_folder(const fs::path& dir, const report_options& options) {
   std::vector<report_video> videos = find_report_videos(dir);
   if (videos.empty())
@@ -848,16 +859,8 @@ std::vector<folder_entry> analyse_folder(const fs::path& dir, const report_optio
                     "<stem>_right_mirrored.csv from 'facemirror mirror', or <stem>.csv from "
                     "'facemirror aus')");
   std::vector<folder_entry> entries;
-  for (auto& video : videos) {
-    folder_entry entry;
-    entry.video = std::move(video);
-    try {
-      entry.report = analyse(entry.video, options);
-    } catch (const std::exception& e) {
-      entry.error = e.what();
-    }
-    entries.push_back(std::move(entry));
-  }
+  for (auto& video : videos)
+    entries.push_back(analysed(std::move(video), options));
   return entries;
 }
 
@@ -972,16 +975,9 @@ report_result write_video_report(const fs::path& dir, const std::string& stem,
   result.html = dir / (stem + "_report.html");
   try {
     for (auto& video : find_report_videos(dir)) {
-      if (video.stem != stem)
-        continue;
-      folder_entry entry;
-      entry.video = std::move(video);
-      try {
-        entry.report = analyse(entry.video, options);
-      } catch (const std::exception& e) {
-        entry.error = e.what();
-      }
-      return write_pages(dir, entry, options, checksum_models(options.models_dir));
+      if (video.stem == stem)
+        return write_pages(dir, analysed(std::move(video), options), options,
+                           checksum_models(options.models_dir));
     }
     result.error = "'" + dir.string() + "' holds no AU CSVs of '" + stem + "' to report on";
   } catch (const std::exception& e) {

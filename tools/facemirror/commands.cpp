@@ -130,6 +130,21 @@ void record_status(const video_job& job, const video_result& result, const fs::p
   }
 }
 
+// One line per video on stderr (failures always, the rest unless quiet); 1 if any failed.
+int print_report_results(const std::vector<report_result>& results, bool quiet,
+                         const char* failed_prefix, const char* ok_prefix) {
+  int failures = 0;
+  for (const auto& r : results) {
+    if (!r.ok) {
+      ++failures;
+      std::fprintf(stderr, "%s%s: %s\n", failed_prefix, r.stem.c_str(), r.error.c_str());
+    } else if (!quiet) {
+      std::fprintf(stderr, "%s%s\n", ok_prefix, r.html.string().c_str());
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 report_options report_options_for(const run_options& opt) {
   report_options options;
   options.command = opt.command_line;
@@ -166,16 +181,7 @@ int report_mirror_job(const run_options& opt, const std::vector<std::string>& st
   }
   std::sort(results.begin(), results.end(),
             [](const report_result& a, const report_result& b) { return a.stem < b.stem; });
-  int failures = 0;
-  for (const auto& r : results) {
-    if (!r.ok) {
-      ++failures;
-      std::fprintf(stderr, "FAILED report %s: %s\n", r.stem.c_str(), r.error.c_str());
-    } else if (!opt.quiet) {
-      std::fprintf(stderr, "report %s\n", r.html.string().c_str());
-    }
-  }
-  return failures == 0 ? 0 : 1;
+  return print_report_results(results, opt.quiet, "FAILED report ", "report ");
 }
 
 }  // namespace
@@ -205,18 +211,10 @@ int run_report(const report_command& command) {
     std::fprintf(stderr, "facemirror: %s\n", e.what());
     return 1;
   }
-  int failures = 0;
-  for (const auto& r : results) {
-    if (!r.ok) {
-      ++failures;
-      std::fprintf(stderr, "FAILED %s: %s\n", r.stem.c_str(), r.error.c_str());
-    } else if (!command.quiet) {
-      std::fprintf(stderr, "ok     %s\n", r.html.string().c_str());
-    }
-  }
+  const int status = print_report_results(results, command.quiet, "FAILED ", "ok     ");
   if (!command.quiet)
     std::fprintf(stderr, "index  %s\n", (fs::path(command.folder) / "index.html").string().c_str());
-  return failures == 0 ? 0 : 1;
+  return status;
 }
 
 int run(const run_options& opt, job_kind kind) {
