@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <sstream>
 
@@ -889,8 +890,8 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
 }
 
 // index.html (a row per video, linked where its page exists) and asymmetry_summary.csv.
-void write_index(const fs::path& dir, const std::vector<folder_entry>& entries,
-                 const std::vector<report_result>& failed_pages) {
+void write_folder_index(const fs::path& dir, const std::vector<folder_entry>& entries,
+                        const std::vector<report_result>& failed_pages) {
   std::string summary = asymmetry_csv_header(true);
   std::string index_rows, failures;
   for (const auto& entry : entries) {
@@ -964,30 +965,57 @@ std::vector<report_result> write_report(const fs::path& dir, const report_option
     if (!results.back().ok)
       failed.push_back(results.back());
   }
-  write_index(dir, entries, failed);
+  write_folder_index(dir, entries, failed);
   return results;
 }
 
-report_result write_video_report(const fs::path& dir, const std::string& stem,
-                                 const report_options& options) {
+struct report_writer::impl {
+  fs::path dir;
+  report_options options;
+  mutable std::once_flag checksummed;
+  mutable model_checksums models;
+  mutable std::mutex failed_mutex;
+  mutable std::vector<report_result> failed;  // pages that could not be written
+};
+
+report_writer::report_writer(fs::path dir, report_options options)
+    : impl_(std::make_unique<impl>()) {
+  impl_->dir = std::move(dir);
+  impl_->options = std::move(options);
+}
+
+report_writer::~report_writer() = default;
+
+report_result report_writer::write_video(const std::string& stem) const {
   report_result result;
   result.stem = stem;
-  result.html = dir / (stem + "_report.html");
+  result.html = impl_->dir / (stem + "_report.html");
   try {
-    for (auto& video : find_report_videos(dir)) {
+    std::call_once(impl_->checksummed,
+                   [this] { impl_->models = checksum_models(impl_->options.models_dir); });
+    result.error = "'" + impl_->dir.string() + "' holds no AU CSVs of '" + stem + "' to report on";
+    for (auto& video : find_report_videos(impl_->dir)) {
       if (video.stem == stem)
-        return write_pages(dir, analysed(std::move(video), options), options,
-                           checksum_models(options.models_dir));
+        result = write_pages(impl_->dir, analysed(std::move(video), impl_->options), impl_->options,
+                             impl_->models);
     }
-    result.error = "'" + dir.string() + "' holds no AU CSVs of '" + stem + "' to report on";
   } catch (const std::exception& e) {
     result.error = e.what();
   }
+  // The index lists the video as failed as long as its last try failed.
+  const std::lock_guard<std::mutex> lock(impl_->failed_mutex);
+  auto& failed = impl_->failed;
+  failed.erase(std::remove_if(failed.begin(), failed.end(),
+                              [&](const report_result& r) { return r.stem == stem; }),
+               failed.end());
+  if (!result.ok)
+    failed.push_back(result);
   return result;
 }
 
-void write_report_index(const fs::path& dir, const report_options& options) {
-  write_index(dir, analyse_folder(dir, options), {});
+void report_writer::write_index() const {
+  const std::lock_guard<std::mutex> lock(impl_->failed_mutex);
+  write_folder_index(impl_->dir, analyse_folder(impl_->dir, impl_->options), impl_->failed);
 }
 
 }  // namespace facemirror

@@ -325,7 +325,8 @@ TEST_F(ReportFolder, ABadVideoFailsAloneAndWritesNothingForIt) {
 TEST_F(ReportFolder, OneVideoAtATimeThenTheIndexGiveWhatTheWholeFolderGives) {
   write_pair("first");
   write_pair("second");
-  const report_result first = write_video_report(dir_, "first", fast());
+  const report_writer writer(dir_, fast());
+  const report_result first = writer.write_video("first");
   ASSERT_TRUE(first.ok) << first.error;
   EXPECT_EQ(first.html, dir_ / "first_report.html");
   EXPECT_TRUE(fs::exists(dir_ / "first_asymmetry.csv"));
@@ -333,12 +334,12 @@ TEST_F(ReportFolder, OneVideoAtATimeThenTheIndexGiveWhatTheWholeFolderGives) {
   EXPECT_FALSE(fs::exists(dir_ / "second_report.html"));
   EXPECT_FALSE(fs::exists(dir_ / "index.html"));
   EXPECT_FALSE(fs::exists(dir_ / "asymmetry_summary.csv"));
-  const report_result missing = write_video_report(dir_, "third", fast());
+  const report_result missing = writer.write_video("third");
   EXPECT_FALSE(missing.ok);
   EXPECT_NE(missing.error.find("third"), std::string::npos) << missing.error;
 
-  ASSERT_TRUE(write_video_report(dir_, "second", fast()).ok);
-  write_report_index(dir_, fast());
+  ASSERT_TRUE(writer.write_video("second").ok);
+  writer.write_index();
   const std::string index = read_text(dir_ / "index.html");
   const std::string summary = read_text(dir_ / "asymmetry_summary.csv");
   const std::string page = read_text(dir_ / "second_report.html");
@@ -349,6 +350,21 @@ TEST_F(ReportFolder, OneVideoAtATimeThenTheIndexGiveWhatTheWholeFolderGives) {
   EXPECT_EQ(read_text(dir_ / "index.html"), index);
   EXPECT_EQ(read_text(dir_ / "asymmetry_summary.csv"), summary);
   EXPECT_EQ(read_text(dir_ / "second_report.html"), page);
+}
+
+TEST_F(ReportFolder, AVideoThatFailsInTheWriterIsListedAsFailedUntilItsRetrySucceeds) {
+  write_pair("late");
+  write("late_right_mirrored.csv", "frame, timestamp, success, AU01_r\n1, 0, 1\n");  // malformed
+  const report_writer writer(dir_, fast());
+  EXPECT_FALSE(writer.write_video("late").ok);
+  writer.write_index();
+  EXPECT_NE(read_text(dir_ / "index.html").find("id=\"failed\""), std::string::npos);
+  write_pair("late");
+  ASSERT_TRUE(writer.write_video("late").ok);
+  writer.write_index();
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_EQ(index.find("id=\"failed\""), std::string::npos) << index;
+  EXPECT_NE(index.find("href=\"late_report.html\""), std::string::npos);
 }
 
 TEST_F(ReportFolder, AnAusFolderGetsOneFaceReports) {

@@ -154,27 +154,19 @@ report_options report_options_for(const run_options& opt) {
 }
 
 // The report of the videos this mirror job did or found done (other videos in the folder keep
-// their reports; index.html lists them all). `written`: the pages the job wrote as each video
-// finished (engine_options::on_video_done); the rest are written now, with the index.
-int report_mirror_job(const run_options& opt, const std::vector<std::string>& stems,
+// their reports; index.html lists them all). `written`: the pages `writer` wrote as each video
+// finished (engine_options::on_video_done); the rest are written now, then the index.
+int report_mirror_job(const run_options& opt, const report_writer& writer,
+                      const std::vector<std::string>& stems,
                       const std::vector<report_result>& written) {
-  report_options options = report_options_for(opt);
   std::vector<report_result> results;
   for (const auto& stem : stems) {
     const auto done = std::find_if(written.begin(), written.end(),
                                    [&](const report_result& r) { return r.stem == stem && r.ok; });
-    if (done != written.end())
-      results.push_back(*done);
-    else
-      options.stems.push_back(stem);
+    results.push_back(done != written.end() ? *done : writer.write_video(stem));
   }
   try {
-    if (options.stems.empty()) {
-      write_report_index(fs::path(opt.output_dir), options);
-    } else {
-      for (auto& r : write_report(fs::path(opt.output_dir), options))
-        results.push_back(std::move(r));
-    }
+    writer.write_index();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "FAILED report: %s\n", e.what());
     return 1;
@@ -287,6 +279,7 @@ int run(const run_options& opt, job_kind kind) {
   const bool writes_report = kind == job_kind::mirror && !opt.no_report && !opt.no_aus;
   // Each finished video's report is written on the worker that finished it while the others
   // go on, rather than all of them after the batch.
+  const report_writer reports(output_dir, report_options_for(opt));
   std::mutex written_mutex;
   std::vector<report_result> written;
   // A resumed shard whose videos are all done has nothing to load the models for.
@@ -294,8 +287,7 @@ int run(const run_options& opt, job_kind kind) {
     engine_options options = engine_options_from(opt, printer);
     if (writes_report) {
       options.on_video_done = [&](const video_result& done) {
-        report_result r =
-            write_video_report(output_dir, done.input.stem().string(), report_options_for(opt));
+        report_result r = reports.write_video(done.input.stem().string());
         const std::lock_guard<std::mutex> lock(written_mutex);
         written.push_back(std::move(r));
       };
@@ -359,7 +351,7 @@ int run(const run_options& opt, job_kind kind) {
       stems.push_back(r.input.stem().string());
   }
   if (writes_report && !stems.empty()) {
-    if (report_mirror_job(opt, stems, written) != 0)
+    if (report_mirror_job(opt, reports, stems, written) != 0)
       return 1;
   }
   return failures == 0 ? 0 : 1;

@@ -21,10 +21,9 @@
 //   half (image left in an unflipped camera view) and its reflection.
 //
 // THREAD SAFETY
-//   The functions touch only files of their folder. write_video_report() calls for different
-//   videos of one folder may run at once (each writes only its video's files), also while
-//   other programs' outputs appear in the folder; write_report() and write_report_index()
-//   write the folder's index and must not overlap each other.
+//   Everything here touches only files of its folder. write_report() calls on one folder, and
+//   report_writer's index with them, must not overlap; report_writer::write_video() calls for
+//   different videos may (see report_writer).
 //
 // ERRORS
 //   A folder that does not exist, or holds no video's outputs, throws error(invalid_argument)
@@ -33,6 +32,7 @@
 //   and nothing is written for it. Every file is written whole or not at all (atomic_file).
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,17 +81,30 @@ struct report_result {
 [[nodiscard]] std::vector<report_result> write_report(const std::filesystem::path& dir,
                                                       const report_options& options);
 
-/// One video's <stem>_report.html and (mirror jobs) <stem>_asymmetry.csv, nothing else: for a
-/// caller that reports each video as soon as its outputs are written, then writes the index
-/// once with write_report_index(). `options.stems` is ignored. Never throws: a missing or
-/// malformed video is a result with its reason.
-[[nodiscard]] report_result write_video_report(const std::filesystem::path& dir,
-                                               const std::string& stem,
-                                               const report_options& options);
+/// A folder's reports written video by video, each as soon as its outputs are, then the index
+/// once (the mirror job's way): the model checksums every page's provenance lists are computed
+/// once, on the first page, for all of them. Thread-safe: write_video() calls for different
+/// videos may run at once, also while other outputs appear in the folder.
+class report_writer {
+ public:
+  report_writer(std::filesystem::path dir, report_options options);
+  ~report_writer();
+  report_writer(const report_writer&) = delete;
+  report_writer& operator=(const report_writer&) = delete;
 
-/// The folder's index.html and asymmetry_summary.csv alone (write_report writes them too);
-/// throws as write_report does for a folder without videos.
-void write_report_index(const std::filesystem::path& dir, const report_options& options);
+  /// <stem>_report.html and (mirror jobs) <stem>_asymmetry.csv, nothing else; `stems` of the
+  /// options is ignored. Never throws: a missing or malformed video is a result with its reason,
+  /// and is listed as failed by write_index().
+  [[nodiscard]] report_result write_video(const std::string& stem) const;
+  /// index.html and asymmetry_summary.csv of the whole folder, as write_report() writes them;
+  /// throws as write_report() does for a folder without videos. Not concurrently with
+  /// write_video().
+  void write_index() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 /// One AU's summary row, for the CSVs and tests.
 struct au_summary {
