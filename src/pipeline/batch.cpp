@@ -522,8 +522,6 @@ void batch::report(size_t index, const char* stage, bool force) {
   event.input = video.job.input;
   event.batch_frames_done = batch_done_;
   event.batch_frames_total = batch_total_;
-  const double elapsed = seconds_since(start_);
-  event.fps = elapsed > 0 ? static_cast<double>(event.batch_frames_done) / elapsed : 0.0;
   event.stage = stage;
   std::lock_guard<std::mutex> lock(progress_mutex_);
   options_.on_progress(event);

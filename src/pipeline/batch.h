@@ -47,6 +47,9 @@ class batch {
 
   /// The number of tasks the run starts with.
   [[nodiscard]] size_t initial_tasks() const { return initial_tasks_; }
+  /// The frames its progress events count to (batch_frames_total): every frame of every video
+  /// that could be probed, a mirror job's once per mirrored face more.
+  [[nodiscard]] int64_t progress_total() const { return batch_total_; }
 
   /// The next task, or nullopt once none is queued and none is being worked on (the run is
   /// over) or `should_stop` says so. With `wait`, blocks while none is queued but some are
@@ -161,7 +164,6 @@ class batch {
   std::mutex progress_mutex_;
   std::atomic<int64_t> batch_done_{0};
   int64_t batch_total_ = 0;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace facemirror::detail

@@ -1,8 +1,11 @@
 #include "facemirror/pipeline/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include <opencv2/core/utility.hpp>
@@ -104,6 +107,54 @@ const analysis_models& engine::impl::still_image_models() {
   return *image_models;
 }
 
+namespace {
+
+/// Progress over the whole of engine::run(). Its inputs are analysed in phases, one after
+/// another (still images, videos with several faces, segmented videos), and each phase counts
+/// only its own frames; this puts the phases before an event's own in front of its count, adds
+/// every phase to its total and gives the rate since run() began, so that batch_frames_done
+/// climbs once from 0 to batch_frames_total over the run.
+class run_progress {
+ public:
+  enum phase { images, multi_face_videos, segmented_videos, phase_count };
+
+  explicit run_progress(std::function<void(const progress_event&)> sink) : sink_(std::move(sink)) {}
+
+  /// The frames `p` counts to; set for every phase before the first one runs.
+  void plan(phase p, int64_t frames) { planned_[p] = frames; }
+
+  /// The on_progress for phase `p`'s events (empty without a sink). `job_index`, if given, maps
+  /// the phase's video indices to run()'s jobs; it must outlive the phase.
+  [[nodiscard]] std::function<void(const progress_event&)> of(
+      phase p, const std::vector<size_t>* job_index = nullptr) {
+    if (!sink_)
+      return {};
+    return [this, p, job_index](const progress_event& event) {
+      progress_event whole = event;
+      if (job_index)
+        whole.video = (*job_index)[event.video];
+      int64_t before = 0, total = 0;
+      for (int k = 0; k < phase_count; ++k) {
+        before += k < p ? planned_[k] : 0;
+        total += planned_[k];
+      }
+      whole.batch_frames_done = before + event.batch_frames_done;
+      whole.batch_frames_total = total;
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      whole.fps = seconds > 0 ? static_cast<double>(whole.batch_frames_done) / seconds : 0.0;
+      sink_(whole);
+    };
+  }
+
+ private:
+  std::function<void(const progress_event&)> sink_;
+  std::array<int64_t, phase_count> planned_{};
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
 std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
   // Still images are analysed (or mirrored) alone, by FaceLandmarkImg's rules; videos with
   // several faces whole, by FaceLandmarkVidMulti's; the rest are videos cut into segments.
@@ -120,43 +171,45 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
     }
   }
   std::vector<video_result> results(jobs.size());
+  // Every phase's frames are counted (the videos probed) before the first phase runs.
+  run_progress progress(impl_->options.on_progress);
+  progress.plan(run_progress::images, static_cast<int64_t>(images.size()));
+  progress.plan(run_progress::multi_face_videos,
+                detail::count_multi_face_frames(jobs, multi_face, results));
+  engine_options video_options = impl_->options;
+  video_options.on_progress = progress.of(run_progress::segmented_videos, &video_index);
+  std::optional<detail::batch> work;
+  if (!videos.empty()) {
+    work.emplace(videos, video_options, *impl_->models);
+    progress.plan(run_progress::segmented_videos, work->progress_total());
+  }
+
+  engine_options phase_options = impl_->options;
   if (!images.empty()) {
-    detail::run_still_images(jobs, images, impl_->still_image_models(), impl_->options,
+    phase_options.on_progress = progress.of(run_progress::images);
+    detail::run_still_images(jobs, images, impl_->still_image_models(), phase_options,
                              impl_->workers, results);
   }
   if (!multi_face.empty()) {
-    detail::run_multi_face_videos(jobs, multi_face, impl_->still_image_models(), impl_->options,
+    phase_options.on_progress = progress.of(run_progress::multi_face_videos);
+    detail::run_multi_face_videos(jobs, multi_face, impl_->still_image_models(), phase_options,
                                   impl_->workers, results);
   }
-  if (videos.empty())
-    return results;
-  std::vector<video_result> video_results = run_videos(videos, video_index);
-  for (size_t k = 0; k < videos.size(); ++k)
-    results[video_index[k]] = std::move(video_results[k]);
+  if (work) {
+    detail::run_context context{*work, *impl_->models, video_options};
+    // More workers than segments would only sit idle.
+    const int workers =
+        std::max(1, std::min<int>(impl_->workers, static_cast<int>(work->initial_tasks())));
+    if (impl_->options.mode == isolation::process) {
+      detail::run_in_processes(context, workers);
+    } else {
+      detail::run_in_threads(context, workers);
+    }
+    std::vector<video_result> video_results = work->results();
+    for (size_t k = 0; k < videos.size(); ++k)
+      results[video_index[k]] = std::move(video_results[k]);
+  }
   return results;
-}
-
-std::vector<video_result> engine::run_videos(const std::vector<video_job>& jobs,
-                                             const std::vector<size_t>& job_index) {
-  engine_options options = impl_->options;
-  if (options.on_progress) {
-    options.on_progress = [&](const progress_event& event) {
-      progress_event numbered = event;
-      numbered.video = job_index[event.video];
-      impl_->options.on_progress(numbered);
-    };
-  }
-  detail::batch work(jobs, options, *impl_->models);
-  detail::run_context context{work, *impl_->models, options};
-  // More workers than segments would only sit idle.
-  const int workers =
-      std::max(1, std::min<int>(impl_->workers, static_cast<int>(work.initial_tasks())));
-  if (impl_->options.mode == isolation::process) {
-    detail::run_in_processes(context, workers);
-  } else {
-    detail::run_in_threads(context, workers);
-  }
-  return work.results();
 }
 
 }  // namespace facemirror

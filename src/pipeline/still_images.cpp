@@ -144,6 +144,11 @@ void mirror_still_image(const image_analyzer& analyzer, const analysis_models& m
   result.successful_frames = 1;
 }
 
+/// The frames an input counts for in the progress: a still image or unreadable video one.
+int64_t progress_frames(const video_result& planned) {
+  return std::max<int64_t>(1, planned.frames);
+}
+
 /// Reports `frames_done` of `frames_total` of the input in progress; false: stop (interrupted).
 using frame_progress = std::function<bool(int64_t frames_done, int64_t frames_total)>;
 /// One input's analysis on a worker: writes and commits its outputs (each atomically) and sets
@@ -157,11 +162,10 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
                const whole_analysis& analyse) {
   std::atomic<size_t> next{0};
   std::mutex report_mutex;  // progress callbacks one at a time
-  const auto started = std::chrono::steady_clock::now();
   std::atomic<int64_t> batch_done{0};
   int64_t batch_total = 0;
   for (size_t i : inputs)
-    batch_total += std::max<int64_t>(1, results[i].frames);
+    batch_total += progress_frames(results[i]);
 
   const auto report = [&](size_t i, int64_t done, int64_t total, const char* stage) {
     if (!options.on_progress)
@@ -173,9 +177,6 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
     event.frames_total = total;
     event.batch_frames_done = batch_done;
     event.batch_frames_total = batch_total;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    event.fps = seconds > 0 ? static_cast<double>(event.batch_frames_done) / seconds : 0.0;
     event.stage = stage;
     std::lock_guard<std::mutex> lock(report_mutex);
     options.on_progress(event);
@@ -187,7 +188,7 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
       video_result& r = results[i];
       r.input = job.input;
       r.output_csv = job.output_csv;
-      const int64_t planned = std::max<int64_t>(1, r.frames);
+      const int64_t planned = progress_frames(r);
       if (options.should_abort && options.should_abort()) {
         r.error = job.input.string() + ": interrupted";
         continue;
@@ -251,6 +252,21 @@ void run_still_images(const std::vector<video_job>& jobs, const std::vector<size
             });
 }
 
+int64_t count_multi_face_frames(const std::vector<video_job>& jobs,
+                                const std::vector<size_t>& videos,
+                                std::vector<video_result>& results) {
+  int64_t total = 0;
+  for (size_t i : videos) {
+    try {
+      results[i].frames = probe_video(jobs[i].input).frame_count();
+    } catch (const std::exception&) {
+      results[i].frames = 0;  // fails again, with its reason, when analysed
+    }
+    total += progress_frames(results[i]);
+  }
+  return total;
+}
+
 void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector<size_t>& videos,
                            const analysis_models& models, const engine_options& options,
                            int workers, std::vector<video_result>& results) {
@@ -261,13 +277,6 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
   multi_face_options multi;
   multi.max_faces = options.max_faces;
   const csv_columns columns = columns_of(models, options, csv_layout::multi_face_video);
-  for (size_t i : videos) {
-    try {  // the frame counts first, for the batch's progress
-      results[i].frames = probe_video(jobs[i].input).frame_count();
-    } catch (const std::exception&) {
-      results[i].frames = 0;  // fails again, with its reason, when analysed
-    }
-  }
   run_whole(jobs, videos, options, workers, results,
             [&](const video_job& job, video_result& out, const frame_progress& progress) {
               video_reader reader(probe_video(job.input));

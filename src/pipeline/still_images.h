@@ -24,17 +24,26 @@ namespace facemirror::detail {
 /// fills results[i]. `models` must be the still-image models (static AUs, or none). An image
 /// that cannot be read or written fails alone, with the reason; should_abort stops before the
 /// next image (unfinished ones fail as "interrupted"). Progress: one event per image ("done" or
-/// "failed", 1 of 1 frame).
+/// "failed", 1 of 1 frame). The progress events of both functions count this call's inputs only,
+/// and carry no rate (fps 0): the engine sets batch_frames_* and fps over its whole run.
 void run_still_images(const std::vector<video_job>& jobs, const std::vector<size_t>& images,
                       const analysis_models& models, const engine_options& options, int workers,
                       std::vector<video_result>& results);
+
+/// Probes jobs[i] for every i in `videos` into results[i].frames (0 where it cannot be probed:
+/// the video fails, with its reason, when analysed); returns the frames their progress events
+/// count to (batch_frames_total; one for a video that could not be probed).
+int64_t count_multi_face_frames(const std::vector<video_job>& jobs,
+                                const std::vector<size_t>& videos,
+                                std::vector<video_result>& results);
 
 /// Analyses jobs[i] (a video or frame folder, kind aus) for every i in `videos` with up to
 /// options.max_faces faces (multi_face_session) on `workers` threads, one video per thread at a
 /// time, and fills results[i] (frames: the video's; successful_frames: its frames with at least
 /// one successful face).
 /// `models` as for run_still_images, with CLNF and MTCNN. A video fails alone; should_abort
-/// stops between frames (the video fails as "interrupted", no CSV). Progress: every
+/// stops between frames (the video fails as "interrupted", no CSV). Call
+/// count_multi_face_frames first. Progress: every
 /// options.progress_interval_frames frames ("analysing") and at the end ("done" or "failed").
 void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector<size_t>& videos,
                            const analysis_models& models, const engine_options& options,

@@ -146,23 +146,36 @@ TEST_F(engine_test, progress_fires_every_interval_frames) {
   EXPECT_GT(events.back().fps, 0.0);
 }
 
-TEST_F(engine_test, progress_names_each_input_by_its_place_in_the_jobs) {
+TEST_F(engine_test, progress_counts_the_whole_run_and_names_inputs_by_their_place_in_the_jobs) {
   if (under_tsan)
     GTEST_SKIP() << "one worker: no threads for ThreadSanitizer to check";
   // A still image is analysed apart from the videos, before them: the video's events must
-  // still carry its own index, not its place among the videos.
+  // still carry its own index, not its place among the videos, and the batch's count must run
+  // on from the image's frame to the total of both, not start again with the videos.
   const fs::path dir = test::scratch_dir();
   const fs::path image = *test::shared_dir() / "videos/openface-samples/sample1.jpg";
   std::map<std::string, std::set<size_t>> indices;
+  std::vector<progress_event> events;
   engine_options o = options(1, isolation::thread);
   o.on_progress = [&](const progress_event& e) {
     indices[e.input.filename().string()].insert(e.video);
+    events.push_back(e);
   };
   engine e(o);
   const auto results = e.run({aus_job(image, dir / "image.csv"), aus_job(clip_, dir / "clip.csv")});
   ASSERT_TRUE(results[0].ok && results[1].ok);
   EXPECT_EQ(indices["sample1.jpg"], std::set<size_t>{0});
   EXPECT_EQ(indices[clip_.filename().string()], std::set<size_t>{1});
+  ASSERT_GE(events.size(), 2u);
+  int64_t done = 0;
+  for (const progress_event& event : events) {
+    EXPECT_EQ(event.batch_frames_total, 1 + 88) << event.input << " " << event.stage;
+    EXPECT_GE(event.batch_frames_done, done) << event.input << " " << event.stage;
+    done = event.batch_frames_done;
+  }
+  EXPECT_EQ(events.front().batch_frames_done, 1);  // the image's frame
+  EXPECT_EQ(events.back().batch_frames_done, 1 + 88);
+  EXPECT_GT(events.back().fps, 0.0);
 }
 
 TEST_F(engine_test, a_mirror_job_is_announced_once_its_last_file_is_written) {

@@ -51,7 +51,9 @@ struct progress_event {
   std::filesystem::path input;
   int64_t frames_done = 0;  // of this video
   int64_t frames_total = 0;
-  int64_t batch_frames_done = 0;  // over all videos
+  // Over all of run()'s inputs (a still image counts as one frame, a mirror job's video once
+  // per mirrored face more); done climbs once from 0 to total, total stays the same.
+  int64_t batch_frames_done = 0;
   int64_t batch_frames_total = 0;
   double fps = 0.0;   // batch throughput since run() started
   std::string stage;  // "analysing", "writing", "done", "failed"
@@ -200,11 +202,6 @@ class engine {
   [[nodiscard]] std::vector<video_result> run(const std::vector<video_job>& jobs);
 
  private:
-  /// The videos cut into segments; `job_index[k]`: jobs[k]'s index in run()'s jobs, which its
-  /// progress events carry.
-  [[nodiscard]] std::vector<video_result> run_videos(const std::vector<video_job>& jobs,
-                                                     const std::vector<size_t>& job_index);
-
   struct impl;
   std::unique_ptr<impl> impl_;
 };
