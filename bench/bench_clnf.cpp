@@ -74,7 +74,7 @@ void response_maps(benchmark::State& state) {
   reference.scale = main.scales.at(scale).scale;
   reference.rx = reference.ry = reference.rz = reference.tx = reference.ty = 0;
   const cv::Matx22d to_ref =
-      fm::detail::align_shapes_with_scale(shape, main.shape.project(reference));
+      fm::detail::align_shapes_with_scale(shape, main.pdm.project_points(reference));
   std::vector<std::vector<float>> responses;
   for (auto _ : state) {
     fm::detail::patch_responses(image, shape, to_ref, main.scales[scale], 0, window, responses);

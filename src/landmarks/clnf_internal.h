@@ -1,7 +1,8 @@
 #pragma once
 // Internals of the CLNF fitter (include/facemirror/landmarks/clnf.h), shared by
-// clnf_patch.cpp (CCNF patch experts), clnf_shape.cpp (PDM geometry for any point count),
-// clnf_rlms.cpp (the optimiser) and clnf_model.cpp (loading and orchestration).
+// clnf_patch.cpp (CCNF patch experts), clnf_shape.cpp (the reference-frame similarity),
+// clnf_rlms.cpp (the optimiser) and clnf_model.cpp (loading and orchestration). Every level's
+// shape model is a point_distribution_model (pdm.h) of its own point count.
 //
 // THREAD SAFETY
 //   Everything here is immutable after loading, except ccnf_patch's Sigma cache, which fills
@@ -102,41 +103,6 @@ void patch_responses(const cv::Mat& grey, const std::vector<cv::Point2d>& shape,
                      const cv::Matx22d& to_ref, const ccnf_scale& experts, int view, int window,
                      std::vector<std::vector<float>>& responses);
 
-// PDM geometry for any point count (the part models have 28 and 51 points).
-class shape_model {
- public:
-  shape_model() = default;
-  shape_model(const cv::Mat_<double>& mean, const cv::Mat_<double>& components,
-              const cv::Mat_<double>& eigenvalues);
-  // Reads an OpenFace PDM text file of any point count. Throws error(model_format).
-  [[nodiscard]] static shape_model load(const std::filesystem::path& file);
-
-  [[nodiscard]] int points() const { return n_; }
-  [[nodiscard]] int modes() const { return m_; }
-  [[nodiscard]] const std::vector<double>& eigenvalues() const { return eig_; }
-
-  // 3-D model shape (x, y, z per point) for `local`.
-  void shape_3d(const std::vector<double>& local, std::vector<cv::Point3d>& out) const;
-  [[nodiscard]] std::vector<cv::Point2d> project(const pdm_params& p) const;
-  // Jacobian of the projected shape: rows 2i (x) and 2i+1 (y), columns scale, 3 rotation
-  // increments (right-composed), tx, ty, then the local modes unless `rigid`.
-  void jacobian(const pdm_params& p, bool rigid, cv::Mat_<double>& j) const;
-  // Applies a Gauss-Newton step (rotation composed, not added).
-  void update(pdm_params& p, const cv::Mat_<double>& delta) const;
-  // Local weights to +-3 sqrt(eigenvalue); rotations to [-pi/2, pi/2] when limit_pose.
-  void clamp(pdm_params& p, bool limit_pose) const;
-  // OpenFace's CalcParams for any point count: box initialisation, then regularised
-  // Gauss-Newton (prior 1/eigenvalue, 0.75-damped) until the error stops falling.
-  [[nodiscard]] pdm_params fit(const std::vector<cv::Point2d>& landmarks) const;
-
- private:
-  int n_ = 0, m_ = 0;
-  std::vector<double> mean_;           // 3n, grouped X.., Y.., Z..
-  std::vector<double> comps_;          // 3n x m row-major
-  std::vector<double> comps_by_mode_;  // the same, m x 3n
-  std::vector<double> eig_;
-};
-
 // The 2x2 similarity (scale * rotation) taking `src` (centred, RMS-normalised) onto `dst`:
 // scale is the ratio of RMS spreads, rotation the 2-D Kabsch solution.
 [[nodiscard]] cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
@@ -148,7 +114,7 @@ constexpr int max_window = 64;
 // What one scale's optimisation works on. `experts` is only read for the patch confidences
 // (weight_factor > 0) and may be null otherwise.
 struct rlms_inputs {
-  const shape_model* shape = nullptr;
+  const point_distribution_model* pdm = nullptr;
   const ccnf_scale* experts = nullptr;
   int view = 0, window = 0;
   const std::vector<std::vector<float>>* responses = nullptr;  // empty map: landmark unused
@@ -166,9 +132,14 @@ bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p, const clnf_fit_optio
 
 // One CLNF level (the main model or a part model): PDM plus experts per scale.
 struct clnf_level {
+  // Moved, never copied (the experts' Sigma caches are not copyable); declaring the move also
+  // lets vectors of parts move levels whose PDM's move may throw (cv::Mat's).
+  clnf_level() = default;
+  clnf_level(clnf_level&&) = default;
+  clnf_level& operator=(clnf_level&&) = default;
+
   std::string name;
-  std::filesystem::path pdm_file;
-  shape_model shape;
+  point_distribution_model pdm;
   std::vector<ccnf_scale> scales;
 };
 
@@ -187,8 +158,7 @@ level_fit fit_level(const clnf_level& level, const cv::Mat& grey, pdm_params& p,
 namespace facemirror {
 
 struct clnf_model::impl {
-  point_distribution_model pdm;  // the main level's PDM (68 points) with its tested fit()
-  detail::clnf_level main;
+  detail::clnf_level main;  // its PDM is the 68-point model pdm() returns
   struct part {
     detail::clnf_level level;
     std::vector<std::pair<int, int>> mapping;  // (main index, part index)

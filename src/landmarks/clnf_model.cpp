@@ -44,8 +44,7 @@ clnf_level load_level(const std::filesystem::path& file, const std::string& name
     ss >> key >> rel;
     const std::filesystem::path target = file.parent_path() / rel;
     if (key == "PDM") {
-      level.shape = detail::shape_model::load(target);
-      level.pdm_file = target;
+      level.pdm = point_distribution_model::load(target, point_distribution_model::any_point_count);
       has_pdm = true;
     } else if (key == "PatchesCCNF") {
       const size_t s = level.scales.size();
@@ -58,7 +57,7 @@ clnf_level load_level(const std::filesystem::path& file, const std::string& name
   if (!has_pdm || level.scales.empty())
     fail(file, "needs a PDM and at least one PatchesCCNF entry");
   for (const auto& s : level.scales)
-    if (s.visibility.empty() || static_cast<int>(s.visibility[0].size()) != level.shape.points())
+    if (s.visibility.empty() || static_cast<int>(s.visibility[0].size()) != level.pdm.point_count())
       fail(file, "patch experts and PDM disagree on the landmark count");
   return level;
 }
@@ -104,7 +103,7 @@ clnf_model::clnf_model(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 clnf_model::~clnf_model() = default;
 
 const point_distribution_model& clnf_model::pdm() const {
-  return impl_->pdm;
+  return impl_->main.pdm;
 }
 
 std::shared_ptr<const clnf_model> clnf_model::load(const std::filesystem::path& main_file) {
@@ -138,7 +137,7 @@ std::shared_ptr<const clnf_model> clnf_model::load(const std::filesystem::path& 
       part.level = load_main(target, name, part_windows);
       int from = 0, to = 0;
       while (ss >> from >> to) {
-        if (from < 0 || from >= 68 || to < 0 || to >= part.level.shape.points())
+        if (from < 0 || from >= 68 || to < 0 || to >= part.level.pdm.point_count())
           fail(main_file, "part '" + name + "': landmark index out of range");
         part.mapping.emplace_back(from, to);
       }
@@ -149,9 +148,8 @@ std::shared_ptr<const clnf_model> clnf_model::load(const std::filesystem::path& 
   }
   if (!has_main)
     fail(main_file, "no LandmarkDetector entry");
-  if (m->main.shape.points() != landmark_count)
+  if (m->main.pdm.point_count() != landmark_count)
     fail(main_file, "the main model must have 68 landmarks");
-  m->pdm = point_distribution_model::load(m->main.pdm_file);
   return std::shared_ptr<const clnf_model>(new clnf_model(std::move(m)));
 }
 
@@ -184,7 +182,7 @@ clnf_fit_result clnf_model::fit(const cv::Mat& grey, const pdm_params& init,
   result.likelihood = main.likelihood;
   result.face_too_small = main.too_small;
   result.params = std::move(p);
-  result.landmarks = impl_->pdm.project(result.params);
+  result.landmarks = impl_->main.pdm.project(result.params);
   if (options.refine_parts)
     refine_parts_of(image, result);
   return result;
@@ -200,17 +198,21 @@ void clnf_model::refine_parts_of(const cv::Mat& image, clnf_fit_result& result) 
   pdm_params& p = result.params;
   // Every part starts from the main model's fit, not from an earlier part's refinement (the
   // reference fits the parts independently and only then merges them, later parts winning).
-  const std::vector<cv::Point2d> main_shape = impl_->main.shape.project(p);
+  const std::vector<cv::Point2d> main_shape = impl_->main.pdm.project_points(p);
   std::vector<cv::Point2d> shape = main_shape;
   bool parts_used = false;
   result.parts.assign(impl_->parts.size(), clnf_part_fit{});
   for (size_t k = 0; k < impl_->parts.size(); ++k) {
     const impl::part& part = impl_->parts[k];
-    const detail::shape_model& ps = part.level.shape;
-    std::vector<cv::Point2d> part_pts(ps.points(), cv::Point2d(0, 0));
+    const point_distribution_model& ps = part.level.pdm;
+    std::vector<cv::Point2d> part_pts(ps.point_count(), cv::Point2d(0, 0));
     for (const auto& [from, to] : part.mapping)
       part_pts[to] = main_shape[from];
-    pdm_params pp = ps.fit(part_pts);
+    // Not OpenFace's start (its origin at the box centre): started so, the part fits end
+    // elsewhere within CalcParams' stopping tolerance, and with them default_left_mirrored's
+    // frame 119 (tests/analysis/tracker_failure_test.cpp) and most of the shared videos' AUs
+    // move (measured: docs/fidelity_notes.md, "One PDM").
+    pdm_params pp = ps.fit(part_pts, point_distribution_model::fit_start::mean_box_at_box_centre);
     if (!(pp.scale > 0))
       continue;
     // A part runs only when the face is at least 0.9x its first training scale (no
@@ -219,8 +221,8 @@ void clnf_model::refine_parts_of(const cv::Mat& image, clnf_fit_result& result) 
     if (refined)
       (void)detail::fit_level(part.level, image, pp, part.options);
     clnf_part_fit& out = result.parts[k];
-    out.landmarks = ps.project(pp);
-    ps.shape_3d(pp.local, out.model_shape);
+    out.landmarks = ps.project_points(pp);
+    ps.model_points(pp.local, out.model_shape);
     out.params = std::move(pp);
     if (!refined)
       continue;
@@ -231,8 +233,8 @@ void clnf_model::refine_parts_of(const cv::Mat& image, clnf_fit_result& result) 
   if (parts_used) {
     landmarks_2d merged;
     std::copy(shape.begin(), shape.end(), merged.begin());
-    p = impl_->pdm.fit(merged);
-    result.landmarks = impl_->pdm.project(p);
+    p = impl_->main.pdm.fit(merged);
+    result.landmarks = impl_->main.pdm.project(p);
   }
 }
 

@@ -96,8 +96,8 @@ cv::Point2d window_position(const rlms_inputs& in, const std::vector<cv::Point2d
 FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& p,
                                  const clnf_fit_options& opt,
                                  std::vector<cv::Point2d>* last_offsets) {
-  const shape_model& sm = *in.shape;
-  const int n = sm.points(), m = sm.modes(), dim = rigid ? 6 : 6 + m;
+  const point_distribution_model& pdm = *in.pdm;
+  const int n = pdm.point_count(), m = pdm.mode_count(), dim = rigid ? 6 : 6 + m;
   kernel_rows kernel(in.window, -0.5 / (in.sigma * in.sigma));
   std::vector<double> weight(n, 0.0);
   for (int i = 0; i < n; ++i) {
@@ -110,7 +110,7 @@ FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& 
   cv::Mat_<double> j, h(dim, dim), g(dim, 1), d;
   std::vector<cv::Point2d> previous;
   for (int iter = 0; iter < opt.iterations; ++iter) {
-    const std::vector<cv::Point2d> shape = sm.project(p);
+    const std::vector<cv::Point2d> shape = pdm.project_points(p);
     if (iter > 0) {
       double moved = 0;
       for (int i = 0; i < n; ++i) {
@@ -130,7 +130,7 @@ FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& 
         (*last_offsets)[i] = {off[0] + c, off[1] + c};
       }
     }
-    sm.jacobian(p, rigid, j);
+    pdm.jacobian(p, rigid, j);
     h.setTo(0);
     g.setTo(0);
     for (int i = 0; i < n; ++i) {
@@ -156,23 +156,23 @@ FACEMIRROR_SIMD_CLONES bool rlms(const rlms_inputs& in, bool rigid, pdm_params& 
         h(r, c) = h(c, r);
     if (!rigid) {
       for (int k = 0; k < m; ++k) {
-        const double lambda = in.reg / sm.eigenvalues()[k];
+        const double lambda = in.reg / pdm.eigenvalues()(0, k);
         h(6 + k, 6 + k) += lambda;
         g(6 + k) -= lambda * p.local[k];
       }
     }
     if (!cv::solve(h, g, d, cv::DECOMP_CHOLESKY))
       return false;
-    sm.update(p, d);
-    sm.clamp(p, opt.limit_pose);
+    pdm.apply_step(p, d);
+    pdm.clamp(p, opt.limit_pose);
   }
   return false;
 }
 
 level_fit fit_level(const clnf_level& level, const cv::Mat& grey, pdm_params& p,
                     const clnf_fit_options& options) {
-  const shape_model& sm = level.shape;
-  p.local.resize(sm.modes(), 0.0);
+  const point_distribution_model& pdm = level.pdm;
+  p.local.resize(pdm.mode_count(), 0.0);
   level_fit out;
   std::vector<std::vector<float>> responses;
   for (size_t s = 0; s < level.scales.size(); ++s) {
@@ -183,17 +183,17 @@ level_fit fit_level(const clnf_level& level, const cv::Mat& grey, pdm_params& p,
     if (window <= 0)
       continue;
     rlms_inputs in;
-    in.shape = &sm;
+    in.pdm = &pdm;
     in.experts = &experts;
     in.window = window;
     in.view = experts.view_for(p);
     in.responses = &responses;
-    in.base = sm.project(p);
+    in.base = pdm.project_points(p);
     // The reference frame: the current non-rigid shape, unrotated, at the experts' scale.
     pdm_params ref;
     ref.scale = experts.scale;
     ref.local = p.local;
-    in.to_ref = align_shapes_with_scale(in.base, sm.project(ref));
+    in.to_ref = align_shapes_with_scale(in.base, pdm.project_points(ref));
     in.to_img = in.to_ref.inv();
     in.sigma = options.sigma;
     in.reg = options.reg_factor;
@@ -215,7 +215,7 @@ level_fit fit_level(const clnf_level& level, const cv::Mat& grey, pdm_params& p,
     const double a = -0.5 / (in.sigma * in.sigma);
     double total = 0;
     int count = 0;
-    for (int i = 0; i < sm.points(); ++i) {
+    for (int i = 0; i < pdm.point_count(); ++i) {
       if (responses[i].empty() || last.empty())
         continue;
       const std::vector<float>& r = responses[i];

@@ -10,6 +10,7 @@
 #include "facemirror/error.h"
 #include "facemirror/landmarks/pdm.h"
 
+#include "core/simd_clones.h"
 #include "landmarks/rotation.h"
 
 namespace facemirror {
@@ -76,6 +77,18 @@ bool cholesky_solve(std::vector<double>& h, std::vector<double>& g, int n) {
 
 pdm_params point_distribution_model::fit(const landmarks_2d& landmarks) const {
   FACEMIRROR_CHECK(point_count() == landmark_count, "pdm: fit needs a 68-point model");
+  return fit_points(landmarks.data(), fit_start::origin_at_box_centre);
+}
+
+pdm_params point_distribution_model::fit(const std::vector<cv::Point2d>& points,
+                                         fit_start start) const {
+  FACEMIRROR_CHECK(static_cast<int>(points.size()) == point_count(),
+                   "pdm: fit needs one point per model point");
+  return fit_points(points.data(), start);
+}
+
+FACEMIRROR_SIMD_CLONES pdm_params point_distribution_model::fit_points(const cv::Point2d* landmarks,
+                                                                       fit_start start) const {
   const int n = point_count(), m = mode_count(), dim = kRigid + m;
 
   std::vector<int> visible;
@@ -91,7 +104,7 @@ pdm_params point_distribution_model::fit(const landmarks_2d& landmarks) const {
     return p;
 
   // Initialisation: zero rotation and local weights; scale from the landmark box against the
-  // mean shape's X/Y box (same points), translation at the landmark box centre.
+  // mean shape's X/Y box (same points), translation by `start`.
   double lx0 = 1e300, lx1 = -1e300, ly0 = 1e300, ly1 = -1e300;
   double mx0 = 1e300, mx1 = -1e300, my0 = 1e300, my1 = -1e300;
   for (int i : visible) {
@@ -105,6 +118,10 @@ pdm_params point_distribution_model::fit(const landmarks_2d& landmarks) const {
   p.scale = ((lx1 - lx0) / (mx1 - mx0) + (ly1 - ly0) / (my1 - my0)) / 2;
   p.tx = (lx0 + lx1) / 2;
   p.ty = (ly0 + ly1) / 2;
+  if (start == fit_start::mean_box_at_box_centre) {
+    p.tx -= p.scale * (mx0 + mx1) / 2;
+    p.ty -= p.scale * (my0 + my1) / 2;
+  }
 
   // Gram matrices of the components over the usable points (precomputed when all are usable).
   std::vector<double> subset_gram;

@@ -1,6 +1,6 @@
 #pragma once
-// OpenFace's PDM text files (model/pdms/*.txt and the part models' PDMs): the one reader both
-// the 68-point point_distribution_model and the CLNF fitter's shape_model load through.
+// OpenFace's PDM text files (model/pdms/*.txt and the part models' PDMs), which
+// point_distribution_model::load reads through.
 
 #include <filesystem>
 

@@ -82,24 +82,25 @@ TEST(clnf_patch_experts, truncated_file_names_the_file) {
 // The RLMS optimiser, fed Gaussian response peaks at a known shape, recovers that shape.
 TEST(clnf_rlms, recovers_synthetic_shape) {
   FACEMIRROR_REQUIRE_SHARED();
-  const auto sm = detail::shape_model::load(model_dir() / "pdms/In-the-wild_aligned_PDM_68.txt");
+  const auto pdm =
+      point_distribution_model::load(model_dir() / "pdms/In-the-wild_aligned_PDM_68.txt");
   pdm_params truth;
   truth.scale = 1.1, truth.rx = 0.1, truth.ry = -0.15, truth.rz = 0.05;
   truth.tx = 320, truth.ty = 240;
   std::mt19937 rng(7);
   std::normal_distribution<double> unit(0, 0.7);
-  for (int k = 0; k < sm.modes(); ++k)
-    truth.local.push_back(unit(rng) * std::sqrt(sm.eigenvalues()[k]));
+  for (int k = 0; k < pdm.mode_count(); ++k)
+    truth.local.push_back(unit(rng) * std::sqrt(pdm.eigenvalues()(0, k)));
   pdm_params start = truth;
   start.scale *= 1.04, start.rx -= 0.05, start.ry += 0.05, start.rz -= 0.04;
   start.tx += 2.0, start.ty -= 1.5;
-  start.local.assign(sm.modes(), 0.0);
+  start.local.assign(pdm.mode_count(), 0.0);
 
-  const std::vector<cv::Point2d> target = sm.project(truth);
+  const std::vector<cv::Point2d> target = pdm.project_points(truth);
   detail::rlms_inputs in;
-  in.shape = &sm;
+  in.pdm = &pdm;
   in.window = 25;  // wide enough that every target lies well inside its window
-  in.base = sm.project(start);
+  in.base = pdm.project_points(start);
   in.to_ref = cv::Matx22d::eye();  // reference frame == image frame
   in.to_img = cv::Matx22d::eye();
   in.sigma = 1.5;
@@ -120,7 +121,7 @@ TEST(clnf_rlms, recovers_synthetic_shape) {
   pdm_params p = start;
   detail::rlms(in, true, p, opt);
   EXPECT_TRUE(detail::rlms(in, false, p, opt));
-  const std::vector<cv::Point2d> fitted = sm.project(p);
+  const std::vector<cv::Point2d> fitted = pdm.project_points(p);
   double err = 0, before = 0;
   for (int i = 0; i < 68; ++i)
     err += cv::norm(fitted[i] - target[i]), before += cv::norm(in.base[i] - target[i]);
@@ -146,7 +147,8 @@ TEST(clnf_patch_experts, response_peaks_at_reference_landmark) {
   pdm_params ref_shape = model->pdm().fit(lm);
   ref_shape.scale = 0.5, ref_shape.rx = ref_shape.ry = ref_shape.rz = 0;
   ref_shape.tx = ref_shape.ty = 0;
-  const cv::Matx22d to_ref = detail::align_shapes_with_scale(shape, main.shape.project(ref_shape));
+  const cv::Matx22d to_ref =
+      detail::align_shapes_with_scale(shape, main.pdm.project_points(ref_shape));
   std::vector<std::vector<float>> responses;
   const int w = 7;
   detail::patch_responses(image, shape, to_ref, main.scales[2], 0, w, responses);

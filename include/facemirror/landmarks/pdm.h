@@ -27,11 +27,18 @@ struct pdm_params {
   std::vector<double> local;            // non-rigid mode weights (not normalised by eigenvalue)
 };
 
+/// The one PDM class: the 68-point model of the face (the AU features, head pose, tracking) and,
+/// loaded with any_point_count, the CLNF's part models (eyes, brows, lips) alike.
 class point_distribution_model {
  public:
-  /// Parses an OpenFace PDM text file (mean, principal components, eigenvalues).
-  /// Throws facemirror::error(model_format) naming the file if it is missing or malformed.
-  [[nodiscard]] static point_distribution_model load(const std::filesystem::path& file);
+  static constexpr int any_point_count = 0;
+
+  /// Parses an OpenFace PDM text file (mean, principal components, eigenvalues) of
+  /// `point_count` points (any_point_count: whatever the file holds).
+  /// Throws facemirror::error(model_format) naming the file if it is missing or malformed, or
+  /// holds another number of points.
+  [[nodiscard]] static point_distribution_model load(const std::filesystem::path& file,
+                                                     int point_count = landmark_count);
 
   [[nodiscard]] int point_count() const { return static_cast<int>(mean_.rows / 3); }
   [[nodiscard]] int mode_count() const { return princ_comp_.cols; }
@@ -45,29 +52,55 @@ class point_distribution_model {
   /// fit() closely but not exactly (tests/landmarks/pdm_reference_test.cpp).
   [[nodiscard]] pdm_params fit(const landmarks_2d& landmarks) const;
 
+  /// Where a fit starts. OpenFace's CalcParams puts the model's origin at the centre of the
+  /// landmarks' box; mean_box_at_box_centre puts the centre of the mean shape's box there
+  /// instead, which differs for a model whose origin is off that centre (the CLNF's part models
+  /// start so: see clnf_model.cpp).
+  enum class fit_start { origin_at_box_centre, mean_box_at_box_centre };
+  /// The same fit for a model of any point count; `points` has point_count() entries.
+  [[nodiscard]] pdm_params fit(const std::vector<cv::Point2d>& points,
+                               fit_start start = fit_start::origin_at_box_centre) const;
+
   /// Projects the model shape for `params` into the image. Requires a 68-point model.
   [[nodiscard]] landmarks_2d project(const pdm_params& params) const;
+  /// The same for a model of any point count (point_count() points).
+  [[nodiscard]] std::vector<cv::Point2d> project_points(const pdm_params& params) const;
 
   /// mean + V * local, in model coordinates (3n x 1, grouped X/Y/Z). An empty `local` means
   /// all zeros (the mean shape); any other size must equal mode_count().
   [[nodiscard]] cv::Mat_<double> shape_3d(const std::vector<double>& local) const;
-
+  /// The same shape point by point (n points), as the fitter reads it.
+  void model_points(const std::vector<double>& local, std::vector<cv::Point3d>& out) const;
   /// V * local without the mean (3n x 1): the geometry part of OpenFace's AU features.
   [[nodiscard]] cv::Mat_<double> shape_variation(const std::vector<double>& local) const;
+
+  // What the CLNF fitter's Gauss-Newton steps need (OpenFace's PDM Jacobian, update and clamp).
+  /// Jacobian of the projected points: rows 2i (x) and 2i+1 (y); columns scale, the three
+  /// rotation increments w of R * (I + [w]x), tx, ty, then the local modes unless `rigid`.
+  void jacobian(const pdm_params& params, bool rigid, cv::Mat_<double>& out) const;
+  /// Adds a step in the Jacobian's columns (6 rigid, or 6 + mode_count()); the rotation is
+  /// composed with the increment, not added, so it stays a rotation.
+  void apply_step(pdm_params& params, const cv::Mat_<double>& step) const;
+  /// Local weights to +-3 sqrt(eigenvalue); rotations to [-pi/2, pi/2] when `limit_pose`.
+  void clamp(pdm_params& params, bool limit_pose) const;
 
   [[nodiscard]] const cv::Mat_<double>& mean_shape() const { return mean_; }           // 3n x 1
   [[nodiscard]] const cv::Mat_<double>& components() const { return princ_comp_; }     // 3n x m
   [[nodiscard]] const cv::Mat_<double>& eigenvalues() const { return eigen_values_; }  // 1 x m
 
  private:
+  pdm_params fit_points(const cv::Point2d* points, fit_start start) const;
+
   cv::Mat_<double> mean_;
   cv::Mat_<double> princ_comp_;
   cv::Mat_<double> eigen_values_;
+  // The components again, mode by mode (m x 3n): model_points() adds one mode to every
+  // coordinate at a time, which vectorises, in the same order of additions per coordinate.
+  std::vector<double> components_by_mode_;
   // Six m x m Gram matrices of the components over all points (xx, yy, zz, xy+yx, xz+zx,
   // yz+zy), built at load: they turn the local-local block of the Gauss-Newton Hessian into a
-  // weighted sum of six constant matrices instead of a sum over 136 Jacobian rows.
+  // weighted sum of six constant matrices instead of a sum over 2n Jacobian rows.
   std::vector<double> gram_;
-
   // Fills `out` with those six Gram matrices summed over `points` (0-based point indices).
   static void gram_over(const cv::Mat_<double>& components, const std::vector<int>& points,
                         std::vector<double>& out);
