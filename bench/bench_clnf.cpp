@@ -16,6 +16,7 @@
 #include "facemirror/detect/mtcnn_detector.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/landmarks/clnf.h"
+#include "facemirror/landmarks/shape_alignment.h"
 #include "facemirror/models/model_paths.h"
 
 #include "landmarks/clnf_internal.h"
@@ -73,8 +74,7 @@ void response_maps(benchmark::State& state) {
   fm::pdm_params reference = fit.params;
   reference.scale = main.scales.at(scale).scale;
   reference.rx = reference.ry = reference.rz = reference.tx = reference.ty = 0;
-  const cv::Matx22d to_ref =
-      fm::detail::align_shapes_with_scale(shape, main.pdm.project_points(reference));
+  const cv::Matx22d to_ref = fm::align_shapes_with_scale(shape, main.pdm.project_points(reference));
   std::vector<std::vector<float>> responses;
   for (auto _ : state) {
     fm::detail::patch_responses(image, shape, to_ref, main.scales[scale], 0, window, responses);

@@ -20,45 +20,6 @@ constexpr std::array<int, 12> lifted_points = {0, 16, 17, 18, 19, 20, 21, 22, 23
 
 }  // namespace
 
-cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
-                                    const std::vector<cv::Point2d>& dst) {
-  FACEMIRROR_CHECK(src.size() == dst.size() && !src.empty(), "align_shapes_with_scale: sizes");
-  const double n = static_cast<double>(src.size());
-  cv::Point2d mean_src(0, 0), mean_dst(0, 0);
-  for (size_t i = 0; i < src.size(); ++i) {
-    mean_src += src[i];
-    mean_dst += dst[i];
-  }
-  mean_src *= 1.0 / n;
-  mean_dst *= 1.0 / n;
-  double ss_src = 0, ss_dst = 0;
-  for (size_t i = 0; i < src.size(); ++i) {
-    const cv::Point2d a = src[i] - mean_src, b = dst[i] - mean_dst;
-    ss_src += a.x * a.x + a.y * a.y;
-    ss_dst += b.x * b.x + b.y * b.y;
-  }
-  const double s_src = std::sqrt(ss_src / n), s_dst = std::sqrt(ss_dst / n);
-  // Cross-covariance of the scale-normalised, centred shapes.
-  cv::Matx22d h = cv::Matx22d::zeros();
-  for (size_t i = 0; i < src.size(); ++i) {
-    const cv::Point2d a = (src[i] - mean_src) * (1.0 / s_src);
-    const cv::Point2d b = (dst[i] - mean_dst) * (1.0 / s_dst);
-    h(0, 0) += a.x * b.x;
-    h(0, 1) += a.x * b.y;
-    h(1, 0) += a.y * b.x;
-    h(1, 1) += a.y * b.y;
-  }
-  cv::Mat w, u, vt;
-  cv::SVD::compute(cv::Mat(h), w, u, vt);
-  const cv::Mat v = vt.t();
-  // Kabsch: allow rotations only, never a reflection.
-  const double d = cv::determinant(v * u.t());
-  cv::Mat corr = cv::Mat::eye(2, 2, CV_64F);
-  corr.at<double>(1, 1) = d > 0 ? 1.0 : -1.0;
-  const cv::Mat r = v * corr * u.t();
-  return cv::Matx22d(r.ptr<double>()) * (s_dst / s_src);
-}
-
 face_aligner::face_aligner(const point_distribution_model& pdm, triangulation tris,
                            double sim_scale, int size)
     : tris_(std::move(tris)), sim_scale_(sim_scale), size_(size) {

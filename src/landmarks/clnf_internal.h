@@ -1,8 +1,8 @@
 #pragma once
 // Internals of the CLNF fitter (include/facemirror/landmarks/clnf.h), shared by
-// clnf_patch.cpp (CCNF patch experts), clnf_shape.cpp (the reference-frame similarity),
-// clnf_rlms.cpp (the optimiser) and clnf_model.cpp (loading and orchestration). Every level's
-// shape model is a point_distribution_model (pdm.h) of its own point count.
+// clnf_patch.cpp (CCNF patch experts), clnf_rlms.cpp (the optimiser) and clnf_model.cpp
+// (loading and orchestration). Every level's shape model is a point_distribution_model (pdm.h)
+// of its own point count.
 //
 // THREAD SAFETY
 //   Everything here is immutable after loading, except ccnf_patch's Sigma cache, which fills
@@ -102,11 +102,6 @@ void warp_linear(const cv::Mat& src, const cv::Matx23d& to_src, cv::Size size,
 void patch_responses(const cv::Mat& grey, const std::vector<cv::Point2d>& shape,
                      const cv::Matx22d& to_ref, const ccnf_scale& experts, int view, int window,
                      std::vector<std::vector<float>>& responses);
-
-// The 2x2 similarity (scale * rotation) taking `src` (centred, RMS-normalised) onto `dst`:
-// scale is the ratio of RMS spreads, rotation the 2-D Kabsch solution.
-[[nodiscard]] cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
-                                                  const std::vector<cv::Point2d>& dst);
 
 // Largest search window (response map side) the optimiser accepts.
 constexpr int max_window = 64;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "facemirror/landmarks/shape_alignment.h"
+
 #include "landmarks/clnf_internal.h"
 
 namespace facemirror::detail {

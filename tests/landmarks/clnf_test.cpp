@@ -18,6 +18,7 @@
 #include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/landmarks/detection_validator.h"
+#include "facemirror/landmarks/shape_alignment.h"
 
 #include "landmarks/clnf_internal.h"
 #include "support/reference_csv.h"
@@ -147,8 +148,7 @@ TEST(clnf_patch_experts, response_peaks_at_reference_landmark) {
   pdm_params ref_shape = model->pdm().fit(lm);
   ref_shape.scale = 0.5, ref_shape.rx = ref_shape.ry = ref_shape.rz = 0;
   ref_shape.tx = ref_shape.ty = 0;
-  const cv::Matx22d to_ref =
-      detail::align_shapes_with_scale(shape, main.pdm.project_points(ref_shape));
+  const cv::Matx22d to_ref = align_shapes_with_scale(shape, main.pdm.project_points(ref_shape));
   std::vector<std::vector<float>> responses;
   const int w = 7;
   detail::patch_responses(image, shape, to_ref, main.scales[2], 0, w, responses);

@@ -14,6 +14,7 @@
 #include <opencv2/core.hpp>
 
 #include "facemirror/landmarks/pdm.h"
+#include "facemirror/landmarks/shape_alignment.h"  // align_shapes_with_scale
 #include "facemirror/types.h"
 
 namespace facemirror {
@@ -38,11 +39,6 @@ class triangulation {
 /// single precision.
 [[nodiscard]] cv::Mat_<uchar> triangle_mask(const std::vector<cv::Point2f>& points,
                                             const triangulation& tris, cv::Size size);
-
-/// The 2x2 scale-rotation that best maps `src` onto `dst` in the least-squares sense after
-/// centring both (OpenFace's AlignShapesWithScale: RMS scale ratio times the Kabsch rotation).
-[[nodiscard]] cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
-                                                  const std::vector<cv::Point2d>& dst);
 
 struct aligned_face {
   cv::Mat image;     // size x size, same type as the input frame, zero outside the mask

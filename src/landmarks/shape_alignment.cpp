@@ -1,17 +1,16 @@
-// The similarity between the image and a CLNF level's reference frame.
-#include <algorithm>
+#include "facemirror/landmarks/shape_alignment.h"
+
 #include <cmath>
 
 #include "facemirror/error.h"
 
-#include "landmarks/clnf_internal.h"
-#include "landmarks/pdm_text.h"
-#include "landmarks/rotation.h"
+namespace facemirror {
 
-namespace facemirror::detail {
-
+// In 2-D the Kabsch rotation has a closed form: its angle is atan2 of the summed cross and dot
+// products of the centred point pairs, and a rotation by construction never reflects.
 cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
                                     const std::vector<cv::Point2d>& dst) {
+  FACEMIRROR_CHECK(src.size() == dst.size() && !src.empty(), "align_shapes_with_scale: sizes");
   const size_t n = src.size();
   cv::Point2d ms(0, 0), md(0, 0);
   for (size_t i = 0; i < n; ++i)
@@ -30,4 +29,4 @@ cv::Matx22d align_shapes_with_scale(const std::vector<cv::Point2d>& src,
   return {c, -si, si, c};
 }
 
-}  // namespace facemirror::detail
+}  // namespace facemirror
