@@ -23,13 +23,13 @@ constexpr int kModes = 8;
 
 // A face-sized synthetic PDM: mean points on a half-ellipsoid (mm), orthonormal random
 // components, decreasing eigenvalues, written like OpenFace's files.
-std::string synthetic_pdm_text() {
-  const int n = landmark_count;
+// `offset` moves the mean shape off the model origin (as the CLNF's part models' are).
+std::string synthetic_pdm_text(int n = landmark_count, cv::Point2d offset = {0, 0}) {
   cv::Mat_<double> mean(3 * n, 1);
   for (int i = 0; i < n; ++i) {
     const double t = 2 * CV_PI * i / n, u = 0.9 * std::sin(5.0 * i);
-    mean(i, 0) = 70 * std::cos(t) * std::cos(u);
-    mean(n + i, 0) = 80 * std::sin(t) * std::cos(u);
+    mean(i, 0) = 70 * std::cos(t) * std::cos(u) + offset.x;
+    mean(n + i, 0) = 80 * std::sin(t) * std::cos(u) + offset.y;
     mean(2 * n + i, 0) = 40 * std::sin(u);
   }
   cv::Mat_<double> comps(3 * n, kModes);
@@ -221,6 +221,51 @@ TEST(pdm, fit_without_enough_points_returns_no_fit) {
   const auto fitted = pdm.fit(lm);
   EXPECT_EQ(fitted.scale, 0.0);
   EXPECT_EQ(static_cast<int>(fitted.local.size()), kModes);
+}
+
+// The CLNF's part models are PDMs of other point counts whose mean shape is off the origin.
+TEST(pdm, any_point_count_fits_from_either_start) {
+  const auto file = write(test::scratch_dir() / "part_pdm.txt", synthetic_pdm_text(28, {30, -20}));
+  expect_load_error(file, "a 28-point file loaded as the 68-point model");
+  const auto pdm = point_distribution_model::load(file, point_distribution_model::any_point_count);
+  ASSERT_EQ(pdm.point_count(), 28);
+  auto truth = some_params();
+  truth.local.assign(kModes, 0.0);
+  const std::vector<cv::Point2d> points = pdm.project_points(truth);
+  using start = point_distribution_model::fit_start;
+  for (const start s : {start::origin_at_box_centre, start::mean_box_at_box_centre}) {
+    const pdm_params fitted = pdm.fit(points, s);
+    EXPECT_NEAR(fitted.scale, truth.scale, 1e-6);
+    EXPECT_NEAR(fitted.ry, truth.ry, 1e-6);
+    EXPECT_NEAR(fitted.tx, truth.tx, 1e-4);
+    EXPECT_NEAR(fitted.ty, truth.ty, 1e-4);
+  }
+}
+
+// The fitter's Jacobian against finite differences of the projection (rotation columns:
+// increments composed on the right, as apply_step applies them).
+TEST(pdm, jacobian_matches_finite_differences) {
+  const auto pdm = point_distribution_model::load(
+      write(test::scratch_dir() / "part_pdm.txt", synthetic_pdm_text(28, {30, -20})),
+      point_distribution_model::any_point_count);
+  const pdm_params p = some_params();
+  cv::Mat_<double> j;
+  pdm.jacobian(p, false, j);
+  ASSERT_EQ(j.rows, 2 * 28);
+  ASSERT_EQ(j.cols, 6 + kModes);
+  const std::vector<cv::Point2d> base = pdm.project_points(p);
+  const double h = 1e-6;
+  for (int c = 0; c < j.cols; ++c) {
+    cv::Mat_<double> step(j.cols, 1, 0.0);
+    step(c) = h;
+    pdm_params moved = p;
+    pdm.apply_step(moved, step);
+    const std::vector<cv::Point2d> after = pdm.project_points(moved);
+    for (int i = 0; i < 28; ++i) {
+      EXPECT_NEAR((after[i].x - base[i].x) / h, j(2 * i, c), 1e-3) << "column " << c;
+      EXPECT_NEAR((after[i].y - base[i].y) / h, j(2 * i + 1, c), 1e-3) << "column " << c;
+    }
+  }
 }
 
 TEST(pdm, camera_guess_matches_openface) {
