@@ -3,8 +3,9 @@
 // plus the head pose and 3-D landmarks OpenFace derives from it.
 //
 // WHAT THIS REPRESENTS
-//   A linear 3-D shape model: shape = mean + V * local, 68 points, stored grouped
-//   (X0..X67, Y0..Y67, Z0..Z67), placed in the image by a weak-perspective (scaled
+//   A linear 3-D shape model: shape = mean + V * local, n points (68 for the face; the CLNF's
+//   part models have others), stored grouped (X0..Xn-1, Y0..Yn-1, Z0..Zn-1), units those of
+//   the model file (mm for OpenFace's), placed in the image by a weak-perspective (scaled
 //   orthographic) projection: x = scale * (R * X)_x + tx, y = scale * (R * X)_y + ty,
 //   R = Rx(rx) * Ry(ry) * Rz(rz).
 //
