@@ -209,9 +209,9 @@ void clnf_model::refine_parts_of(const cv::Mat& image, clnf_fit_result& result) 
     for (const auto& [from, to] : part.mapping)
       part_pts[to] = main_shape[from];
     // Not OpenFace's start (its origin at the box centre): started so, the part fits end
-    // elsewhere within CalcParams' stopping tolerance, and with them default_left_mirrored's
-    // frame 119 (tests/analysis/tracker_failure_test.cpp) and most of the shared videos' AUs
-    // move (measured: docs/fidelity_notes.md, "One PDM").
+    // elsewhere within CalcParams' stopping tolerance, and default_left_mirrored's frame 119
+    // takes the other fit (tests/analysis/tracker_failure_test.cpp; docs/fidelity_notes.md,
+    // "One PDM").
     pdm_params pp = ps.fit(part_pts, point_distribution_model::fit_start::mean_box_at_box_centre);
     if (!(pp.scale > 0))
       continue;
