@@ -520,8 +520,7 @@ void batch::report(size_t index, const char* stage, bool force) {
   }
   event.video = index;
   event.input = video.job.input;
-  event.batch_frames_done = batch_done_;
-  event.batch_frames_total = batch_total_;
+  event.batch_frames_done = batch_done_;  // the engine adds the total and the rate
   event.stage = stage;
   std::lock_guard<std::mutex> lock(progress_mutex_);
   options_.on_progress(event);

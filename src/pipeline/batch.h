@@ -47,7 +47,7 @@ class batch {
 
   /// The number of tasks the run starts with.
   [[nodiscard]] size_t initial_tasks() const { return initial_tasks_; }
-  /// The frames its progress events count to (batch_frames_total): every frame of every video
+  /// The frames its progress events' batch_frames_done counts to: every frame of every video
   /// that could be probed, a mirror job's once per mirrored face more.
   [[nodiscard]] int64_t progress_total() const { return batch_total_; }
 

@@ -161,11 +161,8 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
                const engine_options& options, int workers, std::vector<video_result>& results,
                const whole_analysis& analyse) {
   std::atomic<size_t> next{0};
-  std::mutex report_mutex;  // progress callbacks one at a time
-  std::atomic<int64_t> batch_done{0};
-  int64_t batch_total = 0;
-  for (size_t i : inputs)
-    batch_total += progress_frames(results[i]);
+  std::mutex report_mutex;             // progress callbacks one at a time
+  std::atomic<int64_t> batch_done{0};  // of these inputs; the engine adds the other phases'
 
   const auto report = [&](size_t i, int64_t done, int64_t total, const char* stage) {
     if (!options.on_progress)
@@ -176,7 +173,6 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
     event.frames_done = done;
     event.frames_total = total;
     event.batch_frames_done = batch_done;
-    event.batch_frames_total = batch_total;
     event.stage = stage;
     std::lock_guard<std::mutex> lock(report_mutex);
     options.on_progress(event);

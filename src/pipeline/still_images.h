@@ -24,8 +24,9 @@ namespace facemirror::detail {
 /// fills results[i]. `models` must be the still-image models (static AUs, or none). An image
 /// that cannot be read or written fails alone, with the reason; should_abort stops before the
 /// next image (unfinished ones fail as "interrupted"). Progress: one event per image ("done" or
-/// "failed", 1 of 1 frame). The progress events of both functions count this call's inputs only,
-/// and carry no rate (fps 0): the engine sets batch_frames_* and fps over its whole run.
+/// "failed", 1 of 1 frame). The progress events of both functions carry batch_frames_done over
+/// this call's inputs only, and no batch_frames_total or rate: the engine sets those over its
+/// whole run (count_multi_face_frames gives it this phase's total for videos).
 void run_still_images(const std::vector<video_job>& jobs, const std::vector<size_t>& images,
                       const analysis_models& models, const engine_options& options, int workers,
                       std::vector<video_result>& results);
