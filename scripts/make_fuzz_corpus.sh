@@ -15,7 +15,8 @@ for t in au_model au_list pdm triangulation ccnf_patches clnf_main detection_val
 done
 
 # Seeds that are text we write (no data needed).
-printf 'facemirror mirrored face; segment_frames=240' >"$out/fuzz_mirror_tag/tag"
+printf 'facemirror mirrored face' >"$out/fuzz_mirror_tag/tag"
+printf 'facemirror mirrored face; segment_frames=240' >"$out/fuzz_mirror_tag/earlier_tag"
 printf 'encoder: Lavf59' >"$out/fuzz_mirror_tag/other"
 printf '# a batch\nvideos/a.mp4\n  /data/b.avi  \n\nfolder/\n' >"$out/fuzz_manifest/manifest"
 printf '3/8' >"$out/fuzz_manifest/shard"
@@ -72,7 +73,7 @@ src=(-i "$samples/default.wmv" -vf scale=48:36 -frames:v 6 -an)
 ff "${src[@]}" -c:v libx264 -bf 2 -g 3 "$v/bframes.mp4"
 # ffmpeg 5 turns the rotate tag into a display matrix only when it copies the stream.
 ff -i "$v/bframes.mp4" -c copy -metadata:s:v:0 rotate=90 "$v/rotated.mp4"
-ff "${src[@]}" -c:v libx264 -g 3 -metadata comment="facemirror mirrored face; segment_frames=3" \
+ff "${src[@]}" -c:v libx264 -g 3 -metadata comment="facemirror mirrored face" \
   "$v/mirrored.mp4"
 ff "${src[@]}" -c:v mpeg4 -g 3 "$v/mpeg4.avi"
 ff "${src[@]}" -c:v wmv2 -g 3 "$v/wmv2.wmv"

@@ -21,6 +21,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The segment length that makes a video one segment (a mirrored face's continuous track).
+int64_t one_segment(int64_t frames) {
+  return std::max<int64_t>(frames, 1);
+}
+
 }  // namespace
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
@@ -40,14 +45,12 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       state.info = probe_video(jobs[v].input);
       const int64_t frames = state.info->frame_count();
       state.result.frames = frames;
-      plan_outputs(state, options);
+      plan_outputs(state);
       int64_t length = options.segment_frames;
-      if (state.job.kind == job_kind::aus) {
-        if (const auto mirrored = mirrored_segment_frames(state.info->comment))
-          length = *mirrored;
-      } else {
+      if (state.job.kind == job_kind::mirror)
         length = mirror_chunk_frames;
-      }
+      else if (is_mirrored_face(state.info->comment))
+        length = one_segment(frames);
       if (state.job.kind == job_kind::mirror && options.compute_aus) {
         // The mirrored videos have the source's frames; they are analysed once written.
         const mirror_outputs out = mirror_outputs_for(state.job.input, state.job.output_dir,
@@ -356,13 +359,13 @@ void batch::commit_openface_outputs(video_state& video) const {
   video.aligned.reset();
 }
 
-void batch::plan_outputs(video_state& video, const engine_options& options) {
+void batch::plan_outputs(video_state& video) {
   if (video.job.kind == job_kind::aus)
     return;
   const bool rotated = video.info->rotation_deg != 0;
   const mirror_outputs out = mirror_outputs_for(video.job.input, video.job.output_dir, rotated);
   video.video_paths = {out.right_video, out.left_video, out.debug_video};
-  const std::string mirrored = mirrored_comment(options.segment_frames);
+  const std::string mirrored = mirrored_comment();
   video.video_comments = {mirrored, mirrored, ""};
   if (rotated) {
     video.video_paths.push_back(out.source_video);
@@ -420,7 +423,7 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
       child.info = probe_video(child.job.input);
       child.result.frames = child.info->frame_count();
       const std::vector<segment_task> segments =
-          cut(c, child, options_.segment_frames, child.job.input.string());
+          cut(c, child, one_segment(child.result.frames), child.job.input.string());
       tasks.insert(tasks.end(), segments.begin(), segments.end());
     }
     queue(std::move(tasks), true);

@@ -33,15 +33,17 @@
 namespace facemirror::detail {
 
 /// The mirror job's segments, whatever --segment-frames says: each is encoded as one chunk that
-/// starts with a key frame, so the mirrored videos' pixels, and the AUs measured on them, would
-/// otherwise depend on that engineering parameter through the codec's noise.
+/// starts with a key frame, so the mirrored videos' pixels, and the AUs measured on them (one
+/// continuous track per mirrored face), would otherwise depend on that engineering parameter
+/// through the codec's noise.
 inline constexpr int64_t mirror_chunk_frames = 240;
 
 class batch {
  public:
   /// Probes every input (a video that cannot be probed fails at once) and cuts the rest into
-  /// segments of `options.segment_frames` (a mirrored video from the mirror job, re-analysed:
-  /// into the segments it was written in).
+  /// segments of `options.segment_frames`, except a mirror job's (mirror_chunk_frames) and a
+  /// mirrored video the mirror job wrote, which is tracked as one segment, as the mirror job
+  /// measures it (mirror_tag.h).
   batch(const std::vector<video_job>& jobs, const engine_options& options,
         const analysis_models& models);
 
@@ -148,7 +150,7 @@ class batch {
   void queue(std::vector<segment_task> tasks, bool first);
   void complete(size_t index, std::unique_lock<std::mutex>& lock);
   void finish_parent(size_t parent, std::unique_ptr<atomic_file> csv);
-  static void plan_outputs(video_state& video, const engine_options& options);
+  static void plan_outputs(video_state& video);
 
   const analysis_models& models_;
   const engine_options& options_;

@@ -1,23 +1,25 @@
 #pragma once
-// The container comment tag of the mirror job's mirrored videos. It tells `aus` to cut such a
-// video where the mirror job did and to start each segment's tracking cold, as the mirror job's
-// in-pass analysis does: the re-analysis then gives the in-pass CSV byte for byte.
+// The container comment tag of the mirror job's mirrored videos. A mirrored face's AUs are what
+// a patient's left and right sides are compared on, so they must not depend on how the work was
+// cut: the mirror job measures each mirrored video as one continuous track (OpenFace's), and
+// `aus` does the same on any video carrying the tag, so the re-analysis gives the in-pass CSV
+// byte for byte whatever `--segment-frames` either run got.
 //
-// The tag is read from any video given to `aus`, so mirrored_segment_frames() parses outside
-// data: it accepts exactly what mirrored_comment() writes and nothing else (fuzzed by
+// The tag is read from any video given to `aus`, so is_mirrored_face() parses outside data: it
+// accepts exactly what mirrored_comment() writes, or the tag earlier versions wrote
+// ("facemirror mirrored face; segment_frames=N", N as std::to_string writes a positive int;
+// the files in shared/videos/mirrored carry it), and nothing else (fuzzed by
 // fuzz/fuzz_mirror_tag.cpp).
 
-#include <cstdint>
-#include <optional>
 #include <string>
 
 namespace facemirror::detail {
 
-/// The tag for a mirrored video written in segments of `segment_frames` frames.
-[[nodiscard]] std::string mirrored_comment(int segment_frames);
+/// The tag of a mirrored video.
+[[nodiscard]] std::string mirrored_comment();
 
-/// The segment length a mirrored video was written with; nullopt for any other comment
-/// (another program's, a malformed or a non-positive length).
-[[nodiscard]] std::optional<int64_t> mirrored_segment_frames(const std::string& comment);
+/// Whether a video's comment marks it as a mirrored video facemirror wrote (this version's tag
+/// or an earlier version's); false for any other comment.
+[[nodiscard]] bool is_mirrored_face(const std::string& comment);
 
 }  // namespace facemirror::detail

@@ -541,11 +541,13 @@ TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {
   EXPECT_NE(run.output.find("done 1, skipped 0, failed 1"), std::string::npos) << run.output;
 }
 
-// The mirrored faces' AUs are measured on the written mirrored videos, cut as their comment tag
-// says and tracked as any video (warm-up, then the handover rule between segments), exactly as
-// `facemirror aus` measures them: so the AUs-only mode on the written videos gives the mirror
-// job's CSVs byte for byte, whatever either run's workers or --segment-frames. (Analysing the
-// uncompressed frames instead left per-AU r at 0.51-0.96 between the two: codec noise,
+// The mirrored faces' AUs are measured on the written mirrored videos, each as one continuous
+// track, exactly as `facemirror aus` measures a video carrying the mirrored tag: so the AUs-only
+// mode on the written videos gives the mirror job's CSVs byte for byte, and neither depends on
+// either run's workers or --segment-frames (a patient's left/right AUs must not: with the
+// mirrored faces cut into segments and handed over within 0.01 px, 2015-10-15-15-14's left face
+// differed by 0.53 px and mean per-AU r 0.911 between 240-frame segments and one). (Analysing
+// the uncompressed frames instead left per-AU r at 0.51-0.96 between the two: codec noise,
 // amplified by the tracked fit and OpenFace's person-specific normalisation.)
 TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
   FACEMIRROR_REQUIRE_SHARED();
@@ -561,7 +563,7 @@ TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
   ASSERT_EQ(run.status, 0) << run.output;
   const fs::path right = out / "turn_right_mirrored.mp4";
   const fs::path left = out / "turn_left_mirrored.mp4";
-  EXPECT_EQ(probe_video(right).comment, "facemirror mirrored face; segment_frames=30");
+  EXPECT_EQ(probe_video(right).comment, "facemirror mirrored face");
   EXPECT_EQ(probe_video(out / "turn_debug.mp4").comment, "");
 
   const fs::path other = dir / "other";
@@ -569,11 +571,17 @@ TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
       run_cli("aus " + quoted(right) + " " + quoted(left) + " -o " + quoted(other) + " " +
               models_arg() + " --progress none --workers 1 --segment-frames 50");
   ASSERT_EQ(aus.status, 0) << aus.output;
+  const fs::path one_segment = dir / "one_segment";
+  const cli_run whole =
+      run_cli(mirror_cmd(input, one_segment, "--workers 2 --no-report --segment-frames 100000"));
+  ASSERT_EQ(whole.status, 0) << whole.output;
   for (const char* side : {"right", "left"}) {
     const std::string name = "turn_" + std::string(side) + "_mirrored.csv";
     const table rows = read_table(out / name);
     ASSERT_EQ(rows.rows.size(), 120u) << name;
     EXPECT_TRUE(read_file(out / name) == read_file(other / name)) << name << " differs";
+    EXPECT_TRUE(read_file(out / name) == read_file(one_segment / name))
+        << name << " depends on --segment-frames";
   }
   EXPECT_FALSE(read_file(out / "turn_right_mirrored.csv") ==
                read_file(out / "turn_left_mirrored.csv"));

@@ -149,11 +149,11 @@ struct video_job {
 /// <stem>_right_mirrored.csv, <stem>_left_mirrored.csv, and <stem>_source<ext>: an exact copy of
 /// an upright input, or <stem>_source.mp4 re-encoded upright when the input carries rotation.
 /// The mirrored CSVs are measured on the written mirrored videos, as `facemirror aus` measures
-/// any video; the mirrored videos carry the comment tag "facemirror mirrored face;
-/// segment_frames=N", from which an aus job cuts them the same way, so re-analysing them gives
-/// the same CSVs byte for byte. The mirrored videos themselves are encoded in fixed chunks of
-/// 240 frames (a remainder under 120 joins the last chunk) whatever segment_frames says, so
-/// their pixels do not depend on it.
+/// any video but as one segment each (one continuous track per mirrored face); the mirrored
+/// videos carry the comment tag "facemirror mirrored face", from which an aus job tracks them
+/// the same way, so re-analysing them gives the same CSVs byte for byte. The mirrored videos
+/// themselves are encoded in fixed chunks of 240 frames (a remainder under 120 joins the last
+/// chunk) whatever segment_frames says, so neither their pixels nor their AUs depend on it.
 /// <stem>_head_pose.csv holds the source face's yaw per frame (frame, timestamp, success,
 /// confidence, yaw_deg: the debug video's banner), for the report's quality section.
 /// For a still image input the three "videos" are lossless PNG images (<stem>_right_mirrored.png,
