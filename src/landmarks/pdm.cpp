@@ -75,8 +75,17 @@ cv::Mat_<double> point_distribution_model::shape_variation(const std::vector<dou
 }
 
 cv::Mat_<double> point_distribution_model::shape_3d(const std::vector<double>& local) const {
-  cv::Mat_<double> out = shape_variation(local);
-  out += mean_;
+  FACEMIRROR_CHECK(local.empty() || static_cast<int>(local.size()) == mode_count(),
+                   "pdm: local parameter count mismatch");
+  std::vector<cv::Point3d> points;
+  model_points(local, points);
+  const int n = point_count();
+  cv::Mat_<double> out(3 * n, 1);
+  for (int i = 0; i < n; ++i) {
+    out(i, 0) = points[i].x;
+    out(n + i, 0) = points[i].y;
+    out(2 * n + i, 0) = points[i].z;
+  }
   return out;
 }
 

@@ -67,11 +67,12 @@ class point_distribution_model {
   /// The same for a model of any point count (point_count() points).
   [[nodiscard]] std::vector<cv::Point2d> project_points(const pdm_params& params) const;
 
-  /// mean + V * local, in model coordinates (3n x 1, grouped X/Y/Z). An empty `local` means
-  /// all zeros (the mean shape); any other size must equal mode_count().
-  [[nodiscard]] cv::Mat_<double> shape_3d(const std::vector<double>& local) const;
-  /// The same shape point by point (n points), as the fitter reads it.
+  /// mean + V * local, point by point (n points): the one computation of the model shape,
+  /// which the fitter, the projection and shape_3d() read. `local` as for shape_3d().
   void model_points(const std::vector<double>& local, std::vector<cv::Point3d>& out) const;
+  /// The same shape as one column (3n x 1, grouped X/Y/Z). An empty `local` means all zeros
+  /// (the mean shape); any other size must equal mode_count() (else error(internal)).
+  [[nodiscard]] cv::Mat_<double> shape_3d(const std::vector<double>& local) const;
   /// V * local without the mean (3n x 1): the geometry part of OpenFace's AU features.
   [[nodiscard]] cv::Mat_<double> shape_variation(const std::vector<double>& local) const;
 
