@@ -53,7 +53,8 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
       ->check(CLI::PositiveNumber);
   cmd.add_option("--segment-frames", opt.segment_frames,
                  "Frames per work unit; every video is cut into segments of this length (a "
-                 "remainder under half of it joins the last segment)")
+                 "remainder under half of it joins the last segment), except the mirrored "
+                 "faces, each measured as one track so that their AUs never depend on it")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--landmarks", opt.landmarks,
                  "clnf (default): OpenFace 2.2's CLNF fit, tracked; dlib: dlib's 68-point "
