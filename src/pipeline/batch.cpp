@@ -21,11 +21,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The segment length that makes a video one segment (a mirrored face's continuous track).
-int64_t one_segment(int64_t frames) {
-  return std::max<int64_t>(frames, 1);
-}
-
 }  // namespace
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
@@ -47,10 +42,12 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       state.result.frames = frames;
       plan_outputs(state);
       int64_t length = options.segment_frames;
-      if (state.job.kind == job_kind::mirror)
+      if (state.job.kind == job_kind::mirror) {
         length = mirror_chunk_frames;
-      else if (is_mirrored_face(state.info->comment))
-        length = one_segment(frames);
+      } else if (is_mirrored_face(state.info->comment)) {
+        length = mirror_chunk_frames;
+        state.chained = true;
+      }
       if (state.job.kind == job_kind::mirror && options.compute_aus) {
         // The mirrored videos have the source's frames; they are analysed once written.
         const mirror_outputs out = mirror_outputs_for(state.job.input, state.job.output_dir,
@@ -86,7 +83,10 @@ std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t s
                                      const std::string& late_input) {
   video.bounds = segment_boundaries(video.info->frame_count(), segment_frames);
   std::vector<segment_task> tasks;
-  for (int64_t s = 0; s < video.segments(); ++s) {
+  // A chained video's later segments are queued one by one as carried tasks (advance).
+  const int64_t cold_segments =
+      video.chained ? std::min<int64_t>(1, video.segments()) : video.segments();
+  for (int64_t s = 0; s < cold_segments; ++s) {
     const auto at = static_cast<size_t>(s);
     tasks.push_back({index, s, video.bounds[at], video.bounds[at + 1], 0, nullptr, late_input});
   }
@@ -200,14 +200,46 @@ std::optional<segment_task> batch::deliver(const segment_task& task, segment_out
   return std::nullopt;
 }
 
+segment_task batch::carried_task(size_t index, const video_state& video,
+                                 std::vector<analysed_frame> reference) {
+  auto carried = std::make_shared<handover>();
+  carried->state = video.tail_state;
+  carried->before = video.tail;
+  carried->reference = std::move(reference);
+  const auto at = static_cast<size_t>(video.next_segment);
+  segment_task task;
+  task.video = index;
+  task.segment = video.next_segment;
+  task.first_frame = video.bounds[at];
+  task.end_frame = video.bounds[at + 1];
+  task.carried = std::move(carried);
+  task.late_input = video.info->path.string();
+  return task;
+}
+
 void batch::advance(size_t index, video_state& video, std::vector<segment_task>& queue) {
   while (video.next_segment < video.segments()) {
+    if (video.chained && video.next_segment > 0) {
+      // One continuous track: every segment after the first continues the video's track.
+      if (!video.carried) {
+        if (!video.carried_queued) {
+          queue.push_back(carried_task(index, video, {}));
+          video.carried_queued = true;
+        }
+        return;
+      }
+      consume(video, *video.carried);
+      video.carried.reset();
+      video.carried_queued = false;
+      ++video.next_segment;
+      continue;
+    }
+    const int64_t first = video.bounds[static_cast<size_t>(video.next_segment)];
+    const int64_t end = video.bounds[static_cast<size_t>(video.next_segment) + 1];
     const auto it = video.waiting.find(video.next_segment);
     if (it == video.waiting.end())
       return;
     segment_output& cold = it->second;
-    const int64_t first = video.bounds[static_cast<size_t>(video.next_segment)];
-    const int64_t end = video.bounds[static_cast<size_t>(video.next_segment) + 1];
     const bool continues = video.next_segment == 0 ||
                            (cold.lead_in && !video.tail.empty() &&
                             tracks_agree(*cold.lead_in, video.tail.back().record,
@@ -216,14 +248,11 @@ void batch::advance(size_t index, video_state& video, std::vector<segment_task>&
     if (!continues) {
       if (!video.carried) {
         if (!video.carried_queued) {
-          auto carried = std::make_shared<handover>();
-          carried->state = video.tail_state;
-          carried->before = video.tail;
-          carried->reference.reserve(cold.frames.size());
+          std::vector<analysed_frame> reference;
+          reference.reserve(cold.frames.size());
           for (const analysed_frame& f : cold.frames)
-            carried->reference.push_back({f.record, std::nullopt});
-          queue.push_back({index, video.next_segment, first, end, 0, std::move(carried),
-                           video.info->path.string()});
+            reference.push_back({f.record, std::nullopt});
+          queue.push_back(carried_task(index, video, std::move(reference)));
           video.carried_queued = true;
         }
         return;
@@ -422,8 +451,9 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
       std::lock_guard<std::mutex> child_lock(child.mutex);
       child.info = probe_video(child.job.input);
       child.result.frames = child.info->frame_count();
+      child.chained = true;
       const std::vector<segment_task> segments =
-          cut(c, child, one_segment(child.result.frames), child.job.input.string());
+          cut(c, child, mirror_chunk_frames, child.job.input.string());
       tasks.insert(tasks.end(), segments.begin(), segments.end());
     }
     queue(std::move(tasks), true);

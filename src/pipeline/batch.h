@@ -42,8 +42,8 @@ class batch {
  public:
   /// Probes every input (a video that cannot be probed fails at once) and cuts the rest into
   /// segments of `options.segment_frames`, except a mirror job's (mirror_chunk_frames) and a
-  /// mirrored video the mirror job wrote, which is tracked as one segment, as the mirror job
-  /// measures it (mirror_tag.h).
+  /// mirrored video the mirror job wrote, which is tracked as one continuous track, as the
+  /// mirror job measures it (mirror_tag.h): chained segments of mirror_chunk_frames.
   batch(const std::vector<video_job>& jobs, const engine_options& options,
         const analysis_models& models);
 
@@ -100,6 +100,10 @@ class batch {
     std::map<int64_t, segment_output> waiting;  // cold tasks' outputs: the reorder buffer
     std::optional<segment_output> carried;      // the carried task's output for next_segment
     bool carried_queued = false;
+    // One continuous track (a mirrored face): only the first segment is a cold task; each
+    // later one is a carried task from the state the one before ended in, never handed over
+    // to a cold track. Exact whatever the layout, and memory holds a segment, not the video.
+    bool chained = false;
     std::vector<analysed_frame> tail;    // the video's track's last frames (no AU features)
     landmark_session::state tail_state;  // its state after them
     std::vector<std::unique_ptr<csv_stream>> tables;
@@ -138,6 +142,10 @@ class batch {
   std::vector<segment_task> cut(size_t index, video_state& video, int64_t segment_frames,
                                 const std::string& late_input);
   void advance(size_t index, video_state& video, std::vector<segment_task>& queue);
+  /// The task that carries the video's track into next_segment, handing it over to
+  /// `reference` (the segment's cold track) where they agree; an empty reference never does.
+  static segment_task carried_task(size_t index, const video_state& video,
+                                   std::vector<analysed_frame> reference);
   void consume(video_state& video, segment_output& output);
   /// Whether the video writes OpenFace's HOG file or aligned faces (a job's own aus video).
   [[nodiscard]] bool writes_openface_outputs(const video_state& video) const;

@@ -1,9 +1,9 @@
 #pragma once
 // The container comment tag of the mirror job's mirrored videos. A mirrored face's AUs are what
 // a patient's left and right sides are compared on, so they must not depend on how the work was
-// cut: the mirror job measures each mirrored video as one continuous track (OpenFace's), and
-// `aus` does the same on any video carrying the tag, so the re-analysis gives the in-pass CSV
-// byte for byte whatever `--segment-frames` either run got.
+// cut: the mirror job measures each mirrored video as one continuous track (OpenFace's; run as
+// chained segments, batch.h), and `aus` does the same on any video carrying the tag, so the
+// re-analysis gives the in-pass CSV byte for byte whatever `--segment-frames` either run got.
 //
 // The tag is read from any video given to `aus`, so is_mirrored_face() parses outside data: it
 // accepts exactly what mirrored_comment() writes, or the tag earlier versions wrote

@@ -110,7 +110,7 @@ segment_output worker_session::analyse(const video_info& info, const segment_tas
       continue;
     }
     analysed_frame analysed = analyse_frame(frame, landmarks_, models_, camera);
-    if (task.carried) {
+    if (task.carried && !task.carried->reference.empty()) {
       const auto& reference =
           task.carried->reference[static_cast<size_t>(index - task.first_frame)];
       if (tracks_agree(analysed.record, reference.record, handover_max_px)) {

@@ -36,6 +36,7 @@ struct handover {
   landmark_session::state state;          // the previous track's state after first_frame - 1
   std::vector<analysed_frame> before;     // its last frames (mirror jobs smooth midlines over them)
   std::vector<analysed_frame> reference;  // the segment's cold track, first_frame onwards
+                                          // (empty: a chained video's, never handed over)
 };
 
 struct segment_task {

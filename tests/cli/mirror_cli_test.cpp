@@ -587,6 +587,41 @@ TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
                read_file(out / "turn_left_mirrored.csv"));
 }
 
+// A mirrored face is one continuous track (mirror_tag.h): `aus` on a video that carries the
+// mirrored tag chains its 240-frame segments, each carried on from the state the one before
+// ended in and never handed over to a cold start, so its CSV is the same video's tracked as one
+// segment byte for byte, with any workers, isolation and --segment-frames.
+TEST(mirror_cli_test, a_mirrored_video_is_one_track_whatever_the_workers_and_layout) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  // Frames 300-699 of a shipped mirrored video, its head turn: two chained segments, 240 + 160.
+  const fs::path plain = dir / "plain.mp4";
+  make_clip(*shared_dir() / "videos/mirrored/2015-10-15-15-14_left_mirrored.mp4", plain, 400,
+            "-vf \"select=between(n\\,300\\,699),setpts=N/FRAME_RATE/TB,scale=320:240\" "
+            "-c:v libx264 -preset veryfast -crf 16 -pix_fmt yuv420p");
+  const fs::path tagged = dir / "tagged.mp4";  // the same stream, tagged
+  ASSERT_EQ(run_command("ffmpeg -y -loglevel error -i " + quoted(plain) +
+                        " -c copy -metadata comment=\"facemirror mirrored face\" " +
+                        quoted(tagged)),
+            0);
+  const cli_run one =
+      run_cli("aus " + quoted(plain) + " -o " + quoted(dir / "one") + " " + models_arg() +
+              " --progress none --segment-frames 100000");
+  ASSERT_EQ(one.status, 0) << one.output;
+  const std::string continuous = read_file(dir / "one" / "plain.csv");
+  ASSERT_FALSE(continuous.empty());
+  int run_index = 0;
+  for (const char* config : {"--workers 1", "--workers 2 --segment-frames 30",
+                             "--workers 2 --isolation process --segment-frames 7"}) {
+    const fs::path out = dir / ("tagged" + std::to_string(run_index++));
+    const cli_run run = run_cli("aus " + quoted(tagged) + " -o " + quoted(out) + " " +
+                                models_arg() + " --progress none " + config);
+    ASSERT_EQ(run.status, 0) << config << "\n" << run.output;
+    EXPECT_TRUE(read_file(out / "tagged.csv") == continuous)
+        << config << ": not the continuous track";
+  }
+}
+
 // A photograph: S1's files as lossless PNG images (the kept half exactly the source's pixels),
 // each mirrored face's CSV in FaceLandmarkImg's layout with one symmetric face, the row that
 // `facemirror aus` on the written image gives; a photograph without a face fails alone.

@@ -149,7 +149,7 @@ struct video_job {
 /// <stem>_right_mirrored.csv, <stem>_left_mirrored.csv, and <stem>_source<ext>: an exact copy of
 /// an upright input, or <stem>_source.mp4 re-encoded upright when the input carries rotation.
 /// The mirrored CSVs are measured on the written mirrored videos, as `facemirror aus` measures
-/// any video but as one segment each (one continuous track per mirrored face); the mirrored
+/// any video but as one continuous track each (whatever segment_frames); the mirrored
 /// videos carry the comment tag "facemirror mirrored face", from which an aus job tracks them
 /// the same way, so re-analysing them gives the same CSVs byte for byte. The mirrored videos
 /// themselves are encoded in fixed chunks of 240 frames (a remainder under 120 joins the last
