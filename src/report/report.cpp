@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -851,7 +852,8 @@ folder_entry analysed(report_video video, const report_options& options) {
   return entry;
 }
 
-std::vector<folder_entry> analyse_folder(const fs::path& dir, const report_options& options) {
+// The folder's videos; throws for a folder without any.
+std::vector<report_video> videos_to_report(const fs::path& dir) {
   std::vector<report_video> videos = find_report_videos(dir);
   if (videos.empty())
     throw error(error_code::invalid_argument,
@@ -859,6 +861,11 @@ std::vector<folder_entry> analyse_folder(const fs::path& dir, const report_optio
                     "' holds no AU CSVs to report on (<stem>_left_mirrored.csv and "
                     "<stem>_right_mirrored.csv from 'facemirror mirror', or <stem>.csv from "
                     "'facemirror aus')");
+  return videos;
+}
+
+std::vector<folder_entry> analyse_folder(const fs::path& dir, const report_options& options) {
+  std::vector<report_video> videos = videos_to_report(dir);
   std::vector<folder_entry> entries;
   for (auto& video : videos)
     entries.push_back(analysed(std::move(video), options));
@@ -889,8 +896,31 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
   return result;
 }
 
+// What the folder's index shows of a video: a few numbers and its AU summary, not its series
+// (a report_writer keeps these for every video it wrote a page for).
+struct index_entry {
+  report_video video;
+  std::string error;  // why it could not be analysed; then nothing else is set
+  size_t frames = 0;
+  size_t left_faces = 0, right_faces = 0;  // frames with a face (one-face videos: left)
+  std::vector<au_summary> summary;
+};
+
+index_entry index_entry_of(const folder_entry& entry) {
+  index_entry out;
+  out.video = entry.video;
+  out.error = entry.report ? std::string() : entry.error;
+  if (entry.report) {
+    out.frames = entry.report->left.rows();
+    out.left_faces = entry.report->left.frames_with_face();
+    out.right_faces = entry.report->right.frames_with_face();
+    out.summary = entry.report->summary;
+  }
+  return out;
+}
+
 // index.html (a row per video, linked where its page exists) and asymmetry_summary.csv.
-void write_folder_index(const fs::path& dir, const std::vector<folder_entry>& entries,
+void write_folder_index(const fs::path& dir, const std::vector<index_entry>& entries,
                         const std::vector<report_result>& failed_pages) {
   std::string summary = asymmetry_csv_header(true);
   std::string index_rows, failures;
@@ -900,17 +930,16 @@ void write_folder_index(const fs::path& dir, const std::vector<folder_entry>& en
                      [&](const report_result& r) { return r.stem == entry.video.stem; });
     const std::string error =
         page_failure != failed_pages.end() ? page_failure->error : entry.error;
-    if (!entry.report || !error.empty()) {
+    if (!error.empty()) {
       failures += "<li>" + html_escape(entry.video.stem) + ": " + html_escape(error) + "</li>";
       continue;
     }
-    const video_report& r = *entry.report;
     const report_video& video = entry.video;
     if (video.mirrored)
-      summary += asymmetry_csv_rows(video.stem, r.summary, true);
+      summary += asymmetry_csv_rows(video.stem, entry.summary, true);
     // The index names each video's least symmetric engaged AU.
     const au_summary* lowest = nullptr;
-    for (const auto& row : r.summary) {
+    for (const auto& row : entry.summary) {
       if (row.intensity && row.symmetry.state != engagement::not_engaged &&
           (lowest == nullptr || row.symmetry.ratio < lowest->symmetry.ratio))
         lowest = &row;
@@ -927,9 +956,9 @@ void write_folder_index(const fs::path& dir, const std::vector<folder_entry>& en
                                 html_escape(video.stem) + "</a>"
                           : html_escape(video.stem)) +
                   "</td><td class=\"l\">" + (video.mirrored ? "left/right" : "one face") +
-                  "</td><td>" + std::to_string(r.left.rows()) + "</td><td>" +
-                  std::to_string(r.left.frames_with_face()) +
-                  (video.mirrored ? " / " + std::to_string(r.right.frames_with_face()) : "") +
+                  "</td><td>" + std::to_string(entry.frames) + "</td><td>" +
+                  std::to_string(entry.left_faces) +
+                  (video.mirrored ? " / " + std::to_string(entry.right_faces) : "") +
                   "</td><td class=\"l\">" + html_escape(worst) + "</td></tr>\n";
   }
   write_whole(dir / "asymmetry_summary.csv", summary);
@@ -955,7 +984,9 @@ std::vector<report_result> write_report(const fs::path& dir, const report_option
   const std::vector<folder_entry> entries = analyse_folder(dir, options);
   const model_checksums models = checksum_models(options.models_dir);
   std::vector<report_result> results, failed;
+  std::vector<index_entry> index;
   for (const auto& entry : entries) {
+    index.push_back(index_entry_of(entry));
     const bool selected = options.stems.empty() ||
                           std::find(options.stems.begin(), options.stems.end(), entry.video.stem) !=
                               options.stems.end();
@@ -965,17 +996,45 @@ std::vector<report_result> write_report(const fs::path& dir, const report_option
     if (!results.back().ok)
       failed.push_back(results.back());
   }
-  write_folder_index(dir, entries, failed);
+  write_folder_index(dir, index, failed);
   return results;
 }
+
+namespace {
+
+// A file as it was when read: a report_writer re-reads a video's CSVs for the index only if
+// one of them changed since its page was written.
+struct file_stamp {
+  std::uintmax_t size = 0;
+  fs::file_time_type written{};
+  bool operator==(const file_stamp& o) const { return size == o.size && written == o.written; }
+};
+
+std::vector<file_stamp> stamps_of(const report_video& video) {
+  std::vector<file_stamp> out;
+  for (const fs::path& csv : {video.left_csv, video.right_csv, video.face_csv}) {
+    std::error_code ec;
+    file_stamp stamp;
+    if (!csv.empty()) {
+      stamp.size = fs::file_size(csv, ec);
+      stamp.written = fs::last_write_time(csv, ec);
+    }
+    out.push_back(stamp);
+  }
+  return out;
+}
+
+}  // namespace
 
 struct report_writer::impl {
   fs::path dir;
   report_options options;
   mutable std::once_flag checksummed;
   mutable model_checksums models;
-  mutable std::mutex failed_mutex;
+  mutable std::mutex failed_mutex;            // guards failed and indexed
   mutable std::vector<report_result> failed;  // pages that could not be written
+  // Each page's video as the index shows it, with its CSVs' stamps when they were read.
+  mutable std::map<std::string, std::pair<index_entry, std::vector<file_stamp>>> indexed;
 };
 
 report_writer::report_writer(fs::path dir, report_options options)
@@ -995,9 +1054,13 @@ report_result report_writer::write_video(const std::string& stem) const {
                    [this] { impl_->models = checksum_models(impl_->options.models_dir); });
     result.error = "'" + impl_->dir.string() + "' holds no AU CSVs of '" + stem + "' to report on";
     for (auto& video : find_report_videos(impl_->dir)) {
-      if (video.stem == stem)
-        result = write_pages(impl_->dir, analysed(std::move(video), impl_->options), impl_->options,
-                             impl_->models);
+      if (video.stem != stem)
+        continue;
+      std::vector<file_stamp> stamps = stamps_of(video);
+      const folder_entry entry = analysed(std::move(video), impl_->options);
+      result = write_pages(impl_->dir, entry, impl_->options, impl_->models);
+      const std::lock_guard<std::mutex> lock(impl_->failed_mutex);
+      impl_->indexed[stem] = {index_entry_of(entry), std::move(stamps)};
     }
   } catch (const std::exception& e) {
     result.error = e.what();
@@ -1015,7 +1078,17 @@ report_result report_writer::write_video(const std::string& stem) const {
 
 void report_writer::write_index() const {
   const std::lock_guard<std::mutex> lock(impl_->failed_mutex);
-  write_folder_index(impl_->dir, analyse_folder(impl_->dir, impl_->options), impl_->failed);
+  std::vector<index_entry> entries;
+  for (auto& video : videos_to_report(impl_->dir)) {
+    const auto known = impl_->indexed.find(video.stem);
+    if (known != impl_->indexed.end() && known->second.second == stamps_of(video)) {
+      entries.push_back(known->second.first);
+      entries.back().video = std::move(video);
+    } else {
+      entries.push_back(index_entry_of(analysed(std::move(video), impl_->options)));
+    }
+  }
+  write_folder_index(impl_->dir, entries, impl_->failed);
 }
 
 }  // namespace facemirror

@@ -3,6 +3,7 @@
 
 #include "facemirror/report/report.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -350,6 +351,41 @@ TEST_F(ReportFolder, OneVideoAtATimeThenTheIndexGiveWhatTheWholeFolderGives) {
   EXPECT_EQ(read_text(dir_ / "index.html"), index);
   EXPECT_EQ(read_text(dir_ / "asymmetry_summary.csv"), summary);
   EXPECT_EQ(read_text(dir_ / "second_report.html"), page);
+}
+
+// The index takes a video whose page the writer wrote from what it read then, unless one of the
+// video's CSVs changed since (size or time): a long batch's CSVs are not all parsed twice.
+TEST_F(ReportFolder, TheIndexReadsAVideoAgainOnlyWhenItsCsvsChanged) {
+  write_pair("kept");
+  write_pair("changed");
+  const report_writer writer(dir_, fast());
+  ASSERT_TRUE(writer.write_video("kept").ok);
+  ASSERT_TRUE(writer.write_video("changed").ok);
+  writer.write_index();
+  const auto rows_of = [this](const std::string& stem) {
+    std::string rows;
+    std::istringstream in(read_text(dir_ / "asymmetry_summary.csv"));
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(stem + ",", 0) == 0)
+        rows += line + "\n";
+    return rows;
+  };
+  const std::string kept_before = rows_of("kept"), changed_before = rows_of("changed");
+  ASSERT_FALSE(kept_before.empty());
+  // Other AU12 values in both; "kept" keeps its CSV's size and time, "changed" gets a new time.
+  for (const std::string stem : {"kept", "changed"}) {
+    const fs::path csv = dir_ / (stem + "_left_mirrored.csv");
+    const auto written = fs::last_write_time(csv);
+    std::string text = read_text(csv);
+    text.replace(text.find("2.00"), 4, "3.00");
+    write(stem + "_left_mirrored.csv", text);
+    fs::last_write_time(csv, stem == "kept" ? written : written + std::chrono::seconds(2));
+  }
+  writer.write_index();
+  EXPECT_EQ(rows_of("kept"), kept_before);
+  EXPECT_NE(rows_of("changed"), changed_before);
+  (void)write_report(dir_, fast());  // reads every CSV: the kept video's new values show
+  EXPECT_NE(rows_of("kept"), kept_before);
 }
 
 TEST_F(ReportFolder, AVideoThatFailsInTheWriterIsListedAsFailedUntilItsRetrySucceeds) {

@@ -97,8 +97,9 @@ class report_writer {
   /// and is listed as failed by write_index().
   [[nodiscard]] report_result write_video(const std::string& stem) const;
   /// index.html and asymmetry_summary.csv of the whole folder, as write_report() writes them;
-  /// throws as write_report() does for a folder without videos. Not concurrently with
-  /// write_video().
+  /// throws as write_report() does for a folder without videos. A video whose page this writer
+  /// wrote is not read again unless one of its CSVs changed size or time since (a long batch's
+  /// index would otherwise parse every CSV twice). Not concurrently with write_video().
   void write_index() const;
 
  private:
