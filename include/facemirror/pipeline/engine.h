@@ -72,7 +72,8 @@ enum class landmark_method { clnf, dlib };
 struct engine_options {
   std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
   int workers = 0;                                  // 0: one per hardware thread
-  /// Frames per work unit; a remainder under half of it joins the last segment.
+  /// Frames per work unit; a remainder under half of it joins the last segment. Not used for
+  /// a mirror job's mirroring (fixed 240-frame chunks) or a mirrored face's AUs (one track).
   int segment_frames = 240;
   int warmup_frames = 8;  // tracker warm-up before a segment
   isolation mode = isolation::thread;
