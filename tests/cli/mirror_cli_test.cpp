@@ -600,13 +600,12 @@ TEST(mirror_cli_test, a_mirrored_video_is_one_track_whatever_the_workers_and_lay
             "-vf \"select=between(n\\,300\\,699),setpts=N/FRAME_RATE/TB,scale=320:240\" "
             "-c:v libx264 -preset veryfast -crf 16 -pix_fmt yuv420p");
   const fs::path tagged = dir / "tagged.mp4";  // the same stream, tagged
-  ASSERT_EQ(run_command("ffmpeg -y -loglevel error -i " + quoted(plain) +
-                        " -c copy -metadata comment=\"facemirror mirrored face\" " +
-                        quoted(tagged)),
-            0);
-  const cli_run one =
-      run_cli("aus " + quoted(plain) + " -o " + quoted(dir / "one") + " " + models_arg() +
-              " --progress none --segment-frames 100000");
+  ASSERT_EQ(
+      run_command("ffmpeg -y -loglevel error -i " + quoted(plain) +
+                  " -c copy -metadata comment=\"facemirror mirrored face\" " + quoted(tagged)),
+      0);
+  const cli_run one = run_cli("aus " + quoted(plain) + " -o " + quoted(dir / "one") + " " +
+                              models_arg() + " --progress none --segment-frames 100000");
   ASSERT_EQ(one.status, 0) << one.output;
   const std::string continuous = read_file(dir / "one" / "plain.csv");
   ASSERT_FALSE(continuous.empty());
