@@ -41,13 +41,8 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       const int64_t frames = state.info->frame_count();
       state.result.frames = frames;
       plan_outputs(state);
-      int64_t length = options.segment_frames;
-      if (state.job.kind == job_kind::mirror) {
-        length = mirror_chunk_frames;
-      } else if (is_mirrored_face(state.info->comment)) {
-        length = mirror_chunk_frames;
-        state.chained = true;
-      }
+      const int64_t length =
+          state.job.kind == job_kind::mirror ? mirror_chunk_frames : options.segment_frames;
       if (state.job.kind == job_kind::mirror && options.compute_aus) {
         // The mirrored videos have the source's frames; they are analysed once written.
         const mirror_outputs out = mirror_outputs_for(state.job.input, state.job.output_dir,
@@ -81,7 +76,11 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
 
 std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,
                                      const std::string& late_input) {
-  video.bounds = segment_boundaries(video.info->frame_count(), segment_frames);
+  // A mirrored face (mirror_tag.h), whether the mirror job's own or a re-analysed file, is one
+  // continuous track: chained segments of the mirror job's chunk length.
+  video.chained = video.job.kind == job_kind::aus && is_mirrored_face(video.info->comment);
+  video.bounds = segment_boundaries(video.info->frame_count(),
+                                    video.chained ? mirror_chunk_frames : segment_frames);
   std::vector<segment_task> tasks;
   // A chained video's later segments are queued one by one as carried tasks (advance).
   const int64_t cold_segments =
@@ -234,12 +233,12 @@ void batch::advance(size_t index, video_state& video, std::vector<segment_task>&
       ++video.next_segment;
       continue;
     }
-    const int64_t first = video.bounds[static_cast<size_t>(video.next_segment)];
-    const int64_t end = video.bounds[static_cast<size_t>(video.next_segment) + 1];
     const auto it = video.waiting.find(video.next_segment);
     if (it == video.waiting.end())
       return;
     segment_output& cold = it->second;
+    const int64_t first = video.bounds[static_cast<size_t>(video.next_segment)];
+    const int64_t end = video.bounds[static_cast<size_t>(video.next_segment) + 1];
     const bool continues = video.next_segment == 0 ||
                            (cold.lead_in && !video.tail.empty() &&
                             tracks_agree(*cold.lead_in, video.tail.back().record,
@@ -451,9 +450,8 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
       std::lock_guard<std::mutex> child_lock(child.mutex);
       child.info = probe_video(child.job.input);
       child.result.frames = child.info->frame_count();
-      child.chained = true;
       const std::vector<segment_task> segments =
-          cut(c, child, mirror_chunk_frames, child.job.input.string());
+          cut(c, child, options_.segment_frames, child.job.input.string());
       tasks.insert(tasks.end(), segments.begin(), segments.end());
     }
     queue(std::move(tasks), true);

@@ -138,7 +138,8 @@ class batch {
 
   void report(size_t video, const char* stage, bool force);
   /// Cuts the probed video into segments of `segment_frames` (segment_layout.h): its cold
-  /// tasks.
+  /// tasks. A mirrored face is chained instead (video_state::chained): mirror_chunk_frames
+  /// long, only the first segment a cold task.
   std::vector<segment_task> cut(size_t index, video_state& video, int64_t segment_frames,
                                 const std::string& late_input);
   void advance(size_t index, video_state& video, std::vector<segment_task>& queue);

@@ -1031,7 +1031,7 @@ struct report_writer::impl {
   report_options options;
   mutable std::once_flag checksummed;
   mutable model_checksums models;
-  mutable std::mutex failed_mutex;            // guards failed and indexed
+  mutable std::mutex mutex;                   // guards failed and indexed
   mutable std::vector<report_result> failed;  // pages that could not be written
   // Each page's video as the index shows it, with its CSVs' stamps when they were read.
   mutable std::map<std::string, std::pair<index_entry, std::vector<file_stamp>>> indexed;
@@ -1059,14 +1059,14 @@ report_result report_writer::write_video(const std::string& stem) const {
       std::vector<file_stamp> stamps = stamps_of(video);
       const folder_entry entry = analysed(std::move(video), impl_->options);
       result = write_pages(impl_->dir, entry, impl_->options, impl_->models);
-      const std::lock_guard<std::mutex> lock(impl_->failed_mutex);
+      const std::lock_guard<std::mutex> lock(impl_->mutex);
       impl_->indexed[stem] = {index_entry_of(entry), std::move(stamps)};
     }
   } catch (const std::exception& e) {
     result.error = e.what();
   }
   // The index lists the video as failed as long as its last try failed.
-  const std::lock_guard<std::mutex> lock(impl_->failed_mutex);
+  const std::lock_guard<std::mutex> lock(impl_->mutex);
   auto& failed = impl_->failed;
   failed.erase(std::remove_if(failed.begin(), failed.end(),
                               [&](const report_result& r) { return r.stem == stem; }),
@@ -1077,7 +1077,7 @@ report_result report_writer::write_video(const std::string& stem) const {
 }
 
 void report_writer::write_index() const {
-  const std::lock_guard<std::mutex> lock(impl_->failed_mutex);
+  const std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<index_entry> entries;
   for (auto& video : videos_to_report(impl_->dir)) {
     const auto known = impl_->indexed.find(video.stem);
