@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 #include <string>
 
@@ -13,13 +14,84 @@
 
 namespace facemirror {
 
+namespace {
+
+// Past OpenCV's own limit (2^30 pixels, up to 8 GiB decoded), an image file's header alone could
+// make one read allocate gigabytes before its data is found missing. No camera comes near this.
+constexpr std::int64_t max_image_pixels = std::int64_t{1} << 27;  // 134 megapixels
+
+struct image_over_pixel_limit {
+  int rows;
+  int cols;
+};
+
+// Set only while this thread decodes in read_image; 0 = no limit.
+thread_local std::int64_t decoding_pixel_limit = 0;
+
+// OpenCV's default cv::Mat allocator, replaced once at load: it forwards every allocation to
+// OpenCV's standard allocator, except that an image buffer over decoding_pixel_limit throws.
+// It has to be the default: Mat::create falls back to the default allocator when any other one
+// throws, and imread allocates the decoded image from the header's size before reading pixels.
+class pixel_limited_allocator final : public cv::MatAllocator {
+ public:
+  cv::UMatData* allocate(int dims, const int* sizes, int type, void* data, size_t* step,
+                         cv::AccessFlag flags, cv::UMatUsageFlags usage) const override {
+    if (decoding_pixel_limit > 0 && dims >= 2 && data == nullptr) {
+      std::int64_t pixels = 1;
+      for (int d = 0; d < dims; ++d)
+        pixels *= sizes[d];
+      if (pixels > decoding_pixel_limit)
+        throw image_over_pixel_limit{sizes[0], sizes[1]};
+    }
+    return cv::Mat::getStdAllocator()->allocate(dims, sizes, type, data, step, flags, usage);
+  }
+  bool allocate(cv::UMatData* data, cv::AccessFlag flags, cv::UMatUsageFlags usage) const override {
+    return cv::Mat::getStdAllocator()->allocate(data, flags, usage);
+  }
+  void deallocate(cv::UMatData* data) const override {
+    cv::Mat::getStdAllocator()->deallocate(data);
+  }
+};
+
+// Never destroyed: a Mat created during static destruction still finds its default allocator.
+[[maybe_unused]] pixel_limited_allocator* const limited_allocator = [] {
+  auto* allocator = new pixel_limited_allocator;
+  // At load, before any thread of ours exists (setDefaultAllocator is a plain pointer store).
+  cv::Mat::setDefaultAllocator(allocator);
+  return allocator;
+}();
+
+class decoding_limit_scope {
+ public:
+  decoding_limit_scope() { decoding_pixel_limit = max_image_pixels; }
+  ~decoding_limit_scope() { decoding_pixel_limit = 0; }
+  decoding_limit_scope(const decoding_limit_scope&) = delete;
+  decoding_limit_scope& operator=(const decoding_limit_scope&) = delete;
+};
+
+}  // namespace
+
 cv::Mat read_image(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec) || !std::ifstream(file, std::ios::binary))
     throw error(error_code::io, file.string() + ": cannot open the image");
   // IMREAD_UNCHANGED keeps 16-bit samples and grey as stored (IMREAD_COLOR would already have
   // reduced them) and leaves the EXIF orientation alone, as OpenFace reads its images.
-  cv::Mat raw = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
+  cv::Mat raw;
+  try {
+    const decoding_limit_scope limit;
+    raw = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
+  } catch (const image_over_pixel_limit& size) {
+    throw error(error_code::codec, file.string() + ": " + std::to_string(size.cols) + "x" +
+                                       std::to_string(size.rows) +
+                                       " pixels, more than facemirror decodes (" +
+                                       std::to_string(max_image_pixels) + ")");
+  } catch (const cv::Exception& e) {
+    // imgcodecs throws (rather than returning an empty image) for some damaged files, e.g. a
+    // JPEG header that claims more pixels than OpenCV's image size limit.
+    throw error(error_code::codec,
+                file.string() + ": not an image OpenCV can decode (" + e.err + ")");
+  }
   if (raw.empty())
     throw error(error_code::codec, file.string() + ": not an image OpenCV can decode");
   if (raw.depth() == CV_16U)

@@ -5,12 +5,14 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "facemirror/error.h"
 #include "facemirror/io/image_reader.h"
@@ -19,6 +21,7 @@
 #include "support/au_fidelity.h"
 #include "support/reference_csv.h"
 #include "support/test_data.h"
+#include <unistd.h>
 
 namespace facemirror {
 namespace {
@@ -126,6 +129,57 @@ TEST(read_image, names_the_file_it_cannot_read) {
     EXPECT_EQ(e.code(), error_code::io);
     EXPECT_NE(std::string(e.what()).find(missing.string()), std::string::npos);
   }
+}
+
+// A valid 8x8 JPEG whose frame header claims width x height pixels, written to a scratch file.
+std::filesystem::path jpeg_claiming(int width, int height, const std::string& name) {
+  std::vector<uchar> jpeg;
+  EXPECT_TRUE(cv::imencode(".jpg", cv::Mat(8, 8, CV_8UC3, cv::Scalar(90, 120, 200)), jpeg));
+  for (size_t i = 0; i + 8 < jpeg.size(); ++i) {
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {  // baseline frame header: height, width
+      jpeg[i + 5] = static_cast<uchar>(height >> 8);
+      jpeg[i + 6] = static_cast<uchar>(height & 0xFF);
+      jpeg[i + 7] = static_cast<uchar>(width >> 8);
+      jpeg[i + 8] = static_cast<uchar>(width & 0xFF);
+      break;
+    }
+  }
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("facemirror-" + std::to_string(getpid()) + "-" + name);
+  std::ofstream out(file, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+  return file;
+}
+
+void expect_codec_error_naming(const std::filesystem::path& file, const std::string& reason) {
+  try {
+    (void)read_image(file);
+    ADD_FAILURE() << "no error for " << file;
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::codec);
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(file);
+}
+
+// Damaged headers found by fuzz_image (fuzz/regressions/fuzz_image): past OpenCV's size limit
+// imgcodecs throws cv::Exception; under it, it would allocate what the header claims (2.4 GB
+// for one 183-byte file) before finding the data missing.
+TEST(read_image, a_jpeg_claiming_more_than_opencvs_limit_is_a_codec_error) {
+  expect_codec_error_naming(jpeg_claiming(64764, 64764, "over-opencv.jpg"), "OpenCV");
+}
+
+TEST(read_image, a_jpeg_claiming_400_megapixels_is_refused_before_decoding) {
+  expect_codec_error_naming(jpeg_claiming(20000, 20000, "400mp.jpg"), "20000x20000 pixels");
+}
+
+TEST(read_image, decodes_the_same_jpeg_at_its_own_size) {
+  const std::filesystem::path file = jpeg_claiming(8, 8, "8x8.jpg");
+  const cv::Mat image = read_image(file);
+  EXPECT_EQ(image.size(), cv::Size(8, 8));
+  EXPECT_EQ(image.type(), CV_8UC3);
+  std::filesystem::remove(file);
 }
 
 }  // namespace

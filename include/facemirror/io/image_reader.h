@@ -11,9 +11,16 @@
 // THREAD SAFETY
 //   Pure functions of the file.
 //
+// PROCESS-WIDE EFFECT
+//   Loading this code (libfacemirror) makes OpenCV's default cv::Mat allocator one that forwards
+//   to OpenCV's standard allocator and refuses, only inside read_image on the calling thread, an
+//   image buffer over the pixel limit (OpenCV gives no other way to refuse a size it allows
+//   before allocating it). Every other allocation in the process is unchanged.
+//
 // ERRORS
 //   A missing or unreadable file throws error(io); a file OpenCV cannot decode as an image
-//   throws error(codec). The message names the file.
+//   throws error(codec), as does one whose header claims more than 2^27 pixels (134 megapixels;
+//   refused before its pixels are allocated). The message names the file.
 
 #include <filesystem>
 
