@@ -56,10 +56,14 @@ cv::Mat_<uchar> triangle_mask(const std::vector<cv::Point2f>& points, const tria
     if (!(std::isfinite(min_x) && std::isfinite(max_x) && std::isfinite(min_y) &&
           std::isfinite(max_y)))
       continue;
-    const int x0 = std::max(0, static_cast<int>(std::ceil(min_x)));
-    const int x1 = std::min(size.width - 1, static_cast<int>(std::floor(max_x)));
-    const int y0 = std::max(0, static_cast<int>(std::ceil(min_y)));
-    const int y1 = std::min(size.height - 1, static_cast<int>(std::floor(max_y)));
+    // Clamped before the conversion: a float beyond int's range does not convert.
+    const auto clamped = [](float v, int extent) {
+      return static_cast<int>(std::clamp(v, -1.f, static_cast<float>(extent)));
+    };
+    const int x0 = std::max(0, clamped(std::ceil(min_x), size.width));
+    const int x1 = std::min(size.width - 1, clamped(std::floor(max_x), size.width));
+    const int y0 = std::max(0, clamped(std::ceil(min_y), size.height));
+    const int y1 = std::min(size.height - 1, clamped(std::floor(max_y), size.height));
     for (int y = y0; y <= y1; ++y) {
       uchar* row = mask[y];
       for (int x = x0; x <= x1; ++x) {

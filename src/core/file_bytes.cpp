@@ -14,7 +14,13 @@ std::optional<std::string> read_file_bytes(const std::filesystem::path& file) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) {  // not a regular file: read it as a stream
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (std::filesystem::is_directory(file, ec))
+      return std::nullopt;  // opens on Linux, but reading it fails
+    try {
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {  // a read error: the stream buffer throws
+      return std::nullopt;
+    }
   } else {
     bytes.resize(static_cast<size_t>(size));
     in.read(bytes.data(), static_cast<std::streamsize>(size));

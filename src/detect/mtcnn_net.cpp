@@ -154,6 +154,8 @@ fmap max_pool(const fmap& x, const mtcnn_net::layer& l) {
     return o;
   };
   const int oh = out_size(x.h, l.kh, l.stride_y), ow = out_size(x.w, l.kw, l.stride_x);
+  if (oh <= 0 || ow <= 0)  // a window larger than the map by a stride or more: no output
+    return {};
   const int c = x.data.cols;
   fmap y{oh, ow, cv::Mat(oh * ow, c, CV_32F, cv::Scalar(-1e30))};
   for (int oy = 0; oy < oh; ++oy)
@@ -239,7 +241,10 @@ mtcnn_net mtcnn_net::load(const std::string& path) {
       l.kh = r.i32("max-pool kernel");
       l.stride_x = r.i32("max-pool stride");
       l.stride_y = r.i32("max-pool stride");
-      if (l.kw <= 0 || l.kh <= 0 || l.stride_x <= 0 || l.stride_y <= 0)
+      // (MTCNN pools 2x2 and 3x3; the bound keeps every window position within int.)
+      constexpr int largest = 1024;
+      if (l.kw <= 0 || l.kh <= 0 || l.stride_x <= 0 || l.stride_y <= 0 || l.kw > largest ||
+          l.kh > largest || l.stride_x > largest || l.stride_y > largest)
         r.fail("bad max-pool layer");
     } else if (l.type == 2) {
       l.bias = float_matrix(r, "fully connected bias").reshape(1, 1);

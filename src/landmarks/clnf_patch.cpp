@@ -225,7 +225,12 @@ ccnf_scale load_ccnf_scale(const std::filesystem::path& file, const std::vector<
     if (points >= 0 && static_cast<int>(vis.total()) != points)
       in.fail("views disagree on the landmark count");
     points = static_cast<int>(vis.total());
-    s.visibility.emplace_back(vis.begin(), vis.end());
+    std::vector<int>& flags = s.visibility.emplace_back();
+    for (const double flag : vis) {
+      if (!(std::abs(flag) <= 1e9))  // NaN included: converting it to int is undefined
+        in.fail("a visibility flag is not a small integer");
+      flags.push_back(static_cast<int>(flag));
+    }
   }
   const int n_windows = in.i32("window count");
   if (n_windows < 0 || n_windows > 64)

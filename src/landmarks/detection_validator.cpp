@@ -222,9 +222,9 @@ piecewise_warp read_warp(detail::model_file& in) {
   for (int t = 0; t < n_tri; ++t) {
     std::array<int, 3> tri{};
     for (int c = 0; c < 3; ++c) {
-      tri[c] = static_cast<int>(tris(t, c));
-      if (tri[c] < 0 || tri[c] >= landmark_count)
+      if (!(tris(t, c) >= 0 && tris(t, c) < landmark_count))  // NaN included
         in.fail("triangulation names a landmark out of range");
+      tri[c] = static_cast<int>(tris(t, c));
     }
     w.triangles.push_back(tri);
     w.barycentric.push_back({static_cast<float>(alpha(t, 0)), static_cast<float>(alpha(t, 1)),

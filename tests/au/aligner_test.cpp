@@ -53,6 +53,13 @@ TEST(TriangleMask, ClipsToTheImage) {
   EXPECT_EQ(cv::countNonZero(mask), 16);
 }
 
+// A diverged fit can put landmarks far outside any int range (UBSan: float-cast-overflow).
+TEST(TriangleMask, ClipsLandmarksBeyondIntRange) {
+  const std::vector<cv::Point2f> pts = {{-3e10f, -3e10f}, {3e10f, -3e10f}, {-3e10f, 3e10f}};
+  const auto mask = triangle_mask(pts, triangulation({{0, 1, 2}}), {4, 4});
+  EXPECT_EQ(cv::countNonZero(mask), 16);
+}
+
 TEST(Triangulation, LoadsAndValidates) {
   const auto dir = test::scratch_dir();
   std::ofstream(dir / "ok.txt") << "2\n3\n4\n0 1 2\n2 3 0\n";
