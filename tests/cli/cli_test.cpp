@@ -80,6 +80,23 @@ TEST(cli_test, bad_output_selectors_and_partial_intrinsics_are_usage_errors) {
   EXPECT_EQ(run_cli("aus in.mp4 -o out --fx 0 --fy 600 --cx 1 --cy 1").status, 2);
 }
 
+// A number out of range is a one-line usage error saying what is wanted (CLI11's own range
+// check printed the largest double in full, 309 digits).
+TEST(cli_test, numbers_out_of_range_say_what_is_wanted) {
+  const cli_run zero = run_cli("aus in.mp4 -o out --segment-frames 0");
+  EXPECT_EQ(zero.status, 2);
+  EXPECT_NE(zero.output.find("--segment-frames: must be a number above 0, not '0'"),
+            std::string::npos)
+      << zero.output;
+  const cli_run negative = run_cli("mirror in.mp4 -o out --workers -2");
+  EXPECT_EQ(negative.status, 2);
+  EXPECT_NE(negative.output.find("--workers: must be a number, 0 or more, not '-2'"),
+            std::string::npos)
+      << negative.output;
+  for (const cli_run& run : {zero, negative})
+    EXPECT_LT(run.output.size(), 200u) << run.output;
+}
+
 TEST(cli_test, csv_matches_the_reference_rows_and_columns) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path out = scratch_dir();

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,23 @@ extern "C" void on_signal(int) {
   facemirror::cli::interrupted = true;
 }
 
+// CLI11's PositiveNumber and NonNegativeNumber print their range with the largest double written
+// out in full (309 digits); these say what the option wants.
+CLI::Validator number_at_least(double lowest, bool inclusive, const std::string& wanted) {
+  return CLI::Validator(
+      [=](std::string& input) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(input.c_str(), &end);
+        const bool parsed = !input.empty() && end == input.c_str() + input.size();
+        if (!parsed || !(inclusive ? value >= lowest : value > lowest))
+          return "must be " + wanted + ", not '" + input + "'";
+        return {};
+      },
+      "", wanted);
+}
+const CLI::Validator above_zero = number_at_least(0, false, "a number above 0");
+const CLI::Validator zero_or_more = number_at_least(0, true, "a number, 0 or more");
+
 void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
   cmd.add_option("inputs", opt.inputs,
                  "Video files, or folders whose video files are all processed (or --manifest)");
@@ -39,10 +57,11 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
                  "Models folder holding OpenFace's AU_predictors/ and model/ (default: "
                  "$FACEMIRROR_MODELS, else ~/.local/share/facemirror/models; fill it with "
                  "scripts/fetch_models.sh)");
-  cmd.add_option("-w,--workers", opt.workers,
-                 "Workers, each with its own decoder and trackers (default: one per core). The "
-                 "output bytes do not depend on it")
-      ->check(CLI::NonNegativeNumber);
+  cmd.add_option(
+         "-w,--workers", opt.workers,
+         "Workers, each with its own decoder and trackers (default, or 0: one per core). The "
+         "output bytes do not depend on it")
+      ->check(zero_or_more);
   cmd.add_option("--isolation", opt.isolation,
                  "thread (default): workers share the models in memory; process: each worker is "
                  "a process, and one that crashes or hangs is replaced, its segment retried once")
@@ -50,12 +69,12 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
   cmd.add_option("--timeout", opt.timeout_s,
                  "With --isolation process: seconds a worker may spend on one frame before it is "
                  "killed and replaced (default 60)")
-      ->check(CLI::PositiveNumber);
+      ->check(above_zero);
   cmd.add_option("--segment-frames", opt.segment_frames,
                  "Frames per work unit; every video is cut into segments of this length (a "
                  "remainder under half of it joins the last segment), except the mirrored "
                  "faces, each measured as one track so that their AUs never depend on it")
-      ->check(CLI::PositiveNumber);
+      ->check(above_zero);
   cmd.add_option("--landmarks", opt.landmarks,
                  "clnf (default): OpenFace 2.2's CLNF fit, tracked; dlib: dlib's 68-point "
                  "predictor alone (faster, less faithful to OpenFace)")
@@ -183,7 +202,7 @@ int main(int argc, char** argv) {
   CLI::Option* cx = aus_cmd->add_option("--cx", aus.cx, "Camera principal point x, pixels");
   CLI::Option* cy = aus_cmd->add_option("--cy", aus.cy, "Camera principal point y, pixels");
   for (CLI::Option* o : {fx, fy})
-    o->check(CLI::PositiveNumber);
+    o->check(above_zero);
   for (CLI::Option* o : {fx, fy, cx, cy}) {
     for (CLI::Option* other : {fx, fy, cx, cy}) {
       if (other != o)
@@ -280,7 +299,7 @@ int main(int argc, char** argv) {
                       "default: your home folder)");
   app_cmd->add_option("--models", app_opts.models_dir, "Models folder (default as for aus)");
   app_cmd->add_option("-w,--workers", app_opts.workers, "Workers (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(zero_or_more);
 
   // Listed here for --help; main() hands their arguments to run_openface() before CLI11.
   app.add_subcommand("openface",
