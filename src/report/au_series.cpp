@@ -1,6 +1,7 @@
 #include "facemirror/report/au_series.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -114,7 +115,9 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       char* end = nullptr;
       errno = 0;
       const double value = std::strtod(field.c_str(), &end);
-      if (field.empty() || end != field.c_str() + field.size() || errno == ERANGE) {
+      // nan and inf parse, but no OpenFace column holds them and the charts cannot place them.
+      if (field.empty() || end != field.c_str() + field.size() || errno == ERANGE ||
+          !std::isfinite(value)) {
         throw error(error_code::invalid_argument,
                     where + ": line " + std::to_string(line_number) + ", column '" +
                         header[static_cast<size_t>(column)] + "': '" + field + "' is not a number");

@@ -156,8 +156,10 @@ std::vector<long> reduce_to_columns(const std::vector<double>& time_s,
       column = -1;
       continue;
     }
-    const long c =
-        std::min<long>(columns - 1, static_cast<long>((time_s[i] - t0) / span * columns));
+    // Clamped before the conversion: a time outside [t0, t1] (rows out of order) still lands
+    // in a column, and a far one does not overflow the conversion.
+    const long c = static_cast<long>(
+        std::clamp((time_s[i] - t0) / span * columns, 0.0, static_cast<double>(columns - 1)));
     if (c != column) {
       flush();
       column = c;

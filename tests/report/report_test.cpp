@@ -134,6 +134,11 @@ TEST(AuSeries, ParsesOpenFaceLayoutAndNamesTheFileOnErrors) {
             std::string::npos);
   EXPECT_NE(message_of("frame, timestamp, success, AU01_r\n1, 0, 1, x\n").find("not a number"),
             std::string::npos);
+  // strtod reads these, but no OpenFace column holds them and a chart cannot place them.
+  EXPECT_NE(message_of("frame, timestamp, success, AU01_r\n1, nan, 1, 0.5\n").find("not a number"),
+            std::string::npos);
+  EXPECT_NE(message_of("frame, timestamp, success, AU01_r\n1, 0, 1, -inf\n").find("not a number"),
+            std::string::npos);
   EXPECT_NE(message_of("frame, confidence\n").find("bad.csv"), std::string::npos);
   EXPECT_NE(message_of("frame, timestamp, success\n1, 0, 1\n").find("no AU columns"),
             std::string::npos);
@@ -151,6 +156,18 @@ TEST(AuSeries, ReadsAStillImagesFacesAsFittedInstants) {
   EXPECT_DOUBLE_EQ(s.find("AU01_r")->values[0], 0.75);
   // Without a `face` column a CSV with no time is still refused.
   EXPECT_THROW((void)parse_au_series("confidence, AU01_r\n0.9, 0.5\n", "x.csv"), error);
+}
+
+// Rows whose times fall outside [t0, t1] (an edited CSV out of order) still land in a column;
+// one far outside once overflowed the conversion to a column (UBSan, in CI's sanitizer run).
+TEST(SvgChart, ColumnReductionPlacesRowsOutsideTheTimeRange) {
+  const std::vector<double> t = {0, 1, 1e300, 2, -1e300};
+  const std::vector<double> v = {0.5, 1, 2, 1.5, 0.2};
+  const std::vector<bool> ok(t.size(), true);
+  const auto points = reduce_to_columns(t, v, ok, 0.0, 2.0, 10);
+  for (long row = 0; row < 5; ++row)
+    EXPECT_NE(std::find(points.begin(), points.end(), row), points.end()) << row;
+  EXPECT_EQ(std::count(points.begin(), points.end(), -1), 0);
 }
 
 TEST(SvgChart, ColumnReductionBoundsPointsAndKeepsPeaks) {
