@@ -21,7 +21,6 @@
 #include "support/au_fidelity.h"
 #include "support/reference_csv.h"
 #include "support/test_data.h"
-#include <unistd.h>
 
 namespace facemirror {
 namespace {
@@ -131,7 +130,7 @@ TEST(read_image, names_the_file_it_cannot_read) {
   }
 }
 
-// A valid 8x8 JPEG whose frame header claims width x height pixels, written to a scratch file.
+// A valid 8x8 JPEG whose frame header claims width x height pixels, in the test's scratch folder.
 std::filesystem::path jpeg_claiming(int width, int height, const std::string& name) {
   std::vector<uchar> jpeg;
   EXPECT_TRUE(cv::imencode(".jpg", cv::Mat(8, 8, CV_8UC3, cv::Scalar(90, 120, 200)), jpeg));
@@ -144,8 +143,7 @@ std::filesystem::path jpeg_claiming(int width, int height, const std::string& na
       break;
     }
   }
-  const std::filesystem::path file = std::filesystem::temp_directory_path() /
-                                     ("facemirror-" + std::to_string(getpid()) + "-" + name);
+  const std::filesystem::path file = test::scratch_dir() / name;
   std::ofstream out(file, std::ios::binary);
   out.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
   return file;
@@ -160,12 +158,11 @@ void expect_codec_error_naming(const std::filesystem::path& file, const std::str
     EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
   }
-  std::filesystem::remove(file);
 }
 
 // Damaged headers found by fuzz_image (fuzz/regressions/fuzz_image): past OpenCV's size limit
 // imgcodecs throws cv::Exception; under it, it would allocate what the header claims (2.4 GB
-// for one 183-byte file) before finding the data missing.
+// for one 58-byte file) before finding the data missing.
 TEST(read_image, a_jpeg_claiming_more_than_opencvs_limit_is_a_codec_error) {
   expect_codec_error_naming(jpeg_claiming(64764, 64764, "over-opencv.jpg"), "OpenCV");
 }
@@ -179,7 +176,6 @@ TEST(read_image, decodes_the_same_jpeg_at_its_own_size) {
   const cv::Mat image = read_image(file);
   EXPECT_EQ(image.size(), cv::Size(8, 8));
   EXPECT_EQ(image.type(), CV_8UC3);
-  std::filesystem::remove(file);
 }
 
 }  // namespace
