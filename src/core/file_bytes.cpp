@@ -14,12 +14,10 @@ std::optional<std::string> read_file_bytes(const std::filesystem::path& file) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) {  // not a regular file: read it as a stream
-    if (std::filesystem::is_directory(file, ec))
-      return std::nullopt;  // opens on Linux, but reading it fails
     try {
       bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    } catch (const std::ios_base::failure&) {  // a read error: the stream buffer throws
-      return std::nullopt;
+    } catch (const std::ios_base::failure&) {  // a read error (e.g. a folder, which opens on
+      return std::nullopt;                     // Linux): the stream buffer itself throws
     }
   } else {
     bytes.resize(static_cast<size_t>(size));
