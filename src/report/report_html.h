@@ -1,12 +1,13 @@
 #pragma once
-// Internal to the report module: the pieces report.cpp assembles (module-private).
+// Internal to the report module: the HTML of a video's page (report_html.cpp), and the pieces
+// of it (page head, number format) that the folder's index in report.cpp shares.
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
-#include "facemirror/report/au_series.h"
 #include "facemirror/report/report.h"
+
+#include "report/report_model.h"
 
 namespace facemirror::detail {
 
@@ -20,13 +21,14 @@ struct au_info {
 /// The regions in report order (brow, eye, mid-face and smile, lower face).
 [[nodiscard]] const std::vector<std::string>& report_regions();
 
-/// Frames (row indices) of strongest asymmetry: the sum over AU intensities of |R - L| on rows
-/// where both faces were found, the `count` largest at least `min_gap_s` apart, in time order.
-[[nodiscard]] std::vector<int64_t> strongest_asymmetry_frames(const au_series& left,
-                                                              const au_series& right, int count,
-                                                              double min_gap_s);
+/// `v` with `decimals` decimals ("%.*f"), for the pages and the CSVs.
+[[nodiscard]] std::string num(double v, int decimals = 2);
 
-/// Standard base64 (RFC 4648) of `bytes`.
-[[nodiscard]] std::string base64(const std::string& bytes);
+/// The start of a page: doctype, the content policy, `title` and the style sheet, up to <body>.
+[[nodiscard]] std::string page_head(const std::string& title);
+
+/// A video's whole <stem>_report.html.
+[[nodiscard]] std::string video_page(const video_report& r, const report_options& options,
+                                     const model_checksums& models);
 
 }  // namespace facemirror::detail

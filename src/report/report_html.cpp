@@ -1,0 +1,462 @@
+#include "report/report_html.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+
+#include "facemirror/io/image_reader.h"
+#include "facemirror/io/video_reader.h"
+#include "facemirror/mirror/mirror.h"
+#include "facemirror/report/svg_chart.h"
+#include "facemirror/version.h"
+
+namespace facemirror {
+namespace fs = std::filesystem;
+
+namespace detail {
+
+au_info describe_au(const std::string& au) {
+  static const std::map<std::string, au_info> table = {
+      {"AU01", {"Inner brow raiser", "brow"}},
+      {"AU02", {"Outer brow raiser", "brow"}},
+      {"AU04", {"Brow lowerer", "brow"}},
+      {"AU05", {"Upper lid raiser", "eye"}},
+      {"AU06", {"Cheek raiser", "eye"}},
+      {"AU07", {"Lid tightener", "eye"}},
+      {"AU45", {"Blink", "eye"}},
+      {"AU09", {"Nose wrinkler", "mid-face and smile"}},
+      {"AU10", {"Upper lip raiser", "mid-face and smile"}},
+      {"AU12", {"Lip corner puller", "mid-face and smile"}},
+      {"AU14", {"Dimpler", "mid-face and smile"}},
+      {"AU15", {"Lip corner depressor", "lower face"}},
+      {"AU17", {"Chin raiser", "lower face"}},
+      {"AU20", {"Lip stretcher", "lower face"}},
+      {"AU23", {"Lip tightener", "lower face"}},
+      {"AU25", {"Lips part", "lower face"}},
+      {"AU26", {"Jaw drop", "lower face"}},
+      {"AU28", {"Lip suck", "lower face"}},
+  };
+  const auto it = table.find(au.substr(0, 4));
+  return it == table.end() ? au_info{"", "other"} : it->second;
+}
+
+const std::vector<std::string>& report_regions() {
+  static const std::vector<std::string> regions = {"brow", "eye", "mid-face and smile",
+                                                   "lower face", "other"};
+  return regions;
+}
+
+std::string num(double v, int decimals) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
+  return buffer;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::describe_au;
+using detail::frames_as_jpeg;
+using detail::model_checksums;
+using detail::num;
+using detail::video_report;
+
+constexpr const char* left_colour = "#1f5fbf";  // left blue, right red, as S3's dashboard
+constexpr const char* right_colour = "#c8321e";
+constexpr const char* face_colour = "#333333";
+
+// ---- HTML ----------------------------------------------------------------------------------
+
+const char* style_sheet = R"(
+body{font-family:"DejaVu Sans",Arial,sans-serif;color:#222;margin:24px auto;max-width:960px;padding:0 12px;font-size:14px}
+h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:28px}
+h3{font-size:15px;margin:18px 0 6px}.muted{color:#666}.note{color:#555;font-size:12px}
+table{border-collapse:collapse;font-size:12px;margin:8px 0}th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
+th{background:#f2f2f2}td.l,th.l{text-align:left}.left{color:#1f5fbf}.right{color:#c8321e}
+.gated{color:#888;font-style:italic}.strong{font-weight:bold}
+figure.au{margin:6px 0 14px;break-inside:avoid;page-break-inside:avoid}figure.au figcaption{font-size:13px;margin-bottom:2px}
+svg{max-width:100%;height:auto;display:block}svg text{font-family:"DejaVu Sans",Arial,sans-serif}
+.stills{display:flex;flex-wrap:wrap;gap:16px}.still{break-inside:avoid;font-size:12px;text-align:center}
+.still img{display:block;height:180px;margin:2px}.pair{display:flex}
+nav a{margin-right:12px}code,pre{font-size:11px}pre{white-space:pre-wrap;word-break:break-all}
+.bar{display:inline-block;height:10px;vertical-align:middle}
+@media print{nav{display:none}body{margin:0;max-width:none}h2{break-after:avoid}details{display:block}details>*{display:block}}
+@page{size:A4;margin:12mm}
+)";
+
+}  // namespace
+
+namespace detail {
+
+std::string page_head(const std::string& title) {
+  // The policy forbids every request but embedded images and the inline style: a report that
+  // tried to reach the network would show nothing rather than leak.
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src "
+         "data:; "
+         "style-src 'unsafe-inline'\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<meta name=\"generator\" content=\"facemirror " +
+         std::string(version()) + "\"><title>" + html_escape(title) + "</title><style>" +
+         style_sheet + "</style></head><body>\n";
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string stat_cells(const side_stats& s, bool intensity, const char* css) {
+  if (s.frames_with_face == 0)
+    return std::string("<td class=\"") + css + "\" colspan=\"3\">no face</td>";
+  if (!intensity) {
+    return std::string("<td class=\"") + css + "\">" + num(100.0 * s.mean, 1) +
+           "%</td><td class=\"" + css + "\">" + num(s.p95, 0) + "</td><td class=\"" + css + "\">" +
+           num(s.peak, 0) + "</td>";
+  }
+  return std::string("<td class=\"") + css + "\">" + num(s.mean) + "</td><td class=\"" + css +
+         "\">" + num(s.p95) + "</td><td class=\"" + css + "\">" + num(s.peak) + "</td>";
+}
+
+std::string symmetry_cells(const au_summary& row) {
+  if (!row.intensity)
+    return "<td></td><td></td>";
+  switch (row.symmetry.state) {
+    case engagement::not_engaged:
+      return "<td class=\"gated\">not engaged</td><td></td>";
+    case engagement::weaker_side_still:
+      return "<td class=\"strong\">0.00</td><td class=\"l\">" + row.symmetry.weaker_side +
+             " (no movement)</td>";
+    case engagement::engaged:
+      break;
+  }
+  return "<td" + std::string(row.symmetry.ratio < 0.9 ? " class=\"strong\"" : "") + ">" +
+         num(row.symmetry.ratio) + "</td><td class=\"l\">" +
+         (row.symmetry.weaker_side.empty()
+              ? "-"
+              : row.symmetry.weaker_side + " " + num(100.0 * (1.0 - row.symmetry.ratio), 0) +
+                    "% weaker") +
+         "</td>";
+}
+
+std::string summary_table(const video_report& r) {
+  const bool pair = r.video.mirrored;
+  std::string out =
+      "<table id=\"summary\" class=\"summary\"><thead><tr><th class=\"l\" rowspan=\"2\">AU</th>"
+      "<th class=\"l\" rowspan=\"2\">movement</th>";
+  if (pair) {
+    out +=
+        "<th colspan=\"3\" class=\"left\">left (patient's)</th><th colspan=\"3\" "
+        "class=\"right\">right "
+        "(patient's)</th><th rowspan=\"2\">AI<br>(R&minus;L)/(R+L)</th><th "
+        "rowspan=\"2\">E<sub>L</sub> / "
+        "E<sub>R</sub></th><th rowspan=\"2\">SR</th><th rowspan=\"2\" class=\"l\">weaker "
+        "side</th></tr><tr>"
+        "<th>mean</th><th>p95</th><th>peak</th><th>mean</th><th>p95</th><th>peak</th></tr>";
+  } else {
+    out +=
+        "<th colspan=\"3\">face</th><th rowspan=\"2\">baseline</th><th "
+        "rowspan=\"2\">E</th></tr><tr>"
+        "<th>mean</th><th>p95</th><th>peak</th></tr>";
+  }
+  out += "</thead><tbody>";
+  for (const auto& row : r.summary) {
+    const auto info = describe_au(row.au);
+    out += "<tr data-au=\"" + html_escape(row.au) + "\"><td class=\"l\">" + html_escape(row.au) +
+           "</td><td class=\"l\">" + info.name + (row.intensity ? "" : " (presence)") + "</td>";
+    out += stat_cells(row.left, row.intensity, "left");
+    if (pair) {
+      out += stat_cells(row.right, row.intensity, "right");
+      out += "<td>" + (row.asymmetry ? num(*row.asymmetry) : std::string("-")) + "</td>";
+      out += row.intensity
+                 ? "<td>" + num(row.left.excursion) + " / " + num(row.right.excursion) + "</td>"
+                 : "<td></td>";
+      out += symmetry_cells(row);
+    } else {
+      out += row.intensity
+                 ? "<td>" + num(row.left.baseline) + "</td><td>" + num(row.left.excursion) + "</td>"
+                 : "<td></td><td></td>";
+    }
+    out += "</tr>";
+  }
+  out += "</tbody></table>";
+  out +=
+      pair
+          ? "<p class=\"note\">Frames with a face: left " +
+                std::to_string(r.left.frames_with_face()) + " of " + std::to_string(r.left.rows()) +
+                ", right " + std::to_string(r.right.frames_with_face()) + " of " +
+                std::to_string(r.right.rows()) + ". Statistics use those frames only.</p>"
+          : "<p class=\"note\">Frames with a face: " + std::to_string(r.left.frames_with_face()) +
+                " of " + std::to_string(r.left.rows()) + ". Statistics use those frames only.</p>";
+  return out;
+}
+
+std::string definitions(const report_options& options, bool pair) {
+  const auto& t = options.thresholds;
+  std::string out =
+      "<section id=\"definitions\"><h2>Definitions</h2><ul>"
+      "<li><b>mean, p95, peak</b>: over the frames where that side's face was found (OpenFace "
+      "<code>success</code> = 1); p95 is the 95th percentile (linear interpolation). AU "
+      "intensities "
+      "(<code>AU*_r</code>) run 0 (absent) to 5 (maximal); for presences (<code>AU*_c</code>) the "
+      "mean "
+      "is the share of frames with the AU present.</li>"
+      "<li><b>baseline b</b>: the median over the first " +
+      num(t.baseline_s, 1) +
+      " s of the recording (the resting face); <b>excursion E</b> = max(0, p95 &minus; b).</li>";
+  if (pair) {
+    out +=
+        "<li><b>asymmetry index AI</b> = (R &minus; L) / (R + L) on the means, from &minus;1 to 1: "
+        "0 "
+        "symmetric, positive: the right side stronger, negative: the left side stronger; \"-\" "
+        "when both "
+        "means are 0.</li>"
+        "<li><b>symmetry ratio SR</b> = min(E<sub>L</sub>, E<sub>R</sub>) / max(E<sub>L</sub>, "
+        "E<sub>R</sub>), 0 to 1, 1 symmetric; \"% weaker\" = (1 &minus; SR) &times; 100. "
+        "<b>Activation gate</b>: when the stronger side's excursion is below " +
+        num(t.engaged_min) +
+        " the AU is <i>not engaged</i> (no ratio: two resting sides are not evidence of symmetry); "
+        "when "
+        "the stronger side is engaged and the weaker side's excursion is below " +
+        num(t.weaker_min) +
+        ", SR = 0 (<i>no movement</i> on the weaker side). SR below 0.9 is printed in bold; "
+        "healthy "
+        "faces show 7-9% asymmetry in landmark studies (not validated for AUs).</li>"
+        "<li><b>left / right</b> are the patient's anatomical sides: <i>right</i> is the "
+        "right-mirrored "
+        "face (the patient's right half, image left in an unflipped camera view, and its "
+        "reflection).</li>"
+        "<li>OpenFace normalises the dynamic AUs (01, 02, 05, 09, 15, 17, 20, 23, 25, 26, 45) per "
+        "video, "
+        "so each mirrored face loses most of its resting offset; resting asymmetry shows mainly in "
+        "the static AUs (04, 06, 07, 10, 12, 14).</li>"
+        "<li>Pucker (AU18, AU22) and the lower-lip depressor (AU16) are not in OpenFace; AU23/AU17 "
+        "and AU25/AU20/AU15/AU26 are proxies.</li>";
+  }
+  out +=
+      "<li>No clinical grade (House-Brackmann, Sunnybrook, eFACE) is computed; the numbers are for "
+      "research and to support, not replace, a clinician's judgement.</li></ul></section>\n";
+  return out;
+}
+
+chart_series series_of(const au_series& face, const au_column& column, const char* label,
+                       const char* colour) {
+  return {label, colour, face.timestamp_s, column.values, face.success};
+}
+
+std::string charts(const video_report& r) {
+  std::string out = "<section id=\"charts\"><h2>Action Units over time</h2><p class=\"note\">";
+  out += r.video.mirrored ? "<span class=\"left\">Left</span> and <span "
+                            "class=\"right\">right</span> mirrored faces; "
+                            "intensities as lines (0-5), presences as bands (upper row right, "
+                            "lower row left; grey: "
+                            "no face). "
+                          : "Intensities as lines (0-5), presences as bands (grey: no face). ";
+  if (r.left.rows() <= 1) {
+    return out +
+           "A still image: one value per AU, given in the summary table; there is no "
+           "time to chart.</p></section>\n";
+  }
+  out += "Time in seconds from the start of the video.</p>";
+  chart_layout line_layout;
+  chart_layout band_layout;
+  band_layout.height = r.video.mirrored ? 64 : 46;
+  for (const auto& region : detail::report_regions()) {
+    std::string section;
+    for (const auto& column : r.left.aus) {
+      if (describe_au(column.name).region != region)
+        continue;
+      const auto info = describe_au(column.name);
+      std::vector<chart_series> series;
+      if (r.video.mirrored) {
+        const au_column* right = r.right.find(column.name);
+        series.push_back(series_of(r.right, *right, "Right", right_colour));
+        series.push_back(series_of(r.left, column, "Left", left_colour));
+      } else {
+        series.push_back(series_of(r.left, column, "Face", face_colour));
+      }
+      const std::string caption =
+          column.name + " " + info.name + (column.intensity ? " (intensity)" : " (presence)");
+      section += "<figure class=\"au\" data-au=\"" + html_escape(column.name) + "\"><figcaption>" +
+                 html_escape(caption) + "</figcaption>";
+      section += column.intensity ? line_chart_svg("chart-" + column.name, "au-chart intensity",
+                                                   caption, series, line_layout)
+                                  : band_chart_svg("chart-" + column.name, "au-chart presence",
+                                                   caption, series, band_layout);
+      section += "</figure>\n";
+    }
+    if (!section.empty()) {
+      std::string heading = region;
+      heading[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(heading[0])));
+      out += "<h3>" + html_escape(heading) + "</h3>\n" + section;
+    }
+  }
+  out += "</section>\n";
+  return out;
+}
+
+std::string quality(const video_report& r, const report_options& options) {
+  std::string out = "<section id=\"quality\"><h2>Quality</h2>";
+  out += "<h3>Head yaw (source face)</h3>";
+  if (r.have_yaw) {
+    int64_t bands[3] = {0, 0, 0};
+    for (const double yaw : r.yaw.yaw_deg)
+      ++bands[static_cast<int>(classify_yaw(yaw))];
+    const double n = static_cast<double>(std::max<int64_t>(1, r.yaw.frames));
+    out +=
+        "<p class=\"note\">The debug video's bands: good |yaw| &le; 3&deg;, acceptable &le; "
+        "5&deg;, "
+        "poor above. A turned head makes one half look smaller and biases the comparison.</p>"
+        "<table id=\"yaw\"><tr><th class=\"l\">band</th><th>frames</th><th>share</th><th "
+        "class=\"l\"></th></tr>";
+    const char* names[3] = {"good", "acceptable", "poor"};
+    const char* colours[3] = {"#2e8b3a", "#e69a00", "#c8321e"};
+    for (int b = 0; b < 3; ++b) {
+      out += "<tr><td class=\"l\">" + std::string(names[b]) + "</td><td>" +
+             std::to_string(bands[b]) + "</td><td>" +
+             num(100.0 * static_cast<double>(bands[b]) / n, 1) +
+             "%</td><td class=\"l\"><span class=\"bar\" style=\"width:" +
+             num(200.0 * static_cast<double>(bands[b]) / n, 0) + "px;background:" + colours[b] +
+             "\"></span></td></tr>";
+    }
+    out += "<tr><td class=\"l\">no face</td><td>" + std::to_string(r.yaw.no_face) + "</td><td>" +
+           num(100.0 * static_cast<double>(r.yaw.no_face) / n, 1) + "%</td><td></td></tr></table>";
+    if (!r.yaw.yaw_deg.empty()) {
+      std::vector<double> abs_yaw;
+      for (const double y : r.yaw.yaw_deg)
+        abs_yaw.push_back(std::abs(y));
+      std::sort(abs_yaw.begin(), abs_yaw.end());
+      out += "<p class=\"note\">|yaw| median " + num(abs_yaw[abs_yaw.size() / 2], 1) +
+             "&deg;, 95th percentile " + num(percentile95(abs_yaw), 1) + "&deg;.</p>";
+    }
+  } else {
+    out += "<p class=\"note\">" + html_escape(r.yaw_note) + "</p>";
+  }
+  out += "<h3>Frames without a face</h3><p>";
+  if (r.video.mirrored) {
+    out += "left " +
+           std::to_string(r.left.rows() - static_cast<size_t>(r.left.frames_with_face())) +
+           ", right " +
+           std::to_string(r.right.rows() - static_cast<size_t>(r.right.frames_with_face())) +
+           " of " + std::to_string(r.left.rows()) + " frames.";
+  } else {
+    out += std::to_string(r.left.rows() - static_cast<size_t>(r.left.frames_with_face())) + " of " +
+           std::to_string(r.left.rows()) + " frames.";
+  }
+  const double share =
+      r.left.rows() ? static_cast<double>(r.left.frames_with_face()) / r.left.rows() : 0;
+  if (share < 0.8)
+    out += " <b>Warning: fewer than 80% of the frames have a face.</b>";
+  out += "</p>";
+  if (r.video.mirrored && options.stills > 0) {
+    out += "<h3>Strongest asymmetry</h3>";
+    const auto frames = detail::strongest_asymmetry_frames(r.left, r.right, options.stills, 1.0);
+    if (frames.empty()) {
+      out += "<p class=\"note\">No frame with both faces found.</p>";
+    } else if (!fs::exists(r.video.left_video) || !fs::exists(r.video.right_video)) {
+      out += "<p class=\"note\">The mirrored videos are not in the folder: no stills.</p>";
+    } else {
+      const auto right = frames_as_jpeg(r.video.right_video, frames, 180);
+      const auto left = frames_as_jpeg(r.video.left_video, frames, 180);
+      out +=
+          "<p class=\"note\">Frames where the AU intensities of the two mirrored faces differ most "
+          "(sum over AUs of |R &minus; L|), at least 1 s apart.</p><div class=\"stills\">";
+      for (size_t i = 0; i < frames.size(); ++i) {
+        const auto row = static_cast<size_t>(frames[i]);
+        out +=
+            "<div class=\"still\"><div class=\"pair\"><img class=\"still-right\" "
+            "alt=\"right-mirrored face, frame " +
+            std::to_string(row + 1) + "\" src=\"" + right[i] +
+            "\"><img class=\"still-left\" alt=\"left-mirrored face, frame " +
+            std::to_string(row + 1) + "\" src=\"" + left[i] +
+            "\"></div><span class=\"right\">right</span> | "
+            "<span class=\"left\">left</span> &mdash; frame " +
+            std::to_string(row + 1) + ", " + num(r.left.timestamp_s[row], 2) + " s</div>";
+      }
+      out += "</div>";
+    }
+  }
+  out += "</section>\n";
+  return out;
+}
+
+std::string provenance(const video_report& r, const report_options& options,
+                       const model_checksums& models) {
+  std::string out = "<section id=\"provenance\"><h2>Provenance</h2><table>";
+  const auto row = [&](const std::string& k, const std::string& v) {
+    out += "<tr><th class=\"l\">" + k + "</th><td class=\"l\">" + v + "</td></tr>";
+  };
+  row("facemirror", html_escape(version()));
+  row("command", "<code>" + html_escape(options.command) + "</code>");
+  if (r.video.source_video) {
+    std::string line = html_escape(r.video.source_video->filename().string());
+    try {
+      if (is_image_file(*r.video.source_video)) {
+        const cv::Mat image = read_image(*r.video.source_video);
+        line += ": a still image, " + std::to_string(image.cols) + "x" + std::to_string(image.rows);
+      } else {
+        const video_info info = probe_video(*r.video.source_video);
+        line += ": " + std::to_string(info.frame_count()) + " frames at " +
+                num(info.average_fps, 3) + " frames/s, " + std::to_string(info.width) + "x" +
+                std::to_string(info.height);
+      }
+    } catch (const std::exception& e) {
+      line += " (" + html_escape(e.what()) + ")";
+    }
+    row("input", line);
+  }
+  const double duration =
+      r.left.rows() > 1 ? r.left.timestamp_s.back() - r.left.timestamp_s.front() : 0;
+  row("AU files",
+      html_escape(r.video.mirrored ? r.video.left_csv.filename().string() + ", " +
+                                         r.video.right_csv.filename().string()
+                                   : r.video.face_csv.filename().string()) +
+          ": " + std::to_string(r.left.rows()) + " frames" +
+          (duration > 0
+               ? ", " + num(static_cast<double>(r.left.rows() - 1) / duration, 3) + " frames/s"
+               : ""));
+  if (models.error.empty()) {
+    row("models", html_escape(models.root) + " (" + std::to_string(models.files) +
+                      " files; SHA-256 of the list below: <code>" + models.digest + "</code>)");
+  } else {
+    row("models", "not checked: " + html_escape(models.error));
+  }
+  out += "</table>";
+  if (models.error.empty())
+    out += "<details><summary>Model files (SHA-256, sha256sum's format)</summary><pre>" +
+           html_escape(models.listing) + "</pre></details>";
+  out += "</section>\n";
+  return out;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::string video_page(const video_report& r, const report_options& options,
+                       const model_checksums& models) {
+  const std::string stem = r.video.stem;
+  std::string out = page_head("facemirror report: " + stem);
+  out += "<header><h1>" + std::string(r.video.mirrored ? "Left/right AU report: " : "AU report: ") +
+         html_escape(stem) + "</h1><p class=\"muted\">facemirror " + version() + " &middot; " +
+         std::to_string(r.left.rows()) + " frames &middot; " +
+         num(r.left.rows() ? r.left.timestamp_s.back() : 0, 1) +
+         " s &middot; <a href=\"index.html\">all videos</a></p></header>\n";
+  out +=
+      "<nav><a href=\"#summary-section\">Summary</a><a href=\"#charts\">Charts</a><a "
+      "href=\"#quality\">Quality</a><a href=\"#provenance\">Provenance</a><a "
+      "href=\"#definitions\">Definitions</a></nav>\n";
+  out += "<section id=\"summary-section\"><h2>Summary</h2>" + summary_table(r) + "</section>\n";
+  out += charts(r);
+  out += quality(r, options);
+  out += provenance(r, options, models);
+  out += definitions(options, r.video.mirrored);
+  out += "</body></html>\n";
+  return out;
+}
+
+}  // namespace detail
+}  // namespace facemirror

@@ -1,0 +1,72 @@
+#pragma once
+// Internal to the report module: a video's outputs read back into a video_report, the model
+// checksums and the stills (report_model.cpp), for report_html.cpp to render and report.cpp to
+// write.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facemirror/report/au_series.h"
+#include "facemirror/report/report.h"
+
+namespace facemirror::detail {
+
+/// Frames (row indices) of strongest asymmetry: the sum over AU intensities of |R - L| on rows
+/// where both faces were found, the `count` largest at least `min_gap_s` apart, in time order.
+[[nodiscard]] std::vector<int64_t> strongest_asymmetry_frames(const au_series& left,
+                                                              const au_series& right, int count,
+                                                              double min_gap_s);
+
+/// Standard base64 (RFC 4648) of `bytes`.
+[[nodiscard]] std::string base64(const std::string& bytes);
+
+// ---- head pose of the source face (the debug video's banner) -------------------------------
+
+struct yaw_track {
+  std::vector<double> yaw_deg;  // frames with a face
+  int64_t frames = 0;
+  int64_t no_face = 0;
+};
+
+// ---- provenance ----------------------------------------------------------------------------
+
+struct model_checksums {
+  std::string root;
+  std::string error;    // when the folder could not be read
+  std::string listing;  // "sha256  ./relative/path" lines, sha256sum's format
+  std::string digest;   // SHA-256 of the listing
+  size_t files = 0;
+};
+
+/// The SHA-256 of every file of the models folder (`dir`, or the default one); a folder that
+/// cannot be read is reported in `error`, not thrown.
+[[nodiscard]] model_checksums checksum_models(const std::optional<std::filesystem::path>& dir);
+
+// ---- stills --------------------------------------------------------------------------------
+
+/// The rows `frames` of `video` (a mirrored video, or a photograph's mirrored image) as
+/// embedded JPEG data URIs, scaled to `height` pixels, in the order of `frames`.
+[[nodiscard]] std::vector<std::string> frames_as_jpeg(const std::filesystem::path& video,
+                                                      const std::vector<int64_t>& frames,
+                                                      int height);
+
+// ---- the per-video model -------------------------------------------------------------------
+
+struct video_report {
+  report_video video;
+  au_series left;   // the single face for a one-face video
+  au_series right;  // empty for a one-face video
+  std::vector<au_summary> summary;
+  yaw_track yaw;
+  bool have_yaw = false;
+  std::string yaw_note;
+};
+
+/// Reads the video's CSVs (and head pose) and computes its summary; throws naming the file when
+/// one is unreadable or malformed.
+[[nodiscard]] video_report analyse(const report_video& video, const report_options& options);
+
+}  // namespace facemirror::detail
