@@ -194,6 +194,32 @@ TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
   EXPECT_FALSE(has_partial_files(out));
 }
 
+// A video in which no face is ever found is analysed (a CSV of unsuccessful rows, as OpenFace
+// writes it) but is of no use to a study, so the run says so, even with -q.
+TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path blank = dir / "blank.mp4";
+  const fs::path good = dir / "good.mp4";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i color=c=gray:s=320x240:r=25:d=1 "
+                        "-c:v libx264 -pix_fmt yuv420p " +
+                        blank.string()),
+            0);
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("default.wmv").string() +
+                        " -frames:v 10 -c:v libx264 -crf 12 -pix_fmt yuv420p " + good.string()),
+            0);
+  const cli_run run = run_cli("aus " + blank.string() + " " + good.string() + " -o " +
+                              (dir / "out").string() + " -q " + models_arg());
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("WARNING " + blank.string() + ": no face found in any frame"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find("WARNING " + good.string()), std::string::npos) << run.output;
+  const auto lines = read_lines(dir / "out/blank.csv");
+  ASSERT_EQ(lines.size(), 26u);
+  EXPECT_EQ(split_fields(lines[1])[4], "0");
+}
+
 TEST(cli_test, same_bytes_whatever_the_worker_count) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();

@@ -541,6 +541,28 @@ TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {
   EXPECT_NE(run.output.find("done 1, skipped 0, failed 1"), std::string::npos) << run.output;
 }
 
+// Frames without a face are copied unchanged (and flagged in the debug video); a video with no
+// face at all is still written, but the run warns that its "mirrored" videos are not mirrored.
+TEST(mirror_cli_test, a_video_without_a_face_is_written_with_a_warning) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path in = dir / "in";
+  fs::create_directories(in);
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i color=c=gray:s=320x240:r=25:d=0.8 "
+                        "-c:v libx264 -pix_fmt yuv420p " +
+                        quoted(in / "blank.mp4")),
+            0);
+  const fs::path out = dir / "out";
+  const cli_run run = run_cli(mirror_cmd(in, out, "--workers 2 -q"));
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("WARNING " + (in / "blank.mp4").string() +
+                            ": no face found in any frame (the mirrored videos are its frames "
+                            "copied unchanged"),
+            std::string::npos)
+      << run.output;
+  EXPECT_TRUE(fs::exists(out / "blank_left_mirrored.mp4"));
+}
+
 // The mirrored faces' AUs are measured on the written mirrored videos, each as one continuous
 // track, exactly as `facemirror aus` measures a video carrying the mirrored tag: so the AUs-only
 // mode on the written videos gives the mirror job's CSVs byte for byte, and neither depends on

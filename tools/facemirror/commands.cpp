@@ -326,13 +326,19 @@ int run(const run_options& opt, job_kind kind) {
       continue;
     }
     frames += r.frames;
-    if (opt.quiet)
-      continue;
-    const std::string where =
-        kind == job_kind::aus ? r.output_csv.string() : output_dir.string() + "/";
-    std::fprintf(stderr, "ok     %s -> %s (%lld frames, %lld with a face, %.1f s)\n",
-                 r.input.string().c_str(), where.c_str(), static_cast<long long>(r.frames),
-                 static_cast<long long>(r.successful_frames), r.seconds);
+    if (!opt.quiet) {
+      const std::string where =
+          kind == job_kind::aus ? r.output_csv.string() : output_dir.string() + "/";
+      std::fprintf(stderr, "ok     %s -> %s (%lld frames, %lld with a face, %.1f s)\n",
+                   r.input.string().c_str(), where.c_str(), static_cast<long long>(r.frames),
+                   static_cast<long long>(r.successful_frames), r.seconds);
+    }
+    // Written whole and valid, but of no use to a study: said even with -q, as failures are.
+    if (r.frames > 0 && r.successful_frames == 0)
+      std::fprintf(
+          stderr, "WARNING %s: no face found in any frame (%s)\n", r.input.string().c_str(),
+          kind == job_kind::aus ? "every row has success 0"
+                                : "the mirrored videos are its frames copied unchanged, no AUs");
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
