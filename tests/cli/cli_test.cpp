@@ -195,7 +195,7 @@ TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
 }
 
 // A video in which no face is ever found is analysed (a CSV of unsuccessful rows, as OpenFace
-// writes it) but is of no use to a study, so the run says so, even with -q.
+// writes it) but is of no use to a study, so the run says so, even with -q; so for an image.
 TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
@@ -208,16 +208,28 @@ TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
   ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("default.wmv").string() +
                         " -frames:v 10 -c:v libx264 -crf 12 -pix_fmt yuv420p " + good.string()),
             0);
-  const cli_run run = run_cli("aus " + blank.string() + " " + good.string() + " -o " +
-                              (dir / "out").string() + " -q " + models_arg());
+  // A still image's CSV has one row per face: none here, and the warning says so.
+  const fs::path blank_image = dir / "blank_image.png";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i color=c=gray:s=320x240 -frames:v 1 " +
+                        blank_image.string()),
+            0);
+  const cli_run run =
+      run_cli("aus " + blank.string() + " " + good.string() + " " + blank_image.string() + " -o " +
+              (dir / "out").string() + " -q " + models_arg());
   EXPECT_EQ(run.status, 0) << run.output;
-  EXPECT_NE(run.output.find("WARNING " + blank.string() + ": no face found in any frame"),
+  EXPECT_NE(run.output.find("WARNING " + blank.string() +
+                            ": no face found in any frame (every row has success 0)"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("WARNING " + blank_image.string() +
+                            ": no face found (its CSV has the header only"),
             std::string::npos)
       << run.output;
   EXPECT_EQ(run.output.find("WARNING " + good.string()), std::string::npos) << run.output;
   const auto lines = read_lines(dir / "out/blank.csv");
   ASSERT_EQ(lines.size(), 26u);
   EXPECT_EQ(split_fields(lines[1])[4], "0");
+  EXPECT_EQ(read_lines(dir / "out/blank_image.csv").size(), 1u);
 }
 
 TEST(cli_test, same_bytes_whatever_the_worker_count) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 
+#include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/report/report.h"
 #include "facemirror/version.h"
@@ -334,11 +335,14 @@ int run(const run_options& opt, job_kind kind) {
                    static_cast<long long>(r.successful_frames), r.seconds);
     }
     // Written whole and valid, but of no use to a study: said even with -q, as failures are.
-    if (r.frames > 0 && r.successful_frames == 0)
-      std::fprintf(
-          stderr, "WARNING %s: no face found in any frame (%s)\n", r.input.string().c_str(),
-          kind == job_kind::aus ? "every row has success 0"
-                                : "the mirrored videos are its frames copied unchanged, no AUs");
+    if (r.frames > 0 && r.successful_frames == 0) {
+      const char* consequence =
+          kind == job_kind::mirror ? "in any frame (the mirrored videos are its frames copied "
+                                     "unchanged, no AUs)"
+          : is_image_file(r.input) ? "(its CSV has the header only: one row per face)"
+                                   : "in any frame (every row has success 0)";
+      std::fprintf(stderr, "WARNING %s: no face found %s\n", r.input.string().c_str(), consequence);
+    }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
