@@ -23,11 +23,13 @@
 
 #include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
 #include "facemirror/version.h"
 
 #include "per_frame.h"
 #include <pybind11/functional.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
@@ -53,6 +55,7 @@ struct run_request {
   int mirror_crf = 18;
   int progress_every = 10;
   int max_faces = 1;
+  bool write_hog = false;  // aus: also <stem>.hog and <stem>_of_details.txt beside the CSV
 };
 
 facemirror::engine_options engine_options_for(const run_request& request) {
@@ -77,6 +80,7 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   if (request.max_faces < 1)
     throw py::value_error("max_faces must be at least 1");
   options.max_faces = request.max_faces;
+  options.write_hog = request.write_hog;
   if (request.progress_every < 1)
     throw py::value_error("progress_every must be at least 1");
   options.progress_interval_frames = request.progress_every;
@@ -126,6 +130,8 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
   out["seconds"] = result.seconds;
   if (request.kind == "aus") {
     out["output_csv"] = result.output_csv;
+    if (request.write_hog)
+      out["hog_file"] = facemirror::openface_outputs_for(result.output_csv).hog;
     return out;
   }
   py::dict files;
@@ -224,6 +230,34 @@ py::list run(const run_request& request, const py::object& progress) {
   return results;
 }
 
+// An OpenFace .hog file (ours or OpenFace's) as (valid, features): one bool per frame, and every
+// frame's descriptor as float32 [frames, cell rows, cell columns, channels], the file's order.
+py::tuple read_hog(const fs::path& path) {
+  std::vector<facemirror::hog_record> records;
+  {
+    py::gil_scoped_release no_gil;
+    records = facemirror::read_hog_file(path);
+  }
+  const facemirror::hog_record shape = records.empty() ? facemirror::hog_record{} : records[0];
+  py::array_t<bool> valid(static_cast<py::ssize_t>(records.size()));
+  py::array_t<float> features(
+      {static_cast<py::ssize_t>(records.size()), static_cast<py::ssize_t>(shape.rows),
+       static_cast<py::ssize_t>(shape.cols), static_cast<py::ssize_t>(shape.channels)});
+  const size_t per_frame = shape.values.size();
+  float* out = features.mutable_data();
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    if (r.rows != shape.rows || r.cols != shape.cols || r.channels != shape.channels) {
+      throw facemirror::error(facemirror::error_code::io,
+                              "HOG file '" + path.string() + "': frame " + std::to_string(i + 1) +
+                                  "'s descriptor is not the size of frame 1's");
+    }
+    valid.mutable_at(static_cast<py::ssize_t>(i)) = r.valid;
+    std::copy(r.values.begin(), r.values.end(), out + i * per_frame);
+  }
+  return py::make_tuple(valid, features);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_facemirror, m) {
@@ -231,13 +265,15 @@ PYBIND11_MODULE(_facemirror, m) {
   m.attr("__version__") = facemirror::version();
   py::register_exception<facemirror::error>(m, "Error", PyExc_RuntimeError);
   facemirror::python::bind_per_frame(m);
+  m.def("read_hog", &read_hog, py::arg("path"),
+        "An OpenFace .hog file as (valid, features); see facemirror.read_hog.");
 
   m.def(
       "run",
       [](std::string kind, std::vector<fs::path> inputs, std::vector<fs::path> outputs,
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
-         bool static_aus, int mirror_crf, int progress_every, int max_faces,
+         bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
          const py::object& progress) {
         run_request request;
         request.kind = std::move(kind);
@@ -255,13 +291,14 @@ PYBIND11_MODULE(_facemirror, m) {
         request.mirror_crf = mirror_crf;
         request.progress_every = progress_every;
         request.max_faces = max_faces;
+        request.write_hog = write_hog;
         return run(request, progress);
       },
       py::arg("kind"), py::arg("inputs"), py::arg("outputs"), py::arg("models_dir"),
       py::arg("workers"), py::arg("segment_frames"), py::arg("landmarks"), py::arg("isolation"),
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
-      py::arg("progress"),
+      py::arg("write_hog"), py::arg("progress"),
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
       "Use facemirror.extract() / facemirror.mirror() instead.");
 }

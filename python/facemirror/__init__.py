@@ -22,6 +22,8 @@ And frame by frame, on NumPy arrays the caller holds (a camera, frames already d
 * ``VideoSession(models=None, camera=None)``: ``track(frame, timestamp)`` gives each frame's
   Face, ``finish()`` the video's AU columns as ``facemirror aus`` writes them.
 * ``read_image(path)``, ``read_video(path)``: the pixels the CLI analyses, as BGR arrays.
+* ``read_hog(path)``: an OpenFace ``.hog`` file (``extract(..., hog=True)``'s, ``facemirror aus
+  --hog``'s or OpenFace's ``-hogalign``) as NumPy arrays.
 
 Both release the GIL while they compute.
 
@@ -38,7 +40,7 @@ Example::
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Union
 
 import numpy as np
 
@@ -47,7 +49,7 @@ from ._facemirror import Error, __version__
 from ._facemirror import run as _run
 
 __all__ = ["extract", "mirror", "read_csv", "VideoResult", "Analyzer", "VideoSession", "Face",
-           "read_video", "read_image", "Error", "__version__"]
+           "read_video", "read_image", "read_hog", "HogFeatures", "Error", "__version__"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 ProgressCallback = Callable[[str, int, int, float], Any]
@@ -67,7 +69,9 @@ class VideoResult:
     tracked face. seconds: wall time of the video. output_csv: the aus job's CSV (None when
     extract() ran without out_dir). columns: the aus job's table (DataFrame or dict of NumPy
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
-    left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv).
+    left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv). hog: with
+    extract(..., hog=True), the video's HOG features (HogFeatures); hog_file: the ``.hog`` file
+    written beside the CSV (None without out_dir).
     """
 
     path: str
@@ -79,6 +83,8 @@ class VideoResult:
     output_csv: Optional[str] = None
     columns: Any = None
     outputs: Dict[str, str] = field(default_factory=dict)
+    hog: Optional["HogFeatures"] = None
+    hog_file: Optional[str] = None
 
     @property
     def ok(self) -> bool:
@@ -117,6 +123,30 @@ def read_csv(path: PathLike, as_dataframe: Optional[bool] = None):
     return pandas.DataFrame(columns)
 
 
+class HogFeatures(NamedTuple):
+    """An OpenFace ``.hog`` file's contents, one entry per video frame.
+
+    valid: bool [frames]: whether the frame's face was tracked (its descriptor is of a face).
+    features: float32 [frames, cell rows, cell columns, 31]: the FHOG of the 112x112
+    similarity-aligned face in 8-pixel cells (12 x 12 x 31 = 4464 values per frame, the
+    descriptor OpenFace's AU models read), in the file's order; ``features.reshape(frames, -1)``
+    is OpenFace's row layout.
+    """
+
+    valid: np.ndarray
+    features: np.ndarray
+
+
+def read_hog(path: PathLike) -> HogFeatures:
+    """Reads an OpenFace 2.2 ``.hog`` file (facemirror's or OpenFace's own).
+
+    Raises facemirror.Error naming the file (and the byte offset) when it cannot be read or is
+    malformed or truncated.
+    """
+    valid, features = _native.read_hog(os.fspath(path))
+    return HogFeatures(valid, features)
+
+
 def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
@@ -147,7 +177,7 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
 
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
                       face_threshold, aus, static_aus, crf, progress_every, progress,
-                      max_faces=1):
+                      max_faces=1, hog=False):
     return dict(
         models_dir=None if models is None else os.fspath(models),
         workers=workers,
@@ -161,6 +191,7 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         mirror_crf=crf,
         progress_every=progress_every,
         max_faces=max_faces,
+        write_hog=hog,
         progress=progress,
     )
 
@@ -206,6 +237,7 @@ def extract(
     on_error: str = "raise",
     as_dataframe: Optional[bool] = None,
     max_faces: int = 1,
+    hog: bool = False,
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
@@ -230,6 +262,9 @@ def extract(
     max_faces: 1 follows one face (FeatureExtraction); N > 1 up to N faces by OpenFace's
       FaceLandmarkVidMulti rules (the CLI's --max-faces: one row per tracked face and frame,
       its tracker in face_id, static AU models; each video on one worker).
+    hog: also write OpenFace's HOG file, <stem>.hog with <stem>_of_details.txt, beside each CSV
+      (the CLI's --hog, OpenFace's -hogalign; not with max_faces > 1 or aus=False), and return
+      it in each result's ``hog`` (HogFeatures, 17.9 kB per frame in memory) and ``hog_file``.
 
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """
@@ -242,15 +277,19 @@ def extract(
             "aus", files, csvs,
             **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                 frame_timeout, face_threshold, aus, static_aus, 18,
-                                progress_every, progress, max_faces),
+                                progress_every, progress, max_faces, hog),
         )
         results = []
         for item in raw:
             result = _video_result(item)
             if result.ok:
                 result.columns = read_csv(item["output_csv"], as_dataframe)
+                if hog:
+                    result.hog = read_hog(item["hog_file"])
                 if out_dir is not None:
                     result.output_csv = os.fspath(item["output_csv"])
+                    if hog:
+                        result.hog_file = os.fspath(item["hog_file"])
             results.append(result)
     return _check(results, on_error)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import facemirror
-from shared_data import CLI, MODELS, SAMPLES, VIDEO, needs_shared, read_csv_columns
+from shared_data import CLI, MODELS, SAMPLES, SHARED, VIDEO, needs_shared, read_csv_columns
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +200,60 @@ def test_max_faces_follows_several_faces_as_the_cli(tmp_path):
     assert len(result.columns["frame"]) == 3 * 16
     with pytest.raises(ValueError):
         facemirror.extract(clip, models=MODELS, max_faces=0)
+
+
+def _hog_records_by_hand(path):
+    """The .hog file decoded with NumPy alone (OpenFace's layout: per frame int32 columns, rows,
+    channels, float32 validity, then the float32 values), to check read_hog against."""
+    raw = pathlib.Path(path).read_bytes()
+    valid, values, at = [], [], 0
+    while at < len(raw):
+        cols, rows, channels = np.frombuffer(raw, np.int32, 3, at)
+        valid.append(np.frombuffer(raw, np.float32, 1, at + 12)[0] == 1.0)
+        count = int(cols) * int(rows) * int(channels)
+        values.append(np.frombuffer(raw, np.float32, count, at + 16).reshape(rows, cols, channels))
+        at += 16 + 4 * count
+    return np.array(valid), np.stack(values)
+
+
+@needs_shared
+def test_read_hog_reads_openfaces_own_file():
+    reference = SHARED / "reference/openface22/hog_simalign/changeLighting.hog"
+    hog = facemirror.read_hog(reference)
+    assert hog.features.dtype == np.float32 and hog.features.shape == (88, 12, 12, 31)
+    assert hog.valid.dtype == np.bool_ and hog.valid.all()
+    valid, values = _hog_records_by_hand(reference)
+    np.testing.assert_array_equal(hog.valid, valid)
+    np.testing.assert_array_equal(hog.features, values)
+
+
+@needs_shared
+def test_extract_with_hog_writes_and_returns_openfaces_hog(tmp_path):
+    results = facemirror.extract(VIDEO, out_dir=tmp_path, models=MODELS, workers=2, hog=True,
+                                 as_dataframe=False)
+    result = results[0]
+    assert pathlib.Path(result.hog_file) == tmp_path / "changeLighting.hog"
+    assert (tmp_path / "changeLighting_of_details.txt").is_file()
+    valid, values = _hog_records_by_hand(result.hog_file)
+    np.testing.assert_array_equal(result.hog.valid, valid)
+    np.testing.assert_array_equal(result.hog.features, values)
+    np.testing.assert_array_equal(result.hog.valid, result.columns["success"] == 1)
+    # Against OpenFace's own file: the C++ test's bound (measured 0.0030, the floor of two
+    # trackers that round differently).
+    theirs = facemirror.read_hog(SHARED / "reference/openface22/hog_simalign/changeLighting.hog")
+    assert np.abs(result.hog.features - theirs.features).mean() < 4e-3
+    # Without out_dir the features still come back; nothing is left behind.
+    kept = facemirror.extract(VIDEO, models=MODELS, workers=2, hog=True, as_dataframe=False)[0]
+    assert kept.hog_file is None
+    np.testing.assert_array_equal(kept.hog.features, result.hog.features)
+
+
+@needs_shared
+def test_read_hog_of_a_truncated_file_names_it(tmp_path):
+    reference = SHARED / "reference/openface22/hog_simalign/changeLighting.hog"
+    truncated = tmp_path / "cut.hog"
+    truncated.write_bytes(reference.read_bytes()[:20000])
+    with pytest.raises(facemirror.Error, match="cut.hog.*truncated record at byte 17872"):
+        facemirror.read_hog(truncated)
+    with pytest.raises(facemirror.Error, match="missing.hog"):
+        facemirror.read_hog(tmp_path / "missing.hog")
