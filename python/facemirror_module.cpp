@@ -56,6 +56,7 @@ struct run_request {
   int progress_every = 10;
   int max_faces = 1;
   bool write_hog = false;  // aus: also <stem>.hog and <stem>_of_details.txt beside the CSV
+  int frame_stride = 1;    // aus: every Nth frame only
 };
 
 facemirror::engine_options engine_options_for(const run_request& request) {
@@ -81,6 +82,9 @@ facemirror::engine_options engine_options_for(const run_request& request) {
     throw py::value_error("max_faces must be at least 1");
   options.max_faces = request.max_faces;
   options.write_hog = request.write_hog;
+  if (request.frame_stride < 1)
+    throw py::value_error("frame_stride must be at least 1");
+  options.frame_stride = request.frame_stride;
   if (request.progress_every < 1)
     throw py::value_error("progress_every must be at least 1");
   options.progress_interval_frames = request.progress_every;
@@ -274,7 +278,7 @@ PYBIND11_MODULE(_facemirror, m) {
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
-         const py::object& progress) {
+         int frame_stride, const py::object& progress) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -292,13 +296,14 @@ PYBIND11_MODULE(_facemirror, m) {
         request.progress_every = progress_every;
         request.max_faces = max_faces;
         request.write_hog = write_hog;
+        request.frame_stride = frame_stride;
         return run(request, progress);
       },
       py::arg("kind"), py::arg("inputs"), py::arg("outputs"), py::arg("models_dir"),
       py::arg("workers"), py::arg("segment_frames"), py::arg("landmarks"), py::arg("isolation"),
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
-      py::arg("write_hog"), py::arg("progress"),
+      py::arg("write_hog"), py::arg("frame_stride"), py::arg("progress"),
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
       "Use facemirror.extract() / facemirror.mirror() instead.");
 }

@@ -177,7 +177,7 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
 
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
                       face_threshold, aus, static_aus, crf, progress_every, progress,
-                      max_faces=1, hog=False):
+                      max_faces=1, hog=False, frame_stride=1):
     return dict(
         models_dir=None if models is None else os.fspath(models),
         workers=workers,
@@ -192,6 +192,7 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         progress_every=progress_every,
         max_faces=max_faces,
         write_hog=hog,
+        frame_stride=frame_stride,
         progress=progress,
     )
 
@@ -238,6 +239,7 @@ def extract(
     as_dataframe: Optional[bool] = None,
     max_faces: int = 1,
     hog: bool = False,
+    frame_stride: int = 1,
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
@@ -265,6 +267,9 @@ def extract(
     hog: also write OpenFace's HOG file, <stem>.hog with <stem>_of_details.txt, beside each CSV
       (the CLI's --hog, OpenFace's -hogalign; not with max_faces > 1 or aus=False), and return
       it in each result's ``hog`` (HogFeatures, 17.9 kB per frame in memory) and ``hog_file``.
+    frame_stride: analyse every Nth frame only (frames 1, 1 + N, ...; the CLI's
+      --frame-stride), as if the video held those frames alone; the rows keep the video's frame
+      numbers and timestamps. 1: every frame.
 
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """
@@ -277,7 +282,7 @@ def extract(
             "aus", files, csvs,
             **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                 frame_timeout, face_threshold, aus, static_aus, 18,
-                                progress_every, progress, max_faces, hog),
+                                progress_every, progress, max_faces, hog, frame_stride),
         )
         results = []
         for item in raw:

@@ -38,7 +38,9 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
     video_state& state = *videos_[v];
     try {
       state.info = probe_video(jobs[v].input);
-      const int64_t frames = state.info->frame_count();
+      if (state.job.kind == job_kind::aus)
+        state.frame_stride = options.frame_stride;
+      const int64_t frames = analysed_frames(*state.info, state.frame_stride);
       state.result.frames = frames;
       plan_outputs(state);
       const int64_t length =
@@ -79,7 +81,7 @@ std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t s
   // A mirrored face (mirror_tag.h), whether the mirror job's own or a re-analysed file, is one
   // continuous track: chained segments of the mirror job's chunk length.
   video.chained = video.job.kind == job_kind::aus && is_mirrored_face(video.info->comment);
-  video.bounds = segment_boundaries(video.info->frame_count(),
+  video.bounds = segment_boundaries(analysed_frames(*video.info, video.frame_stride),
                                     video.chained ? mirror_chunk_frames : segment_frames);
   std::vector<segment_task> tasks;
   // A chained video's later segments are queued one by one as carried tasks (advance).
@@ -87,7 +89,8 @@ std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t s
       video.chained ? std::min<int64_t>(1, video.segments()) : video.segments();
   for (int64_t s = 0; s < cold_segments; ++s) {
     const auto at = static_cast<size_t>(s);
-    tasks.push_back({index, s, video.bounds[at], video.bounds[at + 1], 0, nullptr, late_input});
+    tasks.push_back({index, s, video.bounds[at], video.bounds[at + 1], video.frame_stride, 0,
+                     nullptr, late_input});
   }
   return tasks;
 }
@@ -211,6 +214,7 @@ segment_task batch::carried_task(size_t index, const video_state& video,
   task.segment = video.next_segment;
   task.first_frame = video.bounds[at];
   task.end_frame = video.bounds[at + 1];
+  task.frame_stride = video.frame_stride;
   task.carried = std::move(carried);
   task.late_input = video.info->path.string();
   return task;
@@ -276,7 +280,8 @@ void batch::advance(size_t index, video_state& video, std::vector<segment_task>&
 void batch::consume(video_state& video, segment_output& output) {
   if (video.tables.empty() && video.muxers.empty()) {
     if (video.job.kind == job_kind::aus)
-      video.tables.push_back(std::make_unique<csv_stream>(models_, options_.outputs));
+      video.tables.push_back(
+          std::make_unique<csv_stream>(models_, options_.outputs, video.frame_stride));
     const cv::Size size(video.info->width, video.info->height);
     for (size_t i = 0; i < video.video_paths.size(); ++i) {
       video.muxers.push_back(std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size,
@@ -345,7 +350,7 @@ void batch::write_openface_outputs(video_state& video, std::vector<analysed_fram
     }
     if (video.aligned) {
       FACEMIRROR_CHECK(!frame.aligned_face.empty(), "aligned face missing");
-      video.aligned->add(frame.record.index + 1, frame.aligned_face);
+      video.aligned->add(frame.record.index + 1, frame.aligned_face);  // the container's number
     }
     frame.aligned_face.release();  // the folder has it: memory holds segments, not the video
   }

@@ -96,6 +96,9 @@ class batch {
     video_job job;
     std::optional<video_info> info;
     std::vector<int64_t> bounds;  // segment s is frames [bounds[s], bounds[s + 1])
+    // Every frame_stride-th frame is analysed (engine_options::frame_stride; 1 for a mirror
+    // job and its mirrored faces): bounds and counts are in analysed frames.
+    int frame_stride = 1;
     int64_t next_segment = 0;
     std::map<int64_t, segment_output> waiting;  // cold tasks' outputs: the reorder buffer
     std::optional<segment_output> carried;      // the carried task's output for next_segment

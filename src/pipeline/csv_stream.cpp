@@ -14,7 +14,8 @@ namespace {
 
 }  // namespace
 
-csv_stream::csv_stream(const analysis_models& models, const csv_outputs& outputs) {
+csv_stream::csv_stream(const analysis_models& models, const csv_outputs& outputs, int frame_stride)
+    : frame_stride_(frame_stride) {
   columns_.outputs = outputs;
   columns_.mode_count = models.pdm->mode_count();
   if (models.aus) {
@@ -33,7 +34,8 @@ csv_stream::~csv_stream() {
 }
 
 void csv_stream::add(analysed_frame& frame) {
-  FACEMIRROR_CHECK(frame.record.index == frames_, "frames reached the in-order stage out of order");
+  FACEMIRROR_CHECK(frame.record.index == frames_ * frame_stride_,
+                   "frames reached the in-order stage out of order");
   if (predictor_)
     predictor_->add_frame(*frame.features);
   // The AU columns come last and are filled in by write_to(); format the rest now.

@@ -18,12 +18,13 @@ namespace facemirror::detail {
 
 class csv_stream {
  public:
-  csv_stream(const analysis_models& models, const csv_outputs& outputs);
+  /// `frame_stride`: the video's analysed frames are every frame_stride-th of the container's.
+  csv_stream(const analysis_models& models, const csv_outputs& outputs, int frame_stride = 1);
   ~csv_stream();
   csv_stream(const csv_stream&) = delete;
   csv_stream& operator=(const csv_stream&) = delete;
 
-  /// The next frame (frame order, every frame of the video).
+  /// The next frame (frame order, every analysed frame of the video).
   void add(analysed_frame& frame);
 
   /// Runs the AU post-processing and writes header and rows to `out` (not committed).
@@ -36,6 +37,7 @@ class csv_stream {
   std::unique_ptr<au_video_predictor> predictor_;
   csv_columns columns_;
   int64_t frames_ = 0;
+  int frame_stride_ = 1;
   std::string row_;  // scratch
 };
 

@@ -56,6 +56,8 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   }
   if (options.max_faces < 1)
     throw error(error_code::invalid_argument, "the number of faces must be at least 1");
+  if (options.frame_stride < 1)
+    throw error(error_code::invalid_argument, "the frame stride must be at least 1");
   if (options.max_faces > 1 && (options.write_hog || options.write_aligned_faces)) {
     throw error(error_code::invalid_argument,
                 "several faces (FaceLandmarkVidMulti's rules) write no HOG file or aligned faces");
@@ -174,8 +176,9 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
   // Every phase's frames are counted (the videos probed) before the first phase runs.
   run_progress progress(impl_->options.on_progress);
   progress.plan(run_progress::images, static_cast<int64_t>(images.size()));
-  progress.plan(run_progress::multi_face_videos,
-                detail::count_multi_face_frames(jobs, multi_face, results));
+  progress.plan(
+      run_progress::multi_face_videos,
+      detail::count_multi_face_frames(jobs, multi_face, results, impl_->options.frame_stride));
   engine_options video_options = impl_->options;
   video_options.on_progress = progress.of(run_progress::segmented_videos, &video_index);
   std::optional<detail::batch> work;

@@ -39,6 +39,12 @@ void run_in_processes(run_context& context, int workers);
 [[nodiscard]] std::string retry_message(const video_info& info, const segment_task& task,
                                         const std::string& reason);
 
+/// The task's frames as the CSV numbers them (1-based, the container's): "141-160".
+[[nodiscard]] inline std::string frame_range(const segment_task& task) {
+  return std::to_string(task.first_frame * task.frame_stride + 1) + "-" +
+         std::to_string((task.end_frame - 1) * task.frame_stride + 1);
+}
+
 /// Whether a frame of `task` counts towards progress: a carried task tracks frames that the
 /// segment's cold task already counted.
 [[nodiscard]] inline bool counts_frames(const segment_task& task) {

@@ -226,8 +226,7 @@ class process_pool {
   }
 
   std::string segment_text(const segment_task& task) const {
-    return "'" + context_.work.info(task).path.string() + "': frames " +
-           std::to_string(task.first_frame + 1) + "-" + std::to_string(task.end_frame);
+    return "'" + context_.work.info(task).path.string() + "': frames " + frame_range(task);
   }
 
   void wait_for_messages(clock_type::duration timeout) {

@@ -16,7 +16,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "facemirror/io/video_reader.h"
+
 namespace facemirror::detail {
+
+/// How many of the video's frames are analysed when every `frame_stride`-th is (frames 0, N,
+/// 2N, ... of the container): the count segments are cut from. `frame_stride` >= 1.
+[[nodiscard]] inline int64_t analysed_frames(const video_info& info, int frame_stride) {
+  return (info.frame_count() + frame_stride - 1) / frame_stride;
+}
 
 /// Segment boundaries [0, b1, ..., frame_count]: segment s is frames [b[s], b[s + 1]).
 /// Segments of `segment_frames`, except the last, which takes the remainder, or the remainder

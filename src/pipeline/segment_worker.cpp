@@ -81,32 +81,42 @@ int64_t worker_session::start_track(const video_info& info, const segment_task& 
                                     int warmup_frames) {
   if (task.carried) {
     landmarks_.restore(task.carried->state);
-    open_at(info, task.first_frame);
+    open_at(info, task.first_frame * task.frame_stride);
     return task.first_frame;
   }
   landmarks_.reset();
   const int64_t warm_start = std::max<int64_t>(0, task.first_frame - warmup_frames);
-  open_at(info, warm_start);
+  open_at(info, warm_start * task.frame_stride);
   return warm_start;
+}
+
+video_frame worker_session::analysed_frame_at(const video_info& info, const segment_task& task,
+                                              int64_t position) {
+  const int64_t index = position * task.frame_stride;
+  // Skipping frames is a short seek: the reader decodes on from where it is, skipping what
+  // nothing refers to, or jumps to a key frame when one lies between.
+  if (task.frame_stride > 1)
+    reader_->seek(index);
+  return next_frame(*reader_, info, index);
 }
 
 segment_output worker_session::analyse(const video_info& info, const segment_task& task,
                                        int warmup_frames, const std::function<bool()>& on_frame) {
   const int64_t start = start_track(info, task, warmup_frames);
-  video_reader& reader = *reader_;
   const camera_intrinsics camera =
       camera_ ? *camera_ : camera_intrinsics::guess(info.width, info.height);
 
   segment_output result;
   result.handover_frame = task.end_frame;
   result.frames.reserve(static_cast<size_t>(task.end_frame - task.first_frame));
+  // `index` counts analysed frames; the frames read carry the container's numbers.
   for (int64_t index = start; index < task.end_frame; ++index) {
-    const video_frame frame = next_frame(reader, info, index);
+    const video_frame frame = analysed_frame_at(info, task, index);
     if (index < task.first_frame) {
       std::optional<pdm_params> ignored;  // warm-up: only the tracker state matters
       const face_observation seen = landmarks_.observe(frame.bgr, ignored);
       if (index + 1 == task.first_frame)
-        result.lead_in = observed_record(index, seen);
+        result.lead_in = observed_record(frame.index, seen);
       continue;
     }
     analysed_frame analysed = analyse_frame(frame, landmarks_, models_, camera);

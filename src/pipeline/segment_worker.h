@@ -42,9 +42,12 @@ struct handover {
 struct segment_task {
   size_t video = 0;
   int64_t segment = 0;
+  /// Positions among the video's analysed frames: position i is the container's frame
+  /// i * frame_stride (engine_options::frame_stride; 1 for a mirror job and its faces).
   int64_t first_frame = 0;
   int64_t end_frame = 0;  // exclusive
-  int attempt = 0;        // 0 first try, 1 the retry after a crash, hang or error
+  int frame_stride = 1;
+  int attempt = 0;  // 0 first try, 1 the retry after a crash, hang or error
   /// Set for a carried task: continue the previous track from its state (see handover).
   std::shared_ptr<const handover> carried;
   /// A video the batch probed after the workers started (the mirror job's mirrored videos):
@@ -117,6 +120,10 @@ class worker_session {
   video_reader& open_at(const video_info& info, int64_t index);
   [[nodiscard]] static video_frame next_frame(video_reader& reader, const video_info& info,
                                               int64_t index);
+  /// The task's analysed frame at `position` (the container's frame position * frame_stride),
+  /// from the reader start_track() positioned.
+  [[nodiscard]] video_frame analysed_frame_at(const video_info& info, const segment_task& task,
+                                              int64_t position);
 
   /// Starts the segment's track: seeks to its warm-up (cold) or its first frame (carried) and
   /// sets the landmark session up. Returns the first frame to decode.

@@ -24,6 +24,8 @@
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/csv_writer.h"
 
+#include "segment_layout.h"
+
 namespace facemirror::detail {
 namespace {
 
@@ -250,11 +252,11 @@ void run_still_images(const std::vector<video_job>& jobs, const std::vector<size
 
 int64_t count_multi_face_frames(const std::vector<video_job>& jobs,
                                 const std::vector<size_t>& videos,
-                                std::vector<video_result>& results) {
+                                std::vector<video_result>& results, int frame_stride) {
   int64_t total = 0;
   for (size_t i : videos) {
     try {
-      results[i].frames = probe_video(jobs[i].input).frame_count();
+      results[i].frames = analysed_frames(probe_video(jobs[i].input), frame_stride);
     } catch (const std::exception&) {
       results[i].frames = 0;  // fails again, with its reason, when analysed
     }
@@ -276,16 +278,23 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
   run_whole(jobs, videos, options, workers, results,
             [&](const video_job& job, video_result& out, const frame_progress& progress) {
               video_reader reader(probe_video(job.input));
-              const int64_t total = reader.info().frame_count();
+              const int stride = options.frame_stride;
+              const int64_t total = analysed_frames(reader.info(), stride);
               multi_face_session session(shared, multi, options.camera);
               atomic_file csv(job.output_csv);
               csv.write(csv_header(columns));
               int64_t frames = 0, with_face = 0;
               std::string rows;
-              while (auto frame = reader.read()) {
+              for (int64_t position = 0; position < total; ++position) {
+                if (stride > 1)
+                  reader.seek(position * stride);  // decodes on, skipping what it can
+                const std::optional<video_frame> frame = reader.read();
+                if (!frame)
+                  break;  // as many frames as the probe counted, or read() has thrown
                 rows.clear();
                 bool found = false;
-                for (const frame_record& face : session.track(frame->bgr, frame->timestamp_s)) {
+                for (frame_record face : session.track(frame->bgr, frame->timestamp_s)) {
+                  face.index = frame->index;  // the container's frame number
                   append_csv_row(rows, face, columns);
                   found = found || face.success;
                 }

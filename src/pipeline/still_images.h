@@ -31,17 +31,18 @@ void run_still_images(const std::vector<video_job>& jobs, const std::vector<size
                       const analysis_models& models, const engine_options& options, int workers,
                       std::vector<video_result>& results);
 
-/// Probes jobs[i] for every i in `videos` into results[i].frames (0 where it cannot be probed:
-/// the video fails, with its reason, when analysed); returns the frames their progress events
-/// count to (batch_frames_total; one for a video that could not be probed).
+/// Probes jobs[i] for every i in `videos` into results[i].frames, the frames analysed with
+/// `frame_stride` (0 where it cannot be probed: the video fails, with its reason, when
+/// analysed); returns the frames their progress events count to (batch_frames_total; one for a
+/// video that could not be probed).
 int64_t count_multi_face_frames(const std::vector<video_job>& jobs,
                                 const std::vector<size_t>& videos,
-                                std::vector<video_result>& results);
+                                std::vector<video_result>& results, int frame_stride);
 
 /// Analyses jobs[i] (a video or frame folder, kind aus) for every i in `videos` with up to
 /// options.max_faces faces (multi_face_session) on `workers` threads, one video per thread at a
-/// time, and fills results[i] (frames: the video's; successful_frames: its frames with at least
-/// one successful face).
+/// time, and fills results[i] (frames: the video's analysed frames, every
+/// options.frame_stride-th; successful_frames: those with at least one successful face).
 /// `models` as for run_still_images, with CLNF and MTCNN. A video fails alone; should_abort
 /// stops between frames (the video fails as "interrupted", no CSV). Call
 /// count_multi_face_frames first. Progress: every

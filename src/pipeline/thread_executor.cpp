@@ -7,10 +7,8 @@ namespace facemirror::detail {
 std::string retry_message(const video_info& info, const segment_task& task,
                           const std::string& reason) {
   const std::string file = "'" + info.path.string() + "'";
-  const std::string where = reason.find(file) == std::string::npos
-                                ? file + ": frames " + std::to_string(task.first_frame + 1) + "-" +
-                                      std::to_string(task.end_frame) + ": "
-                                : "";
+  const std::string where =
+      reason.find(file) == std::string::npos ? file + ": frames " + frame_range(task) + ": " : "";
   return where + reason + " (failed again on retry)";
 }
 

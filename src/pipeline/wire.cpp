@@ -269,6 +269,7 @@ void encode_task(const segment_task& task, std::string& out) {
   w.put(task.segment);
   w.put(task.first_frame);
   w.put(task.end_frame);
+  w.put(task.frame_stride);
   w.put(task.attempt);
   w.put<uint64_t>(task.late_input.size());
   out.append(task.late_input);
@@ -287,6 +288,7 @@ segment_task decode_task(std::string_view bytes) {
   task.segment = r.get<int64_t>();
   task.first_frame = r.get<int64_t>();
   task.end_frame = r.get<int64_t>();
+  task.frame_stride = r.get<int>();
   task.attempt = r.get<int>();
   const auto path_size = r.get<uint64_t>();
   task.late_input = std::string(r.take_view(path_size));

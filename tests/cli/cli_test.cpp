@@ -344,5 +344,57 @@ TEST(cli_test, still_images_are_written_in_face_landmark_imgs_layout) {
   }
 }
 
+// --frame-stride N analyses frames 1, 1+N, ... as if the video held only those: its rows are
+// those of a video made of exactly those frames (lossless, so the same pixels), under the
+// container's frame numbers, for any worker count and isolation, one face or several.
+TEST(cli_test, frame_stride_gives_the_rows_of_a_video_of_those_frames) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.mkv";
+  const fs::path thin = dir / "thin.mkv";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("default.wmv").string() +
+                        " -frames:v 62 -c:v ffv1 " + clip.string()),
+            0);
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + clip.string() +
+                        " -vf \"select='not(mod(n,3))'\" -fps_mode passthrough -c:v ffv1 " +
+                        thin.string()),
+            0);
+  const auto run = [&](const fs::path& input, const std::string& folder,
+                       const std::string& options) {
+    const cli_run r = run_cli("aus " + input.string() + " -o " + (dir / folder).string() +
+                              " -q --segment-frames 8 " + options + " " + models_arg());
+    EXPECT_EQ(r.status, 0) << r.output;
+    return read_lines(dir / folder / (input.stem().string() + ".csv"));
+  };
+  const auto strided = run(clip, "strided", "--frame-stride 3 --workers 2");
+  const auto whole = run(thin, "thin", "--workers 2");
+  ASSERT_EQ(strided.size(), 22u);  // header + frames 1, 4, ..., 61
+  ASSERT_EQ(whole.size(), strided.size());
+  EXPECT_EQ(strided[0], whole[0]);
+  for (size_t row = 1; row < strided.size(); ++row) {
+    auto ours = split_fields(strided[row]);
+    auto theirs = split_fields(whole[row]);
+    EXPECT_EQ(ours[0], std::to_string(3 * (row - 1) + 1));
+    ours.erase(ours.begin());
+    theirs.erase(theirs.begin());
+    EXPECT_EQ(ours, theirs) << "row " << row;
+  }
+  EXPECT_EQ(run(clip, "strided_process", "--frame-stride 3 --workers 3 --isolation process"),
+            strided);
+
+  const auto multi = run(clip, "multi", "--frame-stride 3 --max-faces 2");
+  const auto multi_whole = run(thin, "multi_thin", "--max-faces 2");
+  ASSERT_EQ(multi.size(), multi_whole.size());
+  ASSERT_GT(multi.size(), 2u);
+  for (size_t row = 1; row < multi.size(); ++row) {
+    auto ours = split_fields(multi[row]);
+    auto theirs = split_fields(multi_whole[row]);
+    EXPECT_EQ(std::stoi(ours[0]), 3 * (std::stoi(theirs[0]) - 1) + 1);
+    ours.erase(ours.begin());
+    theirs.erase(theirs.begin());
+    EXPECT_EQ(ours, theirs) << "row " << row;
+  }
+}
+
 }  // namespace
 }  // namespace facemirror::test

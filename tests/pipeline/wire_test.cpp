@@ -132,7 +132,7 @@ void expect_same_state(const landmark_session::state& a, const landmark_session:
 // A carried task crosses to a worker process with the whole tracking state: anything lost on
 // the way would make process mode's bytes differ from thread mode's.
 TEST(wire_test, carried_task_round_trip_is_exact) {
-  segment_task task{3, 7, 140, 160, 1, nullptr, "/videos/late input.mp4"};
+  segment_task task{3, 7, 140, 160, 4, 1, nullptr, "/videos/late input.mp4"};
   auto carried = std::make_shared<handover>();
   carried->state = sample_state();
   carried->before = {sample(138, false), sample(139, false)};
@@ -145,6 +145,7 @@ TEST(wire_test, carried_task_round_trip_is_exact) {
   EXPECT_EQ(back.segment, 7);
   EXPECT_EQ(back.first_frame, 140);
   EXPECT_EQ(back.end_frame, 160);
+  EXPECT_EQ(back.frame_stride, 4);
   EXPECT_EQ(back.attempt, 1);
   EXPECT_EQ(back.late_input, task.late_input);
   ASSERT_NE(back.carried, nullptr);
@@ -155,7 +156,7 @@ TEST(wire_test, carried_task_round_trip_is_exact) {
   EXPECT_EQ(back.carried->reference[0].record.index, 140);
 
   std::string cold;
-  encode_task({0, 0, 0, 20, 0, nullptr, ""}, cold);
+  encode_task({0, 0, 0, 20, 1, 0, nullptr, ""}, cold);
   EXPECT_EQ(decode_task(cold).carried, nullptr);
 }
 

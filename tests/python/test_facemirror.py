@@ -257,3 +257,17 @@ def test_read_hog_of_a_truncated_file_names_it(tmp_path):
         facemirror.read_hog(truncated)
     with pytest.raises(facemirror.Error, match="missing.hog"):
         facemirror.read_hog(tmp_path / "missing.hog")
+
+
+@needs_shared
+def test_frame_stride_gives_the_cli_rows(tmp_path):
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
+                    "--frame-stride", "4", "-q"], check=True)
+    result = facemirror.extract(VIDEO, out_dir=tmp_path / "py", models=MODELS, frame_stride=4,
+                                as_dataframe=False)[0]
+    cli_csv = tmp_path / "cli" / "changeLighting.csv"
+    assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
+    assert result.frames == 22  # frames 1, 5, ..., 85 of 88
+    np.testing.assert_array_equal(result.columns["frame"], np.arange(1, 89, 4))
+    with pytest.raises(ValueError, match="frame_stride"):
+        facemirror.extract(VIDEO, models=MODELS, frame_stride=0)

@@ -22,7 +22,8 @@ struct run_options {
   int segment_frames = 240;
   int crf = 18;  // mirror: x264 quality of the written videos
   bool static_aus = false;
-  int max_faces = 1;  // aus --max-faces: FaceLandmarkVidMulti's rules above 1
+  int max_faces = 1;     // aus --max-faces: FaceLandmarkVidMulti's rules above 1
+  int frame_stride = 1;  // aus --frame-stride: every Nth frame only
   bool no_aus = false;
   bool write_hog = false;            // aus: OpenFace's <stem>.hog
   bool write_aligned_faces = false;  // aus: OpenFace's <stem>_aligned/ folder

@@ -176,6 +176,15 @@ int main(int argc, char** argv) {
           "not with --hog, --aligned or --landmarks dlib")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  aus_cmd
+      ->add_option(
+          "--frame-stride", aus.frame_stride,
+          "Analyse every Nth frame only (frames 1, 1+N, 1+2N, ...), as if the video held those "
+          "frames alone (tracking, the person-specific normalisation and AU post-processing "
+          "see only them), so the values differ from an every-frame run's (README); rows keep "
+          "the video's frame numbers and timestamps. 1 (default): every frame, as OpenFace")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");

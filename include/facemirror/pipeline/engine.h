@@ -106,6 +106,15 @@ struct engine_options {
   /// at once but one video on one core; its bytes depend on nothing but the video. Needs CLNF;
   /// excludes write_hog and write_aligned_faces (the constructor throws error(invalid_argument)).
   int max_faces = 1;
+  /// aus jobs' videos: analyse only every frame_stride-th frame (frames 1, 1 + N, 1 + 2N, ...
+  /// of the container), as if the video held those frames alone: tracking, the person-specific
+  /// running median and the AU post-processing see only them, and segments count them, so the
+  /// rows are those of a video made of those frames (same pixels), with the container's frame
+  /// numbers and timestamps (aligned faces are named by them too). The frames between are
+  /// decoded as far as decoding needs, not analysed. 1 (the default): every frame. Not used
+  /// for a mirror job: its mirrored videos and their AUs take every frame. Below 1 the
+  /// constructor throws error(invalid_argument).
+  int frame_stride = 1;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
   /// The debug video gets mirror_crf + 10 (at most 51).
@@ -183,8 +192,8 @@ struct video_result {
   std::filesystem::path input;
   std::filesystem::path output_csv;
   bool ok = false;
-  std::string error;  // one line, names the file, when !ok
-  int64_t frames = 0;
+  std::string error;   // one line, names the file, when !ok
+  int64_t frames = 0;  // frames analysed: the video's, or every frame_stride-th of them
   int64_t successful_frames = 0;
   double seconds = 0.0;  // wall time from its first segment to its CSV
 };
