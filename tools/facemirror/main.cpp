@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
           "frames alone (tracking, the person-specific normalisation and AU post-processing "
           "see only them), so the values differ from an every-frame run's (README); rows keep "
           "the video's frame numbers and timestamps. 1 (default): every frame, as OpenFace")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
