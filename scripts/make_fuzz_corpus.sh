@@ -10,7 +10,7 @@ out=${1:?usage: make_fuzz_corpus.sh OUT SHARED}
 shared=${2:-}
 rm -rf "$out"
 for t in au_model au_list pdm triangulation ccnf_patches clnf_main detection_validator \
-         mtcnn_net mirror_tag manifest image video; do
+         mtcnn_net mirror_tag manifest image video hog_file; do
   mkdir -p "$out/fuzz_$t"
 done
 
@@ -58,6 +58,9 @@ whole clnf_main "$m/main_clnf_general.txt" "$m/clnf_general.txt" \
 head_of detection_validator "$m/detection_validation/validator_cnn.txt"
 whole mtcnn_net "$m/mtcnn_detector/PNet.dat"
 head_of mtcnn_net "$m/mtcnn_detector/RNet.dat"
+# OpenFace's own HOG file, its first two records (valid frames of 12 x 12 x 31).
+head -c 35744 "$shared/reference/openface22/hog_simalign/changeLighting.hog" \
+  >"$out/fuzz_hog_file/changeLighting_two_frames.hog"
 
 # Tiny images and videos (48x36, a few frames) in the formats the samples come in and the ones
 # cameras and facemirror write: containers with B-frames, rotation metadata, the mirrored tag.

@@ -77,7 +77,8 @@ std::vector<hog_record> read_hog_file(const std::filesystem::path& file) {
     if ((bytes.size() - at - 16) / sizeof(float) < count)
       throw malformed("truncated record");
     r.values.resize(count);
-    std::memcpy(r.values.data(), bytes.data() + at + 16, count * sizeof(float));
+    if (count > 0)  // an empty vector's data() may be null, which memcpy must not get
+      std::memcpy(r.values.data(), bytes.data() + at + 16, count * sizeof(float));
     at += 16 + count * sizeof(float);
     records.push_back(std::move(r));
   }

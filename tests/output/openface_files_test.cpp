@@ -84,6 +84,22 @@ TEST(hog_file_test, malformed_files_are_named_in_the_error) {
   EXPECT_THROW((void)read_hog_file(dir / "missing.hog"), error);
 }
 
+// A record of no cells is a record of no values (found by fuzz_hog_file: copying its zero bytes
+// from a null vector was undefined behaviour, which the UBSan run of this test catches).
+TEST(hog_file_test, a_record_without_cells_reads_as_empty) {
+  const fs::path file = test::scratch_dir() / "empty.hog";
+  std::string bytes(16, '\0');
+  const int32_t header[3] = {0, 12, 31};
+  const float valid = 1.0f;
+  std::memcpy(bytes.data(), header, 12);
+  std::memcpy(bytes.data() + 12, &valid, 4);
+  write_bytes(file, bytes + bytes);
+  const std::vector<hog_record> records = read_hog_file(file);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].rows, 12);
+  EXPECT_TRUE(records[1].values.empty());
+}
+
 TEST(aligned_face_folder_test, bmp_layout_is_opencvs) {
   cv::Mat face(3, 5, CV_8UC3);
   for (int y = 0; y < face.rows; ++y)
