@@ -236,28 +236,46 @@ py::list run(const run_request& request, const py::object& progress) {
 
 // An OpenFace .hog file (ours or OpenFace's) as (valid, features): one bool per frame, and every
 // frame's descriptor as float32 [frames, cell rows, cell columns, channels], the file's order.
+// Streams the records straight into the arrays: the file is held once (as the arrays), not
+// also as a vector of records; its size gives the frame count when every record is frame 1's.
 py::tuple read_hog(const fs::path& path) {
-  std::vector<facemirror::hog_record> records;
+  const auto size_mismatch = [&path](size_t frame) {
+    return facemirror::error(facemirror::error_code::io,
+                             "HOG file '" + path.string() + "': frame " + std::to_string(frame) +
+                                 "'s descriptor is not the size of frame 1's");
+  };
+  std::optional<facemirror::hog_file_reader> reader;
+  facemirror::hog_record first;
+  bool any = false;
   {
     py::gil_scoped_release no_gil;
-    records = facemirror::read_hog_file(path);
+    reader.emplace(path);
+    any = reader->next(first);
   }
-  const facemirror::hog_record shape = records.empty() ? facemirror::hog_record{} : records[0];
-  py::array_t<bool> valid(static_cast<py::ssize_t>(records.size()));
-  py::array_t<float> features(
-      {static_cast<py::ssize_t>(records.size()), static_cast<py::ssize_t>(shape.rows),
-       static_cast<py::ssize_t>(shape.cols), static_cast<py::ssize_t>(shape.channels)});
-  const size_t per_frame = shape.values.size();
+  const int32_t rows = first.rows, cols = first.cols, channels = first.channels;
+  const size_t per_frame = first.values.size();
+  const uint64_t record_bytes = 16 + per_frame * sizeof(float);
+  const size_t frames = any ? static_cast<size_t>(reader->size() / record_bytes) : 0;
+  py::array_t<bool> valid(static_cast<py::ssize_t>(frames));
+  py::array_t<float> features({static_cast<py::ssize_t>(frames), static_cast<py::ssize_t>(rows),
+                               static_cast<py::ssize_t>(cols), static_cast<py::ssize_t>(channels)});
+  if (frames == 0)
+    return py::make_tuple(valid, features);
+  bool* valid_out = valid.mutable_data();
   float* out = features.mutable_data();
-  for (size_t i = 0; i < records.size(); ++i) {
-    const auto& r = records[i];
-    if (r.rows != shape.rows || r.cols != shape.cols || r.channels != shape.channels) {
-      throw facemirror::error(facemirror::error_code::io,
-                              "HOG file '" + path.string() + "': frame " + std::to_string(i + 1) +
-                                  "'s descriptor is not the size of frame 1's");
-    }
-    valid.mutable_at(static_cast<py::ssize_t>(i)) = r.valid;
-    std::copy(r.values.begin(), r.values.end(), out + i * per_frame);
+  {
+    py::gil_scoped_release no_gil;
+    facemirror::hog_record r = std::move(first);
+    size_t i = 0;
+    do {
+      if (r.rows != rows || r.cols != cols || r.channels != channels || i == frames)
+        throw size_mismatch(i + 1);
+      valid_out[i] = r.valid;
+      std::copy(r.values.begin(), r.values.end(), out + i * per_frame);
+      ++i;
+    } while (reader->next(r));
+    if (i != frames)  // a shorter record later left the file's size between whole frames
+      throw size_mismatch(i + 1);
   }
   return py::make_tuple(valid, features);
 }

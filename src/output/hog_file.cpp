@@ -5,8 +5,6 @@
 
 #include "facemirror/error.h"
 
-#include "core/file_bytes.h"
-
 namespace facemirror {
 namespace {
 
@@ -46,42 +44,57 @@ void hog_file_writer::commit() {
   file_->commit();
 }
 
-std::vector<hog_record> read_hog_file(const std::filesystem::path& file) {
-  const auto read = detail::read_file_bytes(file);
-  if (!read)
+hog_file_reader::hog_file_reader(const std::filesystem::path& file)
+    : file_(file), in_(file, std::ios::binary) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(file, ec);
+  if (!in_ || ec)
     throw error(error_code::io, "cannot open or read HOG file '" + file.string() + "'");
-  const std::string& bytes = *read;
-  std::vector<hog_record> records;
-  size_t at = 0;
+  size_ = size;
+}
+
+bool hog_file_reader::next(hog_record& r) {
+  if (at_ >= size_)
+    return false;
   const auto malformed = [&](const std::string& why) {
     return error(error_code::io,
-                 "HOG file '" + file.string() + "': " + why + " at byte " + std::to_string(at));
+                 "HOG file '" + file_.string() + "': " + why + " at byte " + std::to_string(at_));
   };
-  while (at < bytes.size()) {
-    if (bytes.size() - at < 16)
-      throw malformed("truncated record header");
-    hog_record r;
-    float valid = 0.0f;
-    std::memcpy(&r.cols, bytes.data() + at, 4);
-    std::memcpy(&r.rows, bytes.data() + at + 4, 4);
-    std::memcpy(&r.channels, bytes.data() + at + 8, 4);
-    std::memcpy(&valid, bytes.data() + at + 12, 4);
-    // 4096 cells of 4096 channels is far beyond any face crop: a corrupt header, not a record.
-    if (r.cols < 0 || r.rows < 0 || r.channels < 0 || r.cols > 4096 || r.rows > 4096 ||
-        r.channels > 4096 || (valid != 0.0f && valid != 1.0f)) {
-      throw malformed("bad record header");
-    }
-    r.valid = valid == 1.0f;
-    const size_t count =
-        static_cast<size_t>(r.cols) * static_cast<size_t>(r.rows) * static_cast<size_t>(r.channels);
-    if ((bytes.size() - at - 16) / sizeof(float) < count)
-      throw malformed("truncated record");
-    r.values.resize(count);
-    if (count > 0)  // an empty vector's data() may be null, which memcpy must not get
-      std::memcpy(r.values.data(), bytes.data() + at + 16, count * sizeof(float));
-    at += 16 + count * sizeof(float);
-    records.push_back(std::move(r));
+  if (size_ - at_ < 16)
+    throw malformed("truncated record header");
+  char header[16];
+  if (!in_.read(header, sizeof header))
+    throw malformed("read error");
+  float valid = 0.0f;
+  std::memcpy(&r.cols, header, 4);
+  std::memcpy(&r.rows, header + 4, 4);
+  std::memcpy(&r.channels, header + 8, 4);
+  std::memcpy(&valid, header + 12, 4);
+  // 4096 cells of 4096 channels is far beyond any face crop: a corrupt header, not a record.
+  if (r.cols < 0 || r.rows < 0 || r.channels < 0 || r.cols > 4096 || r.rows > 4096 ||
+      r.channels > 4096 || (valid != 0.0f && valid != 1.0f)) {
+    throw malformed("bad record header");
   }
+  r.valid = valid == 1.0f;
+  const uint64_t count = static_cast<uint64_t>(r.cols) * static_cast<uint64_t>(r.rows) *
+                         static_cast<uint64_t>(r.channels);
+  if ((size_ - at_ - 16) / sizeof(float) < count)
+    throw malformed("truncated record");
+  r.values.resize(count);
+  // An empty vector's data() may be null, which read() must not get.
+  if (count > 0 && !in_.read(reinterpret_cast<char*>(r.values.data()),
+                             static_cast<std::streamsize>(count * sizeof(float))))
+    throw malformed("read error");
+  at_ += 16 + count * sizeof(float);
+  return true;
+}
+
+std::vector<hog_record> read_hog_file(const std::filesystem::path& file) {
+  hog_file_reader reader(file);
+  std::vector<hog_record> records;
+  hog_record r;
+  while (reader.next(r))
+    records.push_back(std::move(r));
   return records;
 }
 

@@ -8,6 +8,7 @@ import os
 import pathlib
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -246,6 +247,37 @@ def test_extract_with_hog_writes_and_returns_openfaces_hog(tmp_path):
     kept = facemirror.extract(VIDEO, models=MODELS, workers=2, hog=True, as_dataframe=False)[0]
     assert kept.hog_file is None
     np.testing.assert_array_equal(kept.hog.features, result.hog.features)
+
+
+def test_read_hog_holds_a_long_file_once(tmp_path):
+    # 7000 frames (about 4 minutes of video, 125 MB): read_hog's peak memory must be the arrays
+    # it returns, not also a copy of the file or of its records (that was twice the file).
+    frames, rng = 7000, np.random.default_rng(7)
+    header = np.array([12, 12, 31], np.int32).tobytes() + np.float32(1.0).tobytes()
+    values = rng.random((frames, 4464), dtype=np.float32)
+    path = tmp_path / "long.hog"
+    with open(path, "wb") as f:
+        for row in values:
+            f.write(header)
+            f.write(row.tobytes())
+    size = path.stat().st_size
+    # The probe's own peak (VmHWM): ru_maxrss would start from this big parent's size.
+    probe = (
+        "import re, sys, numpy as np, facemirror\n"
+        "def peak():\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    return int(re.search(r'VmHWM:\\s*(\\d+) kB', status).group(1))\n"
+        "before = peak()\n"
+        "hog = facemirror.read_hog(sys.argv[1])\n"
+        "after = peak()\n"
+        "np.save(sys.argv[2], hog.features[[0, -1]].reshape(2, -1))\n"
+        "print((after - before) * 1024, hog.features.shape[0], int(hog.valid.sum()))\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(path), str(tmp_path / "ends.npy")],
+                         check=True, capture_output=True, text=True).stdout.split()
+    grown, count, valid = int(out[0]), int(out[1]), int(out[2])
+    assert count == frames and valid == frames
+    np.testing.assert_array_equal(np.load(tmp_path / "ends.npy"), values[[0, -1]])
+    assert grown < 1.5 * size, f"read_hog grew by {grown / size:.2f}x the file's size"
 
 
 @needs_shared

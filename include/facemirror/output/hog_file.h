@@ -10,10 +10,11 @@
 //   For OpenFace's 112x112 aligned face and cell 8 that is 12 x 12 x 31: 16 + 17856 bytes.
 //
 // THREAD SAFETY
-//   One writer per file, not shared between threads. read_hog_file is pure.
+//   One writer or reader per file, not shared between threads. read_hog_file is pure.
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -50,8 +51,28 @@ class hog_file_writer {
   int64_t frames_ = 0;
 };
 
-/// Reads a whole .hog file. Throws error(io) naming the file when it cannot be read, and
-/// naming the file and byte offset when a record is malformed or truncated.
+/// Reads a .hog file one record at a time, so that a file of hours of video (about 18 kB a
+/// frame) is never held in memory more than once by a caller filling its own array.
+class hog_file_reader {
+ public:
+  /// Opens `file`. Throws error(io) naming the file when it cannot be opened.
+  explicit hog_file_reader(const std::filesystem::path& file);
+
+  /// Reads the next record into `record` (its buffer is reused); false at the end of the file.
+  /// Throws error(io) naming the file and byte offset when a record is malformed or truncated.
+  bool next(hog_record& record);
+
+  /// The file's size in bytes (every record of a 12 x 12 x 31 file is 17872 bytes).
+  [[nodiscard]] uint64_t size() const { return size_; }
+
+ private:
+  std::filesystem::path file_;
+  std::ifstream in_;
+  uint64_t size_ = 0;
+  uint64_t at_ = 0;  // byte offset of the next record
+};
+
+/// Reads a whole .hog file (hog_file_reader's records, in order); throws as it does.
 [[nodiscard]] std::vector<hog_record> read_hog_file(const std::filesystem::path& file);
 
 }  // namespace facemirror
