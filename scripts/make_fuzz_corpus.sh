@@ -10,7 +10,7 @@ out=${1:?usage: make_fuzz_corpus.sh OUT SHARED}
 shared=${2:-}
 rm -rf "$out"
 for t in au_model au_list pdm triangulation ccnf_patches clnf_main detection_validator \
-         mtcnn_net mirror_tag manifest image video hog_file; do
+         mtcnn_net mirror_tag manifest image video hog_file report; do
   mkdir -p "$out/fuzz_$t"
 done
 
@@ -21,6 +21,11 @@ printf 'encoder: Lavf59' >"$out/fuzz_mirror_tag/other"
 printf '# a batch\nvideos/a.mp4\n  /data/b.avi  \n\nfolder/\n' >"$out/fuzz_manifest/manifest"
 printf '3/8' >"$out/fuzz_manifest/shard"
 printf 'auto/8' >"$out/fuzz_manifest/shard_auto"
+# A mirror job's pair in a few columns of OpenFace's layout (the report needs timestamp, success,
+# confidence, pose_Ry and AU columns).
+header='frame, face_id, timestamp, confidence, success, pose_Ry, AU01_r, AU12_r, AU01_c, AU12_c'
+printf '%s\n1, 0, 0.000, 0.98, 1, 0.10, 1.20, 0.50, 1, 0\n2, 0, 0.033, 0.88, 1, 0.20, 0.80, 2.50, 0, 1\n3, 0, 0.067, 0.00, 0, 0.00, 0.00, 0.00, 0, 0\n===\n%s\n1, 0, 0.000, 0.98, 1, 0.10, 0.60, 0.40, 0, 0\n2, 0, 0.033, 0.98, 1, 0.30, 0.90, 1.10, 1, 1\n3, 0, 0.067, 0.98, 1, 0.50, 0.70, 0.90, 0, 1\n' \
+  "$header" "$header" >"$out/fuzz_report/pair"
 # A main file that names itself as its level file and part model: the scratch folder holds only
 # the input, so this is how one input reaches every CLNF text parser.
 printf 'LandmarkDetector main.txt\nLandmarkDetector_part main.txt inner 17 0 18 1\nPDM main.txt\nPatchesCCNF main.txt\n' \
@@ -61,6 +66,12 @@ head_of mtcnn_net "$m/mtcnn_detector/RNet.dat"
 # OpenFace's own HOG file, its first two records (valid frames of 12 x 12 x 31).
 head -c 35744 "$shared/reference/openface22/hog_simalign/changeLighting.hog" \
   >"$out/fuzz_hog_file/changeLighting_two_frames.hog"
+# OpenFace's own CSVs of a mirrored pair (all 714 columns), their first four frames each.
+{
+  head -n 5 "$shared/reference/openface22/mirrored/default_left_mirrored.csv"
+  echo ===
+  head -n 5 "$shared/reference/openface22/mirrored/default_right_mirrored.csv"
+} >"$out/fuzz_report/openface_pair"
 
 # Tiny images and videos (48x36, a few frames) in the formats the samples come in and the ones
 # cameras and facemirror write: containers with B-frames, rotation metadata, the mirrored tag.
