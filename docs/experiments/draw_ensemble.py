@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Fidelity over draws of a build's rounding, per video (docs/fidelity_notes.md, session 22).
+
+A build that carries perturbation_nudge.patch (or variant_switches.patch, which includes it)
+is run on the fifteen shared and mirrored videos once per draw: every tracked start moved by k
+float ulps (FACEMIRROR_NUDGE_ULPS=k). Each draw's per-video figures (mean r, lowest AU r,
+landmark distance, AU_r MAE, the bar's verdict from bench/fidelity.py) are kept as OUT/k<k>.json,
+so that an interrupted run resumes and several builds or switches can be compared draw for draw.
+
+  draw_ensemble.py run OUT [--cli CLI] [--env NAME=VALUE ...] [--draws 0,1,-1,...]
+  draw_ensemble.py summary OUT_A OUT_B ...
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+import fidelity  # noqa: E402  (the bar and the video set are bench/fidelity.py's)
+
+DEFAULT_DRAWS = "0,1,-1,2,-2,3,-3,4,-4,6,-6,8,-8,12,-12,16,-16"
+
+
+def run(args):
+    shared = Path(args.shared)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    extra_env = dict(kv.split("=", 1) for kv in args.env)
+    videos = fidelity.SETS["all"]
+    for k in (int(x) for x in args.draws.split(",")):
+        result_path = out / f"k{k}.json"
+        if result_path.exists():
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, **extra_env, FACEMIRROR_NUDGE_ULPS=str(k))
+            subprocess.run([args.cli, "aus", *[str(shared / "videos" / v) for v, _ in videos], "-o", tmp,
+                            "--models", str(shared / "models/openface"), "--progress", "none", "-q"],
+                           env=env, check=False)
+            result = {}
+            for video, ref_name in videos:
+                stem = Path(video).stem
+                ref = shared / "reference/openface22" / f"{ref_name}.csv"
+                cand = Path(tmp) / f"{stem}.csv"
+                if not cand.exists():
+                    result[stem] = dict(miss=True, why=["no CSV written"])
+                    continue
+                report_path = Path(tmp) / "report.json"
+                subprocess.run([sys.executable, str(shared / "tools/au_compare.py"), str(ref), str(cand),
+                                "--json", str(report_path)], check=True, stdout=subprocess.DEVNULL)
+                report = json.load(open(report_path))
+                varying = [a["r"] for a in report["aus"].values() if a["r"] is not None and a["ref_std"] >= 0.05]
+                why = fidelity.misses(report, fidelity.success_agreement(ref, cand), fidelity.bar_for(stem))
+                result[stem] = dict(mean_r=report["mean_r"], min_r=min(varying), px=report.get("landmark_mean_px"),
+                                    mae=report["mean_mae"], miss=bool(why), why=why)
+        json.dump(result, open(result_path, "w"), indent=1)
+        print(f"k={k}: {sum(v['miss'] for v in result.values())} videos below the bar", flush=True)
+
+
+def summary(args):
+    builds = {}
+    for folder in args.outs:
+        builds[folder] = {p.stem: json.load(open(p)) for p in sorted(Path(folder).glob("k*.json"))}
+    draws = sorted(set.intersection(*(set(d) for d in builds.values())))
+    if not draws:
+        sys.exit("no draw common to every folder")
+    print(f"{len(draws)} draws common to every folder\n")
+    print("| build | videos below the bar per draw: mean | range |")
+    print("|---|---|---|")
+    for folder, runs in builds.items():
+        counts = [sum(v["miss"] for v in runs[k].values()) for k in draws]
+        print(f"| {folder} | {statistics.mean(counts):.2f} | {min(counts)}-{max(counts)} |")
+    print("\nPer video: misses / mean r / lowest AU r / landmarks px, averaged over the draws\n")
+    print("| video | " + " | ".join(builds) + " |")
+    print("|---|" + "---|" * len(builds))
+    for video in next(iter(builds.values()))[draws[0]]:
+        cells = []
+        for runs in builds.values():
+            rows = [runs[k][video] for k in draws]
+            if any("mean_r" not in r for r in rows):
+                cells.append(f"{sum(r['miss'] for r in rows)} / no CSV in some draws")
+                continue
+            cells.append(f"{sum(r['miss'] for r in rows)} / {statistics.mean(r['mean_r'] for r in rows):.4f} / "
+                         f"{statistics.mean(r['min_r'] for r in rows):.3f} / "
+                         f"{statistics.mean(r['px'] for r in rows):.3f}")
+        print(f"| {video} | " + " | ".join(cells) + " |")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run the draws of one build (resumes where OUT has them)")
+    r.add_argument("out")
+    r.add_argument("--cli", default=str(ROOT / "build/release/tools/facemirror/facemirror"))
+    r.add_argument("--shared", default=os.environ.get("FACEMIRROR_SHARED_DIR", str(ROOT.parent / "shared")))
+    r.add_argument("--env", action="append", default=[], help="NAME=VALUE set for every draw (a switch)")
+    r.add_argument("--draws", default=DEFAULT_DRAWS, help="float ulp offsets k, comma-separated")
+    s = sub.add_parser("summary", help="compare folders of draws")
+    s.add_argument("outs", nargs="+")
+    args = ap.parse_args()
+    run(args) if args.command == "run" else summary(args)
+
+
+if __name__ == "__main__":
+    main()
