@@ -137,6 +137,30 @@ def success_agreement(ref_csv, cand_csv):
     return agree / len(ref) if ref else float("nan")
 
 
+def aus_command(cli, shared, videos, out, flags=()):
+    """`facemirror aus` on `videos` (pairs from SETS), one CSV per video into `out`."""
+    return [str(cli), "aus", *[str(Path(shared) / "videos" / v) for v, _ in videos], "-o", str(out),
+            "--models", str(Path(shared) / "models/openface"), "--progress", "none", "-q", *flags]
+
+
+def au_report(shared, ref, cand, scratch):
+    """shared/tools/au_compare.py's JSON report of `cand` against `ref` (written in `scratch`)."""
+    js = Path(scratch) / "r.json"
+    subprocess.run([sys.executable, str(Path(shared) / "tools/au_compare.py"), str(ref), str(cand),
+                    "--json", str(js)], check=True, stdout=subprocess.DEVNULL)
+    with open(js) as f:
+        return json.load(f)
+
+
+def lowest_varying_au(rep):
+    """(name, r) of the AU with the lowest r among those that vary in the reference, or None."""
+    aus = {k: a for k, a in rep["aus"].items() if a["r"] is not None and a["ref_std"] >= 0.05}
+    if not aus:
+        return None
+    worst = min(aus, key=lambda k: aus[k]["r"])
+    return worst, aus[worst]["r"]
+
+
 def misses(rep, agreement, bar):
     """Why one au_compare.py report misses `bar` (empty: it meets it)."""
     why = []
@@ -176,7 +200,6 @@ def main():
                     help="which AU model set(s) to run")
     args = ap.parse_args()
     shared = Path(args.shared)
-    compare = shared / "tools/au_compare.py"
     failed = []
     compared = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -194,10 +217,7 @@ def main():
             cli_flags = [*flags, *args.extra.split()]
             if args.segment_frames:
                 cli_flags += ["--segment-frames", str(args.segment_frames)]
-            cmd = [args.cli, "aus", *[str(shared / "videos" / v) for v, _ in videos], "-o", str(out),
-                   "--models", str(shared / "models/openface"), "--progress", "none", "-q",
-                   *cli_flags]
-            run = subprocess.run(cmd)
+            run = subprocess.run(aus_command(args.cli, shared, videos, out, cli_flags))
             print(f"\n{label} AU models ({' '.join(cli_flags) or 'default'})\n")
             print("| video | mean r | min r (AU) | AU_r MAE | AU_c agreement | landmarks px | "
                   "pose T mm / R rad | success agreement | success |")
@@ -210,13 +230,9 @@ def main():
                     print(f"| {stem} | no CSV (the CLI exited {run.returncode}) |" + " |" * 7)
                     failed.append((stem, label, ["no CSV written"]))
                     continue
-                js = Path(tmp) / "r.json"
-                subprocess.run([sys.executable, str(compare), str(ref), str(cand), "--json", str(js)],
-                               check=True, stdout=subprocess.DEVNULL)
-                rep = json.load(open(js))
-                aus = {k: a for k, a in rep["aus"].items() if a["r"] is not None and a["ref_std"] >= 0.05}
-                worst = min(aus, key=lambda k: aus[k]["r"]) if aus else None
-                min_text = f"{aus[worst]['r']:.3f} ({worst[:4]})" if worst else "n/a"
+                rep = au_report(shared, ref, cand, tmp)
+                lowest = lowest_varying_au(rep)
+                min_text = f"{lowest[1]:.3f} ({lowest[0][:4]})" if lowest else "n/a"
                 mean_text = f"{rep['mean_r']:.4f}" if rep["mean_r"] is not None else "n/a"
                 lm = rep.get("landmark_mean_px")
                 lm_text = f"{lm:.2f}" if lm is not None else "n/a"

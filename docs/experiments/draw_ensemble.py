@@ -38,9 +38,7 @@ def run(args):
             continue
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, **extra_env, FACEMIRROR_NUDGE_ULPS=str(k))
-            subprocess.run([args.cli, "aus", *[str(shared / "videos" / v) for v, _ in videos], "-o", tmp,
-                            "--models", str(shared / "models/openface"), "--progress", "none", "-q"],
-                           env=env, check=False)
+            subprocess.run(fidelity.aus_command(args.cli, shared, videos, tmp), env=env, check=False)
             result = {}
             for video, ref_name in videos:
                 stem = Path(video).stem
@@ -49,14 +47,12 @@ def run(args):
                 if not cand.exists():
                     result[stem] = dict(miss=True, why=["no CSV written"])
                     continue
-                report_path = Path(tmp) / "report.json"
-                subprocess.run([sys.executable, str(shared / "tools/au_compare.py"), str(ref), str(cand),
-                                "--json", str(report_path)], check=True, stdout=subprocess.DEVNULL)
-                report = json.load(open(report_path))
-                varying = [a["r"] for a in report["aus"].values() if a["r"] is not None and a["ref_std"] >= 0.05]
+                report = fidelity.au_report(shared, ref, cand, tmp)
+                lowest = fidelity.lowest_varying_au(report)
                 why = fidelity.misses(report, fidelity.success_agreement(ref, cand), fidelity.bar_for(stem))
-                result[stem] = dict(mean_r=report["mean_r"], min_r=min(varying), px=report.get("landmark_mean_px"),
-                                    mae=report["mean_mae"], miss=bool(why), why=why)
+                result[stem] = dict(mean_r=report["mean_r"], min_r=lowest[1] if lowest else None,
+                                    px=report.get("landmark_mean_px"), mae=report["mean_mae"],
+                                    miss=bool(why), why=why)
         json.dump(result, open(result_path, "w"), indent=1)
         print(f"k={k}: {sum(v['miss'] for v in result.values())} videos below the bar", flush=True)
 
@@ -81,8 +77,8 @@ def summary(args):
         cells = []
         for runs in builds.values():
             rows = [runs[k][video] for k in draws]
-            if any("mean_r" not in r for r in rows):
-                cells.append(f"{sum(r['miss'] for r in rows)} / no CSV in some draws")
+            if any(r.get(key) is None for r in rows for key in ("mean_r", "min_r", "px")):
+                cells.append(f"{sum(r['miss'] for r in rows)} / a figure missing in some draws")
                 continue
             cells.append(f"{sum(r['miss'] for r in rows)} / {statistics.mean(r['mean_r'] for r in rows):.4f} / "
                          f"{statistics.mean(r['min_r'] for r in rows):.3f} / "
