@@ -7,14 +7,28 @@ float ulps (FACEMIRROR_NUDGE_ULPS=k), or with --pixels by a fixed offset of d px
 (FACEMIRROR_NUDGE=d: tx + d, ty - d; the draws of sessions 19 and 20, which a float fit rounds
 away). Each draw's per-video figures (mean r, lowest AU r, landmark distance, AU_r MAE, the bar's
 verdict from bench/fidelity.py) are kept as OUT/k<k>.json (OUT/px<d>.json), so that an
-interrupted run resumes and several builds or switches can be compared draw for draw.
+interrupted run resumes and several builds or switches can be compared draw for draw; with
+--keep-csvs the draws' CSVs too (OUT/csv/<draw>/).
+
+`selfbar` asks what the bar asks of a re-implementation that is OpenFace up to rounding: the
+kept draws stand in for OpenFace run with different roundings. For every ordered triple of
+distinct draws (a, b, c), draw a plays the reference, b OpenFace's other build (its agreement
+with a sets the per-video floors as bench/fidelity.py's FLOORS do, rounded as the shared README
+prints them) and c the candidate; it counts the videos on which c misses that bar, beside the
+build's own misses against OpenFace's reference over the same draws.
 
   draw_ensemble.py run OUT [--cli CLI] [--env NAME=VALUE ...] [--pixels] [--draws 0,1,-1,...]
+                           [--keep-csvs]
   draw_ensemble.py summary OUT_A OUT_B ...
+  draw_ensemble.py selfbar OUT [--jobs 2]
 """
 import argparse
+import collections
+import itertools
 import json
+import multiprocessing
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -46,13 +60,15 @@ def run(args):
         if result_path.exists():
             continue
         with tempfile.TemporaryDirectory() as tmp:
+            csv_dir = out / "csv" / f"{prefix}{k}" if args.keep_csvs else Path(tmp)
+            csv_dir.mkdir(parents=True, exist_ok=True)
             env = dict(os.environ, **extra_env, **{variable: k})
-            subprocess.run(fidelity.aus_command(args.cli, shared, videos, tmp), env=env, check=False)
+            subprocess.run(fidelity.aus_command(args.cli, shared, videos, csv_dir), env=env, check=False)
             result = {}
             for video, ref_name in videos:
                 stem = Path(video).stem
                 ref = shared / "reference/openface22" / f"{ref_name}.csv"
-                cand = Path(tmp) / f"{stem}.csv"
+                cand = csv_dir / f"{stem}.csv"
                 if not cand.exists():
                     result[stem] = dict(miss=True, why=["no CSV written"])
                     continue
@@ -96,6 +112,98 @@ def summary(args):
         print(f"| {video} | " + " | ".join(cells) + " |")
 
 
+def pair_report(task):
+    """au_compare.py's report of draw b's CSV against draw a's, with the success agreement."""
+    shared, root, a, b, stem = task
+    ref, cand = root / a / f"{stem}.csv", root / b / f"{stem}.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        report = fidelity.au_report(shared, ref, cand, tmp)
+    report["agreement"] = fidelity.success_agreement(ref, cand)
+    return f"{a} {b} {stem}", report
+
+
+def floor_bar(floor):
+    """bench/fidelity.py's bar with one draw pair's agreement as the floor, printed as the README does."""
+    bar = dict(fidelity.TARGET)
+    lowest = fidelity.lowest_varying_au(floor)
+    bar["mean_r"] = min(bar["mean_r"], round(floor["mean_r"], 4))
+    if lowest:
+        bar["min_r"] = min(bar["min_r"], round(lowest[1], 3))
+    bar["landmark_px"] = max(bar["landmark_px"], round(floor["landmark_mean_px"], 2))
+    return bar
+
+
+def selfbar(args):
+    out = Path(args.out)
+    root = out / "csv"
+    draws = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if len(draws) < 3:
+        sys.exit(f"{root}: needs the CSVs of three draws or more (run --keep-csvs)")
+    stems = [Path(v).stem for v, _ in fidelity.SETS["all"]]
+    cache_path = out / "selfbar_pairs.json"
+    reports = json.load(open(cache_path)) if cache_path.exists() else {}
+    tasks = [(Path(args.shared), root, a, b, s) for a, b in itertools.permutations(draws, 2) for s in stems
+             if f"{a} {b} {s}" not in reports]
+    if tasks:
+        with multiprocessing.Pool(args.jobs) as pool:
+            reports.update(pool.map(pair_report, tasks, chunksize=8))
+        json.dump(reports, open(cache_path, "w"))
+    triples = list(itertools.permutations(draws, 3))
+    per_triple = []
+    missed_sets = []
+    missed = collections.Counter()
+    reasons = collections.defaultdict(collections.Counter)
+    for a, b, c in triples:
+        n = 0
+        missed_here = set()
+        for stem in stems:
+            cand = reports[f"{a} {c} {stem}"]
+            why = fidelity.misses(cand, cand["agreement"], floor_bar(reports[f"{a} {b} {stem}"]))
+            if why:
+                n += 1
+                missed_here.add(stem)
+                missed[stem] += 1
+                for w in why:  # "AU05_r r 0.9208 < 0.930" -> "min r"; "mean r ..." -> "mean r"
+                    reasons[stem]["min r" if re.match(r"AU\d+_r r ", w) else w.split(" ")[0] +
+                                  (" r" if w.startswith("mean") else "")] += 1
+        per_triple.append(n)
+        missed_sets.append(missed_here)
+    own = {d: json.load(open(out / f"{d}.json")) for d in draws if (out / f"{d}.json").exists()}
+    print(f"{len(draws)} draws ({', '.join(draws)}), {len(triples)} triples (reference, other build, candidate)\n")
+    counts = [sum(v["miss"] for v in r.values()) for r in own.values()]
+    sets = {name: {Path(v).stem for v, _ in fidelity.SETS[name]} for name in ("default", "mirrored", "all")}
+
+    def passes(missed_list, name):
+        return f"{sum(not (m & sets[name]) for m in missed_list)} of {len(missed_list)}"
+
+    print("| | videos below the bar per draw: mean | range | all of `default` pass | all of `mirrored` | all fifteen |")
+    print("|---|---|---|---|---|---|")
+    print(f"| a draw against another, floors from a third | {statistics.mean(per_triple):.2f} | "
+          f"{min(per_triple)}-{max(per_triple)} | " + " | ".join(passes(missed_sets, s) for s in sets) + " |")
+    if counts:
+        own_missed = [{s for s, v in r.items() if v["miss"]} for r in own.values()]
+        print(f"| this build against OpenFace's reference | {statistics.mean(counts):.2f} | "
+              f"{min(counts)}-{max(counts)} | " + " | ".join(passes(own_missed, s) for s in sets) + " |")
+    print("\nMean r / landmarks px, medians over the pairs of draws and over the draws; OpenFace against")
+    print("itself as bench/fidelity.py's FLOORS (the shared README).\n")
+    print("| video | draw against draw | draw against OpenFace | OpenFace against itself | "
+          "missed in triples | what missed (share of triples) | missed against OpenFace (draws) |")
+    print("|---|---|---|---|---|---|---|")
+    for stem in stems:
+        pairs = [reports[f"{a} {b} {stem}"] for a, b in itertools.combinations(draws, 2)]
+        self_r = statistics.median(r["mean_r"] for r in pairs)
+        self_px = statistics.median(r["landmark_mean_px"] for r in pairs)
+        vs = [r[stem] for r in own.values() if r[stem].get("mean_r") is not None]
+        vs_cell = (f"{statistics.median(v['mean_r'] for v in vs):.4f} / "
+                   f"{statistics.median(v['px'] for v in vs):.3f}") if vs else "-"
+        floor = fidelity.FLOORS.get(stem)
+        floor_cell = f"{floor[0]:.4f} / {floor[2]:.2f}" if floor else "-"
+        what = ", ".join(f"{k} {v / len(triples):.0%}" for k, v in reasons[stem].most_common())
+        against = sum(r[stem]["miss"] for r in own.values())
+        print(f"| {stem} | {self_r:.4f} / {self_px:.3f} | {vs_cell} | {floor_cell} | "
+              f"{missed[stem] / len(triples):.0%} | {what or '-'} | {against} of {len(own)} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -105,12 +213,17 @@ def main():
     r.add_argument("--shared", default=os.environ.get("FACEMIRROR_SHARED_DIR", str(ROOT.parent / "shared")))
     r.add_argument("--env", action="append", default=[], help="NAME=VALUE set for every draw (a switch)")
     r.add_argument("--pixels", action="store_true", help="draw by pixel offsets, not float ulps")
+    r.add_argument("--keep-csvs", action="store_true", help="keep every draw's CSVs in OUT/csv/<draw>/")
     r.add_argument("--draws", help=f"offsets, comma-separated: float ulps k (default {DEFAULT_ULP_DRAWS}) "
                    f"or with --pixels px (default {DEFAULT_PIXEL_DRAWS})")
     s = sub.add_parser("summary", help="compare folders of draws")
     s.add_argument("outs", nargs="+")
+    b = sub.add_parser("selfbar", help="the bar met by draws of one build against each other")
+    b.add_argument("out")
+    b.add_argument("--shared", default=os.environ.get("FACEMIRROR_SHARED_DIR", str(ROOT.parent / "shared")))
+    b.add_argument("--jobs", type=int, default=2, help="au_compare.py processes at once")
     args = ap.parse_args()
-    run(args) if args.command == "run" else summary(args)
+    {"run": run, "summary": summary, "selfbar": selfbar}[args.command](args)
 
 
 if __name__ == "__main__":
