@@ -67,15 +67,19 @@ FLOORS = {
 }
 
 
-def bar_for(stem):
-    """TARGET, lowered to OpenFace's agreement with itself on this video where that is lower."""
+def bar_with_floor(mean_r, min_r, px):
+    """TARGET, lowered to an agreement of OpenFace with itself (mean r, min r, landmarks px) where
+    that is lower."""
     bar = dict(TARGET)
-    if stem in FLOORS:
-        mean_r, min_r, px = FLOORS[stem]
-        bar["mean_r"] = min(bar["mean_r"], mean_r)
-        bar["min_r"] = min(bar["min_r"], min_r)
-        bar["landmark_px"] = max(bar["landmark_px"], px)
+    bar["mean_r"] = min(bar["mean_r"], mean_r)
+    bar["min_r"] = min(bar["min_r"], min_r)
+    bar["landmark_px"] = max(bar["landmark_px"], px)
     return bar
+
+
+def bar_for(stem):
+    """The bar for one video: TARGET, or its FLOORS entry where OpenFace agrees with itself less."""
+    return bar_with_floor(*FLOORS[stem]) if stem in FLOORS else dict(TARGET)
 
 
 def read_rows(path):

@@ -41,6 +41,7 @@ import fidelity  # noqa: E402  (the bar and the video set are bench/fidelity.py'
 
 DEFAULT_ULP_DRAWS = "0,1,-1,2,-2,3,-3,4,-4,6,-6,8,-8,12,-12,16,-16"
 DEFAULT_PIXEL_DRAWS = "0,1e-6,-1e-6,3e-6,-3e-6,1e-5,-1e-5,1e-4,-1e-4"
+DEFAULT_SHARED = os.environ.get("FACEMIRROR_SHARED_DIR", str(ROOT.parent / "shared"))
 
 
 def run(args):
@@ -124,13 +125,9 @@ def pair_report(task):
 
 def floor_bar(floor):
     """bench/fidelity.py's bar with one draw pair's agreement as the floor, printed as the README does."""
-    bar = dict(fidelity.TARGET)
     lowest = fidelity.lowest_varying_au(floor)
-    bar["mean_r"] = min(bar["mean_r"], round(floor["mean_r"], 4))
-    if lowest:
-        bar["min_r"] = min(bar["min_r"], round(lowest[1], 3))
-    bar["landmark_px"] = max(bar["landmark_px"], round(floor["landmark_mean_px"], 2))
-    return bar
+    return fidelity.bar_with_floor(round(floor["mean_r"], 4), round(lowest[1], 3) if lowest else 1.0,
+                                   round(floor["landmark_mean_px"], 2))
 
 
 def selfbar(args):
@@ -210,7 +207,7 @@ def main():
     r = sub.add_parser("run", help="run the draws of one build (resumes where OUT has them)")
     r.add_argument("out")
     r.add_argument("--cli", default=str(ROOT / "build/release/tools/facemirror/facemirror"))
-    r.add_argument("--shared", default=os.environ.get("FACEMIRROR_SHARED_DIR", str(ROOT.parent / "shared")))
+    r.add_argument("--shared", default=DEFAULT_SHARED)
     r.add_argument("--env", action="append", default=[], help="NAME=VALUE set for every draw (a switch)")
     r.add_argument("--pixels", action="store_true", help="draw by pixel offsets, not float ulps")
     r.add_argument("--keep-csvs", action="store_true", help="keep every draw's CSVs in OUT/csv/<draw>/")
@@ -220,7 +217,7 @@ def main():
     s.add_argument("outs", nargs="+")
     b = sub.add_parser("selfbar", help="the bar met by draws of one build against each other")
     b.add_argument("out")
-    b.add_argument("--shared", default=os.environ.get("FACEMIRROR_SHARED_DIR", str(ROOT.parent / "shared")))
+    b.add_argument("--shared", default=DEFAULT_SHARED)
     b.add_argument("--jobs", type=int, default=2, help="au_compare.py processes at once")
     args = ap.parse_args()
     {"run": run, "summary": summary, "selfbar": selfbar}[args.command](args)
