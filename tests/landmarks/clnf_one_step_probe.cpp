@@ -1,0 +1,287 @@
+// Diagnostic probe (not a test; built as build/<dir>/tests/landmarks/clnf_one_step_probe): does
+// our CLNF step do what OpenFace 2.2's does, frame by frame, apart from the chaos of a whole
+// track? Every frame is fitted once from OpenFace's own state of the frame before, as its CSV
+// prints it (p_* to 3 decimals), with the windows OpenFace used (tracking after an accepted
+// frame, the wide ones after a rejected one), then checked by our validator; it prints how far
+// the result lands from OpenFace's landmarks for that frame (ours rounded to 0.1 px as the CSV
+// is), whether the validator decides as OpenFace did, and whether our step's yaw runs past
+// OpenFace's (binned by |p_ry|: the patch experts and the validator change view at 32.5 degrees);
+// and, as a check of the validator alone, how often it gives OpenFace's printed confidence for
+// OpenFace's own printed landmarks and rotation.
+//
+// Where a frame parts from OpenFace (>= 0.15 px, or another decision), DRAWS starts drawn
+// uniformly within the print precision (every parameter +-0.0005) say how often a start
+// consistent with OpenFace's printed state gives OpenFace's result: a share well above zero
+// means the printed state does not decide the frame (a knife edge), zero on a tracked frame
+// would mean our step differs from OpenFace's in kind. The probe does not re-detect: where
+// OpenFace did (its tracked fit rejected, MTCNN's box giving an accepted fit elsewhere), our step
+// is far away, and its decision is what to compare: rejected, it is listed as OpenFace's
+// re-detection; accepted, the draws' accepted share says how often a start decides otherwise.
+//
+// With CHAIN_FROM and CHAIN_TO it follows our own fits instead, from OpenFace's printed state at
+// CHAIN_FROM (and DRAWS starts around it) to CHAIN_TO, and prints per frame how many chains are
+// near OpenFace (< 0.15 px), accepted, and at OpenFace's printed confidence: how far back a
+// branch event is decided.
+//
+//   clnf_one_step_probe MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV [DRAWS [CHAIN_FROM CHAIN_TO]]
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "facemirror/io/video_reader.h"
+#include "facemirror/landmarks/clnf.h"
+#include "facemirror/landmarks/detection_validator.h"
+
+#include "support/reference_csv.h"
+
+namespace fm = facemirror;
+
+namespace {
+
+constexpr double near_px = 0.15;
+constexpr double print_step = 0.001;  // the CSV's p_* precision
+
+/// Mean distance to OpenFace's printed landmarks, ours rounded to the CSV's 0.1 px first.
+double distance_to_printed(const fm::landmarks_2d& ours, const fm::landmarks_2d& printed) {
+  double sum = 0;
+  for (int i = 0; i < fm::landmark_count; ++i) {
+    const cv::Point2d rounded(std::round(ours[i].x * 10) / 10, std::round(ours[i].y * 10) / 10);
+    sum += cv::norm(rounded - printed[i]);
+  }
+  return sum / fm::landmark_count;
+}
+
+struct step_result {
+  fm::clnf_fit_result fit;
+  double certainty = 0;
+  bool accepted = false;
+};
+
+class stepper {
+ public:
+  stepper(const char* model_main, const char* validator_file)
+      : model_(fm::clnf_model::load(model_main)),
+        validator_(fm::detection_validator::load(validator_file)) {}
+
+  [[nodiscard]] int modes() const { return model_->pdm().mode_count(); }
+
+  /// OpenFace's video step without re-detection: tracking windows after an accepted frame, the
+  /// wide ones after a rejected one, then the validator.
+  [[nodiscard]] step_result step(const cv::Mat& grey, const fm::pdm_params& start,
+                                 bool after_accepted) const {
+    step_result r;
+    r.fit = model_->fit(
+        grey, start,
+        after_accepted ? fm::clnf_fit_options::tracking() : fm::clnf_fit_options::detection());
+    if (r.fit.face_too_small)
+      return r;
+    r.certainty = validator_->check(grey, r.fit.landmarks,
+                                    cv::Vec3d(r.fit.params.rx, r.fit.params.ry, r.fit.params.rz));
+    r.accepted = r.certainty > fm::detection_validator::default_threshold;
+    return r;
+  }
+
+  /// Our validator's certainty for OpenFace's own printed fit.
+  [[nodiscard]] double certainty(const cv::Mat& grey, const fm::landmarks_2d& landmarks,
+                                 const cv::Vec3d& rotation) const {
+    return validator_->check(grey, landmarks, rotation);
+  }
+
+ private:
+  std::shared_ptr<const fm::clnf_model> model_;
+  std::shared_ptr<const fm::detection_validator> validator_;
+};
+
+/// Starts consistent with a printed state: each parameter moved uniformly within half a print step.
+class print_precision_draws {
+ public:
+  explicit print_precision_draws(unsigned seed)
+      : rng_(seed), offset_(-print_step / 2, print_step / 2) {}
+  fm::pdm_params operator()(fm::pdm_params p) {
+    for (double* v : {&p.scale, &p.rx, &p.ry, &p.rz, &p.tx, &p.ty})
+      *v += offset_(rng_);
+    for (double& v : p.local)
+      v += offset_(rng_);
+    return p;
+  }
+
+ private:
+  std::mt19937 rng_;
+  std::uniform_real_distribution<double> offset_;
+};
+
+/// The video's frames in grey, one at a time; frames before `first` (1-based) are decoded and
+/// skipped.
+class grey_frames {
+ public:
+  explicit grey_frames(const char* video) : reader_(fm::probe_video(video)) {}
+  /// Frame `frame`, which must come after the last one returned; empty past the end.
+  cv::Mat at(int frame) {
+    cv::Mat grey;
+    while (next_ <= frame) {
+      const auto decoded = reader_.read();
+      if (!decoded)
+        return {};
+      if (next_++ == frame)
+        cv::cvtColor(decoded->bgr, grey, cv::COLOR_BGR2GRAY);
+    }
+    return grey;
+  }
+
+ private:
+  fm::video_reader reader_;
+  int next_ = 1;
+};
+
+bool accepted_in(const fm::test::reference_csv& ref, int frame) {
+  return ref.at(frame - 1, "success") > 0.5;
+}
+
+int scan(const stepper& steps, grey_frames frames, const fm::test::reference_csv& ref, int draws) {
+  print_precision_draws draw(5);
+  std::vector<double> distances;
+  constexpr int bins = 5;  // |p_ry| in 0.15 rad bins, the last open-ended
+  std::array<double, bins> yaw_sum{}, yaw_sq{};
+  std::array<int, bins> yaw_n{};
+  int frames_stepped = 0, same_decision = 0, rejected_far = 0;
+  int printed_checked = 0, printed_same = 0;  // our validator on OpenFace's printed fits
+  for (int f = 2; f <= static_cast<int>(ref.rows()); ++f) {
+    const cv::Mat grey = frames.at(f);
+    if (grey.empty())
+      break;
+    if (ref.at(f - 2, "p_scale") <= 0)
+      continue;
+    const bool before_ok = accepted_in(ref, f - 1), ok = accepted_in(ref, f);
+    if (ref.at(f - 1, "p_scale") > 0) {
+      ++printed_checked;
+      printed_same += std::fabs(steps.certainty(grey, ref.landmarks(f - 1), ref.rotation(f - 1)) -
+                                ref.at(f - 1, "confidence")) < 0.005;
+    }
+    const fm::pdm_params start = ref.params(f - 2, steps.modes());
+    const fm::landmarks_2d printed = ref.landmarks(f - 1);
+    const step_result r = steps.step(grey, start, before_ok);
+    const double d = distance_to_printed(r.fit.landmarks, printed);
+    ++frames_stepped;
+    same_decision += r.accepted == ok;
+    if (d >= near_px && ok && !r.accepted) {
+      // OpenFace accepted a fit where our step is rejected and elsewhere: its re-detection.
+      ++rejected_far;
+      std::printf("frame %4d: %.3f px, ours rejected / OpenFace accepted (its re-detection)\n", f,
+                  d);
+      continue;
+    }
+    if (before_ok && ok && d < near_px) {  // the bias of steps that follow OpenFace
+      const double ry = ref.at(f - 1, "p_ry");
+      const double excess = std::fabs(r.fit.params.ry) - std::fabs(ry);
+      const int bin = std::min(bins - 1, static_cast<int>(std::fabs(ry) / 0.15));
+      yaw_sum[bin] += excess, yaw_sq[bin] += excess * excess, ++yaw_n[bin];
+    }
+    distances.push_back(d);
+    if (d < near_px && r.accepted == ok)
+      continue;
+    int near = 0, accepted = 0, as_openface = 0;
+    for (int t = 0; t < draws; ++t) {
+      const step_result o = steps.step(grey, draw(start), before_ok);
+      const bool is_near = distance_to_printed(o.fit.landmarks, printed) < near_px;
+      near += is_near, accepted += o.accepted, as_openface += is_near && o.accepted == ok;
+    }
+    std::printf(
+        "frame %4d: %.3f px, ours %s / OpenFace %s; of %d print-consistent starts %d "
+        "near, %d accepted, %d both near and decided as OpenFace\n",
+        f, d, r.accepted ? "accepted" : "rejected", ok ? "accepted" : "rejected", draws, near,
+        accepted, as_openface);
+  }
+  for (int b = 0; b < bins; ++b) {
+    if (yaw_n[b] == 0)
+      continue;
+    const double mean = yaw_sum[b] / yaw_n[b];
+    const double sd = std::sqrt(std::max(0.0, yaw_sq[b] / yaw_n[b] - mean * mean));
+    if (b == bins - 1)
+      std::printf("|p_ry| >= %.2f", b * 0.15);
+    else
+      std::printf("|p_ry| %.2f-%.2f", b * 0.15, (b + 1) * 0.15);
+    std::printf(": %d frames, our |ry| - OpenFace's: mean %+.1e sd %.1e rad\n", yaw_n[b], mean, sd);
+  }
+  std::printf("our validator on OpenFace's printed fits: its printed confidence on %d of %d\n",
+              printed_same, printed_checked);
+  if (distances.empty())
+    return 1;
+  std::sort(distances.begin(), distances.end());
+  const auto quantile = [&](double q) {
+    return distances[std::min(distances.size() - 1, static_cast<size_t>(q * distances.size()))];
+  };
+  std::printf(
+      "SUMMARY %d frames stepped, %d of them OpenFace's re-detections; px median %.3f "
+      "p95 %.3f p99 %.3f max %.3f, %ld >= %.2f px; same decision on %d\n",
+      frames_stepped, rejected_far, quantile(0.5), quantile(0.95), quantile(0.99), distances.back(),
+      static_cast<long>(
+          std::count_if(distances.begin(), distances.end(), [](double x) { return x >= near_px; })),
+      near_px, same_decision);
+  return 0;
+}
+
+int chain(const stepper& steps, grey_frames frames, const fm::test::reference_csv& ref, int draws,
+          int from, int to) {
+  print_precision_draws draw(5);
+  const int span = to - from;
+  std::vector<cv::Mat> greys;  // frames from + 1 .. to
+  for (int f = from + 1; f <= to; ++f) {
+    greys.push_back(frames.at(f));
+    if (greys.back().empty()) {
+      std::fprintf(stderr, "the video ends before frame %d\n", f);
+      return 1;
+    }
+  }
+  std::vector<int> near(span), accepted(span), same_confidence(span);
+  for (int t = 0; t <= draws; ++t) {  // t = 0: the printed state itself
+    const fm::pdm_params printed = ref.params(from - 1, steps.modes());
+    fm::pdm_params state = t == 0 ? printed : draw(printed);
+    bool before_ok = accepted_in(ref, from);
+    for (int f = from + 1; f <= to; ++f) {
+      const int i = f - from - 1;
+      const step_result r = steps.step(greys[i], state, before_ok);
+      near[i] += distance_to_printed(r.fit.landmarks, ref.landmarks(f - 1)) < near_px;
+      accepted[i] += r.accepted;
+      same_confidence[i] += std::fabs(r.certainty - ref.at(f - 1, "confidence")) < 0.005;
+      before_ok = r.accepted;
+      state = r.fit.params;
+    }
+  }
+  for (int f = from + 1; f <= to; ++f) {
+    const int i = f - from - 1;
+    std::printf(
+        "frame %4d: of %d chains %d near OpenFace, %d accepted, %d at its confidence %.2f\n", f,
+        draws + 1, near[i], accepted[i], same_confidence[i], ref.at(f - 1, "confidence"));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::fprintf(stderr,
+                 "usage: %s MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV [DRAWS [CHAIN_FROM "
+                 "CHAIN_TO]]\n",
+                 argv[0]);
+    return 2;
+  }
+  const int draws = argc > 5 ? std::atoi(argv[5]) : 100;
+  const stepper steps(argv[1], argv[2]);
+  const fm::test::reference_csv ref(argv[4]);
+  if (argc > 7) {
+    const int from = std::atoi(argv[6]), to = std::atoi(argv[7]);
+    if (from < 1 || to <= from || to > static_cast<int>(ref.rows())) {
+      std::fprintf(stderr, "CHAIN_FROM must be >= 1 and below CHAIN_TO, within the CSV\n");
+      return 2;
+    }
+    return chain(steps, grey_frames(argv[3]), ref, draws, from, to);
+  }
+  return scan(steps, grey_frames(argv[3]), ref, draws);
+}
