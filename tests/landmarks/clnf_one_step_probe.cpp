@@ -23,13 +23,17 @@
 // near OpenFace (< 0.15 px), accepted, and at OpenFace's printed confidence: how far back a
 // branch event is decided.
 //
-//   clnf_one_step_probe MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV [DRAWS [CHAIN_FROM CHAIN_TO]]
+// With "calibrate" it asks the draws' question of every frame (see calibrate()).
+//
+//   clnf_one_step_probe MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV
+//                       [DRAWS [calibrate | CHAIN_FROM CHAIN_TO]]
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -262,19 +266,73 @@ int chain(const stepper& steps, grey_frames frames, const fm::test::reference_cs
   return 0;
 }
 
+/// The scan's question asked of every frame, so that frames are not picked by where we part
+/// from OpenFace: each frame's share of DRAWS print-consistent starts whose step gives OpenFace's
+/// outcome (near its landmarks and its decision; where no start comes near, OpenFace re-detected,
+/// and its outcome is our step rejected). A frame with a share strictly between 0 and 1 is a
+/// branch. Were our step OpenFace's, and OpenFace's exact state anywhere within its printed box,
+/// OpenFace's outcome at a branch whose two sides have shares q and 1 - q would be the q side
+/// with chance q: the expected share at branches is q^2 + (1 - q)^2, at least 0.5. Under 0.5 on
+/// average would mean our step makes OpenFace's choices less often than its own.
+int calibrate(const stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
+              int draws) {
+  print_precision_draws draw(5);
+  int stepped = 0, always = 0, never = 0, branches = 0;
+  double branch_share_sum = 0;
+  for (int f = 2; f <= static_cast<int>(ref.rows()); ++f) {
+    const cv::Mat grey = frames.at(f);
+    if (grey.empty())
+      break;
+    if (ref.at(f - 2, "p_scale") <= 0)
+      continue;
+    const bool before_ok = accepted_in(ref, f - 1), ok = accepted_in(ref, f);
+    const fm::pdm_params start = ref.params(f - 2, steps.modes());
+    const fm::landmarks_2d printed = ref.landmarks(f - 1);
+    int near = 0, as_openface = 0, rejected = 0;
+    for (int t = 0; t <= draws; ++t) {  // t = 0: the printed state itself
+      const step_result r = steps.step(grey, t == 0 ? start : draw(start), before_ok);
+      const bool is_near = distance_to_printed(r.fit.landmarks, printed) < near_px;
+      near += is_near, as_openface += is_near && r.accepted == ok, rejected += !r.accepted;
+    }
+    ++stepped;
+    const int hits = near > 0 ? as_openface : (ok ? rejected : 0);
+    if (hits == draws + 1) {
+      ++always;
+      continue;
+    }
+    if (hits == 0) {
+      ++never;
+      std::printf("frame %4d: no start gives OpenFace's outcome (%s)\n", f,
+                  ok ? "accepted" : "rejected");
+      continue;
+    }
+    const double share = static_cast<double>(hits) / (draws + 1);
+    ++branches, branch_share_sum += share;
+    std::printf("frame %4d: branch, OpenFace's outcome from %d of %d starts (%.2f)\n", f, hits,
+                draws + 1, share);
+  }
+  std::printf(
+      "CALIBRATION %d frames: OpenFace's outcome from every start %d, from none %d, "
+      "branches %d with mean share %.3f (>= 0.5 for the same step)\n",
+      stepped, always, never, branches, branches ? branch_share_sum / branches : 0.0);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 5) {
     std::fprintf(stderr,
-                 "usage: %s MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV [DRAWS [CHAIN_FROM "
-                 "CHAIN_TO]]\n",
+                 "usage: %s MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV [DRAWS [calibrate | "
+                 "CHAIN_FROM CHAIN_TO]]\n",
                  argv[0]);
     return 2;
   }
   const int draws = argc > 5 ? std::atoi(argv[5]) : 100;
   const stepper steps(argv[1], argv[2]);
   const fm::test::reference_csv ref(argv[4]);
+  if (argc == 7 && std::string(argv[6]) == "calibrate")
+    return calibrate(steps, grey_frames(argv[3]), ref, draws);
   if (argc > 7) {
     const int from = std::atoi(argv[6]), to = std::atoi(argv[7]);
     if (from < 1 || to <= from || to > static_cast<int>(ref.rows())) {
