@@ -25,8 +25,9 @@
 //
 // With "calibrate" it asks the draws' question of every frame (see calibrate()).
 //
-//   clnf_one_step_probe MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV
-//                       [DRAWS [calibrate | CHAIN_FROM CHAIN_TO]]
+//   clnf_one_step_probe MODEL_DIR VIDEO REFERENCE_CSV [DRAWS [calibrate | CHAIN_FROM CHAIN_TO]]
+//
+// MODEL_DIR is OpenFace's model/ folder (e.g. shared/models/openface/model).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -39,9 +40,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "facemirror/io/video_reader.h"
-#include "facemirror/landmarks/clnf.h"
-#include "facemirror/landmarks/detection_validator.h"
 
+#include "support/clnf_one_step.h"
 #include "support/reference_csv.h"
 
 namespace fm = facemirror;
@@ -51,56 +51,9 @@ namespace {
 constexpr double near_px = 0.15;
 constexpr double print_step = 0.001;  // the CSV's p_* precision
 
-/// Mean distance to OpenFace's printed landmarks, ours rounded to the CSV's 0.1 px first.
-double distance_to_printed(const fm::landmarks_2d& ours, const fm::landmarks_2d& printed) {
-  double sum = 0;
-  for (int i = 0; i < fm::landmark_count; ++i) {
-    const cv::Point2d rounded(std::round(ours[i].x * 10) / 10, std::round(ours[i].y * 10) / 10);
-    sum += cv::norm(rounded - printed[i]);
-  }
-  return sum / fm::landmark_count;
-}
-
-struct step_result {
-  fm::clnf_fit_result fit;
-  double certainty = 0;
-  bool accepted = false;
-};
-
-class stepper {
- public:
-  stepper(const char* model_main, const char* validator_file)
-      : model_(fm::clnf_model::load(model_main)),
-        validator_(fm::detection_validator::load(validator_file)) {}
-
-  [[nodiscard]] int modes() const { return model_->pdm().mode_count(); }
-
-  /// OpenFace's video step without re-detection: tracking windows after an accepted frame, the
-  /// wide ones after a rejected one, then the validator.
-  [[nodiscard]] step_result step(const cv::Mat& grey, const fm::pdm_params& start,
-                                 bool after_accepted) const {
-    step_result r;
-    r.fit = model_->fit(
-        grey, start,
-        after_accepted ? fm::clnf_fit_options::tracking() : fm::clnf_fit_options::detection());
-    if (r.fit.face_too_small)
-      return r;
-    r.certainty = validator_->check(grey, r.fit.landmarks,
-                                    cv::Vec3d(r.fit.params.rx, r.fit.params.ry, r.fit.params.rz));
-    r.accepted = r.certainty > fm::detection_validator::default_threshold;
-    return r;
-  }
-
-  /// Our validator's certainty for OpenFace's own printed fit.
-  [[nodiscard]] double certainty(const cv::Mat& grey, const fm::landmarks_2d& landmarks,
-                                 const cv::Vec3d& rotation) const {
-    return validator_->check(grey, landmarks, rotation);
-  }
-
- private:
-  std::shared_ptr<const fm::clnf_model> model_;
-  std::shared_ptr<const fm::detection_validator> validator_;
-};
+using fm::test::clnf_step;
+using fm::test::clnf_stepper;
+using fm::test::distance_to_printed;
 
 /// Starts consistent with a printed state: each parameter moved uniformly within half a print step.
 class print_precision_draws {
@@ -147,7 +100,8 @@ bool accepted_in(const fm::test::reference_csv& ref, int frame) {
   return ref.at(frame - 1, "success") > 0.5;
 }
 
-int scan(const stepper& steps, grey_frames frames, const fm::test::reference_csv& ref, int draws) {
+int scan(const clnf_stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
+         int draws) {
   print_precision_draws draw(5);
   std::vector<double> distances;
   constexpr int bins = 5;  // |p_ry| in 0.15 rad bins, the last open-ended
@@ -169,7 +123,7 @@ int scan(const stepper& steps, grey_frames frames, const fm::test::reference_csv
     }
     const fm::pdm_params start = ref.params(f - 2, steps.modes());
     const fm::landmarks_2d printed = ref.landmarks(f - 1);
-    const step_result r = steps.step(grey, start, before_ok);
+    const clnf_step r = steps.step(grey, start, before_ok);
     const double d = distance_to_printed(r.fit.landmarks, printed);
     ++frames_stepped;
     same_decision += r.accepted == ok;
@@ -191,7 +145,7 @@ int scan(const stepper& steps, grey_frames frames, const fm::test::reference_csv
       continue;
     int near = 0, accepted = 0, as_openface = 0;
     for (int t = 0; t < draws; ++t) {
-      const step_result o = steps.step(grey, draw(start), before_ok);
+      const clnf_step o = steps.step(grey, draw(start), before_ok);
       const bool is_near = distance_to_printed(o.fit.landmarks, printed) < near_px;
       near += is_near, accepted += o.accepted, as_openface += is_near && o.accepted == ok;
     }
@@ -230,8 +184,8 @@ int scan(const stepper& steps, grey_frames frames, const fm::test::reference_csv
   return 0;
 }
 
-int chain(const stepper& steps, grey_frames frames, const fm::test::reference_csv& ref, int draws,
-          int from, int to) {
+int chain(const clnf_stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
+          int draws, int from, int to) {
   print_precision_draws draw(5);
   const int span = to - from;
   std::vector<cv::Mat> greys;  // frames from + 1 .. to
@@ -249,7 +203,7 @@ int chain(const stepper& steps, grey_frames frames, const fm::test::reference_cs
     bool before_ok = accepted_in(ref, from);
     for (int f = from + 1; f <= to; ++f) {
       const int i = f - from - 1;
-      const step_result r = steps.step(greys[i], state, before_ok);
+      const clnf_step r = steps.step(greys[i], state, before_ok);
       near[i] += distance_to_printed(r.fit.landmarks, ref.landmarks(f - 1)) < near_px;
       accepted[i] += r.accepted;
       same_confidence[i] += std::fabs(r.certainty - ref.at(f - 1, "confidence")) < 0.005;
@@ -274,7 +228,7 @@ int chain(const stepper& steps, grey_frames frames, const fm::test::reference_cs
 /// OpenFace's outcome at a branch whose two sides have shares q and 1 - q would be the q side
 /// with chance q: the expected share at branches is q^2 + (1 - q)^2, at least 0.5. Under 0.5 on
 /// average would mean our step makes OpenFace's choices less often than its own.
-int calibrate(const stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
+int calibrate(const clnf_stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
               int draws) {
   print_precision_draws draw(5);
   int stepped = 0, always = 0, never = 0, branches = 0;
@@ -290,7 +244,7 @@ int calibrate(const stepper& steps, grey_frames frames, const fm::test::referenc
     const fm::landmarks_2d printed = ref.landmarks(f - 1);
     int near = 0, as_openface = 0, rejected = 0;
     for (int t = 0; t <= draws; ++t) {  // t = 0: the printed state itself
-      const step_result r = steps.step(grey, t == 0 ? start : draw(start), before_ok);
+      const clnf_step r = steps.step(grey, t == 0 ? start : draw(start), before_ok);
       const bool is_near = distance_to_printed(r.fit.landmarks, printed) < near_px;
       near += is_near, as_openface += is_near && r.accepted == ok, rejected += !r.accepted;
     }
@@ -321,25 +275,25 @@ int calibrate(const stepper& steps, grey_frames frames, const fm::test::referenc
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
+  if (argc < 4) {
     std::fprintf(stderr,
-                 "usage: %s MODEL_MAIN VALIDATOR VIDEO REFERENCE_CSV [DRAWS [calibrate | "
-                 "CHAIN_FROM CHAIN_TO]]\n",
+                 "usage: %s MODEL_DIR VIDEO REFERENCE_CSV [DRAWS [calibrate | CHAIN_FROM "
+                 "CHAIN_TO]]\n",
                  argv[0]);
     return 2;
   }
-  const int draws = argc > 5 ? std::atoi(argv[5]) : 100;
-  const stepper steps(argv[1], argv[2]);
-  const fm::test::reference_csv ref(argv[4]);
-  if (argc == 7 && std::string(argv[6]) == "calibrate")
-    return calibrate(steps, grey_frames(argv[3]), ref, draws);
-  if (argc > 7) {
-    const int from = std::atoi(argv[6]), to = std::atoi(argv[7]);
+  const int draws = argc > 4 ? std::atoi(argv[4]) : 100;
+  const clnf_stepper steps(argv[1]);
+  const fm::test::reference_csv ref(argv[3]);
+  if (argc == 6 && std::string(argv[5]) == "calibrate")
+    return calibrate(steps, grey_frames(argv[2]), ref, draws);
+  if (argc > 6) {
+    const int from = std::atoi(argv[5]), to = std::atoi(argv[6]);
     if (from < 1 || to <= from || to > static_cast<int>(ref.rows())) {
       std::fprintf(stderr, "CHAIN_FROM must be >= 1 and below CHAIN_TO, within the CSV\n");
       return 2;
     }
-    return chain(steps, grey_frames(argv[3]), ref, draws, from, to);
+    return chain(steps, grey_frames(argv[2]), ref, draws, from, to);
   }
-  return scan(steps, grey_frames(argv[3]), ref, draws);
+  return scan(steps, grey_frames(argv[2]), ref, draws);
 }
