@@ -73,8 +73,8 @@ class print_precision_draws {
   std::uniform_real_distribution<double> offset_;
 };
 
-/// The video's frames in grey, one at a time; frames before `first` (1-based) are decoded and
-/// skipped.
+/// The video's frames in grey, asked for by 1-based number in increasing order; the frames in
+/// between are decoded and skipped.
 class grey_frames {
  public:
   explicit grey_frames(const char* video) : reader_(fm::probe_video(video)) {}
@@ -221,13 +221,14 @@ int chain(const clnf_stepper& steps, grey_frames frames, const fm::test::referen
 }
 
 /// The scan's question asked of every frame, so that frames are not picked by where we part
-/// from OpenFace: each frame's share of DRAWS print-consistent starts whose step gives OpenFace's
-/// outcome (near its landmarks and its decision; where no start comes near, OpenFace re-detected,
-/// and its outcome is our step rejected). A frame with a share strictly between 0 and 1 is a
-/// branch. Were our step OpenFace's, and OpenFace's exact state anywhere within its printed box,
-/// OpenFace's outcome at a branch whose two sides have shares q and 1 - q would be the q side
-/// with chance q: the expected share at branches is q^2 + (1 - q)^2, at least 0.5. Under 0.5 on
-/// average would mean our step makes OpenFace's choices less often than its own.
+/// from OpenFace: each frame's share of print-consistent starts (the printed state and DRAWS
+/// around it) whose step gives OpenFace's outcome (near its landmarks and its decision; where no
+/// start comes near, OpenFace re-detected, and its outcome is our step rejected). A frame with a
+/// share strictly between 0 and 1 is a branch. Were our step OpenFace's, and OpenFace's exact state
+/// anywhere within its printed box, OpenFace's outcome at a branch whose two sides have shares q
+/// and 1 - q would be the q side with chance q: the expected share at branches is q^2 + (1 - q)^2,
+/// at least 0.5. Under 0.5 on average would mean our step makes OpenFace's choices less often than
+/// its own.
 int calibrate(const clnf_stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
               int draws) {
   print_precision_draws draw(5);
