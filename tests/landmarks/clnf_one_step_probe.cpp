@@ -100,61 +100,59 @@ bool accepted_in(const fm::test::reference_csv& ref, int frame) {
   return ref.at(frame - 1, "success") > 0.5;
 }
 
-int scan(const clnf_stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
+int scan(const clnf_stepper& steps, const char* video, const fm::test::reference_csv& ref,
          int draws) {
   print_precision_draws draw(5);
   std::vector<double> distances;
   constexpr int bins = 5;  // |p_ry| in 0.15 rad bins, the last open-ended
   std::array<double, bins> yaw_sum{}, yaw_sq{};
   std::array<int, bins> yaw_n{};
-  int frames_stepped = 0, same_decision = 0, rejected_far = 0;
+  int same_decision = 0, rejected_far = 0;
   int printed_checked = 0, printed_same = 0;  // our validator on OpenFace's printed fits
-  for (int f = 2; f <= static_cast<int>(ref.rows()); ++f) {
-    const cv::Mat grey = frames.at(f);
-    if (grey.empty())
-      break;
-    if (ref.at(f - 2, "p_scale") <= 0)
-      continue;
-    const bool before_ok = accepted_in(ref, f - 1), ok = accepted_in(ref, f);
-    if (ref.at(f - 1, "p_scale") > 0) {
-      ++printed_checked;
-      printed_same += std::fabs(steps.certainty(grey, ref.landmarks(f - 1), ref.rotation(f - 1)) -
-                                ref.at(f - 1, "confidence")) < 0.005;
-    }
-    const fm::pdm_params start = ref.params(f - 2, steps.modes());
-    const fm::landmarks_2d printed = ref.landmarks(f - 1);
-    const clnf_step r = steps.step(grey, start, before_ok);
-    const double d = distance_to_printed(r.fit.landmarks, printed);
-    ++frames_stepped;
-    same_decision += r.accepted == ok;
-    if (d >= near_px && ok && !r.accepted) {
-      // OpenFace accepted a fit where our step is rejected and elsewhere: its re-detection.
-      ++rejected_far;
-      std::printf("frame %4d: %.3f px, ours rejected / OpenFace accepted (its re-detection)\n", f,
-                  d);
-      continue;
-    }
-    if (before_ok && ok && d < near_px) {  // the bias of steps that follow OpenFace
-      const double ry = ref.at(f - 1, "p_ry");
-      const double excess = std::fabs(r.fit.params.ry) - std::fabs(ry);
-      const int bin = std::min(bins - 1, static_cast<int>(std::fabs(ry) / 0.15));
-      yaw_sum[bin] += excess, yaw_sq[bin] += excess * excess, ++yaw_n[bin];
-    }
-    distances.push_back(d);
-    if (d < near_px && r.accepted == ok)
-      continue;
-    int near = 0, accepted = 0, as_openface = 0;
-    for (int t = 0; t < draws; ++t) {
-      const clnf_step o = steps.step(grey, draw(start), before_ok);
-      const bool is_near = distance_to_printed(o.fit.landmarks, printed) < near_px;
-      near += is_near, accepted += o.accepted, as_openface += is_near && o.accepted == ok;
-    }
-    std::printf(
-        "frame %4d: %.3f px, ours %s / OpenFace %s; of %d print-consistent starts %d "
-        "near, %d accepted, %d both near and decided as OpenFace\n",
-        f, d, r.accepted ? "accepted" : "rejected", ok ? "accepted" : "rejected", draws, near,
-        accepted, as_openface);
-  }
+  const int frames_stepped = fm::test::for_each_printed_step(
+      video, ref, steps.modes(), [&](const fm::test::printed_step& p) {
+        const int f = p.frame;
+        const cv::Mat& grey = p.grey;
+        const bool before_ok = p.before_accepted, ok = p.accepted;
+        if (ref.at(f - 1, "p_scale") > 0) {
+          ++printed_checked;
+          printed_same +=
+              std::fabs(steps.certainty(grey, ref.landmarks(f - 1), ref.rotation(f - 1)) -
+                        ref.at(f - 1, "confidence")) < 0.005;
+        }
+        const fm::pdm_params& start = p.start;
+        const fm::landmarks_2d& printed = p.printed;
+        const clnf_step r = steps.step(grey, start, before_ok);
+        const double d = distance_to_printed(r.fit.landmarks, printed);
+        same_decision += r.accepted == ok;
+        if (d >= near_px && ok && !r.accepted) {
+          // OpenFace accepted a fit where our step is rejected and elsewhere: its re-detection.
+          ++rejected_far;
+          std::printf("frame %4d: %.3f px, ours rejected / OpenFace accepted (its re-detection)\n",
+                      f, d);
+          return;
+        }
+        if (before_ok && ok && d < near_px) {  // the bias of steps that follow OpenFace
+          const double ry = ref.at(f - 1, "p_ry");
+          const double excess = std::fabs(r.fit.params.ry) - std::fabs(ry);
+          const int bin = std::min(bins - 1, static_cast<int>(std::fabs(ry) / 0.15));
+          yaw_sum[bin] += excess, yaw_sq[bin] += excess * excess, ++yaw_n[bin];
+        }
+        distances.push_back(d);
+        if (d < near_px && r.accepted == ok)
+          return;
+        int near = 0, accepted = 0, as_openface = 0;
+        for (int t = 0; t < draws; ++t) {
+          const clnf_step o = steps.step(grey, draw(start), before_ok);
+          const bool is_near = distance_to_printed(o.fit.landmarks, printed) < near_px;
+          near += is_near, accepted += o.accepted, as_openface += is_near && o.accepted == ok;
+        }
+        std::printf(
+            "frame %4d: %.3f px, ours %s / OpenFace %s; of %d print-consistent starts %d "
+            "near, %d accepted, %d both near and decided as OpenFace\n",
+            f, d, r.accepted ? "accepted" : "rejected", ok ? "accepted" : "rejected", draws, near,
+            accepted, as_openface);
+      });
   for (int b = 0; b < bins; ++b) {
     if (yaw_n[b] == 0)
       continue;
@@ -229,43 +227,38 @@ int chain(const clnf_stepper& steps, grey_frames frames, const fm::test::referen
 /// and 1 - q would be the q side with chance q: the expected share at branches is q^2 + (1 - q)^2,
 /// at least 0.5. Under 0.5 on average would mean our step makes OpenFace's choices less often than
 /// its own.
-int calibrate(const clnf_stepper& steps, grey_frames frames, const fm::test::reference_csv& ref,
+int calibrate(const clnf_stepper& steps, const char* video, const fm::test::reference_csv& ref,
               int draws) {
   print_precision_draws draw(5);
-  int stepped = 0, always = 0, never = 0, branches = 0;
+  int always = 0, never = 0, branches = 0;
   double branch_share_sum = 0;
-  for (int f = 2; f <= static_cast<int>(ref.rows()); ++f) {
-    const cv::Mat grey = frames.at(f);
-    if (grey.empty())
-      break;
-    if (ref.at(f - 2, "p_scale") <= 0)
-      continue;
-    const bool before_ok = accepted_in(ref, f - 1), ok = accepted_in(ref, f);
-    const fm::pdm_params start = ref.params(f - 2, steps.modes());
-    const fm::landmarks_2d printed = ref.landmarks(f - 1);
-    int near = 0, as_openface = 0, rejected = 0;
-    for (int t = 0; t <= draws; ++t) {  // t = 0: the printed state itself
-      const clnf_step r = steps.step(grey, t == 0 ? start : draw(start), before_ok);
-      const bool is_near = distance_to_printed(r.fit.landmarks, printed) < near_px;
-      near += is_near, as_openface += is_near && r.accepted == ok, rejected += !r.accepted;
-    }
-    ++stepped;
-    const int hits = near > 0 ? as_openface : (ok ? rejected : 0);
-    if (hits == draws + 1) {
-      ++always;
-      continue;
-    }
-    if (hits == 0) {
-      ++never;
-      std::printf("frame %4d: no start gives OpenFace's outcome (%s)\n", f,
-                  ok ? "accepted" : "rejected");
-      continue;
-    }
-    const double share = static_cast<double>(hits) / (draws + 1);
-    ++branches, branch_share_sum += share;
-    std::printf("frame %4d: branch, OpenFace's outcome from %d of %d starts (%.2f)\n", f, hits,
-                draws + 1, share);
-  }
+  const int stepped = fm::test::for_each_printed_step(
+      video, ref, steps.modes(), [&](const fm::test::printed_step& p) {
+        const int f = p.frame;
+        const bool ok = p.accepted;
+        int near = 0, as_openface = 0, rejected = 0;
+        for (int t = 0; t <= draws; ++t) {  // t = 0: the printed state itself
+          const clnf_step r =
+              steps.step(p.grey, t == 0 ? p.start : draw(p.start), p.before_accepted);
+          const bool is_near = distance_to_printed(r.fit.landmarks, p.printed) < near_px;
+          near += is_near, as_openface += is_near && r.accepted == ok, rejected += !r.accepted;
+        }
+        const int hits = near > 0 ? as_openface : (ok ? rejected : 0);
+        if (hits == draws + 1) {
+          ++always;
+          return;
+        }
+        if (hits == 0) {
+          ++never;
+          std::printf("frame %4d: no start gives OpenFace's outcome (%s)\n", f,
+                      ok ? "accepted" : "rejected");
+          return;
+        }
+        const double share = static_cast<double>(hits) / (draws + 1);
+        ++branches, branch_share_sum += share;
+        std::printf("frame %4d: branch, OpenFace's outcome from %d of %d starts (%.2f)\n", f, hits,
+                    draws + 1, share);
+      });
   std::printf(
       "CALIBRATION %d frames: OpenFace's outcome from every start %d, from none %d, "
       "branches %d with mean share %.3f (>= 0.5 for the same step)\n",
@@ -287,7 +280,7 @@ int main(int argc, char** argv) {
   const clnf_stepper steps(argv[1]);
   const fm::test::reference_csv ref(argv[3]);
   if (argc == 6 && std::string(argv[5]) == "calibrate")
-    return calibrate(steps, grey_frames(argv[2]), ref, draws);
+    return calibrate(steps, argv[2], ref, draws);
   if (argc > 6) {
     const int from = std::atoi(argv[5]), to = std::atoi(argv[6]);
     if (from < 1 || to <= from || to > static_cast<int>(ref.rows())) {
@@ -296,5 +289,5 @@ int main(int argc, char** argv) {
     }
     return chain(steps, grey_frames(argv[2]), ref, draws, from, to);
   }
-  return scan(steps, grey_frames(argv[2]), ref, draws);
+  return scan(steps, argv[2], ref, draws);
 }

@@ -10,10 +10,14 @@
 #include <memory>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
+#include "facemirror/io/video_reader.h"
 #include "facemirror/landmarks/clnf.h"
 #include "facemirror/landmarks/detection_validator.h"
 #include "facemirror/types.h"
+
+#include "support/reference_csv.h"
 
 namespace facemirror::test {
 
@@ -69,5 +73,42 @@ class clnf_stepper {
   std::shared_ptr<const clnf_model> model_;
   std::shared_ptr<const detection_validator> validator_;
 };
+
+/// One frame as OpenFace left it: the grey frame, OpenFace's printed state of the frame before
+/// (the start of a step) and what OpenFace printed for this frame.
+struct printed_step {
+  int frame = 0;  // 1-based
+  cv::Mat grey;
+  pdm_params start;
+  bool before_accepted = false;  // OpenFace's validator on the frame before
+  bool accepted = false;         // ... and on this one
+  landmarks_2d printed{};        // OpenFace's landmarks for this frame
+};
+
+/// Calls visit(const printed_step&) for every frame from the second on whose frame before
+/// OpenFace fitted (p_scale > 0), in order, until the video or the CSV ends; returns how many.
+template <class Visit>
+int for_each_printed_step(const std::filesystem::path& video, const reference_csv& ref, int modes,
+                          Visit&& visit) {
+  video_reader reader(probe_video(video));
+  int visited = 0;
+  for (int f = 1; f <= static_cast<int>(ref.rows()); ++f) {
+    const auto decoded = reader.read();
+    if (!decoded)
+      break;
+    if (f == 1 || ref.at(f - 2, "p_scale") <= 0)
+      continue;
+    printed_step s;
+    s.frame = f;
+    cv::cvtColor(decoded->bgr, s.grey, cv::COLOR_BGR2GRAY);
+    s.start = ref.params(f - 2, modes);
+    s.before_accepted = ref.at(f - 2, "success") > 0.5;
+    s.accepted = ref.at(f - 1, "success") > 0.5;
+    s.printed = ref.landmarks(f - 1);
+    visit(s);
+    ++visited;
+  }
+  return visited;
+}
 
 }  // namespace facemirror::test
