@@ -1,5 +1,7 @@
 // Loading OpenFace's CLNF model description files, the hierarchical (main + part models) fit,
 // and clnf_tracker, the per-video integration point.
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -332,10 +334,30 @@ clnf_fit_result clnf_tracker::start_in_box(const cv::Mat& frame, const cv::Rect2
   return best;
 }
 
+namespace {
+
+// Whole float ulps, because that is the precision the fit's state is rounded to in OpenFace's
+// float build: a smaller offset would stand for no rounding difference at all.
+pdm_params offset_by_ulps(pdm_params start, int ulps) {
+  float tx = static_cast<float>(start.tx), ty = static_cast<float>(start.ty);
+  for (int k = 0; k < std::abs(ulps); ++k) {
+    tx = std::nextafter(tx, ulps > 0 ? HUGE_VALF : -HUGE_VALF);
+    ty = std::nextafter(ty, ulps > 0 ? -HUGE_VALF : HUGE_VALF);
+  }
+  start.tx = tx;
+  start.ty = ty;
+  return start;
+}
+
+}  // namespace
+
 clnf_fit_result clnf_tracker::follow(const cv::Mat& frame, bool after_failure) {
   FACEMIRROR_CHECK(has_previous_, "clnf_tracker::follow needs a previous fit");
+  const pdm_params start = options_.start_offset_ulps == 0
+                               ? previous_
+                               : offset_by_ulps(previous_, options_.start_offset_ulps);
   clnf_fit_result r =
-      model_->fit(grey(frame), previous_, after_failure ? options_.detection : options_.tracking);
+      model_->fit(grey(frame), start, after_failure ? options_.detection : options_.tracking);
   previous_ = r.params;
   return r;
 }

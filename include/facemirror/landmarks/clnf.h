@@ -146,6 +146,12 @@ struct clnf_tracker_options {
   /// Re-initialise from the external estimate when the tracked shape has drifted this far from
   /// it (mean landmark distance over the face size, i.e. the PDM scale * 100 px).
   double max_drift = 0.15;
+  /// follow() starts every fit this many float ulps away from the previous one (its tx and ty,
+  /// rounded to float, stepped k ulps up and down): one draw of the rounding that decides where
+  /// a tracked fit settles (docs/fidelity_notes.md, sessions 22-23). 0 (the default) starts
+  /// exactly from the previous fit, as OpenFace does; engine_options::consensus_tracks tracks a
+  /// video once per draw.
+  int start_offset_ulps = 0;
 };
 
 class clnf_tracker {
