@@ -57,6 +57,7 @@ struct run_request {
   int max_faces = 1;
   bool write_hog = false;  // aus: also <stem>.hog and <stem>_of_details.txt beside the CSV
   int frame_stride = 1;    // aus: every Nth frame only
+  int consensus = 1;       // aus: tracks per video, each CSV cell their median
 };
 
 facemirror::engine_options engine_options_for(const run_request& request) {
@@ -85,6 +86,9 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   if (request.frame_stride < 1)
     throw py::value_error("frame_stride must be at least 1");
   options.frame_stride = request.frame_stride;
+  if (request.consensus < 1 || request.consensus % 2 == 0)
+    throw py::value_error("consensus must be an odd number of tracks");
+  options.consensus_tracks = request.consensus;
   if (request.progress_every < 1)
     throw py::value_error("progress_every must be at least 1");
   options.progress_interval_frames = request.progress_every;
@@ -296,7 +300,7 @@ PYBIND11_MODULE(_facemirror, m) {
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
-         int frame_stride, const py::object& progress) {
+         int frame_stride, int consensus, const py::object& progress) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -315,13 +319,14 @@ PYBIND11_MODULE(_facemirror, m) {
         request.max_faces = max_faces;
         request.write_hog = write_hog;
         request.frame_stride = frame_stride;
+        request.consensus = consensus;
         return run(request, progress);
       },
       py::arg("kind"), py::arg("inputs"), py::arg("outputs"), py::arg("models_dir"),
       py::arg("workers"), py::arg("segment_frames"), py::arg("landmarks"), py::arg("isolation"),
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
-      py::arg("write_hog"), py::arg("frame_stride"), py::arg("progress"),
+      py::arg("write_hog"), py::arg("frame_stride"), py::arg("consensus"), py::arg("progress"),
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
       "Use facemirror.extract() / facemirror.mirror() instead.");
 }

@@ -177,7 +177,7 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
 
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
                       face_threshold, aus, static_aus, crf, progress_every, progress,
-                      max_faces=1, hog=False, frame_stride=1):
+                      max_faces=1, hog=False, frame_stride=1, consensus=1):
     return dict(
         models_dir=None if models is None else os.fspath(models),
         workers=workers,
@@ -193,6 +193,7 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         max_faces=max_faces,
         write_hog=hog,
         frame_stride=frame_stride,
+        consensus=consensus,
         progress=progress,
     )
 
@@ -240,6 +241,7 @@ def extract(
     max_faces: int = 1,
     hog: bool = False,
     frame_stride: int = 1,
+    consensus: int = 1,
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
@@ -270,6 +272,10 @@ def extract(
     frame_stride: analyse every Nth frame only (frames 1, 1 + N, ...; the CLI's
       --frame-stride), as if the video held those frames alone; the rows keep the video's frame
       numbers and timestamps. 1: every frame.
+    consensus: track each video this many times (odd; the CLI's --consensus), each track's
+      every CLNF fit started a different float ulp away, and write every cell as the median of
+      the tracks' (closer to OpenFace 2.2 than a single track, at that many times the CPU; not
+      with hog, max_faces > 1 or landmarks="dlib"). 1: one track.
 
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """
@@ -282,7 +288,8 @@ def extract(
             "aus", files, csvs,
             **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                 frame_timeout, face_threshold, aus, static_aus, 18,
-                                progress_every, progress, max_faces, hog, frame_stride),
+                                progress_every, progress, max_faces, hog, frame_stride,
+                                consensus),
         )
         results = []
         for item in raw:

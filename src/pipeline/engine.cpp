@@ -15,6 +15,7 @@
 #include "facemirror/io/image_reader.h"
 
 #include "batch.h"
+#include "consensus.h"
 #include "executors.h"
 #include "still_images.h"
 #include <dlfcn.h>
@@ -61,6 +62,15 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   if (options.max_faces > 1 && (options.write_hog || options.write_aligned_faces)) {
     throw error(error_code::invalid_argument,
                 "several faces (FaceLandmarkVidMulti's rules) write no HOG file or aligned faces");
+  }
+  if (options.consensus_tracks < 1 || options.consensus_tracks % 2 == 0)
+    throw error(error_code::invalid_argument, "the number of consensus tracks must be odd");
+  if (options.consensus_tracks > 1 &&
+      (options.write_hog || options.write_aligned_faces || options.max_faces > 1 ||
+       options.landmarks != landmark_method::clnf)) {
+    throw error(error_code::invalid_argument,
+                "consensus tracks are CLNF tracks and write only the CSV of a video with one "
+                "face (no HOG file, aligned faces or several faces)");
   }
   if (options.max_faces > 1 && options.landmarks != landmark_method::clnf)
     throw error(error_code::invalid_argument, "several faces need the CLNF landmarks");
@@ -182,7 +192,14 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
   engine_options video_options = impl_->options;
   video_options.on_progress = progress.of(run_progress::segmented_videos, &video_index);
   std::optional<detail::batch> work;
-  if (!videos.empty()) {
+  std::optional<detail::consensus_run> consensus;
+  const bool has_aus_video = std::any_of(
+      videos.begin(), videos.end(), [](const video_job& j) { return j.kind == job_kind::aus; });
+  if (impl_->options.consensus_tracks > 1 && has_aus_video) {
+    consensus.emplace(videos, video_index, impl_->options, *impl_->models,
+                      progress.of(run_progress::segmented_videos));
+    progress.plan(run_progress::segmented_videos, consensus->progress_total());
+  } else if (!videos.empty()) {
     work.emplace(videos, video_options, *impl_->models);
     progress.plan(run_progress::segmented_videos, work->progress_total());
   }
@@ -198,16 +215,10 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
     detail::run_multi_face_videos(jobs, multi_face, impl_->still_image_models(), phase_options,
                                   impl_->workers, results);
   }
+  if (consensus)
+    consensus->run(*impl_->models, impl_->workers, results);
   if (work) {
-    detail::run_context context{*work, *impl_->models, video_options};
-    // More workers than segments would only sit idle.
-    const int workers =
-        std::max(1, std::min<int>(impl_->workers, static_cast<int>(work->initial_tasks())));
-    if (impl_->options.mode == isolation::process) {
-      detail::run_in_processes(context, workers);
-    } else {
-      detail::run_in_threads(context, workers);
-    }
+    detail::run_batch(*work, *impl_->models, video_options, impl_->workers);
     std::vector<video_result> video_results = work->results();
     for (size_t k = 0; k < videos.size(); ++k)
       results[video_index[k]] = std::move(video_results[k]);

@@ -9,11 +9,19 @@ namespace facemirror::detail {
 
 segment_hook before_segment = nullptr;
 
+namespace {
+clnf_tracker_options clnf_options(const engine_options& options) {
+  clnf_tracker_options clnf;
+  clnf.start_offset_ulps = options.tracked_start_offset_ulps;
+  return clnf;
+}
+}  // namespace
+
 worker_session::worker_session(const analysis_models& models, const engine_options& options)
     : models_(models),
       mirror_crf_(options.mirror_crf),
       camera_(options.camera),
-      landmarks_(models, options.tracker) {}
+      landmarks_(models, options.tracker, clnf_options(options)) {}
 
 namespace {
 // The decoder works a frame ahead on threads of its own (libavcodec's frame threading, the same

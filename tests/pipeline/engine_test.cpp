@@ -4,6 +4,8 @@
 
 #include "facemirror/pipeline/engine.h"
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "facemirror/error.h"
 #include "facemirror/output/aligned_face_folder.h"
 #include "facemirror/output/hog_file.h"
 
@@ -176,6 +179,115 @@ TEST_F(engine_test, progress_counts_the_whole_run_and_names_inputs_by_their_plac
   EXPECT_EQ(events.front().batch_frames_done, 1);  // the image's frame
   EXPECT_EQ(events.back().batch_frames_done, 1 + 88);
   EXPECT_GT(events.back().fps, 0.0);
+}
+
+// A CSV's cells as numbers, row by row (the header left out).
+std::vector<std::vector<double>> csv_numbers(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<double>& row = rows.emplace_back();
+    std::stringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');)
+      row.push_back(std::stod(cell));
+  }
+  return rows;
+}
+
+TEST_F(engine_test, consensus_tracks_write_the_median_of_their_draws_for_any_workers) {
+  if (under_tsan)
+    GTEST_SKIP() << "the draws run one after another on the workers the other cases check";
+  const fs::path dir = test::scratch_dir();
+  // The three draws, each its own run: every followed fit started 0, +1 and -1 float ulps away.
+  std::vector<std::vector<std::vector<double>>> draws;
+  std::vector<std::string> draw_bytes;
+  for (int offset : {0, 1, -1}) {
+    engine_options o = options(2, isolation::thread);
+    o.tracked_start_offset_ulps = offset;
+    const fs::path csv = dir / ("draw" + std::to_string(offset) + ".csv");
+    engine e(o);
+    ASSERT_TRUE(e.run({aus_job(clip_, csv)})[0].ok);
+    draws.push_back(csv_numbers(csv));
+    draw_bytes.push_back(read_file(csv));
+  }
+  // One ulp moves the track (else the consensus would test nothing).
+  EXPECT_NE(draw_bytes[0], draw_bytes[1]);
+  EXPECT_NE(draw_bytes[0], draw_bytes[2]);
+
+  std::string reference;
+  for (const auto& [workers, mode] :
+       {std::pair{1, isolation::thread}, std::pair{3, isolation::process}}) {
+    const fs::path run_dir = dir / ("consensus-" + std::to_string(workers));
+    fs::create_directories(run_dir);
+    engine_options o = options(workers, mode);
+    o.consensus_tracks = 3;
+    std::vector<progress_event> events;
+    std::vector<video_result> announced;
+    o.on_progress = [&](const progress_event& e) { events.push_back(e); };
+    o.on_video_done = [&](const video_result& r) { announced.push_back(r); };
+    engine e(o);
+    const auto results = e.run({aus_job(clip_, run_dir / "out.csv")});
+    ASSERT_TRUE(results[0].ok) << results[0].error;
+    EXPECT_EQ(results[0].output_csv, run_dir / "out.csv");
+    ASSERT_EQ(announced.size(), 1u);  // once, for the median, not for each draw
+    EXPECT_EQ(announced[0].output_csv, run_dir / "out.csv");
+    // No draw is left beside the CSV.
+    EXPECT_EQ(std::distance(fs::directory_iterator(run_dir), fs::directory_iterator()), 1);
+
+    const auto merged = csv_numbers(run_dir / "out.csv");
+    ASSERT_EQ(merged.size(), draws[0].size());
+    int64_t successful = 0;
+    for (size_t row = 0; row < merged.size(); ++row) {
+      ASSERT_EQ(merged[row].size(), draws[0][row].size());
+      for (size_t cell = 0; cell < merged[row].size(); ++cell) {
+        std::array<double, 3> v{draws[0][row][cell], draws[1][row][cell], draws[2][row][cell]};
+        std::sort(v.begin(), v.end());
+        ASSERT_EQ(merged[row][cell], v[1]) << "row " << row << " cell " << cell;
+      }
+      successful += merged[row][4] == 1.0;  // frame, face_id, timestamp, confidence, success
+    }
+    EXPECT_EQ(results[0].successful_frames, successful);
+    const std::string bytes = read_file(run_dir / "out.csv");
+    EXPECT_NE(bytes, draw_bytes[0]);  // the median is not simply the first draw
+    if (reference.empty())
+      reference = bytes;
+    EXPECT_TRUE(bytes == reference) << workers << " workers";
+
+    // Progress counts all three draws' frames, and ends once, with the median written.
+    ASSERT_FALSE(events.empty());
+    int64_t done = 0;
+    for (const progress_event& event : events) {
+      EXPECT_EQ(event.batch_frames_total, 3 * 88);
+      EXPECT_EQ(event.frames_total, 3 * 88);
+      EXPECT_GE(event.batch_frames_done, done);
+      done = event.batch_frames_done;
+    }
+    EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                            [](const progress_event& ev) { return ev.stage == "done"; }),
+              1);
+    EXPECT_EQ(events.back().stage, "done");
+    EXPECT_EQ(events.back().frames_done, 3 * 88);
+    EXPECT_EQ(events.back().batch_frames_done, 3 * 88);
+  }
+  expect_no_child_processes();
+}
+
+TEST(engine_options_test, consensus_tracks_are_odd_and_write_only_a_csv) {
+  for (int tracks : {0, 2, -1}) {
+    engine_options o;
+    o.consensus_tracks = tracks;
+    EXPECT_THROW(engine{o}, error) << tracks;
+  }
+  engine_options hog;
+  hog.consensus_tracks = 3;
+  hog.write_hog = true;
+  EXPECT_THROW(engine{hog}, error);
+  engine_options faces;
+  faces.consensus_tracks = 3;
+  faces.max_faces = 2;
+  EXPECT_THROW(engine{faces}, error);
 }
 
 TEST_F(engine_test, a_mirror_job_is_announced_once_its_last_file_is_written) {

@@ -303,3 +303,16 @@ def test_frame_stride_gives_the_cli_rows(tmp_path):
     np.testing.assert_array_equal(result.columns["frame"], np.arange(1, 89, 4))
     with pytest.raises(ValueError, match="frame_stride"):
         facemirror.extract(VIDEO, models=MODELS, frame_stride=0)
+
+
+@needs_shared
+def test_consensus_gives_the_cli_rows(tmp_path):
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
+                    "--consensus", "3", "--frame-stride", "4", "-q"], check=True)
+    result = facemirror.extract(VIDEO, out_dir=tmp_path / "py", models=MODELS, consensus=3,
+                                frame_stride=4, as_dataframe=False)[0]
+    cli_csv = tmp_path / "cli" / "changeLighting.csv"
+    assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "py").iterdir()) == ["changeLighting.csv"]
+    with pytest.raises(ValueError, match="consensus"):
+        facemirror.extract(VIDEO, models=MODELS, consensus=2)

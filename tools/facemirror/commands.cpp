@@ -39,6 +39,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.static_aus = opt.static_aus;
   options.max_faces = opt.max_faces;
   options.frame_stride = opt.frame_stride;
+  options.consensus_tracks = opt.consensus;
   options.write_hog = opt.write_hog;
   options.write_aligned_faces = opt.write_aligned_faces;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;

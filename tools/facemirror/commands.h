@@ -24,6 +24,7 @@ struct run_options {
   bool static_aus = false;
   int max_faces = 1;     // aus --max-faces: FaceLandmarkVidMulti's rules above 1
   int frame_stride = 1;  // aus --frame-stride: every Nth frame only
+  int consensus = 1;     // aus --consensus: tracks per video, each CSV cell their median
   bool no_aus = false;
   bool write_hog = false;            // aus: OpenFace's <stem>.hog
   bool write_aligned_faces = false;  // aus: OpenFace's <stem>_aligned/ folder

@@ -185,6 +185,22 @@ int main(int argc, char** argv) {
           "the video's frame numbers and timestamps. 1 (default): every frame, as OpenFace")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  aus_cmd
+      ->add_option(
+          "--consensus", aus.consensus,
+          "Track each video N times (odd), each track's every CLNF fit started a different float "
+          "ulp away, and write every CSV cell as the median of the N tracks' (success and AU "
+          "presence by majority). Where a fit settles is decided by rounding on many frames, so "
+          "OpenFace's own output is one such draw: the median of 3 lies closer to it than a "
+          "single track does, or than OpenFace's own builds lie to each other (README, "
+          "Fidelity), at N times the CPU. 1 (default): one track. Only videos with one face; "
+          "not with --hog, --aligned, --max-faces above 1 or --landmarks dlib")
+      ->check(CLI::Range(1, 15) & CLI::Validator(
+                                      [](const std::string& n) -> std::string {
+                                        return std::stoi(n) % 2 == 1 ? "" : "must be odd";
+                                      },
+                                      "ODD"))
+      ->capture_default_str();
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");

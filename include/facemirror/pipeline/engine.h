@@ -115,6 +115,22 @@ struct engine_options {
   /// for a mirror job: its mirrored videos and their AUs take every frame. Below 1 the
   /// constructor throws error(invalid_argument).
   int frame_stride = 1;
+  /// aus jobs' videos with one face: track each video this many times (odd; 1, the default,
+  /// tracks it once), draw d's every followed CLNF fit started 0, +1, -1, +2, -2... float ulps
+  /// away (clnf_tracker_options::start_offset_ulps), and write each CSV cell as the median of
+  /// the draws' cells (each cell one draw's text, so the layout and precision are OpenFace's;
+  /// success and AU presence by majority). Where a fit settles is decided by rounding on many
+  /// frames (docs/fidelity_notes.md), so OpenFace's output is one draw of it; the median of
+  /// three lies closer to OpenFace's run than another single draw does (README, Fidelity).
+  /// Costs `consensus_tracks` times the analysis. The draws are tracked one after another, each
+  /// written under a partial name beside the CSV (removed when the CSV is written). Still
+  /// images, mirror jobs (their mirrored faces' CSVs are one track) and videos with several
+  /// faces are analysed once. Even or below 1, or with write_hog, write_aligned_faces,
+  /// max_faces > 1 or landmark_method::dlib, the constructor throws error(invalid_argument).
+  int consensus_tracks = 1;
+  /// Every followed CLNF fit of every video starts this many float ulps away (one draw of
+  /// consensus_tracks; 0, the default: OpenFace's start).
+  int tracked_start_offset_ulps = 0;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
   /// The debug video gets mirror_crf + 10 (at most 51).
