@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <thread>
@@ -65,6 +66,8 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   }
   if (options.consensus_tracks < 1 || options.consensus_tracks % 2 == 0)
     throw error(error_code::invalid_argument, "the number of consensus tracks must be odd");
+  if (std::abs(options.tracked_start_offset_ulps) > 1000)
+    throw error(error_code::invalid_argument, "a tracked start offset is at most 1000 ulps");
   if (options.consensus_tracks > 1 &&
       (options.write_hog || options.write_aligned_faces || options.max_faces > 1 ||
        options.landmarks != landmark_method::clnf)) {

@@ -288,6 +288,9 @@ TEST(engine_options_test, consensus_tracks_are_odd_and_write_only_a_csv) {
   faces.consensus_tracks = 3;
   faces.max_faces = 2;
   EXPECT_THROW(engine{faces}, error);
+  engine_options far;
+  far.tracked_start_offset_ulps = 1001;
+  EXPECT_THROW(engine{far}, error);
 }
 
 TEST_F(engine_test, a_mirror_job_is_announced_once_its_last_file_is_written) {

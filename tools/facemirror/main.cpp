@@ -195,11 +195,13 @@ int main(int argc, char** argv) {
           "single track does, or than OpenFace's own builds lie to each other (README, "
           "Fidelity), at N times the CPU. 1 (default): one track. Only videos with one face; "
           "not with --hog, --aligned, --max-faces above 1 or --landmarks dlib")
-      ->check(CLI::Range(1, 15) & CLI::Validator(
-                                      [](const std::string& n) -> std::string {
-                                        return std::stoi(n) % 2 == 1 ? "" : "must be odd";
-                                      },
-                                      "ODD"))
+      ->check(CLI::Range(1, 15))
+      ->check(CLI::Validator(
+          [](const std::string& n) -> std::string {
+            // Range above has checked that it is a number from 1 to 15.
+            return std::atoi(n.c_str()) % 2 == 1 ? "" : "must be odd";
+          },
+          "ODD"))
       ->capture_default_str();
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "

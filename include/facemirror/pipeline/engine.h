@@ -124,12 +124,13 @@ struct engine_options {
   /// three lies closer to OpenFace's run than another single draw does (README, Fidelity).
   /// Costs `consensus_tracks` times the analysis. The draws are tracked one after another, each
   /// written under a partial name beside the CSV (removed when the CSV is written). Still
-  /// images, mirror jobs (their mirrored faces' CSVs are one track) and videos with several
-  /// faces are analysed once. Even or below 1, or with write_hog, write_aligned_faces,
-  /// max_faces > 1 or landmark_method::dlib, the constructor throws error(invalid_argument).
+  /// images and mirror jobs (their mirrored faces' CSVs are one track) are analysed once. Even
+  /// or below 1, or with write_hog, write_aligned_faces, max_faces > 1 or
+  /// landmark_method::dlib, the constructor throws error(invalid_argument).
   int consensus_tracks = 1;
   /// Every followed CLNF fit of every video starts this many float ulps away (one draw of
-  /// consensus_tracks; 0, the default: OpenFace's start).
+  /// consensus_tracks; 0, the default: OpenFace's start). Beyond +-1000 the constructor throws
+  /// error(invalid_argument).
   int tracked_start_offset_ulps = 0;
   /// x264 constant rate factor of the mirror job's videos: 18 (S1's) is visually lossless;
   /// lower keeps the files closer to the frames the in-pass AUs were measured on (larger files).
