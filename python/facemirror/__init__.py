@@ -321,6 +321,7 @@ def mirror(
     isolation: str = "thread",
     frame_timeout: float = 60.0,
     on_error: str = "raise",
+    consensus: int = 1,
 ) -> List[VideoResult]:
     """Runs S1 Face Mirror's job (``facemirror mirror``) on videos; one VideoResult per video.
 
@@ -329,7 +330,9 @@ def mirror(
     <stem>_source.<ext> and <stem>_head_pose.csv (the source face's yaw per frame); each
     result's ``outputs`` maps those roles to paths. crf: x264 quality of the written videos (18, S1's, is visually lossless). Videos are always redone (the CLI's
     resume rule is the caller's to apply). workers, segment_frames, progress, progress_every,
-    models, landmarks, face_threshold, isolation, frame_timeout and on_error are extract()'s.
+    models, landmarks, face_threshold, isolation, frame_timeout and on_error are extract()'s;
+    consensus (the CLI's mirror --consensus) measures each mirrored face that many times and
+    writes the median, as extract(consensus=...) does on the written videos.
     """
     files = _video_files(inputs)
     folder = os.fspath(out_dir)
@@ -338,7 +341,7 @@ def mirror(
         "mirror", files, [folder],
         **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                             frame_timeout, face_threshold, aus, False, crf, progress_every,
-                            progress),
+                            progress, consensus=consensus),
     )
     results = [
         _video_result(item, outputs={role: os.fspath(p) for role, p in item["outputs"].items()})

@@ -11,6 +11,8 @@
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/of_details.h"
 
+#include "consensus.h"
+#include "core/partial_path.h"
 #include "mirror_tag.h"
 #include "segment_layout.h"
 
@@ -32,6 +34,7 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
     state->job = jobs[v];
     state->result.input = jobs[v].input;
     state->result.output_csv = jobs[v].output_csv;
+    state->start_offset_ulps = options.tracked_start_offset_ulps;
     videos_.push_back(std::move(state));
   }
   for (size_t v = 0; v < jobs.size(); ++v) {
@@ -49,14 +52,21 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
         // The mirrored videos have the source's frames; they are analysed once written.
         const mirror_outputs out = mirror_outputs_for(state.job.input, state.job.output_dir,
                                                       state.info->rotation_deg != 0);
+        const int draws = options.consensus_tracks;
         for (const auto& [video, csv] :
              {std::pair{out.right_video, out.right_csv}, std::pair{out.left_video, out.left_csv}}) {
-          auto child = std::make_unique<video_state>();
-          child->job = {video, csv, job_kind::aus, {}};
-          child->result.input = video;
-          child->parent = v;
-          state.children.push_back(videos_.size());
-          videos_.push_back(std::move(child));
+          for (int d = 0; d < draws; ++d) {
+            auto child = std::make_unique<video_state>();
+            child->job = {video, draws > 1 ? partial_path(csv) : csv, job_kind::aus, {}};
+            child->result.input = video;
+            child->parent = v;
+            if (draws > 1) {
+              child->consensus_target = csv;
+              child->start_offset_ulps = consensus_offset_ulps(d);
+            }
+            state.children.push_back(videos_.size());
+            videos_.push_back(std::move(child));
+          }
         }
       }
       state.progress_total = frames * static_cast<int64_t>(1 + state.children.size());
@@ -90,7 +100,7 @@ std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t s
   for (int64_t s = 0; s < cold_segments; ++s) {
     const auto at = static_cast<size_t>(s);
     tasks.push_back({index, s, video.bounds[at], video.bounds[at + 1], video.frame_stride, 0,
-                     nullptr, late_input});
+                     nullptr, late_input, video.start_offset_ulps});
   }
   return tasks;
 }
@@ -217,6 +227,7 @@ segment_task batch::carried_task(size_t index, const video_state& video,
   task.frame_stride = video.frame_stride;
   task.carried = std::move(carried);
   task.late_input = video.info->path.string();
+  task.start_offset_ulps = video.start_offset_ulps;
   return task;
 }
 
@@ -440,7 +451,7 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     video.finished = true;
     video.result.ok = true;
     lock.unlock();
-    finish_parent(*video.parent, std::move(csv));
+    finish_parent(*video.parent, index, std::move(csv));
     return;
   }
   if (!video.children.empty()) {
@@ -480,16 +491,21 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     options_.on_video_done(result);
 }
 
-void batch::finish_parent(size_t index, std::unique_ptr<atomic_file> csv) {
+void batch::finish_parent(size_t index, size_t child, std::unique_ptr<atomic_file> csv) {
   video_state& video = *videos_[index];
   video_result result;
   try {
     std::unique_lock<std::mutex> lock(video.mutex);
     if (video.finished)
       return;
-    video.prepared.push_back(std::move(csv));
+    if (videos_[child]->consensus_target.empty())
+      video.prepared.push_back(std::move(csv));
+    else
+      csv->commit();  // under the parent's lock: fail() removes it after, if it comes to that
     if (--video.children_pending > 0)
       return;
+    // The draws' medians first: a face that cannot be written leaves no other file.
+    write_consensus_csvs(video);
     for (auto& file : video.prepared)
       file->commit();
     video.prepared.clear();
@@ -506,6 +522,36 @@ void batch::finish_parent(size_t index, std::unique_ptr<atomic_file> csv) {
   report(index, "done", true);
   if (options_.on_video_done)
     options_.on_video_done(result);
+}
+
+void batch::write_consensus_csvs(const video_state& parent) const {
+  std::vector<std::filesystem::path> draws;
+  const auto remove_draws = [&draws] {
+    for (const auto& draw : draws) {
+      std::error_code ignored;
+      std::filesystem::remove(draw, ignored);
+    }
+  };
+  try {
+    // Children are in face order, each face's draws in draw order.
+    for (size_t k = 0; k < parent.children.size(); ++k) {
+      const video_state& child = *videos_[parent.children[k]];
+      if (child.consensus_target.empty())
+        continue;
+      draws.push_back(child.job.output_csv);
+      const bool last_of_face =
+          k + 1 == parent.children.size() ||
+          videos_[parent.children[k + 1]]->consensus_target != child.consensus_target;
+      if (last_of_face) {
+        (void)write_median_csv(draws, child.consensus_target);
+        remove_draws();
+        draws.clear();
+      }
+    }
+  } catch (...) {
+    remove_draws();
+    throw;
+  }
 }
 
 void batch::fail(size_t index, const std::string& message) {
@@ -536,6 +582,10 @@ void batch::fail(size_t index, const std::string& message) {
     videos_[c]->finished = true;
     videos_[c]->waiting.clear();
     videos_[c]->tables.clear();
+    if (!videos_[c]->consensus_target.empty()) {  // a draw's CSV, committed for the median
+      std::error_code ignored;
+      std::filesystem::remove(videos_[c]->job.output_csv, ignored);
+    }
   }
   if (index < jobs_)
     report(index, "failed", true);

@@ -123,10 +123,15 @@ class batch {
     std::string head_pose;
     // A mirror job with AUs: its two mirrored videos' AU analyses (videos of their own, kind
     // aus, probed once written). Each hands its prepared CSV to the parent, which commits them.
+    // With engine_options::consensus_tracks > 1, each face is analysed once per draw: the
+    // draws' CSVs go to partial names and the parent writes their median to consensus_target.
     std::vector<size_t> children;
     std::optional<size_t> parent;
     int children_pending = 0;
     std::vector<std::unique_ptr<atomic_file>> prepared;
+    std::filesystem::path consensus_target;  // a draw: the CSV its median is written to
+    // Every followed CLNF fit starts this many float ulps away (segment_task).
+    int start_offset_ulps = 0;
     video_result result;
     bool finished = false;
     int64_t frames_analysed = 0;
@@ -161,7 +166,13 @@ class batch {
   void commit_openface_outputs(video_state& video) const;
   void queue(std::vector<segment_task> tasks, bool first);
   void complete(size_t index, std::unique_lock<std::mutex>& lock);
-  void finish_parent(size_t parent, std::unique_ptr<atomic_file> csv);
+  /// A mirrored face's analysis `child` is complete with `csv`: the parent commits it with its
+  /// own files once every child is (a consensus draw's CSV is committed at once, under its
+  /// partial name, for the median).
+  void finish_parent(size_t parent, size_t child, std::unique_ptr<atomic_file> csv);
+  /// A mirror job whose faces were analysed once per draw: writes each face's median
+  /// (consensus.h) of the draws' committed CSVs to its CSV, and removes the draws.
+  void write_consensus_csvs(const video_state& parent) const;
   static void plan_outputs(video_state& video);
 
   const analysis_models& models_;

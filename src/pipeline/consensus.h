@@ -31,7 +31,8 @@ merged_csv write_median_csv(const std::vector<std::filesystem::path>& draws,
                             const std::filesystem::path& target);
 
 /// The segmented videos of one engine::run() with consensus_tracks > 1: one batch per draw, run
-/// one after another. Draw 0 is the ordinary run (mirror jobs too, which it runs once); the aus
+/// one after another. Draw 0 is the ordinary run (mirror jobs too, which it runs once: their
+/// batch measures each mirrored face once per draw itself, batch.h); the aus
 /// jobs' CSVs of every draw go to partial names beside their targets (partial_path), and each
 /// target is written as their median. Progress counts every draw's frames; a consensus video is
 /// "done" (or "failed") once, after its last draw, and so is its on_video_done. A draw not run

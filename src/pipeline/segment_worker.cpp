@@ -9,19 +9,11 @@ namespace facemirror::detail {
 
 segment_hook before_segment = nullptr;
 
-namespace {
-clnf_tracker_options clnf_options(const engine_options& options) {
-  clnf_tracker_options clnf;
-  clnf.start_offset_ulps = options.tracked_start_offset_ulps;
-  return clnf;
-}
-}  // namespace
-
 worker_session::worker_session(const analysis_models& models, const engine_options& options)
     : models_(models),
       mirror_crf_(options.mirror_crf),
       camera_(options.camera),
-      landmarks_(models, options.tracker, clnf_options(options)) {}
+      landmarks_(models, options.tracker) {}
 
 namespace {
 // The decoder works a frame ahead on threads of its own (libavcodec's frame threading, the same
@@ -87,6 +79,7 @@ frame_record observed_record(int64_t index, const face_observation& seen) {
 
 int64_t worker_session::start_track(const video_info& info, const segment_task& task,
                                     int warmup_frames) {
+  landmarks_.set_start_offset_ulps(task.start_offset_ulps);
   if (task.carried) {
     landmarks_.restore(task.carried->state);
     open_at(info, task.first_frame * task.frame_stride);

@@ -53,6 +53,9 @@ struct segment_task {
   /// A video the batch probed after the workers started (the mirror job's mirrored videos):
   /// its path, for a worker process whose copy of the batch predates the probe.
   std::string late_input;
+  /// Every followed CLNF fit starts this many float ulps away (clnf_tracker_options): the
+  /// video's draw of engine_options::consensus_tracks, else tracked_start_offset_ulps.
+  int start_offset_ulps = 0;
 };
 
 /// Whether two tracks of one video are interchangeable at a frame: both follow a face and

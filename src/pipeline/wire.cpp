@@ -271,6 +271,7 @@ void encode_task(const segment_task& task, std::string& out) {
   w.put(task.end_frame);
   w.put(task.frame_stride);
   w.put(task.attempt);
+  w.put(task.start_offset_ulps);
   w.put<uint64_t>(task.late_input.size());
   out.append(task.late_input);
   w.put<uint8_t>(task.carried != nullptr);
@@ -290,6 +291,7 @@ segment_task decode_task(std::string_view bytes) {
   task.end_frame = r.get<int64_t>();
   task.frame_stride = r.get<int>();
   task.attempt = r.get<int>();
+  task.start_offset_ulps = r.get<int>();
   const auto path_size = r.get<uint64_t>();
   task.late_input = std::string(r.take_view(path_size));
   if (r.get<uint8_t>() != 0) {

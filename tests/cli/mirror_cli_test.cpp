@@ -609,6 +609,39 @@ TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
                read_file(out / "turn_left_mirrored.csv"));
 }
 
+// mirror --consensus 3 measures each mirrored face three times and writes the median, the CSVs
+// that `aus --consensus 3` gives on the written videos, with other workers and isolation; the
+// videos are the one-track run's, and no draw is left in the folder.
+TEST(mirror_cli_test, consensus_csvs_are_those_of_aus_consensus_on_the_written_videos) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path input = dir / "face.mp4";
+  make_subj01_clip(input, 90);
+  const fs::path out = dir / "out";
+  const cli_run run =
+      run_cli(mirror_cmd(input, out, "--workers 2 --isolation process --consensus 3"));
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(listing(out), s1_names("face", ".mp4"));
+  const fs::path right = out / "face_right_mirrored.mp4";
+  const fs::path left = out / "face_left_mirrored.mp4";
+  const cli_run aus =
+      run_cli("aus " + quoted(right) + " " + quoted(left) + " -o " + quoted(dir / "aus") + " " +
+              models_arg() + " --progress none --workers 1 --consensus 3");
+  ASSERT_EQ(aus.status, 0) << aus.output;
+  const cli_run single = run_cli(mirror_cmd(input, dir / "single", "--workers 2 --no-report"));
+  ASSERT_EQ(single.status, 0) << single.output;
+  int differ = 0;
+  for (const char* side : {"right", "left"}) {
+    const std::string name = "face_" + std::string(side) + "_mirrored";
+    EXPECT_TRUE(read_file(out / (name + ".csv")) == read_file(dir / "aus" / (name + ".csv")))
+        << name;
+    EXPECT_TRUE(read_file(out / (name + ".mp4")) == read_file(dir / "single" / (name + ".mp4")))
+        << name;
+    differ += read_file(out / (name + ".csv")) != read_file(dir / "single" / (name + ".csv"));
+  }
+  EXPECT_GT(differ, 0) << "the consensus gave one track's CSVs";
+}
+
 // A mirrored face is one continuous track (mirror_tag.h): `aus` on a video that carries the
 // mirrored tag chains its 240-frame segments, each carried on from the state the one before
 // ended in and never handed over to a cold start, so its CSV is the same video's tracked as one

@@ -132,7 +132,7 @@ void expect_same_state(const landmark_session::state& a, const landmark_session:
 // A carried task crosses to a worker process with the whole tracking state: anything lost on
 // the way would make process mode's bytes differ from thread mode's.
 TEST(wire_test, carried_task_round_trip_is_exact) {
-  segment_task task{3, 7, 140, 160, 4, 1, nullptr, "/videos/late input.mp4"};
+  segment_task task{3, 7, 140, 160, 4, 1, nullptr, "/videos/late input.mp4", -2};
   auto carried = std::make_shared<handover>();
   carried->state = sample_state();
   carried->before = {sample(138, false), sample(139, false)};
@@ -148,6 +148,7 @@ TEST(wire_test, carried_task_round_trip_is_exact) {
   EXPECT_EQ(back.frame_stride, 4);
   EXPECT_EQ(back.attempt, 1);
   EXPECT_EQ(back.late_input, task.late_input);
+  EXPECT_EQ(back.start_offset_ulps, -2);  // a consensus draw's
   ASSERT_NE(back.carried, nullptr);
   expect_same_state(back.carried->state, carried->state);
   ASSERT_EQ(back.carried->before.size(), 2u);

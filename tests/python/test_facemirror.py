@@ -316,3 +316,5 @@ def test_consensus_gives_the_cli_rows(tmp_path):
     assert sorted(p.name for p in (tmp_path / "py").iterdir()) == ["changeLighting.csv"]
     with pytest.raises(ValueError, match="consensus"):
         facemirror.extract(VIDEO, models=MODELS, consensus=2)
+    with pytest.raises(ValueError, match="consensus"):  # mirror() passes it on too
+        facemirror.mirror(VIDEO, tmp_path / "mirror", models=MODELS, consensus=2)

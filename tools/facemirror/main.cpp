@@ -42,6 +42,19 @@ CLI::Validator number_at_least(double lowest, bool inclusive, const std::string&
 const CLI::Validator above_zero = number_at_least(0, false, "a number above 0");
 const CLI::Validator zero_or_more = number_at_least(0, true, "a number, 0 or more");
 
+// --consensus N: an odd number of tracks, 1 to 15.
+void add_consensus_option(CLI::App& cmd, int& tracks, const std::string& help) {
+  cmd.add_option("--consensus", tracks, help)
+      ->check(CLI::Range(1, 15))
+      ->check(CLI::Validator(
+          [](const std::string& n) -> std::string {
+            // Range above has checked that it is a number from 1 to 15.
+            return std::atoi(n.c_str()) % 2 == 1 ? "" : "must be odd";
+          },
+          "ODD"))
+      ->capture_default_str();
+}
+
 void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
   cmd.add_option("inputs", opt.inputs,
                  "Video files, or folders whose video files are all processed (or --manifest)");
@@ -185,24 +198,15 @@ int main(int argc, char** argv) {
           "the video's frame numbers and timestamps. 1 (default): every frame, as OpenFace")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  aus_cmd
-      ->add_option(
-          "--consensus", aus.consensus,
-          "Track each video N times (odd), each track's every CLNF fit started a different float "
-          "ulp away, and write every CSV cell as the median of the N tracks' (success and AU "
-          "presence by majority). Where a fit settles is decided by rounding on many frames, so "
-          "OpenFace's own output is one such draw: the median of 3 lies closer to it than a "
-          "single track does, or than OpenFace's own builds lie to each other (README, "
-          "Fidelity), at N times the CPU. 1 (default): one track. Only videos with one face; "
-          "not with --hog, --aligned, --max-faces above 1 or --landmarks dlib")
-      ->check(CLI::Range(1, 15))
-      ->check(CLI::Validator(
-          [](const std::string& n) -> std::string {
-            // Range above has checked that it is a number from 1 to 15.
-            return std::atoi(n.c_str()) % 2 == 1 ? "" : "must be odd";
-          },
-          "ODD"))
-      ->capture_default_str();
+  add_consensus_option(*aus_cmd, aus.consensus,
+                       "Track each video N times (odd), each track's every CLNF fit started a "
+                       "different float ulp away, and write every CSV cell as the median of the N "
+                       "tracks' (success and AU presence by majority). Where a fit settles is "
+                       "decided by rounding on many frames, so OpenFace's own output is one such "
+                       "draw: the median of 3 lies closer to it than a single track does, or than "
+                       "OpenFace's own builds lie to each other (README, Fidelity), at N times the "
+                       "CPU. 1 (default): one track. Only videos with one face; not with --hog, "
+                       "--aligned, --max-faces above 1 or --landmarks dlib");
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");
@@ -262,6 +266,12 @@ int main(int argc, char** argv) {
           "the debug video is encoded 10 steps coarser")
       ->check(CLI::Range(0, 51))
       ->capture_default_str();
+  add_consensus_option(*mirror_cmd, mirror.consensus,
+                       "Measure each mirrored face N times (odd), each track's every CLNF fit "
+                       "started a different float ulp away, and write every cell of its CSV as "
+                       "the median of the N tracks' ('aus --consensus': closer to OpenFace 2.2 "
+                       "than one track). 1 (default): one track. The mirroring and the videos do "
+                       "not change; the AUs cost N times as much");
   mirror_cmd->add_flag("--force", mirror.force,
                        "Process videos whose outputs are all present already (skipped by default, "
                        "so an interrupted batch resumes where it stopped)");

@@ -120,6 +120,12 @@ class landmark_session {
   /// A new video or segment: forget the previous face.
   void reset();
 
+  /// clnf_tracker_options::start_offset_ulps of the fits from now on (no effect without CLNF).
+  void set_start_offset_ulps(int ulps) {
+    if (clnf_)
+      clnf_->set_start_offset_ulps(ulps);
+  }
+
   /// The eye part models' fits that go with the reported landmarks (unfitted without CLNF or
   /// before any fit).
   [[nodiscard]] const eye_pair& eyes() const { return eyes_; }

@@ -195,6 +195,9 @@ class clnf_tracker {
   /// The frame had no face: the next refine() starts from its estimate.
   void reset() { has_previous_ = false; }
 
+  /// Sets clnf_tracker_options::start_offset_ulps for the fits from now on.
+  void set_start_offset_ulps(int ulps) { options_.start_offset_ulps = ulps; }
+
   /// A previous fit exists that the next refine() may follow.
   [[nodiscard]] bool tracking() const { return has_previous_; }
 

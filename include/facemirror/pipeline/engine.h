@@ -115,18 +115,20 @@ struct engine_options {
   /// for a mirror job: its mirrored videos and their AUs take every frame. Below 1 the
   /// constructor throws error(invalid_argument).
   int frame_stride = 1;
-  /// aus jobs' videos with one face: track each video this many times (odd; 1, the default,
-  /// tracks it once), draw d's every followed CLNF fit started 0, +1, -1, +2, -2... float ulps
-  /// away (clnf_tracker_options::start_offset_ulps), and write each CSV cell as the median of
-  /// the draws' cells (each cell one draw's text, so the layout and precision are OpenFace's;
-  /// success and AU presence by majority). Where a fit settles is decided by rounding on many
-  /// frames (docs/fidelity_notes.md), so OpenFace's output is one draw of it; the median of
-  /// three lies closer to OpenFace's run than another single draw does (README, Fidelity).
-  /// Costs `consensus_tracks` times the analysis. The draws are tracked one after another, each
-  /// written under a partial name beside the CSV (removed when the CSV is written). Still
-  /// images and mirror jobs (their mirrored faces' CSVs are one track) are analysed once. Even
-  /// or below 1, or with write_hog, write_aligned_faces, max_faces > 1 or
-  /// landmark_method::dlib, the constructor throws error(invalid_argument).
+  /// aus jobs' videos with one face, and mirror jobs' mirrored faces: track each this many
+  /// times (odd; 1, the default, tracks it once), draw d's every followed CLNF fit started 0,
+  /// +1, -1, +2, -2... float ulps away (clnf_tracker_options::start_offset_ulps), and write
+  /// each CSV cell as the median of the draws' cells (each cell one draw's text, so the layout
+  /// and precision are OpenFace's; success and AU presence by majority). Where a fit settles is
+  /// decided by rounding on many frames (docs/fidelity_notes.md), so OpenFace's output is one
+  /// draw of it; the median of three lies closer to OpenFace's run than another single draw
+  /// does (README, Fidelity). Costs `consensus_tracks` times the analysis. An aus job's draws
+  /// are tracked one after another, each written under a partial name beside the CSV (removed
+  /// when the CSV is written). A mirror job mirrors and encodes once and measures each written
+  /// mirrored face once per draw, in parallel, so its CSVs are those that `aus` with the same
+  /// consensus gives on the written videos. Still images are analysed once. Even or below 1, or
+  /// with write_hog, write_aligned_faces, max_faces > 1 or landmark_method::dlib, the
+  /// constructor throws error(invalid_argument).
   int consensus_tracks = 1;
   /// Every followed CLNF fit of every video starts this many float ulps away (one draw of
   /// consensus_tracks; 0, the default: OpenFace's start). Beyond +-1000 the constructor throws
