@@ -29,6 +29,8 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
              const analysis_models& models)
     : models_(models), options_(options), jobs_(jobs.size()) {
   std::vector<std::vector<segment_task>> segments_of(jobs.size());
+  // Each video's tasks stay together (a batch completes video by video); see start_order.
+  std::vector<int64_t> longest(jobs.size(), 0);  // 0 for a video that failed already
   for (size_t v = 0; v < jobs.size(); ++v) {
     auto state = std::make_unique<video_state>();
     state->job = jobs[v];
@@ -48,42 +50,62 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       plan_outputs(state);
       const int64_t length =
           state.job.kind == job_kind::mirror ? mirror_chunk_frames : options.segment_frames;
+      const int draws = options.consensus_tracks;
       if (state.job.kind == job_kind::mirror && options.compute_aus) {
         // The mirrored videos have the source's frames; they are analysed once written.
         const mirror_outputs out = mirror_outputs_for(state.job.input, state.job.output_dir,
                                                       state.info->rotation_deg != 0);
-        const int draws = options.consensus_tracks;
         for (const auto& [video, csv] :
              {std::pair{out.right_video, out.right_csv}, std::pair{out.left_video, out.left_csv}}) {
-          for (int d = 0; d < draws; ++d) {
-            auto child = std::make_unique<video_state>();
-            child->job = {video, draws > 1 ? partial_path(csv) : csv, job_kind::aus, {}};
-            child->result.input = video;
-            child->parent = v;
-            if (draws > 1) {
-              child->consensus_target = csv;
-              child->start_offset_ulps = consensus_offset_ulps(d);
-            }
-            state.children.push_back(videos_.size());
-            videos_.push_back(std::move(child));
-          }
+          for (int d = 0; d < draws; ++d)
+            add_child(v, {video, csv, job_kind::aus, {}}, draws > 1 ? d : -1);
         }
       }
-      state.progress_total = frames * static_cast<int64_t>(1 + state.children.size());
+      if (state.job.kind == job_kind::aus && draws > 1) {
+        // Consensus: the video's draws are its children, queued now; it has no task of its own.
+        for (int d = 0; d < draws; ++d) {
+          const size_t c = add_child(v, state.job, d);
+          video_state& child = *videos_[c];
+          child.info = state.info;
+          child.frame_stride = state.frame_stride;
+          child.result.frames = frames;
+          const std::vector<segment_task> tasks = cut(c, child, length, {});
+          segments_of[v].insert(segments_of[v].end(), tasks.begin(), tasks.end());
+          longest[v] = std::max(longest[v], longest_segment(child.bounds));
+        }
+        state.children_pending = draws;
+        state.progress_total = frames * draws;
+      } else {
+        state.progress_total = frames * static_cast<int64_t>(1 + state.children.size());
+        segments_of[v] = cut(v, state, length, {});
+        longest[v] = longest_segment(state.bounds);
+      }
       batch_total_ += state.progress_total;
-      segments_of[v] = cut(v, state, length, {});
     } catch (const std::exception& e) {
       state.finished = true;
       state.result.error = e.what();
     }
   }
-  // Each video's tasks stay together (a batch completes video by video); see start_order.
-  std::vector<int64_t> longest(jobs.size(), 0);
-  for (size_t v = 0; v < jobs.size(); ++v)
-    longest[v] = longest_segment(videos_[v]->bounds);  // 0 for a video that failed already
   for (const size_t v : start_order(longest))
     queue_.insert(queue_.end(), segments_of[v].begin(), segments_of[v].end());
   initial_tasks_ = queue_.size();
+}
+
+size_t batch::add_child(size_t parent, video_job job, int draw) {
+  auto child = std::make_unique<video_state>();
+  child->result.input = job.input;
+  child->parent = parent;
+  child->start_offset_ulps = options_.tracked_start_offset_ulps;
+  if (draw >= 0) {
+    child->consensus_target = job.output_csv;
+    job.output_csv = partial_path(job.output_csv);
+    child->start_offset_ulps = consensus_offset_ulps(draw);
+  }
+  child->job = std::move(job);
+  const size_t index = videos_.size();
+  videos_[parent]->children.push_back(index);
+  videos_.push_back(std::move(child));
+  return index;
 }
 
 std::vector<segment_task> batch::cut(size_t index, video_state& video, int64_t segment_frames,
@@ -159,11 +181,19 @@ std::string batch::stem(size_t video) const {
 
 bool batch::wants(const segment_task& task) {
   video_state& video = *videos_[task.video];
-  std::lock_guard<std::mutex> lock(video.mutex);
-  if (video.finished)
-    return false;
-  if (!video.started)
-    video.started = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(video.mutex);
+    if (video.finished)
+      return false;
+    if (!video.started)
+      video.started = std::chrono::steady_clock::now();
+  }
+  if (video.parent) {  // a consensus parent has no task of its own: its time starts here
+    video_state& parent = *videos_[*video.parent];
+    std::lock_guard<std::mutex> lock(parent.mutex);
+    if (!parent.started)
+      parent.started = std::chrono::steady_clock::now();
+  }
   return true;
 }
 
@@ -505,7 +535,9 @@ void batch::finish_parent(size_t index, size_t child, std::unique_ptr<atomic_fil
     if (--video.children_pending > 0)
       return;
     // The draws' medians first: a face that cannot be written leaves no other file.
-    write_consensus_csvs(video);
+    const merged_csv merged = write_consensus_csvs(video);
+    if (video.job.kind == job_kind::aus)  // its draws' median is the video's CSV
+      video.result.successful_frames = merged.successful;
     for (auto& file : video.prepared)
       file->commit();
     video.prepared.clear();
@@ -524,7 +556,8 @@ void batch::finish_parent(size_t index, size_t child, std::unique_ptr<atomic_fil
     options_.on_video_done(result);
 }
 
-void batch::write_consensus_csvs(const video_state& parent) const {
+merged_csv batch::write_consensus_csvs(const video_state& parent) const {
+  merged_csv merged;
   std::vector<std::filesystem::path> draws;
   const auto remove_draws = [&draws] {
     for (const auto& draw : draws) {
@@ -543,7 +576,7 @@ void batch::write_consensus_csvs(const video_state& parent) const {
           k + 1 == parent.children.size() ||
           videos_[parent.children[k + 1]]->consensus_target != child.consensus_target;
       if (last_of_face) {
-        (void)write_median_csv(draws, child.consensus_target);
+        merged = write_median_csv(draws, child.consensus_target);
         remove_draws();
         draws.clear();
       }
@@ -552,6 +585,7 @@ void batch::write_consensus_csvs(const video_state& parent) const {
     remove_draws();
     throw;
   }
+  return merged;
 }
 
 void batch::fail(size_t index, const std::string& message) {

@@ -27,6 +27,7 @@
 #include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
 
+#include "consensus.h"
 #include "csv_stream.h"
 #include "segment_worker.h"
 
@@ -123,8 +124,10 @@ class batch {
     std::string head_pose;
     // A mirror job with AUs: its two mirrored videos' AU analyses (videos of their own, kind
     // aus, probed once written). Each hands its prepared CSV to the parent, which commits them.
-    // With engine_options::consensus_tracks > 1, each face is analysed once per draw: the
-    // draws' CSVs go to partial names and the parent writes their median to consensus_target.
+    // With engine_options::consensus_tracks > 1, each face is analysed once per draw: a mirror
+    // job's mirrored faces once written, an aus video from the start (it has no task of its
+    // own then); the draws' CSVs go to partial names, the parent writes their median to
+    // consensus_target.
     std::vector<size_t> children;
     std::optional<size_t> parent;
     int children_pending = 0;
@@ -145,6 +148,10 @@ class batch {
   };
 
   void report(size_t video, const char* stage, bool force);
+  /// Adds an analysis of `job` (kind aus) whose CSV its parent commits: a mirror job's mirrored
+  /// face, or (draw >= 0) consensus draw `draw` of a face, whose CSV goes to a partial name
+  /// beside job.output_csv, where the parent writes the draws' median. Returns its index.
+  size_t add_child(size_t parent, video_job job, int draw);
   /// Cuts the probed video into segments of `segment_frames` (segment_layout.h): its cold
   /// tasks. A mirrored face is chained instead (video_state::chained): mirror_chunk_frames
   /// long, only the first segment a cold task.
@@ -170,9 +177,10 @@ class batch {
   /// own files once every child is (a consensus draw's CSV is committed at once, under its
   /// partial name, for the median).
   void finish_parent(size_t parent, size_t child, std::unique_ptr<atomic_file> csv);
-  /// A mirror job whose faces were analysed once per draw: writes each face's median
-  /// (consensus.h) of the draws' committed CSVs to its CSV, and removes the draws.
-  void write_consensus_csvs(const video_state& parent) const;
+  /// A video or mirror job whose faces were analysed once per draw (consensus_target): writes
+  /// each face's median (consensus.h) of the draws' committed CSVs to its CSV and removes the
+  /// draws. Returns the last face's counts (an aus video's one face).
+  merged_csv write_consensus_csvs(const video_state& parent) const;
   static void plan_outputs(video_state& video);
 
   const analysis_models& models_;

@@ -16,7 +16,6 @@
 #include "facemirror/io/image_reader.h"
 
 #include "batch.h"
-#include "consensus.h"
 #include "executors.h"
 #include "still_images.h"
 #include <dlfcn.h>
@@ -195,14 +194,7 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
   engine_options video_options = impl_->options;
   video_options.on_progress = progress.of(run_progress::segmented_videos, &video_index);
   std::optional<detail::batch> work;
-  std::optional<detail::consensus_run> consensus;
-  const bool has_aus_video = std::any_of(
-      videos.begin(), videos.end(), [](const video_job& j) { return j.kind == job_kind::aus; });
-  if (impl_->options.consensus_tracks > 1 && has_aus_video) {
-    consensus.emplace(videos, video_index, impl_->options, *impl_->models,
-                      progress.of(run_progress::segmented_videos));
-    progress.plan(run_progress::segmented_videos, consensus->progress_total());
-  } else if (!videos.empty()) {
+  if (!videos.empty()) {
     work.emplace(videos, video_options, *impl_->models);
     progress.plan(run_progress::segmented_videos, work->progress_total());
   }
@@ -218,10 +210,16 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
     detail::run_multi_face_videos(jobs, multi_face, impl_->still_image_models(), phase_options,
                                   impl_->workers, results);
   }
-  if (consensus)
-    consensus->run(*impl_->models, impl_->workers, results);
   if (work) {
-    detail::run_batch(*work, *impl_->models, video_options, impl_->workers);
+    detail::run_context context{*work, *impl_->models, video_options};
+    // More workers than segments would only sit idle.
+    const int workers =
+        std::max(1, std::min<int>(impl_->workers, static_cast<int>(work->initial_tasks())));
+    if (impl_->options.mode == isolation::process) {
+      detail::run_in_processes(context, workers);
+    } else {
+      detail::run_in_threads(context, workers);
+    }
     std::vector<video_result> video_results = work->results();
     for (size_t k = 0; k < videos.size(); ++k)
       results[video_index[k]] = std::move(video_results[k]);

@@ -3,8 +3,6 @@
 // worker processes that inherit them copy-on-write and can crash or hang without taking the
 // run down. Both feed the same batch (and so the same in-order stage): output is identical.
 
-#include <algorithm>
-
 #include "batch.h"
 #include "segment_worker.h"
 
@@ -35,20 +33,6 @@ inline void before_segment_hook(run_context& context, const segment_task& task) 
 
 void run_in_threads(run_context& context, int workers);
 void run_in_processes(run_context& context, int workers);
-
-/// Runs `work` on up to `engine_workers` workers (never more than it has segments), threads or
-/// processes as `options.mode` says.
-inline void run_batch(batch& work, const analysis_models& models, const engine_options& options,
-                      int engine_workers) {
-  run_context context{work, models, options};
-  const int workers =
-      std::max(1, std::min<int>(engine_workers, static_cast<int>(work.initial_tasks())));
-  if (options.mode == isolation::process) {
-    run_in_processes(context, workers);
-  } else {
-    run_in_threads(context, workers);
-  }
-}
 
 /// The message a video fails with when its segment failed twice (a segment that fails is retried
 /// once): it always names the file and the frames.

@@ -122,9 +122,9 @@ struct engine_options {
   /// and precision are OpenFace's; success and AU presence by majority). Where a fit settles is
   /// decided by rounding on many frames (docs/fidelity_notes.md), so OpenFace's output is one
   /// draw of it; the median of three lies closer to OpenFace's run than another single draw
-  /// does (README, Fidelity). Costs `consensus_tracks` times the analysis. An aus job's draws
-  /// are tracked one after another, each written under a partial name beside the CSV (removed
-  /// when the CSV is written). A mirror job mirrors and encodes once and measures each written
+  /// does (README, Fidelity). Costs `consensus_tracks` times the analysis. A video's draws are
+  /// tracked in parallel, each written under a partial name beside the CSV (removed when the
+  /// CSV is written). A mirror job mirrors and encodes once and measures each written
   /// mirrored face once per draw, in parallel, so its CSVs are those that `aus` with the same
   /// consensus gives on the written videos. Still images are analysed once. Even or below 1, or
   /// with write_hog, write_aligned_faces, max_faces > 1 or landmark_method::dlib, the
