@@ -50,15 +50,14 @@ analysis_models::analysis_models(const model_paths& paths, bool compute_aus, boo
 }
 
 landmark_session::landmark_session(const analysis_models& models,
-                                   const face_tracker_options& options,
-                                   const clnf_tracker_options& clnf)
+                                   const face_tracker_options& options)
     : tracker_(models.landmarks, options),
       validator_(models.validator),
       mtcnn_(models.mtcnn),
       mtcnn_new_faces_(options.acquire_score <= face_tracker_options{}.acquire_score) {
   if (models.clnf) {
     FACEMIRROR_CHECK(validator_ != nullptr, "landmark_session: CLNF needs the detection validator");
-    clnf_.emplace(models.clnf, clnf);
+    clnf_.emplace(models.clnf);
     part_names_ = models.clnf->part_names();
   }
 }

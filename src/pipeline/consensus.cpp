@@ -69,6 +69,7 @@ merged_csv write_median_csv(const std::vector<std::filesystem::path>& draws,
   std::vector<std::string> lines(n);
   std::vector<std::vector<std::string_view>> cells(n);
   std::vector<size_t> order(n);
+  std::vector<double> values(n);
   std::string merged;
   merged_csv counts;
   size_t success_column = std::string_view::npos;
@@ -100,7 +101,6 @@ merged_csv write_median_csv(const std::vector<std::filesystem::path>& draws,
       for (size_t d = 1; d < n; ++d)
         if (trimmed(cells[d][0]) != trimmed(cells[0][0]))
           malformed(draws[d], line, "holds another frame than '" + draws[0].string() + "'");
-      std::vector<double> values(n);
       for (size_t c = 0; c < cells[0].size(); ++c) {
         for (size_t d = 0; d < n; ++d)
           values[d] = number_in(cells[d][c], draws[d], line);
@@ -114,7 +114,6 @@ merged_csv write_median_csv(const std::vector<std::filesystem::path>& draws,
         if (c == success_column)
           counts.successful += values[median] == 1.0;
       }
-      ++counts.rows;
     }
     merged += '\n';
     out.write(merged);

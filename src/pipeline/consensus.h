@@ -13,7 +13,6 @@ namespace facemirror::detail {
 [[nodiscard]] int consensus_offset_ulps(int draw);
 
 struct merged_csv {
-  int64_t rows = 0;
   int64_t successful = 0;  // rows whose success cell is 1
 };
 

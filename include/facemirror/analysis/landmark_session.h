@@ -108,9 +108,7 @@ struct analysed_frame {
 /// OpenFace tracks it when S1's users run it on a mirrored video.
 class landmark_session {
  public:
-  /// `clnf`: the CLNF tracker's fit options (OpenFace's by default; used only with CLNF).
-  landmark_session(const analysis_models& models, const face_tracker_options& options,
-                   const clnf_tracker_options& clnf = {});
+  landmark_session(const analysis_models& models, const face_tracker_options& options);
 
   /// Landmarks of the next frame. `clnf_params` receives the CLNF fit's parameters (OpenFace's
   /// p_* columns) when CLNF is on and a face was found.
