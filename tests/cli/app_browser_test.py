@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`facemirror app` as its user sees it: the server starts on 127.0.0.1 and prints its URL with a
 token; headless Chromium (DevTools protocol on a pipe) opens it, browses to a short shared clip,
-starts a mirror + AUs batch, sees the progress reach 100% and opens the video's report. The
+starts a mirror + AUs batch with the median of 3 tracks, sees the progress reach 100%, opens the
+video's report and finds the CSVs of `facemirror mirror --consensus 3`. The
 refusals: no token, a wrong token, a foreign Host, a foreign Origin, paths outside the roots;
 "only unprocessed" skips the finished video; Cancel stops a batch and leaves no file.
 Exit 77 (skipped) without the shared data.
@@ -89,6 +90,15 @@ def main():
                          "mode": "mirror"}), 403),
             ("an output outside the root", "POST", "/api/start" + q({}), {},
              json.dumps({"inputs": [clip], "output": args.scratch, "mode": "mirror"}), 403),
+            ("an even consensus", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": os.path.join(root, "out"), "mode": "aus",
+                         "consensus": 2}), 400),
+            ("a consensus that is no number", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": os.path.join(root, "out"), "mode": "aus",
+                         "consensus": "3"}), 400),
+            ("a consensus without AUs", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": os.path.join(root, "out"),
+                         "mode": "mirror_only", "consensus": 3}), 400),
             ("the page with the token", "GET", "/" + q({}), {}, None, 200),
         ]
         for name, method, path, headers, body, expected in checks:
@@ -131,6 +141,7 @@ def main():
         evaluate("document.getElementById('output').value = %s" %
                  json.dumps(os.path.join(root, "out")))
         evaluate("document.querySelector('input[name=mode][value=mirror]').click()")
+        evaluate("document.querySelector('input[name=tracks][value=\"3\"]').click()")
         evaluate("document.getElementById('start').click()")
         started = time.time()
         wait_until("document.getElementById('overall-percent').textContent === '100%' && "
@@ -153,6 +164,26 @@ def main():
         print("report opened from the app: %s charts" % charts)
         if charts != 35:
             fail("the report shows %s charts" % charts)
+        provenance = evaluate("document.getElementById('provenance').innerText")
+        if "consensus 3" not in provenance:
+            fail("the report's provenance does not name the consensus: " + provenance[:500])
+
+        # The page's "median of 3" reached the engine: the mirrored faces' CSVs are those of
+        # `facemirror mirror --consensus 3`, which differ from one track's on this clip.
+        for tracks in (3, 1):
+            cli_out = os.path.join(args.scratch, "cli_consensus_%d" % tracks)
+            subprocess.run([args.cli, "mirror", clip, "-o", cli_out, "--models", models, "-q",
+                            "--no-report", "--consensus", str(tracks)], check=True)
+            for side in ("left", "right"):
+                name = "clip_%s_mirrored.csv" % side
+                with open(os.path.join(root, "out", name), "rb") as f:
+                    from_app = f.read()
+                with open(os.path.join(cli_out, name), "rb") as f:
+                    same = f.read() == from_app
+                if same != (tracks == 3):
+                    fail("%s from the app %s the CLI's with --consensus %d" %
+                         (name, "equals" if same else "differs from", tracks))
+        print("the app's CSVs are mirror --consensus 3's, not one track's")
 
         # A written video, whole and as the byte range a video player asks for, is the file's.
         video = os.path.join(root, "out", "clip_left_mirrored.mp4")

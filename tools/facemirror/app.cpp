@@ -236,6 +236,18 @@ int run_app(const app_options& options) {
       refuse(res, 400, "no inputs");
       return;
     }
+    // Tracks per face whose median makes each AU CSV (the CLI's --consensus): odd, 1 to 15.
+    const json tracks = body.contains("consensus") ? body["consensus"] : json(1);
+    if (!tracks.is_number_integer() || tracks.get<int64_t>() < 1 || tracks.get<int64_t>() > 15 ||
+        tracks.get<int64_t>() % 2 == 0) {
+      refuse(res, 400, "consensus must be an odd number of tracks from 1 to 15");
+      return;
+    }
+    const int consensus = tracks.get<int>();
+    if (mode == "mirror_only" && consensus != 1) {
+      refuse(res, 400, "consensus measures AUs: not with mirror only");
+      return;
+    }
     const bool rerun_all = body.value("rerun", "unprocessed") == "all";
     if (!batch.begin()) {
       refuse(res, 409, "a batch is running");
@@ -250,6 +262,7 @@ int run_app(const app_options& options) {
     run.progress = "none";
     run.quiet = true;
     run.no_aus = mode == "mirror_only";
+    run.consensus = consensus;
     run.force = rerun_all;
     const job_kind kind = mode == "aus" ? job_kind::aus : job_kind::mirror;
     if (kind == job_kind::aus && !rerun_all) {
@@ -264,8 +277,9 @@ int run_app(const app_options& options) {
       }
     }
     run.inputs = inputs;
-    run.command_line =
-        "facemirror app: " + mode + " of " + std::to_string(inputs.size()) + " inputs";
+    run.command_line = "facemirror app: " + mode + " of " + std::to_string(inputs.size()) +
+                       " inputs" +
+                       (consensus > 1 ? ", consensus " + std::to_string(consensus) : "");
     run.on_progress = [&batch](const progress_event& e) {
       batch.push({{"type", "progress"},
                   {"video", e.input.string()},

@@ -30,6 +30,8 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 <p>Mode<br><label><input type="radio" name="mode" value="mirror" checked> mirror + AUs</label>
 <label><input type="radio" name="mode" value="mirror_only"> mirror only</label>
 <label><input type="radio" name="mode" value="aus"> AUs only</label></p>
+<p>AU tracks per face<br><label><input type="radio" name="tracks" value="1" checked> one (fastest)</label>
+<label><input type="radio" name="tracks" value="3"> median of 3 (closest to OpenFace 2.2; the AUs take 3x as long)</label></p>
 <p>Finished videos<br><label><input type="radio" name="rerun" value="unprocessed" checked> only unprocessed</label>
 <label><input type="radio" name="rerun" value="all"> re-run all</label></p>
 <button id="start">Start</button><button id="cancel" disabled>Cancel</button>
@@ -117,7 +119,9 @@ $("start").onclick = async () => {
   text($("message"), "");
   const body = {inputs, output: $("output").value,
                 mode: document.querySelector("input[name=mode]:checked").value,
-                rerun: document.querySelector("input[name=rerun]:checked").value};
+                rerun: document.querySelector("input[name=rerun]:checked").value,
+                consensus: Number(document.querySelector("input[name=tracks]:checked").value)};
+  if (body.mode === "mirror_only") body.consensus = 1;  // no AUs are measured
   const r = await fetch(api("/api/start"), {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   const data = await r.json();
   if (!r.ok) { text($("message"), data.error); return; }
