@@ -105,6 +105,32 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(refusal({"-f", "v.avi", "-simsize", "224"}).find("-simsize"), std::string::npos);
 }
 
+TEST(openface_args_test, consensus_is_facemirrors_own_flag_for_the_csv_of_videos) {
+  EXPECT_EQ(feature_extraction({"-f", "v.avi", "-aus"}).options.consensus, 1);
+  const run_options three =
+      feature_extraction({"-f", "v.avi", "-aus", "-pose", "--consensus", "3"}).options;
+  EXPECT_EQ(three.consensus, 3);
+  EXPECT_EQ(three.outputs, "aus,pose");
+  // With no selector OpenFace writes the HOG file and aligned faces, which a median cannot give.
+  EXPECT_NE(refusal({"-f", "v.avi", "--consensus", "3"}).find("CSV only"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-aus", "-hogalign", "--consensus", "3"}).find("-hogalign"),
+            std::string::npos);
+  for (const char* bad : {"2", "0", "17", "1.5", "x"})
+    EXPECT_NE(refusal({"-f", "v.avi", "-aus", "--consensus", bad}).find("--consensus"),
+              std::string::npos)
+        << bad;
+  EXPECT_NE(refusal({"-f", "a.jpg", "--consensus", "3"}, openface_program::face_landmark_img)
+                .find("openface-img"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "--consensus", "3"}, openface_program::face_landmark_vid_multi)
+                .find("openface-multi"),
+            std::string::npos);
+  EXPECT_NE(openface_usage(openface_program::feature_extraction).find("--consensus"),
+            std::string::npos);
+  EXPECT_EQ(openface_usage(openface_program::face_landmark_img).find("--consensus"),
+            std::string::npos);
+}
+
 TEST(openface_args_test, face_landmark_img_takes_every_image_of_a_folder_alone) {
   const fs::path folder = facemirror::test::scratch_dir();
   for (const char* name : {"b.png", "a.jpg", "notes.txt"})

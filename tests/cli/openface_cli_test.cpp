@@ -49,6 +49,29 @@ TEST(openface_cli_test, aus_flag_writes_openfaces_au_columns_as_aus_does) {
   EXPECT_EQ(read_file(out / "D/changeLighting.csv"), read_file(out / "aus/changeLighting.csv"));
 }
 
+// facemirror's own --consensus reaches the engine: `aus --consensus 3`'s bytes, not one track's.
+TEST(openface_cli_test, consensus_writes_the_median_csv_of_aus_consensus) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const std::string video = sample_video("changeLighting.wmv").string();
+  const cli_run run = run_cli("openface -f " + video + " -out_dir " + (out / "D").string() +
+                              " -aus -q --consensus 3 " + models_arg());
+  ASSERT_EQ(run.status, 0) << run.output;
+  const cli_run aus = run_cli("aus " + video + " -o " + (out / "aus").string() +
+                              " --outputs aus --consensus 3 -q " + models_arg());
+  ASSERT_EQ(aus.status, 0) << aus.output;
+  const std::string median = read_file(out / "D/changeLighting.csv");
+  EXPECT_EQ(median, read_file(out / "aus/changeLighting.csv"));
+  const cli_run one = run_cli("openface -f " + video + " -out_dir " + (out / "one").string() +
+                              " -aus -q " + models_arg());
+  ASSERT_EQ(one.status, 0) << one.output;
+  EXPECT_NE(median, read_file(out / "one/changeLighting.csv"));
+  const cli_run no_selector =
+      run_cli("openface -f " + video + " -out_dir " + (out / "E").string() + " --consensus 3");
+  EXPECT_EQ(no_selector.status, 2);
+  EXPECT_NE(no_selector.output.find("--consensus writes the CSV only"), std::string::npos);
+}
+
 // No selector: every output, as OpenFace: the 714 columns, the HOG file, the aligned faces and
 // the details file. -fdir names the CSV after the folder.
 TEST(openface_cli_test, fdir_without_selectors_writes_every_output) {

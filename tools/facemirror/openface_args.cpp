@@ -210,6 +210,17 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       if (workers < 0 || workers != std::floor(workers))
         throw openface_usage_error("--workers needs a whole number >= 0");
       opt.workers = static_cast<int>(workers);
+    } else if (flag == "--consensus") {  // facemirror's own: aus --consensus N
+      const double tracks = in.number_of(flag);
+      if (tracks < 1 || tracks > 15 || tracks != std::floor(tracks) ||
+          static_cast<int>(tracks) % 2 == 0)
+        throw openface_usage_error("--consensus needs an odd number of tracks from 1 to 15");
+      if (images || multi)
+        throw openface_usage_error(
+            "--consensus is for FeatureExtraction's videos of one face "
+            "(facemirror openface), not " +
+            openface_subcommand(program));
+      opt.consensus = static_cast<int>(tracks);
     } else if (!flag.empty() && flag[0] == '-') {
       throw openface_usage_error("unknown OpenFace flag '" + flag + "' (facemirror " +
                                  openface_subcommand(program) +
@@ -252,6 +263,11 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
                 : "no output selector: every output as OpenFace, except the tracked video "
                   "(-tracked), which facemirror does not write");
   }
+
+  if (opt.consensus > 1 && (opt.write_hog || opt.write_aligned_faces))
+    throw openface_usage_error(
+        "--consensus writes the CSV only: name the CSV's outputs (-aus -pose ...) without "
+        "-hogalign or -simalign (with no selector OpenFace writes them)");
 
   if (!output_name.empty()) {
     if (opt.inputs.size() != 1)
@@ -306,7 +322,9 @@ std::string openface_usage(openface_program program) {
   if (!images && !multi) {
     text +=
         "  -hogalign       also write DIR/<name>.hog (OpenFace's binary HOG file)\n"
-        "  -simalign       also write DIR/<name>_aligned/ (112x112 aligned faces)\n";
+        "  -simalign       also write DIR/<name>_aligned/ (112x112 aligned faces)\n"
+        "  --consensus N   facemirror's own: every CSV cell the median of N tracks (odd; as\n"
+        "                  aus --consensus), with output selectors and no -hogalign/-simalign\n";
   }
   text +=
       "  -au_static      static AU models (no person-specific normalisation)\n"

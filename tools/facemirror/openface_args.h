@@ -12,7 +12,8 @@
 //
 // Flags are sorted into four kinds (openface_usage() lists them):
 // - mapped: inputs, output folder and name, the output selectors, -au_static, -hogalign,
-//   -simalign, -fx -fy -cx -cy;
+//   -simalign, -fx -fy -cx -cy; facemirror's own --models, --workers and (openface only)
+//   --consensus;
 // - accepted and ignored with a note: those that change no output of facemirror's (display
 //   windows, -q, the default CLNF model named by -mloc, the defaults of -simscale/-simsize);
 // - refused (exit 2, naming the flag and why): OpenFace flags whose output facemirror cannot
