@@ -236,11 +236,12 @@ int run_app(const app_options& options) {
       refuse(res, 400, "no inputs");
       return;
     }
-    // Tracks per face whose median makes each AU CSV (the CLI's --consensus): odd, 1 to 15.
+    // Tracks per face whose median makes each AU CSV (the CLI's --consensus).
     const json tracks = body.contains("consensus") ? body["consensus"] : json(1);
-    if (!tracks.is_number_integer() || tracks.get<int64_t>() < 1 || tracks.get<int64_t>() > 15 ||
-        tracks.get<int64_t>() % 2 == 0) {
-      refuse(res, 400, "consensus must be an odd number of tracks from 1 to 15");
+    if (!tracks.is_number_integer() || !valid_consensus_tracks(tracks.get<double>())) {
+      refuse(res, 400,
+             "consensus must be an odd number of tracks from 1 to " +
+                 std::to_string(max_consensus_tracks));
       return;
     }
     const int consensus = tracks.get<int>();

@@ -42,14 +42,15 @@ CLI::Validator number_at_least(double lowest, bool inclusive, const std::string&
 const CLI::Validator above_zero = number_at_least(0, false, "a number above 0");
 const CLI::Validator zero_or_more = number_at_least(0, true, "a number, 0 or more");
 
-// --consensus N: an odd number of tracks, 1 to 15.
+// --consensus N: an odd number of tracks, 1 to max_consensus_tracks.
 void add_consensus_option(CLI::App& cmd, int& tracks, const std::string& help) {
   cmd.add_option("--consensus", tracks, help)
-      ->check(CLI::Range(1, 15))
+      ->check(CLI::Range(1, facemirror::cli::max_consensus_tracks))
       ->check(CLI::Validator(
           [](const std::string& n) -> std::string {
-            // Range above has checked that it is a number from 1 to 15.
-            return std::atoi(n.c_str()) % 2 == 1 ? "" : "must be odd";
+            // Range above has checked that it is a whole number in range.
+            return facemirror::cli::valid_consensus_tracks(std::atoi(n.c_str())) ? ""
+                                                                                 : "must be odd";
           },
           "ODD"))
       ->capture_default_str();

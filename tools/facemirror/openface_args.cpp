@@ -212,9 +212,9 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       opt.workers = static_cast<int>(workers);
     } else if (flag == "--consensus") {  // facemirror's own: aus --consensus N
       const double tracks = in.number_of(flag);
-      if (tracks < 1 || tracks > 15 || tracks != std::floor(tracks) ||
-          static_cast<int>(tracks) % 2 == 0)
-        throw openface_usage_error("--consensus needs an odd number of tracks from 1 to 15");
+      if (!valid_consensus_tracks(tracks))
+        throw openface_usage_error("--consensus needs an odd number of tracks from 1 to " +
+                                   std::to_string(max_consensus_tracks));
       if (images || multi)
         throw openface_usage_error(
             "--consensus is for FeatureExtraction's videos of one face "
