@@ -27,32 +27,28 @@ using clock_type = std::chrono::steady_clock;
 // frame to count yet (starting up, seeking, warming its tracker up).
 enum message_type : char { heartbeat = 'H', alive = 'A', result = 'R', failure = 'E' };
 
-bool write_all(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
+// Moves all `size` bytes through `io` (::read or ::write), retrying after signals and short
+// transfers; false when the pipe closed or failed first.
+template <typename Byte, typename Io>
+bool transfer_all(int fd, Byte* data, size_t size, Io io) {
   while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
+    const ssize_t n = io(fd, data, size);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       return false;
-    p += n;
+    data += n;
     size -= static_cast<size_t>(n);
   }
   return true;
 }
 
+bool write_all(int fd, const void* data, size_t size) {
+  return transfer_all(fd, static_cast<const char*>(data), size, ::write);
+}
+
 bool read_all(int fd, void* data, size_t size) {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::read(fd, p, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
+  return transfer_all(fd, static_cast<char*>(data), size, ::read);
 }
 
 void send_message(int fd, message_type type, const std::string& payload) {
