@@ -12,7 +12,7 @@ the bar per run, averaged over the 30 (reference, other build) pairs.
 
 The videos: the six shared videos at the unseen clips' size and rate (320x240 or 360x240, 25 fps,
 x264), the same six flipped left to right at full size, and the mirror job's mirrored faces of
-the five single-face 320x240 copies: 22 videos, none of them with an OpenFace reference.
+the five single-face small copies: 22 videos, none of them with an OpenFace reference.
 
   heldout_consensus.py make OUT --cli MAIN_CLI               # the videos, into OUT/videos
   heldout_consensus.py run OUT --cli MAIN_CLI --draw-cli EXP [--bands 0.0075,0.01]
@@ -106,7 +106,7 @@ def judge(args):
         with multiprocessing.Pool(args.jobs) as pool:
             reports.update(pool.map(draw_ensemble.pair_report, tasks, chunksize=8))
         json.dump(reports, open(cache_path, "w"))
-    groups = {"320x240 copies": [s for s in stems if s.endswith("_small")],
+    groups = {"320x240 or 360x240 copies": [s for s in stems if s.endswith("_small")],
               "flipped, full size": [s for s in stems if s.endswith("_hflip")],
               "mirrored faces of the copies": [s for s in stems if s.endswith("_mirrored")]}
     pairs = list(itertools.permutations(REFERENCES, 2))
