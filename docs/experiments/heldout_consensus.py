@@ -99,8 +99,8 @@ def judge(args):
     candidates = SINGLES + ["median"] + sorted(p.name for p in root.glob("band*"))
     cache_path = out / "pairs.json"
     reports = json.load(open(cache_path)) if cache_path.exists() else {}
-    wanted = [(a, b) for a, b in itertools.permutations(REFERENCES, 2)]
-    wanted += [(a, c) for a in REFERENCES for c in candidates]
+    pairs = list(itertools.permutations(REFERENCES, 2))  # (reference, other build)
+    wanted = pairs + [(a, c) for a in REFERENCES for c in candidates]
     tasks = [(shared, root, a, b, s) for a, b in wanted for s in stems if f"{a} {b} {s}" not in reports]
     if tasks:
         with multiprocessing.Pool(args.jobs) as pool:
@@ -109,7 +109,6 @@ def judge(args):
     groups = {"320x240 or 360x240 copies": [s for s in stems if s.endswith("_small")],
               "flipped, full size": [s for s in stems if s.endswith("_hflip")],
               "mirrored faces of the copies": [s for s in stems if s.endswith("_mirrored")]}
-    pairs = list(itertools.permutations(REFERENCES, 2))
     missed = {c: collections.Counter() for c in candidates}
     per_run = {c: [] for c in candidates}
     for a, b in pairs:
