@@ -86,8 +86,8 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   if (request.frame_stride < 1)
     throw py::value_error("frame_stride must be at least 1");
   options.frame_stride = request.frame_stride;
-  if (request.consensus < 1 || request.consensus % 2 == 0)
-    throw py::value_error("consensus must be an odd number of tracks");
+  if (request.consensus < 1)
+    throw py::value_error("consensus must be at least 1 track");
   options.consensus_tracks = request.consensus;
   if (request.progress_every < 1)
     throw py::value_error("progress_every must be at least 1");

@@ -272,10 +272,10 @@ def extract(
     frame_stride: analyse every Nth frame only (frames 1, 1 + N, ...; the CLI's
       --frame-stride), as if the video held those frames alone; the rows keep the video's frame
       numbers and timestamps. 1: every frame.
-    consensus: track each video this many times (odd; the CLI's --consensus), each track's
-      every CLNF fit started a different float ulp away, and write every cell as the median of
-      the tracks' (closer to OpenFace 2.2 than a single track, at that many times the CPU; not
-      with hog, max_faces > 1 or landmarks="dlib"). 1: one track.
+    consensus: track each video this many times (the CLI's --consensus), each track's every
+      CLNF fit started a different float ulp away, and write every cell as the median of the
+      tracks' (for two, their mean; closer to OpenFace 2.2 than a single track, at that many
+      times the CPU; not with hog, max_faces > 1 or landmarks="dlib"). 1: one track.
 
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """

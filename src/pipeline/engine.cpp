@@ -63,8 +63,8 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "several faces (FaceLandmarkVidMulti's rules) write no HOG file or aligned faces");
   }
-  if (options.consensus_tracks < 1 || options.consensus_tracks % 2 == 0)
-    throw error(error_code::invalid_argument, "the number of consensus tracks must be odd");
+  if (options.consensus_tracks < 1)
+    throw error(error_code::invalid_argument, "the number of consensus tracks must be at least 1");
   if (std::abs(options.tracked_start_offset_ulps) > 1000)
     throw error(error_code::invalid_argument, "a tracked start offset is at most 1000 ulps");
   if (options.consensus_tracks > 1 &&

@@ -45,11 +45,16 @@ TEST(cli_test, usage_error_exits_2) {
   // The HOG file and aligned faces are the AU features' own.
   EXPECT_EQ(run_cli("aus x.mp4 -o out --hog --no-aus").status, 2);
   EXPECT_EQ(run_cli("aus x.mp4 -o out --aligned --no-aus").status, 2);
-  for (const char* tracks : {"2", "0", "17", "abc"}) {  // odd, 1 to 15
+  for (const char* tracks : {"0", "16", "1.5", "abc"}) {  // a whole number, 1 to 15
     const cli_run bad = run_cli(std::string("aus x.mp4 -o out --consensus ") + tracks);
     EXPECT_EQ(bad.status, 2) << tracks;
     EXPECT_NE(bad.output.find("--consensus"), std::string::npos) << bad.output;
   }
+  // Two tracks (their mean) is a consensus too: the run gets past the options to the missing
+  // video.
+  const cli_run two = run_cli("aus x.mp4 -o out --consensus 2");
+  EXPECT_NE(two.status, 2) << two.output;
+  EXPECT_EQ(two.output.find("--consensus"), std::string::npos) << two.output;
 }
 
 // OpenFace's output selectors: --outputs aus writes exactly FeatureExtraction -aus's columns (the

@@ -315,6 +315,6 @@ def test_consensus_gives_the_cli_rows(tmp_path):
     assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
     assert sorted(p.name for p in (tmp_path / "py").iterdir()) == ["changeLighting.csv"]
     with pytest.raises(ValueError, match="consensus"):
-        facemirror.extract(VIDEO, models=MODELS, consensus=2)
+        facemirror.extract(VIDEO, models=MODELS, consensus=0)
     with pytest.raises(ValueError, match="consensus"):  # mirror() passes it on too
-        facemirror.mirror(VIDEO, tmp_path / "mirror", models=MODELS, consensus=2)
+        facemirror.mirror(VIDEO, tmp_path / "mirror", models=MODELS, consensus=0)

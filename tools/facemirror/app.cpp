@@ -240,7 +240,7 @@ int run_app(const app_options& options) {
     const json tracks = body.contains("consensus") ? body["consensus"] : json(1);
     if (!tracks.is_number_integer() || !valid_consensus_tracks(tracks.get<double>())) {
       refuse(res, 400,
-             "consensus must be an odd number of tracks from 1 to " +
+             "consensus must be a whole number of tracks from 1 to " +
                  std::to_string(max_consensus_tracks));
       return;
     }

@@ -31,6 +31,7 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 <label><input type="radio" name="mode" value="mirror_only"> mirror only</label>
 <label><input type="radio" name="mode" value="aus"> AUs only</label></p>
 <p>AU tracks per face<br><label><input type="radio" name="tracks" value="1" checked> one (fastest)</label>
+<label><input type="radio" name="tracks" value="2"> mean of 2 (closer to OpenFace 2.2; the AUs take 2x as long)</label>
 <label><input type="radio" name="tracks" value="3"> median of 3 (closest to OpenFace 2.2; the AUs take 3x as long)</label></p>
 <p>Finished videos<br><label><input type="radio" name="rerun" value="unprocessed" checked> only unprocessed</label>
 <label><input type="radio" name="rerun" value="all"> re-run all</label></p>

@@ -11,12 +11,12 @@
 
 namespace facemirror::cli {
 
-/// The consensus (tracks per video) every front end accepts: odd, 1 to max_consensus_tracks. The
-/// engine takes any odd number; the front ends cap it, since each track costs a whole analysis.
+/// The consensus (tracks per video) every front end accepts: 1 to max_consensus_tracks. The
+/// engine takes any number from 1; the front ends cap it, since each track costs a whole
+/// analysis.
 inline constexpr int max_consensus_tracks = 15;
 [[nodiscard]] inline bool valid_consensus_tracks(double n) {
-  return n >= 1 && n <= max_consensus_tracks && n == static_cast<int>(n) &&
-         static_cast<int>(n) % 2 == 1;
+  return n >= 1 && n <= max_consensus_tracks && n == static_cast<int>(n);
 }
 
 /// Set by SIGINT/SIGTERM; the engine polls it and stops.

@@ -42,17 +42,10 @@ CLI::Validator number_at_least(double lowest, bool inclusive, const std::string&
 const CLI::Validator above_zero = number_at_least(0, false, "a number above 0");
 const CLI::Validator zero_or_more = number_at_least(0, true, "a number, 0 or more");
 
-// --consensus N: an odd number of tracks, 1 to max_consensus_tracks.
+// --consensus N: 1 to max_consensus_tracks tracks.
 void add_consensus_option(CLI::App& cmd, int& tracks, const std::string& help) {
   cmd.add_option("--consensus", tracks, help)
       ->check(CLI::Range(1, facemirror::cli::max_consensus_tracks))
-      ->check(CLI::Validator(
-          [](const std::string& n) -> std::string {
-            // Range above has checked that it is a whole number in range.
-            return facemirror::cli::valid_consensus_tracks(std::atoi(n.c_str())) ? ""
-                                                                                 : "must be odd";
-          },
-          "ODD"))
       ->capture_default_str();
 }
 
@@ -200,14 +193,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   add_consensus_option(*aus_cmd, aus.consensus,
-                       "Track each video N times (odd), each track's every CLNF fit started a "
+                       "Track each video N times, each track's every CLNF fit started a "
                        "different float ulp away, and write every CSV cell as the median of the N "
-                       "tracks' (success and AU presence by majority). Where a fit settles is "
-                       "decided by rounding on many frames, so OpenFace's own output is one such "
-                       "draw: the median of 3 lies closer to it than a single track does, or than "
-                       "OpenFace's own builds lie to each other (README, Fidelity), at N times the "
-                       "CPU. 1 (default): one track. Only videos with one face; not with --hog, "
-                       "--aligned, --max-faces above 1 or --landmarks dlib");
+                       "tracks' (odd N: the middle track's cell, success and AU presence by "
+                       "majority; even N: the mean of the two middle tracks' cells, success and AU "
+                       "presence the earlier track's). Where a fit settles is decided by rounding "
+                       "on many frames, so OpenFace's own output is one such draw: the median of "
+                       "2 or 3 lies closer to it than a single track does (README, Fidelity), at "
+                       "N times the CPU. 1 (default): one track. Only videos with one face; not "
+                       "with --hog, --aligned, --max-faces above 1 or --landmarks dlib");
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
                     "interrupted batch or a resubmitted shard resumes where it stopped)");
@@ -268,7 +262,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 51))
       ->capture_default_str();
   add_consensus_option(*mirror_cmd, mirror.consensus,
-                       "Measure each mirrored face N times (odd), each track's every CLNF fit "
+                       "Measure each mirrored face N times, each track's every CLNF fit "
                        "started a different float ulp away, and write every cell of its CSV as "
                        "the median of the N tracks' ('aus --consensus': closer to OpenFace 2.2 "
                        "than one track). 1 (default): one track. The mirroring and the videos do "

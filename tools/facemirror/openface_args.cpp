@@ -213,7 +213,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     } else if (flag == "--consensus") {  // facemirror's own: aus --consensus N
       const double tracks = in.number_of(flag);
       if (!valid_consensus_tracks(tracks))
-        throw openface_usage_error("--consensus needs an odd number of tracks from 1 to " +
+        throw openface_usage_error("--consensus needs a whole number of tracks from 1 to " +
                                    std::to_string(max_consensus_tracks));
       if (images || multi)
         throw openface_usage_error(
@@ -323,8 +323,8 @@ std::string openface_usage(openface_program program) {
     text +=
         "  -hogalign       also write DIR/<name>.hog (OpenFace's binary HOG file)\n"
         "  -simalign       also write DIR/<name>_aligned/ (112x112 aligned faces)\n"
-        "  --consensus N   facemirror's own: every CSV cell the median of N tracks (odd; as\n"
-        "                  aus --consensus), with output selectors and no -hogalign/-simalign\n";
+        "  --consensus N   facemirror's own: every CSV cell the median of N tracks (as aus\n"
+        "                  --consensus), with output selectors and no -hogalign/-simalign\n";
   }
   text +=
       "  -au_static      static AU models (no person-specific normalisation)\n"

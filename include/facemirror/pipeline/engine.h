@@ -116,19 +116,21 @@ struct engine_options {
   /// constructor throws error(invalid_argument).
   int frame_stride = 1;
   /// aus jobs' videos with one face, and mirror jobs' mirrored faces: track each this many
-  /// times (odd; 1, the default, tracks it once), draw d's every followed CLNF fit started 0,
-  /// +1, -1, +2, -2... float ulps away (clnf_tracker_options::start_offset_ulps), and write
-  /// each CSV cell as the median of the draws' cells (each cell one draw's text, so the layout
-  /// and precision are OpenFace's; success and AU presence by majority). Where a fit settles is
-  /// decided by rounding on many frames (docs/fidelity_notes.md), so OpenFace's output is one
-  /// draw of it; the median of three lies closer to OpenFace's run than another single draw
-  /// does (README, Fidelity). Costs `consensus_tracks` times the analysis. A video's draws are
-  /// tracked in parallel, each written under a partial name beside the CSV (removed when the
-  /// CSV is written). A mirror job mirrors and encodes once and measures each written
-  /// mirrored face once per draw, in parallel, so its CSVs are those that `aus` with the same
-  /// consensus gives on the written videos. Still images are analysed once. Even or below 1, or
-  /// with write_hog, write_aligned_faces, max_faces > 1 or landmark_method::dlib, the
-  /// constructor throws error(invalid_argument).
+  /// times (1, the default, tracks it once), draw d's every followed CLNF fit started 0, +1,
+  /// -1, +2, -2... float ulps away (clnf_tracker_options::start_offset_ulps), and write each
+  /// CSV cell as the median of the draws' cells: for an odd count the middle draw's text (the
+  /// layout and precision are OpenFace's; success and AU presence by majority), for an even
+  /// count the exact mean of the two middle draws' cells (success and AU presence the earlier
+  /// draw's). Where a fit settles is decided by rounding on many frames
+  /// (docs/fidelity_notes.md), so OpenFace's output is one draw of it; the median of two or
+  /// three lies closer to OpenFace's run than another single draw does (README, Fidelity).
+  /// Costs `consensus_tracks` times the analysis. A video's draws are tracked in parallel,
+  /// each written under a partial name beside the CSV (removed when the CSV is written). A
+  /// mirror job mirrors and encodes once and measures each written mirrored face once per
+  /// draw, in parallel, so its CSVs are those that `aus` with the same consensus gives on the
+  /// written videos. Still images are analysed once. Below 1, or above 1 with write_hog,
+  /// write_aligned_faces, max_faces > 1 or landmark_method::dlib, the constructor throws
+  /// error(invalid_argument).
   int consensus_tracks = 1;
   /// Every followed CLNF fit of every video starts this many float ulps away (one draw of
   /// consensus_tracks; 0, the default: OpenFace's start). Beyond +-1000 the constructor throws
