@@ -17,13 +17,21 @@ with a sets the per-video floors as bench/fidelity.py's FLOORS do, rounded as th
 prints them) and c the candidate; it counts the videos on which c misses that bar, beside the
 build's own misses against OpenFace's reference over the same draws.
 
+`merges` judges what `--consensus N` would write from kept draws (session 28): for every pair
+of the kept draws their merge as `--consensus 2` makes it, for every triple as `--consensus 3`
+(merged_csv below, the rule of src/pipeline/consensus.cpp), each against OpenFace's reference
+with bench/fidelity.py's bar.
+
   draw_ensemble.py run OUT [--cli CLI] [--env NAME=VALUE ...] [--pixels] [--draws 0,1,-1,...]
                            [--keep-csvs]
   draw_ensemble.py summary OUT_A OUT_B ...
   draw_ensemble.py selfbar OUT [--jobs 2]
+  draw_ensemble.py merges OUT [--draws 0,1,-1,2,-2] [--jobs 2]   (needs run --keep-csvs)
 """
 import argparse
 import collections
+import csv
+import decimal
 import itertools
 import json
 import multiprocessing
@@ -130,6 +138,66 @@ def floor_bar(floor):
                                    round(floor["landmark_mean_px"], 2))
 
 
+def merged_csv(draws, target):
+    """The consensus's merge (src/pipeline/consensus.cpp) of the CSVs `draws`, written to `target`:
+    every cell the median of the draws' cells; for an odd count the middle draw's text (equal
+    values in draw order), for an even count the exact mean of the two middle draws' cells,
+    except the 0/1 columns (success, AU presence), which take the earlier of the two middle."""
+    tables = [list(csv.reader(open(d))) for d in draws]
+    header = [name.strip() for name in tables[0][0]]
+    zero_one = [name == "success" or name.endswith("_c") for name in header]
+    n = len(draws)
+    rows = [",".join(tables[0][0])]
+    for cells in zip(*(t[1:] for t in tables)):
+        row = []
+        for c in range(len(header)):
+            order = sorted(range(n), key=lambda d: float(cells[d][c]))
+            if n % 2 == 1:
+                row.append(cells[order[n // 2]][c])
+            elif zero_one[c]:
+                row.append(cells[min(order[n // 2 - 1], order[n // 2])][c])
+            else:
+                mean = (decimal.Decimal(cells[order[n // 2 - 1]][c].strip()) +
+                        decimal.Decimal(cells[order[n // 2]][c].strip())) / 2
+                row.append(f" {mean:f}")
+        rows.append(",".join(row))
+    Path(target).write_text("\n".join(rows) + "\n")
+
+
+def merge_report(task):
+    """bench/fidelity.py's verdict on the merge of some kept draws, per video."""
+    shared, root, combo, video, ref_name = task
+    stem = Path(video).stem
+    ref = shared / "reference/openface22" / f"{ref_name}.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        cand = Path(tmp) / f"{stem}.csv"
+        merged_csv([root / f"k{k}" / f"{stem}.csv" for k in combo], cand)
+        report = fidelity.au_report(shared, ref, cand, tmp)
+        why = fidelity.misses(report, fidelity.success_agreement(ref, cand), fidelity.bar_for(stem))
+    return combo, stem, report["mean_r"], why
+
+
+def merges(args):
+    shared, root = Path(args.shared), Path(args.out) / "csv"
+    draws = [int(k) for k in args.draws.split(",")]
+    combos = [(k,) for k in draws] + list(itertools.combinations(draws, 2)) + list(itertools.combinations(draws, 3))
+    tasks = [(shared, root, combo, video, ref) for combo in combos for video, ref in fidelity.SETS["all"]]
+    with multiprocessing.Pool(args.jobs) as pool:
+        results = pool.map(merge_report, tasks, chunksize=4)
+    by_combo = collections.defaultdict(list)
+    for combo, stem, mean_r, why in results:
+        by_combo[combo].append((stem, mean_r, why))
+    print("| draws merged | videos below the bar: mean | range | mean of the mean r | misses per video |")
+    print("|---|---|---|---|---|")
+    for size, label in ((1, "one draw"), (2, "mean of two (`--consensus 2`)"), (3, "median of three (`--consensus 3`)")):
+        group = [v for combo, v in by_combo.items() if len(combo) == size]
+        counts = [sum(bool(why) for _, _, why in v) for v in group]
+        per_video = collections.Counter(stem for v in group for stem, _, why in v if why)
+        print(f"| {label} ({len(group)}) | {statistics.mean(counts):.1f} | {min(counts)}-{max(counts)} | "
+              f"{statistics.mean(r for v in group for _, r, _ in v):.5f} | "
+              + ", ".join(f"{stem} {count}" for stem, count in per_video.most_common()) + " |")
+
+
 def selfbar(args):
     out = Path(args.out)
     root = out / "csv"
@@ -219,8 +287,13 @@ def main():
     b.add_argument("out")
     b.add_argument("--shared", default=DEFAULT_SHARED)
     b.add_argument("--jobs", type=int, default=2, help="au_compare.py processes at once")
+    m = sub.add_parser("merges", help="pairs and triples of kept draws merged as --consensus 2 and 3")
+    m.add_argument("out")
+    m.add_argument("--shared", default=DEFAULT_SHARED)
+    m.add_argument("--draws", default="0,1,-1,2,-2", help="kept draws k, comma-separated")
+    m.add_argument("--jobs", type=int, default=2, help="au_compare.py processes at once")
     args = ap.parse_args()
-    {"run": run, "summary": summary, "selfbar": selfbar}[args.command](args)
+    {"run": run, "summary": summary, "selfbar": selfbar, "merges": merges}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ OpenFace's two builds as far from each other. For each video, six draws outside 
 own three (k = +-2, +-3, +-4 float ulps) play OpenFace: for every ordered pair (a, b) of them,
 a is the reference and b OpenFace's other build, whose agreement with a lowers the bar as the
 shared README's floors do (bench/fidelity.py's bar). The candidates are one track (draws k = 0,
-+1, -1, each judged) and `aus --consensus 3` (the median of k = 0, +1, -1). Counted: videos below
-the bar per run, averaged over the 30 (reference, other build) pairs.
++1, -1, each judged), `aus --consensus 3` (the median of k = 0, +1, -1) and, since session 28,
+the three pairs of those draws merged as `--consensus 2` merges them (the exact mean; the pair
+k = 0, +1 is what `--consensus 2` writes). Counted: videos below the bar per run, averaged over
+the 30 (reference, other build) pairs.
 
 The videos: the six shared videos at the unseen clips' size and rate (320x240 or 360x240, 25 fps,
 x264), the same six flipped left to right at full size, and the mirror job's mirrored faces of
@@ -43,6 +45,7 @@ SOURCES = [("openface-samples/default.wmv", "320:240"), ("openface-samples/chang
            ("open_dbm/subj01_timepoint01.mp4", "360:240"), ("open_dbm/subj02_timepoint01.mp4", "360:240")]
 REFERENCES = ["k2", "k-2", "k3", "k-3", "k4", "k-4"]
 SINGLES = ["k0", "k1", "k-1"]
+PAIRS = [f"pair_{a}_{b}" for a, b in itertools.combinations(SINGLES, 2)]
 DRAWS = SINGLES + REFERENCES
 
 
@@ -96,7 +99,14 @@ def judge(args):
     out, shared = Path(args.out), Path(args.shared)
     root = out / "csv"
     stems = sorted(p.stem for p in (out / "videos").glob("*.mp4"))
-    candidates = SINGLES + ["median"] + sorted(p.name for p in root.glob("band*"))
+    for pair in PAIRS:  # the pair's merge, as --consensus 2 writes it
+        folder = root / pair
+        folder.mkdir(exist_ok=True)
+        for stem in stems:
+            if not (folder / f"{stem}.csv").exists():
+                draw_ensemble.merged_csv([root / k / f"{stem}.csv" for k in pair.split("_")[1:]],
+                                         folder / f"{stem}.csv")
+    candidates = SINGLES + ["median"] + PAIRS + sorted(p.name for p in root.glob("band*"))
     cache_path = out / "pairs.json"
     reports = json.load(open(cache_path)) if cache_path.exists() else {}
     pairs = list(itertools.permutations(REFERENCES, 2))  # (reference, other build)
@@ -122,15 +132,20 @@ def judge(args):
             per_run[cand].append(n)
     print(f"{len(stems)} videos, {len(pairs)} (reference, other build) pairs of draws {', '.join(REFERENCES)}\n")
     print("| candidate | videos below the bar per run: mean | range | " +
-          " | ".join(f"{g} ({len(v)})" for g, v in groups.items()) + " |")
-    print("|---|---|---|" + "---|" * len(groups))
-    labels = {"median": "median of k = 0, +1, -1 (`--consensus 3`)"}
+          " | ".join(f"{g} ({len(v)})" for g, v in groups.items()) +
+          " | mean r against the references | landmarks px |")
+    print("|---|---|---|" + "---|" * (len(groups) + 2))
+    labels = {"median": "median of k = 0, +1, -1 (`--consensus 3`)",
+              "pair_k0_k1": "mean of k = 0, +1 (`--consensus 2`)", "pair_k0_k-1": "mean of k = 0, -1",
+              "pair_k1_k-1": "mean of k = +1, -1"}
     for cand in candidates:
         label = labels.get(cand, f"one softened track, FM_SNAP_BAND={cand[4:]}" if cand.startswith("band")
                            else f"one track, {cand}")
         group_cells = [f"{sum(missed[cand][s] for s in v) / len(pairs):.2f}" for v in groups.values()]
+        reps = [reports[f"{a} {cand} {s}"] for a in REFERENCES for s in stems]
         print(f"| {label} | {statistics.mean(per_run[cand]):.2f} | {min(per_run[cand])}-{max(per_run[cand])} | " +
-              " | ".join(group_cells) + " |")
+              " | ".join(group_cells) + f" | {statistics.mean(r['mean_r'] for r in reps):.5f} | "
+              f"{statistics.mean(r['landmark_mean_px'] for r in reps):.4f} |")
     print("\nPer video: share of runs below the bar, one track (mean of k = 0, +-1) / median; mean r and landmarks px "
           "against the references (medians)\n")
     print("| video | one track | median | one track r / px | median r / px |")
