@@ -34,13 +34,6 @@ inline cli_run run_cli(const std::string& args) {
   return run;
 }
 
-inline std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
   std::vector<std::string> lines;
   std::ifstream in(file);

@@ -4,7 +4,6 @@
 #include "consensus.h"
 
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,12 +27,6 @@ fs::path write(const fs::path& dir, const std::string& name, const std::string& 
   return file;
 }
 
-std::string read(const fs::path& file) {
-  std::ostringstream text;
-  text << std::ifstream(file, std::ios::binary).rdbuf();
-  return text.str();
-}
-
 struct merge_result {
   std::string rows;  // the merged CSV without its header
   int64_t successful = 0;
@@ -46,7 +39,7 @@ merge_result merged(const std::vector<std::string>& draws) {
   for (const std::string& rows : draws)
     files.push_back(write(dir, "draw" + std::to_string(files.size()) + ".csv", rows));
   const merged_csv counts = write_median_csv(files, dir / "merged.csv");
-  const std::string text = read(dir / "merged.csv");
+  const std::string text = test::read_file(dir / "merged.csv");
   EXPECT_EQ(text.substr(0, header.size()), header);
   return {text.substr(header.size()), counts.successful};
 }

@@ -49,12 +49,7 @@ video_job aus_job(const fs::path& input, const fs::path& csv) {
   return job;
 }
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::read_file;
 
 class engine_test : public ::testing::Test {
  protected:
