@@ -109,5 +109,21 @@ TEST(AuVideoPredictor, MedianUpdatesOnEvenFramesOnly) {
   EXPECT_NE(p.geometry_median(), after0);
 }
 
+TEST(AuVideoPredictor, HogMedianIsClampedAtZero) {
+  FACEMIRROR_REQUIRE_SHARED();
+  // The HOG histogram's range starts below zero, so the median of zeros is a bin centre under
+  // zero; OpenFace sets negative medians to 0 after every update (on default.wmv it flips
+  // AU45_c on a frame when it does not).
+  auto video = random_video(6, 3, 0.0);
+  for (auto& f : video)
+    std::fill(f.hog.begin(), f.hog.end(), 0.0f);
+  au_video_predictor p(dynamic_models());
+  for (const auto& f : video)
+    p.add_frame(f);  // frames 0 and 2 update: two counted, so the histogram's median
+  ASSERT_EQ(p.hog_median().size(), video[0].hog.size());
+  for (double v : p.hog_median())
+    ASSERT_EQ(v, 0.0);
+}
+
 }  // namespace
 }  // namespace facemirror

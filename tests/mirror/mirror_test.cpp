@@ -1,5 +1,7 @@
 #include "facemirror/mirror/mirror.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 
@@ -86,6 +88,20 @@ TEST(mirror_test, seam_blends_both_sides) {
   const cv::Vec3b at_seam = out.right_mirrored.at<cv::Vec3b>(10, 19);
   EXPECT_GT(at_seam[0], 0);
   EXPECT_LT(at_seam[0], 200);
+  // Across the band the original's weight falls linearly from 1 at seam_px inside its own half
+  // to 0 at seam_px beyond the axis: at signed distance s (image-left positive) it is
+  // 0.5 + s / (2 seam_px). Pixel x reflects onto 39 - x exactly.
+  for (int x = 12; x < 28; ++x) {
+    const double s = 19.5 - x;
+    const double keep = std::clamp(0.5 + s / 6.0, 0.0, 1.0);
+    const double original = x < 20 ? 0 : 200, reflected = 39 - x < 20 ? 0 : 200;
+    EXPECT_NEAR(out.right_mirrored.at<cv::Vec3b>(10, x)[0],
+                keep * original + (1 - keep) * reflected, 1.0)
+        << "x " << x;
+    EXPECT_NEAR(out.left_mirrored.at<cv::Vec3b>(10, x)[0], (1 - keep) * original + keep * reflected,
+                1.0)
+        << "x " << x;
+  }
 }
 
 TEST(mirror_test, landmark_partners_pair_left_with_right) {
@@ -96,6 +112,16 @@ TEST(mirror_test, landmark_partners_pair_left_with_right) {
   EXPECT_EQ(mirror_partner(39), 42);  // inner eye corners
   EXPECT_EQ(mirror_partner(48), 54);  // mouth corners
   EXPECT_EQ(mirror_partner(66), 66);  // inner lower lip centre
+  // The whole 68-point scheme (iBUG 300-W): every point's partner across the face's midline.
+  const int partners[landmark_count] = {
+      16, 15, 14, 13, 12, 11, 10, 9,  8,  7,  6,  5,  4, 3, 2, 1, 0,  // jaw
+      26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                         // brows
+      27, 28, 29, 30, 35, 34, 33, 32, 31,                             // nose
+      45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,                 // eyes
+      54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,                 // outer lips
+      64, 63, 62, 61, 60, 67, 66, 65};                                // inner lips
+  for (int i = 0; i < landmark_count; ++i)
+    EXPECT_EQ(mirror_partner(i), partners[i]) << i;
   for (int i = 0; i < landmark_count; ++i)
     EXPECT_EQ(mirror_partner(mirror_partner(i)), i) << i;
 }

@@ -103,6 +103,28 @@ TEST(atomic_file_test, replaces_an_existing_target_whole) {
   EXPECT_EQ(read_all(dir / "out.csv"), "new");
 }
 
+// The last step can fail too (here the target is a folder that holds a file): the commit is
+// an error naming the target, and the written data does not stay behind under its partial name.
+TEST(atomic_file_test, a_failed_rename_is_an_io_error_and_leaves_nothing) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path target = dir / "out.csv";
+  fs::create_directories(target);
+  std::ofstream(target / "inside") << "x";
+  atomic_file file(target);
+  file.write("frame\n1\n");
+  try {
+    file.commit();
+    FAIL() << "expected an error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::io);
+    EXPECT_NE(std::string(e.what()).find("rename onto '" + target.string() + "'"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(file.temp_path()));
+  EXPECT_TRUE(fs::is_directory(target));
+}
+
 TEST(atomic_file_test, unwritable_folder_is_an_io_error_naming_the_target) {
   try {
     atomic_file file("/nonexistent-folder/out.csv");

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -68,9 +69,17 @@ TEST(Asymmetry, BaselineIsTheMedianOfTheFirstSecondAndExcursionIsNeverNegative) 
   EXPECT_DOUBLE_EQ(s.baseline, 2.0);  // median of {3, 1, 2}
   // sorted {0.5, 0.5, 1, 2, 3}: 2 + 0.8 * 1 = 2.8 -> E = 0.8
   EXPECT_NEAR(s.excursion, 0.8, 1e-12);
+  // A face that relaxes after a tense first second: its p95 (0: twenty zeros after one 3)
+  // lies below its baseline (3), and the excursion stops at 0.
+  std::vector<double> relaxing(21, 0.0), times(21);
+  relaxing[0] = 3;
+  for (size_t i = 0; i < times.size(); ++i)
+    times[i] = static_cast<double>(i);
   const side_stats falling =
-      compute_side_stats({3, 3, 0, 0}, {true, true, true, true}, {0, 0.1, 2, 3}, t);
-  EXPECT_GE(falling.excursion, 0.0);
+      compute_side_stats(relaxing, std::vector<bool>(relaxing.size(), true), times, t);
+  EXPECT_DOUBLE_EQ(falling.baseline, 3.0);
+  EXPECT_DOUBLE_EQ(falling.p95, 0.0);
+  EXPECT_EQ(falling.excursion, 0.0);
 }
 
 TEST(Asymmetry, NoFaceGivesZeros) {
