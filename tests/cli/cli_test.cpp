@@ -297,6 +297,34 @@ TEST(cli_test, json_progress_is_one_object_per_line) {
   EXPECT_NE(run.output.find("\"stage\":\"done\""), std::string::npos);
 }
 
+// A rerun skips a video only when everything this run asks for is there and the last attempt
+// did not fail: outputs asked for only now (--hog) are made, and a --force redo that failed
+// (its older outputs still on disk) is tried again, not taken as done.
+TEST(cli_test, a_rerun_skips_only_what_is_complete) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.wmv", out = dir / "out";
+  fs::copy_file(sample_video("changeLighting.wmv"), clip);
+  const std::string args = "aus " + clip.string() + " -o " + out.string() + " " + models_arg();
+  ASSERT_EQ(run_cli(args).status, 0);
+  const cli_run same = run_cli(args);
+  EXPECT_NE(same.output.find("skip   " + clip.string()), std::string::npos) << same.output;
+
+  const cli_run with_hog = run_cli(args + " --hog");
+  EXPECT_EQ(with_hog.status, 0) << with_hog.output;
+  EXPECT_EQ(with_hog.output.find("skip   "), std::string::npos) << with_hog.output;
+  EXPECT_TRUE(fs::exists(out / "clip.hog"));
+
+  std::ofstream(clip, std::ios::trunc) << "not a video any more\n";
+  EXPECT_EQ(run_cli(args + " --force").status, 1);
+  EXPECT_TRUE(fs::exists(out / "clip.csv"));  // the older CSV stays, whole
+  const cli_run after_failure = run_cli(args);
+  EXPECT_EQ(after_failure.status, 1) << after_failure.output;
+  EXPECT_EQ(after_failure.output.find("skip   "), std::string::npos) << after_failure.output;
+  EXPECT_NE(after_failure.output.find(clip.string() + ": "), std::string::npos)
+      << after_failure.output;
+}
+
 // A file named like an image that is none fails alone, named with the reason; the good image of
 // the batch is written and the bad one leaves no file.
 TEST(cli_test, a_bad_image_fails_alone_naming_the_file) {

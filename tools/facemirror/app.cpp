@@ -18,6 +18,7 @@
 #include "app_security.h"
 #include "commands.h"
 #include "inputs.h"
+#include "status.h"
 #include <httplib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -267,11 +268,12 @@ int run_app(const app_options& options) {
     run.force = rerun_all;
     const job_kind kind = mode == "aus" ? job_kind::aus : job_kind::mirror;
     if (kind == job_kind::aus && !rerun_all) {
-      // S1's "only unprocessed" for AUs: a video whose CSV is there is skipped.
+      // S1's "only unprocessed" for AUs: a video whose CSV is there (and not older than the
+      // video) is skipped.
       const input_plan plan = plan_inputs(inputs, *output);
       inputs.clear();
       for (const auto& job : plan.jobs) {
-        if (fs::exists(job.output_csv))
+        if (outputs_current(job.input, {job.output_csv}))
           batch.push({{"type", "outcome"}, {"outcome", "skipped"}, {"input", job.input.string()}});
         else
           inputs.push_back(job.input.string());

@@ -98,8 +98,9 @@ void keep_shard(input_plan& plan, const shard_spec& shard, bool quiet) {
     plan.rejected.clear();
 }
 
-// Whether a job can be skipped: all its outputs are present (each written whole) and its last
-// attempt did not fail (a failed --force redo leaves older outputs behind).
+// Whether a job can be skipped: all its outputs are present (each written whole), none is older
+// than its input, and its last attempt did not fail (a failed --force redo leaves older outputs
+// behind; without status files, a plain run, its input is then newer than them).
 bool complete(const video_job& job, const fs::path& output_dir, const run_options& opt) {
   const auto status = read_status(status_file(output_dir, job.input, job.kind));
   if (status && !status->done)
@@ -112,7 +113,7 @@ bool complete(const video_job& job, const fs::path& output_dir, const run_option
     if (opt.write_aligned_faces)
       outputs.push_back(extra.aligned_folder);
   }
-  return all_exist(outputs);
+  return outputs_current(job.input, outputs);
 }
 
 void record_status(const video_job& job, const video_result& result, const fs::path& output_dir,

@@ -204,7 +204,8 @@ int main(int argc, char** argv) {
                        "with --hog, --aligned, --max-faces above 1 or --landmarks dlib");
   aus_cmd->add_flag("--force", aus.force,
                     "Process videos whose CSV is present already (skipped by default, so an "
-                    "interrupted batch or a resubmitted shard resumes where it stopped)");
+                    "interrupted batch or a resubmitted shard resumes where it stopped; a video "
+                    "changed since its outputs were written is redone anyway)");
   aus_cmd
       ->add_option(
           "--outputs", aus.outputs,
@@ -269,7 +270,8 @@ int main(int argc, char** argv) {
                        "not change; the AUs cost N times as much");
   mirror_cmd->add_flag("--force", mirror.force,
                        "Process videos whose outputs are all present already (skipped by default, "
-                       "so an interrupted batch resumes where it stopped)");
+                       "so an interrupted batch resumes where it stopped; a video changed since "
+                       "its outputs were written is redone anyway)");
   mirror_cmd->add_flag("--no-report", mirror.no_report,
                        "No HTML reports (by default each video's report is written as soon as "
                        "its outputs are, and the folder's index at the end, as 'facemirror report "

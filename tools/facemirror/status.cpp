@@ -97,4 +97,19 @@ bool all_exist(const std::vector<fs::path>& outputs) {
   return true;
 }
 
+bool outputs_current(const fs::path& input, const std::vector<fs::path>& outputs) {
+  if (!all_exist(outputs))
+    return false;
+  std::error_code ec;
+  const auto input_time = fs::last_write_time(input, ec);
+  if (ec)
+    return true;
+  for (const auto& file : outputs) {
+    const auto output_time = fs::last_write_time(file, ec);
+    if (!ec && output_time < input_time)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace facemirror::cli

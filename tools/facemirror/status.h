@@ -6,8 +6,9 @@
 // OUTDIR/status/<stem>.<kind>.json holds one attempt's outcome: the input, "done" with the
 // output files and frame counts, or "failed" with the reason (one line naming the file). It is
 // written whole or not at all (atomic_file) after the attempt ends, and removed when a new
-// attempt starts, so: no status file + all outputs present = done by an earlier run (or one
-// killed before it could write statuses; outputs are atomic, so present means complete);
+// attempt starts, so: no status file + all outputs present and none older than the input = done
+// by an earlier run (or one killed before it could write statuses; outputs are atomic, so
+// present means complete);
 // "failed" = the last attempt failed, whatever older outputs lie around. Single-threaded.
 
 #include <cstdint>
@@ -54,5 +55,12 @@ void write_status(const std::filesystem::path& file, const video_status& status)
 
 /// True when every file in `outputs` exists (each was renamed into place whole).
 [[nodiscard]] bool all_exist(const std::vector<std::filesystem::path>& outputs);
+
+/// True when every file in `outputs` exists and none is older than `input`: an input changed
+/// since (replaced, re-exported, or overwritten before a --force redo that then failed) has
+/// outputs that describe the file that was there before, as make would judge them. An input
+/// whose time cannot be read counts as unchanged.
+[[nodiscard]] bool outputs_current(const std::filesystem::path& input,
+                                   const std::vector<std::filesystem::path>& outputs);
 
 }  // namespace facemirror::cli

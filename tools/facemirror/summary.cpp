@@ -55,6 +55,11 @@ summary_row row_for(const video_job& job, const fs::path& output_dir) {
       row.detail = "outputs removed since it was done";
     return row;
   }
+  if (!outputs_current(job.input, outputs)) {  // the next run redoes it
+    row.state = "missing";
+    row.detail = "input changed since its outputs were written";
+    return row;
+  }
   row.state = "done";
   if (status) {
     row.detail = std::to_string(status->frames) + " frames, " +
