@@ -95,6 +95,12 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(
       refusal({"-f", "v.avi", "-fx", "abc", "-fy", "1", "-cx", "1", "-cy", "1"}).find("'abc'"),
       std::string::npos);
+  for (const char* focal : {"-fx", "-fy"})  // a focal length of 0 px divides by zero later
+    EXPECT_NE(
+        refusal({"-f", "v.avi", "-fx", "600", "-fy", "600", "-cx", "1", "-cy", "1", focal, "0"})
+            .find(std::string(focal) + " must be positive"),
+        std::string::npos)
+        << focal;
   EXPECT_NE(refusal({"-f", "v.avi", "-out_dir"}).find("-out_dir needs a value"), std::string::npos);
   EXPECT_NE(refusal({"-f", "a.avi", "-f", "b.avi", "-of", "x"}).find("single input"),
             std::string::npos);
