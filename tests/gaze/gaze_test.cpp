@@ -138,5 +138,83 @@ TEST(gaze_test, a_frame_without_a_face_keeps_its_eye_landmarks_and_reports_no_ga
   EXPECT_NEAR(cv::norm(found.gaze.eye_1), 1.0, 1e-12);
 }
 
+// OpenFace's R = Rx * Ry * Rz, built here from the three elementary rotations so that a sign
+// slip in gaze.cpp's closed form shows (the tests above turn one axis at a time).
+cv::Matx33d rx_ry_rz(double rx, double ry, double rz) {
+  const cv::Matx33d x(1, 0, 0, 0, std::cos(rx), -std::sin(rx), 0, std::sin(rx), std::cos(rx));
+  const cv::Matx33d y(std::cos(ry), 0, std::sin(ry), 0, 1, 0, -std::sin(ry), 0, std::cos(ry));
+  const cv::Matx33d z(std::cos(rz), -std::sin(rz), 0, std::sin(rz), std::cos(rz), 0, 0, 0, 1);
+  return x * y * z;
+}
+
+TEST(gaze_test, the_eyeball_offset_follows_a_head_turned_about_all_three_axes) {
+  const landmarks_3d face = face_at_500mm();
+  head_pose pose;
+  pose.rx = 0.3;
+  pose.ry = -0.4;
+  pose.rz = 0.2;
+  const cv::Vec3d offset = rx_ry_rz(pose.rx, pose.ry, pose.rz) * cv::Vec3d(0, -3.5, 7);
+  const cv::Point3d centre =
+      cv::Point3d(-30, 0, 500) + cv::Point3d(offset[0], offset[1], offset[2]);
+  expect_near(gaze_direction(0, eye_with_pupil(centre + cv::Point3d(0, 0, -12)), face, pose),
+              {0, 0, -1}, 1e-12);
+}
+
+TEST(gaze_test, eye_landmark_depths_follow_a_head_turned_about_all_three_axes) {
+  eye_part_fit eye;
+  eye.fitted = true;
+  eye.scale = 2.0;
+  eye.rx = 0.3;
+  eye.ry = -0.4;
+  eye.rz = 0.2;
+  for (int i = 0; i < eye_part_points; ++i) {
+    eye.landmarks[i] = {320.0, 240.0};
+    eye.model_shape[i] = {1.0 + i, 2.0 - i, 0.5 * i};
+  }
+  const cv::Matx33d r = rx_ry_rz(eye.rx, eye.ry, eye.rz);
+  const auto mm = eye_landmarks_in_camera_space(eye, {500, 500, 320, 240});
+  for (int i = 0; i < eye_part_points; ++i) {
+    const cv::Vec3d turned =
+        r * cv::Vec3d(eye.model_shape[i].x, eye.model_shape[i].y, eye.model_shape[i].z);
+    EXPECT_NEAR(mm[i].z, 250.0 + turned[2], 1e-9);
+  }
+}
+
+TEST(gaze_test, angle_x_is_horizontal_and_angle_y_vertical) {
+  // x and y differ, so the two angles cannot be swapped unnoticed (gaze_angle_x, gaze_angle_y).
+  const cv::Vec2d angles = gaze_angles({0.3, -0.1, -0.8}, {0.1, -0.3, -0.9});
+  EXPECT_NEAR(angles[0], std::atan2(0.2, 0.85), 1e-12);
+  EXPECT_NEAR(angles[1], std::atan2(-0.2, 0.85), 1e-12);
+}
+
+TEST(gaze_test, no_gaze_unless_both_eyes_were_fitted) {
+  // An unfitted eye's landmarks are zeros: a gaze from them would be the fallback's garbage.
+  eye_pair eyes{};
+  for (auto& eye : eyes) {
+    eye.fitted = true;
+    eye.scale = 1.0;
+    eye.landmarks.fill({300, 200});
+    eye.model_shape.fill({0, 0, 0});
+  }
+  eyes[1].fitted = false;
+  const eye_observation one = observe_eyes(eyes, face_at_500mm(), {}, {500, 500, 320, 240}, true);
+  EXPECT_EQ(one.gaze.eye_0, cv::Point3d());
+  EXPECT_EQ(one.gaze.eye_1, cv::Point3d());
+  EXPECT_EQ(one.gaze.angle_x, 0.0);
+}
+
+TEST(gaze_test, an_eye_part_without_a_positive_scale_is_not_fitted) {
+  // Its depth would be fx / scale: infinite or negative.
+  std::vector<clnf_part_fit> parts(2);
+  for (auto& part : parts) {
+    part.landmarks.assign(eye_part_points, cv::Point2d(10, 0));
+    part.model_shape.assign(eye_part_points, cv::Point3d());
+    part.params.scale = 0.0;
+  }
+  const eye_pair eyes = eye_parts_of({"left_eye_28", "right_eye_28"}, parts);
+  EXPECT_FALSE(eyes[0].fitted);
+  EXPECT_FALSE(eyes[1].fitted);
+}
+
 }  // namespace
 }  // namespace facemirror
