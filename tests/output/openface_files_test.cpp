@@ -1,8 +1,11 @@
 // OpenFace's HOG file, aligned-face folder and details file: layout, atomicity, errors.
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -100,6 +103,34 @@ TEST(hog_file_test, a_record_without_cells_reads_as_empty) {
   EXPECT_TRUE(records[1].values.empty());
 }
 
+// A header that no writer produces is corruption: the reader must say so, naming the file,
+// rather than hand back a record (a valid flag of 0.5, or 5000 cell columns of no rows).
+TEST(hog_file_test, impossible_headers_and_a_cut_header_are_rejected) {
+  const fs::path dir = test::scratch_dir();
+  const auto header = [](int32_t cols, int32_t rows, int32_t channels, float valid) {
+    std::string bytes(16, '\0');
+    const int32_t ints[3] = {cols, rows, channels};
+    std::memcpy(bytes.data(), ints, 12);
+    std::memcpy(bytes.data() + 12, &valid, 4);
+    return bytes;
+  };
+  const auto expect_rejected = [&](const std::string& name, const std::string& bytes,
+                                   const std::string& why) {
+    write_bytes(dir / name, bytes);
+    try {
+      (void)read_hog_file(dir / name);
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const error& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  expect_rejected("half_valid.hog", header(0, 0, 31, 0.5f), "bad record header");
+  expect_rejected("wide.hog", header(5000, 0, 31, 1.0f), "bad record header");
+  expect_rejected("cut.hog", header(0, 0, 31, 1.0f) + header(1, 1, 31, 1.0f).substr(0, 10),
+                  "truncated record header");
+}
+
 TEST(aligned_face_folder_test, bmp_layout_is_opencvs) {
   cv::Mat face(3, 5, CV_8UC3);
   for (int y = 0; y < face.rows; ++y)
@@ -115,6 +146,19 @@ TEST(aligned_face_folder_test, bmp_layout_is_opencvs) {
   EXPECT_EQ(aligned_face_name(1), "frame_det_00_000001.bmp");
   EXPECT_EQ(aligned_face_name(123456), "frame_det_00_123456.bmp");
   EXPECT_THROW((void)encode_bmp(cv::Mat(2, 2, CV_32FC1)), error);
+}
+
+// A grey face is written as BGR with the grey in all three channels (the header's promise).
+TEST(aligned_face_folder_test, grey_faces_are_written_as_bgr) {
+  cv::Mat grey(3, 5, CV_8UC1);
+  for (int y = 0; y < grey.rows; ++y)
+    for (int x = 0; x < grey.cols; ++x)
+      grey.at<uchar>(y, x) = uchar(20 * y + x);
+  const fs::path file = test::scratch_dir() / "grey.bmp";
+  write_bytes(file, encode_bmp(grey));
+  cv::Mat bgr;
+  cv::merge(std::vector<cv::Mat>{grey, grey, grey}, bgr);
+  EXPECT_EQ(cv::norm(test::read_bmp(file), bgr, cv::NORM_INF), 0.0);
 }
 
 TEST(aligned_face_folder_test, bytes_equal_openfaces_own_bmp) {
@@ -188,6 +232,26 @@ TEST(of_details_test, matches_openfaces_layout) {
   EXPECT_NE(text.find("Camera parameters:458.333,458.333,320,240\nOutput csv:"), std::string::npos)
       << text;
   EXPECT_NE(text.find("AUs: 1\n"), std::string::npos);
+}
+
+// Each output group's line reports that group's flag (the reference above has them all 0).
+TEST(of_details_test, each_flag_sets_its_own_line) {
+  const std::pair<bool of_details::*, const char*> groups[] = {
+      {&of_details::gaze, "Gaze: "},
+      {&of_details::aus, "AUs: "},
+      {&of_details::landmarks_2d, "Landmarks 2D: "},
+      {&of_details::landmarks_3d, "Landmarks 3D: "},
+      {&of_details::pose, "Pose: "},
+      {&of_details::shape_parameters, "Shape parameters: "}};
+  for (const auto& [on, on_name] : groups) {
+    of_details d;
+    d.*on = true;
+    const std::string text = format_of_details(d);
+    for (const auto& [member, name] : groups) {
+      const std::string line = std::string(name) + (member == on ? "1" : "0") + "\n";
+      EXPECT_NE(text.find(line), std::string::npos) << on_name << " set:\n" << text;
+    }
+  }
 }
 
 }  // namespace
