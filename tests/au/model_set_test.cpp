@@ -6,6 +6,7 @@
 
 #include "facemirror/au/au_engine.h"
 #include "facemirror/error.h"
+#include "facemirror/features/au_descriptors.h"
 
 #include "support/test_data.h"
 
@@ -108,6 +109,33 @@ TEST(AuFeatureExtractor, FeatureSizesForGoodAndFailedFrames) {
   cv::extractChannel(frame, grey, 0);
   EXPECT_EQ(extractor.extract(grey, lm, true).hog.size(), 4464u);
   EXPECT_THROW((void)extractor.extract(cv::Mat(480, 640, CV_32FC3), lm, true), error);
+}
+
+// The AU models are sized by fhog_length, the features by extract_fhog: they must agree for
+// sizes that are not a whole number of cells too (dlib rounds the cell count to nearest).
+TEST(AuFeatureExtractor, FhogLengthIsTheLengthExtractFhogReturns) {
+  for (const int cell : {4, 8})
+    for (int size = 2 * cell; size <= 5 * cell; ++size)
+      EXPECT_EQ(extract_fhog(cv::Mat::zeros(size, size, CV_8UC1), cell).size(),
+                static_cast<size_t>(fhog_length(size, cell)))
+          << size << " pixels, cell " << cell;
+}
+
+// OpenFace's geometry features are V * local (the shape minus the mean), then local: the SVRs'
+// weights are in that order, so a swap would go unnoticed by the sizes alone.
+TEST(AuFeatureExtractor, GeometryIsTheShapeVariationThenTheLocalWeights) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const auto models = au_model_set::load(au_dir(), au_model_set::kind::static_only);
+  const point_distribution_model& pdm = models->pdm();
+  std::vector<double> local(pdm.mode_count(), 0.0);
+  local[0] = 3.0;
+  local[5] = -2.0;
+  const std::vector<double> geometry = geometry_descriptor(pdm, local);
+  const cv::Mat_<double> shape = pdm.shape_3d(local), mean = pdm.shape_3d({});
+  ASSERT_EQ(geometry.size(), static_cast<size_t>(shape.rows) + local.size());
+  for (int i = 0; i < shape.rows; ++i)
+    EXPECT_NEAR(geometry[i], shape(i) - mean(i), 1e-9) << i;
+  EXPECT_EQ(std::vector<double>(geometry.begin() + shape.rows, geometry.end()), local);
 }
 
 TEST(AuFeatureExtractor, ConcurrentCallsMatchSequentialOnes) {
