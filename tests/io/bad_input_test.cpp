@@ -1,8 +1,10 @@
 // Bad inputs: each fails with one facemirror::error line naming the file and the reason, and
 // libav itself prints nothing.
 
+#include <cstdint>
 #include <fstream>
 #include <functional>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -88,6 +90,29 @@ TEST(VideoReaderBadInput, TruncatedMp4WithIndexAtStart) {
                                        "-c:v libx264 -preset ultrafast -g 10 -movflags +faststart");
   expect_truncation_detected(
       test::truncated_copy(full, dir / "cut.mp4", fs::file_size(full) * 6 / 10));
+}
+
+// Capture software leaves index entries for dropped frames, so a frame (1%, at least one) fewer
+// than the header lists is a complete file; two fewer of 50 is a truncated one.
+TEST(VideoReaderBadInput, OneFrameShortOfTheHeaderIsCompleteTwoAreTruncated) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto full = test::make_testsrc(dir, "full.avi", "-c:v mpeg4 -g 12");
+  ASSERT_EQ(test::run_command("ffprobe -v error -select_streams v:0 -show_entries packet=pos "
+                              "-of csv=p=0 " +
+                              test::quoted(full) + " > " + test::quoted(dir / "pos.txt")),
+            0);
+  std::vector<std::uintmax_t> pos;
+  std::ifstream in(dir / "pos.txt");
+  for (std::uintmax_t p; in >> p;)
+    pos.push_back(p);
+  ASSERT_EQ(pos.size(), 50u);
+  // An AVI chunk is an 8-byte header and then the packet: cutting there drops the frame whole
+  // (and the index after it), so the header's count of 50 stays.
+  const auto one_short = test::truncated_copy(full, dir / "one_short.avi", pos[49] - 8);
+  EXPECT_EQ(probe_video(one_short).frame_count(), 49);
+  const auto two_short = test::truncated_copy(full, dir / "two_short.avi", pos[48] - 8);
+  expect_error([&] { (void)probe_video(two_short); }, error_code::codec, two_short, "truncated");
 }
 
 TEST(VideoReaderBadInput, TruncatedAvi) {
