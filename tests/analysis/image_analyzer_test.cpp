@@ -178,5 +178,34 @@ TEST(read_image, decodes_the_same_jpeg_at_its_own_size) {
   EXPECT_EQ(image.type(), CV_8UC3);
 }
 
+// Every image reaches the analysis as 8-bit BGR (image_reader.h): 16-bit samples keep their high
+// byte (51200 -> 200; a scale of 1/255 would give 201), grey is copied to all three channels,
+// and alpha is dropped without swapping red and blue.
+TEST(read_image, sixteen_bit_grey_and_bgra_become_8_bit_bgr) {
+  const std::filesystem::path dir = test::scratch_dir();
+  ASSERT_TRUE(cv::imwrite((dir / "16.png").string(),
+                          cv::Mat(2, 3, CV_16UC3, cv::Scalar(51200, 25600, 1280))));
+  EXPECT_EQ(read_image(dir / "16.png").at<cv::Vec3b>(1, 2), cv::Vec3b(200, 100, 5));
+  ASSERT_TRUE(cv::imwrite((dir / "grey.png").string(), cv::Mat(2, 3, CV_8UC1, cv::Scalar(77))));
+  const cv::Mat grey = read_image(dir / "grey.png");
+  ASSERT_EQ(grey.type(), CV_8UC3);
+  EXPECT_EQ(grey.at<cv::Vec3b>(1, 2), cv::Vec3b(77, 77, 77));
+  ASSERT_TRUE(
+      cv::imwrite((dir / "bgra.png").string(), cv::Mat(2, 3, CV_8UC4, cv::Scalar(10, 20, 30, 40))));
+  const cv::Mat bgra = read_image(dir / "bgra.png");
+  ASSERT_EQ(bgra.type(), CV_8UC3);
+  EXPECT_EQ(bgra.at<cv::Vec3b>(1, 2), cv::Vec3b(10, 20, 30));
+}
+
+// Cameras and Windows tools write upper-case extensions (IMG_0001.JPG); a frame folder of them
+// must not read as empty.
+TEST(read_image, image_extensions_are_recognised_in_any_case) {
+  EXPECT_TRUE(is_image_file("IMG_0001.JPG"));
+  EXPECT_TRUE(is_image_file("scan.Tiff"));
+  EXPECT_TRUE(is_image_file("face.webp"));
+  EXPECT_FALSE(is_image_file("notes.txt"));
+  EXPECT_FALSE(is_image_file("jpg"));
+}
+
 }  // namespace
 }  // namespace facemirror
