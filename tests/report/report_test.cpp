@@ -200,6 +200,36 @@ TEST(SvgChart, ColumnReductionBoundsPointsAndKeepsPeaks) {
   }
 }
 
+// Every point of a line lies in the plot area (the <rect class="plot">), whichever series starts
+// first or ends last, and however far a value goes past the axis's 0..5 (an edited CSV).
+TEST(SvgChart, LinesStayInsideThePlotArea) {
+  chart_series a{
+      "Right", "#c00", {1, 2.5, 5, 7.5, 10}, {0, 1, 9, -2, 3}, {true, true, true, true, true}};
+  chart_series b{"Left", "#00c", {0, 6, 12}, {1, 1, 1}, {true, true, true}};
+  const std::string svg = line_chart_svg("c1", "au-chart", "AU12", {a, b}, chart_layout{});
+  const auto attribute = [&](const std::string& name) {
+    const size_t rect = svg.find("<rect class=\"plot\"");
+    const size_t at = svg.find(" " + name + "=\"", rect) + name.size() + 3;
+    return std::stod(svg.substr(at));
+  };
+  const double x0 = attribute("x"), y0 = attribute("y");
+  const double x1 = x0 + attribute("width"), y1 = y0 + attribute("height");
+  size_t points = 0;
+  for (size_t at = svg.find(" d=\""); at != std::string::npos; at = svg.find(" d=\"", at + 1)) {
+    std::istringstream path(svg.substr(at + 4, svg.find('"', at + 4) - at - 4));
+    char command = 0;
+    double x = 0, y = 0;
+    while (path >> command >> x >> y) {
+      ++points;
+      EXPECT_GE(x, x0 - 0.05);
+      EXPECT_LE(x, x1 + 0.05);
+      EXPECT_GE(y, y0 - 0.05);
+      EXPECT_LE(y, y1 + 0.05);
+    }
+  }
+  EXPECT_EQ(points, 8u);
+}
+
 TEST(SvgChart, EscapesTextAndDrawsOnePathPerSeries) {
   EXPECT_EQ(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
   chart_series a{"Right", "#c00", {0, 1, 2}, {0, 5, 1}, {true, true, true}};
@@ -234,6 +264,24 @@ TEST(ReportDetail, Base64AndStrongestAsymmetryFrames) {
   EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 2, 0.5), (std::vector<int64_t>{1, 4}));
   EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 3, 0.5),
             (std::vector<int64_t>{1, 2, 4}));
+}
+
+// The score is over intensities on frames where both faces were found: a presence column's 0/1
+// flip and a frame with only the left face must not pick the stills.
+TEST(ReportDetail, StrongestAsymmetryIgnoresPresenceAndFramesWithoutBothFaces) {
+  const std::string header = "frame, timestamp, confidence, success, AU12_r, AU12_c\n";
+  // |R - L| of AU12_r: 0.5, 1, 0, 2; frame 3's presence flips (counted, it would tie frame 2),
+  // frame 4's right face is missing.
+  const au_series left = parse_au_series(header +
+                                             "1, 0.0, 1, 1, 1.0, 0\n2, 1.0, 1, 1, 1.0, 0\n"
+                                             "3, 2.0, 1, 1, 0.0, 0\n4, 3.0, 1, 1, 0.0, 0\n",
+                                         "l.csv");
+  const au_series right = parse_au_series(header +
+                                              "1, 0.0, 1, 1, 1.5, 0\n2, 1.0, 1, 1, 2.0, 0\n"
+                                              "3, 2.0, 1, 1, 0.0, 1\n4, 3.0, 1, 0, 2.0, 0\n",
+                                          "r.csv");
+  EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 1, 0.5), (std::vector<int64_t>{1}));
+  EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 2, 0.5), (std::vector<int64_t>{0, 1}));
 }
 
 // A synthetic mirror job's folder: two AU CSVs whose numbers are known.
@@ -446,6 +494,36 @@ TEST_F(ReportFolder, AnAusFolderGetsOneFaceReports) {
   EXPECT_FALSE(fs::exists(dir_ / "clip_asymmetry.csv"));
   // 0.1 rad = 5.7 deg: poor; 0: good.
   EXPECT_NE(html.find("<td class=\"l\">poor</td><td>1</td>"), std::string::npos);
+}
+
+// The two mirrored faces come from one video, frame for frame: CSVs of different lengths are
+// a broken job, not a report with its last frames silently unpaired.
+TEST_F(ReportFolder, MirroredCsvsOfDifferentLengthsFailNamingBoth) {
+  write_pair("cut");
+  std::string right = read_text(dir_ / "cut_right_mirrored.csv");
+  right.erase(right.rfind("4, 0, 3.000"));
+  write("cut_right_mirrored.csv", right);
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_NE(results[0].error.find("cut_left_mirrored.csv"), std::string::npos) << results[0].error;
+  EXPECT_NE(results[0].error.find("cut_right_mirrored.csv"), std::string::npos) << results[0].error;
+  EXPECT_FALSE(fs::exists(dir_ / "cut_report.html"));
+}
+
+// A one-face report counts its frames without a face in the head-pose table, as a mirror job's
+// head-pose file does.
+TEST_F(ReportFolder, AnAusFolderCountsFramesWithoutAFace) {
+  write("clip.csv",
+        "frame, face_id, timestamp, confidence, success, pose_Ry, AU01_r, AU01_c\n"
+        "1, 0, 0.0, 0.9, 1, 0.0, 0.5, 1\n2, 0, 0.5, 0.1, 0, 0.0, 0.0, 0\n"
+        "3, 0, 1.0, 0.9, 1, 0.0, 1.5, 1\n");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  const std::string html = read_text(dir_ / "clip_report.html");
+  EXPECT_NE(html.find("<td class=\"l\">good</td><td>2</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"l\">no face</td><td>1</td>"), std::string::npos);
 }
 
 TEST_F(ReportFolder, AnEmptyFolderIsAnErrorNamingIt) {
