@@ -154,6 +154,19 @@ TEST(AuSeries, ParsesOpenFaceLayoutAndNamesTheFileOnErrors) {
   EXPECT_THROW((void)read_au_series("/nonexistent/x.csv"), error);
 }
 
+// A CSV saved again on Windows or by a spreadsheet (CRLF line ends, tabs after the commas, a
+// blank line at the end) holds the same numbers.
+TEST(AuSeries, ReadsCrlfTabsAndBlankLines) {
+  const au_series s = parse_au_series(
+      "frame,\ttimestamp,\tsuccess,\tAU12_r\r\n1,\t0.5,\t1,\t2.25\r\n\r\n2,\t1.0,\t0,\t0\r\n\r\n",
+      "saved.csv");
+  ASSERT_EQ(s.rows(), 2u);
+  EXPECT_DOUBLE_EQ(s.timestamp_s[0], 0.5);
+  EXPECT_EQ(s.frames_with_face(), 1);
+  ASSERT_NE(s.find("AU12_r"), nullptr);
+  EXPECT_DOUBLE_EQ(s.find("AU12_r")->values[0], 2.25);
+}
+
 // A photograph's CSV (FaceLandmarkImg's layout): each listed face an instant at time 0, fitted.
 TEST(AuSeries, ReadsAStillImagesFacesAsFittedInstants) {
   const au_series s = parse_au_series(
