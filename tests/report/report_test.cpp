@@ -393,6 +393,40 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
   EXPECT_NE(index.find("AU12_r SR 0.50 (left weaker)"), std::string::npos);
 }
 
+// The page's own numbers for write_pair's folder, each worked out by hand: frames without a face
+// per side, the presence AU's share of frames, the yaw bands' shares of all 4 frames and the
+// |yaw| median of {1, 4, 7.5}, and the CSVs' rate (4 rows over 3 s).
+TEST_F(ReportFolder, PageNumbersOfAMirroredPair) {
+  write_pair("patient");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  const std::string html = read_text(dir_ / "patient_report.html");
+  EXPECT_NE(html.find("left 0, right 1 of 4 frames."), std::string::npos);
+  EXPECT_EQ(html.find("fewer than 80%"), std::string::npos);
+  EXPECT_NE(
+      html.find("<tr data-au=\"AU12_c\"><td class=\"l\">AU12_c</td><td class=\"l\">Lip corner "
+                "puller (presence)</td><td class=\"left\">50.0%</td>"),
+      std::string::npos);
+  EXPECT_NE(html.find("<td class=\"l\">good</td><td>1</td><td>25.0%</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"l\">no face</td><td>1</td><td>25.0%</td>"), std::string::npos);
+  EXPECT_NE(html.find("|yaw| median 4.0&deg;"), std::string::npos);
+  EXPECT_NE(html.find(": 4 frames, 1.000 frames/s"), std::string::npos);
+}
+
+// Fewer than 80% of the frames with a face (3 of 5) is flagged on the page.
+TEST_F(ReportFolder, AFaceInFewerThan80PercentOfTheFramesIsFlagged) {
+  write("clip.csv",
+        "frame, face_id, timestamp, confidence, success, AU01_r\n"
+        "1, 0, 0.0, 0.9, 1, 0.5\n2, 0, 0.5, 0.1, 0, 0.0\n3, 0, 1.0, 0.9, 1, 1.5\n"
+        "4, 0, 1.5, 0.1, 0, 0.0\n5, 0, 2.0, 0.9, 1, 1.5\n");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  const std::string html = read_text(dir_ / "clip_report.html");
+  EXPECT_NE(html.find("2 of 5 frames. <b>Warning: fewer than 80%"), std::string::npos);
+}
+
 TEST_F(ReportFolder, ABadVideoFailsAloneAndWritesNothingForIt) {
   write_pair("good");
   write("bad_left_mirrored.csv", "frame, timestamp, success, AU01_r\n1, 0, 1, 0.5\n");
