@@ -48,6 +48,15 @@ TEST(VideoReaderSynthetic, ProbeBuildsFrameTable) {
   EXPECT_EQ(info.keyframe_indices.front(), 0);
 }
 
+// The shards of a batch are balanced on the frame count a header announces. Matroska has no
+// count in its header: 2 s at 25 frames/s must still weigh 50 frames, as the MP4's count does.
+TEST(VideoReaderSynthetic, HeaderFrameCountWithAndWithoutACountInTheHeader) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  EXPECT_EQ(header_frame_count(test::make_testsrc(dir)), 50);
+  EXPECT_EQ(header_frame_count(test::make_testsrc(dir, "testsrc.mkv")), 50);
+}
+
 TEST(VideoReaderSynthetic, SequentialReadYieldsEveryFrameLikeFfmpeg) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto dir = test::scratch_dir();
