@@ -234,6 +234,25 @@ TEST(of_details_test, matches_openfaces_layout) {
   EXPECT_NE(text.find("AUs: 1\n"), std::string::npos);
 }
 
+// The reference above has fx == fy and a relative input whose full path is itself: distinct
+// values pin the order of_details.h gives (fx, fy, cx, cy) and which path goes where.
+TEST(of_details_test, distinct_intrinsics_and_paths_each_in_their_place) {
+  of_details d;
+  d.input = "clip.mp4";
+  d.input_full = "/data/study/clip.mp4";
+  d.fx = 510;
+  d.fy = 490;
+  d.cx = 321;
+  d.cy = 239;
+  d.csv = "clip.csv";
+  const std::string text = format_of_details(d);
+  EXPECT_EQ(text.rfind("Input:clip.mp4\nInput full path:/data/study/clip.mp4\n"
+                       "Camera parameters:510,490,321,239\n",
+                       0),
+            0u)
+      << text;
+}
+
 // Each output group's line reports that group's flag (the reference above has them all 0).
 TEST(of_details_test, each_flag_sets_its_own_line) {
   const std::pair<bool of_details::*, const char*> groups[] = {
