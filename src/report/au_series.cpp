@@ -132,6 +132,15 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
     for (size_t a = 0; a < columns.size(); ++a)
       series.aus[a].values.push_back(number(columns[a]));
   }
+  if (still_image && series.rows() == 0) {  // the image's one instant, without a face
+    series.timestamp_s.push_back(0.0);
+    series.success.push_back(false);
+    series.confidence.push_back(0.0);
+    if (yaw >= 0)
+      series.yaw_rad.push_back(0.0);
+    for (au_column& column : series.aus)
+      column.values.push_back(0.0);
+  }
   return series;
 }
 

@@ -76,13 +76,14 @@ std::string asymmetry_csv_rows(const std::string& stem, const std::vector<au_sum
     }
     out += "," + (row.asymmetry ? num(*row.asymmetry, 4) : std::string());
     if (row.intensity) {
-      const char* state = row.symmetry.state == engagement::engaged       ? "engaged"
-                          : row.symmetry.state == engagement::not_engaged ? "not_engaged"
-                                                                          : "weaker_side_still";
-      out += "," +
-             (row.symmetry.state == engagement::not_engaged ? std::string()
-                                                            : num(row.symmetry.ratio, 4)) +
-             "," + row.symmetry.weaker_side + "," + state;
+      const engagement e = row.symmetry.state;
+      const char* state = e == engagement::engaged             ? "engaged"
+                          : e == engagement::not_engaged       ? "not_engaged"
+                          : e == engagement::weaker_side_still ? "weaker_side_still"
+                                                               : "side_without_face";
+      const bool has_ratio = e == engagement::engaged || e == engagement::weaker_side_still;
+      out += "," + (has_ratio ? num(row.symmetry.ratio, 4) : std::string()) + "," +
+             row.symmetry.weaker_side + "," + state;
     } else {
       out += ",,,";
     }
@@ -254,15 +255,19 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
     // The index names each video's least symmetric engaged AU.
     const au_summary* lowest = nullptr;
     for (const auto& row : entry.summary) {
-      if (row.intensity && row.symmetry.state != engagement::not_engaged &&
+      const engagement e = row.symmetry.state;
+      if (row.intensity && (e == engagement::engaged || e == engagement::weaker_side_still) &&
           (lowest == nullptr || row.symmetry.ratio < lowest->symmetry.ratio))
         lowest = &row;
     }
+    const bool one_side_unseen = !entry.summary.empty() && entry.summary.front().symmetry.state ==
+                                                               engagement::side_without_face;
     std::string worst;
     if (video.mirrored)
       worst = lowest ? lowest->au + " SR " + num(lowest->symmetry.ratio) + " (" +
                            lowest->symmetry.weaker_side + " weaker)"
-                     : "no AU engaged";
+              : one_side_unseen ? "no face on one side"
+                                : "no AU engaged";
     const fs::path html = dir / (video.stem + "_report.html");
     const bool linked = fs::exists(html);
     index_rows += "<tr><td class=\"l\">" +

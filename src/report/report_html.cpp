@@ -127,6 +127,8 @@ std::string symmetry_cells(const au_summary& row) {
   switch (row.symmetry.state) {
     case engagement::not_engaged:
       return "<td class=\"gated\">not engaged</td><td></td>";
+    case engagement::side_without_face:
+      return "<td class=\"gated\">no face on one side</td><td></td>";
     case engagement::weaker_side_still:
       return "<td class=\"strong\">0.00</td><td class=\"l\">" + row.symmetry.weaker_side +
              " (no movement)</td>";
@@ -171,9 +173,10 @@ std::string summary_table(const video_report& r) {
     if (pair) {
       out += stat_cells(row.right, row.intensity, "right");
       out += "<td>" + (row.asymmetry ? num(*row.asymmetry) : std::string("-")) + "</td>";
-      out += row.intensity
-                 ? "<td>" + num(row.left.excursion) + " / " + num(row.right.excursion) + "</td>"
-                 : "<td></td>";
+      out += !row.intensity ? "<td></td>"
+             : row.symmetry.state == engagement::side_without_face
+                 ? "<td>-</td>"
+                 : "<td>" + num(row.left.excursion) + " / " + num(row.right.excursion) + "</td>";
       out += symmetry_cells(row);
     } else {
       out += row.intensity

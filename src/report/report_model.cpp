@@ -254,10 +254,15 @@ video_report analyse(const report_video& video, const report_options& options) {
                     "'" + video.right_csv.string() + "' has no column " + column.name);
       row.right = compute_side_stats(other->values, out.right.success, out.right.timestamp_s,
                                      options.thresholds);
-      row.asymmetry = asymmetry_index(row.left.mean, row.right.mean);
-      if (column.intensity)
-        row.symmetry =
-            compute_symmetry_ratio(row.left.excursion, row.right.excursion, options.thresholds);
+      if (row.left.frames_with_face == 0 || row.right.frames_with_face == 0) {
+        // A side never found has only zeros, which would read as a face at rest: AI 1.00.
+        row.symmetry.state = engagement::side_without_face;
+      } else {
+        row.asymmetry = asymmetry_index(row.left.mean, row.right.mean);
+        if (column.intensity)
+          row.symmetry =
+              compute_symmetry_ratio(row.left.excursion, row.right.excursion, options.thresholds);
+      }
     }
     out.summary.push_back(row);
   }

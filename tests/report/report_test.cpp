@@ -558,6 +558,35 @@ TEST_F(ReportFolder, MirroredCsvsOfDifferentLengthsFailNamingBoth) {
   EXPECT_FALSE(fs::exists(dir_ / "cut_report.html"));
 }
 
+// A side whose face was never found has nothing to compare: no AI, no E, no SR (its zeros
+// would read as a face at rest, AI 1.00), in the page, the CSV and the index. A photo's side
+// without a face is a header-only CSV (FaceLandmarkImg's layout), its one instant without a face.
+TEST_F(ReportFolder, ASideWithoutAFaceIsNotCompared) {
+  const std::string header =
+      "frame, face_id, timestamp, confidence, success, AU01_r, AU12_r, AU12_c\n";
+  write("video_left_mirrored.csv",
+        header + "1, 0, 0.000, 0.98, 1, 0.50, 2.00, 1\n2, 0, 1.000, 0.98, 1, 0.50, 3.00, 1\n");
+  write("video_right_mirrored.csv",
+        header + "1, 0, 0.000, 0.02, 0, 0.00, 0.00, 0\n2, 0, 1.000, 0.02, 0, 0.00, 0.00, 0\n");
+  const std::string image_header = "face, confidence, AU01_r, AU12_r, AU12_c\n";
+  write("photo_left_mirrored.csv", image_header);
+  write("photo_right_mirrored.csv", image_header + "0, 0.98, 0.50, 2.00, 1.0\n");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& stem : {"photo", "video"}) {
+    const std::string html = read_text(dir_ / (std::string(stem) + "_report.html"));
+    EXPECT_NE(html.find("<td class=\"gated\">no face on one side</td>"), std::string::npos) << stem;
+    EXPECT_EQ(html.find("<td class=\"gated\">not engaged</td>"), std::string::npos) << stem;
+    const std::string csv = read_text(dir_ / (std::string(stem) + "_asymmetry.csv"));
+    // Intensity rows: no AI, SR or weaker side; presence rows: no AI.
+    EXPECT_NE(csv.find(",,,,side_without_face\n"), std::string::npos) << stem << ":\n" << csv;
+    EXPECT_NE(csv.find(",,,,\n"), std::string::npos) << stem << ":\n" << csv;
+  }
+  const std::string photo = read_text(dir_ / "photo_report.html");
+  EXPECT_NE(photo.find("left 1, right 0 of 1 frames."), std::string::npos);
+  EXPECT_NE(read_text(dir_ / "index.html").find("no face on one side"), std::string::npos);
+}
+
 // A one-face report counts its frames without a face in the head-pose table, as a mirror job's
 // head-pose file does.
 TEST_F(ReportFolder, AnAusFolderCountsFramesWithoutAFace) {

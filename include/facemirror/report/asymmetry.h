@@ -63,11 +63,14 @@ struct side_stats {
 /// (R - L) / (R + L); nullopt when R + L == 0.
 [[nodiscard]] std::optional<double> asymmetry_index(double left, double right);
 
-enum class engagement { engaged, not_engaged, weaker_side_still };
+/// side_without_face: one side has no frame with a face (a mirrored face never found), so
+/// there is nothing to compare: no AI and no SR (the report's caller sets it, not
+/// compute_symmetry_ratio, whose excursions are both measured).
+enum class engagement { engaged, not_engaged, weaker_side_still, side_without_face };
 
 struct symmetry_ratio {
   engagement state = engagement::not_engaged;
-  double ratio = 0;         // min/max excursion; meaningful unless not_engaged
+  double ratio = 0;         // min/max excursion; meaningful when engaged or weaker_side_still
   std::string weaker_side;  // "left", "right" or "" (equal, or not engaged)
 };
 

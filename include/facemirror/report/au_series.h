@@ -7,7 +7,9 @@
 //   confidence, head yaw (pose_Ry, radians) and every AU*_r (intensity, 0..5) and AU*_c
 //   (presence, 0 or 1) column, in the file's column order. Rows stay in file order (frame order).
 //   A still image's CSV (FaceLandmarkImg's layout: a `face` column, no timestamp or success)
-//   reads as one row per listed face, each at time 0 and successful.
+//   reads as one row per listed face, each at time 0 and successful; one that lists none (the
+//   header alone) as a single row without a face, as a video frame without one reads, so that
+//   a photo's mirrored side whose face was not found pairs with the other side's row.
 //
 // THREAD SAFETY
 //   A value type. read_au_series() is pure (reads only its file).
