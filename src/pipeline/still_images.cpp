@@ -80,7 +80,12 @@ std::unique_ptr<atomic_file> png_file(const cv::Mat& bgr, const std::filesystem:
 
 // The mirrored face in a mirrored image: of the faces found there (FaceLandmarkImg's rules, so
 // `facemirror aus` on the written image lists the same faces), the one nearest where the source
-// face was. It keeps its place in that list as its `face` number.
+// face was, if it is within the source's jaw width of it: a mirrored face is symmetric about
+// the midline through the source face, so its centre stays near the source's (3-19 px on the
+// shared photos, under a tenth of the jaw), while the nearest of the others can be another
+// person's face (sample2.jpg's left mirrored image: 870 px away, its own face not found). No
+// face there: the CSV has the header only. A face keeps its place in the list as its `face`
+// number.
 std::string mirrored_face_csv(const image_analyzer& analyzer, const analysis_models& models,
                               const cv::Mat& mirrored, const frame_record& source,
                               const engine_options& options) {
@@ -95,7 +100,7 @@ std::string mirrored_face_csv(const image_analyzer& analyzer, const analysis_mod
       nearest = &face;
     }
   }
-  if (nearest == nullptr)
+  if (nearest == nullptr || best > jaw_width(source))
     return still_image_csv(models, {}, options);
   return still_image_csv(models, {*nearest}, options);
 }

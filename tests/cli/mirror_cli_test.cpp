@@ -679,6 +679,21 @@ TEST(mirror_cli_test, a_mirrored_video_is_one_track_whatever_the_workers_and_lay
 // A photograph: S1's files as lossless PNG images (the kept half exactly the source's pixels),
 // each mirrored face's CSV in FaceLandmarkImg's layout with one symmetric face, the row that
 // `facemirror aus` on the written image gives; a photograph without a face fails alone.
+// In a group photo the mirrored side whose face is not found must not take another person's:
+// sample2.jpg's left mirrored image holds two faces, the nearer 870 px from the source face (its
+// jaw is 116 px wide), so its CSV has the header only; the right side's face is found where the
+// source's was, and the report compares nothing for a side without a face.
+TEST(mirror_cli_test, a_group_photos_mirrored_side_takes_no_other_persons_face) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir() / "out";
+  const cli_run run = run_cli("mirror " + quoted(sample_video("sample2.jpg")) + " -o " +
+                              quoted(out) + " " + models_arg() + " --progress none");
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(read_lines(out / "sample2_left_mirrored.csv").size(), 1u);
+  EXPECT_EQ(read_lines(out / "sample2_right_mirrored.csv").size(), 2u);
+  EXPECT_NE(read_file(out / "sample2_report.html").find("no face on one side"), std::string::npos);
+}
+
 TEST(mirror_cli_test, a_photo_is_mirrored_into_png_images_and_one_row_csvs) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
