@@ -119,14 +119,20 @@ TEST(gaze_test, eye_parts_are_found_by_name) {
   EXPECT_FALSE(eye_parts_of({"inner", "right_eye_28", "left_eye_28"}, parts)[0].fitted);
 }
 
-TEST(gaze_test, a_frame_without_a_face_keeps_its_eye_landmarks_and_reports_no_gaze) {
+// Both eyes fitted at scale 1, every landmark at `at`, the eye models flat.
+eye_pair fitted_eyes_at(cv::Point2d at) {
   eye_pair eyes{};
   for (auto& eye : eyes) {
     eye.fitted = true;
     eye.scale = 1.0;
-    eye.landmarks.fill({300, 200});
+    eye.landmarks.fill(at);
     eye.model_shape.fill({0, 0, 0});
   }
+  return eyes;
+}
+
+TEST(gaze_test, a_frame_without_a_face_keeps_its_eye_landmarks_and_reports_no_gaze) {
+  const eye_pair eyes = fitted_eyes_at({300, 200});
   const camera_intrinsics camera{500, 500, 320, 240};
   const eye_observation lost = observe_eyes(eyes, face_at_500mm(), {}, camera, false);
   EXPECT_EQ(lost.landmarks[55], cv::Point2d(300, 200));
@@ -189,13 +195,7 @@ TEST(gaze_test, angle_x_is_horizontal_and_angle_y_vertical) {
 
 TEST(gaze_test, no_gaze_unless_both_eyes_were_fitted) {
   // An unfitted eye's landmarks are zeros: a gaze from them would be the fallback's garbage.
-  eye_pair eyes{};
-  for (auto& eye : eyes) {
-    eye.fitted = true;
-    eye.scale = 1.0;
-    eye.landmarks.fill({300, 200});
-    eye.model_shape.fill({0, 0, 0});
-  }
+  eye_pair eyes = fitted_eyes_at({300, 200});
   eyes[1].fitted = false;
   const eye_observation one = observe_eyes(eyes, face_at_500mm(), {}, {500, 500, 320, 240}, true);
   EXPECT_EQ(one.gaze.eye_0, cv::Point3d());
