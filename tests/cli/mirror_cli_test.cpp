@@ -60,6 +60,15 @@ void make_subj01_clip(const fs::path& clip, int frames) {
             "-vf scale=640:360 -c:v libx264 -preset veryfast -crf 16 -pix_fmt yuv420p");
 }
 
+// Frames 441-560 of 2015-10-15-15-14: the head turns away and back, so that one half-face
+// is too narrow to be a face for a while (the tracker loses and finds it again), and the yaw
+// goes from under 3 degrees to over 5.
+void make_turn_clip(const fs::path& clip) {
+  make_clip(sample_video("2015-10-15-15-14.avi"), clip, 120,
+            "-vf \"select=between(n\\,440\\,559),setpts=N/FRAME_RATE/TB\" -c:v libx264 "
+            "-preset veryfast -crf 16 -pix_fmt yuv420p");
+}
+
 // The files in `dir`, by name.
 std::set<std::string> listing(const fs::path& dir) {
   std::set<std::string> names;
@@ -574,12 +583,8 @@ TEST(mirror_cli_test, a_video_without_a_face_is_written_with_a_warning) {
 TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
-  // Frames 441-560 of 2015-10-15-15-14: the head turns away and back, so that one half-face
-  // is too narrow to be a face for a while (the tracker loses and finds it again).
   const fs::path input = dir / "turn.mp4";
-  make_clip(sample_video("2015-10-15-15-14.avi"), input, 120,
-            "-vf \"select=between(n\\,440\\,559),setpts=N/FRAME_RATE/TB\" -c:v libx264 "
-            "-preset veryfast -crf 16 -pix_fmt yuv420p");
+  make_turn_clip(input);
   const fs::path out = dir / "out";
   const cli_run run = run_cli(mirror_cmd(input, out, "--workers 2 --segment-frames 30"));
   ASSERT_EQ(run.status, 0) << run.output;
@@ -607,6 +612,83 @@ TEST(mirror_cli_test, aus_of_the_written_videos_reproduce_the_in_pass_csvs) {
   }
   EXPECT_FALSE(read_file(out / "turn_right_mirrored.csv") ==
                read_file(out / "turn_left_mirrored.csv"));
+}
+
+// The frames of `file` (in decode order, which is display order without B-frames) that are key
+// frames.
+std::vector<int64_t> key_frames(const fs::path& file) {
+  std::istringstream flags(
+      capture("ffprobe -v error -select_streams v:0 -show_entries "
+              "packet=flags -of csv=p=0 " +
+              quoted(file)));
+  std::vector<int64_t> keys;
+  int64_t index = 0;
+  for (std::string line; std::getline(flags, line); ++index) {
+    if (!line.empty() && line[0] == 'K')
+      keys.push_back(index);
+  }
+  return keys;
+}
+
+// The yaw class a debug frame's banner shows, read from its colour near the right edge (clear
+// of the text): green, orange, or red (too much yaw, or no face).
+yaw_quality banner_class(const cv::Mat& debug_frame) {
+  const cv::Vec3b pixel = debug_frame.at<cv::Vec3b>(15, debug_frame.cols - 4);
+  const std::pair<yaw_quality, cv::Vec3d> colours[] = {{yaw_quality::good, {0, 150, 0}},
+                                                       {yaw_quality::acceptable, {0, 165, 255}},
+                                                       {yaw_quality::poor, {0, 0, 255}}};
+  yaw_quality nearest = yaw_quality::poor;
+  double best = 1e9;
+  for (const auto& [quality, colour] : colours) {
+    const double distance = cv::norm(cv::Vec3d(pixel) - colour);
+    if (distance < best) {
+      best = distance;
+      nearest = quality;
+    }
+  }
+  return nearest;
+}
+
+// The debug video's banner shows the yaw the head-pose CSV holds (the report's yaw chart), on a
+// clip whose yaw crosses both of the banner's thresholds; the encoder keeps the settings it
+// states: the mirrored videos at the user's --crf, the debug video ten steps coarser (x264
+// records its options in the stream), a key frame every 60 frames in each.
+TEST(mirror_cli_test, debug_banner_shows_the_head_pose_yaw_and_encoder_settings_hold) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path input = dir / "turn.mp4";
+  make_turn_clip(input);
+  const fs::path out = dir / "out";
+  const cli_run run =
+      run_cli(mirror_cmd(input, out, "--no-aus --crf 23 --workers 2 --segment-frames 100000"));
+  ASSERT_EQ(run.status, 0) << run.output;
+
+  for (const std::string name :
+       {"turn_right_mirrored.mp4", "turn_left_mirrored.mp4", "turn_debug.mp4"}) {
+    const std::string crf = name == "turn_debug.mp4" ? " crf=33.0 " : " crf=23.0 ";
+    EXPECT_NE(read_file(out / name).find(crf), std::string::npos) << name << " lacks" << crf;
+    EXPECT_EQ(key_frames(out / name), (std::vector<int64_t>{0, 60})) << name;
+  }
+
+  const table pose = read_table(out / "turn_head_pose.csv");
+  ASSERT_EQ(pose.rows.size(), 120u);
+  video_reader debug(probe_video(out / "turn_debug.mp4"));
+  std::map<yaw_quality, int> compared;
+  for (size_t i = 0; i < pose.rows.size(); ++i) {
+    const auto frame = debug.read();
+    ASSERT_TRUE(frame) << "the debug video ends at frame " << i;
+    const double yaw = pose.at(i, "yaw_deg");
+    // The CSV rounds to 0.01 degrees: a frame that close to a threshold could show either.
+    if (pose.at(i, "success") != 1.0 || std::abs(std::abs(yaw) - 3) <= 0.01 ||
+        std::abs(std::abs(yaw) - 5) <= 0.01)
+      continue;
+    const yaw_quality expected = classify_yaw(yaw);
+    EXPECT_EQ(banner_class(frame->bgr), expected) << "frame " << i + 1 << ", yaw " << yaw;
+    ++compared[expected];
+  }
+  EXPECT_GE(compared[yaw_quality::good], 10);
+  EXPECT_GE(compared[yaw_quality::acceptable], 5);
+  EXPECT_GE(compared[yaw_quality::poor], 10);
 }
 
 // mirror --consensus 3 measures each mirrored face three times and writes the median, the CSVs
