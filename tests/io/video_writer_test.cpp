@@ -146,6 +146,26 @@ TEST(VideoWriter, TimestampsWithoutSourcePtsArePreserved) {
   // for this file is not the span, 0.75 s).
   const std::string probe = ffprobe_stream(out, "codec_type:format=duration");
   EXPECT_NE(probe.find("\nduration=1.100000"), std::string::npos) << probe;
+  // Nor does it give a rate: the encoder gets the table's own, 7 frames over its 1.0 s span.
+  // MP4 stores no rate, but x264 records its options in the stream, among them the shortest
+  // key-frame distance it derived, capped at one second's frames.
+  EXPECT_NE(test::read_file(out).find(" keyint_min=7 "), std::string::npos);
+}
+
+// A lone frame with no rate anywhere: nothing says how long it lasts, so it is shown for one
+// frame at 25 fps, and the encoder is told 25 fps.
+TEST(VideoWriter, ALoneFrameWithoutARateLastsOneFrameAt25Fps) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto frames = decode(probe_video(test::make_testsrc(dir)));
+  video_info timing;
+  timing.timestamps_s = {0.0};
+  const auto out = dir / "out.mp4";
+  write_all(out, timing, {frames.front()});
+  EXPECT_EQ(probe_video(out).frame_count(), 1);
+  const std::string probe = ffprobe_stream(out, "codec_type:format=duration");
+  EXPECT_NE(probe.find("\nduration=0.040000"), std::string::npos) << probe;
+  EXPECT_NE(test::read_file(out).find(" keyint_min=25 "), std::string::npos);
 }
 
 // Encoders and muxers reject a repeated timestamp; a source that repeats one (a duplicated
