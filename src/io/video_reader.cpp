@@ -75,7 +75,7 @@ struct video_reader::impl {
   }
 
   std::string near_frame() const {
-    return next >= 0 ? " at frame " + std::to_string(next) : " after a seek";
+    return next >= 0 ? " at frame " + std::to_string(next + 1) : " after a seek";
   }
 
   // Sends the next packet of our stream to the decoder, or the drain signal at EOF.
@@ -238,7 +238,7 @@ std::optional<video_frame> video_reader::read() {
       s.finished = true;
       if (s.next < count) {
         fail(error_code::codec, s.info.path,
-             "decoding stopped at frame " + std::to_string(s.next) + " of " +
+             "decoding stopped at frame " + std::to_string(s.next + 1) + " of " +
                  std::to_string(count) + "; the file is truncated or corrupt");
       }
       break;
@@ -258,7 +258,7 @@ std::optional<video_frame> video_reader::read() {
       // owe a row for.
       if (!((s.after_seek || s.skipped) && mapped <= s.target)) {
         fail(error_code::codec, s.info.path,
-             "frame " + std::to_string(s.next) + " could not be decoded (corrupt data)");
+             "frame " + std::to_string(s.next + 1) + " could not be decoded (corrupt data)");
       }
       s.next = mapped;
     }
@@ -273,7 +273,7 @@ std::optional<video_frame> video_reader::read() {
     s.after_seek = s.skipped = false;
     s.target = index + 1;
     if ((s.frame->flags & AV_FRAME_FLAG_CORRUPT) || s.frame->decode_error_flags != 0) {
-      fail(error_code::codec, s.info.path, "frame " + std::to_string(index) + " is corrupt");
+      fail(error_code::codec, s.info.path, "frame " + std::to_string(index + 1) + " is corrupt");
     }
     return video_frame{index, s.info.timestamps_s[static_cast<size_t>(index)], s.to_bgr()};
   }

@@ -23,7 +23,8 @@
 // ERRORS
 //   A missing, empty or unreadable file throws error(io); a non-video file, one without a video
 //   stream or decoder, or a truncated or corrupt one throws error(codec). The message is one
-//   line naming the file and the reason. Truncation is caught by probe_video() when the header
+//   line naming the file and the reason; a frame it names is numbered from 1, as the CSVs
+//   number it. Truncation is caught by probe_video() when the header
 //   lists more frames than the file holds (MP4, AVI) or the last packet is short, and otherwise
 //   by read() (a corrupt frame, or fewer frames than the table): a caller never gets fewer
 //   frames than frame_count() without an error. (A file cut exactly between packets in a format
