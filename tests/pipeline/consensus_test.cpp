@@ -97,13 +97,32 @@ TEST(write_median_csv, refuses_draws_that_do_not_line_up_and_writes_nothing) {
   const fs::path other_frame = write(dir, "frame.csv", "2, 0, 0.98, 1, 345.6, -0.03, 0.13, 1.00\n");
   EXPECT_NE(refusal({good, other_frame}).find("another frame"), std::string::npos);
   const fs::path short_row = write(dir, "short.csv", "1, 0, 0.98, 1, 345.6, -0.03, 0.13\n");
-  EXPECT_NE(refusal({good, short_row}).find("short.csv"), std::string::npos);
+  EXPECT_NE(refusal({good, short_row})
+                .find("'" + short_row.string() + "': line 2: has another number of cells"),
+            std::string::npos);
+  const fs::path two_rows = write(dir, "two.csv",
+                                  "1, 0, 0.98, 1, 345.6, -0.03, 0.13, 1.00\n"
+                                  "2, 0, 0.98, 1, 345.6, -0.03, 0.13, 1.00\n");
+  EXPECT_NE(refusal({two_rows, good}).find("'" + good.string() + "': line 3: ends before"),
+            std::string::npos);
   // A mean is exact only on fixed-point cells, as this project writes them.
   const fs::path exponent = write(dir, "exp.csv", "1, 0, 0.98, 1, 345.6, -3e-2, 0.13, 1.00\n");
   EXPECT_NE(refusal({good, exponent}).find("'-3e-2' is not a number with at most 9 decimals"),
             std::string::npos);
+  const fs::path ten_decimals =
+      write(dir, "ten.csv", "1, 0, 0.98, 1, 345.6, -0.0300000001, 0.13, 1.00\n");
+  EXPECT_NE(refusal({good, ten_decimals}).find("at most 9 decimals"), std::string::npos);
   const fs::path text = write(dir, "text.csv", "1, 0, 0.98, 1, abc, -0.03, 0.13, 1.00\n");
   EXPECT_NE(refusal({good, text, good}).find("'abc' is not a number"), std::string::npos);
+}
+
+// The draws start 0, +1, -1, +2, -2 ulps from OpenFace's own: spread evenly, none twice.
+TEST(consensus_offset_ulps, alternates_around_zero) {
+  EXPECT_EQ(consensus_offset_ulps(0), 0);
+  EXPECT_EQ(consensus_offset_ulps(1), 1);
+  EXPECT_EQ(consensus_offset_ulps(2), -1);
+  EXPECT_EQ(consensus_offset_ulps(3), 2);
+  EXPECT_EQ(consensus_offset_ulps(4), -2);
 }
 
 }  // namespace
