@@ -16,7 +16,7 @@ analysed_frame sample(int64_t index, bool with_features) {
     f.record.landmarks[i] = {i * 1.5, i * 2.25};
     f.record.landmarks_mm[i] = {-i * 1.0, i * 0.5, 400.0 + i};
   }
-  f.record.params.scale = 1.25;
+  f.record.params = {1.25, 0.1, -0.2, 0.3, 320.5, 240.25, {}};
   f.record.params.local = {0.5, -1.5, 1e-300};
   f.record.eyes.gaze = {{0.25, 0.125, -0.96}, {0.05, 1.0 / 3.0, -0.99}, 0.155, -0.097};
   f.record.eyes.landmarks[55] = {191.5 + index, 271.25};
@@ -37,6 +37,16 @@ analysed_frame sample(int64_t index, bool with_features) {
   return f;
 }
 
+void expect_same_params(const pdm_params& a, const pdm_params& b) {
+  EXPECT_EQ(a.scale, b.scale);
+  EXPECT_EQ(a.rx, b.rx);
+  EXPECT_EQ(a.ry, b.ry);
+  EXPECT_EQ(a.rz, b.rz);
+  EXPECT_EQ(a.tx, b.tx);
+  EXPECT_EQ(a.ty, b.ty);
+  EXPECT_EQ(a.local, b.local);
+}
+
 TEST(wire_test, round_trip_is_exact) {
   std::vector<analysed_frame> frames = {sample(0, true), sample(1, false), sample(2, true)};
   std::string bytes;
@@ -48,10 +58,11 @@ TEST(wire_test, round_trip_is_exact) {
     const auto& b = back[i];
     EXPECT_EQ(a.record.index, b.record.index);
     EXPECT_EQ(a.record.timestamp_s, b.record.timestamp_s);
+    EXPECT_EQ(a.record.confidence, b.record.confidence);
     EXPECT_EQ(a.record.success, b.record.success);
     EXPECT_EQ(a.record.landmarks, b.record.landmarks);
     EXPECT_EQ(a.record.landmarks_mm, b.record.landmarks_mm);
-    EXPECT_EQ(a.record.params.local, b.record.params.local);
+    expect_same_params(a.record.params, b.record.params);
     EXPECT_EQ(a.record.pose.rz, b.record.pose.rz);
     EXPECT_EQ(a.record.eyes.gaze.eye_1, b.record.eyes.gaze.eye_1);
     EXPECT_EQ(a.record.eyes.gaze.angle_y, b.record.eyes.gaze.angle_y);
@@ -61,7 +72,8 @@ TEST(wire_test, round_trip_is_exact) {
     if (a.features) {
       EXPECT_EQ(a.features->hog, b.features->hog);
       EXPECT_EQ(a.features->geometry, b.features->geometry);
-      EXPECT_EQ(a.features->params.scale, b.features->params.scale);
+      EXPECT_EQ(a.features->success, b.features->success);
+      expect_same_params(a.features->params, b.features->params);
     }
     ASSERT_EQ(a.aligned_face.size(), b.aligned_face.size());
     EXPECT_EQ(a.aligned_face.type(), b.aligned_face.type());
@@ -83,18 +95,20 @@ TEST(wire_test, truncated_buffer_is_rejected) {
 }
 
 landmark_session::state sample_state() {
+  // Every field away from its default, so a field the wire drops on both sides shows.
   landmark_session::state s;
   s.tracker.tracking = true;
+  s.tracker.has_previous = true;
   s.tracker.lost_frames = 3;
   s.tracker.box = {10.5, 20.25, 100, 120};
   s.tracker.previous[7] = {1.0 / 3.0, 2.0};
   s.clnf.has_previous = true;
-  s.clnf.previous.scale = 0.75;
+  s.clnf.previous = {0.75, 0.1, -0.2, 0.3, 320.5, 240.25, {}};
   s.clnf.previous.local = {1e-17, -2.5};
   s.last[67] = {400.125, 300.5};
   s.tracking = true;
   s.failures = 4;
-  s.accepted = false;
+  s.accepted = true;
   s.fit_params = s.clnf.previous;
   s.confidence = 0.875;
   s.eyes[1].fitted = true;
@@ -107,18 +121,18 @@ landmark_session::state sample_state() {
 
 void expect_same_state(const landmark_session::state& a, const landmark_session::state& b) {
   EXPECT_EQ(a.tracker.tracking, b.tracker.tracking);
+  EXPECT_EQ(a.tracker.has_previous, b.tracker.has_previous);
   EXPECT_EQ(a.tracker.lost_frames, b.tracker.lost_frames);
   EXPECT_EQ(a.tracker.box, b.tracker.box);
   EXPECT_EQ(a.tracker.previous, b.tracker.previous);
   EXPECT_EQ(a.clnf.has_previous, b.clnf.has_previous);
-  EXPECT_EQ(a.clnf.previous.scale, b.clnf.previous.scale);
-  EXPECT_EQ(a.clnf.previous.local, b.clnf.previous.local);
+  expect_same_params(a.clnf.previous, b.clnf.previous);
   EXPECT_EQ(a.last, b.last);
   EXPECT_EQ(a.tracking, b.tracking);
   EXPECT_EQ(a.failures, b.failures);
   EXPECT_EQ(a.accepted, b.accepted);
   ASSERT_EQ(a.fit_params.has_value(), b.fit_params.has_value());
-  EXPECT_EQ(a.fit_params->local, b.fit_params->local);
+  expect_same_params(*a.fit_params, *b.fit_params);
   EXPECT_EQ(a.confidence, b.confidence);
   for (size_t e = 0; e < a.eyes.size(); ++e) {
     EXPECT_EQ(a.eyes[e].fitted, b.eyes[e].fitted);
