@@ -70,6 +70,16 @@ TEST(SegmentLayout, VideosStartLongestSegmentFirstTiesInInputOrder) {
   EXPECT_EQ(start_order(longest), (std::vector<size_t>{0, 2, 3, 4, 5, 1}));
   EXPECT_EQ(start_order({5, 5, 5}), (std::vector<size_t>{0, 1, 2}));
   EXPECT_TRUE(start_order({}).empty());
+  // A batch of 40 videos of two lengths: the longer ones first, each group in input order (a
+  // sort that is not stable reorders groups this large).
+  std::vector<int64_t> two_lengths;
+  std::vector<size_t> expected_long, expected_short;
+  for (size_t i = 0; i < 40; ++i) {
+    two_lengths.push_back(i % 3 == 0 ? 240 : 120);
+    (i % 3 == 0 ? expected_long : expected_short).push_back(i);
+  }
+  expected_long.insert(expected_long.end(), expected_short.begin(), expected_short.end());
+  EXPECT_EQ(start_order(two_lengths), expected_long);
 }
 
 }  // namespace
