@@ -335,6 +335,17 @@ class ReportFolder : public ::testing::Test {
           "3,2.000,1,0.98,-7.50\n4,3.000,0,0.10,0.00\n");
   }
 
+  // The page of the folder's one video, `stem`, written by write_report (empty if it failed).
+  std::string one_page(const std::string& stem) {
+    const auto results = write_report(dir_, fast());
+    EXPECT_EQ(results.size(), 1u);
+    if (results.size() != 1 || !results[0].ok) {
+      ADD_FAILURE() << (results.empty() ? "no video" : results[0].error);
+      return {};
+    }
+    return read_text(dir_ / (stem + "_report.html"));
+  }
+
   // Checksumming a real models folder is the integration test's job.
   report_options fast() const {
     report_options options;
@@ -400,10 +411,7 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
 // |yaw| median of {1, 4, 7.5}, and the CSVs' rate (4 rows over 3 s).
 TEST_F(ReportFolder, PageNumbersOfAMirroredPair) {
   write_pair("patient");
-  const auto results = write_report(dir_, fast());
-  ASSERT_EQ(results.size(), 1u);
-  ASSERT_TRUE(results[0].ok) << results[0].error;
-  const std::string html = read_text(dir_ / "patient_report.html");
+  const std::string html = one_page("patient");
   EXPECT_NE(html.find("left 0, right 1 of 4 frames."), std::string::npos);
   EXPECT_EQ(html.find("fewer than 80%"), std::string::npos);
   EXPECT_NE(
@@ -462,10 +470,7 @@ TEST_F(ReportFolder, AStillsCaptionNamesTheFrameItShows) {
   write_pair("patient");
   write_grey_video(dir_ / "patient_right_mirrored.mp4", right_grey);
   write_grey_video(dir_ / "patient_left_mirrored.mp4", left_grey);
-  const auto results = write_report(dir_, fast());
-  ASSERT_EQ(results.size(), 1u);
-  ASSERT_TRUE(results[0].ok) << results[0].error;
-  const std::string html = read_text(dir_ / "patient_report.html");
+  const std::string html = one_page("patient");
 
   // <div class="still"><div class="pair"><img class="still-right" alt="..." src="R"><img
   // class="still-left" alt="..." src="L"></div>... &mdash; frame N, T s</div>
@@ -501,10 +506,7 @@ TEST_F(ReportFolder, AFaceInFewerThan80PercentOfTheFramesIsFlagged) {
         "frame, face_id, timestamp, confidence, success, AU01_r\n"
         "1, 0, 0.0, 0.9, 1, 0.5\n2, 0, 0.5, 0.1, 0, 0.0\n3, 0, 1.0, 0.9, 1, 1.5\n"
         "4, 0, 1.5, 0.1, 0, 0.0\n5, 0, 2.0, 0.9, 1, 1.5\n");
-  const auto results = write_report(dir_, fast());
-  ASSERT_EQ(results.size(), 1u);
-  ASSERT_TRUE(results[0].ok) << results[0].error;
-  const std::string html = read_text(dir_ / "clip_report.html");
+  const std::string html = one_page("clip");
   EXPECT_NE(html.find("2 of 5 frames. <b>Warning: fewer than 80%"), std::string::npos);
 }
 
@@ -613,10 +615,7 @@ TEST_F(ReportFolder, AnAusFolderGetsOneFaceReports) {
   const auto videos = find_report_videos(dir_);
   ASSERT_EQ(videos.size(), 1u);
   EXPECT_FALSE(videos[0].mirrored);
-  const auto results = write_report(dir_, fast());
-  ASSERT_EQ(results.size(), 1u);
-  ASSERT_TRUE(results[0].ok) << results[0].error;
-  const std::string html = read_text(dir_ / "clip_report.html");
+  const std::string html = one_page("clip");
   EXPECT_EQ(count_of(html, "class=\"au-chart"), 2u);
   EXPECT_EQ(html.find("(R &minus; L)"), std::string::npos);  // no left/right index
   EXPECT_FALSE(fs::exists(dir_ / "clip_asymmetry.csv"));
@@ -675,10 +674,7 @@ TEST_F(ReportFolder, AnAusFolderCountsFramesWithoutAFace) {
         "frame, face_id, timestamp, confidence, success, pose_Ry, AU01_r, AU01_c\n"
         "1, 0, 0.0, 0.9, 1, 0.0, 0.5, 1\n2, 0, 0.5, 0.1, 0, 0.0, 0.0, 0\n"
         "3, 0, 1.0, 0.9, 1, 0.0, 1.5, 1\n");
-  const auto results = write_report(dir_, fast());
-  ASSERT_EQ(results.size(), 1u);
-  ASSERT_TRUE(results[0].ok) << results[0].error;
-  const std::string html = read_text(dir_ / "clip_report.html");
+  const std::string html = one_page("clip");
   EXPECT_NE(html.find("<td class=\"l\">good</td><td>2</td>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"l\">no face</td><td>1</td>"), std::string::npos);
 }
