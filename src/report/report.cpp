@@ -239,6 +239,7 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
                         const std::vector<report_result>& failed_pages) {
   std::string summary = asymmetry_csv_header(true);
   std::string index_rows, failures;
+  std::vector<detail::overview_row> overview;
   for (const auto& entry : entries) {
     const auto page_failure =
         std::find_if(failed_pages.begin(), failed_pages.end(),
@@ -270,6 +271,8 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
                                 : "no AU engaged";
     const fs::path html = dir / (video.stem + "_report.html");
     const bool linked = fs::exists(html);
+    if (video.mirrored)
+      overview.push_back({video.stem, &entry.summary, linked});
     index_rows += "<tr><td class=\"l\">" +
                   (linked ? "<a href=\"" + html_escape(html.filename().string()) + "\">" +
                                 html_escape(video.stem) + "</a>"
@@ -291,6 +294,7 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
       "class=\"l\">faces</th><th>frames</th>"
       "<th>with a face</th><th class=\"l\">least symmetric engaged AU</th></tr></thead><tbody>\n" +
       index_rows + "</tbody></table>";
+  index += detail::asymmetry_overview(overview);
   if (!failures.empty())
     index += "<h2>Failed</h2><ul id=\"failed\">" + failures + "</ul>";
   index += "</body></html>\n";

@@ -84,6 +84,7 @@ svg{max-width:100%;height:auto;display:block}svg text{font-family:"DejaVu Sans",
 .still img{display:block;height:180px;margin:2px}.pair{display:flex}
 nav a{margin-right:12px}code,pre{font-size:11px}pre{white-space:pre-wrap;word-break:break-all}
 .bar{display:inline-block;height:10px;vertical-align:middle}
+#overview a{color:inherit;text-decoration:none}#overview td{min-width:32px}
 @media print{nav{display:none}body{margin:0;max-width:none}h2{break-after:avoid}details{display:block}details>*{display:block}}
 @page{size:A4;margin:12mm}
 )";

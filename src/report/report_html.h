@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "facemirror/report/asymmetry.h"
 #include "facemirror/report/report.h"
+#include "facemirror/report/svg_chart.h"
 
 #include "report/report_model.h"
 
@@ -26,6 +28,23 @@ struct au_info {
 
 /// The start of a page: doctype, the content policy, `title` and the style sheet, up to <body>.
 [[nodiscard]] std::string page_head(const std::string& title);
+
+/// One video's row of the folder's asymmetry overview: its AU summary (kept alive by the
+/// caller), and whether its page is there to link to.
+struct overview_row {
+  std::string stem;
+  const std::vector<au_summary>* summary = nullptr;
+  bool linked = false;
+};
+
+/// The index's heatmap of mirrored videos against AU intensities (overview_html.cpp): each cell
+/// the SR, tinted by weaker_side_tint, grey where not engaged. "" when no video has an AU
+/// intensity.
+[[nodiscard]] std::string asymmetry_overview(const std::vector<overview_row>& videos);
+
+/// A cell's background: white at SR 1 (or no weaker side), towards the weaker side's colour of
+/// the pages (left blue, right red) as SR falls, 70% of it at SR 0. "#rrggbb".
+[[nodiscard]] std::string weaker_side_tint(const symmetry_ratio& symmetry);
 
 /// A video's whole <stem>_report.html.
 [[nodiscard]] std::string video_page(const video_report& r, const report_options& options,

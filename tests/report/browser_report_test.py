@@ -172,6 +172,26 @@ def main():
         print("PDF: %d bytes" % len(pdf))
         if not pdf.startswith(b"%PDF") or len(pdf) < 20000:
             fail("printing to PDF gave %d bytes" % len(pdf))
+
+        # The folder's index: its overview has the video's row, a cell per AU intensity, each
+        # tinted (the policy lets the cells' inline colours through) and linking a chart that
+        # the video's page has.
+        chart_ids = evaluate("Array.from(document.querySelectorAll('[id^=chart-]')).map(e => e.id)")
+        browser.events = [e for e in browser.events if e.get("method") != "Page.loadEventFired"]
+        browser.call("Page.navigate", {"url": "file://" + os.path.abspath(
+            os.path.join(out, "index.html"))}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        cells = evaluate("Array.from(document.querySelectorAll('table#overview tbody tr td'))"
+                         ".slice(1).map(td => [getComputedStyle(td).backgroundColor,"
+                         " td.querySelector('a') ? td.querySelector('a').hash.slice(1) : ''])")
+        print("overview: %d cells, %d linked" % (len(cells or []),
+                                                len([c for c in cells or [] if c[1]])))
+        if not cells or len(cells) != 17:
+            fail("the index's overview has %s cells, expected 17" % (len(cells or [])))
+        untinted = [c for c in cells if c[0] in ("", "rgba(0, 0, 0, 0)")]
+        unlinked = [c[1] for c in cells if c[1] and c[1] not in chart_ids]
+        if untinted or unlinked:
+            fail("overview cells without a colour %s or linking no chart %s" % (untinted, unlinked))
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)

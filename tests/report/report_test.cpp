@@ -281,6 +281,40 @@ TEST(ReportDetail, Base64AndStrongestAsymmetryFrames) {
             (std::vector<int64_t>{1, 2, 4}));
 }
 
+// White at SR 1, towards the weaker side's colour as SR falls (left #1f5fbf, right #c8321e),
+// 70% of it over white at SR 0.
+TEST(ReportDetail, OverviewCellsAreTintedByTheWeakerSide) {
+  const auto tint = [](double ratio, const char* weaker) {
+    return detail::weaker_side_tint({engagement::engaged, ratio, weaker});
+  };
+  EXPECT_EQ(tint(1.0, "left"), "#ffffff");
+  EXPECT_EQ(tint(1.0, ""), "#ffffff");
+  EXPECT_EQ(tint(0.2, ""), "#ffffff");  // no weaker side, nothing to tint
+  EXPECT_EQ(tint(0.0, "left"), "#628fd2");
+  EXPECT_EQ(tint(0.5, "right"), "#ecb7b0");
+  EXPECT_EQ(tint(-1.0, "right"), tint(0.0, "right"));  // clamped
+}
+
+// The overview's columns go by face region (brow, eye, mid-face and smile, lower face), each
+// AU once whatever the videos hold; a video without an AU leaves its cell empty.
+TEST(ReportDetail, OverviewColumnsGoByFaceRegion) {
+  const auto row = [](const char* au) {
+    au_summary r;
+    r.au = au;
+    return r;
+  };
+  const std::vector<au_summary> first = {row("AU09_r"), row("AU45_r"), row("AU01_r")};
+  std::vector<au_summary> second = {row("AU26_r"), row("AU28_c"), row("AU45_r")};
+  second[1].intensity = false;  // a presence: no column of its own
+  const std::string html =
+      detail::asymmetry_overview({{"a", &first, false}, {"b", &second, false}});
+  EXPECT_NE(html.find("<th>AU01</th><th>AU45</th><th>AU09</th><th>AU26</th></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<tr><td class=\"l\">b</td><td></td>"), std::string::npos) << html;
+  EXPECT_EQ(detail::asymmetry_overview({}), "");
+}
+
 // The score is over intensities on frames where both faces were found: a presence column's 0/1
 // flip and a frame with only the left face must not pick the stills.
 TEST(ReportDetail, StrongestAsymmetryIgnoresPresenceAndFramesWithoutBothFaces) {
@@ -404,6 +438,21 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
   const std::string index = read_text(dir_ / "index.html");
   EXPECT_NE(index.find("href=\"patient_report.html\""), std::string::npos);
   EXPECT_NE(index.find("AU12_r SR 0.50 (left weaker)"), std::string::npos);
+  // The overview: AU01 (brow) before AU12 (smile), presences left out; AU12's cell links its
+  // chart and is tinted for SR 0.5, left weaker; AU01 rests on both sides.
+  EXPECT_NE(index.find("<table id=\"overview\"><thead><tr><th class=\"l\">video</th>"
+                       "<th>AU01</th><th>AU12</th></tr>"),
+            std::string::npos)
+      << index;
+  EXPECT_NE(index.find("<tr><td class=\"l\">patient</td><td class=\"gated\" "
+                       "style=\"background:#eeeeee\" title=\"AU01_r: not engaged; "),
+            std::string::npos)
+      << index;
+  EXPECT_NE(index.find("<td style=\"background:#b1c7e9\" title=\"AU12_r: SR 0.50, left weaker; "
+                       "excursion left 2.00, right 4.00\"><a "
+                       "href=\"patient_report.html#chart-AU12_r\">0.50</a></td></tr>"),
+            std::string::npos)
+      << index;
 }
 
 // The page's own numbers for write_pair's folder, each worked out by hand: frames without a face
@@ -621,6 +670,7 @@ TEST_F(ReportFolder, AnAusFolderGetsOneFaceReports) {
   EXPECT_FALSE(fs::exists(dir_ / "clip_asymmetry.csv"));
   // 0.1 rad = 5.7 deg: poor; 0: good.
   EXPECT_NE(html.find("<td class=\"l\">poor</td><td>1</td>"), std::string::npos);
+  EXPECT_EQ(read_text(dir_ / "index.html").find("id=\"overview\""), std::string::npos);
 }
 
 // The two mirrored faces come from one video, frame for frame: CSVs of different lengths are
@@ -664,7 +714,12 @@ TEST_F(ReportFolder, ASideWithoutAFaceIsNotCompared) {
   }
   const std::string photo = read_text(dir_ / "photo_report.html");
   EXPECT_NE(photo.find("left 1, right 0 of 1 frames."), std::string::npos);
-  EXPECT_NE(read_text(dir_ / "index.html").find("no face on one side"), std::string::npos);
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_NE(index.find("no face on one side"), std::string::npos);
+  EXPECT_NE(index.find("<td class=\"gated\" style=\"background:#eeeeee\" title=\"AU12_r: no "
+                       "face on one side\">&ndash;</td>"),
+            std::string::npos)
+      << index;
 }
 
 // A one-face report counts its frames without a face in the head-pose table, as a mirror job's

@@ -1,0 +1,111 @@
+// The folder index's asymmetry overview: every mirrored video against every AU intensity, the
+// heatmap of shared/research/asymmetry_report.md's recommendation 7 (videos stand for tasks:
+// S1's users record one movement per video).
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "report/report_html.h"
+
+namespace facemirror::detail {
+namespace {
+
+// The colours of the pages' left and right lines, as red, green, blue.
+constexpr int left_rgb[3] = {0x1f, 0x5f, 0xbf};
+constexpr int right_rgb[3] = {0xc8, 0x32, 0x1e};
+// The deepest tint is 70% of the side's colour over white, so a cell's dark text stays legible.
+constexpr double deepest_tint = 0.7;
+
+std::string cell_title(const au_summary& row) {
+  const std::string excursions =
+      "excursion left " + num(row.left.excursion) + ", right " + num(row.right.excursion);
+  switch (row.symmetry.state) {
+    case engagement::not_engaged:
+      return row.au + ": not engaged; " + excursions;
+    case engagement::side_without_face:
+      return row.au + ": no face on one side";
+    case engagement::weaker_side_still:
+      return row.au + ": SR 0, no movement on the " + row.symmetry.weaker_side + " side; " +
+             excursions;
+    case engagement::engaged:
+      break;
+  }
+  return row.au + ": SR " + num(row.symmetry.ratio) +
+         (row.symmetry.weaker_side.empty() ? "" : ", " + row.symmetry.weaker_side + " weaker") +
+         "; " + excursions;
+}
+
+std::string cell(const overview_row& video, const au_summary* row) {
+  if (row == nullptr)
+    return "<td></td>";
+  const std::string title = " title=\"" + html_escape(cell_title(*row)) + "\"";
+  const engagement state = row->symmetry.state;
+  if (state == engagement::not_engaged || state == engagement::side_without_face)
+    return "<td class=\"gated\" style=\"background:#eeeeee\"" + title + ">&ndash;</td>";
+  const std::string ratio = num(row->symmetry.ratio);
+  const std::string text = video.linked
+                               ? "<a href=\"" + html_escape(video.stem) + "_report.html#chart-" +
+                                     row->au + "\">" + ratio + "</a>"
+                               : ratio;
+  return "<td style=\"background:" + weaker_side_tint(row->symmetry) + "\"" + title + ">" + text +
+         "</td>";
+}
+
+}  // namespace
+
+std::string weaker_side_tint(const symmetry_ratio& symmetry) {
+  const int* rgb = symmetry.weaker_side == "left"    ? left_rgb
+                   : symmetry.weaker_side == "right" ? right_rgb
+                                                     : nullptr;
+  const double share = rgb ? deepest_tint * std::clamp(1.0 - symmetry.ratio, 0.0, 1.0) : 0.0;
+  char hex[8];
+  int channel[3];
+  for (int c = 0; c < 3; ++c)
+    channel[c] = static_cast<int>(std::lround(255.0 + (rgb ? rgb[c] - 255.0 : 0.0) * share));
+  std::snprintf(hex, sizeof(hex), "#%02x%02x%02x", channel[0], channel[1], channel[2]);
+  return hex;
+}
+
+std::string asymmetry_overview(const std::vector<overview_row>& videos) {
+  // The columns: every AU intensity any video has, by face region, then by name.
+  std::vector<std::string> aus;
+  for (const auto& video : videos) {
+    for (const auto& row : *video.summary) {
+      if (row.intensity && std::find(aus.begin(), aus.end(), row.au) == aus.end())
+        aus.push_back(row.au);
+    }
+  }
+  if (aus.empty())
+    return {};
+  const auto& regions = report_regions();
+  const auto region_rank = [&](const std::string& au) {
+    return std::find(regions.begin(), regions.end(), describe_au(au).region) - regions.begin();
+  };
+  std::stable_sort(aus.begin(), aus.end(), [&](const std::string& a, const std::string& b) {
+    return std::make_pair(region_rank(a), a) < std::make_pair(region_rank(b), b);
+  });
+
+  std::string out =
+      "<h2>Asymmetry overview</h2><p class=\"note\">Each cell is the symmetry ratio SR of one AU "
+      "in one video (1 symmetric, 0 no movement on one side), tinted by the weaker side "
+      "(<span class=\"left\">left</span> blue, <span class=\"right\">right</span> red), the "
+      "deeper the lower SR; grey: not engaged (neither side rose 0.5 above rest) or no face on "
+      "one side. A cell opens that AU's chart; hover for both excursions.</p>"
+      "<table id=\"overview\"><thead><tr><th class=\"l\">video</th>";
+  for (const auto& au : aus)
+    out += "<th>" + au.substr(0, au.find('_')) + "</th>";
+  out += "</tr></thead><tbody>\n";
+  for (const auto& video : videos) {
+    out += "<tr><td class=\"l\">" + html_escape(video.stem) + "</td>";
+    for (const auto& au : aus) {
+      const auto row = std::find_if(video.summary->begin(), video.summary->end(),
+                                    [&](const au_summary& r) { return r.au == au; });
+      out += cell(video, row == video.summary->end() ? nullptr : &*row);
+    }
+    out += "</tr>\n";
+  }
+  return out + "</tbody></table>";
+}
+
+}  // namespace facemirror::detail
