@@ -27,7 +27,24 @@ face_aligner::face_aligner(const point_distribution_model& pdm, triangulation tr
   const int n = pdm.point_count();
   FACEMIRROR_CHECK(n == landmark_count, "face_aligner: the PDM must have 68 points");
   for (int idx : rigid_points)
-    rigid_reference_.emplace_back(mean(idx) * sim_scale_, mean(idx + n) * sim_scale_);
+    rigid_mean_.emplace_back(mean(idx), mean(idx + n));
+  scale_reference();
+}
+
+void face_aligner::scale_reference() {
+  rigid_reference_.clear();
+  for (const cv::Point2d& p : rigid_mean_)
+    rigid_reference_.emplace_back(p.x * sim_scale_, p.y * sim_scale_);
+}
+
+face_aligner face_aligner::with_scale_and_size(double sim_scale, int size) const {
+  FACEMIRROR_CHECK(std::isfinite(sim_scale) && sim_scale > 0 && size > 0,
+                   "face_aligner: the scale and size must be positive");
+  face_aligner out = *this;
+  out.sim_scale_ = sim_scale;
+  out.size_ = size;
+  out.scale_reference();
+  return out;
 }
 
 cv::Matx23d face_aligner::warp_for(const landmarks_2d& landmarks, const pdm_params& params) const {
@@ -42,10 +59,12 @@ cv::Matx23d face_aligner::warp_for(const landmarks_2d& landmarks, const pdm_para
 }
 
 aligned_face face_aligner::align(const cv::Mat& frame, const landmarks_2d& landmarks,
-                                 const pdm_params& params) const {
+                                 const pdm_params& params, bool masked) const {
   aligned_face out;
   out.warp = warp_for(landmarks, params);
   cv::warpAffine(frame, out.image, cv::Mat(out.warp), cv::Size(size_, size_), cv::INTER_LINEAR);
+  if (!masked)
+    return out;
 
   // OpenFace lifts by (30 / 0.7) * sim_scale: 30 px at the default scale.
   const double lift = (30.0 / 0.7) * sim_scale_;

@@ -3,6 +3,8 @@
 #include <future>
 #include <limits>
 
+#include <opencv2/imgproc.hpp>
+
 #include "facemirror/detect/face_detector.h"
 #include "facemirror/error.h"
 
@@ -281,6 +283,25 @@ face_observation landmark_session::observe(const cv::Mat& bgr,
                  clnf_params);
 }
 
+namespace {
+
+// The face written for OpenFace's -simalign when its scale, size or mask are not the AU face's:
+// aligned as the AU face (the same re-fitted PDM), or black where that face is.
+void align_for_output(const analysis_models& models, const cv::Mat& bgr,
+                      const landmarks_2d& landmarks, analysed_frame& out) {
+  const face_aligner& aligner = *models.output_aligner;
+  if (out.features && out.features->success) {
+    out.aligned_face =
+        aligner.align(bgr, landmarks, out.features->params, models.output_masked).image;
+    if (out.aligned_face.channels() == 4)
+      cv::cvtColor(out.aligned_face, out.aligned_face, cv::COLOR_BGRA2BGR);
+  } else {
+    out.aligned_face = cv::Mat(aligner.size(), aligner.size(), CV_8UC3, cv::Scalar::all(0));
+  }
+}
+
+}  // namespace
+
 analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmarks,
                              const analysis_models& models, const camera_intrinsics& camera) {
   analysed_frame out;
@@ -303,6 +324,8 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
     r.params.scale = 0.0;
     if (models.extractor)
       out.features = models.extractor->extract(frame.bgr, seen.landmarks, false, aligned);
+    if (aligned && models.output_aligner)
+      align_for_output(models, frame.bgr, seen.landmarks, out);
     return out;
   }
 
@@ -311,6 +334,8 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   // dlib alone, the AU extractor's fit is reused rather than fitting twice.
   if (models.extractor) {
     out.features = models.extractor->extract(frame.bgr, seen.landmarks, seen.success, aligned);
+    if (aligned && models.output_aligner)
+      align_for_output(models, frame.bgr, seen.landmarks, out);
   }
   if (clnf_params) {
     r.params = *clnf_params;

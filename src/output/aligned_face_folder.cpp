@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <cstring>
 #include <system_error>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include "facemirror/error.h"
 
@@ -61,14 +64,37 @@ std::string encode_bmp(const cv::Mat& image) {
   return out;
 }
 
-std::string aligned_face_name(int64_t frame_number, int face) {
+std::string aligned_face_name(int64_t frame_number, int face, const std::string& format) {
   char name[64];
-  std::snprintf(name, sizeof(name), "frame_det_%02d_%06lld.bmp", face,
+  std::snprintf(name, sizeof(name), "frame_det_%02d_%06lld.", face,
                 static_cast<long long>(frame_number));
-  return name;
+  return name + format;
 }
 
-aligned_face_folder::aligned_face_folder(fs::path target) : target_(std::move(target)) {
+bool can_write_image_format(const std::string& format) {
+  if (format.empty() ||
+      format.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+          std::string::npos)
+    return false;
+  return cv::haveImageWriter("face." + format);
+}
+
+std::string encode_image(const cv::Mat& image, const std::string& format) {
+  if (format == "bmp" && image.channels() == 3)
+    return encode_bmp(image);
+  if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3))
+    throw error(error_code::invalid_argument, "encode_image: expected an 8-bit grey or BGR image");
+  std::vector<uchar> bytes;
+  if (!can_write_image_format(format) || !cv::imencode("." + format, image, bytes))
+    throw error(error_code::invalid_argument, "cannot encode an image as '" + format + "'");
+  return std::string(bytes.begin(), bytes.end());
+}
+
+aligned_face_folder::aligned_face_folder(fs::path target, std::string format)
+    : target_(std::move(target)), format_(std::move(format)) {
+  if (!can_write_image_format(format_))
+    throw error(error_code::invalid_argument,
+                "'" + target_.string() + "': OpenCV cannot write images as '" + format_ + "'");
   temp_ = detail::partial_path(target_);
   std::error_code ec;
   if (!fs::create_directory(temp_, ec))
@@ -84,8 +110,8 @@ aligned_face_folder::~aligned_face_folder() {
 
 void aligned_face_folder::add(int64_t frame_number, const cv::Mat& face) {
   FACEMIRROR_CHECK(!committed_, "aligned_face_folder::add after commit");
-  const std::string bytes = encode_bmp(face);
-  const fs::path file = temp_ / aligned_face_name(frame_number);
+  const std::string bytes = encode_image(face, format_);
+  const fs::path file = temp_ / aligned_face_name(frame_number, 0, format_);
   std::FILE* out = std::fopen(file.c_str(), "wb");
   if (out == nullptr)
     throw_io(file, "create", errno);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include <opencv2/imgproc.hpp>
+
 #include "facemirror/error.h"
 #include "facemirror/features/au_descriptors.h"
 #include "facemirror/io/image_reader.h"
@@ -373,7 +375,8 @@ void batch::open_openface_outputs(video_state& video) const {
   if (options_.write_hog && !video.hog)
     video.hog = std::make_unique<hog_file_writer>(out.hog);
   if (options_.write_aligned_faces && !video.aligned)
-    video.aligned = std::make_unique<aligned_face_folder>(out.aligned_folder);
+    video.aligned =
+        std::make_unique<aligned_face_folder>(out.aligned_folder, options_.aligned.format);
 }
 
 void batch::write_openface_outputs(video_state& video, std::vector<analysed_frame>& frames) const {
@@ -389,9 +392,12 @@ void batch::write_openface_outputs(video_state& video, std::vector<analysed_fram
                        "HOG of a non-square face");
       video.hog->add(hog, cells, cells, fhog_orientations, frame.features->success);
     }
-    if (video.aligned) {
+    if (video.aligned && (frame.record.success || !options_.aligned.skip_failed)) {
       FACEMIRROR_CHECK(!frame.aligned_face.empty(), "aligned face missing");
-      video.aligned->add(frame.record.index + 1, frame.aligned_face);  // the container's number
+      cv::Mat face = frame.aligned_face;
+      if (options_.aligned.grey)
+        cv::cvtColor(face, face, cv::COLOR_BGR2GRAY);
+      video.aligned->add(frame.record.index + 1, face);  // the container's number
     }
     frame.aligned_face.release();  // the folder has it: memory holds segments, not the video
   }

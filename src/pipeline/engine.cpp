@@ -14,6 +14,7 @@
 #include "facemirror/analysis/landmark_session.h"
 #include "facemirror/error.h"
 #include "facemirror/io/image_reader.h"
+#include "facemirror/output/aligned_face_folder.h"
 
 #include "batch.h"
 #include "executors.h"
@@ -55,6 +56,15 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "the HOG file and aligned faces are the AU features' own: they need AUs on");
   }
+  if (const auto& a = options.aligned;
+      !(std::isfinite(a.scale) && a.scale > 0) || a.size < 1 || a.size > 4096) {
+    throw error(error_code::invalid_argument,
+                "aligned faces need a positive scale and a size of 1 to 4096 pixels");
+  }
+  if (!can_write_image_format(options.aligned.format)) {
+    throw error(error_code::invalid_argument,
+                "aligned faces: OpenCV cannot write '" + options.aligned.format + "' images");
+  }
   if (options.max_faces < 1)
     throw error(error_code::invalid_argument, "the number of faces must be at least 1");
   if (options.frame_stride < 1)
@@ -94,6 +104,13 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
       resolve_model_paths(impl_->options.models_dir), au_features, impl_->options.static_aus,
       impl_->options.landmarks == landmark_method::clnf);
   impl_->models->keep_aligned_faces = impl_->options.write_aligned_faces;
+  const auto& aligned = impl_->options.aligned;
+  if (o.write_aligned_faces && impl_->models->aus &&
+      (aligned.scale != 0.7 || aligned.size != 112 || !aligned.masked)) {
+    impl_->models->output_aligner = std::make_shared<const face_aligner>(
+        impl_->models->aus->aligner().with_scale_and_size(aligned.scale, aligned.size));
+    impl_->models->output_masked = aligned.masked;
+  }
   impl_->load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int cores = static_cast<int>(std::thread::hardware_concurrency());

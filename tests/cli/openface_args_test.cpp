@@ -87,7 +87,6 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(refusal({"-f", "v.avi", "-frobnicate"}).find("unknown OpenFace flag '-frobnicate'"),
             std::string::npos);
   EXPECT_NE(refusal({"-f", "v.avi", "-tracked"}).find("-tracked"), std::string::npos);
-  EXPECT_NE(refusal({"-f", "v.avi", "-nomask"}).find("-nomask"), std::string::npos);
   EXPECT_NE(refusal({"-f", "v.avi", "-mloc", "model/main_ceclm_general.txt"})
                 .find("main_ceclm_general.txt"),
             std::string::npos);
@@ -107,8 +106,33 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(refusal({"-aus"}).find("no input"), std::string::npos);
   EXPECT_NE(refusal({"v.avi"}).find("'v.avi'"), std::string::npos);
   EXPECT_NE(refusal({"-fdir", "/no/such/folder"}).find("/no/such/folder"), std::string::npos);
-  EXPECT_EQ(refusal({"-f", "v.avi", "-simscale", "0.7", "-simsize", "112"}), "");
-  EXPECT_NE(refusal({"-f", "v.avi", "-simsize", "224"}).find("-simsize"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-simsize", "22.5"}).find("-simsize needs a whole"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-simscale", "0"}).find("-simscale needs"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-format_aligned", "xyz"}).find("-format_aligned xyz"),
+            std::string::npos);
+}
+
+// How -simalign's faces are written: OpenFace's own flags, each mapped to aus's options.
+TEST(openface_args_test, aligned_face_flags_set_how_the_faces_are_written) {
+  const run_options plain = feature_extraction({"-f", "v.avi", "-simalign"}).options;
+  EXPECT_EQ(plain.aligned.size, 112);
+  EXPECT_EQ(plain.aligned.scale, 0.7);
+  EXPECT_TRUE(plain.aligned.masked);
+  EXPECT_FALSE(plain.aligned.grey);
+  EXPECT_EQ(plain.aligned.format, "bmp");
+  EXPECT_FALSE(plain.aligned.skip_failed);
+  const run_options opt =
+      feature_extraction({"-f", "v.avi", "-simalign", "-simsize", "224", "-simscale", "1.4",
+                          "-nomask", "-g", "-format_aligned", "png", "-nobadaligned"})
+          .options;
+  EXPECT_TRUE(opt.write_aligned_faces);
+  EXPECT_EQ(opt.aligned.size, 224);
+  EXPECT_EQ(opt.aligned.scale, 1.4);
+  EXPECT_FALSE(opt.aligned.masked);
+  EXPECT_TRUE(opt.aligned.grey);
+  EXPECT_EQ(opt.aligned.format, "png");
+  EXPECT_TRUE(opt.aligned.skip_failed);
 }
 
 TEST(openface_args_test, consensus_is_facemirrors_own_flag_for_the_csv_of_videos) {

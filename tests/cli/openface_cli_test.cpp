@@ -5,6 +5,10 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "facemirror/output/aligned_face_folder.h"
 
 #include "cli_support.h"
 
@@ -112,6 +116,83 @@ TEST(openface_cli_test, of_names_the_outputs) {
                          "Landmarks 3D: 0\nPose: 0\nShape parameters: 0\n"),
             std::string::npos)
       << details;
+}
+
+// -simalign's faces as OpenFace's flags ask, the CSV and HOG file unchanged (they describe the
+// AU pipeline's own face): -simsize 224 -simscale 1.4 (the default framing at twice the pixels)
+// -nomask -format_aligned png; -g (grey levels); -nobadaligned (no face for a failed frame).
+TEST(openface_cli_test, aligned_face_flags_change_only_the_written_faces) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  // A copy of the frames with frame 10 black: a frame without a face.
+  const fs::path frames = out / "frames";
+  fs::create_directories(frames);
+  for (const auto& entry : fs::directory_iterator(image_sequence()))
+    fs::copy_file(entry.path(), frames / entry.path().filename());
+  const cv::Mat first = cv::imread((frames / "001.jpg").string());
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(cv::imwrite((frames / "010.jpg").string(), cv::Mat::zeros(first.size(), CV_8UC3)));
+  const auto openface = [&](const std::string& name, const std::string& flags) {
+    const cli_run run =
+        run_cli("openface -fdir " + frames.string() + " -out_dir " + (out / name).string() +
+                " -aus -hogalign -simalign -q " + flags + " " + models_arg());
+    EXPECT_EQ(run.status, 0) << run.output;
+  };
+  openface("plain", "");
+  openface("big", "-simsize 224 -simscale 1.4 -nomask -format_aligned png");
+  openface("grey", "-g -format_aligned png -nobadaligned");
+  for (const char* name : {"big", "grey"}) {
+    EXPECT_EQ(read_file(out / name / "frames.csv"), read_file(out / "plain/frames.csv")) << name;
+    EXPECT_EQ(read_file(out / name / "frames.hog"), read_file(out / "plain/frames.hog")) << name;
+  }
+  const auto face = [&](const std::string& run, int frame, const char* format, int flags) {
+    return cv::imread((out / run / "frames_aligned" / aligned_face_name(frame, 0, format)).string(),
+                      flags);
+  };
+
+  // Twice the pixels of the same framing: halved, the default face where its mask lets it be
+  // seen, and no mask (the border of the face is not black).
+  const cv::Mat plain = face("plain", 5, "bmp", cv::IMREAD_COLOR);
+  const cv::Mat big = face("big", 5, "png", cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(plain.size(), cv::Size(112, 112));
+  ASSERT_EQ(big.size(), cv::Size(224, 224));
+  ASSERT_EQ(big.type(), CV_8UC3);
+  cv::Mat halved, plain_grey, halved_grey;
+  cv::resize(big, halved, plain.size(), 0, 0, cv::INTER_AREA);
+  cv::cvtColor(plain, plain_grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(halved, halved_grey, cv::COLOR_BGR2GRAY);
+  const cv::Mat inside = plain_grey > 0;
+  cv::Mat difference;
+  cv::absdiff(plain_grey, halved_grey, difference);
+  EXPECT_LT(cv::mean(difference, inside)[0], 4.0);
+  const double masked_out = 1.0 - cv::countNonZero(inside) / 112.0 / 112.0;
+  const double black_in_big = 1.0 - cv::countNonZero(halved_grey) / 112.0 / 112.0;
+  EXPECT_GT(masked_out, 0.2);
+  EXPECT_LT(black_in_big, 0.02);
+
+  // aus's own flags give the same faces.
+  const cli_run aus =
+      run_cli("aus " + frames.string() + " --frames -o " + (out / "aus").string() +
+              " --aligned --aligned-size 224 --aligned-scale 1.4 --aligned-unmasked "
+              "--aligned-format png -q " +
+              models_arg());
+  ASSERT_EQ(aus.status, 0) << aus.output;
+  EXPECT_EQ(read_file(out / "aus/frames_aligned" / aligned_face_name(5, 0, "png")),
+            read_file(out / "big/frames_aligned" / aligned_face_name(5, 0, "png")));
+  const cli_run alone = run_cli("aus " + frames.string() + " --frames -o " +
+                                (out / "alone").string() + " --aligned-size 224");
+  EXPECT_EQ(alone.status, 2);
+  EXPECT_NE(alone.output.find("--aligned"), std::string::npos) << alone.output;
+
+  // -g: one grey channel, OpenCV's conversion of the colour face; -nobadaligned: no file for
+  // frame 10, and frame 9's as without it.
+  const cv::Mat grey = face("grey", 5, "png", cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(grey.type(), CV_8UC1);
+  EXPECT_EQ(cv::norm(grey, plain_grey, cv::NORM_INF), 0.0);
+  EXPECT_TRUE(fs::exists(out / "plain/frames_aligned" / aligned_face_name(10)));
+  EXPECT_FALSE(fs::exists(out / "grey/frames_aligned" / aligned_face_name(10, 0, "png")));
+  EXPECT_TRUE(fs::exists(out / "grey/frames_aligned" / aligned_face_name(9, 0, "png")));
+  EXPECT_TRUE(fs::exists(out / "grey/frames_aligned" / aligned_face_name(11, 0, "png")));
 }
 
 TEST(openface_cli_test, unknown_and_incomplete_flags_exit_2_naming_them) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "facemirror/error.h"
 #include "facemirror/output/aligned_face_folder.h"
@@ -198,6 +199,48 @@ TEST(aligned_face_folder_test, abandoned_folder_leaves_nothing_behind) {
     folder.add(1, cv::Mat(4, 4, CV_8UC1, cv::Scalar(7)));
   }
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// -format_aligned: any format OpenCV writes, by OpenCV's encoder (as OpenFace's imwrite); a
+// grey face in a BMP is OpenCV's 8-bit one, not encode_bmp's 24-bit copy.
+TEST(aligned_face_folder_test, other_formats_are_opencvs_and_unwritable_ones_are_refused) {
+  EXPECT_TRUE(can_write_image_format("png"));
+  EXPECT_TRUE(can_write_image_format("jpg"));
+  EXPECT_TRUE(can_write_image_format("PNG"));
+  for (const char* bad : {"", "xyz", ".png", "../png", "png/x"})
+    EXPECT_FALSE(can_write_image_format(bad)) << bad;
+  EXPECT_EQ(aligned_face_name(7, 0, "png"), "frame_det_00_000007.png");
+
+  cv::Mat face(6, 5, CV_8UC3);
+  cv::randu(face, 0, 256);
+  const std::string png = encode_image(face, "png");
+  const cv::Mat back =
+      cv::imdecode(std::vector<uchar>(png.begin(), png.end()), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(back.type(), CV_8UC3);
+  EXPECT_EQ(cv::norm(back, face, cv::NORM_INF), 0.0);
+  EXPECT_EQ(encode_image(face, "bmp"), encode_bmp(face));
+  const cv::Mat grey(6, 5, CV_8UC1, cv::Scalar(9));
+  const std::string grey_bmp = encode_image(grey, "bmp");
+  uint16_t bits = 0;
+  std::memcpy(&bits, grey_bmp.data() + 28, sizeof(bits));
+  EXPECT_EQ(bits, 8);
+  EXPECT_THROW((void)encode_image(face, "xyz"), error);
+
+  const fs::path dir = test::scratch_dir();
+  {
+    aligned_face_folder folder(dir / "clip_aligned", "png");
+    folder.add(3, face);
+    folder.commit();
+  }
+  EXPECT_TRUE(fs::exists(dir / "clip_aligned" / "frame_det_00_000003.png"));
+  try {
+    aligned_face_folder refused(dir / "other_aligned", "xyz");
+    ADD_FAILURE() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("other_aligned"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "other_aligned"));
 }
 
 TEST(of_details_test, matches_openfaces_layout) {

@@ -42,6 +42,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.consensus_tracks = opt.consensus;
   options.write_hog = opt.write_hog;
   options.write_aligned_faces = opt.write_aligned_faces;
+  options.aligned = opt.aligned;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;
   options.tracker.acquire_score = opt.face_threshold;
   options.mode = opt.isolation == "process" ? isolation::process : isolation::thread;

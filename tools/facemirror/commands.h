@@ -34,8 +34,9 @@ struct run_options {
   int frame_stride = 1;  // aus --frame-stride: every Nth frame only
   int consensus = 1;     // aus --consensus: tracks per video, each CSV cell their median
   bool no_aus = false;
-  bool write_hog = false;            // aus: OpenFace's <stem>.hog
-  bool write_aligned_faces = false;  // aus: OpenFace's <stem>_aligned/ folder
+  bool write_hog = false;                        // aus: OpenFace's <stem>.hog
+  bool write_aligned_faces = false;              // aus: OpenFace's <stem>_aligned/ folder
+  engine_options::aligned_face_options aligned;  // aus: how those faces are written
   bool force = false;    // redo videos whose outputs exist (and whose last attempt did not fail)
   std::string manifest;  // file listing more inputs, one per line (shards.h)
   std::string shard;     // "I/N", "auto/N" or "auto": only this shard of the inputs (shards.h)

@@ -163,12 +163,45 @@ int main(int argc, char** argv) {
                  "Also write OUTDIR/<stem>.hog: OpenFace 2.2's binary HOG file (its -hogalign), "
                  "the 12x12x31 FHOG of the aligned face per frame, and <stem>_of_details.txt")
       ->excludes(no_aus);
+  CLI::Option* aligned =
+      aus_cmd
+          ->add_flag("--aligned", aus.write_aligned_faces,
+                     "Also write OUTDIR/<stem>_aligned/frame_det_00_NNNNNN.bmp: the 112x112 "
+                     "similarity-aligned, masked face per frame, as OpenFace 2.2's -simalign, and "
+                     "<stem>_of_details.txt")
+          ->excludes(no_aus);
+  // OpenFace's options for the faces -simalign writes; the AU features never change.
   aus_cmd
-      ->add_flag("--aligned", aus.write_aligned_faces,
-                 "Also write OUTDIR/<stem>_aligned/frame_det_00_NNNNNN.bmp: the 112x112 "
-                 "similarity-aligned, masked face per frame, as OpenFace 2.2's -simalign, and "
-                 "<stem>_of_details.txt")
-      ->excludes(no_aus);
+      ->add_option("--aligned-size", aus.aligned.size,
+                   "Width and height of the written aligned faces in pixels (OpenFace's -simsize)")
+      ->check(CLI::Range(1, 4096))
+      ->needs(aligned)
+      ->capture_default_str();
+  aus_cmd
+      ->add_option("--aligned-scale", aus.aligned.scale,
+                   "Scale of the face in the written aligned faces (OpenFace's -simscale)")
+      ->check(CLI::PositiveNumber)
+      ->needs(aligned)
+      ->capture_default_str();
+  aus_cmd
+      ->add_option("--aligned-format", aus.aligned.format,
+                   "Image format (file extension) of the written aligned faces, any that OpenCV "
+                   "writes: bmp, png, jpg, ... (OpenFace's -format_aligned)")
+      ->needs(aligned)
+      ->capture_default_str();
+  aus_cmd
+      ->add_flag_callback(
+          "--aligned-unmasked", [&aus] { aus.aligned.masked = false; },
+          "Write the aligned faces without the face mask (OpenFace's -nomask)")
+      ->needs(aligned);
+  aus_cmd
+      ->add_flag("--aligned-grey", aus.aligned.grey,
+                 "Write the aligned faces in grey levels (OpenFace's -g)")
+      ->needs(aligned);
+  aus_cmd
+      ->add_flag("--aligned-skip-failed", aus.aligned.skip_failed,
+                 "Write no aligned face for a frame without a face (OpenFace's -nobadaligned)")
+      ->needs(aligned);
   aus_cmd->add_flag("--frames", aus.frame_folders,
                     "Folders given are frame folders: each is one video whose frames are its "
                     "image files in name order (OpenFace's -fdir), written to OUTDIR/<folder>.csv");

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "facemirror/io/image_reader.h"
+#include "facemirror/output/aligned_face_folder.h"
 
 namespace facemirror::cli {
 namespace {
@@ -30,11 +31,6 @@ const std::set<std::string> ignored_switches = {"-verbose",   "-vis-track", "-vi
 // script does not silently get less than it asked for.
 const std::map<std::string, std::string> refused_flags = {
     {"-tracked", "facemirror writes no tracked (annotated) video"},
-    {"-nomask", "facemirror's aligned faces and HOG are always masked, as OpenFace's default"},
-    {"-g", "facemirror's aligned faces are always in colour, as OpenFace's default"},
-    {"-nobadaligned",
-     "facemirror writes an aligned face for every frame, black where no face was tracked, as "
-     "OpenFace's default"},
     {"-wild", "facemirror implements only CLNF's default fitting settings, not -wild's"},
     {"-multi_view", "facemirror implements only CLNF's default (frontal) view"},
     {"-sigma", "facemirror implements only CLNF's default fitting settings"},
@@ -185,21 +181,27 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       }
       command.notes.push_back(std::string("-mloc ") + clnf_model_file +
                               ": facemirror's own CLNF, from --models");
-    } else if (flag == "-simscale" || flag == "-simsize") {
-      const double value = in.number_of(flag);
-      const double standard = flag == "-simscale" ? 0.7 : 112;
-      if (value != standard) {
-        throw openface_usage_error(flag + " " + std::to_string(value) +
-                                   ": facemirror aligns faces only at OpenFace's default (" +
-                                   (flag == "-simscale" ? "0.7" : "112") + ")");
-      }
+    } else if (flag == "-simscale") {  // the written aligned faces only, as OpenFace's
+      opt.aligned.scale = in.number_of(flag);
+      if (!(opt.aligned.scale > 0))
+        throw openface_usage_error("-simscale needs a scale above 0");
+    } else if (flag == "-simsize") {
+      const double size = in.number_of(flag);
+      if (size < 1 || size > 4096 || size != std::floor(size))
+        throw openface_usage_error("-simsize needs a whole number of pixels, 1 to 4096");
+      opt.aligned.size = static_cast<int>(size);
     } else if (flag == "-format_aligned") {
-      const std::string format = in.value_of(flag);
-      if (format != "bmp") {
-        throw openface_usage_error("-format_aligned " + format +
-                                   ": facemirror writes aligned faces as bmp only (OpenFace's "
-                                   "default)");
+      opt.aligned.format = in.value_of(flag);
+      if (!can_write_image_format(opt.aligned.format)) {
+        throw openface_usage_error("-format_aligned " + opt.aligned.format +
+                                   ": not an image format OpenCV writes (bmp, png, jpg, ...)");
       }
+    } else if (flag == "-nomask") {
+      opt.aligned.masked = false;
+    } else if (flag == "-g") {
+      opt.aligned.grey = true;
+    } else if (flag == "-nobadaligned") {
+      opt.aligned.skip_failed = true;
     } else if (refused_flags.count(flag) > 0) {
       throw openface_usage_error("OpenFace flag " + flag +
                                  " is not supported: " + refused_flags.at(flag));
@@ -323,6 +325,9 @@ std::string openface_usage(openface_program program) {
     text +=
         "  -hogalign       also write DIR/<name>.hog (OpenFace's binary HOG file)\n"
         "  -simalign       also write DIR/<name>_aligned/ (112x112 aligned faces)\n"
+        "  -simsize N -simscale S -nomask -g -format_aligned EXT -nobadaligned\n"
+        "                  how -simalign's faces are written, as OpenFace (the AUs and HOG keep\n"
+        "                  the 112-pixel, 0.7-scale, masked face)\n"
         "  --consensus N   facemirror's own: every CSV cell the median of N tracks (as aus\n"
         "                  --consensus), with output selectors and no -hogalign/-simalign\n";
   }
@@ -332,10 +337,8 @@ std::string openface_usage(openface_program program) {
       "  --models DIR    facemirror's models folder; --workers N   workers (default: cores)\n"
       "Accepted, no effect: -q (no progress lines), -verbose, -vis-track, -vis-hog, "
       "-vis-align,\n"
-      "  -vis-aus, -format_vis_image F, -mloc .../main_clnf_general.txt, -simscale 0.7,\n"
-      "  -simsize 112, -format_aligned bmp.\n"
-      "Refused (exit 2): -tracked, -nomask, -g, -nobadaligned, -wild, -multi_view, -sigma, "
-      "-w_reg,\n"
+      "  -vis-aus, -format_vis_image F, -mloc .../main_clnf_general.txt.\n"
+      "Refused (exit 2): -tracked, -wild, -multi_view, -sigma, -w_reg,\n"
       "  -reg, -n_iter, -device, -cam_width, -cam_height, other -mloc models; any other flag is "
       "unknown.\n"
       "Outputs are overwritten, as OpenFace does. Exit status as facemirror aus.\n";

@@ -55,13 +55,22 @@ class face_aligner {
   /// PDM fit's (tx, ty) at the image centre, as OpenFace does.
   [[nodiscard]] cv::Matx23d warp_for(const landmarks_2d& landmarks, const pdm_params& params) const;
 
-  /// Warped (bilinear, black border) and masked face crop.
+  /// Warped (bilinear, black border) face crop, masked to the face unless `masked` is false
+  /// (OpenFace's -nomask, which changes only the faces it writes).
   [[nodiscard]] aligned_face align(const cv::Mat& frame, const landmarks_2d& landmarks,
-                                   const pdm_params& params) const;
+                                   const pdm_params& params, bool masked = true) const;
+
+  /// The same alignment at another scale and crop size (OpenFace's -simscale, -simsize).
+  /// Both must be positive (else error(internal)).
+  [[nodiscard]] face_aligner with_scale_and_size(double sim_scale, int size) const;
 
   [[nodiscard]] int size() const { return size_; }
+  [[nodiscard]] double sim_scale() const { return sim_scale_; }
 
  private:
+  void scale_reference();
+
+  std::vector<cv::Point2d> rigid_mean_;       // mean shape, rigid subset
   std::vector<cv::Point2d> rigid_reference_;  // mean shape * sim_scale, rigid subset
   triangulation tris_;
   double sim_scale_;

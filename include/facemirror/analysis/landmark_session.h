@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 
+#include "facemirror/align/face_aligner.h"
 #include "facemirror/au/au_engine.h"
 #include "facemirror/detect/mtcnn_detector.h"
 #include "facemirror/gaze/gaze.h"
@@ -81,6 +82,11 @@ struct analysis_models {
   /// analyse_frame keeps each frame's aligned face (analysed_frame::aligned_face) for
   /// OpenFace's aligned-face output; off, the face is dropped once its HOG is taken.
   bool keep_aligned_faces = false;
+  /// With keep_aligned_faces: the face kept is aligned by this aligner instead (OpenFace's
+  /// -simscale/-simsize), unmasked unless `output_masked` (-nomask), black for a frame without
+  /// a face. Null: the AU features' own face. The AU features never change.
+  std::shared_ptr<const face_aligner> output_aligner;
+  bool output_masked = true;
 };
 
 /// One frame's worker-side result: its CSV fields except the AUs, and the AU features that the

@@ -90,6 +90,19 @@ struct engine_options {
   /// Off, the engine does no extra work.
   bool write_hog = false;
   bool write_aligned_faces = false;
+  /// How the aligned faces are written (OpenFace's -simscale, -simsize, -nomask, -g,
+  /// -format_aligned, -nobadaligned). They change the written images only: the AU features
+  /// and the HOG file always describe OpenFace's 0.7-scale, 112-pixel, masked face. A scale
+  /// that is not positive and finite, a size outside 1..4096 or a format OpenCV cannot write
+  /// makes the constructor throw error(invalid_argument).
+  struct aligned_face_options {
+    double scale = 0.7;
+    int size = 112;
+    bool masked = true;
+    bool grey = false;
+    std::string format = "bmp";  // an image file extension (bmp, png, jpg, ...)
+    bool skip_failed = false;    // no image for a frame without a face (success 0)
+  } aligned;
   /// The column groups of the CSVs (OpenFace's output selectors; all by default). Without
   /// `aus` (and without write_hog/write_aligned_faces) no AU models are loaded, as with
   /// compute_aus = false.
