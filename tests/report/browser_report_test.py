@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The report as a browser shows it: a mirror job on a short shared clip writes its report, and
 headless Chromium (driven over the DevTools protocol on a pipe) opens the file and checks the DOM
-(a chart per AU, the summary table, the stills), that no request leaves the file, that the
-screenshot is not blank and that the page prints. Exit 77 (skipped) without the shared data.
+(a chart per AU, the summary table, the stills, the index's overview), that no request leaves
+the file, that the screenshot is not blank and that the page prints. Exit 77 (skipped) without
+the shared data.
 
 usage: browser_report_test.py --cli FACEMIRROR --shared DIR --scratch DIR [--screenshot PNG]
-(--screenshot also writes PNG's stem + "_quality.png": the docs/ pictures)
+(--screenshot PNG also writes report_quality.png beside it: the README's two docs/ pictures)
 """
 import argparse
 import base64
@@ -165,7 +166,8 @@ def main():
                                     "clip": {"x": 0, "y": top, "width": 1000,
                                              "height": max(1, end - top), "scale": 1}},
                                    session=session)["data"]
-            with open(os.path.splitext(args.screenshot)[0] + "_quality.png", "wb") as f:
+            quality_png = os.path.join(os.path.dirname(args.screenshot), "report_quality.png")
+            with open(quality_png, "wb") as f:
                 f.write(base64.b64decode(quality))
         pdf = base64.b64decode(browser.call("Page.printToPDF", {"printBackground": True},
                                             session=session)["data"])

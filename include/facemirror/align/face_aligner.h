@@ -65,7 +65,6 @@ class face_aligner {
   [[nodiscard]] face_aligner with_scale_and_size(double sim_scale, int size) const;
 
   [[nodiscard]] int size() const { return size_; }
-  [[nodiscard]] double sim_scale() const { return sim_scale_; }
 
  private:
   void scale_reference();
