@@ -56,6 +56,8 @@ struct run_request {
   int progress_every = 10;
   int max_faces = 1;
   bool write_hog = false;  // aus: also <stem>.hog and <stem>_of_details.txt beside the CSV
+  // aus: also <stem>_aligned/ (OpenFace's -simalign), written as these options say.
+  std::optional<facemirror::engine_options::aligned_face_options> aligned;
   int frame_stride = 1;    // aus: every Nth frame only
   int consensus = 1;       // aus: tracks per video, each CSV cell their median
 };
@@ -83,6 +85,10 @@ facemirror::engine_options engine_options_for(const run_request& request) {
     throw py::value_error("max_faces must be at least 1");
   options.max_faces = request.max_faces;
   options.write_hog = request.write_hog;
+  if (request.aligned) {
+    options.write_aligned_faces = true;
+    options.aligned = *request.aligned;
+  }
   if (request.frame_stride < 1)
     throw py::value_error("frame_stride must be at least 1");
   options.frame_stride = request.frame_stride;
@@ -140,6 +146,8 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
     out["output_csv"] = result.output_csv;
     if (request.write_hog)
       out["hog_file"] = facemirror::openface_outputs_for(result.output_csv).hog;
+    if (request.aligned)
+      out["aligned_dir"] = facemirror::openface_outputs_for(result.output_csv).aligned_folder;
     return out;
   }
   py::dict files;
@@ -300,7 +308,8 @@ PYBIND11_MODULE(_facemirror, m) {
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
-         int frame_stride, int consensus, const py::object& progress) {
+         const py::object& aligned, int frame_stride, int consensus,
+         const py::object& progress) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -318,6 +327,16 @@ PYBIND11_MODULE(_facemirror, m) {
         request.progress_every = progress_every;
         request.max_faces = max_faces;
         request.write_hog = write_hog;
+        if (!aligned.is_none()) {  // facemirror.AlignedFaces' fields
+          facemirror::engine_options::aligned_face_options faces;
+          faces.size = aligned.attr("size").cast<int>();
+          faces.scale = aligned.attr("scale").cast<double>();
+          faces.masked = aligned.attr("masked").cast<bool>();
+          faces.grey = aligned.attr("grey").cast<bool>();
+          faces.format = aligned.attr("format").cast<std::string>();
+          faces.skip_failed = aligned.attr("skip_failed").cast<bool>();
+          request.aligned = faces;
+        }
         request.frame_stride = frame_stride;
         request.consensus = consensus;
         return run(request, progress);
@@ -326,7 +345,8 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("workers"), py::arg("segment_frames"), py::arg("landmarks"), py::arg("isolation"),
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
-      py::arg("write_hog"), py::arg("frame_stride"), py::arg("consensus"), py::arg("progress"),
+      py::arg("write_hog"), py::arg("aligned"), py::arg("frame_stride"), py::arg("consensus"),
+      py::arg("progress"),
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
       "Use facemirror.extract() / facemirror.mirror() instead.");
 }

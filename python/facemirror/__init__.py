@@ -23,7 +23,8 @@ And frame by frame, on NumPy arrays the caller holds (a camera, frames already d
   Face, ``finish()`` the video's AU columns as ``facemirror aus`` writes them.
 * ``read_image(path)``, ``read_video(path)``: the pixels the CLI analyses, as BGR arrays.
 * ``read_hog(path)``: an OpenFace ``.hog`` file (``extract(..., hog=True)``'s, ``facemirror aus
-  --hog``'s or OpenFace's ``-hogalign``) as NumPy arrays.
+  --hog``'s or OpenFace's ``-hogalign``) as NumPy arrays; ``extract(..., aligned=True)`` (or an
+  ``AlignedFaces``) writes OpenFace's aligned faces beside each CSV.
 
 Both release the GIL while they compute.
 
@@ -49,7 +50,8 @@ from ._facemirror import Error, __version__
 from ._facemirror import run as _run
 
 __all__ = ["extract", "mirror", "read_csv", "VideoResult", "Analyzer", "VideoSession", "Face",
-           "read_video", "read_image", "read_hog", "HogFeatures", "Error", "__version__"]
+           "read_video", "read_image", "read_hog", "HogFeatures", "AlignedFaces", "Error",
+           "__version__"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 ProgressCallback = Callable[[str, int, int, float], Any]
@@ -71,7 +73,8 @@ class VideoResult:
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
     left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv). hog: with
     extract(..., hog=True), the video's HOG features (HogFeatures); hog_file: the ``.hog`` file
-    written beside the CSV (None without out_dir).
+    written beside the CSV (None without out_dir). aligned_dir: with extract(..., aligned=...),
+    the folder of aligned faces beside the CSV (``<stem>_aligned/``).
     """
 
     path: str
@@ -85,6 +88,7 @@ class VideoResult:
     outputs: Dict[str, str] = field(default_factory=dict)
     hog: Optional["HogFeatures"] = None
     hog_file: Optional[str] = None
+    aligned_dir: Optional[str] = None
 
     @property
     def ok(self) -> bool:
@@ -137,6 +141,26 @@ class HogFeatures(NamedTuple):
     features: np.ndarray
 
 
+class AlignedFaces(NamedTuple):
+    """How extract(..., aligned=...) writes OpenFace's aligned faces (``facemirror aus
+    --aligned``; OpenFace's -simalign), one image per frame in ``<stem>_aligned/``.
+
+    size: width and height in pixels (-simsize); scale: the face's scale in them (-simscale;
+    1.4 at 224 frames the face as 0.7 at 112); masked: False leaves the background (-nomask);
+    grey: one grey channel (-g); format: the file extension, any image format OpenCV writes
+    (-format_aligned); skip_failed: no image for a frame without a face (-nobadaligned). The
+    AU values and HOG features never change: they use OpenFace's 0.7-scale, 112-pixel,
+    masked face.
+    """
+
+    size: int = 112
+    scale: float = 0.7
+    masked: bool = True
+    grey: bool = False
+    format: str = "bmp"
+    skip_failed: bool = False
+
+
 def read_hog(path: PathLike) -> HogFeatures:
     """Reads an OpenFace 2.2 ``.hog`` file (facemirror's or OpenFace's own).
 
@@ -177,7 +201,7 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
 
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
                       face_threshold, aus, static_aus, crf, progress_every, progress,
-                      max_faces=1, hog=False, frame_stride=1, consensus=1):
+                      max_faces=1, hog=False, frame_stride=1, consensus=1, aligned=None):
     return dict(
         models_dir=None if models is None else os.fspath(models),
         workers=workers,
@@ -192,6 +216,7 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         progress_every=progress_every,
         max_faces=max_faces,
         write_hog=hog,
+        aligned=aligned,
         frame_stride=frame_stride,
         consensus=consensus,
         progress=progress,
@@ -242,6 +267,7 @@ def extract(
     hog: bool = False,
     frame_stride: int = 1,
     consensus: int = 1,
+    aligned: Union[bool, AlignedFaces] = False,
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
@@ -276,10 +302,21 @@ def extract(
       CLNF fit started a different float ulp away, and write every cell as the median of the
       tracks' (for two, their mean; closer to OpenFace 2.2 than a single track, at that many
       times the CPU; not with hog, max_faces > 1 or landmarks="dlib"). 1: one track.
+    aligned: True (OpenFace's defaults) or an AlignedFaces: also write each frame's aligned
+      face into ``<stem>_aligned/`` beside the CSV (the CLI's --aligned; needs out_dir, not
+      with max_faces > 1, aus=False or consensus > 1); each result's ``aligned_dir`` names it.
 
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """
     files = _video_files(inputs)
+    if aligned is True:
+        aligned = AlignedFaces()
+    elif aligned is False:
+        aligned = None
+    elif not isinstance(aligned, AlignedFaces):
+        raise TypeError("aligned must be True, False or a facemirror.AlignedFaces")
+    if aligned is not None and out_dir is None:
+        raise ValueError("aligned faces are written beside the CSVs: give out_dir")
     with tempfile.TemporaryDirectory(prefix="facemirror-") as scratch:
         folder = os.fspath(out_dir) if out_dir is not None else scratch
         os.makedirs(folder, exist_ok=True)
@@ -289,7 +326,7 @@ def extract(
             **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                 frame_timeout, face_threshold, aus, static_aus, 18,
                                 progress_every, progress, max_faces, hog, frame_stride,
-                                consensus),
+                                consensus, aligned),
         )
         results = []
         for item in raw:
@@ -302,6 +339,8 @@ def extract(
                     result.output_csv = os.fspath(item["output_csv"])
                     if hog:
                         result.hog_file = os.fspath(item["hog_file"])
+                    if aligned is not None:
+                        result.aligned_dir = os.fspath(item["aligned_dir"])
             results.append(result)
     return _check(results, on_error)
 

@@ -249,6 +249,35 @@ def test_extract_with_hog_writes_and_returns_openfaces_hog(tmp_path):
     np.testing.assert_array_equal(kept.hog.features, result.hog.features)
 
 
+@needs_shared
+def test_extract_with_aligned_faces_writes_the_clis_faces(tmp_path):
+    faces = facemirror.AlignedFaces(size=224, scale=1.4, masked=False, format="png")
+    result = facemirror.extract(VIDEO, out_dir=tmp_path / "py", models=MODELS, workers=2,
+                                aligned=faces, as_dataframe=False)[0]
+    folder = pathlib.Path(result.aligned_dir)
+    assert folder == tmp_path / "py" / "changeLighting_aligned"
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == result.frames and names[0] == "frame_det_00_000001.png"
+    header = (folder / names[0]).read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(header[16:20], "big") == 224 == int.from_bytes(header[20:24], "big")
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
+                    "--workers", "2", "-q", "--aligned", "--aligned-size", "224",
+                    "--aligned-scale", "1.4", "--aligned-unmasked", "--aligned-format", "png"],
+                   check=True)
+    theirs = tmp_path / "cli" / "changeLighting_aligned"
+    assert sorted(p.name for p in theirs.iterdir()) == names
+    for name in names[::20]:
+        assert (folder / name).read_bytes() == (theirs / name).read_bytes(), name
+    plain = facemirror.extract(VIDEO, out_dir=tmp_path / "plain", models=MODELS, workers=2,
+                               aligned=True, as_dataframe=False)[0]
+    assert (pathlib.Path(plain.aligned_dir) / "frame_det_00_000001.bmp").is_file()
+    with pytest.raises(ValueError, match="out_dir"):
+        facemirror.extract(VIDEO, models=MODELS, aligned=True)
+    with pytest.raises(TypeError, match="AlignedFaces"):
+        facemirror.extract(VIDEO, out_dir=tmp_path / "x", models=MODELS, aligned="png")
+
+
 def test_read_hog_holds_a_long_file_once(tmp_path):
     # 7000 frames (about 4 minutes of video, 125 MB): read_hog's peak memory must be the arrays
     # it returns, not also a copy of the file or of its records (that was twice the file).
