@@ -58,8 +58,8 @@ struct run_request {
   bool write_hog = false;  // aus: also <stem>.hog and <stem>_of_details.txt beside the CSV
   // aus: also <stem>_aligned/ (OpenFace's -simalign), written as these options say.
   std::optional<facemirror::engine_options::aligned_face_options> aligned;
-  int frame_stride = 1;    // aus: every Nth frame only
-  int consensus = 1;       // aus: tracks per video, each CSV cell their median
+  int frame_stride = 1;  // aus: every Nth frame only
+  int consensus = 1;     // aus: tracks per video, each CSV cell their median
 };
 
 facemirror::engine_options engine_options_for(const run_request& request) {
@@ -308,8 +308,7 @@ PYBIND11_MODULE(_facemirror, m) {
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
-         const py::object& aligned, int frame_stride, int consensus,
-         const py::object& progress) {
+         const py::object& aligned, int frame_stride, int consensus, const py::object& progress) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
