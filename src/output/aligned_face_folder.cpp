@@ -72,6 +72,10 @@ std::string aligned_face_name(int64_t frame_number, int face, const std::string&
 }
 
 bool can_write_image_format(const std::string& format) {
+  // BMP is always there (encode_bmp, and OpenCV's built-in encoder): asking OpenCV would load
+  // its whole codec registry, GDAL's plugin included, for the default that never needs it.
+  if (format == "bmp")
+    return true;
   if (format.empty() ||
       format.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
           std::string::npos)

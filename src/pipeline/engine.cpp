@@ -61,7 +61,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "aligned faces need a positive scale and a size of 1 to 4096 pixels");
   }
-  if (!can_write_image_format(options.aligned.format)) {
+  if (options.write_aligned_faces && !can_write_image_format(options.aligned.format)) {
     throw error(error_code::invalid_argument,
                 "aligned faces: OpenCV cannot write '" + options.aligned.format + "' images");
   }
