@@ -45,6 +45,18 @@ int64_t au_series::frames_with_face() const {
   return n;
 }
 
+double au_series::mean_confidence() const {
+  double sum = 0;
+  int64_t n = 0;
+  for (size_t i = 0; i < success.size() && i < confidence.size(); ++i) {
+    if (success[i]) {
+      sum += confidence[i];
+      ++n;
+    }
+  }
+  return n ? sum / static_cast<double>(n) : 0.0;
+}
+
 const au_column* au_series::find(const std::string& name) const {
   for (const auto& column : aus) {
     if (column.name == name)

@@ -234,9 +234,25 @@ index_entry index_entry_of(const folder_entry& entry) {
   return out;
 }
 
+// The index's "with a face" cell: the frames with a face per side, in bold with the reason on
+// hover where a side's share is below `min_share` (its page says more).
+std::string faces_cell(const index_entry& entry, double min_share) {
+  const auto few = [&](size_t faces) {
+    return static_cast<double>(faces) < min_share * static_cast<double>(entry.frames);
+  };
+  const bool flagged = few(entry.left_faces) || (entry.video.mirrored && few(entry.right_faces));
+  const std::string faces = std::to_string(entry.left_faces) +
+                            (entry.video.mirrored ? " / " + std::to_string(entry.right_faces) : "");
+  if (!flagged)
+    return "<td>" + faces + "</td>";
+  return "<td class=\"few-faces\" title=\"a face found in fewer than " + num(100.0 * min_share, 0) +
+         "% of the frames\"><b>" + faces + "</b></td>";
+}
+
 // index.html (a row per video, linked where its page exists) and asymmetry_summary.csv.
 void write_folder_index(const fs::path& dir, const std::vector<index_entry>& entries,
-                        const std::vector<report_result>& failed_pages) {
+                        const std::vector<report_result>& failed_pages,
+                        const report_options& options) {
   std::string summary = asymmetry_csv_header(true);
   std::string index_rows, failures;
   std::vector<detail::overview_row> overview;
@@ -278,10 +294,9 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
                                 html_escape(video.stem) + "</a>"
                           : html_escape(video.stem)) +
                   "</td><td class=\"l\">" + (video.mirrored ? "left/right" : "one face") +
-                  "</td><td>" + std::to_string(entry.frames) + "</td><td>" +
-                  std::to_string(entry.left_faces) +
-                  (video.mirrored ? " / " + std::to_string(entry.right_faces) : "") +
-                  "</td><td class=\"l\">" + html_escape(worst) + "</td></tr>\n";
+                  "</td><td>" + std::to_string(entry.frames) + "</td>" +
+                  faces_cell(entry, options.min_face_share) + "<td class=\"l\">" +
+                  html_escape(worst) + "</td></tr>\n";
   }
   write_whole(dir / "asymmetry_summary.csv", summary);
   std::string index = page_head("facemirror reports: " + dir.filename().string());
@@ -319,7 +334,7 @@ std::vector<report_result> write_report(const fs::path& dir, const report_option
     if (!results.back().ok)
       failed.push_back(results.back());
   }
-  write_folder_index(dir, index, failed);
+  write_folder_index(dir, index, failed, options);
   return results;
 }
 
@@ -411,7 +426,7 @@ void report_writer::write_index() const {
       entries.push_back(index_entry_of(analysed(std::move(video), impl_->options)));
     }
   }
-  write_folder_index(impl_->dir, entries, impl_->failed);
+  write_folder_index(impl_->dir, entries, impl_->failed, impl_->options);
 }
 
 }  // namespace facemirror

@@ -302,6 +302,43 @@ std::string charts(const video_report& r) {
   return out;
 }
 
+// Per side: how many frames have a face and how sure the tracker was on them (recommendation 9
+// of asymmetry_report.md); a side below options.min_face_share is flagged.
+std::string face_tracking(const video_report& r, const report_options& options) {
+  std::string out =
+      "<h3>Face tracking</h3><table id=\"tracking\"><tr><th class=\"l\">face</th><th>frames with "
+      "a face</th><th>share</th><th>mean confidence</th></tr>";
+  std::string warnings;
+  // `name`: the table's row; the warning says "the <name> was found ...".
+  const auto side = [&](const std::string& name, const au_series& face) {
+    const size_t frames = face.rows();
+    const int64_t found = face.frames_with_face();
+    const double share = frames ? static_cast<double>(found) / static_cast<double>(frames) : 0;
+    const bool few = share < options.min_face_share;
+    out += "<tr" + std::string(few ? " class=\"few-faces\"" : "") + "><td class=\"l\">" +
+           html_escape(name) + "</td><td>" + std::to_string(found) + " of " +
+           std::to_string(frames) + "</td><td>" + (few ? "<b>" : "") + num(100.0 * share, 1) + "%" +
+           (few ? "</b>" : "") + "</td><td>" + (found ? num(face.mean_confidence(), 3) : "-") +
+           "</td></tr>";
+    if (few)
+      warnings += "<p class=\"warning\"><b>Warning: the " + name + " was found in fewer than " +
+                  num(100.0 * options.min_face_share, 0) +
+                  "% of the frames; its statistics rest on the frames it was found in.</b></p>";
+  };
+  if (r.video.mirrored) {
+    side("left face", r.left);
+    side("right face", r.right);
+  } else {
+    side("face", r.left);
+  }
+  out +=
+      "</table><p class=\"note\">Confidence is the tracker's certainty on each frame with a "
+      "face (OpenFace's <code>confidence</code> column, 0 to 1), averaged over those frames; "
+      "frames without a face are left out of every statistic.</p>" +
+      warnings;
+  return out;
+}
+
 std::string quality(const video_report& r, const report_options& options) {
   std::string out = "<section id=\"quality\"><h2>Quality</h2>";
   out += "<h3>Head yaw (source face)</h3>";
@@ -339,22 +376,7 @@ std::string quality(const video_report& r, const report_options& options) {
   } else {
     out += "<p class=\"note\">" + html_escape(r.yaw_note) + "</p>";
   }
-  out += "<h3>Frames without a face</h3><p>";
-  if (r.video.mirrored) {
-    out += "left " +
-           std::to_string(r.left.rows() - static_cast<size_t>(r.left.frames_with_face())) +
-           ", right " +
-           std::to_string(r.right.rows() - static_cast<size_t>(r.right.frames_with_face())) +
-           " of " + std::to_string(r.left.rows()) + " frames.";
-  } else {
-    out += std::to_string(r.left.rows() - static_cast<size_t>(r.left.frames_with_face())) + " of " +
-           std::to_string(r.left.rows()) + " frames.";
-  }
-  const double share =
-      r.left.rows() ? static_cast<double>(r.left.frames_with_face()) / r.left.rows() : 0;
-  if (share < 0.8)
-    out += " <b>Warning: fewer than 80% of the frames have a face.</b>";
-  out += "</p>";
+  out += face_tracking(r, options);
   if (r.video.mirrored && options.stills > 0) {
     out += "<h3>Strongest asymmetry</h3>";
     const auto frames = detail::strongest_asymmetry_frames(r.left, r.right, options.stills, 1.0);

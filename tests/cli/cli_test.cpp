@@ -107,6 +107,30 @@ TEST(cli_test, numbers_out_of_range_say_what_is_wanted) {
     EXPECT_LT(run.output.size(), 200u) << run.output;
 }
 
+// `report --min-face-share` sets the share below which a face is flagged: a face on 3 of 5
+// frames is flagged at the default 0.8, not at 0.5; a share is 0 to 1.
+TEST(cli_test, report_flags_a_face_found_too_rarely_at_the_chosen_share) {
+  const fs::path dir = scratch_dir();
+  std::ofstream(dir / "clip.csv") << "frame, face_id, timestamp, confidence, success, AU01_r\n"
+                                     "1, 0, 0.0, 0.9, 1, 0.5\n2, 0, 0.5, 0.1, 0, 0.0\n"
+                                     "3, 0, 1.0, 0.9, 1, 1.5\n4, 0, 1.5, 0.1, 0, 0.0\n"
+                                     "5, 0, 2.0, 0.9, 1, 1.5\n";
+  const auto flagged = [&](const std::string& options) {
+    const cli_run run = run_cli("report " + dir.string() + " -q --models " +
+                                (dir / "no_models").string() + " " + options);
+    EXPECT_EQ(run.status, 0) << run.output;
+    std::ifstream page(dir / "clip_report.html");
+    const std::string html((std::istreambuf_iterator<char>(page)), {});
+    return html.find("class=\"few-faces\"") != std::string::npos;
+  };
+  EXPECT_TRUE(flagged(""));
+  EXPECT_FALSE(flagged("--min-face-share 0.5"));
+  EXPECT_TRUE(flagged("--min-face-share 0.61"));
+  const cli_run bad = run_cli("report " + dir.string() + " --min-face-share 1.5");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.output.find("--min-face-share"), std::string::npos) << bad.output;
+}
+
 TEST(cli_test, csv_matches_the_reference_rows_and_columns) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path out = scratch_dir();

@@ -132,6 +132,17 @@ def main():
             fail("%s of %s stills decoded" % (stills, images))
         if sections != 5:
             fail("a section is missing")
+        # Face tracking: both mirrored faces on every frame of the clip, each with its mean
+        # confidence (a number in (0, 1]), none flagged.
+        tracking = evaluate("Array.from(document.querySelectorAll('table#tracking tr'))"
+                            ".slice(1).map(r => [r.className, ...Array.from(r.cells)"
+                            ".map(c => c.textContent)])")
+        print("tracking: %s" % tracking)
+        if [row[1] for row in tracking or []] != ["left face", "right face"]:
+            fail("the face tracking table has rows %s" % tracking)
+        for flagged, _, found, share, confidence in tracking:
+            if flagged or share != "100.0%" or not 0 < float(confidence) <= 1:
+                fail("face tracking: %s %s %s %s" % (flagged, found, share, confidence))
 
         requests = [e["params"]["request"]["url"] for e in browser.events
                     if e.get("method") == "Network.requestWillBeSent"]

@@ -355,14 +355,14 @@ class ReportFolder : public ::testing::Test {
     const std::string header =
         "frame, face_id, timestamp, confidence, success, AU01_r, AU12_r, AU12_c\n";
     write(stem + "_left_mirrored.csv", header +
-                                           "1, 0, 0.000, 0.98, 1, 0.10, 0.00, 0\n"
-                                           "2, 0, 1.000, 0.98, 1, 0.10, 2.00, 1\n"
+                                           "1, 0, 0.000, 0.90, 1, 0.10, 0.00, 0\n"
+                                           "2, 0, 1.000, 0.95, 1, 0.10, 2.00, 1\n"
                                            "3, 0, 2.000, 0.98, 1, 0.10, 2.00, 1\n"
-                                           "4, 0, 3.000, 0.98, 1, 0.10, 0.00, 0\n");
+                                           "4, 0, 3.000, 0.97, 1, 0.10, 0.00, 0\n");
     write(stem + "_right_mirrored.csv", header +
                                             "1, 0, 0.000, 0.98, 1, 0.10, 0.00, 0\n"
-                                            "2, 0, 1.000, 0.98, 1, 0.20, 4.00, 1\n"
-                                            "3, 0, 2.000, 0.98, 1, 0.10, 4.00, 1\n"
+                                            "2, 0, 1.000, 0.96, 1, 0.20, 4.00, 1\n"
+                                            "3, 0, 2.000, 0.94, 1, 0.10, 4.00, 1\n"
                                             "4, 0, 3.000, 0.10, 0, 0.00, 0.00, 0\n");
     write(stem + "_head_pose.csv",
           "frame,timestamp,success,confidence,yaw_deg\n1,0.000,1,0.98,1.00\n2,1.000,1,0.98,4.00\n"
@@ -438,6 +438,8 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
   const std::string index = read_text(dir_ / "index.html");
   EXPECT_NE(index.find("href=\"patient_report.html\""), std::string::npos);
   EXPECT_NE(index.find("AU12_r SR 0.50 (left weaker)"), std::string::npos);
+  // Frames with a face per side, flagged: the right face is on 3 of the 4 frames.
+  EXPECT_NE(index.find("\"><b>4 / 3</b></td>"), std::string::npos) << index;
   // The overview: AU01 (brow) before AU12 (smile), presences left out; AU12's cell links its
   // chart and is tinted for SR 0.5, left weaker; AU01 rests on both sides.
   EXPECT_NE(index.find("<table id=\"overview\"><thead><tr><th class=\"l\">video</th>"
@@ -461,8 +463,18 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
 TEST_F(ReportFolder, PageNumbersOfAMirroredPair) {
   write_pair("patient");
   const std::string html = one_page("patient");
-  EXPECT_NE(html.find("left 0, right 1 of 4 frames."), std::string::npos);
-  EXPECT_EQ(html.find("fewer than 80%"), std::string::npos);
+  // Face tracking per side: the left face on all 4 frames, mean confidence (0.90 + 0.95 + 0.98 +
+  // 0.97) / 4; the right face on 3 (75%, below the 80% flag), its mean over those 3 only
+  // (0.98 + 0.96 + 0.94) / 3, not counting the failed frame's 0.10.
+  EXPECT_NE(html.find("<tr><td class=\"l\">left face</td><td>4 of 4</td><td>100.0%</td>"
+                      "<td>0.950</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"few-faces\"><td class=\"l\">right face</td><td>3 of 4</td>"
+                      "<td><b>75.0%</b></td><td>0.960</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("Warning: the right face was found in fewer than 80% of the frames"),
+            std::string::npos);
+  EXPECT_EQ(html.find("the left face was found in fewer"), std::string::npos);
   EXPECT_NE(
       html.find("<tr data-au=\"AU12_c\"><td class=\"l\">AU12_c</td><td class=\"l\">Lip corner "
                 "puller (presence)</td><td class=\"left\">50.0%</td>"),
@@ -549,14 +561,29 @@ TEST_F(ReportFolder, AStillsCaptionNamesTheFrameItShows) {
             (std::vector<std::string>{"frame 1, 0.00 s", "frame 2, 1.00 s", "frame 3, 2.00 s"}));
 }
 
-// Fewer than 80% of the frames with a face (3 of 5) is flagged on the page.
+// Fewer than 80% of the frames with a face (3 of 5) is flagged on the page and in the index.
 TEST_F(ReportFolder, AFaceInFewerThan80PercentOfTheFramesIsFlagged) {
   write("clip.csv",
         "frame, face_id, timestamp, confidence, success, AU01_r\n"
         "1, 0, 0.0, 0.9, 1, 0.5\n2, 0, 0.5, 0.1, 0, 0.0\n3, 0, 1.0, 0.9, 1, 1.5\n"
         "4, 0, 1.5, 0.1, 0, 0.0\n5, 0, 2.0, 0.9, 1, 1.5\n");
   const std::string html = one_page("clip");
-  EXPECT_NE(html.find("2 of 5 frames. <b>Warning: fewer than 80%"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"few-faces\"><td class=\"l\">face</td><td>3 of 5</td>"
+                      "<td><b>60.0%</b></td><td>0.900</td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("Warning: the face was found in fewer than 80% of the frames"),
+            std::string::npos);
+  // The index flags it too; a lower bar (--min-face-share 0.5) flags it nowhere.
+  EXPECT_NE(read_text(dir_ / "index.html")
+                .find("<td class=\"few-faces\" title=\"a face found in fewer than 80% of the "
+                      "frames\"><b>3</b></td>"),
+            std::string::npos);
+  auto lenient = fast();
+  lenient.min_face_share = 0.5;
+  ASSERT_TRUE(write_report(dir_, lenient).at(0).ok);
+  EXPECT_EQ(read_text(dir_ / "clip_report.html").find("few-faces"), std::string::npos);
+  EXPECT_EQ(read_text(dir_ / "index.html").find("few-faces"), std::string::npos);
 }
 
 TEST_F(ReportFolder, ABadVideoFailsAloneAndWritesNothingForIt) {
@@ -713,7 +740,11 @@ TEST_F(ReportFolder, ASideWithoutAFaceIsNotCompared) {
     EXPECT_NE(csv.find(",,,,\n"), std::string::npos) << stem << ":\n" << csv;
   }
   const std::string photo = read_text(dir_ / "photo_report.html");
-  EXPECT_NE(photo.find("left 1, right 0 of 1 frames."), std::string::npos);
+  EXPECT_NE(photo.find("<tr class=\"few-faces\"><td class=\"l\">left face</td><td>0 of 1</td>"
+                       "<td><b>0.0%</b></td><td>-</td></tr><tr><td class=\"l\">right face</td>"
+                       "<td>1 of 1</td><td>100.0%</td><td>0.980</td></tr>"),
+            std::string::npos)
+      << photo;
   const std::string index = read_text(dir_ / "index.html");
   EXPECT_NE(index.find("no face on one side"), std::string::npos);
   EXPECT_NE(index.find("<td class=\"gated\" style=\"background:#eeeeee\" title=\"AU12_r: no "

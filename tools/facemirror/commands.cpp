@@ -201,6 +201,7 @@ int run_report(const report_command& command) {
   if (!command.models_dir.empty())
     options.models_dir = fs::path(command.models_dir);
   options.stills = command.stills;
+  options.min_face_share = command.min_face_share;
   std::vector<report_result> results;
   try {
     results = write_report(fs::path(command.folder), options);

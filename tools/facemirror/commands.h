@@ -66,6 +66,7 @@ struct report_command {
   std::string folder;
   std::string models_dir;
   int stills = 3;
+  double min_face_share = 0.8;
   bool quiet = false;
   std::string command_line;
 };

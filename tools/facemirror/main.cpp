@@ -350,6 +350,11 @@ int main(int argc, char** argv) {
                    "Stills of both mirrored faces at the frames of strongest asymmetry")
       ->check(CLI::Range(0, 12))
       ->capture_default_str();
+  report_cmd
+      ->add_option("--min-face-share", report.min_face_share,
+                   "Flag a face found in fewer than this share of the frames (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   report_cmd->add_flag("-q,--quiet", report.quiet, "No per-video lines");
 
   cli::app_options app_opts;

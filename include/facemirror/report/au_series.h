@@ -42,6 +42,9 @@ struct au_series {
 
   [[nodiscard]] size_t rows() const { return timestamp_s.size(); }
   [[nodiscard]] int64_t frames_with_face() const;
+  /// Mean `confidence` over the rows with a face (the tracker's certainty, 0..1 in OpenFace's
+  /// CSVs); 0 when no row has one.
+  [[nodiscard]] double mean_confidence() const;
   /// The column called `name`, or nullptr.
   [[nodiscard]] const au_column* find(const std::string& name) const;
 };

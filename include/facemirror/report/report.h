@@ -51,6 +51,9 @@ struct report_options {
   std::vector<std::string> stems;
   /// Stills of both mirrored faces at the frames of strongest asymmetry (0: none).
   int stills = 3;
+  /// A side whose face was found in fewer than this share of the frames (0..1) is flagged in
+  /// its page's quality section and in the folder's index: its statistics rest on few frames.
+  double min_face_share = 0.8;
   asymmetry_thresholds thresholds;
 };
 
