@@ -316,27 +316,29 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   r.confidence = seen.confidence;
   r.landmarks = seen.landmarks;
 
+  // The AU features, and the face OpenFace's -simalign writes when it is not the AU face's.
+  const auto extract_features = [&](bool face_found) {
+    if (!models.extractor)
+      return;
+    out.features = models.extractor->extract(frame.bgr, seen.landmarks, face_found, aligned);
+    if (aligned && models.output_aligner)
+      align_for_output(models, frame.bgr, seen.landmarks, out);
+  };
+
   // Until a face has been seen there is nothing to fit: OpenFace writes zeros there.
   const bool never_seen = !seen.success && seen.landmarks[0] == cv::Point2d() &&
                           seen.landmarks[landmark_count - 1] == cv::Point2d();
   if (never_seen) {
     r.params.local.assign(models.pdm->mode_count(), 0.0);
     r.params.scale = 0.0;
-    if (models.extractor)
-      out.features = models.extractor->extract(frame.bgr, seen.landmarks, false, aligned);
-    if (aligned && models.output_aligner)
-      align_for_output(models, frame.bgr, seen.landmarks, out);
+    extract_features(false);
     return out;
   }
 
   // The AU extractor re-fits the PDM itself (as OpenFace's FaceAnalyser does). OpenFace's p_*
   // and pose columns come from the landmark fit: CLNF's own parameters when CLNF is on; with
   // dlib alone, the AU extractor's fit is reused rather than fitting twice.
-  if (models.extractor) {
-    out.features = models.extractor->extract(frame.bgr, seen.landmarks, seen.success, aligned);
-    if (aligned && models.output_aligner)
-      align_for_output(models, frame.bgr, seen.landmarks, out);
-  }
+  extract_features(seen.success);
   if (clnf_params) {
     r.params = *clnf_params;
   } else if (out.features) {
