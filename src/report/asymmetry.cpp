@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "facemirror/error.h"
 
@@ -30,37 +31,88 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-side_stats compute_side_stats(const std::vector<double>& values, const std::vector<bool>& success,
-                              const std::vector<double>& timestamp_s,
-                              const asymmetry_thresholds& thresholds) {
+namespace {
+
+void check_lengths(const std::vector<double>& values, const std::vector<bool>& success,
+                   const std::vector<double>& timestamp_s, const char* function) {
   if (values.size() != success.size() || values.size() != timestamp_s.size())
-    throw error(error_code::invalid_argument, "compute_side_stats: series of different lengths");
-  side_stats stats;
-  std::vector<double> seen, rest;
-  double sum = 0;
-  bool have_peak = false;
+    throw error(error_code::invalid_argument,
+                std::string(function) + ": series of different lengths");
+}
+
+}  // namespace
+
+std::optional<double> window_median(const std::vector<double>& values,
+                                    const std::vector<bool>& success,
+                                    const std::vector<double>& timestamp_s,
+                                    const time_window& window) {
+  check_lengths(values, success, timestamp_s, "window_median");
+  std::vector<double> inside;
   for (size_t i = 0; i < values.size(); ++i) {
-    if (!success[i])
+    if (success[i] && window.contains(timestamp_s[i]))
+      inside.push_back(values[i]);
+  }
+  if (inside.empty())
+    return std::nullopt;
+  return median(std::move(inside));
+}
+
+side_stats compute_window_stats(const std::vector<double>& values, const std::vector<bool>& success,
+                                const std::vector<double>& timestamp_s, const time_window& window,
+                                double baseline) {
+  check_lengths(values, success, timestamp_s, "compute_window_stats");
+  side_stats stats;
+  std::vector<double> seen;
+  double sum = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!success[i] || !window.contains(timestamp_s[i]))
       continue;
-    seen.push_back(values[i]);
-    sum += values[i];
-    // The rest window starts at the recording's start, not at the first face.
-    if (timestamp_s[i] - timestamp_s.front() < thresholds.baseline_s)
-      rest.push_back(values[i]);
-    if (!have_peak || values[i] > stats.peak) {
+    if (seen.empty() || values[i] > stats.peak) {
       stats.peak = values[i];
       stats.peak_time_s = timestamp_s[i];
-      have_peak = true;
     }
+    seen.push_back(values[i]);
+    sum += values[i];
   }
   if (seen.empty())
     return stats;
   stats.frames_with_face = static_cast<int64_t>(seen.size());
   stats.mean = sum / static_cast<double>(seen.size());
-  stats.baseline = median(rest.empty() ? seen : rest);
+  stats.baseline = baseline;
   stats.p95 = percentile95(std::move(seen));
   stats.excursion = std::max(0.0, stats.p95 - stats.baseline);
   return stats;
+}
+
+side_stats compute_side_stats(const std::vector<double>& values, const std::vector<bool>& success,
+                              const std::vector<double>& timestamp_s,
+                              const asymmetry_thresholds& thresholds) {
+  check_lengths(values, success, timestamp_s, "compute_side_stats");
+  if (values.empty())
+    return {};
+  const time_window recording{-std::numeric_limits<double>::infinity(),
+                              std::numeric_limits<double>::infinity()};
+  // The rest window starts at the recording's start, not at the first face; with no face in
+  // it, the whole recording's median.
+  const time_window rest{timestamp_s.front(), timestamp_s.front() + thresholds.baseline_s};
+  std::optional<double> baseline = window_median(values, success, timestamp_s, rest);
+  if (!baseline)
+    baseline = window_median(values, success, timestamp_s, recording);
+  return compute_window_stats(values, success, timestamp_s, recording, baseline.value_or(0.0));
+}
+
+const char* engagement_name(engagement state) {
+  switch (state) {
+    case engagement::engaged:
+      return "engaged";
+    case engagement::not_engaged:
+      return "not_engaged";
+    case engagement::weaker_side_still:
+      return "weaker_side_still";
+    case engagement::side_without_face:
+      return "side_without_face";
+  }
+  return "";
 }
 
 std::optional<double> asymmetry_index(double left, double right) {

@@ -8,28 +8,13 @@
 #include "facemirror/error.h"
 
 #include "core/file_bytes.h"
+#include "report/csv_fields.h"
 
 namespace facemirror {
 namespace {
 
-std::string trim(const std::string& s) {
-  const size_t begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos)
-    return "";
-  const size_t end = s.find_last_not_of(" \t\r");
-  return s.substr(begin, end - begin + 1);
-}
-
-std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> fields;
-  std::string field;
-  std::istringstream in(line);
-  while (std::getline(in, field, ','))
-    fields.push_back(trim(field));
-  if (!line.empty() && line.back() == ',')
-    fields.emplace_back();
-  return fields;
-}
+using detail::split_fields;
+using detail::trim;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&

@@ -77,17 +77,53 @@ std::string asymmetry_csv_rows(const std::string& stem, const std::vector<au_sum
     out += "," + (row.asymmetry ? num(*row.asymmetry, 4) : std::string());
     if (row.intensity) {
       const engagement e = row.symmetry.state;
-      const char* state = e == engagement::engaged             ? "engaged"
-                          : e == engagement::not_engaged       ? "not_engaged"
-                          : e == engagement::weaker_side_still ? "weaker_side_still"
-                                                               : "side_without_face";
       const bool has_ratio = e == engagement::engaged || e == engagement::weaker_side_still;
       out += "," + (has_ratio ? num(row.symmetry.ratio, 4) : std::string()) + "," +
-             row.symmetry.weaker_side + "," + state;
+             row.symmetry.weaker_side + "," + engagement_name(e);
     } else {
       out += ",,,";
     }
     out += "\n";
+  }
+  return out;
+}
+
+std::string task_asymmetry_csv(const std::vector<task_summary>& tasks) {
+  std::string out =
+      "task,start_s,end_s,frames,left_frames_with_face,left_mean_confidence,"
+      "right_frames_with_face,right_mean_confidence,au,role";
+  for (const char* side : {"left", "right"}) {
+    for (const char* field : {"p95", "baseline", "excursion", "peak", "peak_time_s"})
+      out += std::string(",") + side + "_" + field;
+  }
+  out += ",symmetry_ratio,weaker_side,engagement\n";
+  const auto symmetry = [](const symmetry_ratio& s) {
+    const bool has_ratio =
+        s.state == engagement::engaged || s.state == engagement::weaker_side_still;
+    return "," + (has_ratio ? num(s.ratio, 4) : std::string()) + "," + s.weaker_side + "," +
+           engagement_name(s.state) + "\n";
+  };
+  for (const auto& task : tasks) {
+    const std::string window =
+        task.task.name + "," + num(task.task.window.start_s, 3) + "," +
+        num(task.task.window.end_s, 3) + "," + std::to_string(task.frames) + "," +
+        std::to_string(task.left_faces) + "," + num(task.left_confidence, 4) + "," +
+        std::to_string(task.right_faces) + "," + num(task.right_confidence, 4) + ",";
+    std::string primary;
+    for (const auto& au : task.task.primary)
+      primary += (primary.empty() ? "" : "+") + au;
+    out += window + primary + ",task,,," + num(task.left_excursion, 4) + ",,,,," +
+           num(task.right_excursion, 4) + ",," + symmetry(task.symmetry);
+    for (const auto& au : task.aus) {
+      const char* role = au.role == task_au_role::primary     ? "primary"
+                         : au.role == task_au_role::secondary ? "secondary"
+                                                              : "other";
+      out += window + au.au + "," + role;
+      for (const side_stats* s : {&au.left, &au.right})
+        out += "," + num(s->p95, 4) + "," + num(s->baseline, 4) + "," + num(s->excursion, 4) + "," +
+               num(s->peak, 4) + "," + num(s->peak_time_s, 3);
+      out += symmetry(au.symmetry);
+    }
   }
   return out;
 }
@@ -120,6 +156,7 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
       v.left_video = dir / (stem + "_left_mirrored" + picture);
       v.right_video = dir / (stem + "_right_mirrored" + picture);
       v.head_pose_csv = dir / (stem + "_head_pose.csv");
+      v.tasks_csv = dir / (stem + "_tasks.csv");
       for (const auto& other : files) {
         if (other.stem() == stem + "_source")
           v.source_video = other;
@@ -131,7 +168,7 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
     const std::string name = file.filename().string();
     if (file.extension() != ".csv" || ends_with(name, "_mirrored.csv") ||
         ends_with(name, "_asymmetry.csv") || ends_with(name, "_head_pose.csv") ||
-        name == "asymmetry_summary.csv")
+        ends_with(name, "_tasks.csv") || name == "asymmetry_summary.csv")
       continue;
     const std::string stem = file.stem().string();
     if (found.count(stem) != 0 || !looks_like_au_csv(file))
@@ -139,6 +176,7 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
     report_video v;
     v.stem = stem;
     v.face_csv = file;
+    v.tasks_csv = dir / (stem + "_tasks.csv");
     found[stem] = v;
   }
   std::vector<report_video> out;
@@ -204,6 +242,12 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
       write_whole(
           dir / (entry.video.stem + "_asymmetry.csv"),
           asymmetry_csv_header(false) + asymmetry_csv_rows(entry.video.stem, r.summary, false));
+    // A task table from an earlier plan that is gone would read as this one's.
+    const fs::path task_csv = dir / (entry.video.stem + "_task_asymmetry.csv");
+    if (r.plan && entry.video.mirrored)
+      write_whole(task_csv, task_asymmetry_csv(r.tasks));
+    else
+      fs::remove(task_csv);
     result.ok = true;
   } catch (const std::exception& e) {
     result.error = e.what();

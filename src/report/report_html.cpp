@@ -85,6 +85,7 @@ svg{max-width:100%;height:auto;display:block}svg text{font-family:"DejaVu Sans",
 nav a{margin-right:12px}code,pre{font-size:11px}pre{white-space:pre-wrap;word-break:break-all}
 .bar{display:inline-block;height:10px;vertical-align:middle}
 #overview a{color:inherit;text-decoration:none}#overview td{min-width:32px}
+.warning{color:#8a2a12}.task{break-inside:avoid;page-break-inside:avoid}
 @media print{nav{display:none}body{margin:0;max-width:none}h2{break-after:avoid}details{display:block}details>*{display:block}}
 @page{size:A4;margin:12mm}
 )";
@@ -92,6 +93,26 @@ nav a{margin-right:12px}code,pre{font-size:11px}pre{white-space:pre-wrap;word-br
 }  // namespace
 
 namespace detail {
+
+std::string symmetry_cells(const symmetry_ratio& symmetry) {
+  switch (symmetry.state) {
+    case engagement::not_engaged:
+      return "<td class=\"gated\">not engaged</td><td></td>";
+    case engagement::side_without_face:
+      return "<td class=\"gated\">no face on one side</td><td></td>";
+    case engagement::weaker_side_still:
+      return "<td class=\"strong\">0.00</td><td class=\"l\">" + symmetry.weaker_side +
+             " (no movement)</td>";
+    case engagement::engaged:
+      break;
+  }
+  return "<td" + std::string(symmetry.ratio < 0.9 ? " class=\"strong\"" : "") + ">" +
+         num(symmetry.ratio) + "</td><td class=\"l\">" +
+         (symmetry.weaker_side.empty()
+              ? "-"
+              : symmetry.weaker_side + " " + num(100.0 * (1.0 - symmetry.ratio), 0) + "% weaker") +
+         "</td>";
+}
 
 std::string page_head(const std::string& title) {
   // The policy forbids every request but embedded images and the inline style: a report that
@@ -122,27 +143,8 @@ std::string stat_cells(const side_stats& s, bool intensity, const char* css) {
          "\">" + num(s.p95) + "</td><td class=\"" + css + "\">" + num(s.peak) + "</td>";
 }
 
-std::string symmetry_cells(const au_summary& row) {
-  if (!row.intensity)
-    return "<td></td><td></td>";
-  switch (row.symmetry.state) {
-    case engagement::not_engaged:
-      return "<td class=\"gated\">not engaged</td><td></td>";
-    case engagement::side_without_face:
-      return "<td class=\"gated\">no face on one side</td><td></td>";
-    case engagement::weaker_side_still:
-      return "<td class=\"strong\">0.00</td><td class=\"l\">" + row.symmetry.weaker_side +
-             " (no movement)</td>";
-    case engagement::engaged:
-      break;
-  }
-  return "<td" + std::string(row.symmetry.ratio < 0.9 ? " class=\"strong\"" : "") + ">" +
-         num(row.symmetry.ratio) + "</td><td class=\"l\">" +
-         (row.symmetry.weaker_side.empty()
-              ? "-"
-              : row.symmetry.weaker_side + " " + num(100.0 * (1.0 - row.symmetry.ratio), 0) +
-                    "% weaker") +
-         "</td>";
+std::string summary_symmetry_cells(const au_summary& row) {
+  return row.intensity ? detail::symmetry_cells(row.symmetry) : "<td></td><td></td>";
 }
 
 std::string summary_table(const video_report& r) {
@@ -178,7 +180,7 @@ std::string summary_table(const video_report& r) {
              : row.symmetry.state == engagement::side_without_face
                  ? "<td>-</td>"
                  : "<td>" + num(row.left.excursion) + " / " + num(row.right.excursion) + "</td>";
-      out += symmetry_cells(row);
+      out += summary_symmetry_cells(row);
     } else {
       out += row.intensity
                  ? "<td>" + num(row.left.baseline) + "</td><td>" + num(row.left.excursion) + "</td>"
@@ -266,7 +268,14 @@ std::string charts(const video_report& r) {
   }
   out += "Time in seconds from the start of the video.</p>";
   chart_layout line_layout;
-  chart_layout band_layout;
+  if (r.plan && r.video.mirrored) {
+    out += "<p class=\"note\">Shaded: the task plan's windows.</p>";
+    if (r.plan->rest)
+      line_layout.windows.push_back({r.plan->rest->start_s, r.plan->rest->end_s, "rest"});
+    for (const auto& task : r.plan->tasks)
+      line_layout.windows.push_back({task.window.start_s, task.window.end_s, task.label});
+  }
+  chart_layout band_layout = line_layout;
   band_layout.height = r.video.mirrored ? 64 : 46;
   for (const auto& region : detail::report_regions()) {
     std::string section;
@@ -471,11 +480,12 @@ std::string video_page(const video_report& r, const report_options& options,
          std::to_string(r.left.rows()) + " frames &middot; " +
          num(r.left.rows() ? r.left.timestamp_s.back() : 0, 1) +
          " s &middot; <a href=\"index.html\">all videos</a></p></header>\n";
-  out +=
-      "<nav><a href=\"#summary-section\">Summary</a><a href=\"#charts\">Charts</a><a "
-      "href=\"#quality\">Quality</a><a href=\"#provenance\">Provenance</a><a "
-      "href=\"#definitions\">Definitions</a></nav>\n";
+  out += "<nav><a href=\"#summary-section\">Summary</a>" +
+         std::string(r.plan ? "<a href=\"#tasks\">Tasks</a>" : "") +
+         "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
+         "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
   out += "<section id=\"summary-section\"><h2>Summary</h2>" + summary_table(r) + "</section>\n";
+  out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);
   out += provenance(r, options, models);

@@ -29,6 +29,14 @@ struct au_info {
 /// The start of a page: doctype, the content policy, `title` and the style sheet, up to <body>.
 [[nodiscard]] std::string page_head(const std::string& title);
 
+/// A symmetry ratio's two table cells, SR and weaker side: the gate's states in words, SR
+/// below 0.9 in bold, the weaker side with its "% weaker".
+[[nodiscard]] std::string symmetry_cells(const symmetry_ratio& symmetry);
+
+/// The page's task section (tasks_html.cpp): each task's symmetry, its AUs and the AUs of other
+/// face regions that rose with it, and the windows' face tracking. "" without a task plan.
+[[nodiscard]] std::string tasks_section(const video_report& r, const report_options& options);
+
 /// One video's row of the folder's asymmetry overview: its AU summary (kept alive by the
 /// caller), and whether its page is there to link to.
 struct overview_row {

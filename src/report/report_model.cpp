@@ -279,6 +279,11 @@ video_report analyse(const report_video& video, const report_options& options) {
     out.yaw = yaw_from_series(out.left);
     out.have_yaw = true;
   }
+  if (!video.tasks_csv.empty() && fs::exists(video.tasks_csv)) {
+    out.plan = read_task_plan(video.tasks_csv);
+    if (video.mirrored)
+      out.tasks = summarise_tasks(*out.plan, out.left, out.right, options.thresholds);
+  }
   return out;
 }
 

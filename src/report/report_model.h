@@ -11,6 +11,7 @@
 
 #include "facemirror/report/au_series.h"
 #include "facemirror/report/report.h"
+#include "facemirror/report/tasks.h"
 
 namespace facemirror::detail {
 
@@ -63,6 +64,8 @@ struct video_report {
   yaw_track yaw;
   bool have_yaw = false;
   std::string yaw_note;
+  std::optional<task_plan> plan;    // the video's <stem>_tasks.csv, when it has one
+  std::vector<task_summary> tasks;  // per task of the plan (mirrored videos)
 };
 
 /// Reads the video's CSVs (and head pose) and computes its summary; throws naming the file when

@@ -99,6 +99,28 @@ std::string legend(const std::vector<chart_series>& series, const frame_box& box
   return out;
 }
 
+// The layout's windows as translucent bands (an overlap shows darker), behind everything else;
+// the labels after all bands, on two alternating rows, so that no band hides a neighbour's.
+std::string windows_svg(const frame_box& box, const chart_layout& layout) {
+  std::string bands, labels;
+  int shown = 0;
+  for (const auto& window : layout.windows) {
+    const double start = std::max(window.start_s, box.t0);
+    const double end = std::min(window.end_s, box.t1);
+    if (end <= start)
+      continue;
+    const double x = x_of(box, start);
+    bands += "<rect class=\"window\" x=\"" + fmt(x) + "\" y=\"" + fmt(box.y0) + "\" width=\"" +
+             fmt(std::max(1.0, x_of(box, end) - x)) + "\" height=\"" + fmt(box.y1 - box.y0) +
+             "\" fill=\"#d9c98f\" fill-opacity=\"0.35\"><title>" + html_escape(window.label) +
+             "</title></rect>";
+    labels += "<text x=\"" + fmt(x + 2) + "\" y=\"" + fmt(box.y0 + 9 + 10 * (shown % 2)) +
+              "\" font-size=\"9\" fill=\"#6b5a24\">" + html_escape(window.label) + "</text>";
+    ++shown;
+  }
+  return bands + labels;
+}
+
 }  // namespace
 
 std::string html_escape(const std::string& text) {
@@ -181,6 +203,7 @@ std::string line_chart_svg(const std::string& id, const std::string& css_class,
                            const chart_layout& layout) {
   const frame_box box = plot_box(series, layout);
   std::string out = open_svg(id, css_class, title, layout);
+  out += windows_svg(box, layout);
   // Value axis: 0..y_max with a line per unit.
   for (int v = 0; v <= static_cast<int>(layout.y_max); ++v) {
     const double y = box.y1 - v / layout.y_max * (box.y1 - box.y0);
@@ -221,6 +244,7 @@ std::string band_chart_svg(const std::string& id, const std::string& css_class,
                            const chart_layout& layout) {
   const frame_box box = plot_box(series, layout);
   std::string out = open_svg(id, css_class, title, layout);
+  out += windows_svg(box, layout);
   out += time_axis(box);
   const double row_height =
       (box.y1 - box.y0) / static_cast<double>(std::max<size_t>(1, series.size()));

@@ -179,10 +179,18 @@ TEST(mirror_cli_test, one_run_writes_the_six_s1_files) {
   // the AVI index, which probe_video takes for truncation.)
   make_clip(sample_video("changeLighting.wmv"), clip, 30,
             "-vf 'setpts=N/(15*TB)' -r 15 -c:v mpeg4 -q:v 2");
+  // A task plan beside the video goes with the outputs, and the report reads it there.
+  const std::string plan = "task,start_s,end_s\nrest,0,0.5\nsmile,0.5,2\n";
+  std::ofstream(dir / "patient 01_tasks.csv") << plan;
   const fs::path out = dir / "out";
   const cli_run run = run_cli(mirror_cmd(clip, out, "--segment-frames 10 --workers 2"));
   ASSERT_EQ(run.status, 0) << run.output;
-  EXPECT_EQ(listing(out), s1_names("patient 01", ".avi")) << run.output;
+  auto names = s1_names("patient 01", ".avi");
+  names.insert({"patient 01_tasks.csv", "patient 01_task_asymmetry.csv"});
+  EXPECT_EQ(listing(out), names) << run.output;
+  EXPECT_EQ(read_file(out / "patient 01_tasks.csv"), plan);
+  EXPECT_NE(read_file(out / "patient 01_report.html").find("<tr data-task=\"smile\">"),
+            std::string::npos);
   EXPECT_NE(run.output.find("ok     " + clip.string() + " -> "), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("(30 frames, "), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("done 1, skipped 0, failed 0"), std::string::npos) << run.output;

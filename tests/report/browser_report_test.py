@@ -55,6 +55,9 @@ def main():
                       "-pix_fmt", "yuv420p", clip])
     if code != 0:
         fail("ffmpeg: " + text)
+    # A task plan beside the clip: the job takes it along and the page gets its task section.
+    with open(os.path.join(args.scratch, "subj01_tasks.csv"), "w") as f:
+        f.write("task,start_s,end_s\nrest,0,0.5\nsmile,0.5,1.2\nbrow_raise,1.2,2\n")
     started = time.time()
     code, text = run([args.cli, "mirror", clip, "-o", out, "--models", models, "--workers", "2",
                       "--segment-frames", "30", "--progress", "none"])
@@ -63,7 +66,8 @@ def main():
         fail("facemirror mirror exited %d:\n%s" % (code, text))
     report = os.path.join(out, "subj01_report.html")
     for name in ["subj01_report.html", "index.html", "subj01_asymmetry.csv",
-                 "asymmetry_summary.csv", "subj01_head_pose.csv"]:
+                 "asymmetry_summary.csv", "subj01_head_pose.csv", "subj01_tasks.csv",
+                 "subj01_task_asymmetry.csv"]:
         if not os.path.isfile(os.path.join(out, name)):
             fail(name + " was not written:\n" + text)
     # The source face's yaw per frame, on the video's time axis (30 fps).
@@ -118,8 +122,8 @@ def main():
         stills = evaluate("Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0"
                           " && i.src.startsWith('data:image/jpeg')).length")
         images = evaluate("document.images.length")
-        sections = evaluate("['summary-section','charts','quality','provenance','definitions']"
-                            ".filter(id => document.getElementById(id)).length")
+        sections = evaluate("['summary-section','tasks','charts','quality','provenance',"
+                            "'definitions'].filter(id => document.getElementById(id)).length")
         print("DOM: %s charts, %s intensity lines, %s summary rows, %s/%s stills decoded, "
               "%s sections" % (charts, paths, rows, stills, images, sections))
         if charts != AU_COLUMNS:
@@ -130,8 +134,15 @@ def main():
             fail("the summary table has %s rows, expected %d" % (rows, AU_COLUMNS))
         if images < 2 or stills != images:
             fail("%s of %s stills decoded" % (stills, images))
-        if sections != 5:
+        if sections != 6:
             fail("a section is missing")
+        # The task plan: a row per task, and its three windows shaded on every intensity chart.
+        tasks = evaluate("Array.from(document.querySelectorAll('#task-summary tr[data-task]'))"
+                         ".map(r => r.dataset.task)")
+        bands = evaluate("document.querySelectorAll('svg.au-chart.intensity rect.window').length")
+        print("tasks: %s, %s shaded windows" % (tasks, bands))
+        if tasks != ["smile", "brow_raise"] or bands != 3 * 17:
+            fail("task section %s, %s shaded windows on the intensity charts" % (tasks, bands))
         # Face tracking: both mirrored faces on every frame of the clip, each with its mean
         # confidence (a number in (0, 1]), none flagged.
         tracking = evaluate("Array.from(document.querySelectorAll('table#tracking tr'))"

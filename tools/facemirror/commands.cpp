@@ -9,6 +9,7 @@
 
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/output/atomic_file.h"
 #include "facemirror/report/report.h"
 #include "facemirror/version.h"
 
@@ -150,6 +151,25 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
   return failures == 0 ? 0 : 1;
 }
 
+// A task plan beside a video (<stem>_tasks.csv) goes into the output folder, where the report
+// reads it; one already there is the user's and is kept. Not copying it costs the report its
+// task section only, so a failure is a warning.
+void bring_task_plan(const fs::path& input, const fs::path& output_dir, bool quiet) {
+  const std::string name = input.stem().string() + "_tasks.csv";
+  const fs::path plan = input.parent_path() / name;
+  std::error_code ec;
+  if (!fs::is_regular_file(plan, ec) || fs::exists(output_dir / name, ec))
+    return;
+  try {
+    atomic_copy(plan, output_dir / name)->commit();
+    if (!quiet)
+      std::fprintf(stderr, "tasks  %s -> %s\n", plan.string().c_str(),
+                   (output_dir / name).string().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "warning: the task plan is not copied: %s\n", e.what());
+  }
+}
+
 report_options report_options_for(const run_options& opt) {
   report_options options;
   options.command = opt.command_line;
@@ -256,6 +276,7 @@ int run(const run_options& opt, job_kind kind) {
   const bool with_aus = !opt.no_aus;
   std::vector<video_job> jobs;
   std::vector<std::string> unreported;  // skipped mirror jobs that have no report yet
+  const bool writes_report = kind == job_kind::mirror && !opt.no_report && !opt.no_aus;
   int skipped = 0;
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
@@ -265,8 +286,11 @@ int run(const run_options& opt, job_kind kind) {
     if (!opt.force && complete(job, output_dir, opt)) {
       ++skipped;
       const std::string stem = job.input.stem().string();
-      if (kind == job_kind::mirror && !fs::exists(output_dir / (stem + "_report.html")))
+      if (kind == job_kind::mirror && !fs::exists(output_dir / (stem + "_report.html"))) {
         unreported.push_back(stem);
+        if (writes_report)
+          bring_task_plan(job.input, output_dir, opt.quiet);
+      }
       if (opt.on_outcome)
         opt.on_outcome("skipped", job.input.string(), output_dir.string());
       if (!opt.quiet) {
@@ -277,12 +301,13 @@ int run(const run_options& opt, job_kind kind) {
     }
     // The attempt starting now is the video's status: an older one no longer describes it.
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
+    if (writes_report)
+      bring_task_plan(job.input, output_dir, opt.quiet);
     jobs.push_back(job);
   }
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));
   std::vector<video_result> results;
-  const bool writes_report = kind == job_kind::mirror && !opt.no_report && !opt.no_aus;
   // Each finished video's report is written on the worker that finished it while the others
   // go on, rather than all of them after the batch.
   const report_writer reports(output_dir, report_options_for(opt));

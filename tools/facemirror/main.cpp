@@ -336,8 +336,9 @@ int main(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand(
       "report",
       "The clinician's report of an output folder: <stem>_report.html per video (self-contained: "
-      "left/right AU charts, summary table, quality, provenance), index.html, <stem>_asymmetry.csv "
-      "and asymmetry_summary.csv");
+      "left/right AU charts, summary table, quality, provenance; a Tasks section and "
+      "<stem>_task_asymmetry.csv where the folder has a task plan <stem>_tasks.csv), index.html, "
+      "<stem>_asymmetry.csv and asymmetry_summary.csv");
   report_cmd
       ->add_option("folder", report.folder,
                    "Output folder of 'facemirror mirror' (left/right report) or 'facemirror "

@@ -48,6 +48,28 @@ struct side_stats {
   double excursion = 0;  // max(0, p95 - baseline)
 };
 
+/// A span of the recording, [start_s, end_s) in the CSV's timestamps (seconds).
+struct time_window {
+  double start_s = 0;
+  double end_s = 0;
+  [[nodiscard]] bool contains(double t) const { return t >= start_s && t < end_s; }
+};
+
+/// The median of `values` over the rows in `window` where `success` is true; nullopt when
+/// there is none. The series have the same length (throws error(invalid_argument) otherwise).
+[[nodiscard]] std::optional<double> window_median(const std::vector<double>& values,
+                                                  const std::vector<bool>& success,
+                                                  const std::vector<double>& timestamp_s,
+                                                  const time_window& window);
+
+/// Statistics of `values` over the rows in `window` where `success` is true, the excursion
+/// above `baseline` (the caller's rest median). No such row gives all zeros; the same length
+/// rule as window_median().
+[[nodiscard]] side_stats compute_window_stats(const std::vector<double>& values,
+                                              const std::vector<bool>& success,
+                                              const std::vector<double>& timestamp_s,
+                                              const time_window& window, double baseline);
+
 /// Statistics of `values` over the rows where `success` is true. `timestamp_s` gives each row's
 /// time (baseline window, peak time). All three have the same length (throws
 /// error(invalid_argument) otherwise). No row with a face gives all zeros.
@@ -67,6 +89,10 @@ struct side_stats {
 /// there is nothing to compare: no AI and no SR (the report's caller sets it, not
 /// compute_symmetry_ratio, whose excursions are both measured).
 enum class engagement { engaged, not_engaged, weaker_side_still, side_without_face };
+
+/// The state as the CSVs write it: "engaged", "not_engaged", "weaker_side_still",
+/// "side_without_face".
+[[nodiscard]] const char* engagement_name(engagement state);
 
 struct symmetry_ratio {
   engagement state = engagement::not_engaged;

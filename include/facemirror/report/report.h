@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "facemirror/report/asymmetry.h"
+#include "facemirror/report/tasks.h"
 
 namespace facemirror {
 
@@ -67,6 +68,7 @@ struct report_video {
   std::filesystem::path left_video;     // may not exist (no stills then)
   std::filesystem::path right_video;    // may not exist
   std::filesystem::path head_pose_csv;  // may not exist (no yaw bands then)
+  std::filesystem::path tasks_csv;      // <stem>_tasks.csv, the task plan; may not exist
   std::optional<std::filesystem::path> source_video;
 };
 
@@ -126,5 +128,11 @@ struct au_summary {
 [[nodiscard]] std::string asymmetry_csv_rows(const std::string& stem,
                                              const std::vector<au_summary>& rows,
                                              bool video_column);
+
+/// <stem>_task_asymmetry.csv (written beside a mirrored video's page when it has a task plan):
+/// per task, a row of its own (au: the primary AUs joined by '+', role `task`: the summed
+/// excursions and their SR) then one per AU intensity (role primary, secondary or other), each
+/// with the window, its frame count and both sides' frames with a face and mean confidence.
+[[nodiscard]] std::string task_asymmetry_csv(const std::vector<task_summary>& tasks);
 
 }  // namespace facemirror

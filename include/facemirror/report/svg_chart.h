@@ -23,10 +23,19 @@ struct chart_series {
   std::vector<bool> valid;  // false: no face on that row (a gap in the line)
 };
 
+/// A span of time shaded behind the series and labelled at its top (a movement task).
+struct chart_window {
+  double start_s = 0;
+  double end_s = 0;
+  std::string label;
+};
+
 struct chart_layout {
   int width = 720;
   int height = 150;
   double y_max = 5.0;  // intensities: OpenFace's 0..5
+  /// Shaded where they overlap the chart's time span; the rest is clipped.
+  std::vector<chart_window> windows;
 };
 
 /// A line chart; `id` and `css_class` go on the <svg> element, `title` into its <title>.

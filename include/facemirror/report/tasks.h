@@ -1,0 +1,106 @@
+#pragma once
+// The movement tasks of a recording, and each task's left/right asymmetry.
+//
+// WHAT THIS REPRESENTS
+//   A palsy recording often holds several standard movements (brow raise, eye closure, smile,
+//   ...) one after another. A task plan names them with their time windows, in a CSV that the
+//   clinician writes beside a video's outputs as `<stem>_tasks.csv`:
+//
+//       task,start_s,end_s,aus
+//       rest,0,2
+//       brow_raise,2.5,6
+//       smile,7,10
+//       cheek_puff,11,13,AU14 AU23
+//
+//   `start_s` and `end_s` are seconds on the CSVs' timestamps, the window [start_s, end_s).
+//   `rest` (at most one row) is the resting face every task's baseline comes from; without it
+//   the first `baseline_s` seconds of the recording are the rest, as for the whole-video
+//   summary. A standard movement (standard_tasks(), after
+//   shared/research/asymmetry_report.md, recommendation 4) brings its own AUs; any other name
+//   needs the `aus` field (AU numbers or intensity columns, separated by blanks). Task names
+//   are read case-insensitively with blanks and hyphens as underscores ("Brow raise" is
+//   brow_raise). Windows may overlap and need not be in time order.
+//
+//   Per task, side and AU intensity (recommendation 1): the baseline b = median over the rest
+//   window, P = 95th percentile over the task's window, E = max(0, P - b), over frames with a
+//   face only. The task's own symmetry ratio compares the sums of its primary AUs' excursions
+//   (a brow raise is AU01 + AU02) under the same activation gate as one AU's
+//   (compute_symmetry_ratio). Every other AU intensity is measured over the window too: those
+//   of other face regions are the synkinesis a movement brings (recommendation 6).
+//
+// UNITS
+//   Seconds; AU intensities 0..5; confidence 0..1.
+//
+// THREAD SAFETY
+//   Pure functions on values; read_task_plan() reads only its file.
+//
+// ERRORS
+//   read_task_plan() throws error(io) when the file cannot be read; it and parse_task_plan()
+//   throw error(invalid_argument) naming the file and line for a missing header field, a
+//   number that is not one, a window that ends before it starts, a second `rest`, an unknown
+//   task without AUs, or an AU that is not "AUnn". summarise_tasks() throws
+//   error(invalid_argument) when the two sides' series differ in length.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "facemirror/report/asymmetry.h"
+#include "facemirror/report/au_series.h"
+
+namespace facemirror {
+
+struct task_window {
+  std::string name;   // canonical: "brow_raise"
+  std::string label;  // for people: "Brow raise" (a custom task: its name as written)
+  time_window window;
+  std::vector<std::string> primary;    // intensity columns whose excursions the SR sums
+  std::vector<std::string> secondary;  // further AUs of the movement, shown beside them
+  std::string note;                    // e.g. why an AU stands in for one OpenFace lacks
+};
+
+struct task_plan {
+  std::filesystem::path source;
+  std::optional<time_window> rest;  // the "rest" row
+  std::vector<task_window> tasks;   // file order, rest excluded
+};
+
+/// The standard movements by canonical name, in the order of recommendation 4.
+[[nodiscard]] const std::vector<task_window>& standard_tasks();
+
+[[nodiscard]] task_plan parse_task_plan(const std::string& text,
+                                        const std::filesystem::path& source);
+[[nodiscard]] task_plan read_task_plan(const std::filesystem::path& csv);
+
+enum class task_au_role { primary, secondary, other };
+
+struct task_au {
+  std::string au;  // "AU12_r"
+  task_au_role role = task_au_role::other;
+  side_stats left, right;
+  symmetry_ratio symmetry;
+};
+
+struct task_summary {
+  task_window task;
+  int64_t frames = 0;  // rows in the window
+  int64_t left_faces = 0, right_faces = 0;
+  double left_confidence = 0, right_confidence = 0;  // mean over the window's frames with a face
+  double left_excursion = 0, right_excursion = 0;    // sums over the primary AUs
+  symmetry_ratio symmetry;                           // of those sums
+  /// Every AU intensity of the CSVs: the task's primary and secondary AUs in the plan's order,
+  /// then the others in the CSVs' order. A task AU the CSVs lack is left out.
+  std::vector<task_au> aus;
+};
+
+/// Each task's statistics on the two mirrored faces' series (same rows). A side without a face
+/// in the rest window takes its baseline from all its frames with a face; a side without a
+/// face in the task's window has no ratio (engagement::side_without_face).
+[[nodiscard]] std::vector<task_summary> summarise_tasks(const task_plan& plan,
+                                                        const au_series& left,
+                                                        const au_series& right,
+                                                        const asymmetry_thresholds& thresholds);
+
+}  // namespace facemirror

@@ -1,0 +1,282 @@
+#include "facemirror/report/tasks.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+
+#include "facemirror/error.h"
+
+#include "core/file_bytes.h"
+#include "report/csv_fields.h"
+
+namespace facemirror {
+namespace {
+
+using detail::split_fields;
+using detail::trim;
+
+// "Brow raise", "brow-raise", "BROW_RAISE" -> "brow_raise".
+std::string canonical_name(const std::string& name) {
+  std::string out;
+  for (const char c : trim(name)) {
+    const bool separator = c == ' ' || c == '-' || c == '_';
+    if (separator && (out.empty() || out.back() == '_'))
+      continue;
+    out += separator ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  while (!out.empty() && out.back() == '_')
+    out.pop_back();
+  return out;
+}
+
+// "12", "AU12", "au12_r" -> "AU12_r"; "" when it is no AU.
+std::string intensity_column(std::string au) {
+  for (char& c : au)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (au.size() > 2 && au.compare(au.size() - 2, 2, "_R") == 0)
+    au.resize(au.size() - 2);
+  if (au.rfind("AU", 0) == 0)
+    au = au.substr(2);
+  if (au.empty() || au.size() > 2 ||
+      !std::all_of(au.begin(), au.end(), [](char c) { return std::isdigit(c) != 0; }))
+    return "";
+  return "AU" + std::string(au.size() == 1 ? "0" : "") + au + "_r";
+}
+
+const task_window* find_standard(const std::string& name) {
+  const std::string wanted = name == "eee"           ? "lower_lip"
+                             : name == "eye_closure" ? "gentle_closure"
+                                                     : name;
+  for (const auto& task : standard_tasks()) {
+    if (task.name == wanted)
+      return &task;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<task_window>& standard_tasks() {
+  static const std::vector<task_window> tasks = {
+      {"brow_raise", "Brow raise", {}, {"AU01_r", "AU02_r"}, {}, ""},
+      {"gentle_closure", "Gentle eye closure", {}, {"AU45_r"}, {}, ""},
+      {"tight_closure", "Tight eye closure", {}, {"AU07_r"}, {"AU45_r", "AU06_r"}, ""},
+      {"smile", "Smile", {}, {"AU12_r"}, {"AU06_r", "AU25_r"}, ""},
+      {"snarl", "Snarl", {}, {"AU09_r"}, {"AU10_r"}, ""},
+      {"pucker",
+       "Pucker",
+       {},
+       {"AU23_r"},
+       {"AU17_r"},
+       "proxy: AU18 and AU22, the pucker's own AUs, are not in OpenFace"},
+      {"lower_lip",
+       "Lower lip / EEE",
+       {},
+       {"AU25_r"},
+       {"AU20_r", "AU15_r", "AU26_r"},
+       "proxy: AU16, the lower lip depressor, is not in OpenFace"},
+  };
+  return tasks;
+}
+
+task_plan parse_task_plan(const std::string& text, const std::filesystem::path& source) {
+  const std::string where = "'" + source.string() + "'";
+  task_plan plan;
+  plan.source = source;
+  std::istringstream in(text);
+  std::string line;
+  int64_t line_number = 0;
+  std::vector<std::string> header;
+  while (header.empty() && std::getline(in, line)) {
+    ++line_number;
+    if (!trim(line).empty())
+      header = split_fields(line);
+  }
+  for (auto& field : header)
+    field = canonical_name(field);
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : static_cast<int>(it - header.begin());
+  };
+  const int task_column = column("task"), start_column = column("start_s"),
+            end_column = column("end_s"), aus_column = column("aus");
+  if (task_column < 0 || start_column < 0 || end_column < 0)
+    throw error(error_code::invalid_argument,
+                where + ": the header needs the fields task, start_s and end_s (aus optional)");
+
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (trim(line).empty())
+      continue;
+    const std::string at = where + ": line " + std::to_string(line_number);
+    std::vector<std::string> fields = split_fields(line);
+    if (fields.size() > header.size() || fields.size() < header.size() - (aus_column >= 0 ? 1 : 0))
+      throw error(error_code::invalid_argument, at + " has " + std::to_string(fields.size()) +
+                                                    " fields, the header " +
+                                                    std::to_string(header.size()));
+    fields.resize(header.size());
+    const auto seconds = [&](int c) {
+      const std::string& field = fields[static_cast<size_t>(c)];
+      char* end = nullptr;
+      errno = 0;
+      const double value = std::strtod(field.c_str(), &end);
+      if (field.empty() || end != field.c_str() + field.size() || errno == ERANGE ||
+          !std::isfinite(value) || value < 0)
+        throw error(error_code::invalid_argument, at + ", " + header[static_cast<size_t>(c)] +
+                                                      ": '" + field + "' is not a time in seconds");
+      return value;
+    };
+    const time_window window{seconds(start_column), seconds(end_column)};
+    if (window.end_s <= window.start_s)
+      throw error(error_code::invalid_argument, at + ": the window ends (" +
+                                                    fields[static_cast<size_t>(end_column)] +
+                                                    " s) before it starts");
+    const std::string& written = fields[static_cast<size_t>(task_column)];
+    const std::string name = canonical_name(written);
+    if (name.empty())
+      throw error(error_code::invalid_argument, at + ": no task name");
+    std::vector<std::string> aus;
+    if (aus_column >= 0) {
+      std::istringstream list(fields[static_cast<size_t>(aus_column)]);
+      for (std::string au; list >> au;) {
+        const std::string column_name = intensity_column(au);
+        if (column_name.empty())
+          throw error(error_code::invalid_argument,
+                      at + ": '" + au + "' is not an AU (write AU12 or 12)");
+        if (std::find(aus.begin(), aus.end(), column_name) == aus.end())
+          aus.push_back(column_name);
+      }
+    }
+    if (name == "rest") {
+      if (plan.rest)
+        throw error(error_code::invalid_argument, at + ": a second rest window");
+      plan.rest = window;
+      continue;
+    }
+    task_window task;
+    if (const task_window* standard = find_standard(name); standard != nullptr && aus.empty()) {
+      task = *standard;
+    } else if (!aus.empty()) {
+      // The AUs given: a custom movement, or a standard one measured on other AUs.
+      task.name = name;
+      task.label = written;
+      task.primary = aus;
+    } else {
+      std::string known;
+      for (const auto& movement : standard_tasks())
+        known += (known.empty() ? "" : ", ") + movement.name;
+      throw error(error_code::invalid_argument, at + ": '" + written +
+                                                    "' is not a standard movement (" + known +
+                                                    ", rest); name its AUs in an aus field");
+    }
+    task.window = window;
+    plan.tasks.push_back(std::move(task));
+  }
+  return plan;
+}
+
+task_plan read_task_plan(const std::filesystem::path& csv) {
+  const auto text = detail::read_file_bytes(csv);
+  if (!text)
+    throw error(error_code::io, "cannot read '" + csv.string() + "'");
+  return parse_task_plan(*text, csv);
+}
+
+namespace {
+
+// The window's share of faces and mean confidence for one side.
+void count_faces(const au_series& face, const time_window& window, int64_t& frames, int64_t& faces,
+                 double& confidence) {
+  frames = 0;
+  faces = 0;
+  double sum = 0;
+  for (size_t i = 0; i < face.rows(); ++i) {
+    if (!window.contains(face.timestamp_s[i]))
+      continue;
+    ++frames;
+    if (face.success[i]) {
+      ++faces;
+      sum += face.confidence[i];
+    }
+  }
+  confidence = faces ? sum / static_cast<double>(faces) : 0.0;
+}
+
+}  // namespace
+
+std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series& left,
+                                          const au_series& right,
+                                          const asymmetry_thresholds& thresholds) {
+  if (left.rows() != right.rows())
+    throw error(error_code::invalid_argument,
+                "summarise_tasks: the two sides have different row counts");
+  std::vector<task_summary> out;
+  if (left.rows() == 0)
+    return out;
+  const time_window recording{-std::numeric_limits<double>::infinity(),
+                              std::numeric_limits<double>::infinity()};
+  const time_window rest = plan.rest.value_or(
+      time_window{left.timestamp_s.front(), left.timestamp_s.front() + thresholds.baseline_s});
+  const auto baseline = [&](const au_series& face, const au_column& column) {
+    const auto at_rest = window_median(column.values, face.success, face.timestamp_s, rest);
+    return at_rest ? *at_rest
+                   : window_median(column.values, face.success, face.timestamp_s, recording)
+                         .value_or(0.0);
+  };
+
+  for (const auto& task : plan.tasks) {
+    task_summary summary;
+    summary.task = task;
+    int64_t right_frames = 0;
+    count_faces(left, task.window, summary.frames, summary.left_faces, summary.left_confidence);
+    count_faces(right, task.window, right_frames, summary.right_faces, summary.right_confidence);
+    const bool both_seen = summary.left_faces > 0 && summary.right_faces > 0;
+
+    std::vector<std::string> order = task.primary;
+    order.insert(order.end(), task.secondary.begin(), task.secondary.end());
+    for (const auto& column : left.aus) {
+      if (column.intensity && std::find(order.begin(), order.end(), column.name) == order.end())
+        order.push_back(column.name);
+    }
+    for (const auto& name : order) {
+      const au_column* l = left.find(name);
+      const au_column* r = right.find(name);
+      if (l == nullptr || r == nullptr)
+        continue;
+      task_au row;
+      row.au = name;
+      row.role =
+          std::find(task.primary.begin(), task.primary.end(), name) != task.primary.end()
+              ? task_au_role::primary
+          : std::find(task.secondary.begin(), task.secondary.end(), name) != task.secondary.end()
+              ? task_au_role::secondary
+              : task_au_role::other;
+      row.left = compute_window_stats(l->values, left.success, left.timestamp_s, task.window,
+                                      baseline(left, *l));
+      row.right = compute_window_stats(r->values, right.success, right.timestamp_s, task.window,
+                                       baseline(right, *r));
+      if (both_seen)
+        row.symmetry = compute_symmetry_ratio(row.left.excursion, row.right.excursion, thresholds);
+      else
+        row.symmetry.state = engagement::side_without_face;
+      if (row.role == task_au_role::primary) {
+        summary.left_excursion += row.left.excursion;
+        summary.right_excursion += row.right.excursion;
+      }
+      summary.aus.push_back(row);
+    }
+    if (both_seen)
+      summary.symmetry =
+          compute_symmetry_ratio(summary.left_excursion, summary.right_excursion, thresholds);
+    else
+      summary.symmetry.state = engagement::side_without_face;
+    out.push_back(std::move(summary));
+  }
+  return out;
+}
+
+}  // namespace facemirror

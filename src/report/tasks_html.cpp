@@ -1,0 +1,147 @@
+// The page's task section: a video's movement tasks (<stem>_tasks.csv) side by side.
+
+#include <algorithm>
+#include <set>
+
+#include "report/report_html.h"
+
+namespace facemirror::detail {
+namespace {
+
+std::string joined_aus(const task_window& task) {
+  std::string out;
+  for (const auto& au : task.primary)
+    out += (out.empty() ? "<b>" : " + <b>") + html_escape(au.substr(0, 4)) + "</b>";
+  for (const auto& au : task.secondary)
+    out += ", " + html_escape(au.substr(0, 4));
+  return out;
+}
+
+std::string window_text(const time_window& window) {
+  return num(window.start_s, 1) + "&ndash;" + num(window.end_s, 1) + " s";
+}
+
+bool few_faces(int64_t faces, int64_t frames, double min_share) {
+  return frames == 0 || static_cast<double>(faces) < min_share * static_cast<double>(frames);
+}
+
+// "48 / 50" per side, the side below the share in bold.
+std::string faces_cell(const task_summary& t, double min_share) {
+  const auto side = [&](int64_t faces) {
+    const std::string text = std::to_string(faces);
+    return few_faces(faces, t.frames, min_share) ? "<b>" + text + "</b>" : text;
+  };
+  const bool flagged =
+      few_faces(t.left_faces, t.frames, min_share) || few_faces(t.right_faces, t.frames, min_share);
+  return std::string("<td") + (flagged ? " class=\"few-faces\"" : "") + ">" + side(t.left_faces) +
+         " / " + side(t.right_faces) + " of " + std::to_string(t.frames) + "</td>";
+}
+
+// One task's AUs (primary and secondary) in detail, then the AUs of other face regions that
+// rose with the movement: synkinesis, values only (recommendation 6).
+std::string task_detail(const task_summary& t, size_t index, const report_options& options) {
+  std::string out = "<div class=\"task\" id=\"task-" + std::to_string(index + 1) + "\"><h3>" +
+                    html_escape(t.task.label) + " <span class=\"muted\">" +
+                    window_text(t.task.window) + "</span></h3>";
+  if (!t.task.note.empty())
+    out += "<p class=\"note\">" + html_escape(t.task.note) + ".</p>";
+  out +=
+      "<table class=\"task-aus\"><tr><th class=\"l\">AU</th><th class=\"l\">movement</th>"
+      "<th class=\"left\">p95 L</th><th class=\"right\">p95 R</th><th>rest L / R</th>"
+      "<th>E<sub>L</sub> / E<sub>R</sub></th><th>SR</th><th class=\"l\">weaker side</th></tr>";
+  std::set<std::string> task_regions;
+  for (const auto& au : t.aus) {
+    if (au.role == task_au_role::other)
+      continue;
+    if (au.role == task_au_role::primary)
+      task_regions.insert(describe_au(au.au).region);
+    out += "<tr data-au=\"" + html_escape(au.au) + "\"><td class=\"l\">" +
+           (au.role == task_au_role::primary ? "<b>" + html_escape(au.au) + "</b>"
+                                             : html_escape(au.au)) +
+           "</td><td class=\"l\">" + describe_au(au.au).name + "</td><td class=\"left\">" +
+           num(au.left.p95) + "</td><td class=\"right\">" + num(au.right.p95) + "</td><td>" +
+           num(au.left.baseline) + " / " + num(au.right.baseline) + "</td><td>" +
+           num(au.left.excursion) + " / " + num(au.right.excursion) + "</td>" +
+           symmetry_cells(au.symmetry) + "</tr>";
+  }
+  out += "</table>";
+
+  std::string others;
+  for (const auto& au : t.aus) {
+    if (au.role != task_au_role::other || task_regions.count(describe_au(au.au).region) != 0 ||
+        std::max(au.left.excursion, au.right.excursion) < options.thresholds.engaged_min)
+      continue;
+    others += "<tr data-au=\"" + html_escape(au.au) + "\"><td class=\"l\">" + html_escape(au.au) +
+              "</td><td class=\"l\">" + describe_au(au.au).name + " (" + describe_au(au.au).region +
+              ")</td><td class=\"left\">" + num(au.left.excursion) + "</td><td class=\"right\">" +
+              num(au.right.excursion) + "</td></tr>";
+  }
+  out += others.empty()
+             ? "<p class=\"note synkinesis-none\">No AU of another face region rose by " +
+                   num(options.thresholds.engaged_min) + " or more during the task.</p>"
+             : "<p class=\"note\">AUs of other face regions that rose by " +
+                   num(options.thresholds.engaged_min) +
+                   " or more during the task (possible synkinesis; values only, no "
+                   "score):</p><table class=\"synkinesis\"><tr><th class=\"l\">AU</th><th "
+                   "class=\"l\">movement</th><th class=\"left\">E<sub>L</sub></th><th "
+                   "class=\"right\">E<sub>R</sub></th></tr>" +
+                   others + "</table>";
+  return out + "</div>\n";
+}
+
+}  // namespace
+
+std::string tasks_section(const video_report& r, const report_options& options) {
+  if (!r.plan)
+    return "";
+  const task_plan& plan = *r.plan;
+  std::string out = "<section id=\"tasks\"><h2>Tasks</h2><p class=\"note\">From <code>" +
+                    html_escape(plan.source.filename().string()) + "</code>. ";
+  if (!r.video.mirrored) {
+    return out +
+           "Task windows compare the two mirrored faces of a mirror job; this video has one "
+           "face, so they are not used.</p></section>\n";
+  }
+  out += "Rest: " +
+         (plan.rest ? window_text(*plan.rest) + " (the plan's rest row)"
+                    : "the first " + num(options.thresholds.baseline_s, 1) +
+                          " s of the recording (the plan has no rest row)") +
+         ". Per task and side, E = max(0, p95 over the task &minus; median at rest), over "
+         "frames with a face; the task's E sums its primary AUs (bold), and its SR compares "
+         "the two sums under the summary's activation gate.</p>";
+  if (r.tasks.empty())
+    return out + "<p class=\"note\">The plan names no task besides rest.</p></section>\n";
+
+  out +=
+      "<table id=\"task-summary\"><tr><th class=\"l\">task</th><th>window</th><th "
+      "class=\"l\">AUs</th><th>E<sub>L</sub> / E<sub>R</sub></th><th>SR</th><th "
+      "class=\"l\">weaker side</th><th>frames with a face L / R</th><th>mean confidence L / "
+      "R</th></tr>";
+  std::string warnings;
+  for (size_t i = 0; i < r.tasks.size(); ++i) {
+    const task_summary& t = r.tasks[i];
+    out += "<tr data-task=\"" + html_escape(t.task.name) + "\"><td class=\"l\"><a href=\"#task-" +
+           std::to_string(i + 1) + "\">" + html_escape(t.task.label) + "</a></td><td>" +
+           window_text(t.task.window) + "</td><td class=\"l\">" + joined_aus(t.task) + "</td><td>" +
+           num(t.left_excursion) + " / " + num(t.right_excursion) + "</td>" +
+           symmetry_cells(t.symmetry) + faces_cell(t, options.min_face_share) + "<td>" +
+           num(t.left_confidence, 3) + " / " + num(t.right_confidence, 3) + "</td></tr>";
+    if (t.frames == 0)
+      warnings += "<li>" + html_escape(t.task.label) + " (" + window_text(t.task.window) +
+                  "): the window holds no frame of the recording.</li>";
+    else if (few_faces(t.left_faces, t.frames, options.min_face_share) ||
+             few_faces(t.right_faces, t.frames, options.min_face_share))
+      warnings += "<li>" + html_escape(t.task.label) + ": a face was found in fewer than " +
+                  num(100.0 * options.min_face_share, 0) +
+                  "% of the window's frames; its numbers rest on the frames it was found "
+                  "in.</li>";
+  }
+  out += "</table>";
+  if (!warnings.empty())
+    out += "<ul class=\"warning\" id=\"task-warnings\">" + warnings + "</ul>";
+  for (size_t i = 0; i < r.tasks.size(); ++i)
+    out += task_detail(r.tasks[i], i, options);
+  return out + "</section>\n";
+}
+
+}  // namespace facemirror::detail

@@ -1,0 +1,328 @@
+// Task plans (<stem>_tasks.csv): parsing and its errors, each task's numbers worked out by hand
+// on a ten-frame pair of mirrored faces, and what the report writes from them.
+
+#include "facemirror/report/tasks.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "facemirror/error.h"
+#include "facemirror/report/report.h"
+#include "facemirror/report/svg_chart.h"
+
+#include "support/test_data.h"
+
+namespace facemirror {
+namespace {
+
+namespace fs = std::filesystem;
+
+using test::read_file;
+using test::scratch_dir;
+
+// The message parse_task_plan throws for `text`, "" when it parses.
+std::string plan_error(const std::string& text) {
+  try {
+    (void)parse_task_plan(text, "plan.csv");
+  } catch (const error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
+  const task_plan plan = parse_task_plan(
+      "Task, Start_s, End_s, AUs\n\nrest,0,2\nBrow Raise,2,5\nSMILE,5,9\n"
+      "cheek-puff,1,2.5,AU14 23 au06_r\nEEE,9,10\n",
+      "plan.csv");
+  ASSERT_TRUE(plan.rest.has_value());
+  EXPECT_EQ(plan.rest->start_s, 0.0);
+  EXPECT_EQ(plan.rest->end_s, 2.0);
+  ASSERT_EQ(plan.tasks.size(), 4u);
+  EXPECT_EQ(plan.tasks[0].name, "brow_raise");
+  EXPECT_EQ(plan.tasks[0].label, "Brow raise");
+  EXPECT_EQ(plan.tasks[0].primary, (std::vector<std::string>{"AU01_r", "AU02_r"}));
+  EXPECT_EQ(plan.tasks[0].window.start_s, 2.0);
+  EXPECT_EQ(plan.tasks[1].name, "smile");
+  EXPECT_EQ(plan.tasks[1].primary, (std::vector<std::string>{"AU12_r"}));
+  EXPECT_EQ(plan.tasks[1].secondary, (std::vector<std::string>{"AU06_r", "AU25_r"}));
+  EXPECT_EQ(plan.tasks[2].name, "cheek_puff");
+  EXPECT_EQ(plan.tasks[2].label, "cheek-puff");
+  EXPECT_EQ(plan.tasks[2].primary, (std::vector<std::string>{"AU14_r", "AU23_r", "AU06_r"}));
+  EXPECT_EQ(plan.tasks[2].window.end_s, 2.5);
+  EXPECT_EQ(plan.tasks[3].name, "lower_lip");  // EEE
+  EXPECT_NE(plan.tasks[3].note.find("AU16"), std::string::npos);
+  // Without an aus field, and with CRLF line ends.
+  const task_plan plain = parse_task_plan("task,start_s,end_s\r\npucker,1,2\r\n", "p.csv");
+  ASSERT_EQ(plain.tasks.size(), 1u);
+  EXPECT_FALSE(plain.rest.has_value());
+  EXPECT_EQ(plain.tasks[0].primary, (std::vector<std::string>{"AU23_r"}));
+}
+
+TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
+  EXPECT_NE(plan_error("task,start\n")
+                .find("'plan.csv': the header needs the fields task, "
+                      "start_s and end_s"),
+            std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s\nsmile,2,1\n")
+                .find("'plan.csv': line 2: the window ends (1 s) before it starts"),
+            std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s\nsmile,a,3\n")
+                .find("line 2, start_s: 'a' is not a time in seconds"),
+            std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s\nsmile,-1,3\n").find("is not a time in seconds"),
+            std::string::npos);
+  EXPECT_NE(
+      plan_error("task,start_s,end_s\nrest,0,1\n\nrest,1,2\n").find("line 4: a second rest window"),
+      std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s\nwink,0,1\n")
+                .find("line 2: 'wink' is not a standard movement (brow_raise, "),
+            std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s,aus\nwink,0,1,AUx\n").find("'AUx' is not an AU"),
+            std::string::npos);
+  EXPECT_NE(
+      plan_error("task,start_s,end_s\nsmile,0,1,extra\n").find("line 2 has 4 fields, the header 3"),
+      std::string::npos);
+  EXPECT_EQ(plan_error("task,start_s,end_s\nsmile,0,1\n"), "");
+  EXPECT_THROW((void)read_task_plan("/nonexistent/plan.csv"), error);
+}
+
+// Ten frames a second apart: rest 0-2 s (frames 0-1), a brow raise 2-5 s (2-4), a smile 5-9 s
+// (5-8); frame 9 is in no window. The right face is lost on frame 8.
+const char* const header =
+    "frame, face_id, timestamp, confidence, success, AU01_r, AU02_r, "
+    "AU10_r, AU12_r, AU45_r\n";
+
+std::string left_csv() {
+  // frame: AU01 AU02 AU10 AU12 AU45
+  const double values[10][5] = {
+      {0.2, 0, 0, 0, 0}, {0.4, 0, 0, 0, 0}, {1, 1, 0, 0, 0}, {2, 1, 0, 0, 0}, {3, 1, 0, 0, 0},
+      {0, 0, 0, 1, 0},   {0, 0, 0, 2, 0},   {0, 0, 0, 2, 0}, {0, 0, 0, 2, 0}, {0, 0, 0, 5, 0}};
+  std::string out = header;
+  for (int i = 0; i < 10; ++i) {
+    out += std::to_string(i + 1) + ", 0, " + std::to_string(i) + ", 0.9, 1";
+    for (const double v : values[i])
+      out += ", " + std::to_string(v);
+    out += "\n";
+  }
+  return out;
+}
+
+std::string right_csv() {
+  // AU10 (mid-face, the smile's own region) rises with the smile: not synkinesis.
+  const double values[10][5] = {{0, 0, 0, 0, 0},     {0, 0, 0, 0, 0},     {0.5, 0.5, 0, 0, 0},
+                                {0.5, 0.5, 0, 0, 0}, {0.5, 0.5, 0, 0, 0}, {0, 0, 1, 2, 0},
+                                {0, 0, 1, 4, 3},     {0, 0, 1, 4, 3},     {0, 0, 9, 9, 9},
+                                {0, 0, 0, 0, 0}};
+  const double confidence[10] = {0.9, 0.9, 0.9, 0.9, 0.9, 0.7, 0.8, 0.9, 0.1, 0.9};
+  std::string out = header;
+  for (int i = 0; i < 10; ++i) {
+    out += std::to_string(i + 1) + ", 0, " + std::to_string(i) + ", " +
+           std::to_string(confidence[i]) + (i == 8 ? ", 0" : ", 1");
+    for (const double v : values[i])
+      out += ", " + std::to_string(v);
+    out += "\n";
+  }
+  return out;
+}
+
+const char* const plan_text = "task,start_s,end_s\nrest,0,2\nbrow_raise,2,5\nsmile,5,9\n";
+
+TEST(TaskSummary, EachTaskByHand) {
+  const auto plan = parse_task_plan(plan_text, "plan.csv");
+  const auto tasks = summarise_tasks(plan, parse_au_series(left_csv(), "l.csv"),
+                                     parse_au_series(right_csv(), "r.csv"), {});
+  ASSERT_EQ(tasks.size(), 2u);
+
+  // Brow raise. Left AU01: rest median of {0.2, 0.4} = 0.3, p95 of {1, 2, 3} = 2 + 0.9 = 2.9,
+  // E 2.6; AU02: E 1 - 0 = 1; the task's E 3.6. Right: 0.5 + 0.5 = 1. SR 1 / 3.6, right weaker.
+  const task_summary& brow = tasks[0];
+  EXPECT_EQ(brow.frames, 3);
+  EXPECT_EQ(brow.left_faces, 3);
+  EXPECT_EQ(brow.right_faces, 3);
+  ASSERT_GE(brow.aus.size(), 2u);
+  EXPECT_EQ(brow.aus[0].au, "AU01_r");
+  EXPECT_EQ(brow.aus[0].role, task_au_role::primary);
+  EXPECT_DOUBLE_EQ(brow.aus[0].left.baseline, 0.3);
+  EXPECT_NEAR(brow.aus[0].left.p95, 2.9, 1e-12);
+  EXPECT_NEAR(brow.aus[0].left.excursion, 2.6, 1e-12);
+  EXPECT_NEAR(brow.left_excursion, 3.6, 1e-12);
+  EXPECT_NEAR(brow.right_excursion, 1.0, 1e-12);
+  EXPECT_EQ(brow.symmetry.state, engagement::engaged);
+  EXPECT_NEAR(brow.symmetry.ratio, 1.0 / 3.6, 1e-12);
+  EXPECT_EQ(brow.symmetry.weaker_side, "right");
+
+  // Smile: left AU12 p95 of {1, 2, 2, 2} = 2 (frame 9's 5 is outside the window), E 2; right
+  // {2, 4, 4} (frame 8 has no face; its 9 does not count) p95 4, E 4. SR 0.5, left weaker.
+  // The right face's AU45 rose to 3 (E 3), an AU of another region: listed, role other.
+  const task_summary& smile = tasks[1];
+  EXPECT_EQ(smile.frames, 4);
+  EXPECT_EQ(smile.left_faces, 4);
+  EXPECT_EQ(smile.right_faces, 3);
+  EXPECT_DOUBLE_EQ(smile.left_confidence, 0.9);
+  EXPECT_NEAR(smile.right_confidence, 0.8, 1e-12);  // (0.7 + 0.8 + 0.9) / 3, not frame 8's 0.1
+  EXPECT_DOUBLE_EQ(smile.left_excursion, 2.0);
+  EXPECT_DOUBLE_EQ(smile.right_excursion, 4.0);
+  EXPECT_DOUBLE_EQ(smile.symmetry.ratio, 0.5);
+  EXPECT_EQ(smile.symmetry.weaker_side, "left");
+  // AU12 first (AU06 and AU25, the smile's secondary AUs, are not in the CSVs), then the
+  // others in file order.
+  ASSERT_EQ(smile.aus.size(), 5u);
+  EXPECT_EQ(smile.aus[0].au, "AU12_r");
+  EXPECT_EQ(smile.aus[1].au, "AU01_r");
+  EXPECT_EQ(smile.aus[1].role, task_au_role::other);
+  EXPECT_EQ(smile.aus[3].au, "AU10_r");
+  EXPECT_DOUBLE_EQ(smile.aus[3].right.excursion, 1.0);
+  EXPECT_EQ(smile.aus[4].au, "AU45_r");
+  EXPECT_DOUBLE_EQ(smile.aus[4].right.excursion, 3.0);
+  EXPECT_DOUBLE_EQ(smile.aus[4].left.excursion, 0.0);
+  EXPECT_EQ(smile.aus[4].symmetry.state, engagement::weaker_side_still);
+
+  // Without a rest row, the first second (frame 0 alone) is the rest: left AU01 baseline 0.2.
+  const auto no_rest = summarise_tasks(parse_task_plan("task,start_s,end_s\nbrow_raise,2,5\n", "p"),
+                                       parse_au_series(left_csv(), "l.csv"),
+                                       parse_au_series(right_csv(), "r.csv"), {});
+  EXPECT_DOUBLE_EQ(no_rest.at(0).aus.at(0).left.baseline, 0.2);
+
+  // The task table: the smile's own row, then its AU12 row.
+  const std::string csv = task_asymmetry_csv(tasks);
+  EXPECT_NE(csv.find("smile,5.000,9.000,4,4,0.9000,3,0.8000,AU12_r,task,,,2.0000,,,,,4.0000,,,"
+                     "0.5000,left,engaged\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("brow_raise,2.000,5.000,3,3,0.9000,3,0.9000,AU01_r+AU02_r,task,,,3.6000,,,,,"
+                     "1.0000,,,0.2778,right,engaged\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("smile,5.000,9.000,4,4,0.9000,3,0.8000,AU12_r,primary,2.0000,0.0000,2.0000,"
+                     "2.0000,6.000,4.0000,0.0000,4.0000,4.0000,6.000,0.5000,left,engaged\n"),
+            std::string::npos)
+      << csv;
+}
+
+TEST(TaskSummary, ATaskWithoutAFaceOnOneSideHasNoRatio) {
+  const auto plan = parse_task_plan("task,start_s,end_s\nsmile,8,9\n", "plan.csv");
+  const auto tasks = summarise_tasks(plan, parse_au_series(left_csv(), "l.csv"),
+                                     parse_au_series(right_csv(), "r.csv"), {});
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].right_faces, 0);
+  EXPECT_EQ(tasks[0].symmetry.state, engagement::side_without_face);
+  EXPECT_EQ(tasks[0].aus.at(0).symmetry.state, engagement::side_without_face);
+}
+
+TEST(TaskCharts, WindowsAreShadedAndLabelledWhereTheyOverlapTheChart) {
+  chart_layout layout;
+  layout.windows = {{1, 2, "smile"}, {50, 60, "late"}};
+  const chart_series series{
+      "Left", "#00f", {0, 1, 2, 3, 4}, {0, 1, 2, 1, 0}, {true, true, true, true, true}};
+  const std::string svg = line_chart_svg("c", "au-chart", "AU12", {series}, layout);
+  EXPECT_EQ(svg.find("class=\"window\""), svg.rfind("class=\"window\""));  // one band
+  EXPECT_NE(svg.find("<title>smile</title>"), std::string::npos);
+  EXPECT_EQ(svg.find("late"), std::string::npos);
+  // The band lies behind the series.
+  EXPECT_LT(svg.find("class=\"window\""), svg.find("class=\"series\""));
+  EXPECT_NE(band_chart_svg("b", "au-chart", "AU12_c", {series}, layout).find("class=\"window\""),
+            std::string::npos);
+}
+
+class TaskFolder : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = scratch_dir(); }
+
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+  std::vector<report_result> report() const {
+    report_options options;
+    options.models_dir = dir_ / "no_models";
+    options.stills = 0;
+    return write_report(dir_, options);
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
+  write("patient_left_mirrored.csv", left_csv());
+  write("patient_right_mirrored.csv", right_csv());
+  write("patient_tasks.csv", plan_text);
+  const auto results = report();
+  ASSERT_EQ(results.size(), 1u);  // the plan is not taken for a video of its own
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  const std::string html = read_file(dir_ / "patient_report.html");
+  EXPECT_NE(html.find("<a href=\"#tasks\">Tasks</a>"), std::string::npos);
+  EXPECT_NE(html.find("<section id=\"tasks\">"), std::string::npos);
+  EXPECT_NE(html.find("Rest: 0.0&ndash;2.0 s (the plan's rest row)"), std::string::npos);
+  // The summary rows: E sums, SR, the faces per side (the smile's right face flagged: 3 of 4).
+  EXPECT_NE(html.find("<tr data-task=\"brow_raise\"><td class=\"l\"><a href=\"#task-1\">Brow "
+                      "raise</a></td><td>2.0&ndash;5.0 s</td><td class=\"l\"><b>AU01</b> + "
+                      "<b>AU02</b></td><td>3.60 / 1.00</td><td class=\"strong\">0.28</td><td "
+                      "class=\"l\">right 72% weaker</td><td>3 / 3 of 3</td><td>0.900 / "
+                      "0.900</td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td>2.00 / 4.00</td><td class=\"strong\">0.50</td><td class=\"l\">left "
+                      "50% weaker</td><td class=\"few-faces\">4 / <b>3</b> of 4</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<li>Smile: a face was found in fewer than 80% of the window's frames"),
+            std::string::npos);
+  // The smile's synkinesis: the right AU45 (eye) rose by 3, not AU10 (mid-face, the smile's
+  // own region, risen by 1); nothing rose with the brow raise.
+  const size_t smile = html.find("<div class=\"task\" id=\"task-2\">");
+  ASSERT_NE(smile, std::string::npos);
+  EXPECT_NE(html.find("<table class=\"synkinesis\">", smile), std::string::npos);
+  EXPECT_NE(html.find("<tr data-au=\"AU45_r\"><td class=\"l\">AU45_r</td><td class=\"l\">Blink "
+                      "(eye)</td><td class=\"left\">0.00</td><td class=\"right\">3.00</td></tr>",
+                      smile),
+            std::string::npos)
+      << html.substr(smile);
+  EXPECT_EQ(
+      html.find("<tr data-au=\"AU10_r\"><td class=\"l\">AU10_r</td><td class=\"l\">Upper", smile),
+      std::string::npos);
+  const size_t brow = html.find("<div class=\"task\" id=\"task-1\">");
+  EXPECT_LT(html.find("synkinesis-none", brow), smile);
+  // The charts shade the rest and both tasks.
+  EXPECT_NE(html.find("<title>Brow raise</title></rect>"), std::string::npos);
+  EXPECT_NE(html.find("<title>rest</title></rect>"), std::string::npos);
+  // The table beside the page.
+  EXPECT_NE(read_file(dir_ / "patient_task_asymmetry.csv").find(",AU01_r+AU02_r,task,"),
+            std::string::npos);
+
+  // The plan removed: no task section, and no task table left from it.
+  fs::remove(dir_ / "patient_tasks.csv");
+  ASSERT_TRUE(report().at(0).ok);
+  EXPECT_EQ(read_file(dir_ / "patient_report.html").find("id=\"tasks\""), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "patient_task_asymmetry.csv"));
+}
+
+TEST_F(TaskFolder, ABadPlanFailsTheVideoNamingThePlan) {
+  write("patient_left_mirrored.csv", left_csv());
+  write("patient_right_mirrored.csv", right_csv());
+  write("patient_tasks.csv", "task,start_s,end_s\nsmile,5,4\n");
+  const auto results = report();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_NE(results[0].error.find("patient_tasks.csv': line 2: the window ends"), std::string::npos)
+      << results[0].error;
+  EXPECT_FALSE(fs::exists(dir_ / "patient_report.html"));
+}
+
+TEST_F(TaskFolder, AOneFaceVideoSaysItsPlanIsNotUsed) {
+  write("clip.csv", left_csv());
+  write("clip_tasks.csv", plan_text);
+  const auto results = report();
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  EXPECT_NE(
+      read_file(dir_ / "clip_report.html").find("this video has one face, so they are not used"),
+      std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "clip_task_asymmetry.csv"));
+}
+
+}  // namespace
+}  // namespace facemirror
