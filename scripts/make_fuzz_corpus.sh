@@ -10,7 +10,7 @@ out=${1:?usage: make_fuzz_corpus.sh OUT SHARED}
 shared=${2:-}
 rm -rf "$out"
 for t in au_model au_list pdm triangulation ccnf_patches clnf_main detection_validator \
-         mtcnn_net mirror_tag manifest image video hog_file report; do
+         mtcnn_net mirror_tag manifest image video hog_file report task_plan; do
   mkdir -p "$out/fuzz_$t"
 done
 
@@ -26,6 +26,10 @@ printf 'auto/8' >"$out/fuzz_manifest/shard_auto"
 header='frame, face_id, timestamp, confidence, success, pose_Ry, AU01_r, AU12_r, AU01_c, AU12_c'
 printf '%s\n1, 0, 0.000, 0.98, 1, 0.10, 1.20, 0.50, 1, 0\n2, 0, 0.033, 0.88, 1, 0.20, 0.80, 2.50, 0, 1\n3, 0, 0.067, 0.00, 0, 0.00, 0.00, 0.00, 0, 0\n===\n%s\n1, 0, 0.000, 0.98, 1, 0.10, 0.60, 0.40, 0, 0\n2, 0, 0.033, 0.98, 1, 0.30, 0.90, 1.10, 1, 1\n3, 0, 0.067, 0.98, 1, 0.50, 0.70, 0.90, 0, 1\n' \
   "$header" "$header" >"$out/fuzz_report/pair"
+# Task plans: standard movements with a rest row, and custom ones with their AUs, CRLF.
+printf 'task,start_s,end_s\nrest,0,1\nbrow_raise,1,2\nsmile,2,3.5\n' >"$out/fuzz_task_plan/standard"
+printf 'Task, Start_s, End_s, AUs\r\nCheek puff,0.5,2,AU14 23 au06_r\r\nEEE,1,4,\r\n' \
+  >"$out/fuzz_task_plan/custom"
 # A main file that names itself as its level file and part model: the scratch folder holds only
 # the input, so this is how one input reaches every CLNF text parser.
 printf 'LandmarkDetector main.txt\nLandmarkDetector_part main.txt inner 17 0 18 1\nPDM main.txt\nPatchesCCNF main.txt\n' \

@@ -85,7 +85,7 @@ svg{max-width:100%;height:auto;display:block}svg text{font-family:"DejaVu Sans",
 nav a{margin-right:12px}code,pre{font-size:11px}pre{white-space:pre-wrap;word-break:break-all}
 .bar{display:inline-block;height:10px;vertical-align:middle}
 #overview a{color:inherit;text-decoration:none}#overview td{min-width:32px}
-.warning{color:#8a2a12}.task{break-inside:avoid;page-break-inside:avoid}
+.warning{color:#8a2a12}.task{break-inside:avoid;page-break-inside:avoid}.task-stills .still img{height:110px}
 @media print{nav{display:none}body{margin:0;max-width:none}h2{break-after:avoid}details{display:block}details>*{display:block}}
 @page{size:A4;margin:12mm}
 )";
@@ -112,6 +112,18 @@ std::string symmetry_cells(const symmetry_ratio& symmetry) {
               ? "-"
               : symmetry.weaker_side + " " + num(100.0 * (1.0 - symmetry.ratio), 0) + "% weaker") +
          "</td>";
+}
+
+std::string still_figure(int64_t row, double time_s, const std::string& right_jpeg,
+                         const std::string& left_jpeg, const std::string& label) {
+  const std::string frame = std::to_string(row + 1);
+  return "<div class=\"still\"><div class=\"pair\"><img class=\"still-right\" "
+         "alt=\"right-mirrored face, frame " +
+         frame + "\" src=\"" + right_jpeg +
+         "\"><img class=\"still-left\" alt=\"left-mirrored face, frame " + frame + "\" src=\"" +
+         left_jpeg + "\"></div>" + (label.empty() ? "" : html_escape(label) + ": ") +
+         "<span class=\"right\">right</span> | <span class=\"left\">left</span> &mdash; frame " +
+         frame + ", " + num(time_s, 2) + " s</div>";
 }
 
 std::string page_head(const std::string& title) {
@@ -399,18 +411,9 @@ std::string quality(const video_report& r, const report_options& options) {
       out +=
           "<p class=\"note\">Frames where the AU intensities of the two mirrored faces differ most "
           "(sum over AUs of |R &minus; L|), at least 1 s apart.</p><div class=\"stills\">";
-      for (size_t i = 0; i < frames.size(); ++i) {
-        const auto row = static_cast<size_t>(frames[i]);
-        out +=
-            "<div class=\"still\"><div class=\"pair\"><img class=\"still-right\" "
-            "alt=\"right-mirrored face, frame " +
-            std::to_string(row + 1) + "\" src=\"" + right[i] +
-            "\"><img class=\"still-left\" alt=\"left-mirrored face, frame " +
-            std::to_string(row + 1) + "\" src=\"" + left[i] +
-            "\"></div><span class=\"right\">right</span> | "
-            "<span class=\"left\">left</span> &mdash; frame " +
-            std::to_string(row + 1) + ", " + num(r.left.timestamp_s[row], 2) + " s</div>";
-      }
+      for (size_t i = 0; i < frames.size(); ++i)
+        out += detail::still_figure(frames[i], r.left.timestamp_s[static_cast<size_t>(frames[i])],
+                                    right[i], left[i], "");
       out += "</div>";
     }
   }

@@ -29,6 +29,11 @@ struct au_info {
 /// The start of a page: doctype, the content policy, `title` and the style sheet, up to <body>.
 [[nodiscard]] std::string page_head(const std::string& title);
 
+/// One still: the right- then the left-mirrored face (embedded JPEGs) at `row` (0-based),
+/// captioned "<label>: right | left — frame <row + 1>, <time_s> s" (no label: from "right").
+[[nodiscard]] std::string still_figure(int64_t row, double time_s, const std::string& right_jpeg,
+                                       const std::string& left_jpeg, const std::string& label);
+
 /// A symmetry ratio's two table cells, SR and weaker side: the gate's states in words, SR
 /// below 0.9 in bold, the weaker side with its "% weaker".
 [[nodiscard]] std::string symmetry_cells(const symmetry_ratio& symmetry);

@@ -281,8 +281,10 @@ video_report analyse(const report_video& video, const report_options& options) {
   }
   if (!video.tasks_csv.empty() && fs::exists(video.tasks_csv)) {
     out.plan = read_task_plan(video.tasks_csv);
-    if (video.mirrored)
+    if (video.mirrored) {
       out.tasks = summarise_tasks(*out.plan, out.left, out.right, options.thresholds);
+      out.rest_row = rest_row(*out.plan, out.left, out.right, options.thresholds);
+    }
   }
   return out;
 }

@@ -66,6 +66,7 @@ struct video_report {
   std::string yaw_note;
   std::optional<task_plan> plan;    // the video's <stem>_tasks.csv, when it has one
   std::vector<task_summary> tasks;  // per task of the plan (mirrored videos)
+  int64_t rest_row = -1;            // the plan's rest still (tasks.h rest_row)
 };
 
 /// Reads the video's CSVs (and head pose) and computes its summary; throws naming the file when

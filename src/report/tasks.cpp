@@ -206,7 +206,50 @@ void count_faces(const au_series& face, const time_window& window, int64_t& fram
   confidence = faces ? sum / static_cast<double>(faces) : 0.0;
 }
 
+// The rest window: the plan's, else the recording's first baseline_s seconds.
+time_window rest_window(const task_plan& plan, const au_series& series,
+                        const asymmetry_thresholds& thresholds) {
+  return plan.rest.value_or(
+      time_window{series.timestamp_s.front(), series.timestamp_s.front() + thresholds.baseline_s});
+}
+
+// The row of `window` with both faces where the `columns` of both sides sum highest.
+int64_t peak_row_of(const au_series& left, const au_series& right, const time_window& window,
+                    const std::vector<std::string>& columns) {
+  int64_t best = -1;
+  double best_sum = 0;
+  for (size_t i = 0; i < left.rows(); ++i) {
+    if (!window.contains(left.timestamp_s[i]) || !left.success[i] || !right.success[i])
+      continue;
+    double sum = 0;
+    for (const auto& name : columns) {
+      const au_column* l = left.find(name);
+      const au_column* r = right.find(name);
+      if (l != nullptr && r != nullptr)
+        sum += l->values[i] + r->values[i];
+    }
+    if (best < 0 || sum > best_sum) {
+      best = static_cast<int64_t>(i);
+      best_sum = sum;
+    }
+  }
+  return best;
+}
+
 }  // namespace
+
+int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& right,
+                 const asymmetry_thresholds& thresholds) {
+  if (left.rows() == 0 || left.rows() != right.rows())
+    return -1;
+  const time_window rest = rest_window(plan, left, thresholds);
+  std::vector<int64_t> rows;
+  for (size_t i = 0; i < left.rows(); ++i) {
+    if (rest.contains(left.timestamp_s[i]) && left.success[i] && right.success[i])
+      rows.push_back(static_cast<int64_t>(i));
+  }
+  return rows.empty() ? -1 : rows[rows.size() / 2];
+}
 
 std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series& left,
                                           const au_series& right,
@@ -219,8 +262,7 @@ std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series
     return out;
   const time_window recording{-std::numeric_limits<double>::infinity(),
                               std::numeric_limits<double>::infinity()};
-  const time_window rest = plan.rest.value_or(
-      time_window{left.timestamp_s.front(), left.timestamp_s.front() + thresholds.baseline_s});
+  const time_window rest = rest_window(plan, left, thresholds);
   const auto baseline = [&](const au_series& face, const au_column& column) {
     const auto at_rest = window_median(column.values, face.success, face.timestamp_s, rest);
     return at_rest ? *at_rest
@@ -235,6 +277,7 @@ std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series
     count_faces(left, task.window, summary.frames, summary.left_faces, summary.left_confidence);
     count_faces(right, task.window, right_frames, summary.right_faces, summary.right_confidence);
     const bool both_seen = summary.left_faces > 0 && summary.right_faces > 0;
+    summary.peak_row = peak_row_of(left, right, task.window, task.primary);
 
     std::vector<std::string> order = task.primary;
     order.insert(order.end(), task.secondary.begin(), task.secondary.end());

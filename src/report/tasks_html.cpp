@@ -1,12 +1,15 @@
 // The page's task section: a video's movement tasks (<stem>_tasks.csv) side by side.
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "report/report_html.h"
 
 namespace facemirror::detail {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string joined_aus(const task_window& task) {
   std::string out;
@@ -39,10 +42,11 @@ std::string faces_cell(const task_summary& t, double min_share) {
 
 // One task's AUs (primary and secondary) in detail, then the AUs of other face regions that
 // rose with the movement: synkinesis, values only (recommendation 6).
-std::string task_detail(const task_summary& t, size_t index, const report_options& options) {
+std::string task_detail(const task_summary& t, size_t index, const std::string& stills,
+                        const report_options& options) {
   std::string out = "<div class=\"task\" id=\"task-" + std::to_string(index + 1) + "\"><h3>" +
                     html_escape(t.task.label) + " <span class=\"muted\">" +
-                    window_text(t.task.window) + "</span></h3>";
+                    window_text(t.task.window) + "</span></h3>" + stills;
   if (!t.task.note.empty())
     out += "<p class=\"note\">" + html_escape(t.task.note) + ".</p>";
   out +=
@@ -87,6 +91,41 @@ std::string task_detail(const task_summary& t, size_t index, const report_option
                    "class=\"right\">E<sub>R</sub></th></tr>" +
                    others + "</table>";
   return out + "</div>\n";
+}
+
+// Per task, both mirrored faces at rest and at the task's peak (recommendation 8), one
+// decoding pass per video for all of them; none without stills or the videos.
+std::vector<std::string> task_stills(const video_report& r, const report_options& options) {
+  if (options.stills == 0 || !fs::exists(r.video.left_video) || !fs::exists(r.video.right_video))
+    return {};
+  std::vector<int64_t> frames;
+  if (r.rest_row >= 0)
+    frames.push_back(r.rest_row);
+  for (const auto& t : r.tasks) {
+    if (t.peak_row >= 0)
+      frames.push_back(t.peak_row);
+  }
+  if (frames.empty())
+    return {};
+  const auto right = frames_as_jpeg(r.video.right_video, frames, 150);
+  const auto left = frames_as_jpeg(r.video.left_video, frames, 150);
+  const auto time_of = [&](int64_t row) { return r.left.timestamp_s[static_cast<size_t>(row)]; };
+  std::string at_rest;
+  size_t next = 0;
+  if (r.rest_row >= 0) {
+    at_rest = still_figure(r.rest_row, time_of(r.rest_row), right[0], left[0], "rest");
+    next = 1;
+  }
+  std::vector<std::string> out;
+  for (const auto& t : r.tasks) {
+    std::string pair = at_rest;
+    if (t.peak_row >= 0) {
+      pair += still_figure(t.peak_row, time_of(t.peak_row), right[next], left[next], "peak");
+      ++next;
+    }
+    out.push_back(pair.empty() ? "" : "<div class=\"stills task-stills\">" + pair + "</div>");
+  }
+  return out;
 }
 
 }  // namespace
@@ -139,8 +178,9 @@ std::string tasks_section(const video_report& r, const report_options& options) 
   out += "</table>";
   if (!warnings.empty())
     out += "<ul class=\"warning\" id=\"task-warnings\">" + warnings + "</ul>";
+  const std::vector<std::string> stills = task_stills(r, options);
   for (size_t i = 0; i < r.tasks.size(); ++i)
-    out += task_detail(r.tasks[i], i, options);
+    out += task_detail(r.tasks[i], i, stills.empty() ? "" : stills[i], options);
   return out + "</section>\n";
 }
 

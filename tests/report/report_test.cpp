@@ -11,15 +11,14 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "facemirror/error.h"
-#include "facemirror/io/video_writer.h"
 #include "facemirror/report/asymmetry.h"
 #include "facemirror/report/au_series.h"
 #include "facemirror/report/svg_chart.h"
 
 #include "report/report_html.h"
+#include "still_support.h"
 
 namespace facemirror {
 namespace {
@@ -485,8 +484,8 @@ TEST_F(ReportFolder, PageNumbersOfAMirroredPair) {
   EXPECT_NE(html.find(": 4 frames, 1.000 frames/s"), std::string::npos);
 }
 
-// write_pair's mirrored videos: 4 frames of 64x48, each one grey level, the right face's frame
-// i at right_grey(i), the left face's at left_grey(i), so a still shows which frame it is.
+// write_pair's mirrored videos: 4 frames, the right face's frame i at right_grey(i), the left
+// face's at left_grey(i), so a still shows which frame it is.
 int right_grey(int64_t index) {
   return 40 + 40 * static_cast<int>(index);
 }
@@ -494,66 +493,22 @@ int left_grey(int64_t index) {
   return 60 + 40 * static_cast<int>(index);
 }
 
-void write_grey_video(const fs::path& file, int (*grey)(int64_t)) {
-  video_info timing;
-  timing.average_fps = 1;
-  timing.constant_frame_rate = true;
-  timing.timestamps_s = {0, 1, 2, 3};
-  video_writer writer(file, timing, {64, 48});
-  for (int64_t i = 0; i < timing.frame_count(); ++i)
-    writer.write(cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(grey(i))));
-  writer.finish();
-}
-
-// The mean grey level of an embedded JPEG still (`data:image/jpeg;base64,...`).
-double still_grey(const std::string& data_uri) {
-  const std::string prefix = "data:image/jpeg;base64,";
-  EXPECT_EQ(data_uri.rfind(prefix, 0), 0u);
-  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::vector<uchar> bytes;
-  uint32_t bits = 0;
-  int count = 0;
-  for (size_t i = prefix.size(); i < data_uri.size() && data_uri[i] != '='; ++i) {
-    bits = (bits << 6) | static_cast<uint32_t>(alphabet.find(data_uri[i]));
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      bytes.push_back(static_cast<uchar>((bits >> count) & 0xff));
-    }
-  }
-  const cv::Mat image = cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
-  return image.empty() ? -1 : cv::mean(image)[0];
-}
-
 // Each still's caption names the frame its two images show (the right face's, then the left
 // face's) and that frame's time; the stills are the frames where the faces differ most.
 TEST_F(ReportFolder, AStillsCaptionNamesTheFrameItShows) {
   write_pair("patient");
-  write_grey_video(dir_ / "patient_right_mirrored.mp4", right_grey);
-  write_grey_video(dir_ / "patient_left_mirrored.mp4", left_grey);
+  test::write_grey_video(dir_ / "patient_right_mirrored.mp4", 4, right_grey);
+  test::write_grey_video(dir_ / "patient_left_mirrored.mp4", 4, left_grey);
   const std::string html = one_page("patient");
 
-  // <div class="still"><div class="pair"><img class="still-right" alt="..." src="R"><img
-  // class="still-left" alt="..." src="L"></div>... &mdash; frame N, T s</div>
-  const auto between = [&](size_t& at, const std::string& before, const std::string& after) {
-    const size_t start = html.find(before, at);
-    if (start == std::string::npos)
-      return std::string();
-    const size_t end = html.find(after, start + before.size());
-    at = end;
-    return html.substr(start + before.size(), end - start - before.size());
-  };
   std::vector<std::string> captions;
-  size_t at = 0;
-  while ((at = html.find("<div class=\"still\">", at)) != std::string::npos) {
-    const std::string right = between(at, "src=\"", "\"");
-    const std::string left = between(at, "src=\"", "\"");
-    const std::string caption = between(at, "&mdash; ", "</div>");
-    captions.push_back(caption);
-    const int64_t index = std::stoll(caption.substr(caption.find("frame ") + 6)) - 1;
-    ASSERT_GE(index, 0) << caption;
-    EXPECT_NEAR(still_grey(right), right_grey(index), 4.0) << caption;
-    EXPECT_NEAR(still_grey(left), left_grey(index), 4.0) << caption;
+  for (const auto& still : test::stills_of(html)) {
+    captions.push_back(still.caption);
+    EXPECT_EQ(still.label, "");
+    const int64_t index = std::stoll(still.caption.substr(still.caption.find("frame ") + 6)) - 1;
+    ASSERT_GE(index, 0) << still.caption;
+    EXPECT_NEAR(test::still_grey(still.right), right_grey(index), 4.0) << still.caption;
+    EXPECT_NEAR(test::still_grey(still.left), left_grey(index), 4.0) << still.caption;
   }
   // The three stills (the default) in time order: frame 2 (sum of |R - L| 0.1 + 2.0), frame 3
   // (2.0) and frame 1 (0), each a second from the next; frame 4 has only the left face.

@@ -14,6 +14,7 @@
 #include "facemirror/report/report.h"
 #include "facemirror/report/svg_chart.h"
 
+#include "still_support.h"
 #include "support/test_data.h"
 
 namespace facemirror {
@@ -298,6 +299,41 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
   ASSERT_TRUE(report().at(0).ok);
   EXPECT_EQ(read_file(dir_ / "patient_report.html").find("id=\"tasks\""), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "patient_task_asymmetry.csv"));
+}
+
+// Each task shows both faces at rest (the middle of the rest window's frames 1-2: frame 2) and
+// at its peak: the brow raise's AU01 + AU02 of both sides sum 3, 4, 5 on frames 3-5 (frame 5);
+// the smile's AU12 sums 3, 6, 6 on frames 6-8 (frame 7, the first of the tie; frame 9 has no
+// right face). Frame i of the right video is grey 20 + 20i, of the left 30 + 20i.
+TEST_F(TaskFolder, EachTaskShowsBothFacesAtRestAndAtItsPeak) {
+  write("patient_left_mirrored.csv", left_csv());
+  write("patient_right_mirrored.csv", right_csv());
+  write("patient_tasks.csv", plan_text);
+  const auto right_grey = [](int64_t i) { return 20 + 20 * static_cast<int>(i); };
+  const auto left_grey = [](int64_t i) { return 30 + 20 * static_cast<int>(i); };
+  test::write_grey_video(dir_ / "patient_right_mirrored.mp4", 10, right_grey);
+  test::write_grey_video(dir_ / "patient_left_mirrored.mp4", 10, left_grey);
+  report_options options;
+  options.models_dir = dir_ / "no_models";
+  options.stills = 1;
+  ASSERT_TRUE(write_report(dir_, options).at(0).ok);
+  const std::string html = read_file(dir_ / "patient_report.html");
+  const std::string tasks =
+      html.substr(html.find("<section id=\"tasks\">"),
+                  html.find("<section id=\"charts\">") - html.find("<section id=\"tasks\">"));
+  std::vector<std::string> shown;
+  for (const auto& still : test::stills_of(tasks)) {
+    shown.push_back(still.label + " " + still.caption);
+    const int64_t index = std::stoll(still.caption.substr(still.caption.find("frame ") + 6)) - 1;
+    EXPECT_NEAR(test::still_grey(still.right), right_grey(index), 4.0) << still.caption;
+    EXPECT_NEAR(test::still_grey(still.left), left_grey(index), 4.0) << still.caption;
+  }
+  EXPECT_EQ(shown, (std::vector<std::string>{"rest frame 2, 1.00 s", "peak frame 5, 4.00 s",
+                                             "rest frame 2, 1.00 s", "peak frame 7, 6.00 s"}));
+  // --stills 0: none.
+  options.stills = 0;
+  ASSERT_TRUE(write_report(dir_, options).at(0).ok);
+  EXPECT_TRUE(test::stills_of(read_file(dir_ / "patient_report.html")).empty());
 }
 
 TEST_F(TaskFolder, ABadPlanFailsTheVideoNamingThePlan) {

@@ -90,6 +90,9 @@ struct task_summary {
   double left_confidence = 0, right_confidence = 0;  // mean over the window's frames with a face
   double left_excursion = 0, right_excursion = 0;    // sums over the primary AUs
   symmetry_ratio symmetry;                           // of those sums
+  /// The window's row, both faces found, where the primary AUs of both sides sum highest (the
+  /// movement at its fullest; ties: the earliest); -1 when no row has both faces.
+  int64_t peak_row = -1;
   /// Every AU intensity of the CSVs: the task's primary and secondary AUs in the plan's order,
   /// then the others in the CSVs' order. A task AU the CSVs lack is left out.
   std::vector<task_au> aus;
@@ -102,5 +105,10 @@ struct task_summary {
                                                         const au_series& left,
                                                         const au_series& right,
                                                         const asymmetry_thresholds& thresholds);
+
+/// The middle one of the rest window's rows where both faces were found (the rest window as
+/// summarise_tasks takes it); -1 when there is none.
+[[nodiscard]] int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& right,
+                               const asymmetry_thresholds& thresholds);
 
 }  // namespace facemirror
