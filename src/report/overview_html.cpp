@@ -17,39 +17,45 @@ constexpr int right_rgb[3] = {0xc8, 0x32, 0x1e};
 // The deepest tint is 70% of the side's colour over white, so a cell's dark text stays legible.
 constexpr double deepest_tint = 0.7;
 
-std::string cell_title(const au_summary& row) {
+// A cell's hover text: "<what>: SR 0.50, left weaker; excursion left 1.00, right 2.00".
+std::string cell_title(const std::string& what, const symmetry_ratio& symmetry,
+                       double left_excursion, double right_excursion) {
   const std::string excursions =
-      "excursion left " + num(row.left.excursion) + ", right " + num(row.right.excursion);
-  switch (row.symmetry.state) {
+      "excursion left " + num(left_excursion) + ", right " + num(right_excursion);
+  switch (symmetry.state) {
     case engagement::not_engaged:
-      return row.au + ": not engaged; " + excursions;
+      return what + ": not engaged; " + excursions;
     case engagement::side_without_face:
-      return row.au + ": no face on one side";
+      return what + ": no face on one side";
     case engagement::weaker_side_still:
-      return row.au + ": SR 0, no movement on the " + row.symmetry.weaker_side + " side; " +
-             excursions;
+      return what + ": SR 0, no movement on the " + symmetry.weaker_side + " side; " + excursions;
     case engagement::engaged:
       break;
   }
-  return row.au + ": SR " + num(row.symmetry.ratio) +
-         (row.symmetry.weaker_side.empty() ? "" : ", " + row.symmetry.weaker_side + " weaker") +
-         "; " + excursions;
+  return what + ": SR " + num(symmetry.ratio) +
+         (symmetry.weaker_side.empty() ? "" : ", " + symmetry.weaker_side + " weaker") + "; " +
+         excursions;
+}
+
+// An SR cell tinted by the weaker side, grey where there is no ratio; `link` ("" for none) is
+// where its number leads.
+std::string ratio_cell(const symmetry_ratio& symmetry, const std::string& title,
+                       const std::string& link) {
+  const std::string hover = " title=\"" + html_escape(title) + "\"";
+  if (symmetry.state == engagement::not_engaged || symmetry.state == engagement::side_without_face)
+    return "<td class=\"gated\" style=\"background:#eeeeee\"" + hover + ">&ndash;</td>";
+  const std::string ratio = num(symmetry.ratio);
+  return "<td style=\"background:" + weaker_side_tint(symmetry) + "\"" + hover + ">" +
+         (link.empty() ? ratio : "<a href=\"" + html_escape(link) + "\">" + ratio + "</a>") +
+         "</td>";
 }
 
 std::string cell(const overview_row& video, const au_summary* row) {
   if (row == nullptr)
     return "<td></td>";
-  const std::string title = " title=\"" + html_escape(cell_title(*row)) + "\"";
-  const engagement state = row->symmetry.state;
-  if (state == engagement::not_engaged || state == engagement::side_without_face)
-    return "<td class=\"gated\" style=\"background:#eeeeee\"" + title + ">&ndash;</td>";
-  const std::string ratio = num(row->symmetry.ratio);
-  const std::string text = video.linked
-                               ? "<a href=\"" + html_escape(video.stem) + "_report.html#chart-" +
-                                     row->au + "\">" + ratio + "</a>"
-                               : ratio;
-  return "<td style=\"background:" + weaker_side_tint(row->symmetry) + "\"" + title + ">" + text +
-         "</td>";
+  return ratio_cell(row->symmetry,
+                    cell_title(row->au, row->symmetry, row->left.excursion, row->right.excursion),
+                    video.linked ? video.stem + "_report.html#chart-" + row->au : std::string());
 }
 
 }  // namespace
@@ -106,6 +112,40 @@ std::string asymmetry_overview(const std::vector<overview_row>& videos) {
     out += "</tr>\n";
   }
   return out + "</tbody></table>";
+}
+
+}  // namespace facemirror::detail
+
+namespace facemirror::detail {
+
+std::string task_overview(const std::vector<task_overview_row>& videos) {
+  std::string rows;
+  for (const auto& video : videos) {
+    for (size_t i = 0; i < video.tasks->size(); ++i) {
+      const task_summary& t = (*video.tasks)[i];
+      const std::string page = video.stem + "_report.html#task-" + std::to_string(i + 1);
+      rows += "<tr><td class=\"l\">" + html_escape(video.stem) + "</td><td class=\"l\">" +
+              (video.linked
+                   ? "<a href=\"" + html_escape(page) + "\">" + html_escape(t.task.label) + "</a>"
+                   : html_escape(t.task.label)) +
+              "</td><td>" + num(t.task.window.start_s, 1) + "&ndash;" +
+              num(t.task.window.end_s, 1) + " s</td>" +
+              ratio_cell(t.symmetry,
+                         cell_title(t.task.label, t.symmetry, t.left_excursion, t.right_excursion),
+                         "") +
+              "<td class=\"l\">" +
+              (t.symmetry.weaker_side.empty() ? "" : html_escape(t.symmetry.weaker_side)) +
+              "</td></tr>\n";
+    }
+  }
+  if (rows.empty())
+    return {};
+  return "<h2>Tasks</h2><p class=\"note\">Every task of the videos with a task plan: the SR of "
+         "its primary AUs' summed excursions, tinted as above; the numbers of every task and AU "
+         "are in <code>task_summary.csv</code>.</p><table id=\"task-overview\"><thead><tr><th "
+         "class=\"l\">video</th><th class=\"l\">task</th><th>window</th><th>SR</th><th "
+         "class=\"l\">weaker side</th></tr></thead><tbody>\n" +
+         rows + "</tbody></table>";
 }
 
 }  // namespace facemirror::detail

@@ -88,27 +88,34 @@ std::string asymmetry_csv_rows(const std::string& stem, const std::vector<au_sum
   return out;
 }
 
-std::string task_asymmetry_csv(const std::vector<task_summary>& tasks) {
-  std::string out =
+std::string task_asymmetry_csv_header(bool video_column) {
+  std::string out = video_column ? "video," : "";
+  out +=
       "task,start_s,end_s,frames,left_frames_with_face,left_mean_confidence,"
       "right_frames_with_face,right_mean_confidence,au,role";
   for (const char* side : {"left", "right"}) {
     for (const char* field : {"p95", "baseline", "excursion", "peak", "peak_time_s"})
       out += std::string(",") + side + "_" + field;
   }
-  out += ",symmetry_ratio,weaker_side,engagement\n";
+  return out + ",symmetry_ratio,weaker_side,engagement\n";
+}
+
+std::string task_asymmetry_csv_rows(const std::string& stem, const std::vector<task_summary>& tasks,
+                                    bool video_column) {
   const auto symmetry = [](const symmetry_ratio& s) {
     const bool has_ratio =
         s.state == engagement::engaged || s.state == engagement::weaker_side_still;
     return "," + (has_ratio ? num(s.ratio, 4) : std::string()) + "," + s.weaker_side + "," +
            engagement_name(s.state) + "\n";
   };
+  std::string out;
   for (const auto& task : tasks) {
     const std::string window =
-        task.task.name + "," + num(task.task.window.start_s, 3) + "," +
-        num(task.task.window.end_s, 3) + "," + std::to_string(task.frames) + "," +
-        std::to_string(task.left_faces) + "," + num(task.left_confidence, 4) + "," +
-        std::to_string(task.right_faces) + "," + num(task.right_confidence, 4) + ",";
+        (video_column ? stem + "," : std::string()) + task.task.name + "," +
+        num(task.task.window.start_s, 3) + "," + num(task.task.window.end_s, 3) + "," +
+        std::to_string(task.frames) + "," + std::to_string(task.left_faces) + "," +
+        num(task.left_confidence, 4) + "," + std::to_string(task.right_faces) + "," +
+        num(task.right_confidence, 4) + ",";
     std::string primary;
     for (const auto& au : task.task.primary)
       primary += (primary.empty() ? "" : "+") + au;
@@ -168,7 +175,8 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
     const std::string name = file.filename().string();
     if (file.extension() != ".csv" || ends_with(name, "_mirrored.csv") ||
         ends_with(name, "_asymmetry.csv") || ends_with(name, "_head_pose.csv") ||
-        ends_with(name, "_tasks.csv") || name == "asymmetry_summary.csv")
+        ends_with(name, "_tasks.csv") || name == "asymmetry_summary.csv" ||
+        name == "task_summary.csv")
       continue;
     const std::string stem = file.stem().string();
     if (found.count(stem) != 0 || !looks_like_au_csv(file))
@@ -245,7 +253,8 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
     // A task table from an earlier plan that is gone would read as this one's.
     const fs::path task_csv = dir / (entry.video.stem + "_task_asymmetry.csv");
     if (r.plan && entry.video.mirrored)
-      write_whole(task_csv, task_asymmetry_csv(r.tasks));
+      write_whole(task_csv, task_asymmetry_csv_header(false) +
+                                task_asymmetry_csv_rows(entry.video.stem, r.tasks, false));
     else
       fs::remove(task_csv);
     result.ok = true;
@@ -263,6 +272,7 @@ struct index_entry {
   size_t frames = 0;
   size_t left_faces = 0, right_faces = 0;  // frames with a face (one-face videos: left)
   std::vector<au_summary> summary;
+  std::vector<task_summary> tasks;
 };
 
 index_entry index_entry_of(const folder_entry& entry) {
@@ -274,6 +284,7 @@ index_entry index_entry_of(const folder_entry& entry) {
     out.left_faces = entry.report->left.frames_with_face();
     out.right_faces = entry.report->right.frames_with_face();
     out.summary = entry.report->summary;
+    out.tasks = entry.report->tasks;
   }
   return out;
 }
@@ -300,6 +311,8 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
   std::string summary = asymmetry_csv_header(true);
   std::string index_rows, failures;
   std::vector<detail::overview_row> overview;
+  std::vector<detail::task_overview_row> task_rows;
+  std::string task_summary = task_asymmetry_csv_header(true);
   for (const auto& entry : entries) {
     const auto page_failure =
         std::find_if(failed_pages.begin(), failed_pages.end(),
@@ -333,6 +346,10 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
     const bool linked = fs::exists(html);
     if (video.mirrored)
       overview.push_back({video.stem, &entry.summary, linked});
+    if (!entry.tasks.empty()) {
+      task_rows.push_back({video.stem, &entry.tasks, linked});
+      task_summary += task_asymmetry_csv_rows(video.stem, entry.tasks, true);
+    }
     index_rows += "<tr><td class=\"l\">" +
                   (linked ? "<a href=\"" + html_escape(html.filename().string()) + "\">" +
                                 html_escape(video.stem) + "</a>"
@@ -343,6 +360,11 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
                   html_escape(worst) + "</td></tr>\n";
   }
   write_whole(dir / "asymmetry_summary.csv", summary);
+  // Without a task in the folder, a table from earlier plans would read as this folder's.
+  if (task_rows.empty())
+    fs::remove(dir / "task_summary.csv");
+  else
+    write_whole(dir / "task_summary.csv", task_summary);
   std::string index = page_head("facemirror reports: " + dir.filename().string());
   index +=
       "<h1>facemirror reports</h1><p class=\"muted\">" + html_escape(fs::absolute(dir).string()) +
@@ -354,6 +376,7 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
       "<th>with a face</th><th class=\"l\">least symmetric engaged AU</th></tr></thead><tbody>\n" +
       index_rows + "</tbody></table>";
   index += detail::asymmetry_overview(overview);
+  index += detail::task_overview(task_rows);
   if (!failures.empty())
     index += "<h2>Failed</h2><ul id=\"failed\">" + failures + "</ul>";
   index += "</body></html>\n";

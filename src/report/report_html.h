@@ -55,6 +55,17 @@ struct overview_row {
 /// intensity.
 [[nodiscard]] std::string asymmetry_overview(const std::vector<overview_row>& videos);
 
+/// One video's tasks in the folder's task overview (kept alive by the caller).
+struct task_overview_row {
+  std::string stem;
+  const std::vector<task_summary>* tasks = nullptr;
+  bool linked = false;
+};
+
+/// The index's table of every task of the videos with a task plan (overview_html.cpp): its SR
+/// tinted as in asymmetry_overview, linking the task on its page. "" when no video has a task.
+[[nodiscard]] std::string task_overview(const std::vector<task_overview_row>& videos);
+
 /// A cell's background: white at SR 1 (or no weaker side), towards the weaker side's colour of
 /// the pages (left blue, right red) as SR falls, 70% of it at SR 0. "#rrggbb".
 [[nodiscard]] std::string weaker_side_tint(const symmetry_ratio& symmetry);

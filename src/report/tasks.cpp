@@ -47,6 +47,16 @@ std::string intensity_column(std::string au) {
   return "AU" + std::string(au.size() == 1 ? "0" : "") + au + "_r";
 }
 
+// The fields of a plan's line; a spreadsheet's export may quote each ("Brow raise").
+std::vector<std::string> plan_fields(const std::string& line) {
+  std::vector<std::string> fields = split_fields(line);
+  for (auto& field : fields) {
+    if (field.size() >= 2 && field.front() == '"' && field.back() == '"')
+      field = trim(field.substr(1, field.size() - 2));
+  }
+  return fields;
+}
+
 const task_window* find_standard(const std::string& name) {
   const std::string wanted = name == "eee"           ? "lower_lip"
                              : name == "eye_closure" ? "gentle_closure"
@@ -94,7 +104,7 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
   while (header.empty() && std::getline(in, line)) {
     ++line_number;
     if (!trim(line).empty())
-      header = split_fields(line);
+      header = plan_fields(line);
   }
   for (auto& field : header)
     field = canonical_name(field);
@@ -113,7 +123,7 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
     if (trim(line).empty())
       continue;
     const std::string at = where + ": line " + std::to_string(line_number);
-    std::vector<std::string> fields = split_fields(line);
+    std::vector<std::string> fields = plan_fields(line);
     if (fields.size() > header.size() || fields.size() < header.size() - (aus_column >= 0 ? 1 : 0))
       throw error(error_code::invalid_argument, at + " has " + std::to_string(fields.size()) +
                                                     " fields, the header " +

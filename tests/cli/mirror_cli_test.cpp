@@ -186,7 +186,7 @@ TEST(mirror_cli_test, one_run_writes_the_six_s1_files) {
   const cli_run run = run_cli(mirror_cmd(clip, out, "--segment-frames 10 --workers 2"));
   ASSERT_EQ(run.status, 0) << run.output;
   auto names = s1_names("patient 01", ".avi");
-  names.insert({"patient 01_tasks.csv", "patient 01_task_asymmetry.csv"});
+  names.insert({"patient 01_tasks.csv", "patient 01_task_asymmetry.csv", "task_summary.csv"});
   EXPECT_EQ(listing(out), names) << run.output;
   EXPECT_EQ(read_file(out / "patient 01_tasks.csv"), plan);
   EXPECT_NE(read_file(out / "patient 01_report.html").find("<tr data-task=\"smile\">"),

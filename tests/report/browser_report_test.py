@@ -201,6 +201,7 @@ def main():
         # tinted (the policy lets the cells' inline colours through) and linking a chart that
         # the video's page has.
         chart_ids = evaluate("Array.from(document.querySelectorAll('[id^=chart-]')).map(e => e.id)")
+        task_ids = evaluate("Array.from(document.querySelectorAll('[id^=task-]')).map(e => e.id)")
         browser.events = [e for e in browser.events if e.get("method") != "Page.loadEventFired"]
         browser.call("Page.navigate", {"url": "file://" + os.path.abspath(
             os.path.join(out, "index.html"))}, session=session)
@@ -216,6 +217,13 @@ def main():
         unlinked = [c[1] for c in cells if c[1] and c[1] not in chart_ids]
         if untinted or unlinked:
             fail("overview cells without a colour %s or linking no chart %s" % (untinted, unlinked))
+        # Its task list: both tasks of the plan, each linking its section on the page.
+        listed = evaluate("Array.from(document.querySelectorAll('table#task-overview tbody tr a'))"
+                          ".map(a => [a.textContent, a.hash.slice(1)])")
+        print("task list: %s" % listed)
+        if [name for name, _ in listed or []] != ["Smile", "Brow raise"] or \
+                any(target not in task_ids for _, target in listed):
+            fail("the index's task list %s (the page's tasks: %s)" % (listed, task_ids))
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)

@@ -57,6 +57,12 @@ TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
   EXPECT_EQ(plan.tasks[2].window.end_s, 2.5);
   EXPECT_EQ(plan.tasks[3].name, "lower_lip");  // EEE
   EXPECT_NE(plan.tasks[3].note.find("AU16"), std::string::npos);
+  // A spreadsheet's export, every field quoted.
+  const task_plan quoted =
+      parse_task_plan("\"task\",\"start_s\",\"end_s\"\n\"Brow raise\",\"2\",\"5\"\n", "q.csv");
+  ASSERT_EQ(quoted.tasks.size(), 1u);
+  EXPECT_EQ(quoted.tasks[0].name, "brow_raise");
+  EXPECT_EQ(quoted.tasks[0].window.end_s, 5.0);
   // Without an aus field, and with CRLF line ends.
   const task_plan plain = parse_task_plan("task,start_s,end_s\r\npucker,1,2\r\n", "p.csv");
   ASSERT_EQ(plain.tasks.size(), 1u);
@@ -190,7 +196,8 @@ TEST(TaskSummary, EachTaskByHand) {
   EXPECT_DOUBLE_EQ(no_rest.at(0).aus.at(0).left.baseline, 0.2);
 
   // The task table: the smile's own row, then its AU12 row.
-  const std::string csv = task_asymmetry_csv(tasks);
+  const std::string csv =
+      task_asymmetry_csv_header(false) + task_asymmetry_csv_rows("v", tasks, false);
   EXPECT_NE(csv.find("smile,5.000,9.000,4,4,0.9000,3,0.8000,AU12_r,task,,,2.0000,,,,,4.0000,,,"
                      "0.5000,left,engaged\n"),
             std::string::npos)
@@ -294,11 +301,31 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
   EXPECT_NE(read_file(dir_ / "patient_task_asymmetry.csv").find(",AU01_r+AU02_r,task,"),
             std::string::npos);
 
+  // The folder: the index lists every task, linking it on its page, with its SR tinted by the
+  // weaker side; task_summary.csv has the video's rows with a video column.
+  const std::string index = read_file(dir_ / "index.html");
+  EXPECT_NE(index.find("<tr><td class=\"l\">patient</td><td class=\"l\"><a "
+                       "href=\"patient_report.html#task-1\">Brow raise</a></td><td>2.0&ndash;5.0 "
+                       "s</td><td style=\"background:#"),
+            std::string::npos)
+      << index;
+  EXPECT_NE(index.find("title=\"Smile: SR 0.50, left weaker; excursion left 2.00, right "
+                       "4.00\">0.50</td><td class=\"l\">left</td></tr>"),
+            std::string::npos)
+      << index;
+  const std::string summary = read_file(dir_ / "task_summary.csv");
+  EXPECT_EQ(summary.rfind(task_asymmetry_csv_header(true), 0), 0u);
+  EXPECT_NE(summary.find("\npatient,smile,5.000,9.000,4,4,0.9000,3,0.8000,AU12_r,task,"),
+            std::string::npos)
+      << summary;
+
   // The plan removed: no task section, and no task table left from it.
   fs::remove(dir_ / "patient_tasks.csv");
   ASSERT_TRUE(report().at(0).ok);
   EXPECT_EQ(read_file(dir_ / "patient_report.html").find("id=\"tasks\""), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "patient_task_asymmetry.csv"));
+  EXPECT_FALSE(fs::exists(dir_ / "task_summary.csv"));
+  EXPECT_EQ(read_file(dir_ / "index.html").find("task-overview"), std::string::npos);
 }
 
 // Each task shows both faces at rest (the middle of the rest window's frames 1-2: frame 2) and
@@ -358,6 +385,7 @@ TEST_F(TaskFolder, AOneFaceVideoSaysItsPlanIsNotUsed) {
       read_file(dir_ / "clip_report.html").find("this video has one face, so they are not used"),
       std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "clip_task_asymmetry.csv"));
+  EXPECT_FALSE(fs::exists(dir_ / "task_summary.csv"));
 }
 
 }  // namespace

@@ -10,8 +10,12 @@
 //                          quality (head-yaw bands, frames without a face, embedded JPEG stills
 //                          of both mirrored faces at the strongest asymmetry) and provenance;
 //     <stem>_asymmetry.csv the summary table's numbers (mirror jobs only);
-//   and for the folder index.html (links to every report) and asymmetry_summary.csv (every
-//   mirror job's rows, with a video column).
+//     and, for a mirror job with a task plan <stem>_tasks.csv (tasks.h), a Tasks section in
+//     the page and <stem>_task_asymmetry.csv;
+//   and for the folder index.html (links to every report, the asymmetry overview, every task),
+//   asymmetry_summary.csv (every mirror job's rows, with a video column) and, when a video has
+//   a task plan, task_summary.csv (every task's rows, with a video column). A task table whose
+//   plan is gone is removed.
 //   A video is found by its outputs: a mirror job's <stem>_left_mirrored.csv and
 //   <stem>_right_mirrored.csv (the mirrored videos <stem>_{left,right}_mirrored.mp4 give the
 //   stills, <stem>_head_pose.csv the source face's yaw, <stem>_source.* the input's frame
@@ -129,10 +133,14 @@ struct au_summary {
                                              const std::vector<au_summary>& rows,
                                              bool video_column);
 
-/// <stem>_task_asymmetry.csv (written beside a mirrored video's page when it has a task plan):
-/// per task, a row of its own (au: the primary AUs joined by '+', role `task`: the summed
+/// The header and rows of <stem>_task_asymmetry.csv (written beside a mirrored video's page
+/// when it has a task plan) and, with `video_column`, of the folder's task_summary.csv: per
+/// task, a row of its own (au: the primary AUs joined by '+', role `task`: the summed
 /// excursions and their SR) then one per AU intensity (role primary, secondary or other), each
 /// with the window, its frame count and both sides' frames with a face and mean confidence.
-[[nodiscard]] std::string task_asymmetry_csv(const std::vector<task_summary>& tasks);
+[[nodiscard]] std::string task_asymmetry_csv_header(bool video_column);
+[[nodiscard]] std::string task_asymmetry_csv_rows(const std::string& stem,
+                                                  const std::vector<task_summary>& tasks,
+                                                  bool video_column);
 
 }  // namespace facemirror

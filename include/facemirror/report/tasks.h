@@ -19,7 +19,8 @@
 //   shared/research/asymmetry_report.md, recommendation 4) brings its own AUs; any other name
 //   needs the `aus` field (AU numbers or intensity columns, separated by blanks). Task names
 //   are read case-insensitively with blanks and hyphens as underscores ("Brow raise" is
-//   brow_raise). Windows may overlap and need not be in time order.
+//   brow_raise). Windows may overlap and need not be in time order. Fields may be quoted, as a
+//   spreadsheet exports them, but not hold commas.
 //
 //   Per task, side and AU intensity (recommendation 1): the baseline b = median over the rest
 //   window, P = 95th percentile over the task's window, E = max(0, P - b), over frames with a
