@@ -25,6 +25,7 @@
 #include "facemirror/io/video_reader.h"
 #include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
+#include "facemirror/report/report.h"
 #include "facemirror/version.h"
 
 #include "per_frame.h"
@@ -301,6 +302,36 @@ PYBIND11_MODULE(_facemirror, m) {
   facemirror::python::bind_per_frame(m);
   m.def("read_hog", &read_hog, py::arg("path"),
         "An OpenFace .hog file as (valid, features); see facemirror.read_hog.");
+
+  m.def(
+      "report",
+      [](const fs::path& folder, int stills, double min_face_share,
+         std::optional<fs::path> models_dir, std::string command) {
+        facemirror::report_options options;
+        options.stills = stills;
+        options.min_face_share = min_face_share;
+        options.models_dir = std::move(models_dir);
+        options.command = std::move(command);
+        std::vector<facemirror::report_result> results;
+        {
+          // Stills decode videos and every model file is hashed: seconds without the GIL.
+          py::gil_scoped_release released;
+          results = facemirror::write_report(folder, options);
+        }
+        py::list out;
+        for (const auto& r : results) {
+          py::dict item;
+          item["stem"] = r.stem;
+          item["ok"] = r.ok;
+          item["error"] = r.error;
+          item["html"] = r.html.string();
+          out.append(item);
+        }
+        return out;
+      },
+      py::arg("folder"), py::arg("stills"), py::arg("min_face_share"), py::arg("models_dir"),
+      py::arg("command"),
+      "The clinician's report of an output folder; use facemirror.report() instead.");
 
   m.def(
       "run",

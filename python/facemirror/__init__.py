@@ -7,6 +7,8 @@ Two batch jobs, the same as the ``facemirror`` command line:
   presences), as a pandas DataFrame when pandas is installed, else a dict of NumPy arrays.
 * ``mirror(inputs, out_dir, ...)``: S1 Face Mirror's job: left- and right-mirrored videos, a
   debug video and the AU CSVs of both mirrored faces.
+* ``report(out_dir, ...)``: the clinician's report of such a folder (``facemirror report``):
+  a page per video, the folder's index and the asymmetry (and task) tables.
 
 Both release the GIL while the engine runs, call ``progress(video, frames_done, frames_total,
 frames_per_second)`` every ``progress_every`` frames of a video and when it ends, and stop on
@@ -49,7 +51,8 @@ from . import _facemirror as _native
 from ._facemirror import Error, __version__
 from ._facemirror import run as _run
 
-__all__ = ["extract", "mirror", "read_csv", "VideoResult", "Analyzer", "VideoSession", "Face",
+__all__ = ["extract", "mirror", "report", "read_csv", "VideoResult", "ReportResult", "Analyzer",
+           "VideoSession", "Face",
            "read_video", "read_image", "read_hog", "HogFeatures", "AlignedFaces", "Error",
            "__version__"]
 
@@ -387,6 +390,54 @@ def mirror(
         for item in raw
     ]
     return _check(results, on_error)
+
+
+@dataclass
+class ReportResult:
+    """One video's report: stem (the video's name in the folder), ok, error (one line naming
+    the file and the reason, when not ok) and html (the page's path)."""
+
+    stem: str
+    ok: bool
+    error: str
+    html: str
+
+
+def report(
+    out_dir: PathLike,
+    stills: int = 3,
+    min_face_share: float = 0.8,
+    models: Optional[PathLike] = None,
+    on_error: str = "raise",
+) -> List[ReportResult]:
+    """Writes the clinician's report of an output folder, as ``facemirror report OUT_DIR`` does.
+
+    For every video of a mirror() folder (or an extract() folder: one face per video),
+    <stem>_report.html (self-contained: charts, summary table, quality, provenance),
+    <stem>_asymmetry.csv, and for the folder index.html and asymmetry_summary.csv; a task plan
+    <stem>_tasks.csv in the folder adds the page's task section, <stem>_task_asymmetry.csv and
+    task_summary.csv (see the README). stills: pairs of stills at the strongest asymmetry (0 to
+    12). min_face_share: a face found in fewer than this share of the frames is flagged.
+    models: the folder whose checksums the provenance lists (the default as for extract()).
+    A video whose CSVs cannot be read raises facemirror.Error naming the file (with
+    ``on_error="return"``: its result has ok False); the others are written either way. A
+    folder without any video's CSVs raises facemirror.Error.
+    """
+    if on_error not in ("raise", "return"):
+        raise ValueError("on_error must be 'raise' or 'return'")
+    if not 0 <= stills <= 12:
+        raise ValueError("stills must be 0 to 12")
+    if not 0.0 <= min_face_share <= 1.0:
+        raise ValueError("min_face_share must be 0 to 1")
+    raw = _native.report(os.fspath(out_dir), stills, float(min_face_share), _models_dir(models),
+                         "facemirror.report(%r)" % os.fspath(out_dir))
+    results = [ReportResult(item["stem"], item["ok"], item["error"], item["html"]) for item in raw]
+    failed = [r for r in results if not r.ok]
+    if failed and on_error == "raise":
+        error = Error(failed[0].error)
+        error.results = results
+        raise error
+    return results
 
 
 # ---------------------------------------------------------------------------------------------

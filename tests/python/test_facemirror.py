@@ -160,6 +160,24 @@ def test_mirror_writes_s1_outputs(tmp_path):
         table = facemirror.read_csv(outputs[side], as_dataframe=False)
         np.testing.assert_array_equal(table["frame"], np.arange(1, 25))
 
+    # The report of the folder, with a task plan put there: the page with its task section,
+    # the task tables; a CSV cut short fails its video alone, naming the file.
+    (out / "clip_tasks.csv").write_text("task,start_s,end_s\nrest,0,0.3\nsmile,0.3,0.8\n")
+    reports = facemirror.report(out, stills=1, models=MODELS)
+    assert [(r.stem, r.ok, r.error) for r in reports] == [("clip", True, "")]
+    assert reports[0].html == str(out / "clip_report.html")
+    assert 'data-task="smile"' in (out / "clip_report.html").read_text()
+    assert (out / "task_summary.csv").read_text().startswith("video,task,start_s,end_s,")
+    left = out / "clip_left_mirrored.csv"
+    left.write_text(left.read_text().split("\n", 3)[0] + "\n1, 0, 0\n")
+    with pytest.raises(facemirror.Error, match="clip_left_mirrored.csv"):
+        facemirror.report(out, stills=0, models=MODELS)
+    failed = facemirror.report(out, stills=0, models=MODELS, on_error="return")
+    assert not failed[0].ok and "clip_left_mirrored.csv" in failed[0].error
+    for bad in ({"stills": 13}, {"min_face_share": 1.5}, {"on_error": "ignore"}):
+        with pytest.raises(ValueError):
+            facemirror.report(out, **bad)
+
 
 def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
     for folder in ("a", "b"):
