@@ -530,6 +530,31 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
     EXPECT_GT(fs::last_write_time(out / name), written[name]) << name << " was not redone";
 }
 
+// A task plan put beside a finished video is taken along by the next run, which skips the
+// video but writes its report again, now with the task section; nothing else is rewritten.
+TEST(mirror_cli_test, a_task_plan_added_later_updates_the_report_on_the_next_run) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.mp4";
+  make_subj01_clip(clip, 20);
+  const fs::path out = dir / "out";
+  const std::string args = mirror_cmd(clip, out, "--workers 2");
+  ASSERT_EQ(run_cli(args).status, 0);
+  EXPECT_EQ(read_file(out / "clip_report.html").find("id=\"tasks\""), std::string::npos);
+  const auto csv_written = fs::last_write_time(out / "clip_left_mirrored.csv");
+
+  std::ofstream(dir / "clip_tasks.csv") << "task,start_s,end_s\nsmile,0.2,0.6\n";
+  const cli_run again = run_cli(args);
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("skip   " + clip.string()), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("tasks  " + (dir / "clip_tasks.csv").string()), std::string::npos)
+      << again.output;
+  EXPECT_NE(read_file(out / "clip_report.html").find("<tr data-task=\"smile\">"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "clip_task_asymmetry.csv"));
+  EXPECT_EQ(fs::last_write_time(out / "clip_left_mirrored.csv"), csv_written);
+}
+
 TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();

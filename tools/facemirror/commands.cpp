@@ -154,19 +154,22 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
 // A task plan beside a video (<stem>_tasks.csv) goes into the output folder, where the report
 // reads it; one already there is the user's and is kept. Not copying it costs the report its
 // task section only, so a failure is a warning.
-void bring_task_plan(const fs::path& input, const fs::path& output_dir, bool quiet) {
+// Whether it copied one.
+bool bring_task_plan(const fs::path& input, const fs::path& output_dir, bool quiet) {
   const std::string name = input.stem().string() + "_tasks.csv";
   const fs::path plan = input.parent_path() / name;
   std::error_code ec;
   if (!fs::is_regular_file(plan, ec) || fs::exists(output_dir / name, ec))
-    return;
+    return false;
   try {
     atomic_copy(plan, output_dir / name)->commit();
     if (!quiet)
       std::fprintf(stderr, "tasks  %s -> %s\n", plan.string().c_str(),
                    (output_dir / name).string().c_str());
+    return true;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "warning: the task plan is not copied: %s\n", e.what());
+    return false;
   }
 }
 
@@ -277,6 +280,8 @@ int run(const run_options& opt, job_kind kind) {
   std::vector<video_job> jobs;
   std::vector<std::string> unreported;  // skipped mirror jobs that have no report yet
   const bool writes_report = kind == job_kind::mirror && !opt.no_report && !opt.no_aus;
+  // The plan goes with the CSVs also without a report now: `facemirror report` reads it later.
+  const bool takes_task_plans = kind == job_kind::mirror && !opt.no_aus;
   int skipped = 0;
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
@@ -286,11 +291,11 @@ int run(const run_options& opt, job_kind kind) {
     if (!opt.force && complete(job, output_dir, opt)) {
       ++skipped;
       const std::string stem = job.input.stem().string();
-      if (kind == job_kind::mirror && !fs::exists(output_dir / (stem + "_report.html"))) {
+      // A plan put beside a finished video since brings its report up to date.
+      const bool new_plan = takes_task_plans && bring_task_plan(job.input, output_dir, opt.quiet);
+      if (kind == job_kind::mirror &&
+          (new_plan || !fs::exists(output_dir / (stem + "_report.html"))))
         unreported.push_back(stem);
-        if (writes_report)
-          bring_task_plan(job.input, output_dir, opt.quiet);
-      }
       if (opt.on_outcome)
         opt.on_outcome("skipped", job.input.string(), output_dir.string());
       if (!opt.quiet) {
@@ -301,8 +306,8 @@ int run(const run_options& opt, job_kind kind) {
     }
     // The attempt starting now is the video's status: an older one no longer describes it.
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
-    if (writes_report)
-      bring_task_plan(job.input, output_dir, opt.quiet);
+    if (takes_task_plans)
+      (void)bring_task_plan(job.input, output_dir, opt.quiet);
     jobs.push_back(job);
   }
 
