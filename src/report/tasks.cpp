@@ -33,6 +33,14 @@ std::string canonical_name(const std::string& name) {
   return out;
 }
 
+// The AUs OpenFace 2.2 gives an intensity for (AU28 has a presence only).
+const std::vector<std::string>& intensity_aus() {
+  static const std::vector<std::string> aus = {"AU01", "AU02", "AU04", "AU05", "AU06", "AU07",
+                                               "AU09", "AU10", "AU12", "AU14", "AU15", "AU17",
+                                               "AU20", "AU23", "AU25", "AU26", "AU45"};
+  return aus;
+}
+
 // "12", "AU12", "au12_r" -> "AU12_r"; "" when it is no AU.
 std::string intensity_column(std::string au) {
   for (char& c : au)
@@ -157,6 +165,15 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
         if (column_name.empty())
           throw error(error_code::invalid_argument,
                       at + ": '" + au + "' is not an AU (write AU12 or 12)");
+        const auto& known = intensity_aus();
+        if (std::find(known.begin(), known.end(), column_name.substr(0, 4)) == known.end()) {
+          std::string measured;
+          for (const auto& k : known)
+            measured += (measured.empty() ? "" : " ") + k;
+          throw error(error_code::invalid_argument, at + ": OpenFace measures no intensity of " +
+                                                        column_name.substr(0, 4) + " (only " +
+                                                        measured + ")");
+        }
         if (std::find(aus.begin(), aus.end(), column_name) == aus.end())
           aus.push_back(column_name);
       }

@@ -91,6 +91,9 @@ TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
             std::string::npos);
   EXPECT_NE(plan_error("task,start_s,end_s,aus\nwink,0,1,AUx\n").find("'AUx' is not an AU"),
             std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s,aus\nsuck,0,1,AU28\n")
+                .find("line 2: OpenFace measures no intensity of AU28 (only AU01 AU02"),
+            std::string::npos);
   EXPECT_NE(
       plan_error("task,start_s,end_s\nsmile,0,1,extra\n").find("line 2 has 4 fields, the header 3"),
       std::string::npos);

@@ -39,7 +39,8 @@
 //   read_task_plan() throws error(io) when the file cannot be read; it and parse_task_plan()
 //   throw error(invalid_argument) naming the file and line for a missing header field, a
 //   number that is not one, a window that ends before it starts, a second `rest`, an unknown
-//   task without AUs, or an AU that is not "AUnn". summarise_tasks() throws
+//   task without AUs, or an AU that is not "AUnn" or has no intensity in OpenFace (AU28 and
+//   AUs it does not measure). summarise_tasks() throws
 //   error(invalid_argument) when the two sides' series differ in length.
 
 #include <cstdint>
