@@ -55,6 +55,9 @@ def main():
     subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", source, "-an", "-frames:v", "30",
                     "-vf", "scale=640:360", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16",
                     "-pix_fmt", "yuv420p", clip], check=True)
+    # A task plan beside the clip: the listing marks the clip, and the report has its tasks.
+    with open(os.path.join(root, "videos", "clip_tasks.csv"), "w") as f:
+        f.write("task,start_s,end_s\nrest,0,0.3\nsmile,0.3,1\n")
     outside = os.path.join(args.scratch, "outside.mp4")
     shutil.copy(clip, outside)
 
@@ -137,6 +140,10 @@ def main():
                  ".find(d => d.textContent === 'videos/').click()")
         wait_until("document.querySelector('#browser input[type=checkbox]') !== null", 20,
                    "the videos folder")
+        badge = evaluate("document.querySelector('#browser .task-plan') ? document.querySelector("
+                         "'#browser .task-plan').parentElement.textContent : ''")
+        if "clip.mp4" not in badge or "task plan" not in badge:
+            fail("the listing does not mark the clip's task plan: %r" % badge)
         evaluate("document.querySelector('#browser input[type=checkbox]').click()")
         evaluate("document.getElementById('output').value = %s" %
                  json.dumps(os.path.join(root, "out")))
@@ -164,6 +171,10 @@ def main():
         print("report opened from the app: %s charts" % charts)
         if charts != 35:
             fail("the report shows %s charts" % charts)
+        tasks = evaluate("Array.from(document.querySelectorAll('#task-summary tr[data-task]'))"
+                         ".map(r => r.dataset.task)")
+        if tasks != ["smile"]:
+            fail("the report's tasks: %s" % tasks)
         provenance = evaluate("document.getElementById('provenance').innerText")
         if "consensus 3" not in provenance:
             fail("the report's provenance does not name the consensus: " + provenance[:500])

@@ -190,10 +190,17 @@ int run_app(const app_options& options) {
       if (name.empty() || name[0] == '.')
         continue;
       const bool folder = entry.is_directory(ec);
+      const bool video = !folder && is_video_file(entry.path());
+      // A mirror job takes a task plan beside the video along (the report's task section).
+      const bool task_plan =
+          video &&
+          fs::is_regular_file(
+              entry.path().parent_path() / (entry.path().stem().string() + "_tasks.csv"), ec);
       entries.push_back({{"name", name},
                          {"path", entry.path().string()},
                          {"folder", folder},
-                         {"video", !folder && is_video_file(entry.path())},
+                         {"video", video},
+                         {"task_plan", task_plan},
                          {"size", folder ? 0 : static_cast<int64_t>(entry.file_size(ec))}});
     }
     std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {

@@ -62,6 +62,10 @@ async function browse(path) {
       const box = document.createElement("input"); box.type = "checkbox"; box.checked = inputs.includes(e.path);
       box.onchange = () => { if (box.checked) addInput(e.path); else removeInput(e.path); };
       div.append(box, " " + e.name);
+      if (e.task_plan) {
+        const badge = text(document.createElement("span"), " \u00b7 task plan");
+        badge.className = "task-plan"; badge.title = "its report gets a task section"; div.append(badge);
+      }
     } else { text(div, e.name); div.style.color = "#999"; }
     list.append(div);
   }
