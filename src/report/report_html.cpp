@@ -212,7 +212,7 @@ std::string summary_table(const video_report& r) {
   return out;
 }
 
-std::string definitions(const report_options& options, bool pair) {
+std::string definitions(const report_options& options, bool pair, bool tasks) {
   const auto& t = options.thresholds;
   std::string out =
       "<section id=\"definitions\"><h2>Definitions</h2><ul>"
@@ -254,6 +254,20 @@ std::string definitions(const report_options& options, bool pair) {
         "<li>Pucker (AU18, AU22) and the lower-lip depressor (AU16) are not in OpenFace; AU23/AU17 "
         "and AU25/AU20/AU15/AU26 are proxies.</li>";
   }
+  out += "<li><b>face tracking</b>: a face found in fewer than " +
+         num(100.0 * options.min_face_share, 0) +
+         "% of the frames (of the video, or of a task's window) is flagged; confidence is "
+         "OpenFace's <code>confidence</code>, averaged over the frames with a face.</li>";
+  if (tasks)
+    out +=
+        "<li><b>tasks</b>: per task and side, E = max(0, p95 over the task's window &minus; the "
+        "median over the rest window), for each AU intensity; the task's E is the sum over its "
+        "primary AUs, and its SR compares the two sums under the activation gate above. AUs of "
+        "other face regions that rose by " +
+        num(t.engaged_min) +
+        " or more during a task are listed as possible synkinesis, without a score. Stills: "
+        "the middle frame of the rest window with both faces, and the task's frame where its "
+        "primary AUs of both sides sum highest.</li>";
   out +=
       "<li>No clinical grade (House-Brackmann, Sunnybrook, eFACE) is computed; the numbers are for "
       "research and to support, not replace, a clinician's judgement.</li></ul></section>\n";
@@ -492,7 +506,7 @@ std::string video_page(const video_report& r, const report_options& options,
   out += charts(r);
   out += quality(r, options);
   out += provenance(r, options, models);
-  out += definitions(options, r.video.mirrored);
+  out += definitions(options, r.video.mirrored, r.plan && r.video.mirrored);
   out += "</body></html>\n";
   return out;
 }

@@ -538,6 +538,10 @@ TEST_F(ReportFolder, AFaceInFewerThan80PercentOfTheFramesIsFlagged) {
   lenient.min_face_share = 0.5;
   ASSERT_TRUE(write_report(dir_, lenient).at(0).ok);
   EXPECT_EQ(read_text(dir_ / "clip_report.html").find("few-faces"), std::string::npos);
+  // The definitions state the share in force.
+  EXPECT_NE(read_text(dir_ / "clip_report.html")
+                .find("<li><b>face tracking</b>: a face found in fewer than 50% of the frames"),
+            std::string::npos);
   EXPECT_EQ(read_text(dir_ / "index.html").find("few-faces"), std::string::npos);
 }
 

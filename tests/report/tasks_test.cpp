@@ -268,6 +268,7 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
   EXPECT_NE(html.find("<a href=\"#tasks\">Tasks</a>"), std::string::npos);
   EXPECT_NE(html.find("<section id=\"tasks\">"), std::string::npos);
   EXPECT_NE(html.find("Rest: 0.0&ndash;2.0 s (the plan's rest row)"), std::string::npos);
+  EXPECT_NE(html.find("<li><b>tasks</b>: per task and side"), std::string::npos);
   // The summary rows: E sums, SR, the faces per side (the smile's right face flagged: 3 of 4).
   EXPECT_NE(html.find("<tr data-task=\"brow_raise\"><td class=\"l\"><a href=\"#task-1\">Brow "
                       "raise</a></td><td>2.0&ndash;5.0 s</td><td class=\"l\"><b>AU01</b> + "
@@ -326,6 +327,7 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
   fs::remove(dir_ / "patient_tasks.csv");
   ASSERT_TRUE(report().at(0).ok);
   EXPECT_EQ(read_file(dir_ / "patient_report.html").find("id=\"tasks\""), std::string::npos);
+  EXPECT_EQ(read_file(dir_ / "patient_report.html").find("<li><b>tasks</b>"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "patient_task_asymmetry.csv"));
   EXPECT_FALSE(fs::exists(dir_ / "task_summary.csv"));
   EXPECT_EQ(read_file(dir_ / "index.html").find("task-overview"), std::string::npos);
