@@ -65,8 +65,8 @@ using detail::model_checksums;
 using detail::num;
 using detail::video_report;
 
-constexpr const char* left_colour = "#1f5fbf";  // left blue, right red, as S3's dashboard
-constexpr const char* right_colour = "#c8321e";
+using detail::left_colour;
+using detail::right_colour;
 constexpr const char* face_colour = "#333333";
 
 // ---- HTML ----------------------------------------------------------------------------------
@@ -86,6 +86,7 @@ nav a{margin-right:12px}code,pre{font-size:11px}pre{white-space:pre-wrap;word-br
 .bar{display:inline-block;height:10px;vertical-align:middle}
 #overview a{color:inherit;text-decoration:none}#overview td{min-width:32px}
 .warning{color:#8a2a12}.task{break-inside:avoid;page-break-inside:avoid}.task-stills .still img{height:110px}
+.task-charts{display:flex;flex-wrap:wrap;gap:8px}figure.task-chart{margin:4px 0}figure.task-chart figcaption{font-size:12px}
 @media print{nav{display:none}body{margin:0;max-width:none}h2{break-after:avoid}details{display:block}details>*{display:block}}
 @page{size:A4;margin:12mm}
 )";

@@ -13,6 +13,10 @@
 
 namespace facemirror::detail {
 
+/// The pages' colours of the patient's left and right sides (blue and red, as S3's dashboard).
+inline constexpr const char* left_colour = "#1f5fbf";
+inline constexpr const char* right_colour = "#c8321e";
+
 /// FACS name and face region of an OpenFace AU ("AU12" -> "Lip corner puller", "smile").
 struct au_info {
   const char* name;

@@ -234,6 +234,23 @@ std::string line_chart_svg(const std::string& id, const std::string& css_class,
            "\" fill=\"none\" stroke=\"" + html_escape(s.colour) +
            "\" stroke-width=\"1.2\" stroke-linejoin=\"round\"/>";
   }
+  const auto y_of = [&](double v) {
+    return box.y1 - std::clamp(v, 0.0, layout.y_max) / layout.y_max * (box.y1 - box.y0);
+  };
+  for (const auto& r : layout.references) {
+    const std::string y = fmt(y_of(r.value));
+    out += "<line class=\"reference\" x1=\"" + fmt(box.x0) + "\" y1=\"" + y + "\" x2=\"" +
+           fmt(box.x1) + "\" y2=\"" + y + "\" stroke=\"" + html_escape(r.colour) +
+           "\" stroke-width=\"1\" stroke-dasharray=\"4 3\"><title>" + html_escape(r.label) +
+           "</title></line>";
+  }
+  for (const auto& m : layout.markers) {
+    if (m.time_s < box.t0 || m.time_s > box.t1)
+      continue;
+    out += "<circle class=\"marker\" cx=\"" + fmt(x_of(box, m.time_s)) + "\" cy=\"" +
+           fmt(y_of(m.value)) + "\" r=\"3.5\" fill=\"none\" stroke=\"" + html_escape(m.colour) +
+           "\" stroke-width=\"1.5\"><title>" + html_escape(m.label) + "</title></circle>";
+  }
   out += legend(series, box);
   out += "</svg>";
   return out;

@@ -40,13 +40,62 @@ std::string faces_cell(const task_summary& t, double min_share) {
          " / " + side(t.right_faces) + " of " + std::to_string(t.frames) + "</td>";
 }
 
+// One side's rows of `column` inside the task's window, as a chart series.
+chart_series window_series(const au_series& face, const std::string& column,
+                           const time_window& window, const char* label, const char* colour) {
+  chart_series out{label, colour, {}, {}, {}};
+  const au_column* values = face.find(column);
+  for (size_t i = 0; values != nullptr && i < face.rows(); ++i) {
+    if (!window.contains(face.timestamp_s[i]))
+      continue;
+    out.time_s.push_back(face.timestamp_s[i]);
+    out.values.push_back(values->values[i]);
+    out.valid.push_back(face.success[i]);
+  }
+  return out;
+}
+
+// Each primary AU over the task's window (recommendation 7): both sides, their baselines
+// dashed, their peaks ringed.
+std::string task_charts(const video_report& r, const task_summary& t, size_t index) {
+  std::string out;
+  for (const auto& au : t.aus) {
+    if (au.role != task_au_role::primary)
+      continue;
+    const std::vector<chart_series> series = {
+        window_series(r.right, au.au, t.task.window, "Right", right_colour),
+        window_series(r.left, au.au, t.task.window, "Left", left_colour)};
+    if (series[0].time_s.empty())
+      continue;
+    chart_layout layout;
+    layout.width = 360;
+    layout.height = 130;
+    layout.references = {
+        {au.right.baseline, right_colour, "right at rest " + num(au.right.baseline)},
+        {au.left.baseline, left_colour, "left at rest " + num(au.left.baseline)}};
+    for (const auto* side : {&au.right, &au.left}) {
+      if (side->frames_with_face > 0)
+        layout.markers.push_back({side->peak_time_s, side->peak,
+                                  side == &au.right ? right_colour : left_colour,
+                                  std::string(side == &au.right ? "right" : "left") + " peak " +
+                                      num(side->peak) + " at " + num(side->peak_time_s) + " s"});
+    }
+    const std::string caption = au.au + " " + describe_au(au.au).name;
+    out += "<figure class=\"task-chart\"><figcaption>" + html_escape(caption) + "</figcaption>" +
+           line_chart_svg("task-" + std::to_string(index + 1) + "-" + au.au, "task-chart",
+                          caption + " during " + t.task.label, series, layout) +
+           "</figure>";
+  }
+  return out.empty() ? "" : "<div class=\"task-charts\">" + out + "</div>";
+}
+
 // One task's AUs (primary and secondary) in detail, then the AUs of other face regions that
 // rose with the movement: synkinesis, values only (recommendation 6).
-std::string task_detail(const task_summary& t, size_t index, const std::string& stills,
-                        const report_options& options) {
+std::string task_detail(const video_report& r, const task_summary& t, size_t index,
+                        const std::string& stills, const report_options& options) {
   std::string out = "<div class=\"task\" id=\"task-" + std::to_string(index + 1) + "\"><h3>" +
                     html_escape(t.task.label) + " <span class=\"muted\">" +
-                    window_text(t.task.window) + "</span></h3>" + stills;
+                    window_text(t.task.window) + "</span></h3>" + stills + task_charts(r, t, index);
   if (!t.task.note.empty())
     out += "<p class=\"note\">" + html_escape(t.task.note) + ".</p>";
   out +=
@@ -180,7 +229,7 @@ std::string tasks_section(const video_report& r, const report_options& options) 
     out += "<ul class=\"warning\" id=\"task-warnings\">" + warnings + "</ul>";
   const std::vector<std::string> stills = task_stills(r, options);
   for (size_t i = 0; i < r.tasks.size(); ++i)
-    out += task_detail(r.tasks[i], i, stills.empty() ? "" : stills[i], options);
+    out += task_detail(r, r.tasks[i], i, stills.empty() ? "" : stills[i], options);
   return out + "</section>\n";
 }
 

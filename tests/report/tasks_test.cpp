@@ -26,6 +26,13 @@ using test::read_file;
 using test::scratch_dir;
 
 // The message parse_task_plan throws for `text`, "" when it parses.
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
 std::string plan_error(const std::string& text) {
   try {
     (void)parse_task_plan(text, "plan.csv");
@@ -238,6 +245,13 @@ TEST(TaskCharts, WindowsAreShadedAndLabelledWhereTheyOverlapTheChart) {
   EXPECT_LT(svg.find("class=\"window\""), svg.find("class=\"series\""));
   EXPECT_NE(band_chart_svg("b", "au-chart", "AU12_c", {series}, layout).find("class=\"window\""),
             std::string::npos);
+  // Reference lines and markers, a marker outside the time span left out.
+  layout.references = {{1.5, "#f00", "at rest"}};
+  layout.markers = {{2, 2, "#f00", "peak"}, {9, 1, "#f00", "late peak"}};
+  const std::string marked = line_chart_svg("c", "au-chart", "AU12", {series}, layout);
+  EXPECT_NE(marked.find("stroke-dasharray=\"4 3\"><title>at rest</title>"), std::string::npos);
+  EXPECT_NE(marked.find("<title>peak</title></circle>"), std::string::npos);
+  EXPECT_EQ(marked.find("late peak"), std::string::npos);
 }
 
 class TaskFolder : public ::testing::Test {
@@ -298,6 +312,16 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
       std::string::npos);
   const size_t brow = html.find("<div class=\"task\" id=\"task-1\">");
   EXPECT_LT(html.find("synkinesis-none", brow), smile);
+  // Each primary AU charted over its task's window: the smile's AU12 with both baselines dashed
+  // and both peaks ringed (the right face's on frame 7: frame 9's 9 has no face).
+  const size_t chart = html.find("<svg id=\"task-2-AU12_r\"");
+  ASSERT_NE(chart, std::string::npos);
+  const std::string svg = html.substr(chart, html.find("</svg>", chart) - chart);
+  EXPECT_EQ(count_of(svg, "class=\"reference\""), 2u);
+  EXPECT_NE(svg.find("<title>right peak 4.00 at 6.00 s</title>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<title>left peak 2.00 at 6.00 s</title>"), std::string::npos) << svg;
+  EXPECT_NE(html.find("<svg id=\"task-1-AU02_r\""), std::string::npos);
+  EXPECT_EQ(html.find("<svg id=\"task-2-AU45_r\""), std::string::npos);  // not the smile's own
   // The charts shade the rest and both tasks.
   EXPECT_NE(html.find("<title>Brow raise</title></rect>"), std::string::npos);
   EXPECT_NE(html.find("<title>rest</title></rect>"), std::string::npos);

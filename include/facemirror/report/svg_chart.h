@@ -30,12 +30,31 @@ struct chart_window {
   std::string label;
 };
 
+/// A dashed horizontal line at `value` across the plot (a side's baseline), in `colour`.
+struct chart_reference {
+  double value = 0;
+  std::string colour;
+  std::string label;  // its <title>
+};
+
+/// A ringed point at (time_s, value) (a side's peak), in `colour`.
+struct chart_marker {
+  double time_s = 0;
+  double value = 0;
+  std::string colour;
+  std::string label;  // its <title>
+};
+
 struct chart_layout {
   int width = 720;
   int height = 150;
   double y_max = 5.0;  // intensities: OpenFace's 0..5
   /// Shaded where they overlap the chart's time span; the rest is clipped.
   std::vector<chart_window> windows;
+  /// Line charts only: drawn over the series, values clamped to 0..y_max; a marker outside the
+  /// time span is left out.
+  std::vector<chart_reference> references;
+  std::vector<chart_marker> markers;
 };
 
 /// A line chart; `id` and `css_class` go on the <svg> element, `title` into its <title>.
