@@ -70,15 +70,16 @@ std::string task_charts(const video_report& r, const task_summary& t, size_t ind
     chart_layout layout;
     layout.width = 360;
     layout.height = 130;
-    layout.references = {
-        {au.right.baseline, right_colour, "right at rest " + num(au.right.baseline)},
-        {au.left.baseline, left_colour, "left at rest " + num(au.left.baseline)}};
     for (const auto* side : {&au.right, &au.left}) {
-      if (side->frames_with_face > 0)
-        layout.markers.push_back({side->peak_time_s, side->peak,
-                                  side == &au.right ? right_colour : left_colour,
-                                  std::string(side == &au.right ? "right" : "left") + " peak " +
-                                      num(side->peak) + " at " + num(side->peak_time_s) + " s"});
+      if (side->frames_with_face == 0)  // no face in the window: nothing measured to mark
+        continue;
+      const char* colour = side == &au.right ? right_colour : left_colour;
+      const std::string name = side == &au.right ? "right" : "left";
+      layout.references.push_back(
+          {side->baseline, colour, name + " at rest " + num(side->baseline)});
+      layout.markers.push_back(
+          {side->peak_time_s, side->peak, colour,
+           name + " peak " + num(side->peak) + " at " + num(side->peak_time_s) + " s"});
     }
     const std::string caption = au.au + " " + describe_au(au.au).name;
     out += "<figure class=\"task-chart\"><figcaption>" + html_escape(caption) + "</figcaption>" +
