@@ -6,7 +6,9 @@ the file, that the screenshot is not blank and that the page prints. Exit 77 (sk
 the shared data.
 
 usage: browser_report_test.py --cli FACEMIRROR --shared DIR --scratch DIR [--screenshot PNG]
-(--screenshot PNG also writes report_quality.png beside it: the README's two docs/ pictures)
+(--screenshot PNG also writes report_quality.png and report_tasks.png beside it, the latter
+from OpenFace's CSVs of the shared mirrored default video with a task plan: the README's three
+docs/ pictures)
 """
 import argparse
 import base64
@@ -224,6 +226,40 @@ def main():
         if [name for name, _ in listed or []] != ["Smile", "Brow raise"] or \
                 any(target not in task_ids for _, target in listed):
             fail("the index's task list %s (the page's tasks: %s)" % (listed, task_ids))
+        if args.screenshot:
+            # The README's picture of the task section: OpenFace's own CSVs of the shared
+            # mirrored default video (brows raised around 5-9 s, a smile at 15-18 s) with the
+            # mirrored videos and a plan, reported by `facemirror report`.
+            demo = os.path.join(args.scratch, "tasks_demo")
+            os.makedirs(demo)
+            for side in ("left", "right"):
+                name = "default_%s_mirrored" % side
+                shutil.copy(os.path.join(args.shared, "reference", "openface22", "mirrored",
+                                         name + ".csv"), demo)
+                shutil.copy(os.path.join(args.shared, "videos", "mirrored", name + ".mp4"), demo)
+            with open(os.path.join(demo, "default_tasks.csv"), "w") as f:
+                f.write("task,start_s,end_s\nrest,0,2.5\nbrow_raise,4.5,9.5\nsmile,14.5,18.5\n")
+            code, text = run([args.cli, "report", demo, "--models", models, "-q"])
+            if code != 0:
+                fail("facemirror report on the task demo exited %d:\n%s" % (code, text))
+            browser.events = [e for e in browser.events
+                              if e.get("method") != "Page.loadEventFired"]
+            browser.call("Page.navigate", {"url": "file://" + os.path.join(
+                demo, "default_report.html")}, session=session)
+            browser.wait_for("Page.loadEventFired")
+            top = evaluate("Math.floor(document.getElementById('tasks').getBoundingClientRect()"
+                           ".top + window.scrollY)")
+            end = evaluate("Math.ceil(document.getElementById('charts')"
+                           ".getBoundingClientRect().top + window.scrollY)")
+            picture = browser.call("Page.captureScreenshot",
+                                   {"format": "png", "captureBeyondViewport": True,
+                                    "clip": {"x": 0, "y": top, "width": 1000,
+                                             "height": max(1, min(end - top, 2400)),
+                                             "scale": 1}},
+                                   session=session)["data"]
+            with open(os.path.join(os.path.dirname(args.screenshot), "report_tasks.png"),
+                      "wb") as f:
+                f.write(base64.b64decode(picture))
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)
