@@ -201,6 +201,10 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
                                                     ", rest); name its AUs in an aus field");
     }
     task.window = window;
+    // Each task is a table, charts and stills in the page: a plan this long is not one.
+    if (plan.tasks.size() == max_tasks)
+      throw error(error_code::invalid_argument,
+                  at + ": more than " + std::to_string(max_tasks) + " tasks");
     plan.tasks.push_back(std::move(task));
   }
   return plan;

@@ -105,6 +105,10 @@ TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
       plan_error("task,start_s,end_s\nsmile,0,1,extra\n").find("line 2 has 4 fields, the header 3"),
       std::string::npos);
   EXPECT_EQ(plan_error("task,start_s,end_s\nsmile,0,1\n"), "");
+  std::string long_plan = "task,start_s,end_s\n";
+  for (size_t i = 0; i <= max_tasks; ++i)
+    long_plan += "smile," + std::to_string(i) + "," + std::to_string(i + 1) + "\n";
+  EXPECT_NE(plan_error(long_plan).find("line 202: more than 200 tasks"), std::string::npos);
   EXPECT_THROW((void)read_task_plan("/nonexistent/plan.csv"), error);
 }
 
@@ -390,6 +394,20 @@ TEST_F(TaskFolder, EachTaskShowsBothFacesAtRestAndAtItsPeak) {
   options.stills = 0;
   ASSERT_TRUE(write_report(dir_, options).at(0).ok);
   EXPECT_TRUE(test::stills_of(read_file(dir_ / "patient_report.html")).empty());
+}
+
+// A window past the recording's end holds no frame: said so, no numbers from nothing.
+TEST_F(TaskFolder, AWindowWithoutFramesIsNamed) {
+  write("patient_left_mirrored.csv", left_csv());
+  write("patient_right_mirrored.csv", right_csv());
+  write("patient_tasks.csv", "task,start_s,end_s\nsmile,20,30\n");
+  ASSERT_TRUE(report().at(0).ok);
+  const std::string html = read_file(dir_ / "patient_report.html");
+  EXPECT_NE(html.find("<li>Smile (20.0&ndash;30.0 s): the window holds no frame of the "
+                      "recording.</li>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td class=\"gated\">no face on one side</td>"), std::string::npos);
 }
 
 TEST_F(TaskFolder, ABadPlanFailsTheVideoNamingThePlan) {

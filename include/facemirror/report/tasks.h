@@ -38,11 +38,13 @@
 // ERRORS
 //   read_task_plan() throws error(io) when the file cannot be read; it and parse_task_plan()
 //   throw error(invalid_argument) naming the file and line for a missing header field, a
-//   number that is not one, a window that ends before it starts, a second `rest`, an unknown
+//   number that is not one, a window that ends before it starts, a second `rest`, more than
+//   max_tasks tasks, an unknown
 //   task without AUs, or an AU that is not "AUnn" or has no intensity in OpenFace (AU28 and
 //   AUs it does not measure). summarise_tasks() throws
 //   error(invalid_argument) when the two sides' series differ in length.
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -68,6 +70,9 @@ struct task_plan {
   std::optional<time_window> rest;  // the "rest" row
   std::vector<task_window> tasks;   // file order, rest excluded
 };
+
+/// The most tasks a plan may hold (each is a table, charts and stills in the page).
+inline constexpr size_t max_tasks = 200;
 
 /// The standard movements by canonical name, in the order of recommendation 4.
 [[nodiscard]] const std::vector<task_window>& standard_tasks();
