@@ -226,7 +226,8 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
     )
 
 
-def _check(results: List[VideoResult], on_error: str) -> List[VideoResult]:
+def _check(results: List[Any], on_error: str) -> List[Any]:
+    """The results, or facemirror.Error for the first that is not ok (each has .ok, .error)."""
     if on_error not in ("raise", "return"):
         raise ValueError("on_error must be 'raise' or 'return'")
     failed = [r for r in results if not r.ok]
@@ -431,13 +432,8 @@ def report(
         raise ValueError("min_face_share must be 0 to 1")
     raw = _native.report(os.fspath(out_dir), stills, float(min_face_share), _models_dir(models),
                          "facemirror.report(%r)" % os.fspath(out_dir))
-    results = [ReportResult(item["stem"], item["ok"], item["error"], item["html"]) for item in raw]
-    failed = [r for r in results if not r.ok]
-    if failed and on_error == "raise":
-        error = Error(failed[0].error)
-        error.results = results
-        raise error
-    return results
+    return _check([ReportResult(item["stem"], item["ok"], item["error"], item["html"])
+                   for item in raw], on_error)
 
 
 # ---------------------------------------------------------------------------------------------
