@@ -19,11 +19,13 @@ namespace {
 using detail::split_fields;
 using detail::trim;
 
-// "Brow raise", "brow-raise", "BROW_RAISE" -> "brow_raise".
+// "Brow raise", "brow-raise", "BROW_RAISE" -> "brow_raise": letters and digits (UTF-8 kept),
+// every run of anything else one '_', so a name is one plain field of the task tables.
 std::string canonical_name(const std::string& name) {
   std::string out;
   for (const char c : trim(name)) {
-    const bool separator = c == ' ' || c == '-' || c == '_';
+    const auto byte = static_cast<unsigned char>(c);
+    const bool separator = byte < 0x80 && std::isalnum(byte) == 0;
     if (separator && (out.empty() || out.back() == '_'))
       continue;
     out += separator ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

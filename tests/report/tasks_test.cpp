@@ -63,6 +63,11 @@ TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
   EXPECT_EQ(plan.tasks[2].primary, (std::vector<std::string>{"AU14_r", "AU23_r", "AU06_r"}));
   EXPECT_EQ(plan.tasks[2].window.end_s, 2.5);
   EXPECT_EQ(plan.tasks[3].name, "lower_lip");  // EEE
+  // Punctuation never reaches the task tables' name field; the label keeps what was written.
+  const task_plan odd =
+      parse_task_plan("task,start_s,end_s,aus\n  Cheek \"puff\" (1)! ,0,1,AU14\n", "odd.csv");
+  EXPECT_EQ(odd.tasks.at(0).name, "cheek_puff_1");
+  EXPECT_EQ(odd.tasks.at(0).label, "Cheek \"puff\" (1)!");
   EXPECT_NE(plan.tasks[3].note.find("AU16"), std::string::npos);
   // A spreadsheet's export, every field quoted.
   const task_plan quoted =
