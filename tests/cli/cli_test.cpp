@@ -126,6 +126,10 @@ TEST(cli_test, report_flags_a_face_found_too_rarely_at_the_chosen_share) {
   EXPECT_TRUE(flagged(""));
   EXPECT_FALSE(flagged("--min-face-share 0.5"));
   EXPECT_TRUE(flagged("--min-face-share 0.61"));
+  const cli_run help = run_cli("report --help");
+  for (const char* needle :
+       {"--min-face-share", "_tasks.csv", "brow_raise", "lower_lip", "Example"})
+    EXPECT_NE(help.output.find(needle), std::string::npos) << needle;
   const cli_run bad = run_cli("report " + dir.string() + " --min-face-share 1.5");
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.output.find("--min-face-share"), std::string::npos) << bad.output;

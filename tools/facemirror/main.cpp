@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "facemirror/report/tasks.h"
 #include "facemirror/version.h"
 
 #include "app.h"
@@ -348,7 +349,8 @@ int main(int argc, char** argv) {
                          "Models folder whose checksums the provenance lists (default as for aus)");
   report_cmd
       ->add_option("--stills", report.stills,
-                   "Stills of both mirrored faces at the frames of strongest asymmetry")
+                   "Stills of both mirrored faces at the frames of strongest asymmetry (0: no "
+                   "stills, the tasks' rest and peak stills included)")
       ->check(CLI::Range(0, 12))
       ->capture_default_str();
   report_cmd
@@ -357,6 +359,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   report_cmd->add_flag("-q,--quiet", report.quiet, "No per-video lines");
+  std::string standard_tasks;
+  for (const auto& task : facemirror::standard_tasks())
+    standard_tasks += task.name + ", ";
+  report_cmd->footer(
+      "Example:\n  facemirror report mirrored/\n"
+      "A task plan mirrored/<stem>_tasks.csv (lines task,start_s,end_s; standard "
+      "tasks " +
+      standard_tasks +
+      "and rest; others name their AUs in a fourth field) adds that video's task "
+      "section.");
 
   cli::app_options app_opts;
   CLI::App* app_cmd = app.add_subcommand(
