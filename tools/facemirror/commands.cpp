@@ -153,8 +153,7 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
 
 // A task plan beside a video (<stem>_tasks.csv) goes into the output folder, where the report
 // reads it; one already there is the user's and is kept. Not copying it costs the report its
-// task section only, so a failure is a warning.
-// Whether it copied one.
+// task section only, so a failure is a warning. Returns whether it copied one.
 bool bring_task_plan(const fs::path& input, const fs::path& output_dir, bool quiet) {
   const std::string name = input.stem().string() + "_tasks.csv";
   const fs::path plan = input.parent_path() / name;
