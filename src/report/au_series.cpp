@@ -1,8 +1,6 @@
 #include "facemirror/report/au_series.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include <optional>
 #include <sstream>
 
 #include "facemirror/error.h"
@@ -109,17 +107,13 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
     }
     const auto number = [&](int column) {
       const std::string& field = fields[static_cast<size_t>(column)];
-      char* end = nullptr;
-      errno = 0;
-      const double value = std::strtod(field.c_str(), &end);
-      // nan and inf parse, but no OpenFace column holds them and the charts cannot place them.
-      if (field.empty() || end != field.c_str() + field.size() || errno == ERANGE ||
-          !std::isfinite(value)) {
+      const std::optional<double> value = detail::parse_number(field);
+      if (!value) {
         throw error(error_code::invalid_argument,
                     where + ": line " + std::to_string(line_number) + ", column '" +
                         header[static_cast<size_t>(column)] + "': '" + field + "' is not a number");
       }
-      return value;
+      return *value;
     };
     series.timestamp_s.push_back(still_image ? 0.0 : number(timestamp));
     series.success.push_back(still_image || number(success) != 0);

@@ -2,6 +2,10 @@
 // Internal to the report module: the field splitting its CSV readers share (OpenFace's ", "
 // and plain "," both read).
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +31,19 @@ inline std::vector<std::string> split_fields(const std::string& line) {
   if (!line.empty() && line.back() == ',')
     fields.emplace_back();
   return fields;
+}
+
+/// The whole field as a finite number; nullopt for an empty field, trailing text, a value out
+/// of double's range, nan or inf (no column the report reads holds them, nor can a chart place
+/// them).
+inline std::optional<double> parse_number(const std::string& field) {
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(field.c_str(), &end);
+  if (field.empty() || end != field.c_str() + field.size() || errno == ERANGE ||
+      !std::isfinite(value))
+    return std::nullopt;
+  return value;
 }
 
 }  // namespace facemirror::detail

@@ -128,8 +128,7 @@ std::string task_overview(const std::vector<task_overview_row>& videos) {
               (video.linked
                    ? "<a href=\"" + html_escape(page) + "\">" + html_escape(t.task.label) + "</a>"
                    : html_escape(t.task.label)) +
-              "</td><td>" + num(t.task.window.start_s, 1) + "&ndash;" +
-              num(t.task.window.end_s, 1) + " s</td>" +
+              "</td><td>" + window_text(t.task.window) + "</td>" +
               ratio_cell(t.symmetry,
                          cell_title(t.task.label, t.symmetry, t.left_excursion, t.right_excursion),
                          "") +

@@ -293,7 +293,8 @@ index_entry index_entry_of(const folder_entry& entry) {
 // hover where a side's share is below `min_share` (its page says more).
 std::string faces_cell(const index_entry& entry, double min_share) {
   const auto few = [&](size_t faces) {
-    return static_cast<double>(faces) < min_share * static_cast<double>(entry.frames);
+    return detail::few_faces(static_cast<int64_t>(faces), static_cast<int64_t>(entry.frames),
+                             min_share);
   };
   const bool flagged = few(entry.left_faces) || (entry.video.mirrored && few(entry.right_faces));
   const std::string faces = std::to_string(entry.left_faces) +

@@ -49,6 +49,14 @@ const std::vector<std::string>& report_regions() {
   return regions;
 }
 
+bool few_faces(int64_t faces, int64_t frames, double min_share) {
+  return frames == 0 || static_cast<double>(faces) < min_share * static_cast<double>(frames);
+}
+
+std::string window_text(const time_window& window) {
+  return num(window.start_s, 1) + "&ndash;" + num(window.end_s, 1) + " s";
+}
+
 std::string num(double v, int decimals) {
   char buffer[48];
   std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
@@ -350,7 +358,7 @@ std::string face_tracking(const video_report& r, const report_options& options) 
     const size_t frames = face.rows();
     const int64_t found = face.frames_with_face();
     const double share = frames ? static_cast<double>(found) / static_cast<double>(frames) : 0;
-    const bool few = share < options.min_face_share;
+    const bool few = detail::few_faces(found, static_cast<int64_t>(frames), options.min_face_share);
     out += "<tr" + std::string(few ? " class=\"few-faces\"" : "") + "><td class=\"l\">" +
            html_escape(name) + "</td><td>" + std::to_string(found) + " of " +
            std::to_string(frames) + "</td><td>" + (few ? "<b>" : "") + num(100.0 * share, 1) + "%" +

@@ -27,6 +27,13 @@ struct au_info {
 /// The regions in report order (brow, eye, mid-face and smile, lower face).
 [[nodiscard]] const std::vector<std::string>& report_regions();
 
+/// Whether `faces` of `frames` falls below the share a face must be found in
+/// (report_options::min_face_share); no frame at all is too few.
+[[nodiscard]] bool few_faces(int64_t faces, int64_t frames, double min_share);
+
+/// A time window as the pages write it: "4.5&ndash;9.5 s".
+[[nodiscard]] std::string window_text(const time_window& window);
+
 /// `v` with `decimals` decimals ("%.*f"), for the pages and the CSVs.
 [[nodiscard]] std::string num(double v, int decimals = 2);
 

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "facemirror/error.h"
@@ -141,14 +139,11 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
     fields.resize(header.size());
     const auto seconds = [&](int c) {
       const std::string& field = fields[static_cast<size_t>(c)];
-      char* end = nullptr;
-      errno = 0;
-      const double value = std::strtod(field.c_str(), &end);
-      if (field.empty() || end != field.c_str() + field.size() || errno == ERANGE ||
-          !std::isfinite(value) || value < 0)
+      const std::optional<double> value = detail::parse_number(field);
+      if (!value || *value < 0)
         throw error(error_code::invalid_argument, at + ", " + header[static_cast<size_t>(c)] +
                                                       ": '" + field + "' is not a time in seconds");
-      return value;
+      return *value;
     };
     const time_window window{seconds(start_column), seconds(end_column)};
     if (window.end_s <= window.start_s)

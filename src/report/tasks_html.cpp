@@ -20,14 +20,6 @@ std::string joined_aus(const task_window& task) {
   return out;
 }
 
-std::string window_text(const time_window& window) {
-  return num(window.start_s, 1) + "&ndash;" + num(window.end_s, 1) + " s";
-}
-
-bool few_faces(int64_t faces, int64_t frames, double min_share) {
-  return frames == 0 || static_cast<double>(faces) < min_share * static_cast<double>(frames);
-}
-
 // "48 / 50" per side, the side below the share in bold.
 std::string faces_cell(const task_summary& t, double min_share) {
   const auto side = [&](int64_t faces) {
