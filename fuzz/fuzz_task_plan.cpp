@@ -3,7 +3,7 @@
 // at least one AU, every AU an intensity column) or is refused with facemirror::error; a plan
 // that parses is summarised on a small mirrored pair without breaking its contracts: a summary
 // per task, every symmetry ratio in [0, 1], and a task table of a header, a row per task and
-// one per AU.
+// one per AU. format_task_plan() of a plan reads back to the same plan.
 #include <cmath>
 #include <string>
 
@@ -42,6 +42,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const std::string& au : *aus)
           fuzz::check(au.size() == 6 && au.rfind("AU", 0) == 0 && au.substr(4) == "_r");
       }
+    }
+    // What the app's editor saves reads back to the same plan.
+    const task_plan again = parse_task_plan(format_task_plan(plan), "again.csv");
+    const auto same_window = [](const time_window& a, const time_window& b) {
+      return a.start_s == b.start_s && a.end_s == b.end_s;
+    };
+    fuzz::check(again.rest.has_value() == plan.rest.has_value() &&
+                (!plan.rest || same_window(*again.rest, *plan.rest)) &&
+                again.tasks.size() == plan.tasks.size());
+    for (size_t i = 0; i < plan.tasks.size(); ++i) {
+      const task_window &a = again.tasks[i], &p = plan.tasks[i];
+      fuzz::check(a.name == p.name && a.label == p.label && a.primary == p.primary &&
+                  a.secondary == p.secondary && same_window(a.window, p.window));
     }
     const std::vector<task_summary> tasks = summarise_tasks(plan, left, right, {});
     fuzz::check(tasks.size() == plan.tasks.size());

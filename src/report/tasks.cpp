@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -212,6 +214,45 @@ task_plan read_task_plan(const std::filesystem::path& csv) {
   if (!text)
     throw error(error_code::io, "cannot read '" + csv.string() + "'");
   return parse_task_plan(*text, csv);
+}
+
+std::vector<task_plan_row> task_plan_rows(const task_plan& plan) {
+  std::vector<task_plan_row> rows;
+  if (plan.rest)
+    rows.push_back({"rest", *plan.rest, ""});
+  for (const auto& task : plan.tasks) {
+    const task_window* standard = find_standard(task.name);
+    if (standard != nullptr && standard->primary == task.primary &&
+        standard->secondary == task.secondary && standard->label == task.label) {
+      rows.push_back({standard->name, task.window, ""});
+      continue;
+    }
+    std::string aus;
+    for (const auto& column : task.primary)
+      aus += (aus.empty() ? "" : " ") + column.substr(0, column.size() - 2);  // AU14_r -> AU14
+    rows.push_back({task.label, task.window, aus});
+  }
+  return rows;
+}
+
+std::string format_task_plan(const task_plan& plan) {
+  // The fewest digits that read back to the same double, never in exponent form (a
+  // spreadsheet shows 1000000, not 1e+06). 512 characters hold any double in fixed form.
+  const auto seconds = [](double value) {
+    char text[512];
+    const auto written =
+        std::to_chars(std::begin(text), std::end(text), value, std::chars_format::fixed);
+    return std::string(text, written.ptr);
+  };
+  // A name written in quotes keeps them: the reader takes one pair off.
+  const auto name = [](const std::string& task) {
+    return task.size() >= 2 && task.front() == '"' && task.back() == '"' ? '"' + task + '"' : task;
+  };
+  std::string csv = "task,start_s,end_s,aus\n";
+  for (const auto& row : task_plan_rows(plan))
+    csv += name(row.task) + "," + seconds(row.window.start_s) + "," + seconds(row.window.end_s) +
+           "," + row.aus + "\n";
+  return csv;
 }
 
 namespace {

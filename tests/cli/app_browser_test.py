@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """`facemirror app` as its user sees it: the server starts on 127.0.0.1 and prints its URL with a
 token; headless Chromium (DevTools protocol on a pipe) opens it, browses to a short shared clip,
-starts a mirror + AUs batch with the median of 3 tracks, sees the progress reach 100%, opens the
+edits the clip's task plan in the page (its player gives a new task's times), starts a
+mirror + AUs batch with the median of 3 tracks, sees the progress reach 100%, opens the
 video's report and finds the CSVs of `facemirror mirror --consensus 3`. The
-refusals: no token, a wrong token, a foreign Host, a foreign Origin, paths outside the roots;
+refusals: no token, a wrong token, a foreign Host, a foreign Origin, paths outside the roots, a
+task plan that is a link or that the report would refuse;
 "only unprocessed" skips the finished video; Cancel stops a batch and leaves no file.
 Exit 77 (skipped) without the shared data.
 
@@ -60,6 +62,13 @@ def main():
         f.write("task,start_s,end_s\nrest,0,0.3\nsmile,0.3,1\n")
     outside = os.path.join(args.scratch, "outside.mp4")
     shutil.copy(clip, outside)
+    # A video whose plan is a link to a file outside the root: the editor must not write there.
+    outside_plan = os.path.join(args.scratch, "outside_tasks.csv")
+    with open(outside_plan, "w") as f:
+        f.write("not a plan\n")
+    shutil.copy(clip, os.path.join(root, "videos", "linked.mp4"))
+    os.symlink(outside_plan, os.path.join(root, "videos", "linked_tasks.csv"))
+    plan_file = os.path.join(root, "videos", "clip_tasks.csv")
 
     server = subprocess.Popen([args.cli, "app", "--no-browser", "--root", root, "--models", models,
                                "--workers", "2"], stdout=subprocess.PIPE, text=True)
@@ -102,6 +111,19 @@ def main():
             ("a consensus without AUs", "POST", "/api/start" + q({}), {},
              json.dumps({"inputs": [clip], "output": os.path.join(root, "out"),
                          "mode": "mirror_only", "consensus": 3}), 400),
+            ("a task plan outside the root", "GET", "/api/task_plan" + q({"video": outside}), {},
+             None, 403),
+            ("saving a plan outside the root", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": outside, "csv": "task,start_s,end_s\nsmile,0,1\n"}), 403),
+            ("saving a plan that is a link", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": os.path.join(root, "videos", "linked.mp4"),
+                         "csv": "task,start_s,end_s\nsmile,0,1\n"}), 403),
+            ("a plan for a file that is no video", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": plan_file, "csv": "task,start_s,end_s\nsmile,0,1\n"}), 404),
+            ("a plan of more than 256 KiB", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": clip, "csv": "task,start_s,end_s\n" + "x" * (1 << 18)}), 413),
+            ("a plan the report would refuse", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": clip, "csv": "task,start_s,end_s\nsmile,2,1\n"}), 400),
             ("the page with the token", "GET", "/" + q({}), {}, None, 200),
         ]
         for name, method, path, headers, body, expected in checks:
@@ -109,6 +131,12 @@ def main():
             print("%-32s -> %d" % (name, status))
             if status != expected:
                 fail("%s: status %d, expected %d" % (name, status, expected))
+        with open(outside_plan) as f:
+            if f.read() != "not a plan\n":
+                fail("the link's target outside the root was written")
+        with open(plan_file) as f:
+            if f.read() != "task,start_s,end_s\nrest,0,0.3\nsmile,0.3,1\n":
+                fail("a refused plan changed the clip's plan")
 
         browser = DevTools(profile)
         target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -144,6 +172,57 @@ def main():
                          "'#browser .task-plan').parentElement.textContent : ''")
         if "clip.mp4" not in badge or "task plan" not in badge:
             fail("the listing does not mark the clip's task plan: %r" % badge)
+
+        # The task plan editor: the clip's plan loads into the table and the clip into the
+        # player; a task the report would refuse is refused with its reason; a brow raise whose
+        # start and end are taken from the player's time is saved, and reaches the report.
+        evaluate("[...document.querySelectorAll('#browser div')].find(d => d.textContent"
+                 ".includes('clip.mp4')).querySelector('button.edit-plan').click()")
+        wait_until("document.querySelectorAll('#plan-rows tbody tr').length === 2", 20,
+                   "the clip's plan in the editor")
+        table = ("[...document.querySelectorAll('#plan-rows tbody tr')].map(tr => "
+                 "[tr.cells[0].firstChild.value, tr.cells[1].firstChild.value, "
+                 "tr.cells[2].firstChild.value].join(' '))")
+        if evaluate(table) != ["rest 0 0.3", "smile 0.3 1"]:
+            fail("the editor shows %s" % evaluate(table))
+        wait_until("document.getElementById('plan-video').readyState >= 1 && "
+                   "document.getElementById('plan-video').duration > 0.5", 30,
+                   "the clip in the editor's player")
+        last_row = "[...document.querySelectorAll('#plan-rows tbody tr')].pop()"
+        evaluate("document.getElementById('plan-add').click()")
+        evaluate("(() => { const tr = %s; tr.cells[0].firstChild.value = '';"
+                 " tr.cells[0].firstChild.onchange(); tr.cells[0].children[1].value = 'wink';"
+                 " tr.cells[1].firstChild.value = '0.1'; tr.cells[2].firstChild.value = '0.2';"
+                 " })()" % last_row)
+        evaluate("document.getElementById('plan-save').click()")
+        wait_until("document.getElementById('plan-message').textContent.includes("
+                   "\"'wink' is not a standard movement\")", 20, "the refusal of a task without AUs")
+        print("editor: " + evaluate("document.getElementById('plan-message').textContent"))
+        evaluate("%s.cells[4].firstChild.click()" % last_row)  # the row's x
+        evaluate("document.getElementById('plan-add').click()")
+        evaluate("(() => { const choice = %s.cells[0].firstChild; choice.value = 'brow_raise';"
+                 " choice.onchange(); })()" % last_row)
+        for cell, at in ((1, 0.5), (2, 0.9)):
+            evaluate("document.getElementById('plan-video').currentTime = %s" % at)
+            wait_until("!document.getElementById('plan-video').seeking && "
+                       "document.getElementById('plan-video').currentTime === %s" % at, 20,
+                       "the player at %s s" % at)
+            evaluate("%s.cells[%d].children[1].click()" % (last_row, cell))  # "now"
+        evaluate("document.getElementById('plan-save').click()")
+        wait_until("document.getElementById('plan-message').textContent.startsWith('saved')", 20,
+                   "the plan to be saved")
+        with open(plan_file) as f:
+            saved = f.read()
+        print("editor saved:\n" + saved.strip())
+        if saved != "task,start_s,end_s,aus\nrest,0,0.3,\nsmile,0.3,1,\nbrow_raise,0.5,0.9,\n":
+            fail("the editor saved %r" % saved)
+        if args.screenshot:
+            import base64
+            shot = browser.call("Page.captureScreenshot", {"format": "png"}, session=session)
+            with open(os.path.join(os.path.dirname(args.screenshot), "app_tasks.png"), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+        evaluate("document.getElementById('plan-close').click()")
+
         evaluate("document.querySelector('#browser input[type=checkbox]').click()")
         evaluate("document.getElementById('output').value = %s" %
                  json.dumps(os.path.join(root, "out")))
@@ -173,7 +252,7 @@ def main():
             fail("the report shows %s charts" % charts)
         tasks = evaluate("Array.from(document.querySelectorAll('#task-summary tr[data-task]'))"
                          ".map(r => r.dataset.task)")
-        if tasks != ["smile"]:
+        if tasks != ["smile", "brow_raise"]:
             fail("the report's tasks: %s" % tasks)
         provenance = evaluate("document.getElementById('provenance').innerText")
         if "consensus 3" not in provenance:
@@ -226,6 +305,16 @@ def main():
         if '"outcome":"skipped"' not in events:
             fail("the processed video was not skipped: " + events[-500:])
         print("second run: skipped")
+
+        # Remove plan: the file goes, and the listing no longer marks the clip.
+        status, _ = request(port, "POST", "/api/task_plan" + q({}), {},
+                            json.dumps({"video": clip, "remove": True}))
+        _, listing = request(port, "GET", "/api/list" + q({"path": os.path.join(root, "videos")}))
+        marked = [e["name"] for e in json.loads(listing)["entries"] if e["task_plan"]]
+        if status != 200 or os.path.exists(plan_file) or "clip.mp4" in marked:
+            fail("removing the plan: status %d, file there %s, marked %s" %
+                 (status, os.path.exists(plan_file), marked))
+        print("plan removed")
 
         # Cancel: a longer clip is stopped after its first progress event; it leaves no file.
         longer = os.path.join(root, "videos", "longer.mp4")

@@ -64,5 +64,30 @@ TEST(AppSecurity, PathsMustStayInsideTheRoots) {
   fs::remove_all(base);
 }
 
+TEST(AppSecurity, ATaskPlanIsWrittenOnlyInsideTheRoots) {
+  const fs::path base =
+      fs::temp_directory_path() / ("facemirror_app_plans_" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  fs::create_directories(base / "root" / "videos");
+  std::ofstream(base / "secret.csv") << "x";
+  for (const char* name : {"a.mp4", "b.mp4", "c.mp4"})
+    std::ofstream(base / "root" / "videos" / name) << "x";
+  fs::create_symlink(base / "secret.csv", base / "root" / "videos" / "b_tasks.csv");
+  fs::create_symlink(base / "root" / "videos" / "a.mp4", base / "root" / "videos" / "c_tasks.csv");
+  std::ofstream(base / "outside.mp4") << "x";
+  const fs::path root = fs::canonical(base / "root");
+  const std::vector<fs::path> roots = {root};
+
+  EXPECT_EQ(task_plan_beside((base / "root" / "videos" / "a.mp4").string(), roots),
+            root / "videos" / "a_tasks.csv");  // not there yet: to be written
+  EXPECT_FALSE(task_plan_beside((base / "root" / "videos" / "b.mp4").string(), roots));
+  // A link, even one inside the roots: the editor would write a video over.
+  EXPECT_FALSE(task_plan_beside((base / "root" / "videos" / "c.mp4").string(), roots));
+  EXPECT_FALSE(task_plan_beside((base / "outside.mp4").string(), roots));
+  EXPECT_FALSE(task_plan_beside((base / "root" / ".." / "outside.mp4").string(), roots));
+  EXPECT_FALSE(task_plan_beside("", roots));
+  fs::remove_all(base);
+}
+
 }  // namespace
 }  // namespace facemirror::cli

@@ -82,6 +82,40 @@ TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
   EXPECT_EQ(plain.tasks[0].primary, (std::vector<std::string>{"AU23_r"}));
 }
 
+// What the app's plan editor saves: the plan in its own words, read back to the same plan.
+TEST(TaskPlan, WritesThePlanItReads) {
+  const task_plan plan = parse_task_plan(
+      "Task,Start_s,End_s,AUs\nBrow Raise,2,5\nrest,0,0.1\nsmile,5,9,AU12\n"
+      "Cheek \"puff\" (1)!,0.3333333333333333,2.5,14 AU23\neee,9,1e6\n",
+      "plan.csv");
+  const std::string csv = format_task_plan(plan);
+  EXPECT_EQ(csv,
+            "task,start_s,end_s,aus\nrest,0,0.1,\nbrow_raise,2,5,\nsmile,5,9,AU12\n"
+            "Cheek \"puff\" (1)!,0.3333333333333333,2.5,AU14 AU23\nlower_lip,9,1000000,\n");
+  const task_plan again = parse_task_plan(csv, "again.csv");
+  ASSERT_TRUE(again.rest.has_value());
+  EXPECT_EQ(again.rest->end_s, plan.rest->end_s);
+  ASSERT_EQ(again.tasks.size(), plan.tasks.size());
+  for (size_t i = 0; i < plan.tasks.size(); ++i) {
+    SCOPED_TRACE(plan.tasks[i].name);
+    EXPECT_EQ(again.tasks[i].name, plan.tasks[i].name);
+    EXPECT_EQ(again.tasks[i].label, plan.tasks[i].label);
+    EXPECT_EQ(again.tasks[i].primary, plan.tasks[i].primary);
+    EXPECT_EQ(again.tasks[i].secondary, plan.tasks[i].secondary);
+    EXPECT_EQ(again.tasks[i].window.start_s, plan.tasks[i].window.start_s);
+    EXPECT_EQ(again.tasks[i].window.end_s, plan.tasks[i].window.end_s);
+  }
+  const auto rows = task_plan_rows(plan);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[3].task, "Cheek \"puff\" (1)!");
+  EXPECT_EQ(rows[3].aus, "AU14 AU23");
+  const task_plan quoted = parse_task_plan("task,start_s,end_s,aus\n\"\"x\"\",0,1,AU01\n", "q.csv");
+  EXPECT_EQ(quoted.tasks.at(0).label, "\"x\"");
+  EXPECT_EQ(parse_task_plan(format_task_plan(quoted), "q2.csv").tasks.at(0).label, "\"x\"");
+  EXPECT_EQ(format_task_plan(parse_task_plan("task,start_s,end_s\n", "empty.csv")),
+            "task,start_s,end_s,aus\n");
+}
+
 TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
   EXPECT_NE(plan_error("task,start\n")
                 .find("'plan.csv': the header needs the fields task, "

@@ -9,10 +9,15 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "facemirror/error.h"
+#include "facemirror/output/atomic_file.h"
+#include "facemirror/report/tasks.h"
 
 #include "app_page.h"
 #include "app_security.h"
@@ -116,6 +121,20 @@ void open_browser(const std::string& url) {
   if (child > 0)
     ::waitpid(child, nullptr, 0);
 }
+
+// The editor's table: the plan's rows as a person writes them (report/tasks.h).
+json plan_rows_json(const task_plan& plan) {
+  json rows = json::array();
+  for (const auto& row : task_plan_rows(plan))
+    rows.push_back({{"task", row.task},
+                    {"start_s", row.window.start_s},
+                    {"end_s", row.window.end_s},
+                    {"aus", row.aus}});
+  return rows;
+}
+
+// A plan holds at most max_tasks rows of a few dozen bytes each.
+constexpr size_t max_plan_request_bytes = size_t{256} << 10;
 
 }  // namespace
 
@@ -337,6 +356,94 @@ int run_app(const app_options& options) {
       batch.end(finished);
     });
     res.set_content(json{{"started", true}}.dump(), "application/json");
+  });
+
+  // The plan beside a video of the roots (refused on `res` otherwise).
+  const auto plan_beside = [&](const std::string& video,
+                               httplib::Response& res) -> std::optional<fs::path> {
+    const auto plan_path = task_plan_beside(video, roots);
+    if (!plan_path) {
+      refuse(res, 403, "outside the chosen folders, or the task plan is a symbolic link");
+      return std::nullopt;
+    }
+    if (!is_video_file(video) || !fs::is_regular_file(*inside_roots(video, roots))) {
+      refuse(res, 404, "not a video");
+      return std::nullopt;
+    }
+    return plan_path;
+  };
+
+  // The task plan beside a video (`<stem>_tasks.csv`, report/tasks.h), for the page's editor:
+  // its rows, or why it cannot be read, and the standard movements to choose from.
+  server.Get("/api/task_plan", [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string video = req.get_param_value("video");
+    const auto plan_path = plan_beside(video, res);
+    if (!plan_path)
+      return;
+    json standard = json::array();
+    for (const auto& task : standard_tasks()) {
+      std::string aus;
+      for (const auto* list : {&task.primary, &task.secondary}) {
+        for (const auto& column : *list)
+          aus += (aus.empty() ? "" : " ") + column.substr(0, 4);
+      }
+      standard.push_back({{"name", task.name}, {"label", task.label}, {"aus", aus}});
+    }
+    json reply = {{"plan", plan_path->string()},
+                  {"exists", fs::exists(*plan_path)},
+                  {"rows", json::array()},
+                  {"standard", standard}};
+    if (reply["exists"]) {
+      try {
+        reply["rows"] = plan_rows_json(read_task_plan(*plan_path));
+      } catch (const std::exception& e) {
+        reply["error"] = e.what();  // the page shows it; saving a new plan replaces the file
+      }
+    }
+    res.set_content(reply.dump(), "application/json");
+  });
+
+  // Saves (or with "remove": true deletes) a video's task plan. The CSV is read as the report
+  // reads it, so a plan the report would refuse is refused here with the same line and reason,
+  // and written whole (atomic_file) in the form format_task_plan() gives it.
+  server.Post("/api/task_plan", [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.body.size() > max_plan_request_bytes) {
+      refuse(res, 413, "a task plan of more than 256 KiB");
+      return;
+    }
+    json body;
+    try {
+      body = json::parse(req.body);
+    } catch (const std::exception&) {
+      refuse(res, 400, "the request is not JSON");
+      return;
+    }
+    const std::string video = body.value("video", "");
+    const auto plan_path = plan_beside(video, res);
+    if (!plan_path)
+      return;
+    try {
+      if (body.value("remove", false)) {
+        fs::remove(*plan_path);
+        res.set_content(json{{"removed", plan_path->string()}}.dump(), "application/json");
+        return;
+      }
+      const json csv = body.contains("csv") ? body["csv"] : json();
+      if (!csv.is_string()) {
+        refuse(res, 400, "csv must be the plan's text");
+        return;
+      }
+      const task_plan plan = parse_task_plan(csv.get<std::string>(), *plan_path);
+      atomic_file file(*plan_path);
+      file.write(format_task_plan(plan));
+      file.commit();
+      res.set_content(json{{"saved", plan_path->string()}, {"rows", plan_rows_json(plan)}}.dump(),
+                      "application/json");
+    } catch (const error& e) {
+      refuse(res, e.code() == error_code::invalid_argument ? 400 : 500, e.what());
+    } catch (const std::exception& e) {
+      refuse(res, 500, e.what());
+    }
   });
 
   server.Post("/api/cancel", [&](const httplib::Request&, httplib::Response& res) {

@@ -17,6 +17,9 @@ h1{font-size:20px}h2{font-size:16px;margin-top:20px;border-bottom:1px solid #ccc
 #inputs li{font-size:12px;word-break:break-all}
 table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 .bar{background:#eee;height:14px;width:100%;position:relative}.bar span{display:block;height:14px;background:#2e8b3a}
+#plan-rows td{white-space:nowrap}#plan-rows input[type=number]{width:4.5em}#plan-rows select{width:8.5em;display:block}
+#plan-rows input.aus{width:7em}#plan-rows input.custom{width:8em;display:block}#plan-rows input.custom[hidden]{display:none}#plan-rows button{margin:0 0 0 2px;font-size:11px;padding:0 3px}
+#plan-video{width:100%;background:#000}button.edit-plan{font-size:11px;padding:0 4px;margin:0 0 0 6px}
 .failed{color:#c8321e}.skipped{color:#777}button{margin:4px 4px 4px 0}input[type=text]{width:100%}
 </style></head><body>
 <h1>facemirror</h1>
@@ -37,6 +40,14 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 <label><input type="radio" name="rerun" value="all"> re-run all</label></p>
 <button id="start">Start</button><button id="cancel" disabled>Cancel</button>
 <p id="message" class="failed"></p></div></div>
+<div id="plan-editor" hidden><h2>Task plan of <span id="plan-video-name"></span></h2>
+<p id="plan-where" style="font-size:12px;color:#555;word-break:break-all"></p>
+<div class="cols"><div class="col" style="flex:0.7"><video id="plan-video" controls preload="metadata"></video>
+<p>At <span id="plan-time">0.00</span> s: play or seek, then take a window's start or end from here.</p></div>
+<div class="col"><table id="plan-rows"><thead><tr><th>task</th><th>start (s)</th><th>end (s)</th><th>AUs</th><th></th></tr></thead><tbody></tbody></table>
+<button id="plan-add">Add task</button><button id="plan-save">Save plan</button><button id="plan-remove">Remove plan</button><button id="plan-close">Close</button>
+<p id="plan-message"></p>
+<p style="font-size:12px;color:#555">One <b>rest</b> window is every task's baseline (without one, the first second). A standard movement brings its AUs; for any other task choose "other", name it and list its AUs (AU14 AU23). The report of the next mirror run has a section per task.</p></div></div></div>
 <h2>Progress</h2>
 <div class="bar"><span id="overall-bar" style="width:0%"></span></div>
 <p><span id="overall-percent">0%</span> <span id="overall-detail"></span></p>
@@ -66,6 +77,9 @@ async function browse(path) {
         const badge = text(document.createElement("span"), " \u00b7 task plan");
         badge.className = "task-plan"; badge.title = "its report gets a task section"; div.append(badge);
       }
+      const edit = text(document.createElement("button"), e.task_plan ? "edit tasks" : "add tasks");
+      edit.className = "edit-plan"; edit.title = "the movements of this recording and their times";
+      edit.onclick = () => openPlan(e.path); div.append(edit);
     } else { text(div, e.name); div.style.color = "#999"; }
     list.append(div);
   }
@@ -136,6 +150,80 @@ $("start").onclick = async () => {
   source.onmessage = m => { const e = JSON.parse(m.data); onEvent(e); if (e.type === "finished") source.close(); };
 };
 $("cancel").onclick = () => fetch(api("/api/cancel"), {method: "POST"});
+let planVideo = "", standardTasks = [];
+function planMessage(s, failed) { text($("plan-message"), s).className = failed ? "failed" : ""; }
+function timeButton(input) {
+  const b = text(document.createElement("button"), "now");
+  b.title = "the video's current time";
+  b.onclick = () => { input.value = Number($("plan-video").currentTime.toFixed(2)); };
+  return b;
+}
+function planRow(row) {
+  const tr = document.createElement("tr");
+  const choice = document.createElement("select"), custom = document.createElement("input");
+  const start = document.createElement("input"), end = document.createElement("input"), aus = document.createElement("input");
+  const options = [["rest", "rest"]].concat(standardTasks.map(t => [t.name, t.label]), [["", "other\u2026"]]);
+  for (const [value, label] of options) { const o = text(document.createElement("option"), label); o.value = value; choice.append(o); }
+  custom.type = "text"; custom.className = "custom"; custom.placeholder = "task name";
+  for (const box of [start, end]) { box.type = "number"; box.min = "0"; box.step = "0.01"; }
+  aus.type = "text"; aus.className = "aus";
+  const known = options.some(([value]) => value !== "" && value === row.task);
+  choice.value = known ? row.task : ""; custom.value = known ? "" : row.task;
+  start.value = row.start_s ?? ""; end.value = row.end_s ?? ""; aus.value = row.aus || "";
+  const shown = () => {
+    custom.hidden = choice.value !== "";
+    const t = standardTasks.find(s => s.name === choice.value);
+    aus.placeholder = t ? t.aus : choice.value === "rest" ? "" : "AU14 AU23";
+    aus.disabled = choice.value === "rest";
+  };
+  choice.onchange = shown; shown();
+  const remove = text(document.createElement("button"), "\u00d7"); remove.title = "remove this row";
+  remove.onclick = () => tr.remove();
+  const cell = (...parts) => { const td = document.createElement("td"); td.append(...parts); tr.append(td); };
+  cell(choice, custom); cell(start, timeButton(start)); cell(end, timeButton(end)); cell(aus); cell(remove);
+  $("plan-rows").tBodies[0].append(tr);
+}
+function planCsv() {
+  const lines = ["task,start_s,end_s,aus"];
+  for (const tr of $("plan-rows").tBodies[0].rows) {
+    const [choice, custom] = tr.cells[0].children;
+    const fields = [choice.value || custom.value.trim(), tr.cells[1].firstChild.value, tr.cells[2].firstChild.value,
+                    tr.cells[3].firstChild.disabled ? "" : tr.cells[3].firstChild.value.trim()];
+    if (fields.some(f => /[,\n\r]/.test(f))) throw new Error("row " + (lines.length) + ": no commas or line breaks in a field");
+    lines.push(fields.join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+async function openPlan(video) {
+  const r = await fetch(api("/api/task_plan", {video}));
+  const data = await r.json();
+  if (!r.ok) { text($("message"), data.error); return; }
+  planVideo = video; standardTasks = data.standard;
+  text($("plan-video-name"), video.split("/").pop());
+  text($("plan-where"), (data.exists ? "" : "new: ") + data.plan);
+  $("plan-rows").tBodies[0].replaceChildren();
+  for (const row of data.rows) planRow(row);
+  planMessage(data.error ? data.error + " (saving replaces it)" : "", !!data.error);
+  $("plan-video").src = api("/files", {path: video});
+  $("plan-editor").hidden = false; $("plan-editor").scrollIntoView();
+}
+async function sendPlan(body, done) {
+  const r = await fetch(api("/api/task_plan"), {method: "POST", headers: {"Content-Type": "application/json"},
+                        body: JSON.stringify(Object.assign({video: planVideo}, body))});
+  const data = await r.json();
+  if (!r.ok) { planMessage(data.error, true); return; }
+  planMessage(done(data), false); browse(here);
+}
+$("plan-video").ontimeupdate = () => text($("plan-time"), $("plan-video").currentTime.toFixed(2));
+$("plan-add").onclick = () => planRow({task: $("plan-rows").tBodies[0].rows.length ? "" : "rest"});
+$("plan-save").onclick = () => {
+  let csv;
+  try { csv = planCsv(); } catch (e) { planMessage(e.message, true); return; }
+  sendPlan({csv}, d => "saved " + d.saved + " (" + d.rows.length + " rows)");
+};
+$("plan-remove").onclick = () => sendPlan({remove: true}, d => {
+  $("plan-rows").tBodies[0].replaceChildren(); return "removed " + d.removed; });
+$("plan-close").onclick = () => { $("plan-video").removeAttribute("src"); $("plan-editor").hidden = true; };
 browse(here);
 </script></body></html>
 )APP";

@@ -56,4 +56,16 @@ std::optional<fs::path> inside_roots(const std::string& path, const std::vector<
   return std::nullopt;
 }
 
+std::optional<fs::path> task_plan_beside(const std::string& video,
+                                         const std::vector<fs::path>& roots) {
+  const auto resolved = inside_roots(video, roots);
+  if (!resolved)
+    return std::nullopt;
+  const fs::path plan = resolved->parent_path() / (resolved->stem().string() + "_tasks.csv");
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(plan, ec)))
+    return std::nullopt;
+  return plan;
+}
+
 }  // namespace facemirror::cli

@@ -81,6 +81,22 @@ inline constexpr size_t max_tasks = 200;
                                         const std::filesystem::path& source);
 [[nodiscard]] task_plan read_task_plan(const std::filesystem::path& csv);
 
+/// One row of a plan as a person writes it: `task` is "rest", a standard movement's canonical
+/// name, or a task as written with its own AUs in `aus` ("AU14 AU23"; empty for the others).
+struct task_plan_row {
+  std::string task;
+  time_window window;
+  std::string aus;
+};
+
+/// The plan's rows: the rest first, then the tasks in order. A standard movement measured on
+/// AUs of its own keeps them.
+[[nodiscard]] std::vector<task_plan_row> task_plan_rows(const task_plan& plan);
+
+/// The plan as a CSV (header task,start_s,end_s,aus; task_plan_rows(); times in the fewest
+/// digits that read back exactly) that parse_task_plan() reads back to the same plan.
+[[nodiscard]] std::string format_task_plan(const task_plan& plan);
+
 enum class task_au_role { primary, secondary, other };
 
 struct task_au {
