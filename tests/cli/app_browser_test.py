@@ -122,6 +122,8 @@ def main():
              json.dumps({"video": plan_file, "csv": "task,start_s,end_s\nsmile,0,1\n"}), 404),
             ("a plan of more than 256 KiB", "POST", "/api/task_plan" + q({}), {},
              json.dumps({"video": clip, "csv": "task,start_s,end_s\n" + "x" * (1 << 18)}), 413),
+            ("a plan request that is not JSON", "POST", "/api/task_plan" + q({}), {}, "{video",
+             400),
             ("a plan the report would refuse", "POST", "/api/task_plan" + q({}), {},
              json.dumps({"video": clip, "csv": "task,start_s,end_s\nsmile,2,1\n"}), 400),
             ("the page with the token", "GET", "/" + q({}), {}, None, 200),

@@ -94,6 +94,16 @@ void refuse(httplib::Response& res, int status, const std::string& why) {
   res.set_content(json{{"error", why}}.dump(), "application/json");
 }
 
+// The request's JSON body; nullopt (refused on `res`) when it is not JSON.
+std::optional<json> json_body(const httplib::Request& req, httplib::Response& res) {
+  try {
+    return json::parse(req.body);
+  } catch (const std::exception&) {
+    refuse(res, 400, "the request is not JSON");
+    return std::nullopt;
+  }
+}
+
 const char* content_type_of(const fs::path& file) {
   const std::string ext = file.extension().string();
   if (ext == ".html")
@@ -232,13 +242,10 @@ int run_app(const app_options& options) {
   });
 
   server.Post("/api/start", [&](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    try {
-      body = json::parse(req.body);
-    } catch (const std::exception&) {
-      refuse(res, 400, "the request is not JSON");
+    const auto parsed = json_body(req, res);
+    if (!parsed)
       return;
-    }
+    const json& body = *parsed;
     const std::string mode = body.value("mode", "");
     if (mode != "mirror" && mode != "mirror_only" && mode != "aus") {
       refuse(res, 400, "mode must be mirror, mirror_only or aus");
@@ -411,13 +418,10 @@ int run_app(const app_options& options) {
       refuse(res, 413, "a task plan of more than 256 KiB");
       return;
     }
-    json body;
-    try {
-      body = json::parse(req.body);
-    } catch (const std::exception&) {
-      refuse(res, 400, "the request is not JSON");
+    const auto parsed = json_body(req, res);
+    if (!parsed)
       return;
-    }
+    const json& body = *parsed;
     const std::string video = body.value("video", "");
     const auto plan_path = plan_beside(video, res);
     if (!plan_path)
