@@ -85,6 +85,7 @@ def main():
 
         # Refusals, each on its own.
         q = lambda params: "?" + urllib.parse.urlencode(dict({"token": token}, **params))  # noqa
+        file_url = lambda path: "/files/" + token + urllib.parse.quote(path)  # noqa
         checks = [
             ("no token", "GET", "/", {}, None, 403),
             ("wrong token", "GET", "/?token=" + "0" * 32, {}, None, 403),
@@ -95,8 +96,9 @@ def main():
              403),
             ("'..' out of the root", "GET",
              "/api/list" + q({"path": os.path.join(root, "..", "..")}), {}, None, 403),
-            ("reading a file outside the root", "GET", "/files" + q({"path": outside}), {}, None,
-             403),
+            ("reading a file outside the root", "GET", file_url(outside), {}, None, 403),
+            ("reading a file with a wrong token", "GET",
+             "/files/" + "0" * 32 + urllib.parse.quote(clip), {}, None, 403),
             ("an input outside the root", "POST", "/api/start" + q({}), {},
              json.dumps({"inputs": [outside], "output": os.path.join(root, "out"),
                          "mode": "mirror"}), 403),
@@ -259,6 +261,29 @@ def main():
         provenance = evaluate("document.getElementById('provenance').innerText")
         if "consensus 3" not in provenance:
             fail("the report's provenance does not name the consensus: " + provenance[:500])
+        # The report's own links work from the app: to the folder's index and back.
+        evaluate("document.querySelector('a[href=\"index.html\"]').click()")
+        wait_until("document.title === 'facemirror reports: out' && "
+                   "document.readyState === 'complete'", 30, "the index from the report's link")
+        evaluate("document.querySelector('a[href=\"clip_report.html\"]').click()")
+        wait_until("document.title === 'facemirror report: clip' && "
+                   "document.readyState === 'complete'", 30, "the report from the index's link")
+        print("report -> index.html -> report by their own links")
+
+        # A page that came with the videos runs no script when the app shows it: it could read
+        # the token from its address and drive the app.
+        hostile = os.path.join(root, "videos", "read me.html")
+        with open(hostile, "w") as f:
+            f.write("<title>notes</title><script>document.title = 'ran'; fetch('/api/list?path="
+                    "/&token=' + location.pathname.split('/')[2]);</script>")
+        browser.call("Page.navigate", {"url": "http://127.0.0.1:%d%s" % (port, file_url(hostile))},
+                     session=session)
+        browser.wait_for("Page.loadEventFired")
+        time.sleep(0.5)
+        title = evaluate("document.title")
+        if title != "notes":
+            fail("a page under the root ran its script in the app (title %r)" % title)
+        print("a page under the root is shown without its script")
 
         # The page's "median of 3" reached the engine: the mirrored faces' CSVs are those of
         # `facemirror mirror --consensus 3`, which differ from one track's on this clip.
@@ -281,12 +306,12 @@ def main():
         video = os.path.join(root, "out", "clip_left_mirrored.mp4")
         with open(video, "rb") as f:
             on_disk = f.read()
-        status, served = request(port, "GET", "/files" + q({"path": video}))
+        status, served = request(port, "GET", file_url(video))
         if status != 200 or served != on_disk:
             fail("/files served %d bytes (status %d) of a %d-byte video" %
                  (len(served), status, len(on_disk)))
         start = len(on_disk) // 3
-        status, part = request(port, "GET", "/files" + q({"path": video}),
+        status, part = request(port, "GET", file_url(video),
                                {"Range": "bytes=%d-%d" % (start, len(on_disk) - 1)})
         if status != 206 or part != on_disk[start:]:
             fail("a range request got status %d and %d bytes, expected 206 and %d" %

@@ -28,6 +28,15 @@ TEST(AppSecurity, TokenIsRandomHexAndComparedWhole) {
   EXPECT_FALSE(token_matches(flipped, a));
 }
 
+TEST(AppSecurity, AFileAddressCarriesItsToken) {
+  const std::string token(32, 'a');
+  EXPECT_EQ(token_in_file_url("/files/" + token + "/data/out/index.html"), token);
+  EXPECT_EQ(token_in_file_url("/files/" + token), "");  // no file named
+  EXPECT_EQ(token_in_file_url("/api/list"), "");
+  EXPECT_EQ(token_in_file_url("/x/files/" + token + "/a"), "");
+  EXPECT_EQ(token_in_file_url("/filesx/" + token + "/a"), "");
+}
+
 TEST(AppSecurity, OnlyOurHostAndOrigin) {
   EXPECT_TRUE(host_allowed("127.0.0.1:8080", 8080));
   EXPECT_TRUE(host_allowed("localhost:8080", 8080));

@@ -182,7 +182,8 @@ int run_app(const app_options& options) {
     }
     const std::string given = req.has_header("X-Facemirror-Token")
                                   ? req.get_header_value("X-Facemirror-Token")
-                                  : req.get_param_value("token");
+                              : req.has_param("token") ? req.get_param_value("token")
+                                                       : token_in_file_url(req.path);
     if (!token_matches(given, token)) {
       refuse(res, 403, "missing or wrong token");
       return httplib::Server::HandlerResponse::Handled;
@@ -483,9 +484,15 @@ int run_app(const app_options& options) {
         });
   });
 
-  // A finished job's files (reports, CSVs, videos), read where they are.
-  server.Get("/files", [&](const httplib::Request& req, httplib::Response& res) {
-    const auto file = inside_roots(req.get_param_value("path"), roots);
+  // A finished job's files (reports, CSVs, videos), read where they are, at
+  // /files/TOKEN/absolute/path: a report's relative links (index.html <-> <stem>_report.html)
+  // then name their neighbours with the token. The files are the user's, not ours: an HTML file
+  // is shown sandboxed (no script, an origin of its own), so one that came with a video cannot
+  // read the token from its address and drive the app.
+  server.Get(R"(/files/[0-9a-f]+(/.*))", [&](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Content-Security-Policy", "sandbox allow-modals allow-downloads");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    const auto file = inside_roots(req.matches[1].str(), roots);
     if (!file) {
       refuse(res, 403, "outside the chosen folders");
       return;

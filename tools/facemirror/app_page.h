@@ -57,6 +57,8 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 const config = /*CONFIG*/;
 const api = (path, params) => path + "?" + new URLSearchParams(Object.assign({token: config.token}, params || {}));
 const $ = id => document.getElementById(id);
+// A file's address names its path, so that a report's relative links reach its neighbours.
+const fileUrl = path => "/files/" + config.token + path.split("/").map(encodeURIComponent).join("/");
 let here = config.roots[0], inputs = [], rows = {}, started = 0, counts = {};
 function text(el, s) { el.textContent = s; return el; }
 async function browse(path) {
@@ -105,7 +107,7 @@ function row(video) {
 }
 function link(href, label, cls) {
   const li = document.createElement("li"), a = document.createElement("a");
-  a.href = api("/files", {path: href}); a.className = cls; text(a, label); a.target = "_blank";
+  a.href = fileUrl(href); a.className = cls; text(a, label); a.target = "_blank";
   li.append(a); $("links").append(li);
 }
 function onEvent(e) {
@@ -204,7 +206,7 @@ async function openPlan(video) {
   $("plan-rows").tBodies[0].replaceChildren();
   for (const row of data.rows) planRow(row);
   planMessage(data.error ? data.error + " (saving replaces it)" : "", !!data.error);
-  $("plan-video").src = api("/files", {path: video});
+  $("plan-video").src = fileUrl(video);
   $("plan-editor").hidden = false; $("plan-editor").scrollIntoView();
 }
 async function sendPlan(body, done) {

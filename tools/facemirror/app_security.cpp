@@ -24,6 +24,14 @@ bool token_matches(const std::string& given, const std::string& token) {
   return difference == 0;
 }
 
+std::string token_in_file_url(const std::string& url_path) {
+  const std::string prefix = "/files/";
+  if (url_path.rfind(prefix, 0) != 0)
+    return "";
+  const size_t end = url_path.find('/', prefix.size());
+  return end == std::string::npos ? "" : url_path.substr(prefix.size(), end - prefix.size());
+}
+
 bool host_allowed(const std::string& host, int port) {
   const std::string suffix = ":" + std::to_string(port);
   return host == "127.0.0.1" + suffix || host == "localhost" + suffix;

@@ -20,6 +20,10 @@ namespace facemirror::cli {
 /// Constant-time comparison: the time taken does not depend on where they differ.
 [[nodiscard]] bool token_matches(const std::string& given, const std::string& token);
 
+/// The token of a file's address, /files/TOKEN/absolute/path ("" for any other path): files
+/// are named by their path so that a report's relative links reach their neighbours.
+[[nodiscard]] std::string token_in_file_url(const std::string& url_path);
+
 /// Host is exactly "127.0.0.1:PORT" or "localhost:PORT".
 [[nodiscard]] bool host_allowed(const std::string& host, int port);
 
