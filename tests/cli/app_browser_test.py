@@ -261,6 +261,20 @@ def main():
         provenance = evaluate("document.getElementById('provenance').innerText")
         if "consensus 3" not in provenance:
             fail("the report's provenance does not name the consensus: " + provenance[:500])
+        # An earlier batch's files are links in the listing.
+        browser.call("Page.navigate", {"url": url}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        wait_until("document.querySelector('#browser div.folder') !== null", 20, "the listing")
+        evaluate("[...document.querySelectorAll('#browser div.folder')]"
+                 ".find(d => d.textContent === 'out/').click()")
+        wait_until("[...document.querySelectorAll('#browser a.file')].some(a => "
+                   "a.textContent === 'index.html')", 20, "the out folder's files")
+        index_link = evaluate("[...document.querySelectorAll('#browser a.file')].find(a => "
+                              "a.textContent === 'clip_report.html').href")
+        browser.call("Page.navigate", {"url": index_link}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        wait_until("document.title === 'facemirror report: clip'", 30, "the report from the listing")
+
         # The report's own links work from the app: to the folder's index and back.
         evaluate("document.querySelector('a[href=\"index.html\"]').click()")
         wait_until("document.title === 'facemirror reports: out' && "

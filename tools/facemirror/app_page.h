@@ -82,7 +82,11 @@ async function browse(path) {
       const edit = text(document.createElement("button"), e.task_plan ? "edit tasks" : "add tasks");
       edit.className = "edit-plan"; edit.title = "the movements of this recording and their times";
       edit.onclick = () => openPlan(e.path); div.append(edit);
-    } else { text(div, e.name); div.style.color = "#999"; }
+    } else {
+      // Any other file (an earlier batch's reports, index.html, CSVs) opens in a new tab.
+      const a = text(document.createElement("a"), e.name);
+      a.href = fileUrl(e.path); a.target = "_blank"; a.className = "file"; div.append(a);
+    }
     list.append(div);
   }
 }
