@@ -69,6 +69,9 @@ def main():
     shutil.copy(clip, os.path.join(root, "videos", "linked.mp4"))
     os.symlink(outside_plan, os.path.join(root, "videos", "linked_tasks.csv"))
     plan_file = os.path.join(root, "videos", "clip_tasks.csv")
+    # A format facemirror reads and a browser does not play.
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", clip, "-frames:v", "5", "-c:v",
+                    "wmv2", os.path.join(root, "videos", "old.wmv")], check=True)
 
     server = subprocess.Popen([args.cli, "app", "--no-browser", "--root", root, "--models", models,
                                "--workers", "2"], stdout=subprocess.PIPE, text=True)
@@ -225,6 +228,13 @@ def main():
             shot = browser.call("Page.captureScreenshot", {"format": "png"}, session=session)
             with open(os.path.join(os.path.dirname(args.screenshot), "app_tasks.png"), "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
+        evaluate("document.getElementById('plan-close').click()")
+        evaluate("[...document.querySelectorAll('#browser div')].find(d => d.textContent"
+                 ".includes('old.wmv')).querySelector('button.edit-plan').click()")
+        wait_until("document.getElementById('plan-message').textContent.includes("
+                   "'cannot play')", 20, "the note that the browser cannot play a WMV")
+        if evaluate("document.querySelectorAll('#plan-rows tbody tr').length") != 0:
+            fail("the WMV's editor shows another video's rows")
         evaluate("document.getElementById('plan-close').click()")
 
         evaluate("document.querySelector('#browser input[type=checkbox]').click()")

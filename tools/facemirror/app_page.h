@@ -221,6 +221,9 @@ async function sendPlan(body, done) {
   planMessage(done(data), false); browse(here);
 }
 $("plan-video").ontimeupdate = () => text($("plan-time"), $("plan-video").currentTime.toFixed(2));
+// The browser plays MP4, WebM and Ogg; facemirror reads more (WMV, AVI, MOV with other codecs).
+$("plan-video").onerror = () => { if ($("plan-video").getAttribute("src"))
+  planMessage("The browser cannot play this video's format: type the times (seconds from its start).", true); };
 $("plan-add").onclick = () => planRow({task: $("plan-rows").tBodies[0].rows.length ? "" : "rest"});
 $("plan-save").onclick = () => {
   let csv;
