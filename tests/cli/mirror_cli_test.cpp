@@ -5,6 +5,7 @@
 // a photograph mirrored into images.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -531,7 +532,8 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
 }
 
 // A task plan put beside a finished video is taken along by the next run, which skips the
-// video but writes its report again, now with the task section; nothing else is rewritten.
+// video but writes its report again, now with the task section; nothing else is rewritten. So
+// is a plan edited there later; one edited in the output folder later is kept.
 TEST(mirror_cli_test, a_task_plan_added_later_updates_the_report_on_the_next_run) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
@@ -553,6 +555,27 @@ TEST(mirror_cli_test, a_task_plan_added_later_updates_the_report_on_the_next_run
             std::string::npos);
   EXPECT_TRUE(fs::exists(out / "clip_task_asymmetry.csv"));
   EXPECT_EQ(fs::last_write_time(out / "clip_left_mirrored.csv"), csv_written);
+
+  // The newer plan wins. Edited beside the video (the app's editor writes there), it replaces
+  // the copy and the report follows; edited in the output folder since, it is the user's.
+  const std::string edited = "task,start_s,end_s,aus\nsmile,0.2,0.6,\nbrow_raise,0.1,0.5,\n";
+  std::ofstream(dir / "clip_tasks.csv") << edited;
+  fs::last_write_time(dir / "clip_tasks.csv",
+                      fs::last_write_time(out / "clip_tasks.csv") + std::chrono::seconds(2));
+  const cli_run edited_run = run_cli(args);
+  ASSERT_EQ(edited_run.status, 0) << edited_run.output;
+  EXPECT_NE(edited_run.output.find("tasks  "), std::string::npos) << edited_run.output;
+  EXPECT_EQ(read_file(out / "clip_tasks.csv"), edited);
+  EXPECT_NE(read_file(out / "clip_report.html").find("<tr data-task=\"brow_raise\">"),
+            std::string::npos);
+  const std::string own = "task,start_s,end_s\nsnarl,0.2,0.6\n";
+  std::ofstream(out / "clip_tasks.csv") << own;
+  fs::last_write_time(out / "clip_tasks.csv",
+                      fs::last_write_time(dir / "clip_tasks.csv") + std::chrono::seconds(2));
+  const cli_run kept_run = run_cli(args);
+  ASSERT_EQ(kept_run.status, 0) << kept_run.output;
+  EXPECT_EQ(kept_run.output.find("tasks  "), std::string::npos) << kept_run.output;
+  EXPECT_EQ(read_file(out / "clip_tasks.csv"), own);
 }
 
 TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {

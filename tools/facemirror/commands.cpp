@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 
@@ -152,19 +154,32 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
 }
 
 // A task plan beside a video (<stem>_tasks.csv) goes into the output folder, where the report
-// reads it; one already there is the user's and is kept. Not copying it costs the report its
-// task section only, so a failure is a warning. Returns whether it copied one.
+// reads it. The newer plan wins: one edited beside the video since it was copied (the app's
+// editor writes there) replaces the copy; one put or edited in the output folder since is the
+// user's and is kept. Not copying it costs the report its task section only, so a failure is a
+// warning. Returns whether it copied one (the report then changes).
 bool bring_task_plan(const fs::path& input, const fs::path& output_dir, bool quiet) {
   const std::string name = input.stem().string() + "_tasks.csv";
   const fs::path plan = input.parent_path() / name;
+  const fs::path copy = output_dir / name;
   std::error_code ec;
-  if (!fs::is_regular_file(plan, ec) || fs::exists(output_dir / name, ec))
+  if (!fs::is_regular_file(plan, ec))
     return false;
+  if (fs::exists(copy, ec)) {
+    const auto bytes = [](const fs::path& file) {
+      std::ifstream in(file, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    std::error_code plan_ec, copy_ec;
+    const auto plan_time = fs::last_write_time(plan, plan_ec);
+    const auto copy_time = fs::last_write_time(copy, copy_ec);
+    if (plan_ec || copy_ec || plan_time <= copy_time || bytes(plan) == bytes(copy))
+      return false;
+  }
   try {
-    atomic_copy(plan, output_dir / name)->commit();
+    atomic_copy(plan, copy)->commit();
     if (!quiet)
-      std::fprintf(stderr, "tasks  %s -> %s\n", plan.string().c_str(),
-                   (output_dir / name).string().c_str());
+      std::fprintf(stderr, "tasks  %s -> %s\n", plan.string().c_str(), copy.string().c_str());
     return true;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "warning: the task plan is not copied: %s\n", e.what());
