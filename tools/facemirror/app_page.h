@@ -231,7 +231,8 @@ $("plan-save").onclick = () => {
   sendPlan({csv}, d => "saved " + d.saved + " (" + d.rows.length + " rows)");
 };
 $("plan-remove").onclick = () => sendPlan({remove: true}, d => {
-  $("plan-rows").tBodies[0].replaceChildren(); return "removed " + d.removed; });
+  $("plan-rows").tBodies[0].replaceChildren();
+  return "removed " + d.removed + " (an output folder keeps its copy until it is deleted there)"; });
 $("plan-close").onclick = () => { $("plan-video").removeAttribute("src"); $("plan-editor").hidden = true; };
 browse(here);
 </script></body></html>
