@@ -357,6 +357,36 @@ def main():
             fail("the processed video was not skipped: " + events[-500:])
         print("second run: skipped")
 
+        # Each mode links its own outputs: an AUs-only batch its CSV, then the folder's report
+        # (`facemirror report OUTDIR`: a page per video and the index); a mirror-only batch its
+        # mirrored videos and no report (it measures no AUs).
+        def batch_events(body):
+            status, _ = request(port, "POST", "/api/start" + q({}), {}, json.dumps(body))
+            if status != 200:
+                fail("start %s: %d" % (body, status))
+            deadline, text = time.time() + 120, ""
+            while time.time() < deadline and '"finished"' not in text:
+                _, data = request(port, "GET", "/api/events" + q({"from": 0}))
+                text = data.decode()
+            return [json.loads(line[6:]) for line in text.splitlines()
+                    if line.startswith("data: ")]
+
+        for mode, folder, labels in (("aus", "out_aus", ["AU CSV"]),
+                                     ("mirror_only", "out_mirror_only",
+                                      ["right mirrored", "left mirrored"])):
+            out_dir = os.path.join(root, folder)
+            events = batch_events({"inputs": [clip], "output": out_dir, "mode": mode})
+            done = [e for e in events if e.get("outcome") == "done"]
+            finished = events[-1]
+            links = done[0]["links"] if len(done) == 1 else []
+            if [l["label"] for l in links] != labels or not all(
+                    os.path.isfile(l["path"]) for l in links) or finished.get("status") != 0:
+                fail("%s batch: %s" % (mode, events[-3:]))
+            has_report = os.path.isfile(os.path.join(out_dir, "clip_report.html"))
+            if has_report != (mode == "aus") or ("index" in finished) != (mode == "aus"):
+                fail("%s batch: report %s, index %s" % (mode, has_report, finished.get("index")))
+            print("%s batch links %s%s" % (mode, labels, ", then the index" if has_report else ""))
+
         # Remove plan: the file goes, and the listing no longer marks the clip.
         status, _ = request(port, "POST", "/api/task_plan" + q({}), {},
                             json.dumps({"video": clip, "remove": True}))

@@ -143,6 +143,26 @@ json plan_rows_json(const task_plan& plan) {
   return rows;
 }
 
+// What the page links for a finished video: the mirror job's report, the mirrored videos of a
+// mirror-only job, an AUs-only job's CSV (its reports come at the end of the batch, with the
+// index).
+json output_links(const std::string& mode, const std::string& input, const std::string& folder) {
+  const fs::path dir(folder);
+  const std::string stem = fs::path(input).stem().string();
+  const mirror_outputs mirrored = mirror_outputs_for(input, dir, false);
+  std::vector<std::pair<std::string, fs::path>> wanted;
+  if (mode == "mirror")
+    wanted = {{"report", dir / (stem + "_report.html")}};
+  else if (mode == "mirror_only")
+    wanted = {{"right mirrored", mirrored.right_video}, {"left mirrored", mirrored.left_video}};
+  else
+    wanted = {{"AU CSV", dir / (stem + ".csv")}};
+  json links = json::array();
+  for (const auto& [label, path] : wanted)
+    links.push_back({{"label", label}, {"path", path.string()}});
+  return links;
+}
+
 // A plan holds at most max_tasks rows of a few dozen bytes each.
 constexpr size_t max_plan_request_bytes = size_t{256} << 10;
 
@@ -328,12 +348,11 @@ int run_app(const app_options& options) {
                   {"fps", e.fps}});
     };
     run.should_abort = [&batch] { return batch.cancelled(); };
-    run.on_outcome = [&batch](const std::string& outcome, const std::string& input,
-                              const std::string& detail) {
+    run.on_outcome = [&batch, mode](const std::string& outcome, const std::string& input,
+                                    const std::string& detail) {
       json event = {{"type", "outcome"}, {"outcome", outcome}, {"input", input}};
       if (outcome == "done" && !input.empty()) {
-        const std::string stem = fs::path(input).stem().string();
-        event["report"] = (fs::path(detail) / (stem + "_report.html")).string();
+        event["links"] = output_links(mode, input, detail);
         event["folder"] = detail;
       } else if (outcome == "failed") {
         event["reason"] = detail;
@@ -359,6 +378,20 @@ int run_app(const app_options& options) {
                        {"status", status},
                        {"seconds", seconds},
                        {"cancelled", batch.cancelled()}};
+      // An AUs-only batch gets the report `facemirror report OUTDIR` writes (the mirror job
+      // writes its own): a page per video, mirrored pairs compared, and the folder's index.
+      if (kind == job_kind::aus && !batch.cancelled() && fs::is_directory(output)) {
+        report_command report;
+        report.folder = output.string();
+        report.models_dir = run.models_dir;
+        report.quiet = true;
+        report.command_line = "facemirror app: report of " + output.string();
+        if (run_report(report) != 0)
+          batch.push({{"type", "outcome"},
+                      {"outcome", "failed"},
+                      {"input", ""},
+                      {"reason", "the report of " + output.string() + " (the terminal says why)"}});
+      }
       if (fs::exists(output / "index.html"))
         finished["index"] = (output / "index.html").string();
       batch.end(finished);

@@ -130,7 +130,8 @@ function onEvent(e) {
     const tr = row(e.input || "(input)");
     tr.children[5].className = e.outcome;
     text(tr.children[5], e.outcome + (e.reason ? ": " + e.reason : ""));
-    if (e.outcome === "done" && e.report) link(e.report, "report: " + e.input.split("/").pop(), "report-link");
+    for (const l of (e.outcome === "done" && e.links) || [])
+      link(l.path, l.label + ": " + e.input.split("/").pop(), l.label === "report" ? "report-link" : "output-link");
   } else if (e.type === "finished") {
     $("start").disabled = false; $("cancel").disabled = true;
     if (!e.cancelled && e.status === 0) { $("overall-bar").style.width = "100%"; text($("overall-percent"), "100%"); }
