@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -94,14 +95,16 @@ void refuse(httplib::Response& res, int status, const std::string& why) {
   res.set_content(json{{"error", why}}.dump(), "application/json");
 }
 
-// The request's JSON body; nullopt (refused on `res`) when it is not JSON.
+// The request's JSON object; nullopt (refused on `res`) when it is not one.
 std::optional<json> json_body(const httplib::Request& req, httplib::Response& res) {
   try {
-    return json::parse(req.body);
+    json body = json::parse(req.body);
+    if (body.is_object())
+      return body;
   } catch (const std::exception&) {
-    refuse(res, 400, "the request is not JSON");
-    return std::nullopt;
   }
+  refuse(res, 400, "the request is not a JSON object");
+  return std::nullopt;
 }
 
 const char* content_type_of(const fs::path& file) {
@@ -210,6 +213,21 @@ int run_app(const app_options& options) {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+
+  // A request field of the wrong type ({"video": 3}) is the request's fault; anything else
+  // thrown in a handler is ours. Either way the page gets a reason, not a bare status.
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr thrown) {
+        try {
+          std::rethrow_exception(thrown);
+        } catch (const json::exception& e) {
+          refuse(res, 400, std::string("a field of the request has the wrong type: ") + e.what());
+        } catch (const std::exception& e) {
+          refuse(res, 500, e.what());
+        } catch (...) {
+          refuse(res, 500, "unknown error");
+        }
+      });
 
   server.Get("/", [&](const httplib::Request&, httplib::Response& res) {
     json roots_json = json::array();
