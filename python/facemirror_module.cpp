@@ -25,7 +25,9 @@
 #include "facemirror/io/video_reader.h"
 #include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
+#include "facemirror/output/atomic_file.h"
 #include "facemirror/report/report.h"
+#include "facemirror/report/tasks.h"
 #include "facemirror/version.h"
 
 #include "per_frame.h"
@@ -332,6 +334,30 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("folder"), py::arg("stills"), py::arg("min_face_share"), py::arg("models_dir"),
       py::arg("command"),
       "The clinician's report of an output folder; use facemirror.report() instead.");
+
+  // Task plans (<stem>_tasks.csv) as the report reads them: rows (task, start_s, end_s, aus).
+  const auto plan_rows = [](const facemirror::task_plan& plan) {
+    py::list rows;
+    for (const auto& row : facemirror::task_plan_rows(plan))
+      rows.append(py::make_tuple(row.task, row.window.start_s, row.window.end_s, row.aus));
+    return rows;
+  };
+  m.def(
+      "read_task_plan",
+      [plan_rows](const fs::path& path) { return plan_rows(facemirror::read_task_plan(path)); },
+      py::arg("path"), "A task plan's rows; use facemirror.read_task_plan() instead.");
+  m.def(
+      "write_task_plan",
+      [plan_rows](const fs::path& path, const std::string& csv) {
+        const facemirror::task_plan plan = facemirror::parse_task_plan(csv, path);
+        facemirror::atomic_file file(path);
+        file.write(facemirror::format_task_plan(plan));
+        file.commit();
+        return plan_rows(plan);
+      },
+      py::arg("path"), py::arg("csv"),
+      "Checks a plan's CSV as the report reads it and writes it whole; use "
+      "facemirror.write_task_plan() instead.");
 
   m.def(
       "run",

@@ -8,7 +8,8 @@ Two batch jobs, the same as the ``facemirror`` command line:
 * ``mirror(inputs, out_dir, ...)``: S1 Face Mirror's job: left- and right-mirrored videos, a
   debug video and the AU CSVs of both mirrored faces.
 * ``report(out_dir, ...)``: the clinician's report of such a folder (``facemirror report``):
-  a page per video, the folder's index and the asymmetry (and task) tables.
+  a page per video, the folder's index and the asymmetry (and task) tables;
+  ``write_task_plan(path, tasks)`` and ``read_task_plan(path)``: a recording's movement tasks.
 
 Both release the GIL while the engine runs, call ``progress(video, frames_done, frames_total,
 frames_per_second)`` every ``progress_every`` frames of a video and when it ends, and stop on
@@ -51,7 +52,8 @@ from . import _facemirror as _native
 from ._facemirror import Error, __version__
 from ._facemirror import run as _run
 
-__all__ = ["extract", "mirror", "report", "read_csv", "VideoResult", "ReportResult", "Analyzer",
+__all__ = ["extract", "mirror", "report", "read_task_plan", "write_task_plan", "Task",
+           "read_csv", "VideoResult", "ReportResult", "Analyzer",
            "VideoSession", "Face",
            "read_video", "read_image", "read_hog", "HogFeatures", "AlignedFaces", "Error",
            "__version__"]
@@ -434,6 +436,43 @@ def report(
                          "facemirror.report(%r)" % os.fspath(out_dir))
     return _check([ReportResult(item["stem"], item["ok"], item["error"], item["html"])
                    for item in raw], on_error)
+
+
+class Task(NamedTuple):
+    """One row of a task plan (``<stem>_tasks.csv``): ``task`` is "rest", a standard movement
+    (brow_raise, gentle_closure, tight_closure, smile, snarl, pucker, lower_lip) or any other
+    name with its AUs in ``aus`` ("AU14 AU23"); the window is [start_s, end_s) in seconds."""
+
+    task: str
+    start_s: float
+    end_s: float
+    aus: str = ""
+
+
+def read_task_plan(path: PathLike) -> List[Task]:
+    """The rows of a task plan as the report reads them (the rest first, then the tasks in
+    order, standard movements by their canonical names). Raises facemirror.Error naming the
+    file and line of a plan the report would refuse."""
+    return [Task(*row) for row in _native.read_task_plan(os.fspath(path))]
+
+
+def write_task_plan(path: PathLike, tasks: Iterable[Union[Task, tuple]]) -> List[Task]:
+    """Writes a task plan, e.g. beside a video as ``<stem>_tasks.csv`` before mirror() (which
+    takes it into its folder) or into a mirror() folder before report().
+
+    tasks: Task rows or (task, start_s, end_s[, aus]) tuples. The plan is checked as the report
+    reads it (facemirror.Error naming the row's line, counting the header as line 1, and
+    nothing written) and written whole; returns it as read_task_plan() would.
+    """
+    lines = ["task,start_s,end_s,aus"]
+    for row in tasks:
+        task = Task(*row)
+        fields = [str(task.task), repr(float(task.start_s)), repr(float(task.end_s)), str(task.aus)]
+        if any(c in field for field in fields for c in ",\n\r"):
+            raise ValueError("a task plan's fields hold no commas or line breaks: %r" % (row,))
+        lines.append(",".join(fields))
+    return [Task(*row) for row in
+            _native.write_task_plan(os.fspath(path), "\n".join(lines) + "\n")]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -179,6 +179,29 @@ def test_mirror_writes_s1_outputs(tmp_path):
             facemirror.report(out, **bad)
 
 
+def test_task_plans_are_written_whole_as_the_report_reads_them(tmp_path):
+    plan = tmp_path / "clip_tasks.csv"
+    written = facemirror.write_task_plan(plan, [("smile", 2.5, 4), ("rest", 0, 1),
+                                                facemirror.Task("cheek puff", 5, 6.25, "AU14 23")])
+    assert written == [("rest", 0.0, 1.0, ""), ("smile", 2.5, 4.0, ""),
+                       ("cheek puff", 5.0, 6.25, "AU14 AU23")]
+    assert plan.read_text() == ("task,start_s,end_s,aus\nrest,0,1,\nsmile,2.5,4,\n"
+                                "cheek puff,5,6.25,AU14 AU23\n")
+    assert facemirror.read_task_plan(plan) == written
+    # A plan the report would refuse is refused, naming the line, and the file stays as it was.
+    for bad, reason in (([("smile", 3, 2)], "line 2: the window ends"),
+                        ([("rest", 0, 1), ("wink", 1, 2)], "line 3: 'wink' is not a standard"),
+                        ([("smile", 0, 1, "AU28")], "no intensity of AU28")):
+        with pytest.raises(facemirror.Error, match=reason):
+            facemirror.write_task_plan(plan, bad)
+        assert facemirror.read_task_plan(plan) == written
+    with pytest.raises(ValueError, match="no commas"):
+        facemirror.write_task_plan(plan, [("smile, big", 0, 1)])
+    assert sorted(os.listdir(tmp_path)) == ["clip_tasks.csv"]
+    with pytest.raises(facemirror.Error, match="cannot read"):
+        facemirror.read_task_plan(tmp_path / "none.csv")
+
+
 def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
