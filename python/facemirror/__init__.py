@@ -457,8 +457,8 @@ def read_task_plan(path: PathLike) -> List[Task]:
 
 
 def write_task_plan(path: PathLike, tasks: Iterable[Union[Task, tuple]]) -> List[Task]:
-    """Writes a task plan, e.g. beside a video as ``<stem>_tasks.csv`` before mirror() (which
-    takes it into its folder) or into a mirror() folder before report().
+    """Writes a task plan: ``<stem>_tasks.csv`` in a mirror() folder before report(), or beside
+    a video, where the CLI's ``facemirror mirror`` and the app take it into their folders.
 
     tasks: Task rows or (task, start_s, end_s[, aus]) tuples. The plan is checked as the report
     reads it (facemirror.Error naming the row's line, counting the header as line 1, and
