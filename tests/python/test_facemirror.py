@@ -162,7 +162,7 @@ def test_mirror_writes_s1_outputs(tmp_path):
 
     # The report of the folder, with a task plan put there: the page with its task section,
     # the task tables; a CSV cut short fails its video alone, naming the file.
-    (out / "clip_tasks.csv").write_text("task,start_s,end_s\nrest,0,0.3\nsmile,0.3,0.8\n")
+    facemirror.write_task_plan(out / "clip_tasks.csv", [("rest", 0, 0.3), ("smile", 0.3, 0.8)])
     reports = facemirror.report(out, stills=1, models=MODELS)
     assert [(r.stem, r.ok, r.error) for r in reports] == [("clip", True, "")]
     assert reports[0].html == str(out / "clip_report.html")
