@@ -73,8 +73,13 @@ def main():
     subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", clip, "-frames:v", "5", "-c:v",
                     "wmv2", os.path.join(root, "videos", "old.wmv")], check=True)
 
-    server = subprocess.Popen([args.cli, "app", "--no-browser", "--root", root, "--models", models,
-                               "--workers", "2"], stdout=subprocess.PIPE, text=True)
+    # A second root (--root is repeatable): the page offers both.
+    second_root = os.path.join(args.scratch, "second root")
+    os.makedirs(second_root)
+    shutil.copy(clip, os.path.join(second_root, "other.mp4"))
+    server = subprocess.Popen([args.cli, "app", "--no-browser", "--root", root, "--root",
+                               second_root, "--models", models, "--workers", "2"],
+                              stdout=subprocess.PIPE, text=True)
     browser = None
     profile = tempfile.mkdtemp(prefix="facemirror_chromium_")
     try:
@@ -176,6 +181,15 @@ def main():
         browser.call("Page.navigate", {"url": url}, session=session)
         browser.wait_for("Page.loadEventFired")
         # Browse into videos/, tick the clip, output into out/, mirror + AUs, start.
+        wait_until("document.querySelector('#browser div.folder') !== null", 20, "the listing")
+        evaluate("[...document.querySelectorAll('#roots button')].pop().click()")
+        wait_until("document.getElementById('where').textContent === %s && [...document."
+                   "querySelectorAll('#browser div')].some(d => d.textContent.includes("
+                   "'other.mp4'))" % json.dumps(second_root), 20, "the second root's listing")
+        evaluate("document.querySelector('#roots button').click()")
+        wait_until("document.getElementById('where').textContent === %s" % json.dumps(root), 20,
+                   "the first root again")
+        print("both roots browsable")
         wait_until("document.querySelector('#browser div.folder') !== null", 20, "the listing")
         evaluate("[...document.querySelectorAll('#browser div.folder')]"
                  ".find(d => d.textContent === 'videos/').click()")

@@ -24,7 +24,7 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 </style></head><body>
 <h1>facemirror</h1>
 <div class="cols"><div class="col">
-<h2>Choose videos</h2><div id="where"></div>
+<h2>Choose videos</h2><div id="roots"></div><div id="where"></div>
 <button id="up">Up</button><button id="add-folder">Add this folder</button><button id="use-output">Output here</button>
 <div id="browser"></div></div>
 <div class="col"><h2>Batch</h2>
@@ -96,6 +96,11 @@ function showInputs() {
 }
 function addInput(p) { if (!inputs.includes(p)) inputs.push(p); showInputs(); }
 function removeInput(p) { inputs = inputs.filter(x => x !== p); showInputs(); }
+// Each folder the app was given (--root, repeatable) is a place to start from.
+for (const root of config.roots) {
+  const b = text(document.createElement("button"), root); b.className = "root"; b.title = "browse from here";
+  b.onclick = () => browse(root); $("roots").append(b);
+}
 $("up").onclick = () => { const parent = here.replace(/\/[^\/]+\/?$/, "") || "/"; browse(parent); };
 $("add-folder").onclick = () => addInput(here);
 $("use-output").onclick = () => { $("output").value = here; };
