@@ -216,7 +216,11 @@ def main():
                    "document.getElementById('plan-video').duration > 0.5", 30,
                    "the clip in the editor's player")
         last_row = "[...document.querySelectorAll('#plan-rows tbody tr')].pop()"
+        # A new row offers the next standard movement not yet in the plan (rest and smile are).
         evaluate("document.getElementById('plan-add').click()")
+        offered = evaluate("%s.cells[0].firstChild.value" % last_row)
+        if offered != "brow_raise":
+            fail("a new row offers %r, not the first standard movement missing" % offered)
         evaluate("(() => { const tr = %s; tr.cells[0].firstChild.value = '';"
                  " tr.cells[0].firstChild.onchange(); tr.cells[0].children[1].value = 'wink';"
                  " tr.cells[1].firstChild.value = '0.1'; tr.cells[2].firstChild.value = '0.2';"

@@ -230,7 +230,12 @@ $("plan-video").ontimeupdate = () => text($("plan-time"), $("plan-video").curren
 // The browser plays MP4, WebM and Ogg; facemirror reads more (WMV, AVI, MOV with other codecs).
 $("plan-video").onerror = () => { if ($("plan-video").getAttribute("src"))
   planMessage("The browser cannot play this video's format: type the times (seconds from its start).", true); };
-$("plan-add").onclick = () => planRow({task: $("plan-rows").tBodies[0].rows.length ? "" : "rest"});
+// A new row: rest first, then the standard movements in the order of the protocol, each once.
+$("plan-add").onclick = () => {
+  const taken = [...$("plan-rows").tBodies[0].rows].map(tr => tr.cells[0].firstChild.value);
+  const next = ["rest"].concat(standardTasks.map(t => t.name)).find(name => !taken.includes(name));
+  planRow({task: next || ""});
+};
 $("plan-save").onclick = () => {
   let csv;
   try { csv = planCsv(); } catch (e) { planMessage(e.message, true); return; }
