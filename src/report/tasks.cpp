@@ -216,6 +216,15 @@ task_plan read_task_plan(const std::filesystem::path& csv) {
   return parse_task_plan(*text, csv);
 }
 
+std::string task_plan_stem(const std::string& video_stem) {
+  for (const std::string suffix : {"_left_mirrored", "_right_mirrored"}) {
+    if (video_stem.size() > suffix.size() &&
+        video_stem.compare(video_stem.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return video_stem.substr(0, video_stem.size() - suffix.size());
+  }
+  return video_stem;
+}
+
 std::vector<task_plan_row> task_plan_rows(const task_plan& plan) {
   std::vector<task_plan_row> rows;
   if (plan.rest)

@@ -92,6 +92,11 @@ TEST(AppSecurity, ATaskPlanIsWrittenOnlyInsideTheRoots) {
   EXPECT_FALSE(task_plan_beside((base / "root" / "videos" / "b.mp4").string(), roots));
   // A link, even one inside the roots: the editor would write a video over.
   EXPECT_FALSE(task_plan_beside((base / "root" / "videos" / "c.mp4").string(), roots));
+  // Both faces of a mirrored pair: the pair's plan.
+  EXPECT_EQ(task_plan_beside((base / "root" / "videos" / "p_left_mirrored.mp4").string(), roots),
+            root / "videos" / "p_tasks.csv");
+  EXPECT_EQ(task_plan_beside((base / "root" / "videos" / "p_right_mirrored.mp4").string(), roots),
+            root / "videos" / "p_tasks.csv");
   EXPECT_FALSE(task_plan_beside((base / "outside.mp4").string(), roots));
   EXPECT_FALSE(task_plan_beside((base / "root" / ".." / "outside.mp4").string(), roots));
   EXPECT_FALSE(task_plan_beside("", roots));

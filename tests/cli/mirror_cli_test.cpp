@@ -578,6 +578,36 @@ TEST(mirror_cli_test, a_task_plan_added_later_updates_the_report_on_the_next_run
   EXPECT_EQ(read_file(out / "clip_tasks.csv"), own);
 }
 
+// S1's users have folders of mirrored pairs (<stem>_left_mirrored.mp4, <stem>_right_mirrored.mp4)
+// with one plan for the pair, <stem>_tasks.csv: `aus` on them takes it along, as the mirror
+// job does, and the folder's report compares the pair task by task. A plain video's aus job
+// has no pair to compare and takes no plan.
+TEST(mirror_cli_test, aus_on_a_mirrored_pair_takes_the_pairs_task_plan) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path in = dir / "in";
+  fs::create_directories(in);
+  for (const std::string side : {"left", "right"})
+    make_clip(*shared_dir() / "videos/mirrored" / ("default_" + side + "_mirrored.mp4"),
+              in / ("pat 1_" + side + "_mirrored.mp4"), 20,
+              "-c:v libx264 -preset veryfast -crf 16 -pix_fmt yuv420p");
+  make_subj01_clip(in / "plain.mp4", 10);
+  const std::string plan = "task,start_s,end_s\nrest,0,0.2\nsmile,0.2,0.6\n";
+  std::ofstream(in / "pat 1_tasks.csv") << plan;
+  std::ofstream(in / "plain_tasks.csv") << plan;
+  const fs::path out = dir / "out";
+  const cli_run run =
+      run_cli("aus " + quoted(in) + " -o " + quoted(out) + " " + models_arg() + " --workers 2");
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(read_file(out / "pat 1_tasks.csv"), plan);
+  EXPECT_FALSE(fs::exists(out / "plain_tasks.csv"));
+  const cli_run report = run_cli("report " + quoted(out) + " -q " + models_arg());
+  ASSERT_EQ(report.status, 0) << report.output;
+  EXPECT_NE(read_file(out / "pat 1_report.html").find("<tr data-task=\"smile\">"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "pat 1_task_asymmetry.csv"));
+}
+
 TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();

@@ -116,6 +116,15 @@ TEST(TaskPlan, WritesThePlanItReads) {
             "task,start_s,end_s,aus\n");
 }
 
+TEST(TaskPlan, AMirroredPairSharesOnePlan) {
+  EXPECT_EQ(task_plan_stem("patient 01"), "patient 01");
+  EXPECT_EQ(task_plan_stem("patient 01_left_mirrored"), "patient 01");
+  EXPECT_EQ(task_plan_stem("patient 01_right_mirrored"), "patient 01");
+  EXPECT_EQ(task_plan_stem("_left_mirrored"), "_left_mirrored");  // no pair stem
+  EXPECT_EQ(task_plan_stem("a_left_mirrored_b"), "a_left_mirrored_b");
+  EXPECT_EQ(task_plan_stem("a_debug"), "a_debug");
+}
+
 TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
   EXPECT_NE(plan_error("task,start\n")
                 .find("'plan.csv': the header needs the fields task, "

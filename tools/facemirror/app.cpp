@@ -262,8 +262,9 @@ int run_app(const app_options& options) {
       // A mirror job takes a task plan beside the video along (the report's task section).
       const bool task_plan =
           video &&
-          fs::is_regular_file(
-              entry.path().parent_path() / (entry.path().stem().string() + "_tasks.csv"), ec);
+          fs::is_regular_file(entry.path().parent_path() /
+                                  (task_plan_stem(entry.path().stem().string()) + "_tasks.csv"),
+                              ec);
       entries.push_back({{"name", name},
                          {"path", entry.path().string()},
                          {"folder", folder},

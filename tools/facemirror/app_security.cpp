@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "facemirror/report/tasks.h"
+
 namespace facemirror::cli {
 
 namespace fs = std::filesystem;
@@ -69,7 +71,8 @@ std::optional<fs::path> task_plan_beside(const std::string& video,
   const auto resolved = inside_roots(video, roots);
   if (!resolved)
     return std::nullopt;
-  const fs::path plan = resolved->parent_path() / (resolved->stem().string() + "_tasks.csv");
+  const fs::path plan =
+      resolved->parent_path() / (task_plan_stem(resolved->stem().string()) + "_tasks.csv");
   std::error_code ec;
   if (fs::is_symlink(fs::symlink_status(plan, ec)))
     return std::nullopt;

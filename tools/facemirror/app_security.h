@@ -36,7 +36,8 @@ namespace facemirror::cli {
 [[nodiscard]] std::optional<std::filesystem::path> inside_roots(
     const std::string& path, const std::vector<std::filesystem::path>& roots);
 
-/// The task plan `<stem>_tasks.csv` beside `video` (report/tasks.h), the video's folder
+/// The task plan `<stem>_tasks.csv` beside `video` (report/tasks.h; one face of a mirrored pair
+/// shares the pair's, task_plan_stem()), the video's folder
 /// resolved as inside_roots() resolves it; nullopt when the video is not inside `roots` or the
 /// plan is a symbolic link (the app's editor writes the plan: followed, a link could lead to any
 /// file, a video among them; replaced, it would be cut). The plan need not exist yet.

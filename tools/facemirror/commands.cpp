@@ -13,6 +13,7 @@
 #include "facemirror/io/video_reader.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/report/report.h"
+#include "facemirror/report/tasks.h"
 #include "facemirror/version.h"
 
 #include "inputs.h"
@@ -153,15 +154,18 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
   return failures == 0 ? 0 : 1;
 }
 
-// A task plan beside a video (<stem>_tasks.csv) goes into the output folder, where the report
-// reads it. The newer plan wins: one edited beside the video since it was copied (the app's
-// editor writes there) replaces the copy; one put or edited in the output folder since is the
-// user's and is kept. Not copying it costs the report its task section only, so a failure is a
-// warning. Returns whether it copied one (the report then changes).
-bool bring_task_plan(const fs::path& input, const fs::path& output_dir, bool quiet) {
-  const std::string name = input.stem().string() + "_tasks.csv";
-  const fs::path plan = input.parent_path() / name;
-  const fs::path copy = output_dir / name;
+// A task plan beside a video (<stem>_tasks.csv; a mirrored face's video shares its pair's,
+// task_plan_stem) goes into the output folder, where the report reads it. The newer plan wins: one
+// edited beside the video since it was copied (the app's editor writes there) replaces the copy;
+// one put or edited in the output folder since is the user's and is kept. Not copying it costs the
+// report its task section only, so a failure is a warning. Returns whether it copied one (the
+// report then changes).
+// `report_stem`: the stem the report reads the plan by in the output folder.
+bool bring_task_plan(const fs::path& input, const fs::path& output_dir,
+                     const std::string& report_stem, bool quiet) {
+  const fs::path plan =
+      input.parent_path() / (task_plan_stem(input.stem().string()) + "_tasks.csv");
+  const fs::path copy = output_dir / (report_stem + "_tasks.csv");
   std::error_code ec;
   if (!fs::is_regular_file(plan, ec))
     return false;
@@ -295,7 +299,15 @@ int run(const run_options& opt, job_kind kind) {
   std::vector<std::string> unreported;  // skipped mirror jobs that have no report yet
   const bool writes_report = kind == job_kind::mirror && !opt.no_report && !opt.no_aus;
   // The plan goes with the CSVs also without a report now: `facemirror report` reads it later.
-  const bool takes_task_plans = kind == job_kind::mirror && !opt.no_aus;
+  // So does an aus job on a mirrored pair's videos (S1's users have folders of them): its CSVs
+  // are the pair the report compares.
+  const auto take_task_plan = [&](const video_job& job) {
+    const std::string stem = job.input.stem().string();
+    if (kind == job_kind::mirror)
+      return !opt.no_aus && bring_task_plan(job.input, output_dir, stem, opt.quiet);
+    return task_plan_stem(stem) != stem &&
+           bring_task_plan(job.input, output_dir, task_plan_stem(stem), opt.quiet);
+  };
   int skipped = 0;
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
@@ -306,7 +318,7 @@ int run(const run_options& opt, job_kind kind) {
       ++skipped;
       const std::string stem = job.input.stem().string();
       // A plan put beside a finished video since brings its report up to date.
-      const bool new_plan = takes_task_plans && bring_task_plan(job.input, output_dir, opt.quiet);
+      const bool new_plan = take_task_plan(job);
       if (kind == job_kind::mirror &&
           (new_plan || !fs::exists(output_dir / (stem + "_report.html"))))
         unreported.push_back(stem);
@@ -320,8 +332,7 @@ int run(const run_options& opt, job_kind kind) {
     }
     // The attempt starting now is the video's status: an older one no longer describes it.
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
-    if (takes_task_plans)
-      (void)bring_task_plan(job.input, output_dir, opt.quiet);
+    (void)take_task_plan(job);
     jobs.push_back(job);
   }
 

@@ -81,6 +81,11 @@ inline constexpr size_t max_tasks = 200;
                                         const std::filesystem::path& source);
 [[nodiscard]] task_plan read_task_plan(const std::filesystem::path& csv);
 
+/// The stem whose `<stem>_tasks.csv` holds the tasks of a video named `video_stem`: its own, or
+/// for one face of a mirrored pair (`<stem>_left_mirrored`, `<stem>_right_mirrored`, as the
+/// mirror job and S1 Face Mirror name them) the pair's, which the report reads for both faces.
+[[nodiscard]] std::string task_plan_stem(const std::string& video_stem);
+
 /// One row of a plan as a person writes it: `task` is "rest", a standard movement's canonical
 /// name, or a task as written with its own AUs in `aus` ("AU14 AU23"; empty for the others).
 struct task_plan_row {
