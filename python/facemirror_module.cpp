@@ -23,9 +23,9 @@
 
 #include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/output/atomic_file.h"
 #include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
-#include "facemirror/output/atomic_file.h"
 #include "facemirror/report/report.h"
 #include "facemirror/report/tasks.h"
 #include "facemirror/version.h"
