@@ -155,12 +155,11 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
 }
 
 // A task plan beside a video (<stem>_tasks.csv; a mirrored face's video shares its pair's,
-// task_plan_stem) goes into the output folder, where the report reads it. The newer plan wins: one
-// edited beside the video since it was copied (the app's editor writes there) replaces the copy;
-// one put or edited in the output folder since is the user's and is kept. Not copying it costs the
-// report its task section only, so a failure is a warning. Returns whether it copied one (the
-// report then changes).
-// `report_stem`: the stem the report reads the plan by in the output folder.
+// task_plan_stem) goes into the output folder as <report_stem>_tasks.csv, where the report reads
+// it. The newer plan wins: one edited beside the video since it was copied (the app's editor
+// writes there) replaces the copy; one put or edited in the output folder since is the user's
+// and is kept. Not copying it costs the report its task section only, so a failure is a warning.
+// Returns whether it copied one (the report then changes).
 bool bring_task_plan(const fs::path& input, const fs::path& output_dir,
                      const std::string& report_stem, bool quiet) {
   const fs::path plan =
