@@ -410,6 +410,11 @@ def main():
             if has_report != (mode == "aus") or ("index" in finished) != (mode == "aus"):
                 fail("%s batch: report %s, index %s" % (mode, has_report, finished.get("index")))
             print("%s batch links %s%s" % (mode, labels, ", then the index" if has_report else ""))
+            # "Only unprocessed" again: the video is skipped, whatever the mode.
+            again = batch_events({"inputs": [clip], "output": out_dir, "mode": mode,
+                                  "rerun": "unprocessed"})
+            if [e["outcome"] for e in again if e["type"] == "outcome"] != ["skipped"]:
+                fail("%s again, only unprocessed: %s" % (mode, again[-3:]))
 
         # Remove plan: the file goes, and the listing no longer marks the clip.
         status, _ = request(port, "POST", "/api/task_plan" + q({}), {},

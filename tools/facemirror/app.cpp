@@ -340,18 +340,6 @@ int run_app(const app_options& options) {
     run.consensus = consensus;
     run.force = rerun_all;
     const job_kind kind = mode == "aus" ? job_kind::aus : job_kind::mirror;
-    if (kind == job_kind::aus && !rerun_all) {
-      // S1's "only unprocessed" for AUs: a video whose CSV is there (and not older than the
-      // video) is skipped.
-      const input_plan plan = plan_inputs(inputs, *output);
-      inputs.clear();
-      for (const auto& job : plan.jobs) {
-        if (outputs_current(job.input, {job.output_csv}))
-          batch.push({{"type", "outcome"}, {"outcome", "skipped"}, {"input", job.input.string()}});
-        else
-          inputs.push_back(job.input.string());
-      }
-    }
     run.inputs = inputs;
     run.command_line = "facemirror app: " + mode + " of " + std::to_string(inputs.size()) +
                        " inputs" +
