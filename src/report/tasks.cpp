@@ -225,6 +225,10 @@ std::string task_plan_stem(const std::string& video_stem) {
   return video_stem;
 }
 
+std::filesystem::path task_plan_beside_video(const std::filesystem::path& video) {
+  return video.parent_path() / (task_plan_stem(video.stem().string()) + "_tasks.csv");
+}
+
 std::vector<task_plan_row> task_plan_rows(const task_plan& plan) {
   std::vector<task_plan_row> rows;
   if (plan.rest)

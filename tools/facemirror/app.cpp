@@ -260,11 +260,7 @@ int run_app(const app_options& options) {
       const bool folder = entry.is_directory(ec);
       const bool video = !folder && is_video_file(entry.path());
       // A mirror job takes a task plan beside the video along (the report's task section).
-      const bool task_plan =
-          video &&
-          fs::is_regular_file(entry.path().parent_path() /
-                                  (task_plan_stem(entry.path().stem().string()) + "_tasks.csv"),
-                              ec);
+      const bool task_plan = video && fs::is_regular_file(task_plan_beside_video(entry.path()), ec);
       entries.push_back({{"name", name},
                          {"path", entry.path().string()},
                          {"folder", folder},

@@ -71,8 +71,7 @@ std::optional<fs::path> task_plan_beside(const std::string& video,
   const auto resolved = inside_roots(video, roots);
   if (!resolved)
     return std::nullopt;
-  const fs::path plan =
-      resolved->parent_path() / (task_plan_stem(resolved->stem().string()) + "_tasks.csv");
+  const fs::path plan = task_plan_beside_video(*resolved);
   std::error_code ec;
   if (fs::is_symlink(fs::symlink_status(plan, ec)))
     return std::nullopt;

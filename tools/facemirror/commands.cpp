@@ -162,8 +162,7 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
 // Returns whether it copied one (the report then changes).
 bool bring_task_plan(const fs::path& input, const fs::path& output_dir,
                      const std::string& report_stem, bool quiet) {
-  const fs::path plan =
-      input.parent_path() / (task_plan_stem(input.stem().string()) + "_tasks.csv");
+  const fs::path plan = task_plan_beside_video(input);
   const fs::path copy = output_dir / (report_stem + "_tasks.csv");
   std::error_code ec;
   if (!fs::is_regular_file(plan, ec))

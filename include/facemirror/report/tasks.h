@@ -86,6 +86,9 @@ inline constexpr size_t max_tasks = 200;
 /// mirror job and S1 Face Mirror name them) the pair's, which the report reads for both faces.
 [[nodiscard]] std::string task_plan_stem(const std::string& video_stem);
 
+/// Where the plan of `video` lies beside it: <folder>/<task_plan_stem>_tasks.csv.
+[[nodiscard]] std::filesystem::path task_plan_beside_video(const std::filesystem::path& video);
+
 /// One row of a plan as a person writes it: `task` is "rest", a standard movement's canonical
 /// name, or a task as written with its own AUs in `aus` ("AU14 AU23"; empty for the others).
 struct task_plan_row {
