@@ -5,6 +5,8 @@
 
 #include "facemirror/landmarks/clnf.h"
 
+#include "landmarks/rotation.h"
+
 namespace facemirror {
 namespace {
 
@@ -14,16 +16,6 @@ constexpr double eyeball_radius_mm = 12.0;
 const cv::Vec3d eyeball_offset_mm(0.0, -3.5, 7.0);
 // The 68-point face's corners of each eye, eye_pair order.
 constexpr int eye_corners[2][2] = {{36, 39}, {42, 45}};
-
-// R = Rx(rx) * Ry(ry) * Rz(rz), OpenFace's Euler convention (as in landmarks/pdm.h).
-cv::Matx33d euler_to_rotation(double rx, double ry, double rz) {
-  const double sx = std::sin(rx), cx = std::cos(rx);
-  const double sy = std::sin(ry), cy = std::cos(ry);
-  const double sz = std::sin(rz), cz = std::cos(rz);
-  return cv::Matx33d(cy * cz, -cy * sz, sy,                                     //
-                     cx * sz + sx * sy * cz, cx * cz - sx * sy * sz, -sx * cy,  //
-                     sx * sz - cx * sy * cz, sx * cz + cx * sy * sz, cx * cy);
-}
 
 cv::Point3d unit(const cv::Point3d& v) {
   const double n = cv::norm(v);
@@ -62,7 +54,7 @@ std::array<cv::Point3d, eye_part_points> eye_landmarks_in_camera_space(
   std::array<cv::Point3d, eye_part_points> out{};
   if (!eye.fitted || !(eye.scale > 0))
     return out;
-  const cv::Matx33d r = euler_to_rotation(eye.rx, eye.ry, eye.rz);
+  const cv::Matx33d r = detail::euler_to_rotation({eye.rx, eye.ry, eye.rz});
   const double z_avg = camera.fx / eye.scale;
   for (int i = 0; i < eye_part_points; ++i) {
     const cv::Point3d& m = eye.model_shape[i];
@@ -81,7 +73,8 @@ cv::Point3d gaze_direction(int eye, const std::array<cv::Point3d, eye_part_point
   pupil *= 1.0 / eye_iris_points;
   const cv::Point3d ray = unit(pupil);
 
-  const cv::Vec3d offset = euler_to_rotation(pose.rx, pose.ry, pose.rz) * eyeball_offset_mm;
+  const cv::Vec3d offset =
+      detail::euler_to_rotation({pose.rx, pose.ry, pose.rz}) * eyeball_offset_mm;
   const cv::Point3d centre = (face_mm[eye_corners[eye][0]] + face_mm[eye_corners[eye][1]]) * 0.5 +
                              cv::Point3d(offset[0], offset[1], offset[2]);
 
