@@ -118,17 +118,27 @@ std::string asymmetry_overview(const std::vector<overview_row>& videos) {
 
 namespace facemirror::detail {
 
+namespace {
+
+// A task's first cells in the index: its video, its name (linking its page's section where the
+// page exists) and its window.
+std::string task_cells(const task_overview_row& video, size_t index, const task_summary& t) {
+  const std::string page = video.stem + "_report.html#task-" + std::to_string(index + 1);
+  return "<tr><td class=\"l\">" + html_escape(video.stem) + "</td><td class=\"l\">" +
+         (video.linked
+              ? "<a href=\"" + html_escape(page) + "\">" + html_escape(t.task.label) + "</a>"
+              : html_escape(t.task.label)) +
+         "</td><td>" + window_text(t.task.window) + "</td>";
+}
+
+}  // namespace
+
 std::string task_overview(const std::vector<task_overview_row>& videos) {
   std::string rows;
   for (const auto& video : videos) {
     for (size_t i = 0; i < video.tasks->size(); ++i) {
       const task_summary& t = (*video.tasks)[i];
-      const std::string page = video.stem + "_report.html#task-" + std::to_string(i + 1);
-      rows += "<tr><td class=\"l\">" + html_escape(video.stem) + "</td><td class=\"l\">" +
-              (video.linked
-                   ? "<a href=\"" + html_escape(page) + "\">" + html_escape(t.task.label) + "</a>"
-                   : html_escape(t.task.label)) +
-              "</td><td>" + window_text(t.task.window) + "</td>" +
+      rows += task_cells(video, i, t) +
               ratio_cell(t.symmetry,
                          cell_title(t.task.label, t.symmetry, t.left_excursion, t.right_excursion),
                          "") +
@@ -144,6 +154,25 @@ std::string task_overview(const std::vector<task_overview_row>& videos) {
          "are in <code>task_summary.csv</code>.</p><table id=\"task-overview\"><thead><tr><th "
          "class=\"l\">video</th><th class=\"l\">task</th><th>window</th><th>SR</th><th "
          "class=\"l\">weaker side</th></tr></thead><tbody>\n" +
+         rows + "</tbody></table>";
+}
+
+std::string face_task_overview(const std::vector<task_overview_row>& videos) {
+  std::string rows;
+  for (const auto& video : videos) {
+    for (size_t i = 0; i < video.tasks->size(); ++i) {
+      const task_summary& t = (*video.tasks)[i];
+      rows += task_cells(video, i, t) + "<td>" + num(t.left_excursion) + "</td><td>" +
+              std::to_string(t.left_faces) + " of " + std::to_string(t.frames) + "</td></tr>\n";
+    }
+  }
+  if (rows.empty())
+    return {};
+  return "<h2>Tasks of one-face videos</h2><p class=\"note\">Every task of the one-face videos "
+         "with a task plan: the summed excursion E of its primary AUs; the numbers of every task "
+         "and AU are in <code>task_aus_summary.csv</code>.</p><table id=\"face-task-overview\">"
+         "<thead><tr><th class=\"l\">video</th><th class=\"l\">task</th><th>window</th><th>E</th>"
+         "<th>frames with a face</th></tr></thead><tbody>\n" +
          rows + "</tbody></table>";
 }
 

@@ -135,6 +135,37 @@ std::string task_asymmetry_csv_rows(const std::string& stem, const std::vector<t
   return out;
 }
 
+std::string task_aus_csv_header(bool video_column) {
+  return std::string(video_column ? "video," : "") +
+         "task,start_s,end_s,frames,frames_with_face,mean_confidence,au,role,p95,baseline,"
+         "excursion,peak,peak_time_s\n";
+}
+
+std::string task_aus_csv_rows(const std::string& stem, const std::vector<task_summary>& tasks,
+                              bool video_column) {
+  std::string out;
+  for (const auto& task : tasks) {
+    const std::string window = (video_column ? stem + "," : std::string()) + task.task.name + "," +
+                               num(task.task.window.start_s, 3) + "," +
+                               num(task.task.window.end_s, 3) + "," + std::to_string(task.frames) +
+                               "," + std::to_string(task.left_faces) + "," +
+                               num(task.left_confidence, 4) + ",";
+    std::string primary;
+    for (const auto& au : task.task.primary)
+      primary += (primary.empty() ? "" : "+") + au;
+    out += window + primary + ",task,,," + num(task.left_excursion, 4) + ",,\n";
+    for (const auto& au : task.aus) {
+      const char* role = au.role == task_au_role::primary     ? "primary"
+                         : au.role == task_au_role::secondary ? "secondary"
+                                                              : "other";
+      out += window + au.au + "," + role + "," + num(au.left.p95, 4) + "," +
+             num(au.left.baseline, 4) + "," + num(au.left.excursion, 4) + "," +
+             num(au.left.peak, 4) + "," + num(au.left.peak_time_s, 3) + "\n";
+    }
+  }
+  return out;
+}
+
 std::vector<report_video> find_report_videos(const fs::path& dir) {
   if (!fs::is_directory(dir))
     throw error(error_code::invalid_argument, "'" + dir.string() + "' is not a folder");
@@ -175,8 +206,9 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
     const std::string name = file.filename().string();
     if (file.extension() != ".csv" || ends_with(name, "_mirrored.csv") ||
         ends_with(name, "_asymmetry.csv") || ends_with(name, "_head_pose.csv") ||
-        ends_with(name, "_tasks.csv") || name == "asymmetry_summary.csv" ||
-        name == "task_summary.csv")
+        ends_with(name, "_tasks.csv") || ends_with(name, "_task_aus.csv") ||
+        name == "asymmetry_summary.csv" || name == "task_summary.csv" ||
+        name == "task_aus_summary.csv")
       continue;
     const std::string stem = file.stem().string();
     if (found.count(stem) != 0 || !looks_like_au_csv(file))
@@ -251,10 +283,14 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
           dir / (entry.video.stem + "_asymmetry.csv"),
           asymmetry_csv_header(false) + asymmetry_csv_rows(entry.video.stem, r.summary, false));
     // A task table from an earlier plan that is gone would read as this one's.
-    const fs::path task_csv = dir / (entry.video.stem + "_task_asymmetry.csv");
+    const fs::path task_csv =
+        dir / (entry.video.stem + (entry.video.mirrored ? "_task_asymmetry.csv" : "_task_aus.csv"));
     if (r.plan && entry.video.mirrored)
       write_whole(task_csv, task_asymmetry_csv_header(false) +
                                 task_asymmetry_csv_rows(entry.video.stem, r.tasks, false));
+    else if (r.plan)
+      write_whole(task_csv,
+                  task_aus_csv_header(false) + task_aus_csv_rows(entry.video.stem, r.tasks, false));
     else
       fs::remove(task_csv);
     result.ok = true;
@@ -314,6 +350,8 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
   std::vector<detail::overview_row> overview;
   std::vector<detail::task_overview_row> task_rows;
   std::string task_summary = task_asymmetry_csv_header(true);
+  std::vector<detail::task_overview_row> face_task_rows;
+  std::string face_task_summary = task_aus_csv_header(true);
   for (const auto& entry : entries) {
     const auto page_failure =
         std::find_if(failed_pages.begin(), failed_pages.end(),
@@ -347,9 +385,12 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
     const bool linked = fs::exists(html);
     if (video.mirrored)
       overview.push_back({video.stem, &entry.summary, linked});
-    if (!entry.tasks.empty()) {
+    if (!entry.tasks.empty() && video.mirrored) {
       task_rows.push_back({video.stem, &entry.tasks, linked});
       task_summary += task_asymmetry_csv_rows(video.stem, entry.tasks, true);
+    } else if (!entry.tasks.empty()) {
+      face_task_rows.push_back({video.stem, &entry.tasks, linked});
+      face_task_summary += task_aus_csv_rows(video.stem, entry.tasks, true);
     }
     index_rows += "<tr><td class=\"l\">" +
                   (linked ? "<a href=\"" + html_escape(html.filename().string()) + "\">" +
@@ -366,6 +407,10 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
     fs::remove(dir / "task_summary.csv");
   else
     write_whole(dir / "task_summary.csv", task_summary);
+  if (face_task_rows.empty())
+    fs::remove(dir / "task_aus_summary.csv");
+  else
+    write_whole(dir / "task_aus_summary.csv", face_task_summary);
   std::string index = page_head("facemirror reports: " + dir.filename().string());
   index +=
       "<h1>facemirror reports</h1><p class=\"muted\">" + html_escape(fs::absolute(dir).string()) +
@@ -378,6 +423,7 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
       index_rows + "</tbody></table>";
   index += detail::asymmetry_overview(overview);
   index += detail::task_overview(task_rows);
+  index += detail::face_task_overview(face_task_rows);
   if (!failures.empty())
     index += "<h2>Failed</h2><ul id=\"failed\">" + failures + "</ul>";
   index += "</body></html>\n";

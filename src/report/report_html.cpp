@@ -73,9 +73,9 @@ using detail::model_checksums;
 using detail::num;
 using detail::video_report;
 
+using detail::face_colour;
 using detail::left_colour;
 using detail::right_colour;
-constexpr const char* face_colour = "#333333";
 
 // ---- HTML ----------------------------------------------------------------------------------
 
@@ -267,7 +267,7 @@ std::string definitions(const report_options& options, bool pair, bool tasks) {
          num(100.0 * options.min_face_share, 0) +
          "% of the frames (of the video, or of a task's window) is flagged; confidence is "
          "OpenFace's <code>confidence</code>, averaged over the frames with a face.</li>";
-  if (tasks)
+  if (tasks && pair)
     out +=
         "<li><b>tasks</b>: per task and side, E = max(0, p95 over the task's window &minus; the "
         "median over the rest window), for each AU intensity; the task's E is the sum over its "
@@ -277,6 +277,14 @@ std::string definitions(const report_options& options, bool pair, bool tasks) {
         " or more during a task are listed as possible synkinesis, without a score. Stills: "
         "the middle frame of the rest window with both faces, and the task's frame where its "
         "primary AUs of both sides sum highest.</li>";
+  else if (tasks)
+    out +=
+        "<li><b>tasks</b>: per task, E = max(0, p95 over the task's window &minus; the median "
+        "over the rest window), for each AU intensity; the task's E is the sum over its primary "
+        "AUs. One face has no left/right comparison (the mirror job's two mirrored faces give "
+        "it). AUs of other face regions that rose by " +
+        num(t.engaged_min) +
+        " or more during a task are listed as possible synkinesis, without a score.</li>";
   out +=
       "<li>No clinical grade (House-Brackmann, Sunnybrook, eFACE) is computed; the numbers are for "
       "research and to support, not replace, a clinician's judgement.</li></ul></section>\n";
@@ -303,7 +311,7 @@ std::string charts(const video_report& r) {
   }
   out += "Time in seconds from the start of the video.</p>";
   chart_layout line_layout;
-  if (r.plan && r.video.mirrored) {
+  if (r.plan) {
     out += "<p class=\"note\">Shaded: the task plan's windows.</p>";
     if (r.plan->rest)
       line_layout.windows.push_back({r.plan->rest->start_s, r.plan->rest->end_s, "rest"});
@@ -515,7 +523,7 @@ std::string video_page(const video_report& r, const report_options& options,
   out += charts(r);
   out += quality(r, options);
   out += provenance(r, options, models);
-  out += definitions(options, r.video.mirrored, r.plan && r.video.mirrored);
+  out += definitions(options, r.video.mirrored, r.plan.has_value());
   out += "</body></html>\n";
   return out;
 }

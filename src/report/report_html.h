@@ -16,6 +16,8 @@ namespace facemirror::detail {
 /// The pages' colours of the patient's left and right sides (blue and red, as S3's dashboard).
 inline constexpr const char* left_colour = "#1f5fbf";
 inline constexpr const char* right_colour = "#c8321e";
+/// A one-face video's colour (an aus job's whole face).
+inline constexpr const char* face_colour = "#333333";
 
 /// FACS name and face region of an OpenFace AU ("AU12" -> "Lip corner puller", "smile").
 struct au_info {
@@ -76,6 +78,8 @@ struct task_overview_row {
 /// The index's table of every task of the videos with a task plan (overview_html.cpp): its SR
 /// tinted as in asymmetry_overview, linking the task on its page. "" when no video has a task.
 [[nodiscard]] std::string task_overview(const std::vector<task_overview_row>& videos);
+/// The same for one-face videos (aus jobs): each task's summed excursion of its primary AUs.
+[[nodiscard]] std::string face_task_overview(const std::vector<task_overview_row>& videos);
 
 /// A cell's background: white at SR 1 (or no weaker side), towards the weaker side's colour of
 /// the pages (left blue, right red) as SR falls, 70% of it at SR 0. "#rrggbb".

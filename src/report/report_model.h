@@ -65,7 +65,7 @@ struct video_report {
   bool have_yaw = false;
   std::string yaw_note;
   std::optional<task_plan> plan;    // the video's <stem>_tasks.csv, when it has one
-  std::vector<task_summary> tasks;  // per task of the plan (mirrored videos)
+  std::vector<task_summary> tasks;  // per task of the plan (one face: tasks.h)
   int64_t rest_row = -1;            // the plan's rest still (tasks.h rest_row)
 };
 

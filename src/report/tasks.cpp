@@ -295,20 +295,28 @@ time_window rest_window(const task_plan& plan, const au_series& series,
       time_window{series.timestamp_s.front(), series.timestamp_s.front() + thresholds.baseline_s});
 }
 
-// The row of `window` with both faces where the `columns` of both sides sum highest.
-int64_t peak_row_of(const au_series& left, const au_series& right, const time_window& window,
+// The row of `window` where every face was found and the `columns` of all faces sum highest.
+int64_t peak_row_of(const std::vector<const au_series*>& faces, const time_window& window,
                     const std::vector<std::string>& columns) {
+  const au_series& first = *faces.front();
   int64_t best = -1;
   double best_sum = 0;
-  for (size_t i = 0; i < left.rows(); ++i) {
-    if (!window.contains(left.timestamp_s[i]) || !left.success[i] || !right.success[i])
+  for (size_t i = 0; i < first.rows(); ++i) {
+    if (!window.contains(first.timestamp_s[i]) ||
+        !std::all_of(faces.begin(), faces.end(), [&](const au_series* f) { return f->success[i]; }))
       continue;
     double sum = 0;
     for (const auto& name : columns) {
-      const au_column* l = left.find(name);
-      const au_column* r = right.find(name);
-      if (l != nullptr && r != nullptr)
-        sum += l->values[i] + r->values[i];
+      double row_sum = 0;
+      bool everywhere = true;
+      for (const au_series* face : faces) {
+        const au_column* column = face->find(name);
+        everywhere = everywhere && column != nullptr;
+        if (column != nullptr)
+          row_sum += column->values[i];
+      }
+      if (everywhere)
+        sum += row_sum;
     }
     if (best < 0 || sum > best_sum) {
       best = static_cast<int64_t>(i);
@@ -318,30 +326,34 @@ int64_t peak_row_of(const au_series& left, const au_series& right, const time_wi
   return best;
 }
 
-}  // namespace
-
-int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& right,
-                 const asymmetry_thresholds& thresholds) {
-  if (left.rows() == 0 || left.rows() != right.rows())
+int64_t rest_row_of(const task_plan& plan, const std::vector<const au_series*>& faces,
+                    const asymmetry_thresholds& thresholds) {
+  const au_series& first = *faces.front();
+  if (first.rows() == 0 || std::any_of(faces.begin(), faces.end(), [&](const au_series* f) {
+        return f->rows() != first.rows();
+      }))
     return -1;
-  const time_window rest = rest_window(plan, left, thresholds);
+  const time_window rest = rest_window(plan, first, thresholds);
   std::vector<int64_t> rows;
-  for (size_t i = 0; i < left.rows(); ++i) {
-    if (rest.contains(left.timestamp_s[i]) && left.success[i] && right.success[i])
+  for (size_t i = 0; i < first.rows(); ++i) {
+    if (rest.contains(first.timestamp_s[i]) &&
+        std::all_of(faces.begin(), faces.end(), [&](const au_series* f) { return f->success[i]; }))
       rows.push_back(static_cast<int64_t>(i));
   }
   return rows.empty() ? -1 : rows[rows.size() / 2];
 }
 
-std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series& left,
-                                          const au_series& right,
-                                          const asymmetry_thresholds& thresholds) {
-  if (left.rows() != right.rows())
-    throw error(error_code::invalid_argument,
-                "summarise_tasks: the two sides have different row counts");
+// The tasks of `left` and, for a mirrored pair, `right` (nullptr for one face, whose numbers
+// are in the left fields; the right ones and the ratios stay unused).
+std::vector<task_summary> summarise(const task_plan& plan, const au_series& left,
+                                    const au_series* right,
+                                    const asymmetry_thresholds& thresholds) {
   std::vector<task_summary> out;
   if (left.rows() == 0)
     return out;
+  std::vector<const au_series*> faces = {&left};
+  if (right != nullptr)
+    faces.push_back(right);
   const time_window recording{-std::numeric_limits<double>::infinity(),
                               std::numeric_limits<double>::infinity()};
   const time_window rest = rest_window(plan, left, thresholds);
@@ -355,11 +367,13 @@ std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series
   for (const auto& task : plan.tasks) {
     task_summary summary;
     summary.task = task;
-    int64_t right_frames = 0;
     count_faces(left, task.window, summary.frames, summary.left_faces, summary.left_confidence);
-    count_faces(right, task.window, right_frames, summary.right_faces, summary.right_confidence);
+    if (right != nullptr) {
+      int64_t right_frames = 0;
+      count_faces(*right, task.window, right_frames, summary.right_faces, summary.right_confidence);
+    }
     const bool both_seen = summary.left_faces > 0 && summary.right_faces > 0;
-    summary.peak_row = peak_row_of(left, right, task.window, task.primary);
+    summary.peak_row = peak_row_of(faces, task.window, task.primary);
 
     std::vector<std::string> order = task.primary;
     order.insert(order.end(), task.secondary.begin(), task.secondary.end());
@@ -369,8 +383,8 @@ std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series
     }
     for (const auto& name : order) {
       const au_column* l = left.find(name);
-      const au_column* r = right.find(name);
-      if (l == nullptr || r == nullptr)
+      const au_column* r = right != nullptr ? right->find(name) : nullptr;
+      if (l == nullptr || (right != nullptr && r == nullptr))
         continue;
       task_au row;
       row.au = name;
@@ -382,26 +396,57 @@ std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series
               : task_au_role::other;
       row.left = compute_window_stats(l->values, left.success, left.timestamp_s, task.window,
                                       baseline(left, *l));
-      row.right = compute_window_stats(r->values, right.success, right.timestamp_s, task.window,
-                                       baseline(right, *r));
-      if (both_seen)
-        row.symmetry = compute_symmetry_ratio(row.left.excursion, row.right.excursion, thresholds);
-      else
-        row.symmetry.state = engagement::side_without_face;
+      if (right != nullptr) {
+        row.right = compute_window_stats(r->values, right->success, right->timestamp_s, task.window,
+                                         baseline(*right, *r));
+        if (both_seen)
+          row.symmetry =
+              compute_symmetry_ratio(row.left.excursion, row.right.excursion, thresholds);
+        else
+          row.symmetry.state = engagement::side_without_face;
+      }
       if (row.role == task_au_role::primary) {
         summary.left_excursion += row.left.excursion;
         summary.right_excursion += row.right.excursion;
       }
       summary.aus.push_back(row);
     }
-    if (both_seen)
-      summary.symmetry =
-          compute_symmetry_ratio(summary.left_excursion, summary.right_excursion, thresholds);
-    else
-      summary.symmetry.state = engagement::side_without_face;
+    if (right != nullptr) {
+      if (both_seen)
+        summary.symmetry =
+            compute_symmetry_ratio(summary.left_excursion, summary.right_excursion, thresholds);
+      else
+        summary.symmetry.state = engagement::side_without_face;
+    }
     out.push_back(std::move(summary));
   }
   return out;
+}
+
+}  // namespace
+
+int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& right,
+                 const asymmetry_thresholds& thresholds) {
+  return rest_row_of(plan, {&left, &right}, thresholds);
+}
+
+int64_t rest_row(const task_plan& plan, const au_series& face,
+                 const asymmetry_thresholds& thresholds) {
+  return rest_row_of(plan, {&face}, thresholds);
+}
+
+std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series& left,
+                                          const au_series& right,
+                                          const asymmetry_thresholds& thresholds) {
+  if (left.rows() != right.rows())
+    throw error(error_code::invalid_argument,
+                "summarise_tasks: the two sides have different row counts");
+  return summarise(plan, left, &right, thresholds);
+}
+
+std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series& face,
+                                          const asymmetry_thresholds& thresholds) {
+  return summarise(plan, face, nullptr, thresholds);
 }
 
 }  // namespace facemirror

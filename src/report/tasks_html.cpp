@@ -20,16 +20,22 @@ std::string joined_aus(const task_window& task) {
   return out;
 }
 
-// "48 / 50" per side, the side below the share in bold.
-std::string faces_cell(const task_summary& t, double min_share) {
+// "48 / 50" per side (one face: "48"), a side below the share in bold.
+std::string faces_cell(const task_summary& t, bool pair, double min_share) {
   const auto side = [&](int64_t faces) {
     const std::string text = std::to_string(faces);
     return few_faces(faces, t.frames, min_share) ? "<b>" + text + "</b>" : text;
   };
-  const bool flagged =
-      few_faces(t.left_faces, t.frames, min_share) || few_faces(t.right_faces, t.frames, min_share);
+  const bool flagged = few_faces(t.left_faces, t.frames, min_share) ||
+                       (pair && few_faces(t.right_faces, t.frames, min_share));
   return std::string("<td") + (flagged ? " class=\"few-faces\"" : "") + ">" + side(t.left_faces) +
-         " / " + side(t.right_faces) + " of " + std::to_string(t.frames) + "</td>";
+         (pair ? " / " + side(t.right_faces) : std::string()) + " of " + std::to_string(t.frames) +
+         "</td>";
+}
+
+// A number per side: "0.52 / 0.48", or the one face's "0.52".
+std::string sides(double left, double right, bool pair, int decimals = 2) {
+  return pair ? num(left, decimals) + " / " + num(right, decimals) : num(left, decimals);
 }
 
 // One side's rows of `column` inside the task's window, as a chart series.
@@ -54,19 +60,27 @@ std::string task_charts(const video_report& r, const task_summary& t, size_t ind
   for (const auto& au : t.aus) {
     if (au.role != task_au_role::primary)
       continue;
-    const std::vector<chart_series> series = {
-        window_series(r.right, au.au, t.task.window, "Right", right_colour),
-        window_series(r.left, au.au, t.task.window, "Left", left_colour)};
+    const bool pair = r.video.mirrored;
+    const std::vector<chart_series> series =
+        pair ? std::vector<chart_series>{window_series(r.right, au.au, t.task.window, "Right",
+                                                       right_colour),
+                                         window_series(r.left, au.au, t.task.window, "Left",
+                                                       left_colour)}
+             : std::vector<chart_series>{
+                   window_series(r.left, au.au, t.task.window, "Face", face_colour)};
     if (series[0].time_s.empty())
       continue;
     chart_layout layout;
     layout.width = 360;
     layout.height = 130;
-    for (const auto* side : {&au.right, &au.left}) {
+    std::vector<const side_stats*> measured = {&au.left};
+    if (pair)
+      measured.insert(measured.begin(), &au.right);
+    for (const side_stats* side : measured) {
       if (side->frames_with_face == 0)  // no face in the window: nothing measured to mark
         continue;
-      const char* colour = side == &au.right ? right_colour : left_colour;
-      const std::string name = side == &au.right ? "right" : "left";
+      const char* colour = !pair ? face_colour : side == &au.right ? right_colour : left_colour;
+      const std::string name = !pair ? "face" : side == &au.right ? "right" : "left";
       layout.references.push_back(
           {side->baseline, colour, name + " at rest " + num(side->baseline)});
       layout.markers.push_back(
@@ -91,10 +105,13 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
                     window_text(t.task.window) + "</span></h3>" + stills + task_charts(r, t, index);
   if (!t.task.note.empty())
     out += "<p class=\"note\">" + html_escape(t.task.note) + ".</p>";
-  out +=
-      "<table class=\"task-aus\"><tr><th class=\"l\">AU</th><th class=\"l\">movement</th>"
-      "<th class=\"left\">p95 L</th><th class=\"right\">p95 R</th><th>rest L / R</th>"
-      "<th>E<sub>L</sub> / E<sub>R</sub></th><th>SR</th><th class=\"l\">weaker side</th></tr>";
+  const bool pair = r.video.mirrored;
+  out += pair ? "<table class=\"task-aus\"><tr><th class=\"l\">AU</th><th "
+                "class=\"l\">movement</th><th class=\"left\">p95 L</th><th class=\"right\">p95 "
+                "R</th><th>rest L / R</th><th>E<sub>L</sub> / E<sub>R</sub></th><th>SR</th><th "
+                "class=\"l\">weaker side</th></tr>"
+              : "<table class=\"task-aus\"><tr><th class=\"l\">AU</th><th "
+                "class=\"l\">movement</th><th>p95</th><th>rest</th><th>E</th></tr>";
   std::set<std::string> task_regions;
   for (const auto& au : t.aus) {
     if (au.role == task_au_role::other)
@@ -104,11 +121,13 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
     out += "<tr data-au=\"" + html_escape(au.au) + "\"><td class=\"l\">" +
            (au.role == task_au_role::primary ? "<b>" + html_escape(au.au) + "</b>"
                                              : html_escape(au.au)) +
-           "</td><td class=\"l\">" + describe_au(au.au).name + "</td><td class=\"left\">" +
-           num(au.left.p95) + "</td><td class=\"right\">" + num(au.right.p95) + "</td><td>" +
-           num(au.left.baseline) + " / " + num(au.right.baseline) + "</td><td>" +
-           num(au.left.excursion) + " / " + num(au.right.excursion) + "</td>" +
-           symmetry_cells(au.symmetry) + "</tr>";
+           "</td><td class=\"l\">" + describe_au(au.au).name + "</td>" +
+           (pair ? "<td class=\"left\">" + num(au.left.p95) + "</td><td class=\"right\">" +
+                       num(au.right.p95) + "</td>"
+                 : "<td>" + num(au.left.p95) + "</td>") +
+           "<td>" + sides(au.left.baseline, au.right.baseline, pair) + "</td><td>" +
+           sides(au.left.excursion, au.right.excursion, pair) + "</td>" +
+           (pair ? symmetry_cells(au.symmetry) : std::string()) + "</tr>";
   }
   out += "</table>";
 
@@ -119,8 +138,11 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
       continue;
     others += "<tr data-au=\"" + html_escape(au.au) + "\"><td class=\"l\">" + html_escape(au.au) +
               "</td><td class=\"l\">" + describe_au(au.au).name + " (" + describe_au(au.au).region +
-              ")</td><td class=\"left\">" + num(au.left.excursion) + "</td><td class=\"right\">" +
-              num(au.right.excursion) + "</td></tr>";
+              ")</td>" +
+              (pair ? "<td class=\"left\">" + num(au.left.excursion) + "</td><td class=\"right\">" +
+                          num(au.right.excursion) + "</td>"
+                    : "<td>" + num(au.left.excursion) + "</td>") +
+              "</tr>";
   }
   out += others.empty()
              ? "<p class=\"note synkinesis-none\">No AU of another face region rose by " +
@@ -129,16 +151,19 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
                    num(options.thresholds.engaged_min) +
                    " or more during the task (possible synkinesis; values only, no "
                    "score):</p><table class=\"synkinesis\"><tr><th class=\"l\">AU</th><th "
-                   "class=\"l\">movement</th><th class=\"left\">E<sub>L</sub></th><th "
-                   "class=\"right\">E<sub>R</sub></th></tr>" +
-                   others + "</table>";
+                   "class=\"l\">movement</th>" +
+                   (pair ? "<th class=\"left\">E<sub>L</sub></th><th "
+                           "class=\"right\">E<sub>R</sub></th>"
+                         : "<th>E</th>") +
+                   "</tr>" + others + "</table>";
   return out + "</div>\n";
 }
 
 // Per task, both mirrored faces at rest and at the task's peak (recommendation 8), one
 // decoding pass per video for all of them; none without stills or the videos.
 std::vector<std::string> task_stills(const video_report& r, const report_options& options) {
-  if (options.stills == 0 || !fs::exists(r.video.left_video) || !fs::exists(r.video.right_video))
+  if (!r.video.mirrored || options.stills == 0 || !fs::exists(r.video.left_video) ||
+      !fs::exists(r.video.right_video))
     return {};
   std::vector<int64_t> frames;
   if (r.rest_row >= 0)
@@ -178,40 +203,42 @@ std::string tasks_section(const video_report& r, const report_options& options) 
   const task_plan& plan = *r.plan;
   std::string out = "<section id=\"tasks\"><h2>Tasks</h2><p class=\"note\">From <code>" +
                     html_escape(plan.source.filename().string()) + "</code>. ";
-  if (!r.video.mirrored) {
-    return out +
-           "Task windows compare the two mirrored faces of a mirror job; this video has one "
-           "face, so they are not used.</p></section>\n";
-  }
+  const bool pair = r.video.mirrored;
   out += "Rest: " +
          (plan.rest ? window_text(*plan.rest) + " (the plan's rest row)"
                     : "the first " + num(options.thresholds.baseline_s, 1) +
                           " s of the recording (the plan has no rest row)") +
-         ". Per task and side, E = max(0, p95 over the task &minus; median at rest), over "
-         "frames with a face; the task's E sums its primary AUs (bold), and its SR compares "
-         "the two sums under the summary's activation gate.</p>";
+         (pair ? ". Per task and side, E = max(0, p95 over the task &minus; median at rest), over "
+                 "frames with a face; the task's E sums its primary AUs (bold), and its SR "
+                 "compares the two sums under the summary's activation gate.</p>"
+               : ". Per task, E = max(0, p95 over the task &minus; median at rest), over frames "
+                 "with a face; the task's E sums its primary AUs (bold). This video has one face: "
+                 "no left/right comparison (the mirror job's mirrored faces give it).</p>");
   if (r.tasks.empty())
     return out + "<p class=\"note\">The plan names no task besides rest.</p></section>\n";
 
-  out +=
-      "<table id=\"task-summary\"><tr><th class=\"l\">task</th><th>window</th><th "
-      "class=\"l\">AUs</th><th>E<sub>L</sub> / E<sub>R</sub></th><th>SR</th><th "
-      "class=\"l\">weaker side</th><th>frames with a face L / R</th><th>mean confidence L / "
-      "R</th></tr>";
+  out += pair ? "<table id=\"task-summary\"><tr><th class=\"l\">task</th><th>window</th><th "
+                "class=\"l\">AUs</th><th>E<sub>L</sub> / E<sub>R</sub></th><th>SR</th><th "
+                "class=\"l\">weaker side</th><th>frames with a face L / R</th><th>mean "
+                "confidence L / R</th></tr>"
+              : "<table id=\"task-summary\"><tr><th class=\"l\">task</th><th>window</th><th "
+                "class=\"l\">AUs</th><th>E</th><th>frames with a face</th><th>mean "
+                "confidence</th></tr>";
   std::string warnings;
   for (size_t i = 0; i < r.tasks.size(); ++i) {
     const task_summary& t = r.tasks[i];
     out += "<tr data-task=\"" + html_escape(t.task.name) + "\"><td class=\"l\"><a href=\"#task-" +
            std::to_string(i + 1) + "\">" + html_escape(t.task.label) + "</a></td><td>" +
            window_text(t.task.window) + "</td><td class=\"l\">" + joined_aus(t.task) + "</td><td>" +
-           num(t.left_excursion) + " / " + num(t.right_excursion) + "</td>" +
-           symmetry_cells(t.symmetry) + faces_cell(t, options.min_face_share) + "<td>" +
-           num(t.left_confidence, 3) + " / " + num(t.right_confidence, 3) + "</td></tr>";
+           sides(t.left_excursion, t.right_excursion, pair) + "</td>" +
+           (pair ? symmetry_cells(t.symmetry) : std::string()) +
+           faces_cell(t, pair, options.min_face_share) + "<td>" +
+           sides(t.left_confidence, t.right_confidence, pair, 3) + "</td></tr>";
     if (t.frames == 0)
       warnings += "<li>" + html_escape(t.task.label) + " (" + window_text(t.task.window) +
                   "): the window holds no frame of the recording.</li>";
     else if (few_faces(t.left_faces, t.frames, options.min_face_share) ||
-             few_faces(t.right_faces, t.frames, options.min_face_share))
+             (pair && few_faces(t.right_faces, t.frames, options.min_face_share)))
       warnings += "<li>" + html_escape(t.task.label) + ": a face was found in fewer than " +
                   num(100.0 * options.min_face_share, 0) +
                   "% of the window's frames; its numbers rest on the frames it was found "

@@ -581,8 +581,9 @@ TEST(mirror_cli_test, a_task_plan_added_later_updates_the_report_on_the_next_run
 // S1's users have folders of mirrored pairs (<stem>_left_mirrored.mp4, <stem>_right_mirrored.mp4)
 // with one plan for the pair, <stem>_tasks.csv: `aus` on them takes it along, as the mirror
 // job does, and the folder's report compares the pair task by task. A plain video's aus job
-// has no pair to compare and takes no plan.
-TEST(mirror_cli_test, aus_on_a_mirrored_pair_takes_the_pairs_task_plan) {
+// takes its own plan, and the report gives its one face's tasks. `facemirror openface` leaves
+// OpenFace's folder to OpenFace's files.
+TEST(mirror_cli_test, aus_takes_the_task_plan_of_a_pair_and_of_one_face) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
   const fs::path in = dir / "in";
@@ -600,12 +601,23 @@ TEST(mirror_cli_test, aus_on_a_mirrored_pair_takes_the_pairs_task_plan) {
       run_cli("aus " + quoted(in) + " -o " + quoted(out) + " " + models_arg() + " --workers 2");
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_EQ(read_file(out / "pat 1_tasks.csv"), plan);
-  EXPECT_FALSE(fs::exists(out / "plain_tasks.csv"));
+  EXPECT_EQ(read_file(out / "plain_tasks.csv"), plan);
   const cli_run report = run_cli("report " + quoted(out) + " -q " + models_arg());
   ASSERT_EQ(report.status, 0) << report.output;
   EXPECT_NE(read_file(out / "pat 1_report.html").find("<tr data-task=\"smile\">"),
             std::string::npos);
   EXPECT_TRUE(fs::exists(out / "pat 1_task_asymmetry.csv"));
+  EXPECT_NE(read_file(out / "plain_report.html").find("<tr data-task=\"smile\">"),
+            std::string::npos);
+  EXPECT_NE(read_file(out / "plain_task_aus.csv").find("\nsmile,0.200,0.600,"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out / "plain_task_asymmetry.csv"));
+
+  const fs::path processed = dir / "processed";
+  const cli_run openface = run_cli("openface -f " + quoted(in / "plain.mp4") + " -out_dir " +
+                                   quoted(processed) + " -aus -q " + models_arg());
+  ASSERT_EQ(openface.status, 0) << openface.output;
+  EXPECT_TRUE(fs::exists(processed / "plain.csv"));
+  EXPECT_FALSE(fs::exists(processed / "plain_tasks.csv"));
 }
 
 TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {

@@ -274,6 +274,56 @@ TEST(TaskSummary, EachTaskByHand) {
       << csv;
 }
 
+// One face (an aus job's): the same numbers as that face has in a pair, in the left fields,
+// nothing on the right, no ratio; its peak and rest rows are its own.
+TEST(TaskSummary, OneFaceHasTheNumbersItHasInAPair) {
+  const auto plan = parse_task_plan(plan_text, "plan.csv");
+  const au_series face = parse_au_series(left_csv(), "clip.csv");
+  const auto pair =
+      summarise_tasks(plan, face, parse_au_series(right_csv(), "r.csv"), asymmetry_thresholds{});
+  const auto one = summarise_tasks(plan, face, asymmetry_thresholds{});
+  ASSERT_EQ(one.size(), 2u);
+  for (size_t t = 0; t < one.size(); ++t) {
+    EXPECT_EQ(one[t].frames, pair[t].frames);
+    EXPECT_EQ(one[t].left_faces, pair[t].left_faces);
+    EXPECT_EQ(one[t].left_confidence, pair[t].left_confidence);
+    EXPECT_EQ(one[t].left_excursion, pair[t].left_excursion);
+    EXPECT_EQ(one[t].right_faces, 0);
+    EXPECT_EQ(one[t].right_excursion, 0.0);
+    ASSERT_EQ(one[t].aus.size(), pair[t].aus.size());
+    for (size_t a = 0; a < one[t].aus.size(); ++a) {
+      EXPECT_EQ(one[t].aus[a].au, pair[t].aus[a].au);
+      EXPECT_EQ(one[t].aus[a].role, pair[t].aus[a].role);
+      EXPECT_EQ(one[t].aus[a].left.p95, pair[t].aus[a].left.p95);
+      EXPECT_EQ(one[t].aus[a].left.baseline, pair[t].aus[a].left.baseline);
+      EXPECT_EQ(one[t].aus[a].left.excursion, pair[t].aus[a].left.excursion);
+      EXPECT_EQ(one[t].aus[a].right.frames_with_face, 0);
+    }
+  }
+  EXPECT_NEAR(one[0].left_excursion, 3.6, 1e-12);  // the brow raise, as by hand above
+  EXPECT_DOUBLE_EQ(one[1].left_excursion, 2.0);    // the smile
+  // Peaks: the brow raise's AU01 + AU02 are 2, 3, 4 on rows 2-4; the smile's AU12 1, 2, 2, 2
+  // on rows 5-8 (the first of the tie). Where the pair needs both faces, one face needs its own.
+  EXPECT_EQ(one[0].peak_row, 4);
+  EXPECT_EQ(one[1].peak_row, 6);
+  EXPECT_EQ(rest_row(plan, face, asymmetry_thresholds{}), 1);  // rows 0-1 at rest
+
+  const std::string csv = task_aus_csv_header(false) + task_aus_csv_rows("clip", one, false);
+  EXPECT_EQ(csv.rfind("task,start_s,end_s,frames,frames_with_face,mean_confidence,au,role,p95,"
+                      "baseline,excursion,peak,peak_time_s\n",
+                      0),
+            0u);
+  EXPECT_NE(csv.find("\nbrow_raise,2.000,5.000,3,3,0.9000,AU01_r+AU02_r,task,,,3.6000,,\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("\nbrow_raise,2.000,5.000,3,3,0.9000,AU01_r,primary,2.9000,0.3000,2.6000,"
+                     "3.0000,4.000\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(task_aus_csv_rows("clip", one, true).find("clip,smile,5.000,9.000,4,4,0.9000,AU12_r,"),
+            std::string::npos);
+}
+
 TEST(TaskSummary, ATaskWithoutAFaceOnOneSideHasNoRatio) {
   const auto plan = parse_task_plan("task,start_s,end_s\nsmile,8,9\n", "plan.csv");
   const auto tasks = summarise_tasks(plan, parse_au_series(left_csv(), "l.csv"),
@@ -470,17 +520,51 @@ TEST_F(TaskFolder, ABadPlanFailsTheVideoNamingThePlan) {
   EXPECT_FALSE(fs::exists(dir_ / "patient_report.html"));
 }
 
-TEST_F(TaskFolder, AOneFaceVideoSaysItsPlanIsNotUsed) {
+// An aus job's video (one face) with a plan: its tasks' excursions, no left/right numbers; its
+// own table beside the page and in the folder's, each removed with the plan.
+TEST_F(TaskFolder, AOneFaceVideoHasItsTasksWithoutASecondSide) {
   write("clip.csv", left_csv());
   write("clip_tasks.csv", plan_text);
   const auto results = report();
-  ASSERT_EQ(results.size(), 1u);
+  ASSERT_EQ(results.size(), 1u);  // neither the plan nor the task table is a video of its own
   ASSERT_TRUE(results[0].ok) << results[0].error;
-  EXPECT_NE(
-      read_file(dir_ / "clip_report.html").find("this video has one face, so they are not used"),
-      std::string::npos);
+  const std::string html = read_file(dir_ / "clip_report.html");
+  const size_t begin = html.find("<section id=\"tasks\">");
+  ASSERT_NE(begin, std::string::npos) << html;
+  const std::string tasks = html.substr(begin, html.find("</section>", begin) - begin);
+  EXPECT_NE(tasks.find("<table id=\"task-summary\"><tr><th class=\"l\">task</th><th>window</"
+                       "th><th class=\"l\">AUs</th><th>E</th><th>frames with a face</th>"),
+            std::string::npos)
+      << tasks;
+  EXPECT_NE(tasks.find("<td>3.60</td><td>3 of 3</td><td>0.900</td></tr>"), std::string::npos)
+      << tasks;
+  EXPECT_EQ(tasks.find("SR"), std::string::npos);
+  EXPECT_EQ(tasks.find("E<sub>L</sub>"), std::string::npos);
+  EXPECT_NE(tasks.find("id=\"task-2\""), std::string::npos);
+  EXPECT_NE(tasks.find("<svg"), std::string::npos);  // the smile's AU12 over its window
+  EXPECT_NE(html.find("<li><b>tasks</b>: per task, E ="), std::string::npos);
+  EXPECT_NE(html.find("class=\"window\""), std::string::npos);  // the charts shade the windows
+  const std::string table = read_file(dir_ / "clip_task_aus.csv");
+  EXPECT_EQ(table.rfind(task_aus_csv_header(false), 0), 0u);
+  EXPECT_NE(table.find("smile,5.000,9.000,4,4,0.9000,AU12_r,task,,,2.0000,,\n"), std::string::npos)
+      << table;
   EXPECT_FALSE(fs::exists(dir_ / "clip_task_asymmetry.csv"));
   EXPECT_FALSE(fs::exists(dir_ / "task_summary.csv"));
+  const std::string index = read_file(dir_ / "index.html");
+  EXPECT_NE(index.find("<a href=\"clip_report.html#task-1\">Brow raise</a></td><td>2.0&ndash;5.0 "
+                       "s</td><td>3.60</td><td>3 of 3</td>"),
+            std::string::npos)
+      << index;
+  EXPECT_EQ(index.find("id=\"task-overview\""), std::string::npos);
+  EXPECT_NE(read_file(dir_ / "task_aus_summary.csv").find("\nclip,smile,5.000,9.000,4,4,"),
+            std::string::npos);
+
+  fs::remove(dir_ / "clip_tasks.csv");
+  ASSERT_TRUE(report().at(0).ok);
+  EXPECT_EQ(read_file(dir_ / "clip_report.html").find("id=\"tasks\""), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "clip_task_aus.csv"));
+  EXPECT_FALSE(fs::exists(dir_ / "task_aus_summary.csv"));
+  EXPECT_EQ(read_file(dir_ / "index.html").find("face-task-overview"), std::string::npos);
 }
 
 }  // namespace

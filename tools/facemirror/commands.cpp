@@ -297,14 +297,17 @@ int run(const run_options& opt, job_kind kind) {
   std::vector<std::string> unreported;  // skipped mirror jobs that have no report yet
   const bool writes_report = kind == job_kind::mirror && !opt.no_report && !opt.no_aus;
   // The plan goes with the CSVs also without a report now: `facemirror report` reads it later.
-  // So does an aus job on a mirrored pair's videos (S1's users have folders of them): its CSVs
-  // are the pair the report compares.
+  // So does an aus job's: beside its CSV (one face), or for a mirrored pair's videos (S1's users
+  // have folders of them) as the pair's, whose two CSVs the report compares.
   const auto take_task_plan = [&](const video_job& job) {
+    if (!opt.take_task_plans)
+      return false;
     const std::string stem = job.input.stem().string();
     if (kind == job_kind::mirror)
       return !opt.no_aus && bring_task_plan(job.input, output_dir, stem, opt.quiet);
-    return task_plan_stem(stem) != stem &&
-           bring_task_plan(job.input, output_dir, task_plan_stem(stem), opt.quiet);
+    const std::string report_stem =
+        task_plan_stem(stem) != stem ? task_plan_stem(stem) : job.output_csv.stem().string();
+    return bring_task_plan(job.input, output_dir, report_stem, opt.quiet);
   };
   int skipped = 0;
   for (auto& job : plan.jobs) {

@@ -338,7 +338,8 @@ int main(int argc, char** argv) {
       "report",
       "The clinician's report of an output folder: <stem>_report.html per video (self-contained: "
       "left/right AU charts, summary table, quality, provenance; a Tasks section and "
-      "<stem>_task_asymmetry.csv where the folder has a task plan <stem>_tasks.csv), index.html, "
+      "<stem>_task_asymmetry.csv, or for one face <stem>_task_aus.csv, where the folder has a "
+      "task plan <stem>_tasks.csv), index.html, "
       "<stem>_asymmetry.csv and asymmetry_summary.csv");
   report_cmd
       ->add_option("folder", report.folder,

@@ -10,12 +10,12 @@
 //                          quality (head-yaw bands, frames without a face, embedded JPEG stills
 //                          of both mirrored faces at the strongest asymmetry) and provenance;
 //     <stem>_asymmetry.csv the summary table's numbers (mirror jobs only);
-//     and, for a mirror job with a task plan <stem>_tasks.csv (tasks.h), a Tasks section in
-//     the page and <stem>_task_asymmetry.csv;
+//     and, for a video with a task plan <stem>_tasks.csv (tasks.h), a Tasks section in the
+//     page and <stem>_task_asymmetry.csv (mirror jobs) or <stem>_task_aus.csv (one face);
 //   and for the folder index.html (links to every report, the asymmetry overview, every task),
 //   asymmetry_summary.csv (every mirror job's rows, with a video column) and, when a video has
-//   a task plan, task_summary.csv (every task's rows, with a video column). A task table whose
-//   plan is gone is removed.
+//   a task plan, task_summary.csv (every mirror job's task rows, with a video column) or
+//   task_aus_summary.csv (every one-face video's). A task table whose plan is gone is removed.
 //   A video is found by its outputs: a mirror job's <stem>_left_mirrored.csv and
 //   <stem>_right_mirrored.csv (the mirrored videos <stem>_{left,right}_mirrored.mp4 give the
 //   stills, <stem>_head_pose.csv the source face's yaw, <stem>_source.* the input's frame
@@ -142,5 +142,15 @@ struct au_summary {
 [[nodiscard]] std::string task_asymmetry_csv_rows(const std::string& stem,
                                                   const std::vector<task_summary>& tasks,
                                                   bool video_column);
+
+/// The same for a one-face video (an aus job's <stem>.csv with a task plan): the header and rows
+/// of <stem>_task_aus.csv and, with `video_column`, of the folder's task_aus_summary.csv. Per
+/// task a row of its own (au: the primary AUs joined by '+', role `task`, excursion: their sum)
+/// then one per AU intensity, each with the window, its frame count, the frames with a face and
+/// their mean confidence; one set of statistics, no ratio.
+[[nodiscard]] std::string task_aus_csv_header(bool video_column);
+[[nodiscard]] std::string task_aus_csv_rows(const std::string& stem,
+                                            const std::vector<task_summary>& tasks,
+                                            bool video_column);
 
 }  // namespace facemirror

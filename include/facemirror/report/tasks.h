@@ -1,5 +1,6 @@
 #pragma once
-// The movement tasks of a recording, and each task's left/right asymmetry.
+// The movement tasks of a recording, and each task's left/right asymmetry (or, for one face,
+// each task's AU excursions).
 //
 // WHAT THIS REPRESENTS
 //   A palsy recording often holds several standard movements (brow raise, eye closure, smile,
@@ -137,9 +138,20 @@ struct task_summary {
                                                         const au_series& right,
                                                         const asymmetry_thresholds& thresholds);
 
+/// The same for one face (an aus job's whole face): its numbers are in the `left` fields
+/// (left_faces, left_excursion, task_au::left, as au_summary holds a one-face video's); the
+/// right fields and the symmetry ratios are unused. peak_row is where its primary AUs sum
+/// highest.
+[[nodiscard]] std::vector<task_summary> summarise_tasks(const task_plan& plan,
+                                                        const au_series& face,
+                                                        const asymmetry_thresholds& thresholds);
+
 /// The middle one of the rest window's rows where both faces were found (the rest window as
 /// summarise_tasks takes it); -1 when there is none.
 [[nodiscard]] int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& right,
+                               const asymmetry_thresholds& thresholds);
+/// The same for one face: the middle row of the rest window where it was found.
+[[nodiscard]] int64_t rest_row(const task_plan& plan, const au_series& face,
                                const asymmetry_thresholds& thresholds);
 
 }  // namespace facemirror
