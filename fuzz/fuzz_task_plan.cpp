@@ -62,11 +62,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fuzz::check(t.symmetry.ratio >= 0 && t.symmetry.ratio <= 1);
       rows += 1 + t.aus.size();
     }
-    const std::string csv =
-        task_asymmetry_csv_header(false) + task_asymmetry_csv_rows("v", tasks, false);
-    size_t lines = 0;
-    for (const char c : csv)
-      lines += c == '\n' ? 1 : 0;
-    fuzz::check(lines == rows);
+    const auto lines_of = [](const std::string& csv) {
+      size_t lines = 0;
+      for (const char c : csv)
+        lines += c == '\n' ? 1 : 0;
+      return lines;
+    };
+    fuzz::check(lines_of(task_asymmetry_csv_header(false) +
+                         task_asymmetry_csv_rows("v", tasks, false)) == rows);
+    // One face (an aus job's) has the numbers it has as the left face of a pair.
+    const std::vector<task_summary> one_face = summarise_tasks(plan, left, {});
+    fuzz::check(one_face.size() == tasks.size());
+    for (size_t i = 0; i < one_face.size() && i < tasks.size(); ++i) {
+      const task_summary &one = one_face[i], &pair = tasks[i];
+      fuzz::check(one.left_faces == pair.left_faces && one.frames == pair.frames &&
+                  one.aus.size() == pair.aus.size() && one.right_faces == 0 &&
+                  one.left_excursion == pair.left_excursion);
+    }
+    fuzz::check(lines_of(task_aus_csv_header(false) + task_aus_csv_rows("v", one_face, false)) ==
+                rows);
   });
 }

@@ -347,6 +347,17 @@ PYBIND11_MODULE(_facemirror, m) {
       [plan_rows](const fs::path& path) { return plan_rows(facemirror::read_task_plan(path)); },
       py::arg("path"), "A task plan's rows; use facemirror.read_task_plan() instead.");
   m.def(
+      "bring_task_plan",
+      [](const fs::path& video, const fs::path& out_dir, const std::string& report_stem) {
+        return facemirror::bring_task_plan(video, out_dir, report_stem);
+      },
+      py::arg("video"), py::arg("out_dir"), py::arg("report_stem"),
+      "Copies the video's task plan into out_dir as <report_stem>_tasks.csv where it is newer "
+      "(the CLI's rule); whether it copied.");
+  m.def("task_plan_stem", &facemirror::task_plan_stem, py::arg("video_stem"),
+        "The stem whose <stem>_tasks.csv holds the video's tasks (a mirrored pair's, else its "
+        "own).");
+  m.def(
       "write_task_plan",
       [plan_rows](const fs::path& path, const std::string& csv) {
         const facemirror::task_plan plan = facemirror::parse_task_plan(csv, path);

@@ -43,6 +43,7 @@ Example::
 
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Union
 
@@ -253,6 +254,16 @@ def _video_result(item, **extra):
         **extra,
     )
 
+def _bring_task_plan(video: str, folder: str, report_stem: str) -> None:
+    """Takes a video's task plan (<stem>_tasks.csv beside it) into its output folder for
+    report(), as the CLI does: the newer plan wins. A plan that cannot be copied costs the
+    report its task section only, so it is a warning."""
+    try:
+        _native.bring_task_plan(video, folder, report_stem)
+    except Error as e:
+        warnings.warn("the task plan is not copied: %s" % e)
+
+
 def extract(
     inputs: Union[PathLike, Iterable[PathLike]],
     out_dir: Optional[PathLike] = None,
@@ -279,7 +290,9 @@ def extract(
 
     inputs: a video file, a folder (its video files, sorted by name) or a list of them.
     out_dir: where to write <stem>.csv per video (created if missing; the same bytes as
-      ``facemirror aus``). None: the CSVs go to a temporary folder that is removed afterwards.
+      ``facemirror aus``), with the video's task plan <stem>_tasks.csv where one lies beside it
+      (for one face of a mirrored pair the pair's; the newer plan wins, as in the CLI). None:
+      the CSVs go to a temporary folder that is removed afterwards.
     workers: worker threads (0: one per core; the output does not depend on it);
       segment_frames: frames per work unit (the CLI's --segment-frames; a remainder under half
       of it joins the last segment; another length can move a value by its last printed digit).
@@ -343,6 +356,8 @@ def extract(
                     result.hog = read_hog(item["hog_file"])
                 if out_dir is not None:
                     result.output_csv = os.fspath(item["output_csv"])
+                    stem = os.path.splitext(os.path.basename(result.path))[0]
+                    _bring_task_plan(result.path, folder, _native.task_plan_stem(stem))
                     if hog:
                         result.hog_file = os.fspath(item["hog_file"])
                     if aligned is not None:
@@ -377,7 +392,9 @@ def mirror(
     resume rule is the caller's to apply). workers, segment_frames, progress, progress_every,
     models, landmarks, face_threshold, isolation, frame_timeout and on_error are extract()'s;
     consensus (the CLI's mirror --consensus) measures each mirrored face that many times and
-    writes the median, as extract(consensus=...) does on the written videos.
+    writes the median, as extract(consensus=...) does on the written videos. A task plan
+    <stem>_tasks.csv beside a video goes into out_dir with its outputs for report() (with
+    aus; the newer plan wins, as in the CLI).
     """
     files = _video_files(inputs)
     folder = os.fspath(out_dir)
@@ -392,6 +409,10 @@ def mirror(
         _video_result(item, outputs={role: os.fspath(p) for role, p in item["outputs"].items()})
         for item in raw
     ]
+    for result in results:
+        if result.ok and aus:
+            stem = os.path.splitext(os.path.basename(result.path))[0]
+            _bring_task_plan(result.path, folder, stem)
     return _check(results, on_error)
 
 
@@ -458,7 +479,8 @@ def read_task_plan(path: PathLike) -> List[Task]:
 
 def write_task_plan(path: PathLike, tasks: Iterable[Union[Task, tuple]]) -> List[Task]:
     """Writes a task plan: ``<stem>_tasks.csv`` in a mirror() folder before report(), or beside
-    a video, where the CLI's ``facemirror mirror`` and the app take it into their folders.
+    a video, where mirror(), extract(out_dir=...), the CLI and the app take it into their
+    folders.
 
     tasks: Task rows or (task, start_s, end_s[, aus]) tuples. The plan is checked as the report
     reads it (facemirror.Error naming the row's line, counting the header as line 1, and

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "facemirror/error.h"
+#include "facemirror/output/atomic_file.h"
 
 #include "core/file_bytes.h"
 #include "report/csv_fields.h"
@@ -227,6 +228,26 @@ std::string task_plan_stem(const std::string& video_stem) {
 
 std::filesystem::path task_plan_beside_video(const std::filesystem::path& video) {
   return video.parent_path() / (task_plan_stem(video.stem().string()) + "_tasks.csv");
+}
+
+bool bring_task_plan(const std::filesystem::path& video, const std::filesystem::path& output_dir,
+                     const std::string& report_stem) {
+  namespace fs = std::filesystem;
+  const fs::path plan = task_plan_beside_video(video);
+  const fs::path copy = output_dir / (report_stem + "_tasks.csv");
+  std::error_code ec;
+  if (!fs::is_regular_file(plan, ec))
+    return false;
+  if (fs::exists(copy, ec)) {
+    std::error_code plan_ec, copy_ec;
+    const auto plan_time = fs::last_write_time(plan, plan_ec);
+    const auto copy_time = fs::last_write_time(copy, copy_ec);
+    if (plan_ec || copy_ec || plan_time <= copy_time ||
+        detail::read_file_bytes(plan) == detail::read_file_bytes(copy))
+      return false;
+  }
+  atomic_copy(plan, copy)->commit();
+  return true;
 }
 
 std::vector<task_plan_row> task_plan_rows(const task_plan& plan) {

@@ -148,21 +148,25 @@ def test_mirror_writes_s1_outputs(tmp_path):
     clip = tmp_path / "clip.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEO), "-frames:v", "24",
                     "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    # A task plan beside the video goes into the folder with its outputs, as the CLI takes it.
+    facemirror.write_task_plan(tmp_path / "clip_tasks.csv",
+                               [("rest", 0, 0.3), ("smile", 0.3, 0.8)])
     out = tmp_path / "mirrored"
     results = facemirror.mirror(clip, out, models=MODELS, workers=2)
     assert len(results) == 1 and results[0].ok and results[0].frames == 24
     outputs = results[0].outputs
     assert set(outputs) == {"right_video", "left_video", "debug_video", "source_video",
                             "right_csv", "left_csv", "head_pose_csv"}
-    assert sorted(os.listdir(out)) == sorted(os.path.basename(p) for p in outputs.values())
+    assert sorted(os.listdir(out)) == sorted(
+        [os.path.basename(p) for p in outputs.values()] + ["clip_tasks.csv"])
+    assert (out / "clip_tasks.csv").read_bytes() == (tmp_path / "clip_tasks.csv").read_bytes()
     assert outputs["right_video"] == str(out / "clip_right_mirrored.mp4")
     for side in ("right_csv", "left_csv"):
         table = facemirror.read_csv(outputs[side], as_dataframe=False)
         np.testing.assert_array_equal(table["frame"], np.arange(1, 25))
 
-    # The report of the folder, with a task plan put there: the page with its task section,
-    # the task tables; a CSV cut short fails its video alone, naming the file.
-    facemirror.write_task_plan(out / "clip_tasks.csv", [("rest", 0, 0.3), ("smile", 0.3, 0.8)])
+    # The report of the folder with that plan: the page with its task section, the task
+    # tables; a CSV cut short fails its video alone, naming the file.
     reports = facemirror.report(out, stills=1, models=MODELS)
     assert [(r.stem, r.ok, r.error) for r in reports] == [("clip", True, "")]
     assert reports[0].html == str(out / "clip_report.html")
@@ -177,6 +181,14 @@ def test_mirror_writes_s1_outputs(tmp_path):
     for bad in ({"stills": 13}, {"min_face_share": 1.5}, {"on_error": "ignore"}):
         with pytest.raises(ValueError):
             facemirror.report(out, **bad)
+
+    # extract() with out_dir takes the plan too; the report then has the one face's tasks.
+    aus = tmp_path / "aus"
+    assert facemirror.extract(clip, out_dir=aus, models=MODELS, workers=2)[0].ok
+    assert (aus / "clip_tasks.csv").read_bytes() == (tmp_path / "clip_tasks.csv").read_bytes()
+    facemirror.report(aus, stills=0, models=MODELS)
+    assert 'data-task="smile"' in (aus / "clip_report.html").read_text()
+    assert (aus / "task_aus_summary.csv").read_text().startswith("video,task,start_s,end_s,")
 
 
 def test_task_plans_are_written_whole_as_the_report_reads_them(tmp_path):

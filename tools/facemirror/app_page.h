@@ -47,7 +47,7 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 <div class="col"><table id="plan-rows"><thead><tr><th>task</th><th>start (s)</th><th>end (s)</th><th>AUs</th><th></th></tr></thead><tbody></tbody></table>
 <button id="plan-add">Add task</button><button id="plan-save">Save plan</button><button id="plan-remove">Remove plan</button><button id="plan-close">Close</button>
 <p id="plan-message"></p>
-<p style="font-size:12px;color:#555">One <b>rest</b> window is every task's baseline (without one, the first second). A standard movement brings its AUs; for any other task choose "other", name it and list its AUs (AU14 AU23). The report of the next mirror run has a section per task.</p></div></div></div>
+<p style="font-size:12px;color:#555">One <b>rest</b> window is every task's baseline (without one, the first second). A standard movement brings its AUs; for any other task choose "other", name it and list its AUs (AU14 AU23). The report of the next run (mirror + AUs, or AUs only) has a section per task.</p></div></div></div>
 <h2>Progress</h2>
 <div class="bar"><span id="overall-bar" style="width:0%"></span></div>
 <p><span id="overall-percent">0%</span> <span id="overall-detail"></span></p>

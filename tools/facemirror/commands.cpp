@@ -154,34 +154,16 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
   return failures == 0 ? 0 : 1;
 }
 
-// A task plan beside a video (<stem>_tasks.csv; a mirrored face's video shares its pair's,
-// task_plan_stem) goes into the output folder as <report_stem>_tasks.csv, where the report reads
-// it. The newer plan wins: one edited beside the video since it was copied (the app's editor
-// writes there) replaces the copy; one put or edited in the output folder since is the user's
-// and is kept. Not copying it costs the report its task section only, so a failure is a warning.
-// Returns whether it copied one (the report then changes).
-bool bring_task_plan(const fs::path& input, const fs::path& output_dir,
-                     const std::string& report_stem, bool quiet) {
-  const fs::path plan = task_plan_beside_video(input);
-  const fs::path copy = output_dir / (report_stem + "_tasks.csv");
-  std::error_code ec;
-  if (!fs::is_regular_file(plan, ec))
-    return false;
-  if (fs::exists(copy, ec)) {
-    const auto bytes = [](const fs::path& file) {
-      std::ifstream in(file, std::ios::binary);
-      return std::string(std::istreambuf_iterator<char>(in), {});
-    };
-    std::error_code plan_ec, copy_ec;
-    const auto plan_time = fs::last_write_time(plan, plan_ec);
-    const auto copy_time = fs::last_write_time(copy, copy_ec);
-    if (plan_ec || copy_ec || plan_time <= copy_time || bytes(plan) == bytes(copy))
-      return false;
-  }
+// A video's task plan goes into the output folder for the report (bring_task_plan, tasks.h).
+// Not copying it costs the report its task section only, so a failure is a warning.
+bool take_task_plan_along(const fs::path& input, const fs::path& output_dir,
+                          const std::string& report_stem, bool quiet) {
   try {
-    atomic_copy(plan, copy)->commit();
+    if (!bring_task_plan(input, output_dir, report_stem))
+      return false;
     if (!quiet)
-      std::fprintf(stderr, "tasks  %s -> %s\n", plan.string().c_str(), copy.string().c_str());
+      std::fprintf(stderr, "tasks  %s -> %s\n", task_plan_beside_video(input).string().c_str(),
+                   (output_dir / (report_stem + "_tasks.csv")).string().c_str());
     return true;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "warning: the task plan is not copied: %s\n", e.what());
@@ -304,10 +286,10 @@ int run(const run_options& opt, job_kind kind) {
       return false;
     const std::string stem = job.input.stem().string();
     if (kind == job_kind::mirror)
-      return !opt.no_aus && bring_task_plan(job.input, output_dir, stem, opt.quiet);
+      return !opt.no_aus && take_task_plan_along(job.input, output_dir, stem, opt.quiet);
     const std::string report_stem =
         task_plan_stem(stem) != stem ? task_plan_stem(stem) : job.output_csv.stem().string();
-    return bring_task_plan(job.input, output_dir, report_stem, opt.quiet);
+    return take_task_plan_along(job.input, output_dir, report_stem, opt.quiet);
   };
   int skipped = 0;
   for (auto& job : plan.jobs) {

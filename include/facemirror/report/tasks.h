@@ -90,6 +90,17 @@ inline constexpr size_t max_tasks = 200;
 /// Where the plan of `video` lies beside it: <folder>/<task_plan_stem>_tasks.csv.
 [[nodiscard]] std::filesystem::path task_plan_beside_video(const std::filesystem::path& video);
 
+/// Takes the plan beside `video` (task_plan_beside_video) into `output_dir` as
+/// `<report_stem>_tasks.csv`, where the report reads it: the stem of the video's CSV, or for a
+/// mirror job's or a mirrored pair's the pair's. The newer plan wins: one edited beside the
+/// video since it was copied (the app's editor writes there) replaces the copy; one put or
+/// edited in the output folder since is the user's and is kept, as is one with the same bytes.
+/// Returns whether it copied (the report then changes); false when the video has no plan.
+/// Throws error(io) naming the file when the copy cannot be written (nothing half-written:
+/// atomic_copy). Touches only those two files; two calls for the same copy must not overlap.
+bool bring_task_plan(const std::filesystem::path& video, const std::filesystem::path& output_dir,
+                     const std::string& report_stem);
+
 /// One row of a plan as a person writes it: `task` is "rest", a standard movement's canonical
 /// name, or a task as written with its own AUs in `aus` ("AU14 AU23"; empty for the others).
 struct task_plan_row {
