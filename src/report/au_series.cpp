@@ -1,6 +1,9 @@
 #include "facemirror/report/au_series.h"
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "facemirror/error.h"
@@ -48,14 +51,15 @@ const au_column* au_series::find(const std::string& name) const {
   return nullptr;
 }
 
-au_series parse_au_series(const std::string& text, const std::filesystem::path& source) {
+au_series parse_au_series(const std::string& text, const std::filesystem::path& source,
+                          std::optional<int> face_id) {
   const std::string where = "'" + source.string() + "'";
   std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line))
     throw error(error_code::invalid_argument, where + ": empty file, not an OpenFace CSV");
   const std::vector<std::string> header = split_fields(line);
-  int timestamp = -1, success = -1, confidence = -1, yaw = -1, face = -1;
+  int timestamp = -1, success = -1, confidence = -1, yaw = -1, face = -1, tracker = -1;
   std::vector<int> intensity_columns, presence_columns;
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string& name = header[i];
@@ -68,6 +72,8 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       confidence = index;
     else if (name == "face")
       face = index;
+    else if (name == "face_id")
+      tracker = index;
     else if (name == "pose_Ry")
       yaw = index;
     else if (name.rfind("AU", 0) == 0 && ends_with(name, "_r"))
@@ -115,6 +121,8 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       }
       return *value;
     };
+    if (face_id && tracker >= 0 && number(tracker) != *face_id)
+      continue;  // another face's row
     series.timestamp_s.push_back(still_image ? 0.0 : number(timestamp));
     series.success.push_back(still_image || number(success) != 0);
     series.confidence.push_back(confidence >= 0 ? number(confidence) : 0.0);
@@ -135,11 +143,36 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
   return series;
 }
 
-au_series read_au_series(const std::filesystem::path& csv) {
+au_series read_au_series(const std::filesystem::path& csv, std::optional<int> face_id) {
   const auto text = detail::read_file_bytes(csv);
   if (!text)
     throw error(error_code::io, "cannot read '" + csv.string() + "'");
-  return parse_au_series(*text, csv);
+  return parse_au_series(*text, csv, face_id);
+}
+
+std::vector<int> read_face_ids(const std::filesystem::path& csv) {
+  const auto text = detail::read_file_bytes(csv);
+  if (!text)
+    throw error(error_code::io, "cannot read '" + csv.string() + "'");
+  std::istringstream in(*text);
+  std::string line;
+  if (!std::getline(in, line))
+    return {};
+  const std::vector<std::string> header = split_fields(line);
+  const auto column = std::find(header.begin(), header.end(), "face_id");
+  if (column == header.end())
+    return {};
+  const auto index = static_cast<size_t>(column - header.begin());
+  std::set<int> ids;
+  while (std::getline(in, line)) {
+    const std::vector<std::string> fields = split_fields(line);
+    if (index >= fields.size())
+      continue;
+    const std::optional<double> value = detail::parse_number(fields[index]);
+    if (value && *value == std::floor(*value) && std::abs(*value) < 1e9)
+      ids.insert(static_cast<int>(*value));
+  }
+  return {ids.begin(), ids.end()};
 }
 
 }  // namespace facemirror

@@ -217,7 +217,21 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
     v.stem = stem;
     v.face_csv = file;
     v.tasks_csv = dir / (stem + "_tasks.csv");
-    found[stem] = v;
+    std::vector<int> faces;
+    try {
+      faces = read_face_ids(file);
+    } catch (const std::exception&) {
+      // Unreadable: analyse() names the file and the reason on the video's one entry.
+    }
+    if (faces.size() <= 1) {
+      found[stem] = v;
+      continue;
+    }
+    for (const int face : faces) {  // each tracked face its own page; the video's plan is theirs
+      v.stem = stem + "_face" + std::to_string(face);
+      v.face_id = face;
+      found[v.stem] = v;
+    }
   }
   std::vector<report_video> out;
   for (auto& [stem, v] : found)

@@ -483,6 +483,9 @@ std::string provenance(const video_report& r, const report_options& options,
       html_escape(r.video.mirrored ? r.video.left_csv.filename().string() + ", " +
                                          r.video.right_csv.filename().string()
                                    : r.video.face_csv.filename().string()) +
+          (r.video.face_id ? ", face_id " + std::to_string(*r.video.face_id) +
+                                 " (the tracker; the CSV holds several faces)"
+                           : std::string()) +
           ": " + std::to_string(r.left.rows()) + " frames" +
           (duration > 0
                ? ", " + num(static_cast<double>(r.left.rows() - 1) / duration, 3) + " frames/s"

@@ -239,7 +239,7 @@ video_report analyse(const report_video& video, const report_options& options) {
                                                     std::to_string(out.right.rows()));
     }
   } else {
-    out.left = read_au_series(video.face_csv);
+    out.left = read_au_series(video.face_csv, video.face_id);
   }
   for (const auto& column : out.left.aus) {
     au_summary row;

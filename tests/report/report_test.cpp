@@ -19,6 +19,7 @@
 
 #include "report/report_html.h"
 #include "still_support.h"
+#include <unistd.h>
 
 namespace facemirror {
 namespace {
@@ -179,6 +180,32 @@ TEST(AuSeries, ReadsAStillImagesFacesAsFittedInstants) {
   EXPECT_DOUBLE_EQ(s.find("AU01_r")->values[0], 0.75);
   // Without a `face` column a CSV with no time is still refused.
   EXPECT_THROW((void)parse_au_series("confidence, AU01_r\n0.9, 0.5\n", "x.csv"), error);
+}
+
+// A CSV of several tracked faces (aus --max-faces, FaceLandmarkVidMulti): a row per face and
+// frame. Read one face at a time; read whole, the faces' rows would interleave.
+TEST(AuSeries, ReadsOneFaceOfSeveral) {
+  const std::string text =
+      "frame, face_id, timestamp, confidence, success, AU12_r\n"
+      "1, 0, 0.0, 0.9, 1, 1.0\n1, 1, 0.0, 0.8, 1, 3.0\n2, 0, 0.5, 0.9, 1, 1.5\n"
+      "2, 1, 0.5, 0.1, 0, 0.0\n3, 0, 1.0, 0.9, 1, 2.0\n";
+  const au_series first = parse_au_series(text, "multi.csv", 0);
+  EXPECT_EQ(first.timestamp_s, (std::vector<double>{0.0, 0.5, 1.0}));
+  EXPECT_EQ(first.find("AU12_r")->values, (std::vector<double>{1.0, 1.5, 2.0}));
+  const au_series second = parse_au_series(text, "multi.csv", 1);
+  EXPECT_EQ(second.find("AU12_r")->values, (std::vector<double>{3.0, 0.0}));
+  EXPECT_EQ(second.frames_with_face(), 1);
+  EXPECT_EQ(parse_au_series(text, "multi.csv").rows(), 5u);  // every row
+  EXPECT_EQ(parse_au_series(text, "multi.csv", 7).rows(), 0u);
+
+  const fs::path file = fs::temp_directory_path() /
+                        ("facemirror_face_ids_test_" + std::to_string(::getpid()) + ".csv");
+  std::ofstream(file) << text;
+  EXPECT_EQ(read_face_ids(file), (std::vector<int>{0, 1}));
+  std::ofstream(file) << "frame, timestamp, success, AU12_r\n1, 0.0, 1, 1.0\n";
+  EXPECT_TRUE(read_face_ids(file).empty());
+  fs::remove(file);
+  EXPECT_THROW((void)read_face_ids(file), error);
 }
 
 // Rows whose times fall outside [t0, t1] (an edited CSV out of order) still land in a column;
@@ -722,6 +749,42 @@ TEST_F(ReportFolder, AnAusFolderCountsFramesWithoutAFace) {
   const std::string html = one_page("clip");
   EXPECT_NE(html.find("<td class=\"l\">good</td><td>2</td>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"l\">no face</td><td>1</td>"), std::string::npos);
+}
+
+// An aus CSV of two tracked faces: a page per face (`<stem>_face<id>`), each of its own rows,
+// with the video's task plan; a CSV of one face keeps its name.
+TEST_F(ReportFolder, AnAusCsvOfSeveralFacesGetsAPagePerFace) {
+  write("two.csv",
+        "frame, face_id, timestamp, confidence, success, AU01_r, AU01_c\n"
+        "1, 0, 0.0, 0.9, 1, 0.5, 1\n1, 1, 0.0, 0.8, 1, 3.0, 1\n2, 0, 0.5, 0.9, 1, 1.5, 1\n"
+        "2, 1, 0.5, 0.1, 0, 0.0, 0\n3, 0, 1.0, 0.9, 1, 2.5, 1\n");
+  write("two_tasks.csv", "task,start_s,end_s\nbrow_raise,0.4,2\n");
+  write("one.csv",
+        "frame, face_id, timestamp, confidence, success, AU01_r, AU01_c\n"
+        "1, 0, 0.0, 0.9, 1, 0.5, 1\n");
+  const auto videos = find_report_videos(dir_);
+  ASSERT_EQ(videos.size(), 3u);
+  EXPECT_EQ(videos[0].stem, "one");
+  EXPECT_FALSE(videos[0].face_id.has_value());
+  EXPECT_EQ(videos[1].stem, "two_face0");
+  EXPECT_EQ(videos[1].face_id, 0);
+  EXPECT_EQ(videos[2].stem, "two_face1");
+  EXPECT_EQ(videos[2].tasks_csv, dir_ / "two_tasks.csv");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results)
+    ASSERT_TRUE(r.ok) << r.error;
+  const std::string first = read_text(dir_ / "two_face0_report.html");
+  EXPECT_NE(first.find("Frames with a face: 3 of 3."), std::string::npos);
+  EXPECT_NE(first.find("two.csv, face_id 0 (the tracker; the CSV holds several faces): 3 frames"),
+            std::string::npos);
+  const std::string second = read_text(dir_ / "two_face1_report.html");
+  EXPECT_NE(second.find("Frames with a face: 1 of 2."), std::string::npos);
+  EXPECT_NE(second.find("id=\"tasks\""), std::string::npos);
+  EXPECT_NE(read_text(dir_ / "task_aus_summary.csv").find("\ntwo_face1,brow_raise,"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "two_report.html"));
+  EXPECT_TRUE(fs::exists(dir_ / "one_report.html"));
 }
 
 TEST_F(ReportFolder, AnEmptyFolderIsAnErrorNamingIt) {

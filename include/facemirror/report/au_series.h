@@ -10,6 +10,8 @@
 //   reads as one row per listed face, each at time 0 and successful; one that lists none (the
 //   header alone) as a single row without a face, as a video frame without one reads, so that
 //   a photo's mirrored side whose face was not found pairs with the other side's row.
+//   A CSV of several tracked faces (a face_id column with several values) is read one face at
+//   a time: the faces' rows interleave frame by frame, so reading them as one would mix people.
 //
 // THREAD SAFETY
 //   A value type. read_au_series() is pure (reads only its file).
@@ -21,6 +23,7 @@
 //   field that is not a number).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,11 +52,21 @@ struct au_series {
   [[nodiscard]] const au_column* find(const std::string& name) const;
 };
 
-/// Reads an OpenFace-2.2-layout CSV (", " or "," separated).
-[[nodiscard]] au_series read_au_series(const std::filesystem::path& csv);
+/// Reads an OpenFace-2.2-layout CSV (", " or "," separated). With `face_id`, only the rows of
+/// that face: a CSV of several tracked faces (`aus --max-faces`, FaceLandmarkVidMulti) holds a
+/// row per face and frame, its `face_id` the tracker; without it, every row (a CSV that holds
+/// one face, or none, whatever its face_id).
+[[nodiscard]] au_series read_au_series(const std::filesystem::path& csv,
+                                       std::optional<int> face_id = std::nullopt);
 
 /// Parses CSV text; `source` names it in errors.
 [[nodiscard]] au_series parse_au_series(const std::string& text,
-                                        const std::filesystem::path& source);
+                                        const std::filesystem::path& source,
+                                        std::optional<int> face_id = std::nullopt);
+
+/// The distinct `face_id` values of an AU CSV's rows, ascending; empty when it has no face_id
+/// column. A field that is not a whole number is left out (parse_au_series() names it). Throws
+/// error(io) when the file cannot be read.
+[[nodiscard]] std::vector<int> read_face_ids(const std::filesystem::path& csv);
 
 }  // namespace facemirror

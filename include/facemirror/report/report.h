@@ -20,7 +20,8 @@
 //   <stem>_right_mirrored.csv (the mirrored videos <stem>_{left,right}_mirrored.mp4 give the
 //   stills, <stem>_head_pose.csv the source face's yaw, <stem>_source.* the input's frame
 //   count and rate), or an aus job's <stem>.csv in OpenFace's layout (one face: the same charts
-//   and table, no left/right indices).
+//   and table, no left/right indices; a CSV of several tracked faces is one video per face_id,
+//   <stem>_face<id>, whose page reads that face's rows and the video's task plan).
 //   "left" and "right" are the patient's anatomical sides: right_mirrored is the patient's right
 //   half (image left in an unflipped camera view) and its reflection.
 //
@@ -65,10 +66,14 @@ struct report_options {
 /// One video's outputs in the folder, as found by find_report_videos().
 struct report_video {
   std::string stem;
-  bool mirrored = false;                // a left/right pair, else one face
-  std::filesystem::path left_csv;       // mirrored
-  std::filesystem::path right_csv;      // mirrored
-  std::filesystem::path face_csv;       // one face
+  bool mirrored = false;            // a left/right pair, else one face
+  std::filesystem::path left_csv;   // mirrored
+  std::filesystem::path right_csv;  // mirrored
+  std::filesystem::path face_csv;   // one face
+  /// One face of a CSV of several (face_id column with several values: `aus --max-faces`,
+  /// FaceLandmarkVidMulti): its rows only, as the video `<csv stem>_face<id>`; nullopt: every
+  /// row of face_csv.
+  std::optional<int> face_id;
   std::filesystem::path left_video;     // may not exist (no stills then)
   std::filesystem::path right_video;    // may not exist
   std::filesystem::path head_pose_csv;  // may not exist (no yaw bands then)
