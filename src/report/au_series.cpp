@@ -22,6 +22,18 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The column that tells the faces of a CSV apart: `face_id` (a video's tracker), else a still
+// image's `face` (FaceLandmarkImg: its place among the image's faces, no time); -1 when none.
+int face_column(const std::vector<std::string>& header) {
+  const auto named = [&](const char* name) {
+    const auto at = std::find(header.begin(), header.end(), name);
+    return at == header.end() ? -1 : static_cast<int>(at - header.begin());
+  };
+  if (named("face_id") >= 0)
+    return named("face_id");
+  return named("timestamp") < 0 && named("success") < 0 ? named("face") : -1;
+}
+
 }  // namespace
 
 int64_t au_series::frames_with_face() const {
@@ -59,7 +71,8 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
   if (!std::getline(in, line))
     throw error(error_code::invalid_argument, where + ": empty file, not an OpenFace CSV");
   const std::vector<std::string> header = split_fields(line);
-  int timestamp = -1, success = -1, confidence = -1, yaw = -1, face = -1, tracker = -1;
+  int timestamp = -1, success = -1, confidence = -1, yaw = -1, face = -1;
+  const int face_of_row = face_column(header);
   std::vector<int> intensity_columns, presence_columns;
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string& name = header[i];
@@ -72,8 +85,6 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       confidence = index;
     else if (name == "face")
       face = index;
-    else if (name == "face_id")
-      tracker = index;
     else if (name == "pose_Ry")
       yaw = index;
     else if (name.rfind("AU", 0) == 0 && ends_with(name, "_r"))
@@ -93,6 +104,7 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
 
   au_series series;
   series.source = source;
+  series.still_image = still_image;
   std::vector<int> columns = intensity_columns;
   columns.insert(columns.end(), presence_columns.begin(), presence_columns.end());
   for (const int c : columns)
@@ -121,7 +133,7 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       }
       return *value;
     };
-    if (face_id && tracker >= 0 && number(tracker) != *face_id)
+    if (face_id && face_of_row >= 0 && number(face_of_row) != *face_id)
       continue;  // another face's row
     series.timestamp_s.push_back(still_image ? 0.0 : number(timestamp));
     series.success.push_back(still_image || number(success) != 0);
@@ -158,11 +170,10 @@ std::vector<int> read_face_ids(const std::filesystem::path& csv) {
   std::string line;
   if (!std::getline(in, line))
     return {};
-  const std::vector<std::string> header = split_fields(line);
-  const auto column = std::find(header.begin(), header.end(), "face_id");
-  if (column == header.end())
+  const int column = face_column(split_fields(line));
+  if (column < 0)
     return {};
-  const auto index = static_cast<size_t>(column - header.begin());
+  const auto index = static_cast<size_t>(column);
   std::set<int> ids;
   while (std::getline(in, line)) {
     const std::vector<std::string> fields = split_fields(line);

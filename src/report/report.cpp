@@ -34,12 +34,16 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // A file that the report reads is an OpenFace CSV if its header has timestamp and an AU column.
+// OpenFace's video layout (timestamp, success, AUs), or its still images' (FaceLandmarkImg:
+// a face column and AUs, as `facemirror aus photo.jpg` writes it).
 bool looks_like_au_csv(const fs::path& file) {
   std::ifstream in(file);
   std::string header;
   std::getline(in, header);
-  return header.find("timestamp") != std::string::npos && header.find("AU") != std::string::npos &&
-         header.find("success") != std::string::npos;
+  const bool video =
+      header.find("timestamp") != std::string::npos && header.find("success") != std::string::npos;
+  const bool still_image = header.rfind("face,", 0) == 0;
+  return (video || still_image) && header.find("AU") != std::string::npos;
 }
 
 void write_whole(const fs::path& target, const std::string& bytes) {

@@ -393,16 +393,21 @@ std::string face_tracking(const video_report& r, const report_options& options) 
 
 std::string quality(const video_report& r, const report_options& options) {
   std::string out = "<section id=\"quality\"><h2>Quality</h2>";
-  out += "<h3>Head yaw (source face)</h3>";
+  out += r.video.mirrored ? "<h3>Head yaw (source face)</h3>" : "<h3>Head yaw</h3>";
   if (r.have_yaw) {
     int64_t bands[3] = {0, 0, 0};
     for (const double yaw : r.yaw.yaw_deg)
       ++bands[static_cast<int>(classify_yaw(yaw))];
     const double n = static_cast<double>(std::max<int64_t>(1, r.yaw.frames));
     out +=
-        "<p class=\"note\">The debug video's bands: good |yaw| &le; 3&deg;, acceptable &le; "
-        "5&deg;, "
-        "poor above. A turned head makes one half look smaller and biases the comparison.</p>"
+        std::string(r.video.mirrored
+                        ? "<p class=\"note\">The debug video's bands: good |yaw| &le; 3&deg;, "
+                          "acceptable &le; 5&deg;, poor above. A turned head makes one half look "
+                          "smaller and biases the comparison.</p>"
+                        : "<p class=\"note\">The mirror job's bands: good |yaw| &le; 3&deg;, "
+                          "acceptable &le; 5&deg;, poor above. A turned head makes one half of "
+                          "the face look smaller: mirrored, it would bias a left/right "
+                          "comparison.</p>") +
         "<table id=\"yaw\"><tr><th class=\"l\">band</th><th>frames</th><th>share</th><th "
         "class=\"l\"></th></tr>";
     const char* names[3] = {"good", "acceptable", "poor"};
@@ -483,9 +488,11 @@ std::string provenance(const video_report& r, const report_options& options,
       html_escape(r.video.mirrored ? r.video.left_csv.filename().string() + ", " +
                                          r.video.right_csv.filename().string()
                                    : r.video.face_csv.filename().string()) +
-          (r.video.face_id ? ", face_id " + std::to_string(*r.video.face_id) +
-                                 " (the tracker; the CSV holds several faces)"
-                           : std::string()) +
+          (!r.video.face_id ? std::string()
+           : r.left.still_image
+               ? ", face " + std::to_string(*r.video.face_id) + " (the image holds several)"
+               : ", face_id " + std::to_string(*r.video.face_id) +
+                     " (the tracker; the CSV holds several faces)") +
           ": " + std::to_string(r.left.rows()) + " frames" +
           (duration > 0
                ? ", " + num(static_cast<double>(r.left.rows() - 1) / duration, 3) + " frames/s"

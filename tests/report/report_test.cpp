@@ -787,6 +787,31 @@ TEST_F(ReportFolder, AnAusCsvOfSeveralFacesGetsAPagePerFace) {
   EXPECT_TRUE(fs::exists(dir_ / "one_report.html"));
 }
 
+// `facemirror aus` on photographs writes FaceLandmarkImg's layout (a `face` column, no time):
+// its folder is reported too, a page per face of an image with several.
+TEST_F(ReportFolder, AnAusFolderOfPhotosGetsAPagePerFace) {
+  write("group.csv",
+        "face, confidence, pose_Ry, AU01_r, AU01_c\n0, 0.98, 0.0, 0.50, 1\n"
+        "1, 0.95, 0.2, 2.00, 1\n");
+  write("solo.csv", "face, confidence, pose_Ry, AU01_r, AU01_c\n0, 0.97, 0.0, 1.25, 1\n");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].stem, "group_face0");
+  EXPECT_EQ(results[1].stem, "group_face1");
+  EXPECT_EQ(results[2].stem, "solo");
+  for (const auto& r : results)
+    ASSERT_TRUE(r.ok) << r.error;
+  const std::string second = read_text(dir_ / "group_face1_report.html");
+  EXPECT_NE(second.find("group.csv, face 1 (the image holds several): 1 frames"),
+            std::string::npos);
+  EXPECT_NE(second.find("<td class=\"l\">AU01_r</td><td class=\"l\">Inner brow raiser</td>"
+                        "<td class=\"left\">2.00</td>"),
+            std::string::npos);
+  EXPECT_NE(second.find("there is no time to chart"), std::string::npos);
+  EXPECT_NE(read_text(dir_ / "solo_report.html").find("<td class=\"left\">1.25</td>"),
+            std::string::npos);
+}
+
 TEST_F(ReportFolder, AnEmptyFolderIsAnErrorNamingIt) {
   try {
     (void)write_report(dir_, fast());

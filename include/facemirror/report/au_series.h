@@ -42,6 +42,7 @@ struct au_series {
   std::vector<double> confidence;
   std::vector<double> yaw_rad;  // pose_Ry; empty when the file has no pose columns
   std::vector<au_column> aus;   // intensities first, then presences, each in file order
+  bool still_image = false;     // FaceLandmarkImg's layout: each row a face at time 0
 
   [[nodiscard]] size_t rows() const { return timestamp_s.size(); }
   [[nodiscard]] int64_t frames_with_face() const;
@@ -54,8 +55,8 @@ struct au_series {
 
 /// Reads an OpenFace-2.2-layout CSV (", " or "," separated). With `face_id`, only the rows of
 /// that face: a CSV of several tracked faces (`aus --max-faces`, FaceLandmarkVidMulti) holds a
-/// row per face and frame, its `face_id` the tracker; without it, every row (a CSV that holds
-/// one face, or none, whatever its face_id).
+/// row per face and frame, its `face_id` the tracker; a still image's (FaceLandmarkImg) a row
+/// per face, its `face` column the face. Without it, every row.
 [[nodiscard]] au_series read_au_series(const std::filesystem::path& csv,
                                        std::optional<int> face_id = std::nullopt);
 
@@ -64,9 +65,9 @@ struct au_series {
                                         const std::filesystem::path& source,
                                         std::optional<int> face_id = std::nullopt);
 
-/// The distinct `face_id` values of an AU CSV's rows, ascending; empty when it has no face_id
-/// column. A field that is not a whole number is left out (parse_au_series() names it). Throws
-/// error(io) when the file cannot be read.
+/// The distinct `face_id` (a still image's: `face`) values of an AU CSV's rows, ascending; empty
+/// when it has no such column or no row. A field that is not a whole number is left out
+/// (parse_au_series() names it). Throws error(io) when the file cannot be read.
 [[nodiscard]] std::vector<int> read_face_ids(const std::filesystem::path& csv);
 
 }  // namespace facemirror
