@@ -436,7 +436,8 @@ def report(
 ) -> List[ReportResult]:
     """Writes the clinician's report of an output folder, as ``facemirror report OUT_DIR`` does.
 
-    For every video of a mirror() folder (or an extract() folder: one face per video),
+    For every video of a mirror() folder (or an extract() folder: a page per face, so per
+    video, or per face_id of a max_faces table, or per face of a photograph with several),
     <stem>_report.html (self-contained: charts, summary table, quality, provenance),
     <stem>_asymmetry.csv, and for the folder index.html and asymmetry_summary.csv; a task plan
     <stem>_tasks.csv in the folder adds the page's task section, <stem>_task_asymmetry.csv and
