@@ -285,8 +285,7 @@ video_report analyse(const report_video& video, const report_options& options) {
       out.tasks = summarise_tasks(*out.plan, out.left, out.right, options.thresholds);
       out.rest_row = rest_row(*out.plan, out.left, out.right, options.thresholds);
     } else {
-      out.tasks = summarise_tasks(*out.plan, out.left, options.thresholds);
-      out.rest_row = rest_row(*out.plan, out.left, options.thresholds);
+      out.tasks = summarise_tasks(*out.plan, out.left, options.thresholds);  // no stills
     }
   }
   return out;

@@ -347,23 +347,6 @@ int64_t peak_row_of(const std::vector<const au_series*>& faces, const time_windo
   return best;
 }
 
-int64_t rest_row_of(const task_plan& plan, const std::vector<const au_series*>& faces,
-                    const asymmetry_thresholds& thresholds) {
-  const au_series& first = *faces.front();
-  if (first.rows() == 0 || std::any_of(faces.begin(), faces.end(), [&](const au_series* f) {
-        return f->rows() != first.rows();
-      }))
-    return -1;
-  const time_window rest = rest_window(plan, first, thresholds);
-  std::vector<int64_t> rows;
-  for (size_t i = 0; i < first.rows(); ++i) {
-    if (rest.contains(first.timestamp_s[i]) &&
-        std::all_of(faces.begin(), faces.end(), [&](const au_series* f) { return f->success[i]; }))
-      rows.push_back(static_cast<int64_t>(i));
-  }
-  return rows.empty() ? -1 : rows[rows.size() / 2];
-}
-
 // The tasks of `left` and, for a mirrored pair, `right` (nullptr for one face, whose numbers
 // are in the left fields; the right ones and the ratios stay unused).
 std::vector<task_summary> summarise(const task_plan& plan, const au_series& left,
@@ -448,12 +431,15 @@ std::vector<task_summary> summarise(const task_plan& plan, const au_series& left
 
 int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& right,
                  const asymmetry_thresholds& thresholds) {
-  return rest_row_of(plan, {&left, &right}, thresholds);
-}
-
-int64_t rest_row(const task_plan& plan, const au_series& face,
-                 const asymmetry_thresholds& thresholds) {
-  return rest_row_of(plan, {&face}, thresholds);
+  if (left.rows() == 0 || left.rows() != right.rows())
+    return -1;
+  const time_window rest = rest_window(plan, left, thresholds);
+  std::vector<int64_t> rows;
+  for (size_t i = 0; i < left.rows(); ++i) {
+    if (rest.contains(left.timestamp_s[i]) && left.success[i] && right.success[i])
+      rows.push_back(static_cast<int64_t>(i));
+  }
+  return rows.empty() ? -1 : rows[rows.size() / 2];
 }
 
 std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series& left,

@@ -306,7 +306,6 @@ TEST(TaskSummary, OneFaceHasTheNumbersItHasInAPair) {
   // on rows 5-8 (the first of the tie). Where the pair needs both faces, one face needs its own.
   EXPECT_EQ(one[0].peak_row, 4);
   EXPECT_EQ(one[1].peak_row, 6);
-  EXPECT_EQ(rest_row(plan, face, asymmetry_thresholds{}), 1);  // rows 0-1 at rest
 
   const std::string csv = task_aus_csv_header(false) + task_aus_csv_rows("clip", one, false);
   EXPECT_EQ(csv.rfind("task,start_s,end_s,frames,frames_with_face,mean_confidence,au,role,p95,"

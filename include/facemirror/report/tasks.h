@@ -161,8 +161,5 @@ struct task_summary {
 /// summarise_tasks takes it); -1 when there is none.
 [[nodiscard]] int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& right,
                                const asymmetry_thresholds& thresholds);
-/// The same for one face: the middle row of the rest window where it was found.
-[[nodiscard]] int64_t rest_row(const task_plan& plan, const au_series& face,
-                               const asymmetry_thresholds& thresholds);
 
 }  // namespace facemirror
