@@ -33,9 +33,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// A file that the report reads is an OpenFace CSV if its header has timestamp and an AU column.
-// OpenFace's video layout (timestamp, success, AUs), or its still images' (FaceLandmarkImg:
-// a face column and AUs, as `facemirror aus photo.jpg` writes it).
+// A file the report reads as an OpenFace CSV: its header is OpenFace's video layout (timestamp,
+// success, AUs) or its still images' (FaceLandmarkImg: a face column and AUs, as `facemirror
+// aus photo.jpg` writes it).
 bool looks_like_au_csv(const fs::path& file) {
   std::ifstream in(file);
   std::string header;
