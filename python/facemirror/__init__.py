@@ -443,8 +443,9 @@ def report(
     <stem>_asymmetry.csv, and for the folder index.html and asymmetry_summary.csv; a task plan
     <stem>_tasks.csv in the folder adds the page's task section, <stem>_task_asymmetry.csv and
     task_summary.csv (one face: <stem>_task_aus.csv and task_aus_summary.csv; see the README).
-    stills: pairs of stills at the strongest asymmetry (0 to 12). min_face_share: a face found in fewer than this share of the frames is flagged.
-    models: the folder whose checksums the provenance lists (the default as for extract()).
+    stills: pairs of stills at the strongest asymmetry (0 to 12). min_face_share: a face found
+    in fewer than this share of the frames is flagged. models: the folder whose checksums the
+    provenance lists (the default as for extract()).
     A video whose CSVs cannot be read raises facemirror.Error naming the file (with
     ``on_error="return"``: its result has ok False); the others are written either way. A
     folder without any video's CSVs raises facemirror.Error.
