@@ -176,10 +176,17 @@ std::vector<int> read_face_ids(const std::filesystem::path& csv) {
   const auto index = static_cast<size_t>(column);
   std::set<int> ids;
   while (std::getline(in, line)) {
-    const std::vector<std::string> fields = split_fields(line);
-    if (index >= fields.size())
+    // Only the face column's field (the second of 714 in OpenFace's layout): a whole split per
+    // row cost a folder's report 60% more time.
+    size_t begin = 0;
+    for (size_t skipped = 0; skipped < index && begin != std::string::npos; ++skipped) {
+      begin = line.find(',', begin);
+      begin = begin == std::string::npos ? begin : begin + 1;
+    }
+    if (begin == std::string::npos)
       continue;
-    const std::optional<double> value = detail::parse_number(fields[index]);
+    const std::optional<double> value =
+        detail::parse_number(trim(line.substr(begin, line.find(',', begin) - begin)));
     if (value && *value == std::floor(*value) && std::abs(*value) < 1e9)
       ids.insert(static_cast<int>(*value));
   }
