@@ -409,6 +409,10 @@ def main():
             has_report = os.path.isfile(os.path.join(out_dir, "clip_report.html"))
             if has_report != (mode == "aus") or ("index" in finished) != (mode == "aus"):
                 fail("%s batch: report %s, index %s" % (mode, has_report, finished.get("index")))
+            # The clip's plan goes with its CSV: its one-face report has the task section.
+            if has_report and 'data-task="smile"' not in open(
+                    os.path.join(out_dir, "clip_report.html")).read():
+                fail("%s batch: the report has no task section from the clip's plan" % mode)
             print("%s batch links %s%s" % (mode, labels, ", then the index" if has_report else ""))
             # "Only unprocessed" again: the video is skipped, whatever the mode.
             again = batch_events({"inputs": [clip], "output": out_dir, "mode": mode,
