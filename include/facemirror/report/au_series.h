@@ -10,8 +10,9 @@
 //   reads as one row per listed face, each at time 0 and successful; one that lists none (the
 //   header alone) as a single row without a face, as a video frame without one reads, so that
 //   a photo's mirrored side whose face was not found pairs with the other side's row.
-//   A CSV of several tracked faces (a face_id column with several values) is read one face at
-//   a time: the faces' rows interleave frame by frame, so reading them as one would mix people.
+//   A CSV of several tracked faces (a face_id column with several values) can be read one face
+//   at a time (read_au_series's face_id; the report does): its faces' rows interleave frame by
+//   frame, so read as one series they would mix people.
 //
 // THREAD SAFETY
 //   A value type. read_au_series() is pure (reads only its file).
