@@ -316,28 +316,22 @@ time_window rest_window(const task_plan& plan, const au_series& series,
       time_window{series.timestamp_s.front(), series.timestamp_s.front() + thresholds.baseline_s});
 }
 
-// The row of `window` where every face was found and the `columns` of all faces sum highest.
-int64_t peak_row_of(const std::vector<const au_series*>& faces, const time_window& window,
+// The row of `window` with both faces (one face: with it) where the `columns` of both sides
+// sum highest.
+int64_t peak_row_of(const au_series& left, const au_series* right, const time_window& window,
                     const std::vector<std::string>& columns) {
-  const au_series& first = *faces.front();
   int64_t best = -1;
   double best_sum = 0;
-  for (size_t i = 0; i < first.rows(); ++i) {
-    if (!window.contains(first.timestamp_s[i]) ||
-        !std::all_of(faces.begin(), faces.end(), [&](const au_series* f) { return f->success[i]; }))
+  for (size_t i = 0; i < left.rows(); ++i) {
+    if (!window.contains(left.timestamp_s[i]) || !left.success[i] ||
+        (right != nullptr && !right->success[i]))
       continue;
     double sum = 0;
     for (const auto& name : columns) {
-      double row_sum = 0;
-      bool everywhere = true;
-      for (const au_series* face : faces) {
-        const au_column* column = face->find(name);
-        everywhere = everywhere && column != nullptr;
-        if (column != nullptr)
-          row_sum += column->values[i];
-      }
-      if (everywhere)
-        sum += row_sum;
+      const au_column* l = left.find(name);
+      const au_column* r = right != nullptr ? right->find(name) : nullptr;
+      if (l != nullptr && (right == nullptr || r != nullptr))
+        sum += l->values[i] + (r != nullptr ? r->values[i] : 0.0);
     }
     if (best < 0 || sum > best_sum) {
       best = static_cast<int64_t>(i);
@@ -355,9 +349,6 @@ std::vector<task_summary> summarise(const task_plan& plan, const au_series& left
   std::vector<task_summary> out;
   if (left.rows() == 0)
     return out;
-  std::vector<const au_series*> faces = {&left};
-  if (right != nullptr)
-    faces.push_back(right);
   const time_window recording{-std::numeric_limits<double>::infinity(),
                               std::numeric_limits<double>::infinity()};
   const time_window rest = rest_window(plan, left, thresholds);
@@ -377,7 +368,7 @@ std::vector<task_summary> summarise(const task_plan& plan, const au_series& left
       count_faces(*right, task.window, right_frames, summary.right_faces, summary.right_confidence);
     }
     const bool both_seen = summary.left_faces > 0 && summary.right_faces > 0;
-    summary.peak_row = peak_row_of(faces, task.window, task.primary);
+    summary.peak_row = peak_row_of(left, right, task.window, task.primary);
 
     std::vector<std::string> order = task.primary;
     order.insert(order.end(), task.secondary.begin(), task.secondary.end());
