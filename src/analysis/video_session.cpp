@@ -20,6 +20,8 @@ video_session::video_session(std::shared_ptr<const analysis_models> models,
       given_camera_(camera),
       camera_(camera),
       landmarks_(checked(models_), tracking) {
+  if (camera)
+    camera->check();
   if (models_->aus)
     aus_.emplace(models_->aus);
 }
@@ -30,10 +32,11 @@ frame_record video_session::track(const cv::Mat& bgr, double timestamp_s) {
   if (!camera_)
     camera_ = camera_intrinsics::guess(bgr.cols, bgr.rows);
   video_frame frame;
-  frame.index = next_index_++;
+  frame.index = next_index_;
   frame.timestamp_s = timestamp_s;
   frame.bgr = bgr;  // shares the caller's pixels; analyse_frame only reads them
   analysed_frame analysed = analyse_frame(frame, landmarks_, *models_, *camera_);
+  ++next_index_;  // a frame whose analysis threw is not counted
   if (aus_ && analysed.features)
     aus_->add_frame(*analysed.features);
   return std::move(analysed.record);

@@ -151,14 +151,14 @@ std::vector<face_detection> mtcnn_detector::detect(const cv::Mat& bgr, double mi
     throw error(error_code::invalid_argument, "mtcnn_detector: min_face_px must be 12 or more");
   if (bgr.empty())
     return {};
-  if (bgr.depth() != CV_8U || (bgr.channels() != 1 && bgr.channels() != 3))
-    throw error(error_code::invalid_argument, "mtcnn_detector: expects 8-bit BGR or grey");
+  if (bgr.depth() != CV_8U || (bgr.channels() != 1 && bgr.channels() != 3 && bgr.channels() != 4))
+    throw error(error_code::invalid_argument, "mtcnn_detector: expects 8-bit BGR, BGRA or grey");
   // The nets take RGB; pixels stay in [0, 255] until each net's input is normalised.
   cv::Mat rgb;
-  if (bgr.channels() == 1)
-    cv::cvtColor(bgr, rgb, cv::COLOR_GRAY2RGB);
-  else
-    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  const int to_rgb = bgr.channels() == 1   ? cv::COLOR_GRAY2RGB
+                     : bgr.channels() == 4 ? cv::COLOR_BGRA2RGB
+                                           : cv::COLOR_BGR2RGB;
+  cv::cvtColor(bgr, rgb, to_rgb);
   cv::Mat image;
   rgb.convertTo(image, CV_32FC3);
   rgb.release();  // a 4K frame's 33 MB, while the pyramid is built

@@ -294,12 +294,11 @@ clnf_tracker::clnf_tracker(std::shared_ptr<const clnf_model> model, clnf_tracker
 }
 
 const cv::Mat& clnf_tracker::grey(const cv::Mat& frame) {
-  if (frame.channels() == 3)
-    cv::cvtColor(frame, grey_, cv::COLOR_BGR2GRAY);
-  else if (frame.channels() == 4)
-    cv::cvtColor(frame, grey_, cv::COLOR_BGRA2GRAY);
-  else
-    grey_ = frame;
+  // A grey frame is used as it is and never kept: were grey_ to share its pixels, the next
+  // colour frame's conversion would write into the caller's image.
+  if (frame.channels() == 1)
+    return frame;
+  cv::cvtColor(frame, grey_, frame.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
   return grey_;
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
 
 #include "facemirror/io/video_reader.h"
 #include "facemirror/models/model_paths.h"
@@ -65,6 +66,45 @@ TEST(video_session, gives_the_engines_csv_byte_for_byte) {
   }
   EXPECT_EQ(rows.size(), 88u);
   EXPECT_TRUE(csv == engine_csv.str()) << "video_session's CSV differs from the engine's";
+}
+
+// The caller's frames are only read: a grey frame followed by colour ones stays as it was
+// (its pixels once became the tracker's conversion buffer, which the next colour frame's
+// conversion wrote into), and BGRA frames, whose first needs the detector, track as BGR.
+TEST(video_session, reads_grey_and_bgra_frames_without_writing_them) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path shared = *test::shared_dir();
+  auto models = std::make_shared<const analysis_models>(
+      resolve_model_paths(shared / "models/openface"), true, false, true);
+  video_reader reader(probe_video(shared / "videos/openface-samples/changeLighting.wmv"));
+  std::vector<cv::Mat> frames;
+  std::vector<double> times;
+  while (frames.size() < 4) {
+    auto frame = reader.read();
+    ASSERT_TRUE(frame);
+    frames.push_back(frame->bgr.clone());
+    times.push_back(frame->timestamp_s);
+  }
+
+  video_session mixed(models);
+  cv::Mat grey;
+  cv::cvtColor(frames[0], grey, cv::COLOR_BGR2GRAY);
+  const cv::Mat grey_before = grey.clone();
+  EXPECT_TRUE(mixed.track(grey, times[0]).success);
+  for (size_t i = 1; i < frames.size(); ++i)
+    EXPECT_TRUE(mixed.track(frames[i], times[i]).success) << "frame " << i;
+  EXPECT_EQ(cv::norm(grey, grey_before, cv::NORM_INF), 0.0) << "the caller's grey frame changed";
+
+  video_session from_bgr(models), from_bgra(models);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    cv::Mat bgra;
+    cv::cvtColor(frames[i], bgra, cv::COLOR_BGR2BGRA);
+    const frame_record want = from_bgr.track(frames[i], times[i]);
+    const frame_record got = from_bgra.track(bgra, times[i]);
+    ASSERT_TRUE(got.success) << "frame " << i;
+    for (size_t k = 0; k < want.landmarks.size(); ++k)
+      EXPECT_EQ(got.landmarks[k], want.landmarks[k]) << "frame " << i << " landmark " << k;
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "facemirror/detect/mtcnn_detector.h"
 #include "facemirror/error.h"
@@ -174,6 +175,23 @@ TEST(MtcnnShared, MinimumFaceSizeBoundsTheSearch) {
   EXPECT_GT(overlap(from_100[0].box, by_default[0].box), 0.7);
   EXPECT_TRUE(detector.detect(image, 400).empty());
   EXPECT_THROW((void)detector.detect(image, 5), error);
+}
+
+// A BGRA frame (a screen grab, a PNG with alpha) is the BGR frame to the detector: its alpha
+// is ignored, as everywhere else in the analysis.
+TEST(MtcnnShared, BgraIsItsBgr) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const cv::Mat image = sample1();
+  ASSERT_FALSE(image.empty()) << "cannot read sample1.jpg";
+  const auto detector = mtcnn_detector::load(model_dir().string());
+  cv::Mat bgra;
+  cv::cvtColor(image, bgra, cv::COLOR_BGR2BGRA);
+  const auto from_bgr = detector.detect(image);
+  const auto from_bgra = detector.detect(bgra);
+  ASSERT_EQ(from_bgr.size(), 1u);
+  ASSERT_EQ(from_bgra.size(), 1u);
+  EXPECT_EQ(from_bgra[0].box, from_bgr[0].box);
+  EXPECT_EQ(from_bgra[0].score, from_bgr[0].score);
 }
 
 TEST(MtcnnShared, TruncatedFileIsReportedByName) {

@@ -58,8 +58,8 @@ class mtcnn_detector {
   /// offending file.
   static mtcnn_detector load(const std::string& dir, mtcnn_options options = {});
 
-  /// Faces in an 8-bit BGR (or grey) frame, most probable first; score is ONet's face
-  /// probability in [0, 1].
+  /// Faces in an 8-bit BGR, BGRA (its alpha ignored) or grey frame, most probable first; score is
+  /// ONet's face probability in [0, 1].
   [[nodiscard]] std::vector<face_detection> detect(const cv::Mat& bgr) const;
   /// As detect(), searching only for faces of at least `min_face_px` (fewer, smaller pyramid
   /// levels: faster when the face's size is known).

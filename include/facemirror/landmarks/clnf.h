@@ -218,9 +218,10 @@ class clnf_tracker {
   clnf_tracker_options options_;
   bool has_previous_ = false;
   pdm_params previous_;
-  cv::Mat grey_;  // reused conversion buffer
+  cv::Mat grey_;  // reused conversion buffer; never shares a caller's pixels
 
-  /// `frame` as a single-channel image (grey_ or the frame itself).
+  /// `frame` as a single-channel image: grey_ holding its conversion, or `frame` itself when
+  /// it is grey (valid while `frame` is).
   const cv::Mat& grey(const cv::Mat& frame);
 };
 
