@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -97,9 +98,15 @@ std::optional<camera_intrinsics> camera_from(const py::object& camera) {
   if (camera.is_none())
     return std::nullopt;
   const auto values = camera.cast<std::vector<double>>();
-  if (values.size() != 4 || !(values[0] > 0) || !(values[1] > 0))
-    throw py::value_error("camera must be (fx, fy, cx, cy) in pixels with fx, fy > 0");
-  return camera_intrinsics{values[0], values[1], values[2], values[3]};
+  if (values.size() != 4)
+    throw py::value_error("camera must be (fx, fy, cx, cy) in pixels");
+  const camera_intrinsics intrinsics{values[0], values[1], values[2], values[3]};
+  try {
+    intrinsics.check();
+  } catch (const facemirror::error& e) {
+    throw py::value_error(e.what());
+  }
+  return intrinsics;
 }
 
 template <size_t n>
@@ -200,6 +207,25 @@ class python_analyzer {
   image_analyzer analyzer_;
 };
 
+// A session or reader is one thread's: it lets go of the GIL while it works, so a second Python
+// thread could enter it meanwhile, and would corrupt its state. The GIL makes the check and the
+// claim one step, so that second call is an error instead.
+class single_caller {
+ public:
+  single_caller(bool& busy, const char* what) : busy_(busy) {
+    if (busy_)
+      throw std::runtime_error(std::string(what) +
+                               " is in use by another thread: give each thread its own");
+    busy_ = true;
+  }
+  ~single_caller() { busy_ = false; }
+  single_caller(const single_caller&) = delete;
+  single_caller& operator=(const single_caller&) = delete;
+
+ private:
+  bool& busy_;
+};
+
 class python_video_session {
  public:
   python_video_session(const std::optional<fs::path>& models_dir, const py::object& camera)
@@ -209,6 +235,7 @@ class python_video_session {
   py::dict track(const py::object& frame, double timestamp_s, bool rgb) {
     py::array keep;
     const cv::Mat pixels = image_from_array(frame, rgb, keep);
+    const single_caller claim(busy_, "this VideoSession");
     frame_record record;
     {
       py::gil_scoped_release no_gil;
@@ -219,6 +246,7 @@ class python_video_session {
 
   // Column name -> one value per frame tracked, in au_model_set order (intensities, presences).
   py::dict finish() {
+    const single_caller claim(busy_, "this VideoSession");
     std::vector<au_values> frames;
     {
       py::gil_scoped_release no_gil;
@@ -248,6 +276,7 @@ class python_video_session {
  private:
   std::shared_ptr<const analysis_models> models_;
   video_session session_;
+  bool busy_ = false;  // see single_caller
 };
 
 // The frames of a video as the CLI decodes them: (timestamp, BGR array) per frame.
@@ -261,6 +290,7 @@ class python_video_frames {
   py::tuple next() {
     if (!reader_)
       throw py::stop_iteration();
+    const single_caller claim(busy_, "this read_video()");
     std::optional<video_frame> frame;
     {
       py::gil_scoped_release no_gil;
@@ -277,6 +307,7 @@ class python_video_frames {
 
  private:
   std::optional<video_reader> reader_;
+  bool busy_ = false;  // see single_caller
 };
 
 }  // namespace

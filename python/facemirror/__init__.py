@@ -594,8 +594,9 @@ class VideoSession:
 
     VideoSession(models=None, camera=None): models as Analyzer's (the dynamic AU models, as
     for videos); camera: the video's (fx, fy, cx, cy), else OpenFace's guess from the first
-    frame's size. One session per video; use it from one thread at a time. Like Analyzer, it
-    makes OpenCV and OpenBLAS single-threaded for the process.
+    frame's size. One session per video, used from one thread at a time (a call from a second
+    thread while one runs raises RuntimeError). Like Analyzer, it makes OpenCV and OpenBLAS
+    single-threaded for the process.
 
     track(frame, timestamp, rgb=False) -> Face: the next frame (arrays as Analyzer.analyze
       takes them; timestamp in seconds from the video's start). The face's AU dicts are empty:

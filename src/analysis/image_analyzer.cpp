@@ -24,6 +24,8 @@ std::vector<frame_record> image_analyzer::analyze(
     const cv::Mat& bgr, const std::optional<camera_intrinsics>& camera) const {
   if (bgr.empty() || bgr.depth() != CV_8U)
     throw error(error_code::invalid_argument, "image_analyzer: needs a non-empty 8-bit image");
+  if (camera)
+    camera->check();
   const camera_intrinsics cam = camera ? *camera : camera_intrinsics::guess(bgr.cols, bgr.rows);
   const analysis_models& m = *models_;
   // One tracker serves every face: start_in_box forgets the previous face each time.

@@ -55,6 +55,8 @@ multi_face_session::multi_face_session(std::shared_ptr<const analysis_models> mo
                                        std::optional<camera_intrinsics> camera)
     : models_(std::move(models)), options_(options), given_camera_(camera), camera_(camera) {
   const analysis_models& m = checked(models_, options_);
+  if (camera)
+    camera->check();
   slots_.reserve(static_cast<size_t>(options_.max_faces));
   for (int k = 0; k < options_.max_faces; ++k)
     slots_.emplace_back(m.clnf);

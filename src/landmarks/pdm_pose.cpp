@@ -1,8 +1,10 @@
 // Camera intrinsics, head pose and camera-space landmarks derived from a PDM fit.
 #include <array>
 #include <cmath>
+#include <string>
 #include <vector>
 
+#include "facemirror/error.h"
 #include "facemirror/landmarks/pdm.h"
 
 #include "landmarks/rotation.h"
@@ -49,6 +51,16 @@ camera_intrinsics camera_intrinsics::guess(int width, int height) {
   cam.cx = width / 2.0;
   cam.cy = height / 2.0;
   return cam;
+}
+
+void camera_intrinsics::check() const {
+  const bool finite =
+      std::isfinite(fx) && std::isfinite(fy) && std::isfinite(cx) && std::isfinite(cy);
+  if (!finite || !(fx > 0) || !(fy > 0))
+    throw error(error_code::invalid_argument,
+                "camera intrinsics: fx and fy must be positive and fx, fy, cx, cy finite, not fx=" +
+                    std::to_string(fx) + " fy=" + std::to_string(fy) + " cx=" + std::to_string(cx) +
+                    " cy=" + std::to_string(cy));
 }
 
 head_pose estimate_head_pose(const pdm_params& params, const camera_intrinsics& cam) {

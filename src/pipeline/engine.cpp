@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include <opencv2/core/utility.hpp>
@@ -48,10 +49,16 @@ struct engine::impl {
 };
 
 engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
-  if (options.segment_frames <= 0 || options.warmup_frames < 0 || options.frame_timeout_s <= 0) {
-    throw error(error_code::invalid_argument,
-                "segment frames and the frame timeout must be positive, warm-up non-negative");
+  if (options.segment_frames <= 0) {
+    throw error(error_code::invalid_argument, "frames per segment must be positive, not " +
+                                                  std::to_string(options.segment_frames));
   }
+  if (options.warmup_frames < 0 || !(options.frame_timeout_s > 0)) {
+    throw error(error_code::invalid_argument,
+                "the frame timeout must be positive and the warm-up non-negative");
+  }
+  if (!std::isfinite(options.tracker.acquire_score))
+    throw error(error_code::invalid_argument, "the face threshold must be a finite number");
   if ((options.write_hog || options.write_aligned_faces) && !options.compute_aus) {
     throw error(error_code::invalid_argument,
                 "the HOG file and aligned faces are the AU features' own: they need AUs on");
@@ -86,13 +93,8 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   }
   if (options.max_faces > 1 && options.landmarks != landmark_method::clnf)
     throw error(error_code::invalid_argument, "several faces need the CLNF landmarks");
-  if (const auto& cam = options.camera) {
-    const bool finite = std::isfinite(cam->fx) && std::isfinite(cam->fy) &&
-                        std::isfinite(cam->cx) && std::isfinite(cam->cy);
-    if (!finite || !(cam->fx > 0) || !(cam->fy > 0))
-      throw error(error_code::invalid_argument,
-                  "camera intrinsics: fx and fy must be positive and fx, fy, cx, cy finite");
-  }
+  if (options.camera)
+    options.camera->check();
   impl_->options = std::move(options);
   make_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();

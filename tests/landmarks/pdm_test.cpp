@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -277,6 +278,18 @@ TEST(pdm, camera_guess_matches_openface) {
   EXPECT_DOUBLE_EQ(vga.cx, 320);
   EXPECT_DOUBLE_EQ(vga.cy, 240);
   EXPECT_DOUBLE_EQ(camera_intrinsics::guess(1080, 720).fx, 500 * (1080 / 640.0 + 1.5) / 2);
+}
+
+TEST(pdm, camera_check_refuses_what_would_reach_the_pose_as_nan) {
+  EXPECT_NO_THROW(camera_intrinsics::guess(640, 480).check());
+  EXPECT_NO_THROW((camera_intrinsics{500, 500, -20, 1e4}.check()));  // a crop's centre may lie out
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const camera_intrinsics bad :
+       {camera_intrinsics{500, 500, nan, 240}, camera_intrinsics{inf, 500, 320, 240},
+        camera_intrinsics{500, 500, 320, -inf}, camera_intrinsics{0, 500, 320, 240},
+        camera_intrinsics{500, -1, 320, 240}})
+    EXPECT_THROW(bad.check(), error) << bad.fx << " " << bad.fy << " " << bad.cx << " " << bad.cy;
 }
 
 TEST(pdm, weak_perspective_pose) {

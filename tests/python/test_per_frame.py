@@ -137,6 +137,20 @@ def test_bad_arrays_raise(analyzer):
     with pytest.raises(TypeError, match="NumPy array"):
         analyzer.analyze([[0, 0], [0, 0]])
     assert analyzer.analyze(np.zeros((48, 64, 3), np.uint8)) == []  # no face is no error
+    with pytest.raises(ValueError, match="finite"):
+        analyzer.analyze(np.zeros((48, 64, 3), np.uint8), camera=(500, 500, float("nan"), 24))
+    with pytest.raises(ValueError, match="finite"):
+        facemirror.VideoSession(models=MODELS, camera=(float("inf"), 500, 32, 24))
+
+
+@needs_shared
+def test_bgra_input_gives_the_same_faces(analyzer, image, bgr_faces):
+    bgra = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])  # PNG with alpha
+    bgra_faces = analyzer.analyze(bgra)
+    assert len(bgra_faces) == len(bgr_faces) == 12
+    for a, b in zip(bgr_faces, bgra_faces):
+        np.testing.assert_array_equal(a.landmarks, b.landmarks)
+        assert a.au_intensity == b.au_intensity
 
 
 def test_a_models_folder_without_models_raises(tmp_path):
@@ -177,6 +191,38 @@ def test_video_session_matches_the_cli_on_a_video(tmp_path):
         expected = np.array([row[name] for row in rows])
         np.testing.assert_allclose(aus[name], expected, rtol=0, atol=0.0051, err_msg=name)
     np.testing.assert_array_equal(aus["success"], [int(row["success"]) for row in rows])
+
+
+@needs_shared
+def test_a_session_used_from_two_threads_raises_instead_of_crashing(image):
+    # track() lets go of the GIL, so a second thread can call in while the first tracks; that
+    # call once tore the tracker's state apart (a segfault), it now raises.
+    session = facemirror.VideoSession(models=MODELS)
+    done = threading.Event()
+    first_thread_errors = []
+
+    def track_ten_frames():
+        try:
+            for i in range(10):
+                session.track(image, i / 25)
+        except Exception as e:  # noqa: BLE001 - reported below
+            first_thread_errors.append(e)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=track_ten_frames)
+    worker.start()
+    refused = 0
+    while not done.is_set():
+        try:
+            session.track(image, 1.0)
+        except RuntimeError as e:
+            assert "another thread" in str(e)
+            refused += 1
+        time.sleep(0.001)
+    worker.join()
+    assert refused > 0, "no call overlapped another: the test proved nothing"
+    assert all(isinstance(e, RuntimeError) for e in first_thread_errors), first_thread_errors
 
 
 def test_read_video_names_a_missing_file(tmp_path):

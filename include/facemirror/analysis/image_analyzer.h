@@ -39,8 +39,8 @@ class image_analyzer {
   /// AU models (analysis_models' static_aus).
   explicit image_analyzer(std::shared_ptr<const analysis_models> models);
 
-  /// The faces of `bgr` (8-bit BGR, BGRA or grey). `camera`: the image's intrinsics, or
-  /// OpenFace's guess from the image size when absent.
+  /// The faces of `bgr` (8-bit BGR, BGRA or grey). `camera`: the image's intrinsics
+  /// (checked: camera_intrinsics::check()), or OpenFace's guess from the image size when absent.
   [[nodiscard]] std::vector<frame_record> analyze(
       const cv::Mat& bgr, const std::optional<camera_intrinsics>& camera = std::nullopt) const;
 

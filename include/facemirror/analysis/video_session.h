@@ -34,7 +34,8 @@ namespace facemirror {
 
 class video_session {
  public:
-  /// `camera`: the video's intrinsics, or OpenFace's guess from the first frame's size.
+  /// `camera`: the video's intrinsics (checked: camera_intrinsics::check()), or OpenFace's guess
+  /// from the first frame's size.
   explicit video_session(std::shared_ptr<const analysis_models> models,
                          std::optional<camera_intrinsics> camera = std::nullopt,
                          const face_tracker_options& tracking = {});

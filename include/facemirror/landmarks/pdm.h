@@ -113,6 +113,9 @@ struct camera_intrinsics {
   double fx = 0, fy = 0, cx = 0, cy = 0;
   /// OpenFace's guess when none are given: fx = fy = 500 * (w/640 + h/480) / 2, centre of image.
   [[nodiscard]] static camera_intrinsics guess(int width, int height);
+  /// Throws error(invalid_argument) naming the values unless fx and fy are positive and all
+  /// four finite (a NaN would reach every pose and gaze column unnoticed).
+  void check() const;
 };
 
 /// OpenFace's pose_Tx, pose_Ty, pose_Tz (mm) and pose_Rx, pose_Ry, pose_Rz (radians).
