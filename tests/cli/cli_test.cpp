@@ -353,6 +353,48 @@ TEST(cli_test, a_rerun_skips_only_what_is_complete) {
       << after_failure.output;
 }
 
+// A rerun keeps a video's outputs only when they were made from the file now under its name,
+// with the options given now: two videos swapped by name (mv keeps their dates, so the older
+// rule of dates skipped both and kept each CSV of the other) are redone, and so is a video
+// whose CSV was written with other columns.
+TEST(cli_test, a_rerun_redoes_a_swapped_video_and_other_options) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path in = dir / "in", out = dir / "out";
+  fs::create_directories(in);
+  for (const auto& [name, frames] : {std::pair{"a.mkv", 6}, std::pair{"b.mkv", 3}}) {
+    ASSERT_EQ(
+        run_command("ffmpeg -v error -y -i " + sample_video("changeLighting.wmv").string() +
+                    " -frames:v " + std::to_string(frames) + " -c:v ffv1 " + (in / name).string()),
+        0);
+  }
+  const std::string args = "aus " + in.string() + " -o " + out.string() + " " + models_arg();
+  ASSERT_EQ(run_cli(args).status, 0);
+  ASSERT_EQ(read_lines(out / "a.csv").size(), 7u);
+  const cli_run same = run_cli(args);
+  EXPECT_NE(same.output.find("skipped 2"), std::string::npos) << same.output;
+
+  fs::rename(in / "a.mkv", in / "t.mkv");
+  fs::rename(in / "b.mkv", in / "a.mkv");
+  fs::rename(in / "t.mkv", in / "b.mkv");
+  const cli_run swapped = run_cli(args);
+  ASSERT_EQ(swapped.status, 0) << swapped.output;
+  EXPECT_NE(swapped.output.find("redo   " + (in / "a.mkv").string() +
+                                " (the input is not the file its outputs were made from)"),
+            std::string::npos)
+      << swapped.output;
+  EXPECT_EQ(read_lines(out / "a.csv").size(), 4u);
+  EXPECT_EQ(read_lines(out / "b.csv").size(), 7u);
+
+  const cli_run fewer_columns = run_cli(args + " --outputs aus");
+  ASSERT_EQ(fewer_columns.status, 0) << fewer_columns.output;
+  EXPECT_NE(fewer_columns.output.find("made with other options: --outputs"), std::string::npos)
+      << fewer_columns.output;
+  EXPECT_EQ(split_fields(read_lines(out / "a.csv")[0]).size(), 5u + 35u);
+  const cli_run again = run_cli(args + " --outputs aus --workers 2");  // workers shape nothing
+  EXPECT_NE(again.output.find("skipped 2"), std::string::npos) << again.output;
+}
+
 // A file named like an image that is none fails alone, named with the reason; the good image of
 // the batch is written and the bad one leaves no file.
 TEST(cli_test, a_bad_image_fails_alone_naming_the_file) {

@@ -70,12 +70,20 @@ void make_turn_clip(const fs::path& clip) {
             "-preset veryfast -crf 16 -pix_fmt yuv420p");
 }
 
-// The files in `dir`, by name.
+// The files in `dir`, by name, but for .facemirror/ (what each video's outputs were made from,
+// for a resume; records(dir) lists them).
 std::set<std::string> listing(const fs::path& dir) {
   std::set<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir))
     names.insert(entry.path().filename().string());
+  names.erase(".facemirror");
   return names;
+}
+
+std::set<std::string> records(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / ".facemirror", ec) ? listing(dir / ".facemirror")
+                                             : std::set<std::string>{};
 }
 
 std::set<std::string> s1_names(const std::string& stem, const std::string& source_ext,
@@ -189,6 +197,7 @@ TEST(mirror_cli_test, one_run_writes_the_six_s1_files) {
   auto names = s1_names("patient 01", ".avi");
   names.insert({"patient 01_tasks.csv", "patient 01_task_asymmetry.csv", "task_summary.csv"});
   EXPECT_EQ(listing(out), names) << run.output;
+  EXPECT_EQ(records(out), std::set<std::string>{"patient 01.mirror.json"});
   EXPECT_EQ(read_file(out / "patient 01_tasks.csv"), plan);
   EXPECT_NE(read_file(out / "patient 01_report.html").find("<tr data-task=\"smile\">"),
             std::string::npos);
@@ -637,6 +646,7 @@ TEST(mirror_cli_test, corrupt_input_fails_alone_and_leaves_nothing) {
   const cli_run run = run_cli(mirror_cmd(in, out, "--segment-frames 10 --workers 2"));
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_EQ(listing(out), s1_names("good", ".mp4")) << run.output;
+  EXPECT_EQ(records(out), std::set<std::string>{"good.mirror.json"});  // none for the failed one
   EXPECT_FALSE(has_partial_files(out));
   const std::string bad = (in / "truncated.mp4").string();
   const auto at = run.output.find(bad);

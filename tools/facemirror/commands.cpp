@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -103,13 +104,53 @@ void keep_shard(input_plan& plan, const shard_spec& shard, bool quiet) {
     plan.rejected.clear();
 }
 
-// Whether a job can be skipped: all its outputs are present (each written whole), none is older
-// than its input, and its last attempt did not fail (a failed --force redo leaves older outputs
-// behind; without status files, a plain run, its input is then newer than them).
-bool complete(const video_job& job, const fs::path& output_dir, const run_options& opt) {
+std::string exact(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+// The options that shape a job's output bytes, by their CLI names (workers, isolation and the
+// timeout do not: the output is the same for any of them).
+std::map<std::string, std::string> output_options(const run_options& opt, job_kind kind) {
+  std::map<std::string, std::string> options{
+      {"landmarks", opt.landmarks},
+      {"face-threshold", exact(opt.face_threshold)},
+      {"segment-frames", std::to_string(opt.segment_frames)},
+      {"no-aus", opt.no_aus ? "yes" : "no"},
+  };
+  if (kind == job_kind::mirror) {
+    options["crf"] = std::to_string(opt.crf);
+    return options;
+  }
+  options["au-static"] = opt.static_aus ? "yes" : "no";
+  options["outputs"] = csv_outputs::parse(opt.outputs).to_string();
+  options["max-faces"] = std::to_string(opt.max_faces);
+  options["frame-stride"] = std::to_string(opt.frame_stride);
+  options["consensus"] = std::to_string(opt.consensus);
+  if (opt.fx)
+    options["camera"] =
+        exact(*opt.fx) + " " + exact(*opt.fy) + " " + exact(*opt.cx) + " " + exact(*opt.cy);
+  if (opt.write_aligned_faces) {
+    const auto& a = opt.aligned;
+    options["aligned"] = std::to_string(a.size) + " " + exact(a.scale) + " " + a.format +
+                         (a.masked ? "" : " unmasked") + (a.grey ? " grey" : "") +
+                         (a.skip_failed ? " skip-failed" : "");
+  }
+  return options;
+}
+
+// Whether a job can be skipped: all its outputs are present (each written whole), its last
+// attempt did not fail (a failed --force redo leaves older outputs behind), and they were made
+// from this input's content with these options (its record; outputs without one, from a
+// facemirror that kept none, must be no older than the input). nullopt: keep them; else why
+// they are redone, empty when that needs no word (missing outputs, a failed attempt).
+std::optional<std::string> redo_reason(const video_job& job, const fs::path& output_dir,
+                                       const run_options& opt, const std::string& fingerprint,
+                                       const std::map<std::string, std::string>& options) {
   const auto status = read_status(status_file(output_dir, job.input, job.kind));
   if (status && !status->done)
-    return false;
+    return std::string();
   std::vector<fs::path> outputs = expected_outputs(job, !opt.no_aus);
   if (job.kind == job_kind::aus) {  // the OpenFace files this run asks for must be there too
     const openface_outputs extra = openface_outputs_for(job.output_csv);
@@ -118,7 +159,36 @@ bool complete(const video_job& job, const fs::path& output_dir, const run_option
     if (opt.write_aligned_faces)
       outputs.push_back(extra.aligned_folder);
   }
-  return outputs_current(job.input, outputs);
+  if (!all_exist(outputs))
+    return std::string();
+  const auto record = read_record(record_file(output_dir, job));
+  if (!record)
+    return outputs_current(job.input, outputs)
+               ? std::nullopt
+               : std::optional<std::string>("the input is newer than its outputs");
+  if (fingerprint.empty() || record->input_fingerprint != fingerprint)
+    return std::string("the input is not the file its outputs were made from");
+  std::string changed;
+  for (const auto& [name, value] : options) {
+    const auto was = record->options.find(name);
+    if (was == record->options.end() || was->second != value)
+      changed += (changed.empty() ? "--" : ", --") + name;
+  }
+  for (const auto& [name, value] : record->options) {
+    if (options.count(name) == 0)
+      changed += (changed.empty() ? "--" : ", --") + name;
+  }
+  if (!changed.empty())
+    return "its outputs were made with other options: " + changed;
+  return std::nullopt;
+}
+
+void record_outputs(const video_job& job, const fs::path& output_dir, output_record record) {
+  try {
+    write_record(record_file(output_dir, job), record);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror: %s (a rerun will judge its outputs by date)\n", e.what());
+  }
 }
 
 void record_status(const video_job& job, const video_result& result, const fs::path& output_dir,
@@ -282,7 +352,7 @@ int run(const run_options& opt, job_kind kind) {
   // So does an aus job's: beside its CSV (one face), or for a mirrored pair's videos (S1's users
   // have folders of them) as the pair's, whose two CSVs the report compares.
   const auto take_task_plan = [&](const video_job& job) {
-    if (!opt.take_task_plans)
+    if (opt.only_openface_files)
       return false;
     const std::string stem = job.input.stem().string();
     if (kind == job_kind::mirror)
@@ -292,12 +362,18 @@ int run(const run_options& opt, job_kind kind) {
     return take_task_plan_along(job.input, output_dir, report_stem, opt.quiet);
   };
   int skipped = 0;
+  const std::map<std::string, std::string> options_now = output_options(opt, kind);
+  std::vector<output_record> records;  // what each job of `jobs` is made from, read before it runs
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
       job.kind = job_kind::mirror;
       job.output_dir = output_dir;
     }
-    if (!opt.force && complete(job, output_dir, opt)) {
+    const std::string fingerprint = input_fingerprint(job.input);
+    const std::optional<std::string> redo =
+        opt.force ? std::optional<std::string>("--force")
+                  : redo_reason(job, output_dir, opt, fingerprint, options_now);
+    if (!redo) {
       ++skipped;
       const std::string stem = job.input.stem().string();
       // A plan put beside a finished video since brings its report up to date.
@@ -313,10 +389,15 @@ int run(const run_options& opt, job_kind kind) {
       }
       continue;
     }
-    // The attempt starting now is the video's status: an older one no longer describes it.
+    if (!opt.quiet && !opt.force && !redo->empty())
+      std::fprintf(stderr, "redo   %s (%s)\n", job.input.string().c_str(), redo->c_str());
+    // The attempt starting now is the video's status: an older one no longer describes it, nor
+    // does an older record (outputs this attempt writes before a kill would pass for its own).
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
+    fs::remove(record_file(output_dir, job), ec);
     (void)take_task_plan(job);
     jobs.push_back(job);
+    records.push_back({fingerprint, options_now});
   }
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));
@@ -329,13 +410,20 @@ int run(const run_options& opt, job_kind kind) {
   // A resumed shard whose videos are all done has nothing to load the models for.
   if (!jobs.empty()) {
     engine_options options = engine_options_from(opt, printer);
-    if (writes_report) {
-      options.on_video_done = [&](const video_result& done) {
-        report_result r = reports.write_video(done.input.stem().string());
-        const std::lock_guard<std::mutex> lock(written_mutex);
-        written.push_back(std::move(r));
-      };
-    }
+    std::map<fs::path, size_t> job_of_input;
+    for (size_t i = 0; i < jobs.size(); ++i)
+      job_of_input[jobs[i].input] = i;
+    // A video's record is written as soon as its outputs are: a run killed later keeps it.
+    options.on_video_done = [&, job_of_input](const video_result& done) {
+      const auto job = job_of_input.find(done.input);
+      if (job != job_of_input.end() && !opt.only_openface_files)
+        record_outputs(jobs[job->second], output_dir, records[job->second]);
+      if (!writes_report)
+        return;
+      report_result r = reports.write_video(done.input.stem().string());
+      const std::lock_guard<std::mutex> lock(written_mutex);
+      written.push_back(std::move(r));
+    };
     engine runner(std::move(options));
     if (!opt.quiet) {
       std::fprintf(stderr, "facemirror %s: models loaded in %.2f s, %d workers\n", version(),
@@ -348,8 +436,10 @@ int run(const run_options& opt, job_kind kind) {
   // run leaves OUTDIR as it was (S1's folder layout). An interrupted run leaves nothing behind
   // either: its unfinished videos are simply missing, and a rerun does them.
   const bool keep_status = !opt.manifest.empty() || shard.has_value();
-  for (size_t i = 0; keep_status && i < results.size(); ++i) {
-    if (results[i].ok || !interrupted)
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok && !opt.only_openface_files)  // again: not every job reports itself done
+      record_outputs(jobs[i], output_dir, records[i]);
+    if (keep_status && (results[i].ok || !interrupted))
       record_status(jobs[i], results[i], output_dir, with_aus);
   }
 

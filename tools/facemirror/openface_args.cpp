@@ -98,7 +98,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     opt.max_faces = 4;           // FaceLandmarkVidMulti's number of trackers
   opt.output_dir = "processed";  // OpenFace's default output folder, relative to the cwd
   opt.force = true;              // OpenFace overwrites earlier outputs
-  opt.take_task_plans = false;   // only OpenFace's files in its folder
+  opt.only_openface_files = true;
   std::vector<std::string> selected_groups;
   bool hog = false, aligned = false;
   std::string output_name;

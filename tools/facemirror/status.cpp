@@ -88,6 +88,38 @@ std::vector<fs::path> expected_outputs(const video_job& job, bool with_aus) {
   return files;
 }
 
+fs::path record_file(const fs::path& output_dir, const video_job& job) {
+  const fs::path& named = job.kind == job_kind::aus ? job.output_csv : job.input;
+  return output_dir / ".facemirror" / (named.stem().string() + "." + kind_name(job.kind) + ".json");
+}
+
+void write_record(const fs::path& file, const output_record& record) {
+  nlohmann::ordered_json json;
+  json["input_fingerprint"] = record.input_fingerprint;
+  json["options"] = record.options;
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  atomic_file out(file);
+  out.write(json.dump(2) + "\n");
+  out.commit();
+}
+
+std::optional<output_record> read_record(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec))
+    return std::nullopt;
+  try {
+    std::ifstream in(file);
+    const auto json = nlohmann::json::parse(in);
+    output_record record;
+    record.input_fingerprint = json.at("input_fingerprint").get<std::string>();
+    record.options = json.at("options").get<std::map<std::string, std::string>>();
+    return record;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 bool all_exist(const std::vector<fs::path>& outputs) {
   for (const auto& file : outputs) {
     std::error_code ec;

@@ -2,22 +2,28 @@
 // Per-video status files: what the last attempt at a video ended in, so that a batch split over
 // many runs (a Slurm array's tasks, a resubmission) can be summarised and resumed.
 //
-// Runs given --manifest or --shard write them (a plain run leaves OUTDIR as S1 lays it out).
-// OUTDIR/status/<stem>.<kind>.json holds one attempt's outcome: the input, "done" with the
-// output files and frame counts, or "failed" with the reason (one line naming the file). It is
-// written whole or not at all (atomic_file) after the attempt ends, and removed when a new
-// attempt starts, so: no status file + all outputs present and none older than the input = done
-// by an earlier run (or one killed before it could write statuses; outputs are atomic, so
-// present means complete);
-// "failed" = the last attempt failed, whatever older outputs lie around. Single-threaded.
+// Runs given --manifest or --shard write them (a plain run leaves OUTDIR as S1 lays it out but
+// for the hidden records below). OUTDIR/status/<stem>.<kind>.json holds one attempt's outcome:
+// the input, "done" with the output files and frame counts, or "failed" with the reason (one
+// line naming the file). It is written whole or not at all (atomic_file) after the attempt ends,
+// and removed when a new attempt starts, so: no status file + all outputs present and made from
+// this input with these options (output_record) = done by an earlier run (or one killed before
+// it could write statuses; outputs are atomic, so present means complete); "failed" = the last
+// attempt failed, whatever older outputs lie around.
+//
+// Every run also writes, per video done, the output_record a resume compares (below), removed
+// when a new attempt starts. Single-threaded but for write_record, which calls for different
+// videos may make at once.
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "facemirror/pipeline/engine.h"
+#include "facemirror/pipeline/input_fingerprint.h"
 
 namespace facemirror::cli {
 
@@ -56,10 +62,32 @@ void write_status(const std::filesystem::path& file, const video_status& status)
 /// True when every file in `outputs` exists (each was renamed into place whole).
 [[nodiscard]] bool all_exist(const std::vector<std::filesystem::path>& outputs);
 
+/// What a job's outputs were made from, written when the job succeeds (every run, also a plain
+/// one) to OUTDIR/.facemirror/<stem>.<kind>.json: the input's content and the options that shape
+/// the output bytes. A rerun keeps the outputs only when both are the same, so a video swapped
+/// for another, replaced by an older copy or run with other options is redone; dates alone
+/// cannot tell (`mv`, `cp -p`, rsync and unzip keep them).
+struct output_record {
+  std::string input_fingerprint;  // facemirror::input_fingerprint()
+  std::map<std::string, std::string> options;
+};
+
+/// OUTDIR/.facemirror/<stem>.<kind>.json, <stem> being the aus CSV's or the mirror input's.
+[[nodiscard]] std::filesystem::path record_file(const std::filesystem::path& output_dir,
+                                                const video_job& job);
+
+/// Writes atomically (creating OUTDIR/.facemirror). Throws facemirror::error naming the file.
+void write_record(const std::filesystem::path& file, const output_record& record);
+
+/// nullopt when the file is missing or unreadable (outputs then judged by dates, as before
+/// records existed).
+[[nodiscard]] std::optional<output_record> read_record(const std::filesystem::path& file);
+
 /// True when every file in `outputs` exists and none is older than `input`: an input changed
 /// since (replaced, re-exported, or overwritten before a --force redo that then failed) has
 /// outputs that describe the file that was there before, as make would judge them. An input
-/// whose time cannot be read counts as unchanged.
+/// whose time cannot be read counts as unchanged. For outputs without an output_record (written by
+/// a facemirror that kept none).
 [[nodiscard]] bool outputs_current(const std::filesystem::path& input,
                                    const std::vector<std::filesystem::path>& outputs);
 

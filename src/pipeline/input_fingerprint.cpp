@@ -1,0 +1,60 @@
+#include "facemirror/pipeline/input_fingerprint.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <vector>
+
+#include "models/sha256.h"
+
+namespace facemirror {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string folder_fingerprint(const fs::path& folder) {
+  std::vector<std::string> lines;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (!entry.is_regular_file())
+      continue;
+    const auto written = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        entry.last_write_time().time_since_epoch());
+    lines.push_back(entry.path().filename().string() + " " + std::to_string(entry.file_size()) +
+                    " " + std::to_string(written.count()));
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string listing;
+  for (const auto& line : lines)
+    listing += line + "\n";
+  return "files " + std::to_string(lines.size()) + " sha256 " + detail::sha256_hex(listing);
+}
+
+std::string file_fingerprint(const fs::path& file) {
+  constexpr std::uintmax_t sampled = 1 << 20;
+  const std::uintmax_t size = fs::file_size(file);
+  std::string bytes(static_cast<size_t>(std::min(size, 2 * sampled)), '\0');
+  const size_t head = static_cast<size_t>(std::min(size, sampled));
+  std::ifstream in(file, std::ios::binary);
+  in.read(bytes.data(), static_cast<std::streamsize>(head));
+  if (bytes.size() > head) {
+    in.seekg(static_cast<std::streamoff>(size - (bytes.size() - head)));
+    in.read(bytes.data() + head, static_cast<std::streamsize>(bytes.size() - head));
+  }
+  if (!in)
+    return {};
+  return "size " + std::to_string(size) + " sha256 " + detail::sha256_hex(bytes);
+}
+
+}  // namespace
+
+std::string input_fingerprint(const fs::path& input) {
+  try {
+    return fs::is_directory(input) ? folder_fingerprint(input) : file_fingerprint(input);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+}  // namespace facemirror
