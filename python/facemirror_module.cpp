@@ -354,6 +354,8 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("video"), py::arg("out_dir"), py::arg("report_stem"),
       "Copies the video's task plan into out_dir as <report_stem>_tasks.csv where it is newer "
       "(the CLI's rule); whether it copied.");
+  m.def("video_extensions", &facemirror::video_extensions,
+        "The extensions by which a folder's files are taken as videos (the CLI's).");
   m.def("task_plan_stem", &facemirror::task_plan_stem, py::arg("video_stem"),
         "The stem whose <stem>_tasks.csv holds the video's tasks (a mirrored pair's, else its "
         "own).");

@@ -63,7 +63,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 ProgressCallback = Callable[[str, int, int, float], Any]
 
 # The file types a folder given as input is searched for (the CLI's list).
-_VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".wmv", ".webm", ".mpg", ".mpeg", ".flv"}
+_VIDEO_EXTENSIONS = frozenset(_native.video_extensions())
 # OpenFace's integer columns; every other column is a float.
 _INTEGER_COLUMNS = {"frame", "face_id", "success"}
 
@@ -177,7 +177,10 @@ def read_hog(path: PathLike) -> HogFeatures:
     return HogFeatures(valid, features)
 
 
-def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
+def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: bool = True
+                 ) -> List[str]:
+    """The inputs' video files (folders listed), each once; one_stem_each: refuse two files of
+    one stem (they would write one CSV in one folder)."""
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
     files = []
@@ -196,8 +199,16 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]]) -> List[str]:
         else:
             # A missing or unreadable file is still run: the engine names it and the reason.
             files.append(path)
+    unique, seen = [], set()
+    for path in files:  # a file given twice (two spellings, by name and in its folder) runs once
+        if os.path.realpath(path) not in seen:
+            seen.add(os.path.realpath(path))
+            unique.append(path)
+    files = unique
     stems = set()
     for path in files:
+        if not one_stem_each:
+            break
         stem = os.path.splitext(os.path.basename(path))[0]
         if stem in stems:
             raise Error(f"'{path}': another input already writes {stem}.csv")
@@ -229,10 +240,15 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
     )
 
 
+def _check_on_error(on_error: str) -> None:
+    """Called before any work, so that a misspelt on_error does not cost a batch's results."""
+    if on_error not in ("raise", "return"):
+        raise ValueError(f"on_error must be 'raise' or 'return', not {on_error!r}")
+
+
 def _check(results: List[Any], on_error: str) -> List[Any]:
     """The results, or facemirror.Error for the first that is not ok (each has .ok, .error)."""
-    if on_error not in ("raise", "return"):
-        raise ValueError("on_error must be 'raise' or 'return'")
+    _check_on_error(on_error)
     failed = [r for r in results if not r.ok]
     if failed and on_error == "raise":
         error = Error(failed[0].error)
@@ -328,7 +344,10 @@ def extract(
 
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """
-    files = _video_files(inputs)
+    _check_on_error(on_error)
+    # Without out_dir the CSVs are only read back, so videos of one name in different folders
+    # (p01/video.mp4, p02/video.mp4) are fine; in one out_dir they would write one CSV.
+    files = _video_files(inputs, one_stem_each=out_dir is not None)
     if aligned is True:
         aligned = AlignedFaces()
     elif aligned is False:
@@ -340,7 +359,11 @@ def extract(
     with tempfile.TemporaryDirectory(prefix="facemirror-") as scratch:
         folder = os.fspath(out_dir) if out_dir is not None else scratch
         os.makedirs(folder, exist_ok=True)
-        csvs = [os.path.join(folder, os.path.splitext(os.path.basename(f))[0] + ".csv") for f in files]
+        csvs = [os.path.join(folder if out_dir is not None else os.path.join(scratch, str(i)),
+                             os.path.splitext(os.path.basename(f))[0] + ".csv")
+                for i, f in enumerate(files)]
+        for csv in csvs:
+            os.makedirs(os.path.dirname(csv), exist_ok=True)
         raw = _run(
             "aus", files, csvs,
             **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
@@ -397,6 +420,7 @@ def mirror(
     <stem>_tasks.csv beside a video goes into out_dir with its outputs for report() (with
     aus; the newer plan wins, as in the CLI).
     """
+    _check_on_error(on_error)
     files = _video_files(inputs)
     folder = os.fspath(out_dir)
     os.makedirs(folder, exist_ok=True)
@@ -450,8 +474,7 @@ def report(
     ``on_error="return"``: its result has ok False); the others are written either way. A
     folder without any video's CSVs raises facemirror.Error.
     """
-    if on_error not in ("raise", "return"):
-        raise ValueError("on_error must be 'raise' or 'return'")
+    _check_on_error(on_error)
     if not 0 <= stills <= 12:
         raise ValueError("stills must be 0 to 12")
     if not 0.0 <= min_face_share <= 1.0:

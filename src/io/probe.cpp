@@ -5,6 +5,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -109,6 +110,21 @@ video_info probe_frame_folder(const std::filesystem::path& folder) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& video_extensions() {
+  static const std::vector<std::string> extensions = {
+      ".mp4", ".m4v",  ".mov", ".avi", ".mkv", ".wmv", ".webm", ".mpg", ".mpeg", ".flv", ".ts",
+      ".mts", ".m2ts", ".3gp", ".3g2", ".mxf", ".vob", ".ogv",  ".dv",  ".y4m",  ".asf"};
+  return extensions;
+}
+
+bool is_video_file(const std::filesystem::path& file) {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto& known = video_extensions();
+  return std::find(known.begin(), known.end(), ext) != known.end();
+}
 
 video_info probe_video(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path))

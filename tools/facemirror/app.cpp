@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "facemirror/error.h"
+#include "facemirror/io/video_reader.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/report/tasks.h"
 

@@ -1,27 +1,11 @@
 #include "inputs.h"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
+#include "facemirror/io/video_reader.h"
+
 namespace facemirror::cli {
-namespace {
-
-bool looks_like_video(const std::filesystem::path& file) {
-  static const std::set<std::string> extensions = {".mp4", ".m4v",  ".mov", ".avi",  ".mkv",
-                                                   ".wmv", ".webm", ".mpg", ".mpeg", ".flv"};
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extensions.count(ext) > 0;
-}
-
-}  // namespace
-
-bool is_video_file(const std::filesystem::path& file) {
-  return looks_like_video(file);
-}
-
 input_plan plan_inputs(const std::vector<std::string>& inputs,
                        const std::filesystem::path& output_dir, bool frame_folders) {
   input_plan plan;
@@ -34,7 +18,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     } else if (std::filesystem::is_directory(path, ec)) {
       std::vector<std::filesystem::path> found;
       for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-        if (entry.is_regular_file() && looks_like_video(entry.path()))
+        if (entry.is_regular_file() && is_video_file(entry.path()))
           found.push_back(entry.path());
       }
       std::sort(found.begin(), found.end());
@@ -47,7 +31,13 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     }
   }
   std::set<std::string> stems;
+  std::set<std::filesystem::path> seen;
   for (const auto& file : files) {
+    // A file given twice (by two spellings, or by name and in its folder) is one job.
+    std::error_code ec;
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
+    if (!seen.insert(ec ? file.lexically_normal() : canonical).second)
+      continue;
     const std::string stem = file.stem().string();
     if (!stems.insert(stem).second) {
       plan.rejected.push_back("'" + file.string() + "': another input already writes " + stem +

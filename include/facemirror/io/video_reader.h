@@ -69,6 +69,13 @@ struct video_info {
   [[nodiscard]] int64_t frame_count() const { return static_cast<int64_t>(timestamps_s.size()); }
 };
 
+/// The extensions a folder's video files are recognised by (lower case, with the dot): the
+/// common containers, camcorders' and broadcast MPEG-TS (.mts, .m2ts, .ts), phones' .3gp,
+/// DVD .vob, MXF, DV, Ogg, raw .y4m. Any file FFmpeg reads can still be named directly.
+[[nodiscard]] const std::vector<std::string>& video_extensions();
+/// Whether `file`'s extension, in any case, is one of video_extensions().
+[[nodiscard]] bool is_video_file(const std::filesystem::path& file);
+
 /// Reads the container once (packets only, no decoding) and returns its frame table.
 /// Throws facemirror::error if the file is missing, empty, not a video, holds no frames, or is
 /// visibly truncated (fewer packets than its header lists, or a short/corrupt packet).

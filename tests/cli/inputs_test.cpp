@@ -1,0 +1,63 @@
+// The command line's INPUT... turned into jobs: which files of a folder are videos, a file given
+// twice is one job, two files with one stem are refused (they would write one CSV).
+
+#include "inputs.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/test_data.h"
+
+namespace facemirror::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> job_inputs(const input_plan& plan) {
+  std::vector<std::string> names;
+  for (const auto& job : plan.jobs)
+    names.push_back(job.input.filename().string());
+  return names;
+}
+
+// Camcorders write .MTS/.m2ts, phones .3gp, broadcast recorders .ts: a folder of them is a
+// folder of videos, as a folder of .mp4 files is; notes and photos beside them are not.
+TEST(inputs, a_folder_lists_every_common_video_container) {
+  const fs::path dir = test::scratch_dir();
+  for (const char* name : {"a.mp4", "b.MTS", "c.m2ts", "d.ts", "e.3gp", "f.mxf", "g.vob", "h.ogv",
+                           "i.dv", "j.y4m", "k.MOV", "notes.txt", "photo.jpg", "tasks.csv"})
+    std::ofstream(dir / name) << "x";
+  const input_plan plan = plan_inputs({dir.string()}, dir / "out");
+  EXPECT_EQ(job_inputs(plan),
+            (std::vector<std::string>{"a.mp4", "b.MTS", "c.m2ts", "d.ts", "e.3gp", "f.mxf", "g.vob",
+                                      "h.ogv", "i.dv", "j.y4m", "k.MOV"}));
+  EXPECT_TRUE(plan.rejected.empty());
+}
+
+// The same file by two spellings, or by name and in its folder, is one job; another file of
+// the same stem is refused, naming it.
+TEST(inputs, a_file_given_twice_is_one_job_and_a_second_stem_is_refused) {
+  const fs::path dir = test::scratch_dir();
+  fs::create_directories(dir / "in");
+  fs::create_directories(dir / "other");
+  std::ofstream(dir / "in/one.mp4") << "x";
+  std::ofstream(dir / "other/one.mkv") << "x";
+  const input_plan plan = plan_inputs(
+      {(dir / "in/one.mp4").string(), (dir / "in/./one.mp4").string(), (dir / "in").string(),
+       (dir / "other/../in/one.mp4").string(), (dir / "other/one.mkv").string()},
+      dir / "out");
+  ASSERT_EQ(plan.jobs.size(), 1u);
+  EXPECT_EQ(plan.jobs[0].input, dir / "in/one.mp4");
+  EXPECT_EQ(plan.jobs[0].output_csv, dir / "out/one.csv");
+  ASSERT_EQ(plan.rejected.size(), 1u);
+  EXPECT_NE(plan.rejected[0].find("other/one.mkv': another input already writes one.csv"),
+            std::string::npos)
+      << plan.rejected[0];
+}
+
+}  // namespace
+}  // namespace facemirror::cli
