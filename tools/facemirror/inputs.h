@@ -14,9 +14,9 @@ struct input_plan {
   std::vector<std::string> rejected;  // one line per input that cannot become a job
 };
 
-/// Expands folders to the video files directly inside them (is_video_file, sorted by name) and maps each
-/// video to OUTDIR/<stem>.csv. With `frame_folders`, a folder is instead one video whose frames
-/// are its image files (OpenFace's -fdir), written to OUTDIR/<folder name>.csv. A file given
+/// Expands folders to the video files directly inside them (is_video_file, sorted by name) and maps
+/// each video to OUTDIR/<stem>.csv. With `frame_folders`, a folder is instead one video whose
+/// frames are its image files (OpenFace's -fdir), written to OUTDIR/<folder name>.csv. A file given
 /// twice (two spellings of its path, or by name and in its folder) is one job; two files with
 /// the same stem would overwrite each other: the later one is rejected.
 [[nodiscard]] input_plan plan_inputs(const std::vector<std::string>& inputs,
