@@ -540,6 +540,36 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
     EXPECT_GT(fs::last_write_time(out / name), written[name]) << name << " was not redone";
 }
 
+// Mirroring a folder into itself twice: the second run finds the first's mirrored, debug and
+// source videos in the folder and leaves them out (each once mirrored them again, and again on
+// every later run: 8 files became 36), so it only skips the one video.
+TEST(mirror_cli_test, a_folder_mirrored_into_itself_again_is_not_mirrored_twice) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  make_subj01_clip(dir / "clip.mp4", 10);
+  const std::string args = mirror_cmd(dir, dir, "--workers 2 --no-report");
+  const cli_run first = run_cli(args);
+  ASSERT_EQ(first.status, 0) << first.output;
+  auto names = s1_names("clip", ".mp4", true);
+  for (const char* report_file :
+       {"clip_report.html", "clip_asymmetry.csv", "index.html", "asymmetry_summary.csv"})
+    names.erase(report_file);
+  names.insert("clip.mp4");
+  ASSERT_EQ(listing(dir), names) << first.output;
+
+  const cli_run again = run_cli(args);
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("done 0, skipped 1, failed 0"), std::string::npos) << again.output;
+  for (const char* output :
+       {"clip_left_mirrored.mp4", "clip_right_mirrored.mp4", "clip_debug.mp4", "clip_source.mp4"}) {
+    EXPECT_NE(again.output.find("skip   " + (dir / output).string() + " (an output of mirroring " +
+                                (dir / "clip.mp4").string() + ")"),
+              std::string::npos)
+        << again.output;
+  }
+  EXPECT_EQ(listing(dir), names);
+}
+
 // A task plan put beside a finished video is taken along by the next run, which skips the
 // video but writes its report again, now with the task section; nothing else is rewritten. So
 // is a plan edited there later; one edited in the output folder later is kept.

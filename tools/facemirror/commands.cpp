@@ -183,6 +183,37 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   return std::nullopt;
 }
 
+// A mirror job writing into its input folder finds its own outputs there on the next run
+// (<stem>_left_mirrored.mp4, _debug, _source, ...): mirroring those would snowball, and would
+// overwrite the files it reads. They are left out, each named.
+void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool quiet) {
+  const auto key = [](const fs::path& file) {
+    std::error_code ec;
+    const fs::path canonical = fs::weakly_canonical(file, ec);
+    return ec ? file.lexically_normal() : canonical;
+  };
+  std::map<fs::path, fs::path> written_by;
+  for (const auto& job : plan.jobs) {
+    for (const bool rotated : {false, true}) {
+      const mirror_outputs out = mirror_outputs_for(job.input, output_dir, rotated);
+      for (const fs::path& file : {out.right_video, out.left_video, out.debug_video,
+                                   out.source_video, out.right_csv, out.left_csv})
+        written_by.emplace(key(file), job.input);
+    }
+  }
+  std::vector<video_job> kept;
+  for (auto& job : plan.jobs) {
+    const auto writer = written_by.find(key(job.input));
+    if (writer == written_by.end()) {
+      kept.push_back(std::move(job));
+    } else if (!quiet) {
+      std::fprintf(stderr, "skip   %s (an output of mirroring %s)\n", job.input.string().c_str(),
+                   writer->second.string().c_str());
+    }
+  }
+  plan.jobs = std::move(kept);
+}
+
 void record_outputs(const video_job& job, const fs::path& output_dir, output_record record) {
   try {
     write_record(record_file(output_dir, job), record);
@@ -333,6 +364,8 @@ int run(const run_options& opt, job_kind kind) {
     return 1;
   }
   input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders);
+  if (kind == job_kind::mirror)
+    leave_out_own_outputs(plan, output_dir, opt.quiet);
   if (!opt.output_name.empty()) {
     if (plan.jobs.size() + plan.rejected.size() != 1) {
       std::fprintf(stderr, "facemirror: an output name is for a single input, not %zu\n",
