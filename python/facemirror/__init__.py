@@ -108,12 +108,19 @@ def read_csv(path: PathLike, as_dataframe: Optional[bool] = None):
     mapping column name to a NumPy array (int64 for frame, face_id and success, float64
     otherwise), in the file's column order.
     """
-    with open(path, "r", encoding="ascii") as f:
+    # utf-8-sig: a CSV saved again by Excel ("CSV UTF-8") starts with a byte-order mark.
+    with open(path, "r", encoding="utf-8-sig") as f:
         header = f.readline()
     names = [name.strip() for name in header.split(",")]
     if not header.strip():
         raise Error(f"'{os.fspath(path)}': empty CSV, no header line")
-    table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
+    try:
+        with warnings.catch_warnings():  # a header-only CSV (no face found) is no surprise
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64,
+                               encoding="utf-8-sig")
+    except ValueError as e:
+        raise Error(f"'{os.fspath(path)}': not a table of numbers: {e}") from None
     if table.shape[0] == 0:
         table = np.zeros((0, len(names)))
     if table.shape[1] != len(names):

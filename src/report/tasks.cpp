@@ -108,7 +108,9 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
   const std::string where = "'" + source.string() + "'";
   task_plan plan;
   plan.source = source;
-  std::istringstream in(text);
+  // Excel's "CSV UTF-8" and Notepad start the file with a byte-order mark: not part of "task".
+  const bool bom = text.rfind("\xEF\xBB\xBF", 0) == 0;
+  std::istringstream in(bom ? text.substr(3) : text);
   std::string line;
   int64_t line_number = 0;
   std::vector<std::string> header;

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -248,6 +249,24 @@ def test_a_misspelt_on_error_is_refused_before_any_work(tmp_path):
         with pytest.raises(ValueError, match="not 'Return'"):
             run()
     assert not (tmp_path / "out").exists()
+
+
+def test_read_csv_takes_excels_byte_order_mark_and_names_a_bad_file(tmp_path):
+    saved = tmp_path / "saved_by_excel.csv"
+    saved.write_bytes(b"\xef\xbb\xbfframe, face_id, AU12_r\r\n1,0,0.5\r\n2,0,1.25\r\n")
+    columns = facemirror.read_csv(saved, as_dataframe=False)
+    assert list(columns) == ["frame", "face_id", "AU12_r"]
+    np.testing.assert_array_equal(columns["AU12_r"], [0.5, 1.25])
+    assert columns["frame"].dtype == np.int64
+    header_only = tmp_path / "no_face.csv"
+    header_only.write_text("frame, face_id, AU12_r\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(facemirror.read_csv(header_only, as_dataframe=False)["frame"]) == 0
+    damaged = tmp_path / "damaged.csv"
+    damaged.write_text("frame, face_id, AU12_r\n1,0,\n")
+    with pytest.raises(facemirror.Error, match="damaged.csv"):
+        facemirror.read_csv(damaged)
 
 
 @needs_shared

@@ -80,6 +80,11 @@ TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
   ASSERT_EQ(plain.tasks.size(), 1u);
   EXPECT_FALSE(plain.rest.has_value());
   EXPECT_EQ(plain.tasks[0].primary, (std::vector<std::string>{"AU23_r"}));
+  // Excel's "CSV UTF-8": a byte-order mark and CRLF line ends.
+  const task_plan excel =
+      parse_task_plan("\xEF\xBB\xBFtask,start_s,end_s\r\nsmile,1,2\r\n", "excel.csv");
+  ASSERT_EQ(excel.tasks.size(), 1u);
+  EXPECT_EQ(excel.tasks[0].name, "smile");
 }
 
 // What the app's plan editor saves: the plan in its own words, read back to the same plan.

@@ -104,6 +104,15 @@ TEST(shards_test, shard_spec_forms_and_their_errors) {
               {"SLURM_ARRAY_TASK_COUNT", "2"}};
   EXPECT_THROW((void)parse_shard("auto", fake_getenv), std::invalid_argument);
   EXPECT_EQ(parse_shard("auto/6", fake_getenv).index, 4);
+
+  // An array numbered from 1 with auto/N overruns: the message says how to number it.
+  fake_env = {{"SLURM_ARRAY_TASK_ID", "3"}};
+  try {
+    (void)parse_shard("auto/3", fake_getenv);
+    FAIL() << "task 3 of auto/3 was taken";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("submit --array=0-2"), std::string::npos) << e.what();
+  }
 }
 
 TEST(shards_test, manifest_skips_comments_and_resolves_relative_paths_from_its_folder) {
@@ -121,5 +130,10 @@ TEST(shards_test, manifest_skips_comments_and_resolves_relative_paths_from_its_f
     EXPECT_NE(std::string(e.what()).find((dir / "absent.txt").string()), std::string::npos)
         << e.what();
   }
+  // A byte-order mark (Notepad, Excel's "CSV UTF-8") is not part of the first path.
+  std::ofstream(manifest) << "\xEF\xBB\xBF# list\r\nv1.mp4\r\n";
+  EXPECT_EQ(read_manifest(manifest), (std::vector<std::string>{(dir / "v1.mp4").string()}));
+  std::ofstream(manifest) << "\xEF\xBB\xBFv1.mp4\n";
+  EXPECT_EQ(read_manifest(manifest), (std::vector<std::string>{(dir / "v1.mp4").string()}));
   fs::remove_all(dir);
 }

@@ -51,7 +51,11 @@ std::vector<std::string> read_manifest(const std::filesystem::path& manifest) {
                              std::strerror(errno) + ")");
   const std::filesystem::path base = manifest.parent_path();
   std::vector<std::string> inputs;
-  for (std::string line; std::getline(in, line);) {
+  bool first_line = true;
+  for (std::string line; std::getline(in, line); first_line = false) {
+    // Notepad and Excel's "UTF-8" start the file with a byte-order mark: not part of a path.
+    if (first_line && line.rfind("\xEF\xBB\xBF", 0) == 0)
+      line.erase(0, 3);
     const std::string entry = trimmed(line);
     if (entry.empty() || entry[0] == '#')
       continue;
@@ -94,10 +98,18 @@ shard_spec parse_shard(const std::string& spec, const char* (*getenv)(const char
                                     "$SLURM_ARRAY_TASK_ID", 0)
                       : parse_count(index_text, "shard index", 0);
   }
-  if (shard.index >= shard.count)
-    throw std::invalid_argument("--shard: index " + std::to_string(shard.index) +
-                                " is not below the shard count " + std::to_string(shard.count) +
-                                " (indices are 0-based)");
+  if (shard.index >= shard.count) {
+    // auto/N takes the task id itself as the index, so that a resubmitted subset (--array=1,3)
+    // reruns those shards: an array numbered from 1 misses shard 0 and overruns the last.
+    const bool from_task_id = spec.rfind("auto/", 0) == 0;
+    throw std::invalid_argument(
+        "--shard: index " + std::to_string(shard.index) + " is not below the shard count " +
+        std::to_string(shard.count) + " (indices are 0-based" +
+        (from_task_id ? "; with auto/N the array task ids are the indices: submit --array=0-" +
+                            std::to_string(shard.count - 1)
+                      : std::string()) +
+        ")");
+  }
   return shard;
 }
 
