@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <opencv2/imgcodecs.hpp>
@@ -69,6 +70,64 @@ class decoding_limit_scope {
   decoding_limit_scope& operator=(const decoding_limit_scope&) = delete;
 };
 
+// libjpeg decodes a JPEG cut short without failing: it warns on stderr ("Premature end of JPEG
+// file", naming no file), fills the missing rows with grey, and OpenCV returns the image, whose
+// face would then be measured on grey. A whole JPEG's markers lead, segment by segment and scan
+// by scan, to its end-of-image marker; a cut one runs out of bytes first. Bytes after the end
+// marker (some cameras append data) do not matter; stray bytes between segments are skipped
+// as libjpeg skips them.
+bool jpeg_reaches_its_end(const std::string& bytes) {
+  const size_t n = bytes.size();
+  const auto at = [&](size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  size_t pos = 2;  // after the start-of-image marker
+  for (;;) {
+    while (pos < n && at(pos) != 0xFF)
+      ++pos;
+    while (pos < n && at(pos) == 0xFF)  // fill bytes before a marker code
+      ++pos;
+    if (pos >= n)
+      return false;
+    const unsigned char code = at(pos++);
+    if (code == 0xD9)
+      return true;
+    if (code == 0x01 || (code >= 0xD0 && code <= 0xD7))  // markers without a length
+      continue;
+    if (pos + 2 > n)
+      return false;
+    const size_t length = (size_t{at(pos)} << 8) | at(pos + 1);
+    if (length < 2 || length > n - pos)
+      return false;
+    pos += length;
+    if (code != 0xDA)
+      continue;
+    // A scan's entropy-coded data runs to the next marker that is not a restart: inside it a
+    // 0xFF data byte is followed by 0x00.
+    for (;;) {
+      if (pos + 1 >= n)
+        return false;
+      if (at(pos) != 0xFF) {
+        ++pos;
+        continue;
+      }
+      const unsigned char next = at(pos + 1);
+      if (next == 0xFF)
+        ++pos;
+      else if (next == 0x00 || (next >= 0xD0 && next <= 0xD7))
+        pos += 2;
+      else
+        break;  // the marker after the scan, read by the outer loop
+    }
+  }
+}
+
+bool is_jpeg_cut_short(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const bool jpeg = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+                    static_cast<unsigned char>(bytes[1]) == 0xD8;
+  return jpeg && !jpeg_reaches_its_end(bytes);
+}
+
 }  // namespace
 
 cv::Mat read_image(const std::filesystem::path& file) {
@@ -94,6 +153,10 @@ cv::Mat read_image(const std::filesystem::path& file) {
   }
   if (raw.empty())
     throw error(error_code::codec, file.string() + ": not an image OpenCV can decode");
+  if (is_jpeg_cut_short(file))
+    throw error(error_code::codec, file.string() +
+                                       ": a JPEG cut short (its data ends before its end "
+                                       "marker: a copy or download that did not finish?)");
   if (raw.depth() == CV_16U)
     raw.convertTo(raw, CV_8U, 1.0 / 256.0);
   else if (raw.depth() != CV_8U)

@@ -9,10 +9,12 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "facemirror/error.h"
 #include "facemirror/io/image_reader.h"
@@ -176,6 +178,40 @@ TEST(read_image, decodes_the_same_jpeg_at_its_own_size) {
   const cv::Mat image = read_image(file);
   EXPECT_EQ(image.size(), cv::Size(8, 8));
   EXPECT_EQ(image.type(), CV_8UC3);
+}
+
+// libjpeg decodes a JPEG cut short with grey rows where its data ends (a warning on stderr is
+// all): such a file is refused by name. Whole JPEGs of every kind read: baseline, progressive
+// (many scans), with restart markers, with bytes appended after the end marker.
+TEST(read_image, a_jpeg_cut_short_is_refused_and_whole_ones_of_every_kind_read) {
+  cv::Mat picture(96, 128, CV_8UC3);
+  cv::randu(picture, 0, 255);
+  cv::GaussianBlur(picture, picture, cv::Size(7, 7), 2.0);
+  const std::filesystem::path dir = test::scratch_dir();
+  const std::vector<std::pair<std::string, std::vector<int>>> kinds = {
+      {"baseline", {}},
+      {"progressive", {cv::IMWRITE_JPEG_PROGRESSIVE, 1}},
+      {"restarts", {cv::IMWRITE_JPEG_RST_INTERVAL, 2}},
+      {"optimized", {cv::IMWRITE_JPEG_OPTIMIZE, 1, cv::IMWRITE_JPEG_QUALITY, 100}}};
+  for (const auto& [kind, params] : kinds) {
+    std::vector<uchar> jpeg;
+    ASSERT_TRUE(cv::imencode(".jpg", picture, jpeg, params)) << kind;
+    const auto write = [&](const std::string& name, size_t bytes, const std::string& tail = "") {
+      std::ofstream out(dir / name, std::ios::binary);
+      out.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(bytes));
+      out << tail;
+      return dir / name;
+    };
+    EXPECT_EQ(read_image(write(kind + ".jpg", jpeg.size())).size(), picture.size()) << kind;
+    EXPECT_EQ(read_image(write(kind + "_tail.jpg", jpeg.size(), "appended by a camera")).size(),
+              picture.size())
+        << kind;
+    for (const double kept : {0.4, 0.8, 0.99}) {  // (OpenCV itself gives up on some)
+      const auto bytes = static_cast<size_t>(static_cast<double>(jpeg.size()) * kept);
+      expect_codec_error_naming(write(kind + "_cut.jpg", bytes), ": ");
+    }
+    expect_codec_error_naming(write(kind + "_no_end.jpg", jpeg.size() - 2), "a JPEG cut short");
+  }
 }
 
 // Every image reaches the analysis as 8-bit BGR (image_reader.h): 16-bit samples keep their high

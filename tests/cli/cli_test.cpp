@@ -402,9 +402,12 @@ TEST(cli_test, a_bad_image_fails_alone_naming_the_file) {
   const fs::path out = scratch_dir();
   const fs::path bad = out / "notes.jpg";
   std::ofstream(bad) << "not a photograph\n";
-  const cli_run run = run_cli("aus " + bad.string() + " " + sample_video("sample1.jpg").string() +
-                              " -o " + (out / "csv").string() + " " + models_arg() + " -q");
+  const cli_run run =
+      run_cli("aus " + bad.string() + " " + sample_video("sample1.jpg").string() + " -o " +
+              (out / "csv").string() + " " + models_arg() + " --progress none");
   EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_NE(run.output.find("sample1.csv (a photograph, 1 face, "), std::string::npos)
+      << run.output;
   EXPECT_NE(run.output.find(bad.string() + ": not an image"), std::string::npos) << run.output;
   EXPECT_TRUE(fs::exists(out / "csv/sample1.csv"));
   EXPECT_FALSE(fs::exists(out / "csv/notes.csv"));

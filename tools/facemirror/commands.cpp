@@ -496,9 +496,15 @@ int run(const run_options& opt, job_kind kind) {
     if (!opt.quiet) {
       const std::string where =
           kind == job_kind::aus ? r.output_csv.string() : output_dir.string() + "/";
-      std::fprintf(stderr, "ok     %s -> %s (%lld frames, %lld with a face, %.1f s)\n",
-                   r.input.string().c_str(), where.c_str(), static_cast<long long>(r.frames),
-                   static_cast<long long>(r.successful_frames), r.seconds);
+      if (is_image_file(r.input) && kind == job_kind::aus)  // a row per face, not per frame
+        std::fprintf(stderr, "ok     %s -> %s (a photograph, %lld face%s, %.1f s)\n",
+                     r.input.string().c_str(), where.c_str(),
+                     static_cast<long long>(r.successful_frames),
+                     r.successful_frames == 1 ? "" : "s", r.seconds);
+      else
+        std::fprintf(stderr, "ok     %s -> %s (%lld frames, %lld with a face, %.1f s)\n",
+                     r.input.string().c_str(), where.c_str(), static_cast<long long>(r.frames),
+                     static_cast<long long>(r.successful_frames), r.seconds);
     }
     // Written whole and valid, but of no use to a study: said even with -q, as failures are.
     if (r.frames > 0 && r.successful_frames == 0) {

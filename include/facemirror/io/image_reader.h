@@ -20,7 +20,8 @@
 // ERRORS
 //   A missing or unreadable file throws error(io); a file OpenCV cannot decode as an image
 //   throws error(codec), as does one whose header claims more than 2^27 pixels (134 megapixels;
-//   refused before its pixels are allocated). The message names the file.
+//   refused before its pixels are allocated), and a JPEG cut short (libjpeg would decode it,
+//   the missing rows grey). The message names the file.
 
 #include <filesystem>
 
