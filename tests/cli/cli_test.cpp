@@ -55,6 +55,17 @@ TEST(cli_test, usage_error_exits_2) {
   const cli_run two = run_cli("aus x.mp4 -o out --consensus 2");
   EXPECT_NE(two.status, 2) << two.output;
   EXPECT_EQ(two.output.find("--consensus"), std::string::npos) << two.output;
+  // An output folder that cannot be made says why.
+  const fs::path file = scratch_dir() / "a_file";
+  std::ofstream(file) << "x";
+  for (const auto& [folder, why] : {std::pair{file, "a file of that name is there"},
+                                    std::pair{file / "sub", "Not a directory"}}) {
+    const cli_run bad = run_cli("aus x.mp4 -o " + folder.string());
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_NE(bad.output.find("cannot create output folder '" + folder.string() + "': " + why),
+              std::string::npos)
+        << bad.output;
+  }
 }
 
 // OpenFace's output selectors: --outputs aus writes exactly FeatureExtraction -aus's columns (the

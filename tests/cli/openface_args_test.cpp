@@ -101,6 +101,13 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
         std::string::npos)
         << focal;
   EXPECT_NE(refusal({"-f", "v.avi", "-out_dir"}).find("-out_dir needs a value"), std::string::npos);
+  // A value left out: the next flag is not taken for a folder's or a file's name.
+  EXPECT_NE(refusal({"-f", "v.avi", "-out_dir", "--models", "m"})
+                .find("-out_dir needs a value, not the flag '--models'"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "-out_dir", "o"}).find("-f needs a value, not the flag '-out_dir'"),
+            std::string::npos);
+  EXPECT_EQ(refusal({"-f", "v.avi", "-cx", "-5", "-cy", "2", "-fx", "500", "-fy", "500"}), "");
   EXPECT_NE(refusal({"-f", "a.avi", "-f", "b.avi", "-of", "x"}).find("single input"),
             std::string::npos);
   EXPECT_NE(refusal({"-aus"}).find("no input"), std::string::npos);

@@ -360,7 +360,12 @@ int run(const run_options& opt, job_kind kind) {
   std::error_code ec;
   fs::create_directories(output_dir, ec);
   if (!fs::is_directory(output_dir)) {
-    std::fprintf(stderr, "facemirror: cannot create output folder '%s'\n", opt.output_dir.c_str());
+    const std::string why = opt.output_dir.empty()   ? "an empty name"
+                            : fs::exists(output_dir) ? "a file of that name is there"
+                            : ec                     ? ec.message()
+                                                     : "it is not a folder";
+    std::fprintf(stderr, "facemirror: cannot create output folder '%s': %s\n",
+                 opt.output_dir.c_str(), why.c_str());
     return 1;
   }
   input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders);

@@ -1,6 +1,7 @@
 #include "openface_args.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -53,6 +54,13 @@ class argument_reader {
   std::string value_of(const std::string& flag) {
     if (done())
       throw openface_usage_error("OpenFace flag " + flag + " needs a value");
+    // "-out_dir --models D": the value was left out, and the next flag would become a folder
+    // name (a negative number, "-5", is still a value).
+    const std::string& next = args_[next_];
+    if (next.size() > 1 && next[0] == '-' &&
+        (std::isalpha(static_cast<unsigned char>(next[1])) || next[1] == '-'))
+      throw openface_usage_error("OpenFace flag " + flag + " needs a value, not the flag '" + next +
+                                 "'");
     return take();
   }
   double number_of(const std::string& flag) {

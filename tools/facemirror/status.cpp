@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/output/atomic_file.h"
 
@@ -24,6 +25,20 @@ fs::path status_file(const fs::path& output_dir, const fs::path& input, job_kind
   return status_dir(output_dir) / (input.stem().string() + "." + kind_name(kind) + ".json");
 }
 
+namespace {
+
+// Its own reason (a read-only OUTDIR: permission denied), not the missing folder's that
+// writing the file would give.
+void make_folder_of(const fs::path& file) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  if (ec)
+    throw error(error_code::io,
+                "cannot create folder '" + file.parent_path().string() + "': " + ec.message());
+}
+
+}  // namespace
+
 void write_status(const fs::path& file, const video_status& status) {
   nlohmann::ordered_json json;
   json["input"] = status.input.string();
@@ -38,8 +53,7 @@ void write_status(const fs::path& file, const video_status& status) {
   } else {
     json["reason"] = status.reason;
   }
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
+  make_folder_of(file);
   atomic_file out(file);
   out.write(json.dump(2) + "\n");
   out.commit();
@@ -97,8 +111,7 @@ void write_record(const fs::path& file, const output_record& record) {
   nlohmann::ordered_json json;
   json["input_fingerprint"] = record.input_fingerprint;
   json["options"] = record.options;
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
+  make_folder_of(file);
   atomic_file out(file);
   out.write(json.dump(2) + "\n");
   out.commit();
