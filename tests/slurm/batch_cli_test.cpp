@@ -89,6 +89,37 @@ TEST(batch_cli_test, shards_resume_and_summary) {
   EXPECT_EQ(run_cli("summary " + out.string() + " --manifest " + manifest.string()).status, 1);
 }
 
+// A mirror batch's summary without --kind: the kind is the one OUTDIR's files are of (it once
+// defaulted to aus and called every mirrored video missing); a video replaced since its outputs
+// were written, by a file of the same date, is missing, as the next run judges it.
+TEST(batch_cli_test, a_mirror_batch_is_summarised_as_one_and_a_replaced_video_is_missing) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.mkv", out = dir / "out", manifest = dir / "manifest.txt";
+  const auto cut = [&](const fs::path& to, int frames) {
+    return run_command("ffmpeg -v error -y -i " + sample_video("changeLighting.wmv").string() +
+                       " -frames:v " + std::to_string(frames) + " -c:v ffv1 " + to.string());
+  };
+  ASSERT_EQ(cut(clip, 8), 0);
+  std::ofstream(manifest) << "clip.mkv\n";
+  ASSERT_EQ(run_cli("mirror -o " + out.string() + " --manifest " + manifest.string() + " " +
+                    models_arg() + " --progress none --no-report")
+                .status,
+            0);
+  const cli_run summary = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_EQ(summary.status, 0) << summary.output;
+  EXPECT_NE(summary.output.find("done 1/1, failed 0, missing 0"), std::string::npos)
+      << summary.output;
+
+  const auto written = fs::last_write_time(clip);
+  ASSERT_EQ(cut(clip, 6), 0);
+  fs::last_write_time(clip, written);  // as cp -p or rsync -a leave it
+  const cli_run replaced = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_EQ(replaced.status, 1) << replaced.output;
+  EXPECT_NE(replaced.output.find("input changed since its outputs were written"), std::string::npos)
+      << replaced.output;
+}
+
 TEST(batch_cli_test, bad_shard_and_manifest_are_usage_errors_naming_the_cause) {
   const fs::path dir = scratch_dir();
   const cli_run no_manifest =

@@ -87,7 +87,7 @@ struct report_command {
 struct summary_options {
   std::string output_dir;
   std::string manifest;  // empty: the videos that have a status file in OUTDIR
-  std::string kind = "aus";
+  std::string kind = "auto";  // aus, mirror, or auto: the kind OUTDIR's files are of
   std::string csv;  // empty: OUTDIR/status/summary.csv
 };
 

@@ -325,8 +325,11 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--manifest", summary.manifest,
                           "The batch's inputs (as given to aus/mirror --manifest); without it, "
                           "the videos that have a status file in OUTDIR/status");
-  summary_cmd->add_option("--kind", summary.kind, "The batch's command: aus (default) or mirror")
-      ->check(CLI::IsMember({"aus", "mirror"}));
+  summary_cmd
+      ->add_option("--kind", summary.kind,
+                   "The batch's command: aus, mirror, or auto (default): the one whose "
+                   "status files or records OUTDIR holds (aus when it holds both or none)")
+      ->check(CLI::IsMember({"auto", "aus", "mirror"}));
   summary_cmd->add_option("--csv", summary.csv,
                           "Where the CSV goes (default OUTDIR/status/summary.csv)");
   summary_cmd->footer(

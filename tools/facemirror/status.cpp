@@ -102,9 +102,13 @@ std::vector<fs::path> expected_outputs(const video_job& job, bool with_aus) {
   return files;
 }
 
+fs::path records_dir(const fs::path& output_dir) {
+  return output_dir / ".facemirror";
+}
+
 fs::path record_file(const fs::path& output_dir, const video_job& job) {
   const fs::path& named = job.kind == job_kind::aus ? job.output_csv : job.input;
-  return output_dir / ".facemirror" / (named.stem().string() + "." + kind_name(job.kind) + ".json");
+  return records_dir(output_dir) / (named.stem().string() + "." + kind_name(job.kind) + ".json");
 }
 
 void write_record(const fs::path& file, const output_record& record) {

@@ -72,6 +72,9 @@ struct output_record {
   std::map<std::string, std::string> options;
 };
 
+/// OUTDIR/.facemirror: the output records (hidden, so the folder keeps S1's layout).
+[[nodiscard]] std::filesystem::path records_dir(const std::filesystem::path& output_dir);
+
 /// OUTDIR/.facemirror/<stem>.<kind>.json, <stem> being the aus CSV's or the mirror input's.
 [[nodiscard]] std::filesystem::path record_file(const std::filesystem::path& output_dir,
                                                 const video_job& job);

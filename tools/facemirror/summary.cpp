@@ -55,7 +55,12 @@ summary_row row_for(const video_job& job, const fs::path& output_dir) {
       row.detail = "outputs removed since it was done";
     return row;
   }
-  if (!outputs_current(job.input, outputs)) {  // the next run redoes it
+  // As the next run judges it (but for options, which only that run knows): it redoes a video
+  // whose content is not what its outputs were made from.
+  const auto record = read_record(record_file(output_dir, job));
+  const bool current = record ? record->input_fingerprint == input_fingerprint(job.input)
+                              : outputs_current(job.input, outputs);
+  if (!current) {
     row.state = "missing";
     row.detail = "input changed since its outputs were written";
     return row;
@@ -66,6 +71,25 @@ summary_row row_for(const video_job& job, const fs::path& output_dir) {
                  std::to_string(status->frames_with_face) + " with a face";
   }
   return row;
+}
+
+// The kind of job whose status files or records OUTDIR holds: mirror when only mirror ones,
+// else aus (a summary of the wrong kind would call every video missing).
+job_kind kind_in(const fs::path& output_dir) {
+  bool aus = false, mirror = false;
+  std::error_code ec;
+  for (const fs::path& folder : {status_dir(output_dir), records_dir(output_dir)}) {
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      const auto ends_with = [&](const std::string& suffix) {
+        return name.size() > suffix.size() &&
+               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+      };
+      aus = aus || ends_with(".aus.json");
+      mirror = mirror || ends_with(".mirror.json");
+    }
+  }
+  return mirror && !aus ? job_kind::mirror : job_kind::aus;
 }
 
 // Without a manifest, the batch is what left a status file of this kind.
@@ -97,7 +121,9 @@ std::vector<video_job> jobs_from_status_files(const fs::path& output_dir, job_ki
 
 int summarize(const summary_options& opt) {
   const fs::path output_dir(opt.output_dir);
-  const job_kind kind = opt.kind == "mirror" ? job_kind::mirror : job_kind::aus;
+  const job_kind kind = opt.kind == "mirror" ? job_kind::mirror
+                        : opt.kind == "aus"  ? job_kind::aus
+                                             : kind_in(output_dir);
   std::vector<video_job> jobs;
   std::vector<summary_row> rows;
   if (!opt.manifest.empty()) {
