@@ -86,9 +86,9 @@ struct report_command {
 
 struct summary_options {
   std::string output_dir;
-  std::string manifest;  // empty: the videos that have a status file in OUTDIR
+  std::string manifest;       // empty: the videos that have a status file in OUTDIR
   std::string kind = "auto";  // aus, mirror, or auto: the kind OUTDIR's files are of
-  std::string csv;  // empty: OUTDIR/status/summary.csv
+  std::string csv;            // empty: OUTDIR/status/summary.csv
 };
 
 /// `facemirror summary`: every video of the batch as done, failed (with the reason) or
