@@ -130,6 +130,11 @@ TEST(batch_cli_test, bad_shard_and_manifest_are_usage_errors_naming_the_cause) {
   const cli_run bad_shard = run_cli("aus x.mp4 --shard 3/3 -o " + dir.string());
   EXPECT_EQ(bad_shard.status, 2);
   EXPECT_NE(bad_shard.output.find("0-based"), std::string::npos) << bad_shard.output;
+  // `--shard "$UNSET"` in a job script: refused, not every input in every task.
+  const cli_run empty_shard = run_cli("aus x.mp4 --shard '' -o " + dir.string());
+  EXPECT_EQ(empty_shard.status, 2);
+  EXPECT_NE(empty_shard.output.find("--shard: an empty value"), std::string::npos)
+      << empty_shard.output;
 }
 
 }  // namespace

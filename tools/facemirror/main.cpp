@@ -43,6 +43,11 @@ CLI::Validator number_at_least(double lowest, bool inclusive, const std::string&
 const CLI::Validator above_zero = number_at_least(0, false, "a number above 0");
 const CLI::Validator zero_or_more = number_at_least(0, true, "a number, 0 or more");
 
+// `--shard "$UNSET"` in a job script would otherwise mean every input in every task.
+const CLI::Validator not_empty(
+    [](const std::string& value) { return value.empty() ? std::string("an empty value") : ""; }, "",
+    "not empty");
+
 // --consensus N: 1 to max_consensus_tracks tracks.
 void add_consensus_option(CLI::App& cmd, int& tracks, const std::string& help) {
   cmd.add_option("--consensus", tracks, help)
@@ -55,12 +60,14 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
                  "Video files, or folders whose video files are all processed (or --manifest)");
   cmd.add_option("--manifest", opt.manifest,
                  "File listing inputs, one per line (# comments; relative paths are relative to "
-                 "the manifest's folder), processed after any INPUT");
+                 "the manifest's folder), processed after any INPUT")
+      ->check(not_empty);
   cmd.add_option("--shard", opt.shard,
                  "I/N: process only shard I (0-based) of N, the inputs split by frame count so "
                  "the shards take similar time; auto/N takes I from $SLURM_ARRAY_TASK_ID; auto "
                  "also takes N from a contiguous Slurm array. Every shard of one input list "
-                 "computes the same split");
+                 "computes the same split")
+      ->check(not_empty);
   cmd.add_option("--models", opt.models_dir,
                  "Models folder holding OpenFace's AU_predictors/ and model/ (default: "
                  "$FACEMIRROR_MODELS, else ~/.local/share/facemirror/models; fill it with "
