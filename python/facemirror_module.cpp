@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -135,6 +136,9 @@ struct engine_run {
   std::atomic<bool> abort{false};
   // Set (under the GIL) by the progress callback when it raises; re-raised after the run.
   std::optional<py::error_already_set> callback_error;
+  // Frames done last reported per video (under the GIL): the engine's "writing" and "done"
+  // stages repeat the last count, which the callback, without the stage, would see twice.
+  std::map<size_t, int64_t> reported;
 };
 
 py::dict result_dict(const run_request& request, const facemirror::video_result& result) {
@@ -186,6 +190,10 @@ py::list run(const run_request& request, const py::object& progress) {
       py::gil_scoped_acquire gil;
       if (state->abort)
         return;
+      const auto last = state->reported.find(event.video);
+      if (last != state->reported.end() && event.frames_done <= last->second)
+        return;
+      state->reported[event.video] = event.frames_done;
       try {
         progress(event.input.string(), event.frames_done, event.frames_total, event.fps);
       } catch (py::error_already_set& raised) {

@@ -35,7 +35,14 @@ std::filesystem::path default_models_dir() {
 model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir) {
   model_paths paths;
   paths.root = dir ? *dir : default_models_dir();
-  const std::string provision = "run scripts/fetch_models.sh, or pass --models DIR";
+  // Said to CLI and Python users alike: each names the folder its own way.
+  const std::string provision =
+      "fill the folder with scripts/fetch_models.sh, or name another: the CLI's --models, "
+      "Python's models=, or $FACEMIRROR_MODELS";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(paths.root, ec))
+    throw error(error_code::model_format,
+                "models folder '" + paths.root.string() + "' does not exist (" + provision + ")");
   paths.au_predictors = paths.root / "AU_predictors";
   paths.pdm = paths.au_predictors / "In-the-wild_aligned_PDM_68.txt";
   for (const char* name : {"main_dynamic_svms.txt", "main_static_svms.txt", "AU_all_best.txt",

@@ -26,6 +26,23 @@ TEST(model_paths_test, missing_file_is_named_with_a_provisioning_hint) {
   }
 }
 
+// A folder that is not there at all (a typo, an unmounted share) is said so, with the ways of
+// naming another from the CLI and from Python.
+TEST(model_paths_test, a_missing_folder_is_said_missing_with_every_way_to_name_one) {
+  const auto dir = test::scratch_dir() / "no_such_models";
+  try {
+    (void)resolve_model_paths(dir);
+    FAIL() << "expected an error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), error_code::model_format);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("models folder '" + dir.string() + "' does not exist"), std::string::npos)
+        << what;
+    for (const char* way : {"fetch_models.sh", "--models", "models=", "$FACEMIRROR_MODELS"})
+      EXPECT_NE(what.find(way), std::string::npos) << way << ": " << what;
+  }
+}
+
 TEST(model_paths_test, default_folder_follows_the_environment) {
   ::setenv("FACEMIRROR_MODELS", "/opt/fm-models", 1);
   EXPECT_EQ(default_models_dir(), std::filesystem::path("/opt/fm-models"));
