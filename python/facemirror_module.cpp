@@ -308,7 +308,26 @@ py::tuple read_hog(const fs::path& path) {
 PYBIND11_MODULE(_facemirror, m) {
   m.doc() = "facemirror's engine, for the Python API in facemirror/__init__.py.";
   m.attr("__version__") = facemirror::version();
-  py::register_exception<facemirror::error>(m, "Error", PyExc_RuntimeError);
+  // facemirror.Error for every error of the library; an invalid argument (a bad option value,
+  // camera, image) is also a ValueError, as Python's own functions raise for one.
+  static py::exception<facemirror::error> error_type(m, "Error", PyExc_RuntimeError);
+  static py::handle invalid_argument_type = PyErr_NewExceptionWithDoc(
+      "facemirror.InvalidArgument",
+      "A value facemirror cannot take (an option, a camera, an image): both a facemirror.Error "
+      "and a ValueError.",
+      py::make_tuple(error_type, py::handle(PyExc_ValueError)).ptr(), nullptr);
+  m.attr("InvalidArgument") = invalid_argument_type;
+  py::register_exception_translator([](std::exception_ptr raised) {
+    try {
+      if (raised)
+        std::rethrow_exception(raised);
+    } catch (const facemirror::error& e) {
+      PyErr_SetString(e.code() == facemirror::error_code::invalid_argument
+                          ? invalid_argument_type.ptr()
+                          : error_type.ptr(),
+                      e.what());
+    }
+  });
   facemirror::python::bind_per_frame(m);
   m.def("read_hog", &read_hog, py::arg("path"),
         "An OpenFace .hog file as (valid, features); see facemirror.read_hog.");

@@ -15,7 +15,9 @@ Both release the GIL while the engine runs, call ``progress(video, frames_done, 
 frames_per_second)`` every ``progress_every`` frames of a video and when it ends, and stop on
 Ctrl-C with ``KeyboardInterrupt`` (as does an exception raised by ``progress``), leaving no
 partial file. A video that cannot be read raises ``facemirror.Error`` with the message the CLI
-prints (or, with ``on_error="return"``, comes back with ``status == "failed"``).
+prints (or, with ``on_error="return"``, comes back with ``status == "failed"``). An option
+value facemirror cannot take raises ``facemirror.InvalidArgument``, both a ``facemirror.Error``
+and a ``ValueError``, before any work.
 
 And frame by frame, on NumPy arrays the caller holds (a camera, frames already decoded):
 
@@ -50,13 +52,14 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Un
 import numpy as np
 
 from . import _facemirror as _native
-from ._facemirror import Error, __version__
+from ._facemirror import Error, InvalidArgument, __version__
 from ._facemirror import run as _run
 
 __all__ = ["extract", "mirror", "report", "read_task_plan", "write_task_plan", "Task",
            "read_csv", "VideoResult", "ReportResult", "Analyzer",
            "VideoSession", "Face",
            "read_video", "read_image", "read_hog", "HogFeatures", "AlignedFaces", "Error",
+           "InvalidArgument",
            "__version__"]
 
 PathLike = Union[str, "os.PathLike[str]"]

@@ -57,6 +57,11 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "the frame timeout must be positive and the warm-up non-negative");
   }
+  if (options.workers < 0)
+    throw error(error_code::invalid_argument, "workers must be 0 (one per core) or more");
+  if (options.mirror_crf < 0 || options.mirror_crf > 51)  // x264's range; else every video fails
+    throw error(error_code::invalid_argument, "the mirrored videos' crf must be 0 to 51, not " +
+                                                  std::to_string(options.mirror_crf));
   if (!std::isfinite(options.tracker.acquire_score))
     throw error(error_code::invalid_argument, "the face threshold must be a finite number");
   if ((options.write_hog || options.write_aligned_faces) && !options.compute_aus) {

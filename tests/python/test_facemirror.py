@@ -241,6 +241,24 @@ def test_one_name_in_two_folders_without_out_dir_and_a_file_given_twice(tmp_path
     assert [len(r.columns["frame"]) for r in results] == [6, 3]
 
 
+@needs_shared
+def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path):
+    for job, options, says in (
+            ("extract", dict(segment_frames=0), "frames per segment must be positive"),
+            ("extract", dict(workers=-1), "workers must be 0"),
+            ("extract", dict(face_threshold=float("nan")), "face threshold must be a finite"),
+            ("mirror", dict(crf=99), "crf must be 0 to 51, not 99")):
+        out = tmp_path / job / "out"
+        run = getattr(facemirror, job)
+        with pytest.raises(facemirror.InvalidArgument, match=says) as raised:
+            if job == "mirror":
+                run(VIDEO, out, models=MODELS, **options)
+            else:
+                run(VIDEO, out_dir=out, models=MODELS, **options)
+        assert isinstance(raised.value, ValueError) and isinstance(raised.value, facemirror.Error)
+        assert not any(out.iterdir()) if out.exists() else True
+
+
 def test_a_misspelt_on_error_is_refused_before_any_work(tmp_path):
     for run in (lambda: facemirror.extract(tmp_path / "x.mp4", out_dir=tmp_path / "out",
                                            models=tmp_path, on_error="Return"),
