@@ -537,7 +537,7 @@ def write_task_plan(path: PathLike, tasks: Iterable[Union[Task, tuple]]) -> List
 # The per-frame API: one image, or one video frame by frame, from arrays the caller holds.
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # arrays: == would be ambiguous, the repr pages long
 class Face:
     """One face of an image (Analyzer.analyze) or one frame of a video (VideoSession.track).
 
@@ -574,9 +574,28 @@ class Face:
     au_intensity: Dict[str, float]
     au_presence: Dict[str, float]
 
+    def __repr__(self) -> str:
+        fitted = bool(np.any(self.landmarks))  # a frame without a face has zeros
+        left, top = self.landmarks.min(axis=0)
+        right, bottom = self.landmarks.max(axis=0)
+        where = (f"landmarks x {left:.0f}..{right:.0f}, y {top:.0f}..{bottom:.0f}"
+                 if fitted else "no landmarks")
+        strongest = max(self.au_intensity.items(), key=lambda item: item[1], default=None)
+        aus = f", strongest {strongest[0]} {strongest[1]:.2f}" if strongest else ""
+        return (f"Face(index={self.index}, timestamp={self.timestamp:.3f}, "
+                f"confidence={self.confidence:.3f}, success={self.success}, {where}{aus})")
+
 
 def _models_dir(models: Optional[PathLike]) -> Optional[str]:
     return None if models is None else os.fspath(models)
+
+
+def _flag(name: str, value) -> bool:
+    """A yes/no argument as a bool; anything else is a TypeError naming it (not pybind's message
+    with the whole image array printed)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+    return bool(value)
 
 
 def _camera(camera) -> Optional[List[float]]:
@@ -618,7 +637,8 @@ class Analyzer:
         Releases the GIL while analysing. A wrong dtype or shape raises ValueError (a non-array
         TypeError).
         """
-        return [Face(**face) for face in self._native.analyze(image, rgb, _camera(camera))]
+        return [Face(**face)
+                for face in self._native.analyze(image, _flag("rgb", rgb), _camera(camera))]
 
 
 class VideoSession:
@@ -653,7 +673,7 @@ class VideoSession:
         self._frames: List[tuple] = []
 
     def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> Face:
-        face = Face(**self._native.track(frame, float(timestamp), rgb))
+        face = Face(**self._native.track(frame, float(timestamp), _flag("rgb", rgb)))
         self._frames.append((face.index + 1, face.timestamp, face.confidence, int(face.success)))
         return face
 

@@ -113,6 +113,15 @@ def test_analyzer_matches_the_cli_on_a_group_photo(bgr_faces, tmp_path):
 
 
 @needs_shared
+def test_a_face_prints_in_a_line_and_compares_as_itself(bgr_faces):
+    face = bgr_faces[0]
+    text = repr(face)
+    assert len(text) < 200 and "\n" not in text, text
+    assert text.startswith("Face(index=0, timestamp=0.000, confidence=") and "AU" in text, text
+    assert face == face and face != bgr_faces[1]  # identity, not an ambiguous array comparison
+
+
+@needs_shared
 def test_rgb_input_gives_the_same_faces(analyzer, image, bgr_faces):
     # A view with a negative channel stride: copied once, then converted from RGB.
     rgb_faces = analyzer.analyze(image[:, :, ::-1], rgb=True)
@@ -136,6 +145,8 @@ def test_bad_arrays_raise(analyzer):
         analyzer.analyze(np.zeros((48, 64), np.uint8), rgb=True)
     with pytest.raises(TypeError, match="NumPy array"):
         analyzer.analyze([[0, 0], [0, 0]])
+    with pytest.raises(TypeError, match="^rgb must be True or False, not str$"):
+        analyzer.analyze(np.zeros((48, 64, 3), np.uint8), rgb="yes")
     assert analyzer.analyze(np.zeros((48, 64, 3), np.uint8)) == []  # no face is no error
     with pytest.raises(ValueError, match="finite"):
         analyzer.analyze(np.zeros((48, 64, 3), np.uint8), camera=(500, 500, float("nan"), 24))
