@@ -68,7 +68,7 @@ ProgressCallback = Callable[[str, int, int, float], Any]
 # The file types a folder given as input is searched for (the CLI's list).
 _VIDEO_EXTENSIONS = frozenset(_native.video_extensions())
 # OpenFace's integer columns; every other column is a float.
-_INTEGER_COLUMNS = {"frame", "face_id", "success"}
+_INTEGER_COLUMNS = {"frame", "face_id", "face", "success"}  # "face": a photograph's rows
 
 
 @dataclass
@@ -77,7 +77,8 @@ class VideoResult:
 
     path: the input. status: "ok" or "failed". error: one line naming the file and the reason
     (the CLI's message) when failed. frames, successful_frames: frames read, frames with a
-    tracked face. seconds: wall time of the video. output_csv: the aus job's CSV (None when
+    tracked face (a photograph: 1, and the faces found in it, each a row of its table, as
+    FaceLandmarkImg writes them). seconds: wall time of the video. output_csv: the aus job's CSV (None when
     extract() ran without out_dir). columns: the aus job's table (DataFrame or dict of NumPy
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
     left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv). hog: with
@@ -108,7 +109,7 @@ def read_csv(path: PathLike, as_dataframe: Optional[bool] = None):
     """Reads an OpenFace-layout CSV (facemirror's or OpenFace's) into columns.
 
     Returns a pandas DataFrame when pandas is importable (or as_dataframe is True), else a dict
-    mapping column name to a NumPy array (int64 for frame, face_id and success, float64
+    mapping column name to a NumPy array (int64 for frame, face_id, face and success, float64
     otherwise), in the file's column order.
     """
     # utf-8-sig: a CSV saved again by Excel ("CSV UTF-8") starts with a byte-order mark.

@@ -281,6 +281,9 @@ def test_read_csv_takes_excels_byte_order_mark_and_names_a_bad_file(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(facemirror.read_csv(header_only, as_dataframe=False)["frame"]) == 0
+    photograph = tmp_path / "photo.csv"  # FaceLandmarkImg's layout: a row per face
+    photograph.write_text("face, confidence, AU12_r\n0, 0.98, 1.5\n1, 0.9, 0\n")
+    assert facemirror.read_csv(photograph, as_dataframe=False)["face"].dtype == np.int64
     damaged = tmp_path / "damaged.csv"
     damaged.write_text("frame, face_id, AU12_r\n1,0,\n")
     with pytest.raises(facemirror.Error, match="damaged.csv"):
