@@ -46,10 +46,30 @@ bool looks_like_au_csv(const fs::path& file) {
   return (video || still_image) && header.find("AU") != std::string::npos;
 }
 
+// A video's own AU table where the report would put one of its files (a video named
+// asymmetry_summary.mp4, or x_asymmetry.mp4 beside the pair x): the data is not overwritten,
+// nor removed as a stale table.
+void refuse_if_au_data(const fs::path& target) {
+  std::error_code ec;
+  if (fs::is_regular_file(target, ec) && looks_like_au_csv(target))
+    throw error(error_code::io, "'" + target.string() +
+                                    "' is a video's AU table, where the report would write one "
+                                    "of its own: not overwritten (rename that video and analyse "
+                                    "it again)");
+}
+
 void write_whole(const fs::path& target, const std::string& bytes) {
+  refuse_if_au_data(target);
   atomic_file file(target);
   file.write(bytes);
   file.commit();
+}
+
+// A table of an earlier report that no longer holds (its plan is gone), unless it is AU data.
+void remove_table(const fs::path& target) {
+  std::error_code ec;
+  if (!(fs::is_regular_file(target, ec) && looks_like_au_csv(target)))
+    fs::remove(target);
 }
 
 }  // namespace
@@ -170,6 +190,17 @@ std::string task_aus_csv_rows(const std::string& stem, const std::vector<task_su
   return out;
 }
 
+namespace {
+
+// <stem>_tasks.csv, unless that is the AU table of a video named <stem>_tasks (then no plan).
+fs::path plan_of(const fs::path& dir, const std::string& stem) {
+  const fs::path plan = dir / (stem + "_tasks.csv");
+  std::error_code ec;
+  return fs::is_regular_file(plan, ec) && looks_like_au_csv(plan) ? fs::path() : plan;
+}
+
+}  // namespace
+
 std::vector<report_video> find_report_videos(const fs::path& dir) {
   if (!fs::is_directory(dir))
     throw error(error_code::invalid_argument, "'" + dir.string() + "' is not a folder");
@@ -198,7 +229,7 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
       v.left_video = dir / (stem + "_left_mirrored" + picture);
       v.right_video = dir / (stem + "_right_mirrored" + picture);
       v.head_pose_csv = dir / (stem + "_head_pose.csv");
-      v.tasks_csv = dir / (stem + "_tasks.csv");
+      v.tasks_csv = plan_of(dir, stem);
       for (const auto& other : files) {
         if (other.stem() == stem + "_source")
           v.source_video = other;
@@ -208,11 +239,10 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
   }
   for (const auto& file : files) {
     const std::string name = file.filename().string();
+    // The report's own tables and task plans are not AU tables, whatever their names: a video
+    // named x_tasks.mp4 or asymmetry_summary.mp4 is a video like any other.
     if (file.extension() != ".csv" || ends_with(name, "_mirrored.csv") ||
-        ends_with(name, "_asymmetry.csv") || ends_with(name, "_head_pose.csv") ||
-        ends_with(name, "_tasks.csv") || ends_with(name, "_task_aus.csv") ||
-        name == "asymmetry_summary.csv" || name == "task_summary.csv" ||
-        name == "task_aus_summary.csv")
+        ends_with(name, "_head_pose.csv"))
       continue;
     const std::string stem = file.stem().string();
     if (found.count(stem) != 0 || !looks_like_au_csv(file))
@@ -220,7 +250,7 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
     report_video v;
     v.stem = stem;
     v.face_csv = file;
-    v.tasks_csv = dir / (stem + "_tasks.csv");
+    v.tasks_csv = plan_of(dir, stem);
     std::vector<int> faces;
     try {
       faces = read_face_ids(file);
@@ -310,7 +340,7 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
       write_whole(task_csv,
                   task_aus_csv_header(false) + task_aus_csv_rows(entry.video.stem, r.tasks, false));
     else
-      fs::remove(task_csv);
+      remove_table(task_csv);
     result.ok = true;
   } catch (const std::exception& e) {
     result.error = e.what();
@@ -419,16 +449,23 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
                   faces_cell(entry, options.min_face_share) + "<td class=\"l\">" +
                   html_escape(worst) + "</td></tr>\n";
   }
-  write_whole(dir / "asymmetry_summary.csv", summary);
-  // Without a task in the folder, a table from earlier plans would read as this folder's.
-  if (task_rows.empty())
-    fs::remove(dir / "task_summary.csv");
-  else
-    write_whole(dir / "task_summary.csv", task_summary);
-  if (face_task_rows.empty())
-    fs::remove(dir / "task_aus_summary.csv");
-  else
-    write_whole(dir / "task_aus_summary.csv", face_task_summary);
+  // A table that cannot be written (where a video's AU table is) is listed with the failures
+  // and raised once index.html is written, so that the rest of the folder's report stands.
+  std::string table_error;
+  const auto write_table = [&](const std::string& name, const std::string& bytes) {
+    try {
+      if (bytes.empty())  // without a task in the folder, an earlier plan's table would mislead
+        remove_table(dir / name);
+      else
+        write_whole(dir / name, bytes);
+    } catch (const std::exception& e) {
+      table_error = table_error.empty() ? e.what() : table_error;
+      failures += "<li>" + html_escape(name) + ": " + html_escape(e.what()) + "</li>";
+    }
+  };
+  write_table("asymmetry_summary.csv", summary);
+  write_table("task_summary.csv", task_rows.empty() ? std::string() : task_summary);
+  write_table("task_aus_summary.csv", face_task_rows.empty() ? std::string() : face_task_summary);
   std::string index = page_head("facemirror reports: " + dir.filename().string());
   index +=
       "<h1>facemirror reports</h1><p class=\"muted\">" + html_escape(fs::absolute(dir).string()) +
@@ -446,6 +483,8 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
     index += "<h2>Failed</h2><ul id=\"failed\">" + failures + "</ul>";
   index += "</body></html>\n";
   write_whole(dir / "index.html", index);
+  if (!table_error.empty())
+    throw error(error_code::io, table_error);
 }
 
 }  // namespace

@@ -812,6 +812,38 @@ TEST_F(ReportFolder, AnAusFolderOfPhotosGetsAPagePerFace) {
             std::string::npos);
 }
 
+// Videos whose names are those of the report's files: their AU tables are never overwritten or
+// taken for something else. x_tasks.csv is the video x_tasks's table, not x's plan; the video
+// asymmetry_summary's table stays, each of the three gets its page, and the index says what
+// could not be written (then write_report raises it).
+TEST_F(ReportFolder, VideosNamedLikeTheReportsFilesKeepTheirTables) {
+  const std::string table =
+      "frame, face_id, timestamp, confidence, success, AU01_r, AU01_c\n"
+      "1, 0, 0.0, 0.9, 1, 0.5, 1\n2, 0, 0.5, 0.9, 1, 1.5, 1\n";
+  for (const char* name : {"x.csv", "x_tasks.csv", "asymmetry_summary.csv", "task_summary.csv"})
+    write(name, table);
+  const auto videos = find_report_videos(dir_);
+  ASSERT_EQ(videos.size(), 4u);
+  EXPECT_EQ(videos[0].stem, "asymmetry_summary");
+  EXPECT_EQ(videos[1].stem, "task_summary");
+  EXPECT_EQ(videos[2].stem, "x");
+  EXPECT_TRUE(videos[2].tasks_csv.empty()) << videos[2].tasks_csv;
+  EXPECT_EQ(videos[3].stem, "x_tasks");
+  try {
+    (void)write_report(dir_, fast());
+    ADD_FAILURE() << "the summary table was written over a video's AUs";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("asymmetry_summary.csv' is a video's AU table"),
+              std::string::npos)
+        << e.what();
+  }
+  for (const char* name : {"x_tasks.csv", "asymmetry_summary.csv", "task_summary.csv"})
+    EXPECT_EQ(read_text(dir_ / name), table) << name;
+  for (const char* page : {"x", "x_tasks", "asymmetry_summary", "task_summary"})
+    EXPECT_TRUE(fs::exists(dir_ / (std::string(page) + "_report.html"))) << page;
+  EXPECT_NE(read_text(dir_ / "index.html").find("<li>asymmetry_summary.csv: "), std::string::npos);
+}
+
 TEST_F(ReportFolder, AnEmptyFolderIsAnErrorNamingIt) {
   try {
     (void)write_report(dir_, fast());
