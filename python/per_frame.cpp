@@ -285,6 +285,7 @@ class python_video_frames {
   explicit python_video_frames(const fs::path& path) {
     py::gil_scoped_release no_gil;
     reader_.emplace(probe_video(path));
+    frame_count_ = reader_->info().frame_count();
   }
 
   py::tuple next() {
@@ -303,10 +304,18 @@ class python_video_frames {
     return py::make_tuple(frame->timestamp_s, array_from_image(std::move(frame->bgr)));
   }
 
-  [[nodiscard]] int64_t frame_count() const { return reader_ ? reader_->info().frame_count() : 0; }
+  // The video's, read or not: what probe_video counted when it was opened.
+  [[nodiscard]] int64_t frame_count() const { return frame_count_; }
+
+  // Closes the file now rather than when the last frame is read or the object is collected.
+  void close() {
+    const single_caller claim(busy_, "this read_video()");
+    reader_.reset();
+  }
 
  private:
   std::optional<video_reader> reader_;
+  int64_t frame_count_ = 0;
   bool busy_ = false;  // see single_caller
 };
 
@@ -330,6 +339,11 @@ void bind_per_frame(py::module_& m) {
       .def(py::init<const fs::path&>(), py::arg("path"))
       .def("__iter__", [](python_video_frames& self) -> python_video_frames& { return self; })
       .def("__next__", &python_video_frames::next)
+      .def("__len__", &python_video_frames::frame_count)
+      .def("close", &python_video_frames::close)
+      .def("__enter__", [](python_video_frames& self) -> python_video_frames& { return self; })
+      .def("__exit__", [](python_video_frames& self, const py::object&, const py::object&,
+                          const py::object&) { self.close(); })
       .def_property_readonly("frame_count", &python_video_frames::frame_count);
 
   m.def(

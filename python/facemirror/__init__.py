@@ -697,7 +697,14 @@ class VideoSession:
 def read_video(path: PathLike):
     """The frames of a video file as ``facemirror aus`` decodes them: yields (timestamp in
     seconds, HxWx3 uint8 BGR array) in presentation order, upright. A file that cannot be read
-    raises facemirror.Error naming it and the reason."""
+    raises facemirror.Error naming it and the reason. ``len()`` (and ``frame_count``) is the
+    video's frame count; the file closes when its last frame is read, on ``close()``, or at
+    the end of a ``with`` block::
+
+        with facemirror.read_video("patient01.mp4") as frames:
+            print(len(frames), "frames")
+            first_timestamp, first_frame = next(frames)
+    """
     return _native.VideoFrames(os.fspath(path))
 
 

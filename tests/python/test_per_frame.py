@@ -183,6 +183,11 @@ def test_video_session_matches_the_cli_on_a_video(tmp_path):
     assert frames.frame_count == 88
     faces = [session.track(frame, timestamp) for timestamp, frame in frames]
     assert session.frames_tracked == 88
+    assert frames.frame_count == len(frames) == 88  # the video's, also once it is read whole
+    with facemirror.read_video(VIDEO) as again:
+        assert len(again) == 88 and next(again)[0] == 0.0
+    with pytest.raises(StopIteration):  # closed at the end of the block
+        next(again)
     aus = session.finish()
     assert session.frames_tracked == 0
 
