@@ -347,6 +347,13 @@ void bind_per_frame(py::module_& m) {
       .def_property_readonly("frame_count", &python_video_frames::frame_count);
 
   m.def(
+      "exif_orientation",
+      [](const fs::path& path) {
+        const int orientation = exif_orientation(path);
+        return py::make_tuple(orientation, describe_exif_orientation(orientation));
+      },
+      py::arg("path"), "The file's EXIF orientation (1 to 8) and how it is shown; see read_image.");
+  m.def(
       "read_image",
       [](const fs::path& path) {
         cv::Mat image;

@@ -12,7 +12,7 @@ packages=(
   libtbb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 curl ca-certificates
   python3-dev python3-pybind11 pybind11-dev python3-numpy python3-pytest dpkg-dev file
-  libssl-dev libcpp-httplib-dev
+  libssl-dev libcpp-httplib-dev libexif-dev
   # The libFuzzer targets (scripts/fuzz.sh): clang and its sanitizer and fuzzer runtimes.
   clang libclang-rt-dev
   # The report's browser test renders the HTML report headless (fonts for its text).

@@ -710,5 +710,13 @@ def read_video(path: PathLike):
 
 def read_image(path: PathLike) -> np.ndarray:
     """An image file as ``facemirror aus`` reads it: HxWx3 uint8 BGR (grey replicated, alpha
-    dropped, no EXIF rotation). A file that cannot be read raises facemirror.Error."""
-    return _native.read_image(os.fspath(path))
+    dropped, no EXIF rotation: pixels as stored, as OpenFace reads them; a photograph its EXIF
+    tag shows turned or mirrored gives a UserWarning saying so). A file that cannot be read
+    raises facemirror.Error."""
+    image = _native.read_image(os.fspath(path))
+    orientation, shown = _native.exif_orientation(os.fspath(path))
+    if orientation != 1:
+        warnings.warn(f"{os.fspath(path)}: its EXIF tag has it shown {shown}; these are its "
+                      "pixels as stored, as OpenFace 2.2 reads them (np.rot90 turns them)",
+                      stacklevel=2)
+    return image

@@ -13,6 +13,8 @@
 
 #include "facemirror/error.h"
 
+#include <libexif/exif-data.h>
+
 namespace facemirror {
 
 namespace {
@@ -177,6 +179,39 @@ cv::Mat read_image(const std::filesystem::path& file) {
                   file.string() + ": unsupported channel count " + std::to_string(raw.channels()));
   }
   return bgr;
+}
+
+int exif_orientation(const std::filesystem::path& file) {
+  ExifData* data = exif_data_new_from_file(file.c_str());
+  if (data == nullptr)
+    return 1;
+  int orientation = 1;
+  if (ExifEntry* entry = exif_data_get_entry(data, EXIF_TAG_ORIENTATION);
+      entry != nullptr && entry->format == EXIF_FORMAT_SHORT && entry->components == 1)
+    orientation = exif_get_short(entry->data, exif_data_get_byte_order(data));
+  exif_data_unref(data);
+  return orientation >= 1 && orientation <= 8 ? orientation : 1;
+}
+
+const char* describe_exif_orientation(int orientation) {
+  switch (orientation) {
+    case 2:
+      return "mirrored left to right";
+    case 3:
+      return "turned 180 degrees";
+    case 4:
+      return "mirrored top to bottom";
+    case 5:
+      return "mirrored and turned 90 degrees clockwise";
+    case 6:
+      return "turned 90 degrees clockwise";
+    case 7:
+      return "mirrored and turned 90 degrees anticlockwise";
+    case 8:
+      return "turned 90 degrees anticlockwise";
+    default:
+      return "";
+  }
 }
 
 bool is_image_file(const std::filesystem::path& file) {

@@ -21,6 +21,7 @@
 #include "facemirror/models/model_paths.h"
 
 #include "support/au_fidelity.h"
+#include "support/exif_jpeg.h"
 #include "support/reference_csv.h"
 #include "support/test_data.h"
 
@@ -212,6 +213,26 @@ TEST(read_image, a_jpeg_cut_short_is_refused_and_whole_ones_of_every_kind_read) 
     }
     expect_codec_error_naming(write(kind + "_no_end.jpg", jpeg.size() - 2), "a JPEG cut short");
   }
+}
+
+// A phone's photograph stored sideways and tagged to be shown upright: read as stored (as
+// OpenFace reads it), and its tag told, for the CLI's and Python's warnings.
+TEST(read_image, a_photographs_exif_orientation_is_read_and_its_pixels_kept_as_stored) {
+  std::vector<uchar> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", cv::Mat(40, 64, CV_8UC3, cv::Scalar(90, 120, 200)), jpeg));
+  const std::filesystem::path dir = test::scratch_dir();
+  for (const int orientation : {1, 3, 6, 8}) {
+    const std::filesystem::path file = dir / ("o" + std::to_string(orientation) + ".jpg");
+    std::ofstream(file, std::ios::binary) << test::with_exif_orientation(jpeg, orientation);
+    EXPECT_EQ(exif_orientation(file), orientation);
+    EXPECT_EQ(read_image(file).size(), cv::Size(64, 40)) << orientation;  // not turned
+  }
+  EXPECT_STREQ(describe_exif_orientation(6), "turned 90 degrees clockwise");
+  EXPECT_STREQ(describe_exif_orientation(1), "");
+  std::ofstream(dir / "plain.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+  EXPECT_EQ(exif_orientation(dir / "plain.jpg"), 1);
+  EXPECT_EQ(exif_orientation(dir / "absent.jpg"), 1);
 }
 
 // Every image reaches the analysis as 8-bit BGR (image_reader.h): 16-bit samples keep their high

@@ -6,7 +6,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -15,6 +17,7 @@
 
 #include "cli_support.h"
 #include "support/bmp_reader.h"
+#include "support/exif_jpeg.h"
 
 namespace facemirror::test {
 namespace {
@@ -422,6 +425,27 @@ TEST(cli_test, a_bad_image_fails_alone_naming_the_file) {
   EXPECT_NE(run.output.find(bad.string() + ": not an image"), std::string::npos) << run.output;
   EXPECT_TRUE(fs::exists(out / "csv/sample1.csv"));
   EXPECT_FALSE(fs::exists(out / "csv/notes.csv"));
+}
+
+// A photograph its EXIF tag shows turned (a phone's, stored sideways) is analysed as stored, as
+// OpenFace reads it, and the run says so with the way to analyse it as shown.
+TEST(cli_test, a_photograph_shown_turned_by_its_exif_tag_is_said_so) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  std::ifstream in(sample_video("sample1.jpg"), std::ios::binary);
+  const std::vector<unsigned char> jpeg((std::istreambuf_iterator<char>(in)),
+                                        std::istreambuf_iterator<char>());
+  const fs::path tagged = out / "phone.jpg";
+  std::ofstream(tagged, std::ios::binary) << with_exif_orientation(jpeg, 6);
+  const cli_run run =
+      run_cli("aus " + tagged.string() + " " + sample_video("sample2.jpg").string() + " -o " +
+              (out / "csv").string() + " " + models_arg() + " -q");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("WARNING " + tagged.string() +
+                            ": its EXIF tag has it shown turned 90 degrees clockwise"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find("sample2.jpg: its EXIF"), std::string::npos) << run.output;
 }
 
 // Still images in a batch with a video: each image's CSV in FaceLandmarkImg's layout (its exact

@@ -241,6 +241,19 @@ def test_a_session_used_from_two_threads_raises_instead_of_crashing(image):
     assert all(isinstance(e, RuntimeError) for e in first_thread_errors), first_thread_errors
 
 
+@needs_shared
+def test_read_image_warns_of_a_photograph_its_exif_tag_shows_turned(tmp_path):
+    jpeg = IMAGE.read_bytes()
+    tiff = (b"II*\0" + b"\x08\0\0\0" + b"\x01\0" + b"\x12\x01\x03\0\x01\0\0\0"
+            + b"\x08\0\0\0" + b"\0\0\0\0")  # one IFD entry: orientation 8, SHORT
+    app1 = b"\xff\xe1" + (len(tiff) + 8).to_bytes(2, "big") + b"Exif\0\0" + tiff
+    phone = tmp_path / "phone.jpg"
+    phone.write_bytes(jpeg[:2] + app1 + jpeg[2:])
+    with pytest.warns(UserWarning, match="shown turned 90 degrees anticlockwise"):
+        turned = facemirror.read_image(phone)
+    np.testing.assert_array_equal(turned, facemirror.read_image(IMAGE))  # pixels as stored
+
+
 def test_read_video_names_a_missing_file(tmp_path):
     missing = tmp_path / "no_such_video.mp4"
     with pytest.raises(facemirror.Error, match="no_such_video.mp4"):

@@ -511,6 +511,16 @@ int run(const run_options& opt, job_kind kind) {
                      r.input.string().c_str(), where.c_str(), static_cast<long long>(r.frames),
                      static_cast<long long>(r.successful_frames), r.seconds);
     }
+    // A phone's photograph stored sideways, shown upright by its EXIF tag: analysed as stored,
+    // as OpenFace does, which a user looking at it upright would not expect.
+    if (is_image_file(r.input)) {
+      if (const int orientation = exif_orientation(r.input); orientation != 1)
+        std::fprintf(stderr,
+                     "WARNING %s: its EXIF tag has it shown %s; it was analysed as stored, as "
+                     "OpenFace 2.2 reads it (a face on its side is found less well, its pose "
+                     "turned): to analyse it as shown, turn its pixels first (exiftran -ai)\n",
+                     r.input.string().c_str(), describe_exif_orientation(orientation));
+    }
     // Written whole and valid, but of no use to a study: said even with -q, as failures are.
     if (r.frames > 0 && r.successful_frames == 0) {
       const char* consequence =

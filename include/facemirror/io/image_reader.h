@@ -31,6 +31,17 @@ namespace facemirror {
 
 [[nodiscard]] cv::Mat read_image(const std::filesystem::path& file);
 
+/// The EXIF orientation tag of an image file, 1 to 8 (1: as stored; 6: shown turned 90 degrees
+/// clockwise; 3: 180; 8: 90 anticlockwise; 2, 4, 5, 7: also mirrored), or 1 when the file has
+/// none or cannot be read. read_image() ignores it, as OpenFace 2.2 does (its landmarks are in
+/// the stored pixels' frame): a caller can say so where a phone's photograph would otherwise
+/// be analysed sideways.
+[[nodiscard]] int exif_orientation(const std::filesystem::path& file);
+
+/// How exif_orientation() shows the stored image ("turned 90 degrees clockwise", ...); empty
+/// for 1 (as stored) or an unknown value.
+[[nodiscard]] const char* describe_exif_orientation(int orientation);
+
 /// .jpg .jpeg .png .bmp .tif .tiff .webp (any case).
 [[nodiscard]] bool is_image_file(const std::filesystem::path& file);
 
