@@ -653,12 +653,16 @@ void batch::report(size_t index, const char* stage, bool force) {
 }
 
 std::vector<video_result> batch::results() {
+  // A run stopped (Ctrl-C, the app's Cancel) leaves videos it never reached without a reason
+  // of their own: they were interrupted, not found short of frames.
+  const bool stopped = options_.should_abort && options_.should_abort();
   std::vector<video_result> out;
   for (size_t v = 0; v < jobs_; ++v) {
     video_state& video = *videos_[v];
     std::lock_guard<std::mutex> lock(video.mutex);
     if (!video.result.ok && video.result.error.empty()) {
-      video.result.error = "'" + video.job.input.string() + "': not all frames were processed";
+      video.result.error = "'" + video.job.input.string() +
+                           "': " + (stopped ? "interrupted" : "not all frames were processed");
     }
     out.push_back(video.result);
   }

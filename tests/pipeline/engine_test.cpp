@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -142,6 +143,29 @@ TEST_F(engine_test, progress_fires_every_interval_frames) {
   EXPECT_EQ(events.back().frames_done, 88);
   EXPECT_EQ(events.back().frames_total, 88);
   EXPECT_GT(events.back().fps, 0.0);
+}
+
+// A run stopped after its first video's first frames: every video fails as interrupted, also
+// those it never reached (they were once "not all frames were processed", which reads as a
+// damaged file), and none leaves a CSV.
+TEST_F(engine_test, a_stopped_run_calls_every_unfinished_video_interrupted) {
+  if (under_tsan)
+    GTEST_SKIP() << "one worker: no threads for ThreadSanitizer to check";
+  const fs::path dir = test::scratch_dir();
+  engine_options o = options(1, isolation::thread);
+  std::atomic<bool> stop{false};
+  o.progress_interval_frames = 1;
+  o.on_progress = [&](const progress_event& e) { stop = stop || e.frames_done >= 5; };
+  o.should_abort = [&] { return stop.load(); };
+  engine e(o);
+  const auto results = e.run({aus_job(clip_, dir / "a.csv"), aus_job(clip_, dir / "b.csv"),
+                              aus_job(clip_, dir / "c.csv")});
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("interrupted"), std::string::npos) << r.error;
+  }
+  EXPECT_FALSE(fs::exists(dir / "a.csv") || fs::exists(dir / "b.csv") || fs::exists(dir / "c.csv"));
 }
 
 TEST_F(engine_test, progress_counts_the_whole_run_and_names_inputs_by_their_place_in_the_jobs) {
