@@ -538,6 +538,15 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
   EXPECT_EQ(listing(out), names);
   for (const auto& name : names)
     EXPECT_GT(fs::last_write_time(out / name), written[name]) << name << " was not redone";
+
+  // The AU method is part of what the outputs were made with: another one redoes the video.
+  const cli_run other_method = run_cli(args + " --au-static --consensus 2");
+  EXPECT_EQ(other_method.status, 0) << other_method.output;
+  EXPECT_NE(other_method.output.find("redo   " + clip.string() +
+                                     " (its outputs were made with other options: --au-static, "
+                                     "--consensus)"),
+            std::string::npos)
+      << other_method.output;
 }
 
 // Mirroring a folder into itself twice: the second run finds the first's mirrored, debug and

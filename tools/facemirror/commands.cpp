@@ -118,16 +118,16 @@ std::map<std::string, std::string> output_options(const run_options& opt, job_ki
       {"face-threshold", exact(opt.face_threshold)},
       {"segment-frames", std::to_string(opt.segment_frames)},
       {"no-aus", opt.no_aus ? "yes" : "no"},
+      {"au-static", opt.static_aus ? "yes" : "no"},
+      {"consensus", std::to_string(opt.consensus)},
   };
   if (kind == job_kind::mirror) {
     options["crf"] = std::to_string(opt.crf);
     return options;
   }
-  options["au-static"] = opt.static_aus ? "yes" : "no";
   options["outputs"] = csv_outputs::parse(opt.outputs).to_string();
   options["max-faces"] = std::to_string(opt.max_faces);
   options["frame-stride"] = std::to_string(opt.frame_stride);
-  options["consensus"] = std::to_string(opt.consensus);
   if (opt.fx)
     options["camera"] =
         exact(*opt.fx) + " " + exact(*opt.fy) + " " + exact(*opt.cx) + " " + exact(*opt.cy);
