@@ -53,9 +53,9 @@ std::string ratio_cell(const symmetry_ratio& symmetry, const std::string& title,
 std::string cell(const overview_row& video, const au_summary* row) {
   if (row == nullptr)
     return "<td></td>";
-  return ratio_cell(row->symmetry,
-                    cell_title(row->au, row->symmetry, row->left.excursion, row->right.excursion),
-                    video.linked ? video.stem + "_report.html#chart-" + row->au : std::string());
+  return ratio_cell(
+      row->symmetry, cell_title(row->au, row->symmetry, row->left.excursion, row->right.excursion),
+      video.linked ? url_escape(video.stem + "_report.html") + "#chart-" + row->au : std::string());
 }
 
 }  // namespace
@@ -123,7 +123,8 @@ namespace {
 // A task's first cells in the index: its video, its name (linking its page's section where the
 // page exists) and its window.
 std::string task_cells(const task_overview_row& video, size_t index, const task_summary& t) {
-  const std::string page = video.stem + "_report.html#task-" + std::to_string(index + 1);
+  const std::string page =
+      url_escape(video.stem + "_report.html") + "#task-" + std::to_string(index + 1);
   return "<tr><td class=\"l\">" + html_escape(video.stem) + "</td><td class=\"l\">" +
          (video.linked
               ? "<a href=\"" + html_escape(page) + "\">" + html_escape(t.task.label) + "</a>"

@@ -441,7 +441,7 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
       face_task_summary += task_aus_csv_rows(video.stem, entry.tasks, true);
     }
     index_rows += "<tr><td class=\"l\">" +
-                  (linked ? "<a href=\"" + html_escape(html.filename().string()) + "\">" +
+                  (linked ? "<a href=\"" + url_escape(html.filename().string()) + "\">" +
                                 html_escape(video.stem) + "</a>"
                           : html_escape(video.stem)) +
                   "</td><td class=\"l\">" + (video.mirrored ? "left/right" : "one face") +

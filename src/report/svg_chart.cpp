@@ -1,6 +1,7 @@
 #include "facemirror/report/svg_chart.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -122,6 +123,22 @@ std::string windows_svg(const frame_box& box, const chart_layout& layout) {
 }
 
 }  // namespace
+
+std::string url_escape(const std::string& file_name) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : file_name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += hex[byte >> 4];
+      out += hex[byte & 0xF];
+    }
+  }
+  return out;
+}
 
 std::string html_escape(const std::string& text) {
   std::string out;

@@ -844,6 +844,23 @@ TEST_F(ReportFolder, VideosNamedLikeTheReportsFilesKeepTheirTables) {
   EXPECT_NE(read_text(dir_ / "index.html").find("<li>asymmetry_summary.csv: "), std::string::npos);
 }
 
+// Patient ids such as "pt#3" or "50%": the index's links are percent-encoded, or they would
+// point at a fragment of "pt" or at no file.
+TEST_F(ReportFolder, TheIndexLinksPagesWhateverCharactersTheirNamesHold) {
+  const std::string table =
+      "frame, face_id, timestamp, confidence, success, AU01_r, AU01_c\n"
+      "1, 0, 0.0, 0.9, 1, 0.5, 1\n2, 0, 0.5, 0.9, 1, 1.5, 1\n";
+  write("pt#3 50%.csv", table);
+  for (const auto& r : write_report(dir_, fast()))
+    ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(fs::exists(dir_ / "pt#3 50%_report.html"));
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_NE(index.find("<a href=\"pt%233%2050%25_report.html\">pt#3 50%</a>"), std::string::npos)
+      << index;
+  EXPECT_EQ(url_escape("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(url_escape("é?&/"), "%C3%A9%3F%26%2F");
+}
+
 TEST_F(ReportFolder, AnEmptyFolderIsAnErrorNamingIt) {
   try {
     (void)write_report(dir_, fast());

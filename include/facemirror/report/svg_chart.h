@@ -80,4 +80,9 @@ struct chart_layout {
 /// Escapes &, <, >, " and ' for HTML text and attributes.
 [[nodiscard]] std::string html_escape(const std::string& text);
 
+/// A file name as a relative link's path: every byte but letters, digits and -._~ percent-
+/// encoded (a patient "pt#3" or "50%" would otherwise link a fragment or a wrong file). Still
+/// to be html_escape()d in an attribute (it then holds nothing to escape).
+[[nodiscard]] std::string url_escape(const std::string& file_name);
+
 }  // namespace facemirror
