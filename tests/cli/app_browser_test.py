@@ -366,10 +366,10 @@ def main():
                  (status, len(part), len(on_disk) - start))
         print("the written video served whole and from byte %d of %d" % (start, len(on_disk)))
 
-        # Only unprocessed: the same batch again is skipped.
+        # Only unprocessed: the same batch again (the page's median of 3) is skipped.
         status, _ = request(port, "POST", "/api/start" + q({}), {}, json.dumps(
             {"inputs": [clip], "output": os.path.join(root, "out"), "mode": "mirror",
-             "rerun": "unprocessed"}))
+             "rerun": "unprocessed", "consensus": 3}))
         if status != 200:
             fail("second start: %d" % status)
         deadline = time.time() + 60
