@@ -178,7 +178,7 @@ const video_info& batch::info(const segment_task& task) {
 }
 
 std::string batch::stem(size_t video) const {
-  return videos_[video]->job.input.stem().string();
+  return input_stem(videos_[video]->job.input);
 }
 
 bool batch::wants(const segment_task& task) {
@@ -679,9 +679,16 @@ openface_outputs openface_outputs_for(const std::filesystem::path& output_csv) {
   return {dir / (stem + ".hog"), dir / (stem + "_aligned"), dir / (stem + "_of_details.txt")};
 }
 
+std::string input_stem(const std::filesystem::path& input) {
+  const std::filesystem::path named = input.has_filename() ? input : input.parent_path();
+  std::error_code ec;
+  return std::filesystem::is_directory(named, ec) ? named.filename().string()
+                                                  : named.stem().string();
+}
+
 mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
                                   const std::filesystem::path& dir, bool rotated) {
-  const std::string stem = input.stem().string();
+  const std::string stem = input_stem(input);
   const std::string picture = is_image_file(input) ? ".png" : ".mp4";
   mirror_outputs out;
   out.right_video = dir / (stem + "_right_mirrored" + picture);

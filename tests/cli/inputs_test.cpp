@@ -59,5 +59,22 @@ TEST(inputs, a_file_given_twice_is_one_job_and_a_second_stem_is_refused) {
       << plan.rejected[0];
 }
 
+// Frame folders are named as OpenFace names them, by their whole name: two sessions'
+// "session.2024-01-05" and "session.2024-01-06" are two CSVs, not one "session.csv" twice.
+TEST(inputs, a_frame_folders_dots_are_part_of_its_name) {
+  const fs::path dir = test::scratch_dir();
+  for (const char* day : {"session.2024-01-05", "session.2024-01-06"})
+    fs::create_directories(dir / day);
+  const input_plan plan =
+      plan_inputs({(dir / "session.2024-01-05").string(), (dir / "session.2024-01-06/").string()},
+                  dir / "out", /*frame_folders=*/true);
+  ASSERT_EQ(plan.jobs.size(), 2u);
+  EXPECT_TRUE(plan.rejected.empty());
+  EXPECT_EQ(plan.jobs[0].output_csv, dir / "out/session.2024-01-05.csv");
+  EXPECT_EQ(plan.jobs[1].output_csv, dir / "out/session.2024-01-06.csv");
+  EXPECT_EQ(input_stem(dir / "session.2024-01-05"), "session.2024-01-05");
+  EXPECT_EQ(input_stem(dir / "clip.v2.mp4"), "clip.v2");  // a file's extension goes
+}
+
 }  // namespace
 }  // namespace facemirror::cli

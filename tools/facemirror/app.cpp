@@ -152,7 +152,7 @@ json plan_rows_json(const task_plan& plan) {
 // index).
 json output_links(const std::string& mode, const std::string& input, const std::string& folder) {
   const fs::path dir(folder);
-  const std::string stem = fs::path(input).stem().string();
+  const std::string stem = input_stem(input);
   const mirror_outputs mirrored = mirror_outputs_for(input, dir, false);
   std::vector<std::pair<std::string, fs::path>> wanted;
   if (mode == "mirror")

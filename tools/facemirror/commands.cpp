@@ -392,7 +392,7 @@ int run(const run_options& opt, job_kind kind) {
   const auto take_task_plan = [&](const video_job& job) {
     if (opt.only_openface_files)
       return false;
-    const std::string stem = job.input.stem().string();
+    const std::string stem = input_stem(job.input);
     if (kind == job_kind::mirror)
       return !opt.no_aus && take_task_plan_along(job.input, output_dir, stem, opt.quiet);
     const std::string report_stem =
@@ -413,7 +413,7 @@ int run(const run_options& opt, job_kind kind) {
                   : redo_reason(job, output_dir, opt, fingerprint, options_now);
     if (!redo) {
       ++skipped;
-      const std::string stem = job.input.stem().string();
+      const std::string stem = input_stem(job.input);
       // A plan put beside a finished video since brings its report up to date.
       const bool new_plan = take_task_plan(job);
       if (kind == job_kind::mirror &&
@@ -458,7 +458,7 @@ int run(const run_options& opt, job_kind kind) {
         record_outputs(jobs[job->second], output_dir, records[job->second]);
       if (!writes_report)
         return;
-      report_result r = reports.write_video(done.input.stem().string());
+      report_result r = reports.write_video(input_stem(done.input));
       const std::lock_guard<std::mutex> lock(written_mutex);
       written.push_back(std::move(r));
     };
@@ -545,7 +545,7 @@ int run(const run_options& opt, job_kind kind) {
   std::vector<std::string> stems = unreported;
   for (const auto& r : results) {
     if (r.ok)
-      stems.push_back(r.input.stem().string());
+      stems.push_back(input_stem(r.input));
   }
   if (writes_report && !stems.empty()) {
     if (report_mirror_job(opt, reports, stems, written) != 0)

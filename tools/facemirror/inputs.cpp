@@ -38,7 +38,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     const std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
     if (!seen.insert(ec ? file.lexically_normal() : canonical).second)
       continue;
-    const std::string stem = file.stem().string();
+    const std::string stem = input_stem(file);
     if (!stems.insert(stem).second) {
       plan.rejected.push_back("'" + file.string() + "': another input already writes " + stem +
                               ".csv");

@@ -22,7 +22,7 @@ fs::path status_dir(const fs::path& output_dir) {
 }
 
 fs::path status_file(const fs::path& output_dir, const fs::path& input, job_kind kind) {
-  return status_dir(output_dir) / (input.stem().string() + "." + kind_name(kind) + ".json");
+  return status_dir(output_dir) / (input_stem(input) + "." + kind_name(kind) + ".json");
 }
 
 namespace {
@@ -107,8 +107,9 @@ fs::path records_dir(const fs::path& output_dir) {
 }
 
 fs::path record_file(const fs::path& output_dir, const video_job& job) {
-  const fs::path& named = job.kind == job_kind::aus ? job.output_csv : job.input;
-  return records_dir(output_dir) / (named.stem().string() + "." + kind_name(job.kind) + ".json");
+  const std::string stem =
+      job.kind == job_kind::aus ? job.output_csv.stem().string() : input_stem(job.input);
+  return records_dir(output_dir) / (stem + "." + kind_name(job.kind) + ".json");
 }
 
 void write_record(const fs::path& file, const output_record& record) {

@@ -110,7 +110,7 @@ std::vector<video_job> jobs_from_status_files(const fs::path& output_dir, job_ki
     video_job job;
     job.kind = kind;
     job.input = status && !status->input.empty() ? status->input : file.stem().stem();
-    job.output_csv = output_dir / (job.input.stem().string() + ".csv");
+    job.output_csv = output_dir / (input_stem(job.input) + ".csv");
     job.output_dir = output_dir;
     jobs.push_back(job);
   }

@@ -188,6 +188,11 @@ struct video_job {
   std::filesystem::path output_dir;  // kind == mirror: files named by mirror_outputs_for()
 };
 
+/// The name an input's outputs are named after: a file's name without its extension, a
+/// folder's (a frame folder, OpenFace's -fdir) whole name, as OpenFace names them: the dots of
+/// "session.2024-01-05" are no extension. Reads whether `input` is a folder.
+[[nodiscard]] std::string input_stem(const std::filesystem::path& input);
+
 /// S1 Face Mirror's output names for `input` in `dir`: <stem>_right_mirrored.mp4 (the
 /// patient's right half and its reflection), <stem>_left_mirrored.mp4, <stem>_debug.mp4,
 /// <stem>_right_mirrored.csv, <stem>_left_mirrored.csv, and <stem>_source<ext>: an exact copy of
