@@ -10,13 +10,15 @@ namespace facemirror {
 namespace {
 
 constexpr const char* separator = ", ";
-// OpenFace 2.2 writes its per-frame fields with two spaces after the comma and only the AU
-// block (rewritten after post-processing) with one; we keep both so files diff cleanly.
+// OpenFace 2.2 writes every field with ", ". FeatureExtraction with AU columns then rewrites
+// the file after its AU post-processing: each row split at its commas, the fields put back
+// with ", " before the space each kept (two spaces), the AU block written anew (one). Its CSV
+// without AUs is never rewritten. We write what each gives, so files diff cleanly.
 constexpr const char* frame_separator = ",  ";
 
 // std::to_chars never consults the locale, so a German or French LC_NUMERIC cannot turn the
 // decimal point into a comma.
-void append_fixed(std::string& out, double value, int decimals, const char* sep = frame_separator) {
+void append_fixed(std::string& out, double value, int decimals, const char* sep) {
   char buffer[64];
   if (!std::isfinite(value))
     value = 0.0;
@@ -149,8 +151,8 @@ void append_csv_row(std::string& out, const frame_record& r, const csv_columns& 
   const csv_outputs& on = columns.outputs;
   const bool still = columns.layout == csv_layout::still_image;
   // FaceLandmarkImg and FaceLandmarkVidMulti separate every field with ", "; FeatureExtraction
-  // its per-frame ones with ",  ".
-  const char* sep = columns.layout == csv_layout::video ? frame_separator : separator;
+  // its per-frame ones with ",  " when its AU post-processing rewrote the file (see above).
+  const char* sep = columns.layout == csv_layout::video && on.aus ? frame_separator : separator;
   if (still) {
     append_integer(out, r.index, nullptr);  // face: 0-based, the analyser's order
     append_fixed(out, r.confidence, 3, sep);

@@ -181,6 +181,10 @@ TEST(csv_writer_test, output_selectors_keep_only_the_selected_groups) {
   row.clear();
   append_csv_row(row, sample_record(), pose_gaze);
   EXPECT_EQ(split_fields(row).size(), names.size());
+  // Without AU columns FeatureExtraction never rewrites its CSV after post-processing: every
+  // field keeps RecorderCSV's ", " (as FaceLandmarkVidMulti's, which is never rewritten).
+  EXPECT_EQ(row.rfind("42, 0, 1.367, 0.97, 1, 0.252890, ", 0), 0u) << row.substr(0, 60);
+  EXPECT_EQ(row.find(",  "), std::string::npos);
 
   csv_columns shape = columns_with_aus();
   shape.outputs = csv_outputs::parse("2Dfp,3Dfp,pdmparams");
