@@ -140,6 +140,14 @@ TEST(openface_args_test, aligned_face_flags_set_how_the_faces_are_written) {
   EXPECT_TRUE(opt.aligned.grey);
   EXPECT_EQ(opt.aligned.format, "png");
   EXPECT_TRUE(opt.aligned.skip_failed);
+  // A size alone scales the face with it, as OpenFace does (0.7 at 112 pixels); a scale alone
+  // keeps the size.
+  const auto size_only = feature_extraction({"-f", "v.avi", "-simalign", "-simsize", "224"});
+  EXPECT_EQ(size_only.options.aligned.size, 224);
+  EXPECT_DOUBLE_EQ(size_only.options.aligned.scale, 1.4);
+  const auto scale_only = feature_extraction({"-f", "v.avi", "-simalign", "-simscale", "0.5"});
+  EXPECT_EQ(scale_only.options.aligned.size, 112);
+  EXPECT_EQ(scale_only.options.aligned.scale, 0.5);
 }
 
 TEST(openface_args_test, consensus_is_facemirrors_own_flag_for_the_csv_of_videos) {

@@ -109,6 +109,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
   opt.only_openface_files = true;
   std::vector<std::string> selected_groups;
   bool hog = false, aligned = false;
+  bool scale_given = false, size_given = false;
   std::string output_name;
   std::optional<double> intrinsics[4];
   const char* const intrinsic_flags[4] = {"-fx", "-fy", "-cx", "-cy"};
@@ -192,6 +193,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
                               ": facemirror's own CLNF, from --models");
     } else if (flag == "-simscale") {  // the written aligned faces only, as OpenFace's
       opt.aligned.scale = in.number_of(flag);
+      scale_given = true;
       if (!(opt.aligned.scale > 0))
         throw openface_usage_error("-simscale needs a scale above 0");
     } else if (flag == "-simsize") {
@@ -199,6 +201,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       if (size < 1 || size > 4096 || size != std::floor(size))
         throw openface_usage_error("-simsize needs a whole number of pixels, 1 to 4096");
       opt.aligned.size = static_cast<int>(size);
+      size_given = true;
     } else if (flag == "-format_aligned") {
       opt.aligned.format = in.value_of(flag);
       if (!can_write_image_format(opt.aligned.format)) {
@@ -254,6 +257,11 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     opt.cx = intrinsics[2];
     opt.cy = intrinsics[3];
   }
+
+  // As OpenFace: a size alone scales the face with it (0.7 at 112 pixels), so -simsize 224 is
+  // the same face at twice the resolution, not the same face in a wider black frame.
+  if (size_given && !scale_given)
+    opt.aligned.scale = opt.aligned.size * (0.7 / 112.0);
 
   const bool any_selector = !selected_groups.empty() || hog || aligned;
   if (any_selector) {
