@@ -11,11 +11,11 @@
 #include "facemirror/features/au_descriptors.h"
 #include "facemirror/io/image_reader.h"
 #include "facemirror/output/atomic_file.h"
-#include "facemirror/output/of_details.h"
 
 #include "consensus.h"
 #include "core/partial_path.h"
 #include "mirror_tag.h"
+#include "openface_details.h"
 #include "segment_layout.h"
 
 namespace facemirror::detail {
@@ -367,7 +367,7 @@ void batch::consume(video_state& video, segment_output& output) {
 
 bool batch::writes_openface_outputs(const video_state& video) const {
   return video.job.kind == job_kind::aus && !video.parent &&
-         (options_.write_hog || options_.write_aligned_faces);
+         (options_.write_hog || options_.write_aligned_faces || options_.write_of_details);
 }
 
 void batch::open_openface_outputs(video_state& video) const {
@@ -381,6 +381,8 @@ void batch::open_openface_outputs(video_state& video) const {
 
 void batch::write_openface_outputs(video_state& video, std::vector<analysed_frame>& frames) const {
   open_openface_outputs(video);
+  if (!video.hog && !video.aligned)
+    return;  // the details file alone, written when the video is complete
   for (analysed_frame& frame : frames) {
     FACEMIRROR_CHECK(frame.features.has_value(), "OpenFace outputs need the AU features");
     if (video.hog) {
@@ -405,36 +407,15 @@ void batch::write_openface_outputs(video_state& video, std::vector<analysed_fram
 
 void batch::commit_openface_outputs(video_state& video) const {
   open_openface_outputs(video);  // a video without frames still gets its (empty) outputs
-  const openface_outputs out = openface_outputs_for(video.job.output_csv);
-  of_details details;
-  details.input = video.job.input;
-  details.input_full = std::filesystem::absolute(video.job.input);
   const camera_intrinsics camera =
       options_.camera.value_or(camera_intrinsics::guess(video.info->width, video.info->height));
-  details.fx = camera.fx;
-  details.fy = camera.fy;
-  details.cx = camera.cx;
-  details.cy = camera.cy;
-  if (video.hog)
-    details.hog = out.hog.filename().string();
-  if (video.aligned)
-    details.aligned_folder = out.aligned_folder.filename().string();
-  details.csv = video.job.output_csv.filename().string();
-  // The CSV's column groups, as OpenFace lists its output selectors.
-  const csv_outputs& groups = options_.outputs;
-  details.gaze = groups.gaze;
-  details.aus = options_.compute_aus && groups.aus;
-  details.landmarks_2d = groups.landmarks_2d;
-  details.landmarks_3d = groups.landmarks_3d;
-  details.pose = groups.pose;
-  details.shape_parameters = groups.pdm_params;
-  atomic_file details_file(out.details);
-  details_file.write(format_of_details(details));
+  const of_details details =
+      openface_details(video.job, options_, camera, video.hog != nullptr, video.aligned != nullptr);
   if (video.hog)
     video.hog->commit();
   if (video.aligned)
     video.aligned->commit();
-  details_file.commit();
+  write_openface_details(details, video.job);
   video.hog.reset();
   video.aligned.reset();
 }
@@ -547,6 +528,14 @@ void batch::finish_parent(size_t index, size_t child, std::unique_ptr<atomic_fil
     for (auto& file : video.prepared)
       file->commit();
     video.prepared.clear();
+    if (video.job.kind == job_kind::aus && options_.write_of_details) {  // a consensus's CSV
+      if (!video.info)
+        video.info = probe_video(video.job.input);
+      const camera_intrinsics camera =
+          options_.camera.value_or(camera_intrinsics::guess(video.info->width, video.info->height));
+      write_openface_details(openface_details(video.job, options_, camera, false, false),
+                             video.job);
+    }
     if (video.copy)
       atomic_copy(video.copy->first, video.copy->second)->commit();
     video.finished = true;

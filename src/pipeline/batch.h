@@ -163,7 +163,8 @@ class batch {
   static segment_task carried_task(size_t index, const video_state& video,
                                    std::vector<analysed_frame> reference);
   void consume(video_state& video, segment_output& output);
-  /// Whether the video writes OpenFace's HOG file or aligned faces (a job's own aus video).
+  /// Whether the video writes OpenFace's HOG file, aligned faces or details file (a job's own
+  /// aus video).
   [[nodiscard]] bool writes_openface_outputs(const video_state& video) const;
   /// Creates the video's HOG file and aligned-face folder writers, once.
   void open_openface_outputs(video_state& video) const;

@@ -24,6 +24,7 @@
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/csv_writer.h"
 
+#include "openface_details.h"
 #include "segment_layout.h"
 
 namespace facemirror::detail {
@@ -56,10 +57,16 @@ std::string still_image_csv(const analysis_models& models, const std::vector<fra
 void write_still_image_csv(const image_analyzer& analyzer, const analysis_models& models,
                            const video_job& job, const engine_options& options,
                            video_result& result) {
-  const std::vector<frame_record> faces = analyzer.analyze(read_image(job.input), options.camera);
+  const cv::Mat image = read_image(job.input);
+  const std::vector<frame_record> faces = analyzer.analyze(image, options.camera);
   atomic_file out(job.output_csv);
   out.write(still_image_csv(models, faces, options));
   out.commit();
+  if (options.write_of_details) {
+    const camera_intrinsics camera =
+        options.camera.value_or(camera_intrinsics::guess(image.cols, image.rows));
+    write_openface_details(openface_details(job, options, camera, false, false), job);
+  }
   result.frames = 1;
   for (const frame_record& face : faces)
     result.successful_frames += face.success ? 1 : 0;
@@ -309,6 +316,11 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
                   throw error(error_code::io, "'" + job.input.string() + "': interrupted");
               }
               csv.commit();
+              if (options.write_of_details) {
+                const camera_intrinsics camera = options.camera.value_or(
+                    camera_intrinsics::guess(reader.info().width, reader.info().height));
+                write_openface_details(openface_details(job, options, camera, false, false), job);
+              }
               out.frames = frames;
               out.successful_frames = with_face;
             });

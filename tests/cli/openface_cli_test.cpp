@@ -46,6 +46,13 @@ TEST(openface_cli_test, aus_flag_writes_openfaces_au_columns_as_aus_does) {
   EXPECT_EQ(ours.size(),
             read_lines(*shared_dir() / "reference/openface22/changeLighting.csv").size());
   EXPECT_FALSE(fs::exists(out / "D/changeLighting.hog"));  // not asked for
+  // The details file OpenFace writes for every input, listing the one group asked for.
+  const auto details = read_lines(out / "D/changeLighting_of_details.txt");
+  ASSERT_EQ(details.size(), 10u);
+  EXPECT_EQ(details[2], "Camera parameters:500,500,320,240");
+  EXPECT_EQ(details[3], "Output csv:changeLighting.csv");
+  EXPECT_EQ(details[5], "AUs: 1");
+  EXPECT_EQ(details[6], "Landmarks 2D: 0");
   // The same engine run as `aus --outputs aus`: the same bytes.
   const cli_run aus = run_cli("aus " + video + " -o " + (out / "aus").string() +
                               " --outputs aus -q " + models_arg());
@@ -94,6 +101,33 @@ TEST(openface_cli_test, fdir_without_selectors_writes_every_output) {
   EXPECT_TRUE(fs::is_regular_file(out / "image_sequence.hog"));
   EXPECT_TRUE(fs::is_regular_file(out / "image_sequence_aligned/frame_det_00_000030.bmp"));
   EXPECT_TRUE(fs::is_regular_file(out / "image_sequence_of_details.txt"));
+}
+
+// FaceLandmarkImg and FaceLandmarkVidMulti write a details file for every input too: the
+// photograph's is the reference's but for the input's spelling.
+TEST(openface_cli_test, every_program_writes_its_details_file) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const cli_run img = run_cli("openface-img -f " + sample_video("sample1.jpg").string() +
+                              " -out_dir " + (out / "img").string() + " -q " + models_arg());
+  ASSERT_EQ(img.status, 0) << img.output;
+  const auto ours = read_lines(out / "img/sample1_of_details.txt");
+  const auto reference =
+      read_lines(*shared_dir() / "reference/openface22/images/sample1_of_details.txt");
+  ASSERT_EQ(ours.size(), reference.size());
+  for (size_t i = 2; i < ours.size(); ++i)  // after the input's two lines
+    EXPECT_EQ(ours[i], reference[i]) << i;
+  EXPECT_EQ(ours[0], "Input:" + sample_video("sample1.jpg").string());
+
+  const fs::path clip = out / "group.mkv";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("multi_face.avi").string() +
+                        " -frames:v 3 -c:v ffv1 " + clip.string()),
+            0);
+  const cli_run multi = run_cli("openface-multi -f " + clip.string() + " -out_dir " +
+                                (out / "multi").string() + " -q " + models_arg());
+  ASSERT_EQ(multi.status, 0) << multi.output;
+  EXPECT_EQ(read_lines(out / "multi/group_of_details.txt").at(3), "Output csv:group.csv");
+  EXPECT_FALSE(fs::exists(out / "multi/.facemirror"));  // OpenFace's files only
 }
 
 // -of NAME names every output of the single input; -hogalign -simalign alone write the

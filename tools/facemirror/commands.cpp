@@ -47,6 +47,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.consensus_tracks = opt.consensus;
   options.write_hog = opt.write_hog;
   options.write_aligned_faces = opt.write_aligned_faces;
+  options.write_of_details = opt.openface_folder;
   options.aligned = opt.aligned;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;
   options.tracker.acquire_score = opt.face_threshold;
@@ -390,7 +391,7 @@ int run(const run_options& opt, job_kind kind) {
   // So does an aus job's: beside its CSV (one face), or for a mirrored pair's videos (S1's users
   // have folders of them) as the pair's, whose two CSVs the report compares.
   const auto take_task_plan = [&](const video_job& job) {
-    if (opt.only_openface_files)
+    if (opt.openface_folder)
       return false;
     const std::string stem = input_stem(job.input);
     if (kind == job_kind::mirror)
@@ -454,7 +455,7 @@ int run(const run_options& opt, job_kind kind) {
     // A video's record is written as soon as its outputs are: a run killed later keeps it.
     options.on_video_done = [&, job_of_input](const video_result& done) {
       const auto job = job_of_input.find(done.input);
-      if (job != job_of_input.end() && !opt.only_openface_files)
+      if (job != job_of_input.end() && !opt.openface_folder)
         record_outputs(jobs[job->second], output_dir, records[job->second]);
       if (!writes_report)
         return;
@@ -475,7 +476,7 @@ int run(const run_options& opt, job_kind kind) {
   // either: its unfinished videos are simply missing, and a rerun does them.
   const bool keep_status = !opt.manifest.empty() || shard.has_value();
   for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].ok && !opt.only_openface_files)  // again: not every job reports itself done
+    if (results[i].ok && !opt.openface_folder)  // again: not every job reports itself done
       record_outputs(jobs[i], output_dir, records[i]);
     if (keep_status && (results[i].ok || !interrupted))
       record_status(jobs[i], results[i], output_dir, with_aus);

@@ -52,10 +52,11 @@ struct run_options {
   bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)
   std::string output_name;     // OpenFace's -of: the single input's outputs are NAME.csv, ...
   bool no_report = false;      // mirror: no HTML report at the end
-  // `facemirror openface`: its folder holds only OpenFace's files, so neither a video's task
+  // `facemirror openface` and its siblings: the folder holds OpenFace's files, a
+  // <stem>_of_details.txt for every input included, and nothing else: neither a video's task
   // plan (<stem>_tasks.csv beside it, else copied beside its outputs for the report) nor the
-  // records a resume reads (.facemirror/, status.h) are written there.
-  bool only_openface_files = false;
+  // records a resume reads (.facemirror/, status.h).
+  bool openface_folder = false;
   std::string command_line;  // as typed, for the report's provenance
   // For the app: progress and stop requests besides the terminal's and SIGINT, and each
   // input's outcome ("done", "skipped" or "failed", the input, and the output folder or the

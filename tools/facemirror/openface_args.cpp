@@ -106,7 +106,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     opt.max_faces = 4;           // FaceLandmarkVidMulti's number of trackers
   opt.output_dir = "processed";  // OpenFace's default output folder, relative to the cwd
   opt.force = true;              // OpenFace overwrites earlier outputs
-  opt.only_openface_files = true;
+  opt.openface_folder = true;
   std::vector<std::string> selected_groups;
   bool hog = false, aligned = false;
   bool scale_given = false, size_given = false;

@@ -90,6 +90,10 @@ struct engine_options {
   /// Off, the engine does no extra work.
   bool write_hog = false;
   bool write_aligned_faces = false;
+  /// aus jobs: <stem>_of_details.txt beside every CSV (videos, frame folders, still images,
+  /// several faces), as OpenFace's programs write one for every input (`facemirror openface`
+  /// and its siblings); with write_hog or write_aligned_faces it is written in any case.
+  bool write_of_details = false;
   /// How the aligned faces are written (OpenFace's -simscale, -simsize, -nomask, -g,
   /// -format_aligned, -nobadaligned). They change the written images only: the AU features
   /// and the HOG file always describe OpenFace's 0.7-scale, 112-pixel, masked face. A scale
