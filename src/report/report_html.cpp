@@ -57,6 +57,36 @@ std::string window_text(const time_window& window) {
   return num(window.start_s, 1) + "&ndash;" + num(window.end_s, 1) + " s";
 }
 
+std::string rest_without_face_warning(const video_report& r, const time_window& rest,
+                                      const std::string& whose) {
+  const auto face_at_rest = [&](const au_series& face) {
+    for (size_t i = 0; i < face.rows(); ++i) {
+      if (face.success[i] && rest.contains(face.timestamp_s[i]))
+        return true;
+    }
+    return false;
+  };
+  std::vector<std::string> sides;
+  if (r.video.mirrored) {
+    if (!face_at_rest(r.left))
+      sides.push_back("left");
+    if (!face_at_rest(r.right))
+      sides.push_back("right");
+  } else if (!face_at_rest(r.left)) {
+    sides.push_back("");
+  }
+  if (sides.empty())
+    return "";
+  const std::string where = sides.size() == 2  ? " on either side"
+                            : sides[0].empty() ? ""
+                                               : " on the " + sides[0] + " side";
+  return "<p class=\"warning rest-without-face\">No face in the rest window (" + window_text(rest) +
+         ")" + where + ": " + whose +
+         " baselines there are the median over the whole recording, not a resting face, so "
+         "their excursions E (and the symmetry ratios built on them) understate the movement. "
+         "A rest with the face in view gives the numbers their meaning.</p>";
+}
+
 std::string num(double v, int decimals) {
   char buffer[48];
   std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
@@ -528,7 +558,12 @@ std::string video_page(const video_report& r, const report_options& options,
          std::string(r.plan ? "<a href=\"#tasks\">Tasks</a>" : "") +
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
-  out += "<section id=\"summary-section\"><h2>Summary</h2>" + summary_table(r) + "</section>\n";
+  const time_window first_seconds{r.left.timestamp_s.empty() ? 0.0 : r.left.timestamp_s.front(),
+                                  (r.left.timestamp_s.empty() ? 0.0 : r.left.timestamp_s.front()) +
+                                      options.thresholds.baseline_s};
+  out += "<section id=\"summary-section\"><h2>Summary</h2>" +
+         rest_without_face_warning(r, first_seconds, "the summary's") + summary_table(r) +
+         "</section>\n";
   out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);

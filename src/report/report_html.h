@@ -36,6 +36,13 @@ struct au_info {
 /// A time window as the pages write it: "4.5&ndash;9.5 s".
 [[nodiscard]] std::string window_text(const time_window& window);
 
+/// A warning paragraph where a side of `r` has no face in `rest` (its baselines are then the
+/// whole recording's median, asymmetry.h: not a resting face, and its excursions E, with the
+/// SRs built on them, understate its movement); "" when every side has one there. `whose`
+/// names the numbers it concerns ("the summary's", "the tasks'").
+[[nodiscard]] std::string rest_without_face_warning(const video_report& r, const time_window& rest,
+                                                    const std::string& whose);
+
 /// `v` with `decimals` decimals ("%.*f"), for the pages and the CSVs.
 [[nodiscard]] std::string num(double v, int decimals = 2);
 

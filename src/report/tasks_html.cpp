@@ -38,6 +38,17 @@ std::string sides(double left, double right, bool pair, int decimals = 2) {
   return pair ? num(left, decimals) + " / " + num(right, decimals) : num(left, decimals);
 }
 
+// The same for a task's per-side numbers, "&ndash;" for a side without a face in the window
+// (a 0.00 there would read as a measured absence of movement).
+std::string task_sides(const task_summary& t, double left, double right, bool pair,
+                       int decimals = 2) {
+  const auto one = [&](double value, int64_t faces) {
+    return faces > 0 ? num(value, decimals) : std::string("&ndash;");
+  };
+  return pair ? one(left, t.left_faces) + " / " + one(right, t.right_faces)
+              : one(left, t.left_faces);
+}
+
 // One side's rows of `column` inside the task's window, as a chart series.
 chart_series window_series(const au_series& face, const std::string& column,
                            const time_window& window, const char* label, const char* colour) {
@@ -201,8 +212,12 @@ std::string tasks_section(const video_report& r, const report_options& options) 
   if (!r.plan)
     return "";
   const task_plan& plan = *r.plan;
-  std::string out = "<section id=\"tasks\"><h2>Tasks</h2><p class=\"note\">From <code>" +
-                    html_escape(plan.source.filename().string()) + "</code>. ";
+  const double start = r.left.timestamp_s.empty() ? 0.0 : r.left.timestamp_s.front();
+  const time_window rest =
+      plan.rest.value_or(time_window{start, start + options.thresholds.baseline_s});
+  std::string out =
+      "<section id=\"tasks\"><h2>Tasks</h2>" + rest_without_face_warning(r, rest, "the tasks'") +
+      "<p class=\"note\">From <code>" + html_escape(plan.source.filename().string()) + "</code>. ";
   const bool pair = r.video.mirrored;
   out += "Rest: " +
          (plan.rest ? window_text(*plan.rest) + " (the plan's rest row)"
@@ -225,24 +240,41 @@ std::string tasks_section(const video_report& r, const report_options& options) 
                 "class=\"l\">AUs</th><th>E</th><th>frames with a face</th><th>mean "
                 "confidence</th></tr>";
   std::string warnings;
+  // The last frame's time plus one frame: where the recording's last frame ends.
+  const auto& times = r.left.timestamp_s;
+  const double recording_end =
+      times.empty() ? 0.0
+      : times.size() == 1
+          ? times.back()
+          : times.back() + (times.back() - times.front()) / static_cast<double>(times.size() - 1);
   for (size_t i = 0; i < r.tasks.size(); ++i) {
     const task_summary& t = r.tasks[i];
     out += "<tr data-task=\"" + html_escape(t.task.name) + "\"><td class=\"l\"><a href=\"#task-" +
            std::to_string(i + 1) + "\">" + html_escape(t.task.label) + "</a></td><td>" +
            window_text(t.task.window) + "</td><td class=\"l\">" + joined_aus(t.task) + "</td><td>" +
-           sides(t.left_excursion, t.right_excursion, pair) + "</td>" +
+           task_sides(t, t.left_excursion, t.right_excursion, pair) + "</td>" +
            (pair ? symmetry_cells(t.symmetry) : std::string()) +
            faces_cell(t, pair, options.min_face_share) + "<td>" +
-           sides(t.left_confidence, t.right_confidence, pair, 3) + "</td></tr>";
+           task_sides(t, t.left_confidence, t.right_confidence, pair, 3) + "</td></tr>";
+    const std::string task = html_escape(t.task.label) + " (" + window_text(t.task.window) + ")";
     if (t.frames == 0)
-      warnings += "<li>" + html_escape(t.task.label) + " (" + window_text(t.task.window) +
-                  "): the window holds no frame of the recording.</li>";
+      warnings += "<li>" + task + ": the window holds no frame of the recording.</li>";
+    else if (t.left_faces == 0 || (pair && t.right_faces == 0))
+      warnings += "<li>" + task + ": no face was found in the window" +
+                  (pair && (t.left_faces > 0 || t.right_faces > 0)
+                       ? std::string(" on the ") + (t.left_faces == 0 ? "left" : "right") + " side"
+                       : std::string()) +
+                  ": it has no numbers there.</li>";
     else if (few_faces(t.left_faces, t.frames, options.min_face_share) ||
              (pair && few_faces(t.right_faces, t.frames, options.min_face_share)))
-      warnings += "<li>" + html_escape(t.task.label) + ": a face was found in fewer than " +
+      warnings += "<li>" + task + ": a face was found in fewer than " +
                   num(100.0 * options.min_face_share, 0) +
                   "% of the window's frames; its numbers rest on the frames it was found "
                   "in.</li>";
+    if (t.frames > 0 && recording_end < t.task.window.end_s)
+      warnings += "<li>" + task + ": the recording ends at " + num(recording_end, 1) +
+                  " s; the numbers are of " +
+                  window_text(time_window{t.task.window.start_s, recording_end}) + " only.</li>";
   }
   out += "</table>";
   if (!warnings.empty())

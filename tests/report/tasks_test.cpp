@@ -138,6 +138,9 @@ TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
   EXPECT_NE(plan_error("task,start_s,end_s\nsmile,2,1\n")
                 .find("'plan.csv': line 2: the window ends (1 s) before it starts"),
             std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s\nsnarl,2,2\n")
+                .find("'plan.csv': line 2: the window is empty (it starts and ends at 2 s)"),
+            std::string::npos);
   EXPECT_NE(plan_error("task,start_s,end_s\nsmile,a,3\n")
                 .find("line 2, start_s: 'a' is not a time in seconds"),
             std::string::npos);
@@ -401,7 +404,8 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
                       "50% weaker</td><td class=\"few-faces\">4 / <b>3</b> of 4</td>"),
             std::string::npos)
       << html;
-  EXPECT_NE(html.find("<li>Smile: a face was found in fewer than 80% of the window's frames"),
+  EXPECT_NE(html.find("<li>Smile (5.0&ndash;9.0 s): a face was found in fewer than 80% of the "
+                      "window's frames"),
             std::string::npos);
   // The smile's synkinesis: the right AU45 (eye) rose by 3, not AU10 (mid-face, the smile's
   // own region, risen by 1); nothing rose with the brow raise.
