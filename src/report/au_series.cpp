@@ -157,6 +157,9 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
 
 au_series read_au_series(const std::filesystem::path& csv, std::optional<int> face_id) {
   const auto text = detail::read_file_bytes(csv);
+  std::error_code ec;
+  if (!text && !std::filesystem::exists(csv, ec))
+    throw error(error_code::io, "'" + csv.string() + "' is missing (removed or not written)");
   if (!text)
     throw error(error_code::io, "cannot read '" + csv.string() + "'");
   return parse_au_series(*text, csv, face_id);

@@ -214,15 +214,20 @@ std::vector<report_video> find_report_videos(const fs::path& dir) {
   const std::string left_suffix = "_left_mirrored.csv";
   const std::string right_suffix = "_right_mirrored.csv";
   for (const auto& file : files) {
+    // A pair with one of its CSVs gone is still a video: its entry fails naming the missing
+    // file (rather than vanishing from the index while its old page stays).
     const std::string name = file.filename().string();
-    if (ends_with(name, left_suffix)) {
-      const std::string stem = name.substr(0, name.size() - left_suffix.size());
-      if (!fs::exists(dir / (stem + right_suffix)))
+    const std::string suffix = ends_with(name, left_suffix)    ? left_suffix
+                               : ends_with(name, right_suffix) ? right_suffix
+                                                               : std::string();
+    if (!suffix.empty()) {
+      const std::string stem = name.substr(0, name.size() - suffix.size());
+      if (found.count(stem) != 0)
         continue;
       report_video v;
       v.stem = stem;
       v.mirrored = true;
-      v.left_csv = file;
+      v.left_csv = dir / (stem + left_suffix);
       v.right_csv = dir / (stem + right_suffix);
       // A photograph's mirror job writes PNG images where a video's writes MP4 videos.
       const std::string picture = fs::exists(dir / (stem + "_left_mirrored.png")) ? ".png" : ".mp4";
@@ -320,7 +325,12 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
   result.stem = entry.video.stem;
   result.html = dir / (entry.video.stem + "_report.html");
   if (!entry.report) {
+    // Its page and tables from an earlier report describe what can no longer be read.
     result.error = entry.error;
+    std::error_code ec;
+    fs::remove(result.html, ec);
+    for (const char* table : {"_asymmetry.csv", "_task_asymmetry.csv", "_task_aus.csv"})
+      remove_table(dir / (entry.video.stem + table));
     return result;
   }
   try {
