@@ -151,7 +151,11 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
       return *value;
     };
     const time_window window{seconds(start_column), seconds(end_column)};
-    if (window.end_s <= window.start_s)
+    if (window.end_s == window.start_s)
+      throw error(error_code::invalid_argument,
+                  at + ": the window is empty (it starts and ends at " +
+                      fields[static_cast<size_t>(start_column)] + " s)");
+    if (window.end_s < window.start_s)
       throw error(error_code::invalid_argument, at + ": the window ends (" +
                                                     fields[static_cast<size_t>(end_column)] +
                                                     " s) before it starts");

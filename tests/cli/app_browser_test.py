@@ -121,6 +121,9 @@ def main():
             ("a consensus without AUs", "POST", "/api/start" + q({}), {},
              json.dumps({"inputs": [clip], "output": os.path.join(root, "out"),
                          "mode": "mirror_only", "consensus": 3}), 400),
+            ("a rerun mode it does not know", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": os.path.join(root, "out"),
+                         "mode": "mirror", "rerun": "bogus"}), 400),
             ("a task plan outside the root", "GET", "/api/task_plan" + q({"video": outside}), {},
              None, 403),
             ("saving a plan outside the root", "POST", "/api/task_plan" + q({}), {},
@@ -293,7 +296,7 @@ def main():
         if tasks != ["smile", "brow_raise"]:
             fail("the report's tasks: %s" % tasks)
         provenance = evaluate("document.getElementById('provenance').innerText")
-        if "consensus 3" not in provenance:
+        if "mirror of 1 input, consensus 3" not in provenance:
             fail("the report's provenance does not name the consensus: " + provenance[:500])
         # An earlier batch's files are links in the listing.
         browser.call("Page.navigate", {"url": url}, session=session)

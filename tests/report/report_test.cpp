@@ -861,6 +861,80 @@ TEST_F(ReportFolder, TheIndexLinksPagesWhateverCharactersTheirNamesHold) {
   EXPECT_EQ(url_escape("é?&/"), "%C3%A9%3F%26%2F");
 }
 
+// A side without a face in the rest window has baselines from the whole recording: the page
+// says so where the summary and the tasks are, and says nothing where the face was there.
+TEST_F(ReportFolder, ARestWindowWithoutAFaceIsSaidWhereItsNumbersAre) {
+  write_pair("kept");
+  EXPECT_EQ(one_page("kept").find("rest-without-face"), std::string::npos);
+  const std::string header =
+      "frame, face_id, timestamp, confidence, success, AU01_r, AU12_r, AU12_c\n";
+  write("kept_right_mirrored.csv", header +
+                                       "1, 0, 0.000, 0.10, 0, 0.00, 0.00, 0\n"
+                                       "2, 0, 1.000, 0.96, 1, 0.20, 4.00, 1\n"
+                                       "3, 0, 2.000, 0.94, 1, 0.10, 4.00, 1\n"
+                                       "4, 0, 3.000, 0.90, 1, 0.10, 0.00, 0\n");
+  write("kept_tasks.csv", "task,start_s,end_s\nrest,0,0.9\nsmile,1,3\n");
+  const std::string page = one_page("kept");
+  const std::string summary_warning =
+      "No face in the rest window (0.0&ndash;1.0 s) on the right side: the summary's baselines";
+  const std::string tasks_warning =
+      "No face in the rest window (0.0&ndash;0.9 s) on the right side: the tasks' baselines";
+  EXPECT_NE(page.find(summary_warning), std::string::npos) << page;
+  EXPECT_NE(page.find(tasks_warning), std::string::npos);
+  EXPECT_LT(page.find(summary_warning), page.find("id=\"summary\""));
+  EXPECT_GT(page.find(tasks_warning), page.find("<section id=\"tasks\">"));
+}
+
+// One CSV of a pair gone (deleted, not yet copied): the video fails naming the missing file,
+// is listed as failed in the index, and its page and tables from before are gone, so that no
+// number of the folder describes what can no longer be read.
+TEST_F(ReportFolder, APairMissingACsvFailsNamingItAndLeavesNoStalePage) {
+  write_pair("kept");
+  write_pair("halved");
+  for (const auto& r : write_report(dir_, fast()))
+    ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(fs::exists(dir_ / "halved_report.html"));
+  fs::remove(dir_ / "halved_right_mirrored.csv");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].stem, "halved");
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_NE(results[0].error.find("halved_right_mirrored.csv' is missing"), std::string::npos)
+      << results[0].error;
+  EXPECT_TRUE(results[1].ok);
+  EXPECT_FALSE(fs::exists(dir_ / "halved_report.html"));
+  EXPECT_FALSE(fs::exists(dir_ / "halved_asymmetry.csv"));
+  EXPECT_TRUE(fs::exists(dir_ / "halved_left_mirrored.csv"));  // the data stays
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_NE(index.find("<li>halved: "), std::string::npos) << index;
+  EXPECT_EQ(read_text(dir_ / "asymmetry_summary.csv").find("\nhalved,"), std::string::npos);
+}
+
+// Task windows the recording does not fill: past its end the numbers are of what is there, and
+// say so; a side without a face in its window shows no number ("-", not a measured 0.00).
+TEST_F(ReportFolder, TaskWindowsBeyondTheRecordingOrWithoutAFaceSaySo) {
+  write_pair("kept");  // 4 frames at 1 fps; the right face is lost on the last
+  write("kept_tasks.csv",
+        "task,start_s,end_s\nrest,0,1\nsmile,1,3\npucker,2.5,10\nbrow_raise,5,8\n");
+  const std::string page = one_page("kept");
+  EXPECT_NE(page.find("<li>Pucker (2.5&ndash;10.0 s): the recording ends at 4.0 s; the numbers "
+                      "are of 2.5&ndash;4.0 s only.</li>"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("<li>Brow raise (5.0&ndash;8.0 s): the window holds no frame"),
+            std::string::npos);
+  EXPECT_EQ(page.find("<li>Smile (1.0&ndash;3.0 s)"), std::string::npos);  // a full window
+  write("kept_tasks.csv", "task,start_s,end_s\nrest,0,1\nlower_lip,3,3.5\n");
+  const std::string lost = one_page("kept");
+  EXPECT_NE(lost.find("no face was found in the window on the right side: it has no numbers "
+                      "there."),
+            std::string::npos)
+      << lost;
+  const auto row = lost.find("<tr data-task=\"lower_lip\">");
+  ASSERT_NE(row, std::string::npos);
+  EXPECT_NE(lost.find(" / &ndash;</td>", row), std::string::npos);
+}
+
 TEST_F(ReportFolder, AnEmptyFolderIsAnErrorNamingIt) {
   try {
     (void)write_report(dir_, fast());

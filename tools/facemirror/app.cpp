@@ -320,7 +320,12 @@ int run_app(const app_options& options) {
       refuse(res, 400, "consensus measures AUs: not with mirror only");
       return;
     }
-    const bool rerun_all = body.value("rerun", "unprocessed") == "all";
+    const json rerun = body.contains("rerun") ? body["rerun"] : json("unprocessed");
+    if (rerun != "unprocessed" && rerun != "all") {
+      refuse(res, 400, "rerun must be \"unprocessed\" or \"all\"");
+      return;
+    }
+    const bool rerun_all = rerun == "all";
     if (!batch.begin()) {
       refuse(res, 409, "a batch is running");
       return;
@@ -339,8 +344,9 @@ int run_app(const app_options& options) {
     const job_kind kind = mode == "aus" ? job_kind::aus : job_kind::mirror;
     run.inputs = inputs;
     run.command_line = "facemirror app: " + mode + " of " + std::to_string(inputs.size()) +
-                       " inputs" +
-                       (consensus > 1 ? ", consensus " + std::to_string(consensus) : "");
+                       (inputs.size() == 1 ? " input" : " inputs") +
+                       (consensus > 1 ? ", consensus " + std::to_string(consensus) : "") +
+                       (rerun_all ? ", every video again" : ", only unprocessed videos");
     run.on_progress = [&batch](const progress_event& e) {
       batch.push({{"type", "progress"},
                   {"video", e.input.string()},
