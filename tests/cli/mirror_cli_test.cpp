@@ -577,6 +577,18 @@ TEST(mirror_cli_test, a_folder_mirrored_into_itself_again_is_not_mirrored_twice)
         << again.output;
   }
   EXPECT_EQ(listing(dir), names);
+
+  // The output folder given as input without its source: still the outputs of a mirror job.
+  fs::remove(dir / "clip.mp4");
+  const cli_run outputs_only = run_cli(mirror_cmd(dir, dir / "again", "--workers 2 --no-report"));
+  EXPECT_NE(outputs_only.output.find("skip   " + (dir / "clip_debug.mp4").string() +
+                                     " (an output of mirroring clip's video)"),
+            std::string::npos)
+      << outputs_only.output;
+  EXPECT_EQ(outputs_only.status, 2);
+  EXPECT_NE(outputs_only.output.find("no video to mirror: every input is a mirror job's output"),
+            std::string::npos)
+      << outputs_only.output;
 }
 
 // A task plan put beside a finished video is taken along by the next run, which skips the

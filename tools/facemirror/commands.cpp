@@ -185,8 +185,9 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
 }
 
 // A mirror job writing into its input folder finds its own outputs there on the next run
-// (<stem>_left_mirrored.mp4, _debug, _source, ...): mirroring those would snowball, and would
-// overwrite the files it reads. They are left out, each named.
+// (<stem>_left_mirrored.mp4, _debug, _source, ...), as does one given an output folder as
+// input: mirroring those would snowball, and would overwrite the files it reads. They are left
+// out, each named.
 void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool quiet) {
   const auto key = [](const fs::path& file) {
     std::error_code ec;
@@ -202,14 +203,37 @@ void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool qu
         written_by.emplace(key(file), job.input);
     }
   }
+  // An earlier job's outputs without their source beside them (an output folder given as
+  // input): <x>_left_mirrored, _right_mirrored, _debug or _source where both mirrored videos
+  // of <x> are there.
+  const auto earlier_output_of = [](const fs::path& input) -> std::string {
+    const std::string stem = input.stem().string();
+    const fs::path folder = input.parent_path();
+    for (const char* role : {"_left_mirrored", "_right_mirrored", "_debug", "_source"}) {
+      const std::string suffix = role;
+      if (stem.size() <= suffix.size() ||
+          stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
+      const std::string source = stem.substr(0, stem.size() - suffix.size());
+      std::error_code ec;
+      for (const char* picture : {".mp4", ".png"}) {
+        if (fs::exists(folder / (source + "_left_mirrored" + picture), ec) &&
+            fs::exists(folder / (source + "_right_mirrored" + picture), ec))
+          return source;
+      }
+    }
+    return {};
+  };
   std::vector<video_job> kept;
   for (auto& job : plan.jobs) {
     const auto writer = written_by.find(key(job.input));
-    if (writer == written_by.end()) {
+    const std::string earlier = earlier_output_of(job.input);
+    if (writer == written_by.end() && earlier.empty()) {
       kept.push_back(std::move(job));
     } else if (!quiet) {
       std::fprintf(stderr, "skip   %s (an output of mirroring %s)\n", job.input.string().c_str(),
-                   writer->second.string().c_str());
+                   writer != written_by.end() ? writer->second.string().c_str()
+                                              : (earlier + "'s video").c_str());
     }
   }
   plan.jobs = std::move(kept);
@@ -370,8 +394,15 @@ int run(const run_options& opt, job_kind kind) {
     return 1;
   }
   input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders);
-  if (kind == job_kind::mirror)
+  if (kind == job_kind::mirror && !plan.jobs.empty()) {
     leave_out_own_outputs(plan, output_dir, opt.quiet);
+    if (plan.jobs.empty() && plan.rejected.empty()) {
+      std::fprintf(stderr,
+                   "facemirror: no video to mirror: every input is a mirror job's "
+                   "output\n");
+      return 2;
+    }
+  }
   if (!opt.output_name.empty()) {
     if (plan.jobs.size() + plan.rejected.size() != 1) {
       std::fprintf(stderr, "facemirror: an output name is for a single input, not %zu\n",
