@@ -79,8 +79,16 @@ TEST(openface_args_test, inputs_names_intrinsics_and_ignored_flags) {
 
   const run_options named =
       feature_extraction({"-f", "a.mp4", "-out_dir", "D", "-of", "sub/name.csv"}).options;
-  EXPECT_EQ(fs::path(named.output_dir), fs::path("D") / "sub");
-  EXPECT_EQ(named.output_name, "name");
+  EXPECT_EQ(named.output_dir, "D");
+  EXPECT_EQ(named.output_names, (std::vector<std::string>{"sub/name"}));
+  // Each -of names the next input's outputs, as OpenFace's recorders take them in turn.
+  const run_options two = feature_extraction({"-f", "a.avi", "-of", "x.csv", "-f", "b.avi", "-of",
+                                              "y", "-f", "c.avi", "-aus"})
+                              .options;
+  EXPECT_EQ(two.output_names, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(
+      feature_extraction({"-f", "a.avi", "-of", "first", "-of", "second"}).options.output_names,
+      (std::vector<std::string>{"first"}));
 }
 
 TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
@@ -108,8 +116,7 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(refusal({"-f", "-out_dir", "o"}).find("-f needs a value, not the flag '-out_dir'"),
             std::string::npos);
   EXPECT_EQ(refusal({"-f", "v.avi", "-cx", "-5", "-cy", "2", "-fx", "500", "-fy", "500"}), "");
-  EXPECT_NE(refusal({"-f", "a.avi", "-f", "b.avi", "-of", "x"}).find("single input"),
-            std::string::npos);
+  EXPECT_NE(refusal({"-f", "a.avi", "-of", "."}).find("-of '.' names no file"), std::string::npos);
   EXPECT_NE(refusal({"-aus"}).find("no input"), std::string::npos);
   EXPECT_NE(refusal({"v.avi"}).find("'v.avi'"), std::string::npos);
   EXPECT_NE(refusal({"-fdir", "/no/such/folder"}).find("/no/such/folder"), std::string::npos);

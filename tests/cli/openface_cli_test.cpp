@@ -150,6 +150,16 @@ TEST(openface_cli_test, of_names_the_outputs) {
                          "Landmarks 3D: 0\nPose: 0\nShape parameters: 0\n"),
             std::string::npos)
       << details;
+
+  // Several inputs: each -of names the next input's outputs; one past the names keeps its own.
+  const std::string gray =
+      (fs::path(image_sequence()).parent_path() / "image_sequence_gray").string();
+  const cli_run two = run_cli("openface -fdir " + image_sequence() + " -of first -fdir " + gray +
+                              " -out_dir " + (out / "two").string() + " -pose -q " + models_arg());
+  ASSERT_EQ(two.status, 0) << two.output;
+  EXPECT_TRUE(fs::is_regular_file(out / "two/first.csv"));
+  EXPECT_TRUE(fs::is_regular_file(out / "two/image_sequence_gray.csv"));
+  EXPECT_FALSE(fs::exists(out / "two/image_sequence.csv"));
 }
 
 // -simalign's faces as OpenFace's flags ask, the CSV and HOG file unchanged (they describe the

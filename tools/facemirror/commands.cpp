@@ -403,14 +403,13 @@ int run(const run_options& opt, job_kind kind) {
       return 2;
     }
   }
-  if (!opt.output_name.empty()) {
-    if (plan.jobs.size() + plan.rejected.size() != 1) {
-      std::fprintf(stderr, "facemirror: an output name is for a single input, not %zu\n",
-                   plan.jobs.size() + plan.rejected.size());
-      return 2;
+  for (size_t i = 0; i < opt.output_names.size() && i < inputs.size(); ++i) {
+    for (auto& job : plan.jobs) {  // the .hog, _aligned/ and details names follow the CSV's
+      if (job.input != fs::path(inputs[i]))
+        continue;
+      job.output_csv = output_dir / (opt.output_names[i] + ".csv");
+      fs::create_directories(job.output_csv.parent_path(), ec);
     }
-    for (auto& job : plan.jobs)  // the .hog, _aligned/ and details names follow the CSV's
-      job.output_csv = output_dir / (opt.output_name + ".csv");
   }
   if (shard)
     keep_shard(plan, *shard, opt.quiet);

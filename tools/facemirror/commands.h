@@ -50,8 +50,11 @@ struct run_options {
   std::optional<double> fx, fy, cx, cy;
   double timeout_s = 60.0;
   bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)
-  std::string output_name;     // OpenFace's -of: the single input's outputs are NAME.csv, ...
-  bool no_report = false;      // mirror: no HTML report at the end
+  // OpenFace's -of, one per input in the order given: the i-th input's outputs are
+  // OUTDIR/NAME.csv, ... (NAME without extension, maybe under folders of OUTDIR); inputs past
+  // the last name keep their own.
+  std::vector<std::string> output_names;
+  bool no_report = false;  // mirror: no HTML report at the end
   // `facemirror openface` and its siblings: the folder holds OpenFace's files, a
   // <stem>_of_details.txt for every input included, and nothing else: neither a video's task
   // plan (<stem>_tasks.csv beside it, else copied beside its outputs for the report) nor the

@@ -110,7 +110,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
   std::vector<std::string> selected_groups;
   bool hog = false, aligned = false;
   bool scale_given = false, size_given = false;
-  std::string output_name;
+  std::vector<std::string> output_names;
   std::optional<double> intrinsics[4];
   const char* const intrinsic_flags[4] = {"-fx", "-fy", "-cx", "-cy"};
 
@@ -157,7 +157,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     } else if (flag == "-out_dir") {
       opt.output_dir = in.value_of(flag);
     } else if (flag == "-of") {
-      output_name = in.value_of(flag);
+      output_names.push_back(in.value_of(flag));
     } else if (csv_selectors.count(flag) > 0) {
       selected_groups.push_back(csv_selectors.at(flag));
     } else if (flag == "-hogalign" || flag == "-simalign") {
@@ -288,16 +288,13 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
         "--consensus writes the CSV only: name the CSV's outputs (-aus -pose ...) without "
         "-hogalign or -simalign (with no selector OpenFace writes them)");
 
-  if (!output_name.empty()) {
-    if (opt.inputs.size() != 1)
-      throw openface_usage_error("-of names the output of a single input; " +
-                                 std::to_string(opt.inputs.size()) + " inputs were given");
-    // As OpenFace: a folder part of NAME is under the output folder, the extension goes.
-    const fs::path name(output_name);
-    if (name.stem().empty())
-      throw openface_usage_error("-of '" + output_name + "' names no file");
-    opt.output_dir = (fs::path(opt.output_dir) / name.parent_path()).string();
-    opt.output_name = name.stem().string();
+  // As OpenFace: each -of names the next input's outputs (one input, several: the first); a
+  // folder part of NAME is under the output folder, the extension goes.
+  for (size_t i = 0; i < output_names.size() && i < opt.inputs.size(); ++i) {
+    const fs::path name(output_names[i]);
+    if (name.stem().empty() || name.stem() == "." || name.stem() == "..")
+      throw openface_usage_error("-of '" + output_names[i] + "' names no file");
+    opt.output_names.push_back((name.parent_path() / name.stem()).string());
   }
   return command;
 }
