@@ -59,9 +59,11 @@ void write_still_image_csv(const image_analyzer& analyzer, const analysis_models
                            video_result& result) {
   const cv::Mat image = read_image(job.input);
   const std::vector<frame_record> faces = analyzer.analyze(image, options.camera);
-  atomic_file out(job.output_csv);
-  out.write(still_image_csv(models, faces, options));
-  out.commit();
+  if (!faces.empty() || !options.skip_faceless_image_csv) {
+    atomic_file out(job.output_csv);
+    out.write(still_image_csv(models, faces, options));
+    out.commit();
+  }
   if (options.write_of_details) {
     const camera_intrinsics camera =
         options.camera.value_or(camera_intrinsics::guess(image.cols, image.rows));

@@ -282,6 +282,16 @@ TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
   ASSERT_EQ(lines.size(), 26u);
   EXPECT_EQ(split_fields(lines[1])[4], "0");
   EXPECT_EQ(read_lines(dir / "out/blank_image.csv").size(), 1u);
+  // FaceLandmarkImg writes no CSV for an image without a face; `openface-img` neither, but its
+  // details file.
+  const cli_run drop_in = run_cli("openface-img -f " + blank_image.string() + " -out_dir " +
+                                  (dir / "of").string() + " " + models_arg());
+  EXPECT_EQ(drop_in.status, 0) << drop_in.output;
+  EXPECT_FALSE(fs::exists(dir / "of/blank_image.csv"));
+  EXPECT_TRUE(fs::exists(dir / "of/blank_image_of_details.txt"));
+  EXPECT_NE(drop_in.output.find("(no CSV, as OpenFace's FaceLandmarkImg writes none)"),
+            std::string::npos)
+      << drop_in.output;
 }
 
 TEST(cli_test, same_bytes_whatever_the_worker_count) {

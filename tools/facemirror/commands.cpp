@@ -48,6 +48,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.write_hog = opt.write_hog;
   options.write_aligned_faces = opt.write_aligned_faces;
   options.write_of_details = opt.openface_folder;
+  options.skip_faceless_image_csv = opt.openface_folder;  // FaceLandmarkImg's way
   options.aligned = opt.aligned;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;
   options.tracker.acquire_score = opt.face_threshold;
@@ -182,6 +183,15 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   if (!changed.empty())
     return "its outputs were made with other options: " + changed;
   return std::nullopt;
+}
+
+// The rows of a CSV below its header (a still image's: a few).
+size_t csv_rows(const fs::path& csv) {
+  std::ifstream in(csv);
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);)
+    lines += line.empty() ? 0 : 1;
+  return lines > 0 ? lines - 1 : 0;
 }
 
 // A mirror job writing into its input folder finds its own outputs there on the next run
@@ -555,10 +565,13 @@ int run(const run_options& opt, job_kind kind) {
     // Written whole and valid, but of no use to a study: said even with -q, as failures are.
     if (r.frames > 0 && r.successful_frames == 0) {
       const char* consequence =
-          kind == job_kind::mirror ? "in any frame (the mirrored videos are its frames copied "
-                                     "unchanged, no AUs)"
-          : is_image_file(r.input) ? "(its CSV has the header only: one row per face)"
-                                   : "in any frame (every row has success 0)";
+          kind == job_kind::mirror    ? "in any frame (the mirrored videos are its frames copied "
+                                        "unchanged, no AUs)"
+          : !is_image_file(r.input)   ? "in any frame (every row has success 0)"
+          : !fs::exists(r.output_csv) ? "(no CSV, as OpenFace's FaceLandmarkImg writes none)"
+          : csv_rows(r.output_csv) == 0
+              ? "(its CSV has the header only: one row per face)"
+              : "(its CSV has a row per face the detector found, none confirmed: success 0)";
       std::fprintf(stderr, "WARNING %s: no face found %s\n", r.input.string().c_str(), consequence);
     }
   }

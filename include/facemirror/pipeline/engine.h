@@ -94,6 +94,10 @@ struct engine_options {
   /// several faces), as OpenFace's programs write one for every input (`facemirror openface`
   /// and its siblings); with write_hog or write_aligned_faces it is written in any case.
   bool write_of_details = false;
+  /// A still image without a face gets no CSV (its details file, when written, still lists
+  /// it), as OpenFace's FaceLandmarkImg opens its CSV at the first face; off (the default), a
+  /// header-only CSV says that the image was analysed.
+  bool skip_faceless_image_csv = false;
   /// How the aligned faces are written (OpenFace's -simscale, -simsize, -nomask, -g,
   /// -format_aligned, -nobadaligned). They change the written images only: the AU features
   /// and the HOG file always describe OpenFace's 0.7-scale, 112-pixel, masked face. A scale
