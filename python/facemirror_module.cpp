@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "facemirror/error.h"
+#include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/hog_file.h"
@@ -383,6 +384,8 @@ PYBIND11_MODULE(_facemirror, m) {
       "(the CLI's rule); whether it copied.");
   m.def("video_extensions", &facemirror::video_extensions,
         "The extensions by which a folder's files are taken as videos (the CLI's).");
+  m.def("image_extensions", &facemirror::image_extensions,
+        "The extensions of the image files read_image takes (the CLI's).");
   m.def("task_plan_stem", &facemirror::task_plan_stem, py::arg("video_stem"),
         "The stem whose <stem>_tasks.csv holds the video's tasks (a mirrored pair's, else its "
         "own).");

@@ -67,6 +67,7 @@ ProgressCallback = Callable[[str, int, int, float], Any]
 
 # The file types a folder given as input is searched for (the CLI's list).
 _VIDEO_EXTENSIONS = frozenset(_native.video_extensions())
+_IMAGE_EXTENSIONS = frozenset(_native.image_extensions())
 # OpenFace's integer columns; every other column is a float.
 _INTEGER_COLUMNS = {"frame", "face_id", "face", "success"}  # "face": a photograph's rows
 
@@ -205,7 +206,13 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
                 and os.path.isfile(os.path.join(path, name))
             )
             if not found:
-                raise Error(f"'{path}': folder holds no video files")
+                entries = os.listdir(path)
+                hint = (" (its images: photographs are given by name, e.g. glob('*.jpg'))"
+                        if any(os.path.splitext(n)[1].lower() in _IMAGE_EXTENSIONS
+                               for n in entries)
+                        else " (its subfolders are not searched: give them)"
+                        if any(os.path.isdir(os.path.join(path, n)) for n in entries) else "")
+                raise Error(f"'{path}': folder holds no video files{hint}")
             files.extend(found)
         else:
             # A missing or unreadable file is still run: the engine names it and the reason.

@@ -1,7 +1,6 @@
 #include "facemirror/io/image_reader.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cstdint>
 #include <fstream>
@@ -214,12 +213,17 @@ const char* describe_exif_orientation(int orientation) {
   }
 }
 
+const std::vector<std::string>& image_extensions() {
+  static const std::vector<std::string> extensions = {".jpg", ".jpeg", ".png", ".bmp",
+                                                      ".tif", ".tiff", ".webp"};
+  return extensions;
+}
+
 bool is_image_file(const std::filesystem::path& file) {
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const std::array<const char*, 7> known = {".jpg", ".jpeg", ".png", ".bmp",
-                                                   ".tif", ".tiff", ".webp"};
+  const auto& known = image_extensions();
   return std::find(known.begin(), known.end(), ext) != known.end();
 }
 

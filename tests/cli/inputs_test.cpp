@@ -76,5 +76,24 @@ TEST(inputs, a_frame_folders_dots_are_part_of_its_name) {
   EXPECT_EQ(input_stem(dir / "clip.v2.mp4"), "clip.v2");  // a file's extension goes
 }
 
+// A folder without videos is refused with what it does hold: frames or photographs, or
+// subfolders (which are not searched).
+TEST(inputs, a_folder_without_videos_says_what_it_holds) {
+  const fs::path dir = test::scratch_dir();
+  fs::create_directories(dir / "frames");
+  std::ofstream(dir / "frames/0001.jpg") << "x";
+  fs::create_directories(dir / "patients/p01");
+  const input_plan plan =
+      plan_inputs({(dir / "frames").string(), (dir / "patients").string()}, dir / "out");
+  ASSERT_EQ(plan.rejected.size(), 2u);
+  EXPECT_NE(plan.rejected[0].find("folder holds no video files (its images: one video of frames "
+                                  "with --frames"),
+            std::string::npos)
+      << plan.rejected[0];
+  EXPECT_NE(plan.rejected[1].find("(its subfolders are not searched: give them)"),
+            std::string::npos)
+      << plan.rejected[1];
+}
+
 }  // namespace
 }  // namespace facemirror::cli

@@ -259,6 +259,16 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
         assert not any(out.iterdir()) if out.exists() else True
 
 
+def test_a_folder_without_videos_says_what_it_holds(tmp_path):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "IMG_0001.JPG").write_bytes(b"")
+    (tmp_path / "patients" / "p01").mkdir(parents=True)
+    with pytest.raises(facemirror.Error, match="no video files .its images: photographs"):
+        facemirror.extract(tmp_path / "photos", models=tmp_path)
+    with pytest.raises(facemirror.Error, match="its subfolders are not searched"):
+        facemirror.extract(tmp_path / "patients", models=tmp_path)
+
+
 def test_a_misspelt_on_error_is_refused_before_any_work(tmp_path):
     for run in (lambda: facemirror.extract(tmp_path / "x.mp4", out_dir=tmp_path / "out",
                                            models=tmp_path, on_error="Return"),

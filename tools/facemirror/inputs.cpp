@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
 
 namespace facemirror::cli {
@@ -17,13 +18,24 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       files.push_back(path.has_filename() ? path : path.parent_path());  // "dir/" names dir
     } else if (std::filesystem::is_directory(path, ec)) {
       std::vector<std::filesystem::path> found;
+      bool images = false, folders = false;
       for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
         if (entry.is_regular_file() && is_video_file(entry.path()))
           found.push_back(entry.path());
+        images = images || (entry.is_regular_file() && is_image_file(entry.path()));
+        folders = folders || entry.is_directory();
       }
       std::sort(found.begin(), found.end());
+      // What the folder does hold says what was meant: a frame folder, photographs, or
+      // videos one level down (folders are not searched further).
       if (found.empty())
-        plan.rejected.push_back("'" + input + "': folder holds no video files");
+        plan.rejected.push_back(
+            "'" + input + "': folder holds no video files" +
+            (images ? " (its images: one video of frames with --frames, or photographs "
+                      "given by name, e.g. " +
+                          input + "/*.jpg)"
+             : folders ? " (its subfolders are not searched: give them)"
+                       : ""));
       files.insert(files.end(), found.begin(), found.end());
     } else {
       // Missing or unreadable files still become jobs: the engine reports why, per file.

@@ -24,6 +24,8 @@
 //   the missing rows grey). The message names the file.
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -42,7 +44,10 @@ namespace facemirror {
 /// for 1 (as stored) or an unknown value.
 [[nodiscard]] const char* describe_exif_orientation(int orientation);
 
-/// .jpg .jpeg .png .bmp .tif .tiff .webp (any case).
+/// The extensions read_image takes (lower case, with the dot): .jpg .jpeg .png .bmp .tif .tiff
+/// .webp.
+[[nodiscard]] const std::vector<std::string>& image_extensions();
+/// Whether `file`'s extension, in any case, is one of image_extensions().
 [[nodiscard]] bool is_image_file(const std::filesystem::path& file);
 
 }  // namespace facemirror
