@@ -1,6 +1,7 @@
 #include "facemirror/models/model_paths.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,34 +14,34 @@
 namespace facemirror {
 namespace {
 
-TEST(model_paths_test, missing_file_is_named_with_a_provisioning_hint) {
-  const auto dir = test::scratch_dir();
+// The message resolve_model_paths(dir) refuses `dir` with (a model_format error).
+std::string refusal_of(const std::filesystem::path& dir) {
   try {
     (void)resolve_model_paths(dir);
-    FAIL() << "expected an error";
   } catch (const error& e) {
     EXPECT_EQ(e.code(), error_code::model_format);
-    const std::string what = e.what();
-    EXPECT_NE(what.find((dir / "AU_predictors").string()), std::string::npos) << what;
-    EXPECT_NE(what.find("fetch_models.sh"), std::string::npos) << what;
+    return e.what();
   }
+  ADD_FAILURE() << "expected an error for " << dir;
+  return {};
+}
+
+TEST(model_paths_test, missing_file_is_named_with_a_provisioning_hint) {
+  const auto dir = test::scratch_dir();
+  const std::string what = refusal_of(dir);
+  EXPECT_NE(what.find((dir / "AU_predictors").string()), std::string::npos) << what;
+  EXPECT_NE(what.find("fetch_models.sh"), std::string::npos) << what;
 }
 
 // A folder that is not there at all (a typo, an unmounted share) is said so, with the ways of
 // naming another from the CLI and from Python.
 TEST(model_paths_test, a_missing_folder_is_said_missing_with_every_way_to_name_one) {
   const auto dir = test::scratch_dir() / "no_such_models";
-  try {
-    (void)resolve_model_paths(dir);
-    FAIL() << "expected an error";
-  } catch (const error& e) {
-    EXPECT_EQ(e.code(), error_code::model_format);
-    const std::string what = e.what();
-    EXPECT_NE(what.find("models folder '" + dir.string() + "' does not exist"), std::string::npos)
-        << what;
-    for (const char* way : {"fetch_models.sh", "--models", "models=", "$FACEMIRROR_MODELS"})
-      EXPECT_NE(what.find(way), std::string::npos) << way << ": " << what;
-  }
+  const std::string what = refusal_of(dir);
+  EXPECT_NE(what.find("models folder '" + dir.string() + "' does not exist"), std::string::npos)
+      << what;
+  for (const char* way : {"fetch_models.sh", "--models", "models=", "$FACEMIRROR_MODELS"})
+    EXPECT_NE(what.find(way), std::string::npos) << way << ": " << what;
 }
 
 TEST(model_paths_test, default_folder_follows_the_environment) {

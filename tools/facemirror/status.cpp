@@ -27,14 +27,17 @@ fs::path status_file(const fs::path& output_dir, const fs::path& input, job_kind
 
 namespace {
 
-// Its own reason (a read-only OUTDIR: permission denied), not the missing folder's that
-// writing the file would give.
-void make_folder_of(const fs::path& file) {
+// Written whole, its folder made first: a folder that cannot be made says its own reason (a
+// read-only OUTDIR: permission denied), not the missing folder's that writing would give.
+void write_json(const fs::path& file, const nlohmann::ordered_json& json) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   if (ec)
     throw error(error_code::io,
                 "cannot create folder '" + file.parent_path().string() + "': " + ec.message());
+  atomic_file out(file);
+  out.write(json.dump(2) + "\n");
+  out.commit();
 }
 
 }  // namespace
@@ -53,10 +56,7 @@ void write_status(const fs::path& file, const video_status& status) {
   } else {
     json["reason"] = status.reason;
   }
-  make_folder_of(file);
-  atomic_file out(file);
-  out.write(json.dump(2) + "\n");
-  out.commit();
+  write_json(file, json);
 }
 
 std::optional<video_status> read_status(const fs::path& file) {
@@ -116,10 +116,7 @@ void write_record(const fs::path& file, const output_record& record) {
   nlohmann::ordered_json json;
   json["input_fingerprint"] = record.input_fingerprint;
   json["options"] = record.options;
-  make_folder_of(file);
-  atomic_file out(file);
-  out.write(json.dump(2) + "\n");
-  out.commit();
+  write_json(file, json);
 }
 
 std::optional<output_record> read_record(const fs::path& file) {
