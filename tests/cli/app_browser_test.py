@@ -181,8 +181,7 @@ def main():
             fail("timed out waiting for " + what + "; page: " +
                  str(evaluate("document.body.innerText"))[:2000])
 
-        browser.call("Page.navigate", {"url": url}, session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.navigate(url, session)
         # Browse into videos/, tick the clip, output into out/, mirror + AUs, start.
         wait_until("document.querySelector('#browser div.folder') !== null", 20, "the listing")
         evaluate("[...document.querySelectorAll('#roots button')].pop().click()")
@@ -283,8 +282,7 @@ def main():
             with open(args.screenshot, "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
         report = evaluate("document.querySelector('a.report-link').href")
-        browser.call("Page.navigate", {"url": report}, session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.navigate(report, session)
         wait_until("document.title.startsWith('facemirror report: clip') && "
                    "document.readyState === 'complete'", 30, "the report")
         charts = evaluate("document.querySelectorAll('svg.au-chart').length")
@@ -299,8 +297,7 @@ def main():
         if "mirror of 1 input, consensus 3" not in provenance:
             fail("the report's provenance does not name the consensus: " + provenance[:500])
         # An earlier batch's files are links in the listing.
-        browser.call("Page.navigate", {"url": url}, session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.navigate(url, session)
         wait_until("document.querySelector('#browser div.folder') !== null", 20, "the listing")
         evaluate("[...document.querySelectorAll('#browser div.folder')]"
                  ".find(d => d.textContent === 'out/').click()")
@@ -308,8 +305,7 @@ def main():
                    "a.textContent === 'index.html')", 20, "the out folder's files")
         index_link = evaluate("[...document.querySelectorAll('#browser a.file')].find(a => "
                               "a.textContent === 'clip_report.html').href")
-        browser.call("Page.navigate", {"url": index_link}, session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.navigate(index_link, session)
         wait_until("document.title === 'facemirror report: clip'", 30, "the report from the listing")
 
         # The report's own links work from the app: to the folder's index and back.
@@ -327,9 +323,7 @@ def main():
         with open(hostile, "w") as f:
             f.write("<title>notes</title><script>document.title = 'ran'; fetch('/api/list?path="
                     "/&token=' + location.pathname.split('/')[2]);</script>")
-        browser.call("Page.navigate", {"url": "http://127.0.0.1:%d%s" % (port, file_url(hostile))},
-                     session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.navigate("http://127.0.0.1:%d%s" % (port, file_url(hostile)), session)
         time.sleep(0.5)
         title = evaluate("document.title")
         if title != "notes":

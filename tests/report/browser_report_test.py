@@ -109,8 +109,7 @@ def main():
                      {"width": 1000, "height": 1400, "deviceScaleFactor": 1, "mobile": False},
                      session=session)
         url = "file://" + os.path.abspath(report)
-        browser.call("Page.navigate", {"url": url}, session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.navigate(url, session)
 
         def evaluate(expression):
             result = browser.call("Runtime.evaluate",
@@ -204,10 +203,7 @@ def main():
         # the video's page has.
         chart_ids = evaluate("Array.from(document.querySelectorAll('[id^=chart-]')).map(e => e.id)")
         task_ids = evaluate("Array.from(document.querySelectorAll('[id^=task-]')).map(e => e.id)")
-        browser.events = [e for e in browser.events if e.get("method") != "Page.loadEventFired"]
-        browser.call("Page.navigate", {"url": "file://" + os.path.abspath(
-            os.path.join(out, "index.html"))}, session=session)
-        browser.wait_for("Page.loadEventFired")
+        browser.navigate("file://" + os.path.abspath(os.path.join(out, "index.html")), session)
         cells = evaluate("Array.from(document.querySelectorAll('table#overview tbody tr td'))"
                          ".slice(1).map(td => [getComputedStyle(td).backgroundColor,"
                          " td.querySelector('a') ? td.querySelector('a').hash.slice(1) : ''])")
@@ -242,11 +238,7 @@ def main():
             code, text = run([args.cli, "report", demo, "--models", models, "-q"])
             if code != 0:
                 fail("facemirror report on the task demo exited %d:\n%s" % (code, text))
-            browser.events = [e for e in browser.events
-                              if e.get("method") != "Page.loadEventFired"]
-            browser.call("Page.navigate", {"url": "file://" + os.path.join(
-                demo, "default_report.html")}, session=session)
-            browser.wait_for("Page.loadEventFired")
+            browser.navigate("file://" + os.path.join(demo, "default_report.html"), session)
             top = evaluate("Math.floor(document.getElementById('tasks').getBoundingClientRect()"
                            ".top + window.scrollY)")
             end = evaluate("Math.ceil(document.getElementById('charts')"

@@ -69,6 +69,14 @@ class DevTools:
                 return reply["result"]
             self.events.append(reply)
 
+    def navigate(self, url, session, timeout=60):
+        """Loads `url` in the page and returns once it has fired its load event: a load event
+        of an earlier page still in the buffer would otherwise end the wait at once, and the
+        next evaluation could meet the navigation half done ("Inspected target navigated")."""
+        self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
+        self.call("Page.navigate", {"url": url}, session=session, timeout=timeout)
+        return self.wait_for("Page.loadEventFired", timeout)
+
     def wait_for(self, method, timeout=60):
         deadline = time.time() + timeout
         for event in self.events:
