@@ -1,7 +1,5 @@
 #include "facemirror/io/image_reader.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -12,6 +10,7 @@
 
 #include "facemirror/error.h"
 
+#include "io/file_extension.h"
 #include <libexif/exif-data.h>
 
 namespace facemirror {
@@ -220,11 +219,7 @@ const std::vector<std::string>& image_extensions() {
 }
 
 bool is_image_file(const std::filesystem::path& file) {
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const auto& known = image_extensions();
-  return std::find(known.begin(), known.end(), ext) != known.end();
+  return detail::has_extension_in(file, image_extensions());
 }
 
 }  // namespace facemirror

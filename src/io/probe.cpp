@@ -5,13 +5,13 @@ extern "C" {
 }
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
 
+#include "io/file_extension.h"
 #include "io/libav.h"
 
 namespace facemirror {
@@ -119,11 +119,7 @@ const std::vector<std::string>& video_extensions() {
 }
 
 bool is_video_file(const std::filesystem::path& file) {
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const auto& known = video_extensions();
-  return std::find(known.begin(), known.end(), ext) != known.end();
+  return detail::has_extension_in(file, video_extensions());
 }
 
 video_info probe_video(const std::filesystem::path& path) {

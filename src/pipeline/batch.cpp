@@ -407,10 +407,9 @@ void batch::write_openface_outputs(video_state& video, std::vector<analysed_fram
 
 void batch::commit_openface_outputs(video_state& video) const {
   open_openface_outputs(video);  // a video without frames still gets its (empty) outputs
-  const camera_intrinsics camera =
-      options_.camera.value_or(camera_intrinsics::guess(video.info->width, video.info->height));
   const of_details details =
-      openface_details(video.job, options_, camera, video.hog != nullptr, video.aligned != nullptr);
+      openface_details(video.job, options_, video.info->width, video.info->height,
+                       video.hog != nullptr, video.aligned != nullptr);
   if (video.hog)
     video.hog->commit();
   if (video.aligned)
@@ -531,9 +530,8 @@ void batch::finish_parent(size_t index, size_t child, std::unique_ptr<atomic_fil
     if (video.job.kind == job_kind::aus && options_.write_of_details) {  // a consensus's CSV
       if (!video.info)
         video.info = probe_video(video.job.input);
-      const camera_intrinsics camera =
-          options_.camera.value_or(camera_intrinsics::guess(video.info->width, video.info->height));
-      write_openface_details(openface_details(video.job, options_, camera, false, false),
+      write_openface_details(openface_details(video.job, options_, video.info->width,
+                                              video.info->height, false, false),
                              video.job);
     }
     if (video.copy)

@@ -6,8 +6,9 @@
 
 namespace facemirror::detail {
 
-of_details openface_details(const video_job& job, const engine_options& options,
-                            const camera_intrinsics& camera, bool hog, bool aligned) {
+of_details openface_details(const video_job& job, const engine_options& options, int width,
+                            int height, bool hog, bool aligned) {
+  const camera_intrinsics camera = options.camera.value_or(camera_intrinsics::guess(width, height));
   const openface_outputs out = openface_outputs_for(job.output_csv);
   of_details details;
   details.input = job.input;

@@ -64,11 +64,9 @@ void write_still_image_csv(const image_analyzer& analyzer, const analysis_models
     out.write(still_image_csv(models, faces, options));
     out.commit();
   }
-  if (options.write_of_details) {
-    const camera_intrinsics camera =
-        options.camera.value_or(camera_intrinsics::guess(image.cols, image.rows));
-    write_openface_details(openface_details(job, options, camera, false, false), job);
-  }
+  if (options.write_of_details)
+    write_openface_details(openface_details(job, options, image.cols, image.rows, false, false),
+                           job);
   result.frames = 1;
   for (const frame_record& face : faces)
     result.successful_frames += face.success ? 1 : 0;
@@ -318,11 +316,10 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
                   throw error(error_code::io, "'" + job.input.string() + "': interrupted");
               }
               csv.commit();
-              if (options.write_of_details) {
-                const camera_intrinsics camera = options.camera.value_or(
-                    camera_intrinsics::guess(reader.info().width, reader.info().height));
-                write_openface_details(openface_details(job, options, camera, false, false), job);
-              }
+              if (options.write_of_details)
+                write_openface_details(openface_details(job, options, reader.info().width,
+                                                        reader.info().height, false, false),
+                                       job);
               out.frames = frames;
               out.successful_frames = with_face;
             });
