@@ -84,6 +84,12 @@ side_stats compute_window_stats(const std::vector<double>& values, const std::ve
   return stats;
 }
 
+time_window baseline_window(const std::vector<double>& timestamp_s,
+                            const asymmetry_thresholds& thresholds) {
+  const double start = timestamp_s.empty() ? 0.0 : timestamp_s.front();
+  return {start, start + thresholds.baseline_s};
+}
+
 side_stats compute_side_stats(const std::vector<double>& values, const std::vector<bool>& success,
                               const std::vector<double>& timestamp_s,
                               const asymmetry_thresholds& thresholds) {
@@ -94,7 +100,7 @@ side_stats compute_side_stats(const std::vector<double>& values, const std::vect
                               std::numeric_limits<double>::infinity()};
   // The rest window starts at the recording's start, not at the first face; with no face in
   // it, the whole recording's median.
-  const time_window rest{timestamp_s.front(), timestamp_s.front() + thresholds.baseline_s};
+  const time_window rest = baseline_window(timestamp_s, thresholds);
   std::optional<double> baseline = window_median(values, success, timestamp_s, rest);
   if (!baseline)
     baseline = window_median(values, success, timestamp_s, recording);

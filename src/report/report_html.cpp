@@ -558,12 +558,10 @@ std::string video_page(const video_report& r, const report_options& options,
          std::string(r.plan ? "<a href=\"#tasks\">Tasks</a>" : "") +
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
-  const time_window first_seconds{r.left.timestamp_s.empty() ? 0.0 : r.left.timestamp_s.front(),
-                                  (r.left.timestamp_s.empty() ? 0.0 : r.left.timestamp_s.front()) +
-                                      options.thresholds.baseline_s};
   out += "<section id=\"summary-section\"><h2>Summary</h2>" +
-         rest_without_face_warning(r, first_seconds, "the summary's") + summary_table(r) +
-         "</section>\n";
+         rest_without_face_warning(r, baseline_window(r.left.timestamp_s, options.thresholds),
+                                   "the summary's") +
+         summary_table(r) + "</section>\n";
   out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);

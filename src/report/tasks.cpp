@@ -315,13 +315,6 @@ void count_faces(const au_series& face, const time_window& window, int64_t& fram
   confidence = faces ? sum / static_cast<double>(faces) : 0.0;
 }
 
-// The rest window: the plan's, else the recording's first baseline_s seconds.
-time_window rest_window(const task_plan& plan, const au_series& series,
-                        const asymmetry_thresholds& thresholds) {
-  return plan.rest.value_or(
-      time_window{series.timestamp_s.front(), series.timestamp_s.front() + thresholds.baseline_s});
-}
-
 // The row of `window` with both faces (one face: with it) where the `columns` of both sides
 // sum highest.
 int64_t peak_row_of(const au_series& left, const au_series* right, const time_window& window,
@@ -357,7 +350,7 @@ std::vector<task_summary> summarise(const task_plan& plan, const au_series& left
     return out;
   const time_window recording{-std::numeric_limits<double>::infinity(),
                               std::numeric_limits<double>::infinity()};
-  const time_window rest = rest_window(plan, left, thresholds);
+  const time_window rest = rest_window(plan, left.timestamp_s, thresholds);
   const auto baseline = [&](const au_series& face, const au_column& column) {
     const auto at_rest = window_median(column.values, face.success, face.timestamp_s, rest);
     return at_rest ? *at_rest
@@ -430,13 +423,18 @@ int64_t rest_row(const task_plan& plan, const au_series& left, const au_series& 
                  const asymmetry_thresholds& thresholds) {
   if (left.rows() == 0 || left.rows() != right.rows())
     return -1;
-  const time_window rest = rest_window(plan, left, thresholds);
+  const time_window rest = rest_window(plan, left.timestamp_s, thresholds);
   std::vector<int64_t> rows;
   for (size_t i = 0; i < left.rows(); ++i) {
     if (rest.contains(left.timestamp_s[i]) && left.success[i] && right.success[i])
       rows.push_back(static_cast<int64_t>(i));
   }
   return rows.empty() ? -1 : rows[rows.size() / 2];
+}
+
+time_window rest_window(const task_plan& plan, const std::vector<double>& timestamp_s,
+                        const asymmetry_thresholds& thresholds) {
+  return plan.rest.value_or(baseline_window(timestamp_s, thresholds));
 }
 
 std::vector<task_summary> summarise_tasks(const task_plan& plan, const au_series& left,

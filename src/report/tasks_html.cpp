@@ -212,9 +212,7 @@ std::string tasks_section(const video_report& r, const report_options& options) 
   if (!r.plan)
     return "";
   const task_plan& plan = *r.plan;
-  const double start = r.left.timestamp_s.empty() ? 0.0 : r.left.timestamp_s.front();
-  const time_window rest =
-      plan.rest.value_or(time_window{start, start + options.thresholds.baseline_s});
+  const time_window rest = rest_window(plan, r.left.timestamp_s, options.thresholds);
   std::string out =
       "<section id=\"tasks\"><h2>Tasks</h2>" + rest_without_face_warning(r, rest, "the tasks'") +
       "<p class=\"note\">From <code>" + html_escape(plan.source.filename().string()) + "</code>. ";

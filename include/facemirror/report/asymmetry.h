@@ -55,6 +55,11 @@ struct time_window {
   [[nodiscard]] bool contains(double t) const { return t >= start_s && t < end_s; }
 };
 
+/// The rest window of a recording without a plan's: its first thresholds.baseline_s seconds,
+/// from its first timestamp (none: from 0).
+[[nodiscard]] time_window baseline_window(const std::vector<double>& timestamp_s,
+                                          const asymmetry_thresholds& thresholds);
+
 /// The median of `values` over the rows in `window` where `success` is true; nullopt when
 /// there is none. The series have the same length (throws error(invalid_argument) otherwise).
 [[nodiscard]] std::optional<double> window_median(const std::vector<double>& values,

@@ -144,6 +144,10 @@ struct task_summary {
 /// Each task's statistics on the two mirrored faces' series (same rows). A side without a face
 /// in the rest window takes its baseline from all its frames with a face; a side without a
 /// face in the task's window has no ratio (engagement::side_without_face).
+/// The tasks' rest window: the plan's rest row, else baseline_window() of the recording.
+[[nodiscard]] time_window rest_window(const task_plan& plan, const std::vector<double>& timestamp_s,
+                                      const asymmetry_thresholds& thresholds);
+
 [[nodiscard]] std::vector<task_summary> summarise_tasks(const task_plan& plan,
                                                         const au_series& left,
                                                         const au_series& right,
