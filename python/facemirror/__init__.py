@@ -219,8 +219,9 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
             files.append(path)
     unique, seen = [], set()
     for path in files:  # a file given twice (two spellings, by name and in its folder) runs once
-        if os.path.realpath(path) not in seen:
-            seen.add(os.path.realpath(path))
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
             unique.append(path)
     files = unique
     stems = set()

@@ -199,18 +199,13 @@ size_t csv_rows(const fs::path& csv) {
 // input: mirroring those would snowball, and would overwrite the files it reads. They are left
 // out, each named.
 void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool quiet) {
-  const auto key = [](const fs::path& file) {
-    std::error_code ec;
-    const fs::path canonical = fs::weakly_canonical(file, ec);
-    return ec ? file.lexically_normal() : canonical;
-  };
   std::map<fs::path, fs::path> written_by;
   for (const auto& job : plan.jobs) {
     for (const bool rotated : {false, true}) {
       const mirror_outputs out = mirror_outputs_for(job.input, output_dir, rotated);
       for (const fs::path& file : {out.right_video, out.left_video, out.debug_video,
                                    out.source_video, out.right_csv, out.left_csv})
-        written_by.emplace(key(file), job.input);
+        written_by.emplace(same_file_key(file), job.input);
     }
   }
   // An earlier job's outputs without their source beside them (an output folder given as
@@ -236,7 +231,7 @@ void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool qu
   };
   std::vector<video_job> kept;
   for (auto& job : plan.jobs) {
-    const auto writer = written_by.find(key(job.input));
+    const auto writer = written_by.find(same_file_key(job.input));
     const std::string earlier = earlier_output_of(job.input);
     if (writer == written_by.end() && earlier.empty()) {
       kept.push_back(std::move(job));

@@ -7,6 +7,13 @@
 #include "facemirror/io/video_reader.h"
 
 namespace facemirror::cli {
+
+std::filesystem::path same_file_key(const std::filesystem::path& file) {
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
+  return ec ? file.lexically_normal() : canonical;
+}
+
 input_plan plan_inputs(const std::vector<std::string>& inputs,
                        const std::filesystem::path& output_dir, bool frame_folders) {
   input_plan plan;
@@ -46,9 +53,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
   std::set<std::filesystem::path> seen;
   for (const auto& file : files) {
     // A file given twice (by two spellings, or by name and in its folder) is one job.
-    std::error_code ec;
-    const std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
-    if (!seen.insert(ec ? file.lexically_normal() : canonical).second)
+    if (!seen.insert(same_file_key(file)).second)
       continue;
     const std::string stem = input_stem(file);
     if (!stems.insert(stem).second) {

@@ -14,6 +14,10 @@ struct input_plan {
   std::vector<std::string> rejected;  // one line per input that cannot become a job
 };
 
+/// The path two spellings of one file share ("in/./a.mp4", "x/../in/a.mp4"): its canonical
+/// path where it can be resolved, else its lexically normal form.
+[[nodiscard]] std::filesystem::path same_file_key(const std::filesystem::path& file);
+
 /// Expands folders to the video files directly inside them (is_video_file, sorted by name) and maps
 /// each video to OUTDIR/<stem>.csv. With `frame_folders`, a folder is instead one video whose
 /// frames are its image files (OpenFace's -fdir), written to OUTDIR/<folder name>.csv. A file given
