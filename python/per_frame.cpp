@@ -101,11 +101,7 @@ std::optional<camera_intrinsics> camera_from(const py::object& camera) {
   if (values.size() != 4)
     throw py::value_error("camera must be (fx, fy, cx, cy) in pixels");
   const camera_intrinsics intrinsics{values[0], values[1], values[2], values[3]};
-  try {
-    intrinsics.check();
-  } catch (const facemirror::error& e) {
-    throw py::value_error(e.what());
-  }
+  intrinsics.check();  // facemirror.InvalidArgument, a ValueError, naming the values
   return intrinsics;
 }
 
