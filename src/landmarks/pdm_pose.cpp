@@ -63,6 +63,37 @@ void camera_intrinsics::check() const {
                     " cy=" + std::to_string(cy));
 }
 
+camera_intrinsics camera_setting::for_frame(int width, int height) const {
+  camera_intrinsics cam = camera_intrinsics::guess(width, height);
+  if (focal) {
+    cam.fx = (*focal)[0];
+    cam.fy = (*focal)[1];
+  }
+  if (centre) {
+    cam.cx = (*centre)[0];
+    cam.cy = (*centre)[1];
+  }
+  return cam;
+}
+
+void camera_setting::check() const {
+  // Any frame size shows what was given; the guess itself is always valid.
+  const camera_intrinsics given = for_frame(640, 480);
+  try {
+    given.check();
+  } catch (const error&) {
+    const auto pair = [](const char* names, const std::optional<std::array<double, 2>>& v) {
+      return v ? std::string(" ") + names + "=" + std::to_string((*v)[0]) + "," +
+                     std::to_string((*v)[1])
+               : std::string();
+    };
+    throw error(error_code::invalid_argument,
+                "camera intrinsics: fx and fy must be positive and every value given finite, "
+                "not" +
+                    pair("fx,fy", focal) + pair("cx,cy", centre));
+  }
+}
+
 head_pose estimate_head_pose(const pdm_params& params, const camera_intrinsics& cam) {
   head_pose pose;
   if (params.scale == 0)

@@ -98,8 +98,7 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   }
   if (options.max_faces > 1 && options.landmarks != landmark_method::clnf)
     throw error(error_code::invalid_argument, "several faces need the CLNF landmarks");
-  if (options.camera)
-    options.camera->check();
+  options.camera.check();
   impl_->options = std::move(options);
   make_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();

@@ -8,7 +8,7 @@ namespace facemirror::detail {
 
 of_details openface_details(const video_job& job, const engine_options& options, int width,
                             int height, bool hog, bool aligned) {
-  const camera_intrinsics camera = options.camera.value_or(camera_intrinsics::guess(width, height));
+  const camera_intrinsics camera = options.camera.for_frame(width, height);
   const openface_outputs out = openface_outputs_for(job.output_csv);
   of_details details;
   details.input = job.input;

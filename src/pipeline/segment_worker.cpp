@@ -104,8 +104,7 @@ video_frame worker_session::analysed_frame_at(const video_info& info, const segm
 segment_output worker_session::analyse(const video_info& info, const segment_task& task,
                                        int warmup_frames, const std::function<bool()>& on_frame) {
   const int64_t start = start_track(info, task, warmup_frames);
-  const camera_intrinsics camera =
-      camera_ ? *camera_ : camera_intrinsics::guess(info.width, info.height);
+  const camera_intrinsics camera = camera_.for_frame(info.width, info.height);
 
   segment_output result;
   result.handover_frame = task.end_frame;

@@ -134,7 +134,7 @@ class worker_session {
 
   const analysis_models& models_;
   int mirror_crf_;
-  std::optional<camera_intrinsics> camera_;  // unset: OpenFace's guess per video
+  camera_setting camera_;  // what is not given: OpenFace's guess per video
   landmark_session landmarks_;
   std::filesystem::path reader_path_;
   std::optional<video_reader> reader_;

@@ -58,7 +58,8 @@ void write_still_image_csv(const image_analyzer& analyzer, const analysis_models
                            const video_job& job, const engine_options& options,
                            video_result& result) {
   const cv::Mat image = read_image(job.input);
-  const std::vector<frame_record> faces = analyzer.analyze(image, options.camera);
+  const std::vector<frame_record> faces =
+      analyzer.analyze(image, options.camera.for_frame(image.cols, image.rows));
   if (!faces.empty() || !options.skip_faceless_image_csv) {
     atomic_file out(job.output_csv);
     out.write(still_image_csv(models, faces, options));
@@ -96,7 +97,8 @@ std::unique_ptr<atomic_file> png_file(const cv::Mat& bgr, const std::filesystem:
 std::string mirrored_face_csv(const image_analyzer& analyzer, const analysis_models& models,
                               const cv::Mat& mirrored, const frame_record& source,
                               const engine_options& options) {
-  const std::vector<frame_record> faces = analyzer.analyze(mirrored, options.camera);
+  const std::vector<frame_record> faces =
+      analyzer.analyze(mirrored, options.camera.for_frame(mirrored.cols, mirrored.rows));
   const cv::Point2d centre = landmark_centroid(source.landmarks);
   const frame_record* nearest = nullptr;
   double best = std::numeric_limits<double>::infinity();
@@ -115,7 +117,8 @@ std::string mirrored_face_csv(const image_analyzer& analyzer, const analysis_mod
 void mirror_still_image(const image_analyzer& analyzer, const analysis_models& models,
                         const video_job& job, const engine_options& options, video_result& result) {
   const cv::Mat bgr = read_image(job.input);
-  const std::vector<frame_record> faces = analyzer.analyze(bgr, options.camera);
+  const std::vector<frame_record> faces =
+      analyzer.analyze(bgr, options.camera.for_frame(bgr.cols, bgr.rows));
   const frame_record* source = nullptr;
   for (const frame_record& face : faces) {
     if (face.success && (source == nullptr || jaw_width(face) > jaw_width(*source)))
@@ -292,7 +295,9 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
               video_reader reader(probe_video(job.input));
               const int stride = options.frame_stride;
               const int64_t total = analysed_frames(reader.info(), stride);
-              multi_face_session session(shared, multi, options.camera);
+              multi_face_session session(
+                  shared, multi,
+                  options.camera.for_frame(reader.info().width, reader.info().height));
               atomic_file csv(job.output_csv);
               csv.write(csv_header(columns));
               int64_t frames = 0, with_face = 0;

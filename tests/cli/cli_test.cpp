@@ -98,9 +98,12 @@ TEST(cli_test, bad_output_selectors_and_partial_intrinsics_are_usage_errors) {
   const cli_run unknown = run_cli("aus in.mp4 -o out --outputs aus,hog");
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.output.find("'hog'"), std::string::npos) << unknown.output;
-  const cli_run partial = run_cli("aus in.mp4 -o out --fx 600 --fy 600");
+  const cli_run partial = run_cli("aus in.mp4 -o out --fx 600 --fy 600 --cx 300");
   EXPECT_EQ(partial.status, 2);
-  EXPECT_NE(partial.output.find("--cx"), std::string::npos) << partial.output;
+  EXPECT_NE(partial.output.find("--cy"), std::string::npos) << partial.output;
+  const cli_run focal = run_cli("aus in.mp4 -o out --fx 600");
+  EXPECT_EQ(focal.status, 2);
+  EXPECT_NE(focal.output.find("--fy"), std::string::npos) << focal.output;
   EXPECT_EQ(run_cli("aus in.mp4 -o out --fx 0 --fy 600 --cx 1 --cy 1").status, 2);
 }
 

@@ -91,14 +91,46 @@ TEST(openface_args_test, inputs_names_intrinsics_and_ignored_flags) {
       (std::vector<std::string>{"first"}));
 }
 
+// OpenFace reads its input root before the inputs: the last -root/-inroot prefixes every -f and
+// -fdir, before or after it; the outputs keep -out_dir. A pair of intrinsics may stand alone.
+TEST(openface_args_test, input_root_prefixes_every_input_wherever_it_stands) {
+  const fs::path root = facemirror::test::scratch_dir();
+  fs::create_directories(root / "frames");
+  const run_options opt = feature_extraction({"-f", "a.mp4", "-root", "ignored", "-fdir", "frames",
+                                              "-inroot", root.string(), "-f", "b.avi", "-out_dir",
+                                              "D", "-fx", "600", "-fy", "650"})
+                              .options;
+  EXPECT_EQ(opt.inputs,
+            (std::vector<std::string>{(root / "a.mp4").string(), (root / "frames").string(),
+                                      (root / "b.avi").string()}));
+  EXPECT_EQ(opt.output_dir, "D");
+  EXPECT_EQ(opt.fx, 600);
+  EXPECT_EQ(opt.fy, 650);
+  EXPECT_FALSE(opt.cx || opt.cy);
+  for (const std::string image : {"a.jpg", "b.png"})
+    std::ofstream(root / "frames" / image) << "x";
+  const openface_command img = parse_openface_args(
+      {"-root", (root / "").string(), "-fdir", "frames"}, openface_program::face_landmark_img);
+  EXPECT_EQ(img.options.inputs, (std::vector<std::string>{(root / "frames/a.jpg").string(),
+                                                          (root / "frames/b.png").string()}));
+  EXPECT_NE(refusal({"-f", "v.avi", "-root"}).find("-root needs a value"), std::string::npos);
+}
+
 TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(refusal({"-f", "v.avi", "-frobnicate"}).find("unknown OpenFace flag '-frobnicate'"),
             std::string::npos);
   EXPECT_NE(refusal({"-f", "v.avi", "-tracked"}).find("-tracked"), std::string::npos);
+  for (const char* detector : {"-fdloc", "-bboxdir"})
+    EXPECT_NE(refusal({"-f", "v.avi", detector, "x"}).find("is not supported"), std::string::npos)
+        << detector;
   EXPECT_NE(refusal({"-f", "v.avi", "-mloc", "model/main_ceclm_general.txt"})
                 .find("main_ceclm_general.txt"),
             std::string::npos);
-  EXPECT_NE(refusal({"-f", "v.avi", "-fx", "600"}).find("all four"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-fx", "600"}).find("-fx and -fy go together"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-fx", "600", "-fy", "600", "-cy", "200"})
+                .find("-cx and -cy go together"),
+            std::string::npos);
   EXPECT_NE(
       refusal({"-f", "v.avi", "-fx", "abc", "-fy", "1", "-cx", "1", "-cy", "1"}).find("'abc'"),
       std::string::npos);

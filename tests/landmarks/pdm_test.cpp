@@ -280,6 +280,25 @@ TEST(pdm, camera_guess_matches_openface) {
   EXPECT_DOUBLE_EQ(camera_intrinsics::guess(1080, 720).fx, 500 * (1080 / 640.0 + 1.5) / 2);
 }
 
+TEST(pdm, camera_setting_guesses_the_pair_not_given) {
+  const camera_intrinsics guess = camera_intrinsics::guess(1080, 720);
+  const camera_intrinsics none = camera_setting{}.for_frame(1080, 720);
+  EXPECT_EQ(std::vector<double>({none.fx, none.fy, none.cx, none.cy}),
+            std::vector<double>({guess.fx, guess.fy, guess.cx, guess.cy}));
+  const camera_intrinsics focal = camera_setting{{{600, 650}}, std::nullopt}.for_frame(1080, 720);
+  EXPECT_EQ(std::vector<double>({focal.fx, focal.fy, focal.cx, focal.cy}),
+            std::vector<double>({600, 650, 540, 360}));
+  const camera_intrinsics centre = camera_setting{std::nullopt, {{300, 200}}}.for_frame(640, 480);
+  EXPECT_EQ(std::vector<double>({centre.fx, centre.fy, centre.cx, centre.cy}),
+            std::vector<double>({500, 500, 300, 200}));
+  EXPECT_NO_THROW(camera_setting{}.check());
+  EXPECT_NO_THROW((camera_setting{std::nullopt, {{-20, 1e4}}}.check()));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const camera_setting bad :
+       {camera_setting{{{0, 500}}, std::nullopt}, camera_setting{std::nullopt, {{nan, 200}}}})
+    EXPECT_THROW(bad.check(), error);
+}
+
 TEST(pdm, camera_check_refuses_what_would_reach_the_pose_as_nan) {
   EXPECT_NO_THROW(camera_intrinsics::guess(640, 480).check());
   EXPECT_NO_THROW((camera_intrinsics{500, 500, -20, 1e4}.check()));  // a crop's centre may lie out

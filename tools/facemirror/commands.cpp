@@ -38,9 +38,11 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.outputs = csv_outputs::parse(opt.outputs);
   if (opt.no_aus)
     options.outputs.aus = false;
-  if (opt.fx) {  // main() checks that all four or none are given
-    options.camera = camera_intrinsics{*opt.fx, *opt.fy, *opt.cx, *opt.cy};
-  }
+  // main() and the OpenFace parser check that each pair is given whole or not at all.
+  if (opt.fx)
+    options.camera.focal = {*opt.fx, *opt.fy};
+  if (opt.cx)
+    options.camera.centre = {*opt.cx, *opt.cy};
   options.static_aus = opt.static_aus;
   options.max_faces = opt.max_faces;
   options.frame_stride = opt.frame_stride;
@@ -130,9 +132,12 @@ std::map<std::string, std::string> output_options(const run_options& opt, job_ki
   options["outputs"] = csv_outputs::parse(opt.outputs).to_string();
   options["max-faces"] = std::to_string(opt.max_faces);
   options["frame-stride"] = std::to_string(opt.frame_stride);
-  if (opt.fx)
-    options["camera"] =
-        exact(*opt.fx) + " " + exact(*opt.fy) + " " + exact(*opt.cx) + " " + exact(*opt.cy);
+  if (opt.fx || opt.cx) {
+    const auto pair = [&](const std::optional<double>& a, const std::optional<double>& b) {
+      return a ? exact(*a) + " " + exact(*b) : std::string("guess guess");
+    };
+    options["camera"] = pair(opt.fx, opt.fy) + " " + pair(opt.cx, opt.cy);
+  }
   if (opt.write_aligned_faces) {
     const auto& a = opt.aligned;
     options["aligned"] = std::to_string(a.size) + " " + exact(a.scale) + " " + a.format +

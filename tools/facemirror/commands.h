@@ -46,7 +46,8 @@ struct run_options {
   bool quiet = false;
   std::string isolation = "thread";
   std::string outputs = "all";  // aus: OpenFace's output selectors (csv_outputs::parse)
-  /// aus: camera intrinsics (pixels), all four or none (OpenFace's guess).
+  /// aus: camera intrinsics (pixels); fx with fy, cx with cy; what is not given is OpenFace's
+  /// guess.
   std::optional<double> fx, fy, cx, cy;
   double timeout_s = 60.0;
   bool frame_folders = false;  // aus --frames: a folder is one video of image frames (-fdir)

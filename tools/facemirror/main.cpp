@@ -262,20 +262,20 @@ int main(int argc, char** argv) {
           return e.what();
         }
       });
-  CLI::Option* fx = aus_cmd->add_option(
-      "--fx", aus.fx,
-      "Camera focal length in x, pixels (with --fy --cx --cy; default: OpenFace's "
-      "guess, 500 * (width/640 + height/480) / 2, centre of the image)");
+  CLI::Option* fx =
+      aus_cmd->add_option("--fx", aus.fx,
+                          "Camera focal length in x, pixels (with --fy; default: OpenFace's guess, "
+                          "500 * (width/640 + height/480) / 2)");
   CLI::Option* fy = aus_cmd->add_option("--fy", aus.fy, "Camera focal length in y, pixels");
-  CLI::Option* cx = aus_cmd->add_option("--cx", aus.cx, "Camera principal point x, pixels");
+  CLI::Option* cx = aus_cmd->add_option(
+      "--cx", aus.cx, "Camera principal point x, pixels (with --cy; default: centre of the image)");
   CLI::Option* cy = aus_cmd->add_option("--cy", aus.cy, "Camera principal point y, pixels");
   for (CLI::Option* o : {fx, fy})
     o->check(above_zero);
-  for (CLI::Option* o : {fx, fy, cx, cy}) {
-    for (CLI::Option* other : {fx, fy, cx, cy}) {
-      if (other != o)
-        o->needs(other);
-    }
+  // A pair whole or not at all, as OpenFace reads them: fx without fy has no meaning.
+  for (auto [one, other] : {std::pair{fx, fy}, std::pair{cx, cy}}) {
+    one->needs(other);
+    other->needs(one);
   }
   aus_cmd->footer(
       "Example:\n  facemirror aus patient01.mp4 sessions/ -o results/ --workers 4\n"

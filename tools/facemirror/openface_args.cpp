@@ -41,6 +41,8 @@ const std::map<std::string, std::string> refused_flags = {
     {"-device", "facemirror reads files, not cameras"},
     {"-cam_width", "facemirror reads files, not cameras"},
     {"-cam_height", "facemirror reads files, not cameras"},
+    {"-fdloc", "facemirror finds faces with OpenFace's default MTCNN detector only"},
+    {"-bboxdir", "facemirror finds faces itself and reads no bounding-box files"},
 };
 
 // The landmark model facemirror re-implements (OpenFace's -mloc names its file).
@@ -82,6 +84,18 @@ class argument_reader {
   size_t next_ = 0;
 };
 
+// OpenFace reads -root and -inroot before any input, so the last of them prefixes every -f and
+// -fdir wherever it stands. OpenFace glues the strings together; a path join gives the same
+// path when the root ends in a separator and the path OpenFace meant when it does not.
+fs::path input_root_of(const std::vector<std::string>& args) {
+  fs::path root;
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "-root" || args[i] == "-inroot")
+      root = args[i + 1];
+  }
+  return root;
+}
+
 // The image files directly inside a folder, in name order (FaceLandmarkImg's -fdir).
 std::vector<std::string> images_in(const fs::path& folder) {
   std::vector<std::string> images;
@@ -114,6 +128,11 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
   std::optional<double> intrinsics[4];
   const char* const intrinsic_flags[4] = {"-fx", "-fy", "-cx", "-cy"};
 
+  const fs::path input_root = input_root_of(args);
+  const auto rooted = [&](const std::string& path) {
+    return input_root.empty() ? path : (input_root / path).string();
+  };
+
   argument_reader in(args);
   while (!in.done()) {
     const std::string flag = in.take();
@@ -122,7 +141,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       return command;
     }
     if (flag == "-f") {
-      const std::string file = in.value_of(flag);
+      const std::string file = rooted(in.value_of(flag));
       std::error_code ec;
       if (fs::is_directory(file, ec)) {
         throw openface_usage_error(
@@ -141,7 +160,7 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       }
       opt.inputs.push_back(file);
     } else if (flag == "-fdir") {
-      const std::string folder = in.value_of(flag);
+      const std::string folder = rooted(in.value_of(flag));
       std::error_code ec;
       if (!fs::is_directory(folder, ec))
         throw openface_usage_error("-fdir '" + folder + "' is not a folder");
@@ -154,6 +173,8 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
         opt.inputs.push_back(folder);
         opt.frame_folders = true;
       }
+    } else if (flag == "-root" || flag == "-inroot") {
+      (void)in.value_of(flag);  // input_root_of() took it
     } else if (flag == "-out_dir") {
       opt.output_dir = in.value_of(flag);
     } else if (flag == "-of") {
@@ -247,16 +268,17 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
 
   if (opt.inputs.empty())
     throw openface_usage_error("no input: give -f FILE or -fdir DIR");
-  const int given = static_cast<int>(
-      std::count_if(std::begin(intrinsics), std::end(intrinsics), [](auto& v) { return bool(v); }));
-  if (given != 0 && given != 4)
-    throw openface_usage_error("-fx -fy -cx -cy go together: give all four or none");
-  if (given == 4) {
-    opt.fx = intrinsics[0];
-    opt.fy = intrinsics[1];
-    opt.cx = intrinsics[2];
-    opt.cy = intrinsics[3];
+  // OpenFace guesses the focal lengths or the centre when that pair is not given; one of a pair
+  // alone has no meaning (OpenFace would use -1 for the other).
+  for (int pair = 0; pair < 4; pair += 2) {
+    if (bool(intrinsics[pair]) != bool(intrinsics[pair + 1]))
+      throw openface_usage_error(std::string(intrinsic_flags[pair]) + " and " +
+                                 intrinsic_flags[pair + 1] + " go together: give both or neither");
   }
+  opt.fx = intrinsics[0];
+  opt.fy = intrinsics[1];
+  opt.cx = intrinsics[2];
+  opt.cy = intrinsics[3];
 
   // As OpenFace: a size alone scales the face with it (0.7 at 112 pixels), so -simsize 224 is
   // the same face at twice the resolution, not the same face in a wider black frame.
@@ -331,6 +353,8 @@ std::string openface_usage(openface_program program) {
                  "  -f VIDEO        a video (repeatable)\n"
                  "  -fdir DIR       a folder of frames, analysed as one video (repeatable)\n";
   text +=
+      "  -root DIR, -inroot DIR\n"
+      "                  folder every -f and -fdir path is in (the last one given)\n"
       "  -out_dir DIR    output folder (default: processed, as OpenFace)\n"
       "  -of NAME        output name of the single input: DIR/NAME.csv\n"
       "  -2Dfp -3Dfp -pdmparams -pose -aus -gaze\n"
@@ -347,14 +371,14 @@ std::string openface_usage(openface_program program) {
   }
   text +=
       "  -au_static      static AU models (no person-specific normalisation)\n"
-      "  -fx -fy -cx -cy camera intrinsics in pixels, all four or none\n"
+      "  -fx -fy -cx -cy camera intrinsics in pixels, each pair or neither (guessed)\n"
       "  --models DIR    facemirror's models folder; --workers N   workers (default: cores)\n"
       "Accepted, no effect: -q (no progress lines), -verbose, -vis-track, -vis-hog, "
       "-vis-align,\n"
       "  -vis-aus, -format_vis_image F, -mloc .../main_clnf_general.txt.\n"
       "Refused (exit 2): -tracked, -wild, -multi_view, -sigma, -w_reg,\n"
-      "  -reg, -n_iter, -device, -cam_width, -cam_height, other -mloc models; any other flag is "
-      "unknown.\n"
+      "  -reg, -n_iter, -device, -cam_width, -cam_height, -fdloc, -bboxdir, other -mloc models;\n"
+      "  any other flag is unknown.\n"
       "Outputs are overwritten, as OpenFace does. Exit status as facemirror aus.\n";
   return text;
 }

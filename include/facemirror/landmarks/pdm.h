@@ -13,7 +13,9 @@
 //   Immutable after load(): share one instance between any number of threads (fit() and the
 //   other const members use only call-local buffers). The free functions are pure.
 
+#include <array>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "facemirror/types.h"
@@ -115,6 +117,20 @@ struct camera_intrinsics {
   [[nodiscard]] static camera_intrinsics guess(int width, int height);
   /// Throws error(invalid_argument) naming the values unless fx and fy are positive and all
   /// four finite (a NaN would reach every pose and gaze column unnoticed).
+  void check() const;
+};
+
+/// What a user knows of the camera, as OpenFace's -fx -fy and -cx -cy give it: the focal
+/// lengths, the principal point, both or neither. What is not given is OpenFace's guess for
+/// each frame's size, so one setting serves videos of different sizes.
+struct camera_setting {
+  std::optional<std::array<double, 2>> focal;   ///< fx, fy in pixels
+  std::optional<std::array<double, 2>> centre;  ///< cx, cy in pixels
+  [[nodiscard]] bool empty() const { return !focal && !centre; }
+  /// The intrinsics for frames of width x height pixels.
+  [[nodiscard]] camera_intrinsics for_frame(int width, int height) const;
+  /// Throws error(invalid_argument) naming the values unless a given focal pair is positive and
+  /// every given value finite.
   void check() const;
 };
 

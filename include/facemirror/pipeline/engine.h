@@ -115,10 +115,11 @@ struct engine_options {
   /// `aus` (and without write_hog/write_aligned_faces) no AU models are loaded, as with
   /// compute_aus = false.
   csv_outputs outputs;
-  /// Camera intrinsics (pixels) for pose, 3-D landmarks and gaze, OpenFace's -fx -fy -cx -cy;
-  /// unset: OpenFace's guess from each video's size (camera_intrinsics::guess). fx and fy must
-  /// be positive and all four finite, else the constructor throws error(invalid_argument).
-  std::optional<camera_intrinsics> camera;
+  /// Camera intrinsics (pixels) for pose, 3-D landmarks and gaze, OpenFace's -fx -fy -cx -cy:
+  /// the focal pair, the centre pair, both or neither; what is not given is OpenFace's guess
+  /// from each input's size (camera_intrinsics::guess). A given fx and fy must be positive and
+  /// every given value finite, else the constructor throws error(invalid_argument).
+  camera_setting camera;
   /// aus jobs' videos: 1 (the default) follows one face as OpenFace's FeatureExtraction does;
   /// N > 1 follows up to N faces as OpenFace's FaceLandmarkVidMulti does (multi_face_session:
   /// its rules, its CSV layout with the tracker slot as face_id, OpenFace's static AU models
