@@ -28,9 +28,13 @@ file(RELATIVE_PATH FACEMIRROR_PC_PREFIX_FROM_PCFILEDIR
 configure_file(${PROJECT_SOURCE_DIR}/cmake/facemirror.pc.in ${PROJECT_BINARY_DIR}/facemirror.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/facemirror.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
+# The script with the checksum list it verifies against (it looks beside itself when installed).
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/fetch_models.sh
         DESTINATION ${CMAKE_INSTALL_DATADIR}/facemirror)
-install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/models/openface-2.2.0.sha256
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/facemirror)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/cmake/debian/copyright
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The .deb: one package with the library, headers, CLI and Python module. Its prefix is the
 # configured one, so configure with -DCMAKE_INSTALL_PREFIX=/usr for a Debian-layout package
@@ -45,7 +49,9 @@ set(CPACK_PACKAGE_DESCRIPTION
     "facemirror computes per-frame facial Action Units exactly as OpenFace 2.2 does and writes \
 OpenFace's CSV layout; it also produces S1 Face Mirror's mirrored videos. The package holds the \
 facemirror CLI, libfacemirror.so with its headers, CMake package and pkg-config file, and the \
-Python module. The models are not included: run ${CMAKE_INSTALL_FULL_DATADIR}/facemirror/fetch_models.sh.")
+Python module. The models are not included: run ${CMAKE_INSTALL_FULL_DATADIR}/facemirror/fetch_models.sh \
+(OpenFace's model data: academic or non-profit, non-commercial research use only; see \
+${CMAKE_INSTALL_FULL_DOCDIR}/copyright).")
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -61,6 +67,14 @@ if(FACEMIRROR_BUILD_PYTHON_ENABLED)
   math(EXPR next_minor "${Python3_VERSION_MINOR} + 1")
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS
          ", python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${next_minor}), python3-numpy")
+endif()
+if(FACEMIRROR_BUILD_PYTHON_ENABLED)
+  set(FACEMIRROR_DEB_PYTHON_PACKAGE_DIR
+      ${CMAKE_INSTALL_PREFIX}/${FACEMIRROR_PYTHON_INSTALL_DIR}/facemirror)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/debian/prerm.in ${PROJECT_BINARY_DIR}/debian/prerm
+                 @ONLY FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
+                 GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+  set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_BINARY_DIR}/debian/prerm)
 endif()
 # Building against the headers needs OpenCV's; the CLI runs without them.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libopencv-dev, pkg-config, python3-pandas")

@@ -2,7 +2,8 @@
 #
 # Writes the man page from the CLI's --help pages (the top level and each subcommand) as
 # preformatted sections, so it always says what the installed binary does.
-foreach(page "" aus mirror openface openface-img)
+set(pages aus mirror summary report app openface openface-img openface-multi)
+foreach(page "" ${pages})
   execute_process(COMMAND ${CLI} ${page} --help OUTPUT_VARIABLE text RESULT_VARIABLE status)
   if(NOT status EQUAL 0)
     message(FATAL_ERROR "'${CLI} ${page} --help' failed (${status})")
@@ -11,8 +12,13 @@ foreach(page "" aus mirror openface openface-img)
   string(REPLACE "\\" "\\e" text "${text}")
   string(REGEX REPLACE "(^|\n)([.'])" "\\1\\\\&\\2" text "${text}")
   string(REPLACE "${CLI}" "facemirror" text "${text}")  # CLI11 prints argv[0]
-  string(REPLACE "-" "_" key "${page}")
-  set(help_${key} "${text}")
+  if(page STREQUAL "")
+    set(description "${text}")
+  else()
+    string(TOUPPER "${page}" title)
+    string(APPEND synopsis ".B facemirror ${page}\n\\fIARGUMENTS\\fR (see below)\n.br\n")
+    string(APPEND sections ".SH \"FACEMIRROR ${title}\"\n.nf\n${text}\n.fi\n")
+  endif()
 endforeach()
 string(TIMESTAMP today "%Y-%m-%d" UTC)
 file(WRITE ${OUTPUT}.tmp
@@ -20,35 +26,11 @@ file(WRITE ${OUTPUT}.tmp
 .SH NAME
 facemirror \\- OpenFace-2.2-compatible facial Action Units from videos, on every core
 .SH SYNOPSIS
-.B facemirror aus
-\\fIINPUT\\fR... \\fB-o\\fR \\fIOUTDIR\\fR [\\fIOPTIONS\\fR]
-.br
-.B facemirror mirror
-\\fIINPUT\\fR... \\fB-o\\fR \\fIOUTDIR\\fR [\\fIOPTIONS\\fR]
-.br
-.B facemirror openface
-\\fIOPENFACE-FLAGS\\fR...
-.SH DESCRIPTION
+${synopsis}.SH DESCRIPTION
 .nf
-${help_}
+${description}
 .fi
-.SH \"FACEMIRROR AUS\"
-.nf
-${help_aus}
-.fi
-.SH \"FACEMIRROR MIRROR\"
-.nf
-${help_mirror}
-.fi
-.SH \"FACEMIRROR OPENFACE\"
-.nf
-${help_openface}
-.fi
-.SH \"FACEMIRROR OPENFACE-IMG\"
-.nf
-${help_openface_img}
-.fi
-.SH \"EXIT STATUS\"
+${sections}.SH \"EXIT STATUS\"
 0 every input succeeded, 1 some input failed, 2 usage error, 130 interrupted (unfinished outputs
 are removed).
 .SH FILES

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provisions OpenFace 2.2's model files into a models folder and verifies every file against
-# models/openface-2.2.0.sha256 (kept in this repository).
+# models/openface-2.2.0.sha256 (kept in this repository; installed beside this script as
+# share/facemirror/openface-2.2.0.sha256).
 #
 #   scripts/fetch_models.sh [--from DIR] [DEST]
 #
@@ -11,8 +12,15 @@
 # The files are OpenFace's: academic, non-commercial use only (see OpenFace-license.txt).
 set -euo pipefail
 
-repo_root=$(cd "$(dirname "$0")/.." && pwd)
+script_dir=$(cd "$(dirname "$0")" && pwd)
+repo_root=$(dirname "$script_dir")
 sums="$repo_root/models/openface-2.2.0.sha256"
+[ -f "$sums" ] || sums="$script_dir/openface-2.2.0.sha256"  # the installed layout
+if [ ! -f "$sums" ]; then
+  echo "fetch_models: the checksum list openface-2.2.0.sha256 is neither in $repo_root/models/" \
+       "nor beside this script in $script_dir" >&2
+  exit 1
+fi
 upstream="https://raw.githubusercontent.com/TadasBaltrusaitis/OpenFace/OpenFace_2.2.0"
 
 source_dir=""

@@ -3,7 +3,7 @@
 namespace facemirror {
 
 const char* version() noexcept {
-  return "0.1.0";
+  return FACEMIRROR_VERSION;  // project(VERSION) in CMakeLists.txt, the one place it is written
 }
 
 }  // namespace facemirror

@@ -28,8 +28,8 @@ void verify_model_checksums(const model_paths& paths) {
       throw error(error_code::model_format,
                   "damaged model file '" + path.string() + "' (" +
                       std::to_string(std::filesystem::file_size(path, ec)) +
-                      " bytes): its SHA-256 is not OpenFace 2.2's; run scripts/fetch_models.sh "
-                      "to provision it again");
+                      " bytes): its SHA-256 is not OpenFace 2.2's; run " + fetch_models_hint() +
+                      " to provision it again");
     }
   }
 }

@@ -32,13 +32,18 @@ std::filesystem::path default_models_dir() {
          "models";
 }
 
+std::string fetch_models_hint() {
+  return std::string("fetch_models.sh (") + FACEMIRROR_INSTALLED_FETCH_MODELS +
+         " where installed, scripts/fetch_models.sh in the source)";
+}
+
 model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir) {
   model_paths paths;
   paths.root = dir ? *dir : default_models_dir();
   // Said to CLI and Python users alike: each names the folder its own way.
   const std::string provision =
-      "fill the folder with scripts/fetch_models.sh, or name another: the CLI's --models, "
-      "Python's models=, or $FACEMIRROR_MODELS";
+      "fill the folder with " + fetch_models_hint() +
+      ", or name another: the CLI's --models, Python's models=, or $FACEMIRROR_MODELS";
   std::error_code ec;
   if (!std::filesystem::is_directory(paths.root, ec))
     throw error(error_code::model_format,

@@ -42,7 +42,8 @@ expect=("$prefix/bin/facemirror" "$prefix/$libdir/libfacemirror.so"
         "$prefix/include/facemirror/pipeline/engine.h"
         "$prefix/$libdir/cmake/facemirror/facemirrorConfig.cmake"
         "$prefix/$libdir/pkgconfig/facemirror.pc" "$prefix/share/man/man1/facemirror.1"
-        "$prefix/share/facemirror/fetch_models.sh")
+        "$prefix/share/facemirror/fetch_models.sh" "$prefix/share/facemirror/openface-2.2.0.sha256"
+        "$prefix/share/doc/facemirror/copyright")
 for file in "${expect[@]}"; do
   grep -qxF "$file" "$work/files.txt" || fail "the .deb lacks $file"
 done
@@ -53,6 +54,17 @@ if [ -n "$python" ]; then
 fi
 if grep -Eq '(/AU_predictors/|\.dat$|svms?\.txt$)' "$work/files.txt"; then
   fail "the .deb carries model files"
+fi
+field Description | grep -q "non-commercial" || fail "the description does not name the models' terms"
+
+# Removal must leave no folder: Python's __pycache__ in the module's folder is not dpkg's.
+dpkg-deb -e "$deb" "$work/control"
+if [ -n "$python" ]; then
+  module_dir=$(dirname "$(grep '/facemirror/__init__.py$' "$work/files.txt")")
+  [ -x "$work/control/prerm" ] || fail "the .deb has no executable prerm"
+  sh -n "$work/control/prerm" || fail "prerm is not a valid shell script"
+  grep -qF "rm -rf \"$module_dir/__pycache__\"" "$work/control/prerm" ||
+    fail "prerm does not remove $module_dir/__pycache__: $(cat "$work/control/prerm")"
 fi
 
 dpkg-deb -x "$deb" "$work/root"

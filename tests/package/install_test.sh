@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # install_test.sh BUILD_DIR SOURCE_DIR PYTHON SHARED_DIR
 #
-# Installs BUILD_DIR into a temporary prefix, then, against that prefix only: builds examples/
+# Installs BUILD_DIR into a temporary prefix, then, against that prefix only: checks the man page
+# covers every subcommand; builds examples/
 # twice (find_package(facemirror) and pkg-config) and runs each on a shared video, checking that
-# it loaded the installed libfacemirror.so and wrote the installed CLI's CSV byte for byte; and
-# imports the installed Python module. Exits 77 (skipped) after the builds when the shared data
+# it loaded the installed libfacemirror.so and wrote the installed CLI's CSV byte for byte, with
+# models the installed fetch_models.sh provisioned; and imports the installed Python module. Exits 77 (skipped) after the builds when the shared data
 # folder is absent.
 set -euo pipefail
 build=$1 source=$2 python=$3 shared=$4
@@ -17,7 +18,7 @@ fail() { echo "install_test: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 for file in bin/facemirror include/facemirror/pipeline/engine.h share/man/man1/facemirror.1 \
-            share/facemirror/fetch_models.sh; do
+            share/facemirror/fetch_models.sh share/facemirror/openface-2.2.0.sha256; do
   [ -f "$prefix/$file" ] || fail "cmake --install did not install $file"
 done
 libdir=$(dirname "$(find "$prefix" -name 'libfacemirror.so' | head -1)")
@@ -39,6 +40,13 @@ uses_installed_lib() {
 }
 uses_installed_lib "$prefix/bin/facemirror"
 "$prefix/bin/facemirror" --version | grep -q '^0\.' || fail "installed facemirror --version"
+# The man page has a section for every subcommand the CLI lists.
+subcommands=$("$prefix/bin/facemirror" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF {print $1}')
+[ -n "$subcommands" ] || fail "facemirror --help lists no subcommands"
+for subcommand in $subcommands; do
+  grep -qF ".SH \"FACEMIRROR ${subcommand^^}\"" "$prefix/share/man/man1/facemirror.1" ||
+    fail "the man page has no section for facemirror $subcommand"
+done
 
 for how in cmake pkg-config; do
   PKG_CONFIG_PATH="$libdir/pkgconfig" cmake -S "$source/examples" -B "$work/examples-$how" \
@@ -67,6 +75,11 @@ if [ ! -f "$video" ] || [ ! -d "$models" ]; then
   echo "install_test: shared data folder not found: examples built, not run" >&2
   exit 77
 fi
+# The installed fetch_models.sh, run from outside any checkout, fills a folder the CLI then uses.
+fetched="$work/models"
+(cd / && bash "$prefix/share/facemirror/fetch_models.sh" --from "$models" "$fetched") ||
+  fail "the installed fetch_models.sh could not provision $fetched from $models"
+models=$fetched
 "$prefix/bin/facemirror" aus "$video" -o "$work/cli" --models "$models" -q
 for how in cmake pkg-config; do
   "$work/examples-$how/au_summary" "$video" "$work/au_summary-$how.csv" "$models"

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "facemirror/models/model_paths.h"
 #include "facemirror/report/tasks.h"
 #include "facemirror/version.h"
 
@@ -70,8 +71,8 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
       ->check(not_empty);
   cmd.add_option("--models", opt.models_dir,
                  "Models folder holding OpenFace's AU_predictors/ and model/ (default: "
-                 "$FACEMIRROR_MODELS, else ~/.local/share/facemirror/models; fill it with "
-                 "scripts/fetch_models.sh)");
+                 "$FACEMIRROR_MODELS, else ~/.local/share/facemirror/models; fill it with " +
+                     facemirror::fetch_models_hint() + ")");
   cmd.add_option(
          "-w,--workers", opt.workers,
          "Workers, each with its own decoder and trackers (default, or 0: one per core). The "

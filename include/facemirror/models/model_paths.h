@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 namespace facemirror {
 
@@ -23,6 +24,11 @@ struct model_paths {
 /// The models directory used when none is given: $FACEMIRROR_MODELS, else
 /// ${XDG_DATA_HOME:-$HOME/.local/share}/facemirror/models.
 [[nodiscard]] std::filesystem::path default_models_dir();
+
+/// Where the script that fills a models folder is, for messages to a user: fetch_models.sh
+/// under the installation's share/facemirror/ (the path this library was configured with),
+/// or scripts/ in a source checkout.
+[[nodiscard]] std::string fetch_models_hint();
 
 /// Resolves and checks every file the AU pipeline needs. `dir` overrides the default.
 /// The dlib model is taken from <root>/shape_predictor_68_face_landmarks.dat when present,
