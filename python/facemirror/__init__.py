@@ -218,10 +218,12 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
             # A missing or unreadable file is still run: the engine names it and the reason.
             files.append(path)
     unique, seen = [], set()
-    for path in files:  # a file given twice (two spellings, by name and in its folder) runs once
-        real = os.path.realpath(path)
-        if real not in seen:
-            seen.add(real)
+    for path in files:
+        # A file given twice under one name (two spellings, by name and in its folder) runs
+        # once; under another name (links that de-identify a cohort) it runs as that name.
+        key = (os.path.realpath(path), os.path.splitext(os.path.basename(path))[0])
+        if key not in seen:
+            seen.add(key)
             unique.append(path)
     files = unique
     stems = set()

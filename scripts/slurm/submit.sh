@@ -60,7 +60,8 @@ job_script="$(cd "$(dirname "$0")" && pwd)/job.sh"
 absolute_inputs=()
 for input in "${inputs[@]}"; do
   [ -e "$input" ] || echo "submit.sh: warning: '$input' does not exist (it will fail alone)" >&2
-  absolute_inputs+=("$(realpath -m "$input")")
+  # -s: a link keeps its own name (the CSV is named after it, as in a local run).
+  absolute_inputs+=("$(realpath -ms "$input")")
 done
 outdir=$(realpath -m "$outdir")
 manifest="$outdir/manifest.txt"

@@ -39,7 +39,8 @@ TEST(inputs, a_folder_lists_every_common_video_container) {
 }
 
 // The same file by two spellings, or by name and in its folder, is one job; another file of
-// the same stem is refused, naming it.
+// the same stem is refused, naming it; links of other names to one file are each a job of
+// their own name (a de-identified cohort).
 TEST(inputs, a_file_given_twice_is_one_job_and_a_second_stem_is_refused) {
   const fs::path dir = test::scratch_dir();
   fs::create_directories(dir / "in");
@@ -57,6 +58,15 @@ TEST(inputs, a_file_given_twice_is_one_job_and_a_second_stem_is_refused) {
   EXPECT_NE(plan.rejected[0].find("other/one.mkv': another input already writes one.csv"),
             std::string::npos)
       << plan.rejected[0];
+
+  fs::create_directories(dir / "deidentified");
+  fs::create_symlink(dir / "in/one.mp4", dir / "deidentified/patient01.mp4");
+  fs::create_symlink(dir / "in/one.mp4", dir / "deidentified/patient02.mp4");
+  const input_plan links = plan_inputs({(dir / "deidentified").string()}, dir / "out");
+  ASSERT_EQ(links.jobs.size(), 2u);
+  EXPECT_EQ(links.jobs[0].output_csv, dir / "out/patient01.csv");
+  EXPECT_EQ(links.jobs[1].output_csv, dir / "out/patient02.csv");
+  EXPECT_TRUE(links.rejected.empty());
 }
 
 // Frame folders are named as OpenFace names them, by their whole name: two sessions'

@@ -228,17 +228,20 @@ def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
 @needs_shared
 def test_one_name_in_two_folders_without_out_dir_and_a_file_given_twice(tmp_path):
     # The usual clinical layout, p01/video.mp4 and p02/video.mp4: without out_dir nothing is
-    # written, so nothing clashes; a file given by name and in its folder runs once.
+    # written, so nothing clashes; a file given by name and in its folder runs once, a link of
+    # another name to it (a de-identified cohort) runs as that name.
     for folder, frames in (("p01", 6), ("p02", 3)):
         (tmp_path / folder).mkdir()
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEO), "-frames:v", str(frames),
                         "-c:v", "ffv1", str(tmp_path / folder / "video.mkv")], check=True)
+    (tmp_path / "patient07.mkv").symlink_to(tmp_path / "p01" / "video.mkv")
     results = facemirror.extract([tmp_path / "p01", tmp_path / "p01" / "video.mkv",
-                                  tmp_path / "p02" / "video.mkv"],
+                                  tmp_path / "p02" / "video.mkv", tmp_path / "patient07.mkv"],
                                  models=MODELS, workers=1, as_dataframe=False)
     assert [(r.path, r.frames) for r in results] == [
-        (str(tmp_path / "p01" / "video.mkv"), 6), (str(tmp_path / "p02" / "video.mkv"), 3)]
-    assert [len(r.columns["frame"]) for r in results] == [6, 3]
+        (str(tmp_path / "p01" / "video.mkv"), 6), (str(tmp_path / "p02" / "video.mkv"), 3),
+        (str(tmp_path / "patient07.mkv"), 6)]
+    assert [len(r.columns["frame"]) for r in results] == [6, 3, 6]
 
 
 @needs_shared

@@ -50,12 +50,13 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     }
   }
   std::set<std::string> stems;
-  std::set<std::filesystem::path> seen;
+  std::set<std::pair<std::filesystem::path, std::string>> seen;
   for (const auto& file : files) {
-    // A file given twice (by two spellings, or by name and in its folder) is one job.
-    if (!seen.insert(same_file_key(file)).second)
-      continue;
     const std::string stem = input_stem(file);
+    // A file given twice under one name (by two spellings, or by name and in its folder) is one
+    // job. Under another name (links made to de-identify a cohort) it is that name's job.
+    if (!seen.emplace(same_file_key(file), stem).second)
+      continue;
     if (!stems.insert(stem).second) {
       plan.rejected.push_back("'" + file.string() + "': another input already writes " + stem +
                               ".csv");
