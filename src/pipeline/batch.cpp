@@ -474,6 +474,7 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
     // The mirrored videos are written: analyse them as `facemirror aus` would read them, ahead
     // of other videos, so that a batch completes video by video.
     video.children_pending = static_cast<int>(video.children.size());
+    video.committed_videos = video.video_paths;
     video.prepared.push_back(std::move(head_pose));
     lock.unlock();
     std::vector<segment_task> tasks;
@@ -598,12 +599,17 @@ void batch::fail(size_t index, const std::string& message) {
     video.aligned.reset();
     video.muxers.clear();  // removes their partial files
     video.prepared.clear();
+    for (const auto& committed : video.committed_videos) {
+      std::error_code ignored;
+      std::filesystem::remove(committed, ignored);
+    }
     parent = video.parent;
     children = video.children;
   }
-  // A mirror job fails with its mirrored videos' analyses, and they with it.
+  // A mirror job fails with its mirrored videos' analyses (named after the job's input, the
+  // file the user gave), and they with it.
   if (parent)
-    fail(*parent, message);
+    fail(*parent, "'" + videos_[*parent]->job.input.string() + "': " + message);
   for (const size_t c : children) {
     std::lock_guard<std::mutex> lock(videos_[c]->mutex);
     videos_[c]->finished = true;

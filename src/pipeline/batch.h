@@ -117,6 +117,9 @@ class batch {
     std::unique_ptr<aligned_face_folder> aligned;
     std::vector<std::unique_ptr<chunk_muxer>> muxers;
     std::vector<std::filesystem::path> video_paths;
+    // A mirror job's videos once committed ahead of their analyses (which read them): removed
+    // if an analysis fails, so that a failed or interrupted job leaves none of its files.
+    std::vector<std::filesystem::path> committed_videos;
     std::vector<std::string> video_comments;  // the container comment tag of each video
     std::optional<std::pair<std::filesystem::path, std::filesystem::path>> copy;  // from, to
     // A mirror job: the source face's head pose per frame (<stem>_head_pose.csv), the yaw the

@@ -334,6 +334,33 @@ TEST_F(engine_test, a_mirror_job_is_announced_once_its_last_file_is_written) {
   EXPECT_EQ(all_written, std::vector<bool>{true});
 }
 
+// The mirrored videos are written before their AU analyses read them: when an analysis fails
+// (or is interrupted), the job leaves none of its files, and its error names the input given.
+TEST_F(engine_test, a_mirror_job_whose_analysis_fails_leaves_none_of_its_files) {
+  if (under_tsan)
+    GTEST_SKIP() << "covered by the thread-isolation fault cases";
+  const fs::path dir = test::scratch_dir();
+  const fs::path input = dir / "patient.wmv";
+  fs::copy_file(clip_, input);
+  video_job job;
+  job.input = input;
+  job.kind = job_kind::mirror;
+  job.output_dir = dir;
+  test::inject_fault("throw@patient_right_mirrored#0");  // one 240-frame chunk
+  struct remove_fault {
+    ~remove_fault() { test::inject_fault(""); }
+  } remove_after;
+  engine e(options(2, isolation::thread));
+  const video_result result = e.run({job})[0];
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.error.rfind("'" + input.string() + "': ", 0), 0u) << result.error;
+  EXPECT_NE(result.error.find("injected"), std::string::npos) << result.error;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path() != input)
+      ADD_FAILURE() << "left behind: " << entry.path();
+  }
+}
+
 struct fault_case {
   const char* name;
   isolation mode;
