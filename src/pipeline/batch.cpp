@@ -592,6 +592,8 @@ void batch::fail(size_t index, const std::string& message) {
       return;
     video.finished = true;
     video.result.error = message;
+    // A failure once the run is stopping is taken for the stop's (a later run redoes it).
+    video.result.interrupted = options_.should_abort && options_.should_abort();
     video.waiting.clear();
     video.carried.reset();
     video.tables.clear();
@@ -656,6 +658,7 @@ std::vector<video_result> batch::results() {
     if (!video.result.ok && video.result.error.empty()) {
       video.result.error = "'" + video.job.input.string() +
                            "': " + (stopped ? "interrupted" : "not all frames were processed");
+      video.result.interrupted = stopped;
     }
     out.push_back(video.result);
   }

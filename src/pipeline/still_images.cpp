@@ -202,8 +202,10 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
       r.input = job.input;
       r.output_csv = job.output_csv;
       const int64_t planned = progress_frames(r);
-      if (options.should_abort && options.should_abort()) {
+      const auto stopped = [&] { return options.should_abort && options.should_abort(); };
+      if (stopped()) {
         r.error = job.input.string() + ": interrupted";
+        r.interrupted = true;
         continue;
       }
       const auto start = std::chrono::steady_clock::now();
@@ -214,13 +216,14 @@ void run_whole(const std::vector<video_job>& jobs, const std::vector<size_t>& in
           counted = done;
           if (done % std::max(1, options.progress_interval_frames) == 0)
             report(i, done, total, "analysing");
-          return !(options.should_abort && options.should_abort());
+          return !stopped();
         });
         r.ok = true;
       } catch (const std::exception& e) {
         // One line naming the file, as for videos (the readers' errors already name it).
         const std::string why = e.what(), name = job.input.string();
         r.error = why.find(name) == std::string::npos ? name + ": " + why : why;
+        r.interrupted = stopped();
       }
       batch_done += planned - std::min(counted, planned);
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -158,11 +158,20 @@ TEST_F(engine_test, a_stopped_run_calls_every_unfinished_video_interrupted) {
   o.on_progress = [&](const progress_event& e) { stop = stop || e.frames_done >= 5; };
   o.should_abort = [&] { return stop.load(); };
   engine e(o);
-  const auto results = e.run({aus_job(clip_, dir / "a.csv"), aus_job(clip_, dir / "b.csv"),
-                              aus_job(clip_, dir / "c.csv")});
-  ASSERT_EQ(results.size(), 3u);
-  for (const auto& r : results) {
+  // A file that fails for its own reason before the stop keeps that reason (the CLI records it
+  // failed; the stopped ones are left for the next run).
+  std::ofstream(dir / "broken.mp4") << "not a video";
+  const auto results =
+      e.run({aus_job(dir / "broken.mp4", dir / "broken.csv"), aus_job(clip_, dir / "a.csv"),
+             aus_job(clip_, dir / "b.csv"), aus_job(clip_, dir / "c.csv")});
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_FALSE(results[0].interrupted) << results[0].error;
+  EXPECT_NE(results[0].error.find("not a video file"), std::string::npos) << results[0].error;
+  for (size_t i = 1; i < results.size(); ++i) {
+    const auto& r = results[i];
     EXPECT_FALSE(r.ok);
+    EXPECT_TRUE(r.interrupted) << r.error;
     EXPECT_NE(r.error.find("interrupted"), std::string::npos) << r.error;
   }
   EXPECT_FALSE(fs::exists(dir / "a.csv") || fs::exists(dir / "b.csv") || fs::exists(dir / "c.csv"));

@@ -87,6 +87,22 @@ TEST(batch_cli_test, shards_resume_and_summary) {
   // Without the CSV the video is missing again.
   fs::remove(out / "changeLighting.csv");
   EXPECT_EQ(run_cli("summary " + out.string() + " --manifest " + manifest.string()).status, 1);
+
+  // A video no run has reached is missing with where to look (submit.sh's tasks log to
+  // OUTDIR/logs/), and a mistyped folder is said absent, not created.
+  fs::create_directories(out / "logs");
+  std::ofstream(manifest) << sample_video("default.wmv").string() << "\n";
+  const cli_run unreached = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_NE(unreached.output.find("not processed: not run yet, or stopped before it finished "
+                                  "(the jobs' logs: " +
+                                  (out / "logs").string() + ")"),
+            std::string::npos)
+      << unreached.output;
+  const cli_run mistyped =
+      run_cli("summary " + (dir / "outt").string() + " --manifest " + manifest.string());
+  EXPECT_EQ(mistyped.status, 2) << mistyped.output;
+  EXPECT_NE(mistyped.output.find("does not exist"), std::string::npos) << mistyped.output;
+  EXPECT_FALSE(fs::exists(dir / "outt"));
 }
 
 // A mirror batch's summary without --kind: the kind is the one OUTDIR's files are of (it once

@@ -512,13 +512,14 @@ int run(const run_options& opt, job_kind kind) {
   }
   printer.finish();
   // Status files are for batches split over runs (`facemirror summary` reads them); a plain
-  // run leaves OUTDIR as it was (S1's folder layout). An interrupted run leaves nothing behind
-  // either: its unfinished videos are simply missing, and a rerun does them.
+  // run leaves OUTDIR as it was (S1's folder layout). The videos an interrupted run stopped
+  // leave nothing behind either: they are simply missing, and a rerun does them; one that
+  // failed for its own reason before the stop is recorded failed, with that reason.
   const bool keep_status = !opt.manifest.empty() || shard.has_value();
   for (size_t i = 0; i < results.size(); ++i) {
     if (results[i].ok && !opt.openface_folder)  // again: not every job reports itself done
       record_outputs(jobs[i], output_dir, records[i]);
-    if (keep_status && (results[i].ok || !interrupted))
+    if (keep_status && !results[i].interrupted)
       record_status(jobs[i], results[i], output_dir, with_aus);
   }
 

@@ -51,8 +51,14 @@ summary_row row_for(const video_job& job, const fs::path& output_dir) {
       status && !status->outputs.empty() ? status->outputs : expected_outputs(job, true);
   if (!all_exist(outputs)) {
     row.state = "missing";
-    if (status)
+    if (status) {
       row.detail = "outputs removed since it was done";
+    } else {
+      // Where a run that never got to it says why (submit.sh's tasks log to OUTDIR/logs/).
+      row.detail = "not processed: not run yet, or stopped before it finished";
+      if (std::error_code ec; fs::is_directory(output_dir / "logs", ec))
+        row.detail += " (the jobs' logs: " + (output_dir / "logs").string() + ")";
+    }
     return row;
   }
   // As the next run judges it (but for options, which only that run knows): it redoes a video
@@ -126,6 +132,12 @@ int summarize(const summary_options& opt) {
                                              : kind_in(output_dir);
   std::vector<video_job> jobs;
   std::vector<summary_row> rows;
+  // Also with a manifest: a mistyped folder would be created (for status/summary.csv) and
+  // every video reported missing.
+  if (!fs::is_directory(output_dir)) {
+    std::fprintf(stderr, "facemirror: output folder '%s' does not exist\n", opt.output_dir.c_str());
+    return 2;
+  }
   if (!opt.manifest.empty()) {
     std::vector<std::string> inputs;
     try {
@@ -139,11 +151,6 @@ int summarize(const summary_options& opt) {
     for (const auto& reason : plan.rejected)
       rows.push_back({"(manifest)", "failed", reason});
   } else {
-    if (!fs::is_directory(output_dir)) {
-      std::fprintf(stderr, "facemirror: output folder '%s' does not exist\n",
-                   opt.output_dir.c_str());
-      return 2;
-    }
     jobs = jobs_from_status_files(output_dir, kind);
   }
   for (auto& job : jobs) {

@@ -240,7 +240,10 @@ struct video_result {
   std::filesystem::path input;
   std::filesystem::path output_csv;
   bool ok = false;
-  std::string error;   // one line, names the file, when !ok
+  std::string error;  // one line, names the file, when !ok
+  // !ok because the run was stopped (engine_options::should_abort) before or while it ran, not
+  // for a reason of its own: a later run does it; nothing is to be said against the file.
+  bool interrupted = false;
   int64_t frames = 0;  // frames analysed: the video's, or every frame_stride-th of them
   int64_t successful_frames = 0;
   double seconds = 0.0;  // wall time from its first segment to its CSV
