@@ -20,14 +20,18 @@ case "$role" in
     [ $# -ge 5 ] || { echo "job.sh: shard needs FACEMIRROR COMMAND MANIFEST OUTDIR SHARDS" >&2; exit 2; }
     facemirror=$1 command=$2 manifest=$3 outdir=$4 shards=$5
     shift 5
-    workers=(--workers "${SLURM_CPUS_PER_TASK:-1}")
+    # The task's CPUs as workers and no progress bar in the log, unless the options say.
+    workers=(--workers "${SLURM_CPUS_PER_TASK:-1}") progress=(--progress none)
     for option in "$@"; do
-      case "$option" in -w | --workers | --workers=*) workers=() ;; esac
+      case "$option" in
+        -w | -w* | --workers | --workers=*) workers=() ;;
+        --progress | --progress=*) progress=() ;;
+      esac
     done
     # exec: Slurm's SIGTERM (scancel, preemption, time limit) reaches facemirror itself, which
     # removes its unfinished files and records those videos as interrupted.
     exec "$facemirror" "$command" --manifest "$manifest" --shard "auto/$shards" -o "$outdir" \
-      "${workers[@]}" --progress none "$@"
+      "${workers[@]}" "${progress[@]}" "$@"
     ;;
   summary)
     [ $# -eq 4 ] || { echo "job.sh: summary needs FACEMIRROR KIND MANIFEST OUTDIR" >&2; exit 2; }

@@ -2,18 +2,23 @@
 # Submits a facemirror batch to Slurm: one array task per shard and a summary job after them.
 #
 #   submit.sh INPUTS... -o OUTDIR --tasks N [--cpus-per-task C] [--mem M] [--time T]
-#             [--partition P] [--command aus|mirror] [--array-tasks LIST] [--dry-run]
-#             [-- extra facemirror options]
+#             [--partition P] [--command aus|mirror] [--array-tasks LIST] [--manifest FILE]
+#             [--sbatch-arg ARG]... [--dry-run] [-- extra facemirror options]
 #
-# INPUTS are video files or folders (expanded by facemirror, sorted by name). Writes
-# OUTDIR/manifest.txt (the inputs as absolute paths), then submits
+# INPUTS are video files or folders; --manifest FILE adds the inputs it lists (one per line).
+# First `facemirror COMMAND ... --list-inputs` checks, before anything is submitted, the
+# options, the inputs (a refused one stops the submission) and the models folder, and expands
+# the folders; its list becomes OUTDIR/manifest.txt (absolute paths, links keep their names),
+# so every task splits the same list even while a folder still fills. Then it submits
 #   - an array job of N tasks (--array-tasks LIST: only those, e.g. "1,4" to resubmit two
 #     shards): task I runs `facemirror COMMAND --manifest OUTDIR/manifest.txt --shard I/N
 #     --workers C`; requeue-safe (--requeue; complete outputs are skipped, so a preempted or
 #     cancelled task run again finishes its shard); log OUTDIR/logs/<job>_<task>.log;
 #   - a summary job once every task has ended, however (afterany): `facemirror summary`;
 #     log OUTDIR/logs/summary_<job>.log, table in OUTDIR/status/summary.csv.
-# Running the same command again resubmits what is not done; nothing done is redone.
+# Running the same command again resubmits what is not done; nothing done is redone. It is
+# refused while a job of an earlier submission to OUTDIR is still queued or running.
+# --sbatch-arg ARG is given to both sbatch calls (e.g. --sbatch-arg --account=lab).
 # The CLI is $FACEMIRROR, else `facemirror` from PATH; it, the models folder, the inputs and
 # OUTDIR must be on a filesystem every node sees (the jobs get this shell's environment, so
 # FACEMIRROR_MODELS carries over). --dry-run prints the sbatch commands and writes nothing.
@@ -27,17 +32,23 @@ usage() {
 }
 
 inputs=() extra=() outdir="" tasks="" cpus=1 mem="" time_limit="" partition="" command=aus
-array_tasks="" dry_run=0
+array_tasks="" dry_run=0 list_file="" sbatch_extra=()
+value() {  # value OPTION "$@": the option's value, or a usage error naming the option
+  [ $# -ge 2 ] && [ -n "$2" ] || usage "$1 needs a value"
+  printf '%s' "$2"
+}
 while [ $# -gt 0 ]; do
   case "$1" in
-    -o | --output-dir) outdir=${2:?}; shift 2 ;;
-    --tasks) tasks=${2:?}; shift 2 ;;
-    --cpus-per-task) cpus=${2:?}; shift 2 ;;
-    --mem) mem=${2:?}; shift 2 ;;
-    --time) time_limit=${2:?}; shift 2 ;;
-    --partition) partition=${2:?}; shift 2 ;;
-    --command) command=${2:?}; shift 2 ;;
-    --array-tasks) array_tasks=${2:?}; shift 2 ;;
+    -o | --output-dir) outdir=$(value "$@"); shift 2 ;;
+    --tasks) tasks=$(value "$@"); shift 2 ;;
+    --cpus-per-task) cpus=$(value "$@"); shift 2 ;;
+    --mem) mem=$(value "$@"); shift 2 ;;
+    --time) time_limit=$(value "$@"); shift 2 ;;
+    --partition) partition=$(value "$@"); shift 2 ;;
+    --command) command=$(value "$@"); shift 2 ;;
+    --array-tasks) array_tasks=$(value "$@"); shift 2 ;;
+    --manifest) list_file=$(value "$@"); shift 2 ;;
+    --sbatch-arg) sbatch_extra+=("$(value "$@")"); shift 2 ;;
     --dry-run) dry_run=1; shift ;;
     -h | --help) usage ;;
     --) shift; extra=("$@"); break ;;
@@ -45,11 +56,30 @@ while [ $# -gt 0 ]; do
     *) inputs+=("$1"); shift ;;
   esac
 done
-[ ${#inputs[@]} -gt 0 ] || usage "no INPUTS"
+[ ${#inputs[@]} -gt 0 ] || [ -n "$list_file" ] || usage "no INPUTS (or --manifest FILE)"
 [ -n "$outdir" ] || usage "-o OUTDIR is required"
 [[ "$tasks" =~ ^[1-9][0-9]*$ ]] || usage "--tasks N must be a positive whole number"
 [[ "$cpus" =~ ^[1-9][0-9]*$ ]] || usage "--cpus-per-task C must be a positive whole number"
 case "$command" in aus | mirror) ;; *) usage "--command must be aus or mirror" ;; esac
+for option in "${extra[@]}"; do
+  case "$option" in
+    --manifest | --manifest=* | --shard | --shard=* | -o | -o* | --output-dir | --output-dir=*)
+      usage "'$option' after -- is submit.sh's to set (give --manifest and -o before --)" ;;
+  esac
+done
+if [ -n "$array_tasks" ]; then
+  # Slurm's list syntax ("1,4", "2-5", "0-9%2"): every index must be a shard of --tasks N.
+  for index in $(sed 's/%[0-9]*//g; s/[,-]/ /g' <<<"$array_tasks"); do
+    [[ "$index" =~ ^[0-9]+$ ]] || usage "--array-tasks '$array_tasks' is not a Slurm index list"
+    [ "$index" -lt "$tasks" ] || usage "--array-tasks $index is not a shard of --tasks $tasks (0 to $((tasks - 1)))"
+  done
+fi
+if command -v scontrol >/dev/null; then
+  max_array=$( (scontrol show config 2>/dev/null || true) | awk '$1 == "MaxArraySize" {print $3}')
+  if [[ "$max_array" =~ ^[0-9]+$ ]] && [ "$tasks" -gt "$max_array" ]; then
+    usage "--tasks $tasks is more than this cluster's MaxArraySize ($max_array)"
+  fi
+fi
 
 facemirror=${FACEMIRROR:-$(command -v facemirror || true)}
 [ -n "$facemirror" ] && [ -x "$facemirror" ] ||
@@ -57,17 +87,34 @@ facemirror=${FACEMIRROR:-$(command -v facemirror || true)}
 facemirror=$(realpath "$facemirror")
 job_script="$(cd "$(dirname "$0")" && pwd)/job.sh"
 
-absolute_inputs=()
 for input in "${inputs[@]}"; do
   [ -e "$input" ] || echo "submit.sh: warning: '$input' does not exist (it will fail alone)" >&2
-  # -s: a link keeps its own name (the CSV is named after it, as in a local run).
-  absolute_inputs+=("$(realpath -ms "$input")")
 done
 outdir=$(realpath -m "$outdir")
 manifest="$outdir/manifest.txt"
 logs="$outdir/logs"
 
-common=(--job-name="facemirror-$command" --cpus-per-task="$cpus" --chdir="$outdir")
+# A second array on the same OUTDIR would redo what the first is doing.
+if command -v squeue >/dev/null; then
+  running=$( (squeue -h -o '%A|%j|%Z' 2>/dev/null || true) |
+    awk -F'|' -v dir="$outdir" '$2 ~ /^facemirror-/ && $3 == dir {print $1}' | sort -u |
+    tr '\n' ' ')
+  [ -z "$running" ] || usage "job(s) ${running% } of an earlier submission to $outdir are still queued or running: resubmit once they end (or scancel them)"
+fi
+
+# The check before submitting: facemirror itself expands the inputs and reads the options.
+list_args=("${inputs[@]}")
+[ -n "$list_file" ] && list_args+=(--manifest "$list_file")
+if ! listed=$("$facemirror" "$command" "${list_args[@]}" -o "$outdir" --list-inputs \
+  "${extra[@]}"); then
+  echo "submit.sh: nothing submitted: facemirror $command refused the batch (above)" >&2
+  exit 1
+fi
+[ -n "$listed" ] || usage "the inputs hold no video"
+mapfile -t absolute_inputs <<<"$listed"
+
+common=(--job-name="facemirror-$command" --cpus-per-task="$cpus" --chdir="$outdir"
+  "${sbatch_extra[@]}")
 [ -n "$mem" ] && common+=(--mem="$mem")
 [ -n "$time_limit" ] && common+=(--time="$time_limit")
 [ -n "$partition" ] && common+=(--partition="$partition")
@@ -75,7 +122,7 @@ array_args=(--parsable "${common[@]}" --array="${array_tasks:-0-$((tasks - 1))}"
   --open-mode=append --output="$logs/%A_%a.log"
   "$job_script" shard "$facemirror" "$command" "$manifest" "$outdir" "$tasks" "${extra[@]}")
 summary_args=(--parsable --job-name="facemirror-summary" --cpus-per-task=1 --chdir="$outdir"
-  --output="$logs/summary_%j.log")
+  --output="$logs/summary_%j.log" "${sbatch_extra[@]}")
 [ -n "$partition" ] && summary_args+=(--partition="$partition")
 
 if [ "$dry_run" = 1 ]; then
@@ -105,4 +152,4 @@ summary_job=$(sbatch "${summary_args[@]}" --dependency="afterany:$array_job" \
 summary_job=${summary_job%%;*}
 echo "array_job=$array_job"
 echo "summary_job=$summary_job"
-echo "submit.sh: $tasks shards of $command -> $outdir (logs in $logs)" >&2
+echo "submit.sh: ${#absolute_inputs[@]} inputs in $tasks shards of $command -> $outdir (logs in $logs)" >&2

@@ -4,7 +4,8 @@
 #  1. scripts/slurm/submit.sh over the six shared videos with 3 tasks: every CSV byte-identical
 #     to one local `facemirror aus` run; every task and the summary job completed; the summary
 #     reports 6/6; each video analysed exactly once.
-#  2. A second batch (the four shorter videos, 2 tasks): one task is cancelled (scancel) after
+#  2. A second batch (the four shorter videos, 2 tasks): submitting it again while it runs is
+#     refused, naming its job; one task is cancelled (scancel) after
 #     its first video is written, before its second; the summary job after it reports the
 #     interrupted video as failed; the same submit.sh command again finishes the batch: every
 #     CSV identical to the local run, each video analysed exactly once over both submissions,
@@ -128,6 +129,12 @@ out2="$work/batch2"
 submit "$out2" 2 "${short_videos[@]}"
 first_array=$array_job
 first_summary=$summary_job
+# A second submission while the first's jobs are queued or running would redo their work.
+if again=$(bash "$slurm/submit.sh" "${short_videos[@]}" -o "$out2" --tasks 2 2>&1); then
+  fail "a second submission to $out2 while job $first_array runs was accepted: $again"
+fi
+grep -q "$first_array.*still queued or running" <<<"$again" ||
+  fail "the refused second submission does not name job $first_array: $again"
 # Shard 0 holds default (288 frames), then changeLighting (88): cancel between the two.
 first_csv="$out2/default.csv"
 second_csv="$out2/changeLighting.csv"

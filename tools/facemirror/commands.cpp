@@ -12,6 +12,7 @@
 
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/models/model_paths.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/report/report.h"
 #include "facemirror/report/tasks.h"
@@ -338,6 +339,24 @@ int report_mirror_job(const run_options& opt, const report_writer& writer,
   return print_report_results(results, opt.quiet, "FAILED report ", "report ");
 }
 
+// --list-inputs: what the run would process, and whether it could start (the models load).
+int list_inputs(const input_plan& plan, const run_options& opt) {
+  bool usable = plan.rejected.empty();
+  for (const auto& line : plan.rejected)
+    std::fprintf(stderr, "facemirror: refused %s\n", line.c_str());
+  try {
+    const model_paths paths = resolve_model_paths(
+        opt.models_dir.empty() ? std::nullopt : std::optional<fs::path>(opt.models_dir));
+    verify_model_checksums(paths);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror: %s\n", e.what());
+    usable = false;
+  }
+  for (const auto& job : plan.jobs)
+    std::printf("%s\n", fs::absolute(job.input).lexically_normal().c_str());
+  return usable ? 0 : 1;
+}
+
 }  // namespace
 
 std::string command_line(int argc, char** argv) {
@@ -393,8 +412,9 @@ int run(const run_options& opt, job_kind kind) {
   }
   const fs::path output_dir(opt.output_dir);
   std::error_code ec;
-  fs::create_directories(output_dir, ec);
-  if (!fs::is_directory(output_dir)) {
+  if (!opt.list_inputs)
+    fs::create_directories(output_dir, ec);
+  if (!opt.list_inputs && !fs::is_directory(output_dir)) {
     const std::string why = opt.output_dir.empty()   ? "an empty name"
                             : fs::exists(output_dir) ? "a file of that name is there"
                             : ec                     ? ec.message()
@@ -422,7 +442,9 @@ int run(const run_options& opt, job_kind kind) {
     }
   }
   if (shard)
-    keep_shard(plan, *shard, opt.quiet);
+    keep_shard(plan, *shard, opt.quiet || opt.list_inputs);
+  if (opt.list_inputs)
+    return list_inputs(plan, opt);
   const bool with_aus = !opt.no_aus;
   std::vector<video_job> jobs;
   std::vector<std::string> unreported;  // skipped mirror jobs that have no report yet

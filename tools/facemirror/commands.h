@@ -40,6 +40,10 @@ struct run_options {
   bool force = false;    // redo videos whose outputs exist (and whose last attempt did not fail)
   std::string manifest;  // file listing more inputs, one per line (shards.h)
   std::string shard;     // "I/N", "auto/N" or "auto": only this shard of the inputs (shards.h)
+  // Print the inputs the run would process (absolute paths, one per line) once the models
+  // folder is checked, and process nothing (submit.sh's manifest and its check before
+  // submitting).
+  bool list_inputs = false;
   std::string landmarks = "clnf";
   double face_threshold = -0.5;  // detection score needed to accept a new face
   std::string progress = "auto";

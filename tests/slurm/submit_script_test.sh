@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# scripts/slurm/submit.sh's checks before anything is submitted, with --dry-run (no Slurm
+# needed): the manifest it would write lists each video of a folder (so every task splits the
+# same list while the folder still fills) under the name it was given (a link keeps its own);
+# a refused batch (models missing, an input refused) submits nothing and says why; options
+# that are submit.sh's own, array indices outside --tasks and a flag without its value are
+# usage errors naming them.
+# Usage: submit_script_test.sh FACEMIRROR_CLI SHARED_DIR WORK_DIR. Exit 77 without the shared data.
+set -euo pipefail
+cli=$(realpath "$1")
+shared=$2
+work=$3
+submit="$(cd "$(dirname "$0")/../.." && pwd)/scripts/slurm/submit.sh"
+fail() { echo "submit_script_test: FAILED: $*" >&2; exit 1; }
+[ -d "$shared/models/openface" ] || { echo "submit_script_test: SKIPPED: no shared data"; exit 77; }
+video=$(find "$shared/videos" -type f -name changeLighting.wmv | sort | sed -n 1p)
+[ -n "$video" ] || { echo "submit_script_test: SKIPPED: no changeLighting.wmv"; exit 77; }
+
+rm -rf "$work"
+mkdir -p "$work/cohort"
+ln -s "$video" "$work/cohort/patient01.wmv"
+ln -s "$video" "$work/cohort/patient02.wmv"
+export FACEMIRROR="$cli" FACEMIRROR_MODELS="$shared/models/openface"
+# Run from a folder of no Slurm, so a cluster's squeue/scontrol (if any) cannot interfere.
+expect() {  # STATUS TEXT COMMAND...: COMMAND exits STATUS and says TEXT; nothing is written
+  local status=$1 text=$2 out rc=0
+  shift 2
+  out=$("$@" 2>&1) || rc=$?
+  [ "$rc" = "$status" ] || fail "'$*' exited $rc, not $status: $out"
+  grep -qF -- "$text" <<<"$out" || fail "'$*' does not say '$text': $out"
+  [ ! -e "$work/out" ] || fail "'$*' wrote $work/out"
+}
+
+dry=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run 2>&1) ||
+  fail "the dry run failed: $dry"
+grep -qx "#   $work/cohort/patient01.wmv" <<<"$dry" || fail "the manifest lacks patient01: $dry"
+grep -qx "#   $work/cohort/patient02.wmv" <<<"$dry" || fail "the manifest lacks patient02: $dry"
+grep -q "#   $work/cohort\$" <<<"$dry" && fail "the manifest lists the folder, not its videos"
+[ ! -e "$work/out" ] || fail "--dry-run wrote $work/out"
+
+FACEMIRROR_MODELS="$work/no-models" expect 1 "nothing submitted" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run
+FACEMIRROR_MODELS="$work/no-models" expect 1 "models folder '$work/no-models' does not exist" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run
+mkdir -p "$work/other"
+cp "$video" "$work/other/patient01.wmv"  # another file of the same name
+expect 1 "another input already writes patient01.csv" \
+  bash "$submit" "$work/cohort" "$work/other/patient01.wmv" -o "$work/out" --tasks 2 --dry-run
+expect 2 "--array-tasks 5 is not a shard of --tasks 3" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 3 --array-tasks 0,5 --dry-run
+expect 2 "'--manifest' after -- is submit.sh's" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- --manifest list.txt
+expect 2 "-o needs a value" bash "$submit" "$work/cohort" --tasks 2 -o
+expect 1 "unknown output 'hog'" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- --outputs hog
+
+# A list of videos in a file, submit.sh's own --manifest.
+printf '%s\n' "$work/cohort/patient02.wmv" >"$work/list.txt"
+listed=$(bash "$submit" --manifest "$work/list.txt" -o "$work/out" --tasks 1 --dry-run 2>&1) ||
+  fail "--manifest FILE failed: $listed"
+grep -qx "#   $work/cohort/patient02.wmv" <<<"$listed" || fail "--manifest FILE: $listed"
+echo "submit_script_test: ok"
