@@ -55,9 +55,9 @@ TEST(inputs, a_file_given_twice_is_one_job_and_a_second_stem_is_refused) {
   EXPECT_EQ(plan.jobs[0].input, dir / "in/one.mp4");
   EXPECT_EQ(plan.jobs[0].output_csv, dir / "out/one.csv");
   ASSERT_EQ(plan.rejected.size(), 1u);
-  EXPECT_NE(plan.rejected[0].find("other/one.mkv': another input already writes one.csv"),
+  EXPECT_NE(plan.rejected[0].line().find("other/one.mkv': another input already writes one.csv"),
             std::string::npos)
-      << plan.rejected[0];
+      << plan.rejected[0].line();
 
   fs::create_directories(dir / "deidentified");
   fs::create_symlink(dir / "in/one.mp4", dir / "deidentified/patient01.mp4");
@@ -96,13 +96,14 @@ TEST(inputs, a_folder_without_videos_says_what_it_holds) {
   const input_plan plan =
       plan_inputs({(dir / "frames").string(), (dir / "patients").string()}, dir / "out");
   ASSERT_EQ(plan.rejected.size(), 2u);
-  EXPECT_NE(plan.rejected[0].find("folder holds no video files (its images: one video of frames "
-                                  "with --frames"),
+  EXPECT_NE(
+      plan.rejected[0].line().find("folder holds no video files (its images: one video of frames "
+                                   "with --frames"),
+      std::string::npos)
+      << plan.rejected[0].line();
+  EXPECT_NE(plan.rejected[1].line().find("(its subfolders are not searched: give them)"),
             std::string::npos)
-      << plan.rejected[0];
-  EXPECT_NE(plan.rejected[1].find("(its subfolders are not searched: give them)"),
-            std::string::npos)
-      << plan.rejected[1];
+      << plan.rejected[1].line();
 }
 
 }  // namespace

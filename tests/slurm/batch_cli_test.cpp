@@ -103,6 +103,17 @@ TEST(batch_cli_test, shards_resume_and_summary) {
   EXPECT_EQ(mistyped.status, 2) << mistyped.output;
   EXPECT_NE(mistyped.output.find("does not exist"), std::string::npos) << mistyped.output;
   EXPECT_FALSE(fs::exists(dir / "outt"));
+
+  // An input the plan refuses is listed under its own path, with the reason.
+  fs::create_directories(dir / "second");
+  fs::copy_file(sample_video("default.wmv"), dir / "second/default.wmv");
+  std::ofstream(manifest) << sample_video("default.wmv").string() << "\n"
+                          << (dir / "second/default.wmv").string() << "\n";
+  ASSERT_EQ(run_cli("summary " + out.string() + " --manifest " + manifest.string()).status, 1);
+  const auto refused = read_lines(out / "status" / "summary.csv");
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_EQ(refused[1], (dir / "second/default.wmv").string() +
+                            ",failed,another input already writes default.csv");
 }
 
 // A mirror batch's summary without --kind: the kind is the one OUTDIR's files are of (it once

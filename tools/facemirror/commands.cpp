@@ -342,8 +342,8 @@ int report_mirror_job(const run_options& opt, const report_writer& writer,
 // --list-inputs: what the run would process, and whether it could start (the models load).
 int list_inputs(const input_plan& plan, const run_options& opt) {
   bool usable = plan.rejected.empty();
-  for (const auto& line : plan.rejected)
-    std::fprintf(stderr, "facemirror: refused %s\n", line.c_str());
+  for (const auto& rejected : plan.rejected)
+    std::fprintf(stderr, "facemirror: refused %s\n", rejected.line().c_str());
   try {
     const model_paths paths = resolve_model_paths(
         opt.models_dir.empty() ? std::nullopt : std::optional<fs::path>(opt.models_dir));
@@ -547,10 +547,10 @@ int run(const run_options& opt, job_kind kind) {
 
   int failures = static_cast<int>(plan.rejected.size());
   int64_t frames = 0;
-  for (const auto& line : plan.rejected) {
-    std::fprintf(stderr, "FAILED %s\n", line.c_str());
+  for (const auto& rejected : plan.rejected) {
+    std::fprintf(stderr, "FAILED %s\n", rejected.line().c_str());
     if (opt.on_outcome)
-      opt.on_outcome("failed", "", line);
+      opt.on_outcome("failed", rejected.input, rejected.line());
   }
   for (const auto& r : results) {
     if (opt.on_outcome)

@@ -37,12 +37,12 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       // videos one level down (folders are not searched further).
       if (found.empty())
         plan.rejected.push_back(
-            "'" + input + "': folder holds no video files" +
-            (images ? " (its images: one video of frames with --frames, or photographs "
-                      "given by name, e.g. " +
-                          input + "/*.jpg)"
-             : folders ? " (its subfolders are not searched: give them)"
-                       : ""));
+            {input, std::string("folder holds no video files") +
+                        (images ? " (its images: one video of frames with --frames, or photographs "
+                                  "given by name, e.g. " +
+                                      input + "/*.jpg)"
+                         : folders ? " (its subfolders are not searched: give them)"
+                                   : "")});
       files.insert(files.end(), found.begin(), found.end());
     } else {
       // Missing or unreadable files still become jobs: the engine reports why, per file.
@@ -58,8 +58,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     if (!seen.emplace(same_file_key(file), stem).second)
       continue;
     if (!stems.insert(stem).second) {
-      plan.rejected.push_back("'" + file.string() + "': another input already writes " + stem +
-                              ".csv");
+      plan.rejected.push_back({file.string(), "another input already writes " + stem + ".csv"});
       continue;
     }
     video_job job;

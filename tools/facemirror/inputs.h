@@ -9,9 +9,17 @@
 
 namespace facemirror::cli {
 
+/// An input that cannot become a job, and why.
+struct rejected_input {
+  std::string input;
+  std::string why;
+  /// "'INPUT': WHY", the one line said of it.
+  [[nodiscard]] std::string line() const { return "'" + input + "': " + why; }
+};
+
 struct input_plan {
   std::vector<video_job> jobs;
-  std::vector<std::string> rejected;  // one line per input that cannot become a job
+  std::vector<rejected_input> rejected;
 };
 
 /// The path two spellings of one file share ("in/./a.mp4", "x/../in/a.mp4"): its canonical
@@ -21,8 +29,9 @@ struct input_plan {
 /// Expands folders to the video files directly inside them (is_video_file, sorted by name) and maps
 /// each video to OUTDIR/<stem>.csv. With `frame_folders`, a folder is instead one video whose
 /// frames are its image files (OpenFace's -fdir), written to OUTDIR/<folder name>.csv. A file given
-/// twice (two spellings of its path, or by name and in its folder) is one job; two files with
-/// the same stem would overwrite each other: the later one is rejected.
+/// twice under one name (two spellings of its path, or by name and in its folder) is one job; a
+/// link of another name to it is a job of that name; two files with the same stem would
+/// overwrite each other: the later one is rejected.
 [[nodiscard]] input_plan plan_inputs(const std::vector<std::string>& inputs,
                                      const std::filesystem::path& output_dir,
                                      bool frame_folders = false);

@@ -148,8 +148,8 @@ int summarize(const summary_options& opt) {
     }
     input_plan plan = plan_inputs(inputs, output_dir);
     jobs = std::move(plan.jobs);
-    for (const auto& reason : plan.rejected)
-      rows.push_back({"(manifest)", "failed", reason});
+    for (const auto& rejected : plan.rejected)
+      rows.push_back({rejected.input, "failed", rejected.why});
   } else {
     jobs = jobs_from_status_files(output_dir, kind);
   }
