@@ -35,6 +35,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/models/openface-2.2.0.sha256
         DESTINATION ${CMAKE_INSTALL_DATADIR}/facemirror)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/cmake/debian/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# What the README links to (docs/...), beside it as in the source.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The .deb: one package with the library, headers, CLI and Python module. Its prefix is the
 # configured one, so configure with -DCMAKE_INSTALL_PREFIX=/usr for a Debian-layout package

@@ -40,6 +40,11 @@ uses_installed_lib() {
 }
 uses_installed_lib "$prefix/bin/facemirror"
 "$prefix/bin/facemirror" --version | grep -q '^0\.' || fail "installed facemirror --version"
+# Every docs/ page the installed README links to is installed beside it.
+docdir="$prefix/share/doc/facemirror"
+for page in $(grep -o '](docs/[^)#]*' "$docdir/README.md" | sed 's/^](//' | sort -u); do
+  [ -f "$docdir/$page" ] || fail "the installed README links to $page, which is not installed"
+done
 # The man page has a section for every subcommand the CLI lists.
 subcommands=$("$prefix/bin/facemirror" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF {print $1}')
 [ -n "$subcommands" ] || fail "facemirror --help lists no subcommands"
