@@ -12,6 +12,8 @@ packages=(
   libtbb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format python3 curl ca-certificates
   python3-dev python3-pybind11 pybind11-dev python3-numpy python3-pytest dpkg-dev file
+  # The Python module as a wheel (pip wheel --no-build-isolation: no index needed).
+  python3-pip python3-venv python3-setuptools python3-wheel
   libssl-dev libcpp-httplib-dev libexif-dev
   # The libFuzzer targets (scripts/fuzz.sh): clang and its sanitizer and fuzzer runtimes.
   clang libclang-rt-dev

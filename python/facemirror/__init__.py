@@ -51,9 +51,21 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Un
 
 import numpy as np
 
-from . import _facemirror as _native
-from ._facemirror import Error, InvalidArgument, __version__
-from ._facemirror import run as _run
+
+def _load_bundled_library() -> None:
+    # A wheel carries libfacemirror.so beside the extension: once loaded, it meets the
+    # extension's need of that library (an installed tree finds it by the RUNPATH instead).
+    import ctypes
+    import glob
+    for library in glob.glob(os.path.join(os.path.dirname(__file__), "libfacemirror.so.*")):
+        ctypes.CDLL(library)
+
+
+_load_bundled_library()
+
+from . import _facemirror as _native  # noqa: E402
+from ._facemirror import Error, InvalidArgument, __version__  # noqa: E402
+from ._facemirror import run as _run  # noqa: E402
 
 __all__ = ["extract", "mirror", "report", "read_task_plan", "write_task_plan", "Task",
            "read_csv", "VideoResult", "ReportResult", "Analyzer",
