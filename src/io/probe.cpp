@@ -6,6 +6,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "facemirror/io/image_reader.h"
@@ -85,6 +86,38 @@ void fill_timestamps(video_info& info, AVRational time_base) {
   }
 }
 
+// A file cut short whose header has no frame count (Matroska, WebM, fragmented MP4) still
+// declares its duration there, its longest stream's: every stream ends well before it.
+// `latest_end_s` is where the file's last packet of any stream ends (audio may run on past the
+// video in a complete file), in seconds from time 0, from which Matroska counts its duration;
+// other containers count from the first frame, so the video's own span counts too.
+void fail_if_short_of_declared_duration(const io_detail::opened_input& input,
+                                        const std::vector<packet_entry>& packets,
+                                        double latest_end_s, const std::filesystem::path& path) {
+  const AVStream* st = input.stream();
+  if (input.format->duration_estimation_method != AVFMT_DURATION_FROM_STREAM)
+    return;  // estimated from the file as it is (MPEG-TS, Y4M): nothing declared to miss
+  double declared = 0;
+  if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+    declared = static_cast<double>(st->duration) * av_q2d(st->time_base);
+  else if (input.format->duration > 0)
+    declared = static_cast<double>(input.format->duration) / AV_TIME_BASE;
+  const auto [first, last] =
+      std::minmax_element(packets.begin(), packets.end(),
+                          [](const packet_entry& a, const packet_entry& b) { return a.ts < b.ts; });
+  const double fps = nominal_fps(st);
+  const double span = static_cast<double>(last->ts - first->ts) * av_q2d(st->time_base) +
+                      (fps > 0 ? 1.0 / fps : 0.0);
+  const double held = std::max(span, latest_end_s);
+  // A quarter second (or 2%) short is a rounding of durations, not a missing stretch.
+  if (held + std::max(0.25, 0.02 * declared) < declared) {
+    char text[160];
+    std::snprintf(text, sizeof text, "truncated: header declares %.2f s, file holds %.2f s",
+                  declared, held);
+    fail(error_code::codec, path, text);
+  }
+}
+
 video_info probe_frame_folder(const std::filesystem::path& folder) {
   video_info info;
   info.path = folder;
@@ -141,6 +174,14 @@ video_info probe_video(const std::filesystem::path& path) {
   std::vector<packet_entry> packets;
   int64_t stream_packets = 0;
   bool missing_ts = false;
+  double latest_end_s = 0;  // where the last packet of any stream ends
+  // Where a declared duration is all a header has, the other streams are read too: a complete
+  // file's audio may run on past its video (open_input() discards them otherwise).
+  if (st->nb_frames <= 0 &&
+      input.format->duration_estimation_method == AVFMT_DURATION_FROM_STREAM) {
+    for (unsigned i = 0; i < input.format->nb_streams; ++i)
+      input.format->streams[i]->discard = AVDISCARD_DEFAULT;
+  }
   io_detail::packet_ptr pkt(av_packet_alloc());
   for (;;) {
     const int rc = av_read_frame(input.format.get(), pkt.get());
@@ -150,6 +191,16 @@ video_info probe_video(const std::filesystem::path& path) {
       fail(error_code::codec, path,
            "demux error after frame " + std::to_string(packets.size()) + " (" +
                io_detail::av_error_text(rc) + "); truncated?");
+    }
+    if (pkt->pts != AV_NOPTS_VALUE) {
+      const AVStream* of = input.format->streams[pkt->stream_index];
+      const double fps = pkt->stream_index == input.stream_index ? nominal_fps(of) : 0.0;
+      const double length = pkt->duration > 0
+                                ? static_cast<double>(pkt->duration) * av_q2d(of->time_base)
+                            : fps > 0 ? 1.0 / fps
+                                      : 0.0;
+      latest_end_s =
+          std::max(latest_end_s, static_cast<double>(pkt->pts) * av_q2d(of->time_base) + length);
     }
     if (pkt->stream_index == input.stream_index) {
       if (pkt->flags & AV_PKT_FLAG_CORRUPT) {
@@ -178,6 +229,9 @@ video_info probe_video(const std::filesystem::path& path) {
          "truncated: header lists " + std::to_string(st->nb_frames) + " frames, file holds " +
              std::to_string(stream_packets));
   }
+
+  if (st->nb_frames <= 0 && !missing_ts)
+    fail_if_short_of_declared_duration(input, packets, latest_end_s, path);
 
   if (missing_ts) {
     // Without timestamps the decode order is all we have: index/fps, no PTS mapping.

@@ -117,6 +117,36 @@ TEST(VideoReaderBadInput, OneFrameShortOfTheHeaderIsCompleteTwoAreTruncated) {
   expect_error([&] { (void)probe_video(two_short); }, error_code::codec, two_short, "truncated");
 }
 
+// Matroska and WebM headers hold no frame count, only the duration: a copy cut short still
+// declares it, and its frames end well before (it was written "ok" with fewer rows).
+TEST(VideoReaderBadInput, TruncatedMatroskaAndWebm) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  for (const auto& [name, codec] :
+       {std::pair<std::string, std::string>{"full.mkv", "-c:v libx264 -preset ultrafast -g 10"},
+        {"full.webm", "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -g 10"}}) {
+    const auto full = test::make_testsrc(dir, name, codec + " -pix_fmt yuv420p");
+    EXPECT_EQ(probe_video(full).frame_count(), 50);
+    const auto cut =
+        test::truncated_copy(full, dir / ("cut_" + name), fs::file_size(full) * 6 / 10);
+    expect_error([&] { (void)probe_video(cut); }, error_code::codec, cut,
+                 "truncated: header declares 2.00 s");
+  }
+}
+
+// The declared duration is the longest stream's, counted from time 0: audio running on past the
+// video and timestamps that start late are a complete file.
+TEST(VideoReaderBadInput, MatroskaWithLongerAudioAndLateStartIsComplete) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto file = test::scratch_dir() / "late.mkv";
+  ASSERT_TRUE(
+      test::ffmpeg("-f lavfi -i testsrc=size=160x120:rate=25:duration=2 -f lavfi -i "
+                   "sine=duration=3.5 -c:v libx264 -preset ultrafast -pix_fmt yuv420p "
+                   "-c:a libvorbis -output_ts_offset 1.5",
+                   file));
+  EXPECT_EQ(probe_video(file).frame_count(), 50);
+}
+
 TEST(VideoReaderBadInput, TruncatedAvi) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto dir = test::scratch_dir();

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
@@ -148,6 +149,20 @@ std::map<std::string, std::string> output_options(const run_options& opt, job_ki
   return options;
 }
 
+// The files a successful job of this run writes: expected_outputs() and the OpenFace files the
+// run asks for.
+std::vector<fs::path> job_outputs(const video_job& job, const run_options& opt) {
+  std::vector<fs::path> outputs = expected_outputs(job, !opt.no_aus);
+  if (job.kind == job_kind::aus) {
+    const openface_outputs extra = openface_outputs_for(job.output_csv);
+    if (opt.write_hog)
+      outputs.push_back(extra.hog);
+    if (opt.write_aligned_faces)
+      outputs.push_back(extra.aligned_folder);
+  }
+  return outputs;
+}
+
 // Whether a job can be skipped: all its outputs are present (each written whole), its last
 // attempt did not fail (a failed --force redo leaves older outputs behind), and they were made
 // from this input's content with these options (its record; outputs without one, from a
@@ -159,14 +174,7 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   const auto status = read_status(status_file(output_dir, job.input, job.kind));
   if (status && !status->done)
     return std::string();
-  std::vector<fs::path> outputs = expected_outputs(job, !opt.no_aus);
-  if (job.kind == job_kind::aus) {  // the OpenFace files this run asks for must be there too
-    const openface_outputs extra = openface_outputs_for(job.output_csv);
-    if (opt.write_hog)
-      outputs.push_back(extra.hog);
-    if (opt.write_aligned_faces)
-      outputs.push_back(extra.aligned_folder);
-  }
+  const std::vector<fs::path> outputs = job_outputs(job, opt);
   if (!all_exist(outputs))
     return std::string();
   const auto record = read_record(record_file(output_dir, job));
@@ -508,6 +516,7 @@ int run(const run_options& opt, job_kind kind) {
   const report_writer reports(output_dir, report_options_for(opt));
   std::mutex written_mutex;
   std::vector<report_result> written;
+  std::set<size_t> changed_while_read;  // jobs whose input changed during the run
   // A resumed shard whose videos are all done has nothing to load the models for.
   if (!jobs.empty()) {
     engine_options options = engine_options_from(opt, printer);
@@ -517,6 +526,14 @@ int run(const run_options& opt, job_kind kind) {
     // A video's record is written as soon as its outputs are: a run killed later keeps it.
     options.on_video_done = [&, job_of_input](const video_result& done) {
       const auto job = job_of_input.find(done.input);
+      // A recording still being written (or replaced) is not the file that was analysed: its
+      // outputs describe part of it, or another file. Failed below, outputs removed.
+      if (job != job_of_input.end() &&
+          input_fingerprint(done.input) != records[job->second].input_fingerprint) {
+        const std::lock_guard<std::mutex> lock(written_mutex);
+        changed_while_read.insert(job->second);
+        return;
+      }
       if (job != job_of_input.end() && !opt.openface_folder)
         record_outputs(jobs[job->second], output_dir, records[job->second]);
       if (!writes_report)
@@ -533,6 +550,20 @@ int run(const run_options& opt, job_kind kind) {
     results = runner.run(jobs);
   }
   printer.finish();
+  for (const size_t i : changed_while_read) {
+    results[i].ok = false;
+    results[i].error = "'" + jobs[i].input.string() +
+                       "': changed while it was read (a recording still being written?); its "
+                       "outputs were removed: run again once it is complete";
+    std::vector<fs::path> outputs = job_outputs(jobs[i], opt);
+    const openface_outputs extra = openface_outputs_for(jobs[i].output_csv);
+    if (jobs[i].kind == job_kind::aus)
+      outputs.push_back(extra.details);
+    else
+      outputs.push_back(mirror_outputs_for(jobs[i].input, output_dir, false).head_pose_csv);
+    for (const auto& file : outputs)
+      fs::remove_all(file, ec);
+  }
   // Status files are for batches split over runs (`facemirror summary` reads them); a plain
   // run leaves OUTDIR as it was (S1's folder layout). The videos an interrupted run stopped
   // leave nothing behind either: they are simply missing, and a rerun does them; one that
