@@ -6,9 +6,10 @@ namespace facemirror::detail {
 
 std::string retry_message(const video_info& info, const segment_task& task,
                           const std::string& reason) {
-  const std::string file = "'" + info.path.string() + "'";
-  const std::string where =
-      reason.find(file) == std::string::npos ? file + ": frames " + frame_range(task) + ": " : "";
+  // A reader's error names the file (and the frame) already: said once.
+  const std::string where = reason.find(info.path.string()) == std::string::npos
+                                ? "'" + info.path.string() + "': frames " + frame_range(task) + ": "
+                                : "";
   return where + reason + " (failed again on retry)";
 }
 
