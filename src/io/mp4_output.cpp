@@ -73,8 +73,23 @@ void mp4_output::write_header(bool faststart, const std::string& comment) {
     fail(error_code::io, "cannot write the header (" + av_error_text(rc) + ")");
 }
 
+AVStream* mp4_output::add_stream() {
+  AVStream* added = avformat_new_stream(output_.get(), nullptr);
+  if (added == nullptr)
+    fail(error_code::internal, "out of memory");
+  return added;
+}
+
+bool mp4_output::takes_codec(AVCodecID codec) const {
+  return avformat_query_codec(output_->oformat, codec, FF_COMPLIANCE_NORMAL) == 1;
+}
+
 void mp4_output::write(AVPacket* packet) {
-  packet->stream_index = stream_->index;
+  write_to(stream_, packet);
+}
+
+void mp4_output::write_to(AVStream* stream, AVPacket* packet) {
+  packet->stream_index = stream->index;
   const int rc = av_write_frame(output_.get(), packet);
   if (rc < 0)
     fail(error_code::io, "write failed (" + av_error_text(rc) + ")");

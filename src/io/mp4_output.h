@@ -26,8 +26,13 @@ class mp4_output {
   mp4_output(const mp4_output&) = delete;
   mp4_output& operator=(const mp4_output&) = delete;
 
-  /// The one video stream; set its codecpar and time_base before write_header().
+  /// The video stream; set its codecpar and time_base before write_header().
   [[nodiscard]] AVStream* stream() const { return stream_; }
+  /// A further stream (audio copied from the source), added before write_header(); its
+  /// packets go through write_to().
+  [[nodiscard]] AVStream* add_stream();
+  /// Whether the MP4 container can hold a stream of this codec.
+  [[nodiscard]] bool takes_codec(AVCodecID codec) const;
   /// Whether the encoder must put SPS/PPS in extradata (always true for MP4).
   [[nodiscard]] bool wants_global_header() const;
 
@@ -37,6 +42,9 @@ class mp4_output {
   /// Writes one packet whose timestamps are in stream()->time_base. The packet need not be
   /// reference-counted: with one stream nothing is queued, so nothing is copied.
   void write(AVPacket* packet);
+  /// Writes one packet of `stream` (from add_stream()), timestamps in its time_base; each
+  /// stream's packets in increasing dts (streams need not interleave).
+  void write_to(AVStream* stream, AVPacket* packet);
   /// Trailer, close, fsync, rename onto the target.
   void commit();
   /// Closes and removes the partial file (also done by the destructor unless committed).

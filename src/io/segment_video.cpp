@@ -155,6 +155,12 @@ struct chunk_muxer::impl {
   std::optional<io_detail::mp4_output> output;
   std::vector<uint8_t> extradata;  // the first chunk's; later chunks must match
   std::string comment;
+  // The source's audio, copied at finish(): its input (the video stream discarded), stream
+  // index, the output stream, and the source's first video frame in the audio's time base.
+  std::optional<io_detail::opened_input> audio_input;
+  int audio_index = -1;
+  AVStream* audio_out = nullptr;
+  int64_t audio_origin = 0;
   int64_t appended = 0;
   bool failed = false;  // a write threw or finish() ran: only destruction may follow
 
@@ -216,6 +222,57 @@ struct chunk_muxer::impl {
     extradata = chunk.extradata;
   }
 
+  // Adds the output's audio stream when `source` has audio MP4 can hold (before the header).
+  void plan_audio(const fs::path& source, const video_info& timing) {
+    io_detail::opened_input input = io_detail::open_input(source);
+    const int index =
+        av_find_best_stream(input.format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (index < 0)
+      return;
+    const AVStream* in = input.format->streams[index];
+    if (!output->takes_codec(in->codecpar->codec_id))
+      return;  // e.g. PCM from a camcorder's .mov: the upright copy goes without it
+    audio_out = output->add_stream();
+    if (avcodec_parameters_copy(audio_out->codecpar, in->codecpar) < 0)
+      fail(error_code::internal, "out of memory");
+    audio_out->codecpar->codec_tag = 0;  // the source container's tag may not be MP4's
+    audio_out->time_base = in->time_base;
+    const AVStream* video = input.stream();
+    const double first_frame_s =
+        timing.pts.empty() ? 0.0
+                           : static_cast<double>(timing.pts.front()) * av_q2d(video->time_base);
+    audio_origin = std::llround(first_frame_s / av_q2d(in->time_base));
+    for (unsigned i = 0; i < input.format->nb_streams; ++i)
+      input.format->streams[i]->discard =
+          static_cast<int>(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    audio_index = index;
+    audio_input = std::move(input);
+  }
+
+  // The source's audio packets after the output's video (MP4 needs no interleaving). A packet
+  // the source cannot give (damaged audio) ends the audio there: the picture is the point.
+  void copy_audio() {
+    if (!audio_input)
+      return;
+    io_detail::packet_ptr packet(av_packet_alloc());
+    if (!packet)
+      fail(error_code::internal, "out of memory");
+    const AVRational in_tb = audio_input->format->streams[audio_index]->time_base;
+    while (av_read_frame(audio_input->format.get(), packet.get()) >= 0) {
+      if (packet->stream_index == audio_index && packet->pts != AV_NOPTS_VALUE &&
+          packet->pts >= audio_origin) {
+        packet->pts -= audio_origin;
+        packet->dts = packet->dts == AV_NOPTS_VALUE ? packet->pts : packet->dts - audio_origin;
+        if (packet->dts >= 0) {
+          av_packet_rescale_ts(packet.get(), in_tb, audio_out->time_base);
+          packet->pos = -1;
+          output->write_to(audio_out, packet.get());
+        }
+      }
+      av_packet_unref(packet.get());
+    }
+  }
+
   void write(const encoded_chunk& chunk) {
     if (appended == 0)
       write_header(chunk);
@@ -238,7 +295,7 @@ struct chunk_muxer::impl {
 };
 
 chunk_muxer::chunk_muxer(fs::path target, const video_info& timing, cv::Size size,
-                         std::string comment)
+                         std::string comment, const fs::path& audio_from)
     : impl_(std::make_unique<impl>()) {
   impl& s = *impl_;
   s.target = std::move(target);
@@ -250,6 +307,8 @@ chunk_muxer::chunk_muxer(fs::path target, const video_info& timing, cv::Size siz
   s.coded = io_detail::even_size(size);
   s.clock = io_detail::make_output_clock(timing);
   s.output.emplace(s.target);
+  if (!audio_from.empty())
+    s.plan_audio(audio_from, timing);
 }
 
 chunk_muxer::~chunk_muxer() = default;
@@ -277,6 +336,7 @@ void chunk_muxer::finish() {
                                              " frames, the source has " +
                                              std::to_string(s.count()));
   }
+  s.copy_audio();
   s.output->commit();
 }
 

@@ -327,8 +327,14 @@ void batch::consume(video_state& video, segment_output& output) {
           std::make_unique<csv_stream>(models_, options_.outputs, video.frame_stride));
     const cv::Size size(video.info->width, video.info->height);
     for (size_t i = 0; i < video.video_paths.size(); ++i) {
-      video.muxers.push_back(std::make_unique<chunk_muxer>(video.video_paths[i], *video.info, size,
-                                                           video.video_comments[i]));
+      // The upright source keeps the source's sound, as S1's re-encode (-c:a copy) did: later
+      // steps (S2's action coder) read the examiner's commands from it.
+      const bool upright_source = video.job.kind == job_kind::mirror &&
+                                  i == video.video_paths.size() - 1 && !video.copy &&
+                                  video.info->rotation_deg != 0;
+      video.muxers.push_back(std::make_unique<chunk_muxer>(
+          video.video_paths[i], *video.info, size, video.video_comments[i],
+          upright_source ? video.job.input : std::filesystem::path()));
     }
   }
   FACEMIRROR_CHECK(output.videos.size() == video.muxers.size(), "segment has the wrong outputs");

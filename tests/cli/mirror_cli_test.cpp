@@ -291,9 +291,12 @@ TEST_P(mirror_cli_rotation_test, rotated_portrait_input_gives_upright_outputs) {
   make_clip(sample_video("subj01_timepoint01.mp4"), sideways, 30,
             std::string("-vf 'crop=540:720:305:0,scale=360:480,transpose=") + GetParam().stored +
                 "' -c:v libx264 -preset veryfast -crf 16 -pix_fmt yuv420p");
+  // As a phone records it: with sound.
   const fs::path clip = dir / "phone.mp4";
   ASSERT_EQ(run_command("ffmpeg -y -loglevel error -i " + quoted(sideways) +
-                        " -c copy -metadata:s:v:0 rotate=" + GetParam().tag + " " + quoted(clip)),
+                        " -f lavfi -i sine=duration=1 -map 0:v -map 1:a -c:v copy -c:a aac "
+                        "-metadata:s:v:0 rotate=" +
+                        GetParam().tag + " " + quoted(clip)),
             0);
   const video_info in = probe_video(clip);
   ASSERT_NE(in.rotation_deg, 0);
@@ -325,6 +328,16 @@ TEST_P(mirror_cli_rotation_test, rotated_portrait_input_gives_upright_outputs) {
       found += t.at(i, "success") == 1.0;
     EXPECT_GE(found, 28) << side;
   }
+  // The upright source keeps the sound (S1's re-encode copied it; S2 reads the examiner's
+  // commands from it); the mirrored videos have none, as S1's.
+  const auto audio_of = [&](const char* name) {
+    return capture(
+        "ffprobe -v error -select_streams a -show_entries stream=codec_name -of "
+        "csv=p=0 " +
+        quoted(out / name));
+  };
+  EXPECT_EQ(audio_of("phone_source.mp4"), "aac\n");
+  EXPECT_EQ(audio_of("phone_right_mirrored.mp4"), "");
   // ...and the upright source shows what ffmpeg's autorotation shows.
   const cv::Mat expected = ffmpeg_frame_at(clip, 15, 360, 480);
   ASSERT_FALSE(expected.empty());

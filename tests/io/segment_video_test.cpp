@@ -237,6 +237,48 @@ TEST(SegmentVideo, VariableFrameRateKeepsTimestamps) {
     EXPECT_NEAR(info.timestamps_s[i], source.timestamps_s[i], 1e-6) << "frame " << i;
 }
 
+// The upright source copy of a rotated phone video keeps its sound: the source's audio packets
+// from the first video frame on, unchanged, on the video's clock (S1's re-encode copied it).
+TEST(SegmentVideo, AudioOfTheSourceIsCopiedOnTheVideosClock) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto src = dir / "with_audio.mov";
+  // Audio from 0 s, video from 0.2 s: what precedes the first frame is left out.
+  ASSERT_TRUE(
+      test::ffmpeg("-f lavfi -i testsrc=size=160x120:rate=25:duration=2 -f lavfi -i "
+                   "sine=frequency=440:duration=2.2 -map 0:v -map 1:a -vf "
+                   "setpts=PTS+0.2/TB -c:v libx264 -preset ultrafast -pix_fmt yuv420p "
+                   "-c:a aac",
+                   src));
+  const video_info source = probe_video(src);
+  const auto frames = decode(source);
+  const auto out = dir / "out.mp4";
+  ASSERT_EQ(frames.size(), 50u);
+  const segmentation halves{{0, 25}};
+  chunk_muxer muxer(out, source, frames[0].size(), "", src);
+  for (const auto& chunk : encode_all(frames, halves))
+    muxer.append(chunk);
+  muxer.finish();
+  const std::string streams = output_of(
+      "ffprobe -v error -show_entries stream=codec_type,codec_name -of csv=p=0 " + quoted(out),
+      dir);
+  EXPECT_EQ(streams, "h264,video\naac,audio\n");
+  EXPECT_EQ(output_of("ffmpeg -nostdin -v error -i " + quoted(out) + " -f null -", dir), "");
+  // The audio starts where the first frame is (0.2 s into the source's sound): at 0.
+  const std::string start = output_of(
+      "ffprobe -v error -select_streams a:0 -show_entries "
+      "packet=pts_time -of csv=p=0 -read_intervals %+#1 " +
+          quoted(out),
+      dir);
+  EXPECT_NEAR(std::stod(start), 0.0, 0.03) << start;
+  // Without audio_from, or from a source without sound, only the video.
+  mux(dir / "silent.mp4", source, frames[0].size(), encode_all(frames, halves));
+  EXPECT_EQ(output_of("ffprobe -v error -show_entries stream=codec_type -of csv=p=0 " +
+                          quoted(dir / "silent.mp4"),
+                      dir),
+            "video\n");
+}
+
 TEST(SegmentVideo, FfmpegDecodesTheOutputWithoutErrors) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto dir = test::scratch_dir();

@@ -124,8 +124,12 @@ class chunk_muxer {
   /// Creates the partial file. `timing` is the source's probe; `size` is the frame size the
   /// chunks were encoded from (before padding); `comment`, when not empty, becomes the file's
   /// comment tag (video_info::comment when probed).
+  /// `audio_from`, when not empty, is the source file whose first audio stream finish() copies
+  /// into the file (no re-encoding), its times moved as the video's (the first frame at 0):
+  /// when the source has one the MP4 container can hold and that can be read; audio before
+  /// the first frame is left out.
   chunk_muxer(std::filesystem::path target, const video_info& timing, cv::Size size,
-              std::string comment = {});
+              std::string comment = {}, const std::filesystem::path& audio_from = {});
   /// Without a successful finish(): removes the partial file.
   ~chunk_muxer();
   chunk_muxer(chunk_muxer&&) noexcept;
