@@ -295,6 +295,10 @@ TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
   EXPECT_NE(drop_in.output.find("(no CSV, as OpenFace's FaceLandmarkImg writes none)"),
             std::string::npos)
       << drop_in.output;
+  EXPECT_NE(
+      drop_in.output.find("ok     " + blank_image.string() + " -> no CSV (a photograph, 0 faces"),
+      std::string::npos)
+      << drop_in.output;
 }
 
 TEST(cli_test, same_bytes_whatever_the_worker_count) {

@@ -594,8 +594,10 @@ int run(const run_options& opt, job_kind kind) {
     }
     frames += r.frames;
     if (!opt.quiet) {
-      const std::string where =
-          kind == job_kind::aus ? r.output_csv.string() : output_dir.string() + "/";
+      // FaceLandmarkImg writes no CSV for an image without a face (openface-img neither).
+      const std::string where = kind != job_kind::aus      ? output_dir.string() + "/"
+                                : fs::exists(r.output_csv) ? r.output_csv.string()
+                                                           : "no CSV";
       if (is_image_file(r.input) && kind == job_kind::aus)  // a row per face, not per frame
         std::fprintf(stderr, "ok     %s -> %s (a photograph, %lld face%s, %.1f s)\n",
                      r.input.string().c_str(), where.c_str(),
