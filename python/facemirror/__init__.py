@@ -201,16 +201,26 @@ def read_hog(path: PathLike) -> HogFeatures:
     return HogFeatures(valid, features)
 
 
-def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: bool = True
-                 ) -> List[str]:
-    """The inputs' video files (folders listed), each once; one_stem_each: refuse two files of
-    one stem (they would write one CSV in one folder)."""
+def _stem(path: str) -> str:
+    """The name an input's outputs take: a file's without its extension, a frame folder's whole
+    (session.2024-01-05 stays whole), as the CLI names them."""
+    name = os.path.basename(os.path.normpath(path))
+    return name if os.path.isdir(path) else os.path.splitext(name)[0]
+
+
+def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: bool = True,
+                 frames: Optional[bool] = None) -> List[str]:
+    """The inputs' video files (folders listed; with frames, each folder is one video of its
+    image files; None: the caller takes no frame folders), each once; one_stem_each: refuse two
+    inputs of one stem (they would write one CSV in one folder)."""
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
     files = []
     for item in inputs:
         path = os.fsdecode(os.fspath(item))
-        if os.path.isdir(path):
+        if frames and os.path.isdir(path):
+            files.append(os.path.normpath(path))
+        elif os.path.isdir(path):
             found = sorted(
                 os.path.join(path, name)
                 for name in os.listdir(path)
@@ -219,7 +229,10 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
             )
             if not found:
                 entries = os.listdir(path)
-                hint = (" (its images: photographs are given by name, e.g. glob('*.jpg'))"
+                hint = (" (its images: "
+                        + ("one video of frames with frames=True, or " if frames is not None
+                           else "")
+                        + "photographs given by name, e.g. glob('*.jpg'))"
                         if any(os.path.splitext(n)[1].lower() in _IMAGE_EXTENSIONS
                                for n in entries)
                         else " (its subfolders are not searched: give them)"
@@ -233,7 +246,7 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
     for path in files:
         # A file given twice under one name (two spellings, by name and in its folder) runs
         # once; under another name (links that de-identify a cohort) it runs as that name.
-        key = (os.path.realpath(path), os.path.splitext(os.path.basename(path))[0])
+        key = (os.path.realpath(path), _stem(path))
         if key not in seen:
             seen.add(key)
             unique.append(path)
@@ -242,7 +255,7 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
     for path in files:
         if not one_stem_each:
             break
-        stem = os.path.splitext(os.path.basename(path))[0]
+        stem = _stem(path)
         if stem in stems:
             raise Error(f"'{path}': another input already writes {stem}.csv")
         stems.add(stem)
@@ -335,10 +348,14 @@ def extract(
     frame_stride: int = 1,
     consensus: int = 1,
     aligned: Union[bool, AlignedFaces] = False,
+    frames: bool = False,
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
     inputs: a video file, a folder (its video files, sorted by name) or a list of them.
+      frames=True (the CLI's --frames, OpenFace's -fdir): each folder is one video whose frames
+      are its image files in name order, written to <folder name>.csv (timestamps 0, as
+      OpenFace writes them).
     out_dir: where to write <stem>.csv per video (created if missing; the same bytes as
       ``facemirror aus``), with the video's task plan <stem>_tasks.csv where one lies beside it
       (for one face of a mirrored pair the pair's; the newer plan wins, as in the CLI). None:
@@ -380,7 +397,7 @@ def extract(
     _check_on_error(on_error)
     # Without out_dir the CSVs are only read back, so videos of one name in different folders
     # (p01/video.mp4, p02/video.mp4) are fine; in one out_dir they would write one CSV.
-    files = _video_files(inputs, one_stem_each=out_dir is not None)
+    files = _video_files(inputs, one_stem_each=out_dir is not None, frames=_flag("frames", frames))
     if aligned is True:
         aligned = AlignedFaces()
     elif aligned is False:
@@ -393,7 +410,7 @@ def extract(
         folder = os.fspath(out_dir) if out_dir is not None else scratch
         os.makedirs(folder, exist_ok=True)
         csvs = [os.path.join(folder if out_dir is not None else os.path.join(scratch, str(i)),
-                             os.path.splitext(os.path.basename(f))[0] + ".csv")
+                             _stem(f) + ".csv")
                 for i, f in enumerate(files)]
         for csv in csvs:
             os.makedirs(os.path.dirname(csv), exist_ok=True)
@@ -413,7 +430,7 @@ def extract(
                     result.hog = read_hog(item["hog_file"])
                 if out_dir is not None:
                     result.output_csv = os.fspath(item["output_csv"])
-                    stem = os.path.splitext(os.path.basename(result.path))[0]
+                    stem = _stem(result.path)
                     _bring_task_plan(result.path, folder, _native.task_plan_stem(stem))
                     if hog:
                         result.hog_file = os.fspath(item["hog_file"])

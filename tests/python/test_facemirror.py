@@ -245,6 +245,25 @@ def test_one_name_in_two_folders_without_out_dir_and_a_file_given_twice(tmp_path
 
 
 @needs_shared
+def test_a_frame_folder_is_one_video_as_the_cli_reads_it(tmp_path):
+    # frames=True: OpenFace's -fdir, the CLI's --frames; the folder's whole name (dots kept)
+    # names its CSV, the CLI's bytes.
+    folder = tmp_path / "session.2024-01-05"
+    folder.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(VIDEO), "-frames:v", "5",
+                    str(folder / "frame%03d.png")], check=True)
+    results = facemirror.extract(folder, out_dir=tmp_path / "py", frames=True, models=MODELS,
+                                 workers=1, as_dataframe=False)
+    assert [(r.path, r.frames) for r in results] == [(str(folder), 5)]
+    subprocess.run([CLI, "aus", "--frames", str(folder), "-o", str(tmp_path / "cli"),
+                    "--models", str(MODELS), "-w", "1", "-q"], check=True)
+    written = (tmp_path / "py" / "session.2024-01-05.csv").read_bytes()
+    assert written == (tmp_path / "cli" / "session.2024-01-05.csv").read_bytes()
+    with pytest.raises(facemirror.Error, match="frames=True"):
+        facemirror.extract(folder, models=MODELS)  # without frames: a folder of videos
+
+
+@needs_shared
 def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path):
     for job, options, says in (
             ("extract", dict(segment_frames=0), "frames per segment must be positive"),
@@ -266,8 +285,11 @@ def test_a_folder_without_videos_says_what_it_holds(tmp_path):
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "IMG_0001.JPG").write_bytes(b"")
     (tmp_path / "patients" / "p01").mkdir(parents=True)
-    with pytest.raises(facemirror.Error, match="no video files .its images: photographs"):
+    with pytest.raises(facemirror.Error, match="no video files .its images: one video of frames "
+                       "with frames=True, or photographs"):
         facemirror.extract(tmp_path / "photos", models=tmp_path)
+    with pytest.raises(facemirror.Error, match="no video files .its images: photographs"):
+        facemirror.mirror(tmp_path / "photos", tmp_path / "out", models=tmp_path)
     with pytest.raises(facemirror.Error, match="its subfolders are not searched"):
         facemirror.extract(tmp_path / "patients", models=tmp_path)
 
