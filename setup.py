@@ -1,5 +1,5 @@
-"""Builds the facemirror wheel: the Python package of python/facemirror with its extension and
-libfacemirror.so beside it, built by CMake.
+"""Builds the facemirror wheel: the Python package of python/facemirror with its extension,
+libfacemirror.so and fetch_models.sh (with its checksum list) beside it, built by CMake.
 
 The build folder is $FACEMIRROR_BUILD_DIR when set (a configured facemirror build with the
 Python module, e.g. build/release), else build/wheel, configured here for the interpreter
@@ -48,7 +48,8 @@ class build_with_cmake(build_py):
                  "-DCMAKE_BUILD_TYPE=Release", "-DFACEMIRROR_BUILD_PYTHON=ON",
                  "-DFACEMIRROR_BUILD_TESTS=OFF", "-DFACEMIRROR_BUILD_BENCH=OFF",
                  "-DPython3_EXECUTABLE=" + sys.executable])
-        run(["cmake", "--build", build_dir, "--target", "facemirror_python"])
+        # All of it: `cmake --install` below installs every target (the CLI, its man page).
+        run(["cmake", "--build", build_dir])
         package = os.path.join(self.build_lib, "facemirror")
         os.makedirs(package, exist_ok=True)
         with tempfile.TemporaryDirectory() as stage:
@@ -66,6 +67,10 @@ class build_with_cmake(build_py):
             for built in (modules[0], libraries[0]):
                 shutil.copy2(built, package)
         shutil.copy2(os.path.join(ROOT, "python", "facemirror", "__init__.py"), package)
+        # The models are not in the wheel: the script that provisions and checks them is, with
+        # its checksum list beside it (where the script looks when it is not in a checkout).
+        shutil.copy2(os.path.join(ROOT, "scripts", "fetch_models.sh"), package)
+        shutil.copy2(os.path.join(ROOT, "models", "openface-2.2.0.sha256"), package)
 
 
 class binary_distribution(Distribution):

@@ -7,9 +7,10 @@
 #
 # INPUTS are video files or folders; --manifest FILE adds the inputs it lists (one per line).
 # First `facemirror COMMAND ... --list-inputs` checks, before anything is submitted, the
-# options, the inputs (a refused one stops the submission) and the models folder, and expands
-# the folders; its list becomes OUTDIR/manifest.txt (absolute paths, links keep their names),
-# so every task splits the same list even while a folder still fills. Then it submits
+# options, the inputs (a refused or missing one stops the submission) and the models folder,
+# and expands the folders; its list becomes OUTDIR/manifest.txt (absolute paths, links keep
+# their names), so every task splits the same list even while a folder still fills. Then it
+# submits
 #   - an array job of N tasks (--array-tasks LIST: only those, e.g. "1,4" to resubmit two
 #     shards): task I runs `facemirror COMMAND --manifest OUTDIR/manifest.txt --shard I/N
 #     --workers C`; requeue-safe (--requeue; complete outputs are skipped, so a preempted or
@@ -68,8 +69,10 @@ for option in "${extra[@]}"; do
   esac
 done
 if [ -n "$array_tasks" ]; then
-  # Slurm's list syntax ("1,4", "2-5", "0-9%2"): every index must be a shard of --tasks N.
-  for index in $(sed 's/%[0-9]*//g; s/[,-]/ /g' <<<"$array_tasks"); do
+  # Slurm's list syntax ("1,4", "2-5", "0-15:4", "0-9%2"): every index must be a shard of
+  # --tasks N (read into an array: no word of it is taken for a file pattern).
+  read -ra indices <<<"$(sed 's/%[0-9]*$//; s/:[0-9]*//g; s/[,-]/ /g' <<<"$array_tasks")"
+  for index in "${indices[@]}"; do
     [[ "$index" =~ ^[0-9]+$ ]] || usage "--array-tasks '$array_tasks' is not a Slurm index list"
     [ "$index" -lt "$tasks" ] || usage "--array-tasks $index is not a shard of --tasks $tasks (0 to $((tasks - 1)))"
   done
@@ -87,9 +90,6 @@ facemirror=${FACEMIRROR:-$(command -v facemirror || true)}
 facemirror=$(realpath "$facemirror")
 job_script="$(cd "$(dirname "$0")" && pwd)/job.sh"
 
-for input in "${inputs[@]}"; do
-  [ -e "$input" ] || echo "submit.sh: warning: '$input' does not exist (it will fail alone)" >&2
-done
 outdir=$(realpath -m "$outdir")
 manifest="$outdir/manifest.txt"
 logs="$outdir/logs"

@@ -80,8 +80,22 @@ AVStream* mp4_output::add_stream() {
   return added;
 }
 
-bool mp4_output::takes_codec(AVCodecID codec) const {
-  return avformat_query_codec(output_->oformat, codec, FF_COMPLIANCE_NORMAL) == 1;
+bool mp4_output::takes_audio_codec(AVCodecID codec) {
+  switch (codec) {
+    case AV_CODEC_ID_AAC:
+    case AV_CODEC_ID_MP3:
+    case AV_CODEC_ID_AC3:
+    case AV_CODEC_ID_EAC3:
+    case AV_CODEC_ID_ALAC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool mp4_output::try_write_to(AVStream* stream, AVPacket* packet) {
+  packet->stream_index = stream->index;
+  return av_write_frame(output_.get(), packet) >= 0;
 }
 
 void mp4_output::write(AVPacket* packet) {

@@ -31,8 +31,12 @@ class mp4_output {
   /// A further stream (audio copied from the source), added before write_header(); its
   /// packets go through write_to().
   [[nodiscard]] AVStream* add_stream();
-  /// Whether the MP4 container can hold a stream of this codec.
-  [[nodiscard]] bool takes_codec(AVCodecID codec) const;
+  /// Whether a stream of this audio codec is copied into MP4 as a matter of course (AAC, MP3,
+  /// AC-3, E-AC-3, ALAC; libav's FLAC and Opus in MP4 are experimental in Debian 12's FFmpeg).
+  [[nodiscard]] static bool takes_audio_codec(AVCodecID codec);
+  /// Writes one packet of `stream`; false (nothing written) when the muxer refuses it (a
+  /// timestamp out of order), so a caller may leave that stream there.
+  [[nodiscard]] bool try_write_to(AVStream* stream, AVPacket* packet);
   /// Whether the encoder must put SPS/PPS in extradata (always true for MP4).
   [[nodiscard]] bool wants_global_header() const;
 

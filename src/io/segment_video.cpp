@@ -230,7 +230,7 @@ struct chunk_muxer::impl {
     if (index < 0)
       return;
     const AVStream* in = input.format->streams[index];
-    if (!output->takes_codec(in->codecpar->codec_id))
+    if (!io_detail::mp4_output::takes_audio_codec(in->codecpar->codec_id))
       return;  // e.g. PCM from a camcorder's .mov: the upright copy goes without it
     audio_out = output->add_stream();
     if (avcodec_parameters_copy(audio_out->codecpar, in->codecpar) < 0)
@@ -249,8 +249,9 @@ struct chunk_muxer::impl {
     audio_input = std::move(input);
   }
 
-  // The source's audio packets after the output's video (MP4 needs no interleaving). A packet
-  // the source cannot give (damaged audio) ends the audio there: the picture is the point.
+  // The source's audio packets after the output's video (MP4 needs no interleaving). Audio the
+  // source cannot give (damaged) or the muxer refuses (a timestamp out of order) ends there:
+  // the picture is the point. Packets whose times repeat or go back are left out.
   void copy_audio() {
     if (!audio_input)
       return;
@@ -258,16 +259,19 @@ struct chunk_muxer::impl {
     if (!packet)
       fail(error_code::internal, "out of memory");
     const AVRational in_tb = audio_input->format->streams[audio_index]->time_base;
+    int64_t last_dts = -1;
     while (av_read_frame(audio_input->format.get(), packet.get()) >= 0) {
-      if (packet->stream_index == audio_index && packet->pts != AV_NOPTS_VALUE &&
-          packet->pts >= audio_origin) {
-        packet->pts -= audio_origin;
-        packet->dts = packet->dts == AV_NOPTS_VALUE ? packet->pts : packet->dts - audio_origin;
-        if (packet->dts >= 0) {
-          av_packet_rescale_ts(packet.get(), in_tb, audio_out->time_base);
-          packet->pos = -1;
-          output->write_to(audio_out, packet.get());
-        }
+      const int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+      const int64_t dts = packet->dts != AV_NOPTS_VALUE ? packet->dts : pts;
+      const bool in_order =
+          pts != AV_NOPTS_VALUE && pts >= audio_origin && dts - audio_origin > last_dts;
+      if (packet->stream_index == audio_index && in_order) {
+        packet->pts = pts - audio_origin;
+        packet->dts = last_dts = dts - audio_origin;
+        av_packet_rescale_ts(packet.get(), in_tb, audio_out->time_base);
+        packet->pos = -1;
+        if (!output->try_write_to(audio_out, packet.get()))
+          break;
       }
       av_packet_unref(packet.get());
     }

@@ -616,8 +616,10 @@ void batch::fail(size_t index, const std::string& message) {
   }
   // A mirror job fails with its mirrored videos' analyses (named after the job's input, the
   // file the user gave), and they with it.
-  if (parent)
-    fail(*parent, "'" + videos_[*parent]->job.input.string() + "': " + message);
+  if (parent) {
+    const std::string named = "'" + videos_[*parent]->job.input.string() + "': ";
+    fail(*parent, message.rfind(named, 0) == 0 ? message : named + message);
+  }
   for (const size_t c : children) {
     std::lock_guard<std::mutex> lock(videos_[c]->mutex);
     videos_[c]->finished = true;
@@ -665,6 +667,14 @@ std::vector<video_result> batch::results() {
       video.result.error = "'" + video.job.input.string() +
                            "': " + (stopped ? "interrupted" : "not all frames were processed");
       video.result.interrupted = stopped;
+    }
+    // A stop between a mirror job's videos and their analyses fails no task: nothing called
+    // fail(), which removes them.
+    if (!video.result.ok) {
+      for (const auto& committed : video.committed_videos) {
+        std::error_code ignored;
+        std::filesystem::remove(committed, ignored);
+      }
     }
     out.push_back(video.result);
   }

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <vector>
 
+#include "facemirror/io/image_reader.h"
+
 #include "models/sha256.h"
 
 namespace facemirror {
@@ -14,10 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The frames only (the image files probe_video reads): a run's own outputs written into the
+// folder (`aus --frames F -o F`) or a viewer's .DS_Store are not the video.
 std::string folder_fingerprint(const fs::path& folder) {
   std::vector<std::string> lines;
   for (const auto& entry : fs::directory_iterator(folder)) {
-    if (!entry.is_regular_file())
+    if (!entry.is_regular_file() || !is_image_file(entry.path()))
       continue;
     const auto written = std::chrono::duration_cast<std::chrono::nanoseconds>(
         entry.last_write_time().time_since_epoch());

@@ -22,7 +22,8 @@ for _ in $(seq 1 600); do
   grep -q "models loaded" "$work/run.log" && break
   sleep 0.05
 done
-touch "$work/frames/f030.png"
+# A minute on: a filesystem that keeps whole seconds still sees a change.
+touch -d '+1 minute' "$work/frames/f030.png"
 status=0
 wait "$runner" || status=$?
 [ "$status" = 1 ] || fail "the run exited $status, not 1: $(cat "$work/run.log")"
@@ -35,4 +36,11 @@ left=$(cd "$work/out" && find . -mindepth 1 | sort)
 "$cli" "${args[@]}" >"$work/rerun.log" 2>&1 || fail "the rerun failed: $(cat "$work/rerun.log")"
 grep -q "^ok     $work/frames -> $work/out/frames.csv (60 frames" "$work/rerun.log" ||
   fail "the rerun did not do the 60 frames: $(cat "$work/rerun.log")"
+
+# The run's own outputs written among the frames (-o the frame folder) are not a change.
+"$cli" aus --frames "$work/frames" -o "$work/frames" -w 2 --models "$shared/models/openface" \
+  --progress none --hog >"$work/inside.log" 2>&1 ||
+  fail "writing into the frame folder failed: $(cat "$work/inside.log")"
+[ -f "$work/frames/frames.csv" ] && [ -f "$work/frames/frames.hog" ] ||
+  fail "the outputs written into the frame folder are missing: $(ls "$work/frames" | tail -3)"
 echo "changed_input_test: ok"

@@ -3,11 +3,11 @@
 #
 # The Python module as a wheel, as a user installs it into a virtual environment: builds it
 # with `pip wheel --no-build-isolation .` from BUILD_DIR (setup.py), checks what it holds (the
-# package, its extension and libfacemirror.so, no path of the build machine), installs it with
-# pip into a fresh venv (NumPy from Debian's packages, nothing from an index), imports it
-# there and analyses a shared photograph with it (exit 77 after the rest without the shared
-# data), checks pip's metadata and version, and that `pip uninstall` leaves nothing and the
-# source tree was not written to.
+# package, its extension, libfacemirror.so and fetch_models.sh, no path of the build machine),
+# installs it with pip into a fresh venv (NumPy from Debian's packages, nothing from an index),
+# imports it there and analyses a shared photograph with it, provisions models with its
+# fetch_models.sh (exit 77 after the rest without the shared data), checks pip's metadata and
+# version, and that `pip uninstall` leaves nothing and the source tree was not written to.
 set -euo pipefail
 build=$(realpath "$1") source=$(realpath "$2") python=$3 shared=$4
 work="$build/test-scratch/wheel_test"
@@ -28,7 +28,8 @@ wheel="$work/dist/facemirror-$version-$tag-$tag-linux_$(uname -m).whl"
 [ -f "$wheel" ] || fail "no $(basename "$wheel"): $(ls "$work/dist")"
 mkdir "$work/unpacked"
 "$python" -m zipfile -e "$wheel" "$work/unpacked"
-for file in facemirror/__init__.py facemirror/libfacemirror.so.*; do
+for file in facemirror/__init__.py facemirror/libfacemirror.so.* facemirror/fetch_models.sh \
+            facemirror/openface-2.2.0.sha256; do
   compgen -G "$work/unpacked/$file" >/dev/null || fail "the wheel lacks $file"
 done
 compgen -G "$work/unpacked/facemirror/_facemirror.*.so" >/dev/null || fail "no extension in the wheel"
@@ -56,6 +57,12 @@ if os.path.isfile(photo) and os.path.isdir(models):
     assert len(faces) == 1 and faces[0].success, faces
     print("wheel_test: one face in sample1.jpg, AU12_r", faces[0].au_intensity["AU12_r"])
 PY
+# The wheel's fetch_models.sh provisions a models folder, checked against its own list.
+if [ -d "$shared/models/openface" ]; then
+  (cd / && bash "$site/facemirror/fetch_models.sh" --from "$shared/models/openface" \
+    "$work/models") >"$work/fetch.log" 2>&1 ||
+    fail "the wheel's fetch_models.sh failed: $(cat "$work/fetch.log")"
+fi
 "$venv_python" -m pip uninstall -y -q facemirror || fail "pip uninstall failed"
 left=$(find "$site" -maxdepth 1 -iname 'facemirror*')
 [ -z "$left" ] || fail "pip uninstall left $left"

@@ -2,9 +2,11 @@
 # scripts/slurm/submit.sh's checks before anything is submitted, with --dry-run (no Slurm
 # needed): the manifest it would write lists each video of a folder (so every task splits the
 # same list while the folder still fills) under the name it was given (a link keeps its own);
-# a refused batch (models missing, an input refused) submits nothing and says why; options
-# that are submit.sh's own, array indices outside --tasks and a flag without its value are
-# usage errors naming them.
+# a refused batch (models missing, an input refused or missing) submits nothing and says why;
+# options that are submit.sh's own, array indices outside --tasks, more tasks than the
+# cluster's MaxArraySize, a second submission while the OUTDIR's jobs run and a flag without
+# its value are usage errors naming them. squeue and scontrol are stand-ins on PATH that play
+# a cluster (a real one's state must not decide the test).
 # Usage: submit_script_test.sh FACEMIRROR_CLI SHARED_DIR WORK_DIR. Exit 77 without the shared data.
 set -euo pipefail
 cli=$(realpath "$1")
@@ -21,7 +23,12 @@ mkdir -p "$work/cohort"
 ln -s "$video" "$work/cohort/patient01.wmv"
 ln -s "$video" "$work/cohort/patient02.wmv"
 export FACEMIRROR="$cli" FACEMIRROR_MODELS="$shared/models/openface"
-# Run from a folder of no Slurm, so a cluster's squeue/scontrol (if any) cannot interfere.
+# The stand-ins: a cluster whose MaxArraySize is 8 and whose queue is $work/queue.txt.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\necho "MaxArraySize            = 8"\n' >"$work/bin/scontrol"
+printf '#!/bin/sh\ncat "%s" 2>/dev/null\n' "$work/queue.txt" >"$work/bin/squeue"
+chmod +x "$work/bin/scontrol" "$work/bin/squeue"
+export PATH="$work/bin:$PATH"
 expect() {  # STATUS TEXT COMMAND...: COMMAND exits STATUS and says TEXT; nothing is written
   local status=$1 text=$2 out rc=0
   shift 2
@@ -46,8 +53,25 @@ mkdir -p "$work/other"
 cp "$video" "$work/other/patient01.wmv"  # another file of the same name
 expect 1 "another input already writes patient01.csv" \
   bash "$submit" "$work/cohort" "$work/other/patient01.wmv" -o "$work/out" --tasks 2 --dry-run
+expect 1 "refused '$work/absent.mp4': no such file" \
+  bash "$submit" "$work/cohort" "$work/absent.mp4" -o "$work/out" --tasks 2 --dry-run
 expect 2 "--array-tasks 5 is not a shard of --tasks 3" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 3 --array-tasks 0,5 --dry-run
+expect 2 "--array-tasks 12 is not a shard of --tasks 8" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 8 --array-tasks '0-12:4%2' --dry-run
+bash "$submit" "$work/cohort" -o "$work/out" --tasks 8 --array-tasks '0-7:4%2' --dry-run \
+  >/dev/null 2>&1 || fail "Slurm's step and limit syntax 0-7:4%2 was refused"
+rm -rf "$work/out"
+expect 2 "--tasks 9 is more than this cluster's MaxArraySize (8)" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 9 --dry-run
+echo "4242|facemirror-aus|$work/out" >"$work/queue.txt"
+expect 2 "job(s) 4242 of an earlier submission to $work/out are still queued or running" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run
+rm "$work/queue.txt"
+for ours in --shard -o; do
+  expect 2 "'$ours' after -- is submit.sh's" \
+    bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- "$ours" x
+done
 expect 2 "'--manifest' after -- is submit.sh's" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- --manifest list.txt
 expect 2 "-o needs a value" bash "$submit" "$work/cohort" --tasks 2 -o

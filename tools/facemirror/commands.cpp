@@ -360,6 +360,14 @@ int list_inputs(const input_plan& plan, const run_options& opt) {
     std::fprintf(stderr, "facemirror: %s\n", e.what());
     usable = false;
   }
+  // A run would still start, and fail each such input alone; before a cluster batch, said now.
+  for (const auto& job : plan.jobs) {
+    std::error_code ec;
+    if (!fs::exists(job.input, ec)) {
+      std::fprintf(stderr, "facemirror: refused '%s': no such file\n", job.input.c_str());
+      usable = false;
+    }
+  }
   for (const auto& job : plan.jobs)
     std::printf("%s\n", fs::absolute(job.input).lexically_normal().c_str());
   return usable ? 0 : 1;
@@ -557,10 +565,14 @@ int run(const run_options& opt, job_kind kind) {
                        "outputs were removed: run again once it is complete";
     std::vector<fs::path> outputs = job_outputs(jobs[i], opt);
     const openface_outputs extra = openface_outputs_for(jobs[i].output_csv);
-    if (jobs[i].kind == job_kind::aus)
+    if (jobs[i].kind == job_kind::aus) {
       outputs.push_back(extra.details);
-    else
+    } else {
+      // The changed file may probe otherwise now: both names its source copy can have.
+      for (const bool rotated : {false, true})
+        outputs.push_back(mirror_outputs_for(jobs[i].input, output_dir, rotated).source_video);
       outputs.push_back(mirror_outputs_for(jobs[i].input, output_dir, false).head_pose_csv);
+    }
     for (const auto& file : outputs)
       fs::remove_all(file, ec);
   }

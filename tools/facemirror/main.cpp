@@ -72,8 +72,9 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
   cmd.add_flag("--list-inputs", opt.list_inputs,
                "Print the inputs this command would process, one absolute path per line "
                "(folders expanded, --shard applied), after checking the models folder and its "
-               "checksums; process and write nothing. Exit 1 if an input is refused or the "
-               "models are not usable (scripts/slurm/submit.sh's check before submitting)");
+               "checksums; process and write nothing. Exit 1 if an input is refused or missing "
+               "or the models are not usable (scripts/slurm/submit.sh's check before "
+               "submitting)");
   cmd.add_option("--models", opt.models_dir,
                  "Models folder holding OpenFace's AU_predictors/ and model/ (default: "
                  "$FACEMIRROR_MODELS, else ~/.local/share/facemirror/models; fill it with " +

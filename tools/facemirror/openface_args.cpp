@@ -86,7 +86,8 @@ class argument_reader {
 
 // OpenFace reads -root and -inroot before any input, so the last of them prefixes every -f and
 // -fdir wherever it stands. OpenFace glues the strings together; a path join gives the same
-// path when the root ends in a separator and the path OpenFace meant when it does not.
+// path when the root ends in a separator and the path OpenFace meant when it does not (an
+// absolute -f stays itself, where OpenFace's glued "root//abs/x" would name no file).
 fs::path input_root_of(const std::vector<std::string>& args) {
   fs::path root;
   for (size_t i = 0; i + 1 < args.size(); ++i) {

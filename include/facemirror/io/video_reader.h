@@ -25,10 +25,12 @@
 //   stream or decoder, or a truncated or corrupt one throws error(codec). The message is one
 //   line naming the file and the reason; a frame it names is numbered from 1, as the CSVs
 //   number it. Truncation is caught by probe_video() when the header
-//   lists more frames than the file holds (MP4, AVI) or the last packet is short, and otherwise
-//   by read() (a corrupt frame, or fewer frames than the table): a caller never gets fewer
-//   frames than frame_count() without an error. (A file cut exactly between packets in a format
-//   whose header has no frame count, such as ASF, is indistinguishable from a shorter video.)
+//   lists more frames than the file holds (MP4, AVI), when every stream ends more than a quarter
+//   second (or 2%) before the duration a header without a frame count declares (Matroska,
+//   WebM), or when the last packet is short, and otherwise by read() (a corrupt frame, or fewer
+//   frames than the table): a caller never gets fewer frames than frame_count() without an
+//   error. (A file cut between packets in a format whose header declares neither, such as
+//   MPEG-TS or Y4M, is indistinguishable from a shorter video.)
 //   After read() throws, only destroy the reader.
 
 #include <cstdint>
@@ -78,7 +80,8 @@ struct video_info {
 
 /// Reads the container once (packets only, no decoding) and returns its frame table.
 /// Throws facemirror::error if the file is missing, empty, not a video, holds no frames, or is
-/// visibly truncated (fewer packets than its header lists, or a short/corrupt packet).
+/// visibly truncated (fewer packets than its header lists, streams ending well before the
+/// duration it declares, or a short/corrupt packet).
 /// A folder is a frame folder: every image file directly inside it (is_image_file), sorted by
 /// name, one per frame (the first one is read for the size); error(io) when it holds none.
 [[nodiscard]] video_info probe_video(const std::filesystem::path& path);

@@ -12,8 +12,9 @@
 namespace facemirror {
 
 /// A file: its size and the SHA-256 of its first and last MiB (the whole file when smaller).
-/// A folder (a frame folder, OpenFace's -fdir): the SHA-256 of its files' names, sizes and
-/// modification times (its frames' pixels would mean reading them all). Empty when the input
+/// A folder (a frame folder, OpenFace's -fdir): the SHA-256 of its image files' names, sizes
+/// and modification times (its frames' pixels would mean reading them all; other files, such
+/// as outputs written beside the frames, are not the video). Empty when the input
 /// cannot be read: such an input matches no fingerprint, not even its own.
 [[nodiscard]] std::string input_fingerprint(const std::filesystem::path& input);
 
