@@ -34,7 +34,8 @@ std::filesystem::path default_models_dir() {
 
 std::string fetch_models_hint() {
   return std::string("fetch_models.sh (") + FACEMIRROR_INSTALLED_FETCH_MODELS +
-         " where installed, scripts/fetch_models.sh in the source)";
+         " where installed, scripts/fetch_models.sh in the source, beside the Python module of a "
+         "wheel)";
 }
 
 model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir) {

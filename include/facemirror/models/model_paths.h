@@ -27,7 +27,7 @@ struct model_paths {
 
 /// Where the script that fills a models folder is, for messages to a user: fetch_models.sh
 /// under the installation's share/facemirror/ (the path this library was configured with),
-/// or scripts/ in a source checkout.
+/// scripts/ in a source checkout, or the Python package's folder of a wheel.
 [[nodiscard]] std::string fetch_models_hint();
 
 /// Resolves and checks every file the AU pipeline needs. `dir` overrides the default.
