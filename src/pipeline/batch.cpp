@@ -607,10 +607,7 @@ void batch::fail(size_t index, const std::string& message) {
     video.aligned.reset();
     video.muxers.clear();  // removes their partial files
     video.prepared.clear();
-    for (const auto& committed : video.committed_videos) {
-      std::error_code ignored;
-      std::filesystem::remove(committed, ignored);
-    }
+    video.remove_committed_videos();
     parent = video.parent;
     children = video.children;
   }
@@ -670,12 +667,8 @@ std::vector<video_result> batch::results() {
     }
     // A stop between a mirror job's videos and their analyses fails no task: nothing called
     // fail(), which removes them.
-    if (!video.result.ok) {
-      for (const auto& committed : video.committed_videos) {
-        std::error_code ignored;
-        std::filesystem::remove(committed, ignored);
-      }
-    }
+    if (!video.result.ok)
+      video.remove_committed_videos();
     out.push_back(video.result);
   }
   return out;

@@ -13,11 +13,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <vector>
 
 #include "facemirror/io/segment_video.h"
@@ -120,6 +122,12 @@ class batch {
     // A mirror job's videos once committed ahead of their analyses (which read them): removed
     // if an analysis fails, so that a failed or interrupted job leaves none of its files.
     std::vector<std::filesystem::path> committed_videos;
+    void remove_committed_videos() const {
+      for (const auto& committed : committed_videos) {
+        std::error_code ignored;
+        std::filesystem::remove(committed, ignored);
+      }
+    }
     std::vector<std::string> video_comments;  // the container comment tag of each video
     std::optional<std::pair<std::filesystem::path, std::filesystem::path>> copy;  // from, to
     // A mirror job: the source face's head pose per frame (<stem>_head_pose.csv), the yaw the
