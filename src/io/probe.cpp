@@ -87,7 +87,9 @@ void fill_timestamps(video_info& info, AVRational time_base) {
 }
 
 // A file cut short whose header has no frame count (Matroska, WebM, fragmented MP4) still
-// declares its duration there, its longest stream's: every stream ends well before it.
+// declares its duration there, its longest stream's: every stream ends well before it. Only
+// for such headers (a duration estimated from the file as it is, as for MPEG-TS or Y4M,
+// declares nothing to miss).
 // `latest_end_s` is where the file's last packet of any stream ends (audio may run on past the
 // video in a complete file), in seconds from time 0, from which Matroska counts its duration;
 // other containers count from the first frame, so the video's own span counts too.
@@ -95,8 +97,6 @@ void fail_if_short_of_declared_duration(const io_detail::opened_input& input,
                                         const std::vector<packet_entry>& packets,
                                         double latest_end_s, const std::filesystem::path& path) {
   const AVStream* st = input.stream();
-  if (input.format->duration_estimation_method != AVFMT_DURATION_FROM_STREAM)
-    return;  // estimated from the file as it is (MPEG-TS, Y4M): nothing declared to miss
   double declared = 0;
   if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
     declared = static_cast<double>(st->duration) * av_q2d(st->time_base);
@@ -174,11 +174,13 @@ video_info probe_video(const std::filesystem::path& path) {
   std::vector<packet_entry> packets;
   int64_t stream_packets = 0;
   bool missing_ts = false;
+  // Where a declared duration is all a header has, where every stream ends is tracked, the
+  // other streams read too: a complete file's audio may run on past its video (open_input()
+  // discards them otherwise). Other files pay nothing for it.
+  const bool checks_declared_duration =
+      st->nb_frames <= 0 && input.format->duration_estimation_method == AVFMT_DURATION_FROM_STREAM;
   double latest_end_s = 0;  // where the last packet of any stream ends
-  // Where a declared duration is all a header has, the other streams are read too: a complete
-  // file's audio may run on past its video (open_input() discards them otherwise).
-  if (st->nb_frames <= 0 &&
-      input.format->duration_estimation_method == AVFMT_DURATION_FROM_STREAM) {
+  if (checks_declared_duration) {
     for (unsigned i = 0; i < input.format->nb_streams; ++i)
       input.format->streams[i]->discard = AVDISCARD_DEFAULT;
   }
@@ -192,9 +194,9 @@ video_info probe_video(const std::filesystem::path& path) {
            "demux error after frame " + std::to_string(packets.size()) + " (" +
                io_detail::av_error_text(rc) + "); truncated?");
     }
-    if (pkt->pts != AV_NOPTS_VALUE) {
+    if (checks_declared_duration && pkt->pts != AV_NOPTS_VALUE) {
       const AVStream* of = input.format->streams[pkt->stream_index];
-      const double fps = pkt->stream_index == input.stream_index ? nominal_fps(of) : 0.0;
+      const double fps = pkt->stream_index == input.stream_index ? info.average_fps : 0.0;
       const double length = pkt->duration > 0
                                 ? static_cast<double>(pkt->duration) * av_q2d(of->time_base)
                             : fps > 0 ? 1.0 / fps
@@ -230,7 +232,7 @@ video_info probe_video(const std::filesystem::path& path) {
              std::to_string(stream_packets));
   }
 
-  if (st->nb_frames <= 0 && !missing_ts)
+  if (checks_declared_duration && !missing_ts)
     fail_if_short_of_declared_duration(input, packets, latest_end_s, path);
 
   if (missing_ts) {
