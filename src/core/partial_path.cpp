@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -34,6 +35,24 @@ const std::string& this_host() {
   return name;
 }
 
+// Whether process `pid` of this machine has ended: none runs under that pid, or it is a zombie
+// (killed, not yet reaped: its parent was killed with it and whoever adopts it reaps it late, or
+// never where the container's first process reaps nothing). kill(pid, 0) succeeds on a zombie.
+bool process_ended(pid_t pid) {
+  if (::kill(pid, 0) != 0)
+    return errno == ESRCH;
+  // /proc/<pid>/stat: "<pid> (<command>) <state> ..."; the command may hold ')' and spaces.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line))
+    return false;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos || close + 2 >= line.size())
+    return false;
+  const char state = line[close + 2];
+  return state == 'Z' || state == 'X';
+}
+
 // Whether `rest` (what follows "<target>.partial-") names a writer that is gone: one of this
 // machine whose process is not running, or another machine's untouched for an hour.
 bool orphaned(const fs::path& file, const std::string& rest) {
@@ -46,7 +65,7 @@ bool orphaned(const fs::path& file, const std::string& rest) {
   const std::string host = rest.substr(0, middle);
   const pid_t pid = static_cast<pid_t>(std::atol(rest.substr(middle + 1).c_str()));
   if (host == this_host()) {
-    return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+    return pid > 0 && pid != ::getpid() && process_ended(pid);
   }
   std::error_code ec;
   const auto modified = fs::last_write_time(file, ec);

@@ -49,6 +49,13 @@ for isolation in thread process; do
   done
   kill -KILL -- "-$leader" 2>/dev/null || true
   wait "$leader" 2>/dev/null || true
+  # SIGKILL is not instant: a worker tearing down its memory (slow under a sanitizer) still
+  # runs. Wait until the group holds only zombies (killed, reaped late or never by whoever
+  # adopted them: the rerun must treat those as gone), as a user rerunning later would.
+  for _ in $(seq 1 600); do
+    [ -z "$(ps -eo pgid=,stat= | awk -v g="$leader" '$1 == g && $2 !~ /^Z/')" ] && break
+    sleep 0.05
+  done
   done_now=$(cd "$out" && find . -type f ! -name '*.partial-*' | sort)
   [ "$done_now" != "$reference" ] || fail "$isolation: the batch ended before the kill"
   check_complete "$out"

@@ -52,6 +52,17 @@ pid_t gone_pid() {
   return child;
 }
 
+// A pid whose process has ended but is not reaped yet (a zombie), as a killed run's workers are
+// until whoever adopts them reaps them. The caller reaps it.
+pid_t zombie_pid() {
+  const pid_t child = ::fork();
+  if (child == 0)
+    ::_exit(0);
+  siginfo_t info{};  // waits until it has exited, leaving it unreaped
+  EXPECT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+  return child;
+}
+
 // What a run killed with SIGKILL leaves (no destructor ran) is removed by the next writer of the
 // same target; the partial files of live writers, and of other hosts' recent ones, are not.
 TEST(atomic_file_test, a_new_writer_removes_the_orphans_of_its_target) {
@@ -62,19 +73,24 @@ TEST(atomic_file_test, a_new_writer_removes_the_orphans_of_its_target) {
       dir / ("out.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-0");
   const fs::path dead_folder =
       dir / ("out.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-3");
+  const pid_t zombie = zombie_pid();
+  const fs::path zombie_file =
+      dir / ("out.csv.partial-" + here + "-" + std::to_string(zombie) + "-1");
   const fs::path live =
       dir / ("out.csv.partial-" + here + "-" + std::to_string(::getppid()) + "-0");
   const fs::path foreign_recent = dir / "out.csv.partial-other-node-7-12-0";
   const fs::path foreign_old = dir / "out.csv.partial-other-node-7-13-0";
   const fs::path other_target =
       dir / ("other.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-0");
-  for (const auto& file : {dead_file, live, foreign_recent, foreign_old, other_target})
+  for (const auto& file : {dead_file, zombie_file, live, foreign_recent, foreign_old, other_target})
     std::ofstream(file) << "partial";
   fs::create_directories(dead_folder / "inside");
   fs::last_write_time(foreign_old, fs::file_time_type::clock::now() - std::chrono::hours(2));
 
   atomic_file file(target);
+  ::waitpid(zombie, nullptr, 0);
   EXPECT_FALSE(fs::exists(dead_file));
+  EXPECT_FALSE(fs::exists(zombie_file));
   EXPECT_FALSE(fs::exists(dead_folder));
   EXPECT_FALSE(fs::exists(foreign_old));
   EXPECT_TRUE(fs::exists(live));
