@@ -2,6 +2,7 @@
 // each video in exactly one shard, failures recorded with their reason, a rerun skips what is
 // done, and `facemirror summary` exits non-zero until nothing is failed or missing.
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -35,9 +36,16 @@ TEST(batch_cli_test, shards_resume_and_summary) {
   const std::string common = " -o " + out.string() + " --manifest " + manifest.string() + " " +
                              models_arg() + " --progress none";
 
+  // As two tasks of a Slurm array would run them, each logging where submit.sh puts its log.
   std::string all_runs;
+  fs::create_directories(out / "logs");
   for (int shard = 0; shard < 2; ++shard) {
+    std::ofstream(out / "logs" / ("77_" + std::to_string(shard) + ".log")) << "the task's log\n";
+    ::setenv("SLURM_ARRAY_JOB_ID", "77", 1);
+    ::setenv("SLURM_ARRAY_TASK_ID", std::to_string(shard).c_str(), 1);
     const cli_run run = run_cli("aus" + common + " --shard " + std::to_string(shard) + "/2");
+    ::unsetenv("SLURM_ARRAY_JOB_ID");
+    ::unsetenv("SLURM_ARRAY_TASK_ID");
     EXPECT_NE(run.output.find("shard " + std::to_string(shard) + "/2: "), std::string::npos)
         << run.output;
     all_runs += run.output;
@@ -58,6 +66,15 @@ TEST(batch_cli_test, shards_resume_and_summary) {
   EXPECT_EQ(rows[0], "video,state,detail");
   EXPECT_EQ(rows[1].rfind((dir / "notes.mp4").string() + ",failed,", 0), 0u) << rows[1];
   EXPECT_NE(rows[1].find("notes.mp4"), rows[1].rfind("notes.mp4")) << "reason names the file";
+  // Where the failure happened, down to the task's log.
+  const auto shard_at = rows[1].find(" [shard ");
+  ASSERT_NE(shard_at, std::string::npos) << rows[1];
+  const std::string task = rows[1].substr(shard_at + 8, 1);
+  EXPECT_NE(rows[1].find(" [shard " + task + "/2 on "), std::string::npos) << rows[1];
+  EXPECT_NE(rows[1].find(", Slurm task 77_" + task + ", log " +
+                         (out / "logs" / ("77_" + task + ".log")).string() + "]"),
+            std::string::npos)
+      << rows[1];
   EXPECT_EQ(rows[2].rfind(sample_video("changeLighting.wmv").string() + ",done,", 0), 0u)
       << rows[2];
 

@@ -267,8 +267,11 @@ void record_outputs(const video_job& job, const fs::path& output_dir, output_rec
 }
 
 void record_status(const video_job& job, const video_result& result, const fs::path& output_dir,
-                   bool with_aus) {
+                   bool with_aus, const std::optional<shard_spec>& shard) {
   video_status status;
+  set_origin(status);
+  if (shard)
+    status.shard = std::to_string(shard->index) + "/" + std::to_string(shard->count);
   status.input = job.input;
   status.kind = job.kind;
   status.done = result.ok;
@@ -585,7 +588,7 @@ int run(const run_options& opt, job_kind kind) {
     if (results[i].ok && !opt.openface_folder)  // again: not every job reports itself done
       record_outputs(jobs[i], output_dir, records[i]);
     if (keep_status && !results[i].interrupted)
-      record_status(jobs[i], results[i], output_dir, with_aus);
+      record_status(jobs[i], results[i], output_dir, with_aus, shard);
   }
 
   int failures = static_cast<int>(plan.rejected.size());

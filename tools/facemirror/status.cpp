@@ -1,5 +1,6 @@
 #include "status.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +9,8 @@
 #include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/output/atomic_file.h"
+
+#include <unistd.h>
 
 namespace facemirror::cli {
 
@@ -42,6 +45,18 @@ void write_json(const fs::path& file, const nlohmann::ordered_json& json) {
 
 }  // namespace
 
+void set_origin(video_status& status) {
+  char name[256] = {};
+  status.host = ::gethostname(name, sizeof(name) - 1) == 0 ? name : "";
+  const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* job = std::getenv("SLURM_JOB_ID");
+  status.slurm_task = array_job && *array_job && array_task && *array_task
+                          ? std::string(array_job) + "_" + array_task
+                      : job && *job ? job
+                                    : "";
+}
+
 void write_status(const fs::path& file, const video_status& status) {
   nlohmann::ordered_json json;
   json["input"] = status.input.string();
@@ -56,6 +71,12 @@ void write_status(const fs::path& file, const video_status& status) {
   } else {
     json["reason"] = status.reason;
   }
+  if (!status.shard.empty())
+    json["shard"] = status.shard;
+  if (!status.host.empty())
+    json["host"] = status.host;
+  if (!status.slurm_task.empty())
+    json["slurm_task"] = status.slurm_task;
   write_json(file, json);
 }
 
@@ -78,6 +99,9 @@ std::optional<video_status> read_status(const fs::path& file) {
     } else {
       status.reason = json.value("reason", std::string("(no reason recorded)"));
     }
+    status.shard = json.value("shard", std::string());
+    status.host = json.value("host", std::string());
+    status.slurm_task = json.value("slurm_task", std::string());
   } catch (const std::exception& e) {
     status = video_status{};
     status.reason = "status file '" + file.string() + "' is unreadable: " + e.what();

@@ -35,7 +35,17 @@ struct video_status {
   std::vector<std::filesystem::path> outputs;  // done: every file the attempt wrote
   int64_t frames = 0;
   int64_t frames_with_face = 0;
+  // Where the attempt ran, so a failure in a batch spread over machines can be traced to its
+  // log: the shard ("3/10"; empty without --shard), the machine, and the Slurm task
+  // ("<array job>_<task>" as submit.sh names its logs, else the job id; empty outside Slurm).
+  std::string shard;
+  std::string host;
+  std::string slurm_task;
 };
+
+/// The machine and Slurm task of this process, for video_status (from gethostname and
+/// $SLURM_ARRAY_JOB_ID/$SLURM_ARRAY_TASK_ID, else $SLURM_JOB_ID).
+void set_origin(video_status& status);
 
 [[nodiscard]] const char* kind_name(job_kind kind);
 

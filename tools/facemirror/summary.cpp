@@ -36,13 +36,36 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
+// " [shard 3/10 on node07, Slurm task 1234_3, log OUTDIR/logs/1234_3.log]": where to look for
+// more than the one-line reason (the log as submit.sh names it, when it is there).
+std::string where_it_failed(const video_status& status, const fs::path& output_dir) {
+  std::vector<std::string> parts;
+  const std::string on_host = status.host.empty() ? "" : "on " + status.host;
+  if (!status.shard.empty())
+    parts.push_back("shard " + status.shard + (on_host.empty() ? "" : " " + on_host));
+  else if (!on_host.empty())
+    parts.push_back(on_host);
+  if (!status.slurm_task.empty()) {
+    parts.push_back("Slurm task " + status.slurm_task);
+    const fs::path log = output_dir / "logs" / (status.slurm_task + ".log");
+    if (std::error_code ec; fs::is_regular_file(log, ec))
+      parts.push_back("log " + log.string());
+  }
+  if (parts.empty())
+    return "";
+  std::string text = " [";
+  for (size_t i = 0; i < parts.size(); ++i)
+    text += (i ? ", " : "") + parts[i];
+  return text + "]";
+}
+
 summary_row row_for(const video_job& job, const fs::path& output_dir) {
   summary_row row;
   row.input = job.input.string();
   const auto status = read_status(status_file(output_dir, job.input, job.kind));
   if (status && !status->done) {
     row.state = "failed";
-    row.detail = status->reason;
+    row.detail = status->reason + where_it_failed(*status, output_dir);
     return row;
   }
   // A status file names what its attempt wrote (a mirror job may have run without AUs);
