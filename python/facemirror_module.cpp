@@ -67,18 +67,23 @@ struct run_request {
   int consensus = 1;     // aus: tracks per video, each CSV cell their median
 };
 
+// An option value the engine cannot take: facemirror.InvalidArgument (a facemirror.Error and a
+// ValueError), as the engine's own checks raise.
+[[noreturn]] void invalid_option(const std::string& why) {
+  throw facemirror::error(facemirror::error_code::invalid_argument, why);
+}
+
 facemirror::engine_options engine_options_for(const run_request& request) {
   facemirror::engine_options options;
   options.models_dir = request.models_dir;
   options.workers = request.workers;
   options.segment_frames = request.segment_frames;
   if (request.landmarks != "clnf" && request.landmarks != "dlib")
-    throw py::value_error("landmarks must be 'clnf' or 'dlib', not '" + request.landmarks + "'");
+    invalid_option("landmarks must be 'clnf' or 'dlib', not '" + request.landmarks + "'");
   options.landmarks = request.landmarks == "dlib" ? facemirror::landmark_method::dlib
                                                   : facemirror::landmark_method::clnf;
   if (request.isolation != "thread" && request.isolation != "process")
-    throw py::value_error("isolation must be 'thread' or 'process', not '" + request.isolation +
-                          "'");
+    invalid_option("isolation must be 'thread' or 'process', not '" + request.isolation + "'");
   options.mode = request.isolation == "process" ? facemirror::isolation::process
                                                 : facemirror::isolation::thread;
   options.frame_timeout_s = request.frame_timeout_s;
@@ -87,7 +92,7 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   options.static_aus = request.static_aus;
   options.mirror_crf = request.mirror_crf;
   if (request.max_faces < 1)
-    throw py::value_error("max_faces must be at least 1");
+    invalid_option("max_faces must be at least 1");
   options.max_faces = request.max_faces;
   options.write_hog = request.write_hog;
   if (request.aligned) {
@@ -95,13 +100,13 @@ facemirror::engine_options engine_options_for(const run_request& request) {
     options.aligned = *request.aligned;
   }
   if (request.frame_stride < 1)
-    throw py::value_error("frame_stride must be at least 1");
+    invalid_option("frame_stride must be at least 1");
   options.frame_stride = request.frame_stride;
   if (request.consensus < 1)
-    throw py::value_error("consensus must be at least 1 track");
+    invalid_option("consensus must be at least 1 track");
   options.consensus_tracks = request.consensus;
   if (request.progress_every < 1)
-    throw py::value_error("progress_every must be at least 1");
+    invalid_option("progress_every must be at least 1");
   options.progress_interval_frames = request.progress_every;
   return options;
 }

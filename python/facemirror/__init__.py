@@ -13,11 +13,12 @@ Two batch jobs, the same as the ``facemirror`` command line:
 
 Both release the GIL while the engine runs, call ``progress(video, frames_done, frames_total,
 frames_per_second)`` every ``progress_every`` frames of a video and when it ends, and stop on
-Ctrl-C with ``KeyboardInterrupt`` (as does an exception raised by ``progress``), leaving no
-partial file. A video that cannot be read raises ``facemirror.Error`` with the message the CLI
+Ctrl-C with ``KeyboardInterrupt`` (an exception raised by ``progress`` stops them too and is
+raised again), leaving no partial file. A video that cannot be read raises ``facemirror.Error`` with the message the CLI
 prints (or, with ``on_error="return"``, comes back with ``status == "failed"``). An option
 value facemirror cannot take raises ``facemirror.InvalidArgument``, both a ``facemirror.Error``
-and a ``ValueError``, before any work.
+and a ``ValueError``, before any work (a value of the wrong type, a float for a count, a
+``TypeError`` naming the argument).
 
 And frame by frame, on NumPy arrays the caller holds (a camera, frames already decoded):
 
@@ -43,6 +44,8 @@ Example::
         print(video.path, video.frames, video.columns["AU12_r"].mean())
 """
 
+import numbers
+import operator
 import os
 import tempfile
 import warnings
@@ -91,7 +94,7 @@ class VideoResult:
     path: the input. status: "ok" or "failed". error: one line naming the file and the reason
     (the CLI's message) when failed. frames, successful_frames: frames read, frames with a
     tracked face (a photograph: 1, and the faces found in it, each a row of its table, as
-    FaceLandmarkImg writes them). seconds: wall time of the video. output_csv: the aus job's CSV (None when
+    FaceLandmarkImg writes them, the validator's doubt in its confidence column). seconds: wall time of the video. output_csv: the aus job's CSV (None when
     extract() ran without out_dir). columns: the aus job's table (DataFrame or dict of NumPy
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
     left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv). hog: with
@@ -262,26 +265,41 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
     return files
 
 
+def _integer(name: str, value) -> int:
+    """A count as an int (a NumPy integer too); a float or anything else is a TypeError naming
+    the argument (not pybind's list of run()'s signatures)."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    return float(value)
+
+
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
                       face_threshold, aus, static_aus, crf, progress_every, progress,
                       max_faces=1, hog=False, frame_stride=1, consensus=1, aligned=None):
     return dict(
         models_dir=None if models is None else os.fspath(models),
-        workers=workers,
-        segment_frames=segment_frames,
+        workers=_integer("workers", workers),
+        segment_frames=_integer("segment_frames", segment_frames),
         landmarks=landmarks,
         isolation=isolation,
-        frame_timeout_s=frame_timeout,
-        face_threshold=face_threshold,
-        compute_aus=aus,
-        static_aus=static_aus,
-        mirror_crf=crf,
-        progress_every=progress_every,
-        max_faces=max_faces,
-        write_hog=hog,
+        frame_timeout_s=_number("frame_timeout", frame_timeout),
+        face_threshold=_number("face_threshold", face_threshold),
+        compute_aus=_flag("aus", aus),
+        static_aus=_flag("static_aus", static_aus),
+        mirror_crf=_integer("crf", crf),
+        progress_every=_integer("progress_every", progress_every),
+        max_faces=_integer("max_faces", max_faces),
+        write_hog=_flag("hog", hog),
         aligned=aligned,
-        frame_stride=frame_stride,
-        consensus=consensus,
+        frame_stride=_integer("frame_stride", frame_stride),
+        consensus=_integer("consensus", consensus),
         progress=progress,
     )
 
@@ -289,7 +307,7 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
 def _check_on_error(on_error: str) -> None:
     """Called before any work, so that a misspelt on_error does not cost a batch's results."""
     if on_error not in ("raise", "return"):
-        raise ValueError(f"on_error must be 'raise' or 'return', not {on_error!r}")
+        raise InvalidArgument(f"on_error must be 'raise' or 'return', not {on_error!r}")
 
 
 def _check(results: List[Any], on_error: str) -> List[Any]:
@@ -405,7 +423,7 @@ def extract(
     elif not isinstance(aligned, AlignedFaces):
         raise TypeError("aligned must be True, False or a facemirror.AlignedFaces")
     if aligned is not None and out_dir is None:
-        raise ValueError("aligned faces are written beside the CSVs: give out_dir")
+        raise InvalidArgument("aligned faces are written beside the CSVs: give out_dir")
     with tempfile.TemporaryDirectory(prefix="facemirror-") as scratch:
         folder = os.fspath(out_dir) if out_dir is not None else scratch
         os.makedirs(folder, exist_ok=True)
@@ -525,10 +543,10 @@ def report(
     folder without any video's CSVs raises facemirror.Error.
     """
     _check_on_error(on_error)
-    if not 0 <= stills <= 12:
-        raise ValueError("stills must be 0 to 12")
-    if not 0.0 <= min_face_share <= 1.0:
-        raise ValueError("min_face_share must be 0 to 1")
+    if not 0 <= _integer("stills", stills) <= 12:
+        raise InvalidArgument("stills must be 0 to 12")
+    if not 0.0 <= _number("min_face_share", min_face_share) <= 1.0:
+        raise InvalidArgument("min_face_share must be 0 to 1")
     raw = _native.report(os.fspath(out_dir), stills, float(min_face_share), _models_dir(models),
                          "facemirror.report(%r)" % os.fspath(out_dir))
     return _check([ReportResult(item["stem"], item["ok"], item["error"], item["html"])
@@ -567,7 +585,7 @@ def write_task_plan(path: PathLike, tasks: Iterable[Union[Task, tuple]]) -> List
         task = Task(*row)
         fields = [str(task.task), repr(float(task.start_s)), repr(float(task.end_s)), str(task.aus)]
         if any(c in field for field in fields for c in ",\n\r"):
-            raise ValueError("a task plan's fields hold no commas or line breaks: %r" % (row,))
+            raise InvalidArgument("a task plan's fields hold no commas or line breaks: %r" % (row,))
         lines.append(",".join(fields))
     return [Task(*row) for row in
             _native.write_task_plan(os.fspath(path), "\n".join(lines) + "\n")]

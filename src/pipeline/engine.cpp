@@ -99,6 +99,10 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   if (options.max_faces > 1 && options.landmarks != landmark_method::clnf)
     throw error(error_code::invalid_argument, "several faces need the CLNF landmarks");
   options.camera.check();
+  // Without AUs the CSVs are those of OpenFace without -aus, whatever outputs.aus says: no AU
+  // columns and the per-frame separator of a file its AU pass did not rewrite.
+  if (!options.compute_aus)
+    options.outputs.aus = false;
   impl_->options = std::move(options);
   make_libraries_single_threaded();
   const auto start = std::chrono::steady_clock::now();

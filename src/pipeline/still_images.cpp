@@ -69,8 +69,9 @@ void write_still_image_csv(const image_analyzer& analyzer, const analysis_models
     write_openface_details(openface_details(job, options, image.cols, image.rows, false, false),
                            job);
   result.frames = 1;
-  for (const frame_record& face : faces)
-    result.successful_frames += face.success ? 1 : 0;
+  // Every face found is a row, the validator's doubt being its confidence (FaceLandmarkImg's
+  // CSV has no success column): the CLI's "3 faces" are the CSV's three rows.
+  result.successful_frames = static_cast<int64_t>(faces.size());
 }
 
 double jaw_width(const frame_record& face) {

@@ -433,12 +433,16 @@ TEST(cli_test, a_bad_image_fails_alone_naming_the_file) {
   const fs::path out = scratch_dir();
   const fs::path bad = out / "notes.jpg";
   std::ofstream(bad) << "not a photograph\n";
-  const cli_run run =
-      run_cli("aus " + bad.string() + " " + sample_video("sample1.jpg").string() + " -o " +
-              (out / "csv").string() + " " + models_arg() + " --progress none");
+  const cli_run run = run_cli("aus " + bad.string() + " " + sample_video("sample1.jpg").string() +
+                              " " + sample_video("sample2.jpg").string() + " -o " +
+                              (out / "csv").string() + " " + models_arg() + " --progress none");
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_NE(run.output.find("sample1.csv (a photograph, 1 face, "), std::string::npos)
       << run.output;
+  // The faces said are the CSV's rows, also those the validator doubts (low confidence).
+  EXPECT_NE(run.output.find("sample2.csv (a photograph, 3 faces, "), std::string::npos)
+      << run.output;
+  EXPECT_EQ(read_lines(out / "csv/sample2.csv").size(), 4u);
   EXPECT_NE(run.output.find(bad.string() + ": not an image"), std::string::npos) << run.output;
   EXPECT_TRUE(fs::exists(out / "csv/sample1.csv"));
   EXPECT_FALSE(fs::exists(out / "csv/notes.csv"));

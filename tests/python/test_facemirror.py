@@ -102,6 +102,11 @@ def test_exception_from_progress_stops_the_run_and_leaves_no_file(tmp_path):
         facemirror.extract(VIDEO, out_dir=tmp_path, models=MODELS, workers=2, progress=interrupt)
     assert len(calls) == 1
     assert os.listdir(tmp_path) == []
+    # Any other exception stops the run the same way and comes back as itself.
+    with pytest.raises(ZeroDivisionError):
+        facemirror.extract(VIDEO, out_dir=tmp_path, models=MODELS, workers=2,
+                           progress=lambda *event: 1 / 0)
+    assert os.listdir(tmp_path) == []
 
 
 @needs_shared
@@ -269,6 +274,13 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
             ("extract", dict(segment_frames=0), "frames per segment must be positive"),
             ("extract", dict(workers=-1), "workers must be 0"),
             ("extract", dict(face_threshold=float("nan")), "face threshold must be a finite"),
+            ("extract", dict(consensus=0), "consensus must be at least 1"),
+            ("extract", dict(max_faces=0), "max_faces must be at least 1"),
+            ("extract", dict(frame_stride=0), "frame_stride must be at least 1"),
+            ("extract", dict(progress_every=0), "progress_every must be at least 1"),
+            ("extract", dict(landmarks="bogus"), "landmarks must be 'clnf' or 'dlib'"),
+            ("extract", dict(isolation="bogus"), "isolation must be 'thread' or 'process'"),
+            ("extract", dict(on_error="Return"), "on_error must be 'raise' or 'return'"),
             ("mirror", dict(crf=99), "crf must be 0 to 51, not 99")):
         out = tmp_path / job / "out"
         run = getattr(facemirror, job)
@@ -279,6 +291,28 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
                 run(VIDEO, out_dir=out, models=MODELS, **options)
         assert isinstance(raised.value, ValueError) and isinstance(raised.value, facemirror.Error)
         assert not any(out.iterdir()) if out.exists() else True
+    with pytest.raises(facemirror.InvalidArgument, match="give out_dir"):
+        facemirror.extract(VIDEO, models=MODELS, aligned=True)
+    with pytest.raises(facemirror.InvalidArgument, match="stills must be 0 to 12"):
+        facemirror.report(tmp_path, stills=13)
+    # A count given as a float is a TypeError naming the argument, not pybind's signature list.
+    for options, says in ((dict(workers=1.5), "workers must be an integer, not float"),
+                          (dict(aus=1), "aus must be True or False, not int"),
+                          (dict(face_threshold="high"), "face_threshold must be a number")):
+        with pytest.raises(TypeError, match=says):
+            facemirror.extract(VIDEO, models=MODELS, **options)
+
+
+@needs_shared
+def test_without_aus_the_csv_is_the_clis_without_aus(tmp_path):
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
+                    "--no-aus", "--frame-stride", "8", "-q"], check=True)
+    result = facemirror.extract(VIDEO, out_dir=tmp_path / "py", models=MODELS, aus=False,
+                                frame_stride=8, as_dataframe=False)[0]
+    cli_csv = tmp_path / "cli" / "changeLighting.csv"
+    assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
+    # OpenFace without -aus: every field after ", " (its AU pass rewrites rows with ",  ").
+    assert b"AU01_r" not in cli_csv.read_bytes() and b",  " not in cli_csv.read_bytes()
 
 
 def test_a_folder_without_videos_says_what_it_holds(tmp_path):

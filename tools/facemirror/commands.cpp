@@ -37,9 +37,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.segment_frames = opt.segment_frames;
   options.mirror_crf = opt.crf;
   options.compute_aus = !opt.no_aus;
-  options.outputs = csv_outputs::parse(opt.outputs);
-  if (opt.no_aus)
-    options.outputs.aus = false;
+  options.outputs = csv_outputs::parse(opt.outputs);  // the engine drops AU columns for no_aus
   // main() and the OpenFace parser check that each pair is given whole or not at all.
   if (opt.fx)
     options.camera.focal = {*opt.fx, *opt.fy};
@@ -197,15 +195,6 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   if (!changed.empty())
     return "its outputs were made with other options: " + changed;
   return std::nullopt;
-}
-
-// The rows of a CSV below its header (a still image's: a few).
-size_t csv_rows(const fs::path& csv) {
-  std::ifstream in(csv);
-  size_t lines = 0;
-  for (std::string line; std::getline(in, line);)
-    lines += line.empty() ? 0 : 1;
-  return lines > 0 ? lines - 1 : 0;
 }
 
 // A mirror job writing into its input folder finds its own outputs there on the next run
@@ -640,9 +629,7 @@ int run(const run_options& opt, job_kind kind) {
                                         "unchanged, no AUs)"
           : !is_image_file(r.input)   ? "in any frame (every row has success 0)"
           : !fs::exists(r.output_csv) ? "(no CSV, as OpenFace's FaceLandmarkImg writes none)"
-          : csv_rows(r.output_csv) == 0
-              ? "(its CSV has the header only: one row per face)"
-              : "(its CSV has a row per face the detector found, none confirmed: success 0)";
+                                      : "(its CSV has the header only: one row per face)";
       std::fprintf(stderr, "WARNING %s: no face found %s\n", r.input.string().c_str(), consequence);
     }
   }

@@ -80,6 +80,8 @@ struct engine_options {
   landmark_method landmarks = landmark_method::clnf;
   /// A worker process that reports no finished frame for this long is killed and replaced.
   double frame_timeout_s = 60.0;
+  /// false: no AU models run and the CSVs are OpenFace's without -aus (outputs.aus is taken
+  /// as false).
   bool compute_aus = true;
   bool static_aus = false;  // OpenFace's -au_static models
   /// aus jobs (not mirror jobs' AU analyses): also write OpenFace 2.2's HOG file (-hogalign)
@@ -244,7 +246,9 @@ struct video_result {
   // !ok because the run was stopped (engine_options::should_abort) before or while it ran, not
   // for a reason of its own: a later run does it; nothing is to be said against the file.
   bool interrupted = false;
-  int64_t frames = 0;  // frames analysed: the video's, or every frame_stride-th of them
+  int64_t frames =
+      0;  // frames analysed: the video's, or every frame_stride-th of them (an image: 1)
+  // Frames with a face (success 1); a still image: the faces found, its CSV's rows.
   int64_t successful_frames = 0;
   double seconds = 0.0;  // wall time from its first segment to its CSV
 };
