@@ -12,8 +12,9 @@ namespace facemirror::detail {
 /// writers of one process share a name. First removes the orphans of `target`, the
 /// "<target>.partial-*" files and folders of writers that are gone: a run killed with SIGKILL
 /// cannot remove its own, the next writer of the same target does. Gone means: of this host
-/// and its pid not running or a zombie (a pid reused by a live process keeps its orphan until that process
-/// ends), or of another host (an output folder on shared storage) and untouched for an hour.
+/// and its pid not running or a zombie (a pid reused by a live process keeps its orphan until that
+/// process ends), or of another host (an output folder on shared storage) and untouched for an
+/// hour.
 [[nodiscard]] std::filesystem::path partial_path(const std::filesystem::path& target);
 
 }  // namespace facemirror::detail
