@@ -90,6 +90,14 @@ def main():
             fail("the app printed %r, not http://127.0.0.1:PORT/?token=..." % url)
         port = parsed.port
         print("app at 127.0.0.1:%d" % port)
+        # A second app on the same port is refused (it once started too, and the two split the
+        # browser's requests, each refusing the other's token).
+        second = subprocess.run([args.cli, "app", "--no-browser", "--port", str(port), "--root",
+                                 root, "--models", models], capture_output=True, text=True,
+                                timeout=60)
+        if second.returncode != 1 or "cannot listen on 127.0.0.1:%d" % port not in second.stderr:
+            fail("a second app on port %d: exit %d, %r %r" % (port, second.returncode,
+                                                             second.stdout, second.stderr))
 
         # Refusals, each on its own.
         q = lambda params: "?" + urllib.parse.urlencode(dict({"token": token}, **params))  # noqa

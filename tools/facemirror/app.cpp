@@ -561,10 +561,20 @@ int run_app(const app_options& options) {
         });
   });
 
+  // cpp-httplib's default options add SO_REUSEPORT, with which a second app on a port in use
+  // starts too and the kernel splits the browser's requests between the two (each refusing
+  // the other's token). SO_REUSEADDR alone: a port in use is refused, one in TIME_WAIT not.
+  server.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   port = options.port == 0 ? server.bind_to_any_port("127.0.0.1")
                            : (server.bind_to_port("127.0.0.1", options.port) ? options.port : -1);
   if (port <= 0) {
-    std::fprintf(stderr, "facemirror app: cannot listen on 127.0.0.1:%d\n", options.port);
+    std::fprintf(stderr,
+                 "facemirror app: cannot listen on 127.0.0.1:%d (is another program, or another "
+                 "facemirror app, using that port? --port 0 picks a free one)\n",
+                 options.port);
     return 1;
   }
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/?token=" + token;
