@@ -494,7 +494,15 @@ std::string provenance(const video_report& r, const report_options& options,
     out += "<tr><th class=\"l\">" + k + "</th><td class=\"l\">" + v + "</td></tr>";
   };
   row("facemirror", html_escape(version()));
-  row("command", "<code>" + html_escape(options.command) + "</code>");
+  auto made_by = options.made_by.find(r.video.stem);
+  if (made_by == options.made_by.end() && r.video.face_id)  // one face of a CSV of several
+    made_by = options.made_by.find(r.video.face_csv.stem().string());
+  if (made_by != options.made_by.end() && made_by->second != options.command) {
+    row("AU files made by", "<code>" + html_escape(made_by->second) + "</code>");
+    row("report written by", "<code>" + html_escape(options.command) + "</code>");
+  } else {
+    row("command", "<code>" + html_escape(options.command) + "</code>");
+  }
   if (r.video.source_video) {
     std::string line = html_escape(r.video.source_video->filename().string());
     try {

@@ -894,6 +894,20 @@ TEST(mirror_cli_test, consensus_csvs_are_those_of_aus_consensus_on_the_written_v
     differ += read_file(out / (name + ".csv")) != read_file(dir / "single" / (name + ".csv"));
   }
   EXPECT_GT(differ, 0) << "the consensus gave one track's CSVs";
+
+  // The folder's report written again later, without options: its provenance still says how
+  // the AU files were made (the run's record), and checks the models folder that run used.
+  ASSERT_EQ(run_cli("report " + quoted(out) + " -q").status, 0);
+  const std::string page = read_file(out / "face_report.html");
+  const auto made_by = page.find("AU files made by</th><td class=\"l\"><code>");
+  ASSERT_NE(made_by, std::string::npos) << "no record of the mirror command";
+  EXPECT_NE(page.find("--consensus 3", made_by), std::string::npos);
+  EXPECT_NE(page.find("report written by</th>"), std::string::npos);
+  const std::string models =
+      fs::absolute(*shared_dir() / "models/openface").lexically_normal().string();
+  EXPECT_NE(page.find("<th class=\"l\">models</th><td class=\"l\">" + models + " ("),
+            std::string::npos)
+      << models;
 }
 
 // A mirrored face is one continuous track (mirror_tag.h): `aus` on a video that carries the

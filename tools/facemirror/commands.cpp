@@ -379,11 +379,41 @@ std::string command_line(int argc, char** argv) {
   return line;
 }
 
+namespace {
+
+// What the runs that wrote `folder` recorded (OUTDIR/.facemirror): the command each video's AU
+// files were made by, for its page's provenance, and the models folder when they all name the
+// same one (a later `facemirror report OUTDIR` would otherwise check the default folder's).
+void add_recorded_provenance(const fs::path& folder, report_options& options) {
+  std::set<std::string> models;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(records_dir(folder), ec)) {
+    std::string stem = entry.path().filename().string();
+    for (const std::string suffix : {".mirror.json", ".aus.json"}) {
+      if (stem.size() > suffix.size() &&
+          stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        stem.resize(stem.size() - suffix.size());
+        const auto record = read_record(entry.path());
+        if (record && !record->command.empty())
+          options.made_by[stem] = record->command;
+        if (record)
+          models.insert(record->models_dir);
+        break;
+      }
+    }
+  }
+  if (!options.models_dir && models.size() == 1 && !models.begin()->empty())
+    options.models_dir = fs::path(*models.begin());
+}
+
+}  // namespace
+
 int run_report(const report_command& command) {
   report_options options;
   options.command = command.command_line;
   if (!command.models_dir.empty())
     options.models_dir = fs::path(command.models_dir);
+  add_recorded_provenance(fs::path(command.folder), options);
   options.stills = command.stills;
   options.min_face_share = command.min_face_share;
   std::vector<report_result> results;
@@ -472,6 +502,10 @@ int run(const run_options& opt, job_kind kind) {
   };
   int skipped = 0;
   const std::map<std::string, std::string> options_now = output_options(opt, kind);
+  const std::string models_used =
+      fs::absolute(opt.models_dir.empty() ? default_models_dir() : fs::path(opt.models_dir), ec)
+          .lexically_normal()
+          .string();
   std::vector<output_record> records;  // what each job of `jobs` is made from, read before it runs
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
@@ -506,7 +540,7 @@ int run(const run_options& opt, job_kind kind) {
     fs::remove(record_file(output_dir, job), ec);
     (void)take_task_plan(job);
     jobs.push_back(job);
-    records.push_back({fingerprint, options_now});
+    records.push_back({fingerprint, options_now, opt.command_line, models_used});
   }
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));

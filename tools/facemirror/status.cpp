@@ -140,6 +140,10 @@ void write_record(const fs::path& file, const output_record& record) {
   nlohmann::ordered_json json;
   json["input_fingerprint"] = record.input_fingerprint;
   json["options"] = record.options;
+  if (!record.command.empty())
+    json["command"] = record.command;
+  if (!record.models_dir.empty())
+    json["models"] = record.models_dir;
   write_json(file, json);
 }
 
@@ -153,6 +157,8 @@ std::optional<output_record> read_record(const fs::path& file) {
     output_record record;
     record.input_fingerprint = json.at("input_fingerprint").get<std::string>();
     record.options = json.at("options").get<std::map<std::string, std::string>>();
+    record.command = json.value("command", std::string());
+    record.models_dir = json.value("models", std::string());
     return record;
   } catch (const std::exception&) {
     return std::nullopt;

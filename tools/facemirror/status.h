@@ -80,6 +80,10 @@ void write_status(const std::filesystem::path& file, const video_status& status)
 struct output_record {
   std::string input_fingerprint;  // facemirror::input_fingerprint()
   std::map<std::string, std::string> options;
+  // For the report's provenance, not compared: the command line that wrote the outputs and the
+  // models folder it used (absolute), so that a later `facemirror report OUTDIR` states them.
+  std::string command;
+  std::string models_dir;
 };
 
 /// OUTDIR/.facemirror: the output records (hidden, so the folder keeps S1's layout).

@@ -37,6 +37,7 @@
 //   and nothing is written for it. Every file is written whole or not at all (atomic_file).
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,9 @@ namespace facemirror {
 struct report_options {
   /// The command line to print under provenance (the CLI passes its argv).
   std::string command;
+  /// Per video stem (a mirrored pair's, or a one-face CSV's): the command line that made its AU
+  /// files, when another than `command` (the CLI's `report` passes what the runs recorded).
+  std::map<std::string, std::string> made_by;
   /// Models folder whose files' SHA-256 the provenance lists; nullopt: default_models_dir().
   /// A missing folder is reported as such in the page, not an error.
   std::optional<std::filesystem::path> models_dir;
