@@ -360,6 +360,7 @@ PYBIND11_MODULE(_facemirror, m) {
           item["ok"] = r.ok;
           item["error"] = r.error;
           item["html"] = r.html.string();
+          item["plan_error"] = r.plan_error;
           out.append(item);
         }
         return out;

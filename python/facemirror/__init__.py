@@ -512,12 +512,15 @@ def mirror(
 @dataclass
 class ReportResult:
     """One video's report: stem (the video's name in the folder), ok, error (one line naming
-    the file and the reason, when not ok) and html (the page's path)."""
+    the file and the reason, when not ok), html (the page's path) and plan_error (ok, but the
+    video's task plan cannot be used: its file, line and reason; the page is written without
+    the task section, which says so)."""
 
     stem: str
     ok: bool
     error: str
     html: str
+    plan_error: str = ""
 
 
 def report(
@@ -549,7 +552,8 @@ def report(
         raise InvalidArgument("min_face_share must be 0 to 1")
     raw = _native.report(os.fspath(out_dir), stills, float(min_face_share), _models_dir(models),
                          "facemirror.report(%r)" % os.fspath(out_dir))
-    return _check([ReportResult(item["stem"], item["ok"], item["error"], item["html"])
+    return _check([ReportResult(item["stem"], item["ok"], item["error"], item["html"],
+                                item["plan_error"])
                    for item in raw], on_error)
 
 

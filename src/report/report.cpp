@@ -335,6 +335,7 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
   }
   try {
     const video_report& r = *entry.report;
+    result.plan_error = r.plan_error;
     write_whole(result.html, video_page(r, options, models));
     if (entry.video.mirrored)
       write_whole(

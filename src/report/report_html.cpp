@@ -563,7 +563,7 @@ std::string video_page(const video_report& r, const report_options& options,
          num(r.left.rows() ? r.left.timestamp_s.back() : 0, 1) +
          " s &middot; <a href=\"index.html\">all videos</a></p></header>\n";
   out += "<nav><a href=\"#summary-section\">Summary</a>" +
-         std::string(r.plan ? "<a href=\"#tasks\">Tasks</a>" : "") +
+         std::string(r.plan || !r.plan_error.empty() ? "<a href=\"#tasks\">Tasks</a>" : "") +
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
   out += "<section id=\"summary-section\"><h2>Summary</h2>" +

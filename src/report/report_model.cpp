@@ -280,7 +280,14 @@ video_report analyse(const report_video& video, const report_options& options) {
     out.have_yaw = true;
   }
   if (!video.tasks_csv.empty() && fs::exists(video.tasks_csv)) {
-    out.plan = read_task_plan(video.tasks_csv);
+    // A mistake in a hand-written plan costs the page its task section, not the whole-recording
+    // summary, which does not depend on it (nor the earlier report's other tables).
+    try {
+      out.plan = read_task_plan(video.tasks_csv);
+    } catch (const std::exception& e) {
+      out.plan_error = e.what();
+      return out;
+    }
     if (video.mirrored) {
       out.tasks = summarise_tasks(*out.plan, out.left, out.right, options.thresholds);
       out.rest_row = rest_row(*out.plan, out.left, out.right, options.thresholds);

@@ -64,7 +64,10 @@ struct video_report {
   yaw_track yaw;
   bool have_yaw = false;
   std::string yaw_note;
-  std::optional<task_plan> plan;    // the video's <stem>_tasks.csv, when it has one
+  std::optional<task_plan> plan;  // the video's <stem>_tasks.csv, when it has one
+  // Why the video's task plan could not be used (its file, line and reason), when it has one
+  // that cannot: the page is written without the task section, which says so.
+  std::string plan_error;
   std::vector<task_summary> tasks;  // per task of the plan (one face: tasks.h)
   int64_t rest_row = -1;            // the plan's rest still (tasks.h rest_row)
 };

@@ -209,6 +209,12 @@ std::vector<std::string> task_stills(const video_report& r, const report_options
 }  // namespace
 
 std::string tasks_section(const video_report& r, const report_options& options) {
+  if (!r.plan_error.empty())
+    return "<section id=\"tasks\"><h2>Tasks</h2><p class=\"warning\">The task plan cannot be "
+           "used, so this page has no task section: " +
+           html_escape(r.plan_error) +
+           ". Correct the plan and run <code>facemirror report</code> on this folder again; the "
+           "rest of the page does not depend on it.</p></section>\n";
   if (!r.plan)
     return "";
   const task_plan& plan = *r.plan;

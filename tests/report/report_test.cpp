@@ -910,6 +910,26 @@ TEST_F(ReportFolder, APairMissingACsvFailsNamingItAndLeavesNoStalePage) {
   EXPECT_EQ(read_text(dir_ / "asymmetry_summary.csv").find("\nhalved,"), std::string::npos);
 }
 
+// A mistake in a hand-written plan costs the page its task section only: the page and its
+// whole-recording table are written (an earlier report's are not lost to a typo), and the page
+// and the result say what is wrong with which line.
+TEST_F(ReportFolder, ABadTaskPlanCostsOnlyTheTaskSection) {
+  write_pair("kept");
+  write("kept_tasks.csv", "task,start_s,end_s\nrest,0,1\nsmile,3,1\n");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0].ok) << results[0].error;
+  EXPECT_NE(results[0].plan_error.find("kept_tasks.csv': line 3: "), std::string::npos)
+      << results[0].plan_error;
+  const std::string page = read_text(dir_ / "kept_report.html");
+  EXPECT_NE(page.find("The task plan cannot be used, so this page has no task section: "),
+            std::string::npos);
+  EXPECT_NE(page.find("line 3: "), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "kept_asymmetry.csv"));
+  EXPECT_NE(read_text(dir_ / "asymmetry_summary.csv").find("\nkept,"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "kept_task_asymmetry.csv"));
+}
+
 // Task windows the recording does not fill: past its end the numbers are of what is there, and
 // say so; a side without a face in its window shows no number ("-", not a measured 0.00).
 TEST_F(ReportFolder, TaskWindowsBeyondTheRecordingOrWithoutAFaceSaySo) {

@@ -284,6 +284,10 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
     if (!r.ok) {
       ++failures;
       std::fprintf(stderr, "%s%s: %s\n", failed_prefix, r.stem.c_str(), r.error.c_str());
+    } else if (!r.plan_error.empty()) {  // what the user asked for (its tasks) is not there
+      ++failures;
+      std::fprintf(stderr, "%s%s: %s (its page %s is written without the task section)\n",
+                   failed_prefix, r.stem.c_str(), r.plan_error.c_str(), r.html.string().c_str());
     } else if (!quiet) {
       std::fprintf(stderr, "%s%s\n", ok_prefix, r.html.string().c_str());
     }
@@ -301,6 +305,15 @@ bool take_task_plan_along(const fs::path& input, const fs::path& output_dir,
     if (!quiet)
       std::fprintf(stderr, "tasks  %s -> %s\n", task_plan_beside_video(input).string().c_str(),
                    (output_dir / (report_stem + "_tasks.csv")).string().c_str());
+    // Said now, naming the file the user edits, not only after the video's whole analysis.
+    try {
+      (void)read_task_plan(task_plan_beside_video(input));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr,
+                   "WARNING %s: the report will have no task section (correct the plan, then "
+                   "run facemirror report %s)\n",
+                   e.what(), output_dir.string().c_str());
+    }
     return true;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "warning: the task plan is not copied: %s\n", e.what());

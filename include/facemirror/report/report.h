@@ -92,6 +92,9 @@ struct report_result {
   std::string stem;
   bool ok = false;
   std::string error;  // one line naming the file and the reason, when !ok
+  // ok, but the video's task plan could not be used (its file, line and reason): the page is
+  // written without its task section, which says so.
+  std::string plan_error;
   std::filesystem::path html;
 };
 
