@@ -117,8 +117,15 @@ const char* engagement_name(engagement state) {
       return "weaker_side_still";
     case engagement::side_without_face:
       return "side_without_face";
+    case engagement::no_face:
+      return "no_face";
   }
   return "";
+}
+
+engagement no_face_state(int64_t left_frames_with_face, int64_t right_frames_with_face) {
+  return left_frames_with_face == 0 && right_frames_with_face == 0 ? engagement::no_face
+                                                                   : engagement::side_without_face;
 }
 
 std::optional<double> asymmetry_index(double left, double right) {

@@ -27,6 +27,8 @@ std::string cell_title(const std::string& what, const symmetry_ratio& symmetry,
       return what + ": not engaged; " + excursions;
     case engagement::side_without_face:
       return what + ": no face on one side";
+    case engagement::no_face:
+      return what + ": no face on either side";
     case engagement::weaker_side_still:
       return what + ": SR 0, no movement on the " + symmetry.weaker_side + " side; " + excursions;
     case engagement::engaged:
@@ -42,7 +44,8 @@ std::string cell_title(const std::string& what, const symmetry_ratio& symmetry,
 std::string ratio_cell(const symmetry_ratio& symmetry, const std::string& title,
                        const std::string& link) {
   const std::string hover = " title=\"" + html_escape(title) + "\"";
-  if (symmetry.state == engagement::not_engaged || symmetry.state == engagement::side_without_face)
+  if (symmetry.state == engagement::not_engaged ||
+      symmetry.state == engagement::side_without_face || symmetry.state == engagement::no_face)
     return "<td class=\"gated\" style=\"background:#eeeeee\"" + hover + ">&ndash;</td>";
   const std::string ratio = num(symmetry.ratio);
   return "<td style=\"background:" + weaker_side_tint(symmetry) + "\"" + hover + ">" +
@@ -97,7 +100,7 @@ std::string asymmetry_overview(const std::vector<overview_row>& videos) {
       "in one video (1 symmetric, 0 no movement on one side), tinted by the weaker side "
       "(<span class=\"left\">left</span> blue, <span class=\"right\">right</span> red), the "
       "deeper the lower SR; grey: not engaged (neither side rose 0.5 above rest) or no face on "
-      "one side. A cell opens that AU's chart; hover for both excursions.</p>"
+      "a side. A cell opens that AU's chart; hover for both excursions.</p>"
       "<table id=\"overview\"><thead><tr><th class=\"l\">video</th>";
   for (const auto& au : aus)
     out += "<th>" + au.substr(0, au.find('_')) + "</th>";

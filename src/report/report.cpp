@@ -72,6 +72,20 @@ void remove_table(const fs::path& target) {
     fs::remove(target);
 }
 
+// A statistic of a side without a face (in the recording, or in a task's window): an empty cell,
+// not a 0 that a group's statistics would average in as a face at rest.
+std::string measured(int64_t frames_with_face, double value, int precision) {
+  return frames_with_face > 0 ? num(value, precision) : std::string();
+}
+
+// p95, baseline, excursion, peak and peak time of a side within a task's window.
+std::string task_side_cells(const side_stats& s) {
+  const int64_t n = s.frames_with_face;
+  return "," + measured(n, s.p95, 4) + "," + measured(n, s.baseline, 4) + "," +
+         measured(n, s.excursion, 4) + "," + measured(n, s.peak, 4) + "," +
+         measured(n, s.peak_time_s, 3);
+}
+
 }  // namespace
 
 std::string asymmetry_csv_header(bool video_column) {
@@ -94,9 +108,11 @@ std::string asymmetry_csv_rows(const std::string& stem, const std::vector<au_sum
       out += stem + ",";
     out += row.au + (row.intensity ? ",intensity" : ",presence");
     for (const side_stats* s : {&row.left, &row.right}) {
-      out += "," + std::to_string(s->frames_with_face) + "," + num(s->mean, 4) + "," +
-             num(s->p95, 4) + "," + num(s->peak, 4) + "," + num(s->peak_time_s, 3) + "," +
-             num(s->baseline, 4) + "," + num(s->excursion, 4);
+      const int64_t n = s->frames_with_face;
+      out += "," + std::to_string(n) + "," + measured(n, s->mean, 4) + "," +
+             measured(n, s->p95, 4) + "," + measured(n, s->peak, 4) + "," +
+             measured(n, s->peak_time_s, 3) + "," + measured(n, s->baseline, 4) + "," +
+             measured(n, s->excursion, 4);
     }
     out += "," + (row.asymmetry ? num(*row.asymmetry, 4) : std::string());
     if (row.intensity) {
@@ -134,26 +150,25 @@ std::string task_asymmetry_csv_rows(const std::string& stem, const std::vector<t
   };
   std::string out;
   for (const auto& task : tasks) {
-    const std::string window =
-        (video_column ? stem + "," : std::string()) + task.task.name + "," +
-        num(task.task.window.start_s, 3) + "," + num(task.task.window.end_s, 3) + "," +
-        std::to_string(task.frames) + "," + std::to_string(task.left_faces) + "," +
-        num(task.left_confidence, 4) + "," + std::to_string(task.right_faces) + "," +
-        num(task.right_confidence, 4) + ",";
+    const std::string window = (video_column ? stem + "," : std::string()) + task.task.name + "," +
+                               num(task.task.window.start_s, 3) + "," +
+                               num(task.task.window.end_s, 3) + "," + std::to_string(task.frames) +
+                               "," + std::to_string(task.left_faces) + "," +
+                               measured(task.left_faces, task.left_confidence, 4) + "," +
+                               std::to_string(task.right_faces) + "," +
+                               measured(task.right_faces, task.right_confidence, 4) + ",";
     std::string primary;
     for (const auto& au : task.task.primary)
       primary += (primary.empty() ? "" : "+") + au;
-    out += window + primary + ",task,,," + num(task.left_excursion, 4) + ",,,,," +
-           num(task.right_excursion, 4) + ",," + symmetry(task.symmetry);
+    out += window + primary + ",task,,," + measured(task.left_faces, task.left_excursion, 4) +
+           ",,,,," + measured(task.right_faces, task.right_excursion, 4) + ",," +
+           symmetry(task.symmetry);
     for (const auto& au : task.aus) {
       const char* role = au.role == task_au_role::primary     ? "primary"
                          : au.role == task_au_role::secondary ? "secondary"
                                                               : "other";
-      out += window + au.au + "," + role;
-      for (const side_stats* s : {&au.left, &au.right})
-        out += "," + num(s->p95, 4) + "," + num(s->baseline, 4) + "," + num(s->excursion, 4) + "," +
-               num(s->peak, 4) + "," + num(s->peak_time_s, 3);
-      out += symmetry(au.symmetry);
+      out += window + au.au + "," + role + task_side_cells(au.left) + task_side_cells(au.right) +
+             symmetry(au.symmetry);
     }
   }
   return out;
@@ -173,18 +188,17 @@ std::string task_aus_csv_rows(const std::string& stem, const std::vector<task_su
                                num(task.task.window.start_s, 3) + "," +
                                num(task.task.window.end_s, 3) + "," + std::to_string(task.frames) +
                                "," + std::to_string(task.left_faces) + "," +
-                               num(task.left_confidence, 4) + ",";
+                               measured(task.left_faces, task.left_confidence, 4) + ",";
     std::string primary;
     for (const auto& au : task.task.primary)
       primary += (primary.empty() ? "" : "+") + au;
-    out += window + primary + ",task,,," + num(task.left_excursion, 4) + ",,\n";
+    out +=
+        window + primary + ",task,,," + measured(task.left_faces, task.left_excursion, 4) + ",,\n";
     for (const auto& au : task.aus) {
       const char* role = au.role == task_au_role::primary     ? "primary"
                          : au.role == task_au_role::secondary ? "secondary"
                                                               : "other";
-      out += window + au.au + "," + role + "," + num(au.left.p95, 4) + "," +
-             num(au.left.baseline, 4) + "," + num(au.left.excursion, 4) + "," +
-             num(au.left.peak, 4) + "," + num(au.left.peak_time_s, 3) + "\n";
+      out += window + au.au + "," + role + task_side_cells(au.left) + "\n";
     }
   }
   return out;
@@ -432,14 +446,15 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
           (lowest == nullptr || row.symmetry.ratio < lowest->symmetry.ratio))
         lowest = &row;
     }
-    const bool one_side_unseen = !entry.summary.empty() && entry.summary.front().symmetry.state ==
-                                                               engagement::side_without_face;
+    const engagement first_state =
+        entry.summary.empty() ? engagement::engaged : entry.summary.front().symmetry.state;
     std::string worst;
     if (video.mirrored)
       worst = lowest ? lowest->au + " SR " + num(lowest->symmetry.ratio) + " (" +
                            lowest->symmetry.weaker_side + " weaker)"
-              : one_side_unseen ? "no face on one side"
-                                : "no AU engaged";
+              : first_state == engagement::side_without_face ? "no face on one side"
+              : first_state == engagement::no_face           ? "no face found"
+                                                             : "no AU engaged";
     const fs::path html = dir / (video.stem + "_report.html");
     const bool linked = fs::exists(html);
     if (video.mirrored)

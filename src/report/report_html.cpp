@@ -139,6 +139,8 @@ std::string symmetry_cells(const symmetry_ratio& symmetry) {
       return "<td class=\"gated\">not engaged</td><td></td>";
     case engagement::side_without_face:
       return "<td class=\"gated\">no face on one side</td><td></td>";
+    case engagement::no_face:
+      return "<td class=\"gated\">no face on either side</td><td></td>";
     case engagement::weaker_side_still:
       return "<td class=\"strong\">0.00</td><td class=\"l\">" + symmetry.weaker_side +
              " (no movement)</td>";
@@ -228,7 +230,8 @@ std::string summary_table(const video_report& r) {
       out += stat_cells(row.right, row.intensity, "right");
       out += "<td>" + (row.asymmetry ? num(*row.asymmetry) : std::string("-")) + "</td>";
       out += !row.intensity ? "<td></td>"
-             : row.symmetry.state == engagement::side_without_face
+             : row.symmetry.state == engagement::side_without_face ||
+                     row.symmetry.state == engagement::no_face
                  ? "<td>-</td>"
                  : "<td>" + num(row.left.excursion) + " / " + num(row.right.excursion) + "</td>";
       out += summary_symmetry_cells(row);

@@ -256,7 +256,7 @@ video_report analyse(const report_video& video, const report_options& options) {
                                      options.thresholds);
       if (row.left.frames_with_face == 0 || row.right.frames_with_face == 0) {
         // A side never found has only zeros, which would read as a face at rest: AI 1.00.
-        row.symmetry.state = engagement::side_without_face;
+        row.symmetry.state = no_face_state(row.left.frames_with_face, row.right.frames_with_face);
       } else {
         row.asymmetry = asymmetry_index(row.left.mean, row.right.mean);
         if (column.intensity)

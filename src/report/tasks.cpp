@@ -397,7 +397,7 @@ std::vector<task_summary> summarise(const task_plan& plan, const au_series& left
           row.symmetry =
               compute_symmetry_ratio(row.left.excursion, row.right.excursion, thresholds);
         else
-          row.symmetry.state = engagement::side_without_face;
+          row.symmetry.state = no_face_state(summary.left_faces, summary.right_faces);
       }
       if (row.role == task_au_role::primary) {
         summary.left_excursion += row.left.excursion;
@@ -410,7 +410,7 @@ std::vector<task_summary> summarise(const task_plan& plan, const au_series& left
         summary.symmetry =
             compute_symmetry_ratio(summary.left_excursion, summary.right_excursion, thresholds);
       else
-        summary.symmetry.state = engagement::side_without_face;
+        summary.symmetry.state = no_face_state(summary.left_faces, summary.right_faces);
     }
     out.push_back(std::move(summary));
   }

@@ -725,6 +725,11 @@ TEST_F(ReportFolder, ASideWithoutAFaceIsNotCompared) {
     EXPECT_NE(csv.find(",,,,side_without_face\n"), std::string::npos) << stem << ":\n" << csv;
     EXPECT_NE(csv.find(",,,,\n"), std::string::npos) << stem << ":\n" << csv;
   }
+  // The side without a face has no statistics: empty cells, not zeros a group's mean would take.
+  EXPECT_NE(read_text(dir_ / "video_asymmetry.csv")
+                .find("AU12_r,intensity,2,2.5000,2.9500,3.0000,1.000,2.0000,0.9500,0,,,,,,,"),
+            std::string::npos)
+      << read_text(dir_ / "video_asymmetry.csv");
   const std::string photo = read_text(dir_ / "photo_report.html");
   EXPECT_NE(photo.find("<tr class=\"few-faces\"><td class=\"l\">left face</td><td>0 of 1</td>"
                        "<td><b>0.0%</b></td><td>-</td></tr><tr><td class=\"l\">right face</td>"
@@ -928,6 +933,26 @@ TEST_F(ReportFolder, ABadTaskPlanCostsOnlyTheTaskSection) {
   EXPECT_TRUE(fs::exists(dir_ / "kept_asymmetry.csv"));
   EXPECT_NE(read_text(dir_ / "asymmetry_summary.csv").find("\nkept,"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "kept_task_asymmetry.csv"));
+}
+
+// A video in which neither side has a face says so, not "no face on one side", and its CSV has
+// no statistic of either side.
+TEST_F(ReportFolder, AVideoWithoutAnyFaceSaysSo) {
+  const std::string header =
+      "frame, face_id, timestamp, confidence, success, AU01_r, AU12_r, AU12_c\n";
+  const std::string lost =
+      header + "1, 0, 0.000, 0.02, 0, 0.00, 0.00, 0\n2, 0, 1.000, 0.02, 0, 0.00, 0.00, 0\n";
+  write("empty_left_mirrored.csv", lost);
+  write("empty_right_mirrored.csv", lost);
+  ASSERT_TRUE(write_report(dir_, fast()).at(0).ok);
+  const std::string html = read_text(dir_ / "empty_report.html");
+  EXPECT_NE(html.find("<td class=\"gated\">no face on either side</td>"), std::string::npos);
+  EXPECT_EQ(html.find("no face on one side"), std::string::npos);
+  const std::string csv = read_text(dir_ / "empty_asymmetry.csv");
+  EXPECT_NE(csv.find("AU12_r,intensity,0,,,,,,,0,,,,,,,,,,no_face\n"), std::string::npos) << csv;
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_NE(index.find("no face found"), std::string::npos) << index;
+  EXPECT_EQ(index.find("no face on one side"), std::string::npos) << index;
 }
 
 // Task windows the recording does not fill: past its end the numbers are of what is there, and

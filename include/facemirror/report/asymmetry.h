@@ -91,13 +91,18 @@ struct time_window {
 [[nodiscard]] std::optional<double> asymmetry_index(double left, double right);
 
 /// side_without_face: one side has no frame with a face (a mirrored face never found), so
-/// there is nothing to compare: no AI and no SR (the report's caller sets it, not
-/// compute_symmetry_ratio, whose excursions are both measured).
-enum class engagement { engaged, not_engaged, weaker_side_still, side_without_face };
+/// there is nothing to compare: no AI and no SR; no_face: neither side has one (no face in the
+/// video, or none in a task's window, or a window without frames). The report's caller sets
+/// both (no_face_state), not compute_symmetry_ratio, whose excursions are both measured.
+enum class engagement { engaged, not_engaged, weaker_side_still, side_without_face, no_face };
 
 /// The state as the CSVs write it: "engaged", "not_engaged", "weaker_side_still",
-/// "side_without_face".
+/// "side_without_face", "no_face".
 [[nodiscard]] const char* engagement_name(engagement state);
+
+/// side_without_face, or no_face when neither side has a frame with a face.
+[[nodiscard]] engagement no_face_state(int64_t left_frames_with_face,
+                                       int64_t right_frames_with_face);
 
 struct symmetry_ratio {
   engagement state = engagement::not_engaged;
