@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "facemirror/io/image_reader.h"
@@ -90,6 +91,9 @@ std::string rest_without_face_warning(const video_report& r, const time_window& 
 std::string num(double v, int decimals) {
   char buffer[48];
   std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
+  // A small negative value rounds to "-0.00", which reads as a sign that is not there.
+  if (buffer[0] == '-' && std::strspn(buffer + 1, "0.") == std::strlen(buffer + 1))
+    return buffer + 1;
   return buffer;
 }
 
@@ -125,7 +129,7 @@ nav a{margin-right:12px}code,pre{font-size:11px}pre{white-space:pre-wrap;word-br
 #overview a{color:inherit;text-decoration:none}#overview td{min-width:32px}
 .warning{color:#8a2a12}.task{break-inside:avoid;page-break-inside:avoid}.task-stills .still img{height:110px}
 .task-charts{display:flex;flex-wrap:wrap;gap:8px}figure.task-chart{margin:4px 0}figure.task-chart figcaption{font-size:12px}
-@media print{nav{display:none}body{margin:0;max-width:none}h2{break-after:avoid}details{display:block}details>*{display:block}}
+@media print{nav{display:none}body{margin:0;max-width:none;-webkit-print-color-adjust:exact;print-color-adjust:exact}h2{break-after:avoid}details{display:block}details>*{display:block}}
 @page{size:A4;margin:12mm}
 )";
 

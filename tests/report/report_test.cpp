@@ -283,6 +283,16 @@ TEST(SvgChart, EscapesTextAndDrawsOnePathPerSeries) {
   EXPECT_EQ(count_of(bands, "class=\"noface\""), 1u);
 }
 
+// A value that rounds to zero is printed without a sign ("-0.00" reads as a direction).
+TEST(ReportDetail, NumbersRoundingToZeroHaveNoSign) {
+  EXPECT_EQ(detail::num(-0.0045), "0.00");
+  EXPECT_EQ(detail::num(-0.00001, 4), "0.0000");
+  EXPECT_EQ(detail::num(-0.4, 0), "0");
+  EXPECT_EQ(detail::num(-0.5), "-0.50");
+  EXPECT_EQ(detail::num(-0.006), "-0.01");
+  EXPECT_EQ(detail::num(0.0), "0.00");
+}
+
 TEST(ReportDetail, Base64AndStrongestAsymmetryFrames) {
   EXPECT_EQ(detail::base64("Man"), "TWFu");
   EXPECT_EQ(detail::base64("Ma"), "TWE=");
