@@ -425,6 +425,7 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
   std::string task_summary = task_asymmetry_csv_header(true);
   std::vector<detail::task_overview_row> face_task_rows;
   std::string face_task_summary = task_aus_csv_header(true);
+  size_t one_face_videos = 0;
   for (const auto& entry : entries) {
     const auto page_failure =
         std::find_if(failed_pages.begin(), failed_pages.end(),
@@ -459,6 +460,8 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
     const bool linked = fs::exists(html);
     if (video.mirrored)
       overview.push_back({video.stem, &entry.summary, linked});
+    else
+      ++one_face_videos;
     if (!entry.tasks.empty() && video.mirrored) {
       task_rows.push_back({video.stem, &entry.tasks, linked});
       task_summary += task_asymmetry_csv_rows(video.stem, entry.tasks, true);
@@ -489,19 +492,35 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
       failures += "<li>" + html_escape(name) + ": " + html_escape(e.what()) + "</li>";
     }
   };
-  write_table("asymmetry_summary.csv", summary);
+  write_table("asymmetry_summary.csv", overview.empty() ? std::string() : summary);
   write_table("task_summary.csv", task_rows.empty() ? std::string() : task_summary);
   write_table("task_aus_summary.csv", face_task_rows.empty() ? std::string() : face_task_summary);
+  // The tables this folder has: a one-face video has no asymmetry table, only its AU CSV.
+  const bool any_pair = !overview.empty();
+  std::string tables;
+  const auto table = [&](const std::string& name) {
+    tables += (tables.empty() ? "" : ", ") + ("<code>" + name + "</code>");
+  };
+  if (any_pair) {
+    table("asymmetry_summary.csv");
+    table("&lt;video&gt;_asymmetry.csv");
+  }
+  if (!task_rows.empty())
+    table("task_summary.csv");
+  if (!face_task_rows.empty())
+    table("task_aus_summary.csv");
+  if (one_face_videos > 0)  // a one-face video's numbers are its frames' AUs
+    table("&lt;video&gt;.csv (one face: its AUs per frame)");
   std::string index = page_head("facemirror reports: " + dir.filename().string());
-  index +=
-      "<h1>facemirror reports</h1><p class=\"muted\">" + html_escape(fs::absolute(dir).string()) +
-      " &middot; facemirror " + version() +
-      " &middot; numbers for statistics: <code>asymmetry_summary.csv</code>, "
-      "<code>&lt;video&gt;_asymmetry.csv</code></p>"
-      "<table id=\"videos\"><thead><tr><th class=\"l\">video</th><th "
-      "class=\"l\">faces</th><th>frames</th>"
-      "<th>with a face</th><th class=\"l\">least symmetric engaged AU</th></tr></thead><tbody>\n" +
-      index_rows + "</tbody></table>";
+  index += "<h1>facemirror reports</h1><p class=\"muted\">" +
+           html_escape(fs::absolute(dir).string()) + " &middot; facemirror " + version() +
+           " &middot; numbers for statistics: " + tables +
+           "</p>"
+           "<table id=\"videos\"><thead><tr><th class=\"l\">video</th><th "
+           "class=\"l\">faces</th><th>frames</th><th>frames with a face" +
+           std::string(any_pair ? " (left / right)" : "") +
+           "</th><th class=\"l\">least symmetric engaged AU</th></tr></thead><tbody>\n" +
+           index_rows + "</tbody></table>";
   index += detail::asymmetry_overview(overview);
   index += detail::task_overview(task_rows);
   index += detail::face_task_overview(face_task_rows);

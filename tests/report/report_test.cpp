@@ -693,7 +693,14 @@ TEST_F(ReportFolder, AnAusFolderGetsOneFaceReports) {
   EXPECT_FALSE(fs::exists(dir_ / "clip_asymmetry.csv"));
   // 0.1 rad = 5.7 deg: poor; 0: good.
   EXPECT_NE(html.find("<td class=\"l\">poor</td><td>1</td>"), std::string::npos);
-  EXPECT_EQ(read_text(dir_ / "index.html").find("id=\"overview\""), std::string::npos);
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_EQ(index.find("id=\"overview\""), std::string::npos);
+  // The index points at the numbers there are: no asymmetry tables for one face.
+  EXPECT_EQ(index.find("asymmetry"), std::string::npos) << index;
+  EXPECT_NE(index.find("numbers for statistics: <code>&lt;video&gt;.csv (one face"),
+            std::string::npos);
+  EXPECT_EQ(index.find("(left / right)"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "asymmetry_summary.csv"));  // it would be a header alone
 }
 
 // The two mirrored faces come from one video, frame for frame: CSVs of different lengths are
@@ -844,6 +851,7 @@ TEST_F(ReportFolder, VideosNamedLikeTheReportsFilesKeepTheirTables) {
   EXPECT_EQ(videos[2].stem, "x");
   EXPECT_TRUE(videos[2].tasks_csv.empty()) << videos[2].tasks_csv;
   EXPECT_EQ(videos[3].stem, "x_tasks");
+  write_pair("pair");  // a mirrored pair: the folder's asymmetry_summary.csv is written
   try {
     (void)write_report(dir_, fast());
     ADD_FAILURE() << "the summary table was written over a video's AUs";
