@@ -153,13 +153,24 @@ def main():
              json.dumps({"inputs": [clip], "output": os.path.join(root, "out"), "mode": 1}), 400),
             ("a plan the report would refuse", "POST", "/api/task_plan" + q({}), {},
              json.dumps({"video": clip, "csv": "task,start_s,end_s\nsmile,2,1\n"}), 400),
+            ("no output folder", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": "", "mode": "mirror"}), 400),
+            ("an output folder that is a file", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": clip, "mode": "mirror"}), 400),
             ("the page with the token", "GET", "/" + q({}), {}, None, 200),
         ]
         for name, method, path, headers, body, expected in checks:
-            status, _ = request(port, method, path, headers, body)
+            status, reply = request(port, method, path, headers, body)
             print("%-32s -> %d" % (name, status))
             if status != expected:
                 fail("%s: status %d, expected %d" % (name, status, expected))
+            # The page shows the reason: one it can act on, naming what was refused.
+            for said in {"no output folder": ["choose an output folder"],
+                         "an output folder that is a file": [clip, "is a file, not a folder"],
+                         "an input outside the root": [outside, "outside the chosen folders"]
+                         }.get(name, []):
+                if said not in reply.decode("utf-8", "replace"):
+                    fail("%s: the reply %r does not say %r" % (name, reply, said))
         with open(outside_plan) as f:
             if f.read() != "not a plan\n":
                 fail("the link's target outside the root was written")
@@ -448,7 +459,7 @@ def main():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         connection.request("GET", "/api/events" + q({"from": 0}))
         stream = connection.getresponse()
-        cancelled_at, finished = None, None
+        cancelled_at, finished, outcomes = None, None, []
         while finished is None:
             line = stream.readline()
             if not line:
@@ -459,6 +470,8 @@ def main():
             if event["type"] == "progress" and event["frames_done"] > 0 and cancelled_at is None:
                 cancelled_at = event["frames_done"]
                 request(port, "POST", "/api/cancel" + q({}))
+            elif event["type"] == "outcome":
+                outcomes.append(event["outcome"])
             elif event["type"] == "finished":
                 finished = event
         connection.close()
@@ -466,6 +479,9 @@ def main():
         print("cancelled at frame %s: %s, files left %s" % (cancelled_at, finished, left))
         if cancelled_at is None or not finished or not finished["cancelled"] or left:
             fail("cancel did not stop the batch cleanly")
+        # The video cut short is cancelled, not failed (nothing is wrong with it).
+        if outcomes != ["cancelled"]:
+            fail("the cancelled video's outcome: %s" % outcomes)
     finally:
         if browser:
             browser.close()

@@ -288,9 +288,19 @@ int run_app(const app_options& options) {
       refuse(res, 400, "mode must be mirror, mirror_only or aus");
       return;
     }
-    const auto output = inside_roots(body.value("output", ""), roots);
+    const std::string typed_output = body.value("output", "");
+    if (typed_output.empty()) {
+      refuse(res, 400, "choose an output folder");
+      return;
+    }
+    const auto output = inside_roots(typed_output, roots);
     if (!output) {
       refuse(res, 403, "output folder outside the chosen folders");
+      return;
+    }
+    // Said here: the run would only tell the terminal, and the page would show a batch of none.
+    if (std::error_code ec; fs::exists(*output, ec) && !fs::is_directory(*output, ec)) {
+      refuse(res, 400, "the output '" + output->string() + "' is a file, not a folder");
       return;
     }
     std::vector<std::string> inputs;
@@ -298,7 +308,10 @@ int run_app(const app_options& options) {
       const auto path =
           item.is_string() ? inside_roots(item.get<std::string>(), roots) : std::nullopt;
       if (!path) {
-        refuse(res, 403, "an input outside the chosen folders");
+        // Named as the page gave it (a link in the folder may lead out of the roots).
+        refuse(res, 403,
+               "'" + (item.is_string() ? item.get<std::string>() : item.dump()) +
+                   "' is outside the chosen folders (or a link leading out of them)");
         return;
       }
       inputs.push_back(path->string());

@@ -20,7 +20,7 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 #plan-rows td{white-space:nowrap}#plan-rows input[type=number]{width:4.5em}#plan-rows select{width:8.5em;display:block}
 #plan-rows input.aus{width:7em}#plan-rows input.custom{width:8em;display:block}#plan-rows input.custom[hidden]{display:none}#plan-rows button{margin:0 0 0 2px;font-size:11px;padding:0 3px}
 #plan-video{width:100%;background:#000}button.edit-plan{font-size:11px;padding:0 4px;margin:0 0 0 6px}
-.failed{color:#c8321e}.skipped{color:#777}button{margin:4px 4px 4px 0}input[type=text]{width:100%}
+.failed{color:#c8321e}.skipped{color:#777}.cancelled{color:#777}button{margin:4px 4px 4px 0}input[type=text]{width:100%}
 </style></head><body>
 <h1>facemirror</h1>
 <div class="cols"><div class="col">
@@ -142,7 +142,8 @@ function onEvent(e) {
     if (!e.cancelled && e.status === 0) { $("overall-bar").style.width = "100%"; text($("overall-percent"), "100%"); }
     if (e.index) link(e.index, "all reports (index.html)", "index-link");
     text($("summary-line"), "done " + (counts.done || 0) + ", skipped " + (counts.skipped || 0) +
-         ", failed " + (counts.failed || 0) + " in " + e.seconds.toFixed(1) + " s" + (e.cancelled ? " (cancelled)" : ""));
+         ", failed " + (counts.failed || 0) + (counts.cancelled ? ", cancelled " + counts.cancelled : "") +
+         " in " + e.seconds.toFixed(1) + " s" + (e.cancelled ? " (cancelled)" : ""));
     $("summary").hidden = false;
   }
 }

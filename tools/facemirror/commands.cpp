@@ -635,9 +635,15 @@ int run(const run_options& opt, job_kind kind) {
       opt.on_outcome("failed", rejected.input, rejected.line());
   }
   for (const auto& r : results) {
+    // A video the stop cut short is not a failure of its own: the next run does it.
     if (opt.on_outcome)
-      opt.on_outcome(r.ok ? "done" : "failed", r.input.string(),
-                     r.ok ? output_dir.string() : r.error);
+      opt.on_outcome(r.ok            ? "done"
+                     : r.interrupted ? "cancelled"
+                                     : "failed",
+                     r.input.string(),
+                     r.ok            ? output_dir.string()
+                     : r.interrupted ? "stopped before it finished; it left no file"
+                                     : r.error);
     if (!r.ok) {
       ++failures;
       std::fprintf(stderr, "FAILED %s\n", r.error.c_str());

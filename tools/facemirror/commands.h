@@ -67,8 +67,8 @@ struct run_options {
   bool openface_folder = false;
   std::string command_line;  // as typed, for the report's provenance
   // For the app: progress and stop requests besides the terminal's and SIGINT, and each
-  // input's outcome ("done", "skipped" or "failed", the input, and the output folder or the
-  // reason). Called from the engine's threads one at a time.
+  // input's outcome ("done", "skipped", "failed", or "cancelled" for one the stop cut short; the
+  // input; and the output folder or the reason). Called from the engine's threads one at a time.
   std::function<void(const progress_event&)> on_progress;
   std::function<bool()> should_abort;
   std::function<void(const std::string&, const std::string&, const std::string&)> on_outcome;
