@@ -1,10 +1,10 @@
 // facemirror._facemirror's per-frame half: image_analyzer and video_session over NumPy arrays,
 // and the readers that give a caller without OpenCV the exact pixels the CLI analyses.
 //
-// Arrays in: a uint8 HxWx3 (BGR, or RGB on request), HxWx4 (BGRA) or HxW (grey) array is wrapped
-// in a cv::Mat without a copy when each row's pixels lie side by side (any row stride, so a crop
-// of a larger image qualifies); otherwise (a column step, a negative stride) it is copied once
-// into a compact array, and rgb=True always converts into a new BGR image. The array object is
+// Arrays in: a uint8 HxWx3 (BGR, or RGB on request), HxWx4 (BGRA, or RGBA) or HxW(x1) (grey) array
+// is wrapped in a cv::Mat without a copy when each row's pixels lie side by side (any row stride,
+// so a crop of a larger image qualifies); otherwise (a column step, a negative stride) it is copied
+// once into a compact array, and rgb=True always converts into a new BGR image. The array object is
 // held for the whole call; the GIL is released while the analysis runs, so the caller must not
 // write into the array from another thread meanwhile.
 // Arrays out: pixels the readers decode are handed over in the cv::Mat that holds them (a
@@ -59,12 +59,12 @@ cv::Mat image_from_array(const py::handle& object, bool rgb, py::array& keep) {
     throw py::value_error("image must be uint8, not " + std::string(py::str(array.dtype())));
   const py::ssize_t ndim = array.ndim();
   const py::ssize_t channels = ndim == 3 ? array.shape(2) : 1;
-  if (!(ndim == 2 || (ndim == 3 && (channels == 3 || channels == 4))) || array.shape(0) < 1 ||
-      array.shape(1) < 1)
-    throw py::value_error("image must be HxW (grey), HxWx3 (BGR or RGB) or HxWx4 (BGRA), not " +
-                          shape_text(array));
-  if (rgb && channels != 3)
-    throw py::value_error("rgb=True needs an HxWx3 image, not " + shape_text(array));
+  if (!(ndim == 2 || (ndim == 3 && (channels == 1 || channels == 3 || channels == 4))) ||
+      array.shape(0) < 1 || array.shape(1) < 1)
+    throw py::value_error(
+        "image must be HxW or HxWx1 (grey), HxWx3 (BGR, or RGB with rgb=True) or HxWx4 (BGRA, or "
+        "RGBA with rgb=True), not " +
+        shape_text(array));
   const bool rows_compact = (ndim == 2 || array.strides(2) == 1) && array.strides(1) == channels &&
                             array.strides(0) >= channels * array.shape(1);
   if (!rows_compact)
@@ -73,9 +73,11 @@ cv::Mat image_from_array(const py::handle& object, bool rgb, py::array& keep) {
   cv::Mat image(static_cast<int>(array.shape(0)), static_cast<int>(array.shape(1)),
                 CV_8UC(static_cast<int>(channels)), const_cast<void*>(array.data()),
                 static_cast<size_t>(array.strides(0)));
-  if (rgb) {
+  // Grey has no channel order; RGBA (Pillow's and imageio's PNGs with alpha) loses its alpha as
+  // BGRA does in the analysis.
+  if (rgb && channels > 1) {
     cv::Mat bgr;
-    cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
+    cv::cvtColor(image, bgr, channels == 4 ? cv::COLOR_RGBA2BGR : cv::COLOR_RGB2BGR);
     return bgr;
   }
   return image;

@@ -690,7 +690,8 @@ class Analyzer:
         """The faces of one image, in FaceLandmarkImg's order; [] when there is none.
 
         image: a uint8 NumPy array, HxWx3 BGR (OpenCV's order; rgb=True for RGB, e.g. from
-          Pillow), HxWx4 BGRA or HxW grey. Read in place, without a copy, when each row's pixels
+          Pillow), HxWx4 BGRA (rgb=True for RGBA: Pillow's and imageio's PNGs with alpha; read
+          as BGRA, their red and blue would be swapped without an error), HxW or HxWx1 grey. Read in place, without a copy, when each row's pixels
           are contiguous (any C-ordered array or a row/column crop of one); otherwise (a step
           between columns, a flipped view) and always with rgb=True, copied once. Do not write
           into it from another thread while analyze() runs.
@@ -714,7 +715,9 @@ class VideoSession:
     single-threaded for the process.
 
     track(frame, timestamp, rgb=False) -> Face: the next frame (arrays as Analyzer.analyze
-      takes them; timestamp in seconds from the video's start). The face's AU dicts are empty:
+      takes them; timestamp in seconds from the video's start). A frame of another size than
+      the session's first, or a timestamp that is not finite or earlier than the previous
+      frame's, raises facemirror.InvalidArgument and is not tracked. The face's AU dicts are empty:
       OpenFace's video AUs need the whole video (person-specific median, post-processing).
       Releases the GIL while tracking.
     finish() -> dict of NumPy arrays: per frame tracked since the start (or the last

@@ -22,8 +22,10 @@ image_analyzer::image_analyzer(std::shared_ptr<const analysis_models> models)
 
 std::vector<frame_record> image_analyzer::analyze(
     const cv::Mat& bgr, const std::optional<camera_intrinsics>& camera) const {
-  if (bgr.empty() || bgr.depth() != CV_8U)
-    throw error(error_code::invalid_argument, "image_analyzer: needs a non-empty 8-bit image");
+  const int channels = bgr.channels();
+  if (bgr.empty() || bgr.depth() != CV_8U || (channels != 1 && channels != 3 && channels != 4))
+    throw error(error_code::invalid_argument,
+                "image_analyzer: needs a non-empty 8-bit image of 1, 3 or 4 channels");
   if (camera)
     camera->check();
   const camera_intrinsics cam = camera ? *camera : camera_intrinsics::guess(bgr.cols, bgr.rows);

@@ -112,6 +112,16 @@ TEST(image_analyzer, an_image_without_a_face_gives_no_face) {
   const image_analyzer analyzer(still_image_models(*test::shared_dir()));
   const cv::Mat grey_wall(240, 320, CV_8UC3, cv::Scalar(128, 128, 128));
   EXPECT_TRUE(analyzer.analyze(grey_wall).empty());
+  // Two channels are no image the analysis knows: said here, not deep in the detector.
+  try {
+    (void)analyzer.analyze(cv::Mat(240, 320, CV_8UC2, cv::Scalar(128, 128)));
+    ADD_FAILURE() << "a two-channel image was analysed";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("image_analyzer: needs a non-empty 8-bit image of 1, 3 "
+                                         "or 4 channels"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(image_analyzer, refuses_the_dynamic_au_models) {

@@ -105,6 +105,13 @@ TEST(video_session, reads_grey_and_bgra_frames_without_writing_them) {
     for (size_t k = 0; k < want.landmarks.size(); ++k)
       EXPECT_EQ(got.landmarks[k], want.landmarks[k]) << "frame " << i << " landmark " << k;
   }
+  // Frames of one video only: another size, or time running backwards, is refused, untracked.
+  const int64_t tracked = from_bgr.frames_tracked();
+  EXPECT_THROW((void)from_bgr.track(frames[0](cv::Rect(0, 0, 64, 48)), times.back() + 1), error);
+  EXPECT_THROW((void)from_bgr.track(frames[0], times.back() - 0.5), error);
+  EXPECT_THROW((void)from_bgr.track(cv::Mat(48, 64, CV_8UC2), times.back() + 1), error);
+  EXPECT_EQ(from_bgr.frames_tracked(), tracked);
+  EXPECT_NO_THROW((void)from_bgr.track(frames[0], times.back()));  // an equal time is fine
 }
 
 }  // namespace

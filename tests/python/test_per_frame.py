@@ -141,8 +141,8 @@ def test_bad_arrays_raise(analyzer):
         analyzer.analyze(np.zeros((48, 64, 3), np.float32))
     with pytest.raises(ValueError, match=r"not \(48,\)"):
         analyzer.analyze(np.zeros(48, np.uint8))
-    with pytest.raises(ValueError, match="rgb=True"):
-        analyzer.analyze(np.zeros((48, 64), np.uint8), rgb=True)
+    with pytest.raises(ValueError, match=r"HxWx1 \(grey\)"):
+        analyzer.analyze(np.zeros((48, 64, 5), np.uint8))
     with pytest.raises(TypeError, match="NumPy array"):
         analyzer.analyze([[0, 0], [0, 0]])
     with pytest.raises(TypeError, match="^rgb must be True or False, not str$"):
@@ -158,10 +158,31 @@ def test_bad_arrays_raise(analyzer):
 def test_bgra_input_gives_the_same_faces(analyzer, image, bgr_faces):
     bgra = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])  # PNG with alpha
     bgra_faces = analyzer.analyze(bgra)
-    assert len(bgra_faces) == len(bgr_faces) == 12
-    for a, b in zip(bgr_faces, bgra_faces):
+    # Pillow's and imageio's RGBA (a PNG with alpha), with rgb=True.
+    rgba_faces = analyzer.analyze(np.ascontiguousarray(bgra[:, :, [2, 1, 0, 3]]), rgb=True)
+    assert len(bgra_faces) == len(rgba_faces) == len(bgr_faces) == 12
+    for a, b, c in zip(bgr_faces, bgra_faces, rgba_faces):
         np.testing.assert_array_equal(a.landmarks, b.landmarks)
-        assert a.au_intensity == b.au_intensity
+        np.testing.assert_array_equal(a.landmarks, c.landmarks)
+        assert a.au_intensity == b.au_intensity == c.au_intensity
+
+
+@needs_shared
+def test_grey_input_in_any_shape_gives_the_same_faces(analyzer, image):
+    grey = cv2_free_grey(image)
+    flat = analyzer.analyze(grey)
+    assert flat, "no face in the grey image"
+    for other in (analyzer.analyze(grey[:, :, np.newaxis]),
+                  analyzer.analyze(grey, rgb=True)):  # grey has no channel order
+        assert len(other) == len(flat)
+        for a, b in zip(flat, other):
+            np.testing.assert_array_equal(a.landmarks, b.landmarks)
+            assert a.au_intensity == b.au_intensity
+
+
+def cv2_free_grey(bgr):
+    """A grey image of a BGR one (any weights: the test compares shapes of one grey image)."""
+    return (bgr.astype(np.uint16).sum(axis=2) // 3).astype(np.uint8)
 
 
 def test_a_models_folder_without_models_raises(tmp_path):
@@ -207,6 +228,22 @@ def test_video_session_matches_the_cli_on_a_video(tmp_path):
         expected = np.array([row[name] for row in rows])
         np.testing.assert_allclose(aus[name], expected, rtol=0, atol=0.0051, err_msg=name)
     np.testing.assert_array_equal(aus["success"], [int(row["success"]) for row in rows])
+
+
+@needs_shared
+def test_a_session_refuses_frames_that_are_not_the_next_of_its_video(image):
+    session = facemirror.VideoSession(models=MODELS)
+    session.track(image, 0.0)
+    session.track(image, 0.0)  # equal timestamps are fine: a frame folder's are all 0
+    for frame, timestamp, says in ((image[:240, :320], 0.1, "a frame of 320x240 after frames"),
+                                   (image, -0.5, "never decrease"),
+                                   (image, float("nan"), "finite")):
+        with pytest.raises(facemirror.InvalidArgument, match=says):
+            session.track(frame, timestamp)
+    assert session.frames_tracked == 2  # the refused frames were not tracked
+    session.track(image, 0.04)
+    assert list(session.finish()["frame"]) == [1, 2, 3]
+    session.track(image[:240, :320], 0.0)  # a new video after finish()
 
 
 @needs_shared

@@ -21,8 +21,8 @@
 // ERRORS
 //   The constructor throws error(invalid_argument) when the models lack CLNF, the validator,
 //   MTCNN, or (with AUs on) are not the static AU models. analyze() throws
-//   error(invalid_argument) on an empty or non-8-bit image. An image without a face gives an
-//   empty list, not an error.
+//   error(invalid_argument) on an empty image or one not 8-bit of 1, 3 or 4 channels. An image
+//   without a face gives an empty list, not an error.
 
 #include <memory>
 #include <optional>
