@@ -47,6 +47,7 @@ Example::
 import numbers
 import operator
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -126,11 +127,17 @@ def read_csv(path: PathLike, as_dataframe: Optional[bool] = None):
 
     Returns a pandas DataFrame when pandas is importable (or as_dataframe is True), else a dict
     mapping column name to a NumPy array (int64 for frame, face_id, face and success, float64
-    otherwise), in the file's column order.
+    otherwise), in the file's column order. A file that cannot be opened raises OSError
+    (FileNotFoundError, IsADirectoryError, PermissionError); one that is no such table raises
+    facemirror.Error naming it and the reason.
     """
     # utf-8-sig: a CSV saved again by Excel ("CSV UTF-8") starts with a byte-order mark.
-    with open(path, "r", encoding="utf-8-sig") as f:
-        header = f.readline()
+    try:
+        with open(path, "r", encoding="utf-8-sig") as f:
+            header = f.readline()
+    except UnicodeDecodeError:
+        raise Error(f"'{os.fspath(path)}': not a CSV (not UTF-8 text; a video or image?)") \
+            from None
     names = [name.strip() for name in header.split(",")]
     if not header.strip():
         raise Error(f"'{os.fspath(path)}': empty CSV, no header line")
@@ -139,8 +146,9 @@ def read_csv(path: PathLike, as_dataframe: Optional[bool] = None):
             warnings.simplefilter("ignore", UserWarning)
             table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64,
                                encoding="utf-8-sig")
-    except ValueError as e:
-        raise Error(f"'{os.fspath(path)}': not a table of numbers: {e}") from None
+    except ValueError as e:  # UnicodeDecodeError too; numpy's advice on usecols does not apply
+        reason = re.split(r";? (?:you can )?use `usecols`", str(e), flags=re.IGNORECASE)[0]
+        raise Error(f"'{os.fspath(path)}': not a table of numbers: {reason}") from None
     if table.shape[0] == 0:
         table = np.zeros((0, len(names)))
     if table.shape[1] != len(names):

@@ -1,8 +1,13 @@
 #include "core/file_bytes.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace facemirror::detail {
 
@@ -27,6 +32,20 @@ std::optional<std::string> read_file_bytes(const std::filesystem::path& file) {
   if (in.bad())
     return std::nullopt;
   return bytes;
+}
+
+std::string unreadable_reason(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (status.type() == std::filesystem::file_type::not_found)
+    return "no such file";
+  if (status.type() == std::filesystem::file_type::directory)
+    return "a folder, not a file";
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::strerror(errno);
+  ::close(fd);
+  return ec ? ec.message() : "unreadable";
 }
 
 }  // namespace facemirror::detail

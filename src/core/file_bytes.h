@@ -14,4 +14,8 @@ namespace facemirror::detail {
 /// bytes that were there. No thread rules: touches nothing but the file.
 [[nodiscard]] std::optional<std::string> read_file_bytes(const std::filesystem::path& file);
 
+/// Why `file` cannot be read, for an error message: "no such file", "a folder, not a file",
+/// "permission denied", ... (the system's reason when it gives one, else "unreadable").
+[[nodiscard]] std::string unreadable_reason(const std::filesystem::path& file);
+
 }  // namespace facemirror::detail

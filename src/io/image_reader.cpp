@@ -10,6 +10,7 @@
 
 #include "facemirror/error.h"
 
+#include "core/file_bytes.h"
 #include "io/file_extension.h"
 #include <libexif/exif-data.h>
 
@@ -133,7 +134,8 @@ bool is_jpeg_cut_short(const std::filesystem::path& file) {
 cv::Mat read_image(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec) || !std::ifstream(file, std::ios::binary))
-    throw error(error_code::io, file.string() + ": cannot open the image");
+    throw error(error_code::io,
+                file.string() + ": cannot open the image: " + detail::unreadable_reason(file));
   // IMREAD_UNCHANGED keeps 16-bit samples and grey as stored (IMREAD_COLOR would already have
   // reduced them) and leaves the EXIF orientation alone, as OpenFace reads its images.
   cv::Mat raw;

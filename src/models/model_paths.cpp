@@ -48,7 +48,10 @@ model_paths resolve_model_paths(const std::optional<std::filesystem::path>& dir)
   std::error_code ec;
   if (!std::filesystem::is_directory(paths.root, ec))
     throw error(error_code::model_format,
-                "models folder '" + paths.root.string() + "' does not exist (" + provision + ")");
+                "models folder '" + paths.root.string() + "' " +
+                    (std::filesystem::exists(paths.root, ec) ? "is a file, not a folder"
+                                                             : "does not exist") +
+                    " (" + provision + ")");
   paths.au_predictors = paths.root / "AU_predictors";
   paths.pdm = paths.au_predictors / "In-the-wild_aligned_PDM_68.txt";
   for (const char* name : {"main_dynamic_svms.txt", "main_static_svms.txt", "AU_all_best.txt",

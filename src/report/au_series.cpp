@@ -161,14 +161,16 @@ au_series read_au_series(const std::filesystem::path& csv, std::optional<int> fa
   if (!text && !std::filesystem::exists(csv, ec))
     throw error(error_code::io, "'" + csv.string() + "' is missing (removed or not written)");
   if (!text)
-    throw error(error_code::io, "cannot read '" + csv.string() + "'");
+    throw error(error_code::io,
+                "cannot read '" + csv.string() + "': " + detail::unreadable_reason(csv));
   return parse_au_series(*text, csv, face_id);
 }
 
 std::vector<int> read_face_ids(const std::filesystem::path& csv) {
   const auto text = detail::read_file_bytes(csv);
   if (!text)
-    throw error(error_code::io, "cannot read '" + csv.string() + "'");
+    throw error(error_code::io,
+                "cannot read '" + csv.string() + "': " + detail::unreadable_reason(csv));
   std::istringstream in(*text);
   std::string line;
   if (!std::getline(in, line))

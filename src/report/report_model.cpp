@@ -16,6 +16,7 @@
 #include "facemirror/io/video_reader.h"
 #include "facemirror/models/model_paths.h"
 
+#include "core/file_bytes.h"
 #include "models/sha256.h"
 
 namespace facemirror {
@@ -100,7 +101,8 @@ yaw_track read_head_pose(const fs::path& file) {
   yaw_track track;
   std::ifstream in(file);
   if (!in)
-    throw error(error_code::io, "cannot read '" + file.string() + "'");
+    throw error(error_code::io,
+                "cannot read '" + file.string() + "': " + detail::unreadable_reason(file));
   std::string line;
   std::getline(in, line);
   if (line.rfind("frame,timestamp,success,confidence,yaw_deg", 0) != 0)

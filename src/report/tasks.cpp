@@ -219,7 +219,8 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
 task_plan read_task_plan(const std::filesystem::path& csv) {
   const auto text = detail::read_file_bytes(csv);
   if (!text)
-    throw error(error_code::io, "cannot read '" + csv.string() + "'");
+    throw error(error_code::io,
+                "cannot read '" + csv.string() + "': " + detail::unreadable_reason(csv));
   return parse_task_plan(*text, csv);
 }
 

@@ -140,6 +140,13 @@ TEST(read_image, names_the_file_it_cannot_read) {
   } catch (const error& e) {
     EXPECT_EQ(e.code(), error_code::io);
     EXPECT_NE(std::string(e.what()).find(missing.string()), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(": no such file"), std::string::npos) << e.what();
+  }
+  try {
+    (void)read_image(missing.root_path());
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find(": a folder, not a file"), std::string::npos) << e.what();
   }
 }
 

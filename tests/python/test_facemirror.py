@@ -357,6 +357,15 @@ def test_read_csv_takes_excels_byte_order_mark_and_names_a_bad_file(tmp_path):
     damaged.write_text("frame, face_id, AU12_r\n1,0,\n")
     with pytest.raises(facemirror.Error, match="damaged.csv"):
         facemirror.read_csv(damaged)
+    video = tmp_path / "clip.mp4"  # a video given for its CSV
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42\xb2\xff\xfe\x00")
+    with pytest.raises(facemirror.Error, match="clip.mp4': not a CSV"):
+        facemirror.read_csv(video)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("frame, face_id, AU12_r\n1,0,0.5\n2,0\n")
+    with pytest.raises(facemirror.Error, match="ragged.csv': not a table of numbers") as raised:
+        facemirror.read_csv(ragged)
+    assert "usecols" not in str(raised.value)
 
 
 @needs_shared
