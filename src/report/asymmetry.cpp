@@ -92,7 +92,8 @@ time_window baseline_window(const std::vector<double>& timestamp_s,
 
 side_stats compute_side_stats(const std::vector<double>& values, const std::vector<bool>& success,
                               const std::vector<double>& timestamp_s,
-                              const asymmetry_thresholds& thresholds) {
+                              const asymmetry_thresholds& thresholds,
+                              const std::optional<time_window>& rest_row) {
   check_lengths(values, success, timestamp_s, "compute_side_stats");
   if (values.empty())
     return {};
@@ -100,7 +101,7 @@ side_stats compute_side_stats(const std::vector<double>& values, const std::vect
                               std::numeric_limits<double>::infinity()};
   // The rest window starts at the recording's start, not at the first face; with no face in
   // it, the whole recording's median.
-  const time_window rest = baseline_window(timestamp_s, thresholds);
+  const time_window rest = rest_row.value_or(baseline_window(timestamp_s, thresholds));
   std::optional<double> baseline = window_median(values, success, timestamp_s, rest);
   if (!baseline)
     baseline = window_median(values, success, timestamp_s, recording);

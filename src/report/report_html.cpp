@@ -258,7 +258,8 @@ std::string summary_table(const video_report& r) {
   return out;
 }
 
-std::string definitions(const report_options& options, bool pair, bool tasks) {
+std::string definitions(const report_options& options, bool pair, bool tasks,
+                        const std::optional<time_window>& plan_rest) {
   const auto& t = options.thresholds;
   std::string out =
       "<section id=\"definitions\"><h2>Definitions</h2><ul>"
@@ -268,9 +269,12 @@ std::string definitions(const report_options& options, bool pair, bool tasks) {
       "(<code>AU*_r</code>) run 0 (absent) to 5 (maximal); for presences (<code>AU*_c</code>) the "
       "mean "
       "is the share of frames with the AU present.</li>"
-      "<li><b>baseline b</b>: the median over the first " +
-      num(t.baseline_s, 1) +
-      " s of the recording (the resting face); <b>excursion E</b> = max(0, p95 &minus; b).</li>";
+      "<li><b>baseline b</b>: the median over " +
+      (plan_rest ? "the task plan's rest window, " + num(plan_rest->start_s, 1) + "&ndash;" +
+                       num(plan_rest->end_s, 1) + " s,"
+                 : "the first " + num(t.baseline_s, 1) + " s of the recording") +
+      " (the resting face; summary and tasks alike); <b>excursion E</b> = max(0, p95 &minus; "
+      "b).</li>";
   if (pair) {
     out +=
         "<li><b>asymmetry index AI</b> = (R &minus; L) / (R + L) on the means, from &minus;1 to 1: "
@@ -574,14 +578,18 @@ std::string video_page(const video_report& r, const report_options& options,
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
   out += "<section id=\"summary-section\"><h2>Summary</h2>" +
-         rest_without_face_warning(r, baseline_window(r.left.timestamp_s, options.thresholds),
+         rest_without_face_warning(r,
+                                   r.plan && r.plan->rest
+                                       ? *r.plan->rest
+                                       : baseline_window(r.left.timestamp_s, options.thresholds),
                                    "the summary's") +
          summary_table(r) + "</section>\n";
   out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);
   out += provenance(r, options, models);
-  out += definitions(options, r.video.mirrored, r.plan.has_value());
+  out += definitions(options, r.video.mirrored, r.plan.has_value(),
+                     r.plan ? r.plan->rest : std::nullopt);
   out += "</body></html>\n";
   return out;
 }

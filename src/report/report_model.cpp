@@ -243,19 +243,30 @@ video_report analyse(const report_video& video, const report_options& options) {
   } else {
     out.left = read_au_series(video.face_csv, video.face_id);
   }
+  if (!video.tasks_csv.empty() && fs::exists(video.tasks_csv)) {
+    // A mistake in a hand-written plan costs the page its task section, not the whole-recording
+    // summary (nor the earlier report's other tables).
+    try {
+      out.plan = read_task_plan(video.tasks_csv);
+    } catch (const std::exception& e) {
+      out.plan_error = e.what();
+    }
+  }
+  // One resting face for the page: a plan's rest row is the summary's rest too.
+  const std::optional<time_window> rest = out.plan ? out.plan->rest : std::nullopt;
   for (const auto& column : out.left.aus) {
     au_summary row;
     row.au = column.name;
     row.intensity = column.intensity;
     row.left = compute_side_stats(column.values, out.left.success, out.left.timestamp_s,
-                                  options.thresholds);
+                                  options.thresholds, rest);
     if (video.mirrored) {
       const au_column* other = out.right.find(column.name);
       if (other == nullptr)
         throw error(error_code::invalid_argument,
                     "'" + video.right_csv.string() + "' has no column " + column.name);
       row.right = compute_side_stats(other->values, out.right.success, out.right.timestamp_s,
-                                     options.thresholds);
+                                     options.thresholds, rest);
       if (row.left.frames_with_face == 0 || row.right.frames_with_face == 0) {
         // A side never found has only zeros, which would read as a face at rest: AI 1.00.
         row.symmetry.state = no_face_state(row.left.frames_with_face, row.right.frames_with_face);
@@ -281,15 +292,7 @@ video_report analyse(const report_video& video, const report_options& options) {
     out.yaw = yaw_from_series(out.left);
     out.have_yaw = true;
   }
-  if (!video.tasks_csv.empty() && fs::exists(video.tasks_csv)) {
-    // A mistake in a hand-written plan costs the page its task section, not the whole-recording
-    // summary, which does not depend on it (nor the earlier report's other tables).
-    try {
-      out.plan = read_task_plan(video.tasks_csv);
-    } catch (const std::exception& e) {
-      out.plan_error = e.what();
-      return out;
-    }
+  if (out.plan) {
     if (video.mirrored) {
       out.tasks = summarise_tasks(*out.plan, out.left, out.right, options.thresholds);
       out.rest_row = rest_row(*out.plan, out.left, out.right, options.thresholds);

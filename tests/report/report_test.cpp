@@ -71,6 +71,11 @@ TEST(Asymmetry, BaselineIsTheMedianOfTheFirstSecondAndExcursionIsNeverNegative) 
   EXPECT_DOUBLE_EQ(s.baseline, 2.0);  // median of {3, 1, 2}
   // sorted {0.5, 0.5, 1, 2, 3}: 2 + 0.8 * 1 = 2.8 -> E = 0.8
   EXPECT_NEAR(s.excursion, 0.8, 1e-12);
+  // A task plan's rest row is the rest instead: median of {0.5, 0.5} over [1.0, 2.0).
+  const side_stats planned = compute_side_stats({3, 1, 2, 0.5, 0.5}, {true, true, true, true, true},
+                                                {0, 0.4, 0.8, 1.2, 1.6}, t, time_window{1.0, 2.0});
+  EXPECT_DOUBLE_EQ(planned.baseline, 0.5);
+  EXPECT_NEAR(planned.excursion, 2.3, 1e-12);
   // A face that relaxes after a tense first second: its p95 (0: twenty zeros after one 3)
   // lies below its baseline (3), and the excursion stops at 0.
   std::vector<double> relaxing(21, 0.0), times(21);
@@ -898,8 +903,9 @@ TEST_F(ReportFolder, ARestWindowWithoutAFaceIsSaidWhereItsNumbersAre) {
                                        "4, 0, 3.000, 0.90, 1, 0.10, 0.00, 0\n");
   write("kept_tasks.csv", "task,start_s,end_s\nrest,0,0.9\nsmile,1,3\n");
   const std::string page = one_page("kept");
+  // The plan's rest row is the summary's rest too.
   const std::string summary_warning =
-      "No face in the rest window (0.0&ndash;1.0 s) on the right side: the summary's baselines";
+      "No face in the rest window (0.0&ndash;0.9 s) on the right side: the summary's baselines";
   const std::string tasks_warning =
       "No face in the rest window (0.0&ndash;0.9 s) on the right side: the tasks' baselines";
   EXPECT_NE(page.find(summary_warning), std::string::npos) << page;

@@ -77,11 +77,14 @@ struct time_window {
 
 /// Statistics of `values` over the rows where `success` is true. `timestamp_s` gives each row's
 /// time (baseline window, peak time). All three have the same length (throws
-/// error(invalid_argument) otherwise). No row with a face gives all zeros.
+/// error(invalid_argument) otherwise). No row with a face gives all zeros. The baseline is the
+/// median over `rest` (a task plan's rest row), else over baseline_window(); without a face
+/// there, over the whole recording.
 [[nodiscard]] side_stats compute_side_stats(const std::vector<double>& values,
                                             const std::vector<bool>& success,
                                             const std::vector<double>& timestamp_s,
-                                            const asymmetry_thresholds& thresholds = {});
+                                            const asymmetry_thresholds& thresholds = {},
+                                            const std::optional<time_window>& rest = std::nullopt);
 
 /// The 95th percentile by linear interpolation between order statistics (numpy's default):
 /// position 0.95 * (n - 1) in the sorted values. 0 for no values.
