@@ -88,6 +88,19 @@ std::string rest_without_face_warning(const video_report& r, const time_window& 
          "A rest with the face in view gives the numbers their meaning.</p>";
 }
 
+// A recording that ends inside its rest window (shorter than the first second, without a plan's
+// rest row): its whole length is "rest", so no AU can rise above it.
+std::string short_recording_warning(const video_report& r, const time_window& rest) {
+  if (r.left.rows() == 0 || r.left.timestamp_s.back() >= rest.end_s)
+    return "";
+  return "<p class=\"warning short-recording\">The recording (" +
+         num(r.left.timestamp_s.front(), 2) + "&ndash;" + num(r.left.timestamp_s.back(), 2) +
+         " s) lies within its rest window (" + window_text(rest) +
+         "): the baselines are the whole recording, so the excursions E are no movement against "
+         "rest and every AU reads as not engaged. Record the face at rest for a second or more "
+         "before the movement, or give a task plan whose rest row says where it rests.</p>";
+}
+
 std::string num(double v, int decimals) {
   char buffer[48];
   std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
@@ -577,13 +590,13 @@ std::string video_page(const video_report& r, const report_options& options,
          std::string(r.plan || !r.plan_error.empty() ? "<a href=\"#tasks\">Tasks</a>" : "") +
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
-  out += "<section id=\"summary-section\"><h2>Summary</h2>" +
-         rest_without_face_warning(r,
-                                   r.plan && r.plan->rest
+  const time_window summary_rest = r.plan && r.plan->rest
                                        ? *r.plan->rest
-                                       : baseline_window(r.left.timestamp_s, options.thresholds),
-                                   "the summary's") +
-         summary_table(r) + "</section>\n";
+                                       : baseline_window(r.left.timestamp_s, options.thresholds);
+  out += "<section id=\"summary-section\"><h2>Summary</h2>" +
+         short_recording_warning(r, summary_rest) +
+         rest_without_face_warning(r, summary_rest, "the summary's") + summary_table(r) +
+         "</section>\n";
   out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);

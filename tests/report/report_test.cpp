@@ -959,6 +959,27 @@ TEST_F(ReportFolder, ABadTaskPlanCostsOnlyTheTaskSection) {
   EXPECT_FALSE(fs::exists(dir_ / "kept_task_asymmetry.csv"));
 }
 
+// A recording shorter than its rest window (the first second) has nothing but rest: the page
+// says so above the summary, and a longer one says nothing.
+TEST_F(ReportFolder, ARecordingWithinItsRestWindowIsSaidToBe) {
+  const std::string header =
+      "frame, face_id, timestamp, confidence, success, AU01_r, AU12_r, AU12_c\n";
+  const std::string rows = header +
+                           "1, 0, 0.000, 0.98, 1, 0.50, 2.00, 1\n"
+                           "2, 0, 0.200, 0.98, 1, 0.50, 3.00, 1\n"
+                           "3, 0, 0.400, 0.98, 1, 0.50, 3.50, 1\n";
+  write("short_left_mirrored.csv", rows);
+  write("short_right_mirrored.csv", rows);
+  const std::string page = one_page("short");
+  const auto warning = page.find("The recording (0.00&ndash;0.40 s) lies within its rest window");
+  ASSERT_NE(warning, std::string::npos) << page;
+  EXPECT_LT(warning, page.find("id=\"summary\""));
+  fs::remove(dir_ / "short_left_mirrored.csv");
+  fs::remove(dir_ / "short_right_mirrored.csv");
+  write_pair("kept");
+  EXPECT_EQ(one_page("kept").find("short-recording"), std::string::npos);
+}
+
 // A video in which neither side has a face says so, not "no face on one side", and its CSV has
 // no statistic of either side.
 TEST_F(ReportFolder, AVideoWithoutAnyFaceSaysSo) {
