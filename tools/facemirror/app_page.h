@@ -51,7 +51,7 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 <h2>Progress</h2>
 <div class="bar"><span id="overall-bar" style="width:0%"></span></div>
 <p><span id="overall-percent">0%</span> <span id="overall-detail"></span></p>
-<table id="videos"><thead><tr><th>video</th><th>stage</th><th>frames</th><th>fps</th><th>ETA</th><th>result</th></tr></thead><tbody></tbody></table>
+<table id="videos"><thead><tr><th>video</th><th>stage</th><th>progress</th><th>fps</th><th>ETA</th><th>result</th></tr></thead><tbody></tbody></table>
 <div id="summary" hidden><h2>Summary</h2><p id="summary-line"></p><ul id="links"></ul></div>
 <script>
 const config = /*CONFIG*/;
@@ -123,16 +123,19 @@ function onEvent(e) {
   if (e.type === "progress") {
     const tr = row(e.video);
     text(tr.children[1], e.stage);
-    text(tr.children[2], e.frames_done + " / " + e.frames_total);
+    // Work, not video frames: a mirror job measures each frame once per mirrored face more, and
+    // a consensus once per track; a share says what a count of those would not.
+    text(tr.children[2], e.frames_total > 0 ? Math.floor(100 * e.frames_done / e.frames_total) + "%" : "");
     text(tr.children[3], e.fps.toFixed(1));
     const left = e.batch_frames_total - e.batch_frames_done;
     text(tr.children[4], e.fps > 0 ? Math.round(left / e.fps) + " s" : "");
     const pct = e.batch_frames_total > 0 ? Math.floor(100 * e.batch_frames_done / e.batch_frames_total) : 0;
     $("overall-bar").style.width = pct + "%"; text($("overall-percent"), pct + "%");
-    text($("overall-detail"), e.batch_frames_done + " of " + e.batch_frames_total + " frames");
+    text($("overall-detail"), "of the batch's work");
   } else if (e.type === "outcome") {
     counts[e.outcome] = (counts[e.outcome] || 0) + 1;
     const tr = row(e.input || "(input)");
+    text(tr.children[4], "");  // no time left on a finished video
     tr.children[5].className = e.outcome;
     text(tr.children[5], e.outcome + (e.reason ? ": " + e.reason : ""));
     for (const l of (e.outcome === "done" && e.links) || [])
