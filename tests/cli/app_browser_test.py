@@ -456,6 +456,13 @@ def main():
              "rerun": "all"}))
         if status != 200:
             fail("third start: %d" % status)
+        # A page opened while it runs (a second tab) follows it: Cancel on, Start off.
+        browser.navigate(url, session)
+        wait_until("document.getElementById('start').disabled && "
+                   "!document.getElementById('cancel').disabled && [...document.querySelectorAll("
+                   "'#videos td')].some(td => td.textContent.includes('longer.mp4'))", 20,
+                   "a page opened during the batch to follow it")
+        print("a page opened during the batch follows it")
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         connection.request("GET", "/api/events" + q({"from": 0}))
         stream = connection.getresponse()
@@ -482,6 +489,9 @@ def main():
         # The video cut short is cancelled, not failed (nothing is wrong with it).
         if outcomes != ["cancelled"]:
             fail("the cancelled video's outcome: %s" % outcomes)
+        wait_until("document.getElementById('summary-line').textContent.includes('cancelled 1')"
+                   " && !document.getElementById('start').disabled", 20,
+                   "the following page to show the cancelled batch")
     finally:
         if browser:
             browser.close()

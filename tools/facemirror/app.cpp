@@ -69,6 +69,10 @@ class batch_state {
   }
   void cancel() { cancel_ = true; }
   [[nodiscard]] bool cancelled() const { return cancel_; }
+  [[nodiscard]] bool running() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return running_;
+  }
 
   // The events from `from` on, waiting up to `wait` for one; `finished` when the batch ended
   // and every event was handed out.
@@ -505,6 +509,12 @@ int run_app(const app_options& options) {
     } catch (const std::exception& e) {
       refuse(res, 500, e.what());
     }
+  });
+
+  // Whether a batch runs: a second tab, or the page loaded again, follows it (its events from
+  // the start) instead of offering a Start that would be refused.
+  server.Get("/api/batch", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(json{{"running", batch.running()}}.dump(), "application/json");
   });
 
   server.Post("/api/cancel", [&](const httplib::Request&, httplib::Response& res) {

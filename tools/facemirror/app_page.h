@@ -160,11 +160,16 @@ $("start").onclick = async () => {
   const r = await fetch(api("/api/start"), {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   const data = await r.json();
   if (!r.ok) { text($("message"), data.error); return; }
+  follow();
+};
+// The running batch's events from its start: this page's, or another tab's.
+function follow() {
   rows = {}; counts = {}; $("videos").tBodies[0].replaceChildren(); $("links").replaceChildren();
   $("summary").hidden = true; $("start").disabled = true; $("cancel").disabled = false;
   const source = new EventSource(api("/api/events", {from: 0}));
   source.onmessage = m => { const e = JSON.parse(m.data); onEvent(e); if (e.type === "finished") source.close(); };
-};
+}
+fetch(api("/api/batch")).then(r => r.json()).then(b => { if (b.running) follow(); });
 $("cancel").onclick = () => fetch(api("/api/cancel"), {method: "POST"});
 let planVideo = "", standardTasks = [];
 function planMessage(s, failed) { text($("plan-message"), s).className = failed ? "failed" : ""; }
