@@ -132,7 +132,7 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;border-bottom:1px solid #c
 h3{font-size:15px;margin:18px 0 6px}.muted{color:#666}.note{color:#555;font-size:12px}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
 th{background:#f2f2f2}td.l,th.l{text-align:left}.left{color:#1f5fbf}.right{color:#c8321e}
-.gated{color:#888;font-style:italic}.strong{font-weight:bold}
+.gated{color:#666;font-style:italic}.strong{font-weight:bold}
 figure.au{margin:6px 0 14px;break-inside:avoid;page-break-inside:avoid}figure.au figcaption{font-size:13px;margin-bottom:2px}
 svg{max-width:100%;height:auto;display:block}svg text{font-family:"DejaVu Sans",Arial,sans-serif}
 .stills{display:flex;flex-wrap:wrap;gap:16px}.still{break-inside:avoid;font-size:12px;text-align:center}

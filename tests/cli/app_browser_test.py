@@ -249,7 +249,11 @@ def main():
         evaluate("document.getElementById('plan-save').click()")
         wait_until("document.getElementById('plan-message').textContent.includes("
                    "\"'wink' is not a standard movement\")", 20, "the refusal of a task without AUs")
-        print("editor: " + evaluate("document.getElementById('plan-message').textContent"))
+        refusal = evaluate("document.getElementById('plan-message').textContent")
+        print("editor: " + refusal)
+        # The editor's rows, not the file's lines (its header is line 1): wink is the third row.
+        if "row 3 (line 4 of the file)" not in refusal:
+            fail("the refusal does not name the editor's row: " + refusal)
         evaluate("%s.cells[4].firstChild.click()" % last_row)  # the row's x
         evaluate("document.getElementById('plan-add').click()")
         evaluate("(() => { const choice = %s.cells[0].firstChild; choice.value = 'brow_raise';"

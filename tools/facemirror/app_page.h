@@ -29,7 +29,7 @@ table{border-collapse:collapse;font-size:12px;width:100%}td,th{border:1px solid 
 <div id="browser"></div></div>
 <div class="col"><h2>Batch</h2>
 <ol id="inputs"></ol><button id="clear">Clear</button>
-<p>Output folder<br><input type="text" id="output"></p>
+<p><label for="output">Output folder</label><br><input type="text" id="output"></p>
 <p>Mode<br><label><input type="radio" name="mode" value="mirror" checked> mirror + AUs</label>
 <label><input type="radio" name="mode" value="mirror_only"> mirror only</label>
 <label><input type="radio" name="mode" value="aus"> AUs only</label></p>
@@ -70,11 +70,16 @@ async function browse(path) {
   for (const e of data.entries) {
     const div = document.createElement("div");
     div.dataset.path = e.path;
-    if (e.folder) { div.className = "folder"; text(div, e.name + "/"); div.onclick = () => browse(e.path); }
+    if (e.folder) {  // a button to the keyboard and a screen reader too
+      div.className = "folder"; text(div, e.name + "/"); div.onclick = () => browse(e.path);
+      div.tabIndex = 0; div.setAttribute("role", "button");
+      div.onkeydown = k => { if (k.key === "Enter" || k.key === " ") { k.preventDefault(); browse(e.path); } };
+    }
     else if (e.video) {
       const box = document.createElement("input"); box.type = "checkbox"; box.checked = inputs.includes(e.path);
       box.onchange = () => { if (box.checked) addInput(e.path); else removeInput(e.path); };
-      div.append(box, " " + e.name);
+      const label = document.createElement("label");  // the name ticks the box, and names it
+      label.append(box, " " + e.name); div.append(label);
       if (e.task_plan) {
         const badge = text(document.createElement("span"), " \u00b7 task plan");
         badge.className = "task-plan"; badge.title = "its report gets a task section"; div.append(badge);
@@ -232,7 +237,9 @@ async function sendPlan(body, done) {
   const r = await fetch(api("/api/task_plan"), {method: "POST", headers: {"Content-Type": "application/json"},
                         body: JSON.stringify(Object.assign({video: planVideo}, body))});
   const data = await r.json();
-  if (!r.ok) { planMessage(data.error, true); return; }
+  // The editor shows rows; the plan's file has its header first: its line N is row N - 1.
+  if (!r.ok) { planMessage(data.error.replace(/\bline (\d+)/g, (m, n) => n > 1 ? "row " + (n - 1) + " (" + m + " of the file)" : m), true); return; }
+  text($("plan-where"), $("plan-where").textContent.replace(/^new: /, ""));
   planMessage(done(data), false); browse(here);
 }
 $("plan-video").ontimeupdate = () => text($("plan-time"), $("plan-video").currentTime.toFixed(2));
