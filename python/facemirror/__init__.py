@@ -14,8 +14,9 @@ Two batch jobs, the same as the ``facemirror`` command line:
 Both release the GIL while the engine runs, call ``progress(video, frames_done, frames_total,
 frames_per_second)`` every ``progress_every`` frames of a video and when it ends, and stop on
 Ctrl-C with ``KeyboardInterrupt`` (an exception raised by ``progress`` stops them too and is
-raised again), leaving no partial file. A video that cannot be read raises ``facemirror.Error`` with the message the CLI
-prints (or, with ``on_error="return"``, comes back with ``status == "failed"``). An option
+raised again), leaving no partial file. A video that cannot be read raises
+``facemirror.Error`` with the message the CLI prints (or, with ``on_error="return"``, comes
+back with ``status == "failed"``). An option
 value facemirror cannot take raises ``facemirror.InvalidArgument``, both a ``facemirror.Error``
 and a ``ValueError``, before any work (a value of the wrong type, a float for a count, a
 ``TypeError`` naming the argument).
@@ -95,7 +96,8 @@ class VideoResult:
     path: the input. status: "ok" or "failed". error: one line naming the file and the reason
     (the CLI's message) when failed. frames, successful_frames: frames read, frames with a
     tracked face (a photograph: 1, and the faces found in it, each a row of its table, as
-    FaceLandmarkImg writes them, the validator's doubt in its confidence column). seconds: wall time of the video. output_csv: the aus job's CSV (None when
+    FaceLandmarkImg writes them, the validator's doubt in its confidence column). seconds: wall
+    time of the video. output_csv: the aus job's CSV (None when
     extract() ran without out_dir). columns: the aus job's table (DataFrame or dict of NumPy
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
     left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv). hog: with
@@ -699,10 +701,11 @@ class Analyzer:
 
         image: a uint8 NumPy array, HxWx3 BGR (OpenCV's order; rgb=True for RGB, e.g. from
           Pillow), HxWx4 BGRA (rgb=True for RGBA: Pillow's and imageio's PNGs with alpha; read
-          as BGRA, their red and blue would be swapped without an error), HxW or HxWx1 grey. Read in place, without a copy, when each row's pixels
-          are contiguous (any C-ordered array or a row/column crop of one); otherwise (a step
-          between columns, a flipped view) and always with rgb=True, copied once. Do not write
-          into it from another thread while analyze() runs.
+          as BGRA, their red and blue would be swapped without an error), HxW or HxWx1 grey.
+          Read in place, without a copy, when each row's pixels are contiguous (any C-ordered
+          array or a row/column crop of one); otherwise (a step between columns, a flipped
+          view) and always with rgb=True, copied once. Do not write into it from another thread
+          while analyze() runs.
         camera: (fx, fy, cx, cy) in pixels; None: OpenFace's guess from the image size.
 
         Releases the GIL while analysing. A wrong dtype or shape raises ValueError (a non-array

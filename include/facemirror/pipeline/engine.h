@@ -246,8 +246,8 @@ struct video_result {
   // !ok because the run was stopped (engine_options::should_abort) before or while it ran, not
   // for a reason of its own: a later run does it; nothing is to be said against the file.
   bool interrupted = false;
-  int64_t frames =
-      0;  // frames analysed: the video's, or every frame_stride-th of them (an image: 1)
+  // Frames analysed: the video's, or every frame_stride-th of them (a still image: 1).
+  int64_t frames = 0;
   // Frames with a face (success 1); a still image: the faces found, its CSV's rows.
   int64_t successful_frames = 0;
   double seconds = 0.0;  // wall time from its first segment to its CSV
