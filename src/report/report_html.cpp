@@ -101,6 +101,13 @@ std::string short_recording_warning(const video_report& r, const time_window& re
          "before the movement, or give a task plan whose rest row says where it rests.</p>";
 }
 
+double recording_end_s(const au_series& face) {
+  const auto& times = face.timestamp_s;
+  if (times.size() < 2)
+    return times.empty() ? 0.0 : times.back();
+  return times.back() + (times.back() - times.front()) / static_cast<double>(times.size() - 1);
+}
+
 std::string num(double v, int decimals) {
   char buffer[48];
   std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
@@ -583,8 +590,7 @@ std::string video_page(const video_report& r, const report_options& options,
   std::string out = page_head("facemirror report: " + stem);
   out += "<header><h1>" + std::string(r.video.mirrored ? "Left/right AU report: " : "AU report: ") +
          html_escape(stem) + "</h1><p class=\"muted\">facemirror " + version() + " &middot; " +
-         std::to_string(r.left.rows()) + " frames &middot; " +
-         num(r.left.rows() ? r.left.timestamp_s.back() : 0, 1) +
+         std::to_string(r.left.rows()) + " frames &middot; " + num(recording_end_s(r.left), 1) +
          " s &middot; <a href=\"index.html\">all videos</a></p></header>\n";
   out += "<nav><a href=\"#summary-section\">Summary</a>" +
          std::string(r.plan || !r.plan_error.empty() ? "<a href=\"#tasks\">Tasks</a>" : "") +

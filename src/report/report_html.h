@@ -33,6 +33,10 @@ struct au_info {
 /// (report_options::min_face_share); no frame at all is too few.
 [[nodiscard]] bool few_faces(int64_t faces, int64_t frames, double min_share);
 
+/// Where the recording's last frame ends: its time plus one frame (the mean step between the
+/// first and last); a single frame's time; 0 for none. A 288-frame video at 15 frames/s: 19.2 s.
+[[nodiscard]] double recording_end_s(const au_series& face);
+
 /// A time window as the pages write it: "4.5&ndash;9.5 s".
 [[nodiscard]] std::string window_text(const time_window& window);
 

@@ -244,13 +244,7 @@ std::string tasks_section(const video_report& r, const report_options& options) 
                 "class=\"l\">AUs</th><th>E</th><th>frames with a face</th><th>mean "
                 "confidence</th></tr>";
   std::string warnings;
-  // The last frame's time plus one frame: where the recording's last frame ends.
-  const auto& times = r.left.timestamp_s;
-  const double recording_end =
-      times.empty() ? 0.0
-      : times.size() == 1
-          ? times.back()
-          : times.back() + (times.back() - times.front()) / static_cast<double>(times.size() - 1);
+  const double recording_end = recording_end_s(r.left);
   for (size_t i = 0; i < r.tasks.size(); ++i) {
     const task_summary& t = r.tasks[i];
     out += "<tr data-task=\"" + html_escape(t.task.name) + "\"><td class=\"l\"><a href=\"#task-" +

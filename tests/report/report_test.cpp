@@ -974,6 +974,9 @@ TEST_F(ReportFolder, ARecordingWithinItsRestWindowIsSaidToBe) {
   const auto warning = page.find("The recording (0.00&ndash;0.40 s) lies within its rest window");
   ASSERT_NE(warning, std::string::npos) << page;
   EXPECT_LT(warning, page.find("id=\"summary\""));
+  // The header's length is where the last frame ends (3 frames 0.2 s apart: 0.6 s), as the
+  // task notes say it.
+  EXPECT_NE(page.find("3 frames &middot; 0.6 s &middot;"), std::string::npos);
   fs::remove(dir_ / "short_left_mirrored.csv");
   fs::remove(dir_ / "short_right_mirrored.csv");
   write_pair("kept");
