@@ -596,9 +596,10 @@ std::string video_page(const video_report& r, const report_options& options,
          std::string(r.plan || !r.plan_error.empty() ? "<a href=\"#tasks\">Tasks</a>" : "") +
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
-  const time_window summary_rest = r.plan && r.plan->rest
-                                       ? *r.plan->rest
-                                       : baseline_window(r.left.timestamp_s, options.thresholds);
+  // The summary's rest is the tasks' (report_model.cpp: a plan's rest row, else the first second).
+  const time_window summary_rest =
+      r.plan ? rest_window(*r.plan, r.left.timestamp_s, options.thresholds)
+             : baseline_window(r.left.timestamp_s, options.thresholds);
   out += "<section id=\"summary-section\"><h2>Summary</h2>" +
          short_recording_warning(r, summary_rest) +
          rest_without_face_warning(r, summary_rest, "the summary's") + summary_table(r) +
