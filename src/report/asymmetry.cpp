@@ -136,6 +136,14 @@ std::optional<double> asymmetry_index(double left, double right) {
   return (right - left) / total;
 }
 
+std::optional<double> gated_asymmetry_index(double left_mean, double right_mean, bool intensity,
+                                            const asymmetry_thresholds& thresholds) {
+  const double level_min = intensity ? thresholds.mean_intensity_min : thresholds.mean_presence_min;
+  if (std::max(left_mean, right_mean) < level_min)
+    return std::nullopt;
+  return asymmetry_index(left_mean, right_mean);
+}
+
 symmetry_ratio compute_symmetry_ratio(double left_excursion, double right_excursion,
                                       const asymmetry_thresholds& thresholds) {
   symmetry_ratio out;

@@ -300,8 +300,9 @@ std::string definitions(const report_options& options, bool pair, bool tasks,
         "<li><b>asymmetry index AI</b> = (R &minus; L) / (R + L) on the means, from &minus;1 to 1: "
         "0 "
         "symmetric, positive: the right side stronger, negative: the left side stronger; \"-\" "
-        "when both "
-        "means are 0.</li>"
+        "when neither side's mean reaches " +
+        num(t.mean_intensity_min) + " (intensities) or " + num(100.0 * t.mean_presence_min, 0) +
+        "% of the frames (presences): two sides at rest make a ratio of noise.</li>"
         "<li><b>symmetry ratio SR</b> = min(E<sub>L</sub>, E<sub>R</sub>) / max(E<sub>L</sub>, "
         "E<sub>R</sub>), 0 to 1, 1 symmetric; \"% weaker\" = (1 &minus; SR) &times; 100. "
         "<b>Activation gate</b>: when the stronger side's excursion is below " +

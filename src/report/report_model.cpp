@@ -271,7 +271,8 @@ video_report analyse(const report_video& video, const report_options& options) {
         // A side never found has only zeros, which would read as a face at rest: AI 1.00.
         row.symmetry.state = no_face_state(row.left.frames_with_face, row.right.frames_with_face);
       } else {
-        row.asymmetry = asymmetry_index(row.left.mean, row.right.mean);
+        row.asymmetry = gated_asymmetry_index(row.left.mean, row.right.mean, column.intensity,
+                                              options.thresholds);
         if (column.intensity)
           row.symmetry =
               compute_symmetry_ratio(row.left.excursion, row.right.excursion, options.thresholds);

@@ -103,6 +103,21 @@ TEST(Asymmetry, IndexIsRightMinusLeftOverTheirSum) {
   EXPECT_FALSE(asymmetry_index(0.0, 0.0).has_value());
 }
 
+// Two resting sides make no ratio: 0.01 against 0.00 would print -1.00, "only the left moves".
+TEST(Asymmetry, IndexOfTheMeansHasALevelGate) {
+  const asymmetry_thresholds t;
+  EXPECT_FALSE(gated_asymmetry_index(0.01, 0.0, true, t).has_value());
+  EXPECT_FALSE(gated_asymmetry_index(0.3, 0.49, true, t).has_value());
+  EXPECT_DOUBLE_EQ(*gated_asymmetry_index(0.0, 0.5, true, t), 1.0);  // one side at the gate
+  EXPECT_DOUBLE_EQ(*gated_asymmetry_index(1.0, 3.0, true, t), 0.5);
+  // Presences: the share of frames with the AU present.
+  EXPECT_FALSE(gated_asymmetry_index(0.02, 0.0, false, t).has_value());
+  EXPECT_DOUBLE_EQ(*gated_asymmetry_index(0.1, 0.3, false, t), 0.5);
+  asymmetry_thresholds loose;
+  loose.mean_intensity_min = 0.005;
+  EXPECT_DOUBLE_EQ(*gated_asymmetry_index(0.01, 0.0, true, loose), -1.0);
+}
+
 TEST(Asymmetry, SymmetryRatioHasAnActivationGate) {
   const symmetry_ratio resting = compute_symmetry_ratio(0.2, 0.3);
   EXPECT_EQ(resting.state, engagement::not_engaged);
@@ -469,8 +484,8 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
                      "3,2.6667,4.0000,4.0000,1.000,0.0000,4.0000,0.4545,0.5000,left,engaged\n"),
             std::string::npos)
       << csv;
-  // AU01 rests: not engaged, no ratio.
-  EXPECT_NE(csv.find(",,,not_engaged\n"), std::string::npos) << csv;
+  // AU01 rests (means 0.10 and 0.13): not engaged, no ratio, and no AI under its level gate.
+  EXPECT_NE(csv.find(",0.0900,,,,not_engaged\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find("AU12_c,presence,4,0.5000"), std::string::npos) << csv;
 
   const std::string summary = read_text(dir_ / "asymmetry_summary.csv");

@@ -11,7 +11,9 @@
 //     excursion E = max(0, p95 - b): how far the AU rose above rest, robust to one-frame spikes.
 //   Two indices compare the sides (shared/research/asymmetry_report.md, recommendations 1-3):
 //     asymmetry index AI = (R - L) / (R + L) on the means, in [-1, 1]: 0 symmetric, > 0 right
-//       stronger, < 0 left stronger; undefined when both means are 0;
+//       stronger, < 0 left stronger; with a level gate: none when neither side's mean reaches
+//       mean_intensity_min (intensities) or mean_presence_min (presences), since two sides at
+//       rest make a ratio of noise (0.01 against 0.00 would read -1.00, "only the left moves");
 //     symmetry ratio SR = min(E_L, E_R) / max(E_L, E_R), in [0, 1], 1 symmetric, with an
 //       activation gate: when max(E_L, E_R) < engaged_min the AU was "not engaged" (no SR,
 //       rather than calling two resting sides symmetric); when the stronger side is engaged but
@@ -36,6 +38,10 @@ struct asymmetry_thresholds {
   double baseline_s = 1.0;   // rest window at the start of the recording
   double engaged_min = 0.5;  // excursion the stronger side needs (half of OpenFace's "minimal")
   double weaker_min = 0.1;   // below this the weaker side did not move
+  // The AI's level gate: the stronger side's mean intensity, or share of frames with the AU
+  // present, that a comparison of the means needs.
+  double mean_intensity_min = 0.5;
+  double mean_presence_min = 0.1;
 };
 
 struct side_stats {
@@ -92,6 +98,12 @@ struct time_window {
 
 /// (R - L) / (R + L); nullopt when R + L == 0.
 [[nodiscard]] std::optional<double> asymmetry_index(double left, double right);
+
+/// The AI of two sides' means under the level gate above: nullopt when the larger mean is
+/// below thresholds.mean_intensity_min (`intensity`, AU*_r) or mean_presence_min (AU*_c).
+[[nodiscard]] std::optional<double> gated_asymmetry_index(double left_mean, double right_mean,
+                                                          bool intensity,
+                                                          const asymmetry_thresholds& thresholds);
 
 /// side_without_face: one side has no frame with a face (a mirrored face never found), so
 /// there is nothing to compare: no AI and no SR; no_face: neither side has one (no face in the

@@ -134,7 +134,7 @@ struct au_summary {
   bool intensity = true;
   side_stats left;                  // the single face's numbers for a one-face video
   side_stats right;                 // unused for a one-face video
-  std::optional<double> asymmetry;  // AI on the means
+  std::optional<double> asymmetry;  // AI on the means, under its level gate
   symmetry_ratio symmetry;          // intensities of mirrored videos only
 };
 
