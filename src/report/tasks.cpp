@@ -58,6 +58,15 @@ std::string intensity_column(std::string au) {
   return "AU" + std::string(au.size() == 1 ? "0" : "") + au + "_r";
 }
 
+// The fewest digits that read back to the same double, never in exponent form (a spreadsheet
+// shows 1000000, not 1e+06). 512 characters hold any double in fixed form.
+std::string seconds_text(double value) {
+  char text[512];
+  const auto written =
+      std::to_chars(std::begin(text), std::end(text), value, std::chars_format::fixed);
+  return std::string(text, written.ptr);
+}
+
 // The fields of a plan's line; a spreadsheet's export may quote each ("Brow raise").
 std::vector<std::string> plan_fields(const std::string& line) {
   std::vector<std::string> fields = split_fields(line);
@@ -131,6 +140,9 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
     throw error(error_code::invalid_argument,
                 where + ": the header needs the fields task, start_s and end_s (aus optional)");
 
+  // Where each window was written, for the overlap check after the last row.
+  int64_t rest_line = 0;
+  std::vector<int64_t> task_lines;
   while (std::getline(in, line)) {
     ++line_number;
     if (trim(line).empty())
@@ -188,6 +200,7 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
       if (plan.rest)
         throw error(error_code::invalid_argument, at + ": a second rest window");
       plan.rest = window;
+      rest_line = line_number;
       continue;
     }
     task_window task;
@@ -212,6 +225,19 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
       throw error(error_code::invalid_argument,
                   at + ": more than " + std::to_string(max_tasks) + " tasks");
     plan.tasks.push_back(std::move(task));
+    task_lines.push_back(line_number);
+  }
+  // Tasks may overlap each other (a movement and a part of it), but a baseline taken while the
+  // face moves would hide the movement: most likely a typo in a time.
+  for (size_t i = 0; plan.rest && i < plan.tasks.size(); ++i) {
+    const time_window& task = plan.tasks[i].window;
+    if (task.start_s < plan.rest->end_s && plan.rest->start_s < task.end_s)
+      throw error(error_code::invalid_argument,
+                  where + ": line " + std::to_string(task_lines[i]) + ": the window " +
+                      seconds_text(task.start_s) + "-" + seconds_text(task.end_s) +
+                      " s overlaps the rest window (line " + std::to_string(rest_line) + ", " +
+                      seconds_text(plan.rest->start_s) + "-" + seconds_text(plan.rest->end_s) +
+                      " s): the resting face must not be moving");
   }
   return plan;
 }
@@ -277,22 +303,14 @@ std::vector<task_plan_row> task_plan_rows(const task_plan& plan) {
 }
 
 std::string format_task_plan(const task_plan& plan) {
-  // The fewest digits that read back to the same double, never in exponent form (a
-  // spreadsheet shows 1000000, not 1e+06). 512 characters hold any double in fixed form.
-  const auto seconds = [](double value) {
-    char text[512];
-    const auto written =
-        std::to_chars(std::begin(text), std::end(text), value, std::chars_format::fixed);
-    return std::string(text, written.ptr);
-  };
   // A name written in quotes keeps them: the reader takes one pair off.
   const auto name = [](const std::string& task) {
     return task.size() >= 2 && task.front() == '"' && task.back() == '"' ? '"' + task + '"' : task;
   };
   std::string csv = "task,start_s,end_s,aus\n";
   for (const auto& row : task_plan_rows(plan))
-    csv += name(row.task) + "," + seconds(row.window.start_s) + "," + seconds(row.window.end_s) +
-           "," + row.aus + "\n";
+    csv += name(row.task) + "," + seconds_text(row.window.start_s) + "," +
+           seconds_text(row.window.end_s) + "," + row.aus + "\n";
   return csv;
 }
 

@@ -45,7 +45,7 @@ std::string plan_error(const std::string& text) {
 TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
   const task_plan plan = parse_task_plan(
       "Task, Start_s, End_s, AUs\n\nrest,0,2\nBrow Raise,2,5\nSMILE,5,9\n"
-      "cheek-puff,1,2.5,AU14 23 au06_r\nEEE,9,10\n",
+      "cheek-puff,10,12.5,AU14 23 au06_r\nEEE,9,10\n",
       "plan.csv");
   ASSERT_TRUE(plan.rest.has_value());
   EXPECT_EQ(plan.rest->start_s, 0.0);
@@ -61,7 +61,7 @@ TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
   EXPECT_EQ(plan.tasks[2].name, "cheek_puff");
   EXPECT_EQ(plan.tasks[2].label, "cheek-puff");
   EXPECT_EQ(plan.tasks[2].primary, (std::vector<std::string>{"AU14_r", "AU23_r", "AU06_r"}));
-  EXPECT_EQ(plan.tasks[2].window.end_s, 2.5);
+  EXPECT_EQ(plan.tasks[2].window.end_s, 12.5);
   EXPECT_EQ(plan.tasks[3].name, "lower_lip");  // EEE
   // Punctuation never reaches the task tables' name field; the label keeps what was written.
   const task_plan odd =
@@ -149,6 +149,16 @@ TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
   EXPECT_NE(
       plan_error("task,start_s,end_s\nrest,0,1\n\nrest,1,2\n").find("line 4: a second rest window"),
       std::string::npos);
+  // A task inside the rest window, which may come after it (a typo: 0,20 for 0,2).
+  EXPECT_NE(plan_error("task,start_s,end_s\nsmile,7,10\nrest,0,20\n")
+                .find("line 2: the window 7-10 s overlaps the rest window (line 3, 0-20 s)"),
+            std::string::npos);
+  EXPECT_NE(plan_error("task,start_s,end_s\nrest,0,2.5\nbrow_raise,2.4,6\n")
+                .find("line 3: the window 2.4-6 s overlaps the rest window (line 2, 0-2.5 s)"),
+            std::string::npos);
+  // Windows that touch do not overlap ([start, end)); tasks may overlap each other.
+  EXPECT_NO_THROW((void)parse_task_plan("task,start_s,end_s\nrest,0,2\nsmile,2,6\nbrow_raise,5,9\n",
+                                        "plan.csv"));
   EXPECT_NE(plan_error("task,start_s,end_s\nwink,0,1\n")
                 .find("line 2: 'wink' is not a standard movement (brow_raise, "),
             std::string::npos);

@@ -20,8 +20,9 @@
 //   shared/research/asymmetry_report.md, recommendation 4) brings its own AUs; any other name
 //   needs the `aus` field (AU numbers or intensity columns, separated by blanks). Task names
 //   are read case-insensitively with blanks and hyphens as underscores ("Brow raise" is
-//   brow_raise). Windows may overlap and need not be in time order. Fields may be quoted, as a
-//   spreadsheet exports them, but not hold commas.
+//   brow_raise). Task windows may overlap each other (not the rest window: a baseline taken
+//   while the face moves would hide the movement) and need not be in time order. Fields may be
+//   quoted, as a spreadsheet exports them, but not hold commas.
 //
 //   Per task, side and AU intensity (recommendation 1): the baseline b = median over the rest
 //   window, P = 95th percentile over the task's window, E = max(0, P - b), over frames with a
@@ -39,7 +40,8 @@
 // ERRORS
 //   read_task_plan() throws error(io) when the file cannot be read; it and parse_task_plan()
 //   throw error(invalid_argument) naming the file and line for a missing header field, a
-//   number that is not one, a window that ends before it starts, a second `rest`, more than
+//   number that is not one, a window that ends before it starts, a second `rest`, a task
+//   window that overlaps the rest window, more than
 //   max_tasks tasks, an unknown
 //   task without AUs, or an AU that is not "AUnn" or has no intensity in OpenFace (AU28 and
 //   AUs it does not measure). summarise_tasks() throws
