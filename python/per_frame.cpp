@@ -1,5 +1,6 @@
-// facemirror._facemirror's per-frame half: image_analyzer and video_session over NumPy arrays,
-// and the readers that give a caller without OpenCV the exact pixels the CLI analyses.
+// facemirror._facemirror's per-frame half: image_analyzer, video_session and multi_face_session
+// over NumPy arrays, and the readers that give a caller without OpenCV the exact pixels the CLI
+// analyses.
 //
 // Arrays in: a uint8 HxWx3 (BGR, or RGB on request), HxWx4 (BGRA, or RGBA) or HxW(x1) (grey) array
 // is wrapped in a cv::Mat without a copy when each row's pixels lie side by side (any row stride,
@@ -9,7 +10,7 @@
 // write into the array from another thread meanwhile.
 // Arrays out: pixels the readers decode are handed over in the cv::Mat that holds them (a
 // capsule owns it), not copied.
-// Making an Analyzer or VideoSession makes OpenCV and OpenBLAS single-threaded for the process,
+// Making an Analyzer or a session makes OpenCV and OpenBLAS single-threaded for the process,
 // as the engine (and so extract()) does: the values depend on it.
 
 #include "per_frame.h"
@@ -25,6 +26,7 @@
 
 #include "facemirror/analysis/image_analyzer.h"
 #include "facemirror/analysis/landmark_session.h"
+#include "facemirror/analysis/multi_face_session.h"
 #include "facemirror/analysis/video_session.h"
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
@@ -141,6 +143,7 @@ py::array_t<double> vector_of(std::initializer_list<double> values) {
 py::dict face_dict(const frame_record& r, const analysis_models& models) {
   py::dict face;
   face["index"] = r.index;
+  face["face_id"] = r.face_id;
   face["timestamp"] = r.timestamp_s;
   face["confidence"] = r.confidence;
   face["success"] = r.success;
@@ -277,6 +280,47 @@ class python_video_session {
   bool busy_ = false;  // see single_caller
 };
 
+class python_multi_face_session {
+ public:
+  python_multi_face_session(const std::optional<fs::path>& models_dir, const py::object& camera,
+                            int max_faces)
+      : models_(load_models(models_dir, /*static_aus=*/true)),
+        session_(models_, options(max_faces), camera_from(camera)) {}
+
+  py::list track(const py::object& frame, double timestamp_s, bool rgb) {
+    py::array keep;
+    const cv::Mat pixels = image_from_array(frame, rgb, keep);
+    const single_caller claim(busy_, "this MultiFaceSession");
+    std::vector<frame_record> faces;
+    {
+      py::gil_scoped_release no_gil;
+      faces = session_.track(pixels, timestamp_s);
+    }
+    py::list out;
+    for (const frame_record& face : faces)
+      out.append(face_dict(face, *models_));
+    return out;
+  }
+
+  void reset() {
+    const single_caller claim(busy_, "this MultiFaceSession");
+    session_.reset();
+  }
+
+  [[nodiscard]] int64_t frames_tracked() const { return session_.frames_tracked(); }
+
+ private:
+  static multi_face_options options(int max_faces) {
+    multi_face_options options;
+    options.max_faces = max_faces;  // checked by the session: facemirror.InvalidArgument
+    return options;
+  }
+
+  std::shared_ptr<const analysis_models> models_;
+  multi_face_session session_;
+  bool busy_ = false;  // see single_caller
+};
+
 // The frames of a video as the CLI decodes them: (timestamp, BGR array) per frame.
 class python_video_frames {
  public:
@@ -332,6 +376,14 @@ void bind_per_frame(py::module_& m) {
            py::arg("rgb"))
       .def("finish", &python_video_session::finish)
       .def_property_readonly("frames_tracked", &python_video_session::frames_tracked);
+
+  py::class_<python_multi_face_session>(m, "MultiFaceSession")
+      .def(py::init<const std::optional<fs::path>&, const py::object&, int>(),
+           py::arg("models_dir"), py::arg("camera"), py::arg("max_faces"))
+      .def("track", &python_multi_face_session::track, py::arg("frame"), py::arg("timestamp"),
+           py::arg("rgb"))
+      .def("reset", &python_multi_face_session::reset)
+      .def_property_readonly("frames_tracked", &python_multi_face_session::frames_tracked);
 
   py::class_<python_video_frames>(m, "VideoFrames")
       .def(py::init<const fs::path&>(), py::arg("path"))

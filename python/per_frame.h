@@ -1,6 +1,6 @@
 #pragma once
-// The per-frame classes of facemirror._facemirror (Analyzer, VideoSession, VideoFrames,
-// read_image), bound by the module definition in facemirror_module.cpp.
+// The per-frame classes of facemirror._facemirror (Analyzer, VideoSession, MultiFaceSession,
+// VideoFrames, read_image), bound by the module definition in facemirror_module.cpp.
 
 #include <pybind11/pybind11.h>
 

@@ -28,6 +28,9 @@ And frame by frame, on NumPy arrays the caller holds (a camera, frames already d
   (landmarks, 3-D landmarks, eye landmarks, gaze, pose, PDM parameters, confidence, AUs).
 * ``VideoSession(models=None, camera=None)``: ``track(frame, timestamp)`` gives each frame's
   Face, ``finish()`` the video's AU columns as ``facemirror aus`` writes them.
+* ``MultiFaceSession(models=None, camera=None, max_faces=4)``: several faces followed through a
+  video, as ``facemirror aus --max-faces 4`` (OpenFace's FaceLandmarkVidMulti): ``track(frame,
+  timestamp)`` gives the frame's Faces, each with its tracker's ``face_id`` and static-model AUs.
 * ``read_image(path)``, ``read_video(path)``: the pixels the CLI analyses, as BGR arrays.
 * ``read_hog(path)``: an OpenFace ``.hog`` file (``extract(..., hog=True)``'s, ``facemirror aus
   --hog``'s or OpenFace's ``-hogalign``) as NumPy arrays; ``extract(..., aligned=True)`` (or an
@@ -74,7 +77,7 @@ from ._facemirror import run as _run  # noqa: E402
 
 __all__ = ["extract", "mirror", "report", "read_task_plan", "write_task_plan", "Task",
            "read_csv", "VideoResult", "ReportResult", "Analyzer",
-           "VideoSession", "Face",
+           "VideoSession", "MultiFaceSession", "Face",
            "read_video", "read_image", "read_hog", "HogFeatures", "AlignedFaces", "Error",
            "InvalidArgument",
            "__version__"]
@@ -611,13 +614,15 @@ def write_task_plan(path: PathLike, tasks: Iterable[Union[Task, tuple]]) -> List
 
 @dataclass(eq=False, repr=False)  # arrays: == would be ambiguous, the repr pages long
 class Face:
-    """One face of an image (Analyzer.analyze) or one frame of a video (VideoSession.track).
+    """One face of an image (Analyzer.analyze) or of a video frame (VideoSession.track,
+    MultiFaceSession.track).
 
     Pixels for 2-D points, millimetres in camera space for 3-D ones, radians for angles; the
     fields are OpenFace's CSV columns:
 
     index: the face's position in the image's list (FaceLandmarkImg's ``face``), or the 0-based
-      frame of a video. timestamp: seconds (0 for an image). confidence, success: the detection
+      frame of a video. face_id: the tracker that follows the face (MultiFaceSession,
+      FaceLandmarkVidMulti's ``face_id``); 0 otherwise. timestamp: seconds (0 for an image). confidence, success: the detection
       validator's certainty and verdict.
     landmarks: 68x2 (x_*, y_*). landmarks_3d: 68x3 (X_*, Y_*, Z_*).
     eye_landmarks: 56x2 (eye_lmk_x/y_*). eye_landmarks_3d: 56x3 (eye_lmk_X/Y/Z_*).
@@ -626,10 +631,11 @@ class Face:
     pose: (pose_Tx, pose_Ty, pose_Tz, pose_Rx, pose_Ry, pose_Rz).
     params_global: (p_scale, p_rx, p_ry, p_rz, p_tx, p_ty); params_local: p_0..p_33.
     au_intensity: {"AU01_r": 0..5, ...} (17); au_presence: {"AU01_c": 0 or 1, ...} (18).
-      Empty for a video frame: a video's AUs come from VideoSession.finish().
+      Empty for a VideoSession's frame: a video's AUs come from VideoSession.finish().
     """
 
     index: int
+    face_id: int
     timestamp: float
     confidence: float
     success: bool
@@ -654,7 +660,8 @@ class Face:
                  if fitted else "no landmarks")
         strongest = max(self.au_intensity.items(), key=lambda item: item[1], default=None)
         aus = f", strongest {strongest[0]} {strongest[1]:.2f}" if strongest else ""
-        return (f"Face(index={self.index}, timestamp={self.timestamp:.3f}, "
+        face_id = f", face_id={self.face_id}" if self.face_id else ""
+        return (f"Face(index={self.index}{face_id}, timestamp={self.timestamp:.3f}, "
                 f"confidence={self.confidence:.3f}, success={self.success}, {where}{aus})")
 
 
@@ -766,6 +773,49 @@ class VideoSession:
     @property
     def frames_tracked(self) -> int:
         """Frames tracked since the start or the last finish()."""
+        return self._native.frames_tracked
+
+
+class MultiFaceSession:
+    """Several faces followed through one video, as OpenFace 2.2's FaceLandmarkVidMulti (and
+    ``facemirror aus --max-faces N``) follows them, for frames the caller decodes.
+
+    MultiFaceSession(models=None, camera=None, max_faces=4): models as Analyzer's (the static AU
+    models: a tracker's face may change, so there is no person to calibrate the dynamic ones
+    on); camera as VideoSession's; max_faces: the trackers (FaceLandmarkVidMulti's 4), at
+    least 1 (else facemirror.InvalidArgument). Faces are looked for on every 8th frame while a
+    tracker is free; a face lost for 5 frames in a row frees its tracker. One session per video,
+    used from one thread at a time (a call from a second thread while one runs raises
+    RuntimeError). Like Analyzer, it makes OpenCV and OpenBLAS single-threaded for the process.
+
+    track(frame, timestamp, rgb=False) -> List[Face]: the next frame (arrays and timestamps as
+      VideoSession.track takes them, refused the same way): one Face per tracked face, in
+      face_id order, each with its AUs (FaceLandmarkVidMulti's: static models, no
+      post-processing); [] while no face is tracked. Releases the GIL while tracking.
+    reset(): forgets every face; the next track() is the first frame of a new video.
+
+    Example::
+
+        session = facemirror.MultiFaceSession(max_faces=2)
+        for timestamp, frame in facemirror.read_video("interview.mp4"):
+            for face in session.track(frame, timestamp):
+                print(timestamp, face.face_id, face.au_intensity["AU12_r"])
+    """
+
+    def __init__(self, models: Optional[PathLike] = None, camera=None, max_faces: int = 4):
+        self._native = _native.MultiFaceSession(_models_dir(models), _camera(camera),
+                                                _integer("max_faces", max_faces))
+
+    def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> List[Face]:
+        return [Face(**face)
+                for face in self._native.track(frame, float(timestamp), _flag("rgb", rgb))]
+
+    def reset(self) -> None:
+        self._native.reset()
+
+    @property
+    def frames_tracked(self) -> int:
+        """Frames tracked since the start or the last reset()."""
         return self._native.frames_tracked
 
 

@@ -6,6 +6,7 @@
 #include "facemirror/gaze/gaze.h"
 
 #include "face_fit.h"
+#include "frame_order.h"
 
 namespace facemirror {
 namespace {
@@ -74,8 +75,11 @@ void multi_face_session::reset() {
 }
 
 std::vector<frame_record> multi_face_session::track(const cv::Mat& bgr, double timestamp_s) {
-  if (bgr.empty() || bgr.depth() != CV_8U)
-    throw error(error_code::invalid_argument, "multi_face_session: needs a non-empty 8-bit frame");
+  // A new video starts with reset() (the camera is the first frame's).
+  detail::check_next_frame("multi_face_session", "reset()", bgr, timestamp_s, next_index_ == 0,
+                           frame_size_, last_timestamp_s_);
+  frame_size_ = bgr.size();
+  last_timestamp_s_ = timestamp_s;
   if (!camera_)
     camera_ = camera_intrinsics::guess(bgr.cols, bgr.rows);
   const analysis_models& m = *models_;

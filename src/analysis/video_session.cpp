@@ -1,9 +1,10 @@
 #include "facemirror/analysis/video_session.h"
 
-#include <cmath>
 #include <string>
 
 #include "facemirror/error.h"
+
+#include "frame_order.h"
 
 namespace facemirror {
 namespace {
@@ -30,23 +31,9 @@ video_session::video_session(std::shared_ptr<const analysis_models> models,
 }
 
 frame_record video_session::track(const cv::Mat& bgr, double timestamp_s) {
-  const int channels = bgr.channels();
-  if (bgr.empty() || bgr.depth() != CV_8U || (channels != 1 && channels != 3 && channels != 4))
-    throw error(error_code::invalid_argument,
-                "video_session: needs a non-empty 8-bit frame of 1, 3 or 4 channels");
-  // One video's frames: the camera guessed from the first frame's size, the tracking from its
-  // frames in time order (a frame folder's timestamps are all 0, as OpenFace writes them).
-  if (next_index_ > 0 && bgr.size() != frame_size_)
-    throw error(error_code::invalid_argument,
-                "video_session: a frame of " + std::to_string(bgr.cols) + "x" +
-                    std::to_string(bgr.rows) + " after frames of " +
-                    std::to_string(frame_size_.width) + "x" + std::to_string(frame_size_.height) +
-                    ": one session per video (finish() starts the next)");
-  if (!std::isfinite(timestamp_s) || (next_index_ > 0 && timestamp_s < last_timestamp_s_))
-    throw error(error_code::invalid_argument,
-                "video_session: timestamps must be finite and never decrease, not " +
-                    std::to_string(timestamp_s) + " s after " + std::to_string(last_timestamp_s_) +
-                    " s");
+  // A new video starts with finish() (the camera and the tracking are the first frame's).
+  detail::check_next_frame("video_session", "finish()", bgr, timestamp_s, next_index_ == 0,
+                           frame_size_, last_timestamp_s_);
   frame_size_ = bgr.size();
   last_timestamp_s_ = timestamp_s;
   if (!camera_)

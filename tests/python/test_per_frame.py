@@ -1,4 +1,4 @@
-"""The per-frame API (Analyzer, VideoSession) against the CLI's CSVs of the same shared files.
+"""The per-frame API (Analyzer, VideoSession, MultiFaceSession) against the CLI's CSVs of the same shared files.
 
 The CSVs print each value rounded (OpenFace's precisions: 1 decimal for pixels and millimetres,
 2 for AUs, 3 for angles and PDM parameters, 6 for gaze vectors), so a value from Python must lie
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import facemirror
-from shared_data import CLI, IMAGE, MODELS, VIDEO, needs_shared, read_csv_rows
+from shared_data import CLI, IMAGE, MODELS, SAMPLES, VIDEO, needs_shared, read_csv_rows
 
 
 def face_columns(face, still):
@@ -55,7 +55,7 @@ def assert_matches_row(columns, row, where):
 
 
 def test_help_shows_the_per_frame_api():
-    for name in ("Analyzer", "VideoSession", "read_video", "read_image"):
+    for name in ("Analyzer", "VideoSession", "MultiFaceSession", "read_video", "read_image"):
         assert name in facemirror.__doc__ and name in facemirror.__all__
     assert "rgb=True" in facemirror.Analyzer.analyze.__doc__
     assert "finish()" in facemirror.VideoSession.__doc__ and "AU01_r" in facemirror.Face.__doc__
@@ -244,6 +244,48 @@ def test_a_session_refuses_frames_that_are_not_the_next_of_its_video(image):
     session.track(image, 0.04)
     assert list(session.finish()["frame"]) == [1, 2, 3]
     session.track(image[:240, :320], 0.0)  # a new video after finish()
+
+
+@needs_shared
+def test_multi_face_session_matches_the_cli_with_several_faces(tmp_path):
+    # The first 16 frames of multi_face.avi, stream-copied (OpenFace's frames): three faces,
+    # found on frame 1 and followed (FaceLandmarkVidMulti's rules, `aus --max-faces 4`).
+    clip = tmp_path / "multi.avi"
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", str(SAMPLES / "multi_face.avi"),
+                    "-an", "-frames:v", "16", "-c", "copy", str(clip)], check=True)
+    subprocess.run([CLI, "aus", str(clip), "-o", str(tmp_path), "--models", str(MODELS),
+                    "--max-faces", "4", "-q"], check=True)
+    rows = {(int(row["frame"]), int(row["face_id"])): row
+            for row in read_csv_rows(tmp_path / "multi.csv")}
+
+    session = facemirror.MultiFaceSession(models=MODELS, max_faces=4)
+    seen = {}
+    for timestamp, frame in facemirror.read_video(clip):
+        for face in session.track(frame, timestamp):
+            seen[(face.index + 1, face.face_id)] = face
+    assert session.frames_tracked == 16
+    assert sorted(seen) == sorted(rows) and len(rows) == 3 * 16
+    for key, face in seen.items():
+        row = rows[key]
+        assert abs(face.timestamp - row["timestamp"]) <= 0.00051
+        assert face.success == bool(row["success"])
+        assert len(face.au_intensity) == 17 and len(face.au_presence) == 18  # static models
+        assert_matches_row(face_columns(face, still=False), row, f"frame, face {key}")
+
+    # reset() starts a new video (another size is then fine); refused frames are not tracked.
+    session.reset()
+    assert session.frames_tracked == 0
+    small = frame[:240, :320]
+    session.track(small, 0.0)
+    for bad, timestamp, says in ((frame, 0.1, "a frame of 640x480 after frames of 320x240"),
+                                 (small, -1.0, "never decrease"), (small, float("inf"), "finite")):
+        with pytest.raises(facemirror.InvalidArgument, match=says):
+            session.track(bad, timestamp)
+    assert session.frames_tracked == 1
+    with pytest.raises(facemirror.InvalidArgument, match="max_faces"):
+        facemirror.MultiFaceSession(models=MODELS, max_faces=0)
+    with pytest.raises(TypeError, match="max_faces must be an integer"):
+        facemirror.MultiFaceSession(models=MODELS, max_faces=2.0)
 
 
 @needs_shared
