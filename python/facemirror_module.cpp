@@ -340,11 +340,12 @@ PYBIND11_MODULE(_facemirror, m) {
 
   m.def(
       "report",
-      [](const fs::path& folder, int stills, double min_face_share,
+      [](const fs::path& folder, int stills, double min_face_share, double max_turned_share,
          std::optional<fs::path> models_dir, std::string command) {
         facemirror::report_options options;
         options.stills = stills;
         options.min_face_share = min_face_share;
+        options.max_turned_share = max_turned_share;
         options.models_dir = std::move(models_dir);
         options.command = std::move(command);
         std::vector<facemirror::report_result> results;
@@ -365,8 +366,8 @@ PYBIND11_MODULE(_facemirror, m) {
         }
         return out;
       },
-      py::arg("folder"), py::arg("stills"), py::arg("min_face_share"), py::arg("models_dir"),
-      py::arg("command"),
+      py::arg("folder"), py::arg("stills"), py::arg("min_face_share"), py::arg("max_turned_share"),
+      py::arg("models_dir"), py::arg("command"),
       "The clinician's report of an output folder; use facemirror.report() instead.");
 
   // Task plans (<stem>_tasks.csv) as the report reads them: rows (task, start_s, end_s, aus).

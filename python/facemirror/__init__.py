@@ -542,6 +542,7 @@ def report(
     min_face_share: float = 0.8,
     models: Optional[PathLike] = None,
     on_error: str = "raise",
+    max_turned_share: float = 0.2,
 ) -> List[ReportResult]:
     """Writes the clinician's report of an output folder, as ``facemirror report OUT_DIR`` does.
 
@@ -552,7 +553,9 @@ def report(
     <stem>_tasks.csv in the folder adds the page's task section, <stem>_task_asymmetry.csv and
     task_summary.csv (one face: <stem>_task_aus.csv and task_aus_summary.csv; see the README).
     stills: pairs of stills at the strongest asymmetry (0 to 12). min_face_share: a face found
-    in fewer than this share of the frames is flagged. models: the folder whose checksums the
+    in fewer than this share of the frames is flagged. max_turned_share: a mirrored video whose
+    head turned more than 5 degrees in more than this share of its frames with a face is
+    flagged (mirroring a turned face biases the comparison). models: the folder whose checksums the
     provenance lists (the default as for extract()).
     A video whose CSVs cannot be read raises facemirror.Error naming the file (with
     ``on_error="return"``: its result has ok False); the others are written either way. A
@@ -563,7 +566,10 @@ def report(
         raise InvalidArgument("stills must be 0 to 12")
     if not 0.0 <= _number("min_face_share", min_face_share) <= 1.0:
         raise InvalidArgument("min_face_share must be 0 to 1")
-    raw = _native.report(os.fspath(out_dir), stills, float(min_face_share), _models_dir(models),
+    if not 0.0 <= _number("max_turned_share", max_turned_share) <= 1.0:
+        raise InvalidArgument("max_turned_share must be 0 to 1")
+    raw = _native.report(os.fspath(out_dir), stills, float(min_face_share),
+                         float(max_turned_share), _models_dir(models),
                          "facemirror.report(%r)" % os.fspath(out_dir))
     return _check([ReportResult(item["stem"], item["ok"], item["error"], item["html"],
                                 item["plan_error"])

@@ -380,6 +380,7 @@ struct index_entry {
   std::string error;  // why it could not be analysed; then nothing else is set
   size_t frames = 0;
   size_t left_faces = 0, right_faces = 0;  // frames with a face (one-face videos: left)
+  std::optional<double> turned;            // detail::turned_share
   std::vector<au_summary> summary;
   std::vector<task_summary> tasks;
 };
@@ -392,6 +393,7 @@ index_entry index_entry_of(const folder_entry& entry) {
     out.frames = entry.report->left.rows();
     out.left_faces = entry.report->left.frames_with_face();
     out.right_faces = entry.report->right.frames_with_face();
+    out.turned = detail::turned_share(*entry.report);
     out.summary = entry.report->summary;
     out.tasks = entry.report->tasks;
   }
@@ -473,6 +475,13 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
                   (linked ? "<a href=\"" + url_escape(html.filename().string()) + "\">" +
                                 html_escape(video.stem) + "</a>"
                           : html_escape(video.stem)) +
+                  (entry.turned && *entry.turned > options.max_turned_share
+                       ? " <span class=\"warning head-turned\" title=\"the head turned more than "
+                         "5 degrees in more than " +
+                             num(100.0 * options.max_turned_share, 0) +
+                             "% of the frames with a face\">(head turned " +
+                             num(100.0 * *entry.turned, 0) + "%)</span>"
+                       : std::string()) +
                   "</td><td class=\"l\">" + (video.mirrored ? "left/right" : "one face") +
                   "</td><td>" + std::to_string(entry.frames) + "</td>" +
                   faces_cell(entry, options.min_face_share) + "<td class=\"l\">" +

@@ -54,6 +54,15 @@ bool few_faces(int64_t faces, int64_t frames, double min_share) {
   return frames == 0 || static_cast<double>(faces) < min_share * static_cast<double>(frames);
 }
 
+std::optional<double> turned_share(const video_report& r) {
+  if (!r.video.mirrored || !r.have_yaw || r.yaw.yaw_deg.empty())
+    return std::nullopt;
+  const auto turned = std::count_if(r.yaw.yaw_deg.begin(), r.yaw.yaw_deg.end(), [](double yaw) {
+    return classify_yaw(yaw) == yaw_quality::poor;
+  });
+  return static_cast<double>(turned) / static_cast<double>(r.yaw.yaw_deg.size());
+}
+
 std::string window_text(const time_window& window) {
   return num(window.start_s, 1) + "&ndash;" + num(window.end_s, 1) + " s";
 }
@@ -99,6 +108,20 @@ std::string short_recording_warning(const video_report& r, const time_window& re
          "): the baselines are the whole recording, so the excursions E are no movement against "
          "rest and every AU reads as not engaged. Record the face at rest for a second or more "
          "before the movement, or give a task plan whose rest row says where it rests.</p>";
+}
+
+// The summary's warning where the source head was turned too often for fair mirroring.
+std::string head_turned_warning(const video_report& r, const report_options& options) {
+  const std::optional<double> share = turned_share(r);
+  if (!share || *share <= options.max_turned_share)
+    return "";
+  return "<p class=\"warning head-turned\"><b>The head was turned more than 5&deg; (S1's "
+         "&ldquo;mirroring affected&rdquo;) in " +
+         num(100.0 * *share, 0) + "% of the frames with a face (more than " +
+         num(100.0 * options.max_turned_share, 0) +
+         "%): one half of a turned face looks smaller, and its mirrored face biases the "
+         "left/right comparison. The Quality section shows when; a recording facing the "
+         "camera, or a task plan whose windows avoid the turns, gives fairer numbers.</b></p>";
 }
 
 double recording_end_s(const au_series& face) {
@@ -329,6 +352,12 @@ std::string definitions(const report_options& options, bool pair, bool tasks,
          num(100.0 * options.min_face_share, 0) +
          "% of the frames (of the video, or of a task's window) is flagged; confidence is "
          "OpenFace's <code>confidence</code>, averaged over the frames with a face.</li>";
+  if (pair)
+    out +=
+        "<li><b>head turn</b>: a video whose source head yaw is beyond 5&deg; (S1's "
+        "&ldquo;mirroring affected&rdquo;) in more than " +
+        num(100.0 * options.max_turned_share, 0) +
+        "% of its frames with a face is flagged in its summary and the folder's index.</li>";
   if (tasks && pair)
     out +=
         "<li><b>tasks</b>: per task and side, E = max(0, p95 over the task's window &minus; the "
@@ -602,7 +631,7 @@ std::string video_page(const video_report& r, const report_options& options,
       r.plan ? rest_window(*r.plan, r.left.timestamp_s, options.thresholds)
              : baseline_window(r.left.timestamp_s, options.thresholds);
   out += "<section id=\"summary-section\"><h2>Summary</h2>" +
-         short_recording_warning(r, summary_rest) +
+         short_recording_warning(r, summary_rest) + head_turned_warning(r, options) +
          rest_without_face_warning(r, summary_rest, "the summary's") + summary_table(r) +
          "</section>\n";
   out += tasks_section(r, options);

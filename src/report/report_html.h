@@ -37,6 +37,11 @@ struct au_info {
 /// first and last); a single frame's time; 0 for none. A 288-frame video at 15 frames/s: 19.2 s.
 [[nodiscard]] double recording_end_s(const au_series& face);
 
+/// The share (0..1) of a mirrored video's frames with a face whose source head yaw is S1's
+/// "poor" (|yaw| > 5 degrees, classify_yaw); nullopt for one face, without a head-pose file,
+/// or without a frame with a face.
+[[nodiscard]] std::optional<double> turned_share(const video_report& r);
+
 /// A time window as the pages write it: "4.5&ndash;9.5 s".
 [[nodiscard]] std::string window_text(const time_window& window);
 

@@ -295,6 +295,8 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
         facemirror.extract(VIDEO, models=MODELS, aligned=True)
     with pytest.raises(facemirror.InvalidArgument, match="stills must be 0 to 12"):
         facemirror.report(tmp_path, stills=13)
+    with pytest.raises(facemirror.InvalidArgument, match="max_turned_share must be 0 to 1"):
+        facemirror.report(tmp_path, max_turned_share=1.5)
     # A count given as a float is a TypeError naming the argument, not pybind's signature list.
     for options, says in ((dict(workers=1.5), "workers must be an integer, not float"),
                           (dict(aus=1), "aus must be True or False, not int"),

@@ -496,6 +496,16 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
   EXPECT_NE(index.find("AU12_r SR 0.50 (left weaker)"), std::string::npos);
   // Frames with a face per side, flagged: the right face is on 3 of the 4 frames.
   EXPECT_NE(index.find("\"><b>4 / 3</b></td>"), std::string::npos) << index;
+  // The head turned past 5 degrees on 1 of the 3 frames with a face (-7.5): flagged at 20%.
+  EXPECT_NE(html.find("<p class=\"warning head-turned\"><b>The head was turned more than 5&deg; "
+                      "(S1's &ldquo;mirroring affected&rdquo;) in 33% of the frames with a face"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(index.find(">(head turned 33%)</span>"), std::string::npos) << index;
+  options.max_turned_share = 0.34;
+  ASSERT_TRUE(write_report(dir_, options).at(0).ok);
+  EXPECT_EQ(read_text(dir_ / "patient_report.html").find("warning head-turned"), std::string::npos);
+  EXPECT_EQ(read_text(dir_ / "index.html").find("head turned"), std::string::npos);
   // The overview: AU01 (brow) before AU12 (smile), presences left out; AU12's cell links its
   // chart and is tinted for SR 0.5, left weaker; AU01 rests on both sides.
   EXPECT_NE(index.find("<table id=\"overview\"><thead><tr><th class=\"l\">video</th>"

@@ -429,6 +429,7 @@ int run_report(const report_command& command) {
   add_recorded_provenance(fs::path(command.folder), options);
   options.stills = command.stills;
   options.min_face_share = command.min_face_share;
+  options.max_turned_share = command.max_turned_share;
   std::vector<report_result> results;
   try {
     results = write_report(fs::path(command.folder), options);

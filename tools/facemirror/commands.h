@@ -80,6 +80,7 @@ struct report_command {
   std::string models_dir;
   int stills = 3;
   double min_face_share = 0.8;
+  double max_turned_share = 0.2;
   bool quiet = false;
   std::string command_line;
 };

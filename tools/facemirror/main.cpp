@@ -376,6 +376,12 @@ int main(int argc, char** argv) {
                    "Flag a face found in fewer than this share of the frames (0..1)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  report_cmd
+      ->add_option("--max-turned-share", report.max_turned_share,
+                   "Flag a mirrored video whose head turned more than 5 degrees in more than "
+                   "this share of its frames with a face (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   report_cmd->add_flag("-q,--quiet", report.quiet, "No per-video lines");
   std::string standard_tasks;
   for (const auto& task : facemirror::standard_tasks())

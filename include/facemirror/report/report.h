@@ -64,6 +64,11 @@ struct report_options {
   /// A side whose face was found in fewer than this share of the frames (0..1) is flagged in
   /// its page's quality section and in the folder's index: its statistics rest on few frames.
   double min_face_share = 0.8;
+  /// A mirrored video whose source head is turned past S1's acceptable band (|yaw| > 5
+  /// degrees, "mirroring affected") in more than this share (0..1) of its frames with a face is
+  /// flagged in its page's summary and in the folder's index: one half of a turned face looks
+  /// smaller, and its mirrored whole face biases the left/right comparison.
+  double max_turned_share = 0.2;
   asymmetry_thresholds thresholds;
 };
 
