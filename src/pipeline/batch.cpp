@@ -685,8 +685,15 @@ openface_outputs openface_outputs_for(const std::filesystem::path& output_csv) {
 }
 
 std::string input_stem(const std::filesystem::path& input) {
-  const std::filesystem::path named = input.has_filename() ? input : input.parent_path();
+  std::filesystem::path named = input.has_filename() ? input : input.parent_path();
   std::error_code ec;
+  // ".", "frames/." and ".." name the folder they lead to (a script run inside its frame
+  // folder), not a file called "." whose outputs would be "..csv".
+  if (named.filename() == "." || named.filename() == "..") {
+    const std::filesystem::path resolved = std::filesystem::absolute(named, ec).lexically_normal();
+    if (!ec)
+      named = resolved.has_filename() ? resolved : resolved.parent_path();
+  }
   return std::filesystem::is_directory(named, ec) ? named.filename().string()
                                                   : named.stem().string();
 }

@@ -12,7 +12,9 @@ of_details openface_details(const video_job& job, const engine_options& options,
   const openface_outputs out = openface_outputs_for(job.output_csv);
   of_details details;
   details.input = job.input;
-  details.input_full = std::filesystem::absolute(job.input);
+  // OpenFace's "full path" is the path it opened, not made absolute: its reference
+  // (hog_simalign/changeLighting_of_details.txt) prints the relative path it was given twice.
+  details.input_full = job.input;
   details.fx = camera.fx;
   details.fy = camera.fy;
   details.cx = camera.cx;

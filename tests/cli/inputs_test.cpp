@@ -84,6 +84,47 @@ TEST(inputs, a_frame_folders_dots_are_part_of_its_name) {
   EXPECT_EQ(plan.jobs[1].output_csv, dir / "out/session.2024-01-06.csv");
   EXPECT_EQ(input_stem(dir / "session.2024-01-05"), "session.2024-01-05");
   EXPECT_EQ(input_stem(dir / "clip.v2.mp4"), "clip.v2");  // a file's extension goes
+  // A script run inside its frame folder gives "." (or "frames/.", ".."): the folder's name,
+  // not outputs called "..csv".
+  EXPECT_EQ(input_stem(dir / "session.2024-01-05/."), "session.2024-01-05");
+  EXPECT_EQ(input_stem(dir / "session.2024-01-05/.."), dir.filename().string());
+  const fs::path before = fs::current_path();
+  fs::current_path(dir / "session.2024-01-05");
+  const input_plan here = plan_inputs({"."}, dir / "out", /*frame_folders=*/true);
+  fs::current_path(before);
+  ASSERT_EQ(here.jobs.size(), 1u);
+  EXPECT_EQ(here.jobs[0].output_csv, dir / "out/session.2024-01-05.csv");
+}
+
+// OpenFace's -of names each input's outputs: two files of one stem named apart are two jobs
+// (they would overwrite each other otherwise); one file under two names is analysed once.
+TEST(inputs, openface_output_names_name_the_jobs) {
+  const fs::path dir = test::scratch_dir();
+  for (const char* folder : {"a", "b"}) {
+    fs::create_directories(dir / folder);
+    std::ofstream(dir / folder / "clip.avi") << "x";
+  }
+  const std::string a = (dir / "a/clip.avi").string(), b = (dir / "b/clip.avi").string();
+  const input_plan named = plan_inputs({a, b}, dir / "out", false, {"a_clip", "sub/b_clip"});
+  ASSERT_EQ(named.jobs.size(), 2u);
+  EXPECT_TRUE(named.rejected.empty());
+  EXPECT_EQ(named.jobs[0].output_csv, dir / "out/a_clip.csv");
+  EXPECT_EQ(named.jobs[1].output_csv, dir / "out/sub/b_clip.csv");
+  // Inputs past the last name keep their stem, and still may not overwrite another's outputs.
+  const input_plan one_named = plan_inputs({a, b}, dir / "out", false, {"clip"});
+  ASSERT_EQ(one_named.jobs.size(), 1u);
+  ASSERT_EQ(one_named.rejected.size(), 1u);
+  EXPECT_NE(one_named.rejected[0].why.find("another input already writes clip.csv"),
+            std::string::npos);
+
+  const input_plan twice = plan_inputs({a, a}, dir / "out", false, {"first", "second"});
+  ASSERT_EQ(twice.jobs.size(), 1u);
+  EXPECT_EQ(twice.jobs[0].output_csv, dir / "out/first.csv");
+  ASSERT_EQ(twice.rejected.size(), 1u);
+  EXPECT_NE(twice.rejected[0].why.find("given again under the name second: a file is analysed "
+                                       "once per run"),
+            std::string::npos)
+      << twice.rejected[0].why;
 }
 
 // A folder without videos is refused with what it does hold: frames or photographs, or

@@ -53,6 +53,19 @@ TEST(openface_args_test, selectors_map_onto_the_csv_groups_and_openface_files) {
   EXPECT_EQ(files.outputs, "none");
   EXPECT_TRUE(files.write_hog && files.write_aligned_faces);
 
+  // A still image is analysed as FaceLandmarkImg: its HOG file or aligned faces asked for are
+  // refused (as openface-img refuses them), not silently left out.
+  EXPECT_NE(refusal({"-f", "v.avi", "-f", "photo.JPG", "-simalign"})
+                .find("-simalign: 'photo.JPG' is a still image, analysed as FaceLandmarkImg, for "
+                      "which facemirror writes no HOG file or aligned faces"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "photo.png", "-hogalign", "-aus"}).find("-hogalign: 'photo.png'"),
+            std::string::npos);
+  const openface_command photo = feature_extraction({"-f", "photo.jpg"});
+  ASSERT_FALSE(photo.notes.empty());
+  EXPECT_NE(photo.notes.back().find("a still image's HOG file and aligned faces"),
+            std::string::npos);
+
   // No selector: every output, HOG and aligned faces included, as OpenFace.
   const openface_command all = feature_extraction({"-f", "v.avi"});
   EXPECT_EQ(all.options.outputs, "all");

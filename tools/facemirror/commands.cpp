@@ -475,7 +475,9 @@ int run(const run_options& opt, job_kind kind) {
                  opt.output_dir.c_str(), why.c_str());
     return 1;
   }
-  input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders);
+  input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders, opt.output_names);
+  for (const auto& job : plan.jobs)  // an -of name's folder part (the .hog etc. follow the CSV)
+    fs::create_directories(job.output_csv.parent_path(), ec);
   if (kind == job_kind::mirror && !plan.jobs.empty()) {
     leave_out_own_outputs(plan, output_dir, opt.quiet);
     if (plan.jobs.empty() && plan.rejected.empty()) {
@@ -483,14 +485,6 @@ int run(const run_options& opt, job_kind kind) {
                    "facemirror: no video to mirror: every input is a mirror job's "
                    "output\n");
       return 2;
-    }
-  }
-  for (size_t i = 0; i < opt.output_names.size() && i < inputs.size(); ++i) {
-    for (auto& job : plan.jobs) {  // the .hog, _aligned/ and details names follow the CSV's
-      if (job.input != fs::path(inputs[i]))
-        continue;
-      job.output_csv = output_dir / (opt.output_names[i] + ".csv");
-      fs::create_directories(job.output_csv.parent_path(), ec);
     }
   }
   if (shard)

@@ -15,14 +15,20 @@ std::filesystem::path same_file_key(const std::filesystem::path& file) {
 }
 
 input_plan plan_inputs(const std::vector<std::string>& inputs,
-                       const std::filesystem::path& output_dir, bool frame_folders) {
+                       const std::filesystem::path& output_dir, bool frame_folders,
+                       const std::vector<std::string>& output_names) {
   input_plan plan;
-  std::vector<std::filesystem::path> files;
-  for (const auto& input : inputs) {
+  // Each file, and the name its outputs take.
+  std::vector<std::pair<std::filesystem::path, std::string>> files;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& input = inputs[i];
     std::filesystem::path path(input);
     std::error_code ec;
+    const auto named = [&](const std::filesystem::path& file) {
+      return std::make_pair(file, i < output_names.size() ? output_names[i] : input_stem(file));
+    };
     if (frame_folders && std::filesystem::is_directory(path, ec)) {
-      files.push_back(path.has_filename() ? path : path.parent_path());  // "dir/" names dir
+      files.push_back(named(path.has_filename() ? path : path.parent_path()));  // "dir/" is dir
     } else if (std::filesystem::is_directory(path, ec)) {
       std::vector<std::filesystem::path> found;
       bool images = false, folders = false;
@@ -43,22 +49,30 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
                                       input + "/*.jpg)"
                          : folders ? " (its subfolders are not searched: give them)"
                                    : "")});
-      files.insert(files.end(), found.begin(), found.end());
+      for (const auto& file : found)
+        files.push_back(std::make_pair(file, input_stem(file)));
     } else {
       // Missing or unreadable files still become jobs: the engine reports why, per file.
-      files.push_back(path);
+      files.push_back(named(path));
     }
   }
   std::set<std::string> stems;
   std::set<std::pair<std::filesystem::path, std::string>> seen;
-  for (const auto& file : files) {
-    const std::string stem = input_stem(file);
+  std::set<std::filesystem::path> analysed;
+  for (const auto& [file, stem] : files) {
     // A file given twice under one name (by two spellings, or by name and in its folder) is one
     // job. Under another name (links made to de-identify a cohort) it is that name's job.
     if (!seen.emplace(same_file_key(file), stem).second)
       continue;
     if (!stems.insert(stem).second) {
       plan.rejected.push_back({file.string(), "another input already writes " + stem + ".csv"});
+      continue;
+    }
+    // One path under two -of names: the run's records and progress follow inputs by path.
+    if (!analysed.insert(file.lexically_normal()).second) {
+      plan.rejected.push_back(
+          {file.string(), "given again under the name " + stem +
+                              ": a file is analysed once per run (run it again for that name)"});
       continue;
     }
     video_job job;

@@ -31,9 +31,13 @@ struct input_plan {
 /// frames are its image files (OpenFace's -fdir), written to OUTDIR/<folder name>.csv. A file given
 /// twice under one name (two spellings of its path, or by name and in its folder) is one job; a
 /// link of another name to it is a job of that name; two files with the same stem would
-/// overwrite each other: the later one is rejected.
+/// overwrite each other: the later one is rejected. `output_names[i]` (OpenFace's -of, without
+/// extension; may hold a folder part under OUTDIR) names the outputs of the file or frame
+/// folder `inputs[i]` instead of its stem: two files of one stem named apart are two jobs. A
+/// file given again under another -of name is rejected (a file is analysed once per run).
 [[nodiscard]] input_plan plan_inputs(const std::vector<std::string>& inputs,
                                      const std::filesystem::path& output_dir,
-                                     bool frame_folders = false);
+                                     bool frame_folders = false,
+                                     const std::vector<std::string>& output_names = {});
 
 }  // namespace facemirror::cli

@@ -286,6 +286,16 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
   if (size_given && !scale_given)
     opt.aligned.scale = opt.aligned.size * (0.7 / 112.0);
 
+  // A still image given to `openface` is analysed as FaceLandmarkImg, whose HOG file and aligned
+  // faces facemirror does not write: asked for, that is refused as `openface-img` refuses it.
+  const auto still = std::find_if(opt.inputs.begin(), opt.inputs.end(),
+                                  [](const std::string& input) { return is_image_file(input); });
+  const bool any_still = !images && !multi && still != opt.inputs.end();
+  if (any_still && (hog || aligned))
+    throw openface_usage_error(std::string(hog ? "-hogalign" : "-simalign") + ": '" + *still +
+                               "' is a still image, analysed as FaceLandmarkImg, for which "
+                               "facemirror writes no HOG file or aligned faces (give it in a "
+                               "call without them)");
   const bool any_selector = !selected_groups.empty() || hog || aligned;
   if (any_selector) {
     std::string list;
@@ -302,8 +312,11 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
                   "faces, HOG and annotated image, which facemirror does not for images"
         : multi ? "no output selector: every CSV column; OpenFace would also write the aligned "
                   "faces, HOG and tracked video, which facemirror does not with several faces"
-                : "no output selector: every output as OpenFace, except the tracked video "
-                  "(-tracked), which facemirror does not write");
+        : any_still
+            ? "no output selector: every output as OpenFace, except the tracked video (-tracked), "
+              "which facemirror does not write, and a still image's HOG file and aligned faces"
+            : "no output selector: every output as OpenFace, except the tracked video "
+              "(-tracked), which facemirror does not write");
   }
 
   if (opt.consensus > 1 && (opt.write_hog || opt.write_aligned_faces))

@@ -201,7 +201,8 @@ struct video_job {
 
 /// The name an input's outputs are named after: a file's name without its extension, a
 /// folder's (a frame folder, OpenFace's -fdir) whole name, as OpenFace names them: the dots of
-/// "session.2024-01-05" are no extension. Reads whether `input` is a folder.
+/// "session.2024-01-05" are no extension; ".", "frames/." and ".." are the folder they lead to
+/// (from the current folder). Reads whether `input` is a folder.
 [[nodiscard]] std::string input_stem(const std::filesystem::path& input);
 
 /// S1 Face Mirror's output names for `input` in `dir`: <stem>_right_mirrored.mp4 (the
