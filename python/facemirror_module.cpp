@@ -384,11 +384,12 @@ PYBIND11_MODULE(_facemirror, m) {
   m.def(
       "bring_task_plan",
       [](const fs::path& video, const fs::path& out_dir, const std::string& report_stem) {
-        return facemirror::bring_task_plan(video, out_dir, report_stem);
+        return facemirror::bring_task_plan(video, out_dir, report_stem) !=
+               facemirror::plan_copy::unchanged;
       },
       py::arg("video"), py::arg("out_dir"), py::arg("report_stem"),
-      "Copies the video's task plan into out_dir as <report_stem>_tasks.csv where it is newer "
-      "(the CLI's rule); whether it copied.");
+      "Copies the video's task plan into out_dir as <report_stem>_tasks.csv where it is newer, "
+      "or removes a copy left untouched of a plan removed (the CLI's rule); whether it did.");
   m.def("video_extensions", &facemirror::video_extensions,
         "The extensions by which a folder's files are taken as videos (the CLI's).");
   m.def("image_extensions", &facemirror::image_extensions,

@@ -350,7 +350,8 @@ def _video_result(item, **extra):
 
 def _bring_task_plan(video: str, folder: str, report_stem: str) -> None:
     """Takes a video's task plan (<stem>_tasks.csv beside it) into its output folder for
-    report(), as the CLI does: the newer plan wins. A plan that cannot be copied costs the
+    report(), as the CLI does: the newer plan wins, and a plan removed takes its untouched copy
+    with it. A plan that cannot be copied costs the
     report its task section only, so it is a warning."""
     try:
         _native.bring_task_plan(video, folder, report_stem)

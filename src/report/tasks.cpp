@@ -263,24 +263,36 @@ std::filesystem::path task_plan_beside_video(const std::filesystem::path& video)
   return video.parent_path() / (task_plan_stem(video.stem().string()) + "_tasks.csv");
 }
 
-bool bring_task_plan(const std::filesystem::path& video, const std::filesystem::path& output_dir,
-                     const std::string& report_stem) {
+plan_copy bring_task_plan(const std::filesystem::path& video,
+                          const std::filesystem::path& output_dir, const std::string& report_stem) {
   namespace fs = std::filesystem;
   const fs::path plan = task_plan_beside_video(video);
   const fs::path copy = output_dir / (report_stem + "_tasks.csv");
+  // What was last copied, to tell a copy the user has not touched from one edited since.
+  const fs::path copied = output_dir / ".facemirror" / (report_stem + "_tasks.csv.copied");
   std::error_code ec;
-  if (!fs::is_regular_file(plan, ec))
-    return false;
+  if (!fs::is_regular_file(plan, ec)) {
+    // The plan removed beside the video (the app's "Remove plan"): so is its untouched copy.
+    if (!fs::is_regular_file(copy, ec) || !fs::is_regular_file(copied, ec) ||
+        detail::read_file_bytes(copy) != detail::read_file_bytes(copied))
+      return plan_copy::unchanged;
+    if (!fs::remove(copy, ec) && ec)
+      throw error(error_code::io, "cannot remove '" + copy.string() + "': " + ec.message());
+    fs::remove(copied, ec);
+    return plan_copy::removed;
+  }
   if (fs::exists(copy, ec)) {
     std::error_code plan_ec, copy_ec;
     const auto plan_time = fs::last_write_time(plan, plan_ec);
     const auto copy_time = fs::last_write_time(copy, copy_ec);
     if (plan_ec || copy_ec || plan_time <= copy_time ||
         detail::read_file_bytes(plan) == detail::read_file_bytes(copy))
-      return false;
+      return plan_copy::unchanged;
   }
   atomic_copy(plan, copy)->commit();
-  return true;
+  fs::create_directories(copied.parent_path());
+  atomic_copy(plan, copied)->commit();
+  return plan_copy::copied;
 }
 
 std::vector<task_plan_row> task_plan_rows(const task_plan& plan) {

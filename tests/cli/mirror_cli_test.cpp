@@ -606,7 +606,8 @@ TEST(mirror_cli_test, a_folder_mirrored_into_itself_again_is_not_mirrored_twice)
 
 // A task plan put beside a finished video is taken along by the next run, which skips the
 // video but writes its report again, now with the task section; nothing else is rewritten. So
-// is a plan edited there later; one edited in the output folder later is kept.
+// is a plan edited there later; one edited in the output folder later is kept. A plan removed
+// there takes its untouched copy with it.
 TEST(mirror_cli_test, a_task_plan_added_later_updates_the_report_on_the_next_run) {
   FACEMIRROR_REQUIRE_SHARED();
   const fs::path dir = scratch_dir();
@@ -649,6 +650,28 @@ TEST(mirror_cli_test, a_task_plan_added_later_updates_the_report_on_the_next_run
   ASSERT_EQ(kept_run.status, 0) << kept_run.output;
   EXPECT_EQ(kept_run.output.find("tasks  "), std::string::npos) << kept_run.output;
   EXPECT_EQ(read_file(out / "clip_tasks.csv"), own);
+
+  // The plan removed beside the video (the app's "Remove plan"): the output folder's copy goes
+  // with it and the report loses its tasks, unless the copy was edited there (the user's).
+  fs::remove(dir / "clip_tasks.csv");
+  ASSERT_EQ(run_cli(args).status, 0);
+  EXPECT_EQ(read_file(out / "clip_tasks.csv"), own);
+  std::ofstream(dir / "clip_tasks.csv") << edited;
+  fs::last_write_time(dir / "clip_tasks.csv",
+                      fs::last_write_time(out / "clip_tasks.csv") + std::chrono::seconds(2));
+  ASSERT_EQ(run_cli(args).status, 0);
+  ASSERT_EQ(read_file(out / "clip_tasks.csv"), edited);
+  fs::remove(dir / "clip_tasks.csv");
+  const cli_run removed_run = run_cli(args);
+  ASSERT_EQ(removed_run.status, 0) << removed_run.output;
+  EXPECT_NE(removed_run.output.find("tasks  " + (dir / "clip_tasks.csv").string() +
+                                    " removed: so is its copy"),
+            std::string::npos)
+      << removed_run.output;
+  EXPECT_FALSE(fs::exists(out / "clip_tasks.csv"));
+  EXPECT_FALSE(fs::exists(out / "clip_task_asymmetry.csv"));
+  EXPECT_EQ(read_file(out / "clip_report.html").find("id=\"tasks\""), std::string::npos);
+  EXPECT_EQ(fs::last_write_time(out / "clip_left_mirrored.csv"), csv_written);
 }
 
 // S1's users have folders of mirrored pairs (<stem>_left_mirrored.mp4, <stem>_right_mirrored.mp4)

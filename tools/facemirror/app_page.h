@@ -259,7 +259,7 @@ $("plan-save").onclick = () => {
 };
 $("plan-remove").onclick = () => sendPlan({remove: true}, d => {
   $("plan-rows").tBodies[0].replaceChildren();
-  return "removed " + d.removed + " (an output folder keeps its copy until it is deleted there)"; });
+  return "removed " + d.removed + " (the next run takes its copy out of the output folder, unless edited there)"; });
 $("plan-close").onclick = () => { $("plan-video").removeAttribute("src"); $("plan-editor").hidden = true; };
 browse(here);
 </script></body></html>

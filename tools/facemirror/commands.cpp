@@ -300,8 +300,16 @@ int print_report_results(const std::vector<report_result>& results, bool quiet,
 bool take_task_plan_along(const fs::path& input, const fs::path& output_dir,
                           const std::string& report_stem, bool quiet) {
   try {
-    if (!bring_task_plan(input, output_dir, report_stem))
+    const plan_copy done = bring_task_plan(input, output_dir, report_stem);
+    if (done == plan_copy::unchanged)
       return false;
+    if (done == plan_copy::removed) {
+      if (!quiet)
+        std::fprintf(stderr, "tasks  %s removed: so is its copy %s\n",
+                     task_plan_beside_video(input).string().c_str(),
+                     (output_dir / (report_stem + "_tasks.csv")).string().c_str());
+      return true;
+    }
     if (!quiet)
       std::fprintf(stderr, "tasks  %s -> %s\n", task_plan_beside_video(input).string().c_str(),
                    (output_dir / (report_stem + "_tasks.csv")).string().c_str());

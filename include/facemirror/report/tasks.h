@@ -97,11 +97,15 @@ inline constexpr size_t max_tasks = 200;
 /// mirror job's or a mirrored pair's the pair's. The newer plan wins: one edited beside the
 /// video since it was copied (the app's editor writes there) replaces the copy; one put or
 /// edited in the output folder since is the user's and is kept, as is one with the same bytes.
-/// Returns whether it copied (the report then changes); false when the video has no plan.
-/// Throws error(io) naming the file when the copy cannot be written (nothing half-written:
-/// atomic_copy). Touches only those two files; two calls for the same copy must not overlap.
-bool bring_task_plan(const std::filesystem::path& video, const std::filesystem::path& output_dir,
-                     const std::string& report_stem);
+/// What it copies it also keeps as `output_dir/.facemirror/<report_stem>_tasks.csv.copied`:
+/// once the plan beside the video is removed, a copy still equal to it is removed too (a copy
+/// edited in the output folder, or put there by hand, stays).
+/// Returns what it did (the report changes unless `unchanged`). Throws error(io) naming the
+/// file when a copy cannot be written or removed (nothing half-written: atomic_copy). Touches
+/// only those three files; two calls for the same copy must not overlap.
+enum class plan_copy { unchanged, copied, removed };
+plan_copy bring_task_plan(const std::filesystem::path& video,
+                          const std::filesystem::path& output_dir, const std::string& report_stem);
 
 /// One row of a plan as a person writes it: `task` is "rest", a standard movement's canonical
 /// name, or a task as written with its own AUs in `aus` ("AU14 AU23"; empty for the others).
