@@ -290,7 +290,7 @@ plan_copy bring_task_plan(const std::filesystem::path& video,
       return plan_copy::unchanged;
   }
   atomic_copy(plan, copy)->commit();
-  fs::create_directories(copied.parent_path());
+  fs::create_directories(copied.parent_path(), ec);  // else atomic_copy says why, naming it
   atomic_copy(plan, copied)->commit();
   return plan_copy::copied;
 }
