@@ -174,6 +174,13 @@ py::dict face_dict(const frame_record& r, const analysis_models& models) {
   return face;
 }
 
+py::list face_dicts(const std::vector<frame_record>& faces, const analysis_models& models) {
+  py::list out;
+  for (const frame_record& face : faces)
+    out.append(face_dict(face, models));
+  return out;
+}
+
 std::shared_ptr<const analysis_models> load_models(const std::optional<fs::path>& dir,
                                                    bool static_aus) {
   py::gil_scoped_release no_gil;
@@ -197,10 +204,7 @@ class python_analyzer {
       py::gil_scoped_release no_gil;
       faces = analyzer_.analyze(pixels, intrinsics);
     }
-    py::list out;
-    for (const frame_record& face : faces)
-      out.append(face_dict(face, *models_));
-    return out;
+    return face_dicts(faces, *models_);
   }
 
  private:
@@ -296,10 +300,7 @@ class python_multi_face_session {
       py::gil_scoped_release no_gil;
       faces = session_.track(pixels, timestamp_s);
     }
-    py::list out;
-    for (const frame_record& face : faces)
-      out.append(face_dict(face, *models_));
-    return out;
+    return face_dicts(faces, *models_);
   }
 
   void reset() {
