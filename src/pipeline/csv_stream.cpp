@@ -1,15 +1,47 @@
 #include "csv_stream.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "facemirror/error.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace facemirror::detail {
 namespace {
 
 [[noreturn]] void spill_failed() {
   throw error(error_code::io, std::string("cannot use a temporary file: ") + std::strerror(errno));
+}
+
+// A file without a name in $TMPDIR (a batch system's per-job scratch), else /tmp, gone when
+// closed or when the process dies (std::tmpfile() ignores TMPDIR).
+std::FILE* anonymous_temporary_file() {
+  const char* from_environment = std::getenv("TMPDIR");
+  const bool given = from_environment != nullptr && *from_environment != '\0';
+  const std::string dir = given ? from_environment : "/tmp";
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    // A filesystem without O_TMPFILE: a named file, unlinked at once.
+    std::string name = dir + "/facemirror-rows-XXXXXX";
+    fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd >= 0)
+      ::unlink(name.c_str());
+  }
+  std::FILE* file = fd < 0 ? nullptr : ::fdopen(fd, "w+b");
+  if (file == nullptr) {
+    const int reason = errno;
+    if (fd >= 0)
+      ::close(fd);
+    throw error(error_code::io, "cannot make a temporary file in '" + dir + "'" +
+                                    (given ? " ($TMPDIR)" : "") + ": " +
+                                    std::strerror(reason));
+  }
+  return file;
 }
 
 }  // namespace
@@ -23,9 +55,7 @@ csv_stream::csv_stream(const analysis_models& models, const csv_outputs& outputs
     columns_.au_intensity_names = models.aus->intensity_names();
     columns_.au_presence_names = models.aus->presence_names();
   }
-  spill_ = std::tmpfile();
-  if (spill_ == nullptr)
-    spill_failed();
+  spill_ = anonymous_temporary_file();
 }
 
 csv_stream::~csv_stream() {

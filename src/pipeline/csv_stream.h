@@ -3,7 +3,8 @@
 // median and AU prediction are order-dependent) and writes the finished file at the end.
 //
 // Memory does not grow with the video beyond the AU predictor's per-frame predictions: each
-// row's fixed part is formatted at once and spilled to an anonymous temporary file, and the
+// row's fixed part is formatted at once and spilled to an anonymous temporary file ($TMPDIR,
+// else /tmp; about 5 KB a frame with every column), and the
 // AU columns (known only after post-processing) are appended while the file is copied out.
 // Knows nothing of threads: the batch serialises calls per video.
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -247,6 +248,38 @@ TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
   EXPECT_TRUE(fs::exists(out / "good_aligned/frame_det_00_000088.bmp"));
   EXPECT_TRUE(fs::exists(out / "good_of_details.txt"));
   EXPECT_FALSE(has_partial_files(out));
+}
+
+// A video's rows wait in a temporary file until its AU columns are known: in $TMPDIR (a batch
+// system's per-job scratch, not the node's shared /tmp) when set, and a TMPDIR that cannot
+// hold it is named in the video's failure.
+TEST(cli_test, rows_in_the_making_go_to_tmpdir) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const char* before = std::getenv("TMPDIR");
+  const std::string saved = before != nullptr ? before : "";
+  const auto run_with_tmpdir = [&](const fs::path& tmpdir, const fs::path& out) {
+    ::setenv("TMPDIR", tmpdir.c_str(), 1);
+    const cli_run run = run_cli("aus " + sample_video("changeLighting.wmv").string() + " -o " +
+                                out.string() + " -q " + models_arg());
+    if (before != nullptr)
+      ::setenv("TMPDIR", saved.c_str(), 1);
+    else
+      ::unsetenv("TMPDIR");
+    return run;
+  };
+  const cli_run missing = run_with_tmpdir(dir / "no_such_scratch", dir / "a");
+  EXPECT_EQ(missing.status, 1) << missing.output;
+  EXPECT_NE(missing.output.find("cannot make a temporary file in '" +
+                                (dir / "no_such_scratch").string() + "' ($TMPDIR)"),
+            std::string::npos)
+      << missing.output;
+  EXPECT_FALSE(fs::exists(dir / "a/changeLighting.csv"));
+  fs::create_directories(dir / "scratch");
+  const cli_run scratch = run_with_tmpdir(dir / "scratch", dir / "b");
+  EXPECT_EQ(scratch.status, 0) << scratch.output;
+  EXPECT_TRUE(fs::exists(dir / "b/changeLighting.csv"));
+  EXPECT_TRUE(fs::is_empty(dir / "scratch"));  // nothing named is left there
 }
 
 // A video in which no face is ever found is analysed (a CSV of unsuccessful rows, as OpenFace
