@@ -21,8 +21,10 @@
 # refused while a job of an earlier submission to OUTDIR is still queued or running.
 # --sbatch-arg ARG is given to both sbatch calls (e.g. --sbatch-arg --account=lab).
 # The CLI is $FACEMIRROR, else `facemirror` from PATH; it, the models folder, the inputs and
-# OUTDIR must be on a filesystem every node sees (the jobs get this shell's environment, so
-# FACEMIRROR_MODELS carries over). --dry-run prints the sbatch commands and writes nothing.
+# OUTDIR must be on a filesystem every node sees. The models folder (-- --models DIR, else
+# $FACEMIRROR_MODELS) is checked here and given to the jobs as an absolute --models, so neither
+# the jobs' folder (OUTDIR) nor a site's --export=NONE changes it; --mem and --time apply to
+# the summary job too. --dry-run prints the sbatch commands and writes nothing.
 # Prints "array_job=ID" and "summary_job=ID" on stdout.
 set -euo pipefail
 
@@ -68,6 +70,23 @@ for option in "${extra[@]}"; do
       usage "'$option' after -- is submit.sh's to set (give --manifest and -o before --)" ;;
   esac
 done
+# The models folder goes to the jobs as an absolute --models: they run in OUTDIR (a relative
+# folder checked here would be missing there), and a site's --export=NONE would drop
+# FACEMIRROR_MODELS.
+models_given=0
+for i in "${!extra[@]}"; do
+  case "${extra[$i]}" in
+    --models)
+      next=$((i + 1))
+      [ "$next" -lt "${#extra[@]}" ] || usage "--models needs a folder"
+      extra[next]=$(realpath -ms -- "${extra[next]}")
+      models_given=1 ;;
+    --models=*) extra[i]="--models=$(realpath -ms -- "${extra[i]#--models=}")"; models_given=1 ;;
+  esac
+done
+if [ "$models_given" = 0 ] && [ -n "${FACEMIRROR_MODELS:-}" ]; then
+  extra+=(--models "$(realpath -ms -- "$FACEMIRROR_MODELS")")
+fi
 if [ -n "$array_tasks" ]; then
   # Slurm's list syntax ("1,4", "2-5", "0-15:4", "0-9%2"): every index must be a shard of
   # --tasks N (read into an array: no word of it is taken for a file pattern).
@@ -123,6 +142,10 @@ array_args=(--parsable "${common[@]}" --array="${array_tasks:-0-$((tasks - 1))}"
   "$job_script" shard "$facemirror" "$command" "$manifest" "$outdir" "$tasks" "${extra[@]}")
 summary_args=(--parsable --job-name="facemirror-summary" --cpus-per-task=1 --chdir="$outdir"
   --output="$logs/summary_%j.log" "${sbatch_extra[@]}")
+# The summary reads status files only, but a site may refuse a job without a time or memory
+# limit: the tasks' serve.
+[ -n "$mem" ] && summary_args+=(--mem="$mem")
+[ -n "$time_limit" ] && summary_args+=(--time="$time_limit")
 [ -n "$partition" ] && summary_args+=(--partition="$partition")
 
 if [ "$dry_run" = 1 ]; then
@@ -147,8 +170,14 @@ mv -f "$manifest.partial-$$" "$manifest"
 
 array_job=$(sbatch "${array_args[@]}")
 array_job=${array_job%%;*}
-summary_job=$(sbatch "${summary_args[@]}" --dependency="afterany:$array_job" \
-  "$job_script" summary "$facemirror" "$command" "$manifest" "$outdir")
+if ! summary_job=$(sbatch "${summary_args[@]}" --dependency="afterany:$array_job" \
+  "$job_script" summary "$facemirror" "$command" "$manifest" "$outdir"); then
+  # An array without its summary would run unreported and block a resubmission: cancelled.
+  scancel "$array_job" || true
+  echo "submit.sh: nothing submitted: sbatch refused the summary job (above); array job" \
+    "$array_job is cancelled" >&2
+  exit 1
+fi
 summary_job=${summary_job%%;*}
 echo "array_job=$array_job"
 echo "summary_job=$summary_job"

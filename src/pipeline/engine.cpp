@@ -21,6 +21,7 @@
 #include "executors.h"
 #include "still_images.h"
 #include <dlfcn.h>
+#include <sched.h>
 
 namespace facemirror {
 
@@ -123,8 +124,17 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   }
   impl_->load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  impl_->workers = impl_->options.workers > 0 ? impl_->options.workers : std::max(1, cores);
+  impl_->workers = impl_->options.workers > 0 ? impl_->options.workers : usable_cpus();
+}
+
+int usable_cpus() {
+  // The CPUs this process may run on (taskset, a Slurm job's or a container's cpuset), not the
+  // machine's: a job given 4 of 64 cores would otherwise start 64 workers on them.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) > 0)
+    return CPU_COUNT(&allowed);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 engine::~engine() = default;

@@ -19,6 +19,7 @@
 #include "cli_support.h"
 #include "support/bmp_reader.h"
 #include "support/exif_jpeg.h"
+#include <sched.h>
 
 namespace facemirror::test {
 namespace {
@@ -248,6 +249,29 @@ TEST(cli_test, bad_inputs_fail_alone_and_leave_no_csv) {
   EXPECT_TRUE(fs::exists(out / "good_aligned/frame_det_00_000088.bmp"));
   EXPECT_TRUE(fs::exists(out / "good_of_details.txt"));
   EXPECT_FALSE(has_partial_files(out));
+}
+
+// Without --workers, one worker per CPU the process may use (taskset, a Slurm job's cpuset),
+// not per CPU of the machine: a task given 1 of 64 cores would start 64 workers on it.
+TEST(cli_test, default_workers_are_the_cpus_the_process_may_use) {
+  FACEMIRROR_REQUIRE_SHARED();
+  cpu_set_t before;
+  ASSERT_EQ(::sched_getaffinity(0, sizeof(before), &before), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &before)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(::sched_setaffinity(0, sizeof(one), &one), 0);  // inherited by the CLI
+  const cli_run run =
+      run_cli("aus " + sample_video("changeLighting.wmv").string() + " -o " +
+              (scratch_dir() / "out").string() + " --progress none " + models_arg());
+  ASSERT_EQ(::sched_setaffinity(0, sizeof(before), &before), 0);
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find(", 1 workers"), std::string::npos) << run.output;
 }
 
 // A video's rows wait in a temporary file until its AU columns are known: in $TMPDIR (a batch

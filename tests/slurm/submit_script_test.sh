@@ -78,6 +78,42 @@ expect 2 "-o needs a value" bash "$submit" "$work/cohort" --tasks 2 -o
 expect 1 "unknown output 'hog'" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- --outputs hog
 
+# The models folder reaches the jobs as an absolute --models, however it was given: they run
+# in OUTDIR, where a relative folder checked here would be missing (every task failing), and a
+# site's --export=NONE would drop FACEMIRROR_MODELS.
+ln -s "$shared/models/openface" "$work/models"
+for given in "env" "-- --models models" "-- --models=models"; do
+  if [ "$given" = env ]; then
+    listed=$(cd "$work" && FACEMIRROR_MODELS=models bash "$submit" cohort -o out --tasks 1 \
+      --dry-run 2>&1) || fail "FACEMIRROR_MODELS=models: $listed"
+  else
+    read -ra options <<<"$given"
+    listed=$(cd "$work" && env -u FACEMIRROR_MODELS bash "$submit" cohort -o out --tasks 1 \
+      --dry-run "${options[@]}" 2>&1) || fail "$given: $listed"
+  fi
+  grep -qE -- "--models(=| )$work/models( |$)" <<<"$listed" ||
+    fail "$given: the jobs do not get the absolute models folder: $listed"
+done
+# The summary job gets the tasks' time and memory limits (a site may refuse a job without).
+listed=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --time 0:05:00 --mem 2G \
+  --dry-run 2>&1) || fail "--time --mem: $listed"
+grep "job.sh summary" <<<"$listed" | grep -q -- "--mem=2G.*--time=0:05:00" ||
+  fail "the summary job lacks --mem/--time: $listed"
+# When sbatch refuses the summary job, the array it already queued is cancelled.
+printf '#!/bin/sh
+for a; do [ "$a" = summary ] && { echo "sbatch: error: time limit required" >&2; exit 1; }; done
+echo 555
+' \
+  >"$work/bin/sbatch"
+printf '#!/bin/sh
+echo "$@" >>"%s"
+' "$work/cancelled.txt" >"$work/bin/scancel"
+chmod +x "$work/bin/sbatch" "$work/bin/scancel"
+out=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 2>&1) && fail "a refused summary job was not an error: $out"
+grep -qF "array job 555 is cancelled" <<<"$out" || fail "the refusal does not say so: $out"
+[ "$(cat "$work/cancelled.txt" 2>/dev/null)" = 555 ] || fail "array job 555 was not cancelled"
+rm -rf "$work/out" "$work/bin/sbatch" "$work/bin/scancel"
+
 # A list of videos in a file, submit.sh's own --manifest.
 printf '%s\n' "$work/cohort/patient02.wmv" >"$work/list.txt"
 listed=$(bash "$submit" --manifest "$work/list.txt" -o "$work/out" --tasks 1 --dry-run 2>&1) ||

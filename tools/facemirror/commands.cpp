@@ -484,8 +484,6 @@ int run(const run_options& opt, job_kind kind) {
     return 1;
   }
   input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders, opt.output_names);
-  for (const auto& job : plan.jobs)  // an -of name's folder part (the .hog etc. follow the CSV)
-    fs::create_directories(job.output_csv.parent_path(), ec);
   if (kind == job_kind::mirror && !plan.jobs.empty()) {
     leave_out_own_outputs(plan, output_dir, opt.quiet);
     if (plan.jobs.empty() && plan.rejected.empty()) {
@@ -499,6 +497,8 @@ int run(const run_options& opt, job_kind kind) {
     keep_shard(plan, *shard, opt.quiet || opt.list_inputs);
   if (opt.list_inputs)
     return list_inputs(plan, opt);
+  for (const auto& job : plan.jobs)  // an -of name's folder part (the .hog etc. follow the CSV)
+    fs::create_directories(job.output_csv.parent_path(), ec);
   const bool with_aus = !opt.no_aus;
   std::vector<video_job> jobs;
   std::vector<std::string> unreported;  // skipped mirror jobs that have no report yet

@@ -71,7 +71,7 @@ enum class landmark_method { clnf, dlib };
 
 struct engine_options {
   std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
-  int workers = 0;                                  // 0: one per hardware thread
+  int workers = 0;                                  // 0: usable_cpus()
   /// Frames per work unit; a remainder under half of it joins the last segment. Not used for
   /// a mirror job's mirroring (fixed 240-frame chunks) or a mirrored face's AUs (one track).
   int segment_frames = 240;
@@ -198,6 +198,11 @@ struct video_job {
   job_kind kind = job_kind::aus;
   std::filesystem::path output_dir;  // kind == mirror: files named by mirror_outputs_for()
 };
+
+/// The CPUs this process may run on (its affinity mask: taskset, a Slurm job's or a
+/// container's cpuset), else the machine's hardware threads; at least 1. The engine's default
+/// worker count.
+[[nodiscard]] int usable_cpus();
 
 /// The name an input's outputs are named after: a file's name without its extension, a
 /// folder's (a frame folder, OpenFace's -fdir) whole name, as OpenFace names them: the dots of
