@@ -164,6 +164,40 @@ TEST(batch_cli_test, a_mirror_batch_is_summarised_as_one_and_a_replaced_video_is
       << replaced.output;
 }
 
+// A sharded mirror batch: each task writes its videos' pages but not the folder's index (every
+// task would read the whole folder again and overwrite the others' index); the summary writes
+// it once, listing every video.
+TEST(batch_cli_test, a_sharded_mirror_batchs_index_is_written_by_its_summary) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path out = dir / "out", manifest = dir / "manifest.txt";
+  for (const char* name : {"a.mkv", "b.mkv"}) {
+    ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("changeLighting.wmv").string() +
+                          " -frames:v 6 -c:v ffv1 " + (dir / name).string()),
+              0);
+  }
+  std::ofstream(manifest) << "a.mkv\nb.mkv\n";
+  for (int shard = 0; shard < 2; ++shard) {
+    const cli_run task =
+        run_cli("mirror -o " + out.string() + " --manifest " + manifest.string() + " --shard " +
+                std::to_string(shard) + "/2 " + models_arg() + " --progress none");
+    ASSERT_EQ(task.status, 0) << task.output;
+    EXPECT_NE(task.output.find("index  left to facemirror summary"), std::string::npos)
+        << task.output;
+  }
+  EXPECT_TRUE(fs::exists(out / "a_report.html") && fs::exists(out / "b_report.html"));
+  EXPECT_FALSE(fs::exists(out / "index.html"));
+  const cli_run summary = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_EQ(summary.status, 0) << summary.output;
+  EXPECT_NE(summary.output.find("report index: " + (out / "index.html").string()),
+            std::string::npos)
+      << summary.output;
+  const std::string index = read_file(out / "index.html");
+  EXPECT_NE(index.find("href=\"a_report.html\""), std::string::npos);
+  EXPECT_NE(index.find("href=\"b_report.html\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "asymmetry_summary.csv"));
+}
+
 TEST(batch_cli_test, bad_shard_and_manifest_are_usage_errors_naming_the_cause) {
   const fs::path dir = scratch_dir();
   const cli_run no_manifest =

@@ -339,10 +339,12 @@ report_options report_options_for(const run_options& opt) {
 
 // The report of the videos this mirror job did or found done (other videos in the folder keep
 // their reports; index.html lists them all). `written`: the pages `writer` wrote as each video
-// finished (engine_options::on_video_done); the rest are written now, then the index.
+// finished (engine_options::on_video_done); the rest are written now, then the index unless
+// this run is one shard of a batch: every task would read the whole folder again (hundreds of
+// GB for a cohort) and overwrite the others' index; the batch's summary writes it once.
 int report_mirror_job(const run_options& opt, const report_writer& writer,
                       const std::vector<std::string>& stems,
-                      const std::vector<report_result>& written) {
+                      const std::vector<report_result>& written, bool with_index) {
   std::vector<report_result> results;
   for (const auto& stem : stems) {
     const auto done = std::find_if(written.begin(), written.end(),
@@ -350,7 +352,10 @@ int report_mirror_job(const run_options& opt, const report_writer& writer,
     results.push_back(done != written.end() ? *done : writer.write_video(stem));
   }
   try {
-    writer.write_index();
+    if (with_index)
+      writer.write_index();
+    else if (!opt.quiet)
+      std::fprintf(stderr, "index  left to facemirror summary (this run is one shard)\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "FAILED report: %s\n", e.what());
     return 1;
@@ -706,7 +711,7 @@ int run(const run_options& opt, job_kind kind) {
       stems.push_back(input_stem(r.input));
   }
   if (writes_report && !stems.empty()) {
-    if (report_mirror_job(opt, reports, stems, written) != 0)
+    if (report_mirror_job(opt, reports, stems, written, !shard.has_value()) != 0)
       return 1;
   }
   return failures == 0 ? 0 : 1;

@@ -1,5 +1,5 @@
 // `facemirror summary OUTDIR [--manifest FILE]`: where a batch stands, from its outputs and the
-// per-video status files (status.h).
+// per-video status files (status.h); for a sharded mirror batch, the report's folder index.
 
 #include <algorithm>
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "facemirror/output/atomic_file.h"
+#include "facemirror/report/report.h"
 
 #include "commands.h"
 #include "inputs.h"
@@ -195,7 +196,24 @@ int summarize(const summary_options& opt) {
                 row.detail.c_str());
   }
   std::printf("done %d/%zu, failed %d, missing %d\n", done, rows.size(), failed, missing);
-  // The batch's report (written by each mirror job, or by `facemirror report OUTDIR`).
+  // A sharded mirror batch's tasks wrote their videos' pages but left the folder's index to
+  // this one reading of the folder (a run of the whole batch writes its own).
+  const bool pages = std::any_of(jobs.begin(), jobs.end(), [&](const video_job& job) {
+    std::error_code ec;
+    return fs::exists(output_dir / (input_stem(job.input) + "_report.html"), ec);
+  });
+  int index_failed = 0;
+  if (kind == job_kind::mirror && pages) {
+    try {
+      report_options options;
+      options.command = "facemirror summary " + opt.output_dir;
+      report_writer(output_dir, options).write_index();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "FAILED report index: %s\n", e.what());
+      index_failed = 1;
+    }
+  }
+  // The batch's report (written by a mirror job, this summary, or `facemirror report OUTDIR`).
   if (std::error_code ec; fs::exists(output_dir / "index.html", ec))
     std::printf("report index: %s\n", (output_dir / "index.html").c_str());
 
@@ -219,7 +237,7 @@ int summarize(const summary_options& opt) {
                  opt.output_dir.c_str());
     return 1;
   }
-  return failed == 0 && missing == 0 ? 0 : 1;
+  return failed == 0 && missing == 0 && index_failed == 0 ? 0 : 1;
 }
 
 }  // namespace facemirror::cli
