@@ -19,7 +19,8 @@
 #     log OUTDIR/logs/summary_<job>.log, table in OUTDIR/status/summary.csv.
 # Running the same command again resubmits what is not done; nothing done is redone. It is
 # refused while a job of an earlier submission to OUTDIR is still queued or running.
-# --sbatch-arg ARG is given to both sbatch calls (e.g. --sbatch-arg --account=lab).
+# --sbatch-arg ARG is given to both sbatch calls (e.g. --sbatch-arg --account=lab), but not
+# one submit.sh sets itself (--array, --output, --chdir, --job-name, --dependency: refused).
 # The CLI is $FACEMIRROR, else `facemirror` from PATH; it, the models folder, the inputs and
 # OUTDIR must be on a filesystem every node sees. The models folder (-- --models DIR, else
 # $FACEMIRROR_MODELS) is checked here and given to the jobs as an absolute --models, so neither
@@ -87,9 +88,18 @@ done
 if [ "$models_given" = 0 ] && [ -n "${FACEMIRROR_MODELS:-}" ]; then
   extra+=(--models "$(realpath -ms -- "$FACEMIRROR_MODELS")")
 fi
+for arg in "${sbatch_extra[@]}"; do
+  case "$arg" in
+    --array* | -a* | --output* | -o* | --chdir* | -D* | --job-name* | -J* | --dependency* | -d* | --parsable)
+      usage "--sbatch-arg $arg: submit.sh sets that itself (--array-tasks chooses the shards)" ;;
+  esac
+done
 if [ -n "$array_tasks" ]; then
   # Slurm's list syntax ("1,4", "2-5", "0-15:4", "0-9%2"): every index must be a shard of
   # --tasks N (read into an array: no word of it is taken for a file pattern).
+  range='[0-9]+(-[0-9]+(:[0-9]+)?)?'
+  [[ "$array_tasks" =~ ^$range(,$range)*(%[0-9]+)?$ ]] ||
+    usage "--array-tasks '$array_tasks' is not a Slurm index list (e.g. 1,4 or 2-5 or 0-15:4%2)"
   read -ra indices <<<"$(sed 's/%[0-9]*$//; s/:[0-9]*//g; s/[,-]/ /g' <<<"$array_tasks")"
   for index in "${indices[@]}"; do
     [[ "$index" =~ ^[0-9]+$ ]] || usage "--array-tasks '$array_tasks' is not a Slurm index list"

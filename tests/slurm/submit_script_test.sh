@@ -61,6 +61,10 @@ expect 2 "--array-tasks 12 is not a shard of --tasks 8" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 8 --array-tasks '0-12:4%2' --dry-run
 bash "$submit" "$work/cohort" -o "$work/out" --tasks 8 --array-tasks '0-7:4%2' --dry-run \
   >/dev/null 2>&1 || fail "Slurm's step and limit syntax 0-7:4%2 was refused"
+expect 2 "--array-tasks '1-' is not a Slurm index list" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 8 --array-tasks '1-' --dry-run
+expect 2 "--sbatch-arg --array=0-3: submit.sh sets that itself" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 8 --sbatch-arg --array=0-3 --dry-run
 rm -rf "$work/out"
 expect 2 "--tasks 9 is more than this cluster's MaxArraySize (8)" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 9 --dry-run
