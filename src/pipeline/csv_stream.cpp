@@ -38,8 +38,7 @@ std::FILE* anonymous_temporary_file() {
     if (fd >= 0)
       ::close(fd);
     throw error(error_code::io, "cannot make a temporary file in '" + dir + "'" +
-                                    (given ? " ($TMPDIR)" : "") + ": " +
-                                    std::strerror(reason));
+                                    (given ? " ($TMPDIR)" : "") + ": " + std::strerror(reason));
   }
   return file;
 }

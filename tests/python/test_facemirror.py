@@ -164,7 +164,9 @@ def test_mirror_writes_s1_outputs(tmp_path):
     assert set(outputs) == {"right_video", "left_video", "debug_video", "source_video",
                             "right_csv", "left_csv", "head_pose_csv"}
     assert sorted(os.listdir(out)) == sorted(
-        [os.path.basename(p) for p in outputs.values()] + ["clip_tasks.csv"])
+        [os.path.basename(p) for p in outputs.values()] + ["clip_tasks.csv", ".facemirror"])
+    # What was copied of the plan, so that a plan removed later takes its copy with it.
+    assert os.listdir(out / ".facemirror") == ["clip_tasks.csv.copied"]
     assert (out / "clip_tasks.csv").read_bytes() == (tmp_path / "clip_tasks.csv").read_bytes()
     assert outputs["right_video"] == str(out / "clip_right_mirrored.mp4")
     for side in ("right_csv", "left_csv"):
