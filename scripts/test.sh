@@ -49,7 +49,7 @@ fi
 # with g++ -O1; the first report fails the test that made it: halt_on_error, and
 # -fno-sanitize-recover=undefined from FACEMIRROR_SANITIZE). Left to the release run above, to
 # keep this step near 15 minutes on CI's 2 cores: the tests that run whole batches of the
-# shared videos (label slow; the fidelity, mirror, browser and Slurm tests named below, minutes
+# shared videos (the fidelity, mirror, browser and Slurm tests named below, minutes
 # each even in release: the same code as the CLI tests kept, on more frames), the packaging and
 # Python tests (nothing of ours to instrument), the format check, and the shared-only stage
 # tests (tracking whole sample videos). FACEMIRROR_ASAN=0 skips this step.

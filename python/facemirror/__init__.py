@@ -791,7 +791,8 @@ class MultiFaceSession:
     models: a tracker's face may change, so there is no person to calibrate the dynamic ones
     on); camera as VideoSession's; max_faces: the trackers (FaceLandmarkVidMulti's 4), at
     least 1 (else facemirror.InvalidArgument). Faces are looked for on every 8th frame while a
-    tracker is free; a face lost for 5 frames in a row frees its tracker. One session per video,
+    tracker is free; a face rejected on 5 frames in a row frees its tracker (its last 6 rows
+    unsuccessful). One session per video,
     used from one thread at a time (a call from a second thread while one runs raises
     RuntimeError). Like Analyzer, it makes OpenCV and OpenBLAS single-threaded for the process.
 

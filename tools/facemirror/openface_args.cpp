@@ -370,7 +370,7 @@ std::string openface_usage(openface_program program) {
       "  -root DIR, -inroot DIR\n"
       "                  folder every -f and -fdir path is in (the last one given)\n"
       "  -out_dir DIR    output folder (default: processed, as OpenFace)\n"
-      "  -of NAME        output name of the single input: DIR/NAME.csv\n"
+      "  -of NAME        output name of the next input: DIR/NAME.csv\n"
       "  -2Dfp -3Dfp -pdmparams -pose -aus -gaze\n"
       "                  CSV column groups; with no selector, every output\n";
   if (!images && !multi) {
