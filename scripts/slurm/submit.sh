@@ -153,7 +153,7 @@ array_args=(--parsable "${common[@]}" --array="${array_tasks:-0-$((tasks - 1))}"
 summary_args=(--parsable --job-name="facemirror-summary" --cpus-per-task=1 --chdir="$outdir"
   --output="$logs/summary_%j.log" "${sbatch_extra[@]}")
 # The summary reads status files only, but a site may refuse a job without a time or memory
-# limit: the tasks' serve.
+# limit: the tasks' limits serve.
 [ -n "$mem" ] && summary_args+=(--mem="$mem")
 [ -n "$time_limit" ] && summary_args+=(--time="$time_limit")
 [ -n "$partition" ] && summary_args+=(--partition="$partition")
