@@ -123,7 +123,7 @@ video_info probe_frame_folder(const std::filesystem::path& folder) {
   info.path = folder;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
-    if (entry.is_regular_file() && is_image_file(entry.path()))
+    if (entry.is_regular_file() && is_image_file(entry.path()) && !is_hidden_file(entry.path()))
       info.frame_files.push_back(entry.path());
   if (ec)
     throw error(error_code::io, folder.string() + ": cannot list the folder: " + ec.message());
@@ -153,6 +153,11 @@ const std::vector<std::string>& video_extensions() {
 
 bool is_video_file(const std::filesystem::path& file) {
   return detail::has_extension_in(file, video_extensions());
+}
+
+bool is_hidden_file(const std::filesystem::path& file) {
+  const std::string name = file.filename().string();
+  return !name.empty() && name[0] == '.';
 }
 
 video_info probe_video(const std::filesystem::path& path) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "facemirror/io/image_reader.h"
+#include "facemirror/io/video_reader.h"
 
 #include "models/sha256.h"
 
@@ -21,7 +22,7 @@ namespace {
 std::string folder_fingerprint(const fs::path& folder) {
   std::vector<std::string> lines;
   for (const auto& entry : fs::directory_iterator(folder)) {
-    if (!entry.is_regular_file() || !is_image_file(entry.path()))
+    if (!entry.is_regular_file() || !is_image_file(entry.path()) || is_hidden_file(entry.path()))
       continue;
     const auto written = std::chrono::duration_cast<std::chrono::nanoseconds>(
         entry.last_write_time().time_since_epoch());

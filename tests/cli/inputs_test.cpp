@@ -25,11 +25,13 @@ std::vector<std::string> job_inputs(const input_plan& plan) {
 }
 
 // Camcorders write .MTS/.m2ts, phones .3gp, broadcast recorders .ts: a folder of them is a
-// folder of videos, as a folder of .mp4 files is; notes and photos beside them are not.
+// folder of videos, as a folder of .mp4 files is; notes and photos beside them are not, nor
+// hidden files (macOS's ._NAME companions of clips copied to exFAT failed the batch).
 TEST(inputs, a_folder_lists_every_common_video_container) {
   const fs::path dir = test::scratch_dir();
-  for (const char* name : {"a.mp4", "b.MTS", "c.m2ts", "d.ts", "e.3gp", "f.mxf", "g.vob", "h.ogv",
-                           "i.dv", "j.y4m", "k.MOV", "notes.txt", "photo.jpg", "tasks.csv"})
+  for (const char* name :
+       {"a.mp4", "b.MTS", "c.m2ts", "d.ts", "e.3gp", "f.mxf", "g.vob", "h.ogv", "i.dv", "j.y4m",
+        "k.MOV", "notes.txt", "photo.jpg", "tasks.csv", "._a.mp4", ".hidden.mov"})
     std::ofstream(dir / name) << "x";
   const input_plan plan = plan_inputs({dir.string()}, dir / "out");
   EXPECT_EQ(job_inputs(plan),

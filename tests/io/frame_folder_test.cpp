@@ -26,6 +26,8 @@ TEST(frame_folder, frames_in_name_order_at_time_zero_and_seekable) {
   write_frame(dir / "002.png", 20);
   write_frame(dir / "001.png", 10);
   std::ofstream(dir / "notes.txt") << "not a frame";
+  // macOS's AppleDouble companion of a frame copied to exFAT: hidden, not a frame.
+  std::ofstream(dir / "._001.png") << "Mac OS X        ATTR";
   const video_info info = probe_video(dir);
   ASSERT_EQ(info.frame_count(), 3);
   EXPECT_EQ(info.width, 32);

@@ -33,6 +33,8 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       std::vector<std::filesystem::path> found;
       bool images = false, folders = false;
       for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+        if (is_hidden_file(entry.path()))  // macOS's ._NAME companions, .DS_Store, ...
+          continue;
         if (entry.is_regular_file() && is_video_file(entry.path()))
           found.push_back(entry.path());
         images = images || (entry.is_regular_file() && is_image_file(entry.path()));

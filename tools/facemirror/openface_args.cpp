@@ -9,6 +9,7 @@
 #include <set>
 
 #include "facemirror/io/image_reader.h"
+#include "facemirror/io/video_reader.h"
 #include "facemirror/output/aligned_face_folder.h"
 
 namespace facemirror::cli {
@@ -102,7 +103,7 @@ std::vector<std::string> images_in(const fs::path& folder) {
   std::vector<std::string> images;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    if (entry.is_regular_file() && is_image_file(entry.path()))
+    if (entry.is_regular_file() && is_image_file(entry.path()) && !is_hidden_file(entry.path()))
       images.push_back(entry.path().string());
   }
   std::sort(images.begin(), images.end());

@@ -77,6 +77,10 @@ struct video_info {
 [[nodiscard]] const std::vector<std::string>& video_extensions();
 /// Whether `file`'s extension, in any case, is one of video_extensions().
 [[nodiscard]] bool is_video_file(const std::filesystem::path& file);
+/// Whether `file`'s name starts with a dot: hidden on Unix, and the "._NAME" AppleDouble
+/// companions macOS leaves beside every file copied to exFAT or a network drive (4 KB, not a
+/// video). Folder listings (videos, frames, photographs) leave them out; named, they are read.
+[[nodiscard]] bool is_hidden_file(const std::filesystem::path& file);
 
 /// Reads the container once (packets only, no decoding) and returns its frame table.
 /// Throws facemirror::error if the file is missing, empty, not a video, holds no frames, or is
