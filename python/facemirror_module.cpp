@@ -167,7 +167,7 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
   if (result.ok) {
     bool rotated = false;
     try {
-      rotated = facemirror::probe_video(result.input).rotation_deg != 0;
+      rotated = facemirror::probe_video(result.input).reoriented();
     } catch (const std::exception&) {
       // It was just read whole; should it have gone since, the names below are still S1's.
     }

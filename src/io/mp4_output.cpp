@@ -87,6 +87,7 @@ bool mp4_output::takes_audio_codec(AVCodecID codec) {
     case AV_CODEC_ID_AC3:
     case AV_CODEC_ID_EAC3:
     case AV_CODEC_ID_ALAC:
+    case AV_CODEC_ID_OPUS:  // Android's and WhatsApp's
       return true;
     default:
       return false;

@@ -32,7 +32,8 @@ class mp4_output {
   /// packets go through write_to().
   [[nodiscard]] AVStream* add_stream();
   /// Whether a stream of this audio codec is copied into MP4 as a matter of course (AAC, MP3,
-  /// AC-3, E-AC-3, ALAC; libav's FLAC and Opus in MP4 are experimental in Debian 12's FFmpeg).
+  /// AC-3, E-AC-3, ALAC, Opus; libav's FLAC in MP4 is experimental in Debian 12's FFmpeg, and
+  /// its MP4 muxer takes no PCM).
   [[nodiscard]] static bool takes_audio_codec(AVCodecID codec);
   /// Writes one packet of `stream`; false (nothing written) when the muxer refuses it (a
   /// timestamp out of order), so a caller may leave that stream there.

@@ -1,9 +1,5 @@
 // probe_video(): the frame table from one demux pass over packets (no decoding).
 
-extern "C" {
-#include <libavutil/display.h>
-}
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -36,19 +32,38 @@ const int32_t* display_matrix(const AVStream* st) {
 #endif
 }
 
-// Clockwise degrees that make the picture upright, as ffmpeg's own autorotate does.
-int rotation_clockwise(const AVStream* st) {
-  double degrees = 0;
-  if (const int32_t* matrix = display_matrix(st)) {
-    // av_display_rotation_get() is counter-clockwise; flips in the matrix are ignored.
-    const double ccw = av_display_rotation_get(matrix);
-    if (!std::isnan(ccw))
-      degrees = -ccw;
-  } else if (const AVDictionaryEntry* tag = av_dict_get(st->metadata, "rotate", nullptr, 0)) {
-    degrees = std::atof(tag->value);  // legacy tag, already clockwise
+struct orientation {
+  int rotation_cw = 0;   // degrees
+  bool flipped = false;  // left-right, after the rotation
+};
+
+// What shows the picture as a player does (ffmpeg's own autorotate): the display matrix maps a
+// stored pixel (x, y) to x' = a x + c y, y' = b x + d y (plus a shift), which for the quarter
+// turns and mirrors phones and editors write is one of eight transforms. Read from the signs
+// (av_display_rotation_get() alone takes a mirror for a half turn).
+orientation display_orientation(const AVStream* st) {
+  if (const int32_t* m = display_matrix(st)) {
+    const double a = m[0], b = m[1], c = m[3], d = m[4];
+    if (std::abs(a) >= std::abs(b)) {  // x' follows x: mirrors only
+      const bool left_right = a < 0, up_down = d < 0;
+      if (left_right && up_down)
+        return {180, false};
+      if (up_down)
+        return {180, true};  // an upside-down mirror is a half turn mirrored
+      return {0, left_right};
+    }
+    // x' follows y: transposed, then mirrored left-right where c < 0, up-down where b < 0.
+    // A transpose is a clockwise quarter turn mirrored; with both mirrors, an anticlockwise one.
+    const bool left_right = c < 0, up_down = b < 0;
+    if (left_right != up_down)
+      return {left_right ? 90 : 270, false};
+    return {left_right ? 270 : 90, true};
   }
+  double degrees = 0;
+  if (const AVDictionaryEntry* tag = av_dict_get(st->metadata, "rotate", nullptr, 0))
+    degrees = std::atof(tag->value);  // legacy tag, clockwise
   const long quarter_turns = std::lround(degrees / 90.0);
-  return static_cast<int>(((quarter_turns % 4) + 4) % 4) * 90;
+  return {static_cast<int>(((quarter_turns % 4) + 4) % 4) * 90, false};
 }
 
 double nominal_fps(const AVStream* st) {
@@ -168,7 +183,9 @@ video_info probe_video(const std::filesystem::path& path) {
 
   video_info info;
   info.path = path;
-  info.rotation_deg = rotation_clockwise(st);
+  const orientation shown = display_orientation(st);
+  info.rotation_deg = shown.rotation_cw;
+  info.flipped = shown.flipped;
   const bool quarter = info.rotation_deg == 90 || info.rotation_deg == 270;
   info.width = quarter ? st->codecpar->height : st->codecpar->width;
   info.height = quarter ? st->codecpar->width : st->codecpar->height;

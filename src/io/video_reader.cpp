@@ -164,13 +164,19 @@ struct video_reader::impl {
            std::string("unsupported pixel format ") +
                av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format)));
     }
-    if (info.rotation_deg == 0)
+    if (!info.reoriented())
       return converted;
-    cv::Mat out;
-    cv::rotate(converted, out,
-               info.rotation_deg == 90    ? cv::ROTATE_90_CLOCKWISE
-               : info.rotation_deg == 180 ? cv::ROTATE_180
-                                          : cv::ROTATE_90_COUNTERCLOCKWISE);
+    cv::Mat out = converted;
+    if (info.rotation_deg != 0)
+      cv::rotate(converted, out,
+                 info.rotation_deg == 90    ? cv::ROTATE_90_CLOCKWISE
+                 : info.rotation_deg == 180 ? cv::ROTATE_180
+                                            : cv::ROTATE_90_COUNTERCLOCKWISE);
+    if (info.flipped) {
+      cv::Mat mirrored;
+      cv::flip(out, mirrored, 1);
+      return mirrored;
+    }
     return out;
   }
 };

@@ -55,8 +55,8 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       const int draws = options.consensus_tracks;
       if (state.job.kind == job_kind::mirror && options.compute_aus) {
         // The mirrored videos have the source's frames; they are analysed once written.
-        const mirror_outputs out = mirror_outputs_for(state.job.input, state.job.output_dir,
-                                                      state.info->rotation_deg != 0);
+        const mirror_outputs out =
+            mirror_outputs_for(state.job.input, state.job.output_dir, state.info->reoriented());
         for (const auto& [video, csv] :
              {std::pair{out.right_video, out.right_csv}, std::pair{out.left_video, out.left_csv}}) {
           for (int d = 0; d < draws; ++d)
@@ -331,7 +331,7 @@ void batch::consume(video_state& video, segment_output& output) {
       // steps (S2's action coder) read the examiner's commands from it.
       const bool upright_source = video.job.kind == job_kind::mirror &&
                                   i == video.video_paths.size() - 1 && !video.copy &&
-                                  video.info->rotation_deg != 0;
+                                  video.info->reoriented();
       video.muxers.push_back(std::make_unique<chunk_muxer>(
           video.video_paths[i], *video.info, size, video.video_comments[i],
           upright_source ? video.job.input : std::filesystem::path()));
@@ -428,7 +428,7 @@ void batch::commit_openface_outputs(video_state& video) const {
 void batch::plan_outputs(video_state& video) {
   if (video.job.kind == job_kind::aus)
     return;
-  const bool rotated = video.info->rotation_deg != 0;
+  const bool rotated = video.info->reoriented();
   const mirror_outputs out = mirror_outputs_for(video.job.input, video.job.output_dir, rotated);
   video.video_paths = {out.right_video, out.left_video, out.debug_video};
   const std::string mirrored = mirrored_comment();
@@ -457,7 +457,7 @@ void batch::complete(size_t index, std::unique_lock<std::mutex>& lock) {
   std::unique_ptr<atomic_file> head_pose;
   if (video.job.kind == job_kind::mirror) {
     const mirror_outputs out =
-        mirror_outputs_for(video.job.input, video.job.output_dir, video.info->rotation_deg != 0);
+        mirror_outputs_for(video.job.input, video.job.output_dir, video.info->reoriented());
     head_pose = std::make_unique<atomic_file>(out.head_pose_csv);
     head_pose->write(video.head_pose);
     video.head_pose.clear();

@@ -52,7 +52,7 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
   // more bytes at crf 18.
   encoding.keyframe_interval = 60;
   // right, left, debug, and the upright source when the container asked for a rotation.
-  const size_t video_count = info.rotation_deg != 0 ? 4 : 3;
+  const size_t video_count = info.reoriented() ? 4 : 3;
   // The debug video is a visual check of the midline and landmarks: ten quality steps coarser
   // (crf 28 for S1's 18) it looks the same at a glance, is 3-6x smaller and about a third
   // cheaper to encode (README, Speed).

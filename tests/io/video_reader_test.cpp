@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <functional>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -185,6 +188,88 @@ TEST_P(VideoReaderRotation, FramesComeOutUpright) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tags, VideoReaderRotation, ::testing::Values(90, 180, 270));
+
+// `mp4` (one video track) with its track header's display matrix set to {a b; c d} (16.16; the
+// shift that keeps the picture in view does not matter to a reader).
+void set_display_matrix(const std::filesystem::path& mp4, int a, int b, int c, int d) {
+  std::string bytes;
+  {
+    std::ifstream in(mp4, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t type = bytes.find("tkhd");
+  ASSERT_NE(type, std::string::npos);
+  const size_t box = type - 4;
+  const size_t matrix = box + (bytes[box + 8] == 1 ? 60 : 48);  // after version 1's 64-bit times
+  const int32_t values[9] = {a, b, 0, c, d, 0, 0, 0, 1 << 30};
+  for (int i = 0; i < 9; ++i) {
+    for (int k = 0; k < 4; ++k)
+      bytes[matrix + 4 * i + k] =
+          static_cast<char>((static_cast<uint32_t>(values[i]) >> (24 - 8 * k)) & 0xff);
+  }
+  std::ofstream(mp4, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// A matrix that mirrors the picture (a "selfie" export, an editor's flip) is shown mirrored by a
+// player: read so, not as the half turn av_display_rotation_get() alone makes of it (which had
+// every face upside down).
+TEST(VideoReaderSynthetic, AMirroringDisplayMatrixIsAFlipNotAHalfTurn) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto plain = dir / "plain.mp4";
+  ASSERT_TRUE(ffmpeg("-i " + test::quoted(test::make_testsrc(dir)) + " -t 1 -c copy -an", plain));
+  const video_info plain_info = probe_video(plain);
+  video_reader plain_reader(plain_info);
+  const auto expected = read_all(plain_reader);
+  constexpr int one = 1 << 16;
+  struct shown {
+    const char* name;
+    int a, b, c, d;
+    int rotation;
+    bool flipped;
+    std::function<cv::Mat(const cv::Mat&)> transform;
+  };
+  const auto flip = [](int code) {
+    return [code](const cv::Mat& m) {
+      cv::Mat out;
+      cv::flip(m, out, code);
+      return out;
+    };
+  };
+  const auto turn = [](int code, bool mirror) {
+    return [code, mirror](const cv::Mat& m) {
+      cv::Mat out;
+      cv::rotate(m, out, code);
+      if (mirror)
+        cv::flip(out, out, 1);
+      return out;
+    };
+  };
+  const shown cases[] = {
+      {"left-right mirror", -one, 0, 0, one, 0, true, flip(1)},
+      {"up-down mirror", one, 0, 0, -one, 180, true, flip(0)},
+      {"half turn", -one, 0, 0, -one, 180, false, flip(-1)},
+      {"quarter turn clockwise", 0, one, -one, 0, 90, false, turn(cv::ROTATE_90_CLOCKWISE, false)},
+      {"transpose", 0, one, one, 0, 90, true, turn(cv::ROTATE_90_CLOCKWISE, true)},
+  };
+  for (const shown& c : cases) {
+    const auto file = dir / (std::string(c.name) + ".mp4");
+    std::filesystem::copy_file(plain, file);
+    set_display_matrix(file, c.a, c.b, c.c, c.d);
+    const video_info info = probe_video(file);
+    EXPECT_EQ(info.rotation_deg, c.rotation) << c.name;
+    EXPECT_EQ(info.flipped, c.flipped) << c.name;
+    video_reader reader(info);
+    const auto frames = read_all(reader);
+    ASSERT_EQ(frames.size(), expected.size()) << c.name;
+    EXPECT_TRUE(same_pixels(frames[0].bgr, c.transform(expected[0].bgr))) << c.name;
+    EXPECT_EQ(frames[0].bgr.cols, info.width) << c.name;
+  }
+  // The transpose is the clockwise quarter turn mirrored: cv::transpose says the same.
+  cv::Mat transposed;
+  cv::transpose(expected[0].bgr, transposed);
+  EXPECT_TRUE(same_pixels(turn(cv::ROTATE_90_CLOCKWISE, true)(expected[0].bgr), transposed));
+}
 
 TEST(VideoReaderSynthetic, VariableFrameRateTimestampsFollowPts) {
   FACEMIRROR_REQUIRE_FFMPEG();

@@ -114,7 +114,7 @@ std::vector<fs::path> expected_outputs(const video_job& job, bool with_aus) {
     return {job.output_csv};
   bool rotated = false;
   try {
-    rotated = probe_video(job.input).rotation_deg != 0;
+    rotated = probe_video(job.input).reoriented();
   } catch (const std::exception&) {
     // The engine reports the bad input; its outputs cannot exist.
   }

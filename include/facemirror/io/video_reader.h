@@ -12,8 +12,10 @@
 //   bit-identical to what OpenFace read (tested on the shared sample videos).
 //
 // ROTATION
-//   rotation_deg comes from the stream's display matrix (or the legacy "rotate" tag when there
-//   is none) and matches what ffmpeg's own autorotate shows; mirroring in the matrix is ignored.
+//   rotation_deg and flipped come from the stream's display matrix (or the legacy "rotate" tag
+//   when there is none) and give the picture a player shows, as ffmpeg's own autorotate does:
+//   a matrix that mirrors the picture is applied as a mirror (a left-right flip after the
+//   rotation), not taken for a half turn.
 //
 // THREAD SAFETY
 //   video_info is a value. A video_reader is used by one thread at a time; open one per
@@ -50,6 +52,7 @@ struct video_info {
   int width = 0;  // upright size, after rotation
   int height = 0;
   int rotation_deg = 0;    // clockwise rotation applied to decoded frames: 0, 90, 180 or 270
+  bool flipped = false;    // then mirrored left-right (a display matrix with a reflection)
   double average_fps = 0;  // from the container (what OpenCV reports as CAP_PROP_FPS)
   /// True when every frame's PTS lies within half a frame of the nominal grid index/average_fps.
   /// timestamps_s is then that grid (OpenFace's convention: it writes frame/fps, so this is what
@@ -69,6 +72,8 @@ struct video_info {
   std::vector<std::filesystem::path> frame_files;
 
   [[nodiscard]] int64_t frame_count() const { return static_cast<int64_t>(timestamps_s.size()); }
+  /// Whether decoded frames are turned or mirrored to show them as a player does.
+  [[nodiscard]] bool reoriented() const { return rotation_deg != 0 || flipped; }
 };
 
 /// The extensions a folder's video files are recognised by (lower case, with the dot): the
