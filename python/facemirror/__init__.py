@@ -351,8 +351,8 @@ def _video_result(item, **extra):
 def _bring_task_plan(video: str, folder: str, report_stem: str) -> None:
     """Takes a video's task plan (<stem>_tasks.csv beside it) into its output folder for
     report(), as the CLI does: the newer plan wins, and a plan removed takes its untouched copy
-    with it. A plan that cannot be copied costs the
-    report its task section only, so it is a warning."""
+    with it. A plan that cannot be copied costs the report its task section only, so it is a
+    warning."""
     try:
         _native.bring_task_plan(video, folder, report_stem)
     except Error as e:
@@ -556,8 +556,8 @@ def report(
     stills: pairs of stills at the strongest asymmetry (0 to 12). min_face_share: a face found
     in fewer than this share of the frames is flagged. max_turned_share: a mirrored video whose
     head turned more than 5 degrees in more than this share of its frames with a face is
-    flagged (mirroring a turned face biases the comparison). models: the folder whose checksums the
-    provenance lists (the default as for extract()).
+    flagged (mirroring a turned face biases the comparison). models: the folder whose checksums
+    the provenance lists (the default as for extract()).
     A video whose CSVs cannot be read raises facemirror.Error naming the file (with
     ``on_error="return"``: its result has ok False); the others are written either way. A
     folder without any video's CSVs raises facemirror.Error.
@@ -629,8 +629,8 @@ class Face:
 
     index: the face's position in the image's list (FaceLandmarkImg's ``face``), or the 0-based
       frame of a video. face_id: the tracker that follows the face (MultiFaceSession,
-      FaceLandmarkVidMulti's ``face_id``); 0 otherwise. timestamp: seconds (0 for an image). confidence, success: the detection
-      validator's certainty and verdict.
+      FaceLandmarkVidMulti's ``face_id``); 0 otherwise. timestamp: seconds (0 for an image).
+      confidence, success: the detection validator's certainty and verdict.
     landmarks: 68x2 (x_*, y_*). landmarks_3d: 68x3 (X_*, Y_*, Z_*).
     eye_landmarks: 56x2 (eye_lmk_x/y_*). eye_landmarks_3d: 56x3 (eye_lmk_X/Y/Z_*).
     gaze_0, gaze_1: unit gaze vectors of the two eyes (gaze_0_x.. gaze_1_z);
@@ -792,9 +792,9 @@ class MultiFaceSession:
     on); camera as VideoSession's; max_faces: the trackers (FaceLandmarkVidMulti's 4), at
     least 1 (else facemirror.InvalidArgument). Faces are looked for on every 8th frame while a
     tracker is free; a face rejected on 5 frames in a row frees its tracker (its last 6 rows
-    unsuccessful). One session per video,
-    used from one thread at a time (a call from a second thread while one runs raises
-    RuntimeError). Like Analyzer, it makes OpenCV and OpenBLAS single-threaded for the process.
+    unsuccessful). One session per video, used from one thread at a time (a call from a second
+    thread while one runs raises RuntimeError). Like Analyzer, it makes OpenCV and OpenBLAS
+    single-threaded for the process.
 
     track(frame, timestamp, rgb=False) -> List[Face]: the next frame (arrays and timestamps as
       VideoSession.track takes them, refused the same way): one Face per tracked face, in
