@@ -72,21 +72,38 @@ bool orphaned(const fs::path& file, const std::string& rest) {
   return !ec && fs::file_time_type::clock::now() - modified > foreign_orphan_age;
 }
 
-void remove_orphans(const fs::path& target) {
+// The orphans of `target` in its folder; `on_orphan` returns whether to look for more.
+template <typename Visit>
+void visit_orphans(const fs::path& target, Visit on_orphan) {
   const std::string prefix = target.filename().string() + ".partial-";
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.compare(0, prefix.size(), prefix) == 0 &&
-        orphaned(it->path(), name.substr(prefix.size()))) {
-      std::error_code ignored;  // an orphan that cannot be removed is only a leftover
-      fs::remove_all(it->path(), ignored);
-    }
+        orphaned(it->path(), name.substr(prefix.size())) && !on_orphan(it->path()))
+      return;
   }
 }
 
+void remove_orphans(const fs::path& target) {
+  visit_orphans(target, [](const fs::path& orphan) {
+    std::error_code ignored;  // an orphan that cannot be removed is only a leftover
+    fs::remove_all(orphan, ignored);
+    return true;
+  });
+}
+
 }  // namespace
+
+bool has_orphan(const fs::path& target) {
+  bool found = false;
+  visit_orphans(target, [&found](const fs::path&) {
+    found = true;
+    return false;
+  });
+  return found;
+}
 
 fs::path partial_path(const fs::path& target) {
   remove_orphans(target);

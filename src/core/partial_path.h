@@ -17,4 +17,7 @@ namespace facemirror::detail {
 /// hour.
 [[nodiscard]] std::filesystem::path partial_path(const std::filesystem::path& target);
 
+/// Whether an orphan of `target` (as partial_path() judges them) is there.
+[[nodiscard]] bool has_orphan(const std::filesystem::path& target);
+
 }  // namespace facemirror::detail

@@ -77,4 +77,8 @@ std::unique_ptr<atomic_file> atomic_copy(const std::filesystem::path& from,
   return copy;
 }
 
+bool has_orphaned_partial(const std::filesystem::path& target) {
+  return detail::has_orphan(target);
+}
+
 }  // namespace facemirror

@@ -20,6 +20,8 @@
 #include "support/bmp_reader.h"
 #include "support/exif_jpeg.h"
 #include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace facemirror::test {
 namespace {
@@ -411,6 +413,45 @@ TEST(cli_test, json_progress_is_one_object_per_line) {
   }
   EXPECT_GE(progress_lines, 88 / 10);
   EXPECT_NE(run.output.find("\"stage\":\"done\""), std::string::npos);
+}
+
+// A run killed after committing a video's outputs and before committing its record leaves the
+// record's partial file: the rerun redoes that video (what made the outputs is not recorded)
+// rather than taking them for an older version's, and so writes the record and removes the
+// orphan (kill_resume_aus_test once found both missing after such a kill).
+TEST(cli_test, outputs_whose_record_a_killed_run_left_partial_are_redone) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.wmv", out = dir / "out";
+  fs::copy_file(sample_video("changeLighting.wmv"), clip);
+  const std::string args = "aus " + clip.string() + " -o " + out.string() + " " + models_arg();
+  ASSERT_EQ(run_cli(args).status, 0);
+  // A writer that is gone: a child that has exited and been reaped.
+  const pid_t gone = ::fork();
+  if (gone == 0)
+    ::_exit(0);
+  ASSERT_GT(gone, 0);
+  ::waitpid(gone, nullptr, 0);
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof(host) - 1), 0);
+  const fs::path record = out / ".facemirror" / "clip.aus.json";
+  const fs::path orphan =
+      out / ".facemirror" /
+      ("clip.aus.json.partial-" + std::string(host) + "-" + std::to_string(gone) + "-0");
+  fs::rename(record, orphan);
+  const cli_run rerun = run_cli(args);
+  EXPECT_EQ(rerun.status, 0) << rerun.output;
+  EXPECT_NE(rerun.output.find("redo   " + clip.string() +
+                              " (its run was stopped before "
+                              "recording it)"),
+            std::string::npos)
+      << rerun.output;
+  EXPECT_TRUE(fs::exists(record));
+  EXPECT_FALSE(fs::exists(orphan));
+  // Outputs without a record and without such a partial file (an older version's) stay.
+  fs::remove(record);
+  const cli_run older = run_cli(args);
+  EXPECT_NE(older.output.find("skip   " + clip.string()), std::string::npos) << older.output;
 }
 
 // A rerun skips a video only when everything this run asks for is there and the last attempt

@@ -175,7 +175,12 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   const std::vector<fs::path> outputs = job_outputs(job, opt);
   if (!all_exist(outputs))
     return std::string();
-  const auto record = read_record(record_file(output_dir, job));
+  const fs::path record_path = record_file(output_dir, job);
+  const auto record = read_record(record_path);
+  // Outputs committed, their record not: a run killed in between (its record's partial file
+  // is still there). What made them is unknown, so the video is redone.
+  if (!record && has_orphaned_partial(record_path))
+    return std::string("its run was stopped before recording it");
   if (!record)
     return outputs_current(job.input, outputs)
                ? std::nullopt

@@ -45,4 +45,8 @@ class atomic_file {
 [[nodiscard]] std::unique_ptr<atomic_file> atomic_copy(const std::filesystem::path& from,
                                                        const std::filesystem::path& to);
 
+/// Whether a writer that is gone (a run killed with SIGKILL) left a partial file of `target`
+/// behind: it was writing `target` when it stopped. The next writer of `target` removes it.
+[[nodiscard]] bool has_orphaned_partial(const std::filesystem::path& target);
+
 }  // namespace facemirror
