@@ -185,16 +185,19 @@ def main():
         browser.call("Page.enable", session=session)
         browser.call("Runtime.enable", session=session)
 
-        def evaluate(expression, wait=False):
+        def evaluate(expression, wait=False, navigating=False):
+            """The expression's value; with `navigating` (a click on a link, a poll while a page
+            loads), None when the page was replaced under the evaluation."""
             result = browser.call("Runtime.evaluate", {"expression": expression,
                                                        "returnByValue": True,
-                                                       "awaitPromise": wait}, session=session)
-            return result["result"].get("value")
+                                                       "awaitPromise": wait}, session=session,
+                                  across_navigation=navigating)
+            return None if result is None else result["result"].get("value")
 
         def wait_until(expression, timeout, what):
             deadline = time.time() + timeout
             while time.time() < deadline:
-                if evaluate(expression):
+                if evaluate(expression, navigating=True):
                     return
                 time.sleep(0.25)
             fail("timed out waiting for " + what + "; page: " +
@@ -332,10 +335,11 @@ def main():
         wait_until("document.title === 'facemirror report: clip'", 30, "the report from the listing")
 
         # The report's own links work from the app: to the folder's index and back.
-        evaluate("document.querySelector('a[href=\"index.html\"]').click()")
+        evaluate("document.querySelector('a[href=\"index.html\"]').click()", navigating=True)
         wait_until("document.title === 'facemirror reports: out' && "
                    "document.readyState === 'complete'", 30, "the index from the report's link")
-        evaluate("document.querySelector('a[href=\"clip_report.html\"]').click()")
+        evaluate("document.querySelector('a[href=\"clip_report.html\"]').click()",
+                 navigating=True)
         wait_until("document.title === 'facemirror report: clip' && "
                    "document.readyState === 'complete'", 30, "the report from the index's link")
         print("report -> index.html -> report by their own links")

@@ -54,7 +54,10 @@ class DevTools:
         message, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def call(self, method, params=None, session=None, timeout=60):
+    def call(self, method, params=None, session=None, timeout=60, across_navigation=False):
+        """The method's result. An error fails the test, except, with `across_navigation`, the
+        one a page gives while it is being replaced (an evaluation that clicked a link, or
+        polled while the next page loads): then None."""
         self.next_id += 1
         message = {"id": self.next_id, "method": method, "params": params or {}}
         if session:
@@ -65,6 +68,8 @@ class DevTools:
             reply = self._read_message(deadline)
             if reply.get("id") == self.next_id:
                 if "error" in reply:
+                    if across_navigation and "navigated or closed" in str(reply["error"]):
+                        return None
                     fail("%s: %s" % (method, reply["error"]))
                 return reply["result"]
             self.events.append(reply)
