@@ -154,6 +154,16 @@ using detail::face_colour;
 using detail::left_colour;
 using detail::right_colour;
 
+// The rate a CSV's timestamps give. They carry milliseconds, so the measured rate is good to
+// about rate * 0.001 s / duration: it is shown to as many decimals as that allows, up to three
+// (a 5 s clip at 30 frames/s reads 30.00, not the 30.002 its rounded timestamps give).
+std::string rate_from_timestamps(size_t rows, double duration_s) {
+  const double rate = static_cast<double>(rows - 1) / duration_s;
+  const double uncertainty = rate * 0.001 / duration_s;
+  const int decimals = std::clamp(static_cast<int>(std::floor(-std::log10(uncertainty))), 0, 3);
+  return num(rate, decimals);
+}
+
 // ---- HTML ----------------------------------------------------------------------------------
 
 const char* style_sheet = R"(
@@ -593,9 +603,7 @@ std::string provenance(const video_report& r, const report_options& options,
                : ", face_id " + std::to_string(*r.video.face_id) +
                      " (the tracker; the CSV holds several faces)") +
           ": " + std::to_string(r.left.rows()) + " frames" +
-          (duration > 0
-               ? ", " + num(static_cast<double>(r.left.rows() - 1) / duration, 3) + " frames/s"
-               : ""));
+          (duration > 0 ? ", " + rate_from_timestamps(r.left.rows(), duration) + " frames/s" : ""));
   if (models.error.empty()) {
     row("models", html_escape(models.root) + " (" + std::to_string(models.files) +
                       " files; SHA-256 of the list below: <code>" + models.digest + "</code>)");

@@ -4,6 +4,7 @@
 #include "facemirror/report/report.h"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -581,6 +582,23 @@ TEST_F(ReportFolder, AStillsCaptionNamesTheFrameItShows) {
   // (2.0) and frame 1 (0), each a second from the next; frame 4 has only the left face.
   EXPECT_EQ(captions,
             (std::vector<std::string>{"frame 1, 0.00 s", "frame 2, 1.00 s", "frame 3, 2.00 s"}));
+}
+
+// The CSV's millisecond timestamps give a 5 s clip at 30 frames/s as 30.002 (157 / 5.233): the
+// rate is shown to the decimals the timestamps support. A 1 s clip: 30.0; the 10x longer: 30.00.
+TEST_F(ReportFolder, TheAuFilesRateIsShownToThePrecisionOfItsTimestamps) {
+  const auto page_of = [&](int frames) {
+    std::string csv = "frame, face_id, timestamp, confidence, success, AU01_r\n";
+    char row[96];
+    for (int i = 0; i < frames; ++i) {
+      std::snprintf(row, sizeof(row), "%d, 0, %.3f, 0.9, 1, 0.5\n", i + 1, i / 30.0);
+      csv += row;
+    }
+    write("clip.csv", csv);
+    return one_page("clip");
+  };
+  EXPECT_NE(page_of(158).find(": 158 frames, 30.00 frames/s"), std::string::npos);
+  EXPECT_NE(page_of(31).find(": 31 frames, 30.0 frames/s"), std::string::npos);
 }
 
 // Fewer than 80% of the frames with a face (3 of 5) is flagged on the page and in the index.
