@@ -415,17 +415,31 @@ TEST(cli_test, json_progress_is_one_object_per_line) {
   EXPECT_NE(run.output.find("\"stage\":\"done\""), std::string::npos);
 }
 
+// A sample video copied into a scratch folder as clip.wmv and analysed once into out/ by `args`.
+struct analysed_clip {
+  fs::path clip, out;
+  std::string args;
+};
+
+void analyse_a_copied_clip(analysed_clip& analysed) {
+  const fs::path dir = scratch_dir();
+  analysed.clip = dir / "clip.wmv";
+  analysed.out = dir / "out";
+  fs::copy_file(sample_video("changeLighting.wmv"), analysed.clip);
+  analysed.args =
+      "aus " + analysed.clip.string() + " -o " + analysed.out.string() + " " + models_arg();
+  ASSERT_EQ(run_cli(analysed.args).status, 0);
+}
+
 // A run killed after committing a video's outputs and before committing its record leaves the
 // record's partial file: the rerun redoes that video (what made the outputs is not recorded)
 // rather than taking them for an older version's, and so writes the record and removes the
 // orphan (kill_resume_aus_test once found both missing after such a kill).
 TEST(cli_test, outputs_whose_record_a_killed_run_left_partial_are_redone) {
   FACEMIRROR_REQUIRE_SHARED();
-  const fs::path dir = scratch_dir();
-  const fs::path clip = dir / "clip.wmv", out = dir / "out";
-  fs::copy_file(sample_video("changeLighting.wmv"), clip);
-  const std::string args = "aus " + clip.string() + " -o " + out.string() + " " + models_arg();
-  ASSERT_EQ(run_cli(args).status, 0);
+  analysed_clip analysed;
+  ASSERT_NO_FATAL_FAILURE(analyse_a_copied_clip(analysed));
+  const auto& [clip, out, args] = analysed;
   // A writer that is gone: a child that has exited and been reaped.
   const pid_t gone = ::fork();
   if (gone == 0)
@@ -459,11 +473,9 @@ TEST(cli_test, outputs_whose_record_a_killed_run_left_partial_are_redone) {
 // (its older outputs still on disk) is tried again, not taken as done.
 TEST(cli_test, a_rerun_skips_only_what_is_complete) {
   FACEMIRROR_REQUIRE_SHARED();
-  const fs::path dir = scratch_dir();
-  const fs::path clip = dir / "clip.wmv", out = dir / "out";
-  fs::copy_file(sample_video("changeLighting.wmv"), clip);
-  const std::string args = "aus " + clip.string() + " -o " + out.string() + " " + models_arg();
-  ASSERT_EQ(run_cli(args).status, 0);
+  analysed_clip analysed;
+  ASSERT_NO_FATAL_FAILURE(analyse_a_copied_clip(analysed));
+  const auto& [clip, out, args] = analysed;
   const cli_run same = run_cli(args);
   EXPECT_NE(same.output.find("skip   " + clip.string()), std::string::npos) << same.output;
 
