@@ -246,10 +246,14 @@ class python_video_session {
       py::gil_scoped_release no_gil;
       record = session_.track(pixels, timestamp_s);
     }
+    // Kept here, not by the Python wrapper: a KeyboardInterrupt between this return and the
+    // wrapper's next line would leave a frame tracked without its row.
+    rows_.push_back({record.index + 1, record.timestamp_s, record.confidence, record.success});
     return face_dict(record, *models_);
   }
 
-  // Column name -> one value per frame tracked, in au_model_set order (intensities, presences).
+  // Column name -> one value per frame tracked: frame (1-based), timestamp, confidence, success,
+  // then the AUs in au_model_set order (intensities, presences).
   py::dict finish() {
     const single_caller claim(busy_, "this VideoSession");
     std::vector<au_values> frames;
@@ -257,7 +261,20 @@ class python_video_session {
       py::gil_scoped_release no_gil;
       frames = session_.finish();
     }
+    std::vector<tracked_row> rows;
+    rows.swap(rows_);
     py::dict columns;
+    const auto column = [&](const char* name, auto value_of) {
+      using value_type = decltype(value_of(rows.front()));
+      py::array_t<value_type> values(static_cast<py::ssize_t>(rows.size()));
+      for (size_t i = 0; i < rows.size(); ++i)
+        values.mutable_data()[i] = value_of(rows[i]);
+      columns[name] = values;
+    };
+    column("frame", [](const tracked_row& r) { return r.frame; });
+    column("timestamp", [](const tracked_row& r) { return r.timestamp_s; });
+    column("confidence", [](const tracked_row& r) { return r.confidence; });
+    column("success", [](const tracked_row& r) { return int64_t{r.success}; });
     const auto& names_r = models_->aus->intensity_names();
     const auto& names_c = models_->aus->presence_names();
     const auto n = static_cast<py::ssize_t>(frames.size());
@@ -279,9 +296,17 @@ class python_video_session {
   [[nodiscard]] int64_t frames_tracked() const { return session_.frames_tracked(); }
 
  private:
+  struct tracked_row {
+    int64_t frame;
+    double timestamp_s;
+    double confidence;
+    bool success;
+  };
+
   std::shared_ptr<const analysis_models> models_;
   video_session session_;
-  bool busy_ = false;  // see single_caller
+  std::vector<tracked_row> rows_;  // one per frame track() took since the last finish()
+  bool busy_ = false;              // see single_caller
 };
 
 class python_multi_face_session {

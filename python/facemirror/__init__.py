@@ -760,22 +760,12 @@ class VideoSession:
 
     def __init__(self, models: Optional[PathLike] = None, camera=None):
         self._native = _native.VideoSession(_models_dir(models), _camera(camera))
-        self._frames: List[tuple] = []
 
     def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> Face:
-        face = Face(**self._native.track(frame, float(timestamp), _flag("rgb", rgb)))
-        self._frames.append((face.index + 1, face.timestamp, face.confidence, int(face.success)))
-        return face
+        return Face(**self._native.track(frame, float(timestamp), _flag("rgb", rgb)))
 
     def finish(self) -> Dict[str, np.ndarray]:
-        aus = self._native.finish()
-        frames, self._frames = self._frames, []
-        columns: Dict[str, np.ndarray] = {}
-        for k, name in enumerate(("frame", "timestamp", "confidence", "success")):
-            dtype = np.int64 if name in _INTEGER_COLUMNS else np.float64
-            columns[name] = np.array([f[k] for f in frames], dtype=dtype)
-        columns.update(aus)
-        return columns
+        return dict(self._native.finish())
 
     @property
     def frames_tracked(self) -> int:

@@ -247,6 +247,27 @@ def test_a_session_refuses_frames_that_are_not_the_next_of_its_video(image):
 
 
 @needs_shared
+def test_an_interrupt_after_a_frame_is_tracked_keeps_its_row(image, monkeypatch):
+    # Ctrl-C in a notebook lands when the native track() has returned, before the wrapper's next
+    # line (here: building the Face). The frame is tracked all the same, so finish() must give
+    # its row in every column; the wrapper once kept frame/success itself and lost it there.
+    session = facemirror.VideoSession(models=MODELS)
+    session.track(image, 0.0)
+
+    def interrupted(**_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(facemirror, "Face", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        session.track(image, 0.04)
+    monkeypatch.undo()
+    session.track(image, 0.08)
+    aus = session.finish()
+    assert list(aus["frame"]) == [1, 2, 3]
+    assert {len(values) for values in aus.values()} == {3}
+
+
+@needs_shared
 def test_multi_face_session_matches_the_cli_with_several_faces(tmp_path):
     # The first 16 frames of multi_face.avi, stream-copied (OpenFace's frames): three faces,
     # found on frame 1 and followed (FaceLandmarkVidMulti's rules, `aus --max-faces 4`).
