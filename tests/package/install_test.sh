@@ -2,7 +2,7 @@
 # install_test.sh BUILD_DIR SOURCE_DIR PYTHON SHARED_DIR
 #
 # Installs BUILD_DIR into a temporary prefix, then, against that prefix only: checks the man page
-# covers every subcommand; builds examples/
+# covers every subcommand and that the library exports facemirror's symbols only; builds examples/
 # twice (find_package(facemirror) and pkg-config) and runs each on a shared video, checking that
 # it loaded the installed libfacemirror.so and wrote the installed CLI's CSV byte for byte, with
 # models the installed fetch_models.sh provisioned; and imports the installed Python module. Exits 77 (skipped) after the builds when the shared data
@@ -30,6 +30,13 @@ if grep -rlaF FACEMIRROR_TEST_FAULT "$prefix/bin" "$prefix/include" "$libdir"; t
 fi
 soname=$(objdump -p "$libdir/libfacemirror.so" | awk '/SONAME/ {print $2}')
 [[ "$soname" == libfacemirror.so.* ]] || fail "libfacemirror.so has SONAME '$soname'"
+# Only facemirror's own symbols are exported: dlib's code and std/OpenCV template instances
+# compiled into the library stay local, so a program that has its own dlib cannot take them over.
+foreign=$(nm -D --defined-only -C "$libdir/libfacemirror.so" | cut -d' ' -f3- |
+  sed -E 's/^(typeinfo name for|typeinfo for|vtable for|VTT for|guard variable for) //' |
+  grep -v '^facemirror::' || true)
+[ -z "$foreign" ] || fail "libfacemirror.so exports $(wc -l <<<"$foreign") symbols outside \
+facemirror::, the first: $(head -1 <<<"$foreign")"
 
 # The installed programs must load the installed library, not the build tree's.
 uses_installed_lib() {

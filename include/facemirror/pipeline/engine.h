@@ -7,8 +7,10 @@
 //   that N workers drain. Each worker owns its session (decoder, detector, tracker state) and
 //   warms its tracker up on a few frames before its segment. Where that cold track does not
 //   agree with the track that came through the segment before, the earlier track is carried on
-//   into the segment until they agree, so a video's track is the one continuous tracking gives
-//   (to 0.01 px) whatever the segment length. Order-dependent work (running median, AU
+//   into the segment until they agree, so at every segment start a video's track is the one
+//   continuous tracking gives, to 0.01 px (a knife-edge frame later in the segment can widen
+//   that to tenths of a pixel on a few frames; one segment is the continuous track byte for
+//   byte). Order-dependent work (running median, AU
 //   prediction, post-processing, CSV text) runs in frame order through a per-video reorder
 //   buffer, so the output bytes are the same for any worker count.
 //
