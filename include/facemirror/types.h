@@ -16,7 +16,7 @@ using landmarks_2d = std::array<cv::Point2d, landmark_count>;
 /// The mean distance (pixels) between corresponding landmarks of two shapes.
 [[nodiscard]] inline double mean_landmark_distance(const landmarks_2d& a, const landmarks_2d& b) {
   double sum = 0.0;
-  for (int i = 0; i < landmark_count; ++i)
+  for (size_t i = 0; i < a.size(); ++i)
     sum += cv::norm(a[i] - b[i]);
   return sum / landmark_count;
 }

@@ -44,6 +44,13 @@ face_tracker::face_tracker(std::shared_ptr<const landmark_model> model,
     throw error(error_code::invalid_argument,
                 "face_tracker: roi_scale must be >= 1, roi_face_px >= 80, max_lost_frames >= 0");
   }
+  // A NaN score would compare false with every detection: no face, and no word why.
+  if (!std::isfinite(options_.acquire_score) || !std::isfinite(options_.track_score) ||
+      !(options_.min_overlap >= 0.0 && options_.min_overlap <= 1.0)) {
+    throw error(error_code::invalid_argument,
+                "face_tracker: acquire_score and track_score must be finite numbers, "
+                "min_overlap within [0, 1]");
+  }
 }
 
 void face_tracker::reset() {

@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -122,6 +124,25 @@ std::map<int, landmarks_2d> read_reference(const char* stem) {
   for (size_t r = 0; r < csv.rows(); ++r)
     out[static_cast<int>(csv.at(r, "frame"))] = csv.landmarks(r);
   return out;
+}
+
+// Settings that would make the tracker find nothing, or read outside its region, are refused.
+TEST(FaceTracker, RefusesOptionsItCannotWorkWith) {
+  if (!test::dlib_landmark_model())
+    GTEST_SKIP() << "no dlib landmark model";
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const auto& spoil : std::vector<std::function<void(face_tracker_options&)>>{
+           [&](face_tracker_options& o) { o.acquire_score = nan; },
+           [&](face_tracker_options& o) { o.track_score = nan; },
+           [](face_tracker_options& o) { o.min_overlap = 1.5; },
+           [](face_tracker_options& o) { o.roi_scale = 0.5; },
+           [](face_tracker_options& o) { o.roi_face_px = 40; },
+           [](face_tracker_options& o) { o.max_lost_frames = -1; }}) {
+    face_tracker_options options;
+    spoil(options);
+    EXPECT_THROW(face_tracker(shared_model(), options), error);
+  }
+  EXPECT_NO_THROW(face_tracker(shared_model(), face_tracker_options{}));
 }
 
 TEST(FaceTracker, FollowsDefaultWmvCloseToOpenFace) {
