@@ -91,8 +91,9 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   options.compute_aus = request.compute_aus;
   options.static_aus = request.static_aus;
   options.mirror_crf = request.mirror_crf;
-  if (request.max_faces < 1)
-    invalid_option("max_faces must be at least 1");
+  if (request.max_faces < 1 || request.max_faces > facemirror::max_tracked_faces)
+    invalid_option("max_faces must be 1 to " + std::to_string(facemirror::max_tracked_faces) +
+                   ", not " + std::to_string(request.max_faces));
   options.max_faces = request.max_faces;
   options.write_hog = request.write_hog;
   if (request.aligned) {
@@ -102,8 +103,9 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   if (request.frame_stride < 1)
     invalid_option("frame_stride must be at least 1");
   options.frame_stride = request.frame_stride;
-  if (request.consensus < 1)
-    invalid_option("consensus must be at least 1 track");
+  if (request.consensus < 1 || request.consensus > facemirror::max_consensus_tracks)
+    invalid_option("consensus must be 1 to " + std::to_string(facemirror::max_consensus_tracks) +
+                   " tracks, not " + std::to_string(request.consensus));
   options.consensus_tracks = request.consensus;
   if (request.progress_every < 1)
     invalid_option("progress_every must be at least 1");
@@ -314,6 +316,8 @@ py::tuple read_hog(const fs::path& path) {
 PYBIND11_MODULE(_facemirror, m) {
   m.doc() = "facemirror's engine, for the Python API in facemirror/__init__.py.";
   m.attr("__version__") = facemirror::version();
+  // The engine's cap, which MultiFaceSession applies too (engine.h).
+  m.attr("max_tracked_faces") = facemirror::max_tracked_faces;
   // facemirror.Error for every error of the library; an invalid argument (a bad option value,
   // camera, image) is also a ValueError, as Python's own functions raise for one.
   static py::exception<facemirror::error> error_type(m, "Error", PyExc_RuntimeError);

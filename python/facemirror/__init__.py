@@ -278,13 +278,35 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
     return files
 
 
-def _integer(name: str, value) -> int:
-    """A count as an int (a NumPy integer too); a float or anything else is a TypeError naming
-    the argument (not pybind's list of run()'s signatures)."""
+def _integer(name: str, value, low: Optional[int] = None, high: Optional[int] = None) -> int:
+    """A count as an int (a NumPy integer too); a float, a bool or anything else is a TypeError
+    naming the argument, one beyond a C int or outside [low, high] facemirror.InvalidArgument
+    (not pybind's list of run()'s signatures)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, not bool")
     try:
-        return operator.index(value)
+        number = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+    if not -2**31 <= number < 2**31:
+        raise InvalidArgument(f"{name} is out of range: {number}")
+    if low is not None and high is not None and not low <= number <= high:
+        raise InvalidArgument(f"{name} must be {low} to {high}, not {number}")
+    return number
+
+
+def _string(name: str, value) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _check_as_dataframe(as_dataframe) -> None:
+    """Before any work: a run's results are lost when only the last step can fail."""
+    if as_dataframe is not None and not isinstance(as_dataframe, (bool, np.bool_)):
+        raise TypeError(f"as_dataframe must be None, True or False, not {as_dataframe!r}")
+    if as_dataframe:
+        import pandas  # noqa: F401  (ImportError now, not after the analysis)
 
 
 def _number(name: str, value) -> float:
@@ -300,8 +322,8 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         models_dir=None if models is None else os.fspath(models),
         workers=_integer("workers", workers),
         segment_frames=_integer("segment_frames", segment_frames),
-        landmarks=landmarks,
-        isolation=isolation,
+        landmarks=_string("landmarks", landmarks),
+        isolation=_string("isolation", isolation),
         frame_timeout_s=_number("frame_timeout", frame_timeout),
         face_threshold=_number("face_threshold", face_threshold),
         compute_aus=_flag("aus", aus),
@@ -313,8 +335,14 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         aligned=aligned,
         frame_stride=_integer("frame_stride", frame_stride),
         consensus=_integer("consensus", consensus),
-        progress=progress,
+        progress=_callback("progress", progress),
     )
+
+
+def _callback(name: str, value):
+    if value is not None and not callable(value):
+        raise TypeError(f"{name} must be a function (or None), not {type(value).__name__}")
+    return value
 
 
 def _check_on_error(on_error: str) -> None:
@@ -354,9 +382,19 @@ def _bring_task_plan(video: str, folder: str, report_stem: str) -> None:
     with it. A plan that cannot be copied costs the report its task section only, so it is a
     warning."""
     try:
-        _native.bring_task_plan(video, folder, report_stem)
+        if not _native.bring_task_plan(video, folder, report_stem):
+            return
     except Error as e:
         warnings.warn("the task plan is not copied: %s" % e)
+        return
+    copy = os.path.join(folder, report_stem + "_tasks.csv")
+    if os.path.exists(copy):
+        # Said now, as the CLI says it, not only when report() leaves the task section out.
+        try:
+            _native.read_task_plan(copy)
+        except Error as e:
+            warnings.warn("%s: the report will have no task section (correct the plan beside "
+                          "the video, then run mirror() or extract() and report() again)" % e)
 
 
 def extract(
@@ -427,6 +465,7 @@ def extract(
     Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
     """
     _check_on_error(on_error)
+    _check_as_dataframe(as_dataframe)
     # Without out_dir the CSVs are only read back, so videos of one name in different folders
     # (p01/video.mp4, p02/video.mp4) are fine; in one out_dir they would write one CSV.
     files = _video_files(inputs, one_stem_each=out_dir is not None, frames=_flag("frames", frames))
@@ -496,7 +535,9 @@ def mirror(
     <stem>_source.<ext> and <stem>_head_pose.csv (the source face's yaw per frame); each
     result's ``outputs`` maps those roles to paths. crf: x264 quality of the written videos (18, S1's, is visually lossless). Videos are always redone (the CLI's
     resume rule is the caller's to apply). workers, segment_frames, progress, progress_every,
-    models, landmarks, face_threshold, isolation, frame_timeout and on_error are extract()'s;
+    models, landmarks, face_threshold, isolation, frame_timeout and on_error are extract()'s
+    (progress's frames_total counts each video's frames once for the source and once per
+    mirrored face measured: 3 times the frames with aus, as the CLI's progress counts them);
     consensus (the CLI's mirror --consensus) measures each mirrored face that many times and
     writes the median, as extract(consensus=...) does on the written videos. A task plan
     <stem>_tasks.csv beside a video goes into out_dir with its outputs for report() (with
@@ -557,10 +598,14 @@ def report(
     in fewer than this share of the frames is flagged. max_turned_share: a mirrored video whose
     head turned more than 5 degrees in more than this share of its frames with a face is
     flagged (mirroring a turned face biases the comparison). models: the folder whose checksums
-    the provenance lists (the default as for extract()).
-    A video whose CSVs cannot be read raises facemirror.Error naming the file (with
-    ``on_error="return"``: its result has ok False); the others are written either way. A
-    folder without any video's CSVs raises facemirror.Error.
+    the provenance lists (the default as for extract(); give the folder the AUs were computed
+    with, which mirror() and extract() do not record; a folder that does not exist raises
+    facemirror.InvalidArgument).
+    A video whose CSVs cannot be read, or whose task plan cannot be used (its page is then
+    written without the task section), raises facemirror.Error naming the file and the
+    reason, as the CLI reports it FAILED (with ``on_error="return"``: its result has ok False,
+    or plan_error set); the others are written either way. A folder without any video's CSVs
+    raises facemirror.Error.
     """
     _check_on_error(on_error)
     if not 0 <= _integer("stills", stills) <= 12:
@@ -569,12 +614,20 @@ def report(
         raise InvalidArgument("min_face_share must be 0 to 1")
     if not 0.0 <= _number("max_turned_share", max_turned_share) <= 1.0:
         raise InvalidArgument("max_turned_share must be 0 to 1")
+    if models is not None and not os.path.isdir(models):
+        raise InvalidArgument(f"models: '{os.fspath(models)}' is not a folder")
     raw = _native.report(os.fspath(out_dir), stills, float(min_face_share),
                          float(max_turned_share), _models_dir(models),
                          "facemirror.report(%r)" % os.fspath(out_dir))
-    return _check([ReportResult(item["stem"], item["ok"], item["error"], item["html"],
-                                item["plan_error"])
-                   for item in raw], on_error)
+    results = [ReportResult(item["stem"], item["ok"], item["error"], item["html"],
+                            item["plan_error"])
+               for item in raw]
+    unusable = [r for r in results if r.ok and r.plan_error]
+    if unusable and on_error == "raise" and all(r.ok for r in results):
+        error = Error(unusable[0].plan_error)
+        error.results = results
+        raise error
+    return _check(results, on_error)
 
 
 class Task(NamedTuple):
@@ -762,7 +815,8 @@ class VideoSession:
         self._native = _native.VideoSession(_models_dir(models), _camera(camera))
 
     def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> Face:
-        return Face(**self._native.track(frame, float(timestamp), _flag("rgb", rgb)))
+        return Face(**self._native.track(frame, _number("timestamp", timestamp),
+                                         _flag("rgb", rgb)))
 
     def finish(self) -> Dict[str, np.ndarray]:
         return dict(self._native.finish())
@@ -801,12 +855,13 @@ class MultiFaceSession:
     """
 
     def __init__(self, models: Optional[PathLike] = None, camera=None, max_faces: int = 4):
-        self._native = _native.MultiFaceSession(_models_dir(models), _camera(camera),
-                                                _integer("max_faces", max_faces))
+        self._native = _native.MultiFaceSession(
+            _models_dir(models), _camera(camera),
+            _integer("max_faces", max_faces, 1, _native.max_tracked_faces))
 
     def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> List[Face]:
-        return [Face(**face)
-                for face in self._native.track(frame, float(timestamp), _flag("rgb", rgb))]
+        return [Face(**face) for face in self._native.track(frame, _number("timestamp", timestamp),
+                                                             _flag("rgb", rgb))]
 
     def reset(self) -> None:
         self._native.reset()

@@ -78,16 +78,20 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
     throw error(error_code::invalid_argument,
                 "aligned faces: OpenCV cannot write '" + options.aligned.format + "' images");
   }
-  if (options.max_faces < 1)
-    throw error(error_code::invalid_argument, "the number of faces must be at least 1");
+  if (options.max_faces < 1 || options.max_faces > max_tracked_faces)
+    throw error(error_code::invalid_argument, "the number of faces must be 1 to " +
+                                                  std::to_string(max_tracked_faces) + ", not " +
+                                                  std::to_string(options.max_faces));
   if (options.frame_stride < 1)
     throw error(error_code::invalid_argument, "the frame stride must be at least 1");
   if (options.max_faces > 1 && (options.write_hog || options.write_aligned_faces)) {
     throw error(error_code::invalid_argument,
                 "several faces (FaceLandmarkVidMulti's rules) write no HOG file or aligned faces");
   }
-  if (options.consensus_tracks < 1)
-    throw error(error_code::invalid_argument, "the number of consensus tracks must be at least 1");
+  if (options.consensus_tracks < 1 || options.consensus_tracks > max_consensus_tracks)
+    throw error(error_code::invalid_argument, "the number of consensus tracks must be 1 to " +
+                                                  std::to_string(max_consensus_tracks) + ", not " +
+                                                  std::to_string(options.consensus_tracks));
   if (std::abs(options.tracked_start_offset_ulps) > 1000)
     throw error(error_code::invalid_argument, "a tracked start offset is at most 1000 ulps");
   if (options.consensus_tracks > 1 &&

@@ -198,6 +198,16 @@ def test_mirror_writes_s1_outputs(tmp_path):
     assert 'data-task="smile"' in (aus / "clip_report.html").read_text()
     assert (aus / "task_aus_summary.csv").read_text().startswith("video,task,start_s,end_s,")
 
+    # A plan the report cannot use: a warning when it is copied (naming its line, as the CLI
+    # warns), then report() raises as the CLI reports it FAILED; "return" gives its plan_error.
+    (tmp_path / "clip_tasks.csv").write_text("task,start_s,end_s\nrest,0,0.3\nsmile,0.8,0.3\n")
+    with pytest.warns(UserWarning, match="line 3: the window ends"):
+        facemirror.extract(clip, out_dir=aus, models=MODELS, workers=2)
+    with pytest.raises(facemirror.Error, match="line 3: the window ends"):
+        facemirror.report(aus, stills=0, models=MODELS)
+    unusable = facemirror.report(aus, stills=0, models=MODELS, on_error="return")
+    assert unusable[0].ok and "line 3: the window ends" in unusable[0].plan_error
+
 
 def test_task_plans_are_written_whole_as_the_report_reads_them(tmp_path):
     plan = tmp_path / "clip_tasks.csv"
@@ -276,8 +286,12 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
             ("extract", dict(segment_frames=0), "frames per segment must be positive"),
             ("extract", dict(workers=-1), "workers must be 0"),
             ("extract", dict(face_threshold=float("nan")), "face threshold must be a finite"),
-            ("extract", dict(consensus=0), "consensus must be at least 1"),
-            ("extract", dict(max_faces=0), "max_faces must be at least 1"),
+            ("extract", dict(consensus=0), "consensus must be 1 to 15 tracks, not 0"),
+            ("extract", dict(consensus=16), "consensus must be 1 to 15 tracks, not 16"),
+            ("extract", dict(max_faces=0), "max_faces must be 1 to 64, not 0"),
+            ("mirror", dict(consensus=16), "consensus must be 1 to 15 tracks, not 16"),
+            ("extract", dict(max_faces=100), "max_faces must be 1 to 64, not 100"),
+            ("extract", dict(workers=2**40), "workers is out of range: 1099511627776"),
             ("extract", dict(frame_stride=0), "frame_stride must be at least 1"),
             ("extract", dict(progress_every=0), "progress_every must be at least 1"),
             ("extract", dict(landmarks="bogus"), "landmarks must be 'clnf' or 'dlib'"),
@@ -301,10 +315,16 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
         facemirror.report(tmp_path, max_turned_share=1.5)
     # A count given as a float is a TypeError naming the argument, not pybind's signature list.
     for options, says in ((dict(workers=1.5), "workers must be an integer, not float"),
+                          (dict(workers=True), "workers must be an integer, not bool"),
                           (dict(aus=1), "aus must be True or False, not int"),
+                          (dict(landmarks=None), "landmarks must be a string, not NoneType"),
+                          (dict(progress=5), "progress must be a function"),
+                          (dict(as_dataframe="yes"), "as_dataframe must be None, True or False"),
                           (dict(face_threshold="high"), "face_threshold must be a number")):
         with pytest.raises(TypeError, match=says):
             facemirror.extract(VIDEO, models=MODELS, **options)
+    with pytest.raises(facemirror.InvalidArgument, match="models: .* is not a folder"):
+        facemirror.report(tmp_path, models=tmp_path / "no_models_here")
 
 
 @needs_shared

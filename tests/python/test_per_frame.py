@@ -305,6 +305,10 @@ def test_multi_face_session_matches_the_cli_with_several_faces(tmp_path):
     assert session.frames_tracked == 1
     with pytest.raises(facemirror.InvalidArgument, match="max_faces"):
         facemirror.MultiFaceSession(models=MODELS, max_faces=0)
+    with pytest.raises(facemirror.InvalidArgument, match="max_faces must be 1 to 64, not 65"):
+        facemirror.MultiFaceSession(models=MODELS, max_faces=65)
+    with pytest.raises(TypeError, match="timestamp must be a number, not str"):
+        session.track(small, "1.5")
     with pytest.raises(TypeError, match="max_faces must be an integer"):
         facemirror.MultiFaceSession(models=MODELS, max_faces=2.0)
 

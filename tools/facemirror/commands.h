@@ -11,10 +11,8 @@
 
 namespace facemirror::cli {
 
-/// The consensus (tracks per video) every front end accepts: 1 to max_consensus_tracks. The
-/// engine takes any number from 1; the front ends cap it, since each track costs a whole
-/// analysis.
-inline constexpr int max_consensus_tracks = 15;
+/// The consensus (tracks per video) the engine takes (1 to max_consensus_tracks, engine.h), for
+/// the options of the CLI, the OpenFace drop-in and the app, which take numbers of any kind.
 [[nodiscard]] inline bool valid_consensus_tracks(double n) {
   return n >= 1 && n <= max_consensus_tracks && n == static_cast<int>(n);
 }

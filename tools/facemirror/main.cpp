@@ -52,7 +52,7 @@ const CLI::Validator not_empty(
 // --consensus N: 1 to max_consensus_tracks tracks.
 void add_consensus_option(CLI::App& cmd, int& tracks, const std::string& help) {
   cmd.add_option("--consensus", tracks, help)
-      ->check(CLI::Range(1, facemirror::cli::max_consensus_tracks))
+      ->check(CLI::Range(1, facemirror::max_consensus_tracks))
       ->capture_default_str();
 }
 
@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
           "(no post-processing), FaceLandmarkVidMulti's CSV layout. Such a video is one unit of "
           "work: one worker per video, whatever --segment-frames or --isolation (threads); "
           "not with --hog, --aligned or --landmarks dlib")
-      ->check(CLI::Range(1, 64))
+      ->check(CLI::Range(1, facemirror::max_tracked_faces))
       ->capture_default_str();
   aus_cmd
       ->add_option(

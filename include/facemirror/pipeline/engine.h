@@ -71,6 +71,12 @@ enum class isolation { thread, process };
 /// shape); dlib uses dlib's 68-point shape predictor alone (faster, about 2-8 px from OpenFace).
 enum class landmark_method { clnf, dlib };
 
+/// The most faces (engine_options::max_faces) and consensus tracks (consensus_tracks) one run
+/// takes, whichever front end asks: every face and every track is fitted on every frame, so a
+/// larger number is a slip of the finger, not a wish (16 tracks take 16 times as long).
+inline constexpr int max_tracked_faces = 64;
+inline constexpr int max_consensus_tracks = 15;
+
 struct engine_options {
   std::optional<std::filesystem::path> models_dir;  // default: default_models_dir()
   int workers = 0;                                  // 0: usable_cpus()
@@ -130,7 +136,8 @@ struct engine_options {
   /// with no post-processing). Such a video is analysed whole by one worker thread, whatever
   /// the isolation (its trackers' slots run through the whole video), so a batch runs several
   /// at once but one video on one core; its bytes depend on nothing but the video. Needs CLNF;
-  /// excludes write_hog and write_aligned_faces (the constructor throws error(invalid_argument)).
+  /// excludes write_hog and write_aligned_faces; 1 to max_tracked_faces (else the constructor
+  /// throws error(invalid_argument)).
   int max_faces = 1;
   /// aus jobs' videos: analyse only every frame_stride-th frame (frames 1, 1 + N, 1 + 2N, ...
   /// of the container), as if the video held those frames alone: tracking, the person-specific
@@ -154,7 +161,8 @@ struct engine_options {
   /// each written under a partial name beside the CSV (removed when the CSV is written). A
   /// mirror job mirrors and encodes once and measures each written mirrored face once per
   /// draw, in parallel, so its CSVs are those that `aus` with the same consensus gives on the
-  /// written videos. Still images are analysed once. Below 1, or above 1 with write_hog,
+  /// written videos. Still images are analysed once. Below 1, above max_consensus_tracks, or
+  /// above 1 with write_hog,
   /// write_aligned_faces, max_faces > 1 or landmark_method::dlib, the constructor throws
   /// error(invalid_argument).
   int consensus_tracks = 1;
