@@ -302,11 +302,16 @@ TEST_F(engine_test, consensus_tracks_write_the_median_of_their_draws_for_any_wor
   expect_no_child_processes();
 }
 
-TEST(engine_options_test, consensus_tracks_are_at_least_one_and_write_only_a_csv) {
-  for (int tracks : {0, -1}) {
+TEST(engine_options_test, consensus_tracks_are_one_to_the_cap_and_write_only_a_csv) {
+  for (int tracks : {0, -1, max_consensus_tracks + 1}) {
     engine_options o;
     o.consensus_tracks = tracks;
     EXPECT_THROW(engine{o}, error) << tracks;
+  }
+  for (int faces : {0, max_tracked_faces + 1}) {
+    engine_options o;
+    o.max_faces = faces;
+    EXPECT_THROW(engine{o}, error) << faces;
   }
   engine_options hog;
   hog.consensus_tracks = 3;
