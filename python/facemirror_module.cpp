@@ -321,6 +321,10 @@ PYBIND11_MODULE(_facemirror, m) {
   // facemirror.Error for every error of the library; an invalid argument (a bad option value,
   // camera, image) is also a ValueError, as Python's own functions raise for one.
   static py::exception<facemirror::error> error_type(m, "Error", PyExc_RuntimeError);
+  error_type.attr("__doc__") =
+      "An error of facemirror's, its message naming the file and the reason (a video that "
+      "cannot be read, a models folder without its files, ...); a RuntimeError. The run "
+      "functions with on_error='raise' attach every result as .results.";
   static py::handle invalid_argument_type = PyErr_NewExceptionWithDoc(
       "facemirror.InvalidArgument",
       "A value facemirror cannot take (an option, a camera, an image): both a facemirror.Error "

@@ -815,10 +815,15 @@ class VideoSession:
         self._native = _native.VideoSession(_models_dir(models), _camera(camera))
 
     def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> Face:
+        """The next frame of the video (seconds from its start), its face without AUs: see the
+        class's help for the arrays taken and what is refused."""
         return Face(**self._native.track(frame, _number("timestamp", timestamp),
                                          _flag("rgb", rgb)))
 
     def finish(self) -> Dict[str, np.ndarray]:
+        """Per frame tracked since the start (or the last finish()): frame, timestamp,
+        confidence, success and OpenFace's AU*_r and AU*_c, as ``facemirror aus`` writes them.
+        The session then starts over: the next track() is the first frame of a new video."""
         return dict(self._native.finish())
 
     @property
@@ -833,8 +838,8 @@ class MultiFaceSession:
 
     MultiFaceSession(models=None, camera=None, max_faces=4): models as Analyzer's (the static AU
     models: a tracker's face may change, so there is no person to calibrate the dynamic ones
-    on); camera as VideoSession's; max_faces: the trackers (FaceLandmarkVidMulti's 4), at
-    least 1 (else facemirror.InvalidArgument). Faces are looked for on every 8th frame while a
+    on); camera as VideoSession's; max_faces: the trackers (FaceLandmarkVidMulti's 4), 1 to
+    64 (else facemirror.InvalidArgument). Faces are looked for on every 8th frame while a
     tracker is free; a face rejected on 5 frames in a row frees its tracker (its last 6 rows
     unsuccessful). One session per video, used from one thread at a time (a call from a second
     thread while one runs raises RuntimeError). Like Analyzer, it makes OpenCV and OpenBLAS
@@ -860,10 +865,13 @@ class MultiFaceSession:
             _integer("max_faces", max_faces, 1, _native.max_tracked_faces))
 
     def track(self, frame: np.ndarray, timestamp: float, rgb: bool = False) -> List[Face]:
+        """The next frame of the video: one Face per tracked face, in face_id order, each with
+        its AUs; [] while no face is tracked (see the class's help)."""
         return [Face(**face) for face in self._native.track(frame, _number("timestamp", timestamp),
                                                              _flag("rgb", rgb))]
 
     def reset(self) -> None:
+        """Forgets every face: the next track() is the first frame of a new video."""
         self._native.reset()
 
     @property
