@@ -1,5 +1,5 @@
 // SIGINT in the middle of a run: exit status 130, no output and no partial file left, and no
-// worker process outliving the CLI, in both isolation modes.
+// worker process outliving the CLI, in both isolation modes; SIGHUP the same, unless ignored.
 
 #include <chrono>
 #include <filesystem>
@@ -33,42 +33,80 @@ int processes_mentioning(const std::string& needle) {
   return count;
 }
 
-class cli_signal_test : public ::testing::TestWithParam<const char*> {};
+// The CLI started on a 10-loop copy of default.wmv (`aus`, two workers), once it is into the
+// video: out/ exists and it has had 3 s.
+struct running_cli {
+  pid_t pid = 0;
+  fs::path out;
+};
 
-TEST_P(cli_signal_test, sigint_removes_partial_outputs_and_workers) {
-  FACEMIRROR_REQUIRE_SHARED();
+void start_cli_on_a_long_video(const std::string& isolation, running_cli& cli) {
   const fs::path dir = scratch_dir();
   const fs::path long_video = dir / "long.mp4";
   ASSERT_EQ(run_command("ffmpeg -y -loglevel error -stream_loop 9 -i '" +
                         sample_video("default.wmv").string() +
                         "' -c:v libx264 -preset ultrafast '" + long_video.string() + "'"),
             0);
-  const fs::path out = dir / "out";
+  cli.out = dir / "out";
   const std::string models = (*shared_dir() / "models/openface").string();
   std::vector<std::string> args = {
-      FACEMIRROR_CLI_PATH, "aus", long_video.string(), "-o",       out.string(), "--models", models,
-      "--workers",         "2",   "--isolation",       GetParam(), "-q"};
+      FACEMIRROR_CLI_PATH, "aus",  long_video.string(), "-o", cli.out.string(),
+      "--models",          models, "--workers",         "2",  "--isolation",
+      isolation,           "-q"};
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  ASSERT_EQ(::posix_spawn(&cli.pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
   // Let it load the models and get into the video.
-  for (int i = 0; i < 100 && !fs::exists(out); ++i)
+  for (int i = 0; i < 100 && !fs::exists(cli.out); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::this_thread::sleep_for(std::chrono::seconds(3));
-  ASSERT_EQ(::kill(pid, SIGINT), 0);
+}
+
+// Stops it with `signal`: exit status 130, nothing written, no worker left.
+void expect_a_clean_stop(const running_cli& cli, int signal) {
+  ASSERT_EQ(::kill(cli.pid, signal), 0);
   int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(::waitpid(cli.pid, &status, 0), cli.pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 130);
-  EXPECT_FALSE(fs::exists(out / "long.csv"));
-  for (const auto& entry : fs::directory_iterator(out)) {
+  EXPECT_FALSE(fs::exists(cli.out / "long.csv"));
+  for (const auto& entry : fs::directory_iterator(cli.out)) {
     ADD_FAILURE() << "left behind: " << entry.path();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(processes_mentioning(out.string()), 0) << "a worker outlived the CLI";
+  EXPECT_EQ(processes_mentioning(cli.out.string()), 0) << "a worker outlived the CLI";
+}
+
+class cli_signal_test : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(cli_signal_test, sigint_removes_partial_outputs_and_workers) {
+  FACEMIRROR_REQUIRE_SHARED();
+  running_cli cli;
+  ASSERT_NO_FATAL_FAILURE(start_cli_on_a_long_video(GetParam(), cli));
+  expect_a_clean_stop(cli, SIGINT);
+}
+
+// Closing the terminal window (SIGHUP) stops a run as Ctrl-C does, rather than killing it with
+// its outputs half-written; under nohup (SIGHUP ignored, inherited) the run goes on.
+TEST(cli_hangup_test, sighup_stops_as_sigint_does_unless_ignored) {
+  FACEMIRROR_REQUIRE_SHARED();
+  running_cli cli;
+  ASSERT_NO_FATAL_FAILURE(start_cli_on_a_long_video("thread", cli));
+  expect_a_clean_stop(cli, SIGHUP);
+
+  struct sigaction ignore = {}, before = {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGHUP, &ignore, &before), 0);
+  running_cli under_nohup;
+  start_cli_on_a_long_video("thread", under_nohup);
+  ::sigaction(SIGHUP, &before, nullptr);
+  ASSERT_GT(under_nohup.pid, 0);
+  ASSERT_EQ(::kill(under_nohup.pid, SIGHUP), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(::waitpid(under_nohup.pid, nullptr, WNOHANG), 0) << "a SIGHUP under nohup stopped it";
+  expect_a_clean_stop(under_nohup, SIGINT);
 }
 
 INSTANTIATE_TEST_SUITE_P(isolation, cli_signal_test, ::testing::Values("thread", "process"));

@@ -3,7 +3,7 @@
 //
 // A thin shell over the library: parse options, build the engine, print one summary line per
 // input. Exit status: 0 every input succeeded, 1 some input failed, 2 usage error,
-// 130 interrupted (SIGINT/SIGTERM; unfinished outputs are removed).
+// 130 interrupted (SIGINT/SIGTERM, or SIGHUP unless ignored; unfinished outputs are removed).
 
 #include <csignal>
 #include <cstdio>
@@ -20,11 +20,22 @@
 #include "app.h"
 #include "commands.h"
 #include "openface_args.h"
+#include <signal.h>
 
 namespace {
 
 extern "C" void on_signal(int) {
   facemirror::cli::interrupted = true;
+}
+
+// Ctrl-C, `kill` and a closed terminal window (SIGHUP) stop a run the same way: outputs in the
+// making removed, workers ended. A SIGHUP already ignored (nohup, a batch system) stays so.
+void stop_on_signals() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  struct sigaction hangup = {};
+  if (::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN)
+    std::signal(SIGHUP, on_signal);
 }
 
 // CLI11's PositiveNumber and NonNegativeNumber print their range with the largest double written
@@ -137,8 +148,7 @@ int run_openface(facemirror::cli::openface_program program, int argc, char** arg
       std::fprintf(stderr, "facemirror %s: %s\n", name, note.c_str());
   }
   command.options.command_line = cli::command_line(argc, argv);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  stop_on_signals();
   try {
     return cli::run(command.options, facemirror::job_kind::aus);
   } catch (const std::exception& e) {
@@ -435,8 +445,7 @@ int main(int argc, char** argv) {
                  "HOG file or aligned faces and needs the CLNF landmarks\n");
     return 2;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  stop_on_signals();
   try {
     if (aus_cmd->parsed())
       return cli::run(aus, facemirror::job_kind::aus);
