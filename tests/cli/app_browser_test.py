@@ -102,6 +102,18 @@ def main():
         # Refusals, each on its own.
         q = lambda params: "?" + urllib.parse.urlencode(dict({"token": token}, **params))  # noqa
         file_url = lambda path: "/files/" + token + urllib.parse.quote(path)  # noqa
+
+        def events_once_ended(timeout):
+            """The last batch's events once it has ended, asked for as the page asks (an
+            answer at once, never a stream held open)."""
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                _, data = request(port, "GET", "/api/events" + q({"from": 0}))
+                reply = json.loads(data)
+                if reply["finished"]:
+                    return reply["events"]
+                time.sleep(0.2)
+            fail("the batch did not end within %d s" % timeout)
         checks = [
             ("no token", "GET", "/", {}, None, 403),
             ("wrong token", "GET", "/?token=" + "0" * 32, {}, None, 403),
@@ -396,14 +408,16 @@ def main():
              "rerun": "unprocessed", "consensus": 3}))
         if status != 200:
             fail("second start: %d" % status)
-        deadline = time.time() + 60
-        events = ""
-        while time.time() < deadline and '"finished"' not in events:
-            _, data = request(port, "GET", "/api/events" + q({"from": 0}))
-            events = data.decode()
-        if '"outcome":"skipped"' not in events:
-            fail("the processed video was not skipped: " + events[-500:])
+        events = events_once_ended(60)
+        if not any(e.get("outcome") == "skipped" for e in events):
+            fail("the processed video was not skipped: %s" % events[-3:])
         print("second run: skipped")
+        # A page loaded again after the batch ended shows it (its rows, result and summary).
+        browser.navigate(url, session)
+        wait_until("!document.getElementById('summary').hidden && [...document.querySelectorAll("
+                   "'#videos td')].some(td => td.textContent === 'skipped')", 20,
+                   "a page loaded after the batch to show its results")
+        print("a page loaded after the batch shows it")
 
         # Each mode links its own outputs: an AUs-only batch its CSV, then the folder's report
         # (`facemirror report OUTDIR`: a page per video and the index); a mirror-only batch its
@@ -412,12 +426,7 @@ def main():
             status, _ = request(port, "POST", "/api/start" + q({}), {}, json.dumps(body))
             if status != 200:
                 fail("start %s: %d" % (body, status))
-            deadline, text = time.time() + 120, ""
-            while time.time() < deadline and '"finished"' not in text:
-                _, data = request(port, "GET", "/api/events" + q({"from": 0}))
-                text = data.decode()
-            return [json.loads(line[6:]) for line in text.splitlines()
-                    if line.startswith("data: ")]
+            return events_once_ended(120)
 
         for mode, folder, labels in (("aus", "out_aus", ["AU CSV"]),
                                      ("mirror_only", "out_mirror_only",
@@ -471,25 +480,33 @@ def main():
                    "'#videos td')].some(td => td.textContent.includes('longer.mp4'))", 20,
                    "a page opened during the batch to follow it")
         print("a page opened during the batch follows it")
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        connection.request("GET", "/api/events" + q({"from": 0}))
-        stream = connection.getresponse()
-        cancelled_at, finished, outcomes = None, None, []
-        while finished is None:
-            line = stream.readline()
-            if not line:
-                break
-            if not line.startswith(b"data: "):
-                continue
-            event = json.loads(line[6:])
-            if event["type"] == "progress" and event["frames_done"] > 0 and cancelled_at is None:
-                cancelled_at = event["frames_done"]
-                request(port, "POST", "/api/cancel" + q({}))
-            elif event["type"] == "outcome":
-                outcomes.append(event["outcome"])
-            elif event["type"] == "finished":
-                finished = event
-        connection.close()
+        # Eight more followers, as many tabs would poll: Cancel still gets through at once (a
+        # stream per tab once held every connection until the batch's end).
+        others = [http.client.HTTPConnection("127.0.0.1", port, timeout=120) for _ in range(8)]
+        for other in others:
+            other.request("GET", "/api/events" + q({"from": 0}))
+        cancelled_at, finished, outcomes, next_event = None, None, [], 0
+        deadline = time.time() + 120
+        while finished is None and time.time() < deadline:
+            _, data = request(port, "GET", "/api/events" + q({"from": next_event}))
+            events = json.loads(data)["events"]
+            next_event += len(events)
+            for event in events:
+                if (event["type"] == "progress" and event["frames_done"] > 0
+                        and cancelled_at is None):
+                    cancelled_at = event["frames_done"]
+                    sent = time.time()
+                    request(port, "POST", "/api/cancel" + q({}))
+                    if time.time() - sent > 5:
+                        fail("Cancel took %.1f s beside 8 followers" % (time.time() - sent))
+                elif event["type"] == "outcome":
+                    outcomes.append(event["outcome"])
+                elif event["type"] == "finished":
+                    finished = event
+            time.sleep(0.1)
+        for other in others:
+            other.getresponse().read()
+            other.close()
         left = [n for n in os.listdir(os.path.join(root, "out")) if n.startswith("longer")]
         print("cancelled at frame %s: %s, files left %s" % (cancelled_at, finished, left))
         if cancelled_at is None or not finished or not finished["cancelled"] or left:
@@ -498,12 +515,21 @@ def main():
         if outcomes != ["cancelled"]:
             fail("the cancelled video's outcome: %s" % outcomes)
         wait_until("document.getElementById('summary-line').textContent.includes('cancelled 1')"
-                   " && !document.getElementById('start').disabled", 20,
-                   "the following page to show the cancelled batch")
+                   " && !document.getElementById('start').disabled && [...document."
+                   "querySelectorAll('#videos tr')].some(tr => tr.cells[1] && tr.cells[1]."
+                   "textContent === 'cancelled')", 20,
+                   "the following page to show the cancelled batch, the video's stage cancelled")
+        # The app stopped (Ctrl-C in its terminal): the page says so and offers nothing.
+        server.terminate()
+        server.wait(timeout=20)
+        wait_until("document.getElementById('message').textContent.includes('The app has "
+                   "stopped') && document.getElementById('start').disabled", 20,
+                   "the page to notice the app has stopped")
+        print("the page noticed the app stopped")
     finally:
         if browser:
             browser.close()
-        server.terminate()
+        server.terminate()  # once more, if a check failed before the one above
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -1,13 +1,15 @@
 #include "app.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,36 +38,30 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-// What the page sees of the current (or last) batch: a numbered list of JSON events.
+// What the page sees of the current (or last) batch: its number (1, 2, ... since the app
+// started; 0 before the first) and a numbered list of JSON events.
 class batch_state {
  public:
-  // False when a batch is running already.
-  bool begin() {
+  // The new batch's number; 0 when a batch is running already.
+  int begin() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (running_)
-      return false;
+      return 0;
     running_ = true;
     cancel_ = false;
     events_.clear();
-    ++generation_;
-    return true;
+    return ++generation_;
   }
   void push(json event) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      event["seq"] = events_.size();
-      events_.push_back(event.dump());
-    }
-    changed_.notify_all();
+    std::lock_guard<std::mutex> lock(mutex_);
+    event["seq"] = events_.size();
+    events_.push_back(event.dump());
   }
   void end(json event) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      event["seq"] = events_.size();
-      events_.push_back(event.dump());
-      running_ = false;
-    }
-    changed_.notify_all();
+    std::lock_guard<std::mutex> lock(mutex_);
+    event["seq"] = events_.size();
+    events_.push_back(event.dump());
+    running_ = false;
   }
   void cancel() { cancel_ = true; }
   [[nodiscard]] bool cancelled() const { return cancel_; }
@@ -74,21 +70,25 @@ class batch_state {
     return running_;
   }
 
-  // The events from `from` on, waiting up to `wait` for one; `finished` when the batch ended
-  // and every event was handed out.
-  std::vector<std::string> after(size_t from, std::chrono::milliseconds wait, bool& finished) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait_for(lock, wait, [&] { return events_.size() > from; });
-    std::vector<std::string> out;
+  [[nodiscard]] int number() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return generation_;
+  }
+
+  // {"batch": its number, "finished": it ended and these are its last events, "events": the
+  // events from `from` on}, as JSON text.
+  std::string after(size_t from) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string reply = "{\"batch\":" + std::to_string(generation_) +
+                        ",\"finished\":" + (!running_ && generation_ > 0 ? "true" : "false") +
+                        ",\"events\":[";
     for (size_t i = from; i < events_.size(); ++i)
-      out.push_back(events_[i]);
-    finished = !running_ && generation_ > 0;
-    return out;
+      reply += (i > from ? "," : "") + events_[i];
+    return reply + "]}";
   }
 
  private:
   std::mutex mutex_;
-  std::condition_variable changed_;
   std::vector<std::string> events_;
   bool running_ = false;
   int generation_ = 0;
@@ -112,17 +112,31 @@ std::optional<json> json_body(const httplib::Request& req, httplib::Response& re
   return std::nullopt;
 }
 
+// What the browser shows in a tab (the folder list opens any file there): text as text (a CSV
+// too, which as text/csv it would only download), pictures, videos and PDFs as such; anything
+// else is downloaded. The sandbox and nosniff headers of /files apply to every one.
 const char* content_type_of(const fs::path& file) {
-  const std::string ext = file.extension().string();
-  if (ext == ".html")
-    return "text/html; charset=utf-8";
-  if (ext == ".csv")
-    return "text/csv; charset=utf-8";
-  if (ext == ".mp4")
-    return "video/mp4";
-  if (ext == ".png")
-    return "image/png";
-  return "application/octet-stream";
+  static const std::map<std::string, const char*> types = {{".html", "text/html; charset=utf-8"},
+                                                           {".csv", "text/plain; charset=utf-8"},
+                                                           {".txt", "text/plain; charset=utf-8"},
+                                                           {".log", "text/plain; charset=utf-8"},
+                                                           {".tsv", "text/plain; charset=utf-8"},
+                                                           {".json", "application/json"},
+                                                           {".mp4", "video/mp4"},
+                                                           {".webm", "video/webm"},
+                                                           {".mov", "video/quicktime"},
+                                                           {".png", "image/png"},
+                                                           {".jpg", "image/jpeg"},
+                                                           {".jpeg", "image/jpeg"},
+                                                           {".bmp", "image/bmp"},
+                                                           {".gif", "image/gif"},
+                                                           {".webp", "image/webp"},
+                                                           {".pdf", "application/pdf"}};
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto found = types.find(ext);
+  return found != types.end() ? found->second : "application/octet-stream";
 }
 
 // Opens the URL in the desktop's browser: xdg-open with the URL as its argument, no shell. A
@@ -194,6 +208,12 @@ int run_app(const app_options& options) {
   }
   const std::string token = random_token();
   httplib::Server server;
+  // One request per connection, then it is let go: a browser keeps idle connections open, and
+  // each one kept held one of the server's threads (8 here) until it timed out, so a few tabs
+  // following a batch left Cancel waiting seconds for a thread. More threads as well: a video
+  // the task plan editor plays holds one while it streams.
+  server.set_keep_alive_max_count(1);
+  server.new_task_queue = [] { return new httplib::ThreadPool(32); };
   batch_state batch;
   std::thread worker;
   int port = 0;
@@ -343,7 +363,8 @@ int run_app(const app_options& options) {
       return;
     }
     const bool rerun_all = rerun == "all";
-    if (!batch.begin()) {
+    const int batch_number = batch.begin();
+    if (batch_number == 0) {
       refuse(res, 409, "a batch is running");
       return;
     }
@@ -375,8 +396,14 @@ int run_app(const app_options& options) {
                   {"fps", e.fps}});
     };
     run.should_abort = [&batch] { return batch.cancelled(); };
-    run.on_outcome = [&batch, mode](const std::string& outcome, const std::string& input,
-                                    const std::string& detail) {
+    // Whether a video of the batch has outputs (done now or before): the AUs-only batch's
+    // report needs one, and a batch of failures has its reasons already.
+    auto any_outputs = std::make_shared<std::atomic<bool>>(false);
+    run.on_outcome = [&batch, mode, any_outputs](const std::string& outcome,
+                                                 const std::string& input,
+                                                 const std::string& detail) {
+      if (outcome == "done" || outcome == "skipped")
+        *any_outputs = true;
       json event = {{"type", "outcome"}, {"outcome", outcome}, {"input", input}};
       if (outcome == "done" && !input.empty()) {
         event["links"] = output_links(mode, input, detail);
@@ -386,7 +413,7 @@ int run_app(const app_options& options) {
       }
       batch.push(event);
     };
-    worker = std::thread([run, kind, &batch, output = *output] {
+    worker = std::thread([run, kind, &batch, any_outputs, output = *output] {
       const auto start = std::chrono::steady_clock::now();
       int status = 1;
       if (run.inputs.empty()) {
@@ -407,7 +434,7 @@ int run_app(const app_options& options) {
                        {"cancelled", batch.cancelled()}};
       // An AUs-only batch gets the report `facemirror report OUTDIR` writes (the mirror job
       // writes its own): a page per video, mirrored pairs compared, and the folder's index.
-      if (kind == job_kind::aus && !batch.cancelled() && fs::is_directory(output)) {
+      if (kind == job_kind::aus && !batch.cancelled() && *any_outputs) {
         report_command report;
         report.folder = output.string();
         report.models_dir = run.models_dir;
@@ -423,7 +450,7 @@ int run_app(const app_options& options) {
         finished["index"] = (output / "index.html").string();
       batch.end(finished);
     });
-    res.set_content(json{{"started", true}}.dump(), "application/json");
+    res.set_content(json{{"started", true}, {"batch", batch_number}}.dump(), "application/json");
   });
 
   // The plan beside a video of the roots (refused on `res` otherwise).
@@ -511,10 +538,11 @@ int run_app(const app_options& options) {
     }
   });
 
-  // Whether a batch runs: a second tab, or the page loaded again, follows it (its events from
-  // the start) instead of offering a Start that would be refused.
+  // Whether a batch runs, and the last one's number: a page loaded again shows the last batch
+  // (its events from the start), a second tab follows one another tab started.
   server.Get("/api/batch", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(json{{"running", batch.running()}}.dump(), "application/json");
+    res.set_content(json{{"running", batch.running()}, {"batch", batch.number()}}.dump(),
+                    "application/json");
   });
 
   server.Post("/api/cancel", [&](const httplib::Request&, httplib::Response& res) {
@@ -522,7 +550,10 @@ int run_app(const app_options& options) {
     res.set_content(json{{"cancelling", true}}.dump(), "application/json");
   });
 
-  // Server-sent events: every event of the batch from ?from=N on, until it finishes.
+  // The last batch's events from ?from=N on (batch_state::after), answered at once: the page
+  // asks again every 0.4 s. A stream held open per tab would take one of the six connections a
+  // browser opens to a host: with six tabs following a batch, Cancel (and a seventh tab) waited
+  // for its end, and the server's threads ran out as well.
   server.Get("/api/events", [&](const httplib::Request& req, httplib::Response& res) {
     size_t from = 0;
     try {
@@ -530,24 +561,8 @@ int run_app(const app_options& options) {
     } catch (const std::exception&) {
       from = 0;
     }
-    auto next = std::make_shared<size_t>(from);
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream", [&batch, next](size_t, httplib::DataSink& sink) {
-          bool finished = false;
-          const auto events = batch.after(*next, std::chrono::milliseconds(500), finished);
-          std::string text;
-          for (const auto& e : events)
-            text += "data: " + e + "\n\n";
-          *next += events.size();
-          if (text.empty())
-            text = ": keep-alive\n\n";
-          if (!sink.write(text.data(), text.size()))
-            return false;
-          if (finished && events.empty())
-            sink.done();
-          return true;
-        });
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(batch.after(from), "application/json");
   });
 
   // A finished job's files (reports, CSVs, videos), read where they are, at

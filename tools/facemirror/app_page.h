@@ -62,9 +62,10 @@ const fileUrl = path => "/files/" + config.token + path.split("/").map(encodeURI
 let here = config.roots[0], inputs = [], rows = {}, started = 0, counts = {};
 function text(el, s) { el.textContent = s; return el; }
 async function browse(path) {
-  const r = await fetch(api("/api/list", {path}));
-  const data = await r.json();
+  let r, data;
+  try { r = await fetch(api("/api/list", {path})); data = await r.json(); } catch (e) { appStopped(); return; }
   if (!r.ok) { text($("message"), data.error); return; }
+  text($("message"), "");  // an earlier refusal no longer applies
   here = data.path; text($("where"), here);
   const list = $("browser"); list.replaceChildren();
   for (const e of data.entries) {
@@ -139,7 +140,8 @@ function onEvent(e) {
     text($("overall-detail"), "of the batch's work");
   } else if (e.type === "outcome") {
     counts[e.outcome] = (counts[e.outcome] || 0) + 1;
-    const tr = row(e.input || "(input)");
+    const tr = row(e.input || "(the batch)");
+    text(tr.children[1], e.outcome);  // a video cancelled mid-way is "cancelled", not "failed"
     text(tr.children[4], "");  // no time left on a finished video
     tr.children[5].className = e.outcome;
     text(tr.children[5], e.outcome + (e.reason ? ": " + e.reason : ""));
@@ -162,20 +164,57 @@ $("start").onclick = async () => {
                 rerun: document.querySelector("input[name=rerun]:checked").value,
                 consensus: Number(document.querySelector("input[name=tracks]:checked").value)};
   if (body.mode === "mirror_only") body.consensus = 1;  // no AUs are measured
-  const r = await fetch(api("/api/start"), {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
-  const data = await r.json();
+  let r, data;
+  try {
+    r = await fetch(api("/api/start"), {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    data = await r.json();
+  } catch (e) { appStopped(); return; }
   if (!r.ok) { text($("message"), data.error); return; }
-  follow();
+  follow(data.batch);
 };
-// The running batch's events from its start: this page's, or another tab's.
-function follow() {
+// A batch's events from its start (this page's, another tab's, or the last one's after a
+// reload), asked for every 0.4 s until it ends: a stream held open would take one of the six
+// connections a browser opens to the app, and six tabs would leave Cancel none.
+let following = 0, shown = 0;  // the batch being followed (0: none), the last one shown
+let followers = 0;  // a follow() started later ends the loop of an earlier one
+function follow(number) {
+  const mine = ++followers;
   rows = {}; counts = {}; $("videos").tBodies[0].replaceChildren(); $("links").replaceChildren();
   $("summary").hidden = true; $("start").disabled = true; $("cancel").disabled = false;
-  const source = new EventSource(api("/api/events", {from: 0}));
-  source.onmessage = m => { const e = JSON.parse(m.data); onEvent(e); if (e.type === "finished") source.close(); };
+  $("overall-bar").style.width = "0%"; text($("overall-percent"), "0%");
+  following = number;
+  let next = 0;
+  const poll = async () => {
+    let reply;
+    try { reply = await (await fetch(api("/api/events", {from: next}))).json(); }
+    catch (e) { appStopped(); return; }
+    if (mine !== followers) return;
+    if (reply.batch !== following) { follow(reply.batch); return; }  // a newer batch began
+    for (const e of reply.events) onEvent(e);
+    next += reply.events.length;
+    if (!reply.finished) { setTimeout(poll, 400); return; }
+    $("start").disabled = false; $("cancel").disabled = true;
+    shown = following; following = 0; watchForBatches();
+  };
+  poll();
 }
-fetch(api("/api/batch")).then(r => r.json()).then(b => { if (b.running) follow(); });
-$("cancel").onclick = () => fetch(api("/api/cancel"), {method: "POST"});
+// While no batch is followed: one another tab starts is followed here too.
+async function watchForBatches() {
+  while (!following) {
+    let b;
+    try { b = await (await fetch(api("/api/batch"))).json(); } catch (e) { appStopped(); return; }
+    if (following) return;
+    if (b.batch > 0 && b.batch !== shown) { follow(b.batch); return; }
+    await new Promise(wake => setTimeout(wake, 2000));
+  }
+}
+// The app's process is gone (Ctrl-C in its terminal): nothing on this page can work any more.
+function appStopped() {
+  following = 0;
+  $("start").disabled = true; $("cancel").disabled = true;
+  text($("message"), "The app has stopped. Start it again (facemirror app) and open the address it prints.");
+}
+$("cancel").onclick = () => fetch(api("/api/cancel"), {method: "POST"}).catch(appStopped);
 let planVideo = "", standardTasks = [];
 function planMessage(s, failed) { text($("plan-message"), s).className = failed ? "failed" : ""; }
 function timeButton(input) {
@@ -262,6 +301,7 @@ $("plan-remove").onclick = () => sendPlan({remove: true}, d => {
   return "removed " + d.removed + " (the next run takes its copy out of the output folder, unless edited there)"; });
 $("plan-close").onclick = () => { $("plan-video").removeAttribute("src"); $("plan-editor").hidden = true; };
 browse(here);
+watchForBatches();  // the last batch, if any (a reload keeps its results), or the next one
 </script></body></html>
 )APP";
 

@@ -659,7 +659,11 @@ int run(const run_options& opt, job_kind kind) {
                                      : r.error);
     if (!r.ok) {
       ++failures;
-      std::fprintf(stderr, "FAILED %s\n", r.error.c_str());
+      if (r.interrupted)
+        std::fprintf(stderr, "stopped %s (before it finished; it left no file)\n",
+                     r.input.string().c_str());
+      else
+        std::fprintf(stderr, "FAILED %s\n", r.error.c_str());
       continue;
     }
     frames += r.frames;
