@@ -453,6 +453,20 @@ def main():
             if [e["outcome"] for e in again if e["type"] == "outcome"] != ["skipped"]:
                 fail("%s again, only unprocessed: %s" % (mode, again[-3:]))
 
+        # An AUs-only batch whose every video fails: its failure once, no report of a folder
+        # without AUs reported as a second failure of the batch.
+        broken = os.path.join(root, "videos", "broken.mp4")
+        with open(broken, "w") as f:
+            f.write("not a video\n")
+        events = batch_events({"inputs": [broken], "output": os.path.join(root, "out_broken"),
+                               "mode": "aus"})
+        outcomes = [(e["outcome"], os.path.basename(e["input"])) for e in events
+                    if e["type"] == "outcome"]
+        if outcomes != [("failed", "broken.mp4")]:
+            fail("an AUs-only batch of one broken video: %s" % outcomes)
+        os.remove(broken)
+        print("an AUs-only batch of a broken video: one failure, no report")
+
         # Remove plan: the file goes, and the listing no longer marks the clip.
         status, _ = request(port, "POST", "/api/task_plan" + q({}), {},
                             json.dumps({"video": clip, "remove": True}))
