@@ -169,6 +169,14 @@ def main():
              json.dumps({"inputs": [clip], "output": "", "mode": "mirror"}), 400),
             ("an output folder that is a file", "POST", "/api/start" + q({}), {},
              json.dumps({"inputs": [clip], "output": clip, "mode": "mirror"}), 400),
+            ("an output folder not from /", "POST", "/api/start" + q({}), {},
+             json.dumps({"inputs": [clip], "output": "out", "mode": "mirror"}), 400),
+            ("a plan without rows", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": os.path.join(root, "videos", "old.wmv"),
+                         "csv": "task,start_s,end_s\n"}), 400),
+            ("removing a plan there is not", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": os.path.join(root, "videos", "old.wmv"), "remove": True}),
+             404),
             ("the page with the token", "GET", "/" + q({}), {}, None, 200),
         ]
         for name, method, path, headers, body, expected in checks:
@@ -179,10 +187,15 @@ def main():
             # The page shows the reason: one it can act on, naming what was refused.
             for said in {"no output folder": ["choose an output folder"],
                          "an output folder that is a file": [clip, "is a file, not a folder"],
-                         "an input outside the root": [outside, "outside the chosen folders"]
+                         "an input outside the root": [outside, "outside the chosen folders"],
+                         "an output folder not from /": ["'out' is not a full path"],
+                         "a plan without rows": ["no rows"],
+                         "removing a plan there is not": ["no task plan to remove"],
                          }.get(name, []):
                 if said not in reply.decode("utf-8", "replace"):
                     fail("%s: the reply %r does not say %r" % (name, reply, said))
+        if os.path.exists(os.path.join(root, "videos", "old_tasks.csv")):
+            fail("a plan without rows was written")
         with open(outside_plan) as f:
             if f.read() != "not a plan\n":
                 fail("the link's target outside the root was written")

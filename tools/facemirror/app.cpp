@@ -317,6 +317,13 @@ int run_app(const app_options& options) {
       refuse(res, 400, "choose an output folder");
       return;
     }
+    // Said as it is: refused below as "outside the chosen folders", it reads like a wrong folder.
+    if (typed_output.front() != '/') {
+      refuse(res, 400,
+             "the output folder '" + typed_output +
+                 "' is not a full path: give it from / (\"Output here\" fills it in)");
+      return;
+    }
     const auto output = inside_roots(typed_output, roots);
     if (!output) {
       refuse(res, 403, "output folder outside the chosen folders");
@@ -516,7 +523,10 @@ int run_app(const app_options& options) {
       return;
     try {
       if (body.value("remove", false)) {
-        fs::remove(*plan_path);
+        if (!fs::remove(*plan_path)) {
+          refuse(res, 404, "there is no task plan to remove (" + plan_path->string() + ")");
+          return;
+        }
         res.set_content(json{{"removed", plan_path->string()}}.dump(), "application/json");
         return;
       }
@@ -526,6 +536,10 @@ int run_app(const app_options& options) {
         return;
       }
       const task_plan plan = parse_task_plan(csv.get<std::string>(), *plan_path);
+      if (task_plan_rows(plan).empty()) {
+        refuse(res, 400, "the plan has no rows: add a task (or Remove plan)");
+        return;
+      }
       atomic_file file(*plan_path);
       file.write(format_task_plan(plan));
       file.commit();
@@ -610,8 +624,11 @@ int run_app(const app_options& options) {
                            : (server.bind_to_port("127.0.0.1", options.port) ? options.port : -1);
   if (port <= 0) {
     std::fprintf(stderr,
-                 "facemirror app: cannot listen on 127.0.0.1:%d (is another program, or another "
-                 "facemirror app, using that port? --port 0 picks a free one)\n",
+                 options.port > 0 && options.port < 1024 && ::geteuid() != 0
+                     ? "facemirror app: cannot listen on 127.0.0.1:%d (a port under 1024 needs "
+                       "root; --port 0 picks a free one)\n"
+                     : "facemirror app: cannot listen on 127.0.0.1:%d (is another program, or "
+                       "another facemirror app, using that port? --port 0 picks a free one)\n",
                  options.port);
     return 1;
   }

@@ -159,7 +159,7 @@ function onEvent(e) {
 }
 $("start").onclick = async () => {
   text($("message"), "");
-  const body = {inputs, output: $("output").value,
+  const body = {inputs, output: $("output").value.trim(),
                 mode: document.querySelector("input[name=mode]:checked").value,
                 rerun: document.querySelector("input[name=rerun]:checked").value,
                 consensus: Number(document.querySelector("input[name=tracks]:checked").value)};
