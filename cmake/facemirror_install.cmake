@@ -5,9 +5,9 @@ include(CMakePackageConfigHelpers)
 
 set(FACEMIRROR_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/facemirror)
 
-install(TARGETS facemirror EXPORT facemirrorTargets
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# (The include folder comes from the target's INSTALL_INTERFACE; INCLUDES DESTINATION here
+# would list it twice in the exported target.)
+install(TARGETS facemirror EXPORT facemirrorTargets LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/facemirror
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
 install(EXPORT facemirrorTargets NAMESPACE facemirror:: FILE facemirrorTargets.cmake
@@ -35,8 +35,10 @@ install(FILES ${PROJECT_SOURCE_DIR}/models/openface-2.2.0.sha256
         DESTINATION ${CMAKE_INSTALL_DATADIR}/facemirror)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/cmake/debian/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
-# What the README links to (docs/...), beside it as in the source.
+# What the README links to (docs/...), beside it as in the source; the C++ examples with their
+# CMakeLists.txt, to build against this install (install_test builds these copies).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The .deb: one package with the library, headers, CLI and Python module. Its prefix is the
 # configured one, so configure with -DCMAKE_INSTALL_PREFIX=/usr for a Debian-layout package

@@ -60,8 +60,11 @@ for subcommand in $subcommands; do
     fail "the man page has no section for facemirror $subcommand"
 done
 
+# The installed copy of examples/ (beside the README), as a user finds it.
+examples=$(dirname "$(find "$prefix" -path '*/doc/facemirror/examples/CMakeLists.txt' | head -1)")
+[ -f "$examples/au_summary.cpp" ] || fail "examples/ is not installed beside the README"
 for how in cmake pkg-config; do
-  PKG_CONFIG_PATH="$libdir/pkgconfig" cmake -S "$source/examples" -B "$work/examples-$how" \
+  PKG_CONFIG_PATH="$libdir/pkgconfig" cmake -S "$examples" -B "$work/examples-$how" \
     -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
     -DFACEMIRROR_FIND_WITH="$how" >"$work/examples-$how.log" ||
     { cat "$work/examples-$how.log" >&2; fail "configuring examples/ with $how failed"; }
