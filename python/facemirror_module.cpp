@@ -25,14 +25,17 @@
 #include "facemirror/error.h"
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/models/model_paths.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
+#include "facemirror/pipeline/input_fingerprint.h"
 #include "facemirror/report/report.h"
 #include "facemirror/report/tasks.h"
 #include "facemirror/version.h"
 
 #include "per_frame.h"
+#include "status.h"
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -356,6 +359,7 @@ PYBIND11_MODULE(_facemirror, m) {
         options.max_turned_share = max_turned_share;
         options.models_dir = std::move(models_dir);
         options.command = std::move(command);
+        facemirror::cli::add_recorded_provenance(folder, options);
         std::vector<facemirror::report_result> results;
         {
           // Stills decode videos and every model file is hashed: seconds without the GIL.
@@ -417,6 +421,31 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("path"), py::arg("csv"),
       "Checks a plan's CSV as the report reads it and writes it whole; use "
       "facemirror.write_task_plan() instead.");
+
+  m.def(
+      "record_outputs",
+      [](const std::string& kind, const fs::path& input, const fs::path& output_dir,
+         const fs::path& output_csv, const std::string& command,
+         const std::optional<fs::path>& models_dir) {
+        facemirror::video_job job;
+        job.kind = kind == "mirror" ? facemirror::job_kind::mirror : facemirror::job_kind::aus;
+        job.input = input;
+        job.output_dir = output_dir;
+        job.output_csv = output_csv;
+        facemirror::cli::output_record record;
+        record.input_fingerprint = facemirror::input_fingerprint(input);
+        record.command = command;
+        std::error_code ec;
+        record.models_dir =
+            fs::absolute(models_dir ? *models_dir : facemirror::default_models_dir(), ec)
+                .lexically_normal()
+                .string();
+        facemirror::cli::write_record(facemirror::cli::record_file(output_dir, job), record);
+      },
+      py::arg("kind"), py::arg("input"), py::arg("output_dir"), py::arg("output_csv"),
+      py::arg("command"), py::arg("models_dir"),
+      "Records what made a finished video's outputs (OUTDIR/.facemirror, as the CLI does), for "
+      "report()'s provenance.");
 
   m.def(
       "run",

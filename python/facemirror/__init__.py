@@ -48,6 +48,7 @@ Example::
         print(video.path, video.frames, video.columns["AU12_r"].mean())
 """
 
+import inspect
 import numbers
 import operator
 import os
@@ -376,6 +377,41 @@ def _video_result(item, **extra):
     )
 
 
+def _call_text(function, arguments: Dict[str, Any]) -> str:
+    """A call as the report's provenance names it: the arguments given other than their
+    defaults (a function by its name, paths as text)."""
+    parts = []
+    for name, parameter in inspect.signature(function).parameters.items():
+        value = arguments[name]
+        optional = parameter.default is not inspect.Parameter.empty
+        try:
+            if optional and (value is parameter.default or value == parameter.default):
+                continue
+        except Exception:  # an argument whose == is not a bool (an array): shown
+            pass
+        if callable(value):
+            text = getattr(value, "__name__", "a function")
+        elif isinstance(value, os.PathLike):
+            text = repr(os.fspath(value))
+        elif isinstance(value, (list, tuple)):
+            text = repr([os.fspath(v) if isinstance(v, os.PathLike) else v for v in value])
+        else:
+            text = repr(value)
+        parts.append(f"{name}={text}" if optional else text)
+    return f"facemirror.{function.__name__}({', '.join(parts)})"
+
+
+def _record_outputs(kind: str, result: "VideoResult", folder: str, output_csv: str,
+                    command: str, models: Optional[PathLike]) -> None:
+    """What made a finished video's outputs, as the CLI records it (OUTDIR/.facemirror): for
+    report()'s provenance, and so that the CLI redoes them rather than taking them for its
+    own. Not recorded costs the provenance only, so it is a warning."""
+    try:
+        _native.record_outputs(kind, result.path, folder, output_csv, command, _models_dir(models))
+    except Error as e:
+        warnings.warn("what made the outputs is not recorded: %s" % e)
+
+
 def _bring_task_plan(video: str, folder: str, report_stem: str) -> None:
     """Takes a video's task plan (<stem>_tasks.csv beside it) into its output folder for
     report(), as the CLI does: the newer plan wins, and a plan removed takes its untouched copy
@@ -462,8 +498,11 @@ def extract(
       face into ``<stem>_aligned/`` beside the CSV (the CLI's --aligned; needs out_dir, not
       with max_faces > 1, aus=False or consensus > 1); each result's ``aligned_dir`` names it.
 
-    Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written.
+    Ctrl-C raises KeyboardInterrupt; unfinished CSVs are not written. With out_dir, what made
+    each CSV is recorded in out_dir/.facemirror as the CLI records it (report() names the call
+    and the models folder from it).
     """
+    command = _call_text(extract, locals())
     _check_on_error(on_error)
     _check_as_dataframe(as_dataframe)
     # Without out_dir the CSVs are only read back, so videos of one name in different folders
@@ -501,6 +540,7 @@ def extract(
                     result.hog = read_hog(item["hog_file"])
                 if out_dir is not None:
                     result.output_csv = os.fspath(item["output_csv"])
+                    _record_outputs("aus", result, folder, result.output_csv, command, models)
                     stem = _stem(result.path)
                     _bring_task_plan(result.path, folder, _native.task_plan_stem(stem))
                     if hog:
@@ -541,8 +581,11 @@ def mirror(
     consensus (the CLI's mirror --consensus) measures each mirrored face that many times and
     writes the median, as extract(consensus=...) does on the written videos. A task plan
     <stem>_tasks.csv beside a video goes into out_dir with its outputs for report() (with
-    aus; the newer plan wins, as in the CLI).
+    aus; the newer plan wins, as in the CLI). What made each video's outputs is recorded in
+    out_dir/.facemirror as the CLI records it (report() names the call and the models folder
+    from it).
     """
+    command = _call_text(mirror, locals())
     _check_on_error(on_error)
     files = _video_files(inputs)
     folder = os.fspath(out_dir)
@@ -558,6 +601,8 @@ def mirror(
         for item in raw
     ]
     for result in results:
+        if result.ok:
+            _record_outputs("mirror", result, folder, "", command, models)
         if result.ok and aus:
             stem = os.path.splitext(os.path.basename(result.path))[0]
             _bring_task_plan(result.path, folder, stem)
@@ -598,9 +643,10 @@ def report(
     in fewer than this share of the frames is flagged. max_turned_share: a mirrored video whose
     head turned more than 5 degrees in more than this share of its frames with a face is
     flagged (mirroring a turned face biases the comparison). models: the folder whose checksums
-    the provenance lists (the default as for extract(); give the folder the AUs were computed
-    with, which mirror() and extract() do not record; a folder that does not exist raises
-    facemirror.InvalidArgument).
+    the provenance lists (by default the one the folder's runs recorded, from the CLI,
+    mirror() or extract(), else the default as for extract(); a folder that does not exist
+    raises facemirror.InvalidArgument). Each page names the call or command that made its AU
+    files, as recorded.
     A video whose CSVs cannot be read, or whose task plan cannot be used (its page is then
     written without the task section), raises facemirror.Error naming the file and the
     reason, as the CLI reports it FAILED (with ``on_error="return"``: its result has ok False,

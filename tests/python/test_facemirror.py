@@ -4,6 +4,8 @@ Run by CTest (test python_module) with the build tree's package on PYTHONPATH; s
 shared data folder is absent.
 """
 
+import html
+import json
 import os
 import pathlib
 import signal
@@ -165,8 +167,13 @@ def test_mirror_writes_s1_outputs(tmp_path):
                             "right_csv", "left_csv", "head_pose_csv"}
     assert sorted(os.listdir(out)) == sorted(
         [os.path.basename(p) for p in outputs.values()] + ["clip_tasks.csv", ".facemirror"])
-    # What was copied of the plan, so that a plan removed later takes its copy with it.
-    assert os.listdir(out / ".facemirror") == ["clip_tasks.csv.copied"]
+    # What was copied of the plan, so that a plan removed later takes its copy with it; what
+    # made the outputs, as the CLI records it (the report's provenance; the CLI redoes them).
+    assert sorted(os.listdir(out / ".facemirror")) == ["clip.mirror.json", "clip_tasks.csv.copied"]
+    record = json.loads((out / ".facemirror" / "clip.mirror.json").read_text())
+    assert record["command"] == "facemirror.mirror(%r, %r, workers=2, models=%r)" % (
+        str(clip), str(out), str(MODELS))
+    assert record["models"] == os.path.normpath(os.path.abspath(MODELS)) and not record["options"]
     assert (out / "clip_tasks.csv").read_bytes() == (tmp_path / "clip_tasks.csv").read_bytes()
     assert outputs["right_video"] == str(out / "clip_right_mirrored.mp4")
     for side in ("right_csv", "left_csv"):
@@ -174,7 +181,11 @@ def test_mirror_writes_s1_outputs(tmp_path):
         np.testing.assert_array_equal(table["frame"], np.arange(1, 25))
 
     # The report of the folder with that plan: the page with its task section, the task
-    # tables; a CSV cut short fails its video alone, naming the file.
+    # tables; a CSV cut short fails its video alone, naming the file. Without models=, the
+    # provenance names the recorded call and models folder, not the default folder.
+    reports = facemirror.report(out, stills=1)
+    page = html.unescape((out / "clip_report.html").read_text())
+    assert record["command"] in page and record["models"] in page
     reports = facemirror.report(out, stills=1, models=MODELS)
     assert [(r.stem, r.ok, r.error) for r in reports] == [("clip", True, "")]
     assert reports[0].html == str(out / "clip_report.html")
@@ -335,6 +346,12 @@ def test_without_aus_the_csv_is_the_clis_without_aus(tmp_path):
                                 frame_stride=8, as_dataframe=False)[0]
     cli_csv = tmp_path / "cli" / "changeLighting.csv"
     assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
+    # The CLI into the module's folder redoes its CSV, naming the call that made it (its record
+    # holds no CLI options to compare), rather than taking it for its own.
+    again = subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "py"), "--models",
+                            str(MODELS), "--no-aus", "--frame-stride", "8"],
+                           capture_output=True, text=True, check=True)
+    assert "(its outputs were made by facemirror.extract(" in again.stderr, again.stderr
     # OpenFace without -aus: every field after ", " (its AU pass rewrites rows with ",  ").
     assert b"AU01_r" not in cli_csv.read_bytes() and b",  " not in cli_csv.read_bytes()
 
@@ -563,7 +580,7 @@ def test_consensus_gives_the_cli_rows(tmp_path):
                                 frame_stride=4, as_dataframe=False)[0]
     cli_csv = tmp_path / "cli" / "changeLighting.csv"
     assert pathlib.Path(result.output_csv).read_bytes() == cli_csv.read_bytes()
-    assert sorted(p.name for p in (tmp_path / "py").iterdir()) == ["changeLighting.csv"]
+    assert sorted(p.name for p in (tmp_path / "py").iterdir()) == [".facemirror", "changeLighting.csv"]
     with pytest.raises(ValueError, match="consensus"):
         facemirror.extract(VIDEO, models=MODELS, consensus=0)
     with pytest.raises(ValueError, match="consensus"):  # mirror() passes it on too

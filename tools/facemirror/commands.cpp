@@ -185,6 +185,9 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
     return outputs_current(job.input, outputs)
                ? std::nullopt
                : std::optional<std::string>("the input is newer than its outputs");
+  if (record->options.empty())
+    return "its outputs were made by " +
+           (record->command.empty() ? std::string("another program") : record->command);
   if (fingerprint.empty() || record->input_fingerprint != fingerprint)
     return std::string("the input is not the file its outputs were made from");
   std::string changed;
@@ -409,35 +412,6 @@ std::string command_line(int argc, char** argv) {
   }
   return line;
 }
-
-namespace {
-
-// What the runs that wrote `folder` recorded (OUTDIR/.facemirror): the command each video's AU
-// files were made by, for its page's provenance, and the models folder when they all name the
-// same one (a later `facemirror report OUTDIR` would otherwise check the default folder's).
-void add_recorded_provenance(const fs::path& folder, report_options& options) {
-  std::set<std::string> models;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(records_dir(folder), ec)) {
-    std::string stem = entry.path().filename().string();
-    for (const std::string suffix : {".mirror.json", ".aus.json"}) {
-      if (stem.size() > suffix.size() &&
-          stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        stem.resize(stem.size() - suffix.size());
-        const auto record = read_record(entry.path());
-        if (record && !record->command.empty())
-          options.made_by[stem] = record->command;
-        if (record)
-          models.insert(record->models_dir);
-        break;
-      }
-    }
-  }
-  if (!options.models_dir && models.size() == 1 && !models.begin()->empty())
-    options.models_dir = fs::path(*models.begin());
-}
-
-}  // namespace
 
 int run_report(const report_command& command) {
   report_options options;

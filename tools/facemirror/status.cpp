@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -187,6 +188,30 @@ bool outputs_current(const fs::path& input, const std::vector<fs::path>& outputs
       return false;
   }
   return true;
+}
+
+// Without it a later report would list the default models folder's checksums, whatever the AU
+// files were computed with.
+void add_recorded_provenance(const fs::path& folder, report_options& options) {
+  std::set<std::string> models;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(records_dir(folder), ec)) {
+    std::string stem = entry.path().filename().string();
+    for (const std::string suffix : {".mirror.json", ".aus.json"}) {
+      if (stem.size() > suffix.size() &&
+          stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        stem.resize(stem.size() - suffix.size());
+        const auto record = read_record(entry.path());
+        if (record && !record->command.empty())
+          options.made_by[stem] = record->command;
+        if (record)
+          models.insert(record->models_dir);
+        break;
+      }
+    }
+  }
+  if (!options.models_dir && models.size() == 1 && !models.begin()->empty())
+    options.models_dir = fs::path(*models.begin());
 }
 
 }  // namespace facemirror::cli

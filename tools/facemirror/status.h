@@ -24,6 +24,7 @@
 
 #include "facemirror/pipeline/engine.h"
 #include "facemirror/pipeline/input_fingerprint.h"
+#include "facemirror/report/report.h"
 
 namespace facemirror::cli {
 
@@ -79,6 +80,8 @@ void write_status(const std::filesystem::path& file, const video_status& status)
 /// cannot tell (`mv`, `cp -p`, rsync and unzip keep them).
 struct output_record {
   std::string input_fingerprint;  // facemirror::input_fingerprint()
+  // The CLI's options that shape the outputs; empty in a record of the Python module's (its
+  // outputs are redone by the CLI, which cannot tell its options from the module's arguments).
   std::map<std::string, std::string> options;
   // For the report's provenance, not compared: the command line that wrote the outputs and the
   // models folder it used (absolute), so that a later `facemirror report OUTDIR` states them.
@@ -99,6 +102,11 @@ void write_record(const std::filesystem::path& file, const output_record& record
 /// nullopt when the file is missing or unreadable (outputs then judged by dates, as before
 /// records existed).
 [[nodiscard]] std::optional<output_record> read_record(const std::filesystem::path& file);
+
+/// From the records of `folder` (the CLI's runs and the Python module's): the command that made
+/// each video's AU files (report_options::made_by), and the models folder when they all name
+/// the same one and `options` names none.
+void add_recorded_provenance(const std::filesystem::path& folder, report_options& options);
 
 /// True when every file in `outputs` exists and none is older than `input`: an input changed
 /// since (replaced, re-exported, or overwritten before a --force redo that then failed) has
