@@ -25,7 +25,6 @@
 #include "facemirror/error.h"
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
-#include "facemirror/models/model_paths.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/output/hog_file.h"
 #include "facemirror/pipeline/engine.h"
@@ -435,11 +434,7 @@ PYBIND11_MODULE(_facemirror, m) {
         facemirror::cli::output_record record;
         record.input_fingerprint = facemirror::input_fingerprint(input);
         record.command = command;
-        std::error_code ec;
-        record.models_dir =
-            fs::absolute(models_dir ? *models_dir : facemirror::default_models_dir(), ec)
-                .lexically_normal()
-                .string();
+        record.models_dir = facemirror::cli::recorded_models_dir(models_dir.value_or(fs::path()));
         facemirror::cli::write_record(facemirror::cli::record_file(output_dir, job), record);
       },
       py::arg("kind"), py::arg("input"), py::arg("output_dir"), py::arg("output_csv"),

@@ -502,10 +502,7 @@ int run(const run_options& opt, job_kind kind) {
   };
   int skipped = 0;
   const std::map<std::string, std::string> options_now = output_options(opt, kind);
-  const std::string models_used =
-      fs::absolute(opt.models_dir.empty() ? default_models_dir() : fs::path(opt.models_dir), ec)
-          .lexically_normal()
-          .string();
+  const std::string models_used = recorded_models_dir(opt.models_dir);
   std::vector<output_record> records;  // what each job of `jobs` is made from, read before it runs
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {

@@ -9,6 +9,7 @@
 
 #include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/models/model_paths.h"
 #include "facemirror/output/atomic_file.h"
 
 #include <unistd.h>
@@ -125,6 +126,13 @@ std::vector<fs::path> expected_outputs(const video_job& job, bool with_aus) {
   if (with_aus)
     files.insert(files.end(), {out.right_csv, out.left_csv});
   return files;
+}
+
+std::string recorded_models_dir(const fs::path& models_dir) {
+  std::error_code ec;
+  return fs::absolute(models_dir.empty() ? default_models_dir() : models_dir, ec)
+      .lexically_normal()
+      .string();
 }
 
 fs::path records_dir(const fs::path& output_dir) {

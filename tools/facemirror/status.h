@@ -89,6 +89,10 @@ struct output_record {
   std::string models_dir;
 };
 
+/// output_record::models_dir for a run given `models_dir` (empty: the default folder): absolute,
+/// normalised, so that the records of one folder used two ways compare equal.
+[[nodiscard]] std::string recorded_models_dir(const std::filesystem::path& models_dir);
+
 /// OUTDIR/.facemirror: the output records (hidden, so the folder keeps S1's layout).
 [[nodiscard]] std::filesystem::path records_dir(const std::filesystem::path& output_dir);
 
