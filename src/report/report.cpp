@@ -58,8 +58,26 @@ void refuse_if_au_data(const fs::path& target) {
                                     "it again)");
 }
 
+// A page of the user's own where the report would write one (index.html of a web site they
+// chose as the output folder): the report's pages say they are facemirror's in their head, and
+// any other HTML file is left as it is.
+void refuse_if_someone_elses_page(const fs::path& target) {
+  std::error_code ec;
+  if (target.extension() != ".html" || !fs::is_regular_file(target, ec))
+    return;
+  std::ifstream in(target, std::ios::binary);
+  std::string head(2048, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (head.find("<meta name=\"generator\" content=\"facemirror") == std::string::npos)
+    throw error(error_code::io, "'" + target.string() +
+                                    "' is not a page facemirror wrote: not overwritten (move it, "
+                                    "or write the outputs to another folder)");
+}
+
 void write_whole(const fs::path& target, const std::string& bytes) {
   refuse_if_au_data(target);
+  refuse_if_someone_elses_page(target);
   atomic_file file(target);
   file.write(bytes);
   file.commit();

@@ -915,6 +915,29 @@ TEST_F(ReportFolder, VideosNamedLikeTheReportsFilesKeepTheirTables) {
   EXPECT_NE(read_text(dir_ / "index.html").find("<li>asymmetry_summary.csv: "), std::string::npos);
 }
 
+// An output folder that already holds a page of the user's own (their site's index.html): it is
+// not overwritten, the error names it, and the videos' pages are written all the same. A page
+// facemirror wrote is rewritten as before.
+TEST_F(ReportFolder, APageOfTheUsersOwnIsNotOverwritten) {
+  write_pair("pair");
+  const std::string theirs = "<!DOCTYPE html><html><body>our lab's notes</body></html>\n";
+  write("index.html", theirs);
+  try {
+    (void)write_report(dir_, fast());
+    ADD_FAILURE() << "the user's index.html was overwritten";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("index.html' is not a page facemirror wrote"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(read_text(dir_ / "index.html"), theirs);
+  EXPECT_TRUE(fs::exists(dir_ / "pair_report.html"));
+  fs::remove(dir_ / "index.html");
+  (void)write_report(dir_, fast());
+  (void)write_report(dir_, fast());  // its own index, rewritten
+  EXPECT_NE(read_text(dir_ / "index.html").find("facemirror reports"), std::string::npos);
+}
+
 // Patient ids such as "pt#3" or "50%": the index's links are percent-encoded, or they would
 // point at a fragment of "pt" or at no file.
 TEST_F(ReportFolder, TheIndexLinksPagesWhateverCharactersTheirNamesHold) {
