@@ -228,10 +228,13 @@ int run_app(const app_options& options) {
       refuse(res, 403, "foreign Origin");
       return httplib::Server::HandlerResponse::Handled;
     }
-    const std::string given = req.has_header("X-Facemirror-Token")
+    // A file's address carries its own token, and only that one counts: a right token beside
+    // it (?token=, a header) would make any /files/WHATEVER/ address a valid one.
+    const bool file_address = req.path.rfind("/files/", 0) == 0;
+    const std::string given = file_address ? token_in_file_url(req.path)
+                              : req.has_header("X-Facemirror-Token")
                                   ? req.get_header_value("X-Facemirror-Token")
-                              : req.has_param("token") ? req.get_param_value("token")
-                                                       : token_in_file_url(req.path);
+                                  : req.get_param_value("token");
     if (!token_matches(given, token)) {
       refuse(res, 403, "missing or wrong token");
       return httplib::Server::HandlerResponse::Handled;
