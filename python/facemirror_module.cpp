@@ -169,17 +169,20 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
   }
   py::dict files;
   if (result.ok) {
+    const bool photograph = facemirror::is_image_file(result.input);
     bool rotated = false;
     try {
-      rotated = facemirror::probe_video(result.input).reoriented();
+      rotated = !photograph && facemirror::probe_video(result.input).reoriented();
     } catch (const std::exception&) {
       // It was just read whole; should it have gone since, the names below are still S1's.
     }
     const auto names = facemirror::mirror_outputs_for(result.input, request.outputs[0], rotated);
-    files["right_video"] = names.right_video;
-    files["left_video"] = names.left_video;
-    files["debug_video"] = names.debug_video;
-    files["source_video"] = names.source_video;
+    // A photograph's mirrored faces are PNG images, named as such.
+    const std::string picture = photograph ? "_image" : "_video";
+    files[("right" + picture).c_str()] = names.right_video;
+    files[("left" + picture).c_str()] = names.left_video;
+    files[("debug" + picture).c_str()] = names.debug_video;
+    files[("source" + picture).c_str()] = names.source_video;
     files["head_pose_csv"] = names.head_pose_csv;  // written with or without AUs
     if (request.compute_aus) {
       files["right_csv"] = names.right_csv;

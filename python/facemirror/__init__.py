@@ -104,7 +104,9 @@ class VideoResult:
     time of the video. output_csv: the aus job's CSV (None when
     extract() ran without out_dir). columns: the aus job's table (DataFrame or dict of NumPy
     arrays, in CSV column order). outputs: the mirror job's files by role (right_video,
-    left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv). hog: with
+    left_video, debug_video, source_video, right_csv, left_csv, head_pose_csv; for a
+    photograph right_image, left_image, debug_image and source_image, PNG images but the
+    source's copy, in place of the videos). hog: with
     extract(..., hog=True), the video's HOG features (HogFeatures); hog_file: the ``.hog`` file
     written beside the CSV (None without out_dir). aligned_dir: with extract(..., aligned=...),
     the folder of aligned faces beside the CSV (``<stem>_aligned/``).

@@ -709,8 +709,10 @@ mirror_outputs mirror_outputs_for(const std::filesystem::path& input,
   out.right_csv = dir / (stem + "_right_mirrored.csv");
   out.left_csv = dir / (stem + "_left_mirrored.csv");
   out.head_pose_csv = dir / (stem + "_head_pose.csv");
+  // A photograph is copied as it is, whatever its orientation tag: no video to re-encode.
+  const bool reencoded = rotated && !is_image_file(input);
   out.source_video =
-      dir / (stem + "_source" + (rotated ? std::string(".mp4") : input.extension().string()));
+      dir / (stem + "_source" + (reencoded ? std::string(".mp4") : input.extension().string()));
   return out;
 }
 

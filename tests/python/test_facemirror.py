@@ -220,6 +220,22 @@ def test_mirror_writes_s1_outputs(tmp_path):
     assert unusable[0].ok and "line 3: the window ends" in unusable[0].plan_error
 
 
+@needs_shared
+def test_mirror_names_a_photographs_outputs_as_images(tmp_path):
+    photo = tmp_path / "patient 7.jpg"
+    photo.write_bytes((SAMPLES / "sample1.jpg").read_bytes())
+    results = facemirror.mirror(photo, tmp_path / "out", models=MODELS)
+    assert len(results) == 1 and results[0].ok, results[0].error
+    outputs = results[0].outputs
+    assert set(outputs) == {"right_image", "left_image", "debug_image", "source_image",
+                            "right_csv", "left_csv", "head_pose_csv"}
+    assert outputs["right_image"] == str(tmp_path / "out" / "patient 7_right_mirrored.png")
+    assert outputs["source_image"] == str(tmp_path / "out" / "patient 7_source.jpg")
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(
+        [os.path.basename(p) for p in outputs.values()] + [".facemirror"])
+    assert len(facemirror.read_csv(outputs["left_csv"], as_dataframe=False)["face"]) == 1
+
+
 def test_task_plans_are_written_whole_as_the_report_reads_them(tmp_path):
     plan = tmp_path / "clip_tasks.csv"
     written = facemirror.write_task_plan(plan, [("smile", 2.5, 4), ("rest", 0, 1),

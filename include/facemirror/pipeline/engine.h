@@ -233,7 +233,8 @@ struct video_job {
 /// <stem>_head_pose.csv holds the source face's yaw per frame (frame, timestamp, success,
 /// confidence, yaw_deg: the debug video's banner), for the report's quality section.
 /// For a still image input the three "videos" are lossless PNG images (<stem>_right_mirrored.png,
-/// <stem>_left_mirrored.png, <stem>_debug.png), the source is copied, the head-pose CSV has one
+/// <stem>_left_mirrored.png, <stem>_debug.png), the source is copied (`rotated` is ignored),
+/// the head-pose CSV has one
 /// row, and each mirrored CSV is in FaceLandmarkImg's layout with one row: the face found in that
 /// mirrored image nearest the source face (numbered as `facemirror aus` on the image numbers it).
 struct mirror_outputs {
