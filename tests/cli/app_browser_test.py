@@ -90,6 +90,14 @@ def main():
             fail("the app printed %r, not http://127.0.0.1:PORT/?token=..." % url)
         port = parsed.port
         print("app at 127.0.0.1:%d" % port)
+        # A models folder without the models is refused at once, not at Start.
+        empty = os.path.join(root, "no_models")
+        os.makedirs(empty, exist_ok=True)
+        unserved = subprocess.run([args.cli, "app", "--no-browser", "--root", root, "--models",
+                                   empty], capture_output=True, text=True, timeout=60)
+        if unserved.returncode != 2 or "missing model file '%s/" % empty not in unserved.stderr:
+            fail("an app with an empty models folder: exit %d, %r %r" % (
+                unserved.returncode, unserved.stdout, unserved.stderr))
         # A second app on the same port is refused (it once started too, and the two split the
         # browser's requests, each refusing the other's token).
         second = subprocess.run([args.cli, "app", "--no-browser", "--port", str(port), "--root",

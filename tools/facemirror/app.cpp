@@ -20,6 +20,7 @@
 
 #include "facemirror/error.h"
 #include "facemirror/io/video_reader.h"
+#include "facemirror/models/model_paths.h"
 #include "facemirror/output/atomic_file.h"
 #include "facemirror/report/tasks.h"
 
@@ -205,6 +206,15 @@ int run_app(const app_options& options) {
       return 2;
     }
     roots.push_back(root);
+  }
+  // A models folder that cannot serve is said now, not after the user has chosen videos and
+  // pressed Start.
+  try {
+    verify_model_checksums(resolve_model_paths(
+        options.models_dir.empty() ? std::nullopt : std::optional<fs::path>(options.models_dir)));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "facemirror app: %s\n", e.what());
+    return 2;
   }
   const std::string token = random_token();
   httplib::Server server;
