@@ -205,6 +205,14 @@ def main():
                          }.get(name, []):
                 if said not in reply.decode("utf-8", "replace"):
                     fail("%s: the reply %r does not say %r" % (name, reply, said))
+        if os.geteuid() != 0:  # root reads any folder
+            closed = os.path.join(root, "closed")
+            os.makedirs(closed, exist_ok=True)
+            os.chmod(closed, 0)
+            status, reply = request(port, "GET", "/api/list" + q({"path": closed}))
+            os.chmod(closed, 0o755)
+            if status != 403 or b"cannot be read" not in reply:
+                fail("an unreadable folder: status %d, %r" % (status, reply))
         if os.path.exists(os.path.join(root, "videos", "old_tasks.csv")):
             fail("a plan without rows was written")
         with open(outside_plan) as f:

@@ -288,10 +288,15 @@ int run_app(const app_options& options) {
       refuse(res, 404, "not a folder");
       return;
     }
-    json entries = json::array();
+    // A folder the user may not read is said to be so, not shown empty.
     std::error_code ec;
-    for (const auto& entry :
-         fs::directory_iterator(*dir, fs::directory_options::skip_permission_denied, ec)) {
+    fs::directory_iterator listing(*dir, ec);
+    if (ec) {
+      refuse(res, 403, "'" + dir->string() + "' cannot be read: " + ec.message());
+      return;
+    }
+    json entries = json::array();
+    for (const auto& entry : listing) {
       const std::string name = entry.path().filename().string();
       if (name.empty() || name[0] == '.')
         continue;
