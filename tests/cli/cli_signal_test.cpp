@@ -109,6 +109,54 @@ TEST(cli_hangup_test, sighup_stops_as_sigint_does_unless_ignored) {
   expect_a_clean_stop(under_nohup, SIGINT);
 }
 
+// A mirror job stopped after one of its videos finished: that video's page and the folder's
+// index listing it are there (the index was written only at a run's end), the stopped video
+// left nothing.
+TEST(cli_signal_mirror_test, a_stopped_mirror_job_indexes_the_videos_it_finished) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path short_video = dir / "short.mp4", long_video = dir / "long.mp4";
+  const std::string source = sample_video("default.wmv").string();
+  ASSERT_EQ(
+      run_command("ffmpeg -y -loglevel error -i '" + source +
+                  "' -frames:v 12 -c:v libx264 -preset ultrafast '" + short_video.string() + "'"),
+      0);
+  ASSERT_EQ(run_command("ffmpeg -y -loglevel error -stream_loop 9 -i '" + source +
+                        "' -c:v libx264 -preset ultrafast '" + long_video.string() + "'"),
+            0);
+  const fs::path out = dir / "out";
+  std::vector<std::string> args = {FACEMIRROR_CLI_PATH,
+                                   "mirror",
+                                   short_video.string(),
+                                   long_video.string(),
+                                   "-o",
+                                   out.string(),
+                                   "--models",
+                                   (*shared_dir() / "models/openface").string(),
+                                   "--workers",
+                                   "2",
+                                   "-q"};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  for (int i = 0; i < 1200 && !fs::exists(out / "short_report.html"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(out / "short_report.html"));
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  std::ifstream index(out / "index.html");
+  const std::string html((std::istreambuf_iterator<char>(index)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("short_report.html"), std::string::npos) << html;
+  EXPECT_EQ(html.find(">long<"), std::string::npos);
+  EXPECT_FALSE(fs::exists(out / "long_left_mirrored.mp4"));
+}
+
 INSTANTIATE_TEST_SUITE_P(isolation, cli_signal_test, ::testing::Values("thread", "process"));
 
 }  // namespace

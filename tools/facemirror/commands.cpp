@@ -681,8 +681,21 @@ int run(const run_options& opt, job_kind kind) {
                  results.size() - static_cast<size_t>(failures - plan.rejected.size()), skipped,
                  failures, seconds, seconds > 0 ? static_cast<double>(frames) / seconds : 0.0);
   }
-  if (interrupted)
+  if (interrupted) {
+    // The videos finished before the stop have their pages: the folder's index lists them, as
+    // the whole run's would (one shard's is still the summary's to write).
+    if (writes_report && !shard.has_value() && !written.empty()) {
+      try {
+        reports.write_index();
+        if (!opt.quiet)
+          std::fprintf(stderr, "index  %s (the videos finished before the stop)\n",
+                       (output_dir / "index.html").string().c_str());
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "FAILED report: %s\n", e.what());
+      }
+    }
     return 130;
+  }
   // The report covers the videos done now and skipped ones without a report; a run that
   // skipped everything rewrites nothing.
   std::vector<std::string> stems = unreported;
