@@ -1,6 +1,6 @@
 #pragma once
 // Internal to the report module: the field splitting its CSV readers share (OpenFace's ", "
-// and plain "," both read).
+// and plain "," both read), and the quoting of the text fields it writes.
 
 #include <cerrno>
 #include <cmath>
@@ -31,6 +31,19 @@ inline std::vector<std::string> split_fields(const std::string& line) {
   if (!line.empty() && line.back() == ',')
     fields.emplace_back();
   return fields;
+}
+
+/// `value` as one field of a CSV the report writes: quoted (RFC 4180, quotes doubled) where it
+/// holds a comma, a quote, a line break or blanks at an end, as a patient's video name may
+/// ("Müller, Anna"); as it is otherwise.
+inline std::string csv_field(const std::string& value) {
+  const bool plain = value.find_first_of(",\"\r\n") == std::string::npos && trim(value) == value;
+  if (plain)
+    return value;
+  std::string quoted = "\"";
+  for (const char c : value)
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
 }
 
 /// The whole field as a finite number; nullopt for an empty field, trailing text, a value out

@@ -12,6 +12,7 @@
 #include "facemirror/report/svg_chart.h"
 #include "facemirror/version.h"
 
+#include "report/csv_fields.h"
 #include "report/report_html.h"
 #include "report/report_model.h"
 
@@ -22,6 +23,7 @@ namespace {
 
 using detail::analyse;
 using detail::checksum_models;
+using detail::csv_field;
 using detail::model_checksums;
 using detail::num;
 using detail::page_head;
@@ -123,7 +125,7 @@ std::string asymmetry_csv_rows(const std::string& stem, const std::vector<au_sum
   std::string out;
   for (const auto& row : rows) {
     if (video_column)
-      out += stem + ",";
+      out += csv_field(stem) + ",";
     out += row.au + (row.intensity ? ",intensity" : ",presence");
     for (const side_stats* s : {&row.left, &row.right}) {
       const int64_t n = s->frames_with_face;
@@ -168,8 +170,8 @@ std::string task_asymmetry_csv_rows(const std::string& stem, const std::vector<t
   };
   std::string out;
   for (const auto& task : tasks) {
-    const std::string window = (video_column ? stem + "," : std::string()) + task.task.name + "," +
-                               num(task.task.window.start_s, 3) + "," +
+    const std::string window = (video_column ? csv_field(stem) + "," : std::string()) +
+                               task.task.name + "," + num(task.task.window.start_s, 3) + "," +
                                num(task.task.window.end_s, 3) + "," + std::to_string(task.frames) +
                                "," + std::to_string(task.left_faces) + "," +
                                measured(task.left_faces, task.left_confidence, 4) + "," +
@@ -202,8 +204,8 @@ std::string task_aus_csv_rows(const std::string& stem, const std::vector<task_su
                               bool video_column) {
   std::string out;
   for (const auto& task : tasks) {
-    const std::string window = (video_column ? stem + "," : std::string()) + task.task.name + "," +
-                               num(task.task.window.start_s, 3) + "," +
+    const std::string window = (video_column ? csv_field(stem) + "," : std::string()) +
+                               task.task.name + "," + num(task.task.window.start_s, 3) + "," +
                                num(task.task.window.end_s, 3) + "," + std::to_string(task.frames) +
                                "," + std::to_string(task.left_faces) + "," +
                                measured(task.left_faces, task.left_confidence, 4) + ",";

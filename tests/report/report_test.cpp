@@ -938,6 +938,28 @@ TEST_F(ReportFolder, APageOfTheUsersOwnIsNotOverwritten) {
   EXPECT_NE(read_text(dir_ / "index.html").find("facemirror reports"), std::string::npos);
 }
 
+// A video named as a patient file often is ("Müller, Anna"): its name is one quoted field of the
+// folder's tables, so that every row has the header's columns.
+TEST_F(ReportFolder, AVideoNameWithACommaIsOneFieldOfTheTables) {
+  write_pair("M\u00fcller, Anna \"7\"");
+  write("M\u00fcller, Anna \"7\"_tasks.csv", "task,start_s,end_s\nrest,0,0.9\nsmile,1,3\n");
+  for (const auto& r : write_report(dir_, fast()))
+    ASSERT_TRUE(r.ok) << r.error;
+  for (const char* table : {"asymmetry_summary.csv", "task_summary.csv"}) {
+    std::istringstream lines(read_text(dir_ / table));
+    std::string header, row;
+    std::getline(lines, header);
+    const auto columns = std::count(header.begin(), header.end(), ',');
+    size_t rows = 0;
+    while (std::getline(lines, row)) {
+      ASSERT_EQ(row.rfind("\"M\u00fcller, Anna \"\"7\"\"\",", 0), 0u) << table << ": " << row;
+      EXPECT_EQ(std::count(row.begin(), row.end(), ',') - 1, columns) << table << ": " << row;
+      ++rows;
+    }
+    EXPECT_GT(rows, 0u) << table;
+  }
+}
+
 // Patient ids such as "pt#3" or "50%": the index's links are percent-encoded, or they would
 // point at a fragment of "pt" or at no file.
 TEST_F(ReportFolder, TheIndexLinksPagesWhateverCharactersTheirNamesHold) {
