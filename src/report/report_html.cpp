@@ -397,6 +397,18 @@ chart_series series_of(const au_series& face, const au_column& column, const cha
   return {label, colour, face.timestamp_s, column.values, face.success};
 }
 
+// The task plan's windows (its rest first), shaded behind a chart; none without a plan.
+std::vector<chart_window> plan_windows(const video_report& r) {
+  std::vector<chart_window> windows;
+  if (!r.plan)
+    return windows;
+  if (r.plan->rest)
+    windows.push_back({r.plan->rest->start_s, r.plan->rest->end_s, "rest"});
+  for (const auto& task : r.plan->tasks)
+    windows.push_back({task.window.start_s, task.window.end_s, task.label});
+  return windows;
+}
+
 std::string charts(const video_report& r) {
   std::string out = "<section id=\"charts\"><h2>Action Units over time</h2><p class=\"note\">";
   out += r.video.mirrored ? "<span class=\"left\">Left</span> and <span "
@@ -412,13 +424,9 @@ std::string charts(const video_report& r) {
   }
   out += "Time in seconds from the start of the video.</p>";
   chart_layout line_layout;
-  if (r.plan) {
+  if (r.plan)
     out += "<p class=\"note\">Shaded: the task plan's windows.</p>";
-    if (r.plan->rest)
-      line_layout.windows.push_back({r.plan->rest->start_s, r.plan->rest->end_s, "rest"});
-    for (const auto& task : r.plan->tasks)
-      line_layout.windows.push_back({task.window.start_s, task.window.end_s, task.label});
-  }
+  line_layout.windows = plan_windows(r);
   chart_layout band_layout = line_layout;
   band_layout.height = r.video.mirrored ? 64 : 46;
   for (const auto& region : detail::report_regions()) {
@@ -492,6 +500,27 @@ std::string face_tracking(const video_report& r, const report_options& options) 
   return out;
 }
 
+// |yaw| over time with the bands' limits and the plan's windows: when the head turned, so that
+// task windows can avoid those stretches.
+std::string yaw_chart(const video_report& r, double largest_abs_yaw) {
+  if (r.yaw.time_s.size() < 2)
+    return "";
+  chart_layout layout;
+  layout.height = 120;
+  layout.y_max = std::min(45.0, 5.0 * std::ceil(std::max(10.0, largest_abs_yaw) / 5.0));
+  layout.y_step = 5.0;
+  layout.windows = plan_windows(r);
+  layout.references = {{3.0, "#2e8b3a", "good: |yaw| up to 3 degrees"},
+                       {5.0, "#c8321e", "acceptable: |yaw| up to 5 degrees"}};
+  const chart_series yaw{"|yaw|", "#555", r.yaw.time_s, r.yaw.abs_yaw_deg, r.yaw.face};
+  const std::string caption = "|yaw| in degrees over time (dashed: 3&deg; and 5&deg;" +
+                              std::string(r.plan ? "; shaded: the task plan's windows" : "") +
+                              "; a gap: no face)";
+  return "<figure class=\"yaw\"><figcaption>" + caption + "</figcaption>" +
+         line_chart_svg("chart-yaw", "yaw-chart", "head yaw over time", {yaw}, layout) +
+         "</figure>";
+}
+
 std::string quality(const video_report& r, const report_options& options) {
   std::string out = "<section id=\"quality\"><h2>Quality</h2>";
   out += r.video.mirrored ? "<h3>Head yaw (source face)</h3>" : "<h3>Head yaw</h3>";
@@ -530,6 +559,7 @@ std::string quality(const video_report& r, const report_options& options) {
       std::sort(abs_yaw.begin(), abs_yaw.end());
       out += "<p class=\"note\">|yaw| median " + num(abs_yaw[abs_yaw.size() / 2], 1) +
              "&deg;, 95th percentile " + num(percentile95(abs_yaw), 1) + "&deg;.</p>";
+      out += yaw_chart(r, abs_yaw.back());
     }
   } else {
     out += "<p class=\"note\">" + html_escape(r.yaw_note) + "</p>";

@@ -123,6 +123,9 @@ yaw_track read_head_pose(const fs::path& file) {
       track.yaw_deg.push_back(yaw);
     else
       ++track.no_face;
+    track.time_s.push_back(t);
+    track.abs_yaw_deg.push_back(success != 0 ? std::abs(yaw) : 0.0);
+    track.face.push_back(success != 0);
   }
   return track;
 }
@@ -131,12 +134,17 @@ yaw_track yaw_from_series(const au_series& face) {
   yaw_track track;
   track.frames = static_cast<int64_t>(face.rows());
   for (size_t i = 0; i < face.rows(); ++i) {
+    const bool with_face = face.success[i] && i < face.yaw_rad.size();
+    const double yaw = with_face ? face.yaw_rad[i] * 180.0 / 3.14159265358979323846 : 0.0;
+    track.time_s.push_back(face.timestamp_s[i]);
+    track.abs_yaw_deg.push_back(std::abs(yaw));
+    track.face.push_back(with_face);
     if (!face.success[i]) {
       ++track.no_face;
       continue;
     }
-    if (i < face.yaw_rad.size())
-      track.yaw_deg.push_back(face.yaw_rad[i] * 180.0 / 3.14159265358979323846);
+    if (with_face)
+      track.yaw_deg.push_back(yaw);
   }
   return track;
 }

@@ -30,6 +30,10 @@ struct yaw_track {
   std::vector<double> yaw_deg;  // frames with a face
   int64_t frames = 0;
   int64_t no_face = 0;
+  // Every frame, for the chart of yaw over time: its time, |yaw| (0 without a face) and
+  // whether it had a face.
+  std::vector<double> time_s, abs_yaw_deg;
+  std::vector<bool> face;
 };
 
 // ---- provenance ----------------------------------------------------------------------------

@@ -221,8 +221,9 @@ std::string line_chart_svg(const std::string& id, const std::string& css_class,
   const frame_box box = plot_box(series, layout);
   std::string out = open_svg(id, css_class, title, layout);
   out += windows_svg(box, layout);
-  // Value axis: 0..y_max with a line per unit.
-  for (int v = 0; v <= static_cast<int>(layout.y_max); ++v) {
+  // Value axis: 0..y_max with a line every y_step.
+  const int step = std::max(1, static_cast<int>(layout.y_step));
+  for (int v = 0; v <= static_cast<int>(layout.y_max); v += step) {
     const double y = box.y1 - v / layout.y_max * (box.y1 - box.y0);
     out += "<line x1=\"" + fmt(box.x0) + "\" y1=\"" + fmt(y) + "\" x2=\"" + fmt(box.x1) +
            "\" y2=\"" + fmt(y) + "\" stroke=\"#e4e4e4\"/><text x=\"" + fmt(box.x0 - 4) + "\" y=\"" +

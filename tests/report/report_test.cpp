@@ -552,6 +552,24 @@ TEST_F(ReportFolder, PageNumbersOfAMirroredPair) {
   EXPECT_NE(html.find(": 4 frames, 1.000 frames/s"), std::string::npos);
 }
 
+// The Quality section charts |yaw| over time (the head-turn warning sends the reader there to
+// see when): write_pair's yaw 1, 4, -7.5 at 0, 1, 2 s on a 0..10 degree axis, a gap where the
+// fourth frame has no face, dashed lines at 3 and 5 degrees.
+TEST_F(ReportFolder, TheQualitySectionChartsTheYawOverTime) {
+  write_pair("patient");
+  const std::string html = one_page("patient");
+  const size_t chart = html.find("<svg id=\"chart-yaw\"");
+  ASSERT_NE(chart, std::string::npos);
+  EXPECT_GT(chart, html.find("<section id=\"quality\">"));
+  const std::string svg = html.substr(chart, html.find("</svg>", chart) - chart);
+  // x: 0..3 s over 36..712 px; y: 0..10 degrees over 98..8 px.
+  EXPECT_NE(svg.find("d=\"M36.0 89.0L261.3 62.0L486.7 30.5\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("fill=\"#333\">10</text>"), std::string::npos);
+  EXPECT_EQ(svg.find("fill=\"#333\">1</text>"), std::string::npos);  // a label every 5 degrees
+  EXPECT_NE(svg.find("y1=\"71.0\" x2=\"712.0\" y2=\"71.0\" stroke=\"#2e8b3a\""), std::string::npos);
+  EXPECT_NE(svg.find("y1=\"53.0\" x2=\"712.0\" y2=\"53.0\" stroke=\"#c8321e\""), std::string::npos);
+}
+
 // write_pair's mirrored videos: 4 frames, the right face's frame i at right_grey(i), the left
 // face's at left_grey(i), so a still shows which frame it is.
 int right_grey(int64_t index) {

@@ -48,7 +48,8 @@ struct chart_marker {
 struct chart_layout {
   int width = 720;
   int height = 150;
-  double y_max = 5.0;  // intensities: OpenFace's 0..5
+  double y_max = 5.0;   // intensities: OpenFace's 0..5
+  double y_step = 1.0;  // line charts: a grid line and its label every y_step, from 0
   /// Shaded where they overlap the chart's time span; the rest is clipped.
   std::vector<chart_window> windows;
   /// Line charts only: drawn over the series, values clamped to 0..y_max; a marker outside the
