@@ -401,11 +401,12 @@ struct index_entry {
   size_t frames = 0;
   size_t left_faces = 0, right_faces = 0;  // frames with a face (one-face videos: left)
   std::optional<double> turned;            // detail::turned_share
+  bool within_rest = false;                // detail::within_rest_window: no movement measured
   std::vector<au_summary> summary;
   std::vector<task_summary> tasks;
 };
 
-index_entry index_entry_of(const folder_entry& entry) {
+index_entry index_entry_of(const folder_entry& entry, const report_options& options) {
   index_entry out;
   out.video = entry.video;
   out.error = entry.report ? std::string() : entry.error;
@@ -414,6 +415,8 @@ index_entry index_entry_of(const folder_entry& entry) {
     out.left_faces = entry.report->left.frames_with_face();
     out.right_faces = entry.report->right.frames_with_face();
     out.turned = detail::turned_share(*entry.report);
+    out.within_rest = detail::within_rest_window(
+        *entry.report, detail::summary_rest_window(*entry.report, options));
     out.summary = entry.report->summary;
     out.tasks = entry.report->tasks;
   }
@@ -432,8 +435,14 @@ std::string faces_cell(const index_entry& entry, double min_share) {
                             (entry.video.mirrored ? " / " + std::to_string(entry.right_faces) : "");
   if (!flagged)
     return "<td>" + faces + "</td>";
+  // Said in words too, not only in bold and on hover: a printed index keeps it.
+  const size_t fewest =
+      entry.video.mirrored ? std::min(entry.left_faces, entry.right_faces) : entry.left_faces;
+  const double share =
+      entry.frames ? static_cast<double>(fewest) / static_cast<double>(entry.frames) : 0.0;
   return "<td class=\"few-faces\" title=\"a face found in fewer than " + num(100.0 * min_share, 0) +
-         "% of the frames\"><b>" + faces + "</b></td>";
+         "% of the frames\"><b>" + faces + "</b> <span class=\"warning\">(face lost: found in " +
+         num(100.0 * share, 0) + "%)</span></td>";
 }
 
 // index.html (a row per video, linked where its page exists) and asymmetry_summary.csv.
@@ -473,8 +482,9 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
         entry.summary.empty() ? engagement::engaged : entry.summary.front().symmetry.state;
     std::string worst;
     if (video.mirrored)
-      worst = lowest ? lowest->au + " SR " + num(lowest->symmetry.ratio) + " (" +
-                           lowest->symmetry.weaker_side + " weaker)"
+      worst = entry.within_rest ? "none measured: the recording lies within its rest window"
+              : lowest          ? lowest->au + " SR " + num(lowest->symmetry.ratio) + " (" +
+                             lowest->symmetry.weaker_side + " weaker)"
               : first_state == engagement::side_without_face ? "no face on one side"
               : first_state == engagement::no_face           ? "no face found"
                                                              : "no AU engaged";
@@ -569,7 +579,7 @@ std::vector<report_result> write_report(const fs::path& dir, const report_option
   std::vector<report_result> results, failed;
   std::vector<index_entry> index;
   for (const auto& entry : entries) {
-    index.push_back(index_entry_of(entry));
+    index.push_back(index_entry_of(entry, options));
     const bool selected = options.stems.empty() ||
                           std::find(options.stems.begin(), options.stems.end(), entry.video.stem) !=
                               options.stems.end();
@@ -643,7 +653,7 @@ report_result report_writer::write_video(const std::string& stem) const {
       const folder_entry entry = analysed(std::move(video), impl_->options);
       result = write_pages(impl_->dir, entry, impl_->options, impl_->models);
       const std::lock_guard<std::mutex> lock(impl_->mutex);
-      impl_->indexed[stem] = {index_entry_of(entry), std::move(stamps)};
+      impl_->indexed[stem] = {index_entry_of(entry, impl_->options), std::move(stamps)};
     }
   } catch (const std::exception& e) {
     result.error = e.what();
@@ -668,7 +678,7 @@ void report_writer::write_index() const {
       entries.push_back(known->second.first);
       entries.back().video = std::move(video);
     } else {
-      entries.push_back(index_entry_of(analysed(std::move(video), impl_->options)));
+      entries.push_back(index_entry_of(analysed(std::move(video), impl_->options), impl_->options));
     }
   }
   write_folder_index(impl_->dir, entries, impl_->failed, impl_->options);

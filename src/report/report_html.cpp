@@ -99,15 +99,25 @@ std::string rest_without_face_warning(const video_report& r, const time_window& 
 
 // A recording that ends inside its rest window (shorter than the first second, without a plan's
 // rest row): its whole length is "rest", so no AU can rise above it.
+time_window summary_rest_window(const video_report& r, const report_options& options) {
+  return r.plan ? rest_window(*r.plan, r.left.timestamp_s, options.thresholds)
+                : baseline_window(r.left.timestamp_s, options.thresholds);
+}
+
+bool within_rest_window(const video_report& r, const time_window& rest) {
+  return r.left.rows() > 0 && r.left.timestamp_s.back() < rest.end_s;
+}
+
 std::string short_recording_warning(const video_report& r, const time_window& rest) {
-  if (r.left.rows() == 0 || r.left.timestamp_s.back() >= rest.end_s)
+  if (!within_rest_window(r, rest))
     return "";
   return "<p class=\"warning short-recording\">The recording (" +
          num(r.left.timestamp_s.front(), 2) + "&ndash;" + num(r.left.timestamp_s.back(), 2) +
          " s) lies within its rest window (" + window_text(rest) +
-         "): the baselines are the whole recording, so the excursions E are no movement against "
-         "rest and every AU reads as not engaged. Record the face at rest for a second or more "
-         "before the movement, or give a task plan whose rest row says where it rests.</p>";
+         "): the baselines are the whole recording's, so the excursions E are its spread, not "
+         "movement against rest, and the symmetry ratios built on them compare no movement, "
+         "engaged or not. Record the face at rest for a second or more before the movement, or "
+         "give a task plan whose rest row says where it rests.</p>";
 }
 
 // The summary's warning where the source head was turned too often for fair mirroring.
@@ -122,6 +132,34 @@ std::string head_turned_warning(const video_report& r, const report_options& opt
          "%): one half of a turned face looks smaller, and its mirrored face biases the "
          "left/right comparison. The Quality section shows when; a recording facing the "
          "camera, or a task plan whose windows avoid the turns, gives fairer numbers.</b></p>";
+}
+
+// The summary's warning where a side's face was lost too often: its numbers rest on the frames
+// it was found in, which a movement's frames may not be among (the Quality section counts them).
+std::string few_faces_warning(const video_report& r, const report_options& options) {
+  std::string sides;
+  const auto side = [&](const char* name, const au_series& face) {
+    const auto frames = static_cast<int64_t>(face.rows());
+    if (!few_faces(face.frames_with_face(), frames, options.min_face_share))
+      return;
+    const double share =
+        frames ? static_cast<double>(face.frames_with_face()) / static_cast<double>(frames) : 0;
+    sides += std::string(sides.empty() ? "" : "; ") + "the " + name + " in " +
+             num(100.0 * share, 0) + "%";
+  };
+  if (r.video.mirrored) {
+    side("left face", r.left);
+    side("right face", r.right);
+  } else {
+    side("face", r.left);
+  }
+  if (sides.empty())
+    return "";
+  return "<p class=\"warning few-faces\"><b>A face was found in fewer than " +
+         num(100.0 * options.min_face_share, 0) + "% of the frames (" + sides +
+         "): the numbers below rest on the frames with a face, and a movement made while it was "
+         "lost is not in them. The Quality section counts the frames; the charts show the "
+         "gaps.</b></p>";
 }
 
 double recording_end_s(const au_series& face) {
@@ -664,12 +702,10 @@ std::string video_page(const video_report& r, const report_options& options,
          std::string(r.plan || !r.plan_error.empty() ? "<a href=\"#tasks\">Tasks</a>" : "") +
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
-  // The summary's rest is the tasks' (report_model.cpp: a plan's rest row, else the first second).
-  const time_window summary_rest =
-      r.plan ? rest_window(*r.plan, r.left.timestamp_s, options.thresholds)
-             : baseline_window(r.left.timestamp_s, options.thresholds);
+  const time_window summary_rest = summary_rest_window(r, options);
   out += "<section id=\"summary-section\"><h2>Summary</h2>" +
          short_recording_warning(r, summary_rest) + head_turned_warning(r, options) +
+         few_faces_warning(r, options) +
          rest_without_face_warning(r, summary_rest, "the summary's") + summary_table(r) +
          "</section>\n";
   out += tasks_section(r, options);

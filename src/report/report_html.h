@@ -42,6 +42,14 @@ struct au_info {
 /// or without a frame with a face.
 [[nodiscard]] std::optional<double> turned_share(const video_report& r);
 
+/// The rest the summary's baselines come from: the task plan's rest row where it has one,
+/// else the first second (report_model.cpp), as the tasks use.
+[[nodiscard]] time_window summary_rest_window(const video_report& r, const report_options& options);
+
+/// Whether the whole recording lies within `rest` (shorter than its rest window): its
+/// excursions are then spread within it, not movement against rest.
+[[nodiscard]] bool within_rest_window(const video_report& r, const time_window& rest);
+
 /// A time window as the pages write it: "4.5&ndash;9.5 s".
 [[nodiscard]] std::string window_text(const time_window& window);
 

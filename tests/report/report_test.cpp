@@ -496,7 +496,10 @@ TEST_F(ReportFolder, WritesSelfContainedPagesAndTheNumbersAsCsv) {
   EXPECT_NE(index.find("href=\"patient_report.html\""), std::string::npos);
   EXPECT_NE(index.find("AU12_r SR 0.50 (left weaker)"), std::string::npos);
   // Frames with a face per side, flagged: the right face is on 3 of the 4 frames.
-  EXPECT_NE(index.find("\"><b>4 / 3</b></td>"), std::string::npos) << index;
+  EXPECT_NE(index.find("\"><b>4 / 3</b> <span class=\"warning\">(face lost: found in 75%)</span>"
+                       "</td>"),
+            std::string::npos)
+      << index;
   // The head turned past 5 degrees on 1 of the 3 frames with a face (-7.5): flagged at 20%.
   EXPECT_NE(html.find("<p class=\"warning head-turned\"><b>The head was turned more than 5&deg; "
                       "(S1's &ldquo;mirroring affected&rdquo;) in 33% of the frames with a face"),
@@ -632,10 +635,19 @@ TEST_F(ReportFolder, AFaceInFewerThan80PercentOfTheFramesIsFlagged) {
       << html;
   EXPECT_NE(html.find("Warning: the face was found in fewer than 80% of the frames"),
             std::string::npos);
-  // The index flags it too; a lower bar (--min-face-share 0.5) flags it nowhere.
+  // Said at the top of the summary too, before its table, as a head turn is.
+  const size_t summary_warning = html.find(
+      "<p class=\"warning few-faces\"><b>A face was found in fewer than 80% of the "
+      "frames (the face in 60%): the numbers below rest on the frames with a face");
+  ASSERT_NE(summary_warning, std::string::npos);
+  EXPECT_LT(summary_warning, html.find("id=\"summary\""));
+  EXPECT_GT(summary_warning, html.find("<section id=\"summary-section\">"));
+  // The index flags it too, in words a printout keeps; a lower bar (--min-face-share 0.5)
+  // flags it nowhere.
   EXPECT_NE(read_text(dir_ / "index.html")
                 .find("<td class=\"few-faces\" title=\"a face found in fewer than 80% of the "
-                      "frames\"><b>3</b></td>"),
+                      "frames\"><b>3</b> <span class=\"warning\">(face lost: found in 60%)</span>"
+                      "</td>"),
             std::string::npos);
   auto lenient = fast();
   lenient.min_face_share = 0.5;
@@ -1083,6 +1095,13 @@ TEST_F(ReportFolder, ARecordingWithinItsRestWindowIsSaidToBe) {
   // The header's length is where the last frame ends (3 frames 0.2 s apart: 0.6 s), as the
   // task notes say it.
   EXPECT_NE(page.find("3 frames &middot; 0.6 s &middot;"), std::string::npos);
+  // Its AU12 rises within it (E 0.5 on each side, "engaged"), but the index names no AU as its
+  // least symmetric: no movement against rest was measured.
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_NE(index.find("none measured: the recording lies within its rest window"),
+            std::string::npos)
+      << index;
+  EXPECT_EQ(index.find("AU12_r SR"), std::string::npos);
   fs::remove(dir_ / "short_left_mirrored.csv");
   fs::remove(dir_ / "short_right_mirrored.csv");
   write_pair("kept");
