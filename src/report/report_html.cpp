@@ -338,6 +338,14 @@ std::string summary_table(const video_report& r) {
     out += "</tr>";
   }
   out += "</tbody></table>";
+  // Read together on the first page, the two can seem to contradict each other (AI "right
+  // stronger" beside SR "right weaker"): the note says why, where the numbers are.
+  if (pair)
+    out +=
+        "<p class=\"note ai-sr\">AI compares the sides' means, resting level included (a side "
+        "that rests higher reads stronger); SR compares their movement above rest (E): the two "
+        "can point different ways, and where they do, the difference is at rest. Sides are the "
+        "patient's (Definitions).</p>";
   out +=
       pair
           ? "<p class=\"note\">Frames with a face: left " +

@@ -553,6 +553,9 @@ TEST_F(ReportFolder, PageNumbersOfAMirroredPair) {
   EXPECT_NE(html.find("<td class=\"l\">no face</td><td>1</td><td>25.0%</td>"), std::string::npos);
   EXPECT_NE(html.find("|yaw| median 4.0&deg;"), std::string::npos);
   EXPECT_NE(html.find(": 4 frames, 1.000 frames/s"), std::string::npos);
+  // Under the summary table, why AI and SR can point different ways.
+  EXPECT_GT(html.find("<p class=\"note ai-sr\">AI compares the sides' means, resting level"),
+            html.find("id=\"summary\""));
 }
 
 // The Quality section charts |yaw| over time (the head-turn warning sends the reader there to
@@ -635,6 +638,7 @@ TEST_F(ReportFolder, AFaceInFewerThan80PercentOfTheFramesIsFlagged) {
       << html;
   EXPECT_NE(html.find("Warning: the face was found in fewer than 80% of the frames"),
             std::string::npos);
+  EXPECT_EQ(html.find("ai-sr"), std::string::npos);  // one face: no AI, no SR
   // Said at the top of the summary too, before its table, as a head turn is.
   const size_t summary_warning = html.find(
       "<p class=\"warning few-faces\"><b>A face was found in fewer than 80% of the "
