@@ -554,8 +554,10 @@ TEST_F(ReportFolder, PageNumbersOfAMirroredPair) {
   EXPECT_NE(html.find("|yaw| median 4.0&deg;"), std::string::npos);
   EXPECT_NE(html.find(": 4 frames, 1.000 frames/s"), std::string::npos);
   // Under the summary table, why AI and SR can point different ways.
-  EXPECT_GT(html.find("<p class=\"note ai-sr\">AI compares the sides' means, resting level"),
-            html.find("id=\"summary\""));
+  const size_t ai_sr_note =
+      html.find("<p class=\"note ai-sr\">AI compares the sides' means, resting level");
+  ASSERT_NE(ai_sr_note, std::string::npos);
+  EXPECT_GT(ai_sr_note, html.find("id=\"summary\""));
 }
 
 // The Quality section charts |yaw| over time (the head-turn warning sends the reader there to
