@@ -269,6 +269,14 @@ std::string tasks_section(const video_report& r, const report_options& options) 
                   num(100.0 * options.min_face_share, 0) +
                   "% of the window's frames; its numbers rest on the frames it was found "
                   "in.</li>";
+    // Without a rest row the rest is the first second, which a task may start in: its baseline
+    // then holds the movement, and its E understates it (a rest row that overlaps a task is
+    // refused with the plan; the implicit one is said here).
+    if (!plan.rest && t.task.window.start_s < rest.end_s && t.task.window.end_s > rest.start_s)
+      warnings += "<li>" + task + ": it overlaps the rest the baselines come from (" +
+                  window_text(rest) +
+                  ", the plan having no rest row): a movement there is in its own baseline, and "
+                  "its E understates it. Give the plan a rest row before the first task.</li>";
     if (t.frames > 0 && recording_end < t.task.window.end_s)
       warnings += "<li>" + task + ": the recording ends at " + num(recording_end, 1) +
                   " s; the numbers are of " +

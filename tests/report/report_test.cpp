@@ -1134,6 +1134,22 @@ TEST_F(ReportFolder, AVideoWithoutAnyFaceSaysSo) {
   EXPECT_EQ(index.find("no face on one side"), std::string::npos) << index;
 }
 
+// A plan without a rest row rests on the first second: a task starting in it is warned of
+// (its movement is in its own baseline); one after it is not, nor is any with a rest row.
+TEST_F(ReportFolder, ATaskInTheImplicitRestIsWarnedOf) {
+  write_pair("kept");  // 4 frames at 1 fps
+  write("kept_tasks.csv", "task,start_s,end_s\nbrow_raise,0.5,2\nsmile,2,4\n");
+  std::string page = one_page("kept");
+  EXPECT_NE(page.find("<li>Brow raise (0.5&ndash;2.0 s): it overlaps the rest the baselines come "
+                      "from (0.0&ndash;1.0 s, the plan having no rest row)"),
+            std::string::npos)
+      << page;
+  EXPECT_EQ(page.find("<li>Smile (2.0&ndash;4.0 s): it overlaps"), std::string::npos);
+  write("kept_tasks.csv", "task,start_s,end_s\nrest,2,2.5\nbrow_raise,0.5,2\n");
+  page = one_page("kept");
+  EXPECT_EQ(page.find("overlaps the rest the baselines come from"), std::string::npos);
+}
+
 // Task windows the recording does not fill: past its end the numbers are of what is there, and
 // say so; a side without a face in its window shows no number ("-", not a measured 0.00).
 TEST_F(ReportFolder, TaskWindowsBeyondTheRecordingOrWithoutAFaceSaySo) {
