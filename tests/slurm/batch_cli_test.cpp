@@ -77,6 +77,13 @@ TEST(batch_cli_test, shards_resume_and_summary) {
       << rows[1];
   EXPECT_EQ(rows[2].rfind(sample_video("changeLighting.wmv").string() + ",done,", 0), 0u)
       << rows[2];
+  // Summarised by hand from the folder above, as "out": the table others read still names the
+  // logs by their full paths (it once wrote "out/logs/77_0.log").
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir);
+  EXPECT_EQ(run_cli("summary out --manifest " + manifest.string()).status, 1);
+  fs::current_path(cwd);
+  EXPECT_EQ(read_lines(out / "status" / "summary.csv"), rows);
 
   // A rerun of every shard redoes only what is not done.
   const std::string csv = read_file(out / "changeLighting.csv");
@@ -154,6 +161,16 @@ TEST(batch_cli_test, a_mirror_batch_is_summarised_as_one_and_a_replaced_video_is
   EXPECT_EQ(summary.status, 0) << summary.output;
   EXPECT_NE(summary.output.find("done 1/1, failed 0, missing 0"), std::string::npos)
       << summary.output;
+  EXPECT_EQ(summary.output.find("holds records of both"), std::string::npos) << summary.output;
+  // An aus run's record beside it: the summary says which kind it took, and how to get the
+  // other, rather than choosing silently.
+  fs::copy_file(out / ".facemirror" / "clip.mirror.json", out / ".facemirror" / "clip.aus.json");
+  const cli_run both = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  EXPECT_NE(both.output.find("holds records of both aus and mirror runs: this is the aus one "
+                             "(--kind mirror for the other)"),
+            std::string::npos)
+      << both.output;
+  fs::remove(out / ".facemirror" / "clip.aus.json");
 
   const auto written = fs::last_write_time(clip);
   ASSERT_EQ(cut(clip, 6), 0);

@@ -104,7 +104,8 @@ summary_row row_for(const video_job& job, const fs::path& output_dir) {
 }
 
 // The kind of job whose status files or records OUTDIR holds: mirror when only mirror ones,
-// else aus (a summary of the wrong kind would call every video missing).
+// else aus (a summary of the wrong kind would call every video missing); a folder of both is
+// said to be, with the option that summarises the other.
 job_kind kind_in(const fs::path& output_dir) {
   bool aus = false, mirror = false;
   std::error_code ec;
@@ -119,6 +120,11 @@ job_kind kind_in(const fs::path& output_dir) {
       mirror = mirror || ends_with(".mirror.json");
     }
   }
+  if (mirror && aus)
+    std::fprintf(stderr,
+                 "facemirror summary: '%s' holds records of both aus and mirror runs: this is "
+                 "the aus one (--kind mirror for the other)\n",
+                 output_dir.string().c_str());
   return mirror && !aus ? job_kind::mirror : job_kind::aus;
 }
 
@@ -150,7 +156,8 @@ std::vector<video_job> jobs_from_status_files(const fs::path& output_dir, job_ki
 }  // namespace
 
 int summarize(const summary_options& opt) {
-  const fs::path output_dir(opt.output_dir);
+  // Absolute: the table's log paths are read later, from anywhere, and by others.
+  const fs::path output_dir = fs::absolute(opt.output_dir).lexically_normal();
   const job_kind kind = opt.kind == "mirror" ? job_kind::mirror
                         : opt.kind == "aus"  ? job_kind::aus
                                              : kind_in(output_dir);
