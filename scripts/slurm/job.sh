@@ -29,7 +29,7 @@ case "$role" in
       esac
     done
     # exec: Slurm's SIGTERM (scancel, preemption, time limit) reaches facemirror itself, which
-    # removes its unfinished files and records those videos as interrupted.
+    # removes its unfinished files: those videos are missing until a run does them.
     exec "$facemirror" "$command" --manifest "$manifest" --shard "auto/$shards" -o "$outdir" \
       "${workers[@]}" "${progress[@]}" "$@"
     ;;

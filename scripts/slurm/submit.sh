@@ -19,13 +19,18 @@
 #     log OUTDIR/logs/summary_<job>.log, table in OUTDIR/status/summary.csv.
 # Running the same command again resubmits what is not done; nothing done is redone. It is
 # refused while a job of an earlier submission to OUTDIR is still queued or running.
-# --sbatch-arg ARG is given to both sbatch calls (e.g. --sbatch-arg --account=lab), but not
-# one submit.sh sets itself (--array, --output, --chdir, --job-name, --dependency: refused).
+# --sbatch-arg ARG is given to both sbatch calls, one word each: an option and its value joined
+# (--sbatch-arg --account=lab, --sbatch-arg=--qos=long, --sbatch-arg -Alab), but not one
+# submit.sh sets itself (--array, --output, --error, --chdir, --job-name, --dependency: refused).
+# submit.sh's own options take their value as the next word or after '=' (--tasks=8).
 # The CLI is $FACEMIRROR, else `facemirror` from PATH; it, the models folder, the inputs and
 # OUTDIR must be on a filesystem every node sees. The models folder (-- --models DIR, else
 # $FACEMIRROR_MODELS) is checked here and given to the jobs as an absolute --models, so neither
 # the jobs' folder (OUTDIR) nor a site's --export=NONE changes it; --mem and --time apply to
-# the summary job too. --dry-run prints the sbatch commands and writes nothing.
+# the summary job too. --dry-run prints the sbatch commands and writes nothing. Two submissions
+# to one OUTDIR at once take turns (a lock in OUTDIR/logs): the second then finds the first's
+# jobs queued and is refused. A refused sbatch submits nothing and leaves OUTDIR's manifest as
+# it was.
 # Prints "array_job=ID" and "summary_job=ID" on stdout.
 set -euo pipefail
 
@@ -33,6 +38,13 @@ usage() {
   sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//' >&2
   [ -n "${1:-}" ] && echo "submit.sh: $1" >&2
   exit 2
+}
+refuse() {  # a refusal that is no usage error: the reason alone
+  echo "submit.sh: nothing submitted: $1" >&2
+  exit 1
+}
+plural() {  # plural COUNT WORD: "1 input", "2 inputs"
+  if [ "$1" = 1 ]; then printf '1 %s' "$2"; else printf '%s %ss' "$1" "$2"; fi
 }
 
 inputs=() extra=() outdir="" tasks="" cpus=1 mem="" time_limit="" partition="" command=aus
@@ -43,6 +55,12 @@ value() {  # value OPTION "$@": the option's value, or a usage error naming the 
 }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --output-dir=* | --tasks=* | --cpus-per-task=* | --mem=* | --time=* | --partition=* | \
+      --command=* | --array-tasks=* | --manifest=* | --sbatch-arg=*)
+      option=${1%%=*} given=${1#*=}
+      shift
+      set -- "$option" "$given" "$@"
+      continue ;;
     -o | --output-dir) outdir=$(value "$@"); shift 2 ;;
     --tasks) tasks=$(value "$@"); shift 2 ;;
     --cpus-per-task) cpus=$(value "$@"); shift 2 ;;
@@ -54,7 +72,7 @@ while [ $# -gt 0 ]; do
     --manifest) list_file=$(value "$@"); shift 2 ;;
     --sbatch-arg) sbatch_extra+=("$(value "$@")"); shift 2 ;;
     --dry-run) dry_run=1; shift ;;
-    -h | --help) usage ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     -*) usage "unknown option '$1' (facemirror's own options go after --)" ;;
     *) inputs+=("$1"); shift ;;
@@ -90,9 +108,15 @@ if [ "$models_given" = 0 ] && [ -n "${FACEMIRROR_MODELS:-}" ]; then
 fi
 for arg in "${sbatch_extra[@]}"; do
   case "$arg" in
-    --array* | -a* | --output* | -o* | --chdir* | -D* | --job-name* | -J* | --dependency* | -d* | --parsable)
+    --array* | -a* | --output* | -o* | --error* | -e* | --chdir* | -D* | --job-name* | -J* | \
+      --dependency* | -d* | --parsable)
       usage "--sbatch-arg $arg: submit.sh sets that itself (--array-tasks chooses the shards)" ;;
   esac
+  # "-p" alone left its value to be taken for an input, "--partition x" reached sbatch as one
+  # unknown option; a value with a blank after '=' is one word (--comment=pilot study).
+  if [[ "$arg" =~ ^-[A-Za-z]$ || "$arg" =~ ^-[A-Za-z][[:space:]] || "$arg" =~ ^--[^=]*[[:space:]] ]]; then
+    usage "--sbatch-arg '$arg': give the option and its value as one word (--partition=NAME, --account=NAME, or -pNAME)"
+  fi
 done
 if [ -n "$array_tasks" ]; then
   # Slurm's list syntax ("1,4", "2-5", "0-15:4", "0-9%2"): every index must be a shard of
@@ -122,14 +146,14 @@ job_script="$(cd "$(dirname "$0")" && pwd)/job.sh"
 outdir=$(realpath -m "$outdir")
 manifest="$outdir/manifest.txt"
 logs="$outdir/logs"
-
-# A second array on the same OUTDIR would redo what the first is doing.
-if command -v squeue >/dev/null; then
-  running=$( (squeue -h -o '%A|%j|%Z' 2>/dev/null || true) |
-    awk -F'|' -v dir="$outdir" '$2 ~ /^facemirror-/ && $3 == dir {print $1}' | sort -u |
-    tr '\n' ' ')
-  [ -z "$running" ] || usage "job(s) ${running% } of an earlier submission to $outdir are still queued or running: resubmit once they end (or scancel them)"
-fi
+# Slurm reads % in a log path as its own patterns (%u, %j): the logs would go elsewhere, and
+# the jobs fail without one.
+case "$outdir" in *%*) usage "-o $outdir: a '%' in the output folder's path is one Slurm reads as a pattern in the jobs' log paths; choose a folder without one" ;; esac
+# The folder must be one that can be made: the nearest existing folder above it, writable.
+above=$outdir
+while [ ! -e "$above" ]; do above=$(dirname "$above"); done
+[ -d "$above" ] || usage "-o $outdir: '$above' is a file, not a folder"
+[ -w "$above" ] || usage "-o $outdir: '$above' is not writable"
 
 # The check before submitting: facemirror itself expands the inputs and reads the options.
 list_args=("${inputs[@]}")
@@ -141,6 +165,22 @@ if ! listed=$("$facemirror" "$command" "${list_args[@]}" -o "$outdir" --list-inp
 fi
 [ -n "$listed" ] || usage "the inputs hold no video"
 mapfile -t absolute_inputs <<<"$listed"
+
+if [ "$dry_run" = 0 ]; then
+  mkdir -p "$logs" || refuse "cannot create $logs"
+  # Two submissions to one OUTDIR at the same moment: the second waits here until the first has
+  # submitted, and its check below then finds the first's jobs queued.
+  exec 9>>"$logs/.submit.lock"
+  flock 9
+fi
+
+# A second array on the same OUTDIR would redo what the first is doing.
+if command -v squeue >/dev/null; then
+  running=$( (squeue -h -o '%A|%j|%Z' 2>/dev/null || true) |
+    awk -F'|' -v dir="$outdir" '$2 ~ /^facemirror-/ && $3 == dir {print $1}' | sort -u |
+    tr '\n' ' ')
+  [ -z "$running" ] || refuse "job(s) ${running% } of an earlier submission to $outdir are still queued or running: resubmit once they end (or scancel them)"
+fi
 
 common=(--job-name="facemirror-$command" --cpus-per-task="$cpus" --chdir="$outdir"
   "${sbatch_extra[@]}")
@@ -169,26 +209,31 @@ if [ "$dry_run" = 1 ]; then
   exit 0
 fi
 
-mkdir -p "$outdir" "$logs"
 # Written whole (rename), and the same bytes for the same inputs, so a resubmission while
-# tasks of the first submission still run hands them the same split.
+# tasks of the first submission still run hands them the same split. The one before is kept
+# until sbatch has taken the array: a refused submission leaves it as it was.
 printf '%s\n' "${absolute_inputs[@]}" >"$manifest.partial-$$"
+before=""
 if [ -f "$manifest" ] && ! cmp -s "$manifest" "$manifest.partial-$$"; then
   echo "submit.sh: warning: $manifest lists other inputs than before; it is replaced" >&2
+  before="$manifest.before-$$"
+  cp -p "$manifest" "$before"
 fi
 mv -f "$manifest.partial-$$" "$manifest"
 
-array_job=$(sbatch "${array_args[@]}")
+if ! array_job=$(sbatch "${array_args[@]}"); then
+  [ -z "$before" ] || mv -f "$before" "$manifest"
+  refuse "sbatch refused the array job (above)${before:+; $manifest is as it was}"
+fi
+[ -z "$before" ] || rm -f "$before"
 array_job=${array_job%%;*}
 if ! summary_job=$(sbatch "${summary_args[@]}" --dependency="afterany:$array_job" \
   "$job_script" summary "$facemirror" "$command" "$manifest" "$outdir"); then
   # An array without its summary would run unreported and block a resubmission: cancelled.
   scancel "$array_job" || true
-  echo "submit.sh: nothing submitted: sbatch refused the summary job (above); array job" \
-    "$array_job is cancelled" >&2
-  exit 1
+  refuse "sbatch refused the summary job (above); array job $array_job is cancelled"
 fi
 summary_job=${summary_job%%;*}
 echo "array_job=$array_job"
 echo "summary_job=$summary_job"
-echo "submit.sh: ${#absolute_inputs[@]} inputs in $tasks shards of $command -> $outdir (logs in $logs)" >&2
+echo "submit.sh: $(plural "${#absolute_inputs[@]}" input) in $(plural "$tasks" shard) of $command -> $outdir (logs in $logs)" >&2

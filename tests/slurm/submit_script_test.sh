@@ -69,7 +69,7 @@ rm -rf "$work/out"
 expect 2 "--tasks 9 is more than this cluster's MaxArraySize (8)" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 9 --dry-run
 echo "4242|facemirror-aus|$work/out" >"$work/queue.txt"
-expect 2 "job(s) 4242 of an earlier submission to $work/out are still queued or running" \
+expect 1 "nothing submitted: job(s) 4242 of an earlier submission to $work/out are still queued or running" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run
 rm "$work/queue.txt"
 for ours in --shard -o; do
@@ -79,6 +79,30 @@ done
 expect 2 "'--manifest' after -- is submit.sh's" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- --manifest list.txt
 expect 2 "-o needs a value" bash "$submit" "$work/cohort" --tasks 2 -o
+# sbatch options are one word each: "-p" alone once took its value for an input video, and
+# "--partition x" reached sbatch as one unknown option.
+expect 2 "--sbatch-arg '-p': give the option and its value as one word" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --sbatch-arg -p local --dry-run
+expect 2 "--sbatch-arg '--partition local': give the option and its value as one word" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --sbatch-arg "--partition local" --dry-run
+expect 2 "--sbatch-arg --error=x.log: submit.sh sets that itself" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --sbatch-arg --error=x.log --dry-run
+# Options given as --name=value, submit.sh's and sbatch's.
+listed=$(bash "$submit" "$work/cohort" --output-dir="$work/out" --tasks=3 \
+  --sbatch-arg=--account=lab --sbatch-arg "--comment=pilot study" --dry-run 2>&1) ||
+  fail "--name=value options: $listed"
+grep -q -- "--array=0-2 " <<<"$listed" || fail "--tasks=3 did not make 3 tasks: $listed"
+[ "$(grep -c -- "--account=lab" <<<"$listed")" = 2 ] || fail "--sbatch-arg=--account=lab: $listed"
+grep -qF -- '--comment=pilot\ study' <<<"$listed" || fail "a value with a blank: $listed"
+# An output folder Slurm's log paths or the filesystem would refuse is said at once.
+expect 2 "a '%' in the output folder's path" \
+  bash "$submit" "$work/cohort" -o "$work/out_100%u" --tasks 2 --dry-run
+echo "a note" >"$work/notes.txt"
+expect 2 "-o $work/notes.txt/out: '$work/notes.txt' is a file" \
+  bash "$submit" "$work/cohort" -o "$work/notes.txt/out" --tasks 2 --dry-run
+help=$(bash "$submit" --help 2>/dev/null) || fail "--help exited non-zero"
+grep -q "Running the same command again resubmits what is not done" <<<"$help" ||
+  fail "--help does not explain on stdout: $help"
 expect 1 "unknown output 'hog'" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- --outputs hog
 
@@ -117,6 +141,45 @@ out=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 2>&1) && fail "a re
 grep -qF "array job 555 is cancelled" <<<"$out" || fail "the refusal does not say so: $out"
 [ "$(cat "$work/cancelled.txt" 2>/dev/null)" = 555 ] || fail "array job 555 was not cancelled"
 rm -rf "$work/out" "$work/bin/sbatch" "$work/bin/scancel"
+
+# When sbatch refuses the array (a bad --time, a partition that is not there), nothing is
+# submitted and the manifest of the earlier submission is as it was.
+mkdir -p "$work/out"
+echo "$work/cohort/patient02.wmv" >"$work/out/manifest.txt"
+printf '#!/bin/sh\necho "sbatch: error: Invalid --time specification" >&2\nexit 255\n' \
+  >"$work/bin/sbatch"
+chmod +x "$work/bin/sbatch"
+out=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --time 4h 2>&1) &&
+  fail "a refused array was not an error: $out"
+grep -qF "nothing submitted: sbatch refused the array job (above); $work/out/manifest.txt is as it was" \
+  <<<"$out" || fail "the refusal does not say so: $out"
+[ "$(cat "$work/out/manifest.txt")" = "$work/cohort/patient02.wmv" ] ||
+  fail "the earlier manifest was replaced: $(cat "$work/out/manifest.txt")"
+[ -z "$(find "$work/out" -name 'manifest.txt.*')" ] || fail "a manifest copy was left"
+rm -rf "$work/out"
+
+# Two submissions to one folder at the same moment: one is submitted, the other then finds
+# its jobs queued and is refused (both once passed the queue check, and the second's
+# manifest replaced the first's under its running tasks). This sbatch takes a second and
+# queues what it is given.
+printf '#!/bin/sh
+sleep 1
+echo "$$|facemirror-aus|%s" >>"%s"
+echo $$
+' "$work/out" "$work/queue.txt" >"$work/bin/sbatch"
+chmod +x "$work/bin/sbatch"
+bash "$submit" "$work/cohort/patient01.wmv" -o "$work/out" --tasks 1 >"$work/first.txt" 2>&1 &
+first=$!
+bash "$submit" "$work/cohort/patient02.wmv" -o "$work/out" --tasks 1 >"$work/second.txt" 2>&1 &
+second=$!
+rc_first=0 rc_second=0
+wait "$first" || rc_first=$?
+wait "$second" || rc_second=$?
+[ "$((rc_first + rc_second))" = 1 ] ||
+  fail "two submissions at once: exit $rc_first and $rc_second: $(cat "$work/first.txt" "$work/second.txt")"
+grep -qF "still queued or running" "$work/first.txt" "$work/second.txt" ||
+  fail "the refused one does not say why: $(cat "$work/first.txt" "$work/second.txt")"
+rm -rf "$work/out" "$work/bin/sbatch" "$work/queue.txt"
 
 # A list of videos in a file, submit.sh's own --manifest.
 printf '%s\n' "$work/cohort/patient02.wmv" >"$work/list.txt"
