@@ -149,5 +149,30 @@ TEST(inputs, a_folder_without_videos_says_what_it_holds) {
       << plan.rejected[1].line();
 }
 
+// A folder of loose videos beside a folder per patient: the loose ones are taken and the
+// subfolders that hold videos are said to be left out (once silently); an empty subfolder or
+// one of other files is not worth a word.
+TEST(inputs, subfolders_with_videos_beside_videos_are_said_to_be_left_out) {
+  const fs::path dir = test::scratch_dir();
+  fs::create_directories(dir / "cohort/Patient A");
+  fs::create_directories(dir / "cohort/Patient B");
+  fs::create_directories(dir / "cohort/notes");
+  std::ofstream(dir / "cohort/p02.mp4") << "x";
+  std::ofstream(dir / "cohort/Patient A/visit 1.wmv") << "x";
+  std::ofstream(dir / "cohort/Patient B/visit 1.mov") << "x";
+  std::ofstream(dir / "cohort/notes/readme.txt") << "x";
+  const input_plan plan = plan_inputs({(dir / "cohort").string()}, dir / "out");
+  ASSERT_EQ(plan.jobs.size(), 1u);
+  EXPECT_EQ(plan.jobs[0].input.filename(), "p02.mp4");
+  ASSERT_EQ(plan.notes.size(), 1u);
+  EXPECT_EQ(plan.notes[0], "'" + (dir / "cohort").string() +
+                               "': 2 subfolders hold videos, not taken (folders are not searched "
+                               "further: give them too, e.g. '" +
+                               (dir / "cohort/*").string() + "/')");
+  fs::remove_all(dir / "cohort/Patient B");
+  fs::remove_all(dir / "cohort/Patient A");
+  EXPECT_TRUE(plan_inputs({(dir / "cohort").string()}, dir / "out").notes.empty());
+}
+
 }  // namespace
 }  // namespace facemirror::cli

@@ -468,6 +468,8 @@ int run(const run_options& opt, job_kind kind) {
     return 1;
   }
   input_plan plan = plan_inputs(inputs, output_dir, opt.frame_folders, opt.output_names);
+  for (const auto& note : plan.notes)  // even with -q: a patient left out goes unnoticed
+    std::fprintf(stderr, "NOTE %s\n", note.c_str());
   if (kind == job_kind::mirror && !plan.jobs.empty()) {
     leave_out_own_outputs(plan, output_dir, opt.quiet);
     if (plan.jobs.empty() && plan.rejected.empty()) {

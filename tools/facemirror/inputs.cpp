@@ -14,6 +14,20 @@ std::filesystem::path same_file_key(const std::filesystem::path& file) {
   return ec ? file.lexically_normal() : canonical;
 }
 
+namespace {
+
+// Whether `folder` holds a video file directly inside it.
+bool holds_a_video(const std::filesystem::path& folder) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (!is_hidden_file(entry.path()) && entry.is_regular_file(ec) && is_video_file(entry.path()))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 input_plan plan_inputs(const std::vector<std::string>& inputs,
                        const std::filesystem::path& output_dir, bool frame_folders,
                        const std::vector<std::string>& output_names) {
@@ -32,6 +46,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     } else if (std::filesystem::is_directory(path, ec)) {
       std::vector<std::filesystem::path> found;
       bool images = false, folders = false;
+      size_t folders_with_videos = 0;
       for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
         if (is_hidden_file(entry.path()))  // macOS's ._NAME companions, .DS_Store, ...
           continue;
@@ -39,8 +54,18 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
           found.push_back(entry.path());
         images = images || (entry.is_regular_file() && is_image_file(entry.path()));
         folders = folders || entry.is_directory();
+        if (entry.is_directory())
+          folders_with_videos += holds_a_video(entry.path()) ? 1 : 0;
       }
       std::sort(found.begin(), found.end());
+      // A cohort of a folder per patient beside a few loose videos: the loose ones are taken,
+      // and the patients' folders, left out, are said to be (they once went unnoticed).
+      if (!found.empty() && folders_with_videos > 0)
+        plan.notes.push_back(
+            "'" + input + "': " + std::to_string(folders_with_videos) +
+            (folders_with_videos == 1 ? " subfolder holds" : " subfolders hold") +
+            " videos, not taken (folders are not searched further: give them too, e.g. '" +
+            (std::filesystem::path(input) / "*").string() + "/')");
       // What the folder does hold says what was meant: a frame folder, photographs, or
       // videos one level down (folders are not searched further).
       if (found.empty())

@@ -20,6 +20,9 @@ struct rejected_input {
 struct input_plan {
   std::vector<video_job> jobs;
   std::vector<rejected_input> rejected;
+  /// Said, not refused: a folder given whose subfolders hold videos, left out (folders are not
+  /// searched further), one line each.
+  std::vector<std::string> notes;
 };
 
 /// The path two spellings of one file share ("in/./a.mp4", "x/../in/a.mp4"): its canonical
