@@ -262,7 +262,29 @@ std::string still_figure(int64_t row, double time_s, const std::string& right_jp
          frame + ", " + num(time_s, 2) + " s</div>";
 }
 
+// `text` as a CSS string's contents: quotes and backslashes escaped, and '<' too, so that no
+// "</style>" in a video's name can end the style sheet.
+std::string css_string(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '"' || c == '\\')
+      out += std::string("\\") + c;
+    else if (c == '<')
+      out += "\\3c ";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out;
+}
+
 std::string page_head(const std::string& title) {
+  // Printed, every page names its video and its place (a page of a record, filed alone).
+  const std::string printed_margins = "@page{@top-left{content:\"" + css_string(title) +
+                                      "\";font-size:8pt;color:#666}@bottom-right{content:\"page \" "
+                                      "counter(page) \" of \" counter(pages);font-size:8pt;color:#"
+                                      "666}}";
   // The policy forbids every request but embedded images and the inline style: a report that
   // tried to reach the network would show nothing rather than leak.
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -272,7 +294,7 @@ std::string page_head(const std::string& title) {
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<meta name=\"generator\" content=\"facemirror " +
          std::string(version()) + "\"><title>" + html_escape(title) + "</title><style>" +
-         style_sheet + "</style></head><body>\n";
+         style_sheet + printed_margins + "</style></head><body>\n";
 }
 
 }  // namespace detail

@@ -994,6 +994,11 @@ TEST_F(ReportFolder, AVideoNameWithACommaIsOneFieldOfTheTables) {
     }
     EXPECT_GT(rows, 0u) << table;
   }
+  // Printed, each page names the video in its margin, the name a CSS string of its own.
+  EXPECT_NE(
+      read_text(dir_ / "M\u00fcller, Anna \"7\"_report.html")
+          .find("@page{@top-left{content:\"facemirror report: M\u00fcller, Anna \\\"7\\\"\";"),
+      std::string::npos);
 }
 
 // Patient ids such as "pt#3" or "50%": the index's links are percent-encoded, or they would
