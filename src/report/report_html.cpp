@@ -367,7 +367,8 @@ std::string summary_table(const video_report& r) {
         "<p class=\"note ai-sr\">AI compares the sides' means, resting level included (a side "
         "that rests higher reads stronger); SR compares their movement above rest (E): the two "
         "can point different ways, and where they do, the difference is at rest. Sides are the "
-        "patient's (Definitions).</p>";
+        "patient's as an unmirrored camera sees them (Definitions): a front camera or a video "
+        "call that mirrors the picture swaps them, which facemirror cannot tell.</p>";
   out +=
       pair
           ? "<p class=\"note\">Frames with a face: left " +

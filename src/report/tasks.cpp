@@ -93,8 +93,19 @@ const task_window* find_standard(const std::string& name) {
 const std::vector<task_window>& standard_tasks() {
   static const std::vector<task_window> tasks = {
       {"brow_raise", "Brow raise", {}, {"AU01_r", "AU02_r"}, {}, ""},
-      {"gentle_closure", "Gentle eye closure", {}, {"AU45_r"}, {}, ""},
-      {"tight_closure", "Tight eye closure", {}, {"AU07_r"}, {"AU45_r", "AU06_r"}, ""},
+      {"gentle_closure",
+       "Gentle eye closure",
+       {},
+       {"AU45_r"},
+       {},
+       "AU45 (blink) measures the lid's movement, not whether the eye closes fully: "
+       "incomplete closure is for the stills to show"},
+      {"tight_closure",
+       "Tight eye closure",
+       {},
+       {"AU07_r"},
+       {"AU45_r", "AU06_r"},
+       "not whether the eye closes fully: incomplete closure is for the stills to show"},
       {"smile", "Smile", {}, {"AU12_r"}, {"AU06_r", "AU25_r"}, ""},
       {"snarl", "Snarl", {}, {"AU09_r"}, {"AU10_r"}, ""},
       {"pucker",

@@ -69,6 +69,12 @@ TEST(TaskPlan, ReadsStandardAndCustomTasksWhateverTheSpelling) {
   EXPECT_EQ(odd.tasks.at(0).name, "cheek_puff_1");
   EXPECT_EQ(odd.tasks.at(0).label, "Cheek \"puff\" (1)!");
   EXPECT_NE(plan.tasks[3].note.find("AU16"), std::string::npos);
+  // An eye closure's AUs say how the lid moved, not whether the eye closed: said with the task.
+  const task_plan closures =
+      parse_task_plan("task,start_s,end_s\neye_closure,1,2\ntight_closure,3,4\n", "e.csv");
+  for (const auto& closure : closures.tasks)
+    EXPECT_NE(closure.note.find("not whether the eye closes fully"), std::string::npos)
+        << closure.name;
   // A spreadsheet's export, every field quoted.
   const task_plan quoted =
       parse_task_plan("\"task\",\"start_s\",\"end_s\"\n\"Brow raise\",\"2\",\"5\"\n", "q.csv");
