@@ -636,7 +636,13 @@ std::string quality(const video_report& r, const report_options& options) {
   out += face_tracking(r, options);
   if (r.video.mirrored && options.stills > 0) {
     out += "<h3>Strongest asymmetry</h3>";
-    const auto frames = detail::strongest_asymmetry_frames(r.left, r.right, options.stills, 1.0);
+    detail::rest_levels rest;
+    for (const auto& row : r.summary) {
+      if (row.intensity && row.left.frames_with_face > 0 && row.right.frames_with_face > 0)
+        rest[row.au] = {row.left.baseline, row.right.baseline};
+    }
+    const auto frames =
+        detail::strongest_asymmetry_frames(r.left, r.right, options.stills, 1.0, rest);
     if (frames.empty()) {
       out += "<p class=\"note\">No frame with both faces found.</p>";
     } else if (!fs::exists(r.video.left_video) || !fs::exists(r.video.right_video)) {
@@ -645,8 +651,10 @@ std::string quality(const video_report& r, const report_options& options) {
       const auto right = frames_as_jpeg(r.video.right_video, frames, 180);
       const auto left = frames_as_jpeg(r.video.left_video, frames, 180);
       out +=
-          "<p class=\"note\">Frames where the AU intensities of the two mirrored faces differ most "
-          "(sum over AUs of |R &minus; L|), at least 1 s apart.</p><div class=\"stills\">";
+          "<p class=\"note\">Frames where the two mirrored faces' movements differ most: the sum "
+          "over AU intensities of |(R &minus; rest<sub>R</sub>) &minus; (L &minus; "
+          "rest<sub>L</sub>)|, each side's rest its baseline (a difference the face holds at "
+          "rest does not choose them), at least 1 s apart.</p><div class=\"stills\">";
       for (size_t i = 0; i < frames.size(); ++i)
         out += detail::still_figure(frames[i], r.left.timestamp_s[static_cast<size_t>(frames[i])],
                                     right[i], left[i], "");

@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 namespace detail {
 
 std::vector<int64_t> strongest_asymmetry_frames(const au_series& left, const au_series& right,
-                                                int count, double min_gap_s) {
+                                                int count, double min_gap_s,
+                                                const rest_levels& rest) {
   const size_t rows = std::min(left.rows(), right.rows());
   std::vector<std::pair<double, int64_t>> scored;
   for (size_t i = 0; i < rows; ++i) {
@@ -34,8 +35,12 @@ std::vector<int64_t> strongest_asymmetry_frames(const au_series& left, const au_
     double score = 0;
     for (const auto& l : left.aus) {
       const au_column* r = l.intensity ? right.find(l.name) : nullptr;
-      if (r != nullptr)
-        score += std::abs(r->values[i] - l.values[i]);
+      if (r == nullptr)
+        continue;
+      const auto levels = rest.find(l.name);
+      const double rest_l = levels != rest.end() ? levels->second.first : 0.0;
+      const double rest_r = levels != rest.end() ? levels->second.second : 0.0;
+      score += std::abs((r->values[i] - rest_r) - (l.values[i] - rest_l));
     }
     scored.emplace_back(score, static_cast<int64_t>(i));
   }

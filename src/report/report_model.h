@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,11 +16,17 @@
 
 namespace facemirror::detail {
 
-/// Frames (row indices) of strongest asymmetry: the sum over AU intensities of |R - L| on rows
-/// where both faces were found, the `count` largest at least `min_gap_s` apart, in time order.
+/// Each side's resting level of an AU intensity (the summary's baselines), by AU name.
+using rest_levels = std::map<std::string, std::pair<double, double>>;  // {left, right}
+
+/// Frames (row indices) of strongest asymmetry in movement: the sum over AU intensities of
+/// |(R - rest_R) - (L - rest_L)| on rows where both faces were found (an AU without rest
+/// levels rests at 0), the `count` largest at least `min_gap_s` apart, in time order. A
+/// difference the face holds at rest does not choose them.
 [[nodiscard]] std::vector<int64_t> strongest_asymmetry_frames(const au_series& left,
                                                               const au_series& right, int count,
-                                                              double min_gap_s);
+                                                              double min_gap_s,
+                                                              const rest_levels& rest = {});
 
 /// Standard base64 (RFC 4648) of `bytes`.
 [[nodiscard]] std::string base64(const std::string& bytes);

@@ -390,6 +390,20 @@ TEST(ReportDetail, StrongestAsymmetryIgnoresPresenceAndFramesWithoutBothFaces) {
   EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 2, 0.5), (std::vector<int64_t>{0, 1}));
 }
 
+// The stills show movement, not a difference the face holds at rest: the left AU04 rests at 3
+// and the right at 0, and only frame 3 moves (the left falls to 2). |R - L| alone would choose
+// a resting frame (3 against frame 3's 2); against each side's rest, frame 3 is the one.
+TEST(ReportDetail, StrongestAsymmetryIsInMovementAboveEachSidesRest) {
+  const std::string header = "frame, timestamp, confidence, success, AU04_r\n";
+  const au_series left = parse_au_series(
+      header + "1, 0.0, 1, 1, 3\n2, 1.0, 1, 1, 3\n3, 2.0, 1, 1, 2\n4, 3.0, 1, 1, 3\n", "l.csv");
+  const au_series right = parse_au_series(
+      header + "1, 0.0, 1, 1, 0\n2, 1.0, 1, 1, 0\n3, 2.0, 1, 1, 0\n4, 3.0, 1, 1, 0\n", "r.csv");
+  EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 1, 0.5), (std::vector<int64_t>{0}));
+  EXPECT_EQ(detail::strongest_asymmetry_frames(left, right, 1, 0.5, {{"AU04_r", {3.0, 0.0}}}),
+            (std::vector<int64_t>{2}));
+}
+
 // A synthetic mirror job's folder: two AU CSVs whose numbers are known.
 class ReportFolder : public ::testing::Test {
  protected:
