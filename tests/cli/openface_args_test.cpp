@@ -74,6 +74,30 @@ TEST(openface_args_test, selectors_map_onto_the_csv_groups_and_openface_files) {
   EXPECT_NE(all.notes.back().find("tracked"), std::string::npos);
 }
 
+// -mloc naming CLNF's file in an OpenFace model tree takes that tree as the models folder
+// (--models still wins; a file that is not there leaves the default); without -mloc the run
+// says its landmarks are CLNF's, where OpenFace would have run CE-CLM.
+TEST(openface_args_test, mloc_finds_the_models_and_its_absence_is_said) {
+  const fs::path tree = facemirror::test::scratch_dir() / "OpenFace";
+  fs::create_directories(tree / "model");
+  std::ofstream(tree / "model/main_clnf_general.txt") << "x";
+  const std::string mloc = (tree / "model/main_clnf_general.txt").string();
+  EXPECT_EQ(feature_extraction({"-f", "v.avi", "-mloc", mloc}).options.models_dir, tree.string());
+  EXPECT_EQ(feature_extraction({"-f", "v.avi", "-mloc", mloc, "--models", "M"}).options.models_dir,
+            "M");
+  EXPECT_EQ(feature_extraction({"-f", "v.avi", "-mloc", "nowhere/model/main_clnf_general.txt"})
+                .options.models_dir,
+            "");
+  const auto said = [](const openface_command& command, const std::string& text) {
+    for (const auto& note : command.notes)
+      if (note.find(text) != std::string::npos)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(said(feature_extraction({"-f", "v.avi"}), "landmarks by CLNF"));
+  EXPECT_FALSE(said(feature_extraction({"-f", "v.avi", "-mloc", mloc}), "landmarks by CLNF"));
+}
+
 TEST(openface_args_test, inputs_names_intrinsics_and_ignored_flags) {
   const fs::path frames = facemirror::test::scratch_dir();
   const run_options opt =

@@ -126,6 +126,8 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
   std::vector<std::string> selected_groups;
   bool hog = false, aligned = false;
   bool scale_given = false, size_given = false;
+  bool mloc_given = false;
+  std::string mloc_models_dir;  // the OpenFace model tree -mloc names a file of
   std::vector<std::string> output_names;
   std::optional<double> intrinsics[4];
   const char* const intrinsic_flags[4] = {"-fx", "-fy", "-cx", "-cy"};
@@ -212,8 +214,21 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
         throw openface_usage_error("-mloc '" + model + "': facemirror implements only " +
                                    clnf_model_file + " (CLNF), not this landmark model");
       }
-      command.notes.push_back(std::string("-mloc ") + clnf_model_file +
-                              ": facemirror's own CLNF, from --models");
+      mloc_given = true;
+      // Where the file is, in an OpenFace model tree (TREE/model/main_clnf_general.txt), that
+      // tree is the models folder, as OpenFace found its models beside it; --models wins.
+      std::error_code ec;
+      const fs::path file = fs::absolute(model, ec);
+      if (!ec && fs::is_regular_file(file, ec) && file.parent_path().filename() == "model") {
+        mloc_models_dir = file.parent_path().parent_path().string();
+        command.notes.push_back(std::string("-mloc ") + clnf_model_file +
+                                ": facemirror's own CLNF, with the models of the OpenFace tree "
+                                "it lies in, " +
+                                mloc_models_dir + " (unless --models says)");
+      } else {
+        command.notes.push_back(std::string("-mloc ") + clnf_model_file +
+                                ": facemirror's own CLNF, from --models (or its default folder)");
+      }
     } else if (flag == "-simscale") {  // the written aligned faces only, as OpenFace's
       opt.aligned.scale = in.number_of(flag);
       scale_given = true;
@@ -270,6 +285,15 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
 
   if (opt.inputs.empty())
     throw openface_usage_error("no input: give -f FILE or -fdir DIR");
+  if (opt.models_dir.empty())
+    opt.models_dir = mloc_models_dir;
+  // A script written for OpenFace without -mloc got CE-CLM's landmarks: said, as its numbers
+  // differ (reference/openface22/README.md: AU_r mean |diff| 0.078 on default.wmv).
+  if (!mloc_given)
+    command.notes.push_back(
+        "landmarks by CLNF, as OpenFace's -mloc model/main_clnf_general.txt: OpenFace 2.2 "
+        "without -mloc runs CE-CLM, which facemirror does not implement (their AUs differ by "
+        "about 0.08 on average)");
   // OpenFace guesses the focal lengths or the centre when that pair is not given; one of a pair
   // alone has no meaning (OpenFace would use -1 for the other).
   for (int pair = 0; pair < 4; pair += 2) {
