@@ -47,6 +47,12 @@ uses_installed_lib() {
 }
 uses_installed_lib "$prefix/bin/facemirror"
 "$prefix/bin/facemirror" --version | grep -q '^0\.' || fail "installed facemirror --version"
+# Without models, the message names the fetch script this prefix holds (not the prefix the
+# build was configured with, where nothing may be installed).
+said=$(FACEMIRROR_MODELS="$work/no-models" "$prefix/bin/facemirror" aus "$work/absent.mp4" \
+  -o "$work/no-models-out" 2>&1) && fail "a run without models succeeded: $said"
+grep -qF "fetch_models.sh ($prefix/share/facemirror/fetch_models.sh where installed" <<<"$said" ||
+  fail "the missing-models message does not name this prefix's fetch script: $said"
 # Every docs/ page the installed README links to is installed beside it.
 docdir="$prefix/share/doc/facemirror"
 for page in $(grep -o '](docs/[^)#]*' "$docdir/README.md" | sed 's/^](//' | sort -u); do
