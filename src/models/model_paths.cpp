@@ -33,17 +33,15 @@ std::filesystem::path default_models_dir() {
 }
 
 std::string fetch_models_hint() {
-  // Installed under another prefix than configured (cmake --install --prefix DIR), the script
-  // is beside the running program, DIR/bin/../share/facemirror: that path, where it is.
+  // The script beside the running program, DIR/bin/../share/facemirror, where it is: installed
+  // under another prefix than configured (cmake --install --prefix DIR), that is the one.
   std::error_code ec;
   const std::filesystem::path beside =
       std::filesystem::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "share" /
       "facemirror" / "fetch_models.sh";
-  const std::string installed =
-      !ec && !std::filesystem::exists(FACEMIRROR_INSTALLED_FETCH_MODELS) &&
-              std::filesystem::is_regular_file(beside, ec)
-          ? beside.string()
-          : std::string(FACEMIRROR_INSTALLED_FETCH_MODELS);
+  const std::string installed = !ec && std::filesystem::is_regular_file(beside, ec)
+                                    ? beside.string()
+                                    : std::string(FACEMIRROR_INSTALLED_FETCH_MODELS);
   return "fetch_models.sh (" + installed +
          " where installed, scripts/fetch_models.sh in the source, beside the Python module of a "
          "wheel)";
