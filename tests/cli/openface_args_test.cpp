@@ -98,6 +98,34 @@ TEST(openface_args_test, mloc_finds_the_models_and_its_absence_is_said) {
   EXPECT_FALSE(said(feature_extraction({"-f", "v.avi", "-mloc", mloc}), "landmarks by CLNF"));
 }
 
+// OpenFace's -fdir reads .jpg .jpeg .png .bmp as written: FaceLandmarkImg's folder leaves the
+// others out, as OpenFace does (an a.JPG once took the first -of name), and says so; a frame
+// folder reads them (facemirror's frame folders take every image) and says OpenFace would not.
+TEST(openface_args_test, fdir_takes_the_images_openface_reads_and_names_the_others) {
+  const fs::path dir = facemirror::test::scratch_dir();
+  for (const char* name : {"a.jpg", "b.JPG", "c.tif", "d.png"})
+    std::ofstream(dir / name) << "x";
+  const openface_command img =
+      parse_openface_args({"-fdir", dir.string()}, openface_program::face_landmark_img);
+  EXPECT_EQ(img.options.inputs,
+            (std::vector<std::string>{(dir / "a.jpg").string(), (dir / "d.png").string()}));
+  const auto said = [](const openface_command& command, const std::string& text) {
+    for (const auto& note : command.notes)
+      if (note.find(text) != std::string::npos)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(said(img, "b.JPG, c.tif left out, as OpenFace 2.2 leaves them"));
+  EXPECT_TRUE(said(feature_extraction({"-fdir", dir.string()}),
+                   "b.JPG, c.tif read as frames too, where OpenFace 2.2 skips them"));
+  fs::remove(dir / "a.jpg");
+  fs::remove(dir / "d.png");
+  EXPECT_NE(
+      refusal({"-fdir", dir.string()}, openface_program::face_landmark_img)
+          .find("holds no image files OpenFace reads (.jpg .jpeg .png .bmp; not b.JPG, c.tif)"),
+      std::string::npos);
+}
+
 TEST(openface_args_test, inputs_names_intrinsics_and_ignored_flags) {
   const fs::path frames = facemirror::test::scratch_dir();
   const run_options opt =

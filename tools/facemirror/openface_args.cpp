@@ -99,15 +99,37 @@ fs::path input_root_of(const std::vector<std::string>& args) {
 }
 
 // The image files directly inside a folder, in name order (FaceLandmarkImg's -fdir).
-std::vector<std::string> images_in(const fs::path& folder) {
-  std::vector<std::string> images;
+// OpenFace 2.2's -fdir reads these extensions, as written (a.JPG and b.tif are not among them).
+bool openface_reads(const fs::path& image) {
+  const std::string extension = image.extension().string();
+  return extension == ".jpg" || extension == ".jpeg" || extension == ".png" || extension == ".bmp";
+}
+
+// A folder's image files (facemirror's is_image_file): those OpenFace's -fdir reads, sorted,
+// and the names of those it would skip.
+struct folder_images {
+  std::vector<std::string> read, skipped;
+};
+
+folder_images images_in(const fs::path& folder) {
+  folder_images images;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     if (entry.is_regular_file() && is_image_file(entry.path()) && !is_hidden_file(entry.path()))
-      images.push_back(entry.path().string());
+      (openface_reads(entry.path()) ? images.read : images.skipped)
+          .push_back(openface_reads(entry.path()) ? entry.path().string()
+                                                  : entry.path().filename().string());
   }
-  std::sort(images.begin(), images.end());
+  std::sort(images.read.begin(), images.read.end());
+  std::sort(images.skipped.begin(), images.skipped.end());
   return images;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < 5; ++i)
+    out += (i ? ", " : "") + names[i];
+  return names.size() > 5 ? out + " and " + std::to_string(names.size() - 5) + " more" : out;
 }
 
 }  // namespace
@@ -168,14 +190,27 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       std::error_code ec;
       if (!fs::is_directory(folder, ec))
         throw openface_usage_error("-fdir '" + folder + "' is not a folder");
+      const folder_images found = images_in(folder);
       if (images) {
-        const std::vector<std::string> found = images_in(folder);
-        if (found.empty())
-          throw openface_usage_error("-fdir '" + folder + "' holds no image files");
-        opt.inputs.insert(opt.inputs.end(), found.begin(), found.end());
+        if (found.read.empty())
+          throw openface_usage_error(
+              "-fdir '" + folder + "' holds no image files OpenFace reads (.jpg .jpeg .png .bmp" +
+              (found.skipped.empty() ? ")" : "; not " + joined(found.skipped) + ")"));
+        opt.inputs.insert(opt.inputs.end(), found.read.begin(), found.read.end());
+        if (!found.skipped.empty())
+          command.notes.push_back("-fdir '" + folder + "': " + joined(found.skipped) +
+                                  " left out, as OpenFace 2.2 leaves them (it reads .jpg .jpeg "
+                                  ".png .bmp, in lower case)");
       } else {
         opt.inputs.push_back(folder);
         opt.frame_folders = true;
+        // facemirror's frame folders take every image; OpenFace's would skip these, and number
+        // its frames without them.
+        if (!found.skipped.empty())
+          command.notes.push_back("-fdir '" + folder + "': " + joined(found.skipped) +
+                                  " read as frames too, where OpenFace 2.2 skips them (it reads "
+                                  ".jpg .jpeg .png .bmp, in lower case): its frame numbers would "
+                                  "differ");
       }
     } else if (flag == "-root" || flag == "-inroot") {
       (void)in.value_of(flag);  // input_root_of() took it
