@@ -421,7 +421,8 @@ std::string openface_usage(openface_program program) {
                  "Usage: facemirror openface-img (-f IMAGE | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
                  "  -f IMAGE        an image (repeatable): every face in it, FaceLandmarkImg's "
                  "layout\n"
-                 "  -fdir DIR       every image file in DIR, each analysed alone (repeatable)\n"
+                 "  -fdir DIR       every .jpg .jpeg .png .bmp in DIR, each analysed alone "
+                 "(repeatable)\n"
                : "facemirror openface: OpenFace 2.2 FeatureExtraction's command line\n"
                  "Usage: facemirror openface (-f VIDEO | -fdir DIR)... [-out_dir DIR] [FLAGS]\n"
                  "  -f VIDEO        a video (repeatable)\n"
@@ -435,8 +436,10 @@ std::string openface_usage(openface_program program) {
       "                  CSV column groups; with no selector, every output\n";
   if (!images && !multi) {
     text +=
-        "  -hogalign       also write DIR/<name>.hog (OpenFace's binary HOG file)\n"
-        "  -simalign       also write DIR/<name>_aligned/ (112x112 aligned faces)\n"
+        "  -hogalign       output DIR/<name>.hog (OpenFace's binary HOG file)\n"
+        "  -simalign       output DIR/<name>_aligned/ (112x112 aligned faces)\n"
+        "                  (output selectors as the CSV's: given alone, the CSV has only its\n"
+        "                  first five columns)\n"
         "  -simsize N -simscale S -nomask -g -format_aligned EXT -nobadaligned\n"
         "                  how -simalign's faces are written, as OpenFace (the AUs and HOG keep\n"
         "                  the 112-pixel, 0.7-scale, masked face)\n"
@@ -449,11 +452,15 @@ std::string openface_usage(openface_program program) {
       "  --models DIR    facemirror's models folder; --workers N   workers (default: cores)\n"
       "Accepted, no effect: -q (no progress lines), -verbose, -vis-track, -vis-hog, "
       "-vis-align,\n"
-      "  -vis-aus, -format_vis_image F, -mloc .../main_clnf_general.txt.\n"
+      "  -vis-aus, -format_vis_image F, -mloc .../main_clnf_general.txt (its OpenFace model\n"
+      "  tree is then the models folder). Without -mloc the landmarks are CLNF's, not CE-CLM's.\n"
       "Refused (exit 2): -tracked, -wild, -multi_view, -sigma, -w_reg,\n"
-      "  -reg, -n_iter, -device, -cam_width, -cam_height, -fdloc, -bboxdir, other -mloc models;\n"
-      "  any other flag is unknown.\n"
-      "Outputs are overwritten, as OpenFace does. Exit status as facemirror aus.\n";
+      "  -reg, -n_iter, -device, -cam_width, -cam_height, -fdloc, -bboxdir, other -mloc models" +
+      std::string(images || multi ? ",\n  -hogalign and -simalign" : "") +
+      ";\n  any other flag is unknown.\n"
+      "Outputs are overwritten, as OpenFace does. Progress and messages go to stderr. Exit\n"
+      "status: 0 when every input succeeded, 1 when any failed (the others are still done), 2\n"
+      "for a usage error.\n";
   return text;
 }
 
