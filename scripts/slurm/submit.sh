@@ -165,6 +165,10 @@ if ! listed=$("$facemirror" "$command" "${list_args[@]}" -o "$outdir" --list-inp
 fi
 [ -n "$listed" ] || usage "the inputs hold no video"
 mapfile -t absolute_inputs <<<"$listed"
+if [ "$tasks" -gt "${#absolute_inputs[@]}" ]; then
+  echo "submit.sh: warning: $(plural "$tasks" task) for $(plural "${#absolute_inputs[@]}" video):" \
+    "$((tasks - ${#absolute_inputs[@]})) will have nothing to do (--tasks ${#absolute_inputs[@]} is enough)" >&2
+fi
 
 if [ "$dry_run" = 0 ]; then
   mkdir -p "$logs" || refuse "cannot create $logs"

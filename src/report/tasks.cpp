@@ -147,9 +147,15 @@ task_plan parse_task_plan(const std::string& text, const std::filesystem::path& 
   };
   const int task_column = column("task"), start_column = column("start_s"),
             end_column = column("end_s"), aus_column = column("aus");
+  // A spreadsheet set to a comma as decimal separator exports ';' between fields: one field.
+  const bool semicolons = header.size() == 1 && line.find(';') != std::string::npos;
   if (task_column < 0 || start_column < 0 || end_column < 0)
     throw error(error_code::invalid_argument,
-                where + ": the header needs the fields task, start_s and end_s (aus optional)");
+                where + ": the header needs the fields task, start_s and end_s (aus optional)" +
+                    (semicolons ? ", separated by commas: its fields are separated by ';' (a "
+                                  "spreadsheet's export where the comma is the decimal mark): "
+                                  "export it with ',' between fields and '.' in numbers"
+                                : ""));
 
   // Where each window was written, for the overlap check after the last row.
   int64_t rest_line = 0;

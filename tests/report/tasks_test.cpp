@@ -141,6 +141,12 @@ TEST(TaskPlan, ErrorsNameTheFileTheLineAndTheReason) {
                 .find("'plan.csv': the header needs the fields task, "
                       "start_s and end_s"),
             std::string::npos);
+  EXPECT_EQ(plan_error("task,start\n").find("separated by ';'"), std::string::npos);
+  // A spreadsheet's export with ';' between fields (a decimal comma) is said to be.
+  EXPECT_NE(plan_error("task;start_s;end_s\nsmile;2,5;4\n")
+                .find("its fields are separated by ';' (a spreadsheet's export where the comma is "
+                      "the decimal mark)"),
+            std::string::npos);
   EXPECT_NE(plan_error("task,start_s,end_s\nsmile,2,1\n")
                 .find("'plan.csv': line 2: the window ends (1 s) before it starts"),
             std::string::npos);

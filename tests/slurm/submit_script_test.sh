@@ -43,6 +43,10 @@ dry=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run 2>&1) ||
 grep -qx "#   $work/cohort/patient01.wmv" <<<"$dry" || fail "the manifest lacks patient01: $dry"
 grep -qx "#   $work/cohort/patient02.wmv" <<<"$dry" || fail "the manifest lacks patient02: $dry"
 grep -q "#   $work/cohort\$" <<<"$dry" && fail "the manifest lists the folder, not its videos"
+grep -q "tasks for" <<<"$dry" && fail "2 tasks for 2 videos were warned of: $dry"
+many=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 3 --dry-run 2>&1) || fail "$many"
+grep -qF "warning: 3 tasks for 2 videos: 1 will have nothing to do (--tasks 2 is enough)" \
+  <<<"$many" || fail "3 tasks for 2 videos were not warned of: $many"
 [ ! -e "$work/out" ] || fail "--dry-run wrote $work/out"
 
 FACEMIRROR_MODELS="$work/no-models" expect 1 "nothing submitted" \

@@ -651,9 +651,10 @@ int run(const run_options& opt, job_kind kind) {
                      static_cast<long long>(r.successful_frames),
                      r.successful_frames == 1 ? "" : "s", r.seconds);
       else
-        std::fprintf(stderr, "ok     %s -> %s (%lld frames, %lld with a face, %.1f s)\n",
+        std::fprintf(stderr, "ok     %s -> %s (%lld frame%s, %lld with a face, %.1f s)\n",
                      r.input.string().c_str(), where.c_str(), static_cast<long long>(r.frames),
-                     static_cast<long long>(r.successful_frames), r.seconds);
+                     r.frames == 1 ? "" : "s", static_cast<long long>(r.successful_frames),
+                     r.seconds);
     }
     // A phone's photograph stored sideways, shown upright by its EXIF tag: analysed as stored,
     // as OpenFace does, which a user looking at it upright would not expect.
