@@ -509,6 +509,20 @@ def main():
                  (status, os.path.exists(plan_file), marked))
         print("plan removed")
 
+        # A finished video is said done as it finishes, not when the batch ends: old.wmv's 5
+        # frames are done while clip.mp4's 30 still run (the page links its outputs then).
+        events = batch_events({"inputs": [os.path.join(root, "videos", "old.wmv"), clip],
+                               "output": os.path.join(root, "out_each"), "mode": "aus"})
+        done_at = [i for i, e in enumerate(events)
+                   if e.get("outcome") == "done" and e["input"].endswith("old.wmv")]
+        clip_progress = [i for i, e in enumerate(events)
+                         if e["type"] == "progress" and e.get("video", "").endswith("clip.mp4")]
+        if not done_at or not clip_progress or done_at[0] > clip_progress[-1]:
+            fail("old.wmv's done came after clip.mp4's progress ended: %s" % [
+                (e["type"], e.get("outcome"), os.path.basename(e.get("input", e.get("video", ""))))
+                for e in events])
+        print("a video is said done as it finishes")
+
         # Cancel: a longer clip is stopped after its first progress event; it leaves no file.
         longer = os.path.join(root, "videos", "longer.mp4")
         subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-i", source, "-an", "-frames:v",

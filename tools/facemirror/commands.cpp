@@ -550,6 +550,7 @@ int run(const run_options& opt, job_kind kind) {
   std::mutex written_mutex;
   std::vector<report_result> written;
   std::set<size_t> changed_while_read;  // jobs whose input changed during the run
+  std::set<fs::path> announced;         // inputs whose "done" went out as they finished
   // A resumed shard whose videos are all done has nothing to load the models for.
   if (!jobs.empty()) {
     engine_options options = engine_options_from(opt, printer);
@@ -569,11 +570,17 @@ int run(const run_options& opt, job_kind kind) {
       }
       if (job != job_of_input.end() && !opt.openface_folder)
         record_outputs(jobs[job->second], output_dir, records[job->second]);
-      if (!writes_report)
-        return;
-      report_result r = reports.write_video(input_stem(done.input));
+      std::optional<report_result> page;
+      if (writes_report)
+        page = reports.write_video(input_stem(done.input));
       const std::lock_guard<std::mutex> lock(written_mutex);
-      written.push_back(std::move(r));
+      if (page)
+        written.push_back(std::move(*page));
+      // Said as it finishes, not at the batch's end: the web app links its report then.
+      if (opt.on_outcome) {
+        opt.on_outcome("done", done.input.string(), output_dir.string());
+        announced.insert(done.input);
+      }
     };
     engine runner(std::move(options));
     if (!opt.quiet) {
@@ -622,7 +629,7 @@ int run(const run_options& opt, job_kind kind) {
   }
   for (const auto& r : results) {
     // A video the stop cut short is not a failure of its own: the next run does it.
-    if (opt.on_outcome)
+    if (opt.on_outcome && !(r.ok && announced.count(r.input) > 0))
       opt.on_outcome(r.ok            ? "done"
                      : r.interrupted ? "cancelled"
                                      : "failed",

@@ -66,7 +66,9 @@ struct run_options {
   std::string command_line;  // as typed, for the report's provenance
   // For the app: progress and stop requests besides the terminal's and SIGINT, and each
   // input's outcome ("done", "skipped", "failed", or "cancelled" for one the stop cut short; the
-  // input; and the output folder or the reason). Called from the engine's threads one at a time.
+  // input; and the output folder or the reason); "done" as soon as the video's outputs (and its
+  // report page) are written, the rest when the batch ends. Called one at a time, from the
+  // engine's threads or the caller's.
   std::function<void(const progress_event&)> on_progress;
   std::function<bool()> should_abort;
   std::function<void(const std::string&, const std::string&, const std::string&)> on_outcome;
