@@ -185,6 +185,9 @@ def main():
             ("a plan without rows", "POST", "/api/task_plan" + q({}), {},
              json.dumps({"video": os.path.join(root, "videos", "old.wmv"),
                          "csv": "task,start_s,end_s\n"}), 400),
+            ("a window after the video's end", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": os.path.join(root, "videos", "old.wmv"),
+                         "csv": "task,start_s,end_s\nsmile,1,2\n"}), 400),
             ("removing a plan there is not", "POST", "/api/task_plan" + q({}), {},
              json.dumps({"video": os.path.join(root, "videos", "old.wmv"), "remove": True}),
              404),
@@ -201,6 +204,8 @@ def main():
                          "an input outside the root": [outside, "outside the chosen folders"],
                          "an output folder not from /": ["'out' is not a full path"],
                          "a plan without rows": ["no rows"],
+                         "a window after the video's end": [
+                             "'smile' starts at 1.00 s, after the video's end (0.17 s)"],
                          "removing a plan there is not": ["no task plan to remove"],
                          }.get(name, []):
                 if said not in reply.decode("utf-8", "replace"):

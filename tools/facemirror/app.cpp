@@ -186,6 +186,29 @@ json output_links(const std::string& mode, const std::string& input, const std::
   return links;
 }
 
+// "" when every window of `plan` starts within `video`, else what starts after its end. A
+// video that cannot be read is the batch's to report, not the plan's.
+std::string window_after_the_end(const task_plan& plan, const fs::path& video) {
+  double end_s = 0;
+  try {
+    const video_info info = probe_video(video);
+    if (info.timestamps_s.empty() || !info.frame_files.empty())
+      return "";
+    end_s = info.timestamps_s.back() + (info.average_fps > 0 ? 1.0 / info.average_fps : 0.0);
+  } catch (const std::exception&) {
+    return "";
+  }
+  for (const auto& row : task_plan_rows(plan)) {
+    if (row.window.start_s >= end_s) {
+      char times[96];
+      std::snprintf(times, sizeof(times), "starts at %.2f s, after the video's end (%.2f s)",
+                    row.window.start_s, end_s);
+      return "'" + row.task + "' " + times + ": no frame of it would be measured";
+    }
+  }
+  return "";
+}
+
 // A plan holds at most max_tasks rows of a few dozen bytes each.
 constexpr size_t max_plan_request_bytes = size_t{256} << 10;
 
@@ -556,6 +579,14 @@ int run_app(const app_options& options) {
       const task_plan plan = parse_task_plan(csv.get<std::string>(), *plan_path);
       if (task_plan_rows(plan).empty()) {
         refuse(res, 400, "the plan has no rows: add a task (or Remove plan)");
+        return;
+      }
+      // A window that starts after the video's last frame holds nothing: refused while the
+      // user still has the video before them (one that runs past the end is measured as far
+      // as it goes, and the report says so).
+      if (const std::string late = window_after_the_end(plan, *inside_roots(video, roots));
+          !late.empty()) {
+        refuse(res, 400, late);
         return;
       }
       atomic_file file(*plan_path);
