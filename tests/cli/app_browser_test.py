@@ -338,7 +338,24 @@ def main():
             fail("the WMV's editor shows another video's rows")
         evaluate("document.getElementById('plan-close').click()")
 
+        # Two videos of one name from two folders: each row says its folder (they once read
+        # the same). The rows made here are the page's own, taken out again.
+        names = evaluate("(() => { const a = row('/s1/visit.mp4'), b = row('/s2/visit.mp4');"
+                         " const n = [a.cells[0].textContent, b.cells[0].textContent];"
+                         " a.remove(); b.remove(); delete rows['/s1/visit.mp4'];"
+                         " delete rows['/s2/visit.mp4']; return n; })()")
+        if names != ["s1/visit.mp4", "s2/visit.mp4"]:
+            fail("two same-named videos' rows read %s" % names)
+        # A folder added to the batch is taken out by its own button (once only by Clear).
+        evaluate("document.getElementById('add-folder').click()")
+        if evaluate("document.querySelectorAll('#inputs li').length") != 1:
+            fail("the added folder is not listed")
+        evaluate("document.querySelector('#inputs li button.remove-input').click()")
+        wait_until("document.querySelectorAll('#inputs li').length === 0", 10,
+                   "the folder taken out of the batch")
         evaluate("document.querySelector('#browser input[type=checkbox]').click()")
+        if evaluate("document.querySelectorAll('#inputs li').length") != 1:
+            fail("the ticked clip is not the batch's one input")
         evaluate("document.getElementById('output').value = %s" %
                  json.dumps(os.path.join(root, "out")))
         evaluate("document.querySelector('input[name=mode][value=mirror]').click()")

@@ -98,7 +98,13 @@ async function browse(path) {
 }
 function showInputs() {
   const ol = $("inputs"); ol.replaceChildren();
-  for (const p of inputs) { const li = document.createElement("li"); text(li, p); ol.append(li); }
+  for (const p of inputs) {
+    // Each chosen video or folder can be taken out of the batch on its own, not only by Clear.
+    const li = document.createElement("li"), b = text(document.createElement("button"), "remove");
+    b.className = "remove-input"; b.title = "take " + p + " out of the batch";
+    b.onclick = () => { removeInput(p); browse(here); };
+    li.append(document.createTextNode(p + " "), b); ol.append(li);
+  }
 }
 function addInput(p) { if (!inputs.includes(p)) inputs.push(p); showInputs(); }
 function removeInput(p) { inputs = inputs.filter(x => x !== p); showInputs(); }
@@ -115,7 +121,15 @@ function row(video) {
   if (!rows[video]) {
     const tr = document.createElement("tr");
     for (let i = 0; i < 6; ++i) tr.append(document.createElement("td"));
-    text(tr.children[0], video.split("/").pop());
+    const name = video.split("/").pop();
+    text(tr.children[0], name); tr.children[0].title = video;
+    // Two videos of one name from different folders: each row says its folder too.
+    for (const [other, otherRow] of Object.entries(rows)) {
+      if (other.split("/").pop() === name) {
+        text(otherRow.children[0], other.split("/").slice(-2).join("/"));
+        text(tr.children[0], video.split("/").slice(-2).join("/"));
+      }
+    }
     $("videos").tBodies[0].append(tr); rows[video] = tr;
   }
   return rows[video];
