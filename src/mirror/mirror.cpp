@@ -182,6 +182,11 @@ double landmark_asymmetry(const landmarks_2d& landmarks) {
   return total / landmark_count / width;
 }
 
+double mirroring_yaw_deg(const head_pose& pose) {
+  constexpr double degrees_per_radian = 180.0 / 3.14159265358979323846;
+  return (pose.ry - std::atan2(pose.tx, pose.tz)) * degrees_per_radian;
+}
+
 yaw_quality classify_yaw(double yaw_deg) {
   const double a = std::abs(yaw_deg);
   if (a <= 3.0)

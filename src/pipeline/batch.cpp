@@ -10,6 +10,7 @@
 #include "facemirror/error.h"
 #include "facemirror/features/au_descriptors.h"
 #include "facemirror/io/image_reader.h"
+#include "facemirror/mirror/mirror.h"
 #include "facemirror/output/atomic_file.h"
 
 #include "consensus.h"
@@ -352,7 +353,7 @@ void batch::consume(video_state& video, segment_output& output) {
       char row[96];
       std::snprintf(row, sizeof(row), "%lld,%.3f,%d,%.2f,%.2f\n",
                     static_cast<long long>(r.index + 1), timestamp, r.success ? 1 : 0, r.confidence,
-                    r.success ? r.pose.ry * 180.0 / 3.14159265358979323846 : 0.0);
+                    r.success ? mirroring_yaw_deg(r.pose) : 0.0);
       video.head_pose += row;
     }
   }

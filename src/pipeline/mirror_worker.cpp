@@ -15,7 +15,6 @@
 namespace facemirror::detail {
 namespace {
 
-constexpr double degrees_per_radian = 180.0 / 3.14159265358979323846;
 constexpr int debug_crf_offset = 10;
 constexpr int debug_crf_max = 51;
 
@@ -111,7 +110,7 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
     // Frames without a face are copied unchanged and flagged in the debug video.
     const mirrored_faces faces =
         line ? mirror_faces(frame.bgr, *line) : mirrored_faces{frame.bgr, frame.bgr};
-    const double yaw_deg = source.record.success ? source.record.pose.ry * degrees_per_radian : 0;
+    const double yaw_deg = source.record.success ? mirroring_yaw_deg(source.record.pose) : 0;
     encoders[0]->write(faces.right_mirrored);
     encoders[1]->write(faces.left_mirrored);
     encoders[2]->write(draw_debug_frame(

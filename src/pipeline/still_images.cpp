@@ -135,7 +135,7 @@ void mirror_still_image(const image_analyzer& analyzer, const analysis_models& m
                                          " found, none passed the landmark validator)"));
   }
   const mirrored_faces mirrored = mirror_faces(bgr, *line);
-  const double yaw_deg = source->pose.ry * 180.0 / 3.14159265358979323846;
+  const double yaw_deg = mirroring_yaw_deg(source->pose);
   const mirror_outputs out = mirror_outputs_for(job.input, job.output_dir, false);
   // PNG is lossless: `facemirror aus` on a written image sees the pixels measured here.
   std::vector<std::unique_ptr<atomic_file>> files;

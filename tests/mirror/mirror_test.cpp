@@ -185,6 +185,26 @@ TEST(mirror_test, smoother_weights_recent_frames_more) {
   EXPECT_EQ(smoother.smooth({{3, 0}, {3, 100}}).glabella.x, 3.0);
 }
 
+// The yaw mirroring sees is the head's turn from the camera's line of sight to it: a head 45
+// degrees to the side (Tx = Tz) turned 45 degrees towards the camera faces it (0); on the
+// optical axis it is pose_Ry itself. One face cropped off-centre (subj01 at 2 s, measured:
+// Ry 18.05 degrees, Tx 117.7, Tz 354.8 mm) reads near 0, as it does centred (1.5).
+TEST(mirror_test, mirroring_yaw_is_measured_from_the_line_of_sight) {
+  const double radian = 3.14159265358979323846 / 180.0;
+  head_pose pose;
+  pose.tx = 300;
+  pose.tz = 300;
+  pose.ry = 45 * radian;
+  EXPECT_NEAR(mirroring_yaw_deg(pose), 0.0, 1e-9);
+  pose.tx = 0;
+  pose.ry = -7 * radian;
+  EXPECT_NEAR(mirroring_yaw_deg(pose), -7.0, 1e-9);
+  pose.tx = 117.7;
+  pose.tz = 354.8;
+  pose.ry = 18.05 * radian;
+  EXPECT_NEAR(mirroring_yaw_deg(pose), -0.3, 0.05);
+}
+
 TEST(mirror_test, yaw_banner_thresholds) {
   EXPECT_EQ(classify_yaw(0.0), yaw_quality::good);
   EXPECT_EQ(classify_yaw(-3.0), yaw_quality::good);

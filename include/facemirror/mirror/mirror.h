@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "facemirror/landmarks/pdm.h"
 #include "facemirror/types.h"
 
 namespace facemirror {
@@ -62,6 +63,14 @@ struct mirrored_faces {
                                           double seam_px = 3.0);
 
 enum class yaw_quality { good, acceptable, poor };
+
+/// The head's yaw as mirroring sees it, in degrees: its turn away from the camera's line of
+/// sight to the head (pose.ry less atan2(pose.tx, pose.tz)), not away from the optical axis.
+/// A face looking at the camera from the side of the picture shows both halves alike and
+/// reads near 0 (pose_Ry alone read +18 and -9 degrees for one face cropped off-centre both
+/// ways, 1.5 centred; this reads -0.3, 3.3 and 1.5). The banner, the head-pose CSV and the
+/// report's head-turn flag use it.
+[[nodiscard]] double mirroring_yaw_deg(const head_pose& pose);
 
 /// S1's banner thresholds: |yaw| <= 3 degrees good, <= 5 acceptable, else poor.
 [[nodiscard]] yaw_quality classify_yaw(double yaw_deg);

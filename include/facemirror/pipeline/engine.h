@@ -231,7 +231,8 @@ struct video_job {
 /// themselves are encoded in fixed chunks of 240 frames (a remainder under 120 joins the last
 /// chunk) whatever segment_frames says, so neither their pixels nor their AUs depend on it.
 /// <stem>_head_pose.csv holds the source face's yaw per frame (frame, timestamp, success,
-/// confidence, yaw_deg: the debug video's banner), for the report's quality section.
+/// confidence, yaw_deg: the debug video's banner, mirroring_yaw_deg() of mirror.h), for the
+/// report's quality section.
 /// For a still image input the three "videos" are lossless PNG images (<stem>_right_mirrored.png,
 /// <stem>_left_mirrored.png, <stem>_debug.png), the source is copied (`rotated` is ignored),
 /// the head-pose CSV has one
