@@ -564,6 +564,18 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
                                      "--consensus)"),
             std::string::npos)
       << other_method.output;
+
+  // Redone without its report (--no-report), the video's page is older than its CSVs: the next
+  // run, which skips the video, writes its report again (it once stayed stale for good).
+  const std::string same = args + " --au-static --consensus 2";
+  ASSERT_EQ(run_cli(same + " --force --no-report").status, 0);
+  EXPECT_LT(fs::last_write_time(out / "clip_report.html"),
+            fs::last_write_time(out / "clip_left_mirrored.csv"));
+  const cli_run skipped = run_cli(same);
+  EXPECT_NE(skipped.output.find("skip   " + clip.string()), std::string::npos) << skipped.output;
+  EXPECT_GE(fs::last_write_time(out / "clip_report.html"),
+            fs::last_write_time(out / "clip_left_mirrored.csv"))
+      << skipped.output;
 }
 
 // Mirroring a folder into itself twice: the second run finds the first's mirrored, debug and

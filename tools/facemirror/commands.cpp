@@ -205,6 +205,22 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   return std::nullopt;
 }
 
+// Whether a mirror job's video has no report page, or one older than its AU CSVs.
+bool report_older_than_aus(const video_job& job, const fs::path& output_dir) {
+  std::error_code ec;
+  const fs::path page = output_dir / (input_stem(job.input) + "_report.html");
+  const auto written = fs::last_write_time(page, ec);
+  if (ec)
+    return true;
+  const mirror_outputs out = mirror_outputs_for(job.input, output_dir, false);
+  for (const fs::path& csv : {out.right_csv, out.left_csv}) {
+    const auto csv_written = fs::last_write_time(csv, ec);
+    if (!ec && csv_written > written)
+      return true;
+  }
+  return false;
+}
+
 // A mirror job writing into its input folder finds its own outputs there on the next run
 // (<stem>_left_mirrored.mp4, _debug, _source, ...), as does one given an output folder as
 // input: mirroring those would snowball, and would overwrite the files it reads. They are left
@@ -518,10 +534,10 @@ int run(const run_options& opt, job_kind kind) {
     if (!redo) {
       ++skipped;
       const std::string stem = input_stem(job.input);
-      // A plan put beside a finished video since brings its report up to date.
+      // A plan put beside a finished video since brings its report up to date, as do AU CSVs
+      // rewritten since its page (a redo with --no-report).
       const bool new_plan = take_task_plan(job);
-      if (kind == job_kind::mirror &&
-          (new_plan || !fs::exists(output_dir / (stem + "_report.html"))))
+      if (kind == job_kind::mirror && (new_plan || report_older_than_aus(job, output_dir)))
         unreported.push_back(stem);
       if (opt.on_outcome)
         opt.on_outcome("skipped", job.input.string(), output_dir.string());
