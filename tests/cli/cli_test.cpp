@@ -534,6 +534,20 @@ TEST(cli_test, a_rerun_redoes_a_swapped_video_and_other_options) {
   EXPECT_EQ(split_fields(read_lines(out / "a.csv")[0]).size(), 5u + 35u);
   const cli_run again = run_cli(args + " --outputs aus --workers 2");  // workers shape nothing
   EXPECT_NE(again.output.find("skipped 2"), std::string::npos) << again.output;
+
+  // A video replaced by one that cannot be read: its redo fails, and so does every rerun, until
+  // it is fixed (the record of what the outputs were made from once went with the failed redo,
+  // and the next run, judging by dates, skipped it and exited 0 on the other file's CSV).
+  std::ofstream(in / "t.mkv") << "not a video\n";
+  fs::last_write_time(in / "t.mkv", fs::last_write_time(in / "a.mkv"));  // as mv keeps it
+  fs::rename(in / "t.mkv", in / "a.mkv");
+  for (int run = 0; run < 2; ++run) {
+    const cli_run broken = run_cli(args + " --outputs aus");
+    EXPECT_EQ(broken.status, 1) << broken.output;
+    EXPECT_NE(broken.output.find("FAILED "), std::string::npos) << broken.output;
+    EXPECT_EQ(broken.output.find("skip   " + (in / "a.mkv").string()), std::string::npos)
+        << broken.output;
+  }
 }
 
 // A file named like an image that is none fails alone, named with the reason; the good image of

@@ -549,10 +549,11 @@ int run(const run_options& opt, job_kind kind) {
     }
     if (!opt.quiet && !opt.force && !redo->empty())
       std::fprintf(stderr, "redo   %s (%s)\n", job.input.string().c_str(), redo->c_str());
-    // The attempt starting now is the video's status: an older one no longer describes it, nor
-    // does an older record (outputs this attempt writes before a kill would pass for its own).
+    // The attempt starting now is the video's status: an older one no longer describes it. Its
+    // record stays until the attempt writes its own: an attempt that fails or is stopped leaves
+    // the older outputs with what they were made from, so the next run redoes them again (it
+    // once found them without a record, judged them by date and skipped them).
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
-    fs::remove(record_file(output_dir, job), ec);
     (void)take_task_plan(job);
     jobs.push_back(job);
     records.push_back({fingerprint, options_now, opt.command_line, models_used});
