@@ -137,9 +137,12 @@ video_info probe_frame_folder(const std::filesystem::path& folder) {
   video_info info;
   info.path = folder;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
-    if (entry.is_regular_file() && is_image_file(entry.path()) && !is_hidden_file(entry.path()))
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    std::error_code entry_ec;  // a link that loops is no frame, not an exception
+    if (entry.is_regular_file(entry_ec) && is_image_file(entry.path()) &&
+        !is_hidden_file(entry.path()))
       info.frame_files.push_back(entry.path());
+  }
   if (ec)
     throw error(error_code::io, folder.string() + ": cannot list the folder: " + ec.message());
   if (info.frame_files.empty())

@@ -21,14 +21,20 @@ namespace {
 // folder (`aus --frames F -o F`) or a viewer's .DS_Store are not the video.
 std::string folder_fingerprint(const fs::path& folder) {
   std::vector<std::string> lines;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    if (!entry.is_regular_file() || !is_image_file(entry.path()) || is_hidden_file(entry.path()))
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    std::error_code entry_ec;  // what cannot be read is no frame (the contract: no throw)
+    if (!entry.is_regular_file(entry_ec) || !is_image_file(entry.path()) ||
+        is_hidden_file(entry.path()))
       continue;
     const auto written = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        entry.last_write_time().time_since_epoch());
-    lines.push_back(entry.path().filename().string() + " " + std::to_string(entry.file_size()) +
-                    " " + std::to_string(written.count()));
+        entry.last_write_time(entry_ec).time_since_epoch());
+    lines.push_back(entry.path().filename().string() + " " +
+                    std::to_string(entry.file_size(entry_ec)) + " " +
+                    std::to_string(written.count()));
   }
+  if (ec)  // a folder that cannot be listed matches no fingerprint
+    return {};
   std::sort(lines.begin(), lines.end());
   std::string listing;
   for (const auto& line : lines)

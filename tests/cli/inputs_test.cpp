@@ -169,6 +169,10 @@ TEST(inputs, subfolders_with_videos_beside_videos_are_said_to_be_left_out) {
                                "': 2 subfolders hold videos, not taken (folders are not searched "
                                "further: give them too, e.g. '" +
                                (dir / "cohort/*").string() + "/')");
+  // A link that loops (its status cannot be read) is no video, and stops nothing: it once threw
+  // out of the planning and aborted the whole batch.
+  fs::create_symlink("self.mp4", dir / "cohort/self.mp4");
+  EXPECT_EQ(plan_inputs({(dir / "cohort").string()}, dir / "out").jobs.size(), 1u);
   fs::remove_all(dir / "cohort/Patient B");
   fs::remove_all(dir / "cohort/Patient A");
   EXPECT_TRUE(plan_inputs({(dir / "cohort").string()}, dir / "out").notes.empty());

@@ -118,6 +118,12 @@ TEST(openface_args_test, fdir_takes_the_images_openface_reads_and_names_the_othe
   EXPECT_TRUE(said(img, "b.JPG, c.tif left out, as OpenFace 2.2 leaves them"));
   EXPECT_TRUE(said(feature_extraction({"-fdir", dir.string()}),
                    "b.JPG, c.tif read as frames too, where OpenFace 2.2 skips them"));
+  // A link that loops among them is no image (it once aborted the run with an exception).
+  fs::create_symlink("loop.png", dir / "loop.png");
+  EXPECT_EQ(parse_openface_args({"-fdir", dir.string()}, openface_program::face_landmark_img)
+                .options.inputs.size(),
+            2u);
+  fs::remove(dir / "loop.png");
   fs::remove(dir / "a.jpg");
   fs::remove(dir / "d.png");
   EXPECT_NE(

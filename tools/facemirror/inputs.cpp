@@ -50,11 +50,16 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
         if (is_hidden_file(entry.path()))  // macOS's ._NAME companions, .DS_Store, ...
           continue;
-        if (entry.is_regular_file() && is_video_file(entry.path()))
+        // An entry whose status cannot be read (a link that loops) is no video: ec, not a throw
+        // that stopped the whole batch.
+        std::error_code entry_ec;
+        const bool regular = entry.is_regular_file(entry_ec);
+        const bool directory = entry.is_directory(entry_ec);
+        if (regular && is_video_file(entry.path()))
           found.push_back(entry.path());
-        images = images || (entry.is_regular_file() && is_image_file(entry.path()));
-        folders = folders || entry.is_directory();
-        if (entry.is_directory())
+        images = images || (regular && is_image_file(entry.path()));
+        folders = folders || directory;
+        if (directory)
           folders_with_videos += holds_a_video(entry.path()) ? 1 : 0;
       }
       std::sort(found.begin(), found.end());

@@ -115,7 +115,9 @@ folder_images images_in(const fs::path& folder) {
   folder_images images;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    if (entry.is_regular_file() && is_image_file(entry.path()) && !is_hidden_file(entry.path()))
+    std::error_code entry_ec;  // a link that loops is no image (a throw here aborted the run)
+    if (entry.is_regular_file(entry_ec) && is_image_file(entry.path()) &&
+        !is_hidden_file(entry.path()))
       (openface_reads(entry.path()) ? images.read : images.skipped)
           .push_back(openface_reads(entry.path()) ? entry.path().string()
                                                   : entry.path().filename().string());
