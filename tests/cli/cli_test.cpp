@@ -550,6 +550,31 @@ TEST(cli_test, a_rerun_redoes_a_swapped_video_and_other_options) {
   }
 }
 
+// A file name that is not UTF-8 (copied from another system): the run's records are written for
+// every video, the name's odd bytes as U+FFFD (json once refused the whole record, and as the
+// command line naming it is in each, every video of the run lost its record).
+TEST(cli_test, a_file_name_that_is_not_utf8_keeps_the_runs_records) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path odd = dir / "bad\xff\xfename.mkv", good = dir / "good.mkv";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("changeLighting.wmv").string() +
+                        " -frames:v 3 -c:v ffv1 " + good.string()),
+            0);
+  fs::copy_file(good, odd);
+  const fs::path out = dir / "out";
+  const cli_run run = run_cli("aus '" + odd.string() + "' " + good.string() + " -o " +
+                              out.string() + " " + models_arg() + " --progress json");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(run.output.find("json.exception"), std::string::npos) << run.output;
+  EXPECT_TRUE(fs::exists(out / ".facemirror" / "good.aus.json"));
+  EXPECT_TRUE(fs::exists(out / ".facemirror" / "bad\xef\xbf\xbd\xef\xbf\xbdname.aus.json") ||
+              fs::exists(out / ".facemirror" / "bad\xff\xfename.aus.json"));
+  // Both are whole records: the rerun skips them.
+  const cli_run again = run_cli("aus '" + odd.string() + "' " + good.string() + " -o " +
+                                out.string() + " " + models_arg());
+  EXPECT_NE(again.output.find("skipped 2"), std::string::npos) << again.output;
+}
+
 // A file named like an image that is none fails alone, named with the reason; the good image of
 // the batch is written and the bad one leaves no file.
 TEST(cli_test, a_bad_image_fails_alone_naming_the_file) {
