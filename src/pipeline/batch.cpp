@@ -26,6 +26,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// A video's failure as its one line: the message, led by the input where it does not name it
+// (a full $TMPDIR's "cannot use a temporary file" said nothing of which video of a batch).
+std::string naming_the_input(const std::filesystem::path& input, const std::string& message) {
+  return message.find(input.string()) == std::string::npos ? "'" + input.string() + "': " + message
+                                                           : message;
+}
+
 }  // namespace
 
 batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
@@ -86,7 +93,7 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
       batch_total_ += state.progress_total;
     } catch (const std::exception& e) {
       state.finished = true;
-      state.result.error = e.what();
+      state.result.error = naming_the_input(state.job.input, e.what());
     }
   }
   for (const size_t v : start_order(longest))
@@ -598,7 +605,7 @@ void batch::fail(size_t index, const std::string& message) {
     if (video.finished)
       return;
     video.finished = true;
-    video.result.error = message;
+    video.result.error = naming_the_input(video.job.input, message);
     // A failure once the run is stopping is taken for the stop's (a later run redoes it).
     video.result.interrupted = options_.should_abort && options_.should_abort();
     video.waiting.clear();

@@ -296,7 +296,9 @@ TEST(cli_test, rows_in_the_making_go_to_tmpdir) {
   };
   const cli_run missing = run_with_tmpdir(dir / "no_such_scratch", dir / "a");
   EXPECT_EQ(missing.status, 1) << missing.output;
-  EXPECT_NE(missing.output.find("cannot make a temporary file in '" +
+  // The failure leads with the video: in a batch, which one failed is the first thing to know.
+  EXPECT_NE(missing.output.find("FAILED '" + sample_video("changeLighting.wmv").string() +
+                                "': cannot make a temporary file in '" +
                                 (dir / "no_such_scratch").string() + "' ($TMPDIR)"),
             std::string::npos)
       << missing.output;
