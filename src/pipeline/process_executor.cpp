@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 
@@ -251,8 +252,9 @@ class process_pool {
       } else if (w.task && clock_type::now() > w.deadline) {
         const segment_task task = *w.task;
         replace(w);
-        on_failure(task, segment_text(task) + ": worker made no progress for " +
-                             std::to_string(context_.options.frame_timeout_s) + " s");
+        char limit[32];
+        std::snprintf(limit, sizeof(limit), "%g", context_.options.frame_timeout_s);
+        on_failure(task, segment_text(task) + ": worker made no progress for " + limit + " s");
       }
     }
   }

@@ -169,6 +169,15 @@ TEST(inputs, subfolders_with_videos_beside_videos_are_said_to_be_left_out) {
                                "': 2 subfolders hold videos, not taken (folders are not searched "
                                "further: give them too, e.g. '" +
                                (dir / "cohort/*").string() + "/')");
+  // A photograph among the videos is said to be left out too.
+  std::ofstream(dir / "cohort/p02.jpg") << "x";
+  const input_plan with_photo = plan_inputs({(dir / "cohort").string()}, dir / "out");
+  ASSERT_EQ(with_photo.notes.size(), 2u);
+  EXPECT_EQ(with_photo.notes[0], "'" + (dir / "cohort").string() +
+                                     "': 1 image beside its videos, not taken (photographs are "
+                                     "given by name, e.g. '" +
+                                     (dir / "cohort/*.jpg").string() + "')");
+  fs::remove(dir / "cohort/p02.jpg");
   // A link that loops (its status cannot be read) is no video, and stops nothing: it once threw
   // out of the planning and aborted the whole batch.
   fs::create_symlink("self.mp4", dir / "cohort/self.mp4");

@@ -1033,8 +1033,13 @@ TEST(mirror_cli_test, a_photo_is_mirrored_into_png_images_and_one_row_csvs) {
   const table face = read_table(dir / "aus/sample1.csv");
   ASSERT_EQ(face.rows.size(), 1u);
   // The head-pose file gives the source face's yaw in degrees (two decimals) and its confidence,
-  // those of `aus`'s row (pose_Ry in radians, three decimals: up to 0.03 degrees off).
-  EXPECT_NEAR(pose.at(0, "yaw_deg"), face.at(0, "pose_Ry") * 180.0 / 3.14159265358979323846, 0.04);
+  // those of `aus`'s row: the turn from the line of sight, pose_Ry (radians, three decimals: up
+  // to 0.03 degrees off) less atan2(pose_Tx, pose_Tz). This face is off to the picture's left
+  // and turned: 16.6 degrees, where pose_Ry alone read 0.9 ("optimal").
+  const head_pose seen{face.at(0, "pose_Tx"), face.at(0, "pose_Ty"), face.at(0, "pose_Tz"),
+                       face.at(0, "pose_Rx"), face.at(0, "pose_Ry"), face.at(0, "pose_Rz")};
+  EXPECT_NEAR(pose.at(0, "yaw_deg"), mirroring_yaw_deg(seen), 0.04);
+  EXPECT_GT(std::abs(pose.at(0, "yaw_deg")), 10.0);
   EXPECT_NEAR(pose.at(0, "confidence"), face.at(0, "confidence"), 0.01);
   const auto point = [](const table& t, int i) {
     return cv::Point2d(t.at(0, "x_" + std::to_string(i)), t.at(0, "y_" + std::to_string(i)));

@@ -638,6 +638,7 @@ int run(const run_options& opt, job_kind kind) {
   }
 
   int failures = static_cast<int>(plan.rejected.size());
+  int stopped = 0;
   int64_t frames = 0;
   for (const auto& rejected : plan.rejected) {
     std::fprintf(stderr, "FAILED %s\n", rejected.line().c_str());
@@ -655,7 +656,8 @@ int run(const run_options& opt, job_kind kind) {
                      : r.interrupted ? "stopped before it finished; it left no file"
                                      : r.error);
     if (!r.ok) {
-      ++failures;
+      // Stopped is not failed: nothing is wrong with the video, the next run does it.
+      ++(r.interrupted ? stopped : failures);
       if (r.interrupted)
         std::fprintf(stderr, "stopped %s (before it finished; it left no file)\n",
                      r.input.string().c_str());
@@ -704,9 +706,12 @@ int run(const run_options& opt, job_kind kind) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!opt.quiet) {
-    std::fprintf(stderr, "done %zu, skipped %d, failed %d in %.1f s (%.1f frames/s)\n",
-                 results.size() - static_cast<size_t>(failures - plan.rejected.size()), skipped,
-                 failures, seconds, seconds > 0 ? static_cast<double>(frames) / seconds : 0.0);
+    const std::string stopped_part = stopped > 0 ? ", stopped " + std::to_string(stopped) : "";
+    std::fprintf(stderr, "done %zu, skipped %d, failed %d%s in %.1f s (%.1f frames/s)\n",
+                 results.size() - static_cast<size_t>(failures - plan.rejected.size()) -
+                     static_cast<size_t>(stopped),
+                 skipped, failures, stopped_part.c_str(), seconds,
+                 seconds > 0 ? static_cast<double>(frames) / seconds : 0.0);
   }
   if (interrupted) {
     // The videos finished before the stop have their pages: the folder's index lists them, as
@@ -734,7 +739,7 @@ int run(const run_options& opt, job_kind kind) {
     if (report_mirror_job(opt, reports, stems, written, !shard.has_value()) != 0)
       return 1;
   }
-  return failures == 0 ? 0 : 1;
+  return failures == 0 && stopped == 0 ? 0 : 1;  // a batch the app cancelled is not complete
 }
 
 }  // namespace facemirror::cli

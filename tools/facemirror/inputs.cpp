@@ -46,7 +46,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     } else if (std::filesystem::is_directory(path, ec)) {
       std::vector<std::filesystem::path> found;
       bool images = false, folders = false;
-      size_t folders_with_videos = 0;
+      size_t folders_with_videos = 0, image_files = 0;
       for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
         if (is_hidden_file(entry.path()))  // macOS's ._NAME companions, .DS_Store, ...
           continue;
@@ -58,6 +58,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
         if (regular && is_video_file(entry.path()))
           found.push_back(entry.path());
         images = images || (regular && is_image_file(entry.path()));
+        image_files += regular && is_image_file(entry.path()) ? 1 : 0;
         folders = folders || directory;
         if (directory)
           folders_with_videos += holds_a_video(entry.path()) ? 1 : 0;
@@ -65,6 +66,14 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       std::sort(found.begin(), found.end());
       // A cohort of a folder per patient beside a few loose videos: the loose ones are taken,
       // and the patients' folders, left out, are said to be (they once went unnoticed).
+      // So are photographs among its videos: a folder's images are a video's frames or photos
+      // given by name, never taken from a folder of videos.
+      if (!found.empty() && image_files > 0)
+        plan.notes.push_back(
+            "'" + input + "': " + std::to_string(image_files) +
+            (image_files == 1 ? " image" : " images") +
+            " beside its videos, not taken (photographs are given by name, e.g. '" +
+            (std::filesystem::path(input) / "*.jpg").string() + "')");
       if (!found.empty() && folders_with_videos > 0)
         plan.notes.push_back(
             "'" + input + "': " + std::to_string(folders_with_videos) +

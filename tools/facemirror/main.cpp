@@ -398,7 +398,8 @@ int main(int argc, char** argv) {
     standard_tasks += task.name + ", ";
   report_cmd->footer(
       "Example:\n  facemirror report mirrored/\n"
-      "A task plan mirrored/<stem>_tasks.csv (lines task,start_s,end_s; standard "
+      "A task plan mirrored/<stem>_tasks.csv (a header line task,start_s,end_s[,aus], then a "
+      "line per window; standard "
       "tasks " +
       standard_tasks +
       "and rest; others name their AUs in a fourth field) adds that video's task "
