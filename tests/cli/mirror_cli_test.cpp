@@ -576,6 +576,14 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
   EXPECT_GE(fs::last_write_time(out / "clip_report.html"),
             fs::last_write_time(out / "clip_left_mirrored.csv"))
       << skipped.output;
+  // A run killed while writing the report (its table and the index not yet there): the next run
+  // writes them (the video skipped; they once stayed missing for good).
+  fs::remove(out / "clip_asymmetry.csv");
+  fs::remove(out / "index.html");
+  const cli_run repaired = run_cli(same);
+  EXPECT_NE(repaired.output.find("skip   " + clip.string()), std::string::npos) << repaired.output;
+  EXPECT_TRUE(fs::exists(out / "clip_asymmetry.csv"));
+  EXPECT_TRUE(fs::exists(out / "index.html"));
 }
 
 // Mirroring a folder into itself twice: the second run finds the first's mirrored, debug and

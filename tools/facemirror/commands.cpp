@@ -205,12 +205,16 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   return std::nullopt;
 }
 
-// Whether a mirror job's video has no report page, or one older than its AU CSVs.
-bool report_older_than_aus(const video_job& job, const fs::path& output_dir) {
+// Whether a mirror job's video lacks its report (its page, its asymmetry table, or, when
+// `with_index`, the folder's index: a run killed while writing them), or has a page older than
+// its AU CSVs (redone with --no-report).
+bool report_out_of_date(const video_job& job, const fs::path& output_dir, bool with_index) {
   std::error_code ec;
-  const fs::path page = output_dir / (input_stem(job.input) + "_report.html");
+  const std::string stem = input_stem(job.input);
+  const fs::path page = output_dir / (stem + "_report.html");
   const auto written = fs::last_write_time(page, ec);
-  if (ec)
+  if (ec || !fs::exists(output_dir / (stem + "_asymmetry.csv"), ec) ||
+      (with_index && !fs::exists(output_dir / "index.html", ec)))
     return true;
   const mirror_outputs out = mirror_outputs_for(job.input, output_dir, false);
   for (const fs::path& csv : {out.right_csv, out.left_csv}) {
@@ -537,7 +541,8 @@ int run(const run_options& opt, job_kind kind) {
       // A plan put beside a finished video since brings its report up to date, as do AU CSVs
       // rewritten since its page (a redo with --no-report).
       const bool new_plan = take_task_plan(job);
-      if (kind == job_kind::mirror && (new_plan || report_older_than_aus(job, output_dir)))
+      if (kind == job_kind::mirror &&
+          (new_plan || report_out_of_date(job, output_dir, !shard.has_value())))
         unreported.push_back(stem);
       if (opt.on_outcome)
         opt.on_outcome("skipped", job.input.string(), output_dir.string());
