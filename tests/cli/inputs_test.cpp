@@ -181,7 +181,13 @@ TEST(inputs, subfolders_with_videos_beside_videos_are_said_to_be_left_out) {
   // A link that loops (its status cannot be read) is no video, and stops nothing: it once threw
   // out of the planning and aborted the whole batch.
   fs::create_symlink("self.mp4", dir / "cohort/self.mp4");
-  EXPECT_EQ(plan_inputs({(dir / "cohort").string()}, dir / "out").jobs.size(), 1u);
+  const input_plan looping = plan_inputs({(dir / "cohort").string()}, dir / "out");
+  EXPECT_EQ(looping.jobs.size(), 1u);
+  // ... and it is named, not passed over in silence.
+  ASSERT_FALSE(looping.notes.empty());
+  EXPECT_EQ(looping.notes[0], "'" + (dir / "cohort/self.mp4").string() +
+                                  "': named as a video but not a file that can be read, not taken");
+  fs::remove(dir / "cohort/self.mp4");
   fs::remove_all(dir / "cohort/Patient B");
   fs::remove_all(dir / "cohort/Patient A");
   EXPECT_TRUE(plan_inputs({(dir / "cohort").string()}, dir / "out").notes.empty());

@@ -57,6 +57,9 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
         const bool directory = entry.is_directory(entry_ec);
         if (regular && is_video_file(entry.path()))
           found.push_back(entry.path());
+        else if (is_video_file(entry.path()))  // a dangling or looping link, a pipe, a folder
+          plan.notes.push_back("'" + entry.path().string() +
+                               "': named as a video but not a file that can be read, not taken");
         images = images || (regular && is_image_file(entry.path()));
         image_files += regular && is_image_file(entry.path()) ? 1 : 0;
         folders = folders || directory;
