@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "facemirror/error.h"
+#include "facemirror/mirror/mirror.h"
 
 #include "core/file_bytes.h"
 #include "report/csv_fields.h"
@@ -71,7 +72,7 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
   if (!std::getline(in, line))
     throw error(error_code::invalid_argument, where + ": empty file, not an OpenFace CSV");
   const std::vector<std::string> header = split_fields(line);
-  int timestamp = -1, success = -1, confidence = -1, yaw = -1, face = -1;
+  int timestamp = -1, success = -1, confidence = -1, yaw = -1, face = -1, tx = -1, tz = -1;
   const int face_of_row = face_column(header);
   std::vector<int> intensity_columns, presence_columns;
   for (size_t i = 0; i < header.size(); ++i) {
@@ -87,6 +88,10 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
       face = index;
     else if (name == "pose_Ry")
       yaw = index;
+    else if (name == "pose_Tx")
+      tx = index;
+    else if (name == "pose_Tz")
+      tz = index;
     else if (name.rfind("AU", 0) == 0 && ends_with(name, "_r"))
       intensity_columns.push_back(index);
     else if (name.rfind("AU", 0) == 0 && ends_with(name, "_c"))
@@ -138,8 +143,18 @@ au_series parse_au_series(const std::string& text, const std::filesystem::path& 
     series.timestamp_s.push_back(still_image ? 0.0 : number(timestamp));
     series.success.push_back(still_image || number(success) != 0);
     series.confidence.push_back(confidence >= 0 ? number(confidence) : 0.0);
-    if (yaw >= 0)
-      series.yaw_rad.push_back(number(yaw));
+    if (yaw >= 0) {
+      // The yaw the mirror job's banner shows: from the line of sight to the head, where the
+      // file has the head's position (mirror.h mirroring_yaw_deg).
+      head_pose pose;
+      pose.ry = number(yaw);
+      pose.tz = 1.0;
+      if (tx >= 0 && tz >= 0) {
+        pose.tx = number(tx);
+        pose.tz = number(tz);
+      }
+      series.yaw_rad.push_back(mirroring_yaw_deg(pose) * 3.14159265358979323846 / 180.0);
+    }
     for (size_t a = 0; a < columns.size(); ++a)
       series.aus[a].values.push_back(number(columns[a]));
   }

@@ -152,7 +152,14 @@ TEST(AuSeries, ParsesOpenFaceLayoutAndNamesTheFileOnErrors) {
   EXPECT_TRUE(s.aus[0].intensity);
   EXPECT_FALSE(s.aus[2].intensity);
   EXPECT_DOUBLE_EQ(s.find("AU12_r")->values[0], 1.25);
-  EXPECT_DOUBLE_EQ(s.yaw_rad[0], 0.0524);
+  EXPECT_NEAR(s.yaw_rad[0], 0.0524, 1e-12);  // pose_Ry where the file has no head position
+  // With it, the yaw is from the line of sight to the head, as the mirror job's banner shows:
+  // a head 45 degrees to the side turned 45 degrees towards the camera faces it.
+  const au_series placed = parse_au_series(
+      "frame, timestamp, confidence, success, pose_Tx, pose_Tz, pose_Ry, AU01_r\n"
+      "1, 0.000, 0.98, 1, 300.0, 300.0, 0.785398, 0.50\n",
+      "p.csv");
+  EXPECT_NEAR(placed.yaw_rad.at(0), 0.0, 1e-6);
 
   const auto message_of = [](const std::string& text) {
     try {

@@ -4,11 +4,11 @@
 // WHAT THIS REPRESENTS
 //   The columns the report needs from a CSV that `facemirror aus` or `facemirror mirror` wrote
 //   (or OpenFace 2.2 FeatureExtraction): per row the frame's timestamp (seconds), success,
-//   confidence, head yaw (pose_Ry, radians) and every AU*_r (intensity, 0..5) and AU*_c
-//   (presence, 0 or 1) column, in the file's column order. Rows stay in file order (frame order).
-//   A still image's CSV (FaceLandmarkImg's layout: a `face` column, no timestamp or success)
-//   reads as one row per listed face, each at time 0 and successful; one that lists none (the
-//   header alone) as a single row without a face, as a video frame without one reads, so that
+//   confidence, head yaw (pose_Ry less the line of sight, radians) and every AU*_r (intensity,
+//   0..5) and AU*_c (presence, 0 or 1) column, in the file's column order. Rows stay in file order
+//   (frame order). A still image's CSV (FaceLandmarkImg's layout: a `face` column, no timestamp or
+//   success) reads as one row per listed face, each at time 0 and successful; one that lists none
+//   (the header alone) as a single row without a face, as a video frame without one reads, so that
 //   a photo's mirrored side whose face was not found pairs with the other side's row.
 //   A CSV of several tracked faces (a face_id column with several values) can be read one face
 //   at a time (read_au_series's face_id; the report does): its faces' rows interleave frame by
@@ -41,9 +41,11 @@ struct au_series {
   std::vector<double> timestamp_s;
   std::vector<bool> success;
   std::vector<double> confidence;
-  std::vector<double> yaw_rad;  // pose_Ry; empty when the file has no pose columns
-  std::vector<au_column> aus;   // intensities first, then presences, each in file order
-  bool still_image = false;     // FaceLandmarkImg's layout: each row a face at time 0
+  // The head's yaw as mirroring sees it (mirror.h mirroring_yaw_deg: pose_Ry less
+  // atan2(pose_Tx, pose_Tz), pose_Ry alone without the position); empty without pose columns.
+  std::vector<double> yaw_rad;
+  std::vector<au_column> aus;  // intensities first, then presences, each in file order
+  bool still_image = false;    // FaceLandmarkImg's layout: each row a face at time 0
 
   [[nodiscard]] size_t rows() const { return timestamp_s.size(); }
   [[nodiscard]] int64_t frames_with_face() const;
