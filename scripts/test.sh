@@ -49,11 +49,12 @@ fi
 # with g++ -O1; the first report fails the test that made it: halt_on_error, and
 # -fno-sanitize-recover=undefined from FACEMIRROR_SANITIZE). Left to the release run above, to
 # keep this step near 15 minutes on CI's 2 cores: the tests that run whole batches of the
-# shared videos (the fidelity, mirror, browser and Slurm tests named below, minutes
+# shared videos (the fidelity, mirror (also the stopped mirror job's: 12 frames did not reach
+# their report within 120 s beside a longer video), browser and Slurm tests named below, minutes
 # each even in release: the same code as the CLI tests kept, on more frames), the packaging and
 # Python tests (nothing of ours to instrument), the format check, and the shared-only stage
 # tests (tracking whole sample videos). FACEMIRROR_ASAN=0 skips this step.
-asan_excluded="clang_format|fidelity_test|mirror_cli_test|browser_test|install_test|deb_package_test|slurm_array_test|python_module|public_headers_test"
+asan_excluded="clang_format|fidelity_test|mirror_cli_test|cli_signal_mirror_test|browser_test|install_test|deb_package_test|slurm_array_test|python_module|public_headers_test"
 if [ "${FACEMIRROR_ASAN:-1}" = 0 ]; then
   echo "test.sh: AddressSanitizer run skipped (FACEMIRROR_ASAN=0)" >&2
 else
