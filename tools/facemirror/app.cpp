@@ -28,6 +28,7 @@
 #include "app_security.h"
 #include "commands.h"
 #include "inputs.h"
+#include "json_text.h"
 #include "status.h"
 #include <httplib.h>
 #include <sys/wait.h>
@@ -38,12 +39,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-// A reply's text: a file name that is not UTF-8 is sent with U+FFFD in its place (json threw,
-// and a listing or a batch's events holding one failed whole).
-std::string dumped(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // What the page sees of the current (or last) batch: its number (1, 2, ... since the app
 // started; 0 before the first) and a numbered list of JSON events.
@@ -62,12 +57,12 @@ class batch_state {
   void push(json event) {
     std::lock_guard<std::mutex> lock(mutex_);
     event["seq"] = events_.size();
-    events_.push_back(dumped(event));
+    events_.push_back(json_text(event));
   }
   void end(json event) {
     std::lock_guard<std::mutex> lock(mutex_);
     event["seq"] = events_.size();
-    events_.push_back(dumped(event));
+    events_.push_back(json_text(event));
     running_ = false;
   }
   void cancel() { cancel_ = true; }
@@ -343,9 +338,9 @@ int run_app(const app_options& options) {
     std::sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
       return a["folder"] != b["folder"] ? a["folder"].get<bool>() : a["name"] < b["name"];
     });
-    res.set_content(dumped(json{{"path", dir->string()},
-                                {"parent", dir->parent_path().string()},
-                                {"entries", entries}}),
+    res.set_content(json_text(json{{"path", dir->string()},
+                                   {"parent", dir->parent_path().string()},
+                                   {"entries", entries}}),
                     "application/json");
   });
 
@@ -549,7 +544,7 @@ int run_app(const app_options& options) {
         reply["error"] = e.what();  // the page shows it; saving a new plan replaces the file
       }
     }
-    res.set_content(dumped(reply), "application/json");
+    res.set_content(json_text(reply), "application/json");
   });
 
   // Saves (or with "remove": true deletes) a video's task plan. The CSV is read as the report

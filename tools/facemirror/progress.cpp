@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
 #include <unistd.h>
 
 namespace facemirror::cli {
@@ -29,8 +30,7 @@ void progress_printer::operator()(const progress_event& e) {
                            {"batch_frames_done", e.batch_frames_done},
                            {"batch_frames_total", e.batch_frames_total},
                            {"fps", std::round(e.fps * 10.0) / 10.0}};
-    std::fprintf(stderr, "%s\n",
-                 line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::fprintf(stderr, "%s\n", json_text(line).c_str());
     std::fflush(stderr);
     return;
   }

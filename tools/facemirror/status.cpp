@@ -12,6 +12,7 @@
 #include "facemirror/models/model_paths.h"
 #include "facemirror/output/atomic_file.h"
 
+#include "json_text.h"
 #include <unistd.h>
 
 namespace facemirror::cli {
@@ -41,10 +42,7 @@ void write_json(const fs::path& file, const nlohmann::ordered_json& json) {
     throw error(error_code::io,
                 "cannot create folder '" + file.parent_path().string() + "': " + ec.message());
   atomic_file out(file);
-  // A file name that is not UTF-8 (bytes from another system) is written with U+FFFD in its
-  // place, not refused: json refused it, and with it the records of every video of the run
-  // (the command line that names it is in each).
-  out.write(json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  out.write(json_text(json, 2) + "\n");
   out.commit();
 }
 
