@@ -158,6 +158,15 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
   out["error"] = result.error;
   out["frames"] = result.frames;
   out["successful_frames"] = result.successful_frames;
+  // CSV frame numbers (from 1) of frames decoded from damaged data (video_result).
+  const auto frame_numbers = [](const std::vector<int64_t>& indices) {
+    py::list numbers;
+    for (const int64_t index : indices)
+      numbers.append(index + 1);
+    return numbers;
+  };
+  out["concealed_frames"] = frame_numbers(result.concealed_frames);
+  out["missing_frames"] = frame_numbers(result.missing_frames);
   out["seconds"] = result.seconds;
   if (request.kind == "aus") {
     out["output_csv"] = result.output_csv;

@@ -30,11 +30,24 @@ using landmarks_2d = std::array<cv::Point2d, landmark_count>;
 }
 using landmarks_3d = std::array<cv::Point3d, landmark_count>;
 
+/// How a frame came out of the decoder (video_reader::read()).
+enum class frame_damage : uint8_t {
+  none,
+  /// Decoded from damaged data (a broken packet, or one referring to a lost frame): the
+  /// decoder filled in what it could not read, as a player shows it; parts may be wrong.
+  concealed,
+  /// The container lists the frame but the decoder gave no picture for it (its data is
+  /// unreadable, or a "not coded" frame a capture program wrote for one it dropped): `bgr` is a
+  /// black frame of the video's size, on which no face is found.
+  missing,
+};
+
 /// One decoded frame, upright (container rotation already applied), 8-bit BGR.
 struct video_frame {
   int64_t index = 0;         // 0-based position in presentation order
   double timestamp_s = 0.0;  // presentation time from the stream, seconds from the first frame
   cv::Mat bgr;               // owns its pixels
+  frame_damage damage = frame_damage::none;
 };
 
 }  // namespace facemirror

@@ -109,7 +109,10 @@ class VideoResult:
     source's copy, in place of the videos). hog: with
     extract(..., hog=True), the video's HOG features (HogFeatures); hog_file: the ``.hog`` file
     written beside the CSV (None without out_dir). aligned_dir: with extract(..., aligned=...),
-    the folder of aligned faces beside the CSV (``<stem>_aligned/``).
+    the folder of aligned faces beside the CSV (``<stem>_aligned/``). concealed_frames,
+    missing_frames: CSV frame numbers (from 1) of frames decoded from damaged data in the
+    file, the damage patched over by the decoder (as OpenFace reads them; their landmarks and
+    AUs may be off) or not decodable at all (black frames, success 0); empty for a sound file.
     """
 
     path: str
@@ -124,6 +127,8 @@ class VideoResult:
     hog: Optional["HogFeatures"] = None
     hog_file: Optional[str] = None
     aligned_dir: Optional[str] = None
+    concealed_frames: List[int] = field(default_factory=list)
+    missing_frames: List[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -375,6 +380,8 @@ def _video_result(item, **extra):
         frames=item["frames"],
         successful_frames=item["successful_frames"],
         seconds=item["seconds"],
+        concealed_frames=list(item["concealed_frames"]),
+        missing_frames=list(item["missing_frames"]),
         **extra,
     )
 

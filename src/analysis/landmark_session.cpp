@@ -308,6 +308,7 @@ analysed_frame analyse_frame(const video_frame& frame, landmark_session& landmar
   frame_record& r = out.record;
   r.index = frame.index;
   r.timestamp_s = frame.timestamp_s;
+  out.damage = frame.damage;
 
   cv::Mat* aligned = models.keep_aligned_faces ? &out.aligned_face : nullptr;
   std::optional<pdm_params> clnf_params;

@@ -37,6 +37,9 @@ struct video_reader::impl {
   int64_t target = 0;       // read() drops decoded frames before this index
   bool after_seek = false;  // positioned by a container seek and target not yet reached
   bool skipped = false;     // a frame before the target was not decoded (see feed)
+  // A decoded frame waiting in `frame` while read() hands out the frames before it that the
+  // decoder lost (as black frames); -1 when none waits.
+  int64_t held = -1;
 
   // (Re)opens the file and decodes from its first frame: always correct, never fastest.
   void restart() {
@@ -45,6 +48,7 @@ struct video_reader::impl {
     decoder = io_detail::open_decoder(input, options.decoder_threads);
     flushing = finished = after_seek = skipped = false;
     next = 0;
+    held = -1;
   }
 
   void container_seek(int64_t keyframe) {
@@ -57,6 +61,7 @@ struct video_reader::impl {
     avcodec_flush_buffers(decoder.get());
     flushing = finished = skipped = false;
     next = -1;
+    held = -1;
     after_seek = true;
   }
 
@@ -101,12 +106,11 @@ struct video_reader::impl {
       const bool before_target = shown_at >= 0 && shown_at < target;
       decoder->skip_frame = before_target ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
       skipped = skipped || before_target;
-      const bool corrupt = (packet->flags & AV_PKT_FLAG_CORRUPT) != 0;
       rc = avcodec_send_packet(decoder.get(), packet.get());
       av_packet_unref(packet.get());
-      if (corrupt)
-        fail(error_code::codec, info.path, "truncated or corrupt data" + near_frame());
-      if (rc < 0) {
+      // Damaged data loses this frame, or is concealed in it; read() says which, as ffmpeg and
+      // OpenCV (OpenFace's reader) decode on past it. The probe refused truncated packets.
+      if (rc < 0 && rc != AVERROR_INVALIDDATA) {
         fail(error_code::codec, info.path,
              "decode error" + near_frame() + " (" + io_detail::av_error_text(rc) + ")");
       }
@@ -122,6 +126,8 @@ struct video_reader::impl {
         return true;
       if (rc == AVERROR_EOF)
         return false;
+      if (rc == AVERROR_INVALIDDATA)  // a frame lost to damaged data (frame threading reports
+        continue;                     // it here, a frame late): the next one may be whole
       if (rc != AVERROR(EAGAIN) || flushing) {
         fail(error_code::codec, info.path,
              "decode error" + near_frame() + " (" + io_detail::av_error_text(rc) + ")");
@@ -146,6 +152,30 @@ struct video_reader::impl {
     }
     const int64_t index = next++;
     return video_frame{index, info.timestamps_s[static_cast<size_t>(index)], std::move(image)};
+  }
+
+  // A file cut inside its last packet (ASF, whose header the probe cannot check) reads as
+  // damage at its end: what was mid-file damage is, at the end, the file's truncation.
+  [[noreturn]] void fail_truncated(int64_t index) const {
+    fail(error_code::codec, info.path,
+         "decoding stopped at frame " + std::to_string(index + 1) + " of " +
+             std::to_string(info.frame_count()) + "; the file is truncated or corrupt");
+  }
+
+  video_frame decoded_frame(int64_t index) {
+    after_seek = skipped = false;
+    const bool damaged =
+        (frame->flags & AV_FRAME_FLAG_CORRUPT) != 0 || frame->decode_error_flags != 0;
+    if (damaged && index + 1 == info.frame_count())
+      fail_truncated(index);
+    return video_frame{index, info.timestamps_s[static_cast<size_t>(index)], to_bgr(),
+                       damaged ? frame_damage::concealed : frame_damage::none};
+  }
+
+  video_frame missing_frame(int64_t index) {
+    after_seek = skipped = false;
+    return video_frame{index, info.timestamps_s[static_cast<size_t>(index)],
+                       cv::Mat::zeros(info.height, info.width, CV_8UC3), frame_damage::missing};
   }
 
   cv::Mat to_bgr() {
@@ -236,17 +266,23 @@ std::optional<video_frame> video_reader::read() {
   if (!s.info.frame_files.empty())
     return s.read_frame_file();
   while (!s.finished) {
+    if (s.held >= 0) {  // frames the decoder lost come out black, then the one that waited
+      const int64_t index = s.next++;
+      if (index == s.held)
+        s.held = -1;
+      if (index < s.target)
+        continue;
+      s.target = index + 1;
+      return s.held >= 0 ? s.missing_frame(index) : s.decoded_frame(index);
+    }
     if (!s.receive()) {
       if (s.next < 0) {  // a seek that landed at the very end: decode from the start instead
         s.restart();
         continue;
       }
       s.finished = true;
-      if (s.next < count) {
-        fail(error_code::codec, s.info.path,
-             "decoding stopped at frame " + std::to_string(s.next + 1) + " of " +
-                 std::to_string(count) + "; the file is truncated or corrupt");
-      }
+      if (s.next < count)
+        s.fail_truncated(s.next);
       break;
     }
     const int64_t mapped = s.index_of(s.frame->best_effort_timestamp);
@@ -260,13 +296,13 @@ std::optional<video_frame> video_reader::read() {
       s.next = mapped;
     } else if (mapped > s.next) {
       // Frames before the target may be missing after a seek (leading frames of an open GOP)
-      // or when feed() skipped them; anywhere else a gap means the decoder dropped a frame we
-      // owe a row for.
-      if (!((s.after_seek || s.skipped) && mapped <= s.target)) {
-        fail(error_code::codec, s.info.path,
-             "frame " + std::to_string(s.next + 1) + " could not be decoded (corrupt data)");
+      // or when feed() skipped them; any other gap is frames the decoder lost, owed a row each.
+      if (s.after_seek || s.skipped)
+        s.next = std::min(mapped, std::max(s.next, s.target));
+      if (mapped > s.next) {
+        s.held = mapped;
+        continue;
       }
-      s.next = mapped;
     }
     // mapped == next, or no usable PTS (missing, duplicated): decode order decides.
     const int64_t index = s.next++;
@@ -276,12 +312,8 @@ std::optional<video_frame> video_reader::read() {
     }
     if (index < s.target)
       continue;
-    s.after_seek = s.skipped = false;
     s.target = index + 1;
-    if ((s.frame->flags & AV_FRAME_FLAG_CORRUPT) || s.frame->decode_error_flags != 0) {
-      fail(error_code::codec, s.info.path, "frame " + std::to_string(index + 1) + " is corrupt");
-    }
-    return video_frame{index, s.info.timestamps_s[static_cast<size_t>(index)], s.to_bgr()};
+    return s.decoded_frame(index);
   }
   return std::nullopt;
 }

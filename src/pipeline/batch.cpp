@@ -348,6 +348,10 @@ void batch::consume(video_state& video, segment_output& output) {
   FACEMIRROR_CHECK(output.videos.size() == video.muxers.size(), "segment has the wrong outputs");
   for (const auto& frame : output.frames) {
     video.result.successful_frames += frame.record.success ? 1 : 0;
+    if (frame.damage == frame_damage::concealed)
+      video.result.concealed_frames.push_back(frame.record.index);
+    if (frame.damage == frame_damage::missing)
+      video.result.missing_frames.push_back(frame.record.index);
     video.tail.push_back({frame.record, std::nullopt});
   }
   if (video.job.kind == job_kind::mirror) {
@@ -537,8 +541,12 @@ void batch::finish_parent(size_t index, size_t child, std::unique_ptr<atomic_fil
       return;
     // The draws' medians first: a face that cannot be written leaves no other file.
     const merged_csv merged = write_consensus_csvs(video);
-    if (video.job.kind == job_kind::aus)  // its draws' median is the video's CSV
+    if (video.job.kind == job_kind::aus) {  // its draws' median is the video's CSV
       video.result.successful_frames = merged.successful;
+      // Every draw decoded the same frames.
+      video.result.concealed_frames = videos_[child]->result.concealed_frames;
+      video.result.missing_frames = videos_[child]->result.missing_frames;
+    }
     for (auto& file : video.prepared)
       file->commit();
     video.prepared.clear();

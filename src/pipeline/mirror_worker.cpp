@@ -90,6 +90,7 @@ segment_output worker_session::mirror(const video_info& info, const segment_task
       // Warm-up frames only feed the smoother and the lead-in: no pose.
       source = index < task.first_frame ? analysed_frame{observed_record(index, seen), std::nullopt}
                                         : source_frame(index, seen, fit, models_, camera);
+      source.damage = frame.damage;
       if (task.carried) {
         const analysed_frame& reference =
             task.carried->reference[static_cast<size_t>(index - task.first_frame)];

@@ -320,6 +320,10 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
                   found = found || face.success;
                 }
                 with_face += found ? 1 : 0;
+                if (frame->damage == frame_damage::concealed)
+                  out.concealed_frames.push_back(frame->index);
+                if (frame->damage == frame_damage::missing)
+                  out.missing_frames.push_back(frame->index);
                 csv.write(rows);
                 if (!progress(++frames, total))
                   throw error(error_code::io, "'" + job.input.string() + "': interrupted");

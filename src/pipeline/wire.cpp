@@ -132,6 +132,7 @@ void put_frames(writer& w, const std::vector<analysed_frame>& frames) {
       put_params(w, f.features->params);
     }
     put_image(w, f.aligned_face);
+    w.put(static_cast<uint8_t>(f.damage));
   }
 }
 
@@ -158,6 +159,10 @@ std::vector<analysed_frame> get_frames(reader& r) {
       f.features = std::move(features);
     }
     f.aligned_face = get_image(r);
+    const auto damage = r.get<uint8_t>();
+    FACEMIRROR_CHECK(damage <= static_cast<uint8_t>(frame_damage::missing),
+                     "worker result: bad frame mark");
+    f.damage = static_cast<frame_damage>(damage);
   }
   return frames;
 }

@@ -18,6 +18,7 @@
 
 #include "cli_support.h"
 #include "support/bmp_reader.h"
+#include "support/damaged_video.h"
 #include "support/exif_jpeg.h"
 #include <sched.h>
 #include <sys/wait.h>
@@ -360,6 +361,70 @@ TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
       drop_in.output.find("ok     " + blank_image.string() + " -> no CSV (a photograph, 0 faces"),
       std::string::npos)
       << drop_in.output;
+}
+
+// A few damaged bytes in a recording cost the frames they touch, not the video (OpenFace reads
+// on past them too): every frame keeps its row, the warning names the damaged ones, and the
+// bytes still do not depend on the workers or the isolation (segments start inside the damage).
+TEST(cli_test, damaged_data_mid_file_costs_its_frames_not_the_video) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.mp4";
+  ASSERT_EQ(
+      run_command("ffmpeg -v error -y -i " + sample_video("default.wmv").string() +
+                  " -frames:v 45 -c:v libx264 -g 15 -bf 0 -pix_fmt yuv420p -an " + clip.string()),
+      0);
+  const fs::path damaged = damaged_copy(clip, dir / "damaged.mp4", 20);
+  std::string first;
+  for (const char* how : {"-w 1", "-w 2", "-w 2 --isolation process"}) {
+    const fs::path out = dir / "out";
+    const cli_run run = run_cli("aus " + damaged.string() + " -o " + out.string() +
+                                " -q --segment-frames 8 " + how + " " + models_arg());
+    ASSERT_EQ(run.status, 0) << how << "\n" << run.output;
+    // Frame 21 (the damaged packet) to the key frame at 31, CSV numbers.
+    EXPECT_NE(run.output.find("WARNING " + damaged.string() + ": the file holds damaged data: "),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find(" (21"), std::string::npos) << run.output;
+    const std::string csv = read_file(out / "damaged.csv");
+    EXPECT_EQ(read_lines(out / "damaged.csv").size(), 46u);
+    if (first.empty())
+      first = csv;
+    else
+      EXPECT_TRUE(csv == first) << how << " changed the CSV bytes";
+    fs::remove_all(out);
+  }
+  // The mirror job writes every frame too.
+  const cli_run mirror = run_cli("mirror " + damaged.string() + " -o " + (dir / "mirror").string() +
+                                 " -q " + models_arg());
+  ASSERT_EQ(mirror.status, 0) << mirror.output;
+  EXPECT_EQ(read_lines(dir / "mirror/damaged_head_pose.csv").size(), 46u);
+  EXPECT_EQ(read_lines(dir / "mirror/damaged_left_mirrored.csv").size(), 46u);
+}
+
+// A file whose frames the decoder skips up to its end reads as a cut file: it fails rather than
+// giving black rows.
+TEST(cli_test, a_video_with_no_decodable_frame_fails) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "intra.mp4";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25 -t 0.4 "
+                        "-c:v mpeg4 -g 1 -bf 0 -q:v 3 " +
+                        clip.string()),
+            0);
+  const size_t packets = packet_spans(clip).size();
+  ASSERT_EQ(packets, 10u);
+  for (size_t i = 1; i < packets; ++i)  // the first stays whole: the probe needs its size
+    make_not_coded(clip, i);
+  const cli_run run =
+      run_cli("aus " + clip.string() + " -o " + (dir / "out").string() + " " + models_arg());
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_NE(
+      run.output.find("FAILED cannot read video " + clip.string() +
+                      ": decoding stopped at frame 2 of 10; the file is truncated or corrupt"),
+      std::string::npos)
+      << run.output;
+  EXPECT_FALSE(fs::exists(dir / "out/intra.csv"));
 }
 
 TEST(cli_test, same_bytes_whatever_the_worker_count) {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "io_test_util.h"
+#include "support/damaged_video.h"
 
 namespace facemirror {
 namespace {
@@ -155,76 +156,62 @@ TEST(VideoReaderBadInput, TruncatedAvi) {
       test::truncated_copy(full, dir / "cut.avi", fs::file_size(full) * 6 / 10));
 }
 
-// Each packet's position and size in the file, from ffprobe.
-std::vector<std::pair<std::uintmax_t, std::uintmax_t>> packet_spans(const fs::path& file) {
-  const fs::path listing = file.parent_path() / "packets.txt";
-  EXPECT_EQ(test::run_command("ffprobe -v error -select_streams v:0 -show_entries "
-                              "packet=pos,size -of default=noprint_wrappers=1 " +
-                              test::quoted(file) + " > " + test::quoted(listing)),
-            0);
-  std::vector<std::pair<std::uintmax_t, std::uintmax_t>> spans;
-  std::ifstream in(listing);
-  std::uintmax_t pos = 0, size = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("size=", 0) == 0)
-      size = std::stoull(line.substr(5));
-    if (line.rfind("pos=", 0) == 0) {
-      pos = std::stoull(line.substr(4));
-      spans.emplace_back(pos, size);
-    }
-  }
-  return spans;
-}
-
-// Packet `index` of an MPEG-4 Part 2 stream (every frame a key frame, a 25 Hz VOP clock) made a
-// "not coded" VOP: its header (ISO/IEC 14496-2, 6.2.5) up to vop_coded, which becomes 0, and
-// nothing after. The container still lists the frame; libav's decoder skips it without an
-// error, as it does the N-VOPs some capture software writes for dropped frames.
-void make_not_coded(const fs::path& file, size_t index) {
-  const auto spans = packet_spans(file);
-  ASSERT_GT(spans.size(), index);
-  const auto [pos, size] = spans[index];
-  std::string bytes = test::read_file(file);
-  std::string packet = bytes.substr(pos, size);
-  const size_t vop = packet.find(std::string("\0\0\1\xB6", 4));
-  ASSERT_NE(vop, std::string::npos);
-  std::string bits;
-  for (size_t i = vop + 4; i < vop + 12; ++i) {
-    for (int b = 7; b >= 0; --b)
-      bits += ((static_cast<unsigned char>(packet[i]) >> b) & 1) ? '1' : '0';
-  }
-  size_t at = 2;           // vop_coding_type
-  while (bits[at] == '1')  // modulo_time_base: a 1 per second elapsed, then a 0
-    ++at;
-  ++at;
-  ASSERT_EQ(bits[at], '1') << "marker";
-  at += 1 + 5;  // the marker, vop_time_increment: 5 bits count a 25 Hz clock
-  ASSERT_EQ(bits[at], '1') << "marker";
-  std::string header = bits.substr(0, at + 1) + "0";                    // vop_coded = 0
-  header += "0" + std::string((8 - (header.size() + 1) % 8) % 8, '1');  // stuffing to a byte
-  std::string replaced = packet.substr(0, vop + 4);
-  for (size_t i = 0; i < header.size(); i += 8)
-    replaced += static_cast<char>(std::stoi(header.substr(i, 8), nullptr, 2));
-  replaced.resize(size, '\0');
-  bytes.replace(pos, size, replaced);
-  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-// A frame the container lists but the decoder skips is an error naming it (as the CSV numbers
-// it), never a video one row short with every later row a frame off.
-TEST(VideoReaderBadInput, AFrameTheDecoderSkipsIsAnErrorNamingIt) {
+// A frame the container lists but the decoder skips keeps its row: a black frame marked
+// missing, never a video one row short with every later row a frame off.
+TEST(VideoReaderBadInput, AFrameTheDecoderSkipsIsABlackFrameMarkedMissing) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto dir = test::scratch_dir();
   const auto file = test::make_testsrc(dir, "intra.mp4", "-c:v mpeg4 -g 1 -bf 0 -q:v 3");
-  make_not_coded(file, 9);
-  ASSERT_EQ(probe_video(file).frame_count(), 50);
-  expect_error(
-      [&] {
-        video_reader reader(probe_video(file));
-        while (reader.read()) {
-        }
-      },
-      error_code::codec, file, "frame 10 could not be decoded");
+  test::make_not_coded(file, 9);
+  video_reader reader(probe_video(file));
+  const std::vector<video_frame> frames = test::read_all(reader);
+  ASSERT_EQ(frames.size(), 50u);
+  for (const video_frame& f : frames) {
+    EXPECT_EQ(f.damage, f.index == 9 ? frame_damage::missing : frame_damage::none) << f.index;
+    EXPECT_EQ(f.bgr.size(), cv::Size(320, 240));
+  }
+  EXPECT_EQ(cv::countNonZero(frames[9].bgr.reshape(1)), 0);
+  EXPECT_GT(cv::countNonZero(frames[10].bgr.reshape(1)), 0);
+  test::expect_seeks_match(reader, frames, {8, 9, 10, 0});
+}
+
+// Damaged data inside a file does not cost the video, as it does not stop ffmpeg or OpenFace's
+// reader: every frame comes out, the damaged ones marked, the same after any seek.
+TEST(VideoReaderBadInput, DamagedDataMidFileIsDecodedOnAndMarked) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto full = test::make_testsrc(dir);
+  const auto file = test::damaged_copy(full, dir / "damaged.mp4", 23);
+  video_reader reader(probe_video(file));
+  const std::vector<video_frame> frames = test::read_all(reader);
+  ASSERT_EQ(frames.size(), 50u);
+  size_t damaged = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, static_cast<int64_t>(i));
+    damaged += frames[i].damage != frame_damage::none ? 1 : 0;
+  }
+  // Key frames every 10: the damage reaches at most the rest of its group.
+  EXPECT_GE(damaged, 1u);
+  EXPECT_LE(damaged, 10u);
+  for (size_t i = 0; i < 10; ++i)
+    EXPECT_EQ(frames[i].damage, frame_damage::none) << i;
+  std::vector<int64_t> seeks;
+  for (const video_frame& f : frames) {
+    if (f.damage != frame_damage::none)
+      seeks.push_back(f.index);
+  }
+  seeks.push_back(15);
+  test::expect_seeks_match(reader, frames, seeks);
+}
+
+// Damage in the last packet is where a cut file ends: that stays an error.
+TEST(VideoReaderBadInput, DamagedLastFrameIsTruncation) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto full = test::make_testsrc(dir, "intra.mp4", "-c:v mpeg4 -g 1 -bf 0 -q:v 3");
+  const auto file =
+      test::damaged_copy(full, dir / "damaged_end.mp4", test::packet_spans(full).size() - 1);
+  expect_truncation_detected(file);
 }
 
 TEST(VideoReaderBadInput, ReaderNeedsProbedInfo) {

@@ -120,6 +120,8 @@ inline void expect_seeks_match(video_reader& reader, const std::vector<video_fra
       EXPECT_EQ(f->timestamp_s, sequential[static_cast<size_t>(i)].timestamp_s);
       EXPECT_TRUE(same_pixels(f->bgr, sequential[static_cast<size_t>(i)].bgr))
           << "seek " << k << ", frame " << i;
+      EXPECT_EQ(f->damage, sequential[static_cast<size_t>(i)].damage)
+          << "seek " << k << ", frame " << i;
     }
   }
 }

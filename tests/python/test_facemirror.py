@@ -601,3 +601,29 @@ def test_consensus_gives_the_cli_rows(tmp_path):
         facemirror.extract(VIDEO, models=MODELS, consensus=0)
     with pytest.raises(ValueError, match="consensus"):  # mirror() passes it on too
         facemirror.mirror(VIDEO, tmp_path / "mirror", models=MODELS, consensus=0)
+
+
+@needs_shared
+def test_damaged_frames_are_listed_and_the_video_still_done(tmp_path):
+    # A few broken bytes in the middle of a recording cost its frames, not the video: the result
+    # lists them by CSV frame number, and every frame keeps its row.
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(VIDEO), "-frames:v", "30", "-c:v",
+                    "libx264", "-g", "15", "-bf", "0", "-pix_fmt", "yuv420p", "-an", str(clip)],
+                   check=True)
+    listing = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                              "packet=pos,size", "-of", "csv=p=0", str(clip)],
+                             check=True, capture_output=True, text=True).stdout.split()
+    size, pos = (int(v) for v in listing[20].split(","))  # csv order: size,pos
+    data = bytearray(clip.read_bytes())
+    for i in range(pos + size // 3, pos + size * 2 // 3):
+        data[i] = (i * 7919) % 251
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    [sound] = facemirror.extract(clip, models=MODELS, workers=1, as_dataframe=False)
+    assert (sound.concealed_frames, sound.missing_frames) == ([], [])
+    [result] = facemirror.extract(damaged, models=MODELS, workers=1, as_dataframe=False)
+    assert result.ok and result.frames == 30
+    listed = result.concealed_frames + result.missing_frames
+    assert listed and min(listed) == 21 and max(listed) <= 30, listed
+    assert len(result.columns["frame"]) == 30

@@ -421,6 +421,44 @@ int list_inputs(const input_plan& plan, const run_options& opt) {
 
 }  // namespace
 
+// CSV frame numbers (from 1) of ascending 0-based indices, runs as ranges: "20, 31-35".
+std::string frame_numbers(const std::vector<int64_t>& indices) {
+  constexpr size_t most_runs = 8;
+  std::string out;
+  size_t runs = 0;
+  for (size_t i = 0; i < indices.size();) {
+    size_t last = i;
+    while (last + 1 < indices.size() && indices[last + 1] == indices[last] + 1)
+      ++last;
+    if (runs++ == most_runs) {
+      out += ", ...";
+      break;
+    }
+    out += (out.empty() ? "" : ", ") + std::to_string(indices[i] + 1);
+    if (last > i)
+      out += "-" + std::to_string(indices[last] + 1);
+    i = last + 1;
+  }
+  return out;
+}
+
+// What damaged data in the file did to its rows, or "" for an undamaged file.
+std::string damage_warning(const video_result& r) {
+  std::string parts;
+  const auto part = [&](const std::vector<int64_t>& frames, const char* what) {
+    if (frames.empty())
+      return;
+    parts += (parts.empty() ? "" : "; ") + std::to_string(frames.size()) +
+             (frames.size() == 1 ? " frame" : " frames") + " (" + frame_numbers(frames) + ") " +
+             what;
+  };
+  part(r.concealed_frames,
+       "decoded with the damage patched over by the decoder, as OpenFace reads them: landmarks "
+       "and AUs there may be off");
+  part(r.missing_frames, "could not be decoded: black frames, success 0");
+  return parts.empty() ? "" : "the file holds damaged data: " + parts;
+}
+
 std::string command_line(int argc, char** argv) {
   std::string line;
   for (int i = 0; i < argc; ++i) {
@@ -707,6 +745,8 @@ int run(const run_options& opt, job_kind kind) {
                                       : "(its CSV has the header only: one row per face)";
       std::fprintf(stderr, "WARNING %s: no face found %s\n", r.input.string().c_str(), consequence);
     }
+    if (const std::string damage = damage_warning(r); !damage.empty())
+      std::fprintf(stderr, "WARNING %s: %s\n", r.input.string().c_str(), damage.c_str());
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

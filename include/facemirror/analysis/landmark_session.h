@@ -96,6 +96,8 @@ struct analysed_frame {
   std::optional<au_features> features;
   /// With analysis_models::keep_aligned_faces: the face `features` describe (empty otherwise).
   cv::Mat aligned_face{};
+  /// The decoder's mark on the frame (video_frame::damage): what the engine's results list.
+  frame_damage damage = frame_damage::none;
 };
 
 /// A worker's landmark state for one video, as OpenFace's video mode keeps it. With CLNF: the

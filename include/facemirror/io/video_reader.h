@@ -29,10 +29,13 @@
 //   number it. Truncation is caught by probe_video() when the header
 //   lists more frames than the file holds (MP4, AVI), when every stream ends more than a quarter
 //   second (or 2%) before the duration a header without a frame count declares (Matroska,
-//   WebM), or when the last packet is short, and otherwise by read() (a corrupt frame, or fewer
-//   frames than the table): a caller never gets fewer frames than frame_count() without an
-//   error. (A file cut between packets in a format whose header declares neither, such as
-//   MPEG-TS or Y4M, is indistinguishable from a shorter video.)
+//   WebM), or when the last packet is short: a caller never gets fewer frames than
+//   frame_count() without an error. (A file cut between packets in a format whose header
+//   declares neither, such as MPEG-TS or Y4M, is indistinguishable from a shorter video.)
+//   Damaged data inside a complete file (a few broken bytes in a recording) does not stop the
+//   decode, as it stops neither ffmpeg nor OpenCV (OpenFace's reader): the frames it touches
+//   come out as the decoder conceals them, or black where it gives none, each marked
+//   (video_frame::damage), so every listed frame still has its row.
 //   After read() throws, only destroy the reader.
 
 #include <cstdint>
@@ -129,10 +132,13 @@ class video_reader {
   void seek(int64_t index);
 
   /// Decodes the next frame in presentation order; std::nullopt at the end of the stream.
-  /// Never returns fewer frames than the probe counted without saying so: a decode error, a
-  /// corrupt frame, a frame the decoder skipped, or an early end throws error(codec). In a
-  /// frame folder, an image that cannot be read or whose size differs from the first one's
-  /// throws error(io or codec) naming that image.
+  /// Returns every frame the probe counted, in order: one decoded from damaged data is marked
+  /// frame_damage::concealed, one the decoder gave nothing for (damaged data, a frame it
+  /// skips) is a black frame marked frame_damage::missing. The marks, like the pixels, are
+  /// the same however the reader got there (seek or sequential read). A failing demuxer or
+  /// decoder (not damaged data) throws error(codec). In a frame folder, an image that cannot
+  /// be read or whose size differs from the first one's throws error(io or codec) naming that
+  /// image.
   [[nodiscard]] std::optional<video_frame> read();
 
  private:

@@ -268,6 +268,11 @@ struct video_result {
   int64_t frames = 0;
   // Frames with a face (success 1); a still image: the faces found, its CSV's rows.
   int64_t successful_frames = 0;
+  // Analysed frames decoded from damaged data (0-based, ascending; see video_reader::read()):
+  // concealed ones as the decoder filled them in (as OpenFace would have read them), missing
+  // ones black (success 0). Empty for an undamaged file. (Damage at the file's end fails the
+  // video: that is a cut file.)
+  std::vector<int64_t> concealed_frames, missing_frames;
   double seconds = 0.0;  // wall time from its first segment to its CSV
 };
 
