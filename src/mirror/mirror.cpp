@@ -211,7 +211,12 @@ const char* describe(yaw_quality quality) {
 cv::Mat draw_debug_frame(const cv::Mat& bgr, const std::optional<midline>& line,
                          const landmarks_2d* landmarks, double yaw_deg) {
   cv::Mat out = bgr.clone();
-  const int banner = 30;
+  // Sized for a 720-line frame and scaled with the frame, so that the banner reads the same on a
+  // 4K recording as on a webcam's (and never smaller than a 576-line frame's).
+  const double scale = std::max(0.8, out.rows / 720.0);
+  const auto scaled = [scale](double size) {
+    return std::max(1, static_cast<int>(std::lround(size * scale)));
+  };
   cv::Scalar colour(0, 0, 255);
   std::string text = "NO FACE: FRAME COPIED UNCHANGED";
   if (line) {
@@ -226,17 +231,27 @@ cv::Mat draw_debug_frame(const cv::Mat& bgr, const std::optional<midline>& line,
     const cv::Point2d axis = line->chin - line->glabella;
     const double extend = std::hypot(out.cols, out.rows) / std::max(cv::norm(axis), 1e-6);
     cv::line(out, line->glabella - axis * extend, line->chin + axis * extend, cv::Scalar(0, 0, 255),
-             2, cv::LINE_AA);
+             scaled(2), cv::LINE_AA);
     if (landmarks != nullptr) {
       for (const auto& p : *landmarks)
-        cv::circle(out, p, 2, cv::Scalar(0, 255, 255), -1, cv::LINE_AA);
+        cv::circle(out, p, scaled(2), cv::Scalar(0, 255, 255), -1, cv::LINE_AA);
     }
-    cv::circle(out, line->glabella, 4, cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
-    cv::circle(out, line->chin, 4, cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
+    cv::circle(out, line->glabella, scaled(4), cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
+    cv::circle(out, line->chin, scaled(4), cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
+  }
+  const int banner = scaled(30);
+  const int margin = scaled(8);
+  const int thickness = scaled(1);
+  double font = 0.55 * scale;
+  int baseline = 0;
+  cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font, thickness, &baseline);
+  if (size.width > out.cols - 2 * margin) {  // a narrow frame: the whole line, smaller
+    font *= std::max(1.0, static_cast<double>(out.cols - 2 * margin)) / size.width;
+    size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font, thickness, &baseline);
   }
   cv::rectangle(out, cv::Rect(0, 0, out.cols, std::min(banner, out.rows)), colour, cv::FILLED);
-  cv::putText(out, text, cv::Point(8, 21), cv::FONT_HERSHEY_SIMPLEX, 0.55,
-              cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+  cv::putText(out, text, cv::Point(margin, (banner + size.height) / 2), cv::FONT_HERSHEY_SIMPLEX,
+              font, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
   return out;
 }
 

@@ -222,5 +222,40 @@ TEST(mirror_test, debug_frame_draws_midline_and_banner) {
   EXPECT_EQ(src.at<cv::Vec3b>(70, 80), cv::Vec3b(0, 0, 0));  // the source is untouched
 }
 
+// The banner's white text: the columns it spans in the banner's rows, [first, last].
+std::pair<int, int> banner_text_columns(const cv::Mat& debug_frame, int banner_rows) {
+  int first = debug_frame.cols, last = -1;
+  for (int y = 0; y < banner_rows; ++y) {
+    for (int x = 0; x < debug_frame.cols; ++x) {
+      const cv::Vec3b p = debug_frame.at<cv::Vec3b>(y, x);
+      if (p[0] > 200 && p[1] > 200 && p[2] > 200) {
+        first = std::min(first, x);
+        last = std::max(last, x);
+      }
+    }
+  }
+  return {first, last};
+}
+
+// The banner grows with the frame (readable on a 4K recording) and its whole line fits a
+// narrow one (a 320-pixel webcam frame once lost its yaw off the right edge).
+TEST(mirror_test, debug_banner_scales_with_the_frame_and_fits_its_width) {
+  const midline line{{160, 80}, {160, 200}};
+  const double yaw = -23.4;  // the longest text: excessive rotation, with its yaw
+  const cv::Mat small =
+      draw_debug_frame(cv::Mat(240, 320, CV_8UC3, cv::Scalar(0, 0, 0)), line, nullptr, yaw);
+  const auto [small_first, small_last] = banner_text_columns(small, 24);
+  EXPECT_GT(small_last, 320 / 2) << "no text";
+  EXPECT_LT(small_last, 320 - 4) << "the text runs off the frame";
+  EXPECT_GE(small_first, 4);
+  EXPECT_EQ(small.at<cv::Vec3b>(15, 320 - 2), cv::Vec3b(0, 0, 255));  // red: excessive yaw
+  const cv::Mat big = draw_debug_frame(cv::Mat(2160, 3840, CV_8UC3, cv::Scalar(0, 0, 0)),
+                                       midline{{1920, 800}, {1920, 1600}}, nullptr, yaw);
+  EXPECT_EQ(big.at<cv::Vec3b>(85, 3840 - 2), cv::Vec3b(0, 0, 255));  // 90 rows at 2160
+  EXPECT_EQ(big.at<cv::Vec3b>(95, 3840 - 2), cv::Vec3b(0, 0, 0));
+  const auto [big_first, big_last] = banner_text_columns(big, 90);
+  EXPECT_GT(big_last - big_first, 3 * (small_last - small_first)) << "the text did not grow";
+}
+
 }  // namespace
 }  // namespace facemirror
