@@ -215,6 +215,29 @@ TEST(batch_cli_test, a_sharded_mirror_batchs_index_is_written_by_its_summary) {
   EXPECT_TRUE(fs::exists(out / "asymmetry_summary.csv"));
 }
 
+// A plain run's folder holds no status files: its summary says where the list of videos comes
+// from, instead of "done 0/0", and leaves no status/ folder in S1's layout.
+TEST(batch_cli_test, a_summary_with_no_videos_says_to_give_the_manifest) {
+  const fs::path dir = scratch_dir();
+  std::ofstream(dir / "clip.csv") << "frame, face_id\n";
+  const cli_run plain = run_cli("summary " + dir.string());
+  EXPECT_EQ(plain.status, 1) << plain.output;
+  EXPECT_NE(plain.output.find("no videos to summarise in '" + dir.string() +
+                              "': it holds no status files, which only runs with --manifest or "
+                              "--shard write; give the run's inputs as --manifest FILE"),
+            std::string::npos)
+      << plain.output;
+  EXPECT_EQ(plain.output.find("done 0/0"), std::string::npos) << plain.output;
+  EXPECT_FALSE(fs::exists(dir / "status"));
+  const fs::path manifest = dir / "manifest.txt";
+  std::ofstream(manifest) << "# nothing yet\n";
+  const cli_run empty = run_cli("summary " + dir.string() + " --manifest " + manifest.string());
+  EXPECT_EQ(empty.status, 1) << empty.output;
+  EXPECT_NE(empty.output.find(manifest.string() + " lists no inputs"), std::string::npos)
+      << empty.output;
+  EXPECT_FALSE(fs::exists(dir / "status"));
+}
+
 TEST(batch_cli_test, bad_shard_and_manifest_are_usage_errors_naming_the_cause) {
   const fs::path dir = scratch_dir();
   const cli_run no_manifest =

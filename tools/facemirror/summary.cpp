@@ -189,6 +189,19 @@ int summarize(const summary_options& opt) {
     job.output_dir = output_dir;
     rows.push_back(row_for(job, output_dir));
   }
+  // Nothing to say "done 0/0" about, nor a status/ folder to leave behind in a plain run's
+  // folder (S1's layout): say where the list of videos comes from.
+  if (rows.empty()) {
+    if (opt.manifest.empty())
+      std::fprintf(stderr,
+                   "facemirror: no videos to summarise in '%s': it holds no status files, which "
+                   "only runs with --manifest or --shard write; give the run's inputs as "
+                   "--manifest FILE (one per line)\n",
+                   opt.output_dir.c_str());
+    else
+      std::fprintf(stderr, "facemirror: %s lists no inputs\n", opt.manifest.c_str());
+    return 1;
+  }
 
   int done = 0, failed = 0, missing = 0;
   size_t width = 5;
@@ -237,11 +250,6 @@ int summarize(const summary_options& opt) {
     out.commit();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "facemirror: %s\n", e.what());
-    return 1;
-  }
-  if (rows.empty()) {
-    std::fprintf(stderr, "facemirror: no videos to summarise in '%s' (give --manifest)\n",
-                 opt.output_dir.c_str());
     return 1;
   }
   return failed == 0 && missing == 0 && index_failed == 0 ? 0 : 1;
