@@ -533,6 +533,8 @@ void batch::finish_parent(size_t index, size_t child, std::unique_ptr<atomic_fil
     std::unique_lock<std::mutex> lock(video.mutex);
     if (video.finished)
       return;
+    const std::vector<std::string>& retried = videos_[child]->result.retried;
+    video.result.retried.insert(video.result.retried.end(), retried.begin(), retried.end());
     if (videos_[child]->consensus_target.empty())
       video.prepared.push_back(std::move(csv));
     else
@@ -602,6 +604,12 @@ merged_csv batch::write_consensus_csvs(const video_state& parent) const {
     throw;
   }
   return merged;
+}
+
+void batch::note_retry(size_t index, const std::string& reason) {
+  video_state& video = *videos_[index];
+  std::lock_guard<std::mutex> lock(video.mutex);
+  video.result.retried.push_back(naming_the_input(video.job.input, reason));
 }
 
 void batch::fail(size_t index, const std::string& message) {

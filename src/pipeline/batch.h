@@ -89,6 +89,9 @@ class batch {
 
   /// Marks the video failed (first message wins); its output is never written.
   void fail(size_t video, const std::string& message);
+  /// Records that a task of the video failed once (`reason` names the video and frames) and is
+  /// queued again: said in its result (video_result::retried) if the retry saves it.
+  void note_retry(size_t video, const std::string& reason);
 
   /// One result per job, in job order; videos never completed are reported as failed.
   [[nodiscard]] std::vector<video_result> results();

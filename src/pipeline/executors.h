@@ -34,6 +34,10 @@ inline void before_segment_hook(run_context& context, const segment_task& task) 
 void run_in_threads(run_context& context, int workers);
 void run_in_processes(run_context& context, int workers);
 
+/// What went wrong in a task, naming the file and the frames (once, if `reason` names the file).
+[[nodiscard]] std::string failure_text(const video_info& info, const segment_task& task,
+                                       const std::string& reason);
+
 /// The message a video fails with when its segment failed twice (a segment that fails is retried
 /// once): it always names the file and the frames.
 [[nodiscard]] std::string retry_message(const video_info& info, const segment_task& task,

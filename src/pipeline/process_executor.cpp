@@ -214,6 +214,7 @@ class process_pool {
 
   void on_failure(segment_task task, const std::string& reason) {
     if (task.attempt == 0) {
+      context_.work.note_retry(task.video, failure_text(context_.work.info(task), task, reason));
       ++task.attempt;
       retries_.push_front(task);
     } else {

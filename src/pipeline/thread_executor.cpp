@@ -4,13 +4,18 @@
 
 namespace facemirror::detail {
 
-std::string retry_message(const video_info& info, const segment_task& task,
-                          const std::string& reason) {
+std::string failure_text(const video_info& info, const segment_task& task,
+                         const std::string& reason) {
   // A reader's error names the file (and the frame) already: said once.
   const std::string where = reason.find(info.path.string()) == std::string::npos
                                 ? "'" + info.path.string() + "': frames " + frame_range(task) + ": "
                                 : "";
-  return where + reason + " (failed again on retry)";
+  return where + reason;
+}
+
+std::string retry_message(const video_info& info, const segment_task& task,
+                          const std::string& reason) {
+  return failure_text(info, task, reason) + " (failed again on retry)";
 }
 
 namespace {
@@ -44,6 +49,9 @@ void work(run_context& context, worker_session& session) {
           context.work.fail(
               task.video,
               aborted ? e.what() : retry_message(context.work.info(task), task, e.what()));
+        } else {
+          context.work.note_retry(task.video,
+                                  failure_text(context.work.info(task), task, e.what()));
         }
       }
     }

@@ -4,8 +4,9 @@
 # The fault injection of the tests (tests/support/fault_injection.h) must not reach users: no
 # public header names it, libfacemirror.so does not export its seam, and the CLI that is
 # installed ignores $FACEMIRROR_TEST_FAULT, while the tests' facemirror_fault_cli, built from
-# the same CLI objects, honours the very same spec (so the spec is a live one). The runs need
-# the shared data folder; without it only the static checks run.
+# the same CLI objects, honours the very same spec (so the spec is a live one), and says when a
+# retry made a fault good. The runs need the shared data folder; without it only the static
+# checks run.
 set -euo pipefail
 cli=$1 fault_cli=$2 lib=$3 source=$4 shared=$5 work=$6
 fail() { echo "no_test_switches_test: $*" >&2; exit 1; }
@@ -47,4 +48,11 @@ status=$(run "$fault_cli" "$work/fault")
 [ "$status" != 0 ] || fail "facemirror_fault_cli ignored FACEMIRROR_TEST_FAULT"
 grep -q "injected test fault" "$work/fault.log" || { cat "$work/fault.log" >&2; fail "no fault"; }
 [ ! -e "$work/fault/victim.csv" ] || fail "facemirror_fault_cli wrote victim.csv"
+# A fault the retry makes good leaves the CSV and is still said, naming the video and frames.
+export FACEMIRROR_TEST_FAULT="throw@victim#0@once"
+status=$(run "$fault_cli" "$work/once")
+[ "$status" = 0 ] || { cat "$work/once.log" >&2; fail "a fault once failed the video ($status)"; }
+cmp -s "$work/once/victim.csv" "$work/installed/victim.csv" || fail "the retry changed victim.csv"
+grep -q "^NOTE '$work/victim.wmv': frames 1-.*injected test fault.*; done on the retry$" \
+  "$work/once.log" || { cat "$work/once.log" >&2; fail "the retried fault was not said"; }
 echo "no_test_switches_test: the installed CLI ignores FACEMIRROR_TEST_FAULT; the tests' honours it"

@@ -747,6 +747,9 @@ int run(const run_options& opt, job_kind kind) {
     }
     if (const std::string damage = damage_warning(r); !damage.empty())
       std::fprintf(stderr, "WARNING %s: %s\n", r.input.string().c_str(), damage.c_str());
+    // Its outputs are whole and the same as without the failure; a crash is still news.
+    for (const std::string& failure : r.retried)
+      std::fprintf(stderr, "NOTE %s; done on the retry\n", failure.c_str());
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
