@@ -369,11 +369,18 @@ class python_video_frames {
       reader_.reset();  // close the file as soon as it is read whole
       throw py::stop_iteration();
     }
+    if (frame->damage == frame_damage::concealed)
+      concealed_.push_back(frame->index + 1);
+    if (frame->damage == frame_damage::missing)
+      missing_.push_back(frame->index + 1);
     return py::make_tuple(frame->timestamp_s, array_from_image(std::move(frame->bgr)));
   }
 
   // The video's, read or not: what probe_video counted when it was opened.
   [[nodiscard]] int64_t frame_count() const { return frame_count_; }
+  // Frames read so far from damaged data (CSV numbers, from 1): see video_frame::damage.
+  [[nodiscard]] const std::vector<int64_t>& concealed_frames() const { return concealed_; }
+  [[nodiscard]] const std::vector<int64_t>& missing_frames() const { return missing_; }
 
   // Closes the file now rather than when the last frame is read or the object is collected.
   void close() {
@@ -384,6 +391,7 @@ class python_video_frames {
  private:
   std::optional<video_reader> reader_;
   int64_t frame_count_ = 0;
+  std::vector<int64_t> concealed_, missing_;
   bool busy_ = false;  // see single_caller
 };
 
@@ -420,7 +428,9 @@ void bind_per_frame(py::module_& m) {
       .def("__enter__", [](python_video_frames& self) -> python_video_frames& { return self; })
       .def("__exit__", [](python_video_frames& self, const py::object&, const py::object&,
                           const py::object&) { self.close(); })
-      .def_property_readonly("frame_count", &python_video_frames::frame_count);
+      .def_property_readonly("frame_count", &python_video_frames::frame_count)
+      .def_property_readonly("concealed_frames", &python_video_frames::concealed_frames)
+      .def_property_readonly("missing_frames", &python_video_frames::missing_frames);
 
   m.def(
       "exif_orientation",

@@ -113,6 +113,8 @@ class VideoResult:
     missing_frames: CSV frame numbers (from 1) of frames decoded from damaged data in the
     file, the damage patched over by the decoder (as OpenFace reads them; their landmarks and
     AUs may be off) or not decodable at all (black frames, success 0); empty for a sound file.
+    retried: a line for each part of the video that failed once (a worker process that crashed
+    or hung, an error) and was done on the retry, with the same outputs.
     """
 
     path: str
@@ -129,6 +131,7 @@ class VideoResult:
     aligned_dir: Optional[str] = None
     concealed_frames: List[int] = field(default_factory=list)
     missing_frames: List[int] = field(default_factory=list)
+    retried: List[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -382,6 +385,7 @@ def _video_result(item, **extra):
         seconds=item["seconds"],
         concealed_frames=list(item["concealed_frames"]),
         missing_frames=list(item["missing_frames"]),
+        retried=list(item["retried"]),
         **extra,
     )
 
@@ -945,6 +949,10 @@ def read_video(path: PathLike):
         with facemirror.read_video("patient01.mp4") as frames:
             print(len(frames), "frames")
             first_timestamp, first_frame = next(frames)
+
+    Damaged data in the file does not end the reading: ``frames.concealed_frames`` and
+    ``frames.missing_frames`` list the frames read so far (CSV numbers, from 1) that the decoder
+    patched over, and those it gave nothing for (yielded black), as extract() lists them.
     """
     return _native.VideoFrames(os.fspath(path))
 

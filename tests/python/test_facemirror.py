@@ -627,3 +627,7 @@ def test_damaged_frames_are_listed_and_the_video_still_done(tmp_path):
     listed = result.concealed_frames + result.missing_frames
     assert listed and min(listed) == 21 and max(listed) <= 30, listed
     assert len(result.columns["frame"]) == 30
+    with facemirror.read_video(damaged) as frames:
+        assert sum(1 for _ in frames) == 30
+        assert (frames.concealed_frames, frames.missing_frames) == (
+            result.concealed_frames, result.missing_frames)
