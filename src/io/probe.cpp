@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
@@ -78,6 +79,23 @@ struct packet_entry {
   int64_t ts;
   bool key;
 };
+
+// See video_info::reorder_depth. `packets` in decode order, with timestamps.
+int reorder_depth(const std::vector<packet_entry>& packets) {
+  std::vector<int64_t> shown;
+  shown.reserve(packets.size());
+  for (const packet_entry& p : packets)
+    shown.push_back(p.ts);
+  std::sort(shown.begin(), shown.end());
+  int64_t latest_shown = -1;  // of the frames decoded so far
+  int64_t depth = 0;
+  for (const packet_entry& p : packets) {
+    const int64_t place = std::lower_bound(shown.begin(), shown.end(), p.ts) - shown.begin();
+    depth = std::max(depth, latest_shown - place);
+    latest_shown = std::max(latest_shown, place);
+  }
+  return static_cast<int>(std::min<int64_t>(depth, std::numeric_limits<int>::max()));
+}
 
 // Presentation times relative to the first frame; snapped to index/fps when the stream is
 // constant-rate (see video_info::constant_frame_rate).
@@ -261,7 +279,9 @@ video_info probe_video(const std::filesystem::path& path) {
     fail_if_short_of_declared_duration(input, packets, latest_end_s, path);
 
   if (missing_ts) {
-    // Without timestamps the decode order is all we have: index/fps, no PTS mapping.
+    // Without timestamps the decode order is all we have: index/fps, no PTS mapping. Whether
+    // the decoder reorders them is then only the codec's word.
+    info.reorder_depth = st->codecpar->video_delay > 0 ? -1 : 0;
     if (info.average_fps <= 0)
       fail(error_code::codec, path, "no timestamps and no frame rate");
     info.constant_frame_rate = true;
@@ -274,6 +294,7 @@ video_info probe_video(const std::filesystem::path& path) {
   }
 
   // Packets come in decode order; B-frames make presentation order the sorted PTS.
+  info.reorder_depth = reorder_depth(packets);
   std::stable_sort(packets.begin(), packets.end(),
                    [](const packet_entry& a, const packet_entry& b) { return a.ts < b.ts; });
   info.pts.reserve(packets.size());

@@ -4,6 +4,7 @@
 #include "facemirror/io/video_reader.h"
 
 #include <algorithm>
+#include <deque>
 #include <string>
 
 #include <opencv2/imgproc.hpp>
@@ -41,14 +42,31 @@ struct video_reader::impl {
   // decoder lost (as black frames); -1 when none waits.
   int64_t held = -1;
 
+  // Frames a threaded reader received ahead of read() (look_ahead), in presentation order.
+  std::deque<io_detail::frame_ptr> ahead;
+
+  // More than one decoding thread (video_reader_options): damaged data then throws.
+  bool threaded() const { return options.decoder_threads != 1 && info.reorder_depth >= 0; }
+
+  void met_damage() const {
+    if (threaded())
+      throw damaged_for_threads(info.path);
+  }
+
+  static bool damaged(const AVFrame& f) {
+    return (f.flags & AV_FRAME_FLAG_CORRUPT) != 0 || f.decode_error_flags != 0;
+  }
+  bool frame_damaged() const { return damaged(*frame); }
+
   // (Re)opens the file and decodes from its first frame: always correct, never fastest.
   void restart() {
     decoder.reset();
     input = io_detail::open_input(info.path);
-    decoder = io_detail::open_decoder(input, options.decoder_threads);
+    decoder = io_detail::open_decoder(input, threaded() ? options.decoder_threads : 1);
     flushing = finished = after_seek = skipped = false;
     next = 0;
     held = -1;
+    ahead.clear();
   }
 
   void container_seek(int64_t keyframe) {
@@ -62,6 +80,7 @@ struct video_reader::impl {
     flushing = finished = skipped = false;
     next = -1;
     held = -1;
+    ahead.clear();
     after_seek = true;
   }
 
@@ -110,6 +129,8 @@ struct video_reader::impl {
       av_packet_unref(packet.get());
       // Damaged data loses this frame, or is concealed in it; read() says which, as ffmpeg and
       // OpenCV (OpenFace's reader) decode on past it. The probe refused truncated packets.
+      if (rc == AVERROR_INVALIDDATA)
+        met_damage();
       if (rc < 0 && rc != AVERROR_INVALIDDATA) {
         fail(error_code::codec, info.path,
              "decode error" + near_frame() + " (" + io_detail::av_error_text(rc) + ")");
@@ -120,14 +141,49 @@ struct video_reader::impl {
 
   // Next decoded frame into `frame`; false once the decoder is drained.
   bool receive() {
+    if (!ahead.empty()) {
+      av_frame_unref(frame.get());
+      av_frame_move_ref(frame.get(), ahead.front().get());
+      ahead.pop_front();
+      return true;
+    }
+    return decode_into(*frame);
+  }
+
+  // Before a threaded reader returns frame `index` of a reordering stream: the frames decoded
+  // before it but shown after it (at most reorder_depth places on) may be its references, and
+  // the frame threads may be patching them over still; receive them, so that damage in any of
+  // them throws first. They wait in `ahead` for read().
+  void look_ahead(int64_t index) {
+    if (!threaded() || info.reorder_depth <= 0)
+      return;
+    int64_t seen = index;
+    for (const auto& f : ahead)
+      seen = std::max(seen, index_of(f->best_effort_timestamp));
+    while (seen < index + info.reorder_depth) {
+      io_detail::frame_ptr f(av_frame_alloc());
+      if (!decode_into(*f))
+        return;  // the end: read() finds it too
+      const int64_t place = index_of(f->best_effort_timestamp);
+      if (damaged(*f) || place > seen + 1)  // patched over, or a frame lost before it
+        met_damage();
+      seen = place < 0 ? seen + 1 : std::max(seen, place);
+      ahead.push_back(std::move(f));
+    }
+  }
+
+  // Next frame the decoder gives, into `out`; false once it is drained.
+  bool decode_into(AVFrame& out) {
     for (;;) {
-      const int rc = avcodec_receive_frame(decoder.get(), frame.get());
+      const int rc = avcodec_receive_frame(decoder.get(), &out);
       if (rc == 0)
         return true;
       if (rc == AVERROR_EOF)
         return false;
-      if (rc == AVERROR_INVALIDDATA)  // a frame lost to damaged data (frame threading reports
-        continue;                     // it here, a frame late): the next one may be whole
+      if (rc == AVERROR_INVALIDDATA) {  // a frame lost to damaged data (frame threading reports
+        met_damage();                   // it here, a frame late): the next one may be whole
+        continue;
+      }
       if (rc != AVERROR(EAGAIN) || flushing) {
         fail(error_code::codec, info.path,
              "decode error" + near_frame() + " (" + io_detail::av_error_text(rc) + ")");
@@ -164,10 +220,10 @@ struct video_reader::impl {
 
   video_frame decoded_frame(int64_t index) {
     after_seek = skipped = false;
-    const bool damaged =
-        (frame->flags & AV_FRAME_FLAG_CORRUPT) != 0 || frame->decode_error_flags != 0;
+    const bool damaged = frame_damaged();
     if (damaged && index + 1 == info.frame_count())
       fail_truncated(index);
+    look_ahead(index);
     return video_frame{index, info.timestamps_s[static_cast<size_t>(index)], to_bgr(),
                        damaged ? frame_damage::concealed : frame_damage::none};
   }
@@ -285,6 +341,9 @@ std::optional<video_frame> video_reader::read() {
         s.fail_truncated(s.next);
       break;
     }
+    // Also a frame before the target: those after it may refer to it.
+    if (s.frame_damaged())
+      s.met_damage();
     const int64_t mapped = s.index_of(s.frame->best_effort_timestamp);
     if (s.next < 0) {
       // First frame after a container seek: its PTS says where we are. If it cannot, or the
@@ -300,6 +359,7 @@ std::optional<video_frame> video_reader::read() {
       if (s.after_seek || s.skipped)
         s.next = std::min(mapped, std::max(s.next, s.target));
       if (mapped > s.next) {
+        s.met_damage();
         s.held = mapped;
         continue;
       }

@@ -34,8 +34,9 @@ analysed_frame source_frame(int64_t index, const face_observation& seen,
 
 }  // namespace
 
-segment_output worker_session::mirror(const video_info& info, const segment_task& task,
-                                      int warmup_frames, const std::function<bool()>& on_frame) {
+segment_output worker_session::mirror_once(const video_info& info, const segment_task& task,
+                                           int warmup_frames,
+                                           const std::function<bool()>& on_frame) {
   const int64_t start = start_track(info, task, warmup_frames);
   video_reader& reader = *reader_;
   const camera_intrinsics camera = camera_intrinsics::guess(info.width, info.height);

@@ -34,7 +34,8 @@ video_reader& worker_session::open_at(const video_info& info, int64_t index) {
   // does not change results.
   if (!reader_ || reader_path_ != info.path) {
     forget_reader();
-    reader_.emplace(info, video_reader_options{decoder_threads_per_reader});
+    reader_.emplace(
+        info, video_reader_options{info.path == single_threaded_ ? 1 : decoder_threads_per_reader});
     reader_path_ = info.path;
   }
   reader_->seek(index);
@@ -103,6 +104,33 @@ video_frame worker_session::analysed_frame_at(const video_info& info, const segm
 
 segment_output worker_session::analyse(const video_info& info, const segment_task& task,
                                        int warmup_frames, const std::function<bool()>& on_frame) {
+  return decoded_the_same_every_time(
+      info, [&] { return analyse_once(info, task, warmup_frames, on_frame); });
+}
+
+segment_output worker_session::mirror(const video_info& info, const segment_task& task,
+                                      int warmup_frames, const std::function<bool()>& on_frame) {
+  return decoded_the_same_every_time(
+      info, [&] { return mirror_once(info, task, warmup_frames, on_frame); });
+}
+
+segment_output worker_session::decoded_the_same_every_time(
+    const video_info& info, const std::function<segment_output()>& run) {
+  try {
+    return run();
+  } catch (const damaged_for_threads&) {
+    // The threads' patching of damaged data differs from run to run; one thread's does not,
+    // and it gives the undamaged frames the threads' pixels. The segment starts again from its
+    // start state, as any retry does.
+    single_threaded_ = info.path;
+    forget_reader();
+    return run();
+  }
+}
+
+segment_output worker_session::analyse_once(const video_info& info, const segment_task& task,
+                                            int warmup_frames,
+                                            const std::function<bool()>& on_frame) {
   const int64_t start = start_track(info, task, warmup_frames);
   const camera_intrinsics camera = camera_.for_frame(info.width, info.height);
 

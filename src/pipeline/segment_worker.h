@@ -120,6 +120,15 @@ class worker_session {
   void forget_reader();
 
  private:
+  segment_output analyse_once(const video_info& info, const segment_task& task, int warmup_frames,
+                              const std::function<bool()>& on_frame);
+  segment_output mirror_once(const video_info& info, const segment_task& task, int warmup_frames,
+                             const std::function<bool()>& on_frame);
+  /// Runs a segment; where its decoder's threads meet damaged data (damaged_for_threads), runs
+  /// it again decoding on one thread, as the session then decodes that video from there on.
+  segment_output decoded_the_same_every_time(const video_info& info,
+                                             const std::function<segment_output()>& run);
+
   video_reader& open_at(const video_info& info, int64_t index);
   [[nodiscard]] static video_frame next_frame(video_reader& reader, const video_info& info,
                                               int64_t index);
@@ -138,6 +147,7 @@ class worker_session {
   landmark_session landmarks_;
   std::filesystem::path reader_path_;
   std::optional<video_reader> reader_;
+  std::filesystem::path single_threaded_;  // the video whose damaged data the session met
 };
 
 }  // namespace facemirror::detail

@@ -204,6 +204,64 @@ TEST(VideoReaderBadInput, DamagedDataMidFileIsDecodedOnAndMarked) {
   test::expect_seeks_match(reader, frames, seeks);
 }
 
+// libavcodec's threads race as they patch damaged data over: a threaded reader stops there
+// (damaged_for_threads) before any frame that depends on it, so that the caller decodes it
+// again on one thread. Up to there its frames are one thread's, also where frames are stored
+// out of order (B-frames) and a frame may depend on one shown after it.
+TEST(VideoReaderBadInput, DamagedDataStopsAThreadedReaderBeforeItCounts) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto full = test::make_testsrc(
+      dir, "p.mp4", "-c:v libx264 -preset ultrafast -bf 0 -g 10 -pix_fmt yuv420p");
+  const auto file = test::damaged_copy(full, dir / "damaged_p.mp4", 23);
+  const video_info info = probe_video(file);
+  EXPECT_EQ(info.reorder_depth, 0);
+  video_reader one(info);
+  const std::vector<video_frame> expected = test::read_all(one);
+  video_reader threads(info, video_reader_options{2});
+  size_t read = 0;
+  EXPECT_THROW(
+      {
+        while (auto f = threads.read()) {
+          ASSERT_LT(read, expected.size());
+          EXPECT_EQ(f->damage, frame_damage::none) << f->index;
+          EXPECT_TRUE(test::same_pixels(f->bgr, expected[read++].bgr)) << f->index;
+        }
+      },
+      damaged_for_threads);
+  EXPECT_GE(read, 20u);  // the first two groups of 10 are whole
+
+  const auto with_b_frames = test::damaged_copy(test::make_testsrc(dir), dir / "damaged_b.mp4", 23);
+  const video_info reordered = probe_video(with_b_frames);
+  EXPECT_EQ(reordered.reorder_depth, 2);  // -bf 2
+  video_reader single(reordered);
+  const std::vector<video_frame> b_expected = test::read_all(single);
+  video_reader b_threads(reordered, video_reader_options{2});
+  size_t b_read = 0;
+  EXPECT_THROW(
+      {
+        while (auto f = b_threads.read()) {
+          ASSERT_LT(b_read, b_expected.size());
+          EXPECT_EQ(f->damage, frame_damage::none) << f->index;
+          EXPECT_TRUE(test::same_pixels(f->bgr, b_expected[b_read++].bgr)) << f->index;
+        }
+      },
+      damaged_for_threads);
+  EXPECT_GE(b_read, 10u);
+  // Undamaged, a threaded reader of either stream gives one thread's frames to the end.
+  for (const fs::path& whole : {full, dir / "testsrc.mp4"}) {
+    video_reader one_thread(probe_video(whole));
+    video_reader two_threads(probe_video(whole), video_reader_options{2});
+    const auto a = test::read_all(one_thread);
+    const auto b = test::read_all(two_threads);
+    ASSERT_EQ(a.size(), 50u);
+    ASSERT_EQ(b.size(), 50u);
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_TRUE(test::same_pixels(a[i].bgr, b[i].bgr)) << whole << " " << i;
+    test::expect_seeks_match(two_threads, a, {5, 23, 0, 40, 12});
+  }
+}
+
 // Damage in the last packet is where a cut file ends: that stays an error.
 TEST(VideoReaderBadInput, DamagedLastFrameIsTruncation) {
   FACEMIRROR_REQUIRE_FFMPEG();

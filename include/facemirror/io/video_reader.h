@@ -68,6 +68,11 @@ struct video_info {
   /// Raw presentation time of every frame, sorted, in the stream's time base; empty when the
   /// container stores none. video_reader maps decoded frames back to indices through it.
   std::vector<int64_t> pts;
+  /// How far the stream stores frames out of presentation order (B-frames): the most frames
+  /// after a frame's place that a frame decoded before it is shown (a frame may refer to such
+  /// a one). 0 without reordering; -1 unknown (a file without timestamps whose codec says it
+  /// reorders).
+  int reorder_depth = 0;
   /// The container's comment tag ("" when none). The mirror job marks its mirrored videos here.
   std::string comment;
   /// A frame folder (OpenFace's -fdir): one image file per frame, in name order; empty for a
@@ -107,8 +112,23 @@ struct video_info {
 
 struct video_reader_options {
   /// libav decoding threads. 1 by default: the pipeline already decodes segments in parallel,
-  /// one reader each. 0 lets libav choose (one per core).
+  /// one reader each. 0 lets libav choose (one per core); an unknown reorder_depth, one.
+  /// Damaged data makes threads a problem: libavcodec's threads race as they patch it over, so
+  /// the patched pixels differ from run to run. A reader with more than one thread therefore
+  /// throws damaged_for_threads when it meets damage, before it returns any frame that may
+  /// depend on it (it decodes reorder_depth frames ahead to see those shown after it): decode
+  /// that stretch again with one thread, which patches it the same way every time and gives
+  /// every undamaged frame the same pixels as threads do.
   int decoder_threads = 1;
+};
+
+/// What a reader decoding on several threads throws at damaged data (see video_reader_options).
+class damaged_for_threads : public error {
+ public:
+  explicit damaged_for_threads(const std::filesystem::path& file)
+      : error(error_code::codec, "'" + file.string() +
+                                     "': damaged data, which only a single-threaded decoder "
+                                     "patches the same way every time") {}
 };
 
 class video_reader {
