@@ -307,7 +307,12 @@ void video_reader::seek(int64_t index) {
   }
   const int64_t key = s.keyframe_at_or_before(index);
   // Decoding forward is cheaper than seeking when no key frame lies between here and there.
-  const bool walk = !s.finished && !s.flushing && s.next >= 0 && s.next <= index && key <= s.next;
+  // Not past frames looked ahead at: those were decoded whole, where a seek to `index` would
+  // skip the ones nothing refers to, and damaged data may refer to any picture the decoder
+  // holds (an HEVC stream, whose decoder patches nothing, gave frames that differed with the
+  // worker count); whole data never does.
+  const bool walk = !s.finished && !s.flushing && s.next >= 0 && s.next <= index &&
+                    key <= s.next && s.ahead.empty();
   if (walk)
     return;
   s.finished = false;

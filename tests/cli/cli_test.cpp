@@ -400,6 +400,37 @@ TEST(cli_test, damaged_data_mid_file_costs_its_frames_not_the_video) {
   ASSERT_EQ(mirror.status, 0) << mirror.output;
   EXPECT_EQ(read_lines(dir / "mirror/damaged_head_pose.csv").size(), 46u);
   EXPECT_EQ(read_lines(dir / "mirror/damaged_left_mirrored.csv").size(), 46u);
+
+  // HEVC with B-frames, damaged where its decoder says nothing and patches nothing: the garbage
+  // may refer to any picture the decoder holds, which once depended on the worker count.
+  const fs::path hevc = dir / "hevc.mp4";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("default.wmv").string() +
+                        " -frames:v 45 -c:v libx265 -g 15 -pix_fmt yuv420p -an -x265-params "
+                        "log-level=none " +
+                        hevc.string()),
+            0);
+  const fs::path silent = dir / "silent.mp4";
+  {
+    const auto [size, pos] =
+        std::pair{packet_spans(hevc).at(22).second, packet_spans(hevc).at(22).first};
+    std::string bytes = read_file(hevc);
+    for (std::uintmax_t i = pos + size / 10; i < pos + size * 9 / 10; ++i)
+      bytes[i] = static_cast<char>((i * 7919u) % 251u);
+    std::ofstream(silent, std::ios::binary) << bytes;
+  }
+  first.clear();
+  for (const char* how : {"-w 1", "-w 2", "-w 2 --isolation process"}) {
+    const fs::path out = dir / "hevc_out";
+    const cli_run run = run_cli("aus " + silent.string() + " -o " + out.string() +
+                                " -q --segment-frames 8 " + how + " " + models_arg());
+    ASSERT_EQ(run.status, 0) << how << "\n" << run.output;
+    const std::string csv = read_file(out / "silent.csv");
+    if (first.empty())
+      first = csv;
+    else
+      EXPECT_TRUE(csv == first) << how << " changed the CSV bytes";
+    fs::remove_all(out);
+  }
 }
 
 // A file whose frames the decoder skips up to its end reads as a cut file: it fails rather than
