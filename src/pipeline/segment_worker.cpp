@@ -30,14 +30,14 @@ void worker_session::forget_reader() {
 }
 
 video_reader& worker_session::open_at(const video_info& info, int64_t index) {
-  // Keep the decoder open across consecutive segments of one video; seek() is exact, so reuse
-  // does not change results.
-  if (!reader_ || reader_path_ != info.path) {
-    forget_reader();
-    reader_.emplace(
-        info, video_reader_options{info.path == single_threaded_ ? 1 : decoder_threads_per_reader});
-    reader_path_ = info.path;
-  }
+  // A task's decoder starts afresh, never where the worker's last task left it: the frames
+  // are the same either way, but damaged data a decoder neither reports nor patches (HEVC's)
+  // may refer to any picture it holds, and which it holds would then depend on the order the
+  // workers took the tasks in (a damaged HEVC clip's CSV differed with the worker count).
+  forget_reader();
+  reader_.emplace(
+      info, video_reader_options{info.path == single_threaded_ ? 1 : decoder_threads_per_reader});
+  reader_path_ = info.path;
   reader_->seek(index);
   return *reader_;
 }

@@ -409,15 +409,7 @@ TEST(cli_test, damaged_data_mid_file_costs_its_frames_not_the_video) {
                         "log-level=none " +
                         hevc.string()),
             0);
-  const fs::path silent = dir / "silent.mp4";
-  {
-    const auto [size, pos] =
-        std::pair{packet_spans(hevc).at(22).second, packet_spans(hevc).at(22).first};
-    std::string bytes = read_file(hevc);
-    for (std::uintmax_t i = pos + size / 10; i < pos + size * 9 / 10; ++i)
-      bytes[i] = static_cast<char>((i * 7919u) % 251u);
-    std::ofstream(silent, std::ios::binary) << bytes;
-  }
+  const fs::path silent = damaged_copy(hevc, dir / "silent.mp4", 22, 1, 9);
   first.clear();
   for (const char* how : {"-w 1", "-w 2", "-w 2 --isolation process"}) {
     const fs::path out = dir / "hevc_out";

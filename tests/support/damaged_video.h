@@ -71,15 +71,17 @@ inline void make_not_coded(const std::filesystem::path& file, size_t index) {
   std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-// A copy of `file` with the middle of packet `index` (decode order) overwritten with noise, as
-// a bad sector or a broken transfer leaves it; the packet's start (its NAL headers) is kept.
+// A copy of `file` with packet `index` (decode order) overwritten with noise from `from` to
+// `to` tenths of its length (the middle third by default), as a bad sector or a broken transfer
+// leaves it; the packet's start (its NAL headers) is kept.
 inline std::filesystem::path damaged_copy(const std::filesystem::path& file,
-                                          const std::filesystem::path& out, size_t index) {
+                                          const std::filesystem::path& out, size_t index,
+                                          std::uintmax_t from = 3, std::uintmax_t to = 7) {
   const auto spans = packet_spans(file);
   EXPECT_GT(spans.size(), index);
   const auto [pos, size] = spans.at(index);
   std::string bytes = read_file(file);
-  for (std::uintmax_t i = pos + size / 3; i < pos + size * 2 / 3; ++i)
+  for (std::uintmax_t i = pos + size * from / 10; i < pos + size * to / 10; ++i)
     bytes[i] = static_cast<char>((i * 7919u) % 251u);
   std::ofstream(out, std::ios::binary | std::ios::trunc) << bytes;
   return out;
