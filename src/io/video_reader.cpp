@@ -45,11 +45,11 @@ struct video_reader::impl {
   // Frames a threaded reader received ahead of read() (look_ahead), in presentation order.
   std::deque<io_detail::frame_ptr> ahead;
 
-  // More than one decoding thread (video_reader_options): damaged data then throws.
-  // Threads only where the decoder says where data was damaged (H.264's and the MPEG video
-  // decoders' error concealment marks the frames it patched), since only then can a reader stop
-  // before the threads' race reaches a frame. HEVC's says nothing and patches nothing: a damaged
-  // HEVC clip gave another CSV in one of about fifteen runs on a loaded machine.
+  // Whether the decoder runs more than one thread (video_reader_options); damaged data then
+  // throws. Only where the decoder marks the frames it patched (the error concealment of H.264
+  // and the MPEG video decoders), since only then can a reader stop before the threads' race
+  // reaches a frame: HEVC's marks nothing, and a damaged HEVC clip, threaded, gave another CSV
+  // in one of about a dozen runs on a loaded machine.
   bool threaded() const {
     if (options.decoder_threads == 1 || info.reorder_depth < 0 || !input.format)
       return false;
@@ -325,8 +325,7 @@ void video_reader::seek(int64_t index) {
   // Decoding forward is cheaper than seeking when no key frame lies between here and there.
   // Not past frames looked ahead at: those were decoded whole, where a seek to `index` would
   // skip the ones nothing refers to, and damaged data may refer to any picture the decoder
-  // holds (an HEVC stream, whose decoder patches nothing, gave frames that differed with the
-  // worker count); whole data never does.
+  // holds (whole data never does).
   const bool walk = !s.finished && !s.flushing && s.next >= 0 && s.next <= index && key <= s.next &&
                     s.ahead.empty();
   if (walk)
