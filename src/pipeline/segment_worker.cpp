@@ -26,7 +26,6 @@ constexpr int decoder_threads_per_reader = 2;
 
 void worker_session::forget_reader() {
   reader_.reset();
-  reader_path_.clear();
 }
 
 video_reader& worker_session::open_at(const video_info& info, int64_t index) {
@@ -37,7 +36,6 @@ video_reader& worker_session::open_at(const video_info& info, int64_t index) {
   forget_reader();
   reader_.emplace(
       info, video_reader_options{info.path == single_threaded_ ? 1 : decoder_threads_per_reader});
-  reader_path_ = info.path;
   reader_->seek(index);
   return *reader_;
 }

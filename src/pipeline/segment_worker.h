@@ -145,7 +145,6 @@ class worker_session {
   int mirror_crf_;
   camera_setting camera_;  // what is not given: OpenFace's guess per video
   landmark_session landmarks_;
-  std::filesystem::path reader_path_;
   std::optional<video_reader> reader_;
   std::filesystem::path single_threaded_;  // the video whose damaged data the session met
 };
