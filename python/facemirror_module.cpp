@@ -448,6 +448,9 @@ PYBIND11_MODULE(_facemirror, m) {
         record.input_fingerprint = facemirror::input_fingerprint(input);
         record.command = command;
         record.models_dir = facemirror::cli::recorded_models_dir(models_dir.value_or(fs::path()));
+        std::error_code ec;
+        record.input = fs::absolute(input, ec).lexically_normal().string();
+        record.working_dir = fs::current_path(ec).string();
         facemirror::cli::write_record(facemirror::cli::record_file(output_dir, job), record);
       },
       py::arg("kind"), py::arg("input"), py::arg("output_dir"), py::arg("output_csv"),

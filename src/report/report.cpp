@@ -403,6 +403,7 @@ struct index_entry {
   size_t left_faces = 0, right_faces = 0;  // frames with a face (one-face videos: left)
   std::optional<double> turned;            // detail::turned_share
   bool within_rest = false;                // detail::within_rest_window: no movement measured
+  bool input_changed = false;              // since the AU files were made (the run's record)
   std::vector<au_summary> summary;
   std::vector<task_summary> tasks;
 };
@@ -420,6 +421,8 @@ index_entry index_entry_of(const folder_entry& entry, const report_options& opti
         *entry.report, detail::summary_rest_window(*entry.report, options));
     out.summary = entry.report->summary;
     out.tasks = entry.report->tasks;
+    const auto record = detail::recorded_analysis(*entry.report, options);
+    out.input_changed = record && record->input_now == analysis_record::input_state::changed;
   }
   return out;
 }
@@ -512,6 +515,10 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
                              num(100.0 * options.max_turned_share, 0) +
                              "% of the frames with a face\">(head turned " +
                              num(100.0 * *entry.turned, 0) + "%)</span>"
+                       : std::string()) +
+                  (entry.input_changed
+                       ? " <span class=\"warning input-changed\" title=\"the input file is not "
+                         "the one these AU files were made from\">(input changed since)</span>"
                        : std::string()) +
                   "</td><td class=\"l\">" + (video.mirrored ? "left/right" : "one face") +
                   "</td><td>" + std::to_string(entry.frames) + "</td>" +

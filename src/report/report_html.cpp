@@ -665,21 +665,50 @@ std::string quality(const video_report& r, const report_options& options) {
   return out;
 }
 
+using input_now = analysis_record::input_state;
+
+std::string input_changed_warning(const std::optional<analysis_record>& record) {
+  if (!record || record->input_now != input_now::changed)
+    return "";
+  return "<p class=\"warning input-changed\"><b>The input has changed since these AU files were "
+         "made:</b> " +
+         html_escape(record->input) +
+         " is not the file that was analysed (see Provenance). Analyse it again before "
+         "relying on this report.</p>";
+}
+
+// "2026-12-07T16:40:12Z" as "2026-12-07 16:40:12 UTC"; anything else as recorded.
+std::string readable_utc(const std::string& iso) {
+  if (iso.size() == 20 && iso[10] == 'T' && iso[19] == 'Z')
+    return iso.substr(0, 10) + " " + iso.substr(11, 8) + " UTC";
+  return iso;
+}
+
 std::string provenance(const video_report& r, const report_options& options,
-                       const model_checksums& models) {
+                       const model_checksums& models,
+                       const std::optional<analysis_record>& record) {
   std::string out = "<section id=\"provenance\"><h2>Provenance</h2><table>";
   const auto row = [&](const std::string& k, const std::string& v) {
     out += "<tr><th class=\"l\">" + k + "</th><td class=\"l\">" + v + "</td></tr>";
   };
   row("facemirror", html_escape(version()));
-  auto made_by = options.made_by.find(r.video.stem);
-  if (made_by == options.made_by.end() && r.video.face_id)  // one face of a CSV of several
-    made_by = options.made_by.find(r.video.face_csv.stem().string());
-  if (made_by != options.made_by.end() && made_by->second != options.command) {
-    row("AU files made by", "<code>" + html_escape(made_by->second) + "</code>");
+  if (record && !record->command.empty() && record->command != options.command) {
+    row("AU files made by", "<code>" + html_escape(record->command) + "</code>");
     row("report written by", "<code>" + html_escape(options.command) + "</code>");
   } else {
     row("command", "<code>" + html_escape(options.command) + "</code>");
+  }
+  if (record && !record->working_dir.empty())
+    row("run in", "<code>" + html_escape(record->working_dir) + "</code>");
+  if (record && !record->finished.empty())
+    row("AU files finished", html_escape(readable_utc(record->finished)));
+  if (record && record->input_now != input_now::not_checked) {
+    const char* const now = record->input_now == input_now::unchanged ? "unchanged since"
+                            : record->input_now == input_now::changed
+                                ? "<b>changed since: not the file analysed</b>"
+                                : "not readable here now (moved, or on another machine)";
+    row("input analysed", "<code>" + html_escape(record->input) + "</code>, fingerprint <code>" +
+                              html_escape(record->input_fingerprint) + "</code>; " + now);
   }
   if (r.video.source_video) {
     std::string line = html_escape(r.video.source_video->filename().string());
@@ -696,7 +725,7 @@ std::string provenance(const video_report& r, const report_options& options,
     } catch (const std::exception& e) {
       line += " (" + html_escape(e.what()) + ")";
     }
-    row("input", line);
+    row("source copy", line);  // the mirror job's <stem>_source.*, beside the outputs
   }
   const double duration =
       r.left.rows() > 1 ? r.left.timestamp_s.back() - r.left.timestamp_s.front() : 0;
@@ -729,6 +758,16 @@ std::string provenance(const video_report& r, const report_options& options,
 
 namespace detail {
 
+std::optional<analysis_record> recorded_analysis(const video_report& r,
+                                                 const report_options& options) {
+  if (!options.recorded)
+    return std::nullopt;
+  auto record = options.recorded(r.video.stem);
+  if (!record && r.video.face_id)
+    record = options.recorded(r.video.face_csv.stem().string());
+  return record;
+}
+
 std::string video_page(const video_report& r, const report_options& options,
                        const model_checksums& models) {
   const std::string stem = r.video.stem;
@@ -742,7 +781,8 @@ std::string video_page(const video_report& r, const report_options& options,
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
   const time_window summary_rest = summary_rest_window(r, options);
-  out += "<section id=\"summary-section\"><h2>Summary</h2>" +
+  const std::optional<analysis_record> record = recorded_analysis(r, options);
+  out += "<section id=\"summary-section\"><h2>Summary</h2>" + input_changed_warning(record) +
          short_recording_warning(r, summary_rest) + head_turned_warning(r, options) +
          few_faces_warning(r, options) +
          rest_without_face_warning(r, summary_rest, "the summary's") + summary_table(r) +
@@ -750,7 +790,7 @@ std::string video_page(const video_report& r, const report_options& options,
   out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);
-  out += provenance(r, options, models);
+  out += provenance(r, options, models, record);
   out += definitions(options, r.video.mirrored, r.plan.has_value(),
                      r.plan ? r.plan->rest : std::nullopt);
   out += "</body></html>\n";

@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -155,6 +157,64 @@ TEST(cli_test, report_flags_a_face_found_too_rarely_at_the_chosen_share) {
   const cli_run bad = run_cli("report " + dir.string() + " --min-face-share 1.5");
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.output.find("--min-face-share"), std::string::npos) << bad.output;
+}
+
+// A report written later says how, where, when and from what file its AU files were made, and
+// whether that file is still the one analysed: a report of a recording since replaced (or
+// re-exported) says so at its top and in the folder's index.
+TEST(cli_test, report_states_where_when_and_from_what_input_the_au_files_were_made) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = fs::absolute(scratch_dir()).lexically_normal();
+  const fs::path clip = dir / "clip.mp4";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("default.wmv").string() +
+                        " -frames:v 8 -c:v libx264 -preset veryfast " + clip.string()),
+            0);
+  // Relative paths, as typed: the page says which folder they are relative to.
+  ASSERT_EQ(run_command("cd " + dir.string() + " && " + FACEMIRROR_CLI_PATH +
+                        " aus clip.mp4 -o out -q --workers 1 " + models_arg()),
+            0);
+  const auto report = [&] {
+    const cli_run run = run_cli("report " + (dir / "out").string() + " -q --stills 0");
+    EXPECT_EQ(run.status, 0) << run.output;
+    std::ifstream page(dir / "out" / "clip_report.html");
+    std::ifstream index(dir / "out" / "index.html");
+    return std::pair{std::string((std::istreambuf_iterator<char>(page)), {}),
+                     std::string((std::istreambuf_iterator<char>(index)), {})};
+  };
+  const auto input_row = [](const std::string& page) {
+    const auto start = page.find("input analysed</th>");
+    return start == std::string::npos ? std::string()
+                                      : page.substr(start, page.find("</tr>", start) - start);
+  };
+  const char* const warning = "class=\"warning input-changed\"";
+
+  auto [page, index] = report();
+  EXPECT_NE(page.find("AU files made by</th><td class=\"l\"><code>" +
+                      std::string(FACEMIRROR_CLI_PATH) + " aus clip.mp4 -o out"),
+            std::string::npos);
+  EXPECT_NE(page.find("run in</th><td class=\"l\"><code>" + dir.string() + "</code>"),
+            std::string::npos);
+  EXPECT_TRUE(std::regex_search(
+      page, std::regex("AU files finished</th><td class=\"l\">20[0-9]{2}-[0-9]{2}-[0-9]{2} "
+                       "[0-9]{2}:[0-9]{2}:[0-9]{2} UTC</td>")));
+  EXPECT_NE(input_row(page).find("<code>" + clip.string() + "</code>, fingerprint <code>size "),
+            std::string::npos)
+      << input_row(page);
+  EXPECT_NE(input_row(page).find("unchanged since"), std::string::npos) << input_row(page);
+  EXPECT_EQ(page.find(warning), std::string::npos);
+  EXPECT_EQ(index.find(warning), std::string::npos);
+
+  std::ofstream(clip, std::ios::app) << "re-exported";
+  std::tie(page, index) = report();
+  EXPECT_NE(input_row(page).find("changed since: not the file analysed"), std::string::npos)
+      << input_row(page);
+  EXPECT_LT(page.find(warning), page.find("<table"));  // above the summary table
+  EXPECT_NE(index.find(warning), std::string::npos);
+
+  fs::remove(clip);
+  std::tie(page, index) = report();
+  EXPECT_NE(input_row(page).find("not readable here now"), std::string::npos) << input_row(page);
+  EXPECT_EQ(page.find(warning), std::string::npos);
 }
 
 TEST(cli_test, csv_matches_the_reference_rows_and_columns) {

@@ -28,14 +28,16 @@ reference=$(cd "$work/reference" && find . -type f | sort)
 [ -n "$reference" ] || fail "the uninterrupted run wrote nothing"
 
 # The files of DIR under their final names: each must be the reference's, byte for byte (a
-# record in .facemirror/ but for the command line it names, which says --isolation).
+# record in .facemirror/ but for the command line it names, which says --isolation, and the
+# time its video finished).
 check_complete() {
   local dir=$1 file
   while read -r file; do
     [ -n "$file" ] || continue
     [ -f "$work/reference/$file" ] || fail "$dir/$file: not an output of the uninterrupted run"
     if [[ $file == ./.facemirror/* ]]; then
-      cmp -s <(grep -v '"command":' "$dir/$file") <(grep -v '"command":' "$work/reference/$file") ||
+      cmp -s <(grep -Ev '"(command|finished)":' "$dir/$file") \
+        <(grep -Ev '"(command|finished)":' "$work/reference/$file") ||
         fail "$dir/$file differs (partly written?)"
     else
       cmp -s "$dir/$file" "$work/reference/$file" || fail "$dir/$file differs (partly written?)"

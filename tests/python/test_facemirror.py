@@ -174,6 +174,8 @@ def test_mirror_writes_s1_outputs(tmp_path):
     assert record["command"] == "facemirror.mirror(%r, %r, workers=2, models=%r)" % (
         str(clip), str(out), str(MODELS))
     assert record["models"] == os.path.normpath(os.path.abspath(MODELS)) and not record["options"]
+    assert record["input"] == os.path.abspath(clip) and record["working_dir"] == os.getcwd()
+    assert record["input_fingerprint"].startswith("size ") and record["finished"].endswith("Z")
     assert (out / "clip_tasks.csv").read_bytes() == (tmp_path / "clip_tasks.csv").read_bytes()
     assert outputs["right_video"] == str(out / "clip_right_mirrored.mp4")
     for side in ("right_csv", "left_csv"):
@@ -186,6 +188,7 @@ def test_mirror_writes_s1_outputs(tmp_path):
     reports = facemirror.report(out, stills=1)
     page = html.unescape((out / "clip_report.html").read_text())
     assert record["command"] in page and record["models"] in page
+    assert "<code>%s</code>, fingerprint" % clip in page and "unchanged since" in page
     reports = facemirror.report(out, stills=1, models=MODELS)
     assert [(r.stem, r.ok, r.error) for r in reports] == [("clip", True, "")]
     assert reports[0].html == str(out / "clip_report.html")

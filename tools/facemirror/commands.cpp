@@ -357,11 +357,16 @@ bool take_task_plan_along(const fs::path& input, const fs::path& output_dir,
   }
 }
 
-report_options report_options_for(const run_options& opt) {
+report_options report_options_for(const run_options& opt, const fs::path& output_dir) {
   report_options options;
   options.command = opt.command_line;
   if (!opt.models_dir.empty())
     options.models_dir = fs::path(opt.models_dir);
+  // A video done by this run is recorded before its page is written; one done earlier keeps
+  // the record of the run that did it.
+  options.recorded = [output_dir](const std::string& stem) {
+    return recorded_analysis(output_dir, stem);
+  };
   return options;
 }
 
@@ -563,6 +568,7 @@ int run(const run_options& opt, job_kind kind) {
   int skipped = 0;
   const std::map<std::string, std::string> options_now = output_options(opt, kind);
   const std::string models_used = recorded_models_dir(opt.models_dir);
+  const std::string working_dir = fs::current_path(ec).string();
   std::vector<output_record> records;  // what each job of `jobs` is made from, read before it runs
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
@@ -599,14 +605,16 @@ int run(const run_options& opt, job_kind kind) {
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
     (void)take_task_plan(job);
     jobs.push_back(job);
-    records.push_back({fingerprint, options_now, opt.command_line, models_used});
+    records.push_back({fingerprint, options_now, opt.command_line, models_used,
+                       fs::absolute(job.input, ec).lexically_normal().string(), working_dir,
+                       /*finished=*/""});
   }
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));
   std::vector<video_result> results;
   // Each finished video's report is written on the worker that finished it while the others
   // go on, rather than all of them after the batch.
-  const report_writer reports(output_dir, report_options_for(opt));
+  const report_writer reports(output_dir, report_options_for(opt, output_dir));
   std::mutex written_mutex;
   std::vector<report_result> written;
   std::set<size_t> changed_while_read;  // jobs whose input changed during the run
@@ -628,8 +636,10 @@ int run(const run_options& opt, job_kind kind) {
         changed_while_read.insert(job->second);
         return;
       }
-      if (job != job_of_input.end() && !opt.openface_folder)
+      if (job != job_of_input.end() && !opt.openface_folder) {
+        records[job->second].finished = utc_now();  // kept when it is written again below
         record_outputs(jobs[job->second], output_dir, records[job->second]);
+      }
       std::optional<report_result> page;
       if (writes_report)
         page = reports.write_video(input_stem(done.input));

@@ -1,6 +1,7 @@
 #include "status.h"
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -146,6 +147,15 @@ fs::path record_file(const fs::path& output_dir, const video_job& job) {
   return records_dir(output_dir) / (stem + "." + kind_name(job.kind) + ".json");
 }
 
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
 void write_record(const fs::path& file, const output_record& record) {
   nlohmann::ordered_json json;
   json["input_fingerprint"] = record.input_fingerprint;
@@ -154,6 +164,11 @@ void write_record(const fs::path& file, const output_record& record) {
     json["command"] = record.command;
   if (!record.models_dir.empty())
     json["models"] = record.models_dir;
+  if (!record.input.empty())
+    json["input"] = record.input;
+  if (!record.working_dir.empty())
+    json["working_dir"] = record.working_dir;
+  json["finished"] = record.finished.empty() ? utc_now() : record.finished;
   write_json(file, json);
 }
 
@@ -169,6 +184,9 @@ std::optional<output_record> read_record(const fs::path& file) {
     record.options = json.at("options").get<std::map<std::string, std::string>>();
     record.command = json.value("command", std::string());
     record.models_dir = json.value("models", std::string());
+    record.input = json.value("input", std::string());
+    record.working_dir = json.value("working_dir", std::string());
+    record.finished = json.value("finished", std::string());
     return record;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -201,19 +219,36 @@ bool outputs_current(const fs::path& input, const std::vector<fs::path>& outputs
 
 // Without it a later report would list the default models folder's checksums, whatever the AU
 // files were computed with.
+std::optional<analysis_record> recorded_analysis(const fs::path& folder, const std::string& stem) {
+  for (const job_kind kind : {job_kind::mirror, job_kind::aus}) {
+    const auto record = read_record(records_dir(folder) / (stem + "." + kind_name(kind) + ".json"));
+    if (record) {
+      analysis_record analysis{record->command, record->working_dir, record->finished,
+                               record->input, record->input_fingerprint};
+      // What makes a report of old AU files trustworthy (or not) months later.
+      if (!analysis.input.empty() && !analysis.input_fingerprint.empty()) {
+        const std::string now = input_fingerprint(analysis.input);
+        analysis.input_now = now.empty() ? analysis_record::input_state::unreadable
+                             : now == analysis.input_fingerprint
+                                 ? analysis_record::input_state::unchanged
+                                 : analysis_record::input_state::changed;
+      }
+      return analysis;
+    }
+  }
+  return std::nullopt;
+}
+
 void add_recorded_provenance(const fs::path& folder, report_options& options) {
+  options.recorded = [folder](const std::string& stem) { return recorded_analysis(folder, stem); };
   std::set<std::string> models;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(records_dir(folder), ec)) {
-    std::string stem = entry.path().filename().string();
+    const std::string name = entry.path().filename().string();
     for (const std::string suffix : {".mirror.json", ".aus.json"}) {
-      if (stem.size() > suffix.size() &&
-          stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        stem.resize(stem.size() - suffix.size());
-        const auto record = read_record(entry.path());
-        if (record && !record->command.empty())
-          options.made_by[stem] = record->command;
-        if (record)
+      if (name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (const auto record = read_record(entry.path()))
           models.insert(record->models_dir);
         break;
       }

@@ -83,11 +83,19 @@ struct output_record {
   // The CLI's options that shape the outputs; empty in a record of the Python module's (its
   // outputs are redone by the CLI, which cannot tell its options from the module's arguments).
   std::map<std::string, std::string> options;
-  // For the report's provenance, not compared: the command line that wrote the outputs and the
-  // models folder it used (absolute), so that a later `facemirror report OUTDIR` states them.
+  // For the report's provenance, not compared: the command line that wrote the outputs, the
+  // models folder it used (absolute), the input (absolute) and the folder the command ran in
+  // (its relative paths are from there), so that a later `facemirror report OUTDIR` states them.
   std::string command;
   std::string models_dir;
+  std::string input;
+  std::string working_dir;
+  // When the outputs were finished (utc_now()); write_record stamps a record without one.
+  std::string finished;
 };
+
+/// Now, UTC, ISO 8601 to the second ("2026-12-07T16:40:12Z").
+[[nodiscard]] std::string utc_now();
 
 /// output_record::models_dir for a run given `models_dir` (empty: the default folder): absolute,
 /// normalised, so that the records of one folder used two ways compare equal.
@@ -100,16 +108,21 @@ struct output_record {
 [[nodiscard]] std::filesystem::path record_file(const std::filesystem::path& output_dir,
                                                 const video_job& job);
 
-/// Writes atomically (creating OUTDIR/.facemirror). Throws facemirror::error naming the file.
+/// Writes atomically (creating OUTDIR/.facemirror); `finished` empty is written as utc_now().
+/// Throws facemirror::error naming the file.
 void write_record(const std::filesystem::path& file, const output_record& record);
 
 /// nullopt when the file is missing or unreadable (outputs then judged by dates, as before
 /// records existed).
 [[nodiscard]] std::optional<output_record> read_record(const std::filesystem::path& file);
 
-/// From the records of `folder` (the CLI's runs and the Python module's): the command that made
-/// each video's AU files (report_options::made_by), and the models folder when they all name
-/// the same one and `options` names none.
+/// A record (`stem`: a mirror input's or an aus CSV's) as the report's provenance.
+[[nodiscard]] std::optional<analysis_record> recorded_analysis(const std::filesystem::path& folder,
+                                                               const std::string& stem);
+
+/// From the records of `folder` (the CLI's runs and the Python module's): how each video's AU
+/// files were made (report_options::recorded), and the models folder when they all name the same
+/// one and `options` names none.
 void add_recorded_provenance(const std::filesystem::path& folder, report_options& options);
 
 /// True when every file in `outputs` exists and none is older than `input`: an input changed

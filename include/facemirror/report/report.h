@@ -37,7 +37,7 @@
 //   and nothing is written for it. Every file is written whole or not at all (atomic_file).
 
 #include <filesystem>
-#include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,12 +48,29 @@
 
 namespace facemirror {
 
+/// How a video's AU files were made, as the run that made them recorded it; every field may be
+/// empty (an older run's record lacks the later ones).
+struct analysis_record {
+  std::string command;            // the command line (or Python call) that made them
+  std::string working_dir;        // where it ran: the folder its relative paths are relative to
+  std::string finished;           // when they were finished, UTC, ISO 8601 ("2026-12-07T16:40:12Z")
+  std::string input;              // the input analysed, absolute
+  std::string input_fingerprint;  // facemirror::input_fingerprint() of it then
+  /// The file under `input` now, against that fingerprint, as checked when the record was read.
+  enum class input_state { not_checked, unchanged, changed, unreadable };
+  input_state input_now = input_state::not_checked;
+};
+
 struct report_options {
   /// The command line to print under provenance (the CLI passes its argv).
   std::string command;
-  /// Per video stem (a mirrored pair's, or a one-face CSV's): the command line that made its AU
-  /// files, when another than `command` (the CLI's `report` passes what the runs recorded).
-  std::map<std::string, std::string> made_by;
+  /// Per video stem (a mirrored pair's, or a one-face CSV's): how its AU files were made, or
+  /// nullopt when that is not known. The page states the command (when another than
+  /// `command`), where and when it ran, and the input with its fingerprint and state now: a
+  /// report of AU files whose input has changed since says so at its top. Called from the
+  /// threads that write pages (report_writer), so it must be safe to call from several at once.
+  /// Unset: no such rows.
+  std::function<std::optional<analysis_record>(const std::string& stem)> recorded;
   /// Models folder whose files' SHA-256 the provenance lists; nullopt: default_models_dir().
   /// A missing folder is reported as such in the page, not an error.
   std::optional<std::filesystem::path> models_dir;
