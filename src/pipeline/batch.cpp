@@ -212,6 +212,10 @@ void batch::frame_done(size_t index) {
   const size_t shown = videos_[index]->parent.value_or(index);
   {
     std::lock_guard<std::mutex> lock(videos_[shown]->mutex);
+    // A segment done again (a retry, a damaged one redone on one thread) counts its frames
+    // again; the count stops at the video's total rather than pass 100%.
+    if (videos_[shown]->frames_analysed >= videos_[shown]->progress_total)
+      return;
     ++videos_[shown]->frames_analysed;
   }
   ++batch_done_;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -439,8 +440,23 @@ TEST(cli_test, damaged_data_mid_file_costs_its_frames_not_the_video) {
   for (const char* how : {"-w 1", "-w 2", "-w 2 --isolation process"}) {
     const fs::path out = dir / "out";
     const cli_run run = run_cli("aus " + damaged.string() + " -o " + out.string() +
-                                " -q --segment-frames 8 " + how + " " + models_arg());
+                                " --progress json --segment-frames 8 " + how + " " + models_arg());
     ASSERT_EQ(run.status, 0) << how << "\n" << run.output;
+    // The segment redone on one thread counts its frames once: progress ends at 45 of 45.
+    std::istringstream events(run.output);
+    int64_t last_done = -1;
+    for (std::string line; std::getline(events, line);) {
+      if (line.rfind("{", 0) != 0)
+        continue;
+      const auto number = [&](const std::string& key) {
+        const auto at = line.find("\"" + key + "\":");
+        return at == std::string::npos ? -1 : std::stoll(line.substr(at + key.size() + 3));
+      };
+      EXPECT_LE(number("frames_done"), 45) << how << ": " << line;
+      EXPECT_LE(number("batch_frames_done"), 45) << how << ": " << line;
+      last_done = number("frames_done");
+    }
+    EXPECT_EQ(last_done, 45) << how;
     // Frame 21 (the damaged packet) to the key frame at 31, CSV numbers.
     EXPECT_NE(run.output.find("WARNING " + damaged.string() + ": the file holds damaged data: "),
               std::string::npos)
