@@ -393,7 +393,7 @@ std::string definitions(const report_options& options, bool pair, bool tasks,
       "is the share of frames with the AU present.</li>"
       "<li><b>baseline b</b>: the median over " +
       (plan_rest ? "the task plan's rest window, " + num(plan_rest->start_s, 1) + "&ndash;" +
-                       num(plan_rest->end_s, 1) + " s,"
+                       num(plan_rest->end_s, 1) + " s"
                  : "the first " + num(t.baseline_s, 1) + " s of the recording") +
       " (the resting face; summary and tasks alike); <b>excursion E</b> = max(0, p95 &minus; "
       "b).</li>";

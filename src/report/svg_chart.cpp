@@ -46,8 +46,13 @@ frame_box plot_box(const std::vector<chart_series>& series, const chart_layout& 
   for (const auto& s : series) {
     if (s.time_s.empty())
       continue;
+    // To the recording's end, a frame after the last one starts: the last frame's presence band
+    // has a frame's width like every other, and the axis ends where the page says it does.
+    const double frame_s = s.time_s.size() > 1 ? (s.time_s.back() - s.time_s.front()) /
+                                                     static_cast<double>(s.time_s.size() - 1)
+                                               : 0.0;
     box.t0 = first ? s.time_s.front() : std::min(box.t0, s.time_s.front());
-    box.t1 = first ? s.time_s.back() : std::max(box.t1, s.time_s.back());
+    box.t1 = first ? s.time_s.back() + frame_s : std::max(box.t1, s.time_s.back() + frame_s);
     first = false;
   }
   if (box.t1 <= box.t0)

@@ -245,6 +245,9 @@ std::string tasks_section(const video_report& r, const report_options& options) 
                 "confidence</th></tr>";
   std::string warnings;
   const double recording_end = recording_end_s(r.left);
+  const double frame_s = r.left.rows() > 1 ? (r.left.timestamp_s.back() - r.left.timestamp_s[0]) /
+                                                 static_cast<double>(r.left.rows() - 1)
+                                           : 0.0;
   for (size_t i = 0; i < r.tasks.size(); ++i) {
     const task_summary& t = r.tasks[i];
     out += "<tr data-task=\"" + html_escape(t.task.name) + "\"><td class=\"l\"><a href=\"#task-" +
@@ -277,7 +280,9 @@ std::string tasks_section(const video_report& r, const report_options& options) 
                   window_text(rest) +
                   ", the plan having no rest row): a movement there is in its own baseline, and "
                   "its E understates it. Give the plan a rest row before the first task.</li>";
-    if (t.frames > 0 && recording_end < t.task.window.end_s)
+    // Half a frame of slack: a window that ends where the recording does (its last frame's end,
+    // computed from the timestamps) lacks no frame.
+    if (t.frames > 0 && recording_end + 0.5 * frame_s < t.task.window.end_s)
       warnings += "<li>" + task + ": the recording ends at " + num(recording_end, 1) +
                   " s; the numbers are of " +
                   window_text(time_window{t.task.window.start_s, recording_end}) + " only.</li>";

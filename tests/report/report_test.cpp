@@ -311,6 +311,22 @@ TEST(SvgChart, EscapesTextAndDrawsOnePathPerSeries) {
   EXPECT_EQ(count_of(bands, "class=\"noface\""), 1u);
 }
 
+// Every frame's presence is a band a frame wide, the last frame's too: the time axis runs to
+// the recording's end, a frame after the last one starts (it once ended at the last start and
+// drew the last frame zero wide).
+TEST(SvgChart, TheLastFramesPresenceIsAFrameWide) {
+  const chart_series last{"Right", "#c00", {0, 1, 2, 3}, {0, 0, 0, 1}, {true, true, true, true}};
+  const chart_series first{"Right", "#c00", {0, 1, 2, 3}, {1, 0, 0, 0}, {true, true, true, true}};
+  const auto present_width = [](const std::string& svg) {
+    const size_t rect = svg.find("class=\"present\"");
+    const size_t at = svg.find("width=\"", rect);
+    return rect == std::string::npos ? -1.0 : std::stod(svg.substr(at + 7));
+  };
+  const double width = present_width(band_chart_svg("l", "au-chart", "x", {last}, {}));
+  EXPECT_GT(width, 100.0);
+  EXPECT_NEAR(width, present_width(band_chart_svg("f", "au-chart", "x", {first}, {})), 0.11);
+}
+
 // A value that rounds to zero is printed without a sign ("-0.00" reads as a direction).
 TEST(ReportDetail, NumbersRoundingToZeroHaveNoSign) {
   EXPECT_EQ(detail::num(-0.0045), "0.00");
@@ -601,8 +617,8 @@ TEST_F(ReportFolder, TheQualitySectionChartsTheYawOverTime) {
   ASSERT_NE(chart, std::string::npos);
   EXPECT_GT(chart, html.find("<section id=\"quality\">"));
   const std::string svg = html.substr(chart, html.find("</svg>", chart) - chart);
-  // x: 0..3 s over 36..712 px; y: 0..10 degrees over 98..8 px.
-  EXPECT_NE(svg.find("d=\"M36.0 89.0L261.3 62.0L486.7 30.5\""), std::string::npos) << svg;
+  // x: 0..4 s (the fourth frame's end) over 36..712 px; y: 0..10 degrees over 98..8 px.
+  EXPECT_NE(svg.find("d=\"M36.0 89.0L205.0 62.0L374.0 30.5\""), std::string::npos) << svg;
   EXPECT_NE(svg.find("fill=\"#333\">10</text>"), std::string::npos);
   EXPECT_EQ(svg.find("fill=\"#333\">1</text>"), std::string::npos);  // a label every 5 degrees
   EXPECT_NE(svg.find("y1=\"71.0\" x2=\"712.0\" y2=\"71.0\" stroke=\"#2e8b3a\""), std::string::npos);
@@ -1190,6 +1206,14 @@ TEST_F(ReportFolder, TaskWindowsBeyondTheRecordingOrWithoutAFaceSaySo) {
   EXPECT_NE(page.find("<li>Brow raise (5.0&ndash;8.0 s): the window holds no frame"),
             std::string::npos);
   EXPECT_EQ(page.find("<li>Smile (1.0&ndash;3.0 s)"), std::string::npos);  // a full window
+  // A window that ends where the recording does, give or take the timestamps' rounding (less
+  // than half a frame), lacks no frame: at 15 frames/s a plan's 4.0 s once met a computed end
+  // of 3.9999999 s and was warned of.
+  write("kept_tasks.csv", "task,start_s,end_s\nrest,0,1\nsmile,1,4.4\n");
+  EXPECT_EQ(one_page("kept").find("the recording ends at"), std::string::npos);
+  write("kept_tasks.csv", "task,start_s,end_s\nrest,0,1\nsmile,1,4.6\n");
+  EXPECT_NE(one_page("kept").find("<li>Smile (1.0&ndash;4.6 s): the recording ends at 4.0 s"),
+            std::string::npos);
   write("kept_tasks.csv", "task,start_s,end_s\nrest,0,1\nlower_lip,3,3.5\n");
   const std::string lost = one_page("kept");
   EXPECT_NE(lost.find("no face was found in the window on the right side: it has no numbers "
