@@ -628,10 +628,26 @@ TEST(cli_test, outputs_whose_record_a_killed_run_left_partial_are_redone) {
       << rerun.output;
   EXPECT_TRUE(fs::exists(record));
   EXPECT_FALSE(fs::exists(orphan));
-  // Outputs without a record and without such a partial file (an older version's) stay.
-  fs::remove(record);
-  const cli_run older = run_cli(args);
-  EXPECT_NE(older.output.find("skip   " + clip.string()), std::string::npos) << older.output;
+  // Files of the outputs' names that no run recorded are not taken for complete outputs
+  // (another program's, OpenFace's <stem>.csv stopped halfway, an empty file): redone, and
+  // `summary` calls the video missing until then.
+  const std::string csv = read_file(out / "clip.csv");
+  const fs::path manifest = out.parent_path() / "manifest.txt";
+  std::ofstream(manifest) << clip.string() << "\n";
+  for (const std::string& content : {std::string(), csv.substr(0, csv.size() / 2), csv}) {
+    std::ofstream(out / "clip.csv", std::ios::trunc) << content;
+    fs::remove(record);
+    const cli_run summary = run_cli("summary " + out.string() + " --manifest " + manifest.string());
+    EXPECT_NE(summary.output.find("no record of what made its outputs"), std::string::npos)
+        << summary.output;
+    const cli_run unrecorded = run_cli(args);
+    EXPECT_NE(
+        unrecorded.output.find("redo   " + clip.string() + " (no record of what made its outputs)"),
+        std::string::npos)
+        << unrecorded.output;
+    EXPECT_TRUE(read_file(out / "clip.csv") == csv);
+    EXPECT_TRUE(fs::exists(record));
+  }
 }
 
 // A rerun skips a video only when everything this run asks for is there and the last attempt

@@ -163,9 +163,9 @@ std::vector<fs::path> job_outputs(const video_job& job, const run_options& opt) 
 
 // Whether a job can be skipped: all its outputs are present (each written whole), its last
 // attempt did not fail (a failed --force redo leaves older outputs behind), and they were made
-// from this input's content with these options (its record; outputs without one, from a
-// facemirror that kept none, must be no older than the input). nullopt: keep them; else why
-// they are redone, empty when that needs no word (missing outputs, a failed attempt).
+// from this input's content with these options (its record: outputs without one are redone).
+// nullopt: keep them; else why they are redone, empty when that needs no word (missing
+// outputs, a failed attempt).
 std::optional<std::string> redo_reason(const video_job& job, const fs::path& output_dir,
                                        const run_options& opt, const std::string& fingerprint,
                                        const std::map<std::string, std::string>& options) {
@@ -181,10 +181,11 @@ std::optional<std::string> redo_reason(const video_job& job, const fs::path& out
   // is still there). What made them is unknown, so the video is redone.
   if (!record && has_orphaned_partial(record_path))
     return std::string("its run was stopped before recording it");
+  // Files of the outputs' names that no facemirror run recorded are not known to be its
+  // complete outputs: another program's (OpenFace writes <stem>.csv too, and may have been
+  // stopped halfway), an empty file, an older facemirror's.
   if (!record)
-    return outputs_current(job.input, outputs)
-               ? std::nullopt
-               : std::optional<std::string>("the input is newer than its outputs");
+    return std::string("no record of what made its outputs");
   if (record->options.empty())
     return "its outputs were made by " +
            (record->command.empty() ? std::string("another program") : record->command);
@@ -279,7 +280,7 @@ void record_outputs(const video_job& job, const fs::path& output_dir, output_rec
   try {
     write_record(record_file(output_dir, job), record);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "facemirror: %s (a rerun will judge its outputs by date)\n", e.what());
+    std::fprintf(stderr, "facemirror: %s (a rerun will redo its outputs)\n", e.what());
   }
 }
 

@@ -202,23 +202,6 @@ bool all_exist(const std::vector<fs::path>& outputs) {
   return true;
 }
 
-bool outputs_current(const fs::path& input, const std::vector<fs::path>& outputs) {
-  if (!all_exist(outputs))
-    return false;
-  std::error_code ec;
-  const auto input_time = fs::last_write_time(input, ec);
-  if (ec)
-    return true;
-  for (const auto& file : outputs) {
-    const auto output_time = fs::last_write_time(file, ec);
-    if (!ec && output_time < input_time)
-      return false;
-  }
-  return true;
-}
-
-// Without it a later report would list the default models folder's checksums, whatever the AU
-// files were computed with.
 std::optional<analysis_record> recorded_analysis(const fs::path& folder, const std::string& stem) {
   for (const job_kind kind : {job_kind::mirror, job_kind::aus}) {
     const auto record = read_record(records_dir(folder) / (stem + "." + kind_name(kind) + ".json"));
@@ -239,6 +222,8 @@ std::optional<analysis_record> recorded_analysis(const fs::path& folder, const s
   return std::nullopt;
 }
 
+// Without it a later report would list the default models folder's checksums, whatever the AU
+// files were computed with.
 void add_recorded_provenance(const fs::path& folder, report_options& options) {
   options.recorded = [folder](const std::string& stem) { return recorded_analysis(folder, stem); };
   std::set<std::string> models;

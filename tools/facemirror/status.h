@@ -112,8 +112,7 @@ struct output_record {
 /// Throws facemirror::error naming the file.
 void write_record(const std::filesystem::path& file, const output_record& record);
 
-/// nullopt when the file is missing or unreadable (outputs then judged by dates, as before
-/// records existed).
+/// nullopt when the file is missing or unreadable (its outputs are then redone).
 [[nodiscard]] std::optional<output_record> read_record(const std::filesystem::path& file);
 
 /// A record (`stem`: a mirror input's or an aus CSV's) as the report's provenance.
@@ -124,13 +123,5 @@ void write_record(const std::filesystem::path& file, const output_record& record
 /// files were made (report_options::recorded), and the models folder when they all name the same
 /// one and `options` names none.
 void add_recorded_provenance(const std::filesystem::path& folder, report_options& options);
-
-/// True when every file in `outputs` exists and none is older than `input`: an input changed
-/// since (replaced, re-exported, or overwritten before a --force redo that then failed) has
-/// outputs that describe the file that was there before, as make would judge them. An input
-/// whose time cannot be read counts as unchanged. For outputs without an output_record (written by
-/// a facemirror that kept none).
-[[nodiscard]] bool outputs_current(const std::filesystem::path& input,
-                                   const std::vector<std::filesystem::path>& outputs);
 
 }  // namespace facemirror::cli

@@ -88,9 +88,12 @@ summary_row row_for(const video_job& job, const fs::path& output_dir) {
   // As the next run judges it (but for options, which only that run knows): it redoes a video
   // whose content is not what its outputs were made from.
   const auto record = read_record(record_file(output_dir, job));
-  const bool current = record ? record->input_fingerprint == input_fingerprint(job.input)
-                              : outputs_current(job.input, outputs);
-  if (!current) {
+  if (!record) {
+    row.state = "missing";
+    row.detail = "no record of what made its outputs (another program's?): the next run redoes it";
+    return row;
+  }
+  if (record->input_fingerprint != input_fingerprint(job.input)) {
     row.state = "missing";
     row.detail = "input changed since its outputs were written";
     return row;
