@@ -278,14 +278,15 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
             seen.add(key)
             unique.append(path)
     files = unique
-    stems = set()
+    first_of_stem = {}
     for path in files:
         if not one_stem_each:
             break
         stem = _stem(path)
-        if stem in stems:
-            raise Error(f"'{path}': another input already writes {stem}.csv")
-        stems.add(stem)
+        if stem in first_of_stem:
+            raise Error(f"'{path}': the same name as '{first_of_stem[stem]}' ({stem}): their "
+                        "outputs would overwrite each other")
+        first_of_stem[stem] = path
     return files
 
 

@@ -197,7 +197,9 @@ bool is_hidden_file(const std::filesystem::path& file) {
 }
 
 video_info probe_video(const std::filesystem::path& path) {
-  if (std::filesystem::is_directory(path))
+  // A status that cannot be read (a link that loops) is open_input's to report, by name.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
     return probe_frame_folder(path);
   io_detail::opened_input input = io_detail::open_input(path);
   const AVStream* st = input.stream();

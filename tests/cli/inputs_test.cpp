@@ -57,7 +57,9 @@ TEST(inputs, a_file_given_twice_is_one_job_and_a_second_stem_is_refused) {
   EXPECT_EQ(plan.jobs[0].input, dir / "in/one.mp4");
   EXPECT_EQ(plan.jobs[0].output_csv, dir / "out/one.csv");
   ASSERT_EQ(plan.rejected.size(), 1u);
-  EXPECT_NE(plan.rejected[0].line().find("other/one.mkv': another input already writes one.csv"),
+  EXPECT_NE(plan.rejected[0].line().find("other/one.mkv': the same name as '" +
+                                         (dir / "in/one.mp4").string() +
+                                         "' (one): their outputs would overwrite each other"),
             std::string::npos)
       << plan.rejected[0].line();
 
@@ -116,7 +118,7 @@ TEST(inputs, openface_output_names_name_the_jobs) {
   const input_plan one_named = plan_inputs({a, b}, dir / "out", false, {"clip"});
   ASSERT_EQ(one_named.jobs.size(), 1u);
   ASSERT_EQ(one_named.rejected.size(), 1u);
-  EXPECT_NE(one_named.rejected[0].why.find("another input already writes clip.csv"),
+  EXPECT_NE(one_named.rejected[0].why.find("(clip): their outputs would overwrite each other"),
             std::string::npos);
 
   const input_plan twice = plan_inputs({a, a}, dir / "out", false, {"first", "second"});

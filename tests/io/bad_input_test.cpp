@@ -53,6 +53,15 @@ TEST(VideoReaderBadInput, MissingFile) {
   expect_error([&] { (void)probe_video(file); }, error_code::io, file, "no such file");
 }
 
+// A link that loops: the reason its status cannot be read, by name (it once escaped as a raw
+// std::filesystem error, "filesystem error: status: ..." without the usual form).
+TEST(VideoReaderBadInput, LinkThatLoops) {
+  const auto dir = test::scratch_dir();
+  fs::create_symlink("loop.mp4", dir / "loop.mp4");
+  expect_error([&] { (void)probe_video(dir / "loop.mp4"); }, error_code::io, dir / "loop.mp4",
+               "Too many levels of symbolic links");
+}
+
 TEST(VideoReaderBadInput, EmptyFile) {
   const auto file = test::scratch_dir() / "empty.mp4";
   std::ofstream{file};

@@ -266,7 +266,7 @@ def test_two_inputs_with_one_stem_are_refused_before_any_work(tmp_path):
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "session.mp4").write_bytes(b"")
-    with pytest.raises(facemirror.Error, match="another input already writes session.csv"):
+    with pytest.raises(facemirror.Error, match=r"the same name as .*a.session\.mp4. \(session\): their outputs would"):
         facemirror.extract([tmp_path / "a", tmp_path / "b" / "session.mp4"],
                            out_dir=tmp_path / "out", models=tmp_path)
     assert not (tmp_path / "out").exists()

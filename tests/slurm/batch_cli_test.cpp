@@ -136,8 +136,9 @@ TEST(batch_cli_test, shards_resume_and_summary) {
   ASSERT_EQ(run_cli("summary " + out.string() + " --manifest " + manifest.string()).status, 1);
   const auto refused = read_lines(out / "status" / "summary.csv");
   ASSERT_EQ(refused.size(), 3u);
-  EXPECT_EQ(refused[1], (dir / "second/default.wmv").string() +
-                            ",failed,another input already writes default.csv");
+  EXPECT_EQ(refused[1], (dir / "second/default.wmv").string() + ",failed,the same name as '" +
+                            sample_video("default.wmv").string() +
+                            "' (default): their outputs would overwrite each other");
 }
 
 // A mirror batch's summary without --kind: the kind is the one OUTDIR's files are of (it once

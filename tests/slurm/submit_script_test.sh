@@ -55,7 +55,7 @@ FACEMIRROR_MODELS="$work/no-models" expect 1 "models folder '$work/no-models' do
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run
 mkdir -p "$work/other"
 cp "$video" "$work/other/patient01.wmv"  # another file of the same name
-expect 1 "another input already writes patient01.csv" \
+expect 1 "(patient01): their outputs would overwrite each other" \
   bash "$submit" "$work/cohort" "$work/other/patient01.wmv" -o "$work/out" --tasks 2 --dry-run
 expect 1 "refused '$work/absent.mp4': no such file" \
   bash "$submit" "$work/cohort" "$work/absent.mp4" -o "$work/out" --tasks 2 --dry-run

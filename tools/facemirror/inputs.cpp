@@ -1,6 +1,7 @@
 #include "inputs.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "facemirror/io/image_reader.h"
@@ -100,7 +101,7 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       files.push_back(named(path));
     }
   }
-  std::set<std::string> stems;
+  std::map<std::string, std::filesystem::path> first_of_stem;
   std::set<std::pair<std::filesystem::path, std::string>> seen;
   std::set<std::filesystem::path> analysed;
   for (const auto& [file, stem] : files) {
@@ -108,8 +109,12 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
     // job. Under another name (links made to de-identify a cohort) it is that name's job.
     if (!seen.emplace(same_file_key(file), stem).second)
       continue;
-    if (!stems.insert(stem).second) {
-      plan.rejected.push_back({file.string(), "another input already writes " + stem + ".csv"});
+    // Said with the other input, so that the user knows which two to rename, and without an
+    // output's name: the mirror job's outputs are <stem>_left_mirrored.* and the rest.
+    if (const auto [first, added] = first_of_stem.emplace(stem, file); !added) {
+      plan.rejected.push_back({file.string(), "the same name as '" + first->second.string() +
+                                                  "' (" + stem +
+                                                  "): their outputs would overwrite each other"});
       continue;
     }
     // One path under two -of names: the run's records and progress follow inputs by path.
