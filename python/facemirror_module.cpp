@@ -168,6 +168,7 @@ py::dict result_dict(const run_request& request, const facemirror::video_result&
   out["concealed_frames"] = frame_numbers(result.concealed_frames);
   out["missing_frames"] = frame_numbers(result.missing_frames);
   out["retried"] = result.retried;
+  out["video_streams"] = result.video_streams;
   out["seconds"] = result.seconds;
   if (request.kind == "aus") {
     out["output_csv"] = result.output_csv;

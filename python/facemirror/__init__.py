@@ -114,7 +114,9 @@ class VideoResult:
     file, the damage patched over by the decoder (as OpenFace reads them; their landmarks and
     AUs may be off) or not decodable at all (black frames, success 0); empty for a sound file.
     retried: a line for each part of the video that failed once (a worker process that crashed
-    or hung, an error) and was done on the retry, with the same outputs.
+    or hung, an error) and was done on the retry, with the same outputs. video_streams: the
+    file's video streams, cover pictures not counted; above 1, the first was analysed (as
+    OpenFace 2.2 reads the file) and the others not.
     """
 
     path: str
@@ -132,6 +134,7 @@ class VideoResult:
     concealed_frames: List[int] = field(default_factory=list)
     missing_frames: List[int] = field(default_factory=list)
     retried: List[str] = field(default_factory=list)
+    video_streams: int = 1
 
     @property
     def ok(self) -> bool:
@@ -387,6 +390,7 @@ def _video_result(item, **extra):
         concealed_frames=list(item["concealed_frames"]),
         missing_frames=list(item["missing_frames"]),
         retried=list(item["retried"]),
+        video_streams=item["video_streams"],
         **extra,
     )
 

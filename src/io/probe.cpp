@@ -213,6 +213,12 @@ video_info probe_video(const std::filesystem::path& path) {
   info.width = quarter ? st->codecpar->height : st->codecpar->width;
   info.height = quarter ? st->codecpar->width : st->codecpar->height;
   info.average_fps = nominal_fps(st);
+  info.video_streams = 0;
+  for (unsigned i = 0; i < input.format->nb_streams; ++i) {
+    const AVStream* stream = input.format->streams[i];
+    info.video_streams += stream->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+                          !(stream->disposition & AV_DISPOSITION_ATTACHED_PIC);
+  }
   if (const AVDictionaryEntry* tag = av_dict_get(input.format->metadata, "comment", nullptr, 0))
     info.comment = tag->value;
 

@@ -53,6 +53,7 @@ batch::batch(const std::vector<video_job>& jobs, const engine_options& options,
     video_state& state = *videos_[v];
     try {
       state.info = probe_video(jobs[v].input);
+      state.result.video_streams = state.info->video_streams;
       if (state.job.kind == job_kind::aus)
         state.frame_stride = options.frame_stride;
       const int64_t frames = analysed_frames(*state.info, state.frame_stride);

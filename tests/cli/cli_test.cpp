@@ -501,6 +501,43 @@ TEST(cli_test, damaged_data_mid_file_costs_its_frames_not_the_video) {
   }
 }
 
+// A file of two video streams (two cameras in one file) is read as OpenFace 2.2 reads it, the
+// first stream, and the warning says so; a cover picture is not a video stream.
+TEST(cli_test, of_two_video_streams_the_first_is_analysed_and_said_to_be) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const auto clip = [&](const char* video, int frames, const fs::path& out) {
+    return run_command("ffmpeg -v error -y -i " + sample_video(video).string() + " -frames:v " +
+                       std::to_string(frames) + " -c:v libx264 -preset veryfast -an " +
+                       out.string());
+  };
+  ASSERT_EQ(clip("default.wmv", 8, dir / "first.mp4"), 0);
+  ASSERT_EQ(clip("changeLighting.wmv", 5, dir / "second.mp4"), 0);
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + (dir / "first.mp4").string() + " -i " +
+                        (dir / "second.mp4").string() + " -map 0:v -map 1:v -c copy " +
+                        (dir / "two.mkv").string()),
+            0);
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + (dir / "second.mp4").string() + " -frames:v 1 " +
+                        (dir / "cover.png").string()),
+            0);
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + (dir / "first.mp4").string() + " -i " +
+                        (dir / "cover.png").string() +
+                        " -map 0:v -map 1 -c:v:0 copy -c:v:1 png -disposition:v:1 attached_pic " +
+                        (dir / "cover.mp4").string()),
+            0);
+  const cli_run run =
+      run_cli("aus " + (dir / "two.mkv").string() + " " + (dir / "cover.mp4").string() + " -o " +
+              (dir / "out").string() + " -q -w 1 " + models_arg());
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("WARNING " + (dir / "two.mkv").string() +
+                            ": the file holds 2 video streams: the first was analysed (8 frames)"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find("cover.mp4: the file holds"), std::string::npos) << run.output;
+  EXPECT_EQ(read_lines(dir / "out" / "two.csv").size(), 9u);
+  EXPECT_EQ(read_lines(dir / "out" / "cover.csv").size(), 9u);
+}
+
 // A file whose frames the decoder skips up to its end reads as a cut file: it fails rather than
 // giving black rows.
 TEST(cli_test, a_video_with_no_decodable_frame_fails) {

@@ -756,6 +756,13 @@ int run(const run_options& opt, job_kind kind) {
                                       : "(its CSV has the header only: one row per face)";
       std::fprintf(stderr, "WARNING %s: no face found %s\n", r.input.string().c_str(), consequence);
     }
+    if (r.video_streams > 1)
+      std::fprintf(stderr,
+                   "WARNING %s: the file holds %d video streams: the first was analysed (%lld "
+                   "frames), as OpenFace 2.2 reads the file, and the other%s not (to analyse "
+                   "another, extract it first: ffmpeg -i FILE -map 0:v:N -c copy OUT)\n",
+                   r.input.string().c_str(), r.video_streams, static_cast<long long>(r.frames),
+                   r.video_streams > 2 ? "s" : "");
     if (const std::string damage = damage_warning(r); !damage.empty())
       std::fprintf(stderr, "WARNING %s: %s\n", r.input.string().c_str(), damage.c_str());
     // Its outputs are whole and the same as without the failure; a crash is still news.

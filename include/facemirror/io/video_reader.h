@@ -73,6 +73,9 @@ struct video_info {
   /// a one). 0 without reordering; -1 unknown (a file without timestamps whose codec says it
   /// reorders).
   int reorder_depth = 0;
+  /// Video streams in the file, cover pictures not counted (1 for a frame folder). The first is
+  /// the one read, as OpenCV, so OpenFace 2.2, reads a file; the others are not.
+  int video_streams = 1;
   /// The container's comment tag ("" when none). The mirror job marks its mirrored videos here.
   std::string comment;
   /// A frame folder (OpenFace's -fdir): one image file per frame, in name order; empty for a

@@ -273,6 +273,9 @@ struct video_result {
   // ones black (success 0). Empty for an undamaged file. (Damage at the file's end fails the
   // video: that is a cut file.)
   std::vector<int64_t> concealed_frames, missing_frames;
+  // The file's video streams (video_info::video_streams): above 1, the first was analysed and
+  // the others not, which a user who recorded two cameras into one file may not expect.
+  int video_streams = 1;
   // A part of the video that failed once (a worker process that crashed or hung, an error) and
   // was done again: one line each, naming the input, its frames and what happened. The outputs
   // are the same as without the failure; a lab may still want to know (a flaky disk, memory).
