@@ -142,31 +142,44 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
   }
   out += "</table>";
 
-  std::string others;
+  // AUs outside the task's list that rose with it: in other face regions, possible synkinesis;
+  // in the task's own region, an antagonist or a neighbour (a brow lowered in a brow raise, a
+  // nose wrinkled in a smile), which a grader also wants to see.
+  std::string others, same_region;
   for (const auto& au : t.aus) {
-    if (au.role != task_au_role::other || task_regions.count(describe_au(au.au).region) != 0 ||
+    if (au.role != task_au_role::other ||
         std::max(au.left.excursion, au.right.excursion) < options.thresholds.engaged_min)
       continue;
-    others += "<tr data-au=\"" + html_escape(au.au) + "\"><td class=\"l\">" + html_escape(au.au) +
-              "</td><td class=\"l\">" + describe_au(au.au).name + " (" + describe_au(au.au).region +
-              ")</td>" +
-              (pair ? "<td class=\"left\">" + num(au.left.excursion) + "</td><td class=\"right\">" +
-                          num(au.right.excursion) + "</td>"
-                    : "<td>" + num(au.left.excursion) + "</td>") +
-              "</tr>";
+    const bool own_region = task_regions.count(describe_au(au.au).region) != 0;
+    (own_region ? same_region : others) +=
+        "<tr data-au=\"" + html_escape(au.au) + "\"><td class=\"l\">" + html_escape(au.au) +
+        "</td><td class=\"l\">" + describe_au(au.au).name + " (" + describe_au(au.au).region +
+        ")</td>" +
+        (pair ? "<td class=\"left\">" + num(au.left.excursion) + "</td><td class=\"right\">" +
+                    num(au.right.excursion) + "</td>"
+              : "<td>" + num(au.left.excursion) + "</td>") +
+        "</tr>";
   }
+  const std::string excursion_header =
+      "<tr><th class=\"l\">AU</th><th class=\"l\">movement</th>" +
+      std::string(pair ? "<th class=\"left\">E<sub>L</sub></th><th "
+                         "class=\"right\">E<sub>R</sub></th>"
+                       : "<th>E</th>") +
+      "</tr>";
+  if (!same_region.empty())
+    out += "<p class=\"note\">Other AUs of the task's own face region that rose by " +
+           num(options.thresholds.engaged_min) +
+           " or more during the task (not this task's AUs: an antagonist or a neighbour; values "
+           "only):</p><table class=\"same-region\">" +
+           excursion_header + same_region + "</table>";
   out += others.empty()
              ? "<p class=\"note synkinesis-none\">No AU of another face region rose by " +
                    num(options.thresholds.engaged_min) + " or more during the task.</p>"
              : "<p class=\"note\">AUs of other face regions that rose by " +
                    num(options.thresholds.engaged_min) +
                    " or more during the task (possible synkinesis; values only, no "
-                   "score):</p><table class=\"synkinesis\"><tr><th class=\"l\">AU</th><th "
-                   "class=\"l\">movement</th>" +
-                   (pair ? "<th class=\"left\">E<sub>L</sub></th><th "
-                           "class=\"right\">E<sub>R</sub></th>"
-                         : "<th>E</th>") +
-                   "</tr>" + others + "</table>";
+                   "score):</p><table class=\"synkinesis\">" +
+                   excursion_header + others + "</table>";
   return out + "</div>\n";
 }
 

@@ -435,7 +435,8 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
                       "window's frames"),
             std::string::npos);
   // The smile's synkinesis: the right AU45 (eye) rose by 3, not AU10 (mid-face, the smile's
-  // own region, risen by 1); nothing rose with the brow raise.
+  // own region, risen by 1: listed apart, as an AU of the task's region outside its list);
+  // nothing rose with the brow raise.
   const size_t smile = html.find("<div class=\"task\" id=\"task-2\">");
   ASSERT_NE(smile, std::string::npos);
   EXPECT_NE(html.find("<table class=\"synkinesis\">", smile), std::string::npos);
@@ -444,9 +445,14 @@ TEST_F(TaskFolder, APlanBesideTheCsvsGivesTheTaskSectionAndTable) {
                       smile),
             std::string::npos)
       << html.substr(smile);
-  EXPECT_EQ(
-      html.find("<tr data-au=\"AU10_r\"><td class=\"l\">AU10_r</td><td class=\"l\">Upper", smile),
-      std::string::npos);
+  const size_t synkinesis = html.find("<table class=\"synkinesis\">", smile);
+  const size_t same_region = html.find("<table class=\"same-region\">", smile);
+  ASSERT_NE(same_region, std::string::npos) << html.substr(smile);
+  const size_t au10 =
+      html.find("<tr data-au=\"AU10_r\"><td class=\"l\">AU10_r</td><td class=\"l\">Upper", smile);
+  EXPECT_GT(au10, same_region);
+  EXPECT_LT(au10, synkinesis);  // in the same-region table, which comes first
+  EXPECT_EQ(html.find("<table class=\"same-region\">", html.find("id=\"task-1\"")), same_region);
   const size_t brow = html.find("<div class=\"task\" id=\"task-1\">");
   EXPECT_LT(html.find("synkinesis-none", brow), smile);
   // Each primary AU charted over its task's window: the smile's AU12 with both baselines dashed
