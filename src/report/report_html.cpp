@@ -169,6 +169,17 @@ double recording_end_s(const au_series& face) {
   return times.back() + (times.back() - times.front()) / static_cast<double>(times.size() - 1);
 }
 
+std::string excursion_text(double e, const asymmetry_thresholds& thresholds) {
+  for (int decimals = 2; decimals < 4; ++decimals) {
+    const std::string text = num(e, decimals);
+    const double shown = std::stod(text);
+    if ((shown < thresholds.engaged_min) == (e < thresholds.engaged_min) &&
+        (shown < thresholds.weaker_min) == (e < thresholds.weaker_min))
+      return text;
+  }
+  return num(e, 4);
+}
+
 std::string num(double v, int decimals) {
   char buffer[48];
   std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, v);
@@ -183,6 +194,7 @@ std::string num(double v, int decimals) {
 namespace {
 
 using detail::describe_au;
+using detail::excursion_text;
 using detail::frames_as_jpeg;
 using detail::model_checksums;
 using detail::num;
@@ -317,7 +329,7 @@ std::string summary_symmetry_cells(const au_summary& row) {
   return row.intensity ? detail::symmetry_cells(row.symmetry) : "<td></td><td></td>";
 }
 
-std::string summary_table(const video_report& r) {
+std::string summary_table(const video_report& r, const asymmetry_thresholds& thresholds) {
   const bool pair = r.video.mirrored;
   std::string out =
       "<table id=\"summary\" class=\"summary\"><thead><tr><th class=\"l\" rowspan=\"2\">AU</th>"
@@ -350,12 +362,13 @@ std::string summary_table(const video_report& r) {
              : row.symmetry.state == engagement::side_without_face ||
                      row.symmetry.state == engagement::no_face
                  ? "<td>-</td>"
-                 : "<td>" + num(row.left.excursion) + " / " + num(row.right.excursion) + "</td>";
+                 : "<td>" + excursion_text(row.left.excursion, thresholds) + " / " +
+                       excursion_text(row.right.excursion, thresholds) + "</td>";
       out += summary_symmetry_cells(row);
     } else {
-      out += row.intensity
-                 ? "<td>" + num(row.left.baseline) + "</td><td>" + num(row.left.excursion) + "</td>"
-                 : "<td></td><td></td>";
+      out += row.intensity ? "<td>" + num(row.left.baseline) + "</td><td>" +
+                                 excursion_text(row.left.excursion, thresholds) + "</td>"
+                           : "<td></td><td></td>";
     }
     out += "</tr>";
   }
@@ -785,8 +798,8 @@ std::string video_page(const video_report& r, const report_options& options,
   out += "<section id=\"summary-section\"><h2>Summary</h2>" + input_changed_warning(record) +
          short_recording_warning(r, summary_rest) + head_turned_warning(r, options) +
          few_faces_warning(r, options) +
-         rest_without_face_warning(r, summary_rest, "the summary's") + summary_table(r) +
-         "</section>\n";
+         rest_without_face_warning(r, summary_rest, "the summary's") +
+         summary_table(r, options.thresholds) + "</section>\n";
   out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);

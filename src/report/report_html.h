@@ -63,6 +63,11 @@ struct au_info {
 /// `v` with `decimals` decimals ("%.*f"), for the pages and the CSVs.
 [[nodiscard]] std::string num(double v, int decimals = 2);
 
+/// An excursion E for the pages: two decimals, more (up to four) where two would put it on the
+/// other side of the activation gate or the weaker side's minimum (0.496 printed "0.50" beside
+/// "not engaged", whose definition says "below 0.50").
+[[nodiscard]] std::string excursion_text(double e, const asymmetry_thresholds& thresholds);
+
 /// The start of a page: doctype, the content policy, `title` and the style sheet, up to <body>.
 [[nodiscard]] std::string page_head(const std::string& title);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "report/report_html.h"
@@ -41,9 +42,9 @@ std::string sides(double left, double right, bool pair, int decimals = 2) {
 // The same for a task's per-side numbers, "&ndash;" for a side without a face in the window
 // (a 0.00 there would read as a measured absence of movement).
 std::string task_sides(const task_summary& t, double left, double right, bool pair,
-                       int decimals = 2) {
+                       const std::function<std::string(double)>& text) {
   const auto one = [&](double value, int64_t faces) {
-    return faces > 0 ? num(value, decimals) : std::string("&ndash;");
+    return faces > 0 ? text(value) : std::string("&ndash;");
   };
   return pair ? one(left, t.left_faces) + " / " + one(right, t.right_faces)
               : one(left, t.left_faces);
@@ -117,6 +118,7 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
   if (!t.task.note.empty())
     out += "<p class=\"note\">" + html_escape(t.task.note) + ".</p>";
   const bool pair = r.video.mirrored;
+  const auto excursion = [&](double e) { return excursion_text(e, options.thresholds); };
   out += pair ? "<table class=\"task-aus\"><tr><th class=\"l\">AU</th><th "
                 "class=\"l\">movement</th><th class=\"left\">p95 L</th><th class=\"right\">p95 "
                 "R</th><th>rest L / R</th><th>E<sub>L</sub> / E<sub>R</sub></th><th>SR</th><th "
@@ -137,8 +139,9 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
                        num(au.right.p95) + "</td>"
                  : "<td>" + num(au.left.p95) + "</td>") +
            "<td>" + sides(au.left.baseline, au.right.baseline, pair) + "</td><td>" +
-           sides(au.left.excursion, au.right.excursion, pair) + "</td>" +
-           (pair ? symmetry_cells(au.symmetry) : std::string()) + "</tr>";
+           (pair ? excursion(au.left.excursion) + " / " + excursion(au.right.excursion)
+                 : excursion(au.left.excursion)) +
+           "</td>" + (pair ? symmetry_cells(au.symmetry) : std::string()) + "</tr>";
   }
   out += "</table>";
 
@@ -155,9 +158,9 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
         "<tr data-au=\"" + html_escape(au.au) + "\"><td class=\"l\">" + html_escape(au.au) +
         "</td><td class=\"l\">" + describe_au(au.au).name + " (" + describe_au(au.au).region +
         ")</td>" +
-        (pair ? "<td class=\"left\">" + num(au.left.excursion) + "</td><td class=\"right\">" +
-                    num(au.right.excursion) + "</td>"
-              : "<td>" + num(au.left.excursion) + "</td>") +
+        (pair ? "<td class=\"left\">" + excursion(au.left.excursion) + "</td><td class=\"right\">" +
+                    excursion(au.right.excursion) + "</td>"
+              : "<td>" + excursion(au.left.excursion) + "</td>") +
         "</tr>";
   }
   const std::string excursion_header =
@@ -222,6 +225,7 @@ std::vector<std::string> task_stills(const video_report& r, const report_options
 }  // namespace
 
 std::string tasks_section(const video_report& r, const report_options& options) {
+  const auto excursion = [&](double e) { return excursion_text(e, options.thresholds); };
   if (!r.plan_error.empty())
     return "<section id=\"tasks\"><h2>Tasks</h2><p class=\"warning\">The task plan cannot be "
            "used, so this page has no task section: " +
@@ -266,10 +270,12 @@ std::string tasks_section(const video_report& r, const report_options& options) 
     out += "<tr data-task=\"" + html_escape(t.task.name) + "\"><td class=\"l\"><a href=\"#task-" +
            std::to_string(i + 1) + "\">" + html_escape(t.task.label) + "</a></td><td>" +
            window_text(t.task.window) + "</td><td class=\"l\">" + joined_aus(t.task) + "</td><td>" +
-           task_sides(t, t.left_excursion, t.right_excursion, pair) + "</td>" +
+           task_sides(t, t.left_excursion, t.right_excursion, pair, excursion) + "</td>" +
            (pair ? symmetry_cells(t.symmetry) : std::string()) +
            faces_cell(t, pair, options.min_face_share) + "<td>" +
-           task_sides(t, t.left_confidence, t.right_confidence, pair, 3) + "</td></tr>";
+           task_sides(t, t.left_confidence, t.right_confidence, pair,
+                      [](double confidence) { return num(confidence, 3); }) +
+           "</td></tr>";
     const std::string task = html_escape(t.task.label) + " (" + window_text(t.task.window) + ")";
     if (t.frames == 0)
       warnings += "<li>" + task + ": the window holds no frame of the recording.</li>";

@@ -327,6 +327,18 @@ TEST(SvgChart, TheLastFramesPresenceIsAFrameWide) {
   EXPECT_NEAR(width, present_width(band_chart_svg("f", "au-chart", "x", {first}, {})), 0.11);
 }
 
+// An excursion is printed on the side of the gates it lies on: 0.496 beside "not engaged"
+// (below 0.50) reads 0.496, not 0.50; 0.0996 beside "no movement" (below 0.10) reads 0.0996.
+TEST(ReportDetail, ExcursionsNearAGateShowWhichSideTheyLieOn) {
+  const asymmetry_thresholds gates;  // engaged_min 0.5, weaker_min 0.1
+  EXPECT_EQ(detail::excursion_text(0.4960, gates), "0.496");
+  EXPECT_EQ(detail::excursion_text(0.49996, gates), "0.5000");  // four decimals at most
+  EXPECT_EQ(detail::excursion_text(0.0996, gates), "0.0996");
+  EXPECT_EQ(detail::excursion_text(0.5, gates), "0.50");
+  EXPECT_EQ(detail::excursion_text(0.4949, gates), "0.49");
+  EXPECT_EQ(detail::excursion_text(1.2345, gates), "1.23");
+}
+
 // A value that rounds to zero is printed without a sign ("-0.00" reads as a direction).
 TEST(ReportDetail, NumbersRoundingToZeroHaveNoSign) {
   EXPECT_EQ(detail::num(-0.0045), "0.00");
