@@ -14,6 +14,8 @@
 #include "facemirror/report/svg_chart.h"
 #include "facemirror/version.h"
 
+#include "models/sha256.h"
+
 namespace facemirror {
 namespace fs = std::filesystem;
 
@@ -715,6 +717,12 @@ std::string provenance(const video_report& r, const report_options& options,
     row("run in", "<code>" + html_escape(record->working_dir) + "</code>");
   if (record && !record->finished.empty())
     row("AU files finished", html_escape(readable_utc(record->finished)));
+  if (record && !record->options.empty()) {
+    std::string options_text;
+    for (const auto& [name, value] : record->options)
+      options_text += (options_text.empty() ? "" : "; ") + name + ": " + value;
+    row("options", html_escape(options_text) + " (those that shape the outputs, defaults too)");
+  }
   if (record && record->input_now != input_now::not_checked) {
     const char* const now = record->input_now == input_now::unchanged ? "unchanged since"
                             : record->input_now == input_now::changed
@@ -739,6 +747,17 @@ std::string provenance(const video_report& r, const report_options& options,
       line += " (" + html_escape(e.what()) + ")";
     }
     row("source copy", line);  // the mirror job's <stem>_source.*, beside the outputs
+  }
+  // The plan moves the baselines (its rest row) and makes the Tasks section: which plan it was.
+  if (std::error_code ec;
+      !r.video.tasks_csv.empty() && fs::is_regular_file(r.video.tasks_csv, ec)) {
+    std::string digest;
+    try {
+      digest = "SHA-256 <code>" + detail::sha256_of_file(r.video.tasks_csv) + "</code>";
+    } catch (const std::exception& e) {
+      digest = html_escape(e.what());
+    }
+    row("task plan", html_escape(r.video.tasks_csv.filename().string()) + ", " + digest);
   }
   const double duration =
       r.left.rows() > 1 ? r.left.timestamp_s.back() - r.left.timestamp_s.front() : 0;

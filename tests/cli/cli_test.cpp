@@ -203,6 +203,15 @@ TEST(cli_test, report_states_where_when_and_from_what_input_the_au_files_were_ma
       << input_row(page);
   EXPECT_NE(input_row(page).find("unchanged since"), std::string::npos) << input_row(page);
   EXPECT_EQ(page.find(warning), std::string::npos);
+  // The options that shaped the AU files, the defaults too; the task plan, by its checksum.
+  EXPECT_NE(page.find("options</th><td class=\"l\">au-static: no; consensus: 1; "),
+            std::string::npos);
+  EXPECT_EQ(page.find("task plan</th>"), std::string::npos);
+  std::ofstream(dir / "out" / "clip_tasks.csv") << "task,start_s,end_s\nrest,0,0.3\n";
+  std::tie(page, index) = report();
+  EXPECT_TRUE(std::regex_search(
+      page,
+      std::regex("task plan</th><td class=\"l\">clip_tasks.csv, SHA-256 <code>[0-9a-f]{64}")));
   EXPECT_EQ(index.find(warning), std::string::npos);
 
   std::ofstream(clip, std::ios::app) << "re-exported";

@@ -38,6 +38,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ struct analysis_record {
   std::string finished;           // when they were finished, UTC, ISO 8601 ("2026-12-07T16:40:12Z")
   std::string input;              // the input analysed, absolute
   std::string input_fingerprint;  // facemirror::input_fingerprint() of it then
+  /// The options that shaped the outputs, by name ("au-static" -> "no", ...): the defaults too,
+  /// so that a later version's other defaults cannot pass unnoticed. Empty when not recorded.
+  std::map<std::string, std::string> options;
   /// The file under `input` now, against that fingerprint, as checked when the record was read.
   enum class input_state { not_checked, unchanged, changed, unreadable };
   input_state input_now = input_state::not_checked;
