@@ -594,8 +594,9 @@ std::string yaw_chart(const video_report& r, double largest_abs_yaw) {
   layout.y_max = std::min(45.0, 5.0 * std::ceil(std::max(10.0, largest_abs_yaw) / 5.0));
   layout.y_step = 5.0;
   layout.windows = plan_windows(r);
+  // Each line in its band's colour, as the yaw bands' bar below draws them.
   layout.references = {{3.0, "#2e8b3a", "good: |yaw| up to 3 degrees"},
-                       {5.0, "#c8321e", "acceptable: |yaw| up to 5 degrees"}};
+                       {5.0, "#e69a00", "acceptable: |yaw| up to 5 degrees"}};
   const chart_series yaw{"|yaw|", "#555", r.yaw.time_s, r.yaw.abs_yaw_deg, r.yaw.face};
   const std::string caption = "|yaw| in degrees over time (dashed: 3&deg; and 5&deg;" +
                               std::string(r.plan ? "; shaded: the task plan's windows" : "") +

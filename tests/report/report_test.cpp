@@ -634,7 +634,7 @@ TEST_F(ReportFolder, TheQualitySectionChartsTheYawOverTime) {
   EXPECT_NE(svg.find("fill=\"#333\">10</text>"), std::string::npos);
   EXPECT_EQ(svg.find("fill=\"#333\">1</text>"), std::string::npos);  // a label every 5 degrees
   EXPECT_NE(svg.find("y1=\"71.0\" x2=\"712.0\" y2=\"71.0\" stroke=\"#2e8b3a\""), std::string::npos);
-  EXPECT_NE(svg.find("y1=\"53.0\" x2=\"712.0\" y2=\"53.0\" stroke=\"#c8321e\""), std::string::npos);
+  EXPECT_NE(svg.find("y1=\"53.0\" x2=\"712.0\" y2=\"53.0\" stroke=\"#e69a00\""), std::string::npos);
 }
 
 // write_pair's mirrored videos: 4 frames, the right face's frame i at right_grey(i), the left
