@@ -296,7 +296,9 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
   const csv_columns columns = columns_of(models, options, csv_layout::multi_face_video);
   run_whole(jobs, videos, options, workers, results,
             [&](const video_job& job, video_result& out, const frame_progress& progress) {
-              video_reader reader(probe_video(job.input));
+              const video_info info = probe_video(job.input);
+              out.video_streams = info.video_streams;
+              video_reader reader(info);
               const int stride = options.frame_stride;
               const int64_t total = analysed_frames(reader.info(), stride);
               multi_face_session session(

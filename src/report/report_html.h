@@ -80,8 +80,9 @@ struct au_info {
 /// below 0.9 in bold, the weaker side with its "% weaker".
 [[nodiscard]] std::string symmetry_cells(const symmetry_ratio& symmetry);
 
-/// The page's task section (tasks_html.cpp): each task's symmetry, its AUs and the AUs of other
-/// face regions that rose with it, and the windows' face tracking. "" without a task plan.
+/// The page's task section (tasks_html.cpp): each task's symmetry, its AUs, the other AUs of its
+/// own face region and those of other regions that rose with it, and the windows' face
+/// tracking. "" without a task plan.
 [[nodiscard]] std::string tasks_section(const video_report& r, const report_options& options);
 
 /// One video's row of the folder's asymmetry overview: its AU summary (kept alive by the

@@ -545,6 +545,12 @@ TEST(cli_test, of_two_video_streams_the_first_is_analysed_and_said_to_be) {
   EXPECT_EQ(run.output.find("cover.mp4: the file holds"), std::string::npos) << run.output;
   EXPECT_EQ(read_lines(dir / "out" / "two.csv").size(), 9u);
   EXPECT_EQ(read_lines(dir / "out" / "cover.csv").size(), 9u);
+  // Several faces take another path through the engine: said there too.
+  const cli_run multi = run_cli("aus " + (dir / "two.mkv").string() + " -o " +
+                                (dir / "multi").string() + " -q --max-faces 2 " + models_arg());
+  ASSERT_EQ(multi.status, 0) << multi.output;
+  EXPECT_NE(multi.output.find("two.mkv: the file holds 2 video streams"), std::string::npos)
+      << multi.output;
 }
 
 // A file whose frames the decoder skips up to its end reads as a cut file: it fails rather than

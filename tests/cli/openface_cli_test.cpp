@@ -58,6 +58,14 @@ TEST(openface_cli_test, aus_flag_writes_openfaces_au_columns_as_aus_does) {
                               " --outputs aus -q " + models_arg());
   ASSERT_EQ(aus.status, 0) << aus.output;
   EXPECT_EQ(read_file(out / "D/changeLighting.csv"), read_file(out / "aus/changeLighting.csv"));
+  // `openface` writes no record, and an earlier run's no longer describes the CSV it overwrites
+  // (a report would state that run's command and date, a resume keep the CSV).
+  const fs::path record = out / "aus/.facemirror/changeLighting.aus.json";
+  ASSERT_TRUE(fs::exists(record));
+  const cli_run over = run_cli("openface -f " + video + " -out_dir " + (out / "aus").string() +
+                               " -aus -q " + models_arg());
+  ASSERT_EQ(over.status, 0) << over.output;
+  EXPECT_FALSE(fs::exists(record));
 }
 
 // facemirror's own --consensus reaches the engine: `aus --consensus 3`'s bytes, not one track's.

@@ -214,6 +214,15 @@ TEST(batch_cli_test, a_sharded_mirror_batchs_index_is_written_by_its_summary) {
   EXPECT_NE(index.find("href=\"a_report.html\""), std::string::npos);
   EXPECT_NE(index.find("href=\"b_report.html\""), std::string::npos);
   EXPECT_TRUE(fs::exists(out / "asymmetry_summary.csv"));
+  EXPECT_EQ(index.find("input-changed"), std::string::npos);
+  // The summary's index reads the runs' records, as `report` does: an input changed since is
+  // flagged there too.
+  std::ofstream(dir / "a.mkv", std::ios::app) << "re-exported";
+  (void)run_cli("summary " + out.string() + " --manifest " + manifest.string());
+  const std::string flagged = read_file(out / "index.html");
+  const auto a_row = flagged.find("href=\"a_report.html\"");
+  ASSERT_NE(a_row, std::string::npos);
+  EXPECT_LT(flagged.find("(input changed since)", a_row), flagged.find("</tr>", a_row)) << flagged;
 }
 
 // A plain run's folder holds no status files: its summary says where the list of videos comes

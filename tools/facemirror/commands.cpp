@@ -280,6 +280,9 @@ void record_outputs(const video_job& job, const fs::path& output_dir, output_rec
   try {
     write_record(record_file(output_dir, job), record);
   } catch (const std::exception& e) {
+    // An older record would describe these outputs as the earlier run's (and a rerun keep them).
+    std::error_code ec;
+    fs::remove(record_file(output_dir, job), ec);
     std::fprintf(stderr, "facemirror: %s (a rerun will redo its outputs)\n", e.what());
   }
 }
@@ -602,8 +605,12 @@ int run(const run_options& opt, job_kind kind) {
     // The attempt starting now is the video's status: an older one no longer describes it. Its
     // record stays until the attempt writes its own: an attempt that fails or is stopped leaves
     // the older outputs with what they were made from, so the next run redoes them again (it
-    // once found them without a record, judged them by date and skipped them).
+    // once found them without a record, judged them by date and skipped them). `openface`
+    // writes no record: an earlier run's would describe the CSV it overwrites (a report would
+    // state that run's command and date, a resume keep the CSV).
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
+    if (opt.openface_folder)
+      fs::remove(record_file(output_dir, job), ec);
     (void)take_task_plan(job);
     jobs.push_back(job);
     records.push_back({fingerprint, options_now, opt.command_line, models_used,

@@ -11,9 +11,10 @@
 // it could write statuses; outputs are atomic, so present means complete); "failed" = the last
 // attempt failed, whatever older outputs lie around.
 //
-// Every run also writes, per video done, the output_record a resume compares (below), removed
-// when a new attempt starts. Single-threaded but for write_record, which calls for different
-// videos may make at once.
+// Every run also writes, per video done, the output_record a resume compares (below); it stays
+// until the next attempt writes its own (an attempt that fails leaves it, so the older outputs
+// are redone again). Single-threaded but for write_record and recorded_analysis, which calls
+// for different videos may make at once (the report's pages are written on several threads).
 
 #include <cstdint>
 #include <filesystem>

@@ -230,6 +230,7 @@ int summarize(const summary_options& opt) {
     try {
       report_options options;
       options.command = "facemirror summary " + opt.output_dir;
+      add_recorded_provenance(output_dir, options);  // the index flags inputs changed since
       report_writer(output_dir, options).write_index();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "FAILED report index: %s\n", e.what());

@@ -26,7 +26,8 @@
 //   half (image left in an unflipped camera view) and its reflection.
 //
 // THREAD SAFETY
-//   Everything here touches only files of its folder. write_report() calls on one folder, and
+//   Everything here touches only files of its folder (and what report_options::recorded reads:
+//   the CLI's reads each input's first and last MiB). write_report() calls on one folder, and
 //   report_writer's index with them, must not overlap; report_writer::write_video() calls for
 //   different videos may (see report_writer).
 //
