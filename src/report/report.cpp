@@ -421,7 +421,7 @@ index_entry index_entry_of(const folder_entry& entry, const report_options& opti
         *entry.report, detail::summary_rest_window(*entry.report, options));
     out.summary = entry.report->summary;
     out.tasks = entry.report->tasks;
-    const auto record = detail::recorded_analysis(*entry.report, options);
+    const auto& record = entry.report->record;
     out.input_changed = record && record->input_now == analysis_record::input_state::changed;
   }
   return out;

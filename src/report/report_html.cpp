@@ -791,16 +791,6 @@ std::string provenance(const video_report& r, const report_options& options,
 
 namespace detail {
 
-std::optional<analysis_record> recorded_analysis(const video_report& r,
-                                                 const report_options& options) {
-  if (!options.recorded)
-    return std::nullopt;
-  auto record = options.recorded(r.video.stem);
-  if (!record && r.video.face_id)
-    record = options.recorded(r.video.face_csv.stem().string());
-  return record;
-}
-
 std::string video_page(const video_report& r, const report_options& options,
                        const model_checksums& models) {
   const std::string stem = r.video.stem;
@@ -814,8 +804,7 @@ std::string video_page(const video_report& r, const report_options& options,
          "<a href=\"#charts\">Charts</a><a href=\"#quality\">Quality</a><a "
          "href=\"#provenance\">Provenance</a><a href=\"#definitions\">Definitions</a></nav>\n";
   const time_window summary_rest = summary_rest_window(r, options);
-  const std::optional<analysis_record> record = recorded_analysis(r, options);
-  out += "<section id=\"summary-section\"><h2>Summary</h2>" + input_changed_warning(record) +
+  out += "<section id=\"summary-section\"><h2>Summary</h2>" + input_changed_warning(r.record) +
          short_recording_warning(r, summary_rest) + head_turned_warning(r, options) +
          few_faces_warning(r, options) +
          rest_without_face_warning(r, summary_rest, "the summary's") +
@@ -823,7 +812,7 @@ std::string video_page(const video_report& r, const report_options& options,
   out += tasks_section(r, options);
   out += charts(r);
   out += quality(r, options);
-  out += provenance(r, options, models, record);
+  out += provenance(r, options, models, r.record);
   out += definitions(options, r.video.mirrored, r.plan.has_value(),
                      r.plan ? r.plan->rest : std::nullopt);
   out += "</body></html>\n";

@@ -115,11 +115,6 @@ struct task_overview_row {
 /// the pages (left blue, right red) as SR falls, 70% of it at SR 0. "#rrggbb".
 [[nodiscard]] std::string weaker_side_tint(const symmetry_ratio& symmetry);
 
-/// How the video's AU files were made (report_options::recorded; a face of a CSV of several by
-/// the CSV's stem); nullopt when not known.
-[[nodiscard]] std::optional<analysis_record> recorded_analysis(const video_report& r,
-                                                               const report_options& options);
-
 /// A video's whole <stem>_report.html.
 [[nodiscard]] std::string video_page(const video_report& r, const report_options& options,
                                      const model_checksums& models);

@@ -314,6 +314,11 @@ video_report analyse(const report_video& video, const report_options& options) {
       out.tasks = summarise_tasks(*out.plan, out.left, options.thresholds);  // no stills
     }
   }
+  if (options.recorded) {
+    out.record = options.recorded(video.stem);
+    if (!out.record && video.face_id)
+      out.record = options.recorded(video.face_csv.stem().string());
+  }
   return out;
 }
 

@@ -81,6 +81,9 @@ struct video_report {
   std::string plan_error;
   std::vector<task_summary> tasks;  // per task of the plan (one face: tasks.h)
   int64_t rest_row = -1;            // the plan's rest still (tasks.h rest_row)
+  // How its AU files were made (report_options::recorded; a face of a CSV of several by the
+  // CSV's stem), looked up once for its page and the index; nullopt when not known.
+  std::optional<analysis_record> record;
 };
 
 /// Reads the video's CSVs (and head pose) and computes its summary; throws naming the file when

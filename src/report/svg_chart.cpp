@@ -33,6 +33,13 @@ double tick_step(double span) {
   return 10.0 * power;
 }
 
+// The series' time between frames (0 with fewer than two rows).
+double frame_interval_s(const chart_series& s) {
+  return s.time_s.size() > 1
+             ? (s.time_s.back() - s.time_s.front()) / static_cast<double>(s.time_s.size() - 1)
+             : 0.0;
+}
+
 struct frame_box {
   double x0, x1, y0, y1;  // plot area in pixels
   double t0, t1;          // time range in seconds
@@ -48,9 +55,7 @@ frame_box plot_box(const std::vector<chart_series>& series, const chart_layout& 
       continue;
     // To the recording's end, a frame after the last one starts: the last frame's presence band
     // has a frame's width like every other, and the axis ends where the page says it does.
-    const double frame_s = s.time_s.size() > 1 ? (s.time_s.back() - s.time_s.front()) /
-                                                     static_cast<double>(s.time_s.size() - 1)
-                                               : 0.0;
+    const double frame_s = frame_interval_s(s);
     box.t0 = first ? s.time_s.front() : std::min(box.t0, s.time_s.front());
     box.t1 = first ? s.time_s.back() + frame_s : std::max(box.t1, s.time_s.back() + frame_s);
     first = false;
@@ -295,9 +300,7 @@ std::string band_chart_svg(const std::string& id, const std::string& css_class,
            "\" font-size=\"10\" text-anchor=\"end\" fill=\"#333\">" +
            html_escape(s.label.substr(0, 1)) + "</text>";
     // Frames without a face are hatched grey, so "absent" and "not measured" differ.
-    const double frame_s = s.time_s.size() > 1 ? (s.time_s.back() - s.time_s.front()) /
-                                                     static_cast<double>(s.time_s.size() - 1)
-                                               : 1.0;
+    const double frame_s = s.time_s.size() > 1 ? frame_interval_s(s) : 1.0;
     for (int pass = 0; pass < 2; ++pass) {
       size_t i = 0;
       while (i < s.values.size()) {

@@ -262,9 +262,7 @@ std::string tasks_section(const video_report& r, const report_options& options) 
                 "confidence</th></tr>";
   std::string warnings;
   const double recording_end = recording_end_s(r.left);
-  const double frame_s = r.left.rows() > 1 ? (r.left.timestamp_s.back() - r.left.timestamp_s[0]) /
-                                                 static_cast<double>(r.left.rows() - 1)
-                                           : 0.0;
+  const double frame_s = r.left.rows() > 0 ? recording_end - r.left.timestamp_s.back() : 0.0;
   for (size_t i = 0; i < r.tasks.size(); ++i) {
     const task_summary& t = r.tasks[i];
     out += "<tr data-task=\"" + html_escape(t.task.name) + "\"><td class=\"l\"><a href=\"#task-" +
