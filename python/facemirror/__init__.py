@@ -857,9 +857,11 @@ class VideoSession:
     single-threaded for the process.
 
     track(frame, timestamp, rgb=False) -> Face: the next frame (arrays as Analyzer.analyze
-      takes them; timestamp in seconds from the video's start). A frame of another size than
-      the session's first, or a timestamp that is not finite or earlier than the previous
-      frame's, raises facemirror.InvalidArgument and is not tracked. The face's AU dicts are empty:
+      takes them; timestamp in seconds from the video's start). A timestamp that is not finite
+      or earlier than the previous frame's raises facemirror.InvalidArgument, the frame not
+      tracked. A frame may differ in size from the one before (as a frame folder's images
+      may; OpenFace 2.2 reads each as it is): it is tracked in its own pixels with the first
+      frame's camera. The face's AU dicts are empty:
       OpenFace's video AUs need the whole video (person-specific median, post-processing).
       Releases the GIL while tracking.
     finish() -> dict of NumPy arrays: per frame tracked since the start (or the last

@@ -77,8 +77,7 @@ void multi_face_session::reset() {
 std::vector<frame_record> multi_face_session::track(const cv::Mat& bgr, double timestamp_s) {
   // A new video starts with reset() (the camera is the first frame's).
   detail::check_next_frame("multi_face_session", "reset()", bgr, timestamp_s, next_index_ == 0,
-                           frame_size_, last_timestamp_s_);
-  frame_size_ = bgr.size();
+                           last_timestamp_s_);
   last_timestamp_s_ = timestamp_s;
   if (!camera_)
     camera_ = camera_intrinsics::guess(bgr.cols, bgr.rows);

@@ -33,8 +33,7 @@ video_session::video_session(std::shared_ptr<const analysis_models> models,
 frame_record video_session::track(const cv::Mat& bgr, double timestamp_s) {
   // A new video starts with finish() (the camera and the tracking are the first frame's).
   detail::check_next_frame("video_session", "finish()", bgr, timestamp_s, next_index_ == 0,
-                           frame_size_, last_timestamp_s_);
-  frame_size_ = bgr.size();
+                           last_timestamp_s_);
   last_timestamp_s_ = timestamp_s;
   if (!camera_)
     camera_ = camera_intrinsics::guess(bgr.cols, bgr.rows);

@@ -208,7 +208,8 @@ struct video_reader::impl {
     }
   }
 
-  // The next image of a frame folder, which must have the first image's size.
+  // The next image of a frame folder, as it is: OpenFace 2.2 reads -fdir's images one by one,
+  // so they may differ in size (the camera stays the first image's: video_info's size).
   std::optional<video_frame> read_frame_file() {
     if (finished || next >= info.frame_count()) {
       finished = true;
@@ -216,12 +217,6 @@ struct video_reader::impl {
     }
     const std::filesystem::path& file = info.frame_files[static_cast<size_t>(next)];
     cv::Mat image = read_image(file);
-    if (image.cols != info.width || image.rows != info.height) {
-      fail(error_code::codec, file,
-           "is " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
-               " but the folder's first frame is " + std::to_string(info.width) + "x" +
-               std::to_string(info.height));
-    }
     const int64_t index = next++;
     return video_frame{index, info.timestamps_s[static_cast<size_t>(index)], std::move(image)};
   }

@@ -105,13 +105,21 @@ TEST(video_session, reads_grey_and_bgra_frames_without_writing_them) {
     for (size_t k = 0; k < want.landmarks.size(); ++k)
       EXPECT_EQ(got.landmarks[k], want.landmarks[k]) << "frame " << i << " landmark " << k;
   }
-  // Frames of one video only: another size, or time running backwards, is refused, untracked.
+  // Time running backwards, or a frame that is no image, is refused, untracked.
   const int64_t tracked = from_bgr.frames_tracked();
-  EXPECT_THROW((void)from_bgr.track(frames[0](cv::Rect(0, 0, 64, 48)), times.back() + 1), error);
   EXPECT_THROW((void)from_bgr.track(frames[0], times.back() - 0.5), error);
   EXPECT_THROW((void)from_bgr.track(cv::Mat(48, 64, CV_8UC2), times.back() + 1), error);
   EXPECT_EQ(from_bgr.frames_tracked(), tracked);
   EXPECT_NO_THROW((void)from_bgr.track(frames[0], times.back()));  // an equal time is fine
+  // A frame of another size (a frame folder's images may differ) is tracked in its own pixels.
+  cv::Mat shrunk;
+  cv::resize(frames.back(), shrunk, cv::Size(), 0.8, 0.8, cv::INTER_AREA);
+  const frame_record full = from_bgr.track(frames.back(), times.back());
+  const frame_record small = from_bgr.track(shrunk, times.back());
+  ASSERT_TRUE(full.success && small.success);
+  for (size_t k = 0; k < full.landmarks.size(); ++k)
+    EXPECT_LT(cv::norm(cv::Point2d(small.landmarks[k]) / 0.8 - cv::Point2d(full.landmarks[k])), 3.0)
+        << "landmark " << k;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `facemirror openface`: OpenFace 2.2 FeatureExtraction's command line gives OpenFace's files
 // (names, columns) and the same bytes as the `facemirror aus` run it stands for.
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -109,6 +110,51 @@ TEST(openface_cli_test, fdir_without_selectors_writes_every_output) {
   EXPECT_TRUE(fs::is_regular_file(out / "image_sequence.hog"));
   EXPECT_TRUE(fs::is_regular_file(out / "image_sequence_aligned/frame_det_00_000030.bmp"));
   EXPECT_TRUE(fs::is_regular_file(out / "image_sequence_of_details.txt"));
+}
+
+// A folder's images may differ in size (crops another tool cut): OpenFace reads each as it is,
+// so each is tracked in its own pixels, with the camera guessed from the first image.
+TEST(openface_cli_test, fdir_tracks_images_of_another_size_in_their_own_pixels) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path out = scratch_dir();
+  const fs::path frames = out / "mixed";
+  fs::create_directories(frames);
+  for (const auto& file : fs::directory_iterator(image_sequence()))
+    fs::copy_file(file.path(), frames / file.path().filename());
+  const fs::path shrunk = frames / "010.jpg";
+  cv::Mat image = cv::imread(shrunk.string());
+  ASSERT_EQ(image.cols, 640);
+  cv::resize(image, image, cv::Size(), 0.8, 0.8, cv::INTER_AREA);
+  ASSERT_TRUE(cv::imwrite(shrunk.string(), image));
+
+  const cli_run run = run_cli("openface -fdir " + frames.string() + " -out_dir " +
+                              (out / "D").string() + " -2Dfp -q " + models_arg());
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto lines = read_lines(out / "D/mixed.csv");
+  ASSERT_EQ(lines.size(), 31u);
+  const auto header = split_fields(lines[0]);
+  const auto x0 = std::find(header.begin(), header.end(), "x_0") - header.begin();
+  const auto y0 = std::find(header.begin(), header.end(), "y_0") - header.begin();
+  ASSERT_LT(y0, static_cast<long>(header.size()));
+  // Frame N's landmark k, scaled by `scale` (frames 9 and 11 are full size, 10 is shrunk).
+  auto landmark = [&](int frame, int k, double scale) {
+    const auto row = split_fields(lines.at(static_cast<size_t>(frame)));
+    EXPECT_EQ(row.at(4), "1") << "frame " << frame << " without a face";
+    return cv::Point2d(std::stod(row.at(static_cast<size_t>(x0 + k))),
+                       std::stod(row.at(static_cast<size_t>(y0 + k)))) /
+           scale;
+  };
+  double shrunk_off = 0, after_off = 0;
+  for (int k = 0; k < 68; ++k) {
+    const cv::Point2d before = landmark(9, k, 1.0);
+    shrunk_off += cv::norm(landmark(10, k, 0.8) - before) / 68;
+    after_off += cv::norm(landmark(11, k, 1.0) - before) / 68;
+  }
+  EXPECT_LT(shrunk_off, 3.0) << "frame 10's face is not where its own pixels show it";
+  EXPECT_LT(after_off, 3.0) << "frame 11's face is not found again at full size";
+  const auto details = read_lines(out / "D/mixed_of_details.txt");
+  ASSERT_GE(details.size(), 3u);
+  EXPECT_EQ(details[2], "Camera parameters:500,500,320,240");  // the first image's guess
 }
 
 // As OpenFace: the pair of intrinsics not given is guessed from the input's size (sample1.jpg is

@@ -235,14 +235,15 @@ def test_a_session_refuses_frames_that_are_not_the_next_of_its_video(image):
     session = facemirror.VideoSession(models=MODELS)
     session.track(image, 0.0)
     session.track(image, 0.0)  # equal timestamps are fine: a frame folder's are all 0
-    for frame, timestamp, says in ((image[:240, :320], 0.1, "a frame of 320x240 after frames"),
-                                   (image, -0.5, "never decrease"),
+    for frame, timestamp, says in ((image, -0.5, "never decrease"),
                                    (image, float("nan"), "finite")):
         with pytest.raises(facemirror.InvalidArgument, match=says):
             session.track(frame, timestamp)
     assert session.frames_tracked == 2  # the refused frames were not tracked
     session.track(image, 0.04)
-    assert list(session.finish()["frame"]) == [1, 2, 3]
+    # Another size is tracked (a frame folder's images may differ, as OpenFace reads them).
+    session.track(image[:240, :320], 0.04)
+    assert list(session.finish()["frame"]) == [1, 2, 3, 4]
     session.track(image[:240, :320], 0.0)  # a new video after finish()
 
 
@@ -293,16 +294,17 @@ def test_multi_face_session_matches_the_cli_with_several_faces(tmp_path):
         assert len(face.au_intensity) == 17 and len(face.au_presence) == 18  # static models
         assert_matches_row(face_columns(face, still=False), row, f"frame, face {key}")
 
-    # reset() starts a new video (another size is then fine); refused frames are not tracked.
+    # reset() starts a new video; refused frames are not tracked.
     session.reset()
     assert session.frames_tracked == 0
     small = frame[:240, :320]
     session.track(small, 0.0)
-    for bad, timestamp, says in ((frame, 0.1, "a frame of 640x480 after frames of 320x240"),
-                                 (small, -1.0, "never decrease"), (small, float("inf"), "finite")):
+    for bad, timestamp, says in ((small, -1.0, "never decrease"), (small, float("inf"), "finite")):
         with pytest.raises(facemirror.InvalidArgument, match=says):
             session.track(bad, timestamp)
     assert session.frames_tracked == 1
+    session.track(frame, 0.0)  # another size, as a frame folder's images may be: tracked
+    assert session.frames_tracked == 2
     with pytest.raises(facemirror.InvalidArgument, match="max_faces"):
         facemirror.MultiFaceSession(models=MODELS, max_faces=0)
     with pytest.raises(facemirror.InvalidArgument, match="max_faces must be 1 to 64, not 65"):

@@ -39,9 +39,10 @@
 //   The constructor throws error(invalid_argument) when the models lack CLNF, the validator or
 //   MTCNN, when the AU models are not the static ones, or when an option is out of range.
 //   track() throws error(invalid_argument) on an empty frame, one not 8-bit of 1, 3 or 4
-//   channels, one of another size than the video's first frame, or a timestamp that is not
-//   finite or is earlier than the previous frame's (equal is fine). A frame refused is not
-//   tracked; the session goes on with the next.
+//   channels, or a timestamp that is not finite or is earlier than the previous frame's
+//   (equal is fine). A frame refused is not tracked; the session goes on with the next.
+//   A frame may differ in size from the one before, as a frame folder's images may: it is
+//   tracked in its own pixels with the first frame's camera, as OpenFace 2.2 reads -fdir.
 
 #include <memory>
 #include <optional>
@@ -92,7 +93,6 @@ class multi_face_session {
   std::optional<camera_intrinsics> camera_;
   std::vector<slot> slots_;
   int64_t next_index_ = 0;
-  cv::Size frame_size_;
   double last_timestamp_s_ = 0;
 };
 

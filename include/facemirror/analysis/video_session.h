@@ -20,10 +20,11 @@
 //
 // ERRORS
 //   The constructor throws error(invalid_argument) without CLNF models; track() throws
-//   error(invalid_argument) on an empty frame, one not 8-bit of 1, 3 or 4 channels, one of
-//   another size than the session's first frame, or a timestamp that is not finite or is
-//   earlier than the previous frame's (equal is fine: a frame folder's are all 0). A frame
-//   refused is not tracked; the session goes on with the next.
+//   error(invalid_argument) on an empty frame, one not 8-bit of 1, 3 or 4 channels, or a
+//   timestamp that is not finite or is earlier than the previous frame's (equal is fine: a
+//   frame folder's are all 0). A frame refused is not tracked; the session goes on with the
+//   next. A frame may differ in size from the one before, as a frame folder's images may: it
+//   is tracked in its own pixels with the first frame's camera, as OpenFace 2.2 reads -fdir.
 
 #include <memory>
 #include <optional>
@@ -60,7 +61,6 @@ class video_session {
   landmark_session landmarks_;
   std::optional<au_video_predictor> aus_;
   int64_t next_index_ = 0;
-  cv::Size frame_size_;
   double last_timestamp_s_ = 0;
 };
 

@@ -80,6 +80,7 @@ struct video_info {
   std::string comment;
   /// A frame folder (OpenFace's -fdir): one image file per frame, in name order; empty for a
   /// video file. Its frames are all key frames and all at time 0, as OpenFace writes them.
+  /// Each frame is read at its own size; width and height are the first one's (the camera's).
   std::vector<std::filesystem::path> frame_files;
 
   [[nodiscard]] int64_t frame_count() const { return static_cast<int64_t>(timestamps_s.size()); }
