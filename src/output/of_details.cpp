@@ -14,7 +14,9 @@ std::string format_of_details(const of_details& d) {
     out << "Output HOG:" << *d.hog << "\n";
   if (d.aligned_folder)
     out << "Output aligned directory:" << *d.aligned_folder << "\n";
-  out << "Output csv:" << d.csv << "\n";
+  if (!d.csv)
+    return out.str();
+  out << "Output csv:" << *d.csv << "\n";
   out << "Gaze: " << int(d.gaze) << "\n";
   out << "AUs: " << int(d.aus) << "\n";
   out << "Landmarks 2D: " << int(d.landmarks_2d) << "\n";

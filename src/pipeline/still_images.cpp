@@ -60,14 +60,18 @@ void write_still_image_csv(const image_analyzer& analyzer, const analysis_models
   const cv::Mat image = read_image(job.input);
   const std::vector<frame_record> faces =
       analyzer.analyze(image, options.camera.for_frame(image.cols, image.rows));
-  if (!faces.empty() || !options.skip_faceless_image_csv) {
+  const bool csv_written = !faces.empty() || !options.skip_faceless_image_csv;
+  if (csv_written) {
     atomic_file out(job.output_csv);
     out.write(still_image_csv(models, faces, options));
     out.commit();
   }
-  if (options.write_of_details)
-    write_openface_details(openface_details(job, options, image.cols, image.rows, false, false),
-                           job);
+  if (options.write_of_details) {
+    of_details details = openface_details(job, options, image.cols, image.rows, false, false);
+    if (!csv_written)
+      details.csv.reset();
+    write_openface_details(details, job);
+  }
   result.frames = 1;
   // Every face found is a row, the validator's doubt being its confidence (FaceLandmarkImg's
   // CSV has no success column): the CLI's "3 faces" are the CSV's three rows.

@@ -417,13 +417,15 @@ TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
   ASSERT_EQ(lines.size(), 26u);
   EXPECT_EQ(split_fields(lines[1])[4], "0");
   EXPECT_EQ(read_lines(dir / "out/blank_image.csv").size(), 1u);
-  // FaceLandmarkImg writes no CSV for an image without a face; `openface-img` neither, but its
-  // details file.
+  // FaceLandmarkImg writes no CSV for an image without a face; `openface-img` neither, and its
+  // details file names none (OpenFace writes those lines as it opens the CSV).
   const cli_run drop_in = run_cli("openface-img -f " + blank_image.string() + " -out_dir " +
                                   (dir / "of").string() + " " + models_arg());
   EXPECT_EQ(drop_in.status, 0) << drop_in.output;
   EXPECT_FALSE(fs::exists(dir / "of/blank_image.csv"));
-  EXPECT_TRUE(fs::exists(dir / "of/blank_image_of_details.txt"));
+  const auto details = read_lines(dir / "of/blank_image_of_details.txt");
+  ASSERT_EQ(details.size(), 3u);
+  EXPECT_EQ(details[2].rfind("Camera parameters:", 0), 0u) << details[2];
   EXPECT_NE(drop_in.output.find("(no CSV, as OpenFace's FaceLandmarkImg writes none)"),
             std::string::npos)
       << drop_in.output;

@@ -275,6 +275,12 @@ TEST(of_details_test, matches_openfaces_layout) {
   EXPECT_NE(text.find("Camera parameters:458.333,458.333,320,240\nOutput csv:"), std::string::npos)
       << text;
   EXPECT_NE(text.find("AUs: 1\n"), std::string::npos);
+  // No CSV written (a photograph without a face): no CSV line, no column groups.
+  d.csv.reset();
+  EXPECT_EQ(format_of_details(d),
+            "Input:videos/openface-samples/changeLighting.wmv\n"
+            "Input full path:videos/openface-samples/changeLighting.wmv\n"
+            "Camera parameters:458.333,458.333,320,240\n");
 }
 
 // The reference above has fx == fy and a relative input whose full path is itself: distinct
@@ -307,6 +313,7 @@ TEST(of_details_test, each_flag_sets_its_own_line) {
       {&of_details::shape_parameters, "Shape parameters: "}};
   for (const auto& [on, on_name] : groups) {
     of_details d;
+    d.csv = "v.csv";
     d.*on = true;
     const std::string text = format_of_details(d);
     for (const auto& [member, name] : groups) {

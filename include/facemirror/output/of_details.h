@@ -7,7 +7,8 @@
 //   [Output HOG:<file name>\n][Output aligned directory:<folder name>\n]Output csv:<file name>\n
 //   then "Gaze: 0|1", "AUs: ", "Landmarks 2D: ", "Landmarks 3D: ", "Pose: ",
 //   "Shape parameters: ", one a line. Intrinsics print with 6 significant digits
-//   ("458.333", "500").
+//   ("458.333", "500"). OpenFace writes the "Output csv" line and the column groups as it opens
+//   the CSV, at the first face written: a photograph without a face (no CSV) has neither.
 //
 // THREAD SAFETY
 //   Pure.
@@ -24,7 +25,7 @@ struct of_details {
   double fx = 0, fy = 0, cx = 0, cy = 0;
   std::optional<std::string> hog;             // file name, when written
   std::optional<std::string> aligned_folder;  // folder name, when written
-  std::string csv;                            // file name
+  std::optional<std::string> csv;             // file name, when written
   bool gaze = false, aus = false, landmarks_2d = false, landmarks_3d = false, pose = false,
        shape_parameters = false;
 };

@@ -104,9 +104,9 @@ struct engine_options {
   /// several faces), as OpenFace's programs write one for every input (`facemirror openface`
   /// and its siblings); with write_hog or write_aligned_faces it is written in any case.
   bool write_of_details = false;
-  /// A still image without a face gets no CSV (its details file, when written, still lists
-  /// it), as OpenFace's FaceLandmarkImg opens its CSV at the first face; off (the default), a
-  /// header-only CSV says that the image was analysed.
+  /// A still image without a face gets no CSV (its details file, when written, ends at the
+  /// camera line), as OpenFace's FaceLandmarkImg opens its CSV at the first face; off (the
+  /// default), a header-only CSV says that the image was analysed.
   bool skip_faceless_image_csv = false;
   /// How the aligned faces are written (OpenFace's -simscale, -simsize, -nomask, -g,
   /// -format_aligned, -nobadaligned). They change the written images only: the AU features
