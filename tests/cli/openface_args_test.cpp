@@ -4,6 +4,7 @@
 
 #include "openface_args.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -160,6 +161,13 @@ TEST(openface_args_test, inputs_names_intrinsics_and_ignored_flags) {
   EXPECT_EQ(
       feature_extraction({"-f", "a.avi", "-of", "first", "-of", "second"}).options.output_names,
       (std::vector<std::string>{"first"}));
+  // The tracked video's codec and OpenFace's defaults said out loud change nothing.
+  const openface_command defaults = feature_extraction(
+      {"-f", "a.avi", "-oc", "DIVX", "-validate_detections", "1", "-multi_view", "0", "-aus"});
+  EXPECT_EQ(defaults.options.inputs, (std::vector<std::string>{"a.avi"}));
+  EXPECT_NE(std::find(defaults.notes.begin(), defaults.notes.end(),
+                      "ignoring -oc: facemirror writes no tracked video"),
+            defaults.notes.end());
 }
 
 // OpenFace reads its input root before the inputs: the last -root/-inroot prefixes every -f and
@@ -191,6 +199,13 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(refusal({"-f", "v.avi", "-frobnicate"}).find("unknown OpenFace flag '-frobnicate'"),
             std::string::npos);
   EXPECT_NE(refusal({"-f", "v.avi", "-tracked"}).find("-tracked"), std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-validate_detections", "0"})
+                .find("-validate_detections 0 is not supported: facemirror always validates"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-multi_view", "2"}).find("-multi_view 1 is not supported"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-multi_view"}).find("-multi_view needs a value"),
+            std::string::npos);
   for (const char* detector : {"-fdloc", "-bboxdir"})
     EXPECT_NE(refusal({"-f", "v.avi", detector, "x"}).find("is not supported"), std::string::npos)
         << detector;

@@ -34,7 +34,6 @@ const std::set<std::string> ignored_switches = {"-verbose",   "-vis-track", "-vi
 const std::map<std::string, std::string> refused_flags = {
     {"-tracked", "facemirror writes no tracked (annotated) video"},
     {"-wild", "facemirror implements only CLNF's default fitting settings, not -wild's"},
-    {"-multi_view", "facemirror implements only CLNF's default (frontal) view"},
     {"-sigma", "facemirror implements only CLNF's default fitting settings"},
     {"-w_reg", "facemirror implements only CLNF's default fitting settings"},
     {"-reg", "facemirror implements only CLNF's default fitting settings"},
@@ -245,6 +244,20 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
     } else if (flag == "-format_vis_image") {
       (void)in.value_of(flag);
       command.notes.push_back("ignoring -format_vis_image: facemirror writes no visualisation");
+    } else if (flag == "-oc") {  // the tracked video's FOURCC codec
+      (void)in.value_of(flag);
+      command.notes.push_back("ignoring -oc: facemirror writes no tracked video");
+    } else if (flag == "-validate_detections" || flag == "-multi_view") {
+      // Switches OpenFace reads as a number, any but 0 meaning on: its default setting is what
+      // facemirror implements, the other is refused.
+      const bool on = in.number_of(flag) != 0;
+      const bool validate = flag == "-validate_detections";
+      if (on != validate) {
+        throw openface_usage_error(
+            "OpenFace flag " + flag + " " + (on ? "1" : "0") + " is not supported: " +
+            (validate ? "facemirror always validates its fits, as OpenFace does by default"
+                      : "facemirror implements only CLNF's default (frontal) view"));
+      }
     } else if (flag == "-mloc") {
       const std::string model = in.value_of(flag);
       if (fs::path(model).filename() != clnf_model_file) {
@@ -454,9 +467,10 @@ std::string openface_usage(openface_program program) {
       "  --models DIR    facemirror's models folder; --workers N   workers (default: cores)\n"
       "Accepted, no effect: -q (no progress lines), -verbose, -vis-track, -vis-hog, "
       "-vis-align,\n"
-      "  -vis-aus, -format_vis_image F, -mloc .../main_clnf_general.txt (its OpenFace model\n"
-      "  tree is then the models folder). Without -mloc the landmarks are CLNF's, not CE-CLM's.\n"
-      "Refused (exit 2): -tracked, -wild, -multi_view, -sigma, -w_reg,\n"
+      "  -vis-aus, -format_vis_image F, -oc FOURCC, -validate_detections 1, -multi_view 0,\n"
+      "  -mloc .../main_clnf_general.txt (its OpenFace model tree is then the models folder).\n"
+      "  Without -mloc the landmarks are CLNF's, not CE-CLM's.\n"
+      "Refused (exit 2): -tracked, -wild, -multi_view 1, -validate_detections 0, -sigma, -w_reg,\n"
       "  -reg, -n_iter, -device, -cam_width, -cam_height, -fdloc, -bboxdir, other -mloc models" +
       std::string(images || multi ? ",\n  -hogalign and -simalign" : "") +
       ";\n  any other flag is unknown.\n"
