@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "facemirror/error.h"
+#include "facemirror/features/au_descriptors.h"
 #include "facemirror/io/image_reader.h"
 #include "facemirror/io/video_reader.h"
 #include "facemirror/output/atomic_file.h"
@@ -67,6 +68,9 @@ struct run_request {
   std::optional<facemirror::engine_options::aligned_face_options> aligned;
   int frame_stride = 1;  // aus: every Nth frame only
   int consensus = 1;     // aus: tracks per video, each CSV cell their median
+  // Created once the engine has taken the options and models, so that a value refused leaves
+  // no empty output folder behind (a finished run's, to look at).
+  std::vector<fs::path> make_folders;
 };
 
 // An option value the engine cannot take: facemirror.InvalidArgument (a facemirror.Error and a
@@ -232,6 +236,15 @@ py::list run(const run_request& request, const py::object& progress) {
   {
     py::gil_scoped_release no_gil;
     engine = std::make_unique<facemirror::engine>(std::move(options));
+    for (const fs::path& folder : request.make_folders) {
+      std::error_code ec;
+      fs::create_directories(folder, ec);
+      if (ec) {
+        throw facemirror::error(
+            facemirror::error_code::io,
+            "cannot create output folder '" + folder.string() + "': " + ec.message());
+      }
+    }
   }
   std::thread runner([state, &engine, &jobs] {
     std::vector<facemirror::video_result> results;
@@ -299,7 +312,11 @@ py::tuple read_hog(const fs::path& path) {
     reader.emplace(path);
     any = reader->next(first);
   }
-  const int32_t rows = first.rows, cols = first.cols, channels = first.channels;
+  // A file of no frames (a video of none) has the shape of every file facemirror and OpenFace
+  // write, 12 x 12 cells of 31 (the 112-pixel face in 8-pixel cells), so that code reshaping
+  // it as any other needs no case of its own.
+  const int32_t rows = any ? first.rows : 12, cols = any ? first.cols : 12,
+                channels = any ? first.channels : facemirror::fhog_orientations;
   const size_t per_frame = first.values.size();
   const uint64_t record_bytes = 16 + per_frame * sizeof(float);
   const size_t frames = any ? static_cast<size_t>(reader->size() / record_bytes) : 0;
@@ -337,6 +354,7 @@ PYBIND11_MODULE(_facemirror, m) {
   // facemirror.Error for every error of the library; an invalid argument (a bad option value,
   // camera, image) is also a ValueError, as Python's own functions raise for one.
   static py::exception<facemirror::error> error_type(m, "Error", PyExc_RuntimeError);
+  error_type.attr("__module__") = "facemirror";  // where users catch it (as InvalidArgument)
   error_type.attr("__doc__") =
       "An error of facemirror's, its message naming the file and the reason (a video that "
       "cannot be read, a models folder without its files, ...); a RuntimeError. The run "
@@ -465,7 +483,8 @@ PYBIND11_MODULE(_facemirror, m) {
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
-         const py::object& aligned, int frame_stride, int consensus, const py::object& progress) {
+         const py::object& aligned, int frame_stride, int consensus, const py::object& progress,
+         std::vector<fs::path> make_folders) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -495,6 +514,7 @@ PYBIND11_MODULE(_facemirror, m) {
         }
         request.frame_stride = frame_stride;
         request.consensus = consensus;
+        request.make_folders = std::move(make_folders);
         return run(request, progress);
       },
       py::arg("kind"), py::arg("inputs"), py::arg("outputs"), py::arg("models_dir"),
@@ -502,7 +522,7 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
       py::arg("write_hog"), py::arg("aligned"), py::arg("frame_stride"), py::arg("consensus"),
-      py::arg("progress"),
+      py::arg("progress"), py::arg("make_folders"),
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
       "Use facemirror.extract() / facemirror.mirror() instead.");
 }

@@ -15,6 +15,7 @@
 
 #include "per_frame.h"
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -57,16 +58,23 @@ cv::Mat image_from_array(const py::handle& object, bool rgb, py::array& keep) {
     throw py::type_error("image must be a NumPy array, not " +
                          std::string(py::str(object.get_type().attr("__name__"))));
   py::array array = py::reinterpret_borrow<py::array>(object);
+  // A wrong image is facemirror.InvalidArgument (a ValueError too), as a wrong camera is.
   if (array.dtype().kind() != 'u' || array.dtype().itemsize() != 1)
-    throw py::value_error("image must be uint8, not " + std::string(py::str(array.dtype())));
+    throw error(error_code::invalid_argument,
+                "image must be uint8, not " + std::string(py::str(array.dtype())));
   const py::ssize_t ndim = array.ndim();
   const py::ssize_t channels = ndim == 3 ? array.shape(2) : 1;
   if (!(ndim == 2 || (ndim == 3 && (channels == 1 || channels == 3 || channels == 4))) ||
       array.shape(0) < 1 || array.shape(1) < 1)
-    throw py::value_error(
-        "image must be HxW or HxWx1 (grey), HxWx3 (BGR, or RGB with rgb=True) or HxWx4 (BGRA, or "
-        "RGBA with rgb=True), not " +
-        shape_text(array));
+    throw error(error_code::invalid_argument,
+                "image must be HxW or HxWx1 (grey), HxWx3 (BGR, or RGB with rgb=True) or HxWx4 "
+                "(BGRA, or RGBA with rgb=True), not " +
+                    shape_text(array));
+  // OpenCV's sizes and row steps are ints.
+  constexpr py::ssize_t int_max = std::numeric_limits<int>::max();
+  if (array.shape(0) > int_max || array.shape(1) > int_max / 4)
+    throw error(error_code::invalid_argument,
+                "image of " + shape_text(array) + " pixels is larger than OpenCV takes");
   const bool rows_compact = (ndim == 2 || array.strides(2) == 1) && array.strides(1) == channels &&
                             array.strides(0) >= channels * array.shape(1);
   if (!rows_compact)
@@ -101,9 +109,10 @@ py::array array_from_image(cv::Mat mat) {
 std::optional<camera_intrinsics> camera_from(const py::object& camera) {
   if (camera.is_none())
     return std::nullopt;
-  const auto values = camera.cast<std::vector<double>>();
+  const auto values = camera.cast<std::vector<double>>();  // facemirror._camera made it a list
   if (values.size() != 4)
-    throw py::value_error("camera must be (fx, fy, cx, cy) in pixels");
+    throw error(error_code::invalid_argument, "camera must be (fx, fy, cx, cy) in pixels, not " +
+                                                  std::to_string(values.size()) + " values");
   const camera_intrinsics intrinsics{values[0], values[1], values[2], values[3]};
   intrinsics.check();  // facemirror.InvalidArgument, a ValueError, naming the values
   return intrinsics;

@@ -48,6 +48,7 @@ Example::
         print(video.path, video.frames, video.columns["AU12_r"].mean())
 """
 
+import collections.abc
 import inspect
 import numbers
 import operator
@@ -126,9 +127,10 @@ class VideoResult:
     successful_frames: int = 0
     seconds: float = 0.0
     output_csv: Optional[str] = None
-    columns: Any = None
+    # The tables stay out of the repr: a few seconds of video print as thousands of lines.
+    columns: Any = field(default=None, repr=False)
     outputs: Dict[str, str] = field(default_factory=dict)
-    hog: Optional["HogFeatures"] = None
+    hog: Optional["HogFeatures"] = field(default=None, repr=False)
     hog_file: Optional[str] = None
     aligned_dir: Optional[str] = None
     concealed_frames: List[int] = field(default_factory=list)
@@ -193,12 +195,20 @@ class HogFeatures(NamedTuple):
     valid: bool [frames]: whether the frame's face was tracked (its descriptor is of a face).
     features: float32 [frames, cell rows, cell columns, 31]: the FHOG of the 112x112
     similarity-aligned face in 8-pixel cells (12 x 12 x 31 = 4464 values per frame, the
-    descriptor OpenFace's AU models read), in the file's order; ``features.reshape(frames, -1)``
-    is OpenFace's row layout.
+    descriptor OpenFace's AU models read), in the file's order; rows() gives OpenFace's row
+    layout. A file of no frames reads as [0, 12, 12, 31], the shape of every file OpenFace and
+    facemirror write.
     """
 
     valid: np.ndarray
     features: np.ndarray
+
+    def rows(self) -> np.ndarray:
+        """float32 [frames, cells x cells x 31]: one row per frame, OpenFace's row layout (a
+        view, not a copy). ``hog.rows()[hog.valid]`` are the tracked frames', an empty
+        [0, 4464] where none was (``features[valid].reshape(n, -1)`` fails for n = 0)."""
+        frames, rows, cols, channels = self.features.shape
+        return self.features.reshape(frames, rows * cols * channels)
 
 
 class AlignedFaces(NamedTuple):
@@ -291,6 +301,22 @@ def _video_files(inputs: Union[PathLike, Iterable[PathLike]], one_stem_each: boo
                         "outputs would overwrite each other")
         first_of_stem[stem] = path
     return files
+
+
+def _listed(inputs: Union[PathLike, Iterable[PathLike]]) -> Union[PathLike, List[PathLike]]:
+    """One path as it is; any other iterable (a generator, a tuple) as a list."""
+    return inputs if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)
+
+
+def _folder(name: str, value: PathLike) -> str:
+    """An output folder's path as text (bytes decoded as inputs are); an empty one is
+    facemirror.InvalidArgument naming the argument."""
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a path, not {type(value).__name__}")
+    folder = os.fsdecode(os.fspath(value))
+    if not folder:
+        raise InvalidArgument(f"{name} is empty: name a folder ('.' for this one)")
+    return folder
 
 
 def _integer(name: str, value, low: Optional[int] = None, high: Optional[int] = None) -> int:
@@ -520,9 +546,11 @@ def extract(
     each CSV is recorded in out_dir/.facemirror as the CLI records it (report() names the call
     and the models folder from it).
     """
+    inputs = _listed(inputs)  # a generator is read once, and named in the record as its items
     command = _call_text(extract, locals())
     _check_on_error(on_error)
     _check_as_dataframe(as_dataframe)
+    out_dir = None if out_dir is None else _folder("out_dir", out_dir)
     # Without out_dir the CSVs are only read back, so videos of one name in different folders
     # (p01/video.mp4, p02/video.mp4) are fine; in one out_dir they would write one CSV.
     files = _video_files(inputs, one_stem_each=out_dir is not None, frames=_flag("frames", frames))
@@ -532,22 +560,30 @@ def extract(
         aligned = None
     elif not isinstance(aligned, AlignedFaces):
         raise TypeError("aligned must be True, False or a facemirror.AlignedFaces")
+    else:
+        aligned = AlignedFaces(
+            size=_integer("aligned.size", aligned.size), scale=_number("aligned.scale", aligned.scale),
+            masked=_flag("aligned.masked", aligned.masked), grey=_flag("aligned.grey", aligned.grey),
+            format=_string("aligned.format", aligned.format),
+            skip_failed=_flag("aligned.skip_failed", aligned.skip_failed))
     if aligned is not None and out_dir is None:
         raise InvalidArgument("aligned faces are written beside the CSVs: give out_dir")
     with tempfile.TemporaryDirectory(prefix="facemirror-") as scratch:
-        folder = os.fspath(out_dir) if out_dir is not None else scratch
-        os.makedirs(folder, exist_ok=True)
+        folder = out_dir if out_dir is not None else scratch
         csvs = [os.path.join(folder if out_dir is not None else os.path.join(scratch, str(i)),
                              _stem(f) + ".csv")
                 for i, f in enumerate(files)]
-        for csv in csvs:
-            os.makedirs(os.path.dirname(csv), exist_ok=True)
+        if out_dir is None:  # each CSV in a folder of its own: videos of one name are fine
+            for csv in csvs:
+                os.makedirs(os.path.dirname(csv), exist_ok=True)
         raw = _run(
             "aus", files, csvs,
             **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                 frame_timeout, face_threshold, aus, static_aus, 18,
                                 progress_every, progress, max_faces, hog, frame_stride,
                                 consensus, aligned),
+            # made once the engine has taken the options: a value refused leaves no folder
+            make_folders=[] if out_dir is None else [folder],
         )
         results = []
         for item in raw:
@@ -603,16 +639,17 @@ def mirror(
     out_dir/.facemirror as the CLI records it (report() names the call and the models folder
     from it).
     """
+    inputs = _listed(inputs)
     command = _call_text(mirror, locals())
     _check_on_error(on_error)
     files = _video_files(inputs)
-    folder = os.fspath(out_dir)
-    os.makedirs(folder, exist_ok=True)
+    folder = _folder("out_dir", out_dir)
     raw = _run(
         "mirror", files, [folder],
         **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
                             frame_timeout, face_threshold, aus, False, crf, progress_every,
                             progress, consensus=consensus),
+        make_folders=[folder],
     )
     results = [
         _video_result(item, outputs={role: os.fspath(p) for role, p in item["outputs"].items()})
@@ -802,7 +839,17 @@ def _flag(name: str, value) -> bool:
 
 
 def _camera(camera) -> Optional[List[float]]:
-    return None if camera is None else [float(v) for v in camera]
+    """(fx, fy, cx, cy) as four floats; a value of another kind is a TypeError naming camera,
+    the wrong count facemirror.InvalidArgument (the native side checks the values)."""
+    if camera is None:
+        return None
+    if isinstance(camera, (str, bytes)) or not isinstance(camera, collections.abc.Iterable):
+        raise TypeError(f"camera must be (fx, fy, cx, cy) in pixels, not {type(camera).__name__}")
+    values = [_number(f"camera[{i}]", v) for i, v in enumerate(camera)]
+    if len(values) != 4:
+        raise InvalidArgument(
+            f"camera must be (fx, fy, cx, cy) in pixels, not {len(values)} values")
+    return values
 
 
 class Analyzer:
@@ -839,8 +886,9 @@ class Analyzer:
           while analyze() runs.
         camera: (fx, fy, cx, cy) in pixels; None: OpenFace's guess from the image size.
 
-        Releases the GIL while analysing. A wrong dtype or shape raises ValueError (a non-array
-        TypeError).
+        Releases the GIL while analysing. A wrong dtype or shape, or a camera of other than four
+        values, raises facemirror.InvalidArgument (a ValueError); a non-array, or a camera
+        value that is no number, TypeError.
         """
         return [Face(**face)
                 for face in self._native.analyze(image, _flag("rgb", rgb), _camera(camera))]

@@ -1,9 +1,13 @@
 #include "facemirror/models/model_paths.h"
 
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "facemirror/error.h"
+
+#include <dlfcn.h>
 
 namespace facemirror {
 namespace {
@@ -32,16 +36,45 @@ std::filesystem::path default_models_dir() {
          "models";
 }
 
-std::string fetch_models_hint() {
-  // The script beside the running program, DIR/bin/../share/facemirror, where it is: installed
-  // under another prefix than configured (cmake --install --prefix DIR), that is the one.
+namespace {
+
+// The fetch_models.sh installed with this library, where one is: beside it (a wheel puts the
+// library and the script in the Python package's folder), or in share/facemirror of the prefix
+// it is installed under (lib/, or Debian's lib/<multiarch>/), or of the running program's
+// (bin/). Found from where the library is, not only from the program: under Python the
+// program is /usr/bin/python3, whose prefix holds no such script.
+std::optional<std::filesystem::path> installed_fetch_models() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  Dl_info self{};
+  if (::dladdr(reinterpret_cast<void*>(&installed_fetch_models), &self) != 0 &&
+      self.dli_fname != nullptr) {
+    std::error_code ec;
+    const fs::path library_dir = fs::canonical(self.dli_fname, ec).parent_path();
+    if (!ec) {
+      candidates.push_back(library_dir / "fetch_models.sh");
+      candidates.push_back(library_dir.parent_path() / "share/facemirror/fetch_models.sh");
+      candidates.push_back(library_dir.parent_path().parent_path() /
+                           "share/facemirror/fetch_models.sh");
+    }
+  }
   std::error_code ec;
-  const std::filesystem::path beside =
-      std::filesystem::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "share" /
-      "facemirror" / "fetch_models.sh";
-  const std::string installed = !ec && std::filesystem::is_regular_file(beside, ec)
-                                    ? beside.string()
-                                    : std::string(FACEMIRROR_INSTALLED_FETCH_MODELS);
+  const fs::path program = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    candidates.push_back(program.parent_path().parent_path() / "share/facemirror/fetch_models.sh");
+  for (const fs::path& candidate : candidates) {
+    if (fs::is_regular_file(candidate, ec))
+      return candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string fetch_models_hint() {
+  const std::optional<std::filesystem::path> found = installed_fetch_models();
+  const std::string installed =
+      found ? found->string() : std::string(FACEMIRROR_INSTALLED_FETCH_MODELS);
   return "fetch_models.sh (" + installed +
          " where installed, scripts/fetch_models.sh in the source, beside the Python module of a "
          "wheel)";

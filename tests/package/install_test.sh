@@ -88,6 +88,13 @@ import sys, facemirror
 assert facemirror.__file__.startswith('$prefix'), facemirror.__file__
 print('installed python module', facemirror.__version__, 'at', facemirror.__file__)
 " || fail "the installed Python module does not import"
+  # Under Python the program is the interpreter, whose prefix holds no fetch script: the
+  # message names the one installed with the library.
+  said=$(cd / && FACEMIRROR_MODELS="$work/no-models" PYTHONPATH=$(dirname "$site") "$python" -c "
+import facemirror
+facemirror.Analyzer()" 2>&1) && fail "an Analyzer without models was made: $said"
+  grep -qF "fetch_models.sh ($prefix/share/facemirror/fetch_models.sh where installed" <<<"$said" ||
+    fail "Python's missing-models message does not name this prefix's fetch script: $said"
 fi
 
 video="$shared/videos/openface-samples/changeLighting.wmv"

@@ -292,6 +292,18 @@ def test_one_name_in_two_folders_without_out_dir_and_a_file_given_twice(tmp_path
 
 
 @needs_shared
+def test_inputs_from_a_generator_are_recorded_by_name_and_out_dir_may_be_bytes(tmp_path):
+    clip = tmp_path / "clip.mkv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEO), "-frames:v", "3",
+                    "-c:v", "ffv1", str(clip)], check=True)
+    results = facemirror.extract((path for path in [clip]), out_dir=os.fsencode(tmp_path / "out"),
+                                 models=MODELS, workers=1, as_dataframe=False)
+    assert results[0].ok and results[0].output_csv == str(tmp_path / "out" / "clip.csv")
+    record = json.loads((tmp_path / "out/.facemirror/clip.aus.json").read_text())
+    assert record["command"].startswith(f"facemirror.extract([{str(clip)!r}], "), record
+
+
+@needs_shared
 def test_a_frame_folder_is_one_video_as_the_cli_reads_it(tmp_path):
     # frames=True: OpenFace's -fdir, the CLI's --frames; the folder's whole name (dots kept)
     # names its CSV, the CLI's bytes.
@@ -336,9 +348,16 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
             else:
                 run(VIDEO, out_dir=out, models=MODELS, **options)
         assert isinstance(raised.value, ValueError) and isinstance(raised.value, facemirror.Error)
-        assert not any(out.iterdir()) if out.exists() else True
+        assert not out.exists(), f"{job}({options}) refused, yet made its output folder"
     with pytest.raises(facemirror.InvalidArgument, match="give out_dir"):
         facemirror.extract(VIDEO, models=MODELS, aligned=True)
+    with pytest.raises(facemirror.InvalidArgument, match="aligned faces need a positive scale"):
+        facemirror.extract(VIDEO, out_dir=tmp_path / "al", models=MODELS,
+                           aligned=facemirror.AlignedFaces(size=0))
+    assert not (tmp_path / "al").exists()
+    for job in ("extract", "mirror"):
+        with pytest.raises(facemirror.InvalidArgument, match="out_dir is empty"):
+            getattr(facemirror, job)(VIDEO, out_dir="", models=MODELS)
     with pytest.raises(facemirror.InvalidArgument, match="stills must be 0 to 12"):
         facemirror.report(tmp_path, stills=13)
     with pytest.raises(facemirror.InvalidArgument, match="max_turned_share must be 0 to 1"):
@@ -350,7 +369,11 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
                           (dict(landmarks=None), "landmarks must be a string, not NoneType"),
                           (dict(progress=5), "progress must be a function"),
                           (dict(as_dataframe="yes"), "as_dataframe must be None, True or False"),
-                          (dict(face_threshold="high"), "face_threshold must be a number")):
+                          (dict(face_threshold="high"), "face_threshold must be a number"),
+                          (dict(out_dir=tmp_path / "a", aligned=facemirror.AlignedFaces(size="112")),
+                           "aligned.size must be an integer, not str"),
+                          (dict(out_dir=tmp_path / "a", aligned=facemirror.AlignedFaces(grey=None)),
+                           "aligned.grey must be True or False, not NoneType")):
         with pytest.raises(TypeError, match=says):
             facemirror.extract(VIDEO, models=MODELS, **options)
     with pytest.raises(facemirror.InvalidArgument, match="models: .* is not a folder"):
@@ -564,6 +587,33 @@ def test_read_hog_holds_a_long_file_once(tmp_path):
     assert count == frames and valid == frames
     np.testing.assert_array_equal(np.load(tmp_path / "ends.npy"), values[[0, -1]])
     assert grown < 1.5 * size, f"read_hog grew by {grown / size:.2f}x the file's size"
+
+
+def test_read_hog_rows_are_openfaces_layout_even_without_frames(tmp_path):
+    # A video without a face, or a file of no frames: rows()[valid] is [0, 4464], where the
+    # reshape the docs once showed failed for want of a frame.
+    empty = tmp_path / "empty.hog"
+    empty.write_bytes(b"")
+    hog = facemirror.read_hog(empty)
+    assert hog.features.shape == (0, 12, 12, 31) and hog.rows().shape == (0, 4464)
+    header = np.array([12, 12, 31], np.int32).tobytes()
+    values = np.arange(2 * 4464, dtype=np.float32).reshape(2, 4464)
+    two = tmp_path / "two.hog"
+    two.write_bytes(header + np.float32(0).tobytes() + values[0].tobytes() +
+                    header + np.float32(1).tobytes() + values[1].tobytes())
+    hog = facemirror.read_hog(two)
+    assert np.shares_memory(hog.rows(), hog.features)  # a view, not a copy
+    np.testing.assert_array_equal(hog.rows()[hog.valid], values[1:])
+    assert hog.rows()[np.zeros(2, bool)].shape == (0, 4464)  # no frame tracked
+
+
+def test_a_results_repr_leaves_its_tables_out():
+    # A few seconds of video are thousands of lines of columns: the repr names the outcome.
+    result = facemirror.VideoResult(path="v.mp4", status="ok", frames=100000,
+                                    columns={"AU01_r": np.zeros(100000)})
+    assert "AU01_r" not in repr(result) and len(repr(result)) < 400, repr(result)
+    assert "frames=100000" in repr(result)
+    assert facemirror.Error.__module__ == "facemirror"  # as tracebacks and docs name it
 
 
 @needs_shared

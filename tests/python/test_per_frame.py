@@ -135,14 +135,30 @@ def test_rgb_input_gives_the_same_faces(analyzer, image, bgr_faces):
 
 @needs_shared
 def test_bad_arrays_raise(analyzer):
-    with pytest.raises(ValueError, match=r"not \(48, 64, 2\)"):
+    # facemirror.InvalidArgument (a ValueError too), so that `except facemirror.Error` in a
+    # batch loop catches a bad image as it catches a bad camera.
+    with pytest.raises(facemirror.InvalidArgument, match=r"not \(48, 64, 2\)"):
         analyzer.analyze(np.zeros((48, 64, 2), np.uint8))
-    with pytest.raises(ValueError, match="uint8"):
+    with pytest.raises(facemirror.InvalidArgument, match="uint8"):
         analyzer.analyze(np.zeros((48, 64, 3), np.float32))
-    with pytest.raises(ValueError, match=r"not \(48,\)"):
+    with pytest.raises(facemirror.InvalidArgument, match=r"not \(48,\)"):
         analyzer.analyze(np.zeros(48, np.uint8))
-    with pytest.raises(ValueError, match=r"HxWx1 \(grey\)"):
+    with pytest.raises(facemirror.InvalidArgument, match=r"HxWx1 \(grey\)"):
         analyzer.analyze(np.zeros((48, 64, 5), np.uint8))
+    with pytest.raises(facemirror.InvalidArgument, match=r"not \(0, 0, 3\)"):
+        analyzer.analyze(np.zeros((0, 0, 3), np.uint8))
+    huge = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=(3_000_000_000, 1),
+                                           strides=(0, 0))
+    with pytest.raises(facemirror.InvalidArgument, match="larger than OpenCV takes"):
+        analyzer.analyze(huge)
+    for camera, error, says in (((500, 500, 32), facemirror.InvalidArgument, "not 3 values"),
+                                ("abcd", TypeError, "camera must be .* not str"),
+                                ((500, 500, "32", 24), TypeError, r"camera\[2\] must be a number"),
+                                (500, TypeError, "camera must be .* not int")):
+        with pytest.raises(error, match=says):
+            analyzer.analyze(np.zeros((48, 64, 3), np.uint8), camera=camera)
+    assert analyzer.analyze(np.zeros((48, 64, 3), np.uint8),
+                            camera=np.array([500.0, 500, 32, 24])) == []
     with pytest.raises(TypeError, match="NumPy array"):
         analyzer.analyze([[0, 0], [0, 0]])
     with pytest.raises(TypeError, match="^rgb must be True or False, not str$"):
