@@ -613,9 +613,14 @@ int run(const run_options& opt, job_kind kind) {
       fs::remove(record_file(output_dir, job), ec);
     (void)take_task_plan(job);
     jobs.push_back(job);
-    records.push_back({fingerprint, options_now, opt.command_line, models_used,
-                       fs::absolute(job.input, ec).lexically_normal().string(), working_dir,
-                       /*finished=*/""});
+    output_record record;  // `finished` is stamped when the outputs are
+    record.input_fingerprint = fingerprint;
+    record.options = options_now;
+    record.command = opt.command_line;
+    record.models_dir = models_used;
+    record.input = fs::absolute(job.input, ec).lexically_normal().string();
+    record.working_dir = working_dir;
+    records.push_back(std::move(record));
   }
 
   progress_printer printer(opt.quiet ? progress_style::none : parse_progress_style(opt.progress));

@@ -206,8 +206,7 @@ std::optional<analysis_record> recorded_analysis(const fs::path& folder, const s
   for (const job_kind kind : {job_kind::mirror, job_kind::aus}) {
     const auto record = read_record(records_dir(folder) / (stem + "." + kind_name(kind) + ".json"));
     if (record) {
-      analysis_record analysis{record->command, record->working_dir,       record->finished,
-                               record->input,   record->input_fingerprint, record->options};
+      analysis_record analysis = *record;  // the fields the report states
       // What makes a report of old AU files trustworthy (or not) months later.
       if (!analysis.input.empty() && !analysis.input_fingerprint.empty()) {
         const std::string now = input_fingerprint(analysis.input);

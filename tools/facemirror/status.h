@@ -79,20 +79,14 @@ void write_status(const std::filesystem::path& file, const video_status& status)
 /// the output bytes. A rerun keeps the outputs only when both are the same, so a video swapped
 /// for another, replaced by an older copy or run with other options is redone; dates alone
 /// cannot tell (`mv`, `cp -p`, rsync and unzip keep them).
-struct output_record {
-  std::string input_fingerprint;  // facemirror::input_fingerprint()
-  // The CLI's options that shape the outputs; empty in a record of the Python module's (its
-  // outputs are redone by the CLI, which cannot tell its options from the module's arguments).
-  std::map<std::string, std::string> options;
-  // For the report's provenance, not compared: the command line that wrote the outputs, the
-  // models folder it used (absolute), the input (absolute) and the folder the command ran in
-  // (its relative paths are from there), so that a later `facemirror report OUTDIR` states them.
-  std::string command;
+///
+/// Compared: input_fingerprint and options (the CLI's options that shape the outputs; empty in a
+/// record of the Python module's, whose outputs the CLI redoes, as it cannot tell its options
+/// from the module's arguments). For the report's provenance only: command, working_dir, input
+/// (absolute), models_dir (absolute) and finished (utc_now(); write_record stamps a record
+/// without one). The report reads it as its analysis_record (input_now is never stored).
+struct output_record : analysis_record {
   std::string models_dir;
-  std::string input;
-  std::string working_dir;
-  // When the outputs were finished (utc_now()); write_record stamps a record without one.
-  std::string finished;
 };
 
 /// Now, UTC, ISO 8601 to the second ("2026-12-07T16:40:12Z").
