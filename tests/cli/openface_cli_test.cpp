@@ -128,8 +128,23 @@ TEST(openface_cli_test, fdir_tracks_images_of_another_size_in_their_own_pixels) 
   ASSERT_TRUE(cv::imwrite(shrunk.string(), image));
 
   const cli_run run = run_cli("openface -fdir " + frames.string() + " -out_dir " +
-                              (out / "D").string() + " -2Dfp -q " + models_arg());
+                              (out / "D").string() + " -2Dfp -pose -q " + models_arg());
   ASSERT_EQ(run.status, 0) << run.output;
+  // Every frame's pose with the first image's camera: given it in so many words, the same bytes
+  // (the smaller image's own guess would be 400,400,256,192).
+  const cli_run given =
+      run_cli("aus --frames " + frames.string() + " -o " + (out / "E").string() +
+              " --outputs 2Dfp,pose --fx 500 --fy 500 --cx 320 --cy 240 -q " + models_arg());
+  ASSERT_EQ(given.status, 0) << given.output;
+  EXPECT_EQ(read_file(out / "E/mixed.csv"), read_file(out / "D/mixed.csv"));
+  // A segment that starts on the smaller image (frames 10-18 of 9-frame segments) finds it.
+  const cli_run cut = run_cli("aus --frames " + frames.string() + " -o " + (out / "F").string() +
+                              " --outputs 2Dfp --segment-frames 9 -q " + models_arg());
+  ASSERT_EQ(cut.status, 0) << cut.output;
+  const auto segmented = read_lines(out / "F/mixed.csv");
+  ASSERT_EQ(segmented.size(), 31u);
+  for (size_t frame = 1; frame < segmented.size(); ++frame)
+    EXPECT_EQ(split_fields(segmented[frame]).at(4), "1") << "frame " << frame << " lost its face";
   const auto lines = read_lines(out / "D/mixed.csv");
   ASSERT_EQ(lines.size(), 31u);
   const auto header = split_fields(lines[0]);

@@ -160,9 +160,9 @@ class video_reader {
   /// frame_damage::concealed, one the decoder gave nothing for (damaged data, a frame it
   /// skips) is a black frame marked frame_damage::missing. The marks, like the pixels, are
   /// the same however the reader got there (seek or sequential read). A failing demuxer or
-  /// decoder (not damaged data) throws error(codec). In a frame folder, an image that cannot
-  /// be read or whose size differs from the first one's throws error(io or codec) naming that
-  /// image.
+  /// decoder (not damaged data) throws error(codec), as does a video file whose frame size
+  /// changes mid-stream. In a frame folder each image comes at its own size (OpenFace reads
+  /// them so), and one that cannot be read throws error(io or codec) naming it.
   [[nodiscard]] std::optional<video_frame> read();
 
  private:
