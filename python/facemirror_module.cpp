@@ -68,9 +68,6 @@ struct run_request {
   std::optional<facemirror::engine_options::aligned_face_options> aligned;
   int frame_stride = 1;  // aus: every Nth frame only
   int consensus = 1;     // aus: tracks per video, each CSV cell their median
-  // Created once the engine has taken the options and models, so that a value refused leaves
-  // no empty output folder behind (a finished run's, to look at).
-  std::vector<fs::path> make_folders;
 };
 
 // An option value the engine cannot take: facemirror.InvalidArgument (a facemirror.Error and a
@@ -236,15 +233,6 @@ py::list run(const run_request& request, const py::object& progress) {
   {
     py::gil_scoped_release no_gil;
     engine = std::make_unique<facemirror::engine>(std::move(options));
-    for (const fs::path& folder : request.make_folders) {
-      std::error_code ec;
-      fs::create_directories(folder, ec);
-      if (ec) {
-        throw facemirror::error(
-            facemirror::error_code::io,
-            "cannot create output folder '" + folder.string() + "': " + ec.message());
-      }
-    }
   }
   std::thread runner([state, &engine, &jobs] {
     std::vector<facemirror::video_result> results;
@@ -484,7 +472,7 @@ PYBIND11_MODULE(_facemirror, m) {
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
          const py::object& aligned, int frame_stride, int consensus, const py::object& progress,
-         std::vector<fs::path> make_folders) {
+         bool check_only) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -514,7 +502,10 @@ PYBIND11_MODULE(_facemirror, m) {
         }
         request.frame_stride = frame_stride;
         request.consensus = consensus;
-        request.make_folders = std::move(make_folders);
+        if (check_only) {  // the options alone, without the models: before any folder is made
+          facemirror::check_engine_options(engine_options_for(request));
+          return py::list();
+        }
         return run(request, progress);
       },
       py::arg("kind"), py::arg("inputs"), py::arg("outputs"), py::arg("models_dir"),
@@ -522,7 +513,8 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
       py::arg("write_hog"), py::arg("aligned"), py::arg("frame_stride"), py::arg("consensus"),
-      py::arg("progress"), py::arg("make_folders"),
-      "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order. "
+      py::arg("progress"), py::arg("check_only") = false,
+      "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order "
+      "(check_only: raises for options the engine cannot take, runs nothing). "
       "Use facemirror.extract() / facemirror.mirror() instead.");
 }

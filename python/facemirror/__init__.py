@@ -205,7 +205,7 @@ class HogFeatures(NamedTuple):
 
     def rows(self) -> np.ndarray:
         """float32 [frames, cells x cells x 31]: one row per frame, OpenFace's row layout (a
-        view, not a copy). ``hog.rows()[hog.valid]`` are the tracked frames', an empty
+        view of read_hog's features, not a copy). ``hog.rows()[hog.valid]`` are the tracked frames', an empty
         [0, 4464] where none was (``features[valid].reshape(n, -1)`` fails for n = 0)."""
         frames, rows, cols, channels = self.features.shape
         return self.features.reshape(frames, rows * cols * channels)
@@ -435,10 +435,11 @@ def _call_text(function, arguments: Dict[str, Any]) -> str:
             pass
         if callable(value):
             text = getattr(value, "__name__", "a function")
-        elif isinstance(value, os.PathLike):
-            text = repr(os.fspath(value))
+        elif isinstance(value, (os.PathLike, bytes)):
+            text = repr(os.fsdecode(os.fspath(value)))
         elif isinstance(value, (list, tuple)):
-            text = repr([os.fspath(v) if isinstance(v, os.PathLike) else v for v in value])
+            text = repr([os.fsdecode(os.fspath(v)) if isinstance(v, (os.PathLike, bytes)) else v
+                         for v in value])
         else:
             text = repr(value)
         parts.append(f"{name}={text}" if optional else text)
@@ -568,23 +569,20 @@ def extract(
             skip_failed=_flag("aligned.skip_failed", aligned.skip_failed))
     if aligned is not None and out_dir is None:
         raise InvalidArgument("aligned faces are written beside the CSVs: give out_dir")
+    engine_arguments = _engine_arguments(models, workers, segment_frames, landmarks, isolation,
+                                         frame_timeout, face_threshold, aus, static_aus, 18,
+                                         progress_every, progress, max_faces, hog, frame_stride,
+                                         consensus, aligned)
+    _run("aus", [], [], check_only=True, **engine_arguments)  # a value refused makes no out_dir
     with tempfile.TemporaryDirectory(prefix="facemirror-") as scratch:
         folder = out_dir if out_dir is not None else scratch
+        os.makedirs(folder, exist_ok=True)
         csvs = [os.path.join(folder if out_dir is not None else os.path.join(scratch, str(i)),
                              _stem(f) + ".csv")
                 for i, f in enumerate(files)]
-        if out_dir is None:  # each CSV in a folder of its own: videos of one name are fine
-            for csv in csvs:
-                os.makedirs(os.path.dirname(csv), exist_ok=True)
-        raw = _run(
-            "aus", files, csvs,
-            **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
-                                frame_timeout, face_threshold, aus, static_aus, 18,
-                                progress_every, progress, max_faces, hog, frame_stride,
-                                consensus, aligned),
-            # made once the engine has taken the options: a value refused leaves no folder
-            make_folders=[] if out_dir is None else [folder],
-        )
+        for csv in csvs:
+            os.makedirs(os.path.dirname(csv), exist_ok=True)
+        raw = _run("aus", files, csvs, **engine_arguments)
         results = []
         for item in raw:
             result = _video_result(item)
@@ -644,13 +642,12 @@ def mirror(
     _check_on_error(on_error)
     files = _video_files(inputs)
     folder = _folder("out_dir", out_dir)
-    raw = _run(
-        "mirror", files, [folder],
-        **_engine_arguments(models, workers, segment_frames, landmarks, isolation,
-                            frame_timeout, face_threshold, aus, False, crf, progress_every,
-                            progress, consensus=consensus),
-        make_folders=[folder],
-    )
+    engine_arguments = _engine_arguments(models, workers, segment_frames, landmarks, isolation,
+                                         frame_timeout, face_threshold, aus, False, crf,
+                                         progress_every, progress, consensus=consensus)
+    _run("mirror", [], [], check_only=True, **engine_arguments)  # a value refused makes no folder
+    os.makedirs(folder, exist_ok=True)
+    raw = _run("mirror", files, [folder], **engine_arguments)
     results = [
         _video_result(item, outputs={role: os.fspath(p) for role, p in item["outputs"].items()})
         for item in raw

@@ -90,7 +90,8 @@ print('installed python module', facemirror.__version__, 'at', facemirror.__file
 " || fail "the installed Python module does not import"
   # Under Python the program is the interpreter, whose prefix holds no fetch script: the
   # message names the one installed with the library.
-  said=$(cd / && FACEMIRROR_MODELS="$work/no-models" PYTHONPATH=$(dirname "$site") "$python" -c "
+  said=$(site_dir=$(cd "$(dirname "$site")" && pwd) && cd / &&
+    FACEMIRROR_MODELS="$work/no-models" PYTHONPATH=$site_dir "$python" -c "
 import facemirror
 facemirror.Analyzer()" 2>&1) && fail "an Analyzer without models was made: $said"
   grep -qF "fetch_models.sh ($prefix/share/facemirror/fetch_models.sh where installed" <<<"$said" ||

@@ -301,6 +301,8 @@ def test_inputs_from_a_generator_are_recorded_by_name_and_out_dir_may_be_bytes(t
     assert results[0].ok and results[0].output_csv == str(tmp_path / "out" / "clip.csv")
     record = json.loads((tmp_path / "out/.facemirror/clip.aus.json").read_text())
     assert record["command"].startswith(f"facemirror.extract([{str(clip)!r}], "), record
+    assert f"out_dir={str(tmp_path / 'out')!r}," in record["command"], record  # not b'...'
+
 
 
 @needs_shared
