@@ -49,7 +49,7 @@ struct engine::impl {
   const analysis_models& still_image_models();
 };
 
-engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
+void check_engine_options(const engine_options& options) {
   if (options.segment_frames <= 0) {
     throw error(error_code::invalid_argument, "frames per segment must be positive, not " +
                                                   std::to_string(options.segment_frames));
@@ -104,6 +104,10 @@ engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
   if (options.max_faces > 1 && options.landmarks != landmark_method::clnf)
     throw error(error_code::invalid_argument, "several faces need the CLNF landmarks");
   options.camera.check();
+}
+
+engine::engine(engine_options options) : impl_(std::make_unique<impl>()) {
+  check_engine_options(options);
   // Without AUs the CSVs are those of OpenFace without -aus, whatever outputs.aus says: no AU
   // columns and the per-frame separator of a file its AU pass did not rewrite.
   if (!options.compute_aus)
@@ -215,8 +219,16 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
   // several faces whole, by FaceLandmarkVidMulti's; the rest are videos cut into segments.
   std::vector<video_job> videos;
   std::vector<size_t> video_index, images, multi_face;
+  std::vector<video_result> results(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (is_image_file(jobs[i].input)) {
+    std::error_code ec;
+    if (jobs[i].kind == job_kind::mirror && std::filesystem::is_directory(jobs[i].input, ec)) {
+      // Its mirrored videos would have the first image's size, which the others need not have.
+      results[i].input = jobs[i].input;
+      results[i].error = "'" + jobs[i].input.string() +
+                         "': a frame folder cannot be mirrored (the mirror job takes video "
+                         "files and photographs)";
+    } else if (is_image_file(jobs[i].input)) {
       images.push_back(i);
     } else if (jobs[i].kind == job_kind::aus && impl_->options.max_faces > 1) {
       multi_face.push_back(i);
@@ -225,7 +237,6 @@ std::vector<video_result> engine::run(const std::vector<video_job>& jobs) {
       video_index.push_back(i);
     }
   }
-  std::vector<video_result> results(jobs.size());
   // Every phase's frames are counted (the videos probed) before the first phase runs.
   run_progress progress(impl_->options.on_progress);
   progress.plan(run_progress::images, static_cast<int64_t>(images.size()));

@@ -60,7 +60,7 @@ void write_still_image_csv(const image_analyzer& analyzer, const analysis_models
   const cv::Mat image = read_image(job.input);
   const std::vector<frame_record> faces =
       analyzer.analyze(image, options.camera.for_frame(image.cols, image.rows));
-  const bool csv_written = !faces.empty() || !options.skip_faceless_image_csv;
+  const bool csv_written = !faces.empty() || !options.skip_faceless_csv;
   if (csv_written) {
     atomic_file out(job.output_csv);
     out.write(still_image_csv(models, faces, options));
@@ -311,6 +311,7 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
               atomic_file csv(job.output_csv);
               csv.write(csv_header(columns));
               int64_t frames = 0, with_face = 0;
+              bool any_row = false;
               std::string rows;
               for (int64_t position = 0; position < total; ++position) {
                 if (stride > 1)
@@ -326,6 +327,7 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
                   found = found || face.success;
                 }
                 with_face += found ? 1 : 0;
+                any_row = any_row || !rows.empty();
                 if (frame->damage == frame_damage::concealed)
                   out.concealed_frames.push_back(frame->index);
                 if (frame->damage == frame_damage::missing)
@@ -334,11 +336,17 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
                 if (!progress(++frames, total))
                   throw error(error_code::io, "'" + job.input.string() + "': interrupted");
               }
-              csv.commit();
-              if (options.write_of_details)
-                write_openface_details(openface_details(job, options, reader.info().width,
-                                                        reader.info().height, false, false),
-                                       job);
+              // Not a face in the video: as FaceLandmarkVidMulti, no CSV (it goes unwritten).
+              const bool csv_written = any_row || !options.skip_faceless_csv;
+              if (csv_written)
+                csv.commit();
+              if (options.write_of_details) {
+                of_details details = openface_details(job, options, reader.info().width,
+                                                      reader.info().height, false, false);
+                if (!csv_written)
+                  details.csv.reset();
+                write_openface_details(details, job);
+              }
               out.frames = frames;
               out.successful_frames = with_face;
             });

@@ -66,6 +66,17 @@ TEST(cli_test, usage_error_exits_2) {
   const cli_run two = run_cli("aus x.mp4 -o out --consensus 2");
   EXPECT_NE(two.status, 2) << two.output;
   EXPECT_EQ(two.output.find("--consensus"), std::string::npos) << two.output;
+  // Options that do not go together are a usage error before any folder is made (and before
+  // --list-inputs, submit.sh's check, passes the batch), not every input's failure.
+  const fs::path never = scratch_dir() / "never";
+  for (const char* options : {"--consensus 3 --aligned", "--consensus 2 --max-faces 3",
+                              "--consensus 3 --landmarks dlib --list-inputs"}) {
+    const cli_run clash = run_cli("aus x.mp4 -o " + never.string() + " " + options);
+    EXPECT_EQ(clash.status, 2) << options << ": " << clash.output;
+    EXPECT_NE(clash.output.find("consensus tracks are CLNF tracks"), std::string::npos)
+        << clash.output;
+    EXPECT_FALSE(fs::exists(never)) << options;
+  }
   // An output folder that cannot be made says why.
   const fs::path file = scratch_dir() / "a_file";
   std::ofstream(file) << "x";
@@ -344,7 +355,7 @@ TEST(cli_test, default_workers_are_the_cpus_the_process_may_use) {
               (scratch_dir() / "out").string() + " --progress none " + models_arg());
   ASSERT_EQ(::sched_setaffinity(0, sizeof(before), &before), 0);
   EXPECT_EQ(run.status, 0) << run.output;
-  EXPECT_NE(run.output.find(", 1 workers"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find(", 1 worker\n"), std::string::npos) << run.output;
 }
 
 // A video's rows wait in a temporary file until its AU columns are known: in $TMPDIR (a batch
@@ -433,6 +444,24 @@ TEST(cli_test, a_video_without_a_face_is_written_with_a_warning) {
       drop_in.output.find("ok     " + blank_image.string() + " -> no CSV (a photograph, 0 faces"),
       std::string::npos)
       << drop_in.output;
+  // FaceLandmarkVidMulti opens its CSV at the first face too: `openface-multi` writes none for
+  // a video without one; `aus --max-faces` writes the header, saying it was analysed.
+  const cli_run multi = run_cli("openface-multi -f " + blank.string() + " -out_dir " +
+                                (dir / "multi").string() + " " + models_arg());
+  EXPECT_EQ(multi.status, 0) << multi.output;
+  EXPECT_FALSE(fs::exists(dir / "multi/blank.csv"));
+  EXPECT_EQ(read_lines(dir / "multi/blank_of_details.txt").size(), 3u);
+  EXPECT_NE(multi.output.find("no face found in any frame (no CSV, as OpenFace's "
+                              "FaceLandmarkVidMulti writes none)"),
+            std::string::npos)
+      << multi.output;
+  const cli_run several = run_cli("aus " + blank.string() + " -o " + (dir / "several").string() +
+                                  " --max-faces 2 -q " + models_arg());
+  EXPECT_EQ(several.status, 0) << several.output;
+  EXPECT_EQ(read_lines(dir / "several/blank.csv").size(), 1u);
+  EXPECT_NE(several.output.find("(its CSV has the header only: one row per tracked face"),
+            std::string::npos)
+      << several.output;
 }
 
 // A few damaged bytes in a recording cost the frames they touch, not the video (OpenFace reads

@@ -202,7 +202,10 @@ TEST(openface_args_test, unknown_refused_and_incomplete_flags_are_named) {
   EXPECT_NE(refusal({"-f", "v.avi", "-validate_detections", "0"})
                 .find("-validate_detections 0 is not supported: facemirror always validates"),
             std::string::npos);
-  EXPECT_NE(refusal({"-f", "v.avi", "-multi_view", "2"}).find("-multi_view 1 is not supported"),
+  EXPECT_NE(refusal({"-f", "v.avi", "-multi_view", "2"}).find("-multi_view 2 is not supported"),
+            std::string::npos);
+  EXPECT_NE(refusal({"-f", "v.avi", "-validate_detections", "0.5"})
+                .find("-validate_detections needs 0 or 1, not '0.5'"),
             std::string::npos);
   EXPECT_NE(refusal({"-f", "v.avi", "-multi_view"}).find("-multi_view needs a value"),
             std::string::npos);

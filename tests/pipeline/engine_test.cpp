@@ -324,6 +324,30 @@ TEST(engine_options_test, consensus_tracks_are_one_to_the_cap_and_write_only_a_c
   engine_options far;
   far.tracked_start_offset_ulps = 1001;
   EXPECT_THROW(engine{far}, error);
+  // The same checks without the models, for a front end to refuse a command before any work.
+  for (const engine_options* refused : {&hog, &faces, &far})
+    EXPECT_THROW(check_engine_options(*refused), error);
+  EXPECT_NO_THROW(check_engine_options(engine_options{}));
+}
+
+// A frame folder's images may differ in size, the mirrored videos cannot: the job fails alone,
+// naming the folder, and writes nothing.
+TEST_F(engine_test, a_mirror_job_of_a_frame_folder_fails_alone) {
+  const fs::path dir = test::scratch_dir();
+  fs::create_directories(dir / "frames");
+  fs::copy_file(*test::shared_dir() / "videos/openface-samples/sample1.jpg",
+                dir / "frames/001.jpg");
+  video_job job;
+  job.input = dir / "frames";
+  job.kind = job_kind::mirror;
+  job.output_dir = dir / "out";
+  engine e(options(1, isolation::thread));
+  const video_result result = e.run({job})[0];
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("'" + job.input.string() + "': a frame folder cannot be mirrored"),
+            std::string::npos)
+      << result.error;
+  EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
 TEST_F(engine_test, a_mirror_job_is_announced_once_its_last_file_is_written) {

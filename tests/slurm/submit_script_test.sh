@@ -59,6 +59,9 @@ expect 1 "(patient01): their outputs would overwrite each other" \
   bash "$submit" "$work/cohort" "$work/other/patient01.wmv" -o "$work/out" --tasks 2 --dry-run
 expect 1 "refused '$work/absent.mp4': no such file" \
   bash "$submit" "$work/cohort" "$work/absent.mp4" -o "$work/out" --tasks 2 --dry-run
+# Options that do not go together, which every task would fail on.
+expect 1 "consensus tracks are CLNF tracks" \
+  bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- --consensus 3 --hog
 expect 2 "--array-tasks 5 is not a shard of --tasks 3" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 3 --array-tasks 0,5 --dry-run
 expect 2 "--array-tasks 12 is not a shard of --tasks 8" \

@@ -50,7 +50,7 @@ engine_options engine_options_from(const run_options& opt, progress_printer& pri
   options.write_hog = opt.write_hog;
   options.write_aligned_faces = opt.write_aligned_faces;
   options.write_of_details = opt.openface_folder;
-  options.skip_faceless_image_csv = opt.openface_folder;  // FaceLandmarkImg's way
+  options.skip_faceless_csv = opt.openface_folder;  // FaceLandmarkImg's, FaceLandmarkVidMulti's way
   options.aligned = opt.aligned;
   options.landmarks = opt.landmarks == "dlib" ? landmark_method::dlib : landmark_method::clnf;
   options.tracker.acquire_score = opt.face_threshold;
@@ -423,9 +423,11 @@ int list_inputs(const input_plan& plan, const run_options& opt) {
       usable = false;
     }
   }
+  if (!usable)  // no list that a script not checking the status would take for the batch's
+    return 1;
   for (const auto& job : plan.jobs)
     std::printf("%s\n", fs::absolute(job.input).lexically_normal().c_str());
-  return usable ? 0 : 1;
+  return 0;
 }
 
 }  // namespace
@@ -519,6 +521,13 @@ int run(const run_options& opt, job_kind kind) {
   }
   if (inputs.empty()) {
     std::fprintf(stderr, "facemirror: no inputs: give INPUT... or --manifest FILE\n");
+    return 2;
+  }
+  try {  // options that do not go together: a usage error, before any folder is made
+    progress_printer silent(progress_style::none);
+    check_engine_options(engine_options_from(opt, silent));
+  } catch (const error& e) {
+    std::fprintf(stderr, "facemirror: %s\n", e.what());
     return 2;
   }
   const fs::path output_dir(opt.output_dir);
@@ -667,8 +676,9 @@ int run(const run_options& opt, job_kind kind) {
     };
     engine runner(std::move(options));
     if (!opt.quiet) {
-      std::fprintf(stderr, "facemirror %s: models loaded in %.2f s, %d workers\n", version(),
-                   runner.model_load_seconds(), runner.worker_count());
+      std::fprintf(stderr, "facemirror %s: models loaded in %.2f s, %d worker%s\n", version(),
+                   runner.model_load_seconds(), runner.worker_count(),
+                   runner.worker_count() == 1 ? "" : "s");
     }
     results = runner.run(jobs);
   }
@@ -733,7 +743,8 @@ int run(const run_options& opt, job_kind kind) {
     }
     frames += r.frames;
     if (!opt.quiet) {
-      // FaceLandmarkImg writes no CSV for an image without a face (openface-img neither).
+      // FaceLandmarkImg and FaceLandmarkVidMulti write no CSV without a face (openface-img and
+      // openface-multi neither).
       const std::string where = kind != job_kind::aus      ? output_dir.string() + "/"
                                 : fs::exists(r.output_csv) ? r.output_csv.string()
                                                            : "no CSV";
@@ -761,11 +772,16 @@ int run(const run_options& opt, job_kind kind) {
     // Written whole and valid, but of no use to a study: said even with -q, as failures are.
     if (r.frames > 0 && r.successful_frames == 0) {
       const char* consequence =
-          kind == job_kind::mirror    ? "in any frame (the mirrored videos are its frames copied "
-                                        "unchanged, no AUs)"
-          : !is_image_file(r.input)   ? "in any frame (every row has success 0)"
-          : !fs::exists(r.output_csv) ? "(no CSV, as OpenFace's FaceLandmarkImg writes none)"
-                                      : "(its CSV has the header only: one row per face)";
+          kind == job_kind::mirror ? "in any frame (the mirrored videos are its frames copied "
+                                     "unchanged, no AUs)"
+          : !fs::exists(r.output_csv)
+              ? (is_image_file(r.input)
+                     ? "(no CSV, as OpenFace's FaceLandmarkImg writes none)"
+                     : "in any frame (no CSV, as OpenFace's FaceLandmarkVidMulti writes none)")
+          : is_image_file(r.input) ? "(its CSV has the header only: one row per face)"
+          : opt.max_faces > 1      ? "in any frame (its CSV has the header only: one row per "
+                                     "tracked face and frame)"
+                                   : "in any frame (every row has success 0)";
       std::fprintf(stderr, "WARNING %s: no face found %s\n", r.input.string().c_str(), consequence);
     }
     if (r.video_streams > 1)

@@ -69,7 +69,8 @@ void add_consensus_option(CLI::App& cmd, int& tracks, const std::string& help) {
 
 void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
   cmd.add_option("inputs", opt.inputs,
-                 "Video files, or folders whose video files are all processed (or --manifest)");
+                 "Video files, photographs (each alone: every face in it, or its widest face to "
+                 "mirror), or folders whose video files are all processed (or --manifest)");
   cmd.add_option("--manifest", opt.manifest,
                  "File listing inputs, one per line (# comments; relative paths are relative to "
                  "the manifest's folder), processed after any INPUT")
@@ -101,7 +102,8 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
       ->check(CLI::IsMember({"thread", "process"}));
   cmd.add_option("--timeout", opt.timeout_s,
                  "With --isolation process: seconds a worker may spend on one frame before it is "
-                 "killed and replaced (default 60)")
+                 "killed and replaced (default 60; threads cannot be stopped, so it does nothing "
+                 "without --isolation process)")
       ->check(above_zero);
   cmd.add_option("--segment-frames", opt.segment_frames,
                  "Frames per work unit; every video is cut into segments of this length (a "
@@ -309,9 +311,10 @@ int main(int argc, char** argv) {
   mirror_cmd
       ->add_option("-o,--output-dir", mirror.output_dir,
                    "Folder for every output: <stem>_right_mirrored.mp4/.csv, "
-                   "<stem>_left_mirrored.mp4/.csv, <stem>_debug.mp4, <stem>_source.<ext>")
+                   "<stem>_left_mirrored.mp4/.csv, <stem>_debug.mp4, <stem>_source.<ext>, "
+                   "<stem>_head_pose.csv, <stem>_report.html and index.html")
       ->required();
-  mirror_cmd->add_flag("--no-aus", mirror.no_aus, "Mirror only: no AU CSVs");
+  mirror_cmd->add_flag("--no-aus", mirror.no_aus, "Mirror only: no AU CSVs, so no report either");
   mirror_cmd
       ->add_option(
           "--crf", mirror.crf,

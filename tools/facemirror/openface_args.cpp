@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -248,13 +249,19 @@ openface_command parse_openface_args(const std::vector<std::string>& args,
       (void)in.value_of(flag);
       command.notes.push_back("ignoring -oc: facemirror writes no tracked video");
     } else if (flag == "-validate_detections" || flag == "-multi_view") {
-      // Switches OpenFace reads as a number, any but 0 meaning on: its default setting is what
-      // facemirror implements, the other is refused.
-      const bool on = in.number_of(flag) != 0;
+      // Switches OpenFace reads as a whole number, any but 0 meaning on: its default setting is
+      // what facemirror implements, the other is refused.
+      const std::string text = in.value_of(flag);
+      const double value = std::strtod(text.c_str(), nullptr);
+      if (text.empty() || text.find_first_not_of("+-0123456789") != std::string::npos ||
+          value != std::floor(value)) {
+        throw openface_usage_error("OpenFace flag " + flag + " needs 0 or 1, not '" + text + "'");
+      }
+      const bool on = value != 0;
       const bool validate = flag == "-validate_detections";
       if (on != validate) {
         throw openface_usage_error(
-            "OpenFace flag " + flag + " " + (on ? "1" : "0") + " is not supported: " +
+            "OpenFace flag " + flag + " " + text + " is not supported: " +
             (validate ? "facemirror always validates its fits, as OpenFace does by default"
                       : "facemirror implements only CLNF's default (frontal) view"));
       }

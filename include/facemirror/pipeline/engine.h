@@ -104,10 +104,11 @@ struct engine_options {
   /// several faces), as OpenFace's programs write one for every input (`facemirror openface`
   /// and its siblings); with write_hog or write_aligned_faces it is written in any case.
   bool write_of_details = false;
-  /// A still image without a face gets no CSV (its details file, when written, ends at the
-  /// camera line), as OpenFace's FaceLandmarkImg opens its CSV at the first face; off (the
-  /// default), a header-only CSV says that the image was analysed.
-  bool skip_faceless_image_csv = false;
+  /// A still image, or a video followed for several faces (max_faces > 1), in which no face is
+  /// found gets no CSV (its details file, when written, ends at the camera line), as OpenFace's
+  /// FaceLandmarkImg and FaceLandmarkVidMulti open their CSV at the first face; off (the
+  /// default), a header-only CSV says that the input was analysed.
+  bool skip_faceless_csv = false;
   /// How the aligned faces are written (OpenFace's -simscale, -simsize, -nomask, -g,
   /// -format_aligned, -nobadaligned). They change the written images only: the AU features
   /// and the HOG file always describe OpenFace's 0.7-scale, 112-pixel, masked face. A scale
@@ -199,9 +200,10 @@ enum class job_kind { aus, mirror };
 /// An aus job whose input is a still image (is_image_file: .jpg, .png...) is analysed alone, as
 /// OpenFace's FaceLandmarkImg analyses it (image_analyzer: every face, OpenFace's static AU
 /// models, its CSV layout: one row per face), on the same workers (threads, whatever the
-/// isolation). A folder input (probe_video) is a frame folder: one video of its images. A mirror
-/// job whose input is a still image mirrors the image's widest successfully fitted face (no
-/// face: the job fails, nothing written): see mirror_outputs_for.
+/// isolation). A folder input (probe_video) is a frame folder: one video of its images (an aus
+/// job's; a mirror job of one fails alone). A mirror job whose input is a still image mirrors
+/// the image's widest successfully fitted face (no face: the job fails, nothing written): see
+/// mirror_outputs_for.
 struct video_job {
   std::filesystem::path input;
   std::filesystem::path output_csv;  // kind == aus
@@ -283,8 +285,16 @@ struct video_result {
   double seconds = 0.0;  // wall time from its first segment to its CSV
 };
 
+/// Throws error(invalid_argument) naming what `options` asks that the engine cannot do (a
+/// value out of range, outputs that do not go together), as the engine's constructor does,
+/// without loading the models: a front end refuses such a command before it makes an output
+/// folder or submits a batch. Pure.
+void check_engine_options(const engine_options& options);
+
 class engine {
  public:
+  /// Throws as check_engine_options() does, then facemirror::error naming a model file that is
+  /// missing or cannot be read.
   explicit engine(engine_options options);
   ~engine();
   engine(const engine&) = delete;
