@@ -66,8 +66,9 @@ struct run_request {
   bool write_hog = false;  // aus: also <stem>.hog and <stem>_of_details.txt beside the CSV
   // aus: also <stem>_aligned/ (OpenFace's -simalign), written as these options say.
   std::optional<facemirror::engine_options::aligned_face_options> aligned;
-  int frame_stride = 1;  // aus: every Nth frame only
-  int consensus = 1;     // aus: tracks per video, each CSV cell their median
+  int frame_stride = 1;                       // aus: every Nth frame only
+  int consensus = 1;                          // aus: tracks per video, each CSV cell their median
+  std::optional<std::vector<double>> camera;  // aus: fx, fy, cx, cy (else OpenFace's guess)
 };
 
 // An option value the engine cannot take: facemirror.InvalidArgument (a facemirror.Error and a
@@ -110,6 +111,13 @@ facemirror::engine_options engine_options_for(const run_request& request) {
     invalid_option("consensus must be 1 to " + std::to_string(facemirror::max_consensus_tracks) +
                    " tracks, not " + std::to_string(request.consensus));
   options.consensus_tracks = request.consensus;
+  if (request.camera) {
+    const std::vector<double>& c = *request.camera;
+    if (c.size() != 4)
+      invalid_option("camera must be (fx, fy, cx, cy) in pixels");
+    options.camera.focal = {c[0], c[1]};
+    options.camera.centre = {c[2], c[3]};
+  }
   if (request.progress_every < 1)
     invalid_option("progress_every must be at least 1");
   options.progress_interval_frames = request.progress_every;
@@ -471,8 +479,8 @@ PYBIND11_MODULE(_facemirror, m) {
          std::optional<fs::path> models_dir, int workers, int segment_frames, std::string landmarks,
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
-         const py::object& aligned, int frame_stride, int consensus, const py::object& progress,
-         bool check_only) {
+         const py::object& aligned, int frame_stride, int consensus,
+         std::optional<std::vector<double>> camera, const py::object& progress, bool check_only) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -502,6 +510,7 @@ PYBIND11_MODULE(_facemirror, m) {
         }
         request.frame_stride = frame_stride;
         request.consensus = consensus;
+        request.camera = std::move(camera);
         if (check_only) {  // the options alone, without the models: before any folder is made
           facemirror::check_engine_options(engine_options_for(request));
           return py::list();
@@ -513,7 +522,7 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
       py::arg("write_hog"), py::arg("aligned"), py::arg("frame_stride"), py::arg("consensus"),
-      py::arg("progress"), py::arg("check_only") = false,
+      py::arg("camera"), py::arg("progress"), py::arg("check_only") = false,
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order "
       "(check_only: raises for options the engine cannot take, runs nothing). "
       "Use facemirror.extract() / facemirror.mirror() instead.");

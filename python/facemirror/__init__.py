@@ -358,7 +358,8 @@ def _number(name: str, value) -> float:
 
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
                       face_threshold, aus, static_aus, crf, progress_every, progress,
-                      max_faces=1, hog=False, frame_stride=1, consensus=1, aligned=None):
+                      max_faces=1, hog=False, frame_stride=1, consensus=1, aligned=None,
+                      camera=None):
     return dict(
         models_dir=None if models is None else os.fspath(models),
         workers=_integer("workers", workers),
@@ -376,6 +377,7 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         aligned=aligned,
         frame_stride=_integer("frame_stride", frame_stride),
         consensus=_integer("consensus", consensus),
+        camera=_camera(camera),
         progress=_callback("progress", progress),
     )
 
@@ -500,6 +502,7 @@ def extract(
     consensus: int = 1,
     aligned: Union[bool, AlignedFaces] = False,
     frames: bool = False,
+    camera=None,
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
@@ -539,6 +542,9 @@ def extract(
       CLNF fit started a different float ulp away, and write every cell as the median of the
       tracks' (for two, their mean; closer to OpenFace 2.2 than a single track, at that many
       times the CPU; not with hog, max_faces > 1 or landmarks="dlib"). 1: one track.
+    camera: (fx, fy, cx, cy) in pixels, every video's intrinsics for pose, 3-D landmarks and
+      gaze (the CLI's --fx --fy --cx --cy, OpenFace's -fx -fy -cx -cy); None: OpenFace's guess
+      from each video's size.
     aligned: True (OpenFace's defaults) or an AlignedFaces: also write each frame's aligned
       face into ``<stem>_aligned/`` beside the CSV (the CLI's --aligned; needs out_dir, not
       with max_faces > 1, aus=False or consensus > 1); each result's ``aligned_dir`` names it.
@@ -572,7 +578,7 @@ def extract(
     engine_arguments = _engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                          frame_timeout, face_threshold, aus, static_aus, 18,
                                          progress_every, progress, max_faces, hog, frame_stride,
-                                         consensus, aligned)
+                                         consensus, aligned, camera)
     _run("aus", [], [], check_only=True, **engine_arguments)  # a value refused makes no out_dir
     with tempfile.TemporaryDirectory(prefix="facemirror-") as scratch:
         folder = out_dir if out_dir is not None else scratch

@@ -630,6 +630,24 @@ def test_read_hog_of_a_truncated_file_names_it(tmp_path):
 
 
 @needs_shared
+def test_a_camera_gives_the_clis_rows_with_its_intrinsics(tmp_path):
+    # OpenFace's -fx -fy -cx -cy, the CLI's --fx ...: pose, 3-D landmarks and gaze move with them.
+    intrinsics = ["--fx", "600", "--fy", "610", "--cx", "310", "--cy", "245"]
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
+                    "-q", *intrinsics], check=True)
+    result = facemirror.extract(VIDEO, out_dir=tmp_path / "py", models=MODELS,
+                                camera=(600, 610, 310, 245), as_dataframe=False)[0]
+    cli_csv = (tmp_path / "cli" / "changeLighting.csv").read_bytes()
+    assert pathlib.Path(result.output_csv).read_bytes() == cli_csv
+    guessed = facemirror.extract(VIDEO, models=MODELS, as_dataframe=False)[0]
+    assert not np.array_equal(guessed.columns["pose_Tz"], result.columns["pose_Tz"])
+    with pytest.raises(facemirror.InvalidArgument, match="finite"):
+        facemirror.extract(VIDEO, out_dir=tmp_path / "nan", models=MODELS,
+                           camera=(600, 600, float("nan"), 245))
+    assert not (tmp_path / "nan").exists()
+
+
+@needs_shared
 def test_frame_stride_gives_the_cli_rows(tmp_path):
     subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
                     "--frame-stride", "4", "-q"], check=True)
