@@ -205,8 +205,9 @@ class HogFeatures(NamedTuple):
 
     def rows(self) -> np.ndarray:
         """float32 [frames, cells x cells x 31]: one row per frame, OpenFace's row layout (a
-        view of read_hog's features, not a copy). ``hog.rows()[hog.valid]`` are the tracked frames', an empty
-        [0, 4464] where none was (``features[valid].reshape(n, -1)`` fails for n = 0)."""
+        view of read_hog's features, not a copy). ``hog.rows()[hog.valid]`` are the tracked
+        frames', an empty [0, 4464] where none was (``features[valid].reshape(n, -1)`` fails
+        for n = 0)."""
         frames, rows, cols, channels = self.features.shape
         return self.features.reshape(frames, rows * cols * channels)
 
@@ -569,8 +570,10 @@ def extract(
         raise TypeError("aligned must be True, False or a facemirror.AlignedFaces")
     else:
         aligned = AlignedFaces(
-            size=_integer("aligned.size", aligned.size), scale=_number("aligned.scale", aligned.scale),
-            masked=_flag("aligned.masked", aligned.masked), grey=_flag("aligned.grey", aligned.grey),
+            size=_integer("aligned.size", aligned.size),
+            scale=_number("aligned.scale", aligned.scale),
+            masked=_flag("aligned.masked", aligned.masked),
+            grey=_flag("aligned.grey", aligned.grey),
             format=_string("aligned.format", aligned.format),
             skip_failed=_flag("aligned.skip_failed", aligned.skip_failed))
     if aligned is not None and out_dir is None:

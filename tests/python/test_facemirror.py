@@ -372,9 +372,11 @@ def test_option_values_it_cannot_take_are_value_errors_before_any_work(tmp_path)
                           (dict(progress=5), "progress must be a function"),
                           (dict(as_dataframe="yes"), "as_dataframe must be None, True or False"),
                           (dict(face_threshold="high"), "face_threshold must be a number"),
-                          (dict(out_dir=tmp_path / "a", aligned=facemirror.AlignedFaces(size="112")),
+                          (dict(out_dir=tmp_path / "a",
+                                aligned=facemirror.AlignedFaces(size="112")),
                            "aligned.size must be an integer, not str"),
-                          (dict(out_dir=tmp_path / "a", aligned=facemirror.AlignedFaces(grey=None)),
+                          (dict(out_dir=tmp_path / "a",
+                                aligned=facemirror.AlignedFaces(grey=None)),
                            "aligned.grey must be True or False, not NoneType")):
         with pytest.raises(TypeError, match=says):
             facemirror.extract(VIDEO, models=MODELS, **options)
