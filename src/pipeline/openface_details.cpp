@@ -7,7 +7,7 @@
 namespace facemirror::detail {
 
 of_details openface_details(const video_job& job, const engine_options& options, int width,
-                            int height, bool hog, bool aligned) {
+                            int height, bool hog, bool aligned, bool csv) {
   const camera_intrinsics camera = options.camera.for_frame(width, height);
   const openface_outputs out = openface_outputs_for(job.output_csv);
   of_details details;
@@ -23,7 +23,8 @@ of_details openface_details(const video_job& job, const engine_options& options,
     details.hog = out.hog.filename().string();
   if (aligned)
     details.aligned_folder = out.aligned_folder.filename().string();
-  details.csv = job.output_csv.filename().string();
+  if (csv)
+    details.csv = job.output_csv.filename().string();
   // The CSV's column groups, as OpenFace lists its output selectors.
   const csv_outputs& groups = options.outputs;
   details.gaze = groups.gaze;

@@ -67,10 +67,8 @@ void write_still_image_csv(const image_analyzer& analyzer, const analysis_models
     out.commit();
   }
   if (options.write_of_details) {
-    of_details details = openface_details(job, options, image.cols, image.rows, false, false);
-    if (!csv_written)
-      details.csv.reset();
-    write_openface_details(details, job);
+    write_openface_details(
+        openface_details(job, options, image.cols, image.rows, false, false, csv_written), job);
   }
   result.frames = 1;
   // Every face found is a row, the validator's doubt being its confidence (FaceLandmarkImg's
@@ -298,58 +296,56 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
   multi_face_options multi;
   multi.max_faces = options.max_faces;
   const csv_columns columns = columns_of(models, options, csv_layout::multi_face_video);
-  run_whole(jobs, videos, options, workers, results,
-            [&](const video_job& job, video_result& out, const frame_progress& progress) {
-              const video_info info = probe_video(job.input);
-              out.video_streams = info.video_streams;
-              video_reader reader(info);
-              const int stride = options.frame_stride;
-              const int64_t total = analysed_frames(reader.info(), stride);
-              multi_face_session session(
-                  shared, multi,
-                  options.camera.for_frame(reader.info().width, reader.info().height));
-              atomic_file csv(job.output_csv);
-              csv.write(csv_header(columns));
-              int64_t frames = 0, with_face = 0;
-              bool any_row = false;
-              std::string rows;
-              for (int64_t position = 0; position < total; ++position) {
-                if (stride > 1)
-                  reader.seek(position * stride);  // decodes on, skipping what it can
-                const std::optional<video_frame> frame = reader.read();
-                if (!frame)
-                  break;  // as many frames as the probe counted, or read() has thrown
-                rows.clear();
-                bool found = false;
-                for (frame_record face : session.track(frame->bgr, frame->timestamp_s)) {
-                  face.index = frame->index;  // the container's frame number
-                  append_csv_row(rows, face, columns);
-                  found = found || face.success;
-                }
-                with_face += found ? 1 : 0;
-                any_row = any_row || !rows.empty();
-                if (frame->damage == frame_damage::concealed)
-                  out.concealed_frames.push_back(frame->index);
-                if (frame->damage == frame_damage::missing)
-                  out.missing_frames.push_back(frame->index);
-                csv.write(rows);
-                if (!progress(++frames, total))
-                  throw error(error_code::io, "'" + job.input.string() + "': interrupted");
-              }
-              // Not a face in the video: as FaceLandmarkVidMulti, no CSV (it goes unwritten).
-              const bool csv_written = any_row || !options.skip_faceless_csv;
-              if (csv_written)
-                csv.commit();
-              if (options.write_of_details) {
-                of_details details = openface_details(job, options, reader.info().width,
-                                                      reader.info().height, false, false);
-                if (!csv_written)
-                  details.csv.reset();
-                write_openface_details(details, job);
-              }
-              out.frames = frames;
-              out.successful_frames = with_face;
-            });
+  run_whole(
+      jobs, videos, options, workers, results,
+      [&](const video_job& job, video_result& out, const frame_progress& progress) {
+        const video_info info = probe_video(job.input);
+        out.video_streams = info.video_streams;
+        video_reader reader(info);
+        const int stride = options.frame_stride;
+        const int64_t total = analysed_frames(reader.info(), stride);
+        multi_face_session session(
+            shared, multi, options.camera.for_frame(reader.info().width, reader.info().height));
+        atomic_file csv(job.output_csv);
+        csv.write(csv_header(columns));
+        int64_t frames = 0, with_face = 0;
+        bool any_row = false;
+        std::string rows;
+        for (int64_t position = 0; position < total; ++position) {
+          if (stride > 1)
+            reader.seek(position * stride);  // decodes on, skipping what it can
+          const std::optional<video_frame> frame = reader.read();
+          if (!frame)
+            break;  // as many frames as the probe counted, or read() has thrown
+          rows.clear();
+          bool found = false;
+          for (frame_record face : session.track(frame->bgr, frame->timestamp_s)) {
+            face.index = frame->index;  // the container's frame number
+            append_csv_row(rows, face, columns);
+            found = found || face.success;
+          }
+          with_face += found ? 1 : 0;
+          any_row = any_row || !rows.empty();
+          if (frame->damage == frame_damage::concealed)
+            out.concealed_frames.push_back(frame->index);
+          if (frame->damage == frame_damage::missing)
+            out.missing_frames.push_back(frame->index);
+          csv.write(rows);
+          if (!progress(++frames, total))
+            throw error(error_code::io, "'" + job.input.string() + "': interrupted");
+        }
+        // Not a face in the video: as FaceLandmarkVidMulti, no CSV (it goes unwritten).
+        const bool csv_written = any_row || !options.skip_faceless_csv;
+        if (csv_written)
+          csv.commit();
+        if (options.write_of_details) {
+          write_openface_details(openface_details(job, options, reader.info().width,
+                                                  reader.info().height, false, false, csv_written),
+                                 job);
+        }
+        out.frames = frames;
+        out.successful_frames = with_face;
+      });
 }
 
 }  // namespace facemirror::detail
