@@ -69,6 +69,7 @@ struct run_request {
   int frame_stride = 1;                       // aus: every Nth frame only
   int consensus = 1;                          // aus: tracks per video, each CSV cell their median
   std::optional<std::vector<double>> camera;  // aus: fx, fy, cx, cy (else OpenFace's guess)
+  std::string csv_outputs = "all";            // aus: the CLI's --outputs list
 };
 
 // An option value the engine cannot take: facemirror.InvalidArgument (a facemirror.Error and a
@@ -93,6 +94,7 @@ facemirror::engine_options engine_options_for(const run_request& request) {
   options.frame_timeout_s = request.frame_timeout_s;
   options.tracker.acquire_score = request.face_threshold;
   options.compute_aus = request.compute_aus;
+  options.outputs = facemirror::csv_outputs::parse(request.csv_outputs);
   options.static_aus = request.static_aus;
   options.mirror_crf = request.mirror_crf;
   if (request.max_faces < 1 || request.max_faces > facemirror::max_tracked_faces)
@@ -480,7 +482,8 @@ PYBIND11_MODULE(_facemirror, m) {
          std::string isolation, double frame_timeout_s, double face_threshold, bool compute_aus,
          bool static_aus, int mirror_crf, int progress_every, int max_faces, bool write_hog,
          const py::object& aligned, int frame_stride, int consensus,
-         std::optional<std::vector<double>> camera, const py::object& progress, bool check_only) {
+         std::optional<std::vector<double>> camera, std::string csv_outputs,
+         const py::object& progress, bool check_only) {
         run_request request;
         request.kind = std::move(kind);
         request.inputs = std::move(inputs);
@@ -511,6 +514,7 @@ PYBIND11_MODULE(_facemirror, m) {
         request.frame_stride = frame_stride;
         request.consensus = consensus;
         request.camera = std::move(camera);
+        request.csv_outputs = std::move(csv_outputs);
         if (check_only) {  // the options alone, without the models: before any folder is made
           facemirror::check_engine_options(engine_options_for(request));
           return py::list();
@@ -522,7 +526,7 @@ PYBIND11_MODULE(_facemirror, m) {
       py::arg("frame_timeout_s"), py::arg("face_threshold"), py::arg("compute_aus"),
       py::arg("static_aus"), py::arg("mirror_crf"), py::arg("progress_every"), py::arg("max_faces"),
       py::arg("write_hog"), py::arg("aligned"), py::arg("frame_stride"), py::arg("consensus"),
-      py::arg("camera"), py::arg("progress"), py::arg("check_only") = false,
+      py::arg("camera"), py::arg("csv_outputs"), py::arg("progress"), py::arg("check_only") = false,
       "Runs one engine batch (kind 'aus' or 'mirror'); returns one dict per input, in order "
       "(check_only: raises for options the engine cannot take, runs nothing). "
       "Use facemirror.extract() / facemirror.mirror() instead.");

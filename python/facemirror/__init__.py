@@ -360,7 +360,7 @@ def _number(name: str, value) -> float:
 def _engine_arguments(models, workers, segment_frames, landmarks, isolation, frame_timeout,
                       face_threshold, aus, static_aus, crf, progress_every, progress,
                       max_faces=1, hog=False, frame_stride=1, consensus=1, aligned=None,
-                      camera=None):
+                      camera=None, outputs="all"):
     return dict(
         models_dir=None if models is None else os.fspath(models),
         workers=_integer("workers", workers),
@@ -379,8 +379,24 @@ def _engine_arguments(models, workers, segment_frames, landmarks, isolation, fra
         frame_stride=_integer("frame_stride", frame_stride),
         consensus=_integer("consensus", consensus),
         camera=_camera(camera),
+        csv_outputs=_column_groups(outputs),
         progress=_callback("progress", progress),
     )
+
+
+def _column_groups(outputs) -> str:
+    """The CLI's --outputs list from "pose,aus" or ["pose", "aus"] (the native side checks the
+    names)."""
+    if isinstance(outputs, str):
+        return outputs
+    if isinstance(outputs, bytes) or not isinstance(outputs, collections.abc.Iterable):
+        raise TypeError("outputs must be a comma-separated str or a list of column groups, not "
+                        f"{type(outputs).__name__}")
+    groups = list(outputs)
+    for group in groups:
+        if not isinstance(group, str):
+            raise TypeError(f"outputs must list column groups as str, not {type(group).__name__}")
+    return ",".join(groups) if groups else "none"
 
 
 def _callback(name: str, value):
@@ -504,6 +520,7 @@ def extract(
     aligned: Union[bool, AlignedFaces] = False,
     frames: bool = False,
     camera=None,
+    outputs: Union[str, Iterable[str]] = "all",
 ) -> List[VideoResult]:
     """Runs the ``aus`` job (``facemirror aus``) on videos; returns one VideoResult per video.
 
@@ -546,6 +563,10 @@ def extract(
     camera: (fx, fy, cx, cy) in pixels, every video's intrinsics for pose, 3-D landmarks and
       gaze (the CLI's --fx --fy --cx --cy, OpenFace's -fx -fy -cx -cy); None: OpenFace's guess
       from each video's size.
+    outputs: the CSV's column groups (the CLI's --outputs, OpenFace's -2Dfp -3Dfp -pdmparams
+      -pose -aus -gaze): "all", "none" (only the five identifying columns), or some of "2Dfp",
+      "3Dfp", "pdmparams", "pose", "aus", "gaze" as a comma-separated str or a list; the
+      columns keep OpenFace's order. An unknown name raises facemirror.InvalidArgument.
     aligned: True (OpenFace's defaults) or an AlignedFaces: also write each frame's aligned
       face into ``<stem>_aligned/`` beside the CSV (the CLI's --aligned; needs out_dir, not
       with max_faces > 1, aus=False or consensus > 1); each result's ``aligned_dir`` names it.
@@ -581,7 +602,7 @@ def extract(
     engine_arguments = _engine_arguments(models, workers, segment_frames, landmarks, isolation,
                                          frame_timeout, face_threshold, aus, static_aus, 18,
                                          progress_every, progress, max_faces, hog, frame_stride,
-                                         consensus, aligned, camera)
+                                         consensus, aligned, camera, outputs)
     _run("aus", [], [], check_only=True, **engine_arguments)  # a value refused makes no out_dir
     with tempfile.TemporaryDirectory(prefix="facemirror-") as scratch:
         folder = out_dir if out_dir is not None else scratch

@@ -650,6 +650,26 @@ def test_a_camera_gives_the_clis_rows_with_its_intrinsics(tmp_path):
 
 
 @needs_shared
+def test_outputs_gives_the_clis_column_groups(tmp_path):
+    # OpenFace's -pose -aus ..., the CLI's --outputs: the CSV holds just those groups.
+    subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
+                    "-q", "--outputs", "pose,aus"], check=True)
+    result = facemirror.extract(VIDEO, out_dir=tmp_path / "py", models=MODELS,
+                                outputs=["aus", "pose"], as_dataframe=False)[0]
+    cli_csv = (tmp_path / "cli" / "changeLighting.csv").read_bytes()
+    assert pathlib.Path(result.output_csv).read_bytes() == cli_csv
+    assert "pose_Rx" in result.columns and "AU12_r" in result.columns
+    assert "x_0" not in result.columns and "gaze_0_x" not in result.columns
+    bare = facemirror.extract(VIDEO, models=MODELS, outputs="none", as_dataframe=False)[0]
+    assert list(bare.columns) == ["frame", "face_id", "timestamp", "confidence", "success"]
+    with pytest.raises(facemirror.InvalidArgument, match="gazes"):
+        facemirror.extract(VIDEO, out_dir=tmp_path / "bad", models=MODELS, outputs="pose,gazes")
+    assert not (tmp_path / "bad").exists()
+    with pytest.raises(TypeError, match="outputs"):
+        facemirror.extract(VIDEO, models=MODELS, outputs=["pose", 3])
+
+
+@needs_shared
 def test_frame_stride_gives_the_cli_rows(tmp_path):
     subprocess.run([CLI, "aus", str(VIDEO), "-o", str(tmp_path / "cli"), "--models", str(MODELS),
                     "--frame-stride", "4", "-q"], check=True)
