@@ -353,10 +353,7 @@ void batch::consume(video_state& video, segment_output& output) {
   FACEMIRROR_CHECK(output.videos.size() == video.muxers.size(), "segment has the wrong outputs");
   for (const auto& frame : output.frames) {
     video.result.successful_frames += frame.record.success ? 1 : 0;
-    if (frame.damage == frame_damage::concealed)
-      video.result.concealed_frames.push_back(frame.record.index);
-    if (frame.damage == frame_damage::missing)
-      video.result.missing_frames.push_back(frame.record.index);
+    video.result.note_damage(frame.record.index, frame.damage);
     video.tail.push_back({frame.record, std::nullopt});
   }
   if (video.job.kind == job_kind::mirror) {

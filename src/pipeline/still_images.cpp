@@ -326,10 +326,7 @@ void run_multi_face_videos(const std::vector<video_job>& jobs, const std::vector
           }
           with_face += found ? 1 : 0;
           any_row = any_row || !rows.empty();
-          if (frame->damage == frame_damage::concealed)
-            out.concealed_frames.push_back(frame->index);
-          if (frame->damage == frame_damage::missing)
-            out.missing_frames.push_back(frame->index);
+          out.note_damage(frame->index, frame->damage);
           csv.write(rows);
           if (!progress(++frames, total))
             throw error(error_code::io, "'" + job.input.string() + "': interrupted");

@@ -516,6 +516,15 @@ TEST(cli_test, damaged_data_mid_file_costs_its_frames_not_the_video) {
   ASSERT_EQ(mirror.status, 0) << mirror.output;
   EXPECT_EQ(read_lines(dir / "mirror/damaged_head_pose.csv").size(), 46u);
   EXPECT_EQ(read_lines(dir / "mirror/damaged_left_mirrored.csv").size(), 46u);
+  // Several faces are tracked on one worker per video: the same frames are said damaged.
+  const cli_run multi = run_cli("aus " + damaged.string() + " -o " + (dir / "multi").string() +
+                                " --max-faces 2 --progress none " + models_arg());
+  ASSERT_EQ(multi.status, 0) << multi.output;
+  const auto warning_at = multi.output.find("WARNING " + damaged.string() + ": the file holds ");
+  ASSERT_NE(warning_at, std::string::npos) << multi.output;
+  const std::string warning =
+      multi.output.substr(warning_at, multi.output.find('\n', warning_at) - warning_at);
+  EXPECT_NE(warning.find(" (21"), std::string::npos) << warning;
 
   // HEVC with B-frames, damaged where its decoder says nothing and patches nothing: the garbage
   // may refer to any picture the decoder holds, which once depended on the worker count.

@@ -43,6 +43,7 @@
 #include "facemirror/landmarks/face_tracker.h"
 #include "facemirror/landmarks/pdm.h"
 #include "facemirror/output/csv_writer.h"
+#include "facemirror/types.h"
 
 namespace facemirror {
 
@@ -275,6 +276,14 @@ struct video_result {
   // ones black (success 0). Empty for an undamaged file. (Damage at the file's end fails the
   // video: that is a cut file.)
   std::vector<int64_t> concealed_frames, missing_frames;
+  /// Lists the analysed frame `frame` (0-based, called in ascending order) in concealed_frames
+  /// or missing_frames as its damage says (nothing for an undamaged frame).
+  void note_damage(int64_t frame, frame_damage damage) {
+    if (damage == frame_damage::concealed)
+      concealed_frames.push_back(frame);
+    else if (damage == frame_damage::missing)
+      missing_frames.push_back(frame);
+  }
   // The file's video streams (video_info::video_streams): above 1, the first was analysed and
   // the others not, which a user who recorded two cameras into one file may not expect.
   int video_streams = 1;
