@@ -188,6 +188,13 @@ def main():
             ("a window after the video's end", "POST", "/api/task_plan" + q({}), {},
              json.dumps({"video": os.path.join(root, "videos", "old.wmv"),
                          "csv": "task,start_s,end_s\nsmile,1,2\n"}), 400),
+            # Before the end of the last frame's display, after its timestamp: no frame.
+            ("a window after the last frame", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": os.path.join(root, "videos", "old.wmv"),
+                         "csv": "task,start_s,end_s\nsmile,0.15,0.3\n"}), 400),
+            ("a window between two frames", "POST", "/api/task_plan" + q({}), {},
+             json.dumps({"video": os.path.join(root, "videos", "old.wmv"),
+                         "csv": "task,start_s,end_s\nsmile,0.01,0.03\n"}), 400),
             ("removing a plan there is not", "POST", "/api/task_plan" + q({}), {},
              json.dumps({"video": os.path.join(root, "videos", "old.wmv"), "remove": True}),
              404),
@@ -205,11 +212,29 @@ def main():
                          "an output folder not from /": ["'out' is not a full path"],
                          "a plan without rows": ["no rows"],
                          "a window after the video's end": [
-                             "'smile' starts at 1.00 s, after the video's end (0.17 s)"],
+                             "'smile' starts at 1.00 s, after the video's last frame (0.133 s)"],
+                         "a window after the last frame": [
+                             "'smile' starts at 0.15 s, after the video's last frame (0.133 s)"],
+                         "a window between two frames": [
+                             "'smile' (0.010 s to 0.030 s) lies between two frames"],
                          "removing a plan there is not": ["no task plan to remove"],
                          }.get(name, []):
                 if said not in reply.decode("utf-8", "replace"):
                     fail("%s: the reply %r does not say %r" % (name, reply, said))
+        # A huge body is refused by its length, before it is read into memory: the server
+        # answers after the headers alone.
+        for path, limit in (("/api/start", "16384 KiB"), ("/api/task_plan", "256 KiB")):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.putrequest("POST", path + q({}))
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Content-Length", str(1 << 30))
+            connection.endheaders()
+            response = connection.getresponse()
+            reply = response.read().decode("utf-8", "replace")
+            connection.close()
+            print("%-32s -> %d" % ("1 GiB announced to " + path, response.status))
+            if response.status != 413 or limit not in reply:
+                fail("1 GiB to %s: status %d, %r" % (path, response.status, reply))
         if os.geteuid() != 0:  # root reads any folder
             closed = os.path.join(root, "closed")
             os.makedirs(closed, exist_ok=True)

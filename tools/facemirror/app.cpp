@@ -187,31 +187,46 @@ json output_links(const std::string& mode, const std::string& input, const std::
   return links;
 }
 
-// "" when every window of `plan` starts within `video`, else what starts after its end. A
-// video that cannot be read is the batch's to report, not the plan's.
-std::string window_after_the_end(const task_plan& plan, const fs::path& video) {
-  double end_s = 0;
+// "" when every window of `plan` holds a frame of `video` (as the report counts a window's
+// frames: start <= t < end), else the first that holds none and why. A video that cannot be
+// read is the batch's to report, not the plan's.
+std::string window_without_a_frame(const task_plan& plan, const fs::path& video) {
+  std::vector<double> timestamps;
   try {
-    const video_info info = probe_video(video);
-    if (info.timestamps_s.empty() || !info.frame_files.empty())
+    video_info info = probe_video(video);
+    if (!info.frame_files.empty())
       return "";
-    end_s = info.timestamps_s.back() + (info.average_fps > 0 ? 1.0 / info.average_fps : 0.0);
+    timestamps = std::move(info.timestamps_s);
   } catch (const std::exception&) {
     return "";
   }
+  if (timestamps.empty())
+    return "";
   for (const auto& row : task_plan_rows(plan)) {
-    if (row.window.start_s >= end_s) {
-      char times[96];
-      std::snprintf(times, sizeof(times), "starts at %.2f s, after the video's end (%.2f s)",
-                    row.window.start_s, end_s);
-      return "'" + row.task + "' " + times + ": no frame of it would be measured";
-    }
+    if (std::any_of(timestamps.begin(), timestamps.end(),
+                    [&](double t) { return row.window.contains(t); }))
+      continue;
+    char why[128];
+    if (row.window.start_s > timestamps.back())
+      std::snprintf(why, sizeof(why), "starts at %.2f s, after the video's last frame (%.3f s)",
+                    row.window.start_s, timestamps.back());
+    else
+      std::snprintf(why, sizeof(why), "(%.3f s to %.3f s) lies between two frames of the video",
+                    row.window.start_s, row.window.end_s);
+    return "'" + row.task + "' " + why + ": no frame of it would be measured";
   }
   return "";
 }
 
 // A plan holds at most max_tasks rows of a few dozen bytes each.
 constexpr size_t max_plan_request_bytes = size_t{256} << 10;
+// Every other request is a few paths: 16 MiB is tens of thousands of them.
+constexpr size_t max_request_bytes = size_t{16} << 20;
+
+// What a request may carry, refused by its Content-Length before its body is read into memory.
+size_t request_limit(const std::string& path) {
+  return path == "/api/task_plan" ? max_plan_request_bytes : max_request_bytes;
+}
 
 }  // namespace
 
@@ -247,6 +262,7 @@ int run_app(const app_options& options) {
   // following a batch left Cancel waiting seconds for a thread. More threads as well: a video
   // the task plan editor plays holds one while it streams.
   server.set_keep_alive_max_count(1);
+  server.set_payload_max_length(max_request_bytes);  // a body without a Content-Length too
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };
   batch_state batch;
   std::thread worker;
@@ -271,6 +287,13 @@ int run_app(const app_options& options) {
                                   : req.get_param_value("token");
     if (!token_matches(given, token)) {
       refuse(res, 403, "missing or wrong token");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const std::string length = req.get_header_value("Content-Length");
+    if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > request_limit(req.path)) {
+      refuse(res, 413,
+             "a request of " + length + " bytes: at most " +
+                 std::to_string(request_limit(req.path) >> 10) + " KiB are read");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -551,7 +574,7 @@ int run_app(const app_options& options) {
   // reads it, so a plan the report would refuse is refused here with the same line and reason,
   // and written whole (atomic_file) in the form format_task_plan() gives it.
   server.Post("/api/task_plan", [&](const httplib::Request& req, httplib::Response& res) {
-    if (req.body.size() > max_plan_request_bytes) {
+    if (req.body.size() > max_plan_request_bytes) {  // sent in chunks, without a length
       refuse(res, 413, "a task plan of more than 256 KiB");
       return;
     }
@@ -585,7 +608,7 @@ int run_app(const app_options& options) {
       // A window that starts after the video's last frame holds nothing: refused while the
       // user still has the video before them (one that runs past the end is measured as far
       // as it goes, and the report says so).
-      if (const std::string late = window_after_the_end(plan, *inside_roots(video, roots));
+      if (const std::string late = window_without_a_frame(plan, *inside_roots(video, roots));
           !late.empty()) {
         refuse(res, 400, late);
         return;
