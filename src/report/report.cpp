@@ -359,15 +359,21 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
   report_result result;
   result.stem = entry.video.stem;
   result.html = dir / (entry.video.stem + "_report.html");
-  if (!entry.report) {
-    // Its page and tables from an earlier report describe what can no longer be read.
-    result.error = entry.error;
+  // A failed video's page and tables from an earlier report would be taken for this one's.
+  const auto fail = [&](const std::string& why) {
+    result.error = why;
     std::error_code ec;
     fs::remove(result.html, ec);
-    for (const char* table : {"_asymmetry.csv", "_task_asymmetry.csv", "_task_aus.csv"})
-      remove_table(dir / (entry.video.stem + table));
+    for (const char* table : {"_asymmetry.csv", "_task_asymmetry.csv", "_task_aus.csv"}) {
+      try {
+        remove_table(dir / (entry.video.stem + table));
+      } catch (const std::exception&) {  // the video has failed already, and says why
+      }
+    }
     return result;
-  }
+  };
+  if (!entry.report)
+    return fail(entry.error);
   try {
     const video_report& r = *entry.report;
     result.plan_error = r.plan_error;
@@ -389,7 +395,7 @@ report_result write_pages(const fs::path& dir, const folder_entry& entry,
       remove_table(task_csv);
     result.ok = true;
   } catch (const std::exception& e) {
-    result.error = e.what();
+    return fail(e.what());
   }
   return result;
 }

@@ -197,7 +197,8 @@ namespace {
 
 using detail::describe_au;
 using detail::excursion_text;
-using detail::frames_as_jpeg;
+using detail::mirrored_frames_as_jpeg;
+using detail::mirrored_stills;
 using detail::model_checksums;
 using detail::num;
 using detail::video_report;
@@ -661,11 +662,10 @@ std::string quality(const video_report& r, const report_options& options) {
         detail::strongest_asymmetry_frames(r.left, r.right, options.stills, 1.0, rest);
     if (frames.empty()) {
       out += "<p class=\"note\">No frame with both faces found.</p>";
-    } else if (!fs::exists(r.video.left_video) || !fs::exists(r.video.right_video)) {
-      out += "<p class=\"note\">The mirrored videos are not in the folder: no stills.</p>";
+    } else if (const mirrored_stills stills = mirrored_frames_as_jpeg(r, frames, 180);
+               !stills.missing.empty()) {
+      out += "<p class=\"note\">" + html_escape(stills.missing) + ": no stills.</p>";
     } else {
-      const auto right = frames_as_jpeg(r.video.right_video, frames, 180);
-      const auto left = frames_as_jpeg(r.video.left_video, frames, 180);
       out +=
           "<p class=\"note\">Frames where the two mirrored faces' movements differ most: the sum "
           "over AU intensities of |(R &minus; rest<sub>R</sub>) &minus; (L &minus; "
@@ -673,7 +673,7 @@ std::string quality(const video_report& r, const report_options& options) {
           "rest does not choose them), at least 1 s apart.</p><div class=\"stills\">";
       for (size_t i = 0; i < frames.size(); ++i)
         out += detail::still_figure(frames[i], r.left.timestamp_s[static_cast<size_t>(frames[i])],
-                                    right[i], left[i], "");
+                                    stills.right[i], stills.left[i], "");
       out += "</div>";
     }
   }

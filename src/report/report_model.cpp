@@ -239,6 +239,23 @@ std::vector<std::string> frames_as_jpeg(const fs::path& video, const std::vector
   return out;
 }
 
+mirrored_stills mirrored_frames_as_jpeg(const video_report& r, const std::vector<int64_t>& frames,
+                                        int height) {
+  mirrored_stills out;
+  if (!fs::exists(r.video.left_video) || !fs::exists(r.video.right_video)) {
+    out.missing = "The mirrored videos are not in the folder";
+    return out;
+  }
+  try {
+    out.right = frames_as_jpeg(r.video.right_video, frames, height);
+    out.left = frames_as_jpeg(r.video.left_video, frames, height);
+  } catch (const std::exception& e) {
+    out = mirrored_stills{};
+    out.missing = e.what();
+  }
+  return out;
+}
+
 // ---- the per-video model -------------------------------------------------------------------
 
 video_report analyse(const report_video& video, const report_options& options) {

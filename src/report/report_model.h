@@ -90,4 +90,15 @@ struct video_report {
 /// one is unreadable or malformed.
 [[nodiscard]] video_report analyse(const report_video& video, const report_options& options);
 
+/// The rows `frames` of both mirrored videos as frames_as_jpeg() gives them, or in `missing`
+/// (empty when they were read) why there are none: the videos are not in the folder, or one
+/// cannot be read. The numbers come from the CSVs, so such a video costs a page its stills only.
+struct mirrored_stills {
+  std::vector<std::string> right, left;
+  std::string missing;  // "The mirrored videos are not in the folder", or a reading error
+};
+[[nodiscard]] mirrored_stills mirrored_frames_as_jpeg(const video_report& r,
+                                                      const std::vector<int64_t>& frames,
+                                                      int height);
+
 }  // namespace facemirror::detail

@@ -189,8 +189,7 @@ std::string task_detail(const video_report& r, const task_summary& t, size_t ind
 // Per task, both mirrored faces at rest and at the task's peak (recommendation 8), one
 // decoding pass per video for all of them; none without stills or the videos.
 std::vector<std::string> task_stills(const video_report& r, const report_options& options) {
-  if (!r.video.mirrored || options.stills == 0 || !fs::exists(r.video.left_video) ||
-      !fs::exists(r.video.right_video))
+  if (!r.video.mirrored || options.stills == 0)
     return {};
   std::vector<int64_t> frames;
   if (r.rest_row >= 0)
@@ -201,8 +200,11 @@ std::vector<std::string> task_stills(const video_report& r, const report_options
   }
   if (frames.empty())
     return {};
-  const auto right = frames_as_jpeg(r.video.right_video, frames, 150);
-  const auto left = frames_as_jpeg(r.video.left_video, frames, 150);
+  const mirrored_stills stills = mirrored_frames_as_jpeg(r, frames, 150);
+  if (!stills.missing.empty())
+    return {};  // said under "Strongest asymmetry"
+  const std::vector<std::string>& right = stills.right;
+  const std::vector<std::string>& left = stills.left;
   const auto time_of = [&](int64_t row) { return r.left.timestamp_s[static_cast<size_t>(row)]; };
   std::string at_rest;
   size_t next = 0;

@@ -669,6 +669,20 @@ TEST_F(ReportFolder, AStillsCaptionNamesTheFrameItShows) {
             (std::vector<std::string>{"frame 1, 0.00 s", "frame 2, 1.00 s", "frame 3, 2.00 s"}));
 }
 
+// The numbers come from the CSVs: a mirrored video that cannot be read costs the page its
+// stills, said with the reason, not the video its page.
+TEST_F(ReportFolder, AnUnreadableMirroredVideoCostsTheStillsOnly) {
+  write_pair("patient");
+  test::write_grey_video(dir_ / "patient_right_mirrored.mp4", 4, right_grey);
+  write("patient_left_mirrored.mp4", "not a video");
+  const std::string html = one_page("patient");
+  EXPECT_TRUE(test::stills_of(html).empty());
+  const auto note = html.find("patient_left_mirrored.mp4");
+  ASSERT_NE(note, std::string::npos) << html;
+  EXPECT_NE(html.find(": no stills.", note), std::string::npos) << html;
+  EXPECT_TRUE(fs::exists(dir_ / "patient_asymmetry.csv"));
+}
+
 // The CSV's millisecond timestamps give a 5 s clip at 30 frames/s as 30.002 (157 / 5.233): the
 // rate is shown to the decimals the timestamps support. A 1 s clip: 30.0; the 10x longer: 30.00.
 TEST_F(ReportFolder, TheAuFilesRateIsShownToThePrecisionOfItsTimestamps) {
@@ -740,6 +754,22 @@ TEST_F(ReportFolder, ABadVideoFailsAloneAndWritesNothingForIt) {
   EXPECT_NE(read_text(dir_ / "index.html").find("id=\"failed\""), std::string::npos);
   for (const auto& entry : fs::directory_iterator(dir_))
     EXPECT_EQ(entry.path().string().find(".partial"), std::string::npos) << entry.path();
+}
+
+// A page that cannot be written whole leaves none: an earlier run's would be taken for this one's.
+TEST_F(ReportFolder, AVideoThatFailsWhileItsFilesAreWrittenLeavesNoPage) {
+  write_pair("patient");
+  ASSERT_FALSE(one_page("patient").empty());
+  // A folder (with a file in it) where the table goes: it cannot be replaced or removed.
+  fs::remove(dir_ / "patient_asymmetry.csv");
+  fs::create_directories(dir_ / "patient_asymmetry.csv");
+  write("patient_asymmetry.csv/keep.txt", "kept");
+  const auto results = write_report(dir_, fast());
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_NE(results[0].error.find("patient_asymmetry.csv"), std::string::npos) << results[0].error;
+  EXPECT_FALSE(fs::exists(dir_ / "patient_report.html"));
+  EXPECT_EQ(read_text(dir_ / "patient_asymmetry.csv/keep.txt"), "kept");
 }
 
 TEST_F(ReportFolder, OneVideoAtATimeThenTheIndexGiveWhatTheWholeFolderGives) {
