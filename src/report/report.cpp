@@ -493,8 +493,10 @@ void write_folder_index(const fs::path& dir, const std::vector<index_entry>& ent
     std::string worst;
     if (video.mirrored)
       worst = entry.within_rest ? "none measured: the recording lies within its rest window"
-              : lowest          ? lowest->au + " SR " + num(lowest->symmetry.ratio) + " (" +
-                             lowest->symmetry.weaker_side + " weaker)"
+              : lowest          ? lowest->au + " SR " + num(lowest->symmetry.ratio) +
+                             (lowest->symmetry.weaker_side.empty()
+                                  ? std::string(" (sides equal)")
+                                  : " (" + lowest->symmetry.weaker_side + " weaker)")
               : first_state == engagement::side_without_face ? "no face on one side"
               : first_state == engagement::no_face           ? "no face found"
                                                              : "no AU engaged";

@@ -772,6 +772,14 @@ TEST_F(ReportFolder, AVideoThatFailsWhileItsFilesAreWrittenLeavesNoPage) {
   EXPECT_EQ(read_text(dir_ / "patient_asymmetry.csv/keep.txt"), "kept");
 }
 
+TEST_F(ReportFolder, TheIndexSaysWhenNeitherSideIsWeaker) {
+  write_pair("same");
+  write("same_right_mirrored.csv", read_text(dir_ / "same_left_mirrored.csv"));
+  (void)one_page("same");
+  const std::string index = read_text(dir_ / "index.html");
+  EXPECT_NE(index.find("AU12_r SR 1.00 (sides equal)"), std::string::npos) << index;
+}
+
 TEST_F(ReportFolder, OneVideoAtATimeThenTheIndexGiveWhatTheWholeFolderGives) {
   write_pair("first");
   write_pair("second");
