@@ -150,10 +150,58 @@ std::string url_escape(const std::string& file_name) {
   return out;
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence (RFC 3629) starting at text[at]; 0 where none
+// does (a stray byte, a cut or overlong sequence, a surrogate).
+size_t utf8_sequence_length(const std::string& text, size_t at) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(at);
+  if (lead < 0x80)
+    return 1;
+  size_t length = 0;
+  unsigned char second_min = 0x80, second_max = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    second_min = lead == 0xE0 ? 0xA0 : 0x80;
+    second_max = lead == 0xED ? 0x9F : 0xBF;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    second_min = lead == 0xF0 ? 0x90 : 0x80;
+    second_max = lead == 0xF4 ? 0x8F : 0xBF;
+  } else {
+    return 0;
+  }
+  if (at + length > text.size() || byte(at + 1) < second_min || byte(at + 1) > second_max)
+    return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if ((byte(at + k) & 0xC0) != 0x80)
+      return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
 std::string html_escape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
+  for (size_t at = 0; at < text.size(); ++at) {
+    const char c = text[at];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // A file name is bytes: one that is not UTF-8 would make the page (declared UTF-8)
+      // invalid, so such a byte shows as U+FFFD, as a browser would show it.
+      const size_t length = utf8_sequence_length(text, at);
+      if (length == 0) {
+        out += "\xEF\xBF\xBD";
+      } else {
+        out.append(text, at, length);
+        at += length - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '&':
         out += "&amp;";

@@ -301,6 +301,14 @@ TEST(SvgChart, LinesStayInsideThePlotArea) {
 
 TEST(SvgChart, EscapesTextAndDrawsOnePathPerSeries) {
   EXPECT_EQ(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+  // UTF-8 as it is (2, 3 and 4 bytes); a byte of another encoding, a cut sequence, an overlong
+  // one and a surrogate as U+FFFD, so that a page of such a file name is still UTF-8.
+  EXPECT_EQ(html_escape("Jos\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "Jos\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(html_escape("bad\xFFname"), "bad\xEF\xBF\xBDname");
+  EXPECT_EQ(html_escape("cut\xC3"), "cut\xEF\xBF\xBD");
+  EXPECT_EQ(html_escape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(html_escape("\xED\xA0\x80<"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD&lt;");
   chart_series a{"Right", "#c00", {0, 1, 2}, {0, 5, 1}, {true, true, true}};
   chart_series b{"Left", "#00c", {0, 1, 2}, {1, 1, 1}, {true, false, true}};
   const std::string svg = line_chart_svg("c1", "au-chart", "AU12 <x>", {a, b}, chart_layout{});

@@ -78,7 +78,8 @@ struct chart_layout {
                                                   const std::vector<bool>& valid, double t0,
                                                   double t1, int columns);
 
-/// Escapes &, <, >, " and ' for HTML text and attributes.
+/// Escapes &, <, >, " and ' for HTML text and attributes; a byte that is not part of
+/// well-formed UTF-8 (a file name in another encoding) becomes U+FFFD, so the page stays UTF-8.
 [[nodiscard]] std::string html_escape(const std::string& text);
 
 /// A file name as a relative link's path: every byte but letters, digits and -._~ percent-
