@@ -180,10 +180,14 @@ fi
 
 # A second array on the same OUTDIR would redo what the first is doing.
 if command -v squeue >/dev/null; then
-  running=$( (squeue -h -o '%A|%j|%Z' 2>/dev/null || true) |
-    awk -F'|' -v dir="$outdir" '$2 ~ /^facemirror-/ && $3 == dir {print $1}' | sort -u |
-    tr '\n' ' ')
-  [ -z "$running" ] || refuse "job(s) ${running% } of an earlier submission to $outdir are still queued or running: resubmit once they end (or scancel them)"
+  if queue=$(squeue -h -o '%A|%j|%Z' 2>&1); then
+    running=$(awk -F'|' -v dir="$outdir" '$2 ~ /^facemirror-/ && $3 == dir {print $1}' \
+      <<<"$queue" | sort -u | tr '\n' ' ')
+    [ -z "$running" ] || refuse "job(s) ${running% } of an earlier submission to $outdir are still queued or running: resubmit once they end (or scancel them)"
+  else
+    # Said, not refused: sbatch is the judge of whether the cluster takes jobs.
+    echo "submit.sh: warning: squeue failed (${queue%%$'\n'*}): jobs of an earlier submission to $outdir still queued could not be looked for" >&2
+  fi
 fi
 
 common=(--job-name="facemirror-$command" --cpus-per-task="$cpus" --chdir="$outdir"

@@ -26,7 +26,9 @@ export FACEMIRROR="$cli" FACEMIRROR_MODELS="$shared/models/openface"
 # The stand-ins: a cluster whose MaxArraySize is 8 and whose queue is $work/queue.txt.
 mkdir -p "$work/bin"
 printf '#!/bin/sh\necho "MaxArraySize            = 8"\n' >"$work/bin/scontrol"
-printf '#!/bin/sh\ncat "%s" 2>/dev/null\n' "$work/queue.txt" >"$work/bin/squeue"
+# A controller that is down: squeue fails (the file squeue_down is there).
+printf '#!/bin/sh\n[ -e "%s" ] && { echo "slurm_load_jobs error: Unable to contact slurm controller" >&2; exit 1; }\ncat "%s" 2>/dev/null || true\n' \
+  "$work/squeue_down" "$work/queue.txt" >"$work/bin/squeue"
 chmod +x "$work/bin/scontrol" "$work/bin/squeue"
 export PATH="$work/bin:$PATH"
 expect() {  # STATUS TEXT COMMAND...: COMMAND exits STATUS and says TEXT; nothing is written
@@ -79,6 +81,13 @@ echo "4242|facemirror-aus|$work/out" >"$work/queue.txt"
 expect 1 "nothing submitted: job(s) 4242 of an earlier submission to $work/out are still queued or running" \
   bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run
 rm "$work/queue.txt"
+touch "$work/squeue_down"
+down=$(bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run 2>&1) ||
+  fail "a failing squeue refused the dry run: $down"
+grep -qF "warning: squeue failed (slurm_load_jobs error: Unable to contact slurm controller)" \
+  <<<"$down" || fail "a failing squeue was not said: $down"
+rm "$work/squeue_down"
+rm -rf "$work/out"
 for ours in --shard -o; do
   expect 2 "'$ours' after -- is submit.sh's" \
     bash "$submit" "$work/cohort" -o "$work/out" --tasks 2 --dry-run -- "$ours" x
