@@ -359,7 +359,7 @@ class python_multi_face_session {
 // The frames of a video as the CLI decodes them: (timestamp, BGR array) per frame.
 class python_video_frames {
  public:
-  explicit python_video_frames(const fs::path& path) {
+  explicit python_video_frames(const fs::path& path) : path_(path) {
     py::gil_scoped_release no_gil;
     reader_.emplace(probe_video(path));
     frame_count_ = reader_->info().frame_count();
@@ -382,6 +382,7 @@ class python_video_frames {
       concealed_.push_back(frame->index + 1);
     if (frame->damage == frame_damage::missing)
       missing_.push_back(frame->index + 1);
+    ++frames_read_;
     return py::make_tuple(frame->timestamp_s, array_from_image(std::move(frame->bgr)));
   }
 
@@ -391,6 +392,15 @@ class python_video_frames {
   [[nodiscard]] const std::vector<int64_t>& concealed_frames() const { return concealed_; }
   [[nodiscard]] const std::vector<int64_t>& missing_frames() const { return missing_; }
 
+  // What it reads and how far: "<facemirror.VideoFrames 'a.mp4', 12 of 300 frames read>".
+  [[nodiscard]] std::string repr() const {
+    return "<facemirror.VideoFrames " +
+           py::repr(py::module_::import("os").attr("fsdecode")(py::bytes(path_.string())))
+               .cast<std::string>() +
+           ", " + std::to_string(frames_read_) + " of " + std::to_string(frame_count_) +
+           " frames read" + (reader_ ? "" : ", closed") + ">";
+  }
+
   // Closes the file now rather than when the last frame is read or the object is collected.
   void close() {
     const single_caller claim(busy_, "this read_video()");
@@ -398,8 +408,10 @@ class python_video_frames {
   }
 
  private:
+  fs::path path_;
   std::optional<video_reader> reader_;
   int64_t frame_count_ = 0;
+  int64_t frames_read_ = 0;
   std::vector<int64_t> concealed_, missing_;
   bool busy_ = false;  // see single_caller
 };
@@ -428,12 +440,18 @@ void bind_per_frame(py::module_& m) {
       .def("reset", &python_multi_face_session::reset)
       .def_property_readonly("frames_tracked", &python_multi_face_session::frames_tracked);
 
-  py::class_<python_video_frames>(m, "VideoFrames")
+  py::class_<python_video_frames>(
+      m, "VideoFrames",
+      "A video file's frames as facemirror.read_video() yields them: (timestamp in seconds, "
+      "HxWx3 uint8 BGR array) in presentation order; len() is the frame count, "
+      "concealed_frames and missing_frames the frames read so far from damaged data (CSV "
+      "numbers, from 1). See facemirror.read_video.")
       .def(py::init<const fs::path&>(), py::arg("path"))
       .def("__iter__", [](python_video_frames& self) -> python_video_frames& { return self; })
       .def("__next__", &python_video_frames::next)
       .def("__len__", &python_video_frames::frame_count)
       .def("close", &python_video_frames::close)
+      .def("__repr__", &python_video_frames::repr)
       .def("__enter__", [](python_video_frames& self) -> python_video_frames& { return self; })
       .def("__exit__", [](python_video_frames& self, const py::object&, const py::object&,
                           const py::object&) { self.close(); })

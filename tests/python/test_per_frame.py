@@ -223,8 +223,10 @@ def test_video_session_matches_the_cli_on_a_video(tmp_path):
     assert frames.frame_count == len(frames) == 88  # the video's, also once it is read whole
     with facemirror.read_video(VIDEO) as again:
         assert len(again) == 88 and next(again)[0] == 0.0
+        assert repr(again) == f"<facemirror.VideoFrames {str(VIDEO)!r}, 1 of 88 frames read>"
     with pytest.raises(StopIteration):  # closed at the end of the block
         next(again)
+    assert repr(again).endswith(", 1 of 88 frames read, closed>")
     aus = session.finish()
     assert session.frames_tracked == 0
 
