@@ -86,6 +86,8 @@ void visit_orphans(const fs::path& target, Visit on_orphan) {
   }
 }
 
+}  // namespace
+
 void remove_orphans(const fs::path& target) {
   visit_orphans(target, [](const fs::path& orphan) {
     std::error_code ignored;  // an orphan that cannot be removed is only a leftover
@@ -93,8 +95,6 @@ void remove_orphans(const fs::path& target) {
     return true;
   });
 }
-
-}  // namespace
 
 bool has_orphan(const fs::path& target) {
   bool found = false;

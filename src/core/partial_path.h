@@ -17,6 +17,9 @@ namespace facemirror::detail {
 /// hour.
 [[nodiscard]] std::filesystem::path partial_path(const std::filesystem::path& target);
 
+/// Removes the orphans of `target` (as partial_path() does first).
+void remove_orphans(const std::filesystem::path& target);
+
 /// Whether an orphan of `target` (as partial_path() judges them) is there.
 [[nodiscard]] bool has_orphan(const std::filesystem::path& target);
 

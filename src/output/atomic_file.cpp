@@ -81,4 +81,8 @@ bool has_orphaned_partial(const std::filesystem::path& target) {
   return detail::has_orphan(target);
 }
 
+void remove_orphaned_partials(const std::filesystem::path& target) {
+  detail::remove_orphans(target);
+}
+
 }  // namespace facemirror

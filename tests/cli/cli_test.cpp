@@ -689,6 +689,19 @@ void analyse_a_copied_clip(analysed_clip& analysed) {
   ASSERT_EQ(run_cli(analysed.args).status, 0);
 }
 
+// The name a writer that is gone (a child that has exited and been reaped) gave its partial
+// file of `target`: what a run killed with SIGKILL leaves.
+fs::path orphaned_partial_of(const fs::path& target) {
+  const pid_t gone = ::fork();
+  if (gone == 0)
+    ::_exit(0);
+  EXPECT_GT(gone, 0);
+  ::waitpid(gone, nullptr, 0);
+  char host[256] = {};
+  EXPECT_EQ(::gethostname(host, sizeof(host) - 1), 0);
+  return target.string() + ".partial-" + std::string(host) + "-" + std::to_string(gone) + "-0";
+}
+
 // A run killed after committing a video's outputs and before committing its record leaves the
 // record's partial file: the rerun redoes that video (what made the outputs is not recorded)
 // rather than taking them for an older version's, and so writes the record and removes the
@@ -698,18 +711,8 @@ TEST(cli_test, outputs_whose_record_a_killed_run_left_partial_are_redone) {
   analysed_clip analysed;
   ASSERT_NO_FATAL_FAILURE(analyse_a_copied_clip(analysed));
   const auto& [clip, out, args] = analysed;
-  // A writer that is gone: a child that has exited and been reaped.
-  const pid_t gone = ::fork();
-  if (gone == 0)
-    ::_exit(0);
-  ASSERT_GT(gone, 0);
-  ::waitpid(gone, nullptr, 0);
-  char host[256] = {};
-  ASSERT_EQ(::gethostname(host, sizeof(host) - 1), 0);
   const fs::path record = out / ".facemirror" / "clip.aus.json";
-  const fs::path orphan =
-      out / ".facemirror" /
-      ("clip.aus.json.partial-" + std::string(host) + "-" + std::to_string(gone) + "-0");
+  const fs::path orphan = orphaned_partial_of(record);
   fs::rename(record, orphan);
   const cli_run rerun = run_cli(args);
   EXPECT_EQ(rerun.status, 0) << rerun.output;
@@ -750,8 +753,12 @@ TEST(cli_test, a_rerun_skips_only_what_is_complete) {
   analysed_clip analysed;
   ASSERT_NO_FATAL_FAILURE(analyse_a_copied_clip(analysed));
   const auto& [clip, out, args] = analysed;
+  // A run killed while it wrote the CSV again: the skipped video's leftover goes.
+  const fs::path leftover = orphaned_partial_of(out / "clip.csv");
+  std::ofstream(leftover) << "frame,";
   const cli_run same = run_cli(args);
   EXPECT_NE(same.output.find("skip   " + clip.string()), std::string::npos) << same.output;
+  EXPECT_FALSE(fs::exists(leftover));
 
   const cli_run with_hog = run_cli(args + " --hog");
   EXPECT_EQ(with_hog.status, 0) << with_hog.output;

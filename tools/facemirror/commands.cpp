@@ -166,13 +166,12 @@ std::vector<fs::path> job_outputs(const video_job& job, const run_options& opt) 
 // from this input's content with these options (its record: outputs without one are redone).
 // nullopt: keep them; else why they are redone, empty when that needs no word (missing
 // outputs, a failed attempt).
-std::optional<std::string> redo_reason(const video_job& job, const fs::path& output_dir,
-                                       const run_options& opt, const std::string& fingerprint,
+std::optional<std::string> redo_reason(const video_job& job, const std::vector<fs::path>& outputs,
+                                       const fs::path& output_dir, const std::string& fingerprint,
                                        const std::map<std::string, std::string>& options) {
   const auto status = read_status(status_file(output_dir, job.input, job.kind));
   if (status && !status->done)
     return std::string();
-  const std::vector<fs::path> outputs = job_outputs(job, opt);
   if (!all_exist(outputs))
     return std::string();
   const fs::path record_path = record_file(output_dir, job);
@@ -589,12 +588,20 @@ int run(const run_options& opt, job_kind kind) {
       job.output_dir = output_dir;
     }
     const std::string fingerprint = input_fingerprint(job.input);
+    // What this run would write (job_outputs probes a mirror job's video: once).
+    const std::vector<fs::path> outputs =
+        opt.force ? std::vector<fs::path>() : job_outputs(job, opt);
     const std::optional<std::string> redo =
         opt.force ? std::optional<std::string>("--force")
-                  : redo_reason(job, output_dir, opt, fingerprint, options_now);
+                  : redo_reason(job, outputs, output_dir, fingerprint, options_now);
     if (!redo) {
       ++skipped;
+      // A run killed while it wrote one of them again (a report, a record) left its partial
+      // file; no writer of that output comes to remove it while the video is skipped.
       const std::string stem = input_stem(job.input);
+      for (const fs::path& output : outputs)
+        remove_orphaned_partials(output);
+      remove_orphaned_partials(output_dir / (stem + "_report.html"));
       // A plan put beside a finished video since brings its report up to date, as do AU CSVs
       // rewritten since its page (a redo with --no-report).
       const bool new_plan = take_task_plan(job);

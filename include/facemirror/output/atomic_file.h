@@ -49,4 +49,8 @@ class atomic_file {
 /// behind: it was writing `target` when it stopped. The next writer of `target` removes it.
 [[nodiscard]] bool has_orphaned_partial(const std::filesystem::path& target);
 
+/// Removes what has_orphaned_partial() finds, for a target that will not be written again soon
+/// (a finished video a rerun skips). An orphan that cannot be removed is left, silently.
+void remove_orphaned_partials(const std::filesystem::path& target);
+
 }  // namespace facemirror
