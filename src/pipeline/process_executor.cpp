@@ -3,6 +3,7 @@
 // segment results come back. The parent is one poll loop: it hands out segments, counts
 // heartbeats, and replaces a worker that dies or stops making progress.
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -113,8 +114,10 @@ class process_pool {
   process_pool& operator=(const process_pool&) = delete;
 
   void run() {
+    // Beyond 1e9 s (31 years: no limit) the clock's nanosecond count would overflow.
     const auto timeout = std::chrono::duration_cast<clock_type::duration>(
-        std::chrono::duration<double>(context_.options.frame_timeout_s));
+        std::chrono::duration<double>(std::min(context_.options.frame_timeout_s, 1e9)));
+    last_look_ = clock_type::now();
     for (;;) {
       if (context_.options.should_abort && context_.options.should_abort()) {
         abort_all();
@@ -238,6 +241,14 @@ class process_pool {
     }
     // Wake at least every 100 ms to notice an abort request or a missed deadline.
     ::poll(fds.data(), fds.size(), 100);
+    // A look seconds after the last: this process was stopped (Ctrl-Z, SIGSTOP, a suspended
+    // Slurm job), its workers with it. That time was no worker's to spend: their deadlines move.
+    const clock_type::time_point now = clock_type::now();
+    if (now - last_look_ > std::chrono::seconds(2)) {
+      for (auto& w : workers_)
+        w.deadline += now - last_look_;
+    }
+    last_look_ = now;
     for (size_t i = 0; i < fds.size(); ++i) {
       worker_process& w = *owners[i];
       if (fds[i].revents != 0 && !drain(w, timeout)) {
@@ -330,6 +341,7 @@ class process_pool {
   std::vector<worker_process> workers_;
   std::deque<segment_task> retries_;
   int last_status_ = 0;
+  clock_type::time_point last_look_ = clock_type::now();  // wait_for_messages' last wake
 };
 
 }  // namespace

@@ -4,7 +4,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -40,7 +43,11 @@ struct running_cli {
   fs::path out;
 };
 
-void start_cli_on_a_long_video(const std::string& isolation, running_cli& cli) {
+// `own_group`: in a process group of its own (with its workers), as a job a shell or Slurm
+// stops and continues as one.
+void start_cli_on_a_long_video(const std::string& isolation, running_cli& cli,
+                               const std::vector<std::string>& more_args = {},
+                               bool own_group = false) {
   const fs::path dir = scratch_dir();
   const fs::path long_video = dir / "long.mp4";
   ASSERT_EQ(run_command("ffmpeg -y -loglevel error -stream_loop 9 -i '" +
@@ -53,15 +60,41 @@ void start_cli_on_a_long_video(const std::string& isolation, running_cli& cli) {
       FACEMIRROR_CLI_PATH, "aus",  long_video.string(), "-o", cli.out.string(),
       "--models",          models, "--workers",         "2",  "--isolation",
       isolation,           "-q"};
+  args.insert(args.end(), more_args.begin(), more_args.end());
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  ASSERT_EQ(::posix_spawn(&cli.pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  posix_spawnattr_t attributes;
+  ::posix_spawnattr_init(&attributes);
+  if (own_group) {
+    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    ::posix_spawnattr_setpgroup(&attributes, 0);
+  }
+  const int spawned = ::posix_spawn(&cli.pid, argv[0], nullptr, &attributes, argv.data(), environ);
+  ::posix_spawnattr_destroy(&attributes);
+  ASSERT_EQ(spawned, 0);
   // Let it load the models and get into the video.
   for (int i = 0; i < 100 && !fs::exists(cli.out); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::this_thread::sleep_for(std::chrono::seconds(3));
+}
+
+// The pids of `parent`'s child processes (its workers).
+std::set<pid_t> children_of(pid_t parent) {
+  std::set<pid_t> children;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line) || line.rfind(')') == std::string::npos)
+      continue;
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    if (rest >> state >> ppid && ppid == parent)
+      children.insert(static_cast<pid_t>(std::stoi(entry.path().filename().string())));
+  }
+  return children;
 }
 
 // Stops it with `signal`: exit status 130, nothing written, no worker left.
@@ -107,6 +140,41 @@ TEST(cli_hangup_test, sighup_stops_as_sigint_does_unless_ignored) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(::waitpid(under_nohup.pid, nullptr, WNOHANG), 0) << "a SIGHUP under nohup stopped it";
   expect_a_clean_stop(under_nohup, SIGINT);
+}
+
+// A background job of a shell script starts with SIGINT ignored (so that the script's Ctrl-C
+// does not reach it): it stays ignored, as SIGHUP under nohup; SIGTERM still stops the run.
+TEST(cli_hangup_test, an_inherited_sigint_ignore_is_kept) {
+  FACEMIRROR_REQUIRE_SHARED();
+  struct sigaction ignore = {}, before = {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGINT, &ignore, &before), 0);
+  running_cli background;
+  start_cli_on_a_long_video("thread", background);
+  ::sigaction(SIGINT, &before, nullptr);
+  ASSERT_GT(background.pid, 0);
+  ASSERT_EQ(::kill(background.pid, SIGINT), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(::waitpid(background.pid, nullptr, WNOHANG), 0) << "an ignored SIGINT stopped it";
+  expect_a_clean_stop(background, SIGTERM);
+}
+
+// A run stopped and continued (Ctrl-Z and fg, a suspended Slurm job) with its workers: the
+// time it was stopped is not a worker's hang, so no worker is replaced (one stopped for longer
+// than --timeout was killed as hung, and a second stop failed healthy videos).
+TEST(cli_suspend_test, a_stopped_and_continued_run_replaces_no_worker) {
+  FACEMIRROR_REQUIRE_SHARED();
+  running_cli cli;
+  ASSERT_NO_FATAL_FAILURE(
+      start_cli_on_a_long_video("process", cli, {"--timeout", "5"}, /*own_group=*/true));
+  const std::set<pid_t> workers = children_of(cli.pid);
+  ASSERT_EQ(workers.size(), 2u);
+  ASSERT_EQ(::kill(-cli.pid, SIGSTOP), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  ASSERT_EQ(::kill(-cli.pid, SIGCONT), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(children_of(cli.pid), workers) << "a worker was replaced as hung";
+  expect_a_clean_stop(cli, SIGINT);
 }
 
 // A mirror job stopped after one of its videos finished: that video's page and the folder's

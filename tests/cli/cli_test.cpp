@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -700,6 +701,74 @@ fs::path orphaned_partial_of(const fs::path& target) {
   char host[256] = {};
   EXPECT_EQ(::gethostname(host, sizeof(host) - 1), 0);
   return target.string() + ".partial-" + std::string(host) + "-" + std::to_string(gone) + "-0";
+}
+
+// Outputs whose record cannot be written are redone by every rerun: the run has not done its
+// work, and says so in its exit status (it once said "failed 0" and exited 0).
+TEST(cli_test, outputs_that_cannot_be_recorded_fail_the_run) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.wmv";
+  fs::copy_file(sample_video("changeLighting.wmv"), clip);
+  fs::create_directories(dir / "out");
+  std::ofstream(dir / "out" / ".facemirror") << "a file where the records' folder goes";
+  const cli_run run =
+      run_cli("aus " + clip.string() + " -o " + (dir / "out").string() + " " + models_arg());
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_NE(run.output.find("FAILED '" + clip.string() +
+                            "': its outputs are written, but what made them is not recorded ("),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("done 0, skipped 0, failed 1"), std::string::npos) << run.output;
+}
+
+// --timeout inf is no limit (it once overflowed the clock's nanoseconds and failed every video).
+TEST(cli_test, an_infinite_timeout_is_no_limit) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("changeLighting.wmv").string() +
+                        " -frames:v 6 -c:v libx264 -pix_fmt yuv420p " + (dir / "a.mp4").string()),
+            0);
+  const cli_run run = run_cli("aus " + (dir / "a.mp4").string() + " -o " + (dir / "out").string() +
+                              " --isolation process --timeout inf -q " + models_arg());
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(read_lines(dir / "out" / "a.csv").size(), 7u);
+}
+
+// A video's record is written once, as it finishes: another run may write the video again
+// while this one goes on (with --force and other options), and its record is then the one that
+// holds. It was written again at the batch's end, and a later run kept the other run's CSV as
+// if made with this one's options.
+TEST(cli_test, a_record_is_not_written_again_at_the_batchs_end) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i " + sample_video("changeLighting.wmv").string() +
+                        " -frames:v 50 -c:v libx264 -pix_fmt yuv420p " + (dir / "a.mp4").string()),
+            0);
+  fs::copy_file(sample_video("changeLighting.wmv"), dir / "b.wmv");
+  const fs::path out = dir / "out";
+  cli_run run;
+  std::thread batch([&] {
+    run = run_cli("aus " + (dir / "a.mp4").string() + " " + (dir / "b.wmv").string() + " -o " +
+                  out.string() + " -w 1 -q --segment-frames 1000 " + models_arg());
+  });
+  // One worker, one segment each: one video is done while the other runs.
+  const fs::path records = out / ".facemirror";
+  const auto done = [&](const char* stem) {
+    return fs::exists(records / (stem + std::string(".aus.json")));
+  };
+  for (int i = 0; i < 6000 && !done("a") && !done("b"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const fs::path first = records / (done("a") ? "a.aus.json" : "b.aus.json");
+  const bool other_running = !(done("a") && done("b"));
+  {
+    std::ofstream another(first, std::ios::trunc);
+    another << "another run's record";
+  }
+  batch.join();
+  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_TRUE(other_running) << "both videos were done before a record was replaced: no test";
+  EXPECT_EQ(read_file(first), "another run's record");
 }
 
 // A run killed after committing a video's outputs and before committing its record leaves the

@@ -275,19 +275,24 @@ void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool qu
   plan.jobs = std::move(kept);
 }
 
-void record_outputs(const video_job& job, const fs::path& output_dir, output_record record) {
+// "" once the record is written, else why not (its older record is then removed).
+std::string record_outputs(const video_job& job, const fs::path& output_dir,
+                           const output_record& record) {
   try {
     write_record(record_file(output_dir, job), record);
+    return "";
   } catch (const std::exception& e) {
     // An older record would describe these outputs as the earlier run's (and a rerun keep them).
     std::error_code ec;
     fs::remove(record_file(output_dir, job), ec);
-    std::fprintf(stderr, "facemirror: %s (a rerun will redo its outputs)\n", e.what());
+    return e.what();
   }
 }
 
-void record_status(const video_job& job, const video_result& result, const fs::path& output_dir,
-                   bool with_aus, const std::optional<shard_spec>& shard) {
+// "" once the status file is written, else why not.
+std::string record_status(const video_job& job, const video_result& result,
+                          const fs::path& output_dir, bool with_aus,
+                          const std::optional<shard_spec>& shard) {
   video_status status;
   set_origin(status);
   if (shard)
@@ -302,8 +307,9 @@ void record_status(const video_job& job, const video_result& result, const fs::p
     status.outputs = expected_outputs(job, with_aus);
   try {
     write_status(status_file(output_dir, job.input, job.kind), status);
+    return "";
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "facemirror: %s\n", e.what());
+    return e.what();
   }
 }
 
@@ -648,6 +654,10 @@ int run(const run_options& opt, job_kind kind) {
   std::vector<report_result> written;
   std::set<size_t> changed_while_read;  // jobs whose input changed during the run
   std::set<fs::path> announced;         // inputs whose "done" went out as they finished
+  // Jobs whose record was written (or failed: why) as they finished. Written once: another run
+  // may have written the video again since, with a record of its own.
+  std::vector<char> recorded(jobs.size(), 0);
+  std::map<size_t, std::string> unrecorded;
   // A resumed shard whose videos are all done has nothing to load the models for.
   if (!jobs.empty()) {
     engine_options options = engine_options_from(opt, printer);
@@ -666,8 +676,12 @@ int run(const run_options& opt, job_kind kind) {
         return;
       }
       if (job != job_of_input.end() && !opt.openface_folder) {
-        records[job->second].finished = utc_now();  // kept when it is written again below
-        record_outputs(jobs[job->second], output_dir, records[job->second]);
+        records[job->second].finished = utc_now();
+        const std::string why = record_outputs(jobs[job->second], output_dir, records[job->second]);
+        const std::lock_guard<std::mutex> lock(written_mutex);
+        recorded[job->second] = 1;
+        if (!why.empty())
+          unrecorded[job->second] = why;
       }
       std::optional<report_result> page;
       if (writes_report)
@@ -714,13 +728,33 @@ int run(const run_options& opt, job_kind kind) {
   // failed for its own reason before the stop is recorded failed, with that reason.
   const bool keep_status = !opt.manifest.empty() || shard.has_value();
   for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].ok && !opt.openface_folder)  // again: not every job reports itself done
-      record_outputs(jobs[i], output_dir, records[i]);
-    if (keep_status && !results[i].interrupted)
-      record_status(jobs[i], results[i], output_dir, with_aus, shard);
+    if (results[i].ok && !opt.openface_folder && !recorded[i]) {  // not every job says it is done
+      if (std::string why = record_outputs(jobs[i], output_dir, records[i]); !why.empty())
+        unrecorded[i] = std::move(why);
+    }
+    // Outputs without their record are redone by every rerun: the run has not done its work.
+    if (const auto why = unrecorded.find(i); why != unrecorded.end() && results[i].ok) {
+      results[i].ok = false;
+      results[i].error = "'" + jobs[i].input.string() +
+                         "': its outputs are written, but what made them is not recorded (" +
+                         why->second + "): a rerun redoes it";
+    }
+  }
+  int failures = static_cast<int>(plan.rejected.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!keep_status || results[i].interrupted)
+      continue;
+    // `facemirror summary` reads these: without one it counts the video missing.
+    if (const std::string why = record_status(jobs[i], results[i], output_dir, with_aus, shard);
+        !why.empty()) {
+      std::fprintf(stderr,
+                   "FAILED %s: its status is not recorded (%s): `facemirror summary` "
+                   "counts it missing\n",
+                   jobs[i].input.string().c_str(), why.c_str());
+      failures += results[i].ok ? 1 : 0;  // a failed video is counted below
+    }
   }
 
-  int failures = static_cast<int>(plan.rejected.size());
   int stopped = 0;
   int64_t frames = 0;
   for (const auto& rejected : plan.rejected) {

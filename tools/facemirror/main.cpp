@@ -3,7 +3,7 @@
 //
 // A thin shell over the library: parse options, build the engine, print one summary line per
 // input. Exit status: 0 every input succeeded, 1 some input failed, 2 usage error,
-// 130 interrupted (SIGINT/SIGTERM, or SIGHUP unless ignored; unfinished outputs are removed).
+// 130 interrupted (SIGTERM, or SIGINT or SIGHUP unless ignored; unfinished outputs are removed).
 
 #include <csignal>
 #include <cstdio>
@@ -29,13 +29,18 @@ extern "C" void on_signal(int) {
 }
 
 // Ctrl-C, `kill` and a closed terminal window (SIGHUP) stop a run the same way: outputs in the
-// making removed, workers ended. A SIGHUP already ignored (nohup, a batch system) stays so.
+// making removed, workers ended. A SIGHUP or SIGINT already ignored stays so: nohup ignores
+// SIGHUP, and a shell script starts its background jobs (cmd &) with SIGINT ignored, so that a
+// Ctrl-C meant for the script does not stop them. A closed pipe on stderr (`2>&1 | head`) is no
+// reason to stop either: without SIGPIPE the run goes on, its lines unread.
 void stop_on_signals() {
-  std::signal(SIGINT, on_signal);
+  for (const int signal : {SIGINT, SIGHUP}) {
+    struct sigaction now = {};
+    if (::sigaction(signal, nullptr, &now) == 0 && now.sa_handler != SIG_IGN)
+      std::signal(signal, on_signal);
+  }
   std::signal(SIGTERM, on_signal);
-  struct sigaction hangup = {};
-  if (::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN)
-    std::signal(SIGHUP, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
 }
 
 // CLI11's PositiveNumber and NonNegativeNumber print their range with the largest double written
@@ -102,8 +107,9 @@ void add_common_options(CLI::App& cmd, facemirror::cli::run_options& opt) {
       ->check(CLI::IsMember({"thread", "process"}));
   cmd.add_option("--timeout", opt.timeout_s,
                  "With --isolation process: seconds a worker may spend on one frame before it is "
-                 "killed and replaced (default 60; threads cannot be stopped, so it does nothing "
-                 "without --isolation process)")
+                 "killed and replaced (default 60, inf: no limit; time the run spends stopped, "
+                 "Ctrl-Z or a suspended Slurm job, does not count; threads cannot be stopped, so "
+                 "it does nothing without --isolation process)")
       ->check(above_zero);
   cmd.add_option("--segment-frames", opt.segment_frames,
                  "Frames per work unit; every video is cut into segments of this length (a "
