@@ -1,6 +1,8 @@
 #include "core/partial_path.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -62,8 +64,18 @@ bool orphaned(const fs::path& file, const std::string& rest) {
       last == std::string::npos || last == 0 ? std::string::npos : rest.rfind('-', last - 1);
   if (middle == std::string::npos)
     return false;
+  // Digits to the end: "x.csv.partial-vm-7-0.csv" is a finished output of its own (the CSV of a
+  // video named so), not x.csv's writer's.
+  const std::string pid_text = rest.substr(middle + 1, last - middle - 1);
+  const std::string count_text = rest.substr(last + 1);
+  const auto digits = [](const std::string& text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(),
+                                        [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  if (!digits(pid_text) || !digits(count_text))
+    return false;
   const std::string host = rest.substr(0, middle);
-  const pid_t pid = static_cast<pid_t>(std::atol(rest.substr(middle + 1).c_str()));
+  const pid_t pid = static_cast<pid_t>(std::atol(pid_text.c_str()));
   if (host == this_host()) {
     return pid > 0 && pid != ::getpid() && process_ended(pid);
   }

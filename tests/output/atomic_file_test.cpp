@@ -82,7 +82,11 @@ TEST(atomic_file_test, a_new_writer_removes_the_orphans_of_its_target) {
   const fs::path foreign_old = dir / "out.csv.partial-other-node-7-13-0";
   const fs::path other_target =
       dir / ("other.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-0");
-  for (const auto& file : {dead_file, zombie_file, live, foreign_recent, foreign_old, other_target})
+  // A finished output whose name begins as a partial one's (the CSV of a video named so).
+  const fs::path lookalike =
+      dir / ("out.csv.partial-" + here + "-" + std::to_string(gone_pid()) + "-0.csv");
+  for (const auto& file :
+       {dead_file, zombie_file, live, foreign_recent, foreign_old, other_target, lookalike})
     std::ofstream(file) << "partial";
   fs::create_directories(dead_folder / "inside");
   fs::last_write_time(foreign_old, fs::file_time_type::clock::now() - std::chrono::hours(2));
@@ -96,6 +100,7 @@ TEST(atomic_file_test, a_new_writer_removes_the_orphans_of_its_target) {
   EXPECT_TRUE(fs::exists(live));
   EXPECT_TRUE(fs::exists(foreign_recent));
   EXPECT_TRUE(fs::exists(other_target));  // another target's: its own writer's business
+  EXPECT_TRUE(fs::exists(lookalike));
   EXPECT_NE(file.temp_path().filename().string().find(".partial-" + here + "-"), std::string::npos);
   file.commit();
 }
