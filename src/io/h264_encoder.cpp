@@ -69,7 +69,9 @@ h264_encoder::h264_encoder(const h264_settings& settings, std::string error_pref
   enc->time_base = settings.time_base;
   enc->framerate = settings.frame_rate;
   enc->thread_count = settings.threads;
-  enc->colorspace = h264_color_space;
+  enc->colorspace = static_cast<AVColorSpace>(settings.colour.matrix);
+  enc->color_primaries = static_cast<AVColorPrimaries>(settings.colour.primaries);
+  enc->color_trc = static_cast<AVColorTransferCharacteristic>(settings.colour.transfer);
   enc->color_range = h264_color_range;
   if (settings.global_header)
     enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // MP4 keeps SPS/PPS in the avcC box

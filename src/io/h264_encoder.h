@@ -21,12 +21,13 @@ extern "C" {
 
 #include <opencv2/core.hpp>
 
+#include "facemirror/io/video_reader.h"
+
 #include "io/libav.h"
 
 namespace facemirror::io_detail {
 
-// What swscale's default BGR -> YUV conversion produces; tagged so players invert it.
-constexpr AVColorSpace h264_color_space = AVCOL_SPC_SMPTE170M;
+// swscale's default BGR -> YUV conversion writes limited range.
 constexpr AVColorRange h264_color_range = AVCOL_RANGE_MPEG;
 
 struct h264_settings {
@@ -34,6 +35,8 @@ struct h264_settings {
   AVRational time_base;   // unit of send()'s pts
   AVRational frame_rate;  // nominal; written into the SPS timing info
   int crf = 18;
+  // The source's tags (video_info::colour): its Y'CbCr values are what the encoder gets back.
+  colour_description colour;
   std::string preset = "veryfast";
   int threads = 1;             // 1 for reproducible output; 0 lets libav choose
   bool global_header = true;   // SPS/PPS in extradata (MP4's avcC) rather than in-band

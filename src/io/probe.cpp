@@ -213,6 +213,9 @@ video_info probe_video(const std::filesystem::path& path) {
   info.width = quarter ? st->codecpar->height : st->codecpar->width;
   info.height = quarter ? st->codecpar->width : st->codecpar->height;
   info.average_fps = nominal_fps(st);
+  info.colour.matrix = st->codecpar->color_space;
+  info.colour.primaries = st->codecpar->color_primaries;
+  info.colour.transfer = st->codecpar->color_trc;
   info.video_streams = 0;
   for (unsigned i = 0; i < input.format->nb_streams; ++i) {
     const AVStream* stream = input.format->streams[i];

@@ -85,6 +85,7 @@ segment_encoder::segment_encoder(cv::Size size, int64_t first_frame,
   settings.global_header = true;  // SPS/PPS once, in the chunk's extradata (MP4's avcC)
   settings.allow_b_frames = false;
   settings.keyframe_interval = options.keyframe_interval;
+  settings.colour = options.colour;
   s.encoder.emplace(settings, s.prefix);
 
   const AVCodecContext* ctx = s.encoder->context();
@@ -155,6 +156,7 @@ struct chunk_muxer::impl {
   std::optional<io_detail::mp4_output> output;
   std::vector<uint8_t> extradata;  // the first chunk's; later chunks must match
   std::string comment;
+  colour_description colour;  // the source's tags, as the chunks' encoders had them
   // The source's audio, copied at finish(): its input (the video stream discarded), stream
   // index, the output stream, and the source's first video frame in the audio's time base.
   std::optional<io_detail::opened_input> audio_input;
@@ -208,7 +210,9 @@ struct chunk_muxer::impl {
     par->width = coded.width;
     par->height = coded.height;
     par->format = AV_PIX_FMT_YUV420P;
-    par->color_space = io_detail::h264_color_space;
+    par->color_space = static_cast<AVColorSpace>(colour.matrix);
+    par->color_primaries = static_cast<AVColorPrimaries>(colour.primaries);
+    par->color_trc = static_cast<AVColorTransferCharacteristic>(colour.transfer);
     par->color_range = io_detail::h264_color_range;
     par->extradata =
         static_cast<uint8_t*>(av_mallocz(chunk.extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
@@ -304,6 +308,7 @@ chunk_muxer::chunk_muxer(fs::path target, const video_info& timing, cv::Size siz
   impl& s = *impl_;
   s.target = std::move(target);
   s.comment = std::move(comment);
+  s.colour = timing.colour;
   if (timing.frame_count() == 0)
     s.fail(error_code::invalid_argument, "the source's timing holds no frames");
   if (size.width <= 0 || size.height <= 0)

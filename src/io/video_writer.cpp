@@ -43,6 +43,7 @@ struct video_writer::impl {
     settings.crf = options.crf;
     settings.preset = options.preset;
     settings.threads = options.encoder_threads;
+    settings.colour = timing.colour;
     settings.global_header = output->wants_global_header();
     encoder.emplace(settings, "cannot write video " + target.string() + ": ");
 

@@ -43,6 +43,7 @@ segment_output worker_session::mirror_once(const video_info& info, const segment
   const cv::Size size(info.width, info.height);
   segment_encoder_options encoding;
   encoding.frame_rate = info.average_fps;
+  encoding.colour = info.colour;
   // The fastest preset keeps three 1080p encodes per frame from dominating the job; the quality
   // (crf, S1's 18 by default) is the user's.
   encoding.preset = "ultrafast";

@@ -776,8 +776,10 @@ TEST(mirror_cli_test, a_video_without_a_face_is_written_with_a_warning) {
   const fs::path dir = scratch_dir();
   const fs::path in = dir / "in";
   fs::create_directories(in);
+  // Tagged BT.709, as phone videos are: "copied unchanged" includes the colours a player shows.
   ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i color=c=gray:s=320x240:r=25:d=0.8 "
-                        "-c:v libx264 -pix_fmt yuv420p " +
+                        "-c:v libx264 -pix_fmt yuv420p -colorspace bt709 -color_primaries bt709 "
+                        "-color_trc bt709 " +
                         quoted(in / "blank.mp4")),
             0);
   const fs::path out = dir / "out";
@@ -789,6 +791,16 @@ TEST(mirror_cli_test, a_video_without_a_face_is_written_with_a_warning) {
             std::string::npos)
       << run.output;
   EXPECT_TRUE(fs::exists(out / "blank_left_mirrored.mp4"));
+  for (const char* written :
+       {"blank_left_mirrored.mp4", "blank_right_mirrored.mp4", "blank_debug.mp4"}) {
+    EXPECT_TRUE(probe_video(out / written).colour == (colour_description{1, 1, 1})) << written;
+    // The bitstream's own tags (its SPS), as a player reading the stream alone sees them.
+    const std::string sps =
+        capture("ffmpeg -v error -i " + quoted(out / written) +
+                " -c copy -bsf:v h264_mp4toannexb -f h264 - | ffprobe -v error -show_entries "
+                "stream=color_space,color_primaries,color_transfer -of csv=p=0 -");
+    EXPECT_NE(sps.find("bt709,bt709,bt709"), std::string::npos) << written << ": " << sps;
+  }
 }
 
 // The mirrored faces' AUs are measured on the written mirrored videos, each as one continuous

@@ -175,6 +175,53 @@ TEST(SegmentVideo, SegmentsMuxIntoTheSourcesFramesAndTimestamps) {
   EXPECT_EQ(whole_info.average_fps, info.average_fps);
 }
 
+// The Y'CbCr values a frame is read and written with are the source's, so the file carries the
+// source's colour tags, in the container and in the bitstream (a phone's BT.709 video tagged
+// BT.601 showed shifted colours), and an untagged source stays untagged.
+TEST(SegmentVideo, OutputsCarryTheSourcesColourTags) {
+  FACEMIRROR_REQUIRE_FFMPEG();
+  const auto dir = test::scratch_dir();
+  const auto tagged = dir / "bt709.mp4";
+  ASSERT_TRUE(
+      ffmpeg("-f lavfi -i testsrc=size=160x120:rate=25 -t 1 -c:v libx264 -preset "
+             "ultrafast -pix_fmt yuv420p -colorspace bt709 -color_primaries bt709 "
+             "-color_trc bt709",
+             tagged));
+  const video_info source = probe_video(tagged);
+  const colour_description bt709{1, 1, 1};
+  ASSERT_TRUE(source.colour == bt709) << source.colour.matrix;
+  const auto frames = decode(source);
+  segment_encoder_options options;
+  options.colour = source.colour;
+  mux(dir / "segments.mp4", source, frames[0].size(),
+      encode_all(frames, {{0, 10}}, false, options));
+  video_writer writer(dir / "whole.mp4", source, frames[0].size());
+  for (const auto& f : frames)
+    writer.write(f);
+  writer.finish();
+  for (const char* name : {"segments.mp4", "whole.mp4"}) {
+    EXPECT_TRUE(probe_video(dir / name).colour == bt709) << name;
+    // The bitstream's own (SPS) tags, as a decoder reads them without the container.
+    const std::string raw = (dir / (std::string(name) + ".h264")).string();
+    ASSERT_EQ(
+        test::run_command("ffmpeg -v error -y -i " + quoted(dir / name) +
+                          " -c copy -bsf:v h264_mp4toannexb -f h264 " + quoted(fs::path(raw))),
+        0);
+    EXPECT_NE(output_of("ffprobe -v error -show_entries stream=color_space,color_primaries,"
+                        "color_transfer -of csv=p=0 " +
+                            quoted(fs::path(raw)),
+                        dir)
+                  .find("bt709,bt709,bt709"),
+              std::string::npos)
+        << name;
+  }
+  const video_info untagged = make_source(dir, "25", 1);
+  ASSERT_TRUE(untagged.colour == colour_description{}) << untagged.colour.matrix;
+  const auto plain = decode(untagged);
+  mux(dir / "plain.mp4", untagged, plain[0].size(), encode_all(plain, {{0}}));
+  EXPECT_TRUE(probe_video(dir / "plain.mp4").colour == colour_description{});
+}
+
 TEST(SegmentVideo, OutputIsByteIdenticalWhateverTheEncodingOrder) {
   FACEMIRROR_REQUIRE_FFMPEG();
   const auto dir = test::scratch_dir();

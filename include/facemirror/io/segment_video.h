@@ -12,7 +12,7 @@
 //   libx264, yuv420p, one thread, no B-frames (so decode order is presentation order and DTS ==
 //   PTS across chunk boundaries), fixed settings (crf, preset). Every chunk starts with an IDR
 //   frame, so chunks are independently decodable and concatenate into a valid stream. The SPS/PPS
-//   (extradata) depend only on size, crf, preset and frame_rate, not on the frames or on
+//   (extradata) depend only on size, crf, preset, frame_rate and colour, not on the frames or on
 //   first_frame: all chunks of a stream carry identical extradata, and the muxer rejects a chunk
 //   whose extradata differs (different settings). x264's informational SEI (its version and
 //   options) is repeated at the start of each chunk, a few hundred bytes. Two one-frame chunks in a
@@ -89,6 +89,9 @@ struct segment_encoder_options {
   /// Frames from one key frame to the next within the chunk (which starts with one); 0: x264's
   /// default, 250. Shorter makes a seek decode fewer frames and the file a little larger.
   int keyframe_interval = 0;
+  /// The source's video_info::colour, written into the SPS (so part of the extradata) and,
+  /// by chunk_muxer from its `timing`, into the file's stream: the same for every segment.
+  colour_description colour;
 };
 
 /// Encodes frames first_frame, first_frame+1, ... of one output stream into one chunk.

@@ -50,6 +50,18 @@
 
 namespace facemirror {
 
+/// How a stream's Y'CbCr values are to be shown: ITU-T H.273 code points (the numbers of
+/// libav's AVColorSpace, AVColorPrimaries and AVColorTransferCharacteristic); 2 is
+/// "unspecified", which a player takes as BT.601 for SD and BT.709 for HD.
+struct colour_description {
+  int matrix = 2;
+  int primaries = 2;
+  int transfer = 2;
+  [[nodiscard]] bool operator==(const colour_description& o) const {
+    return matrix == o.matrix && primaries == o.primaries && transfer == o.transfer;
+  }
+};
+
 struct video_info {
   std::filesystem::path path;
   int width = 0;  // upright size, after rotation
@@ -78,6 +90,10 @@ struct video_info {
   int video_streams = 1;
   /// The container's comment tag ("" when none). The mirror job marks its mirrored videos here.
   std::string comment;
+  /// The stream's colour tags (all unspecified for a frame folder). Frames are decoded to BGR
+  /// and encoded back with one matrix (swscale's, as OpenCV and so OpenFace decode), so the
+  /// Y'CbCr values of the videos facemirror writes are the source's: they carry these tags.
+  colour_description colour;
   /// A frame folder (OpenFace's -fdir): one image file per frame, in name order; empty for a
   /// video file. Its frames are all key frames and all at time 0, as OpenFace writes them.
   /// Each frame is read at its own size; width and height are the first one's (the camera's).

@@ -20,8 +20,10 @@
 //   kept; the padding is one duplicate column and/or row at the right/bottom edge.
 //
 // COLOUR
-//   BGR is converted to limited-range BT.601 YUV (swscale, bicubic), tagged as such, which is
-//   what video_reader's conversion inverts.
+//   BGR is converted to limited-range YUV with swscale's matrix (bicubic), the one
+//   video_reader's conversion inverts, so a frame read and written keeps its Y'CbCr values: the
+//   file carries the source's colour tags (video_info::colour; a BT.709 phone video stays
+//   BT.709, an untagged one untagged), and a player shows it in the source's colours.
 //
 // ALL OR NOTHING
 //   Bytes go to "<target>.partial-<host>-<pid>-<n>" in the target's folder; finish() renames it
