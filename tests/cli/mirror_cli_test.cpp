@@ -539,7 +539,12 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
   for (const auto& name : names)
     EXPECT_EQ(fs::last_write_time(out / name), written[name]) << name << " was rewritten";
 
-  // A missing output means the video is not done: it is redone whole.
+  // A missing output means the video is not done: it is redone whole (the head pose table too:
+  // it once went unnoticed).
+  fs::remove(out / "clip_head_pose.csv");
+  const cli_run no_head_pose = run_cli(args);
+  EXPECT_EQ(no_head_pose.output.find("skip   "), std::string::npos) << no_head_pose.output;
+  EXPECT_TRUE(fs::exists(out / "clip_head_pose.csv"));
   fs::remove(out / "clip_left_mirrored.csv");
   const cli_run missing = run_cli(args);
   EXPECT_EQ(missing.status, 0) << missing.output;
@@ -584,6 +589,35 @@ TEST(mirror_cli_test, second_run_skips_and_force_redoes) {
   EXPECT_NE(repaired.output.find("skip   " + clip.string()), std::string::npos) << repaired.output;
   EXPECT_TRUE(fs::exists(out / "clip_asymmetry.csv"));
   EXPECT_TRUE(fs::exists(out / "index.html"));
+  // ...and the folder's table, which the index links.
+  fs::remove(out / "asymmetry_summary.csv");
+  const cli_run summary_repaired = run_cli(same);
+  EXPECT_NE(summary_repaired.output.find("skip   " + clip.string()), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "asymmetry_summary.csv")) << summary_repaired.output;
+}
+
+// Another recording under the same name, redone without AUs or without a report: the old
+// recording's CSVs, page and tables go (they read as the new one's beside its new videos).
+TEST(mirror_cli_test, a_replaced_recording_leaves_none_of_the_old_ones_outputs) {
+  FACEMIRROR_REQUIRE_SHARED();
+  const fs::path dir = scratch_dir();
+  const fs::path clip = dir / "clip.mp4";
+  make_subj01_clip(clip, 12);
+  const fs::path out = dir / "out";
+  ASSERT_EQ(run_cli(mirror_cmd(clip, out, "-q")).status, 0);
+  ASSERT_TRUE(fs::exists(out / "clip_report.html"));
+  ASSERT_TRUE(fs::exists(out / "clip_left_mirrored.csv"));
+  make_subj01_clip(clip, 16);  // another recording, under the same name
+  const cli_run no_aus = run_cli(mirror_cmd(clip, out, "--no-aus"));
+  ASSERT_EQ(no_aus.status, 0) << no_aus.output;
+  EXPECT_NE(no_aus.output.find("redo   " + clip.string() + " (the input is not the file"),
+            std::string::npos)
+      << no_aus.output;
+  EXPECT_EQ(probe_video(out / "clip_left_mirrored.mp4").frame_count(), 16);
+  for (const char* old : {"clip_left_mirrored.csv", "clip_right_mirrored.csv", "clip_report.html",
+                          "clip_asymmetry.csv"})
+    EXPECT_FALSE(fs::exists(out / old)) << old << " of the earlier recording is still there";
+  EXPECT_TRUE(fs::exists(out / "clip_head_pose.csv"));
 }
 
 // Mirroring a folder into itself twice: the second run finds the first's mirrored, debug and

@@ -214,7 +214,8 @@ bool report_out_of_date(const video_job& job, const fs::path& output_dir, bool w
   const fs::path page = output_dir / (stem + "_report.html");
   const auto written = fs::last_write_time(page, ec);
   if (ec || !fs::exists(output_dir / (stem + "_asymmetry.csv"), ec) ||
-      (with_index && !fs::exists(output_dir / "index.html", ec)))
+      (with_index && (!fs::exists(output_dir / "index.html", ec) ||
+                      !fs::exists(output_dir / "asymmetry_summary.csv", ec))))
     return true;
   const mirror_outputs out = mirror_outputs_for(job.input, output_dir, false);
   for (const fs::path& csv : {out.right_csv, out.left_csv}) {
@@ -273,6 +274,40 @@ void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool qu
     }
   }
   plan.jobs = std::move(kept);
+}
+
+// The files under a redone video's name that this run did not write again, where the input is
+// another file than the one they were made from (its record says so): its old AU CSVs and
+// report beside its new mirrored videos (with --no-aus or --no-report), an old .hog, a source
+// copy of the other orientation's name. They would read as the new recording's.
+void remove_an_earlier_recordings_outputs(const video_job& job, const run_options& opt,
+                                          const fs::path& output_dir, bool report_written) {
+  const std::vector<fs::path> written = job_outputs(job, opt);
+  std::vector<fs::path> earlier;
+  const auto report_files = [&](const std::string& stem, const char* task_table) {
+    if (!report_written) {
+      for (const std::string suffix : {"_report.html", "_asymmetry.csv", task_table})
+        earlier.push_back(output_dir / (stem + suffix));
+    }
+  };
+  if (job.kind == job_kind::mirror) {
+    for (const bool rotated : {false, true}) {
+      const mirror_outputs out = mirror_outputs_for(job.input, output_dir, rotated);
+      earlier.insert(earlier.end(), {out.source_video, out.right_csv, out.left_csv});
+    }
+    report_files(input_stem(job.input), "_task_asymmetry.csv");
+  } else {
+    const openface_outputs extra = openface_outputs_for(job.output_csv);
+    earlier.insert(earlier.end(), {extra.hog, extra.aligned_folder});
+    if (!opt.write_hog && !opt.write_aligned_faces)
+      earlier.push_back(extra.details);
+    report_files(job.output_csv.stem().string(), "_task_aus.csv");
+  }
+  std::error_code ec;
+  for (const fs::path& file : earlier) {
+    if (std::find(written.begin(), written.end(), file) == written.end())
+      fs::remove_all(file, ec);
+  }
 }
 
 // "" once the record is written, else why not (its older record is then removed).
@@ -588,6 +623,7 @@ int run(const run_options& opt, job_kind kind) {
   const std::string models_used = recorded_models_dir(opt.models_dir);
   const std::string working_dir = fs::current_path(ec).string();
   std::vector<output_record> records;  // what each job of `jobs` is made from, read before it runs
+  std::vector<char> input_replaced;    // per job: its outputs' record names another file
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
       job.kind = job_kind::mirror;
@@ -631,6 +667,9 @@ int run(const run_options& opt, job_kind kind) {
     // writes no record: an earlier run's would describe the CSV it overwrites (a report would
     // state that run's command and date, a resume keep the CSV).
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
+    const std::optional<output_record> earlier = read_record(record_file(output_dir, job));
+    input_replaced.push_back(earlier && !earlier->input_fingerprint.empty() &&
+                             earlier->input_fingerprint != fingerprint);
     if (opt.openface_folder)
       fs::remove(record_file(output_dir, job), ec);
     (void)take_task_plan(job);
@@ -738,6 +777,15 @@ int run(const run_options& opt, job_kind kind) {
       results[i].error = "'" + jobs[i].input.string() +
                          "': its outputs are written, but what made them is not recorded (" +
                          why->second + "): a rerun redoes it";
+    }
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok && input_replaced[i] && !opt.openface_folder) {
+      const std::string stem = input_stem(jobs[i].input);
+      const bool report_written =
+          std::any_of(written.begin(), written.end(),
+                      [&](const report_result& page) { return page.ok && page.stem == stem; });
+      remove_an_earlier_recordings_outputs(jobs[i], opt, output_dir, report_written);
     }
   }
   int failures = static_cast<int>(plan.rejected.size());

@@ -124,7 +124,7 @@ std::vector<fs::path> expected_outputs(const video_job& job, bool with_aus) {
   }
   const mirror_outputs out = mirror_outputs_for(job.input, job.output_dir, rotated);
   std::vector<fs::path> files = {out.right_video, out.left_video, out.debug_video,
-                                 out.source_video};
+                                 out.source_video, out.head_pose_csv};
   if (with_aus)
     files.insert(files.end(), {out.right_csv, out.left_csv});
   return files;

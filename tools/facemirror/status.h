@@ -65,9 +65,9 @@ void write_status(const std::filesystem::path& file, const video_status& status)
 /// whose reason says so (it cannot be half-written, so it was damaged by something else).
 [[nodiscard]] std::optional<video_status> read_status(const std::filesystem::path& file);
 
-/// The files a job writes when it succeeds: OUTDIR/<stem>.csv for aus; the mirror job's videos
-/// and (with AUs) CSVs, whose source copy's name depends on the input's rotation (probed; a
-/// video that cannot be probed gets the unrotated names).
+/// The files a job writes when it succeeds: OUTDIR/<stem>.csv for aus; the mirror job's videos,
+/// head pose table and (with AUs) CSVs, whose source copy's name depends on the input's rotation
+/// (probed; a video that cannot be probed gets the unrotated names).
 [[nodiscard]] std::vector<std::filesystem::path> expected_outputs(const video_job& job,
                                                                   bool with_aus);
 
