@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "support/test_data.h"
+#include <unistd.h>
 
 namespace facemirror::cli {
 namespace {
@@ -142,13 +143,29 @@ TEST(inputs, a_folder_without_videos_says_what_it_holds) {
       plan_inputs({(dir / "frames").string(), (dir / "patients").string()}, dir / "out");
   ASSERT_EQ(plan.rejected.size(), 2u);
   EXPECT_NE(
-      plan.rejected[0].line().find("folder holds no video files (its images: one video of frames "
-                                   "with --frames"),
+      plan.rejected[0].line().find("folder holds no video files (its images: one video of frames, "
+                                   "`facemirror aus --frames`"),
       std::string::npos)
       << plan.rejected[0].line();
   EXPECT_NE(plan.rejected[1].line().find("(its subfolders are not searched: give them)"),
             std::string::npos)
       << plan.rejected[1].line();
+}
+
+// A folder that cannot be listed is said so, not called empty.
+TEST(inputs, a_folder_that_cannot_be_read_is_said_so) {
+  if (::geteuid() == 0)
+    GTEST_SKIP() << "root lists any folder";
+  const fs::path dir = test::scratch_dir();
+  fs::create_directories(dir / "locked");
+  std::ofstream(dir / "locked/a.mp4") << "x";
+  fs::permissions(dir / "locked", fs::perms::none);
+  const input_plan plan = plan_inputs({(dir / "locked").string()}, dir / "out");
+  fs::permissions(dir / "locked", fs::perms::owner_all);
+  ASSERT_EQ(plan.rejected.size(), 1u);
+  EXPECT_NE(plan.rejected[0].line().find("cannot list the folder: Permission denied"),
+            std::string::npos)
+      << plan.rejected[0].line();
 }
 
 // A folder of loose videos beside a folder per patient: the loose ones are taken and the

@@ -48,7 +48,12 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       std::vector<std::filesystem::path> found;
       bool images = false, folders = false;
       size_t folders_with_videos = 0, image_files = 0;
-      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+      std::filesystem::directory_iterator listing(path, ec);
+      if (ec) {  // a folder that cannot be read (permissions) is not an empty one
+        plan.rejected.push_back({input, "cannot list the folder: " + ec.message()});
+        continue;
+      }
+      for (const auto& entry : listing) {
         if (is_hidden_file(entry.path()))  // macOS's ._NAME companions, .DS_Store, ...
           continue;
         // An entry whose status cannot be read (a link that loops) is no video: ec, not a throw
@@ -88,12 +93,13 @@ input_plan plan_inputs(const std::vector<std::string>& inputs,
       // videos one level down (folders are not searched further).
       if (found.empty())
         plan.rejected.push_back(
-            {input, std::string("folder holds no video files") +
-                        (images ? " (its images: one video of frames with --frames, or photographs "
-                                  "given by name, e.g. " +
-                                      input + "/*.jpg)"
-                         : folders ? " (its subfolders are not searched: give them)"
-                                   : "")});
+            {input,
+             std::string("folder holds no video files") +
+                 (images ? " (its images: one video of frames, `facemirror aus --frames`, or "
+                           "photographs given by name, e.g. " +
+                               input + "/*.jpg)"
+                  : folders ? " (its subfolders are not searched: give them)"
+                            : "")});
       for (const auto& file : found)
         files.push_back(std::make_pair(file, input_stem(file)));
     } else {
