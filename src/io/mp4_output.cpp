@@ -1,5 +1,6 @@
 #include "io/mp4_output.h"
 
+#include <string>
 #include <system_error>
 
 #include "core/partial_path.h"
@@ -71,6 +72,15 @@ void mp4_output::write_header(bool faststart, const std::string& comment) {
   av_dict_free(&options);
   if (rc < 0)
     fail(error_code::io, "cannot write the header (" + av_error_text(rc) + ")");
+}
+
+void mp4_output::copy_tags(const AVDictionary* tags) {
+  const AVDictionaryEntry* tag = nullptr;
+  while ((tag = av_dict_get(tags, "", tag, AV_DICT_IGNORE_SUFFIX)) != nullptr) {
+    if (std::string(tag->key) != "comment" &&
+        av_dict_set(&output_->metadata, tag->key, tag->value, 0) < 0)
+      fail(error_code::internal, "out of memory");
+  }
 }
 
 AVStream* mp4_output::add_stream() {

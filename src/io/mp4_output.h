@@ -38,6 +38,9 @@ class mp4_output {
   /// Writes one packet of `stream`; false (nothing written) when the muxer refuses it (a
   /// timestamp out of order), so a caller may leave that stream there.
   [[nodiscard]] bool try_write_to(AVStream* stream, AVPacket* packet);
+  /// Stores `tags` (a source container's: creation_time, location, title, ...) as the file's,
+  /// but its comment (write_header's); before write_header().
+  void copy_tags(const AVDictionary* tags);
   /// Whether the encoder must put SPS/PPS in extradata (always true for MP4).
   [[nodiscard]] bool wants_global_header() const;
 

@@ -226,9 +226,11 @@ struct chunk_muxer::impl {
     extradata = chunk.extradata;
   }
 
-  // Adds the output's audio stream when `source` has audio MP4 can hold (before the header).
+  // Takes `source`'s container tags, and adds the output's audio stream when it has audio MP4
+  // can hold (before the header).
   void plan_audio(const fs::path& source, const video_info& timing) {
     io_detail::opened_input input = io_detail::open_input(source);
+    output->copy_tags(input.format->metadata);
     const int index =
         av_find_best_stream(input.format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
     if (index < 0)

@@ -295,7 +295,8 @@ TEST(SegmentVideo, AudioOfTheSourceIsCopiedOnTheVideosClock) {
       test::ffmpeg("-f lavfi -i testsrc=size=160x120:rate=25:duration=2 -f lavfi -i "
                    "sine=frequency=440:duration=2.2 -map 0:v -map 1:a -vf "
                    "setpts=PTS+0.2/TB -c:v libx264 -preset ultrafast -pix_fmt yuv420p "
-                   "-c:a aac",
+                   "-c:a aac -metadata creation_time=2026-03-04T10:11:12.000000Z -metadata "
+                   "title=session2 -metadata comment=theirs",
                    src));
   const video_info source = probe_video(src);
   const auto frames = decode(source);
@@ -318,6 +319,16 @@ TEST(SegmentVideo, AudioOfTheSourceIsCopiedOnTheVideosClock) {
           quoted(out),
       dir);
   EXPECT_NEAR(std::stod(start), 0.0, 0.03) << start;
+  // The recording's date and title come along (S1's -map_metadata 0); its comment does not
+  // (the mirror job marks its own videos there).
+  const std::string tags = output_of(
+      "ffprobe -v error -show_entries format_tags=creation_time,title,comment -of "
+      "default=noprint_wrappers=1 " +
+          quoted(out),
+      dir);
+  EXPECT_NE(tags.find("creation_time=2026-03-04T10:11:12"), std::string::npos) << tags;
+  EXPECT_NE(tags.find("title=session2"), std::string::npos) << tags;
+  EXPECT_EQ(tags.find("comment"), std::string::npos) << tags;
   // Without audio_from, or from a source without sound, only the video.
   mux(dir / "silent.mp4", source, frames[0].size(), encode_all(frames, halves));
   EXPECT_EQ(output_of("ffprobe -v error -show_entries stream=codec_type -of csv=p=0 " +

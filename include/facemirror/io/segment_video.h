@@ -130,7 +130,8 @@ class chunk_muxer {
   /// `audio_from`, when not empty, is the source file whose first audio stream finish() copies
   /// into the file (no re-encoding), its times moved as the video's (the first frame at 0):
   /// when the source has one the MP4 container can hold and that can be read; audio before
-  /// the first frame is left out.
+  /// the first frame is left out. The file also takes its container tags (creation_time, the
+  /// recording's date; location, title, ...; not its comment), as S1's -map_metadata 0 did.
   chunk_muxer(std::filesystem::path target, const video_info& timing, cv::Size size,
               std::string comment = {}, const std::filesystem::path& audio_from = {});
   /// Without a successful finish(): removes the partial file.
