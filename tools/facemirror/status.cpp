@@ -123,8 +123,8 @@ std::vector<fs::path> expected_outputs(const video_job& job, bool with_aus) {
     // The engine reports the bad input; its outputs cannot exist.
   }
   const mirror_outputs out = mirror_outputs_for(job.input, job.output_dir, rotated);
-  std::vector<fs::path> files = {out.right_video, out.left_video, out.debug_video,
-                                 out.source_video, out.head_pose_csv};
+  std::vector<fs::path> files = {out.right_video, out.left_video, out.debug_video, out.source_video,
+                                 out.head_pose_csv};
   if (with_aus)
     files.insert(files.end(), {out.right_csv, out.left_csv});
   return files;
