@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -84,10 +86,28 @@ bool orphaned(const fs::path& file, const std::string& rest) {
   return !ec && fs::file_time_type::clock::now() - modified > foreign_orphan_age;
 }
 
+// What a partial file's name starts with: "<target's name>.partial-". A name so long that the
+// suffix (up to ~90 bytes: a 64-byte host name, the pid, the count) would pass the 255 bytes a
+// file name may have is cut and told apart by a hash of the whole: the target itself fits,
+// so its partial file must too.
+std::string partial_prefix(const fs::path& target) {
+  constexpr size_t longest_kept = 150;
+  std::string name = target.filename().string();
+  if (name.size() > longest_kept) {
+    uint32_t hash = 2166136261u;  // FNV-1a
+    for (const unsigned char c : name)
+      hash = (hash ^ c) * 16777619u;
+    char tail[16];
+    std::snprintf(tail, sizeof(tail), "~%08x", static_cast<unsigned>(hash));
+    name = name.substr(0, longest_kept - 9) + tail;
+  }
+  return name + ".partial-";
+}
+
 // The orphans of `target` in its folder; `on_orphan` returns whether to look for more.
 template <typename Visit>
 void visit_orphans(const fs::path& target, Visit on_orphan) {
-  const std::string prefix = target.filename().string() + ".partial-";
+  const std::string prefix = partial_prefix(target);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -119,10 +139,9 @@ bool has_orphan(const fs::path& target) {
 
 fs::path partial_path(const fs::path& target) {
   remove_orphans(target);
-  fs::path partial = target;
-  partial += ".partial-" + this_host() + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(partial_counter++);
-  return partial;
+  return target.parent_path() /
+         (partial_prefix(target) + this_host() + "-" + std::to_string(::getpid()) + "-" +
+          std::to_string(partial_counter++));
 }
 
 }  // namespace facemirror::detail

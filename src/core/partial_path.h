@@ -9,7 +9,9 @@ namespace facemirror::detail {
 
 /// "<target>.partial-<host>-<pid>-<n>": where `target` is written until it is complete and
 /// renamed onto it (same folder, so the rename is atomic); n counts up per process, so no two
-/// writers of one process share a name. First removes the orphans of `target`, the
+/// writers of one process share a name (a target name over 150 bytes is cut to 141 and a hash
+/// of it, so that the partial name stays within a file name's 255 bytes). First removes the orphans
+/// of `target`, the
 /// "<target>.partial-*" files and folders of writers that are gone: a run killed with SIGKILL
 /// cannot remove its own, the next writer of the same target does. Gone means: of this host
 /// and its pid not running or a zombie (a pid reused by a live process keeps its orphan until that

@@ -105,6 +105,31 @@ TEST(atomic_file_test, a_new_writer_removes_the_orphans_of_its_target) {
   file.commit();
 }
 
+// A name that fits a file name (255 bytes) is written, though ".partial-<host>-<pid>-<n>" after
+// it would not fit (it once failed with "File name too long"); its orphans are still found.
+TEST(atomic_file_test, a_long_name_is_written_and_its_orphans_swept) {
+  const fs::path dir = test::scratch_dir();
+  const fs::path target = dir / (std::string(240, 'p') + ".csv");
+  const fs::path sibling = dir / (std::string(240, 'p') + ".txt");  // same first 141 bytes
+  {
+    atomic_file file(target);
+    EXPECT_LE(file.temp_path().filename().string().size(), 255u);
+    file.write("whole");
+    file.commit();
+  }
+  EXPECT_EQ(test::read_file(target), "whole");
+  atomic_file killed(target);  // what a run killed with SIGKILL leaves: renamed to a dead pid's
+  killed.write("half");
+  const std::string name = killed.temp_path().filename().string();
+  const fs::path orphan = dir / (name.substr(0, name.find(".partial-") + 9) + host() + "-" +
+                                 std::to_string(gone_pid()) + "-0");
+  fs::copy_file(killed.temp_path(), orphan);
+  atomic_file other(sibling);  // another target's writer leaves it alone
+  EXPECT_TRUE(fs::exists(orphan));
+  atomic_file next(target);
+  EXPECT_FALSE(fs::exists(orphan));
+}
+
 TEST(atomic_file_test, abandoned_writer_leaves_nothing_behind) {
   const fs::path dir = test::scratch_dir();
   {
