@@ -151,6 +151,22 @@ void fail_if_short_of_declared_duration(const io_detail::opened_input& input,
   }
 }
 
+// The stream's colour tags as the tags of a Y'CbCr 4:2:0 video: an RGB stream's matrix (0:
+// x264rgb, VP9's RGB) and reserved or unknown code points read as unspecified, which the
+// videos written from it can carry.
+colour_description yuv_colour_tags(const AVCodecParameters& par) {
+  // H.273's code points that libx264 writes (2 and 3 are unspecified and reserved).
+  const auto between = [](int value, int low, int high) { return value >= low && value <= high; };
+  colour_description tags;
+  if (par.color_space == 1 || (between(par.color_space, 4, 14) && par.color_space != 8))
+    tags.matrix = par.color_space;  // not 0 (RGB) or 8 (YCgCo): not what is written
+  if (par.color_primaries == 1 || between(par.color_primaries, 4, 12) || par.color_primaries == 22)
+    tags.primaries = par.color_primaries;
+  if (par.color_trc == 1 || between(par.color_trc, 4, 18))
+    tags.transfer = par.color_trc;
+  return tags;
+}
+
 video_info probe_frame_folder(const std::filesystem::path& folder) {
   video_info info;
   info.path = folder;
@@ -213,9 +229,7 @@ video_info probe_video(const std::filesystem::path& path) {
   info.width = quarter ? st->codecpar->height : st->codecpar->width;
   info.height = quarter ? st->codecpar->width : st->codecpar->height;
   info.average_fps = nominal_fps(st);
-  info.colour.matrix = st->codecpar->color_space;
-  info.colour.primaries = st->codecpar->color_primaries;
-  info.colour.transfer = st->codecpar->color_trc;
+  info.colour = yuv_colour_tags(*st->codecpar);
   info.video_streams = 0;
   for (unsigned i = 0; i < input.format->nb_streams; ++i) {
     const AVStream* stream = input.format->streams[i];

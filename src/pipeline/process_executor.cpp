@@ -4,6 +4,7 @@
 // heartbeats, and replaces a worker that dies or stops making progress.
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -24,6 +25,14 @@ namespace facemirror::detail {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+// SIGCONTs received: the process (and its workers, stopped with it: Ctrl-Z, a suspended Slurm
+// job) was stopped until then. Lock-free, so a signal handler may count it.
+std::atomic<unsigned> continued_count{0};
+static_assert(std::atomic<unsigned>::is_always_lock_free);
+extern "C" void on_continue(int) {
+  continued_count.fetch_add(1, std::memory_order_relaxed);
+}
 
 // heartbeat: a frame was analysed (counts for progress); alive: the worker is busy but has no
 // frame to count yet (starting up, seeking, warming its tracker up).
@@ -117,7 +126,12 @@ class process_pool {
     // Beyond 1e9 s (31 years: no limit) the clock's nanosecond count would overflow.
     const auto timeout = std::chrono::duration_cast<clock_type::duration>(
         std::chrono::duration<double>(std::min(context_.options.frame_timeout_s, 1e9)));
-    last_look_ = clock_type::now();
+    // Counting SIGCONTs changes nothing else (a stopped process continues all the same); a
+    // handler the application set is left as it is.
+    struct sigaction current = {};
+    if (::sigaction(SIGCONT, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+      std::signal(SIGCONT, on_continue);
+    continues_seen_ = continued_count.load();
     for (;;) {
       if (context_.options.should_abort && context_.options.should_abort()) {
         abort_all();
@@ -241,14 +255,13 @@ class process_pool {
     }
     // Wake at least every 100 ms to notice an abort request or a missed deadline.
     ::poll(fds.data(), fds.size(), 100);
-    // A look seconds after the last: this process was stopped (Ctrl-Z, SIGSTOP, a suspended
-    // Slurm job), its workers with it. That time was no worker's to spend: their deadlines move.
-    const clock_type::time_point now = clock_type::now();
-    if (now - last_look_ > std::chrono::seconds(2)) {
+    // Continued after a stop: the time stopped was no worker's to spend, each has its whole
+    // timeout again.
+    if (const unsigned continues = continued_count.load(); continues != continues_seen_) {
+      continues_seen_ = continues;
       for (auto& w : workers_)
-        w.deadline += now - last_look_;
+        w.deadline = clock_type::now() + timeout;
     }
-    last_look_ = now;
     for (size_t i = 0; i < fds.size(); ++i) {
       worker_process& w = *owners[i];
       if (fds[i].revents != 0 && !drain(w, timeout)) {
@@ -341,7 +354,7 @@ class process_pool {
   std::vector<worker_process> workers_;
   std::deque<segment_task> retries_;
   int last_status_ = 0;
-  clock_type::time_point last_look_ = clock_type::now();  // wait_for_messages' last wake
+  unsigned continues_seen_ = 0;  // continued_count when the deadlines were last set
 };
 
 }  // namespace

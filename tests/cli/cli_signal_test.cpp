@@ -154,7 +154,7 @@ TEST(cli_hangup_test, an_inherited_sigint_ignore_is_kept) {
   ::sigaction(SIGINT, &before, nullptr);
   ASSERT_GT(background.pid, 0);
   ASSERT_EQ(::kill(background.pid, SIGINT), 0);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // a clean stop takes well under that
   EXPECT_EQ(::waitpid(background.pid, nullptr, WNOHANG), 0) << "an ignored SIGINT stopped it";
   expect_a_clean_stop(background, SIGTERM);
 }
@@ -167,8 +167,14 @@ TEST(cli_suspend_test, a_stopped_and_continued_run_replaces_no_worker) {
   running_cli cli;
   ASSERT_NO_FATAL_FAILURE(
       start_cli_on_a_long_video("process", cli, {"--timeout", "5"}, /*own_group=*/true));
-  const std::set<pid_t> workers = children_of(cli.pid);
+  // The workers are forked once the models are loaded: slow on a busy machine.
+  std::set<pid_t> workers = children_of(cli.pid);
+  for (int i = 0; i < 600 && workers.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    workers = children_of(cli.pid);
+  }
   ASSERT_EQ(workers.size(), 2u);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // into their segments
   ASSERT_EQ(::kill(-cli.pid, SIGSTOP), 0);
   std::this_thread::sleep_for(std::chrono::seconds(8));
   ASSERT_EQ(::kill(-cli.pid, SIGCONT), 0);

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -147,6 +149,7 @@ void open_browser(const std::string& url) {
   const pid_t child = ::fork();
   if (child == 0) {
     if (::fork() == 0) {
+      std::signal(SIGPIPE, SIG_DFL);  // ours is ignored; the browser it starts expects it not to be
       ::execlp("xdg-open", "xdg-open", url.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -203,8 +206,9 @@ std::string window_without_a_frame(const task_plan& plan, const fs::path& video)
   if (timestamps.empty())
     return "";
   for (const auto& row : task_plan_rows(plan)) {
+    // The CSV's millisecond timestamps, which the report counts a window's frames by.
     if (std::any_of(timestamps.begin(), timestamps.end(),
-                    [&](double t) { return row.window.contains(t); }))
+                    [&](double t) { return row.window.contains(std::round(t * 1000.0) / 1000.0); }))
       continue;
     char why[128];
     if (row.window.start_s > timestamps.back())
@@ -290,9 +294,10 @@ int run_app(const app_options& options) {
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string length = req.get_header_value("Content-Length");
-    if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > request_limit(req.path)) {
+    const unsigned long long announced = std::strtoull(length.c_str(), nullptr, 10);
+    if (announced > request_limit(req.path)) {
       refuse(res, 413,
-             "a request of " + length + " bytes: at most " +
+             "a request of " + std::to_string(announced) + " bytes: at most " +
                  std::to_string(request_limit(req.path) >> 10) + " KiB are read");
       return httplib::Server::HandlerResponse::Handled;
     }

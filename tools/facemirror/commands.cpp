@@ -276,32 +276,32 @@ void leave_out_own_outputs(input_plan& plan, const fs::path& output_dir, bool qu
   plan.jobs = std::move(kept);
 }
 
-// The files under a redone video's name that this run did not write again, where the input is
-// another file than the one they were made from (its record says so): its old AU CSVs and
-// report beside its new mirrored videos (with --no-aus or --no-report), an old .hog, a source
-// copy of the other orientation's name. They would read as the new recording's.
+// The files of a redone video's job that this run did not write again (`written`: its outputs
+// as planned, before it ran), where the input is another file than the one they were made from
+// (its record says so): a mirror job's old AU CSVs and report beside its new mirrored videos
+// (with --no-aus or --no-report) or a source copy of the other orientation's name, an aus
+// job's old .hog or aligned faces. They would read as the new recording's. (An aus job's CSV
+// may have a report of the mirror job's under the same stem: reports are the mirror job's.)
 void remove_an_earlier_recordings_outputs(const video_job& job, const run_options& opt,
-                                          const fs::path& output_dir, bool report_written) {
-  const std::vector<fs::path> written = job_outputs(job, opt);
+                                          const fs::path& output_dir,
+                                          const std::vector<fs::path>& written,
+                                          bool report_written) {
   std::vector<fs::path> earlier;
-  const auto report_files = [&](const std::string& stem, const char* task_table) {
-    if (!report_written) {
-      for (const std::string suffix : {"_report.html", "_asymmetry.csv", task_table})
-        earlier.push_back(output_dir / (stem + suffix));
-    }
-  };
   if (job.kind == job_kind::mirror) {
     for (const bool rotated : {false, true}) {
       const mirror_outputs out = mirror_outputs_for(job.input, output_dir, rotated);
       earlier.insert(earlier.end(), {out.source_video, out.right_csv, out.left_csv});
     }
-    report_files(input_stem(job.input), "_task_asymmetry.csv");
+    if (!report_written) {
+      const std::string stem = input_stem(job.input);
+      for (const char* suffix : {"_report.html", "_asymmetry.csv", "_task_asymmetry.csv"})
+        earlier.push_back(output_dir / (stem + suffix));
+    }
   } else {
     const openface_outputs extra = openface_outputs_for(job.output_csv);
     earlier.insert(earlier.end(), {extra.hog, extra.aligned_folder});
     if (!opt.write_hog && !opt.write_aligned_faces)
       earlier.push_back(extra.details);
-    report_files(job.output_csv.stem().string(), "_task_aus.csv");
   }
   std::error_code ec;
   for (const fs::path& file : earlier) {
@@ -624,22 +624,23 @@ int run(const run_options& opt, job_kind kind) {
   const std::string working_dir = fs::current_path(ec).string();
   std::vector<output_record> records;  // what each job of `jobs` is made from, read before it runs
   std::vector<char> input_replaced;    // per job: its outputs' record names another file
+  std::vector<std::vector<fs::path>> planned_outputs;  // per job: job_outputs() before it ran
   for (auto& job : plan.jobs) {
     if (kind == job_kind::mirror) {
       job.kind = job_kind::mirror;
       job.output_dir = output_dir;
     }
     const std::string fingerprint = input_fingerprint(job.input);
-    // What this run would write (job_outputs probes a mirror job's video: once).
-    const std::vector<fs::path> outputs =
-        opt.force ? std::vector<fs::path>() : job_outputs(job, opt);
+    // What this run would write (job_outputs probes a mirror job's video: once, now; at the
+    // batch's end the file may have moved on).
+    std::vector<fs::path> outputs = job_outputs(job, opt);
     const std::optional<std::string> redo =
         opt.force ? std::optional<std::string>("--force")
                   : redo_reason(job, outputs, output_dir, fingerprint, options_now);
     if (!redo) {
       ++skipped;
-      // A run killed while it wrote one of them again (a report, a record) left its partial
-      // file; no writer of that output comes to remove it while the video is skipped.
+      // A run killed while it wrote one of them or the page again left its partial file; no
+      // writer of them comes to remove it while the video is skipped.
       const std::string stem = input_stem(job.input);
       for (const fs::path& output : outputs)
         remove_orphaned_partials(output);
@@ -674,6 +675,7 @@ int run(const run_options& opt, job_kind kind) {
       fs::remove(record_file(output_dir, job), ec);
     (void)take_task_plan(job);
     jobs.push_back(job);
+    planned_outputs.push_back(std::move(outputs));
     output_record record;  // `finished` is stamped when the outputs are
     record.input_fingerprint = fingerprint;
     record.options = options_now;
@@ -719,8 +721,10 @@ int run(const run_options& opt, job_kind kind) {
         const std::string why = record_outputs(jobs[job->second], output_dir, records[job->second]);
         const std::lock_guard<std::mutex> lock(written_mutex);
         recorded[job->second] = 1;
-        if (!why.empty())
+        if (!why.empty()) {
           unrecorded[job->second] = why;
+          return;  // failed at the end, not announced done first
+        }
       }
       std::optional<report_result> page;
       if (writes_report)
@@ -785,7 +789,8 @@ int run(const run_options& opt, job_kind kind) {
       const bool report_written =
           std::any_of(written.begin(), written.end(),
                       [&](const report_result& page) { return page.ok && page.stem == stem; });
-      remove_an_earlier_recordings_outputs(jobs[i], opt, output_dir, report_written);
+      remove_an_earlier_recordings_outputs(jobs[i], opt, output_dir, planned_outputs[i],
+                                           report_written);
     }
   }
   int failures = static_cast<int>(plan.rejected.size());

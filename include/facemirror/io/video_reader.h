@@ -90,7 +90,8 @@ struct video_info {
   int video_streams = 1;
   /// The container's comment tag ("" when none). The mirror job marks its mirrored videos here.
   std::string comment;
-  /// The stream's colour tags (all unspecified for a frame folder). Frames are decoded to BGR
+  /// The stream's colour tags (all unspecified for a frame folder; so are an RGB stream's matrix,
+  /// YCgCo and code points H.264 cannot carry). Frames are decoded to BGR
   /// and encoded back with one matrix (swscale's, as OpenCV and so OpenFace decode), so the
   /// Y'CbCr values of the videos facemirror writes are the source's: they carry these tags.
   colour_description colour;
