@@ -254,13 +254,17 @@ class process_pool {
       owners.push_back(&w);
     }
     // Wake at least every 100 ms to notice an abort request or a missed deadline.
+    const clock_type::time_point before = clock_type::now();
     ::poll(fds.data(), fds.size(), 100);
+    const clock_type::time_point after = clock_type::now();
     // Continued after a stop: the time stopped was no worker's to spend, each has its whole
-    // timeout again.
-    if (const unsigned continues = continued_count.load(); continues != continues_seen_) {
+    // timeout again. A SIGCONT counted says so, or this poll of 0.1 s taking seconds: this
+    // thread may run on before another has run the handler (the count then comes later).
+    const unsigned continues = continued_count.load();
+    if (continues != continues_seen_ || after - before > std::chrono::seconds(2)) {
       continues_seen_ = continues;
       for (auto& w : workers_)
-        w.deadline = clock_type::now() + timeout;
+        w.deadline = after + timeout;
     }
     for (size_t i = 0; i < fds.size(); ++i) {
       worker_process& w = *owners[i];
