@@ -4,7 +4,6 @@
 // heartbeats, and replaces a worker that dies or stops making progress.
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -25,14 +24,6 @@ namespace facemirror::detail {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-// SIGCONTs received: the process (and its workers, stopped with it: Ctrl-Z, a suspended Slurm
-// job) was stopped until then. Lock-free, so a signal handler may count it.
-std::atomic<unsigned> continued_count{0};
-static_assert(std::atomic<unsigned>::is_always_lock_free);
-extern "C" void on_continue(int) {
-  continued_count.fetch_add(1, std::memory_order_relaxed);
-}
 
 // heartbeat: a frame was analysed (counts for progress); alive: the worker is busy but has no
 // frame to count yet (starting up, seeking, warming its tracker up).
@@ -126,12 +117,7 @@ class process_pool {
     // Beyond 1e9 s (31 years: no limit) the clock's nanosecond count would overflow.
     const auto timeout = std::chrono::duration_cast<clock_type::duration>(
         std::chrono::duration<double>(std::min(context_.options.frame_timeout_s, 1e9)));
-    // Counting SIGCONTs changes nothing else (a stopped process continues all the same); a
-    // handler the application set is left as it is.
-    struct sigaction current = {};
-    if (::sigaction(SIGCONT, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
-      std::signal(SIGCONT, on_continue);
-    continues_seen_ = continued_count.load();
+    last_look_ = clock_type::now();
     for (;;) {
       if (context_.options.should_abort && context_.options.should_abort()) {
         abort_all();
@@ -244,6 +230,22 @@ class process_pool {
     return "'" + context_.work.info(task).path.string() + "': frames " + frame_range(task);
   }
 
+  // Whether this loop saw a gap of seconds since its last look (then moving every deadline on
+  // by it): this process was stopped (Ctrl-Z, SIGSTOP, a suspended Slurm job), its workers
+  // with it, or did not read their messages for that long. Either way that time is no worker's
+  // hang. Asked after each poll and again before a worker is killed, as a stop may fall
+  // between the two.
+  bool looked_after_a_stop() {
+    const clock_type::time_point now = clock_type::now();
+    const clock_type::duration gap = now - last_look_;
+    last_look_ = now;
+    if (gap <= std::chrono::seconds(2))
+      return false;
+    for (auto& w : workers_)
+      w.deadline += gap;
+    return true;
+  }
+
   void wait_for_messages(clock_type::duration timeout) {
     std::vector<pollfd> fds;
     std::vector<worker_process*> owners;
@@ -254,18 +256,8 @@ class process_pool {
       owners.push_back(&w);
     }
     // Wake at least every 100 ms to notice an abort request or a missed deadline.
-    const clock_type::time_point before = clock_type::now();
     ::poll(fds.data(), fds.size(), 100);
-    const clock_type::time_point after = clock_type::now();
-    // Continued after a stop: the time stopped was no worker's to spend, each has its whole
-    // timeout again. A SIGCONT counted says so, or this poll of 0.1 s taking seconds: this
-    // thread may run on before another has run the handler (the count then comes later).
-    const unsigned continues = continued_count.load();
-    if (continues != continues_seen_ || after - before > std::chrono::seconds(2)) {
-      continues_seen_ = continues;
-      for (auto& w : workers_)
-        w.deadline = after + timeout;
-    }
+    (void)looked_after_a_stop();
     for (size_t i = 0; i < fds.size(); ++i) {
       worker_process& w = *owners[i];
       if (fds[i].revents != 0 && !drain(w, timeout)) {
@@ -278,7 +270,7 @@ class process_pool {
         }
         on_failure(task, segment_text(task) + ": " + why);
         spawn(w);
-      } else if (w.task && clock_type::now() > w.deadline) {
+      } else if (w.task && clock_type::now() > w.deadline && !looked_after_a_stop()) {
         const segment_task task = *w.task;
         replace(w);
         char limit[32];
@@ -358,7 +350,7 @@ class process_pool {
   std::vector<worker_process> workers_;
   std::deque<segment_task> retries_;
   int last_status_ = 0;
-  unsigned continues_seen_ = 0;  // continued_count when the deadlines were last set
+  clock_type::time_point last_look_ = clock_type::now();  // see looked_after_a_stop()
 };
 
 }  // namespace

@@ -44,10 +44,12 @@ struct running_cli {
 };
 
 // `own_group`: in a process group of its own (with its workers), as a job a shell or Slurm
-// stops and continues as one.
+// stops and continues as one. SIGINT and SIGHUP start at their default action unless
+// `inherit_ignored` (a test that ignores one itself): a test run as a background job (CI
+// scripts) has SIGINT ignored, and the CLI keeps an ignore it inherits.
 void start_cli_on_a_long_video(const std::string& isolation, running_cli& cli,
                                const std::vector<std::string>& more_args = {},
-                               bool own_group = false) {
+                               bool own_group = false, bool inherit_ignored = false) {
   const fs::path dir = scratch_dir();
   const fs::path long_video = dir / "long.mp4";
   ASSERT_EQ(run_command("ffmpeg -y -loglevel error -stream_loop 9 -i '" +
@@ -67,10 +69,20 @@ void start_cli_on_a_long_video(const std::string& isolation, running_cli& cli,
   argv.push_back(nullptr);
   posix_spawnattr_t attributes;
   ::posix_spawnattr_init(&attributes);
+  short flags = 0;
   if (own_group) {
-    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    flags |= POSIX_SPAWN_SETPGROUP;
     ::posix_spawnattr_setpgroup(&attributes, 0);
   }
+  if (!inherit_ignored) {
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGHUP);
+    ::posix_spawnattr_setsigdefault(&attributes, &defaults);
+    flags |= POSIX_SPAWN_SETSIGDEF;
+  }
+  ::posix_spawnattr_setflags(&attributes, flags);
   const int spawned = ::posix_spawn(&cli.pid, argv[0], nullptr, &attributes, argv.data(), environ);
   ::posix_spawnattr_destroy(&attributes);
   ASSERT_EQ(spawned, 0);
@@ -133,13 +145,13 @@ TEST(cli_hangup_test, sighup_stops_as_sigint_does_unless_ignored) {
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGHUP, &ignore, &before), 0);
   running_cli under_nohup;
-  start_cli_on_a_long_video("thread", under_nohup);
+  start_cli_on_a_long_video("thread", under_nohup, {}, false, /*inherit_ignored=*/true);
   ::sigaction(SIGHUP, &before, nullptr);
   ASSERT_GT(under_nohup.pid, 0);
   ASSERT_EQ(::kill(under_nohup.pid, SIGHUP), 0);
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(::waitpid(under_nohup.pid, nullptr, WNOHANG), 0) << "a SIGHUP under nohup stopped it";
-  expect_a_clean_stop(under_nohup, SIGINT);
+  expect_a_clean_stop(under_nohup, SIGTERM);  // SIGINT may be ignored too, in a background job
 }
 
 // A background job of a shell script starts with SIGINT ignored (so that the script's Ctrl-C
@@ -150,7 +162,7 @@ TEST(cli_hangup_test, an_inherited_sigint_ignore_is_kept) {
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGINT, &ignore, &before), 0);
   running_cli background;
-  start_cli_on_a_long_video("thread", background);
+  start_cli_on_a_long_video("thread", background, {}, false, /*inherit_ignored=*/true);
   ::sigaction(SIGINT, &before, nullptr);
   ASSERT_GT(background.pid, 0);
   ASSERT_EQ(::kill(background.pid, SIGINT), 0);
@@ -215,7 +227,16 @@ TEST(cli_signal_mirror_test, a_stopped_mirror_job_indexes_the_videos_it_finished
     argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  ASSERT_EQ(::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  posix_spawnattr_t attributes;  // SIGINT at its default action, as start_cli_on_a_long_video
+  ::posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  ::posix_spawnattr_setsigdefault(&attributes, &defaults);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  const int spawned = ::posix_spawn(&pid, argv[0], nullptr, &attributes, argv.data(), environ);
+  ::posix_spawnattr_destroy(&attributes);
+  ASSERT_EQ(spawned, 0);
   for (int i = 0; i < 1200 && !fs::exists(out / "short_report.html"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   if (!fs::exists(out / "short_report.html")) {

@@ -24,8 +24,7 @@
 //   worker reads a video, so that cores left idle near the end of the work decode for the
 //   workers still busy.
 //   isolation::process also sets SIGPIPE to SIG_IGN for the process (a worker killed while
-//   writing must not kill the caller), counts SIGCONTs where SIGCONT has its default action (a
-//   run stopped and continued gives its workers their whole timeout again) and forks worker
+//   writing must not kill the caller) and forks worker
 //   processes that run only this library's code; isolation::thread changes no signal disposition.
 //
 // ERRORS
