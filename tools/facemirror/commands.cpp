@@ -163,10 +163,11 @@ std::vector<fs::path> job_outputs(const video_job& job, const run_options& opt) 
 
 // Whether a job can be skipped: all its outputs are present (each written whole), its last
 // attempt did not fail (a failed --force redo leaves older outputs behind), and they were made
-// from this input's content with these options (its record: outputs without one are redone).
-// nullopt: keep them; else why they are redone, empty when that needs no word (missing
-// outputs, a failed attempt).
+// from this input's content with these options (`record`, read from its record file: outputs
+// without one are redone). nullopt: keep them; else why they are redone, empty when that needs
+// no word (missing outputs, a failed attempt).
 std::optional<std::string> redo_reason(const video_job& job, const std::vector<fs::path>& outputs,
+                                       const std::optional<output_record>& record,
                                        const fs::path& output_dir, const std::string& fingerprint,
                                        const std::map<std::string, std::string>& options) {
   const auto status = read_status(status_file(output_dir, job.input, job.kind));
@@ -175,7 +176,6 @@ std::optional<std::string> redo_reason(const video_job& job, const std::vector<f
   if (!all_exist(outputs))
     return std::string();
   const fs::path record_path = record_file(output_dir, job);
-  const auto record = read_record(record_path);
   // Outputs committed, their record not: a run killed in between (its record's partial file
   // is still there). What made them is unknown, so the video is redone.
   if (!record && has_orphaned_partial(record_path))
@@ -634,9 +634,10 @@ int run(const run_options& opt, job_kind kind) {
     // What this run would write (job_outputs probes a mirror job's video: once, now; at the
     // batch's end the file may have moved on).
     std::vector<fs::path> outputs = job_outputs(job, opt);
+    const std::optional<output_record> earlier = read_record(record_file(output_dir, job));
     const std::optional<std::string> redo =
         opt.force ? std::optional<std::string>("--force")
-                  : redo_reason(job, outputs, output_dir, fingerprint, options_now);
+                  : redo_reason(job, outputs, earlier, output_dir, fingerprint, options_now);
     if (!redo) {
       ++skipped;
       // A run killed while it wrote one of them or the page again left its partial file; no
@@ -668,7 +669,6 @@ int run(const run_options& opt, job_kind kind) {
     // writes no record: an earlier run's would describe the CSV it overwrites (a report would
     // state that run's command and date, a resume keep the CSV).
     fs::remove(status_file(output_dir, job.input, job.kind), ec);
-    const std::optional<output_record> earlier = read_record(record_file(output_dir, job));
     input_replaced.push_back(earlier && !earlier->input_fingerprint.empty() &&
                              earlier->input_fingerprint != fingerprint);
     if (opt.openface_folder)
